@@ -1,0 +1,60 @@
+# The menu. Every target works on a fresh clone: tools are built from the Go module proxy into ./bin.
+SHELL := /bin/bash
+GO    ?= go
+BIN   := $(CURDIR)/bin
+
+TEMPORAL_VERSION      := v1.5.1
+MAILPIT_VERSION       := v1.33.1
+WORKFLOWCHECK_VERSION := v0.6.0
+
+PROGRAM ?= Send an email to each of my contacts if I haven't emailed them this week that says 'Hello World!'
+
+.PHONY: run stop test lint bench build tools clean
+
+## run: start the embedded stack in the background (if it is not running) and run the Hello World program
+run: tools build
+	@$(BIN)/eaapl dev --background
+	@echo
+	@echo "Running: $(PROGRAM)"
+	@$(BIN)/eaapl run "$(PROGRAM)"
+	@echo
+	@echo "Look at the run in the Temporal Web UI: http://127.0.0.1:8233 and at the emails in Mailpit: http://127.0.0.1:8025"
+	@echo "The stack keeps running; 'make stop' stops it."
+
+## stop: stop the background stack that `make run` started
+stop: build
+	@$(BIN)/eaapl dev --stop
+
+## test: build the tools the tests need, then vet and run every test (unit, replay, integration)
+test: tools
+	$(GO) vet ./...
+	$(GO) test -count=1 -timeout 25m ./...
+
+## lint: vet, and check that workflow code is deterministic
+lint: $(BIN)/workflowcheck
+	$(GO) vet ./...
+	$(BIN)/workflowcheck ./workflows/...
+
+## build: build bin/eaapl
+build:
+	$(GO) build -o $(BIN)/eaapl ./cmd/eaapl
+
+## tools: the Temporal CLI (dev server) and Mailpit, pinned, into ./bin
+tools: $(BIN)/.temporal-$(TEMPORAL_VERSION) $(BIN)/.mailpit-$(MAILPIT_VERSION)
+
+$(BIN)/.temporal-$(TEMPORAL_VERSION):
+	@echo "Building the Temporal CLI $(TEMPORAL_VERSION) into bin/ (the first build takes about 5 minutes) ..."
+	GOBIN=$(BIN) $(GO) install github.com/temporalio/cli/cmd/temporal@$(TEMPORAL_VERSION)
+	@touch $@
+
+$(BIN)/.mailpit-$(MAILPIT_VERSION):
+	@echo "Building Mailpit $(MAILPIT_VERSION) into bin/ (about a minute the first time) ..."
+	GOBIN=$(BIN) $(GO) install github.com/axllent/mailpit@$(MAILPIT_VERSION)
+	@touch $@
+
+$(BIN)/workflowcheck:
+	GOBIN=$(BIN) $(GO) install go.temporal.io/sdk/contrib/tools/workflowcheck@$(WORKFLOWCHECK_VERSION)
+
+## clean: remove the built binaries and the dev stack's data
+clean:
+	rm -rf $(BIN) .eaapl

@@ -1,0 +1,53 @@
+package catalog
+
+// Task is one unit of work the Execution Agent hands a worker: the input of every command's activity, and
+// the value of a task.dispatch event.
+type Task struct {
+	TaskID     string         `json:"task_id"`
+	Command    string         `json:"command"`
+	Parameters map[string]any `json:"parameters"`
+	Context    TaskContext    `json:"context"`
+	Priority   string         `json:"priority,omitempty"`
+}
+
+// TaskContext is what a worker may know about where its task comes from. IdempotencyKey is the same on
+// every attempt of a task, so a command with side effects can recognise work an earlier attempt did.
+type TaskContext struct {
+	WorkflowID     string `json:"workflow_id"`
+	Step           string `json:"step"`
+	Item           int    `json:"item"` // 1-based position in the step's for_each list; 0 when the step has none
+	UserID         string `json:"user_id,omitempty"`
+	IdempotencyKey string `json:"idempotency_key"`
+}
+
+// The task result statuses.
+const (
+	StatusSuccess = "success"
+	StatusFailure = "failure"
+)
+
+// TaskResult is what a worker returns for a task: the output of every command's activity, and the value of
+// a task.result event.
+type TaskResult struct {
+	TaskID        string         `json:"task_id"`
+	WorkerID      string         `json:"worker_id"`
+	Status        string         `json:"status"`
+	Output        map[string]any `json:"output"`
+	Error         *TaskError     `json:"error,omitempty"`
+	ExecutionTime int64          `json:"execution_time"` // milliseconds
+	Attempt       int32          `json:"attempt,omitempty"`
+}
+
+// TaskError describes why a task failed.
+type TaskError struct {
+	Type    string `json:"type"`
+	Message string `json:"message"`
+}
+
+// The error types of non-retryable failures, used as Temporal application error types. Callers and tests
+// switch on these, never on messages.
+const (
+	ErrInvalidArgument = "InvalidArgument" // the input can never succeed: a bad address, a malformed file
+	ErrNotFound        = "NotFound"        // something named by the input does not exist
+	ErrUnauthorized    = "Unauthorized"    // credentials were refused
+)

@@ -1,0 +1,238 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/eaapl/eaapl/config"
+	"github.com/eaapl/eaapl/devstack"
+)
+
+// Files `eaapl dev` keeps in the data folder.
+const (
+	stackLogFile = "stack.log" // the Temporal dev server's and Mailpit's output
+	devLogFile   = "dev.log"   // a background `eaapl dev`'s own output
+	pidFile      = "dev.pid"
+	readyFile    = "dev.ready" // written once the stack and its worker are up; holds the banner
+)
+
+func devCommand(ctx context.Context, cfg config.Config, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("dev", stderr)
+	background := fs.Bool("background", false, "start the stack in the background and return once it is ready")
+	stop := fs.Bool("stop", false, "stop a stack started with --background")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	switch {
+	case *stop:
+		return stopBackground(cfg, stdout)
+	case *background:
+		return startBackground(ctx, cfg, stdout)
+	}
+	return runDev(ctx, cfg, stdout, stderr)
+}
+
+// runDev runs the stack and a worker in the foreground until ctx ends (Ctrl-C).
+func runDev(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) error {
+	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
+		return fmt.Errorf("data folder: %w", err)
+	}
+	ready := filepath.Join(cfg.DataDir, readyFile)
+	_ = os.Remove(ready) // stale from a stack that was killed
+	stackLog, err := os.OpenFile(filepath.Join(cfg.DataDir, stackLogFile), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return fmt.Errorf("stack log: %w", err)
+	}
+	defer stackLog.Close()
+
+	fmt.Fprintln(stdout, "Starting the EaaPL dev stack (data in "+cfg.DataDir+") ...")
+	stack, err := devstack.Start(ctx, devstack.Options{
+		TemporalBin:  cfg.TemporalBin,
+		MailpitBin:   cfg.MailpitBin,
+		DataDir:      cfg.DataDir,
+		TemporalPort: cfg.DevTemporalPort,
+		UIPort:       cfg.DevUIPort,
+		SMTPPort:     cfg.DevSMTPPort,
+		MailpitPort:  cfg.DevMailpitPort,
+		Log:          stackLog,
+	})
+	if err != nil {
+		return err
+	}
+	defer func() {
+		stopCtx, cancel := context.WithTimeout(context.Background(), cfg.DevShutdownBudget)
+		defer cancel()
+		if err := stack.Stop(stopCtx); err != nil {
+			fmt.Fprintln(stderr, "eaapl dev: stopping the stack:", err)
+		}
+		_ = os.Remove(ready)
+		fmt.Fprintln(stdout, "EaaPL dev stack stopped.")
+	}()
+
+	if cfg.DevSeed != "" {
+		loc, _ := cfg.Location() // checked by config.Load
+		sent, err := devstack.SeedHistory(ctx, stack.Mailpit, cfg.UserEmail, cfg.DevSeed, startOfWeek(time.Now().In(loc)))
+		if err != nil {
+			return fmt.Errorf("seed the demo's email history: %w", err)
+		}
+		if sent {
+			fmt.Fprintf(stdout, "Recorded an email from %s to %s this week, so the demo skips %s.\n", cfg.UserEmail, cfg.DevSeed, cfg.DevSeed)
+		}
+	}
+
+	cfg.SMTPAddr, cfg.MailboxURL = stack.Mailpit.SMTPAddr, stack.Mailpit.APIURL
+	logger := newLogger(cfg, stderr)
+	c, err := dial(ctx, quiet(logger), stack.Temporal.Address)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+
+	banner := devBanner(cfg, stack)
+	if err := os.WriteFile(ready, []byte(banner), 0o644); err != nil {
+		return fmt.Errorf("ready file: %w", err)
+	}
+	fmt.Fprint(stdout, banner)
+	fmt.Fprintln(stdout, "Press Ctrl-C to stop everything.")
+	return serve(ctx, c, cfg, logger)
+}
+
+func devBanner(cfg config.Config, s *devstack.Stack) string {
+	return fmt.Sprintf(`EaaPL dev stack is up:
+  Temporal      %s   (TEMPORAL_ADDRESS)
+  Temporal UI   %s
+  Mailpit SMTP  %s
+  Mailpit UI    %s
+  Worker        task queue %q, contacts %s
+Try:  bin/eaapl run "Send an email to each of my contacts if I haven't emailed them this week that says 'Hello World!'"
+`, s.Temporal.Address, s.Temporal.UIURL, s.Mailpit.SMTPAddr, s.Mailpit.APIURL, cfg.TaskQueue, cfg.Contacts)
+}
+
+// startOfWeek is Monday 00:00 of t's week, in t's zone.
+func startOfWeek(t time.Time) time.Time {
+	y, m, d := t.Date()
+	return time.Date(y, m, d-(int(t.Weekday())+6)%7, 0, 0, 0, 0, t.Location())
+}
+
+// startBackground starts `eaapl dev` as a detached process, unless one is running, and waits until it is
+// ready; its output goes to dev.log in the data folder.
+func startBackground(ctx context.Context, cfg config.Config, stdout io.Writer) error {
+	if pid, ok := runningPID(cfg); ok {
+		banner, _ := os.ReadFile(filepath.Join(cfg.DataDir, readyFile))
+		fmt.Fprintf(stdout, "The EaaPL dev stack is already running (pid %d).\n%s", pid, banner)
+		return nil
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
+		return fmt.Errorf("data folder: %w", err)
+	}
+	logPath := filepath.Join(cfg.DataDir, devLogFile)
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		return fmt.Errorf("dev log: %w", err)
+	}
+	defer logFile.Close()
+	exe, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("find the eaapl binary: %w", err)
+	}
+	_ = os.Remove(filepath.Join(cfg.DataDir, readyFile))
+	cmd := exec.Command(exe, "dev")
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("start eaapl dev: %w", err)
+	}
+	pid := cmd.Process.Pid
+	if err := os.WriteFile(filepath.Join(cfg.DataDir, pidFile), []byte(strconv.Itoa(pid)), 0o644); err != nil {
+		return fmt.Errorf("pid file: %w", err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	fmt.Fprintf(stdout, "Starting the EaaPL dev stack in the background (pid %d, log %s) ...\n", pid, logPath)
+	deadline := time.After(3 * time.Minute)
+	for {
+		if banner, err := os.ReadFile(filepath.Join(cfg.DataDir, readyFile)); err == nil {
+			fmt.Fprint(stdout, string(banner))
+			fmt.Fprintln(stdout, "It keeps running in the background; `bin/eaapl dev --stop` (or `make stop`) stops it.")
+			return nil
+		}
+		select {
+		case err := <-exited:
+			_ = os.Remove(filepath.Join(cfg.DataDir, pidFile))
+			return fmt.Errorf("eaapl dev exited (%v) before it was ready; the end of %s:\n%s", err, logPath, tail(logPath, 15))
+		case <-deadline:
+			return fmt.Errorf("eaapl dev was not ready after 3 minutes; see %s", logPath)
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+// stopBackground stops a background `eaapl dev` and waits until it has exited.
+func stopBackground(cfg config.Config, stdout io.Writer) error {
+	pid, ok := runningPID(cfg)
+	if !ok {
+		fmt.Fprintln(stdout, "No background EaaPL dev stack is running.")
+		return nil
+	}
+	proc, err := os.FindProcess(pid)
+	if err != nil {
+		return err
+	}
+	if err := proc.Signal(os.Interrupt); err != nil {
+		return fmt.Errorf("stop eaapl dev (pid %d): %w", pid, err)
+	}
+	deadline := time.Now().Add(cfg.DevShutdownBudget + 5*time.Second)
+	for alive(pid) {
+		if time.Now().After(deadline) {
+			_ = proc.Signal(syscall.SIGKILL)
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	_ = os.Remove(filepath.Join(cfg.DataDir, pidFile))
+	fmt.Fprintf(stdout, "Stopped the EaaPL dev stack (pid %d).\n", pid)
+	return nil
+}
+
+// runningPID returns the pid of a background `eaapl dev` that is still alive.
+func runningPID(cfg config.Config) (int, bool) {
+	b, err := os.ReadFile(filepath.Join(cfg.DataDir, pidFile))
+	if err != nil {
+		return 0, false
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil || !alive(pid) {
+		return 0, false
+	}
+	return pid, true
+}
+
+func alive(pid int) bool {
+	err := syscall.Kill(pid, 0)
+	return err == nil || errors.Is(err, syscall.EPERM)
+}
+
+// tail returns the last n lines of a file.
+func tail(path string, n int) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	lines := bytes.Split(bytes.TrimRight(b, "\n"), []byte("\n"))
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return string(bytes.Join(lines, []byte("\n")))
+}

@@ -1,0 +1,120 @@
+// Command eaapl runs English programs durably: `eaapl dev` starts the embedded stack, `eaapl run` runs a
+// program, `eaapl worker` serves programs on a Temporal cluster.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/contrib/envconfig"
+	sdklog "go.temporal.io/sdk/log"
+
+	"github.com/eaapl/eaapl/config"
+)
+
+const usage = `eaapl runs programs written in English as durable Temporal workflows.
+
+Usage:
+  eaapl dev [--background | --stop]     start the embedded stack (Temporal dev server, Mailpit, a worker)
+  eaapl run [--json] [--id ID] "<program>"
+  eaapl run [--json] [--id ID] --plan plan.json
+                                        run a program and wait for its result
+  eaapl plan [--json] "<program>"       show the plan of a program without running it
+  eaapl status [--json] <workflow-id>   show a program's progress
+  eaapl worker                          run a worker against TEMPORAL_ADDRESS
+
+Configuration comes from EAAPL_* and TEMPORAL_* environment variables; see the README.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "eaapl:", err)
+		}
+		os.Exit(exitCode(err))
+	}
+}
+
+// exitCode is 2 for usage errors and 1 for everything else.
+func exitCode(err error) int {
+	var u usageError
+	if errors.As(err, &u) || errors.Is(err, flag.ErrHelp) {
+		return 2
+	}
+	return 1
+}
+
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg + "\n\n" + usage }
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return usageError{"no command given"}
+	}
+	cfg, err := config.Load()
+	if err != nil {
+		return err
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "dev":
+		return devCommand(ctx, cfg, rest, stdout, stderr)
+	case "run":
+		return runCommand(ctx, cfg, rest, stdout, stderr)
+	case "plan":
+		return planCommand(ctx, cfg, rest, stdout, stderr)
+	case "status":
+		return statusCommand(ctx, cfg, rest, stdout, stderr)
+	case "worker":
+		return workerCommand(ctx, cfg, rest, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	return usageError{fmt.Sprintf("unknown command %q", cmd)}
+}
+
+// newFlags returns a flag set that reports errors instead of exiting.
+func newFlags(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("eaapl "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return fs
+}
+
+// newLogger returns the process's structured logger at the configured level.
+func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
+	level, _ := cfg.SlogLevel() // checked by config.Load
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
+}
+
+// dial connects to Temporal with the standard TEMPORAL_* settings; hostPort, when set, overrides them.
+func dial(ctx context.Context, logger *slog.Logger, hostPort string) (client.Client, error) {
+	opts, err := envconfig.LoadDefaultClientOptions()
+	if err != nil {
+		return nil, fmt.Errorf("temporal configuration: %w", err)
+	}
+	if hostPort != "" {
+		opts.HostPort = hostPort
+	}
+	if opts.HostPort == "" {
+		opts.HostPort = "127.0.0.1:7233"
+	}
+	opts.Logger = sdklog.NewStructuredLogger(logger)
+	c, err := client.DialContext(ctx, opts)
+	if err != nil {
+		return nil, fmt.Errorf("connect to Temporal at %s: %w (is `eaapl dev` running? TEMPORAL_ADDRESS sets the address)", opts.HostPort, err)
+	}
+	return c, nil
+}

@@ -1,0 +1,180 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/eaapl/eaapl/config"
+	"github.com/eaapl/eaapl/plan"
+	"github.com/eaapl/eaapl/planner"
+	"github.com/eaapl/eaapl/starter"
+	"github.com/eaapl/eaapl/workflows"
+)
+
+func runCommand(ctx context.Context, cfg config.Config, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("run", stderr)
+	asJSON := fs.Bool("json", false, "print the result as JSON")
+	planFile := fs.String("plan", "", "run a hand-written plan from this JSON file instead of English")
+	id := fs.String("id", "", "the workflow ID (default: a new program-... ID)")
+	address := fs.String("address", "", "Temporal address (default: TEMPORAL_ADDRESS or 127.0.0.1:7233)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	in := workflows.Input{Program: strings.Join(fs.Args(), " "), UserID: cfg.UserID, MaxConcurrency: cfg.MaxConcurrency}
+	switch {
+	case *planFile != "" && in.Program != "":
+		return usageError{"give either a program or --plan, not both"}
+	case *planFile != "":
+		p, err := readPlan(*planFile)
+		if err != nil {
+			return err
+		}
+		in.Plan = p
+	case strings.TrimSpace(in.Program) == "":
+		return usageError{"eaapl run needs a program in quotes, e.g. eaapl run \"Send 'Hi' to bob@example.com\""}
+	}
+
+	logger := newLogger(cfg, stderr).With("component", "client")
+	c, err := dial(ctx, quiet(logger), *address)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	s := &starter.Starter{Client: c, TaskQueue: cfg.TaskQueue}
+	if *id == "" {
+		*id = starter.NewWorkflowID(time.Now())
+	}
+	wr, err := s.Start(ctx, *id, in)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "Started %s\n  Web UI: %s\n", wr.GetID(), webUIURL(cfg, wr.GetID()))
+	var last workflows.Status
+	res, err := s.Wait(ctx, wr, 300*time.Millisecond, func(st workflows.Status) {
+		starter.PrintProgress(stderr, last, st)
+		last = st
+	})
+	var failed *starter.FailedError
+	if errors.As(err, &failed) && failed.Result.WorkflowID != "" {
+		res = failed.Result
+	} else if err != nil {
+		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if encErr := enc.Encode(res); encErr != nil {
+			return encErr
+		}
+	} else {
+		starter.PrintResult(stdout, res)
+	}
+	return err
+}
+
+// quiet keeps the SDK's own logging to warnings: a CLI prints its own progress.
+func quiet(l *slog.Logger) *slog.Logger {
+	return slog.New(levelFloor{l.Handler(), slog.LevelWarn})
+}
+
+type levelFloor struct {
+	slog.Handler
+	min slog.Level
+}
+
+func (h levelFloor) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= h.min && h.Handler.Enabled(ctx, l)
+}
+
+func readPlan(path string) (*plan.Plan, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read plan: %w", err)
+	}
+	p, err := plan.Parse(b)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if err := plan.Validate(p); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return p, nil
+}
+
+func webUIURL(cfg config.Config, id string) string {
+	ns := os.Getenv("TEMPORAL_NAMESPACE")
+	if ns == "" {
+		ns = "default"
+	}
+	return fmt.Sprintf("http://127.0.0.1:%d/namespaces/%s/workflows/%s", cfg.DevUIPort, ns, id)
+}
+
+func planCommand(ctx context.Context, cfg config.Config, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("plan", stderr)
+	asJSON := fs.Bool("json", false, "print the plan as JSON only")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	program := strings.Join(fs.Args(), " ")
+	if strings.TrimSpace(program) == "" {
+		return usageError{"eaapl plan needs a program in quotes"}
+	}
+	loc, err := cfg.Location()
+	if err != nil {
+		return err
+	}
+	rules := &planner.Rules{Location: loc}
+	p, err := rules.Plan(ctx, program, time.Now())
+	if err != nil {
+		return err
+	}
+	if err := plan.Validate(p); err != nil {
+		return err
+	}
+	b, err := json.MarshalIndent(p, "", "  ")
+	if err != nil {
+		return err
+	}
+	if !*asJSON {
+		starter.PrintReadBack(stdout, p)
+		fmt.Fprintln(stdout)
+	}
+	_, err = fmt.Fprintln(stdout, string(b))
+	return err
+}
+
+func statusCommand(ctx context.Context, cfg config.Config, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("status", stderr)
+	asJSON := fs.Bool("json", false, "print the status as JSON")
+	address := fs.String("address", "", "Temporal address (default: TEMPORAL_ADDRESS or 127.0.0.1:7233)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return usageError{"eaapl status needs one workflow ID"}
+	}
+	c, err := dial(ctx, quiet(newLogger(cfg, stderr)), *address)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	s := &starter.Starter{Client: c, TaskQueue: cfg.TaskQueue}
+	st, err := s.Status(ctx, fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(st)
+	}
+	starter.PrintStatus(stdout, st)
+	return nil
+}

@@ -1,0 +1,71 @@
+package plan
+
+import (
+	"fmt"
+
+	"github.com/eaapl/eaapl/catalog"
+)
+
+// Step returns a step of the compiled plan.
+func (c *Compiled) Step(id string) *Step { return c.steps[id].step }
+
+// Command returns the catalog entry of a step's command.
+func (c *Compiled) Command(id string) catalog.Command { return c.steps[id].cmd }
+
+// Deps returns the steps a step waits for: its depends_on and the steps its expressions read.
+func (c *Compiled) Deps(id string) []string { return c.steps[id].deps }
+
+// Dependents returns the steps that wait for a step.
+func (c *Compiled) Dependents(id string) []string { return c.steps[id].dependents }
+
+// Items evaluates a for_each step's list.
+func (c *Compiled) Items(id string, s Scope) ([]any, error) {
+	cs := c.steps[id]
+	if cs.items == nil {
+		return nil, fmt.Errorf("step %q has no for_each", id)
+	}
+	v, err := cs.items.eval(s)
+	if err != nil {
+		return nil, fmt.Errorf("step %q: for_each.items: %w", id, err)
+	}
+	items, ok := v.([]any)
+	if !ok {
+		return nil, fmt.Errorf("step %q: for_each.items: %s is %s, not a list", id, cs.step.ForEach.Items, describe(v))
+	}
+	return items, nil
+}
+
+// Condition evaluates a step's if; a step without one always runs.
+func (c *Compiled) Condition(id string, s Scope) (bool, error) {
+	cs := c.steps[id]
+	if cs.cond == nil {
+		return true, nil
+	}
+	v, err := cs.cond.eval(s)
+	if err != nil {
+		return false, fmt.Errorf("step %q: if: %w", id, err)
+	}
+	ok, isBool := v.(bool)
+	if !isBool {
+		return false, fmt.Errorf("step %q: if: %q is %s, not true or false", id, cs.step.If, describe(v))
+	}
+	return ok, nil
+}
+
+// Args evaluates a step's arguments and checks them against the command's argument types.
+func (c *Compiled) Args(id string, s Scope) (map[string]any, error) {
+	cs := c.steps[id]
+	args := make(map[string]any, len(cs.args))
+	for _, name := range sortedKeys(cs.args) {
+		v, err := cs.args[name].eval(s)
+		if err != nil {
+			return nil, fmt.Errorf("step %q: args.%s: %w", id, name, err)
+		}
+		field, _ := cs.cmd.Arg(name)
+		if err := CheckType(field.Type, v); err != nil {
+			return nil, fmt.Errorf("step %q: args.%s: %w", id, name, err)
+		}
+		args[name] = v
+	}
+	return args, nil
+}

@@ -1,0 +1,335 @@
+package plan
+
+import (
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"strings"
+	"time"
+
+	"github.com/google/cel-go/cel"
+	celast "github.com/google/cel-go/common/ast"
+	"google.golang.org/protobuf/types/known/structpb"
+)
+
+// Expressions are CEL (github.com/google/cel-go). They see three kinds of name:
+const (
+	varSteps = "steps" // map of step id -> that step's output
+	varNow   = "now"   // the program's start time, a timestamp
+	// ...and a for_each step's item, under the name its ForEach.As gives.
+)
+
+// costLimit bounds the work one expression may do, so that no plan can stall a workflow task.
+const costLimit = 1_000_000
+
+var structValueType = reflect.TypeFor[*structpb.Value]()
+
+// baseEnv declares the names every expression sees.
+var baseEnv = mustEnv(cel.NewEnv(
+	cel.Variable(varSteps, cel.MapType(cel.StringType, cel.DynType)),
+	cel.Variable(varNow, cel.TimestampType),
+))
+
+func mustEnv(env *cel.Env, err error) *cel.Env {
+	if err != nil {
+		// The declarations above are constants; an error here is a programming error caught by every test.
+		panic(fmt.Sprintf("plan: CEL environment: %v", err))
+	}
+	return env
+}
+
+// envFor returns the environment of a step's expressions: the base names, plus its item name if any.
+func envFor(item string) (*cel.Env, error) {
+	if item == "" {
+		return baseEnv, nil
+	}
+	return baseEnv.Extend(cel.Variable(item, cel.DynType))
+}
+
+// Scope is what expressions see when they are evaluated.
+type Scope struct {
+	Steps    map[string]any // outputs of the steps done so far
+	Now      time.Time
+	ItemName string
+	Item     any
+}
+
+func (s Scope) activation() map[string]any {
+	steps := s.Steps
+	if steps == nil {
+		steps = map[string]any{}
+	}
+	act := map[string]any{varSteps: steps, varNow: s.Now}
+	if s.ItemName != "" {
+		act[s.ItemName] = s.Item
+	}
+	return act
+}
+
+// expression is one compiled CEL expression.
+type expression struct {
+	src string
+	ast *cel.Ast
+	prg cel.Program
+}
+
+func compileExpression(env *cel.Env, src string) (*expression, error) {
+	if strings.TrimSpace(src) == "" {
+		return nil, fmt.Errorf("empty expression")
+	}
+	ast, iss := env.Compile(src)
+	if iss.Err() != nil {
+		return nil, fmt.Errorf("expression %q: %s", src, strings.ReplaceAll(iss.Err().Error(), "\n", " "))
+	}
+	prg, err := env.Program(ast, cel.CostLimit(costLimit))
+	if err != nil {
+		return nil, fmt.Errorf("expression %q: %w", src, err)
+	}
+	return &expression{src: src, ast: ast, prg: prg}, nil
+}
+
+// eval returns the expression's value as plain JSON-like Go values (string, float64, bool, nil, []any,
+// map[string]any), so it can go into an activity's parameters as it is.
+func (e *expression) eval(s Scope) (any, error) {
+	out, _, err := e.prg.Eval(s.activation())
+	if err != nil {
+		return nil, fmt.Errorf("${%s}: %w", e.src, err)
+	}
+	native, err := out.ConvertToNative(structValueType)
+	if err != nil {
+		return nil, fmt.Errorf("${%s}: value of type %s cannot be used as data: %w", e.src, out.Type(), err)
+	}
+	return native.(*structpb.Value).AsInterface(), nil
+}
+
+// references returns the dotted paths the expression reads from name (steps or the item), e.g.
+// ["contacts", "contacts"] for steps.contacts.contacts. A path stops at the first index or call.
+func (e *expression) references(name string) [][]string {
+	var paths [][]string
+	root := celast.NavigateAST(e.ast.NativeRep())
+	for _, n := range celast.MatchDescendants(root, celast.KindMatcher(celast.IdentKind)) {
+		if n.AsIdent() != name {
+			continue
+		}
+		var path []string
+		cur := n
+		for {
+			parent, ok := cur.Parent()
+			if !ok || parent.Kind() != celast.SelectKind || parent.AsSelect().Operand().ID() != cur.ID() {
+				break
+			}
+			path = append(path, parent.AsSelect().FieldName())
+			cur = parent
+		}
+		// An index such as steps["contacts"] reads a step too; its name is the literal key.
+		if parent, ok := cur.Parent(); ok && len(path) == 0 && parent.Kind() == celast.CallKind {
+			call := parent.AsCall()
+			if call.FunctionName() == "_[_]" && len(call.Args()) == 2 && call.Args()[0].ID() == cur.ID() {
+				if lit := call.Args()[1]; lit.Kind() == celast.LiteralKind {
+					if key, ok := lit.AsLiteral().Value().(string); ok {
+						path = append(path, key)
+					}
+				}
+			}
+		}
+		paths = append(paths, path)
+	}
+	return paths
+}
+
+// value is a compiled argument value: literal JSON with any "${...}" strings compiled.
+type value interface {
+	eval(s Scope) (any, error)
+	expressions() []*expression
+}
+
+type literal struct{ v any }
+
+func (l literal) eval(Scope) (any, error)    { return l.v, nil }
+func (l literal) expressions() []*expression { return nil }
+
+// whole is a string that is exactly "${expr}": it takes the expression's value and type.
+type whole struct{ e *expression }
+
+func (w whole) eval(s Scope) (any, error)  { return w.e.eval(s) }
+func (w whole) expressions() []*expression { return []*expression{w.e} }
+
+// template is a string with text and "${expr}" parts: the parts' values are written into the text.
+type template struct {
+	texts []string // len(texts) == len(exprs)+1
+	exprs []*expression
+}
+
+func (t template) eval(s Scope) (any, error) {
+	var b strings.Builder
+	for i, e := range t.exprs {
+		b.WriteString(t.texts[i])
+		v, err := e.eval(s)
+		if err != nil {
+			return nil, err
+		}
+		b.WriteString(textOf(v))
+	}
+	b.WriteString(t.texts[len(t.texts)-1])
+	return b.String(), nil
+}
+
+func (t template) expressions() []*expression { return t.exprs }
+
+func textOf(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case nil:
+		return ""
+	case float64:
+		return fmt.Sprint(x)
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return string(b)
+}
+
+type list []value
+
+func (l list) eval(s Scope) (any, error) {
+	out := make([]any, len(l))
+	for i, v := range l {
+		x, err := v.eval(s)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = x
+	}
+	return out, nil
+}
+
+func (l list) expressions() []*expression {
+	var out []*expression
+	for _, v := range l {
+		out = append(out, v.expressions()...)
+	}
+	return out
+}
+
+type object map[string]value
+
+func (o object) eval(s Scope) (any, error) {
+	out := make(map[string]any, len(o))
+	for k, v := range o {
+		x, err := v.eval(s)
+		if err != nil {
+			return nil, err
+		}
+		out[k] = x
+	}
+	return out, nil
+}
+
+func (o object) expressions() []*expression {
+	var out []*expression
+	for _, k := range sortedKeys(o) {
+		out = append(out, o[k].expressions()...)
+	}
+	return out
+}
+
+// compileValue compiles the "${...}" strings inside a JSON value.
+func compileValue(env *cel.Env, v any) (value, error) {
+	switch x := v.(type) {
+	case string:
+		return compileString(env, x)
+	case []any:
+		out := make(list, len(x))
+		for i := range x {
+			c, err := compileValue(env, x[i])
+			if err != nil {
+				return nil, fmt.Errorf("[%d]: %w", i, err)
+			}
+			out[i] = c
+		}
+		return out, nil
+	case map[string]any:
+		out := make(object, len(x))
+		for _, k := range sortedKeys(x) {
+			c, err := compileValue(env, x[k])
+			if err != nil {
+				return nil, fmt.Errorf(".%s: %w", k, err)
+			}
+			out[k] = c
+		}
+		return out, nil
+	}
+	return literal{v}, nil
+}
+
+// compileString splits a string into text and "${...}" parts. "$${" is a literal "${".
+func compileString(env *cel.Env, s string) (value, error) {
+	if !strings.Contains(s, "${") {
+		return literal{s}, nil
+	}
+	var t template
+	var text strings.Builder
+	for i := 0; i < len(s); {
+		if strings.HasPrefix(s[i:], "$${") {
+			text.WriteString("${")
+			i += 3
+			continue
+		}
+		if !strings.HasPrefix(s[i:], "${") {
+			text.WriteByte(s[i])
+			i++
+			continue
+		}
+		end, err := closingBrace(s, i+2)
+		if err != nil {
+			return nil, err
+		}
+		e, err := compileExpression(env, s[i+2:end])
+		if err != nil {
+			return nil, err
+		}
+		t.texts = append(t.texts, text.String())
+		t.exprs = append(t.exprs, e)
+		text.Reset()
+		i = end + 1
+	}
+	t.texts = append(t.texts, text.String())
+	if len(t.exprs) == 0 {
+		return literal{t.texts[0]}, nil
+	}
+	if len(t.exprs) == 1 && t.texts[0] == "" && t.texts[1] == "" {
+		return whole{t.exprs[0]}, nil
+	}
+	return t, nil
+}
+
+// closingBrace finds the "}" that ends an expression starting at from, skipping braces inside the
+// expression's own map literals and strings.
+func closingBrace(s string, from int) (int, error) {
+	depth := 0
+	var quote byte
+	for i := from; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case quote != 0:
+			if c == '\\' {
+				i++
+			} else if c == quote {
+				quote = 0
+			}
+		case c == '"' || c == '\'':
+			quote = c
+		case c == '{':
+			depth++
+		case c == '}':
+			if depth == 0 {
+				return i, nil
+			}
+			depth--
+		}
+	}
+	return 0, fmt.Errorf("%q has \"${\" without a closing \"}\" (write \"$${\" for a literal \"${\")", s)
+}

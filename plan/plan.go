@@ -1,0 +1,132 @@
+// Package plan is the plan document: the JSON a planner produces from English and the workflow interprets.
+// A plan is a list of steps; each step runs one catalog command, once or once per item of a list, when its
+// dependencies are done and its condition holds. Arguments and conditions may refer to earlier steps'
+// outputs through CEL expressions written as "${...}".
+package plan
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+)
+
+// Version is the plan document version this package reads and writes.
+const Version = 1
+
+// Plan is an English program turned into steps.
+type Plan struct {
+	Version int    `json:"version"`
+	Program string `json:"program,omitempty"` // the English text it came from, if any
+	Steps   []Step `json:"steps"`
+}
+
+// Step is one command of a plan.
+//
+// Args values are JSON literals or strings holding expressions: a string that is exactly "${expr}" takes
+// the expression's value and type; a string with "${expr}" inside it interpolates the values as text.
+// Expressions see `steps.<id>` (an earlier step's output), `now` (the program's start time) and, in a
+// for_each step, the item under the name ForEach.As.
+type Step struct {
+	ID          string         `json:"id"`
+	Command     string         `json:"command"`
+	Description string         `json:"description,omitempty"` // one English sentence, for people
+	Args        map[string]any `json:"args,omitempty"`
+	DependsOn   []string       `json:"depends_on,omitempty"`
+	ForEach     *ForEach       `json:"for_each,omitempty"`
+	If          string         `json:"if,omitempty"`       // CEL condition, without ${ }
+	Priority    string         `json:"priority,omitempty"` // "normal" (default) or "high"
+}
+
+// ForEach runs a step once per item of a list.
+type ForEach struct {
+	Items string `json:"items"` // an expression yielding a list, "${steps.contacts.contacts}"
+	As    string `json:"as"`    // the name the item has in args and the condition
+}
+
+// The priorities.
+const (
+	PriorityNormal = "normal"
+	PriorityHigh   = "high"
+)
+
+// Parse reads a plan document, rejecting unknown fields so that a misspelt key is an error, not ignored.
+// It does not validate the plan against the catalog; call Validate for that.
+func Parse(data []byte) (*Plan, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	dec.UseNumber()
+	var p Plan
+	if err := dec.Decode(&p); err != nil {
+		return nil, fmt.Errorf("read plan: %w", describeJSONError(data, err))
+	}
+	if dec.More() {
+		return nil, fmt.Errorf("read plan: unexpected data after the plan object")
+	}
+	normalizeNumbers(&p)
+	return &p, nil
+}
+
+// Step returns the step with the given id.
+func (p *Plan) Step(id string) (*Step, bool) {
+	for i := range p.Steps {
+		if p.Steps[i].ID == id {
+			return &p.Steps[i], true
+		}
+	}
+	return nil, false
+}
+
+// describeJSONError turns a JSON decoding error into one that names the line and column.
+func describeJSONError(data []byte, err error) error {
+	var offset int64 = -1
+	switch e := err.(type) {
+	case *json.SyntaxError:
+		offset = e.Offset
+	case *json.UnmarshalTypeError:
+		offset = e.Offset
+		if e.Field != "" {
+			return fmt.Errorf("line %d: field %q must be %s, not a JSON %s", lineOf(data, offset), e.Field, e.Type, e.Value)
+		}
+	}
+	if offset < 0 {
+		return err
+	}
+	return fmt.Errorf("line %d: %w", lineOf(data, offset), err)
+}
+
+func lineOf(data []byte, offset int64) int {
+	if offset > int64(len(data)) {
+		offset = int64(len(data))
+	}
+	return bytes.Count(data[:offset], []byte("\n")) + 1
+}
+
+// normalizeNumbers turns json.Number args into int64 or float64 so that plans read from files and plans
+// built in code compare and evaluate alike.
+func normalizeNumbers(p *Plan) {
+	for i := range p.Steps {
+		for k, v := range p.Steps[i].Args {
+			p.Steps[i].Args[k] = normalizeValue(v)
+		}
+	}
+}
+
+func normalizeValue(v any) any {
+	switch x := v.(type) {
+	case json.Number:
+		if n, err := x.Int64(); err == nil {
+			return n
+		}
+		f, _ := x.Float64()
+		return f
+	case []any:
+		for i := range x {
+			x[i] = normalizeValue(x[i])
+		}
+	case map[string]any:
+		for k := range x {
+			x[k] = normalizeValue(x[k])
+		}
+	}
+	return v
+}

@@ -1,0 +1,509 @@
+package plan
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"math"
+	"net/mail"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/eaapl/eaapl/catalog"
+	"github.com/google/cel-go/cel"
+)
+
+// Error is a plan that cannot run: it names the step and the field at fault.
+type Error struct {
+	Step  string // empty when the fault is in the plan as a whole
+	Field string // e.g. "command", "args.to", "depends_on", "if"
+	Err   error
+}
+
+func (e *Error) Error() string {
+	where := e.Field
+	if e.Step != "" {
+		where = fmt.Sprintf("step %q: %s", e.Step, e.Field)
+	}
+	return fmt.Sprintf("invalid plan: %s: %v", where, e.Err)
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+var (
+	idPattern        = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
+	referencePattern = regexp.MustCompile(`^\s*[A-Za-z_][A-Za-z0-9_]*(\s*\.\s*[A-Za-z_][A-Za-z0-9_]*)*\s*$`)
+)
+
+// Compiled is a validated plan with its expressions compiled, ready for the workflow to evaluate.
+type Compiled struct {
+	Plan  *Plan
+	Order []string // step ids, dependencies first, otherwise in plan order
+	steps map[string]*compiledStep
+}
+
+type compiledStep struct {
+	step       *Step
+	cmd        catalog.Command
+	deps       []string // depends_on plus the steps its expressions read, in plan order
+	dependents []string
+	args       map[string]value
+	items      value
+	itemType   catalog.Type
+	cond       *expression
+}
+
+// Validate checks a plan against the command catalog: version, step ids, commands, arguments and their
+// types, references to other steps and their outputs, conditions, for_each lists and dependency cycles.
+// The error names the step and the field.
+func Validate(p *Plan) error {
+	_, err := Compile(p)
+	return err
+}
+
+// Compile validates a plan and compiles its expressions.
+func Compile(p *Plan) (*Compiled, error) {
+	if p == nil {
+		return nil, &Error{Field: "plan", Err: errors.New("no plan")}
+	}
+	if p.Version != Version {
+		return nil, &Error{Field: "version", Err: fmt.Errorf("version %d is not supported; this EaaPL reads version %d", p.Version, Version)}
+	}
+	if len(p.Steps) == 0 {
+		return nil, &Error{Field: "steps", Err: errors.New("the plan has no steps")}
+	}
+	c := &Compiled{Plan: p, steps: make(map[string]*compiledStep, len(p.Steps))}
+	for i := range p.Steps {
+		s := &p.Steps[i]
+		if !idPattern.MatchString(s.ID) {
+			return nil, &Error{Field: fmt.Sprintf("steps[%d].id", i), Err: fmt.Errorf("%q is not a step id: use lower-case letters, digits and _, starting with a letter", s.ID)}
+		}
+		if _, dup := c.steps[s.ID]; dup {
+			return nil, &Error{Step: s.ID, Field: "id", Err: errors.New("two steps have this id")}
+		}
+		cmd, ok := catalog.Lookup(s.Command)
+		if !ok {
+			return nil, &Error{Step: s.ID, Field: "command", Err: fmt.Errorf("unknown command %q; the commands are %s", s.Command, strings.Join(catalog.Names(), ", "))}
+		}
+		c.steps[s.ID] = &compiledStep{step: s, cmd: cmd}
+	}
+	for i := range p.Steps {
+		if err := c.compileStep(&p.Steps[i]); err != nil {
+			return nil, err
+		}
+	}
+	if err := c.order(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func (c *Compiled) compileStep(s *Step) error {
+	cs := c.steps[s.ID]
+	fail := func(field string, err error) error { return &Error{Step: s.ID, Field: field, Err: err} }
+	deps := map[string]bool{}
+	for _, d := range s.DependsOn {
+		if d == s.ID {
+			return fail("depends_on", errors.New("a step cannot depend on itself"))
+		}
+		if _, ok := c.steps[d]; !ok {
+			return fail("depends_on", fmt.Errorf("no step %q; the steps are %s", d, c.stepList()))
+		}
+		deps[d] = true
+	}
+	switch s.Priority {
+	case "", PriorityNormal, PriorityHigh:
+	default:
+		return fail("priority", fmt.Errorf("%q is not a priority; use %q or %q", s.Priority, PriorityNormal, PriorityHigh))
+	}
+
+	itemName := ""
+	if s.ForEach != nil {
+		itemName = s.ForEach.As
+		if !idPattern.MatchString(itemName) || itemName == varSteps || itemName == varNow {
+			return fail("for_each.as", fmt.Errorf("%q cannot name the item: use lower-case letters, digits and _, and not %q or %q", itemName, varSteps, varNow))
+		}
+		items, err := compileValue(baseEnv, s.ForEach.Items)
+		if err != nil {
+			return fail("for_each.items", err)
+		}
+		typ, err := c.checkValue(s, deps, items, "", nil)
+		if err != nil {
+			return fail("for_each.items", err)
+		}
+		elem, isList := typ.Elem()
+		switch {
+		case isList:
+			cs.itemType = elem
+		case typ == catalog.Any:
+			cs.itemType = catalog.Any
+		default:
+			return fail("for_each.items", fmt.Errorf("must be a list, and %s is a %s", s.ForEach.Items, typ))
+		}
+		cs.items = items
+	}
+	env, err := envFor(itemName)
+	if err != nil {
+		return fail("for_each.as", err)
+	}
+
+	cs.args = make(map[string]value, len(s.Args))
+	for _, name := range sortedKeys(s.Args) {
+		field, ok := cs.cmd.Arg(name)
+		if !ok {
+			return fail("args."+name, fmt.Errorf("%s takes no argument %q; its arguments are %s", s.Command, name, fieldList(cs.cmd.Args)))
+		}
+		v, err := compileValue(env, s.Args[name])
+		if err != nil {
+			return fail("args."+name, err)
+		}
+		typ, err := c.checkValue(s, deps, v, itemName, &cs.itemType)
+		if err != nil {
+			return fail("args."+name, err)
+		}
+		if !assignable(typ, field.Type) {
+			return fail("args."+name, fmt.Errorf("%s needs a %s here, and %v is a %s", s.Command, field.Type, s.Args[name], typ))
+		}
+		if lit, ok := v.(literal); ok {
+			if err := CheckType(field.Type, lit.v); err != nil {
+				return fail("args."+name, err)
+			}
+		}
+		cs.args[name] = v
+	}
+	for _, f := range cs.cmd.Args {
+		if _, ok := s.Args[f.Name]; f.Required && !ok {
+			return fail("args."+f.Name, fmt.Errorf("%s needs the argument %q (%s, %s)", s.Command, f.Name, f.Type, f.Description))
+		}
+	}
+
+	if s.If != "" {
+		e, err := compileExpression(env, s.If)
+		if err != nil {
+			return fail("if", err)
+		}
+		if t := e.ast.OutputType(); !t.IsExactType(cel.BoolType) && !t.IsExactType(cel.DynType) {
+			return fail("if", fmt.Errorf("%q must be true or false, and it is a %s", s.If, t))
+		}
+		if _, err := c.checkValue(s, deps, whole{e}, itemName, &cs.itemType); err != nil {
+			return fail("if", err)
+		}
+		cs.cond = e
+	}
+
+	for _, other := range c.Plan.Steps {
+		if deps[other.ID] {
+			cs.deps = append(cs.deps, other.ID)
+		}
+	}
+	return nil
+}
+
+// checkValue checks the references of a compiled value and returns its static type: the referenced
+// field's type for a bare reference, string for text, the literal's type, and any when it cannot tell.
+// Steps it reads are added to deps.
+func (c *Compiled) checkValue(s *Step, deps map[string]bool, v value, itemName string, itemType *catalog.Type) (catalog.Type, error) {
+	for _, e := range v.expressions() {
+		for _, path := range e.references(varSteps) {
+			if _, err := c.stepRefType(s, path); err != nil {
+				return "", err
+			}
+			if len(path) > 0 {
+				deps[path[0]] = true
+			}
+		}
+		if itemName != "" {
+			for _, path := range e.references(itemName) {
+				if _, err := walkFields(*itemType, itemName, path); err != nil {
+					return "", err
+				}
+			}
+		}
+	}
+	switch x := v.(type) {
+	case literal:
+		return literalType(x.v), nil
+	case template:
+		return catalog.String, nil
+	case whole:
+		if !referencePattern.MatchString(x.e.src) {
+			return catalog.Any, nil
+		}
+		path := strings.Split(strings.ReplaceAll(x.e.src, " ", ""), ".")
+		switch {
+		case path[0] == varSteps:
+			return c.stepRefType(s, path[1:])
+		case itemName != "" && path[0] == itemName:
+			return walkFields(*itemType, itemName, path[1:])
+		}
+	}
+	return catalog.Any, nil
+}
+
+// stepRefType returns the type of steps.<path>.
+func (c *Compiled) stepRefType(s *Step, path []string) (catalog.Type, error) {
+	if len(path) == 0 {
+		return catalog.Any, nil
+	}
+	id := path[0]
+	if id == s.ID {
+		return "", fmt.Errorf("steps.%s: a step cannot read its own output", id)
+	}
+	target, ok := c.steps[id]
+	if !ok {
+		return "", fmt.Errorf("steps.%s: no step %q; the steps are %s", id, id, c.stepList())
+	}
+	if target.step.ForEach != nil {
+		if len(path) > 1 {
+			return "", fmt.Errorf("steps.%s.%s: step %q runs once per item, so its output is a list", id, path[1], id)
+		}
+		return catalog.ListOf(catalog.Any), nil
+	}
+	if len(path) == 1 {
+		return catalog.Any, nil
+	}
+	field, ok := target.cmd.OutputField(path[1])
+	if !ok {
+		return "", fmt.Errorf("steps.%s.%s: %s has no output %q; its outputs are %s", id, path[1], target.cmd.Name, path[1], fieldList(target.cmd.Output))
+	}
+	return walkFields(field.Type, "steps."+id+"."+path[1], path[2:])
+}
+
+// walkFields follows field names into an object type.
+func walkFields(t catalog.Type, prefix string, path []string) (catalog.Type, error) {
+	for _, name := range path {
+		if t == catalog.Any {
+			return catalog.Any, nil
+		}
+		fields, ok := t.Fields()
+		if !ok {
+			return "", fmt.Errorf("%s is a %s, which has no field %q", prefix, t, name)
+		}
+		f, ok := findField(fields, name)
+		if !ok {
+			return "", fmt.Errorf("%s is a %s, which has no field %q; its fields are %s", prefix, t, name, fieldList(fields))
+		}
+		t, prefix = f.Type, prefix+"."+name
+	}
+	return t, nil
+}
+
+func findField(fields []catalog.Field, name string) (catalog.Field, bool) {
+	i := slices.IndexFunc(fields, func(f catalog.Field) bool { return f.Name == name })
+	if i < 0 {
+		return catalog.Field{}, false
+	}
+	return fields[i], true
+}
+
+func literalType(v any) catalog.Type {
+	switch x := v.(type) {
+	case string:
+		return catalog.String
+	case bool:
+		return catalog.Bool
+	case int64, int:
+		return catalog.Int
+	case float64:
+		if x == math.Trunc(x) {
+			return catalog.Int
+		}
+	case map[string]any:
+		if _, ok := x["email"]; ok {
+			return catalog.Contact
+		}
+	case []any:
+		return catalog.ListOf(catalog.Any)
+	}
+	return catalog.Any
+}
+
+// assignable reports whether a value of type from may be given where to is expected. Strings may stand
+// for addresses, times and contacts (an address); CheckType checks their content.
+func assignable(from, to catalog.Type) bool {
+	if from == to || from == catalog.Any || to == catalog.Any {
+		return true
+	}
+	fe, fromList := from.Elem()
+	te, toList := to.Elem()
+	if fromList || toList {
+		return fromList && toList && assignable(fe, te)
+	}
+	switch to {
+	case catalog.String, catalog.Address, catalog.Time:
+		return from == catalog.String || from == catalog.Address || from == catalog.Time
+	case catalog.Contact:
+		return from == catalog.String || from == catalog.Address
+	}
+	return false
+}
+
+// CheckType checks a JSON value against a catalog type, with an error that says what was expected.
+func CheckType(t catalog.Type, v any) error {
+	if elem, ok := t.Elem(); ok {
+		items, ok := v.([]any)
+		if !ok {
+			return fmt.Errorf("expected a list of %s, got %s", elem, describe(v))
+		}
+		for i, item := range items {
+			if err := CheckType(elem, item); err != nil {
+				return fmt.Errorf("item %d: %w", i, err)
+			}
+		}
+		return nil
+	}
+	switch t {
+	case catalog.Any:
+		return nil
+	case catalog.String:
+		if _, ok := v.(string); !ok {
+			return fmt.Errorf("expected text, got %s", describe(v))
+		}
+	case catalog.Bool:
+		if _, ok := v.(bool); !ok {
+			return fmt.Errorf("expected true or false, got %s", describe(v))
+		}
+	case catalog.Int:
+		if literalType(v) != catalog.Int {
+			return fmt.Errorf("expected a whole number, got %s", describe(v))
+		}
+	case catalog.Time:
+		s, ok := v.(string)
+		if !ok {
+			return fmt.Errorf("expected an RFC 3339 time, got %s", describe(v))
+		}
+		if _, err := time.Parse(time.RFC3339, s); err != nil {
+			return fmt.Errorf("%q is not an RFC 3339 time such as 2026-11-23T00:00:00Z", s)
+		}
+	case catalog.Address:
+		s, ok := v.(string)
+		if !ok {
+			return fmt.Errorf("expected an email address, got %s", describe(v))
+		}
+		return checkAddress(s)
+	case catalog.Contact:
+		switch x := v.(type) {
+		case string:
+			return checkAddress(x)
+		case map[string]any:
+			email, ok := x["email"].(string)
+			if !ok {
+				return fmt.Errorf("a contact needs an \"email\" field, got %s", describe(v))
+			}
+			return checkAddress(email)
+		default:
+			return fmt.Errorf("expected a contact {\"name\", \"email\"} or an address, got %s", describe(v))
+		}
+	}
+	return nil
+}
+
+func checkAddress(s string) error {
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Address != s || !strings.Contains(s[strings.LastIndex(s, "@")+1:], ".") {
+		return fmt.Errorf("%q is not an email address", s)
+	}
+	return nil
+}
+
+func describe(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "nothing (null)"
+	case string:
+		return fmt.Sprintf("the text %q", x)
+	case []any:
+		return fmt.Sprintf("a list of %d", len(x))
+	case map[string]any:
+		return "an object"
+	}
+	return fmt.Sprintf("%v", v)
+}
+
+// order sorts the steps so that each comes after its dependencies, keeping plan order otherwise, and
+// fails on a cycle, naming it.
+func (c *Compiled) order() error {
+	indegree := map[string]int{}
+	for _, s := range c.Plan.Steps {
+		cs := c.steps[s.ID]
+		indegree[s.ID] = len(cs.deps)
+		for _, d := range cs.deps {
+			c.steps[d].dependents = append(c.steps[d].dependents, s.ID)
+		}
+	}
+	done := map[string]bool{}
+	for len(c.Order) < len(c.Plan.Steps) {
+		progressed := false
+		for _, s := range c.Plan.Steps {
+			if done[s.ID] || indegree[s.ID] > 0 {
+				continue
+			}
+			done[s.ID], progressed = true, true
+			c.Order = append(c.Order, s.ID)
+			for _, d := range c.steps[s.ID].dependents {
+				indegree[d]--
+			}
+		}
+		if !progressed {
+			cycle := c.findCycle(done)
+			return &Error{Step: cycle[0], Field: "depends_on", Err: fmt.Errorf("dependency cycle: %s", strings.Join(cycle, " -> "))}
+		}
+	}
+	return nil
+}
+
+// findCycle returns one cycle among the steps not done, as a path that ends where it starts.
+func (c *Compiled) findCycle(done map[string]bool) []string {
+	var start string
+	for _, s := range c.Plan.Steps {
+		if !done[s.ID] {
+			start = s.ID
+			break
+		}
+	}
+	seen := map[string]int{}
+	var path []string
+	for cur := start; ; {
+		if i, ok := seen[cur]; ok {
+			return append(path[i:], cur)
+		}
+		seen[cur] = len(path)
+		path = append(path, cur)
+		for _, d := range c.steps[cur].deps {
+			if !done[d] {
+				cur = d
+				break
+			}
+		}
+	}
+}
+
+func (c *Compiled) stepList() string {
+	ids := make([]string, len(c.Plan.Steps))
+	for i, s := range c.Plan.Steps {
+		ids[i] = s.ID
+	}
+	return strings.Join(ids, ", ")
+}
+
+func fieldList(fields []catalog.Field) string {
+	if len(fields) == 0 {
+		return "none"
+	}
+	names := make([]string, len(fields))
+	for i, f := range fields {
+		names[i] = f.Name
+	}
+	return strings.Join(names, ", ")
+}
+
+func sortedKeys[M ~map[string]V, V any](m M) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, cmp.Compare)
+	return keys
+}

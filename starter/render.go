@@ -1,0 +1,109 @@
+package starter
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/eaapl/eaapl/plan"
+	"github.com/eaapl/eaapl/workflows"
+)
+
+// PrintProgress writes one line per step whose state or counts changed since prev.
+func PrintProgress(w io.Writer, prev, cur workflows.Status) {
+	before := map[string]workflows.StepStatus{}
+	for _, s := range prev.Steps {
+		before[s.ID] = s
+	}
+	for i, s := range cur.Steps {
+		if b, ok := before[s.ID]; ok && b == s {
+			continue
+		}
+		fmt.Fprintf(w, "  %d. %-10s %-18s %s\n", i+1, s.ID, s.Command, stepCounts(s))
+	}
+}
+
+func stepCounts(s workflows.StepStatus) string {
+	out := s.State
+	if s.Total > 1 || s.Skipped > 0 {
+		out = fmt.Sprintf("%s: %d/%d done", s.State, s.Done, s.Total)
+		if s.Running > 0 {
+			out += fmt.Sprintf(", %d running", s.Running)
+		}
+		if s.Skipped > 0 {
+			out += fmt.Sprintf(", %d skipped", s.Skipped)
+		}
+		if s.Failed > 0 {
+			out += fmt.Sprintf(", %d failed", s.Failed)
+		}
+	}
+	if s.Reason != "" {
+		out += " (" + s.Reason + ")"
+	}
+	return out
+}
+
+// PrintStatus writes a program's status as a table of steps.
+func PrintStatus(w io.Writer, st workflows.Status) {
+	fmt.Fprintf(w, "Program:  %s\nWorkflow: %s\nState:    %s\n", st.Program, st.WorkflowID, st.State)
+	PrintProgress(w, workflows.Status{}, st)
+}
+
+// PrintResult writes what a program did: each step, and for a for_each step each item (each contact)
+// with what was done and, when nothing was, why.
+func PrintResult(w io.Writer, res workflows.Result) {
+	fmt.Fprintf(w, "Program:  %s\nWorkflow: %s\nResult:   %s: %s\n", res.Program, res.WorkflowID, res.State, res.Summary)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	for i, s := range res.Steps {
+		fmt.Fprintf(tw, "%d. %s\t%s\t%s\t%s\n", i+1, s.ID, s.Command, s.State, s.Reason)
+		if len(s.Items) == 1 && s.Items[0].Item == 0 {
+			continue
+		}
+		for _, it := range s.Items {
+			fmt.Fprintf(tw, "   \t%s\t%s\t%s\n", it.Label, itemVerb(s.Command, it), itemDetail(it))
+		}
+	}
+	tw.Flush()
+}
+
+// itemVerb says what happened to an item in words a user expects: sent, not sent.
+func itemVerb(command string, it workflows.ItemResult) string {
+	if command == "SendEmail" {
+		switch it.State {
+		case workflows.StateDone:
+			if it.Task != nil && it.Task.Output["already_sent"] == true {
+				return "already sent"
+			}
+			return "sent"
+		case workflows.StateSkipped:
+			return "not sent"
+		case workflows.StateFailed:
+			return "failed"
+		}
+	}
+	return it.State
+}
+
+func itemDetail(it workflows.ItemResult) string {
+	if it.Reason != "" {
+		return it.Reason
+	}
+	if it.Task != nil {
+		if id, ok := it.Task.Output["message_id"].(string); ok {
+			return id
+		}
+	}
+	return ""
+}
+
+// PrintReadBack writes a plan as numbered English sentences.
+func PrintReadBack(w io.Writer, p *plan.Plan) {
+	for i, s := range p.Steps {
+		text := s.Description
+		if text == "" {
+			text = s.Command
+		}
+		fmt.Fprintf(w, "%d. %s\n", i+1, strings.TrimSpace(text))
+	}
+}

@@ -1,0 +1,141 @@
+// Package starter is the client side of EaaPL: it starts programs, follows their progress through the
+// status query, and collects their results.
+package starter
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"reflect"
+	"strings"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/eaapl/eaapl/workflows"
+)
+
+// Starter starts and follows programs on a task queue.
+type Starter struct {
+	Client    client.Client
+	TaskQueue string
+}
+
+// NewWorkflowID returns a fresh, readable workflow ID: program-20261125-214000-1a2b3c.
+func NewWorkflowID(now time.Time) string {
+	b := make([]byte, 3)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails on Linux
+	return fmt.Sprintf("program-%s-%s", now.UTC().Format("20060102-150405"), hex.EncodeToString(b))
+}
+
+// Start starts a program as a Program workflow with the given ID.
+func (s *Starter) Start(ctx context.Context, id string, in workflows.Input) (client.WorkflowRun, error) {
+	summary := in.Program
+	if summary == "" && in.Plan != nil {
+		summary = in.Plan.Program
+	}
+	opts := client.StartWorkflowOptions{
+		ID:                                       id,
+		TaskQueue:                                s.TaskQueue,
+		StaticSummary:                            oneLine(summary, 200),
+		WorkflowExecutionErrorWhenAlreadyStarted: true,
+	}
+	run, err := s.Client.ExecuteWorkflow(ctx, opts, workflows.WorkflowType, in)
+	if err != nil {
+		return nil, fmt.Errorf("start program: %w", err)
+	}
+	return run, nil
+}
+
+// FailedError is a program that ran and failed; Result says what was done and what was not.
+type FailedError struct {
+	Result  workflows.Result
+	Message string
+}
+
+func (e *FailedError) Error() string { return e.Message }
+
+// Wait waits for a program to end, calling progress with its status each time the status changes (the
+// status query is polled every interval). A program that failed returns its Result inside a *FailedError
+// when the workflow recorded one.
+func (s *Starter) Wait(ctx context.Context, run client.WorkflowRun, every time.Duration, progress func(workflows.Status)) (workflows.Result, error) {
+	type outcome struct {
+		res workflows.Result
+		err error
+	}
+	done := make(chan outcome, 1)
+	go func() {
+		var res workflows.Result
+		err := run.Get(ctx, &res)
+		done <- outcome{res, err}
+	}()
+	ticker := time.NewTicker(every)
+	defer ticker.Stop()
+	var last workflows.Status
+	for {
+		select {
+		case o := <-done:
+			return o.res, programError(o.err)
+		case <-ticker.C:
+			if progress == nil {
+				continue
+			}
+			st, err := s.Status(ctx, run.GetID())
+			if err == nil && !reflect.DeepEqual(st, last) {
+				progress(st)
+				last = st
+			}
+		case <-ctx.Done():
+			return workflows.Result{}, ctx.Err()
+		}
+	}
+}
+
+// Result waits for the program with this workflow ID to end and returns its result.
+func (s *Starter) Result(ctx context.Context, id string) (workflows.Result, error) {
+	var res workflows.Result
+	err := s.Client.GetWorkflow(ctx, id, "").Get(ctx, &res)
+	return res, programError(err)
+}
+
+// Status asks a program for its status.
+func (s *Starter) Status(ctx context.Context, id string) (workflows.Status, error) {
+	v, err := s.Client.QueryWorkflow(ctx, id, "", workflows.QueryStatus)
+	if err != nil {
+		return workflows.Status{}, fmt.Errorf("status of %s: %w", id, err)
+	}
+	var st workflows.Status
+	if err := v.Get(&st); err != nil {
+		return workflows.Status{}, fmt.Errorf("status of %s: %w", id, err)
+	}
+	return st, nil
+}
+
+// programError turns a workflow failure into one clear error, with the program's Result when it has one.
+func programError(err error) error {
+	if err == nil {
+		return nil
+	}
+	var appErr *temporal.ApplicationError
+	if !errors.As(err, &appErr) {
+		return err
+	}
+	failed := &FailedError{Message: appErr.Message()}
+	if appErr.Type() == workflows.ErrProgramFailed && appErr.HasDetails() {
+		if derr := appErr.Details(&failed.Result); derr != nil {
+			return fmt.Errorf("%s (its result could not be read: %v)", appErr.Message(), derr)
+		}
+	}
+	return failed
+}
+
+func oneLine(s string, max int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > max {
+		s = s[:max-1] + "…"
+	}
+	return s
+}

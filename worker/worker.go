@@ -1,0 +1,85 @@
+// Package worker builds a Temporal worker that runs EaaPL programs: the Program workflow, the planning
+// activity and one activity per catalog command, with their dependencies made from the configuration.
+package worker
+
+import (
+	"fmt"
+	"net/http"
+	"net/mail"
+	"os"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	sdkworker "go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/eaapl/eaapl/activities"
+	"github.com/eaapl/eaapl/config"
+	"github.com/eaapl/eaapl/planner"
+	"github.com/eaapl/eaapl/workflows"
+)
+
+// Dependencies are what the activities use: made once per worker process.
+type Dependencies struct {
+	Activities *activities.Activities
+	Planning   *activities.Planning
+}
+
+// NewDependencies makes the activities' dependencies from the configuration: the contacts file, the
+// mailbox that holds email history, the SMTP sender and the planner.
+func NewDependencies(cfg config.Config) (Dependencies, error) {
+	loc, err := cfg.Location()
+	if err != nil {
+		return Dependencies{}, fmt.Errorf("EAAPL_TIMEZONE: %w", err)
+	}
+	sender, err := activities.NewSMTP(activities.SMTPConfig{
+		Addr:     cfg.SMTPAddr,
+		Username: cfg.SMTPUsername,
+		Password: cfg.SMTPPassword,
+		TLS:      cfg.SMTPTLS,
+	})
+	if err != nil {
+		return Dependencies{}, fmt.Errorf("smtp: %w", err)
+	}
+	return Dependencies{
+		Activities: &activities.Activities{
+			Contacts: activities.FileContacts{Path: cfg.Contacts},
+			Mailbox:  activities.NewMailpit(cfg.MailboxURL, &http.Client{Timeout: 30 * time.Second}),
+			Sender:   sender,
+			From:     mail.Address{Name: cfg.UserName, Address: cfg.UserEmail},
+			WorkerID: Identity(cfg),
+		},
+		Planning: &activities.Planning{Planner: &planner.Rules{Location: loc}},
+	}, nil
+}
+
+// Identity is this worker's name in Temporal and in task results.
+func Identity(cfg config.Config) string {
+	if cfg.WorkerID != "" {
+		return cfg.WorkerID
+	}
+	host, err := os.Hostname()
+	if err != nil {
+		host = "worker"
+	}
+	return fmt.Sprintf("%s-%d", host, os.Getpid())
+}
+
+// New returns a worker on the configured task queue with the Program workflow and all activities
+// registered. The caller runs it (Run or Start) and stops it.
+func New(c client.Client, cfg config.Config, deps Dependencies) sdkworker.Worker {
+	w := sdkworker.New(c, cfg.TaskQueue, sdkworker.Options{Identity: Identity(cfg)})
+	Register(w, deps)
+	return w
+}
+
+// Register registers the workflow and activities on any registry: a worker, a replayer or a test
+// environment.
+func Register(r interface {
+	RegisterWorkflowWithOptions(w any, options workflow.RegisterOptions)
+	RegisterActivity(a any)
+}, deps Dependencies) {
+	r.RegisterWorkflowWithOptions(workflows.Program, workflow.RegisterOptions{Name: workflows.WorkflowType})
+	r.RegisterActivity(deps.Activities)
+	r.RegisterActivity(deps.Planning)
+}

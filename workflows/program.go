@@ -1,0 +1,412 @@
+package workflows
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/eaapl/eaapl/activities"
+	"github.com/eaapl/eaapl/catalog"
+	"github.com/eaapl/eaapl/plan"
+)
+
+// planningOptions bound the planning activity: the rule-based planner answers at once; a model may not.
+var planningOptions = workflow.ActivityOptions{
+	StartToCloseTimeout: 2 * time.Minute,
+	RetryPolicy: &temporal.RetryPolicy{
+		InitialInterval:        time.Second,
+		BackoffCoefficient:     2,
+		MaximumInterval:        30 * time.Second,
+		MaximumAttempts:        5,
+		NonRetryableErrorTypes: nonRetryable,
+	},
+	Summary: "Plan the program",
+}
+
+// nonRetryable lists the error types no retry can fix.
+var nonRetryable = []string{catalog.ErrInvalidArgument, catalog.ErrNotFound, catalog.ErrUnauthorized}
+
+// Program is the workflow that runs an English program: it plans it (the first activity), then runs each
+// step as soon as the steps it depends on are done, one task per for_each item with bounded concurrency.
+// It returns the Result, or a ProgramFailed error whose details hold the Result.
+func Program(ctx workflow.Context, in Input) (Result, error) {
+	p := &program{
+		in:         in,
+		workflowID: workflow.GetInfo(ctx).WorkflowExecution.ID,
+		start:      workflow.Now(ctx),
+		state:      StatePlanning,
+		outputs:    map[string]any{},
+	}
+	if err := p.setup(ctx); err != nil {
+		return Result{}, err
+	}
+	return p.run(ctx)
+}
+
+// program is one run of the Program workflow.
+type program struct {
+	in         Input
+	workflowID string
+	start      time.Time
+	state      string
+	plan       *plan.Compiled
+	steps      map[string]*stepRun
+	outputs    map[string]any // step id -> output, as expressions see it
+	sem        workflow.Semaphore
+}
+
+// stepRun is the progress of one step.
+type stepRun struct {
+	status   StepStatus
+	items    []ItemResult
+	finished bool
+}
+
+func (p *program) setup(ctx workflow.Context) error {
+	if err := workflow.SetQueryHandler(ctx, QueryStatus, func() (Status, error) { return p.status(), nil }); err != nil {
+		return fmt.Errorf("register %s query: %w", QueryStatus, err)
+	}
+	if err := workflow.SetQueryHandler(ctx, QueryPlan, func() (*plan.Plan, error) {
+		if p.plan == nil {
+			return nil, nil
+		}
+		return p.plan.Plan, nil
+	}); err != nil {
+		return fmt.Errorf("register %s query: %w", QueryPlan, err)
+	}
+	n := int64(p.in.MaxConcurrency)
+	if n <= 0 {
+		n = DefaultMaxConcurrency
+	}
+	p.sem = workflow.NewSemaphore(ctx, min(n, maxConcurrency))
+	return nil
+}
+
+func (p *program) run(ctx workflow.Context) (Result, error) {
+	logger := workflow.GetLogger(ctx)
+	var planning *activities.Planning
+	var planned activities.PlanResult
+	req := activities.PlanRequest{Program: p.in.Program, Plan: p.in.Plan, Now: p.start}
+	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, planningOptions), planning.PlanProgram, req).Get(ctx, &planned); err != nil {
+		p.state = StateFailed
+		_, msg := describeError(err)
+		return p.result(), temporal.NewNonRetryableApplicationError("the program could not be planned: "+msg, catalog.ErrInvalidArgument, err)
+	}
+	compiled, err := plan.Compile(planned.Plan)
+	if err != nil {
+		p.state = StateFailed
+		return p.result(), temporal.NewNonRetryableApplicationError(err.Error(), catalog.ErrInvalidArgument, err)
+	}
+	p.plan = compiled
+	p.steps = make(map[string]*stepRun, len(compiled.Order))
+	for _, s := range compiled.Plan.Steps {
+		p.steps[s.ID] = &stepRun{status: StepStatus{ID: s.ID, Command: s.Command, Description: s.Description, State: StatePending}}
+	}
+	p.state = StateRunning
+	logger.Info("Program planned", "steps", len(compiled.Order))
+
+	for _, id := range compiled.Order {
+		workflow.Go(ctx, func(ctx workflow.Context) { p.runStep(ctx, id) })
+	}
+	if err := workflow.Await(ctx, p.allFinished); err != nil {
+		p.state = StateFailed
+		return p.result(), err
+	}
+
+	p.state = StateCompleted
+	for _, id := range compiled.Order {
+		if p.steps[id].status.State == StateFailed {
+			p.state = StateFailed
+		}
+	}
+	res := p.result()
+	logger.Info("Program finished", "state", res.State, "summary", res.Summary)
+	if p.state == StateFailed {
+		return Result{}, temporal.NewNonRetryableApplicationError("the program failed: "+res.Summary, ErrProgramFailed, nil, res)
+	}
+	return res, nil
+}
+
+func (p *program) allFinished() bool {
+	for _, s := range p.steps {
+		if !s.finished {
+			return false
+		}
+	}
+	return true
+}
+
+// runStep waits for the step's dependencies, then runs its task, or one task per for_each item.
+func (p *program) runStep(ctx workflow.Context, id string) {
+	s := p.steps[id]
+	defer func() { s.finished = true }()
+	if err := workflow.Await(ctx, func() bool { return p.depsFinished(id) }); err != nil {
+		s.fail(fmt.Sprintf("canceled: %v", err))
+		return
+	}
+	for _, dep := range p.plan.Deps(id) {
+		if st := p.steps[dep].status.State; st != StateDone {
+			s.status.State, s.status.Reason = StateSkipped, fmt.Sprintf("step %q it depends on was %s", dep, st)
+			return
+		}
+	}
+	scope := plan.Scope{Steps: p.outputs, Now: p.start}
+	step := p.plan.Step(id)
+	if step.ForEach == nil {
+		p.runSingle(ctx, id, scope)
+		return
+	}
+	p.runForEach(ctx, id, scope, step.ForEach.As)
+}
+
+func (p *program) runSingle(ctx workflow.Context, id string, scope plan.Scope) {
+	s := p.steps[id]
+	s.status.Total = 1
+	run, err := p.plan.Condition(id, scope)
+	if err != nil {
+		s.fail(err.Error())
+		return
+	}
+	if !run {
+		s.status.State, s.status.Reason = StateSkipped, fmt.Sprintf("its condition %q is false", p.plan.Step(id).If)
+		s.status.Skipped = 1
+		return
+	}
+	args, err := p.plan.Args(id, scope)
+	if err != nil {
+		s.fail(err.Error())
+		return
+	}
+	if err := p.sem.Acquire(ctx, 1); err != nil {
+		s.fail(fmt.Sprintf("canceled: %v", err))
+		return
+	}
+	s.status.State, s.status.Running = StateRunning, 1
+	item := p.runTask(ctx, id, 0, p.plan.Command(id).Summary(args), args)
+	p.sem.Release(1)
+	s.record(item)
+	if item.State == StateDone {
+		p.outputs[id] = item.Task.Output
+		s.status.State = StateDone
+	} else {
+		s.status.State, s.status.Reason = StateFailed, item.Reason
+	}
+}
+
+func (p *program) runForEach(ctx workflow.Context, id string, scope plan.Scope, as string) {
+	s := p.steps[id]
+	items, err := p.plan.Items(id, scope)
+	if err != nil {
+		s.fail(err.Error())
+		return
+	}
+	s.status.State, s.status.Total = StateRunning, len(items)
+	s.items = make([]ItemResult, 0, len(items))
+	outputs := make([]any, len(items))
+	wg := workflow.NewWaitGroup(ctx)
+	scope.ItemName = as
+	for i, item := range items {
+		scope.Item = item
+		n, label := i+1, labelOf(item)
+		run, err := p.plan.Condition(id, scope)
+		if err == nil && !run {
+			s.record(ItemResult{Item: n, Label: label, State: StateSkipped, Reason: fmt.Sprintf("condition %q is false", p.plan.Step(id).If)})
+			continue
+		}
+		var args map[string]any
+		if err == nil {
+			args, err = p.plan.Args(id, scope)
+		}
+		if err != nil {
+			s.record(ItemResult{Item: n, Label: label, State: StateFailed, Reason: err.Error()})
+			continue
+		}
+		// Acquire before scheduling, so that no more than the bound are ever pending.
+		if err := p.sem.Acquire(ctx, 1); err != nil {
+			s.record(ItemResult{Item: n, Label: label, State: StateFailed, Reason: fmt.Sprintf("canceled: %v", err)})
+			continue
+		}
+		s.status.Running++
+		wg.Add(1)
+		workflow.Go(ctx, func(ctx workflow.Context) {
+			defer wg.Done()
+			res := p.runTask(ctx, id, n, label, args)
+			p.sem.Release(1)
+			s.record(res)
+			if res.State == StateDone {
+				outputs[n-1] = res.Task.Output
+			}
+		})
+	}
+	wg.Wait(ctx)
+	p.outputs[id] = outputs
+	s.status.State = StateDone
+	if s.status.Failed > 0 {
+		s.status.State, s.status.Reason = StateFailed, fmt.Sprintf("%d of %d tasks failed", s.status.Failed, s.status.Total)
+	}
+}
+
+// runTask runs one task as an activity and reports how it ended.
+func (p *program) runTask(ctx workflow.Context, id string, item int, label string, args map[string]any) ItemResult {
+	cmd := p.plan.Command(id)
+	step := p.plan.Step(id)
+	taskID := id
+	if item > 0 {
+		taskID = fmt.Sprintf("%s_%d", id, item)
+	}
+	task := catalog.Task{
+		TaskID:     taskID,
+		Command:    cmd.Name,
+		Parameters: args,
+		Context: catalog.TaskContext{
+			WorkflowID:     p.workflowID,
+			Step:           id,
+			Item:           item,
+			UserID:         p.in.UserID,
+			IdempotencyKey: p.workflowID + "/" + taskID,
+		},
+		Priority: step.Priority,
+	}
+	ctx = workflow.WithActivityOptions(ctx, activityOptions(cmd, step, taskID, cmd.Summary(args)))
+	var res catalog.TaskResult
+	if err := workflow.ExecuteActivity(ctx, cmd.Name, task).Get(ctx, &res); err != nil {
+		typ, msg := describeError(err)
+		return ItemResult{Item: item, Label: label, State: StateFailed, Reason: msg, Task: &catalog.TaskResult{
+			TaskID: taskID,
+			Status: catalog.StatusFailure,
+			Error:  &catalog.TaskError{Type: typ, Message: msg},
+		}}
+	}
+	return ItemResult{Item: item, Label: label, State: StateDone, Task: &res}
+}
+
+// activityOptions are a task's timeouts and retries, from the catalog.
+func activityOptions(cmd catalog.Command, step *plan.Step, taskID, summary string) workflow.ActivityOptions {
+	o := workflow.ActivityOptions{
+		ActivityID:          taskID,
+		StartToCloseTimeout: time.Duration(cmd.Timeout),
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval:        cmd.Retry.InitialInterval,
+			BackoffCoefficient:     cmd.Retry.BackoffCoefficient,
+			MaximumInterval:        cmd.Retry.MaximumInterval,
+			MaximumAttempts:        cmd.Retry.MaximumAttempts,
+			NonRetryableErrorTypes: nonRetryable,
+		},
+		Summary: summary,
+	}
+	if step.Priority == plan.PriorityHigh {
+		o.Priority = temporal.Priority{PriorityKey: 1}
+	}
+	return o
+}
+
+// describeError turns an activity's failure into its type and one sentence for people.
+func describeError(err error) (typ, msg string) {
+	var appErr *temporal.ApplicationError
+	var timeoutErr *temporal.TimeoutError
+	var actErr *temporal.ActivityError
+	var canceledErr *temporal.CanceledError
+	switch {
+	case errors.As(err, &appErr):
+		typ, msg = appErr.Type(), appErr.Message()
+	case errors.As(err, &timeoutErr):
+		typ, msg = "Timeout", fmt.Sprintf("timed out (%s)", strings.ToLower(strings.TrimPrefix(timeoutErr.TimeoutType().String(), "TimeoutType")))
+	case errors.As(err, &canceledErr):
+		typ, msg = "Canceled", "canceled"
+	default:
+		typ, msg = "Error", err.Error()
+	}
+	if errors.As(err, &actErr) && actErr.RetryState() == enumspb.RETRY_STATE_MAXIMUM_ATTEMPTS_REACHED {
+		msg += " (gave up after the last retry)"
+	}
+	return typ, msg
+}
+
+// labelOf names a for_each item in results: a contact by its address.
+func labelOf(item any) string {
+	if m, ok := item.(map[string]any); ok {
+		if email, ok := m["email"].(string); ok {
+			return email
+		}
+	}
+	return fmt.Sprint(item)
+}
+
+func (s *stepRun) fail(reason string) {
+	s.status.State, s.status.Reason = StateFailed, reason
+}
+
+// record adds a finished item to the step's results and counts.
+func (s *stepRun) record(item ItemResult) {
+	if item.Task != nil {
+		s.status.Running--
+		s.status.Attempts = max(s.status.Attempts, item.Task.Attempt)
+	}
+	switch item.State {
+	case StateDone:
+		s.status.Done++
+	case StateSkipped:
+		s.status.Skipped++
+	case StateFailed:
+		s.status.Failed++
+	}
+	s.items = append(s.items, item)
+}
+
+func (p *program) depsFinished(id string) bool {
+	for _, d := range p.plan.Deps(id) {
+		if !p.steps[d].finished {
+			return false
+		}
+	}
+	return true
+}
+
+func (p *program) status() Status {
+	st := Status{WorkflowID: p.workflowID, Program: p.in.Program, State: p.state}
+	if p.plan == nil {
+		return st
+	}
+	if st.Program == "" {
+		st.Program = p.plan.Plan.Program
+	}
+	for _, s := range p.plan.Plan.Steps {
+		st.Steps = append(st.Steps, p.steps[s.ID].status)
+	}
+	return st
+}
+
+func (p *program) result() Result {
+	st := p.status()
+	res := Result{WorkflowID: st.WorkflowID, Program: st.Program, State: st.State}
+	var summary []string
+	for _, s := range st.Steps {
+		run := p.steps[s.ID]
+		items := sortedItems(run.items)
+		res.Steps = append(res.Steps, StepResult{ID: s.ID, Command: s.Command, Description: s.Description, State: s.State, Reason: s.Reason, Items: items})
+		switch {
+		case p.plan.Step(s.ID).ForEach != nil && s.State != StateSkipped:
+			summary = append(summary, fmt.Sprintf("%s: %d done, %d skipped, %d failed", s.ID, s.Done, s.Skipped, s.Failed))
+		case s.State == StateFailed || s.State == StateSkipped:
+			summary = append(summary, fmt.Sprintf("%s %s: %s", s.ID, s.State, s.Reason))
+		}
+	}
+	res.Summary = strings.Join(summary, "; ")
+	if res.Summary == "" {
+		res.Summary = fmt.Sprintf("%d steps done", len(st.Steps))
+	}
+	return res
+}
+
+// sortedItems orders a step's items by position: tasks finish in any order.
+func sortedItems(items []ItemResult) []ItemResult {
+	out := slices.Clone(items)
+	slices.SortStableFunc(out, func(a, b ItemResult) int { return a.Item - b.Item })
+	return out
+}

@@ -1,0 +1,338 @@
+package workflows_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/mock"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/eaapl/eaapl/activities"
+	"github.com/eaapl/eaapl/catalog"
+	"github.com/eaapl/eaapl/plan"
+	"github.com/eaapl/eaapl/workflows"
+)
+
+// helloPlan is the plan of the seed program, from examples/.
+func helloPlan(tb testing.TB) *plan.Plan {
+	tb.Helper()
+	b, err := os.ReadFile("../examples/hello-world.plan.json")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	p, err := plan.Parse(b)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return p
+}
+
+func contacts(emails ...string) []any {
+	out := make([]any, len(emails))
+	for i, e := range emails {
+		out[i] = map[string]any{"name": e, "email": e, "source": "contacts.vcf"}
+	}
+	return out
+}
+
+// fakeWorld stands in for the activities: a planner returning a fixed plan, an address book, a mailbox
+// history and a sender that records what it sent.
+type fakeWorld struct {
+	plan     *plan.Plan
+	contacts []any
+	emailed  []any
+	sendErr  map[string]error // by recipient
+
+	mu       sync.Mutex
+	sent     []catalog.Task
+	inFlight atomic.Int32
+	maxIn    atomic.Int32
+}
+
+func (f *fakeWorld) env(t *testing.T) *testsuite.TestWorkflowEnvironment {
+	var s testsuite.WorkflowTestSuite
+	env := s.NewTestWorkflowEnvironment()
+	env.RegisterWorkflowWithOptions(workflows.Program, workflowOptions)
+	env.RegisterActivity(&activities.Activities{})
+	env.RegisterActivity(&activities.Planning{})
+	env.OnActivity("PlanProgram", mock.Anything, mock.Anything).Return(
+		func(_ context.Context, req activities.PlanRequest) (activities.PlanResult, error) {
+			if req.Plan != nil {
+				return activities.PlanResult{Plan: req.Plan}, nil
+			}
+			if f.plan == nil {
+				return activities.PlanResult{}, temporal.NewNonRetryableApplicationError("not understood: \"if it rains\"", catalog.ErrInvalidArgument, nil)
+			}
+			return activities.PlanResult{Plan: f.plan}, nil
+		})
+	env.OnActivity("RetrieveContacts", mock.Anything, mock.Anything).Return(
+		func(_ context.Context, task catalog.Task) (catalog.TaskResult, error) {
+			if f.contacts == nil {
+				return catalog.TaskResult{}, temporal.NewNonRetryableApplicationError("contacts file examples/missing.vcf not found", catalog.ErrNotFound, nil)
+			}
+			return success(task, map[string]any{"contacts": f.contacts, "count": len(f.contacts)}), nil
+		}).Maybe()
+	env.OnActivity("CheckEmailHistory", mock.Anything, mock.Anything).Return(
+		func(_ context.Context, task catalog.Task) (catalog.TaskResult, error) {
+			return success(task, map[string]any{"emailed": f.emailed, "not_emailed": []any{}, "since": task.Parameters["since"], "until": task.Parameters["until"]}), nil
+		}).Maybe()
+	env.OnActivity("ComposeEmail", mock.Anything, mock.Anything).Return(
+		func(_ context.Context, task catalog.Task) (catalog.TaskResult, error) {
+			return success(task, map[string]any{"subject": task.Parameters["body"], "body": task.Parameters["body"]}), nil
+		}).Maybe()
+	env.OnActivity("SendEmail", mock.Anything, mock.Anything).Return(
+		func(_ context.Context, task catalog.Task) (catalog.TaskResult, error) {
+			n := f.inFlight.Add(1)
+			defer f.inFlight.Add(-1)
+			for m := f.maxIn.Load(); n > m && !f.maxIn.CompareAndSwap(m, n); m = f.maxIn.Load() {
+			}
+			time.Sleep(2 * time.Millisecond)
+			to := task.Parameters["to"].(map[string]any)["email"].(string)
+			if err := f.sendErr[to]; err != nil {
+				return catalog.TaskResult{}, err
+			}
+			f.mu.Lock()
+			f.sent = append(f.sent, task)
+			f.mu.Unlock()
+			return success(task, map[string]any{"recipient": to, "message_id": "<" + task.Context.IdempotencyKey + ">"}), nil
+		}).Maybe()
+	return env
+}
+
+func success(task catalog.Task, output map[string]any) catalog.TaskResult {
+	return catalog.TaskResult{TaskID: task.TaskID, WorkerID: "test-worker", Status: catalog.StatusSuccess, Output: output, ExecutionTime: 1, Attempt: 1}
+}
+
+func (f *fakeWorld) sentTo() map[string]catalog.Task {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := map[string]catalog.Task{}
+	for _, t := range f.sent {
+		out[t.Parameters["to"].(map[string]any)["email"].(string)] = t
+	}
+	return out
+}
+
+func itemsOf(tb testing.TB, res workflows.Result, step string) map[string]workflows.ItemResult {
+	tb.Helper()
+	for _, s := range res.Steps {
+		if s.ID == step {
+			out := map[string]workflows.ItemResult{}
+			for _, it := range s.Items {
+				out[it.Label] = it
+			}
+			return out
+		}
+	}
+	tb.Fatalf("no step %q in the result", step)
+	return nil
+}
+
+func TestProgram(t *testing.T) {
+	t.Run("SendsToContactsNotEmailedThisWeekAndSkipsTheOthers", func(t *testing.T) {
+		f := &fakeWorld{plan: helloPlan(t), contacts: contacts("alice@example.com", "bob@example.com", "carol@example.com"), emailed: []any{"bob@example.com"}}
+		env := f.env(t)
+		env.ExecuteWorkflow(workflows.WorkflowType, workflows.Input{Program: f.plan.Program, UserID: "user_123"})
+		if err := env.GetWorkflowError(); err != nil {
+			t.Fatalf("workflow failed: %v", err)
+		}
+		var res workflows.Result
+		if err := env.GetWorkflowResult(&res); err != nil {
+			t.Fatal(err)
+		}
+		if got, want := res.State, workflows.StateCompleted; got != want {
+			t.Fatalf("state = %q, want %q", got, want)
+		}
+		if got, want := res.Summary, "send: 2 done, 1 skipped, 0 failed"; got != want {
+			t.Errorf("summary = %q, want %q", got, want)
+		}
+		sent := f.sentTo()
+		if got, want := len(sent), 2; got != want {
+			t.Fatalf("sent %d emails, want %d: %v", got, want, sent)
+		}
+		for _, to := range []string{"alice@example.com", "carol@example.com"} {
+			task, ok := sent[to]
+			if !ok {
+				t.Fatalf("no email to %s", to)
+			}
+			if got, want := task.Parameters["body"], "Hello World!"; got != want {
+				t.Errorf("body to %s = %v, want %q", to, got, want)
+			}
+			if got := task.Context.IdempotencyKey; got != "default-test-workflow-id/"+task.TaskID {
+				t.Errorf("idempotency key = %q, want the workflow ID and the task ID", got)
+			}
+		}
+		items := itemsOf(t, res, "send")
+		if got, want := items["bob@example.com"].State, workflows.StateSkipped; got != want {
+			t.Errorf("bob: state = %q, want %q", got, want)
+		}
+		if items["bob@example.com"].Reason == "" {
+			t.Error("bob: a skipped contact must say why")
+		}
+		if got, want := items["alice@example.com"].Task.Output["recipient"], "alice@example.com"; got != want {
+			t.Errorf("alice: recipient = %v, want %v", got, want)
+		}
+	})
+
+	t.Run("AcceptsTheProgramAsABareJSONString", func(t *testing.T) {
+		var in workflows.Input
+		if err := json.Unmarshal([]byte(`"Send 'Hi' to bob@example.com"`), &in); err != nil {
+			t.Fatal(err)
+		}
+		if got, want := in.Program, "Send 'Hi' to bob@example.com"; got != want {
+			t.Fatalf("program = %q, want %q", got, want)
+		}
+		if err := json.Unmarshal([]byte(`{"programme": "x"}`), &in); err == nil {
+			t.Fatal("a misspelt field must be an error")
+		}
+	})
+
+	t.Run("RunsAHandWrittenPlanWithoutAskingThePlanner", func(t *testing.T) {
+		f := &fakeWorld{contacts: contacts("alice@example.com"), emailed: []any{}}
+		env := f.env(t)
+		env.ExecuteWorkflow(workflows.WorkflowType, workflows.Input{Plan: helloPlan(t)})
+		if err := env.GetWorkflowError(); err != nil {
+			t.Fatalf("workflow failed: %v", err)
+		}
+		if got, want := len(f.sentTo()), 1; got != want {
+			t.Fatalf("sent %d emails, want %d", got, want)
+		}
+	})
+
+	t.Run("FailsClearlyWhenTheProgramCannotBePlanned", func(t *testing.T) {
+		f := &fakeWorld{}
+		env := f.env(t)
+		env.ExecuteWorkflow(workflows.WorkflowType, workflows.Input{Program: "Send an email if it rains"})
+		err := env.GetWorkflowError()
+		var appErr *temporal.ApplicationError
+		if !errors.As(err, &appErr) {
+			t.Fatalf("error = %v, want an application error", err)
+		}
+		if got, want := appErr.Type(), catalog.ErrInvalidArgument; got != want {
+			t.Errorf("type = %q, want %q", got, want)
+		}
+		if got := appErr.Message(); got != `the program could not be planned: not understood: "if it rains"` {
+			t.Errorf("message = %q", got)
+		}
+	})
+
+	t.Run("ReportsAFailedSendPerContactAndSendsTheRest", func(t *testing.T) {
+		f := &fakeWorld{plan: helloPlan(t), contacts: contacts("alice@example.com", "carol@example.com"), emailed: []any{},
+			sendErr: map[string]error{"carol@example.com": temporal.NewNonRetryableApplicationError("550 mailbox unavailable", catalog.ErrInvalidArgument, nil)}}
+		env := f.env(t)
+		env.ExecuteWorkflow(workflows.WorkflowType, workflows.Input{Program: f.plan.Program})
+		res := failedResult(t, env.GetWorkflowError())
+		if got, want := res.State, workflows.StateFailed; got != want {
+			t.Fatalf("state = %q, want %q", got, want)
+		}
+		items := itemsOf(t, res, "send")
+		if got, want := items["alice@example.com"].State, workflows.StateDone; got != want {
+			t.Errorf("alice: %q, want %q", got, want)
+		}
+		carol := items["carol@example.com"]
+		if got, want := carol.State, workflows.StateFailed; got != want {
+			t.Errorf("carol: %q, want %q", got, want)
+		}
+		if got, want := carol.Reason, "550 mailbox unavailable"; got != want {
+			t.Errorf("carol: reason %q, want %q", got, want)
+		}
+		if carol.Task == nil || carol.Task.Error == nil || carol.Task.Error.Type != catalog.ErrInvalidArgument {
+			t.Errorf("carol: task error = %+v, want type %s", carol.Task, catalog.ErrInvalidArgument)
+		}
+	})
+
+	t.Run("SkipsTheStepsAfterAFailedStep", func(t *testing.T) {
+		f := &fakeWorld{plan: helloPlan(t)} // no contacts file
+		env := f.env(t)
+		env.ExecuteWorkflow(workflows.WorkflowType, workflows.Input{Program: f.plan.Program})
+		res := failedResult(t, env.GetWorkflowError())
+		states := map[string]string{}
+		for _, s := range res.Steps {
+			states[s.ID] = s.State
+		}
+		want := map[string]string{"contacts": "failed", "history": "skipped", "compose": "done", "send": "skipped"}
+		for id, st := range want {
+			if states[id] != st {
+				t.Errorf("step %s: %q, want %q", id, states[id], st)
+			}
+		}
+		if len(f.sentTo()) != 0 {
+			t.Error("nothing may be sent when the contacts could not be read")
+		}
+	})
+
+	t.Run("NeverRunsMoreTasksAtOnceThanTheBound", func(t *testing.T) {
+		var emails []string
+		for i := range 40 {
+			emails = append(emails, "c"+string(rune('a'+i%26))+string(rune('a'+i/26))+"@example.com")
+		}
+		f := &fakeWorld{plan: helloPlan(t), contacts: contacts(emails...), emailed: []any{}}
+		env := f.env(t)
+		env.ExecuteWorkflow(workflows.WorkflowType, workflows.Input{Program: f.plan.Program, MaxConcurrency: 3})
+		if err := env.GetWorkflowError(); err != nil {
+			t.Fatal(err)
+		}
+		if got, want := len(f.sentTo()), 40; got != want {
+			t.Fatalf("sent %d, want %d", got, want)
+		}
+		if got := f.maxIn.Load(); got != 3 {
+			t.Fatalf("at most %d sends ran at once, want exactly the bound, 3", got)
+		}
+	})
+
+	t.Run("AnswersTheStatusAndPlanQueries", func(t *testing.T) {
+		f := &fakeWorld{plan: helloPlan(t), contacts: contacts("alice@example.com", "bob@example.com"), emailed: []any{"bob@example.com"}}
+		env := f.env(t)
+		env.ExecuteWorkflow(workflows.WorkflowType, workflows.Input{Program: f.plan.Program})
+		v, err := env.QueryWorkflow(workflows.QueryStatus)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var st workflows.Status
+		if err := v.Get(&st); err != nil {
+			t.Fatal(err)
+		}
+		if got, want := len(st.Steps), 4; got != want {
+			t.Fatalf("%d steps, want %d", got, want)
+		}
+		send := st.Steps[3]
+		if send.ID != "send" || send.Total != 2 || send.Done != 1 || send.Skipped != 1 || send.State != workflows.StateDone {
+			t.Errorf("send status = %+v, want 2 total, 1 done, 1 skipped", send)
+		}
+		v, err = env.QueryWorkflow(workflows.QueryPlan)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var p plan.Plan
+		if err := v.Get(&p); err != nil {
+			t.Fatal(err)
+		}
+		if got, want := len(p.Steps), 4; got != want {
+			t.Errorf("plan query: %d steps, want %d", got, want)
+		}
+	})
+}
+
+// failedResult returns the Result carried by a ProgramFailed error.
+func failedResult(tb testing.TB, err error) workflows.Result {
+	tb.Helper()
+	var appErr *temporal.ApplicationError
+	if !errors.As(err, &appErr) || appErr.Type() != workflows.ErrProgramFailed {
+		tb.Fatalf("error = %v, want a %s error", err, workflows.ErrProgramFailed)
+	}
+	var res workflows.Result
+	if err := appErr.Details(&res); err != nil {
+		tb.Fatal(err)
+	}
+	return res
+}
+
+var workflowOptions = workflow.RegisterOptions{Name: workflows.WorkflowType}

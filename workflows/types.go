@@ -1,0 +1,121 @@
+// Package workflows is the Execution Agent: one workflow type that plans an English program, then
+// interprets the plan, dispatching each step's tasks as Temporal activities as soon as the results they
+// depend on arrive.
+package workflows
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+
+	"github.com/eaapl/eaapl/catalog"
+	"github.com/eaapl/eaapl/plan"
+)
+
+// Names that clients and people type.
+const (
+	// WorkflowType is the workflow type: `temporal workflow start --type Program --task-queue eaapl --input '"Send ..."'`.
+	WorkflowType = "Program"
+	// QueryPlan returns the program's plan (null while it is being planned).
+	QueryPlan = "plan"
+	// QueryStatus returns a Status.
+	QueryStatus = "status"
+)
+
+// DefaultMaxConcurrency is how many of a program's tasks run at once when the input does not say.
+const DefaultMaxConcurrency = 100
+
+// maxConcurrency keeps a program well below Temporal's limit of 2,000 pending activities.
+const maxConcurrency = 500
+
+// Input is a program to run: English text, or a plan written by hand.
+type Input struct {
+	Program        string     `json:"program,omitempty"`
+	Plan           *plan.Plan `json:"plan,omitempty"`
+	UserID         string     `json:"user_id,omitempty"`
+	MaxConcurrency int        `json:"max_concurrency,omitempty"` // 1..500; DefaultMaxConcurrency when 0
+}
+
+// UnmarshalJSON also accepts a bare JSON string as the program text, so that
+// `temporal workflow start --input '"Send an email ..."'` works.
+func (in *Input) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if len(b) > 0 && b[0] == '"' {
+		*in = Input{}
+		return json.Unmarshal(b, &in.Program)
+	}
+	type plain Input // without this method
+	var p plain
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&p); err != nil {
+		return fmt.Errorf("program input: %w (expected the program text as a JSON string, or {\"program\": ...} or {\"plan\": ...})", err)
+	}
+	*in = Input(p)
+	return nil
+}
+
+// The states of a step, and of a program.
+const (
+	StatePlanning  = "planning"
+	StatePending   = "pending"
+	StateRunning   = "running"
+	StateDone      = "done"
+	StateFailed    = "failed"
+	StateSkipped   = "skipped"
+	StateCompleted = "completed" // a program whose steps all ended without failure
+)
+
+// Status is the answer to the status query.
+type Status struct {
+	WorkflowID string       `json:"workflow_id"`
+	Program    string       `json:"program,omitempty"`
+	State      string       `json:"state"`
+	Steps      []StepStatus `json:"steps"`
+}
+
+// StepStatus is one step's progress.
+type StepStatus struct {
+	ID          string `json:"id"`
+	Command     string `json:"command"`
+	Description string `json:"description,omitempty"`
+	State       string `json:"state"`
+	Total       int    `json:"total"` // tasks: 1, or the number of for_each items
+	Running     int    `json:"running"`
+	Done        int    `json:"done"`
+	Failed      int    `json:"failed"`
+	Skipped     int    `json:"skipped"`
+	Attempts    int32  `json:"attempts,omitempty"` // highest attempt number among its finished tasks
+	Reason      string `json:"reason,omitempty"`   // why it failed or was skipped
+}
+
+// Result is what a program did: per step, and per item of a for_each step (per contact, for the emails).
+type Result struct {
+	WorkflowID string       `json:"workflow_id"`
+	Program    string       `json:"program,omitempty"`
+	State      string       `json:"state"` // completed or failed
+	Summary    string       `json:"summary"`
+	Steps      []StepResult `json:"steps"`
+}
+
+// StepResult is one step's outcome. A step without for_each has one item.
+type StepResult struct {
+	ID          string       `json:"id"`
+	Command     string       `json:"command"`
+	Description string       `json:"description,omitempty"`
+	State       string       `json:"state"`
+	Reason      string       `json:"reason,omitempty"`
+	Items       []ItemResult `json:"items"`
+}
+
+// ItemResult is one task's outcome, or why no task ran for the item.
+type ItemResult struct {
+	Item   int                 `json:"item"`  // 1-based position in the for_each list; 0 for a step without one
+	Label  string              `json:"label"` // what the task was about: "SendEmail to alice@example.com"
+	State  string              `json:"state"` // done, skipped or failed
+	Reason string              `json:"reason,omitempty"`
+	Task   *catalog.TaskResult `json:"task,omitempty"`
+}
+
+// ErrProgramFailed is the error type of a program that ended with failed tasks; its details hold the Result.
+const ErrProgramFailed = "ProgramFailed"
