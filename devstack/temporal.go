@@ -1,0 +1,134 @@
+package devstack
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/log"
+)
+
+// Defaults for TemporalOptions.
+const (
+	DefaultTemporalBin = "bin/temporal"
+	DefaultNamespace   = "default"
+	// DefaultTemporalReadyTimeout allows for the first start on a new SQLite file, which creates the
+	// schema and takes several seconds; later starts take one or two.
+	DefaultTemporalReadyTimeout = 90 * time.Second
+)
+
+// temporalDBFile is the name of the dev server's SQLite file inside TemporalOptions.DataDir.
+const temporalDBFile = "temporal.db"
+
+// TemporalOptions configures StartTemporal.
+type TemporalOptions struct {
+	Bin       string // the temporal CLI; DefaultTemporalBin when empty
+	DataDir   string // holds the SQLite file, so programs survive a restart; empty keeps them in memory
+	Port      int    // frontend gRPC; 0 picks a free loopback port
+	UIPort    int    // web UI; 0 picks a free loopback port
+	Namespace string // created at start (besides "default", which always is); DefaultNamespace when empty
+	Log       io.Writer
+	// ReadyTimeout bounds the wait for the server to answer; DefaultTemporalReadyTimeout when 0.
+	ReadyTimeout time.Duration
+}
+
+// Temporal is a running Temporal dev server (`temporal server start-dev`).
+type Temporal struct {
+	*Process
+	Address   string // 127.0.0.1:port, the frontend gRPC address clients dial
+	UIURL     string // http://127.0.0.1:port
+	Namespace string
+}
+
+// StartTemporal starts the Temporal CLI's dev server on loopback and returns once the frontend passes
+// the gRPC health check and the namespace can be described, so clients can use it at once.
+func StartTemporal(ctx context.Context, o TemporalOptions) (*Temporal, error) {
+	if o.Bin == "" {
+		o.Bin = DefaultTemporalBin
+	}
+	if o.Namespace == "" {
+		o.Namespace = DefaultNamespace
+	}
+	if o.ReadyTimeout == 0 {
+		o.ReadyTimeout = DefaultTemporalReadyTimeout
+	}
+	port, err := portOrFree(o.Port)
+	if err != nil {
+		return nil, fmt.Errorf("start temporal: %w", err)
+	}
+	uiPort, err := portOrFree(o.UIPort)
+	if err != nil {
+		return nil, fmt.Errorf("start temporal: %w", err)
+	}
+	if err := checkPortFree("Temporal gRPC", port); err != nil {
+		return nil, err
+	}
+	if err := checkPortFree("Temporal UI", uiPort); err != nil {
+		return nil, err
+	}
+
+	t := &Temporal{Address: loopback(port), UIURL: "http://" + loopback(uiPort), Namespace: o.Namespace}
+	args := []string{
+		"server", "start-dev",
+		"--ip", "127.0.0.1",
+		"--port", strconv.Itoa(port),
+		"--ui-port", strconv.Itoa(uiPort),
+		"--log-level", "warn",
+		"--color", "never", // the output goes to a log, not a terminal
+	}
+	if o.Namespace != DefaultNamespace { // the dev server always creates "default"
+		args = append(args, "--namespace", o.Namespace)
+	}
+	if o.DataDir != "" {
+		if err := os.MkdirAll(o.DataDir, 0o755); err != nil {
+			return nil, fmt.Errorf("start temporal: %w", err)
+		}
+		args = append(args, "--db-filename", filepath.Join(o.DataDir, temporalDBFile))
+	}
+	p, err := startProcess("temporal", o.Bin, args, o.Log, "run `make tools` to build it (first build takes minutes)")
+	if err != nil {
+		return nil, err
+	}
+	t.Process = p
+	if err := waitReady(ctx, p, o.ReadyTimeout, t.ready); err != nil {
+		stopAfterFailure(ctx, p)
+		return nil, err
+	}
+	return t, nil
+}
+
+// quietLogger keeps the SDK's connection chatter out of the terminal while polling.
+var quietLogger = log.NewStructuredLogger(slog.New(slog.DiscardHandler))
+
+// ready dials the frontend with the SDK, runs the gRPC health check and describes the namespace.
+func (t *Temporal) ready(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	// A plain TCP dial first: it fails at once while the server is still starting, without the SDK's retries.
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, "tcp", t.Address)
+	if err != nil {
+		return err
+	}
+	conn.Close()
+	c, err := client.DialContext(ctx, client.Options{HostPort: t.Address, Namespace: t.Namespace, Logger: quietLogger})
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if _, err := c.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
+		return fmt.Errorf("health check: %w", err)
+	}
+	if _, err := c.WorkflowService().DescribeNamespace(ctx, &workflowservice.DescribeNamespaceRequest{Namespace: t.Namespace}); err != nil {
+		return fmt.Errorf("describe namespace %s: %w", t.Namespace, err)
+	}
+	return nil
+}

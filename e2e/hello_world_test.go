@@ -1,0 +1,283 @@
+// Package e2e runs English programs end to end on real parts: the Temporal CLI's dev server, Mailpit, a
+// real worker with the real activities, and real files.
+package e2e_test
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"go.temporal.io/sdk/testsuite"
+
+	"github.com/eaapl/eaapl/config"
+	"github.com/eaapl/eaapl/devstack"
+	"github.com/eaapl/eaapl/internal/testenv"
+	"github.com/eaapl/eaapl/starter"
+	"github.com/eaapl/eaapl/worker"
+	"github.com/eaapl/eaapl/workflows"
+)
+
+var record = flag.Bool("record", false, "write the runs' histories to workflows/testdata/histories for the replay test")
+
+const helloWorld = "Send an email to each of my contacts if I haven't emailed them this week that says 'Hello World!'"
+
+const threeContacts = `BEGIN:VCARD
+VERSION:3.0
+FN:Alice Example
+EMAIL:alice@example.com
+END:VCARD
+BEGIN:VCARD
+VERSION:3.0
+FN:Bob Example
+EMAIL:bob@example.com
+END:VCARD
+BEGIN:VCARD
+VERSION:3.0
+FN:Carol Example
+EMAIL:carol@example.com
+END:VCARD
+`
+
+// stack is one Temporal dev server and one Mailpit, shared by the runs of a test.
+type stack struct {
+	temporal *testsuite.DevServer
+	mailpit  *devstack.Mailpit
+}
+
+func newStack(t *testing.T) *stack {
+	return &stack{temporal: testenv.Temporal(t), mailpit: testenv.Mailpit(t)}
+}
+
+// worker starts a real worker on its own task queue, reading the given contacts file, and returns a
+// starter for that queue.
+func (s *stack) worker(t *testing.T, contactsFile string, edit func(*config.Config)) *starter.Starter {
+	t.Helper()
+	cfg, err := config.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.TaskQueue = "e2e-" + strings.ReplaceAll(t.Name(), "/", "-")
+	cfg.Contacts = contactsFile
+	cfg.SMTPAddr, cfg.MailboxURL = s.mailpit.SMTPAddr, s.mailpit.APIURL
+	cfg.WorkerID = "e2e-worker"
+	if edit != nil {
+		edit(&cfg)
+	}
+	deps, err := worker.NewDependencies(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := worker.New(s.temporal.Client(), cfg, deps)
+	if err := w.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(w.Stop)
+	return &starter.Starter{Client: s.temporal.Client(), TaskQueue: cfg.TaskQueue}
+}
+
+// run starts a program and waits for its result; a failed program returns its result and the error.
+func (s *stack) run(t *testing.T, st *starter.Starter, id string, in workflows.Input) (workflows.Result, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	wr, err := st.Start(ctx, id, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := st.Wait(ctx, wr, 200*time.Millisecond, nil)
+	var failed *starter.FailedError
+	if errors.As(err, &failed) {
+		res = failed.Result
+	}
+	s.recordHistory(t, id)
+	return res, err
+}
+
+// recordHistory writes a run's history for the replay test, with -record.
+func (s *stack) recordHistory(t *testing.T, id string) {
+	t.Helper()
+	if !*record {
+		return
+	}
+	out, err := exec.Command(testenv.Bin(t, "temporal"), "workflow", "show", "--workflow-id", id,
+		"--address", s.temporal.FrontendHostPort(), "--output", "json").Output()
+	if err != nil {
+		t.Fatalf("temporal workflow show %s: %v", id, err)
+	}
+	path := filepath.Join(testenv.Root(t), "workflows", "testdata", "histories", id+".json")
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, out, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("recorded %s", path)
+}
+
+func itemStates(res workflows.Result, step string) map[string]string {
+	out := map[string]string{}
+	for _, s := range res.Steps {
+		if s.ID == step {
+			for _, it := range s.Items {
+				out[it.Label] = it.State
+			}
+		}
+	}
+	return out
+}
+
+func TestHelloWorld(t *testing.T) {
+	s := newStack(t)
+	ctx := context.Background()
+	st := s.worker(t, testenv.WriteFile(t, "contacts.vcf", threeContacts), nil)
+	user := "me@example.com"
+
+	// Bob was emailed this week, so the program must skip him.
+	monday := startOfWeek(time.Now())
+	if _, err := devstack.SeedHistory(ctx, s.mailpit, user, "bob@example.com", monday); err != nil {
+		t.Fatal(err)
+	}
+	before := testenv.Messages(t, s.mailpit, "")
+
+	res, err := s.run(t, st, "hello-world", workflows.Input{Program: helloWorld, UserID: "user_123"})
+	if err != nil {
+		t.Fatalf("program failed: %v", err)
+	}
+	if got, want := res.State, workflows.StateCompleted; got != want {
+		t.Fatalf("state = %q, want %q (%s)", got, want, res.Summary)
+	}
+
+	t.Run("MailpitHoldsExactlyTwoNewEmailsToTheRightPeople", func(t *testing.T) {
+		after := testenv.Messages(t, s.mailpit, "")
+		var sent []testenv.Message
+		for _, m := range after {
+			if !slices.ContainsFunc(before, func(b testenv.Message) bool { return b.ID == m.ID }) {
+				sent = append(sent, m)
+			}
+		}
+		if got, want := len(sent), 2; got != want {
+			t.Fatalf("%d new emails, want %d: %+v", got, want, sent)
+		}
+		var to []string
+		for _, m := range sent {
+			to = append(to, m.To...)
+			if got, want := strings.TrimSpace(m.Text), "Hello World!"; got != want {
+				t.Errorf("body to %v = %q, want %q", m.To, got, want)
+			}
+			if got, want := m.From, user; got != want {
+				t.Errorf("from = %q, want %q", got, want)
+			}
+			if !strings.HasPrefix(m.MessageID, "eaapl.") && !strings.Contains(m.MessageID, "@") {
+				t.Errorf("Message-ID %q is not one of ours", m.MessageID)
+			}
+		}
+		slices.Sort(to)
+		if got, want := strings.Join(to, ","), "alice@example.com,carol@example.com"; got != want {
+			t.Errorf("emailed %s, want %s", got, want)
+		}
+	})
+
+	t.Run("TheResultSaysPerContactWhatWasDone", func(t *testing.T) {
+		got := itemStates(res, "send")
+		want := map[string]string{"alice@example.com": "done", "bob@example.com": "skipped", "carol@example.com": "done"}
+		for k, v := range want {
+			if got[k] != v {
+				t.Errorf("%s: %q, want %q", k, got[k], v)
+			}
+		}
+	})
+
+	t.Run("RunningItAgainSendsNothing", func(t *testing.T) {
+		n := len(testenv.Messages(t, s.mailpit, ""))
+		res, err := s.run(t, st, "hello-world-again", workflows.Input{Program: helloWorld})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for who, state := range itemStates(res, "send") {
+			if state != "skipped" {
+				t.Errorf("%s: %q, want skipped: everyone was emailed this week", who, state)
+			}
+		}
+		if got := len(testenv.Messages(t, s.mailpit, "")); got != n {
+			t.Errorf("the mailbox went from %d to %d messages", n, got)
+		}
+	})
+}
+
+func TestBadInput(t *testing.T) {
+	s := newStack(t)
+
+	t.Run("TextTheGrammarDoesNotCoverFailsWithTheQuotedPart", func(t *testing.T) {
+		st := s.worker(t, testenv.WriteFile(t, "contacts.vcf", threeContacts), nil)
+		_, err := s.run(t, st, "not-understood", workflows.Input{Program: "Send an email to each of my contacts if it rains that says 'Hi'"})
+		if err == nil || !strings.Contains(err.Error(), "if it rains") {
+			t.Fatalf("error = %v, want one that quotes %q", err, "if it rains")
+		}
+	})
+
+	t.Run("AMissingContactsFileFailsNamingTheFile", func(t *testing.T) {
+		missing := filepath.Join(t.TempDir(), "nobody.vcf")
+		st := s.worker(t, missing, nil)
+		res, err := s.run(t, st, "missing-contacts", workflows.Input{Program: helloWorld})
+		if err == nil {
+			t.Fatal("the program must fail")
+		}
+		if got := res.Steps[0]; got.State != "failed" || !strings.Contains(got.Reason, "nobody.vcf") {
+			t.Fatalf("contacts step = %+v, want failed naming the file", got)
+		}
+	})
+
+	t.Run("AnInvalidAddressFailsThatContactOnly", func(t *testing.T) {
+		contacts := "name,email\nAlice,alice@example.com\nBroken,broken@\n"
+		st := s.worker(t, testenv.WriteFile(t, "contacts.csv", contacts), nil)
+		res, err := s.run(t, st, "invalid-address", workflows.Input{Program: "Send 'Hi there' to all my contacts"})
+		if err == nil {
+			t.Fatal("the program must report the failed contact")
+		}
+		got := itemStates(res, "send")
+		if got["alice@example.com"] != "done" || got["broken@"] != "failed" {
+			t.Fatalf("send items = %v, want alice done and broken@ failed", got)
+		}
+		if n := len(testenv.Messages(t, s.mailpit, "to:alice@example.com subject:\"Hi there\"")); n != 1 {
+			t.Errorf("alice got %d emails, want 1", n)
+		}
+	})
+
+	t.Run("SMTPDownIsRetriedThenFailsClearly", func(t *testing.T) {
+		if testing.Short() {
+			t.Skip("waits for the retries to run out")
+		}
+		port, err := devstack.FreePort() // nothing listens there
+		if err != nil {
+			t.Fatal(err)
+		}
+		st := s.worker(t, testenv.WriteFile(t, "contacts.vcf", threeContacts), func(c *config.Config) {
+			c.SMTPAddr = "127.0.0.1:" + strconv.Itoa(port)
+		})
+		res, err := s.run(t, st, "smtp-down", workflows.Input{Program: "Send 'Are you there?' to carol@example.com"})
+		if err == nil {
+			t.Fatal("the program must fail when the SMTP server is down")
+		}
+		send := res.Steps[len(res.Steps)-1]
+		if send.State != "failed" || len(send.Items) != 1 || send.Items[0].Task == nil || send.Items[0].Task.Error == nil {
+			t.Fatalf("send step = %+v, want one failed task", send)
+		}
+		if reason := send.Items[0].Reason; !strings.Contains(reason, "unreachable") || !strings.Contains(reason, "gave up") {
+			t.Errorf("reason = %q, want it to say the server was unreachable and the retries ran out", reason)
+		}
+	})
+}
+
+// startOfWeek is Monday 00:00 of t's week.
+func startOfWeek(t time.Time) time.Time {
+	y, m, d := t.Date()
+	return time.Date(y, m, d-(int(t.Weekday())+6)%7, 0, 0, 0, 0, t.Location())
+}

@@ -1,0 +1,160 @@
+// Package testenv starts the real parts that integration tests run against: the Temporal CLI's dev server
+// and Mailpit, from the binaries `make tools` builds into bin/, each on free loopback ports with throwaway
+// data, stopped when the test ends.
+package testenv
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	sdklog "go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/testsuite"
+
+	"github.com/eaapl/eaapl/devstack"
+)
+
+// Root returns the module's root folder, where go.mod is.
+func Root(tb testing.TB) string {
+	tb.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			tb.Fatal("no go.mod above the test's folder")
+		}
+		dir = parent
+	}
+}
+
+// Bin returns the path of a tool in bin/, failing the test with what to run when it is missing.
+func Bin(tb testing.TB, name string) string {
+	tb.Helper()
+	path := filepath.Join(Root(tb), "bin", name)
+	if _, err := os.Stat(path); err != nil {
+		tb.Fatalf("%s is missing: run `make tools` (make test does it)", path)
+	}
+	return path
+}
+
+// Temporal starts a Temporal dev server (the official CLI) for the test and returns it; it is stopped when
+// the test ends.
+func Temporal(tb testing.TB) *testsuite.DevServer {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	srv, err := testsuite.StartDevServer(ctx, testsuite.DevServerOptions{
+		ExistingPath: Bin(tb, "temporal"),
+		ClientOptions: &client.Options{
+			HostPort: "", // a free port
+			Logger:   sdklog.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil))),
+		},
+		LogLevel: "error",
+		Stdout:   io.Discard,
+		Stderr:   io.Discard,
+	})
+	if err != nil {
+		tb.Fatalf("start the Temporal dev server: %v", err)
+	}
+	tb.Cleanup(func() { _ = srv.Stop() })
+	return srv
+}
+
+// Mailpit starts Mailpit for the test with an empty mailbox; it is stopped when the test ends.
+func Mailpit(tb testing.TB) *devstack.Mailpit {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	m, err := devstack.StartMailpit(ctx, devstack.MailpitOptions{Bin: Bin(tb, "mailpit"), DataDir: tb.TempDir()})
+	if err != nil {
+		tb.Fatalf("start Mailpit: %v", err)
+	}
+	tb.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = m.Stop(ctx)
+	})
+	return m
+}
+
+// Message is an email as Mailpit holds it.
+type Message struct {
+	ID        string
+	MessageID string
+	From      string
+	To        []string
+	Subject   string
+	Text      string
+}
+
+// Messages returns every message in the mailbox that matches a Mailpit search query ("" for all), with
+// its text.
+func Messages(tb testing.TB, m *devstack.Mailpit, query string) []Message {
+	tb.Helper()
+	var list struct {
+		Messages []struct {
+			ID        string
+			MessageID string
+			From      struct{ Address string }
+			To        []struct{ Address string }
+			Subject   string
+		} `json:"messages"`
+	}
+	path := "/api/v1/messages?limit=10000"
+	if query != "" {
+		path = "/api/v1/search?limit=10000&query=" + url.QueryEscape(query)
+	}
+	getJSON(tb, m.APIURL+path, &list)
+	var out []Message
+	for _, msg := range list.Messages {
+		var full struct{ Text string }
+		getJSON(tb, m.APIURL+"/api/v1/message/"+msg.ID, &full)
+		to := make([]string, len(msg.To))
+		for i, a := range msg.To {
+			to[i] = a.Address
+		}
+		out = append(out, Message{ID: msg.ID, MessageID: msg.MessageID, From: msg.From.Address, To: to, Subject: msg.Subject, Text: full.Text})
+	}
+	return out
+}
+
+func getJSON(tb testing.TB, u string, v any) {
+	tb.Helper()
+	resp, err := http.Get(u)
+	if err != nil {
+		tb.Fatalf("GET %s: %v", u, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(resp.Body)
+		tb.Fatalf("GET %s: %s: %s", u, resp.Status, b)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+		tb.Fatalf("GET %s: %v", u, err)
+	}
+}
+
+// WriteFile writes a file in a temporary folder and returns its path.
+func WriteFile(tb testing.TB, name, content string) string {
+	tb.Helper()
+	path := filepath.Join(tb.TempDir(), name)
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		tb.Fatal(fmt.Errorf("write %s: %w", name, err))
+	}
+	return path
+}
