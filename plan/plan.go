@@ -7,7 +7,9 @@ package plan
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 )
 
 // Version is the plan document version this package reads and writes.
@@ -33,8 +35,9 @@ type Step struct {
 	Args        map[string]any `json:"args,omitempty"`
 	DependsOn   []string       `json:"depends_on,omitempty"`
 	ForEach     *ForEach       `json:"for_each,omitempty"`
-	If          string         `json:"if,omitempty"`       // CEL condition, without ${ }
-	Priority    string         `json:"priority,omitempty"` // "normal" (default) or "high"
+	If          string         `json:"if,omitempty"`          // CEL condition, without ${ }
+	SkipReason  string         `json:"skip_reason,omitempty"` // why an item is skipped when If is false, in English
+	Priority    string         `json:"priority,omitempty"`    // "normal" (default) or "high"
 }
 
 // ForEach runs a step once per item of a list.
@@ -50,17 +53,18 @@ const (
 )
 
 // Parse reads a plan document, rejecting unknown fields so that a misspelt key is an error, not ignored.
-// It does not validate the plan against the catalog; call Validate for that.
+// It does not validate the plan against the catalog; call Validate for that. Its errors are *Error.
 func Parse(data []byte) (*Plan, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	dec.UseNumber()
 	var p Plan
 	if err := dec.Decode(&p); err != nil {
-		return nil, fmt.Errorf("read plan: %w", describeJSONError(data, err))
+		return nil, &Error{Err: describeJSONError(data, err)}
 	}
-	if dec.More() {
-		return nil, fmt.Errorf("read plan: unexpected data after the plan object")
+	// dec.More would accept a stray "}" or "]" after the plan; only the end of the input will do.
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, &Error{Err: fmt.Errorf("line %d: unexpected data after the plan object", lineOf(data, dec.InputOffset()))}
 	}
 	normalizeNumbers(&p)
 	return &p, nil
@@ -88,7 +92,12 @@ func describeJSONError(data []byte, err error) error {
 			return fmt.Errorf("line %d: field %q must be %s, not a JSON %s", lineOf(data, offset), e.Field, e.Type, e.Value)
 		}
 	}
-	if offset < 0 {
+	switch {
+	case err == io.EOF:
+		return errors.New("the plan is empty")
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return fmt.Errorf("line %d: the plan ends too soon; is a closing } or ] missing?", lineOf(data, int64(len(data))))
+	case offset < 0:
 		return err
 	}
 	return fmt.Errorf("line %d: %w", lineOf(data, offset), err)

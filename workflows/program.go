@@ -174,7 +174,7 @@ func (p *program) runSingle(ctx workflow.Context, id string, scope plan.Scope) {
 		return
 	}
 	if !run {
-		s.status.State, s.status.Reason = StateSkipped, fmt.Sprintf("its condition %q is false", p.plan.Step(id).If)
+		s.status.State, s.status.Reason = StateSkipped, skipReason(p.plan.Step(id))
 		s.status.Skipped = 1
 		return
 	}
@@ -216,7 +216,7 @@ func (p *program) runForEach(ctx workflow.Context, id string, scope plan.Scope, 
 		n, label := i+1, labelOf(item)
 		run, err := p.plan.Condition(id, scope)
 		if err == nil && !run {
-			s.record(ItemResult{Item: n, Label: label, State: StateSkipped, Reason: fmt.Sprintf("condition %q is false", p.plan.Step(id).If)})
+			s.record(ItemResult{Item: n, Label: label, State: StateSkipped, Reason: skipReason(p.plan.Step(id))})
 			continue
 		}
 		var args map[string]any
@@ -326,6 +326,14 @@ func describeError(err error) (typ, msg string) {
 		msg += " (gave up after the last retry)"
 	}
 	return typ, msg
+}
+
+// skipReason says why a step or item did not run: the plan's words, or its condition.
+func skipReason(s *plan.Step) string {
+	if s.SkipReason != "" {
+		return s.SkipReason
+	}
+	return fmt.Sprintf("its condition %q is false", s.If)
 }
 
 // labelOf names a for_each item in results: a contact by its address.

@@ -1,0 +1,220 @@
+package activities
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/eaapl/eaapl/catalog"
+)
+
+// writeFile writes content to a file called name in a fresh temporary folder and returns its path.
+func writeFile(tb testing.TB, name, content string) string {
+	tb.Helper()
+	path := filepath.Join(tb.TempDir(), name)
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		tb.Fatal(err)
+	}
+	return path
+}
+
+func TestFileContacts(t *testing.T) {
+	for _, tc := range []struct {
+		name, file, content string
+		want                []Contact
+	}{
+		{
+			name: "VCardSimple", file: "c.vcf",
+			content: "BEGIN:VCARD\nVERSION:3.0\nFN:Alice Example\nEMAIL;TYPE=INTERNET:alice@example.com\nEND:VCARD\n",
+			want:    []Contact{{"Alice Example", "alice@example.com", "c.vcf:4"}},
+		},
+		{
+			name: "VCardCRLFFoldedAndBlankLines", file: "c.vcf",
+			content: "\r\nBEGIN:VCARD\r\nVERSION:3.0\r\nFN:Bartholomew\r\n  Example\r\nEMAIL;TYPE=INTERNET:bob@exa\r\n\tmple.com\r\nEND:VCARD\r\n\r\n\r\nBEGIN:VCARD\r\nFN:Carol\r\nEMAIL:carol@example.com\r\nEND:VCARD\r\n",
+			want: []Contact{
+				{"Bartholomew Example", "bob@example.com", "c.vcf:6"},
+				{"Carol", "carol@example.com", "c.vcf:13"},
+			},
+		},
+		{
+			name: "VCardMultipleEmailsTakesPreferred", file: "c.vcf",
+			content: "BEGIN:VCARD\nFN:Dan\nEMAIL;TYPE=work:dan@work.example\nEMAIL;TYPE=home,pref:dan@home.example\nEND:VCARD\n" +
+				"BEGIN:VCARD\nVERSION:4.0\nFN:Erin\nEMAIL;PREF=2:erin@two.example\nEMAIL;PREF=1:erin@one.example\nEND:VCARD\n" +
+				"BEGIN:VCARD\nFN:Fay\nEMAIL:fay@first.example\nEMAIL:fay@second.example\nEND:VCARD\n" +
+				"BEGIN:VCARD\nVERSION:2.1\nFN:Gus\nEMAIL;INTERNET:gus@a.example\nEMAIL;INTERNET;PREF:gus@b.example\nEND:VCARD\n",
+			want: []Contact{
+				{"Dan", "dan@home.example", "c.vcf:4"},
+				{"Erin", "erin@one.example", "c.vcf:10"},
+				{"Fay", "fay@first.example", "c.vcf:14"},
+				{"Gus", "gus@b.example", "c.vcf:21"},
+			},
+		},
+		{
+			name: "VCardNameFromNGroupsEscapesAndCase", file: "Book.VCF",
+			content: "begin:vcard\nN:Example;Hal;Q.;Dr.;\nitem1.EMAIL;TYPE=\"a:b\":HAL@Example.com\nitem1.X-ABLabel:work\nend:vcard\n" +
+				"BEGIN:VCARD\nFN:Smith\\, Ida\nEMAIL:mailto:ida@example.com\nEND:VCARD\n",
+			want: []Contact{
+				{"Dr. Hal Q. Example", "HAL@Example.com", "Book.VCF:3"},
+				{"Smith, Ida", "ida@example.com", "Book.VCF:8"},
+			},
+		},
+		{
+			name: "VCardInvalidAddressIsKept", file: "c.vcf",
+			content: "BEGIN:VCARD\nFN:Jo\nEMAIL:jo-at-example.com\nEND:VCARD\n",
+			want:    []Contact{{"Jo", "jo-at-example.com", "c.vcf:3"}},
+		},
+		{
+			name: "VCardEmpty", file: "c.vcf", content: "\n\n",
+			want: nil,
+		},
+		{
+			name: "CSVSimple", file: "c.csv",
+			content: "name,email\nAlice Example,alice@example.com\nBob Example,bob@example.com\n",
+			want:    []Contact{{"Alice Example", "alice@example.com", "c.csv:2"}, {"Bob Example", "bob@example.com", "c.csv:3"}},
+		},
+		{
+			name: "CSVHeadersAnyCaseAndOrderWithBOMQuotesAndBlankLines", file: "c.csv",
+			content: "\uFEFFE-Mail , Phone,Full Name\r\n\r\n\"ann@example.com\",555,\"Doe, Ann\"\r\n  ,  \r\nkim@example.com , 556 , Kim \r\n",
+			want:    []Contact{{"Doe, Ann", "ann@example.com", "c.csv:3"}, {"Kim", "kim@example.com", "c.csv:5"}},
+		},
+		{
+			name: "CSVFirstAndLastNameAndShortRows", file: "c.csv",
+			content: "First Name,Last Name,Email Address,Notes\nLee,Park,lee@example.com,friend\nMo,,mo@example.com\n,,nameless@example.com,\n",
+			want: []Contact{
+				{"Lee Park", "lee@example.com", "c.csv:2"},
+				{"Mo", "mo@example.com", "c.csv:3"},
+				{"", "nameless@example.com", "c.csv:4"},
+			},
+		},
+		{
+			name: "CSVQuotedFieldOverTwoLines", file: "c.csv",
+			content: "email,name\nned@example.com,\"Ned\nStark\"\nol@example.com,Ol\n",
+			want:    []Contact{{"Ned\nStark", "ned@example.com", "c.csv:2"}, {"Ol", "ol@example.com", "c.csv:4"}},
+		},
+		{
+			name: "CSVInvalidAddressIsKept", file: "c.csv",
+			content: "name,email\nPat,pat@\n",
+			want:    []Contact{{"Pat", "pat@", "c.csv:2"}},
+		},
+		{
+			name: "CSVEmpty", file: "c.csv", content: "",
+			want: nil,
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := FileContacts{Path: writeFile(t, tc.file, tc.content)}.Contacts(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Fatalf("contacts =\n%#v\nwant\n%#v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestFileContactsMalformed(t *testing.T) {
+	for _, tc := range []struct {
+		name, file, content string
+		wantLine            int
+		wantMsg             string
+	}{
+		{"VCardWithoutEnd", "c.vcf", "BEGIN:VCARD\nFN:A\nEMAIL:a@example.com\nEND:VCARD\nBEGIN:VCARD\nFN:B\nEMAIL:b@example.com\n", 5, "no END:VCARD"},
+		{"VCardWithoutEndBeforeNextCard", "c.vcf", "BEGIN:VCARD\nFN:A\nEMAIL:a@example.com\nBEGIN:VCARD\nFN:B\nEMAIL:b@example.com\nEND:VCARD\n", 1, "no END:VCARD before the next BEGIN:VCARD on line 4"},
+		{"VCardWithoutEmail", "c.vcf", "BEGIN:VCARD\nFN:A\nEMAIL:a@example.com\nEND:VCARD\n\nBEGIN:VCARD\nFN:B\nTEL:555\nEND:VCARD\n", 6, "card has no EMAIL"},
+		{"VCardWithBlankEmail", "c.vcf", "BEGIN:VCARD\nFN:B\nEMAIL: \nEND:VCARD\n", 1, "card has no EMAIL"},
+		{"VCardTextOutsideCard", "c.vcf", "BEGIN:VCARD\nFN:A\nEMAIL:a@example.com\nEND:VCARD\nhello\n", 5, `expected BEGIN:VCARD, found "hello"`},
+		{"NotAVCard", "c.vcf", "name,email\nA,a@example.com\n", 1, "expected BEGIN:VCARD"},
+		{"CSVWithoutEmailColumn", "c.csv", "\nname,phone\nA,555\n", 2, "header has no email column"},
+		{"CSVRowWithoutEmail", "c.csv", "name,email\nA,a@example.com\nB,\nC,c@example.com\n", 3, "row has no email"},
+		{"CSVShortRowWithoutEmail", "c.csv", "name,email\nA,a@example.com\nB\n", 3, "row has no email"},
+		{"CSVBareQuote", "c.csv", "name,email\nA,a@example.com\nB \"the\" C,b@example.com\n", 3, `bare " in non-quoted-field`},
+		{"CSVUnterminatedQuote", "c.csv", "name,email\n\"A,a@example.com\nB,b@example.com\n", 2, `extraneous or missing " in quoted-field`},
+		{"UnsupportedType", "c.txt", "a@example.com\n", 0, `unsupported contacts file type ".txt"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := writeFile(t, tc.file, tc.content)
+			_, err := FileContacts{Path: path}.Contacts(context.Background())
+			var fe *FormatError
+			if !errors.As(err, &fe) {
+				t.Fatalf("got error %v, want a *FormatError", err)
+			}
+			if fe.Path != path || fe.Line != tc.wantLine || !strings.Contains(fe.Msg, tc.wantMsg) {
+				t.Fatalf("got %q (line %d), want %s line %d: …%s…", err, fe.Line, path, tc.wantLine, tc.wantMsg)
+			}
+
+			// RetrieveContacts reports it as bad input, naming the file and line.
+			a := &Activities{Contacts: FileContacts{Path: path}}
+			_, err = a.RetrieveContacts(context.Background(), catalog.Task{TaskID: "task_001"})
+			where := path
+			if tc.wantLine > 0 {
+				where = fmt.Sprintf("%s:%d", path, tc.wantLine)
+			}
+			assertAppError(t, err, catalog.ErrInvalidArgument, "RetrieveContacts task task_001", where, tc.wantMsg)
+		})
+	}
+}
+
+func TestRetrieveContacts(t *testing.T) {
+	t.Run("ReadsExamples", func(t *testing.T) {
+		for _, file := range []string{"../examples/contacts.vcf", "../examples/contacts.csv"} {
+			a := &Activities{Contacts: FileContacts{Path: file}, WorkerID: "w"}
+			res, err := a.RetrieveContacts(context.Background(), catalog.Task{TaskID: "task_001"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			contacts := res.Output["contacts"].([]Contact)
+			var emails []string
+			for _, c := range contacts {
+				emails = append(emails, c.Email)
+			}
+			if got, want := strings.Join(emails, " "), "alice@example.com bob@example.com carol@example.com"; got != want {
+				t.Errorf("%s: emails = %q, want %q", file, got, want)
+			}
+			if got := res.Output["count"]; got != 3 {
+				t.Errorf("%s: count = %v, want 3", file, got)
+			}
+		}
+	})
+	t.Run("MissingFileIsNotFound", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "nope.vcf")
+		a := &Activities{Contacts: FileContacts{Path: path}}
+		_, err := a.RetrieveContacts(context.Background(), catalog.Task{TaskID: "task_001"})
+		assertAppError(t, err, catalog.ErrNotFound, "contacts file "+path+" does not exist")
+	})
+	t.Run("EmptyFileHasNoContacts", func(t *testing.T) {
+		a := &Activities{Contacts: FileContacts{Path: writeFile(t, "c.csv", "name,email\n")}}
+		res, err := a.RetrieveContacts(context.Background(), catalog.Task{TaskID: "task_001"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := res.Output["contacts"].([]Contact); got == nil || len(got) != 0 || res.Output["count"] != 0 {
+			t.Fatalf("output = %#v, want an empty list and 0", res.Output)
+		}
+	})
+	t.Run("LargeFileAsActivityHeartbeats", func(t *testing.T) {
+		var b strings.Builder
+		b.WriteString("Name,Email\n")
+		const n = 2500
+		for i := range n {
+			fmt.Fprintf(&b, "Person %d,p%d@example.com\n", i, i)
+		}
+		a := &Activities{Contacts: FileContacts{Path: writeFile(t, "big.csv", b.String())}}
+		res, err := runActivity(t, a, a.RetrieveContacts, catalog.Task{TaskID: "task_001"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		contacts := res.Output["contacts"].([]any)
+		if got := res.Output["count"]; got != float64(n) || len(contacts) != n {
+			t.Fatalf("count = %v with %d contacts, want %d", got, len(contacts), n)
+		}
+		if got, want := contacts[n-1], map[string]any{"name": "Person 2499", "email": "p2499@example.com", "source": "big.csv:2501"}; !reflect.DeepEqual(got, want) {
+			t.Fatalf("last contact = %v, want %v", got, want)
+		}
+	})
+}
