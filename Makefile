@@ -25,13 +25,13 @@ run: tools build
 stop: build
 	@$(BIN)/eaapl dev --stop
 
-## test: build the tools the tests need, then vet and run every test (unit, replay, integration)
-test: tools
-	$(GO) vet ./...
+## test: build the tools the tests need, lint, then run every test (unit, replay, integration)
+test: tools lint
 	$(GO) test -count=1 -timeout 25m ./...
 
-## lint: vet, and check that workflow code is deterministic
+## lint: gofmt, vet, and workflowcheck (workflow code must be deterministic)
 lint: $(BIN)/workflowcheck
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt would change:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 	$(GO) vet ./...
 	$(BIN)/workflowcheck ./workflows/...
 

@@ -6,84 +6,25 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"net/smtp"
 	"net/url"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/eaapl/eaapl/catalog"
+	"github.com/eaapl/eaapl/devstack"
+	"github.com/eaapl/eaapl/internal/testenv"
 )
 
-// startMailpit runs the repository's bin/mailpit on free loopback ports with a throwaway database until
-// the test ends, and returns its SMTP address and API URL. It is a stand-in for devstack.StartMailpit, to
-// be replaced by it once that lands.
+// startMailpit runs Mailpit for the test and returns its SMTP address and API URL.
 func startMailpit(tb testing.TB, args ...string) (smtpAddr, apiURL string) {
 	tb.Helper()
-	dir := tb.TempDir()
-	smtpAddr, httpAddr := freeAddr(tb), freeAddr(tb)
-	args = append([]string{"--database", filepath.Join(dir, "mailpit.db"), "--smtp", smtpAddr, "--listen", httpAddr,
-		"--disable-version-check"}, args...)
-	logFile, err := os.Create(filepath.Join(dir, "mailpit.log"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	cmd := exec.Command(filepath.Join(moduleRoot(tb), "bin", "mailpit"), args...)
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	if err := cmd.Start(); err != nil {
-		tb.Fatalf("start mailpit (install it with the Makefile's tools target): %v", err)
-	}
-	tb.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait(); _ = logFile.Close() })
-	apiURL = "http://" + httpAddr
-	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		if resp, err := http.Get(apiURL + "/readyz"); err == nil {
-			resp.Body.Close()
-			if c, err := net.Dial("tcp", smtpAddr); err == nil && resp.StatusCode == http.StatusOK {
-				c.Close()
-				return smtpAddr, apiURL
-			}
-		}
-		if time.Now().After(deadline) {
-			out, _ := os.ReadFile(logFile.Name())
-			tb.Fatalf("mailpit did not answer on %s and %s within 20s:\n%s", smtpAddr, apiURL, out)
-		}
-	}
-}
-
-// freeAddr returns a loopback address with a port that nothing listens on.
-func freeAddr(tb testing.TB) string {
-	tb.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
-
-// moduleRoot is the folder of go.mod above the test's working directory.
-func moduleRoot(tb testing.TB) string {
-	tb.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			tb.Fatal("no go.mod above the working directory")
-		}
-		dir = parent
-	}
+	m := testenv.Mailpit(tb, args...)
+	return m.SMTPAddr, m.APIURL
 }
 
 // mailpitAPI calls Mailpit's API directly, to check what the code under test did.
@@ -140,7 +81,7 @@ type mailpitMessage struct {
 }
 
 func TestMailpit(t *testing.T) {
-	smtpAddr, apiURL := startMailpit(t, "--smtp-auth-accept-any", "--smtp-auth-allow-insecure")
+	smtpAddr, apiURL := startMailpit(t)
 	sender, err := NewSMTP(SMTPConfig{Addr: smtpAddr, Username: "eaapl", Password: "secret", TLS: "opportunistic"})
 	if err != nil {
 		t.Fatal(err)
@@ -349,7 +290,7 @@ func sendRaw(tb testing.TB, addr, from string, rcpts []string, msg string) {
 }
 
 func TestSMTPErrors(t *testing.T) {
-	smtpAddr, apiURL := startMailpit(t, "--smtp-auth-accept-any", "--smtp-auth-allow-insecure", "--enable-chaos")
+	smtpAddr, apiURL := startMailpit(t, "--enable-chaos")
 	sender, err := NewSMTP(SMTPConfig{Addr: smtpAddr, Username: "eaapl", Password: "secret", TLS: "opportunistic", Timeout: 5 * time.Second})
 	if err != nil {
 		t.Fatal(err)
@@ -416,4 +357,14 @@ func TestSMTPErrors(t *testing.T) {
 			t.Fatalf("Send error = %#v, want a *RejectedError with code 550", err)
 		}
 	})
+}
+
+// freeAddr returns a loopback address with a port that nothing listens on.
+func freeAddr(tb testing.TB) string {
+	tb.Helper()
+	port, err := devstack.FreePort()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return "127.0.0.1:" + strconv.Itoa(port)
 }

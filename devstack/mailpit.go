@@ -37,6 +37,8 @@ type MailpitOptions struct {
 	Log      io.Writer
 	// ReadyTimeout bounds the wait for SMTP and HTTP to answer; DefaultMailpitReadyTimeout when 0.
 	ReadyTimeout time.Duration
+	// ExtraArgs are added to Mailpit's command line, e.g. "--enable-chaos" for tests of SMTP errors.
+	ExtraArgs []string
 }
 
 // Mailpit is a running Mailpit: an SMTP server that keeps every message and shows them in a web UI and API.
@@ -82,6 +84,7 @@ func StartMailpit(ctx context.Context, o MailpitOptions) (*Mailpit, error) {
 		// prunes it to the newest 500, which a 1,000-contact run would overflow.
 		"--max", "0",
 	}
+	args = append(args, o.ExtraArgs...)
 	if o.DataDir != "" {
 		if err := os.MkdirAll(o.DataDir, 0o755); err != nil {
 			return nil, fmt.Errorf("start mailpit: %w", err)

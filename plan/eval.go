@@ -19,6 +19,8 @@ func (c *Compiled) Deps(id string) []string { return c.steps[id].deps }
 func (c *Compiled) Dependents(id string) []string { return c.steps[id].dependents }
 
 // Items evaluates a for_each step's list.
+//
+//workflowcheck:ignore (pure: see Compile)
 func (c *Compiled) Items(id string, s Scope) ([]any, error) {
 	cs := c.steps[id]
 	if cs.items == nil {
@@ -36,6 +38,8 @@ func (c *Compiled) Items(id string, s Scope) ([]any, error) {
 }
 
 // Condition evaluates a step's if; a step without one always runs.
+//
+//workflowcheck:ignore (pure: see Compile)
 func (c *Compiled) Condition(id string, s Scope) (bool, error) {
 	cs := c.steps[id]
 	if cs.cond == nil {
@@ -53,6 +57,8 @@ func (c *Compiled) Condition(id string, s Scope) (bool, error) {
 }
 
 // Args evaluates a step's arguments and checks them against the command's argument types.
+//
+//workflowcheck:ignore (pure: see Compile)
 func (c *Compiled) Args(id string, s Scope) (map[string]any, error) {
 	cs := c.steps[id]
 	args := make(map[string]any, len(cs.args))

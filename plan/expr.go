@@ -19,6 +19,14 @@ const (
 	// ...and a for_each step's item, under the name its ForEach.As gives.
 )
 
+// reserved are CEL's reserved words (cel-spec langdef.md): an item called "null" would read as the literal,
+// and one called "in" could not be written at all.
+var reserved = map[string]bool{
+	"as": true, "break": true, "const": true, "continue": true, "else": true, "false": true, "for": true,
+	"function": true, "if": true, "import": true, "in": true, "let": true, "loop": true, "package": true,
+	"namespace": true, "null": true, "return": true, "true": true, "var": true, "void": true, "while": true,
+}
+
 // costLimit bounds the work one expression may do, so that no plan can stall a workflow task.
 const costLimit = 1_000_000
 

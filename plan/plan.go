@@ -66,7 +66,9 @@ func Parse(data []byte) (*Plan, error) {
 	if _, err := dec.Token(); err != io.EOF {
 		return nil, &Error{Err: fmt.Errorf("line %d: unexpected data after the plan object", lineOf(data, dec.InputOffset()))}
 	}
-	normalizeNumbers(&p)
+	if err := normalizeNumbers(&p); err != nil {
+		return nil, err
+	}
 	return &p, nil
 }
 
@@ -111,31 +113,45 @@ func lineOf(data []byte, offset int64) int {
 }
 
 // normalizeNumbers turns json.Number args into int64 or float64 so that plans read from files and plans
-// built in code compare and evaluate alike.
-func normalizeNumbers(p *Plan) {
+// built in code compare and evaluate alike. A number too large for a float64 is an error: it would become
+// an infinity that cannot be written back as JSON.
+func normalizeNumbers(p *Plan) error {
 	for i := range p.Steps {
 		for k, v := range p.Steps[i].Args {
-			p.Steps[i].Args[k] = normalizeValue(v)
+			n, err := normalizeValue(v)
+			if err != nil {
+				return &Error{Step: p.Steps[i].ID, Field: "args." + k, Err: err}
+			}
+			p.Steps[i].Args[k] = n
 		}
 	}
+	return nil
 }
 
-func normalizeValue(v any) any {
+func normalizeValue(v any) (any, error) {
+	var err error
 	switch x := v.(type) {
 	case json.Number:
 		if n, err := x.Int64(); err == nil {
-			return n
+			return n, nil
 		}
-		f, _ := x.Float64()
-		return f
+		f, err := x.Float64()
+		if err != nil {
+			return nil, fmt.Errorf("the number %s is too large", x)
+		}
+		return f, nil
 	case []any:
 		for i := range x {
-			x[i] = normalizeValue(x[i])
+			if x[i], err = normalizeValue(x[i]); err != nil {
+				return nil, err
+			}
 		}
 	case map[string]any:
 		for k := range x {
-			x[k] = normalizeValue(x[k])
+			if x[k], err = normalizeValue(x[k]); err != nil {
+				return nil, err
+			}
 		}
 	}
-	return v
+	return v, nil
 }

@@ -23,11 +23,13 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
-	where := e.Field
-	if e.Step != "" {
-		where = fmt.Sprintf("step %q: %s", e.Step, e.Field)
+	switch {
+	case e.Step != "":
+		return fmt.Sprintf("invalid plan: step %q: %s: %v", e.Step, e.Field, e.Err)
+	case e.Field != "":
+		return fmt.Sprintf("invalid plan: %s: %v", e.Field, e.Err)
 	}
-	return fmt.Sprintf("invalid plan: %s: %v", where, e.Err)
+	return fmt.Sprintf("invalid plan: %v", e.Err) // the document itself, from Parse
 }
 
 func (e *Error) Unwrap() error { return e.Err }
@@ -63,7 +65,11 @@ func Validate(p *Plan) error {
 	return err
 }
 
-// Compile validates a plan and compiles its expressions.
+// Compile validates a plan and compiles its expressions. It is a pure function of the plan, safe in
+// workflow code; workflowcheck sees CEL's parser's unused debug printing and sorted map walks, so it is told
+// to skip it.
+//
+//workflowcheck:ignore
 func Compile(p *Plan) (*Compiled, error) {
 	if p == nil {
 		return nil, &Error{Field: "plan", Err: errors.New("no plan")}
@@ -125,6 +131,9 @@ func (c *Compiled) compileStep(s *Step) error {
 		if !idPattern.MatchString(itemName) || itemName == varSteps || itemName == varNow {
 			return fail("for_each.as", fmt.Errorf("%q cannot name the item: use lower-case letters, digits and _, and not %q or %q", itemName, varSteps, varNow))
 		}
+		if reserved[itemName] {
+			return fail("for_each.as", fmt.Errorf("%q cannot name the item: it is a reserved word in expressions", itemName))
+		}
 		items, err := compileValue(baseEnv, s.ForEach.Items)
 		if err != nil {
 			return fail("for_each.items", err)
@@ -166,8 +175,13 @@ func (c *Compiled) compileStep(s *Step) error {
 		if !assignable(typ, field.Type) {
 			return fail("args."+name, fmt.Errorf("%s needs a %s here, and %v is a %s", s.Command, field.Type, s.Args[name], typ))
 		}
-		if lit, ok := v.(literal); ok {
-			if err := CheckType(field.Type, lit.v); err != nil {
+		if len(v.expressions()) == 0 {
+			// No expression: the value is known now (an object or list too), so check it now.
+			lit, err := v.eval(Scope{})
+			if err == nil {
+				err = CheckType(field.Type, lit)
+			}
+			if err != nil {
 				return fail("args."+name, err)
 			}
 		}
@@ -187,8 +201,12 @@ func (c *Compiled) compileStep(s *Step) error {
 		if t := e.ast.OutputType(); !t.IsExactType(cel.BoolType) && !t.IsExactType(cel.DynType) {
 			return fail("if", fmt.Errorf("%q must be true or false, and it is a %s", s.If, t))
 		}
-		if _, err := c.checkValue(s, deps, whole{e}, itemName, &cs.itemType); err != nil {
+		typ, err := c.checkValue(s, deps, whole{e}, itemName, &cs.itemType)
+		if err != nil {
 			return fail("if", err)
+		}
+		if typ != catalog.Bool && typ != catalog.Any {
+			return fail("if", fmt.Errorf("%q must be true or false, and it is a %s", s.If, typ))
 		}
 		cs.cond = e
 	}
@@ -231,7 +249,7 @@ func (c *Compiled) checkValue(s *Step, deps map[string]bool, v value, itemName s
 		if !referencePattern.MatchString(x.e.src) {
 			return catalog.Any, nil
 		}
-		path := strings.Split(strings.ReplaceAll(x.e.src, " ", ""), ".")
+		path := strings.Split(strings.Join(strings.Fields(x.e.src), ""), ".")
 		switch {
 		case path[0] == varSteps:
 			return c.stepRefType(s, path[1:])
@@ -245,7 +263,8 @@ func (c *Compiled) checkValue(s *Step, deps map[string]bool, v value, itemName s
 // stepRefType returns the type of steps.<path>.
 func (c *Compiled) stepRefType(s *Step, path []string) (catalog.Type, error) {
 	if len(path) == 0 {
-		return catalog.Any, nil
+		// Without a step id the step cannot know what to wait for, and would read outputs not made yet.
+		return "", fmt.Errorf("steps must be followed by a step id, as in steps.%s.<output>", c.Plan.Steps[0].ID)
 	}
 	id := path[0]
 	if id == s.ID {

@@ -75,12 +75,13 @@ func Temporal(tb testing.TB) *testsuite.DevServer {
 	return srv
 }
 
-// Mailpit starts Mailpit for the test with an empty mailbox; it is stopped when the test ends.
-func Mailpit(tb testing.TB) *devstack.Mailpit {
+// Mailpit starts Mailpit for the test with an empty mailbox, with extra command-line arguments if any; it
+// is stopped when the test ends.
+func Mailpit(tb testing.TB, extraArgs ...string) *devstack.Mailpit {
 	tb.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	m, err := devstack.StartMailpit(ctx, devstack.MailpitOptions{Bin: Bin(tb, "mailpit"), DataDir: tb.TempDir()})
+	m, err := devstack.StartMailpit(ctx, devstack.MailpitOptions{Bin: Bin(tb, "mailpit"), DataDir: tb.TempDir(), ExtraArgs: extraArgs})
 	if err != nil {
 		tb.Fatalf("start Mailpit: %v", err)
 	}
