@@ -7,8 +7,10 @@ import (
 	"strings"
 	"time"
 
+	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/eaapl/eaapl/bridge"
 	"github.com/eaapl/eaapl/catalog"
 	"github.com/eaapl/eaapl/plan"
 )
@@ -21,6 +23,10 @@ type Planner interface {
 // Planning is the Planner Agent as an activity: the first task of every program.
 type Planning struct {
 	Planner Planner
+	// Events, when set, mirrors programs onto the Kafka bridge: a rejected program is reported on
+	// security.events from here, and PlanResult tells the workflow to mirror its steps.
+	Events   Publisher
+	WorkerID string
 }
 
 // PlanRequest asks for a program's plan: from its English text, or a hand-written plan to check.
@@ -28,17 +34,30 @@ type PlanRequest struct {
 	Program string     `json:"program,omitempty"`
 	Plan    *plan.Plan `json:"plan,omitempty"`
 	Now     time.Time  `json:"now"`
+	UserID  string     `json:"user_id,omitempty"`
 }
 
 // PlanResult is a validated plan.
 type PlanResult struct {
 	Plan *plan.Plan `json:"plan"`
+	// MirrorEvents says the workers have a Kafka bridge, so the workflow publishes its events.
+	MirrorEvents bool `json:"mirror_events,omitempty"`
 }
 
 // PlanProgram plans a program, or checks a given plan, and validates the result against the catalog. A
 // program the planner cannot understand and a plan that does not validate are non-retryable errors of
 // type InvalidArgument: no retry can fix them.
 func (p *Planning) PlanProgram(ctx context.Context, req PlanRequest) (PlanResult, error) {
+	res, err := p.plan(ctx, req)
+	if err != nil {
+		p.reportRejection(ctx, req, err)
+		return PlanResult{}, err
+	}
+	res.MirrorEvents = p.Events != nil
+	return res, nil
+}
+
+func (p *Planning) plan(ctx context.Context, req PlanRequest) (PlanResult, error) {
 	pl := req.Plan
 	if pl == nil {
 		if strings.TrimSpace(req.Program) == "" {
@@ -67,4 +86,35 @@ func planError(err error) error {
 		return fmt.Errorf("plan: %w", err)
 	}
 	return temporal.NewNonRetryableApplicationError(err.Error(), catalog.ErrInvalidArgument, err)
+}
+
+// reportRejection publishes a rejected program on security.events. Best effort: a broker that is down
+// must not turn a clear planning error into a retried one.
+func (p *Planning) reportRejection(ctx context.Context, req PlanRequest, err error) {
+	var appErr *temporal.ApplicationError
+	if p.Events == nil || !errors.As(err, &appErr) || !appErr.NonRetryable() {
+		return
+	}
+	id := req.Program
+	if activity.IsActivity(ctx) {
+		info := activity.GetInfo(ctx)
+		id = info.WorkflowExecution.ID + "/" + info.ActivityID
+	}
+	ev, encErr := bridge.NewEvent(id+"/rejected", bridge.SecurityEvent{
+		EventID:     id + "/rejected",
+		Timestamp:   time.Now().UTC().Format(time.RFC3339Nano),
+		EventType:   "program_rejected",
+		UserID:      req.UserID,
+		WorkerID:    p.WorkerID,
+		Description: appErr.Message(),
+		Severity:    "LOW",
+	})
+	if encErr != nil {
+		return
+	}
+	pubCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if pubErr := p.Events.Publish(pubCtx, ev); pubErr != nil && activity.IsActivity(ctx) {
+		activity.GetLogger(ctx).Warn("could not report a rejected program on security.events", "error", pubErr)
+	}
 }

@@ -23,6 +23,7 @@ import (
 type Dependencies struct {
 	Activities *activities.Activities
 	Planning   *activities.Planning
+	Mirror     *activities.Mirror
 }
 
 // NewDependencies makes the activities' dependencies from the configuration: the contacts file, the
@@ -49,7 +50,8 @@ func NewDependencies(cfg config.Config) (Dependencies, error) {
 			From:     mail.Address{Name: cfg.UserName, Address: cfg.UserEmail},
 			WorkerID: Identity(cfg),
 		},
-		Planning: &activities.Planning{Planner: &planner.Rules{Location: loc}},
+		Planning: &activities.Planning{Planner: &planner.Rules{Location: loc}, WorkerID: Identity(cfg)},
+		Mirror:   &activities.Mirror{WorkerID: Identity(cfg)},
 	}, nil
 }
 
@@ -80,6 +82,8 @@ func Register(r interface {
 	RegisterActivity(a any)
 }, deps Dependencies) {
 	r.RegisterWorkflowWithOptions(workflows.Program, workflow.RegisterOptions{Name: workflows.WorkflowType})
+	r.RegisterWorkflowWithOptions(workflows.PublishEventBacklog, workflow.RegisterOptions{Name: workflows.BacklogWorkflowType})
 	r.RegisterActivity(deps.Activities)
 	r.RegisterActivity(deps.Planning)
+	r.RegisterActivity(deps.Mirror)
 }

@@ -59,6 +59,7 @@ type program struct {
 	steps      map[string]*stepRun
 	outputs    map[string]any // step id -> output, as expressions see it
 	sem        workflow.Semaphore
+	events     mirror
 }
 
 // stepRun is the progress of one step.
@@ -92,7 +93,7 @@ func (p *program) run(ctx workflow.Context) (Result, error) {
 	logger := workflow.GetLogger(ctx)
 	var planning *activities.Planning
 	var planned activities.PlanResult
-	req := activities.PlanRequest{Program: p.in.Program, Plan: p.in.Plan, Now: p.start}
+	req := activities.PlanRequest{Program: p.in.Program, Plan: p.in.Plan, Now: p.start, UserID: p.in.UserID}
 	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, planningOptions), planning.PlanProgram, req).Get(ctx, &planned); err != nil {
 		p.state = StateFailed
 		_, msg := describeError(err)
@@ -110,6 +111,13 @@ func (p *program) run(ctx workflow.Context) (Result, error) {
 	}
 	p.state = StateRunning
 	logger.Info("Program planned", "steps", len(compiled.Order))
+	if workflow.GetVersion(ctx, versionKafkaBridge, workflow.DefaultVersion, 1) >= 1 && planned.MirrorEvents {
+		p.events.on = true
+		workflow.Go(ctx, p.events.run)
+	}
+	for _, id := range compiled.Order {
+		p.emitDependency(ctx, id, "pending")
+	}
 
 	for _, id := range compiled.Order {
 		workflow.Go(ctx, func(ctx workflow.Context) { p.runStep(ctx, id) })
@@ -128,9 +136,29 @@ func (p *program) run(ctx workflow.Context) (Result, error) {
 	res := p.result()
 	logger.Info("Program finished", "state", res.State, "summary", res.Summary)
 	if p.state == StateFailed {
+		p.emitAlert(ctx, "failed", "HIGH", "program "+p.workflowID+" failed: "+res.Summary, true)
+	}
+	p.flushEvents(ctx)
+	if p.state == StateFailed {
 		return Result{}, temporal.NewNonRetryableApplicationError("the program failed: "+res.Summary, ErrProgramFailed, nil, res)
 	}
 	return res, nil
+}
+
+// flushEvents waits, within the input's bound, for the program's events to reach Kafka; what has not by
+// then is handed to a backlog workflow, and system.alerts says the events are late.
+func (p *program) flushEvents(ctx workflow.Context) {
+	timeout := DefaultEventsTimeout
+	if d, err := time.ParseDuration(p.in.EventsTimeout); err == nil && d > 0 {
+		timeout = d
+	}
+	late := p.events.drain(ctx, timeout)
+	if len(late) == 0 {
+		return
+	}
+	p.events.on, p.events.pending = true, nil
+	p.emitAlert(ctx, "events-late", "MEDIUM", fmt.Sprintf("Kafka did not take %d events of program %s within %s; they follow when the broker is back", len(late), p.workflowID, timeout), false)
+	handOver(ctx, p.workflowID, append(late, p.events.pending...))
 }
 
 func (p *program) allFinished() bool {
@@ -150,12 +178,14 @@ func (p *program) runStep(ctx workflow.Context, id string) {
 		s.fail(fmt.Sprintf("canceled: %v", err))
 		return
 	}
+	defer func() { p.emitDependency(ctx, id, s.status.State) }()
 	for _, dep := range p.plan.Deps(id) {
 		if st := p.steps[dep].status.State; st != StateDone {
 			s.status.State, s.status.Reason = StateSkipped, fmt.Sprintf("step %q it depends on was %s", dep, st)
 			return
 		}
 	}
+	p.emitDependency(ctx, id, "in_progress")
 	scope := plan.Scope{Steps: p.outputs, Now: p.start}
 	step := p.plan.Step(id)
 	if step.ForEach == nil {
@@ -273,16 +303,16 @@ func (p *program) runTask(ctx workflow.Context, id string, item int, label strin
 		},
 		Priority: step.Priority,
 	}
+	p.emitDispatch(ctx, task, p.plan.Deps(id))
 	ctx = workflow.WithActivityOptions(ctx, activityOptions(cmd, step, taskID, cmd.Summary(args)))
 	var res catalog.TaskResult
 	if err := workflow.ExecuteActivity(ctx, cmd.Name, task).Get(ctx, &res); err != nil {
 		typ, msg := describeError(err)
-		return ItemResult{Item: item, Label: label, State: StateFailed, Reason: msg, Task: &catalog.TaskResult{
-			TaskID: taskID,
-			Status: catalog.StatusFailure,
-			Error:  &catalog.TaskError{Type: typ, Message: msg},
-		}}
+		res = catalog.TaskResult{TaskID: taskID, Status: catalog.StatusFailure, Error: &catalog.TaskError{Type: typ, Message: msg}}
+		p.emitResult(ctx, res)
+		return ItemResult{Item: item, Label: label, State: StateFailed, Reason: msg, Task: &res}
 	}
+	p.emitResult(ctx, res)
 	return ItemResult{Item: item, Label: label, State: StateDone, Task: &res}
 }
 

@@ -50,6 +50,7 @@ type fakeWorld struct {
 	contacts []any
 	emailed  []any
 	sendErr  map[string]error // by recipient
+	mirror   bool             // the workers have a Kafka bridge
 
 	mu       sync.Mutex
 	sent     []catalog.Task
@@ -66,12 +67,12 @@ func (f *fakeWorld) env(t *testing.T) *testsuite.TestWorkflowEnvironment {
 	env.OnActivity("PlanProgram", mock.Anything, mock.Anything).Return(
 		func(_ context.Context, req activities.PlanRequest) (activities.PlanResult, error) {
 			if req.Plan != nil {
-				return activities.PlanResult{Plan: req.Plan}, nil
+				return activities.PlanResult{Plan: req.Plan, MirrorEvents: f.mirror}, nil
 			}
 			if f.plan == nil {
 				return activities.PlanResult{}, temporal.NewNonRetryableApplicationError("not understood: \"if it rains\"", catalog.ErrInvalidArgument, nil)
 			}
-			return activities.PlanResult{Plan: f.plan}, nil
+			return activities.PlanResult{Plan: f.plan, MirrorEvents: f.mirror}, nil
 		})
 	env.OnActivity("RetrieveContacts", mock.Anything, mock.Anything).Return(
 		func(_ context.Context, task catalog.Task) (catalog.TaskResult, error) {

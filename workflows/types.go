@@ -34,6 +34,9 @@ type Input struct {
 	Plan           *plan.Plan `json:"plan,omitempty"`
 	UserID         string     `json:"user_id,omitempty"`
 	MaxConcurrency int        `json:"max_concurrency,omitempty"` // 1..500; DefaultMaxConcurrency when 0
+	// EventsTimeout bounds how long the program waits at its end for its events to reach Kafka, as Go
+	// duration text ("30s"); DefaultEventsTimeout when empty.
+	EventsTimeout string `json:"events_timeout,omitempty"`
 }
 
 // UnmarshalJSON also accepts a bare JSON string as the program text, so that

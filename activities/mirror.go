@@ -1,0 +1,49 @@
+package activities
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/activity"
+
+	"github.com/eaapl/eaapl/bridge"
+)
+
+// Publisher sends events to the Kafka bridge.
+type Publisher interface {
+	Publish(ctx context.Context, events ...bridge.Event) error
+}
+
+// Mirror is the bridge activity: workflows cannot do I/O, so they hand their events to it in batches.
+type Mirror struct {
+	Publisher Publisher
+	WorkerID  string
+}
+
+// PublishEvents produces a batch of a program's events, in order. While the broker is unreachable it
+// fails and Temporal retries it with backoff; the attempt that gets through also reports, on
+// system.alerts, that the events were late.
+func (m *Mirror) PublishEvents(ctx context.Context, batch []bridge.Event) error {
+	if m.Publisher == nil || len(batch) == 0 {
+		return nil
+	}
+	events := batch
+	if info := activity.GetInfo(ctx); info.Attempt > 1 {
+		alert, err := bridge.NewEvent(info.WorkflowExecution.ID+"/"+info.ActivityID+"/late", bridge.SystemAlert{
+			AlertID:            info.WorkflowExecution.ID + "/" + info.ActivityID + "/late",
+			Timestamp:          time.Now().UTC().Format(time.RFC3339Nano),
+			Severity:           "MEDIUM",
+			Message:            fmt.Sprintf("the Kafka broker was unreachable: %d events of program %s arrive late, after %d attempts", len(batch), info.WorkflowExecution.ID, info.Attempt),
+			AffectedComponents: []string{"kafka", "bridge", m.WorkerID},
+			ActionRequired:     false,
+		})
+		if err == nil {
+			events = append(append([]bridge.Event{}, batch...), alert)
+		}
+	}
+	if err := m.Publisher.Publish(ctx, events...); err != nil {
+		return fmt.Errorf("publish %d events: %w", len(batch), err)
+	}
+	return nil
+}

@@ -1,0 +1,121 @@
+package workflows
+
+import (
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/eaapl/eaapl/activities"
+	"github.com/eaapl/eaapl/bridge"
+)
+
+// The program's events go to Kafka through the bridge activity, in batches: a single publisher coroutine
+// sends, in one activity call, every event produced while its previous call was in flight. So events
+// keep their order, and a program with thousands of tasks makes few activity calls, not one per event.
+
+// BacklogWorkflowType publishes the events a program could not publish before it ended.
+const BacklogWorkflowType = "PublishEventBacklog"
+
+// versionKafkaBridge marks histories recorded after the bridge: older ones replay without it.
+const versionKafkaBridge = "kafka-bridge"
+
+// DefaultEventsTimeout is how long a program waits, at its end, for its events to reach Kafka.
+const DefaultEventsTimeout = 30 * time.Second
+
+// maxBatch keeps one activity call's events well under Temporal's payload limit.
+const maxBatch = 500
+
+var publishOptions = workflow.ActivityOptions{
+	StartToCloseTimeout: 30 * time.Second,
+	RetryPolicy: &temporal.RetryPolicy{
+		InitialInterval:    time.Second,
+		BackoffCoefficient: 2,
+		MaximumInterval:    10 * time.Second,
+		MaximumAttempts:    0, // until the broker is back: events are never dropped
+	},
+	Summary: "Mirror events to Kafka",
+}
+
+// mirror buffers a program's events and publishes them.
+type mirror struct {
+	on       bool
+	pending  []bridge.Event
+	inFlight []bridge.Event
+	closed   bool
+}
+
+// emit queues an event. id is deterministic, so a replay or a retried publish yields the same id.
+func (m *mirror) emit(ctx workflow.Context, id string, v bridge.Value) {
+	if !m.on {
+		return
+	}
+	ev, err := bridge.NewEvent(id, v)
+	if err != nil {
+		workflow.GetLogger(ctx).Warn("Dropped an event that cannot be encoded", "event", id, "error", err)
+		return
+	}
+	m.pending = append(m.pending, ev)
+}
+
+// run publishes queued events until the mirror is closed and empty.
+func (m *mirror) run(ctx workflow.Context) {
+	var a *activities.Mirror
+	ctx = workflow.WithActivityOptions(ctx, publishOptions)
+	for {
+		if err := workflow.Await(ctx, func() bool { return len(m.pending) > 0 || m.closed }); err != nil {
+			return
+		}
+		if len(m.pending) == 0 {
+			return
+		}
+		n := min(len(m.pending), maxBatch)
+		m.inFlight, m.pending = m.pending[:n:n], m.pending[n:]
+		if err := workflow.ExecuteActivity(ctx, a.PublishEvents, m.inFlight).Get(ctx, nil); err != nil {
+			// Only cancellation ends an activity that retries forever; keep the events for the backlog.
+			m.pending = append(m.inFlight, m.pending...)
+			m.inFlight = nil
+			return
+		}
+		m.inFlight = nil
+	}
+}
+
+// drain waits up to timeout for every event to be published, and returns those that were not.
+func (m *mirror) drain(ctx workflow.Context, timeout time.Duration) []bridge.Event {
+	if !m.on {
+		return nil
+	}
+	m.closed = true
+	done, err := workflow.AwaitWithTimeout(ctx, timeout, func() bool { return len(m.pending) == 0 && m.inFlight == nil })
+	if done && err == nil {
+		return nil
+	}
+	return append(append([]bridge.Event{}, m.inFlight...), m.pending...)
+}
+
+// handOver starts a backlog workflow that publishes late events after the program has ended. It outlives
+// the program (ParentClosePolicy ABANDON); the events carry their ids, so a batch that the program's own
+// publisher also got through is recognisable.
+func handOver(ctx workflow.Context, workflowID string, late []bridge.Event) {
+	opts := workflow.ChildWorkflowOptions{
+		WorkflowID:        workflowID + "/events",
+		ParentClosePolicy: enumspb.PARENT_CLOSE_POLICY_ABANDON,
+		StaticSummary:     "Events of " + workflowID + " that Kafka had not taken when it ended",
+	}
+	child := workflow.ExecuteChildWorkflow(workflow.WithChildOptions(ctx, opts), BacklogWorkflowType, late)
+	if err := child.GetChildWorkflowExecution().Get(ctx, nil); err != nil {
+		workflow.GetLogger(ctx).Error("Could not hand the late events over", "events", len(late), "error", err)
+	}
+}
+
+// PublishEventBacklog publishes a program's late events, retrying until Kafka takes them.
+func PublishEventBacklog(ctx workflow.Context, events []bridge.Event) error {
+	m := &mirror{on: true, pending: events, closed: true}
+	m.run(ctx)
+	if len(m.pending) > 0 {
+		return temporal.NewCanceledError("canceled with events left")
+	}
+	return nil
+}
