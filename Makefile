@@ -9,7 +9,7 @@ WORKFLOWCHECK_VERSION := v0.6.0
 
 PROGRAM ?= Send an email to each of my contacts if I haven't emailed them this week that says 'Hello World!'
 
-.PHONY: run stop test lint bench build tools clean
+.PHONY: run stop test lint bench build tools kcat clean
 
 ## run: start the embedded stack in the background (if it is not running) and run the Hello World program
 run: tools build
@@ -26,8 +26,14 @@ stop: build
 	@$(BIN)/eaapl dev --stop
 
 ## test: build the tools the tests need, lint, then run every test (unit, replay, integration)
-test: tools lint
+test: tools kcat lint
 	$(GO) test -count=1 -timeout 25m ./...
+
+## kcat: the Kafka command-line client the Kafka tests read topics with, from Debian
+kcat:
+	@command -v kcat >/dev/null || { echo "Installing kcat from Debian ..."; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq kcat; }
 
 ## lint: gofmt, vet, and workflowcheck (workflow code must be deterministic)
 lint: $(BIN)/workflowcheck

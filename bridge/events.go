@@ -84,9 +84,15 @@ type Event struct {
 // HeaderEventID is the record header that carries an Event's ID.
 const HeaderEventID = "eaapl-event-id"
 
-// NewEvent encodes a value as an event with the given ID.
+// NewEvent encodes a value as an event with the given ID. Nil maps and slices in fields the schemas
+// require are written as {} and [], not null, so that a value built without them still validates.
+//
+// Workflows call it: it is deterministic (encoding/json sorts map keys; the reflection only reads and
+// copies the value), which workflowcheck cannot see through encoding/json and reflect.
+//
+//workflowcheck:ignore
 func NewEvent(id string, v Value) (Event, error) {
-	b, err := json.Marshal(v)
+	b, err := json.Marshal(withEmptyCollections(v))
 	if err != nil {
 		return Event{}, fmt.Errorf("encode %s event %s: %w", v.Topic(), id, err)
 	}
@@ -106,10 +112,27 @@ func (v TaskDispatch) Topic() string { return TopicTaskDispatch }
 func (v TaskDispatch) Key() string   { return v.TaskID }
 
 // TaskPriority is a high-priority task (task.priority): the task.dispatch value with priority "high".
-type TaskPriority TaskDispatch
+// Its fields are TaskDispatch's, so TaskPriority(d) converts; unlike task.dispatch, priority is required.
+type TaskPriority struct {
+	TaskID     string              `json:"task_id"`
+	Command    string              `json:"command"`
+	Parameters map[string]any      `json:"parameters"`
+	Context    catalog.TaskContext `json:"context"`
+	Priority   string              `json:"priority"` // always PriorityHigh
+}
 
 func (v TaskPriority) Topic() string { return TopicTaskPriority }
 func (v TaskPriority) Key() string   { return v.TaskID }
+
+// PriorityHigh is the priority of the tasks that also go to task.priority.
+const PriorityHigh = "high"
+
+// PriorityOf is the task.priority value of a task: its task.dispatch value with priority "high".
+func PriorityOf(t catalog.Task) TaskPriority {
+	p := TaskPriority(DispatchOf(t))
+	p.Priority = PriorityHigh
+	return p
+}
 
 // DispatchOf is the task.dispatch value of a task.
 func DispatchOf(t catalog.Task) TaskDispatch {

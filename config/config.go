@@ -5,14 +5,19 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
 
 	"github.com/kelseyhightower/envconfig"
+
+	"github.com/eaapl/eaapl/bridge"
 )
 
-// Prefix is the prefix of EaaPL's own environment variables.
+// Prefix is the prefix of EaaPL's own environment variables. The struct tags below spell each name out in
+// full, prefix included, and Load passes no prefix to envconfig: given a prefix, envconfig also falls back to
+// the bare tag, so LOG_LEVEL, TIMEZONE or USER_ID set for some other program would configure EaaPL.
 const Prefix = "EAAPL"
 
 // MaxConcurrencyLimit keeps a workflow well below Temporal's 2,000 pending activities.
@@ -42,41 +47,84 @@ const MaxConcurrencyLimit = 500
 //	EAAPL_DEV_SEED         a contact `eaapl dev` records as emailed this week, so the demo
 //	                       shows the condition at work; empty seeds nothing (bob@example.com)
 //	EAAPL_LOG_LEVEL        debug, info, warn or error                       (info)
+//	EAAPL_EVENTS_TIMEOUT   how long a program waits at its end for its events to reach Kafka (30s)
+//	EAAPL_HEARTBEAT_INTERVAL  how often a worker sends worker.heartbeat and monitoring.metrics (5s)
+//	EAAPL_EVENTS_LOG_LEVEL the level from which worker logs go to logs.debug (info)
+//	EAAPL_DEV_KAFKA_PORT   the embedded Kafka-protocol broker's port of `eaapl dev` (9092)
 type Config struct {
-	TaskQueue string `envconfig:"TASK_QUEUE" default:"eaapl"`
+	TaskQueue string `envconfig:"EAAPL_TASK_QUEUE" default:"eaapl"`
 
-	UserID    string `envconfig:"USER_ID" default:"user_123"`
-	UserName  string `envconfig:"USER_NAME" default:"EaaPL Demo"`
-	UserEmail string `envconfig:"USER_EMAIL" default:"me@example.com"`
-	Contacts  string `envconfig:"CONTACTS" default:"examples/contacts.vcf"`
+	UserID    string `envconfig:"EAAPL_USER_ID" default:"user_123"`
+	UserName  string `envconfig:"EAAPL_USER_NAME" default:"EaaPL Demo"`
+	UserEmail string `envconfig:"EAAPL_USER_EMAIL" default:"me@example.com"`
+	Contacts  string `envconfig:"EAAPL_CONTACTS" default:"examples/contacts.vcf"`
 
-	SMTPAddr     string `envconfig:"SMTP_ADDR" default:"127.0.0.1:1025"`
-	SMTPUsername string `envconfig:"SMTP_USERNAME"`
-	SMTPPassword string `envconfig:"SMTP_PASSWORD"`
-	SMTPTLS      string `envconfig:"SMTP_TLS" default:"opportunistic"`
-	MailboxURL   string `envconfig:"MAILBOX_URL" default:"http://127.0.0.1:8025"`
+	SMTPAddr     string `envconfig:"EAAPL_SMTP_ADDR" default:"127.0.0.1:1025"`
+	SMTPUsername string `envconfig:"EAAPL_SMTP_USERNAME"`
+	SMTPPassword string `envconfig:"EAAPL_SMTP_PASSWORD"`
+	SMTPTLS      string `envconfig:"EAAPL_SMTP_TLS" default:"opportunistic"`
+	MailboxURL   string `envconfig:"EAAPL_MAILBOX_URL" default:"http://127.0.0.1:8025"`
 
-	MaxConcurrency int    `envconfig:"MAX_CONCURRENCY" default:"100"`
-	Timezone       string `envconfig:"TIMEZONE" default:"Local"`
-	WorkerID       string `envconfig:"WORKER_ID"`
+	MaxConcurrency int    `envconfig:"EAAPL_MAX_CONCURRENCY" default:"100"`
+	Timezone       string `envconfig:"EAAPL_TIMEZONE" default:"Local"`
+	WorkerID       string `envconfig:"EAAPL_WORKER_ID"`
 
-	DataDir           string        `envconfig:"DATA_DIR" default:".eaapl"`
-	TemporalBin       string        `envconfig:"TEMPORAL_BIN" default:"bin/temporal"`
-	MailpitBin        string        `envconfig:"MAILPIT_BIN" default:"bin/mailpit"`
-	DevTemporalPort   int           `envconfig:"DEV_TEMPORAL_PORT" default:"7233"`
-	DevUIPort         int           `envconfig:"DEV_UI_PORT" default:"8233"`
-	DevSMTPPort       int           `envconfig:"DEV_SMTP_PORT" default:"1025"`
-	DevMailpitPort    int           `envconfig:"DEV_MAILPIT_PORT" default:"8025"`
-	DevShutdownBudget time.Duration `envconfig:"DEV_SHUTDOWN_TIMEOUT" default:"10s"`
-	DevSeed           string        `envconfig:"DEV_SEED" default:"bob@example.com"`
+	DataDir           string        `envconfig:"EAAPL_DATA_DIR" default:".eaapl"`
+	TemporalBin       string        `envconfig:"EAAPL_TEMPORAL_BIN" default:"bin/temporal"`
+	MailpitBin        string        `envconfig:"EAAPL_MAILPIT_BIN" default:"bin/mailpit"`
+	DevTemporalPort   int           `envconfig:"EAAPL_DEV_TEMPORAL_PORT" default:"7233"`
+	DevUIPort         int           `envconfig:"EAAPL_DEV_UI_PORT" default:"8233"`
+	DevSMTPPort       int           `envconfig:"EAAPL_DEV_SMTP_PORT" default:"1025"`
+	DevMailpitPort    int           `envconfig:"EAAPL_DEV_MAILPIT_PORT" default:"8025"`
+	DevShutdownBudget time.Duration `envconfig:"EAAPL_DEV_SHUTDOWN_TIMEOUT" default:"10s"`
+	DevSeed           string        `envconfig:"EAAPL_DEV_SEED" default:"bob@example.com"`
 
-	LogLevel string `envconfig:"LOG_LEVEL" default:"info"`
+	LogLevel string `envconfig:"EAAPL_LOG_LEVEL" default:"info"`
+
+	EventsTimeout     time.Duration `envconfig:"EAAPL_EVENTS_TIMEOUT" default:"30s"`
+	HeartbeatInterval time.Duration `envconfig:"EAAPL_HEARTBEAT_INTERVAL" default:"5s"`
+	EventsLogLevel    string        `envconfig:"EAAPL_EVENTS_LOG_LEVEL" default:"info"`
+	DevKafkaPort      int           `envconfig:"EAAPL_DEV_KAFKA_PORT" default:"9092"`
+
+	Kafka Kafka `ignored:"true"` // loaded on its own: its variables are KAFKA_*, not EAAPL_*
+}
+
+// Kafka is where the bridge mirrors events, from these environment variables:
+//
+//	KAFKA_BROKERS            comma-separated host:port list; empty turns the bridge off  ()
+//	KAFKA_CLIENT_ID          the client id brokers see                                   (eaapl)
+//	KAFKA_TLS                true to connect with TLS                                    (false)
+//	KAFKA_TLS_CA_FILE, KAFKA_TLS_CERT_FILE, KAFKA_TLS_KEY_FILE   PEM files for TLS and mTLS
+//	KAFKA_SASL_MECHANISM     PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512; empty for none       ()
+//	KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD
+//	KAFKA_TOPIC_PARTITIONS   partitions of topics created when missing                   (3)
+//	KAFKA_TOPIC_REPLICATION  replication factor of topics created when missing           (1)
+type Kafka struct {
+	Brokers          []string `envconfig:"KAFKA_BROKERS"`
+	ClientID         string   `envconfig:"KAFKA_CLIENT_ID" default:"eaapl"`
+	TLS              bool     `envconfig:"KAFKA_TLS"`
+	TLSCAFile        string   `envconfig:"KAFKA_TLS_CA_FILE"`
+	TLSCertFile      string   `envconfig:"KAFKA_TLS_CERT_FILE"`
+	TLSKeyFile       string   `envconfig:"KAFKA_TLS_KEY_FILE"`
+	SASLMechanism    string   `envconfig:"KAFKA_SASL_MECHANISM"`
+	SASLUsername     string   `envconfig:"KAFKA_SASL_USERNAME"`
+	SASLPassword     string   `envconfig:"KAFKA_SASL_PASSWORD"`
+	TopicPartitions  int32    `envconfig:"KAFKA_TOPIC_PARTITIONS" default:"3"`
+	TopicReplication int16    `envconfig:"KAFKA_TOPIC_REPLICATION" default:"1"`
 }
 
 // Load reads the configuration from the environment and checks it.
 func Load() (Config, error) {
 	var c Config
-	if err := envconfig.Process(Prefix, &c); err != nil {
+	err := envconfig.Process("", &c)
+	if err == nil {
+		err = envconfig.Process("", &c.Kafka)
+	}
+	if err != nil {
+		var pe *envconfig.ParseError
+		if errors.As(err, &pe) {
+			return Config{}, fmt.Errorf("configuration: %s is %q; it must be %s", pe.KeyName, pe.Value, kindOf(pe.TypeName))
+		}
 		return Config{}, fmt.Errorf("configuration: %w", err)
 	}
 	if err := c.Validate(); err != nil {
@@ -101,10 +149,54 @@ func (c Config) Validate() error {
 	if _, err := c.SlogLevel(); err != nil {
 		return fmt.Errorf("configuration: EAAPL_LOG_LEVEL: %w", err)
 	}
+	if _, err := parseLevel(c.EventsLogLevel); err != nil {
+		return fmt.Errorf("configuration: EAAPL_EVENTS_LOG_LEVEL: %w", err)
+	}
+	if c.EventsTimeout <= 0 {
+		return fmt.Errorf("configuration: EAAPL_EVENTS_TIMEOUT is %s; it must be positive", c.EventsTimeout)
+	}
+	if c.HeartbeatInterval <= 0 {
+		return fmt.Errorf("configuration: EAAPL_HEARTBEAT_INTERVAL is %s; it must be positive", c.HeartbeatInterval)
+	}
+	switch c.Kafka.SASLMechanism {
+	case "", "PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512":
+	default:
+		return fmt.Errorf("configuration: KAFKA_SASL_MECHANISM is %q; it must be PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512", c.Kafka.SASLMechanism)
+	}
 	if c.TaskQueue == "" {
 		return fmt.Errorf("configuration: EAAPL_TASK_QUEUE must not be empty")
 	}
+	for _, p := range []struct {
+		name string
+		port int
+	}{
+		{"EAAPL_DEV_TEMPORAL_PORT", c.DevTemporalPort},
+		{"EAAPL_DEV_UI_PORT", c.DevUIPort},
+		{"EAAPL_DEV_SMTP_PORT", c.DevSMTPPort},
+		{"EAAPL_DEV_MAILPIT_PORT", c.DevMailpitPort},
+		{"EAAPL_DEV_KAFKA_PORT", c.DevKafkaPort},
+	} {
+		if p.port < 1 || p.port > 65535 {
+			return fmt.Errorf("configuration: %s is %d; it must be a port between 1 and 65535", p.name, p.port)
+		}
+	}
+	if c.DevShutdownBudget <= 0 {
+		return fmt.Errorf("configuration: EAAPL_DEV_SHUTDOWN_TIMEOUT is %s; it must be a positive duration such as 10s", c.DevShutdownBudget)
+	}
 	return nil
+}
+
+// kindOf says in words what a value of a Config field's Go type looks like.
+func kindOf(goType string) string {
+	switch goType {
+	case "int", "int16", "int32", "int64":
+		return "a whole number"
+	case "bool":
+		return "true or false"
+	case "time.Duration":
+		return "a duration such as 10s or 1m30s"
+	}
+	return "a " + goType
 }
 
 // Location is the time zone of time phrases such as "this week".
@@ -113,10 +205,32 @@ func (c Config) Location() (*time.Location, error) {
 }
 
 // SlogLevel is the configured log level.
-func (c Config) SlogLevel() (slog.Level, error) {
+func (c Config) SlogLevel() (slog.Level, error) { return parseLevel(c.LogLevel) }
+
+// EventsSlogLevel is the level from which the worker's logs are mirrored onto logs.debug.
+func (c Config) EventsSlogLevel() (slog.Level, error) { return parseLevel(c.EventsLogLevel) }
+
+func parseLevel(s string) (slog.Level, error) {
 	var l slog.Level
-	if err := l.UnmarshalText([]byte(c.LogLevel)); err != nil {
-		return 0, fmt.Errorf("%q is not a level: use debug, info, warn or error", c.LogLevel)
+	if err := l.UnmarshalText([]byte(s)); err != nil {
+		return 0, fmt.Errorf("%q is not a level: use debug, info, warn or error", s)
 	}
 	return l, nil
+}
+
+// Bridge is the Kafka bridge's configuration.
+func (k Kafka) Bridge() bridge.Config {
+	return bridge.Config{
+		Brokers:           k.Brokers,
+		ClientID:          k.ClientID,
+		TLS:               k.TLS,
+		TLSCAFile:         k.TLSCAFile,
+		TLSCertFile:       k.TLSCertFile,
+		TLSKeyFile:        k.TLSKeyFile,
+		SASLMechanism:     k.SASLMechanism,
+		SASLUser:          k.SASLUsername,
+		SASLPassword:      k.SASLPassword,
+		Partitions:        k.TopicPartitions,
+		ReplicationFactor: k.TopicReplication,
+	}
 }

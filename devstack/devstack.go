@@ -8,6 +8,8 @@ import (
 	"errors"
 	"io"
 	"path/filepath"
+
+	"github.com/eaapl/eaapl/bridge"
 )
 
 // Options configures Start. Zero ports pick free loopback ports; empty binaries take the defaults.
@@ -18,6 +20,8 @@ type Options struct {
 
 	TemporalPort, UIPort  int // Temporal frontend gRPC and web UI
 	SMTPPort, MailpitPort int // Mailpit SMTP and web UI/API
+	// KafkaPort is the embedded Kafka-protocol broker's port; -1 runs no broker.
+	KafkaPort int
 
 	// Log receives the parts' output, each line prefixed with the part's name; nil discards it.
 	Log io.Writer
@@ -25,6 +29,7 @@ type Options struct {
 
 // Stack is the whole embedded stack.
 type Stack struct {
+	Broker   *bridge.Broker // nil when Options.KafkaPort is -1
 	Temporal *Temporal
 	Mailpit  *Mailpit
 }
@@ -57,7 +62,16 @@ func Start(ctx context.Context, o Options) (*Stack, error) {
 		stopAfterFailure(ctx, mp.Process)
 		return nil, err
 	}
-	return &Stack{Temporal: t, Mailpit: mp}, nil
+	st := &Stack{Temporal: t, Mailpit: mp}
+	if o.KafkaPort >= 0 {
+		// In-process: kfake is a library, so the broker lives and dies with eaapl dev.
+		if st.Broker, err = bridge.StartBroker(subdir(o.DataDir, "kafka"), o.KafkaPort); err != nil {
+			stopAfterFailure(ctx, t.Process)
+			stopAfterFailure(ctx, mp.Process)
+			return nil, err
+		}
+	}
+	return st, nil
 }
 
 func subdir(dir, name string) string {
@@ -71,6 +85,9 @@ func subdir(dir, name string) string {
 // keep the others running.
 func (s *Stack) Stop(ctx context.Context) error {
 	var errs []error
+	if s.Broker != nil {
+		s.Broker.Close()
+	}
 	if s.Temporal != nil {
 		errs = append(errs, s.Temporal.Stop(ctx))
 	}

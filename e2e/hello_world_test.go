@@ -6,6 +6,8 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"io"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/eaapl/eaapl/config"
@@ -71,15 +74,7 @@ func (s *stack) worker(t *testing.T, contactsFile string, edit func(*config.Conf
 	if edit != nil {
 		edit(&cfg)
 	}
-	deps, err := worker.NewDependencies(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w := worker.New(s.temporal.Client(), cfg, deps)
-	if err := w.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(w.Stop)
+	startWorker(t, s.temporal.Client(), cfg)
 	return &starter.Starter{Client: s.temporal.Client(), TaskQueue: cfg.TaskQueue}
 }
 
@@ -280,4 +275,29 @@ func TestBadInput(t *testing.T) {
 func startOfWeek(t time.Time) time.Time {
 	y, m, d := t.Date()
 	return time.Date(y, m, d-(int(t.Weekday())+6)%7, 0, 0, 0, 0, t.Location())
+}
+
+// startWorker runs a worker, as `eaapl worker` does, until the test ends.
+func startWorker(t *testing.T, c client.Client, cfg config.Config) {
+	t.Helper()
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	svc, err := worker.Setup(context.Background(), cfg, logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	started, stopped := make(chan struct{}), make(chan error, 1)
+	go func() {
+		stopped <- svc.Run(ctx, c, func() error { close(started); return nil })
+	}()
+	select {
+	case <-started:
+	case err := <-stopped:
+		t.Fatalf("worker: %v", err)
+	}
+	t.Cleanup(func() {
+		cancel()
+		<-stopped
+		svc.Close()
+	})
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/interceptor"
 	sdkworker "go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
@@ -28,7 +29,8 @@ type Dependencies struct {
 
 // NewDependencies makes the activities' dependencies from the configuration: the contacts file, the
 // mailbox that holds email history, the SMTP sender and the planner.
-func NewDependencies(cfg config.Config) (Dependencies, error) {
+// events, when not nil, is the Kafka bridge's publisher.
+func NewDependencies(cfg config.Config, events activities.Publisher) (Dependencies, error) {
 	loc, err := cfg.Location()
 	if err != nil {
 		return Dependencies{}, fmt.Errorf("EAAPL_TIMEZONE: %w", err)
@@ -50,8 +52,8 @@ func NewDependencies(cfg config.Config) (Dependencies, error) {
 			From:     mail.Address{Name: cfg.UserName, Address: cfg.UserEmail},
 			WorkerID: Identity(cfg),
 		},
-		Planning: &activities.Planning{Planner: &planner.Rules{Location: loc}, WorkerID: Identity(cfg)},
-		Mirror:   &activities.Mirror{WorkerID: Identity(cfg)},
+		Planning: &activities.Planning{Planner: &planner.Rules{Location: loc}, Events: events, WorkerID: Identity(cfg)},
+		Mirror:   &activities.Mirror{Publisher: events, WorkerID: Identity(cfg)},
 	}, nil
 }
 
@@ -67,10 +69,17 @@ func Identity(cfg config.Config) string {
 	return fmt.Sprintf("%s-%d", host, os.Getpid())
 }
 
+// ActivitySlots is how many activities one worker runs at once.
+const ActivitySlots = 1000
+
 // New returns a worker on the configured task queue with the Program workflow and all activities
-// registered. The caller runs it (Run or Start) and stops it.
-func New(c client.Client, cfg config.Config, deps Dependencies) sdkworker.Worker {
-	w := sdkworker.New(c, cfg.TaskQueue, sdkworker.Options{Identity: Identity(cfg)})
+// registered, and the given interceptors. The caller runs it (Run or Start) and stops it.
+func New(c client.Client, cfg config.Config, deps Dependencies, interceptors ...interceptor.WorkerInterceptor) sdkworker.Worker {
+	w := sdkworker.New(c, cfg.TaskQueue, sdkworker.Options{
+		Identity:                           Identity(cfg),
+		MaxConcurrentActivityExecutionSize: ActivitySlots,
+		Interceptors:                       interceptors,
+	})
 	Register(w, deps)
 	return w
 }

@@ -30,10 +30,14 @@ func devCommand(ctx context.Context, cfg config.Config, args []string, stdout, s
 	fs := newFlags("dev", stderr)
 	background := fs.Bool("background", false, "start the stack in the background and return once it is ready")
 	stop := fs.Bool("stop", false, "stop a stack started with --background")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	switch {
+	case fs.NArg() > 0:
+		return usageError{fmt.Sprintf("eaapl dev takes no arguments, only --background or --stop; got %q", fs.Args())}
+	case *stop && *background:
+		return usageError{"give either --background or --stop, not both"}
 	case *stop:
 		return stopBackground(cfg, stdout)
 	case *background:
@@ -44,6 +48,11 @@ func devCommand(ctx context.Context, cfg config.Config, args []string, stdout, s
 
 // runDev runs the stack and a worker in the foreground until ctx ends (Ctrl-C).
 func runDev(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) error {
+	// Before touching the data folder: a second stack there would remove the running one's ready file.
+	// startBackground's child finds its own pid in the pid file.
+	if pid, ok := runningPID(cfg); ok && pid != os.Getpid() {
+		return fmt.Errorf("the EaaPL dev stack is already running in the background (pid %d); `eaapl dev --stop` stops it", pid)
+	}
 	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
 		return fmt.Errorf("data folder: %w", err)
 	}
@@ -64,6 +73,7 @@ func runDev(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) er
 		UIPort:       cfg.DevUIPort,
 		SMTPPort:     cfg.DevSMTPPort,
 		MailpitPort:  cfg.DevMailpitPort,
+		KafkaPort:    cfg.DevKafkaPort,
 		Log:          stackLog,
 	})
 	if err != nil {
@@ -91,20 +101,18 @@ func runDev(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) er
 	}
 
 	cfg.SMTPAddr, cfg.MailboxURL = stack.Mailpit.SMTPAddr, stack.Mailpit.APIURL
-	logger := newLogger(cfg, stderr)
-	c, err := dial(ctx, quiet(logger), stack.Temporal.Address)
-	if err != nil {
-		return err
+	if stack.Broker != nil {
+		cfg.Kafka.Brokers = []string{stack.Broker.Addr()}
 	}
-	defer c.Close()
-
 	banner := devBanner(cfg, stack)
-	if err := os.WriteFile(ready, []byte(banner), 0o644); err != nil {
-		return fmt.Errorf("ready file: %w", err)
-	}
-	fmt.Fprint(stdout, banner)
-	fmt.Fprintln(stdout, "Press Ctrl-C to stop everything.")
-	return serve(ctx, c, cfg, logger)
+	return serve(ctx, cfg, newLogger(cfg, stderr), stack.Temporal.Address, func() error {
+		if err := os.WriteFile(ready, []byte(banner), 0o644); err != nil {
+			return fmt.Errorf("ready file: %w", err)
+		}
+		fmt.Fprint(stdout, banner)
+		fmt.Fprintln(stdout, "Press Ctrl-C to stop everything.")
+		return nil
+	})
 }
 
 func devBanner(cfg config.Config, s *devstack.Stack) string {
@@ -113,9 +121,10 @@ func devBanner(cfg config.Config, s *devstack.Stack) string {
   Temporal UI   %s
   Mailpit SMTP  %s
   Mailpit UI    %s
+  Kafka         %s   (KAFKA_BROKERS; see its events with bin/eaapl events)
   Worker        task queue %q, contacts %s
 Try:  bin/eaapl run "Send an email to each of my contacts if I haven't emailed them this week that says 'Hello World!'"
-`, s.Temporal.Address, s.Temporal.UIURL, s.Mailpit.SMTPAddr, s.Mailpit.APIURL, cfg.TaskQueue, cfg.Contacts)
+`, s.Temporal.Address, s.Temporal.UIURL, s.Mailpit.SMTPAddr, s.Mailpit.APIURL, strings.Join(cfg.Kafka.Brokers, ","), cfg.TaskQueue, cfg.Contacts)
 }
 
 // startOfWeek is Monday 00:00 of t's week, in t's zone.
@@ -194,7 +203,7 @@ func stopBackground(cfg config.Config, stdout io.Writer) error {
 		return fmt.Errorf("stop eaapl dev (pid %d): %w", pid, err)
 	}
 	deadline := time.Now().Add(cfg.DevShutdownBudget + 5*time.Second)
-	for alive(pid) {
+	for isDevProcess(pid) {
 		if time.Now().After(deadline) {
 			_ = proc.Signal(syscall.SIGKILL)
 			break
@@ -213,15 +222,32 @@ func runningPID(cfg config.Config) (int, bool) {
 		return 0, false
 	}
 	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
-	if err != nil || !alive(pid) {
+	if err != nil || !isDevProcess(pid) {
 		return 0, false
 	}
 	return pid, true
 }
 
-func alive(pid int) bool {
-	err := syscall.Kill(pid, 0)
-	return err == nil || errors.Is(err, syscall.EPERM)
+// isDevProcess reports whether pid is a live background `eaapl dev`: startBackground runs it as this
+// binary with the one argument "dev". Being alive is not enough: after a reboot or a crash the pid file's
+// number may belong to another program, which --stop must not signal and --background must not take for a
+// running stack. Where there is no /proc (macOS), being alive is all it can check.
+func isDevProcess(pid int) bool {
+	if err := syscall.Kill(pid, 0); err != nil && !errors.Is(err, syscall.EPERM) {
+		return false
+	}
+	cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+	if err != nil {
+		_, noProc := os.Stat("/proc/self")
+		return noProc != nil
+	}
+	// A zombie's command line is empty: it has exited.
+	args := strings.Split(strings.TrimSuffix(string(cmdline), "\x00"), "\x00")
+	exe, err := os.Executable()
+	if err != nil {
+		return len(args) == 2 && args[1] == "dev"
+	}
+	return len(args) == 2 && args[1] == "dev" && filepath.Base(args[0]) == filepath.Base(exe)
 }
 
 // tail returns the last n lines of a file.

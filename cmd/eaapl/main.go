@@ -29,6 +29,8 @@ Usage:
                                         run a program and wait for its result
   eaapl plan [--json] "<program>"       show the plan of a program without running it
   eaapl status [--json] <workflow-id>   show a program's progress
+  eaapl events [--topic T] [--follow] [--json]
+                                        print the events mirrored onto Kafka (KAFKA_BROKERS)
   eaapl worker                          run a worker against TEMPORAL_ADDRESS
 
 Configuration comes from EAAPL_* and TEMPORAL_* environment variables; see the README.
@@ -39,7 +41,8 @@ func main() {
 	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	if err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
+		var bad flagError
+		if !errors.Is(err, flag.ErrHelp) && !errors.As(err, &bad) { // the flag package has printed those
 			fmt.Fprintln(os.Stderr, "eaapl:", err)
 		}
 		os.Exit(exitCode(err))
@@ -49,7 +52,8 @@ func main() {
 // exitCode is 2 for usage errors and 1 for everything else.
 func exitCode(err error) int {
 	var u usageError
-	if errors.As(err, &u) || errors.Is(err, flag.ErrHelp) {
+	var f flagError
+	if errors.As(err, &u) || errors.As(err, &f) || errors.Is(err, flag.ErrHelp) {
 		return 2
 	}
 	return 1
@@ -59,15 +63,30 @@ type usageError struct{ msg string }
 
 func (e usageError) Error() string { return e.msg + "\n\n" + usage }
 
+// flagError is a command line the flag package rejected; it has already printed the error and the
+// command's flags.
+type flagError struct{ err error }
+
+func (e flagError) Error() string { return e.err.Error() }
+
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		return usageError{"no command given"}
+	}
+	cmd, rest := args[0], args[1:]
+	// Help and a mistyped command need no configuration: they must work when a variable is wrong.
+	switch cmd {
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	case "dev", "run", "plan", "status", "worker", "events":
+	default:
+		return usageError{fmt.Sprintf("unknown command %q", cmd)}
 	}
 	cfg, err := config.Load()
 	if err != nil {
 		return err
 	}
-	cmd, rest := args[0], args[1:]
 	switch cmd {
 	case "dev":
 		return devCommand(ctx, cfg, rest, stdout, stderr)
@@ -77,13 +96,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return planCommand(ctx, cfg, rest, stdout, stderr)
 	case "status":
 		return statusCommand(ctx, cfg, rest, stdout, stderr)
-	case "worker":
+	case "events":
+		return eventsCommand(ctx, cfg, rest, stdout, stderr)
+	default: // "worker"
 		return workerCommand(ctx, cfg, rest, stderr)
-	case "help", "-h", "--help":
-		fmt.Fprint(stdout, usage)
-		return nil
 	}
-	return usageError{fmt.Sprintf("unknown command %q", cmd)}
 }
 
 // newFlags returns a flag set that reports errors instead of exiting.
@@ -93,6 +110,31 @@ func newFlags(name string, stderr io.Writer) *flag.FlagSet {
 	return fs
 }
 
+// parseFlags parses a command's flags, before or after its other arguments (`eaapl run "..." --json`);
+// a flag it does not know is a usage error, like a missing argument. "--" ends the flags.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	var positional []string
+	for {
+		err := fs.Parse(args)
+		if err != nil && !errors.Is(err, flag.ErrHelp) {
+			return flagError{err}
+		}
+		if err != nil {
+			return err
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			break
+		}
+		if len(args) > len(rest) && args[len(args)-len(rest)-1] == "--" {
+			positional = append(positional, rest...)
+			break
+		}
+		positional, args = append(positional, rest[0]), rest[1:]
+	}
+	return fs.Parse(append([]string{"--"}, positional...))
+}
+
 // newLogger returns the process's structured logger at the configured level.
 func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 	level, _ := cfg.SlogLevel() // checked by config.Load
@@ -100,7 +142,8 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 }
 
 // dial connects to Temporal with the standard TEMPORAL_* settings; hostPort, when set, overrides them.
-func dial(ctx context.Context, logger *slog.Logger, hostPort string) (client.Client, error) {
+// Without TEMPORAL_ADDRESS it dials the dev stack's port, EAAPL_DEV_TEMPORAL_PORT.
+func dial(ctx context.Context, cfg config.Config, logger *slog.Logger, hostPort string) (client.Client, error) {
 	opts, err := envconfig.LoadDefaultClientOptions()
 	if err != nil {
 		return nil, fmt.Errorf("temporal configuration: %w", err)
@@ -109,7 +152,7 @@ func dial(ctx context.Context, logger *slog.Logger, hostPort string) (client.Cli
 		opts.HostPort = hostPort
 	}
 	if opts.HostPort == "" {
-		opts.HostPort = "127.0.0.1:7233"
+		opts.HostPort = fmt.Sprintf("127.0.0.1:%d", cfg.DevTemporalPort)
 	}
 	opts.Logger = sdklog.NewStructuredLogger(logger)
 	c, err := client.DialContext(ctx, opts)

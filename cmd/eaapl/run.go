@@ -24,10 +24,10 @@ func runCommand(ctx context.Context, cfg config.Config, args []string, stdout, s
 	planFile := fs.String("plan", "", "run a hand-written plan from this JSON file instead of English")
 	id := fs.String("id", "", "the workflow ID (default: a new program-... ID)")
 	address := fs.String("address", "", "Temporal address (default: TEMPORAL_ADDRESS or 127.0.0.1:7233)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	in := workflows.Input{Program: strings.Join(fs.Args(), " "), UserID: cfg.UserID, MaxConcurrency: cfg.MaxConcurrency}
+	in := workflows.Input{Program: strings.Join(fs.Args(), " "), UserID: cfg.UserID, MaxConcurrency: cfg.MaxConcurrency, EventsTimeout: cfg.EventsTimeout.String()}
 	switch {
 	case *planFile != "" && in.Program != "":
 		return usageError{"give either a program or --plan, not both"}
@@ -42,7 +42,7 @@ func runCommand(ctx context.Context, cfg config.Config, args []string, stdout, s
 	}
 
 	logger := newLogger(cfg, stderr).With("component", "client")
-	c, err := dial(ctx, quiet(logger), *address)
+	c, err := dial(ctx, cfg, quiet(logger), *address)
 	if err != nil {
 		return err
 	}
@@ -119,7 +119,7 @@ func webUIURL(cfg config.Config, id string) string {
 func planCommand(ctx context.Context, cfg config.Config, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("plan", stderr)
 	asJSON := fs.Bool("json", false, "print the plan as JSON only")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	program := strings.Join(fs.Args(), " ")
@@ -154,13 +154,13 @@ func statusCommand(ctx context.Context, cfg config.Config, args []string, stdout
 	fs := newFlags("status", stderr)
 	asJSON := fs.Bool("json", false, "print the status as JSON")
 	address := fs.String("address", "", "Temporal address (default: TEMPORAL_ADDRESS or 127.0.0.1:7233)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
 		return usageError{"eaapl status needs one workflow ID"}
 	}
-	c, err := dial(ctx, quiet(newLogger(cfg, stderr)), *address)
+	c, err := dial(ctx, cfg, quiet(newLogger(cfg, stderr)), *address)
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,70 @@
+package bridge
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"os/exec"
+	"testing"
+	"time"
+)
+
+// kcatRecord is a line of `kcat -J`.
+type kcatRecord struct {
+	Topic     string   `json:"topic"`
+	Partition int32    `json:"partition"`
+	Offset    int64    `json:"offset"`
+	Headers   []string `json:"headers"` // name, value, name, value, ...
+	Key       string   `json:"key"`
+	Payload   string   `json:"payload"`
+}
+
+// TestKcatReadsPublishedRecords checks that a standard Kafka client (librdkafka's kcat) reads what the
+// Producer wrote to the dev broker. kcat is the Debian package kcat: apt-get install -y kcat.
+func TestKcatReadsPublishedRecords(t *testing.T) {
+	kcat, err := exec.LookPath("kcat")
+	if err != nil {
+		t.Skip("kcat is not installed (apt-get install -y kcat)")
+	}
+	b := startBroker(t, "", 0)
+	sent := []Event{resultEvent(t, "t-1", 1), resultEvent(t, "t-2", 1), resultEvent(t, "t-1", 2)}
+	publish(t, newProducer(t, b.Addr()), sent...)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, kcat, "-b", b.Addr(), "-C", "-t", TopicTaskResult, "-e", "-J")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("kcat: %v\n%s", err, stderr.String())
+	}
+
+	schema := compileSchemas(t)[TopicTaskResult]
+	var records []Record
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	for sc.Scan() {
+		var kr kcatRecord
+		if err := json.Unmarshal(sc.Bytes(), &kr); err != nil {
+			t.Fatalf("kcat line %s: %v", sc.Bytes(), err)
+		}
+		r := Record{Topic: kr.Topic, Key: kr.Key, Partition: kr.Partition, Offset: kr.Offset, Value: json.RawMessage(kr.Payload)}
+		for i := 0; i+1 < len(kr.Headers); i += 2 {
+			if kr.Headers[i] == HeaderEventID {
+				r.EventID = kr.Headers[i+1]
+			}
+		}
+		if err := validate(t, schema, r.Value); err != nil {
+			t.Errorf("kcat read %s, which does not validate: %v", r.Value, err)
+		}
+		records = append(records, r)
+	}
+	assertOrderPerKey(t, records, sent)
+	got := byEventID(t, records)
+	for _, ev := range sent {
+		if r := got[ev.ID]; !bytes.Equal(r.Value, ev.Value) {
+			t.Errorf("kcat read %s for %s, want %s", r.Value, ev.ID, ev.Value)
+		}
+	}
+}

@@ -1,0 +1,95 @@
+package worker
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/interceptor"
+
+	"github.com/eaapl/eaapl/activities"
+	"github.com/eaapl/eaapl/bridge"
+	"github.com/eaapl/eaapl/config"
+)
+
+// Service is a worker process's long-lived parts besides the Temporal client: the Kafka producer and the
+// worker's telemetry, when KAFKA_BROKERS is set. Set it up before dialing Temporal, so that the client
+// logs through Logger, which mirrors onto logs.debug.
+type Service struct {
+	cfg       config.Config
+	Logger    *slog.Logger
+	producer  *bridge.Producer
+	telemetry *Telemetry
+}
+
+// Setup connects to Kafka, if configured, and makes sure the topics exist.
+func Setup(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Service, error) {
+	s := &Service{cfg: cfg, Logger: logger}
+	kcfg := cfg.Kafka.Bridge()
+	if !kcfg.Enabled() {
+		return s, nil
+	}
+	p, err := bridge.NewProducer(kcfg, logger.With("component", "kafka"))
+	if err != nil {
+		return nil, fmt.Errorf("kafka: %w", err)
+	}
+	topicsCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := p.EnsureTopics(topicsCtx); err != nil {
+		// The broker may come later: events wait in the producer's buffer and the bridge retries.
+		logger.Warn("Kafka topics not checked; events will follow once the broker answers", "brokers", kcfg.Brokers, "error", err)
+	}
+	level, _ := cfg.EventsSlogLevel() // checked by config.Load
+	s.producer = p
+	s.telemetry = NewTelemetry(p, Identity(cfg), ActivitySlots, logger)
+	s.Logger = slog.New(s.telemetry.LogHandler(logger.Handler(), level))
+	return s, nil
+}
+
+// Run runs a worker until ctx ends, then stops it and sends the last events. onStarted, when set, is called
+// once the worker polls; its error stops the worker.
+func (s *Service) Run(ctx context.Context, c client.Client, onStarted func() error) error {
+	var events activities.Publisher
+	var interceptors []interceptor.WorkerInterceptor
+	if s.producer != nil {
+		events = s.producer
+		interceptors = append(interceptors, s.telemetry.Interceptor())
+	}
+	deps, err := NewDependencies(s.cfg, events)
+	if err != nil {
+		return err
+	}
+	w := New(c, s.cfg, deps, interceptors...)
+	if err := w.Start(); err != nil {
+		return fmt.Errorf("start worker: %w", err)
+	}
+	telCtx, stopTelemetry := context.WithCancel(context.Background())
+	if s.telemetry != nil {
+		s.telemetry.Start(telCtx, s.cfg.HeartbeatInterval)
+	}
+	s.Logger.Info("Worker started", "task_queue", s.cfg.TaskQueue, "identity", Identity(s.cfg),
+		"contacts", s.cfg.Contacts, "smtp", s.cfg.SMTPAddr, "mailbox", s.cfg.MailboxURL, "kafka", s.cfg.Kafka.Brokers)
+	err = nil
+	if onStarted != nil {
+		err = onStarted()
+	}
+	if err == nil {
+		<-ctx.Done()
+	}
+	w.Stop()
+	stopTelemetry()
+	if s.telemetry != nil {
+		s.telemetry.Wait(5 * time.Second)
+	}
+	s.Logger.Info("Worker stopped")
+	return err
+}
+
+// Close closes the Kafka producer, after it has sent what it holds.
+func (s *Service) Close() {
+	if s.producer != nil {
+		s.producer.Close()
+	}
+}
