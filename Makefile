@@ -35,6 +35,11 @@ kcat:
 		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq kcat; }
 
+## bench: measure the Hello World program on the embedded stack, bridge off vs on (N=1000 by default);
+## writes bench/results.md. Flags: make bench BENCH_FLAGS="-n 100,1000 -repeat 2" (go run ./bench -h lists them)
+bench: tools
+	$(GO) run ./bench $(BENCH_FLAGS)
+
 ## lint: gofmt, vet, and workflowcheck (workflow code must be deterministic)
 lint: $(BIN)/workflowcheck
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt would change:"; gofmt -l $$(git ls-files '*.go'); exit 1; }

@@ -21,6 +21,11 @@ type Mirror struct {
 	WorkerID  string
 }
 
+// publishAttemptTimeout bounds one attempt of PublishEvents. Giving up loses nothing: the producer keeps
+// the records and the next attempt waits for them. Without the bound an attempt would wait out its
+// start-to-close timeout, so a broker down for less than that would never show as a retry, nor as late.
+const publishAttemptTimeout = 5 * time.Second
+
 // PublishEvents produces a batch of a program's events, in order. While the broker is unreachable it
 // fails and Temporal retries it with backoff; the attempt that gets through also reports, on
 // system.alerts, that the events were late.
@@ -28,6 +33,8 @@ func (m *Mirror) PublishEvents(ctx context.Context, batch []bridge.Event) error 
 	if m.Publisher == nil || len(batch) == 0 {
 		return nil
 	}
+	ctx, cancel := context.WithTimeout(ctx, publishAttemptTimeout)
+	defer cancel()
 	events := batch
 	if info := activity.GetInfo(ctx); info.Attempt > 1 {
 		alert, err := bridge.NewEvent(info.WorkflowExecution.ID+"/"+info.ActivityID+"/late", bridge.SystemAlert{

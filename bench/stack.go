@@ -1,0 +1,263 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	sdklog "go.temporal.io/sdk/log"
+
+	"github.com/eaapl/eaapl/bridge"
+	"github.com/eaapl/eaapl/devstack"
+)
+
+// stack is what every run shares: the Temporal dev server, the Kafka broker, a Temporal client for
+// starting programs and reading their histories, and a consumer that notes when each task.result record
+// becomes readable. Mailpit and the worker are per run.
+type stack struct {
+	dir      string // temporary: contacts files and Mailpit databases
+	temporal *devstack.Temporal
+	client   client.Client
+	broker   *brokerProcess
+	results  *resultLog
+
+	stopConsumer context.CancelFunc
+	consumerDone chan error
+	contacts     map[int]string // N -> contacts file
+}
+
+func startStack(ctx context.Context, o options) (*stack, error) {
+	dir, err := os.MkdirTemp("", "eaapl-bench-")
+	if err != nil {
+		return nil, err
+	}
+	s := &stack{dir: dir, contacts: map[int]string{}}
+	ok := false
+	defer func() {
+		if !ok {
+			s.stop()
+		}
+	}()
+
+	partitions := "the server's default task queue partitions"
+	if o.partitions > 0 {
+		partitions = fmt.Sprintf("%d task queue partition(s)", o.partitions)
+	}
+	fmt.Printf("Starting the stack: Temporal dev server (in memory, %s), Kafka broker (kfake, in a child process) ...\n", partitions)
+	began := time.Now()
+	bin := o.temporalBin
+	if o.partitions > 0 {
+		if bin, err = temporalWithPartitions(dir, o.temporalBin, o.partitions); err != nil {
+			return nil, err
+		}
+	}
+	s.temporal, err = devstack.StartTemporal(ctx, devstack.TemporalOptions{Bin: bin})
+	if err != nil {
+		return nil, fmt.Errorf("start Temporal: %w", err)
+	}
+	s.client, err = client.DialContext(ctx, client.Options{
+		HostPort:  s.temporal.Address,
+		Namespace: s.temporal.Namespace,
+		Logger:    sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler)),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("connect to Temporal at %s: %w", s.temporal.Address, err)
+	}
+	if s.broker, err = startBrokerProcess(ctx); err != nil {
+		return nil, err
+	}
+
+	s.results = &resultLog{seen: map[string]seenRecord{}}
+	cctx, cancel := context.WithCancel(context.Background())
+	s.stopConsumer, s.consumerDone = cancel, make(chan error, 1)
+	go func() {
+		s.consumerDone <- bridge.Consume(cctx, bridge.Config{Brokers: []string{s.broker.addr}}, []string{bridge.TopicTaskResult}, true, s.results.add)
+	}()
+	fmt.Printf("Stack ready in %.1fs: Temporal %s, Kafka %s\n", time.Since(began).Seconds(), s.temporal.Address, s.broker.addr)
+	ok = true
+	return s, nil
+}
+
+// stop stops what startStack started, in reverse order.
+func (s *stack) stop() {
+	if s.stopConsumer != nil {
+		s.stopConsumer()
+		select {
+		case <-s.consumerDone:
+		case <-time.After(10 * time.Second):
+		}
+	}
+	if s.broker != nil {
+		s.broker.stop()
+	}
+	if s.client != nil {
+		s.client.Close()
+	}
+	if s.temporal != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		if err := s.temporal.Stop(ctx); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+		}
+		cancel()
+	}
+	_ = os.RemoveAll(s.dir)
+}
+
+// temporalWithPartitions writes a script that runs the Temporal CLI with the dev server's task queues cut
+// into n partitions (the server's default is 4), for devstack.StartTemporal, which has no option for it.
+func temporalWithPartitions(dir, bin string, n int) (string, error) {
+	abs, err := filepath.Abs(bin)
+	if err != nil {
+		return "", err
+	}
+	script := fmt.Sprintf("#!/bin/sh\nexec '%s' \"$@\" --dynamic-config-value matching.numTaskqueueReadPartitions=%d --dynamic-config-value matching.numTaskqueueWritePartitions=%d\n",
+		strings.ReplaceAll(abs, "'", `'\''`), n, n)
+	path := filepath.Join(dir, "temporal")
+	if err := os.WriteFile(path, []byte(script), 0o755); err != nil {
+		return "", fmt.Errorf("write %s: %w", path, err)
+	}
+	return path, nil
+}
+
+// contactsFile writes, once per N, a CSV file of N contacts: contact-00001@bench.example.com and so on.
+func (s *stack) contactsFile(n int) (string, []string, error) {
+	addrs := contactAddresses(n)
+	if path, ok := s.contacts[n]; ok {
+		return path, addrs, nil
+	}
+	var b strings.Builder
+	b.WriteString("name,email\n")
+	for i, a := range addrs {
+		fmt.Fprintf(&b, "Contact %d,%s\n", i+1, a)
+	}
+	path := filepath.Join(s.dir, fmt.Sprintf("contacts-%d.csv", n))
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		return "", nil, fmt.Errorf("write contacts: %w", err)
+	}
+	s.contacts[n] = path
+	return path, addrs, nil
+}
+
+func contactAddresses(n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("contact-%05d@bench.example.com", i+1)
+	}
+	return out
+}
+
+// resultLog remembers, per event ID, when the follow-consumer first read a task.result record and the
+// record's own timestamp (set by the producer when the bridge activity handed it over).
+type resultLog struct {
+	mu   sync.Mutex
+	seen map[string]seenRecord
+}
+
+type seenRecord struct {
+	read    time.Time // when this program's consumer received it
+	stamped time.Time // the record's timestamp in Kafka
+}
+
+func (l *resultLog) add(r bridge.Record) error {
+	now := time.Now()
+	if r.EventID == "" {
+		return nil
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if _, dup := l.seen[r.EventID]; !dup {
+		l.seen[r.EventID] = seenRecord{read: now, stamped: r.Timestamp}
+	}
+	return nil
+}
+
+func (l *resultLog) get(eventID string) (seenRecord, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	r, ok := l.seen[eventID]
+	return r, ok
+}
+
+// brokerChildArg makes this program serve the Kafka broker instead of benchmarking.
+const brokerChildArg = "-serve-kafka-broker"
+
+// serveBroker runs an in-memory kfake broker on a free port, prints its address, and stops when its
+// standard input closes: when the benchmark stops it or dies.
+func serveBroker() error {
+	b, err := bridge.StartBroker("", 0)
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+	fmt.Println(b.Addr())
+	_, _ = io.Copy(io.Discard, os.Stdin)
+	return nil
+}
+
+// brokerProcess is the broker running as a child of this program.
+type brokerProcess struct {
+	cmd   *exec.Cmd
+	stdin io.WriteCloser
+	addr  string
+	done  chan struct{}
+}
+
+func startBrokerProcess(ctx context.Context) (*brokerProcess, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, fmt.Errorf("start Kafka broker: %w", err)
+	}
+	cmd := exec.Command(exe, brokerChildArg)
+	cmd.Stderr = os.Stderr
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, fmt.Errorf("start Kafka broker: %w", err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, fmt.Errorf("start Kafka broker: %w", err)
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start Kafka broker: %w", err)
+	}
+	b := &brokerProcess{cmd: cmd, stdin: stdin, done: make(chan struct{})}
+	go func() { _ = cmd.Wait(); close(b.done) }()
+	line := make(chan string, 1)
+	go func() {
+		l, _ := bufio.NewReader(stdout).ReadString('\n')
+		line <- strings.TrimSpace(l)
+		_, _ = io.Copy(io.Discard, stdout)
+	}()
+	select {
+	case b.addr = <-line:
+	case <-time.After(30 * time.Second):
+	case <-ctx.Done():
+	}
+	if b.addr == "" {
+		b.stop()
+		return nil, errors.New("start Kafka broker: the child process did not report its address")
+	}
+	return b, nil
+}
+
+func (b *brokerProcess) pid() int { return b.cmd.Process.Pid }
+
+func (b *brokerProcess) stop() {
+	_ = b.stdin.Close()
+	select {
+	case <-b.done:
+	case <-time.After(10 * time.Second):
+		_ = b.cmd.Process.Kill()
+		<-b.done
+	}
+}
