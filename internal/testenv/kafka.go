@@ -31,7 +31,7 @@ func Kcat(tb testing.TB) string {
 	tb.Helper()
 	path, err := exec.LookPath("kcat")
 	if err != nil {
-		tb.Fatal("kcat is missing: run `sudo apt-get install -y kcat` (make tools does it)")
+		tb.Fatal("kcat is missing: run `make kcat` (make test does it), or `sudo apt-get install -y kcat`")
 	}
 	return path
 }
