@@ -57,7 +57,8 @@ func PrintResult(w io.Writer, res workflows.Result) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	for i, s := range res.Steps {
 		fmt.Fprintf(tw, "%d. %s\t%s\t%s\t%s\n", i+1, s.ID, s.Command, s.State, s.Reason)
-		if len(s.Items) == 1 && s.Items[0].Item == 0 {
+		// A single task needs no line of its own unless it is about someone: "SendEmail to dave@...".
+		if len(s.Items) == 1 && s.Items[0].Item == 0 && s.Items[0].Label == s.Command {
 			continue
 		}
 		for _, it := range s.Items {
