@@ -94,13 +94,6 @@ func (s *Starter) Wait(ctx context.Context, run client.WorkflowRun, every time.D
 	}
 }
 
-// Result waits for the program with this workflow ID to end and returns its result.
-func (s *Starter) Result(ctx context.Context, id string) (workflows.Result, error) {
-	var res workflows.Result
-	err := s.Client.GetWorkflow(ctx, id, "").Get(ctx, &res)
-	return res, programError(err)
-}
-
 // Status asks a program for its status.
 func (s *Starter) Status(ctx context.Context, id string) (workflows.Status, error) {
 	v, err := s.Client.QueryWorkflow(ctx, id, "", workflows.QueryStatus)

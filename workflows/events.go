@@ -27,7 +27,7 @@ func (p *program) emitDispatch(ctx workflow.Context, t catalog.Task, deps []stri
 	d := bridge.DispatchOf(t)
 	p.events.emit(ctx, p.eventID(bridge.TopicTaskDispatch, t.TaskID), d)
 	if t.Priority == plan.PriorityHigh {
-		p.events.emit(ctx, p.eventID(bridge.TopicTaskPriority, t.TaskID), bridge.TaskPriority(d))
+		p.events.emit(ctx, p.eventID(bridge.TopicTaskPriority, t.TaskID), bridge.PriorityOf(t))
 	}
 	if t.Context.Item > 0 {
 		if deps == nil {
