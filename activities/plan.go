@@ -143,12 +143,13 @@ func (p *Planning) reportRejection(ctx context.Context, req PlanRequest, err err
 // from every step id.
 const PlanningTaskID = "program-plan"
 
-// reportPlanning publishes the planning task's metrics on analytics.data: which planner, whether the
-// cache answered, and the tokens a model used. The workflow mirrors the other tasks; this one is sent from
+// reportPlanning publishes the metrics of a planning task the LLM planner did on analytics.data: the
+// model, whether the cache answered, and the tokens it used (the rule-based planner uses none, and its
+// plans are not reported). The workflow mirrors the other tasks; this one is sent from
 // here because the workflow learns whether there is a bridge only from this activity's result. Best
 // effort, like reportRejection: a broker that is down must not fail a plan.
 func (p *Planning) reportPlanning(ctx context.Context, rep *planner.Report, start time.Time) {
-	if p.Events == nil || rep == nil || !activity.IsActivity(ctx) {
+	if p.Events == nil || rep == nil || rep.Planner != planner.KindLLM || !activity.IsActivity(ctx) {
 		return
 	}
 	info := activity.GetInfo(ctx)
