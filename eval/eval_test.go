@@ -185,4 +185,3 @@ func mustCanonical(t *testing.T, doc string, now time.Time) string {
 	}
 	return c
 }
-
