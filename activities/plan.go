@@ -84,7 +84,7 @@ func (p *Planning) plan(ctx context.Context, req PlanRequest) (PlanResult, error
 		var rep planner.Report
 		pl, rep, err = p.Planner.Plan(ctx, req.Program, req.Now, planner.Options{Planner: req.Planner, NoCache: req.NoCache})
 		if activity.IsActivity(ctx) && rep.Planner != "" {
-			activity.GetLogger(ctx).Info("Planned", "planner", rep.Planner, "model", rep.Model, "cached", rep.Cached,
+			activity.GetLogger(ctx).Info("Planning finished", "planner", rep.Planner, "model", rep.Model, "cached", rep.Cached,
 				"rounds", rep.Rounds, "total_tokens", rep.Usage.TotalTokens, "error", err)
 		}
 		if err != nil {
@@ -160,7 +160,7 @@ func (p *Planning) reportPlanning(ctx context.Context, rep *planner.Report, star
 		WorkerID:    p.WorkerID,
 		TaskID:      PlanningTaskID,
 		Metrics: map[string]any{
-			"status":            "done",
+			"status":            "success",
 			"execution_time_ms": time.Since(start).Milliseconds(),
 			"attempts":          info.Attempt,
 			"workflow_id":       info.WorkflowExecution.ID,
