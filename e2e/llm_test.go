@@ -175,4 +175,3 @@ func planningResult(t *testing.T, s *stack, workflowID string) (activities.PlanR
 	t.Fatalf("%s has no completed planning task", workflowID)
 	return activities.PlanResult{}, 0
 }
-
