@@ -16,11 +16,17 @@ const promptVersion = "1"
 // systemPrompt is the model's whole view of the world: what a plan is, the catalog, and how to answer. It is
 // made from constants and the catalog only; nothing a user stored (contacts, emails) ever goes into it.
 var systemPrompt = sync.OnceValue(func() string {
-	cat, err := json.MarshalIndent(catalogView(), "", "  ")
-	if err != nil {
-		panic(fmt.Sprintf("planner: catalog view: %v", err)) // pure data; every test would catch it
+	// One command per line: readable, and about half the tokens of indented JSON.
+	var cat strings.Builder
+	for _, c := range catalogView() {
+		b, err := json.Marshal(c)
+		if err != nil {
+			panic(fmt.Sprintf("planner: catalog view: %v", err)) // pure data; every test would catch it
+		}
+		cat.Write(b)
+		cat.WriteByte('\n')
 	}
-	return strings.NewReplacer("{{catalog}}", string(cat), "{{schema}}", responseSchema()).Replace(systemTemplate)
+	return strings.NewReplacer("{{catalog}}", strings.TrimSpace(cat.String()), "{{schema}}", responseSchema()).Replace(systemTemplate)
 })
 
 const systemTemplate = `You are the planner of EaaPL, which runs programs written in English. You turn one English program into a plan: a JSON document of steps, each running one command of the catalog below. You never run anything yourself and you know nothing about the user's data; the plan's commands fetch it when the plan runs.
