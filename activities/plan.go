@@ -61,13 +61,19 @@ func (p *Planning) PlanProgram(ctx context.Context, req PlanRequest) (PlanResult
 	res, err := p.plan(ctx, req)
 	if err != nil {
 		p.reportRejection(ctx, req, err)
+		if appErr := (*temporal.ApplicationError)(nil); errors.As(err, &appErr) && appErr.NonRetryable() {
+			// A model that failed for good has still cost tokens. Failures a retry may fix (rate
+			// limits, server errors) cost none and are not reported.
+			p.reportPlanning(ctx, res.Planning, start, "failed")
+		}
 		return PlanResult{}, err
 	}
 	res.MirrorEvents = p.Events != nil
-	p.reportPlanning(ctx, res.Planning, start)
+	p.reportPlanning(ctx, res.Planning, start, "success")
 	return res, nil
 }
 
+// plan returns the plan; on failure, the result still holds the planner's report (the tokens spent).
 func (p *Planning) plan(ctx context.Context, req PlanRequest) (PlanResult, error) {
 	var res PlanResult
 	pl := req.Plan
@@ -87,13 +93,13 @@ func (p *Planning) plan(ctx context.Context, req PlanRequest) (PlanResult, error
 			activity.GetLogger(ctx).Info("Planning finished", "planner", rep.Planner, "model", rep.Model, "cached", rep.Cached,
 				"rounds", rep.Rounds, "total_tokens", rep.Usage.TotalTokens, "error", err)
 		}
-		if err != nil {
-			return PlanResult{}, planError(err)
-		}
 		res.Planning = &rep
+		if err != nil {
+			return res, planError(err)
+		}
 	}
 	if err := plan.Validate(pl); err != nil {
-		return PlanResult{}, planError(err)
+		return res, planError(err)
 	}
 	res.Plan = pl
 	return res, nil
@@ -148,7 +154,7 @@ const PlanningTaskID = "program-plan"
 // plans are not reported). The workflow mirrors the other tasks; this one is sent from
 // here because the workflow learns whether there is a bridge only from this activity's result. Best
 // effort, like reportRejection: a broker that is down must not fail a plan.
-func (p *Planning) reportPlanning(ctx context.Context, rep *planner.Report, start time.Time) {
+func (p *Planning) reportPlanning(ctx context.Context, rep *planner.Report, start time.Time, status string) {
 	if p.Events == nil || rep == nil || rep.Planner != planner.KindLLM || !activity.IsActivity(ctx) {
 		return
 	}
@@ -160,7 +166,7 @@ func (p *Planning) reportPlanning(ctx context.Context, rep *planner.Report, star
 		WorkerID:    p.WorkerID,
 		TaskID:      PlanningTaskID,
 		Metrics: map[string]any{
-			"status":            "success",
+			"status":            status,
 			"execution_time_ms": time.Since(start).Milliseconds(),
 			"attempts":          info.Attempt,
 			"workflow_id":       info.WorkflowExecution.ID,

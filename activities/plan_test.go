@@ -95,14 +95,15 @@ func TestPlanProgramRetriesOnlyWhatARetryCanFix(t *testing.T) {
 		name      string
 		retryable bool
 		want      string
+		tokens    int // spent, for the final failures
 	}{
-		{"rate-limited", true, "429"},
-		{"server-error", true, "500"},
-		{"timeout", true, "did not answer"},
-		{"bad-key", false, "401"},
-		{"invalid-twice", false, `step "history": args.since`},
-		{"not-json", false, "not a JSON object"},
-		{"cannot-plan", false, "None of the commands can delete emails."},
+		{"rate-limited", true, "429", 0},
+		{"server-error", true, "500", 0},
+		{"timeout", true, "did not answer", 0},
+		{"bad-key", false, "401", 0},
+		{"invalid-twice", false, `step "history": args.since`, 1650 + 305 + 2010 + 310},
+		{"not-json", false, "not a JSON object", 1650 + 20 + 1700 + 12},
+		{"cannot-plan", false, "None of the commands can delete emails.", 1640 + 14},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p, events := llmPlanning(t, tc.name, 500*time.Millisecond) // the timeout case's server waits 3s
@@ -123,9 +124,27 @@ func TestPlanProgramRetriesOnlyWhatARetryCanFix(t *testing.T) {
 			if !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("err = %v, want it to say %q", err, tc.want)
 			}
-			// A final failure is a rejection on security.events; a retryable one is not reported yet.
-			if got, want := len(events.events) == 1, !tc.retryable; got != want {
-				t.Errorf("%d events published, want a rejection: %v", len(events.events), want)
+			// A final failure is a rejection on security.events and the tokens it cost on analytics.data; a
+			// retryable one is not reported.
+			var topics []string
+			for _, e := range events.events {
+				topics = append(topics, e.Topic)
+			}
+			want := "security.events,analytics.data"
+			if tc.retryable {
+				want = ""
+			}
+			if got := strings.Join(topics, ","); got != want {
+				t.Fatalf("published %q, want %q", got, want)
+			}
+			if !tc.retryable {
+				var data bridge.AnalyticsData
+				if err := json.Unmarshal(events.events[1].Value, &data); err != nil {
+					t.Fatal(err)
+				}
+				if data.Metrics["status"] != "failed" || data.Metrics["total_tokens"] != float64(tc.tokens) {
+					t.Errorf("analytics.data metrics = %v, want failed with %d tokens", data.Metrics, tc.tokens)
+				}
 			}
 		})
 	}
