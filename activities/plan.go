@@ -91,7 +91,7 @@ func (p *Planning) plan(ctx context.Context, req PlanRequest) (PlanResult, error
 		pl, rep, err = p.Planner.Plan(ctx, req.Program, req.Now, planner.Options{Planner: req.Planner, NoCache: req.NoCache})
 		if activity.IsActivity(ctx) && rep.Planner != "" {
 			activity.GetLogger(ctx).Info("Planning finished", "planner", rep.Planner, "model", rep.Model, "cached", rep.Cached,
-				"rounds", rep.Rounds, "total_tokens", rep.Usage.TotalTokens, "error", err)
+				"rounds", rep.Rounds, "total_tokens", rep.Usage.TotalTokens, "cache_error", rep.CacheError, "error", err)
 		}
 		res.Planning = &rep
 		if err != nil {

@@ -86,6 +86,8 @@ type Report struct {
 	Cached  bool   `json:"cached,omitempty"`
 	Rounds  int    `json:"rounds,omitempty"` // model answers read: 1, or 2 after a repair round
 	Usage   Usage  `json:"usage"`
+	// CacheError says why the plan could not be written to the plan cache.
+	CacheError string `json:"cache_error,omitempty"`
 }
 
 // ModelError is a failed call to the model. Temporary errors (rate limits, server errors, timeouts, a
@@ -166,8 +168,11 @@ func (l *LLM) Plan(ctx context.Context, program string, now time.Time, noCache b
 		tmpl, p, err := l.read(reply, program, now)
 		if err == nil {
 			if l.Cache != nil {
-				// A cache that cannot be written costs a model call next time, nothing more.
-				_ = l.Cache.Put(key, tmpl)
+				// A cache that cannot be written costs a model call next time, nothing more; the
+				// report says why, for the log.
+				if err := l.Cache.Put(key, tmpl); err != nil {
+					rep.CacheError = err.Error()
+				}
 			}
 			return p, rep, nil
 		}

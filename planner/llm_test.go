@@ -317,6 +317,22 @@ func TestLLMCachesPlansAndResolvesTheirTimesAtEachUse(t *testing.T) {
 	}
 }
 
+func TestLLMSaysWhyTheCacheCouldNotBeWritten(t *testing.T) {
+	llm, _ := fakeModel(t, "good", 10*time.Second)
+	file := filepath.Join(t.TempDir(), "a-file")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	llm.Cache = &planner.Cache{Dir: filepath.Join(file, "plans")} // under a file: cannot be made
+	_, rep, err := llm.Plan(context.Background(), helloWorld, start, false)
+	if err != nil {
+		t.Fatalf("a cache that cannot be written failed the plan: %v", err)
+	}
+	if !strings.Contains(rep.CacheError, "plan cache") {
+		t.Errorf("report = %+v, want the cache error", rep)
+	}
+}
+
 func isTemporary(err error) bool {
 	var t interface{ Temporary() bool }
 	return errors.As(err, &t) && t.Temporary()

@@ -67,8 +67,12 @@ func describeReport(rep planner.Report) string {
 	case rep.Cached:
 		return fmt.Sprintf("Planned by %s earlier (from the plan cache, no tokens used).", rep.Model)
 	}
-	return fmt.Sprintf("Planned by %s in %d round(s): %d tokens (%d prompt, %d completion).",
+	line := fmt.Sprintf("Planned by %s in %d round(s): %d tokens (%d prompt, %d completion).",
 		rep.Model, rep.Rounds, rep.Usage.TotalTokens, rep.Usage.PromptTokens, rep.Usage.CompletionTokens)
+	if rep.CacheError != "" {
+		line += " Not cached: " + rep.CacheError
+	}
+	return line
 }
 
 // confirm shows a plan read back in English and asks whether to run it; only "y" or "yes" runs it.
