@@ -9,7 +9,7 @@ WORKFLOWCHECK_VERSION := v0.6.0
 
 PROGRAM ?= Send an email to each of my contacts if I haven't emailed them this week that says 'Hello World!'
 
-.PHONY: run stop test lint bench build tools kcat clean
+.PHONY: run stop test lint bench eval build tools kcat clean
 
 ## run: start the embedded stack in the background (if it is not running) and run the Hello World program
 run: tools build
@@ -39,6 +39,12 @@ kcat:
 ## writes bench/results.md. Flags: make bench BENCH_FLAGS="-n 100,1000 -repeat 2" (go run ./bench -h lists them)
 bench: tools
 	$(GO) run ./bench $(BENCH_FLAGS)
+
+## eval: measure the planners on the evaluation set (eval/testdata): the rule-based planner's share always,
+## the LLM planner's when OPENAI_API_KEY (or OPENAI_BASE_URL) is set. It costs tokens, so make test does not run it.
+## Flags: make eval EVAL_FLAGS=-v prints every program.
+eval:
+	$(GO) run ./eval $(EVAL_FLAGS)
 
 ## lint: gofmt, vet, and workflowcheck (workflow code must be deterministic)
 lint: $(BIN)/workflowcheck

@@ -82,6 +82,7 @@ func (s *stack) measure(ctx context.Context, o options, c configuration, n int, 
 	cfg.Contacts = contactsPath
 	cfg.SMTPAddr, cfg.MailboxURL = mp.SMTPAddr, mp.APIURL
 	cfg.WorkerID = "bench-worker"
+	cfg.Planner = "rules" // the benchmark measures running a program, not a model's planning
 	cfg.MaxConcurrency = o.concurrency
 	cfg.Kafka.Brokers = nil
 	if c == bridgeOn {

@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/kelseyhightower/envconfig"
@@ -51,6 +53,13 @@ const MaxConcurrencyLimit = 500
 //	EAAPL_HEARTBEAT_INTERVAL  how often a worker sends worker.heartbeat and monitoring.metrics (5s)
 //	EAAPL_EVENTS_LOG_LEVEL the level from which worker logs go to logs.debug (info)
 //	EAAPL_DEV_KAFKA_PORT   the embedded Kafka-protocol broker's port of `eaapl dev` (9092)
+//	EAAPL_PLANNER          rules, llm, or auto: llm when a model is configured  (auto)
+//	EAAPL_PLANNER_MODEL    the model the LLM planner asks                   (gpt-4o-mini)
+//	EAAPL_PLANNER_TIMEOUT  how long one request to the model may take       (30s)
+//	EAAPL_PLAN_CACHE       directory of the plans the model made, shared by workers; empty for none (.eaapl/plans)
+//	OPENAI_API_KEY         the model server's key; empty for servers that need none ()
+//	OPENAI_BASE_URL        an OpenAI-compatible server (Azure OpenAI, Ollama, vLLM, llama.cpp); OpenAI's when empty ()
+//	OPENAI_API_VERSION     the API version of an Azure OpenAI endpoint      (2024-10-21)
 type Config struct {
 	TaskQueue string `envconfig:"EAAPL_TASK_QUEUE" default:"eaapl"`
 
@@ -85,6 +94,15 @@ type Config struct {
 	HeartbeatInterval time.Duration `envconfig:"EAAPL_HEARTBEAT_INTERVAL" default:"5s"`
 	EventsLogLevel    string        `envconfig:"EAAPL_EVENTS_LOG_LEVEL" default:"info"`
 	DevKafkaPort      int           `envconfig:"EAAPL_DEV_KAFKA_PORT" default:"9092"`
+
+	Planner        string        `envconfig:"EAAPL_PLANNER" default:"auto"`
+	PlannerModel   string        `envconfig:"EAAPL_PLANNER_MODEL" default:"gpt-4o-mini"`
+	PlannerTimeout time.Duration `envconfig:"EAAPL_PLANNER_TIMEOUT" default:"30s"`
+	PlanCache      string        `envconfig:"EAAPL_PLAN_CACHE" default:".eaapl/plans"`
+	// The model server's settings have the names OpenAI's own tools read.
+	OpenAIAPIKey     string `envconfig:"OPENAI_API_KEY"`
+	OpenAIBaseURL    string `envconfig:"OPENAI_BASE_URL"`
+	OpenAIAPIVersion string `envconfig:"OPENAI_API_VERSION" default:"2024-10-21"`
 
 	Kafka Kafka `ignored:"true"` // loaded on its own: its variables are KAFKA_*, not EAAPL_*
 }
@@ -163,6 +181,25 @@ func (c Config) Validate() error {
 	default:
 		return fmt.Errorf("configuration: KAFKA_SASL_MECHANISM is %q; it must be PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512", c.Kafka.SASLMechanism)
 	}
+	switch c.Planner {
+	case "rules", "llm", "auto":
+	default:
+		return fmt.Errorf("configuration: EAAPL_PLANNER is %q; it must be rules, llm or auto", c.Planner)
+	}
+	if c.Planner == "llm" && !c.ModelConfigured() {
+		return fmt.Errorf("configuration: EAAPL_PLANNER is llm, but no model server is configured: set OPENAI_API_KEY, or OPENAI_BASE_URL for a server that needs no key")
+	}
+	if c.ModelConfigured() && strings.TrimSpace(c.PlannerModel) == "" {
+		return fmt.Errorf("configuration: EAAPL_PLANNER_MODEL must name a model")
+	}
+	if c.PlannerTimeout <= 0 {
+		return fmt.Errorf("configuration: EAAPL_PLANNER_TIMEOUT is %s; it must be positive", c.PlannerTimeout)
+	}
+	if c.OpenAIBaseURL != "" {
+		if u, err := url.Parse(c.OpenAIBaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("configuration: OPENAI_BASE_URL is %q; it must be an http or https URL such as http://127.0.0.1:11434/v1", c.OpenAIBaseURL)
+		}
+	}
 	if c.TaskQueue == "" {
 		return fmt.Errorf("configuration: EAAPL_TASK_QUEUE must not be empty")
 	}
@@ -198,6 +235,10 @@ func kindOf(goType string) string {
 	}
 	return "a " + goType
 }
+
+// ModelConfigured says a model server is configured for the LLM planner: a key, or the URL of a server
+// that needs none.
+func (c Config) ModelConfigured() bool { return c.OpenAIAPIKey != "" || c.OpenAIBaseURL != "" }
 
 // Location is the time zone of time phrases such as "this week".
 func (c Config) Location() (*time.Location, error) {

@@ -14,13 +14,13 @@ import (
 	"github.com/eaapl/eaapl/config"
 )
 
-// clearEnv unsets every EAAPL_* and KAFKA_* variable for the test (t.Setenv restores them afterwards), so
+// clearEnv unsets every EAAPL_*, KAFKA_* and OPENAI_* variable for the test (t.Setenv restores them afterwards), so
 // the test sees the defaults whatever the developer's shell has set.
 func clearEnv(tb testing.TB) {
 	tb.Helper()
 	for _, kv := range os.Environ() {
 		name, _, _ := strings.Cut(kv, "=")
-		if strings.HasPrefix(name, config.Prefix+"_") || strings.HasPrefix(name, "KAFKA_") {
+		if strings.HasPrefix(name, config.Prefix+"_") || strings.HasPrefix(name, "KAFKA_") || strings.HasPrefix(name, "OPENAI_") {
 			unsetenv(tb, name)
 		}
 	}
@@ -183,6 +183,10 @@ func TestLoadRejectsValuesThatMakeNoSense(t *testing.T) {
 		{"EAAPL_HEARTBEAT_INTERVAL", "-1s"},
 		{"EAAPL_EVENTS_LOG_LEVEL", "loud"},
 		{"EAAPL_DEV_KAFKA_PORT", "99999"},
+		{"EAAPL_PLANNER", "maybe"},
+		{"EAAPL_PLANNER", "llm"}, // with no model server configured
+		{"EAAPL_PLANNER_TIMEOUT", "0s"},
+		{"OPENAI_BASE_URL", "localhost:11434"},
 		{"KAFKA_TLS", "perhaps"},
 		{"KAFKA_SASL_MECHANISM", "GSSAPI"},
 		{"KAFKA_TOPIC_PARTITIONS", "many"},

@@ -3,10 +3,8 @@ package starter
 import (
 	"fmt"
 	"io"
-	"strings"
 	"text/tabwriter"
 
-	"github.com/eaapl/eaapl/plan"
 	"github.com/eaapl/eaapl/workflows"
 )
 
@@ -96,15 +94,4 @@ func itemDetail(it workflows.ItemResult) string {
 		}
 	}
 	return ""
-}
-
-// PrintReadBack writes a plan as numbered English sentences.
-func PrintReadBack(w io.Writer, p *plan.Plan) {
-	for i, s := range p.Steps {
-		text := s.Description
-		if text == "" {
-			text = s.Command
-		}
-		fmt.Fprintf(w, "%d. %s\n", i+1, strings.TrimSpace(text))
-	}
 }

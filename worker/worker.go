@@ -52,9 +52,33 @@ func NewDependencies(cfg config.Config, events activities.Publisher) (Dependenci
 			From:     mail.Address{Name: cfg.UserName, Address: cfg.UserEmail},
 			WorkerID: Identity(cfg),
 		},
-		Planning: &activities.Planning{Planner: &planner.Rules{Location: loc}, Events: events, WorkerID: Identity(cfg)},
+		Planning: &activities.Planning{Planner: NewPlanner(cfg, loc), Events: events, WorkerID: Identity(cfg)},
 		Mirror:   &activities.Mirror{Publisher: events, WorkerID: Identity(cfg)},
 	}, nil
+}
+
+// NewPlanner returns the Planner Agent of the configuration: the rule-based planner, and the LLM planner
+// when a model server is configured (OPENAI_API_KEY or OPENAI_BASE_URL), with its one client for the whole
+// process and the plan cache (EAAPL_PLAN_CACHE). The CLI's `eaapl plan` uses the same.
+func NewPlanner(cfg config.Config, loc *time.Location) *planner.Agent {
+	a := &planner.Agent{Rules: &planner.Rules{Location: loc}, Default: cfg.Planner}
+	if cfg.ModelConfigured() {
+		a.LLM = &planner.LLM{
+			Client: planner.NewClient(planner.LLMConfig{
+				APIKey:     cfg.OpenAIAPIKey,
+				BaseURL:    cfg.OpenAIBaseURL,
+				Model:      cfg.PlannerModel,
+				Timeout:    cfg.PlannerTimeout,
+				APIVersion: cfg.OpenAIAPIVersion,
+			}),
+			Model:    cfg.PlannerModel,
+			Location: loc,
+		}
+		if cfg.PlanCache != "" {
+			a.LLM.Cache = &planner.Cache{Dir: cfg.PlanCache}
+		}
+	}
+	return a
 }
 
 // Identity is this worker's name in Temporal and in task results.

@@ -93,7 +93,7 @@ func (p *program) run(ctx workflow.Context) (Result, error) {
 	logger := workflow.GetLogger(ctx)
 	var planning *activities.Planning
 	var planned activities.PlanResult
-	req := activities.PlanRequest{Program: p.in.Program, Plan: p.in.Plan, Now: p.start, UserID: p.in.UserID}
+	req := activities.PlanRequest{Program: p.in.Program, Plan: p.in.Plan, Now: p.start, UserID: p.in.UserID, Planner: p.in.Planner, NoCache: p.in.NoCache}
 	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, planningOptions), planning.PlanProgram, req).Get(ctx, &planned); err != nil {
 		p.state = StateFailed
 		_, msg := describeError(err)

@@ -37,6 +37,10 @@ type Input struct {
 	// EventsTimeout bounds how long the program waits at its end for its events to reach Kafka, as Go
 	// duration text ("30s"); DefaultEventsTimeout when empty.
 	EventsTimeout string `json:"events_timeout,omitempty"`
+	// Planner asks for a planner, "rules" or "llm" (`eaapl run --planner`); the worker's default when empty.
+	Planner string `json:"planner,omitempty"`
+	// NoCache makes the LLM planner ask the model even when the plan cache has the program's plan.
+	NoCache bool `json:"no_cache,omitempty"`
 }
 
 // UnmarshalJSON also accepts a bare JSON string as the program text, so that

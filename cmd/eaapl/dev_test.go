@@ -88,7 +88,7 @@ func newDevEnv(t *testing.T) *devEnv {
 	}
 	for _, kv := range os.Environ() {
 		name, _, _ := strings.Cut(kv, "=")
-		if !strings.HasPrefix(name, "EAAPL_") && !strings.HasPrefix(name, "TEMPORAL_") && !strings.HasPrefix(name, "KAFKA_") {
+		if !strings.HasPrefix(name, "EAAPL_") && !strings.HasPrefix(name, "TEMPORAL_") && !strings.HasPrefix(name, "KAFKA_") && !strings.HasPrefix(name, "OPENAI_") {
 			d.env = append(d.env, kv)
 		}
 	}

@@ -24,10 +24,12 @@ const usage = `eaapl runs programs written in English as durable Temporal workfl
 
 Usage:
   eaapl dev [--background | --stop]     start the embedded stack (Temporal dev server, Mailpit, a worker)
-  eaapl run [--json] [--id ID] "<program>"
-  eaapl run [--json] [--id ID] --plan plan.json
-                                        run a program and wait for its result
-  eaapl plan [--json] "<program>"       show the plan of a program without running it
+  eaapl run [--json] [--id ID] [--confirm] [--planner rules|llm] [--no-cache] "<program>"
+  eaapl run [--json] [--id ID] [--confirm] --plan plan.json
+                                        run a program and wait for its result; --confirm reads the
+                                        plan back in English and asks before starting it
+  eaapl plan [--json] [--planner rules|llm] [--no-cache] "<program>"
+                                        show the plan of a program, read back in English, without running it
   eaapl status [--json] <workflow-id>   show a program's progress
   eaapl events [--topic T] [--follow] [--json]
                                         print the events mirrored onto Kafka (KAFKA_BROKERS)

@@ -19,13 +19,13 @@ import (
 // helloWorld is the seed program of the README.
 const helloWorld = "Send an email to each of my contacts if I haven't emailed them this week that says 'Hello World!'"
 
-// isolateEnv unsets every EAAPL_* and TEMPORAL_* variable for the test, so it runs on the defaults whatever
+// isolateEnv unsets every EAAPL_*, TEMPORAL_* and OPENAI_* variable for the test, so it runs on the defaults whatever
 // the developer's shell has set; t.Setenv restores them afterwards.
 func isolateEnv(t *testing.T) {
 	t.Helper()
 	for _, kv := range os.Environ() {
 		name, _, _ := strings.Cut(kv, "=")
-		if strings.HasPrefix(name, "EAAPL_") || strings.HasPrefix(name, "TEMPORAL_") {
+		if strings.HasPrefix(name, "EAAPL_") || strings.HasPrefix(name, "TEMPORAL_") || strings.HasPrefix(name, "OPENAI_") {
 			t.Setenv(name, "")
 			if err := os.Unsetenv(name); err != nil {
 				t.Fatal(err)

@@ -13,7 +13,6 @@ import (
 
 	"github.com/eaapl/eaapl/config"
 	"github.com/eaapl/eaapl/plan"
-	"github.com/eaapl/eaapl/planner"
 	"github.com/eaapl/eaapl/starter"
 	"github.com/eaapl/eaapl/workflows"
 )
@@ -24,10 +23,17 @@ func runCommand(ctx context.Context, cfg config.Config, args []string, stdout, s
 	planFile := fs.String("plan", "", "run a hand-written plan from this JSON file instead of English")
 	id := fs.String("id", "", "the workflow ID (default: a new program-... ID)")
 	address := fs.String("address", "", "Temporal address (default: TEMPORAL_ADDRESS or 127.0.0.1:7233)")
+	pf := addPlannerFlags(fs)
+	confirmFirst := fs.Bool("confirm", false, "plan here, read the plan back in English and ask before starting it")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	in := workflows.Input{Program: strings.Join(fs.Args(), " "), UserID: cfg.UserID, MaxConcurrency: cfg.MaxConcurrency, EventsTimeout: cfg.EventsTimeout.String()}
+	opts, err := pf.options()
+	if err != nil {
+		return err
+	}
+	in := workflows.Input{Program: strings.Join(fs.Args(), " "), UserID: cfg.UserID, MaxConcurrency: cfg.MaxConcurrency, EventsTimeout: cfg.EventsTimeout.String(),
+		Planner: opts.Planner, NoCache: opts.NoCache}
 	switch {
 	case *planFile != "" && in.Program != "":
 		return usageError{"give either a program or --plan, not both"}
@@ -39,6 +45,22 @@ func runCommand(ctx context.Context, cfg config.Config, args []string, stdout, s
 		in.Plan = p
 	case strings.TrimSpace(in.Program) == "":
 		return usageError{"eaapl run needs a program in quotes, e.g. eaapl run \"Send 'Hi' to bob@example.com\""}
+	}
+	if *confirmFirst {
+		// The plan that runs is the one read back: planned here, then started as a plan, so that
+		// nothing (a model's second answer, a later time) changes it after the yes.
+		now := time.Now()
+		if in.Plan == nil {
+			p, rep, at, err := planHere(ctx, cfg, in.Program, opts)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(stderr, describeReport(rep))
+			in.Plan, now = p, at
+		}
+		if err := confirm(in.Plan, now, stderr); err != nil {
+			return err
+		}
 	}
 
 	logger := newLogger(cfg, stderr).With("component", "client")
@@ -119,23 +141,20 @@ func webUIURL(cfg config.Config, id string) string {
 func planCommand(ctx context.Context, cfg config.Config, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("plan", stderr)
 	asJSON := fs.Bool("json", false, "print the plan as JSON only")
+	pf := addPlannerFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	opts, err := pf.options()
+	if err != nil {
 		return err
 	}
 	program := strings.Join(fs.Args(), " ")
 	if strings.TrimSpace(program) == "" {
 		return usageError{"eaapl plan needs a program in quotes"}
 	}
-	loc, err := cfg.Location()
+	p, rep, now, err := planHere(ctx, cfg, program, opts)
 	if err != nil {
-		return err
-	}
-	rules := &planner.Rules{Location: loc}
-	p, err := rules.Plan(ctx, program, time.Now())
-	if err != nil {
-		return err
-	}
-	if err := plan.Validate(p); err != nil {
 		return err
 	}
 	b, err := json.MarshalIndent(p, "", "  ")
@@ -143,8 +162,9 @@ func planCommand(ctx context.Context, cfg config.Config, args []string, stdout, 
 		return err
 	}
 	if !*asJSON {
-		starter.PrintReadBack(stdout, p)
+		starter.PrintReadBack(stdout, p, now)
 		fmt.Fprintln(stdout)
+		fmt.Fprintln(stderr, describeReport(rep))
 	}
 	_, err = fmt.Fprintln(stdout, string(b))
 	return err

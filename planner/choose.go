@@ -1,0 +1,64 @@
+package planner
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/eaapl/eaapl/plan"
+)
+
+// The planners a program can ask for (`eaapl run --planner`, EAAPL_PLANNER).
+const (
+	KindRules = "rules" // the rule-based planner: controlled English, no network
+	KindLLM   = "llm"   // a language model through an OpenAI-compatible API
+	KindAuto  = "auto"  // the LLM planner when one is configured, the rule-based planner otherwise
+)
+
+// Options are one planning request's choices.
+type Options struct {
+	Planner string // KindRules, KindLLM, or empty or KindAuto for the agent's default
+	NoCache bool   // ask the model even when the cache has a plan
+}
+
+// Agent is the Planner Agent: it plans each program with the planner the request asks for, or its default.
+type Agent struct {
+	Rules   *Rules
+	LLM     *LLM   // nil when no model is configured
+	Default string // KindRules, KindLLM or KindAuto; KindAuto when empty
+}
+
+// Plan plans a program and says how.
+func (a *Agent) Plan(ctx context.Context, program string, now time.Time, opts Options) (*plan.Plan, Report, error) {
+	kind, err := a.choose(opts.Planner)
+	if err != nil {
+		return nil, Report{}, err
+	}
+	if kind == KindLLM {
+		return a.LLM.Plan(ctx, program, now, opts.NoCache)
+	}
+	p, err := a.Rules.Plan(ctx, program, now)
+	return p, Report{Planner: KindRules}, err
+}
+
+func (a *Agent) choose(asked string) (string, error) {
+	kind := asked
+	if kind == "" || kind == KindAuto {
+		kind = a.Default
+	}
+	switch kind {
+	case "", KindAuto:
+		if a.LLM != nil {
+			return KindLLM, nil
+		}
+		return KindRules, nil
+	case KindRules:
+		return KindRules, nil
+	case KindLLM:
+		if a.LLM == nil {
+			return "", fmt.Errorf("the LLM planner is not configured on this worker: set OPENAI_API_KEY or OPENAI_BASE_URL")
+		}
+		return KindLLM, nil
+	}
+	return "", fmt.Errorf("unknown planner %q: use %s, %s or %s", kind, KindRules, KindLLM, KindAuto)
+}

@@ -1,0 +1,339 @@
+package planner_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/eaapl/eaapl/internal/testenv"
+	"github.com/eaapl/eaapl/plan"
+	"github.com/eaapl/eaapl/planner"
+)
+
+const helloWorld = "Send an email to each of my contacts if I haven't emailed them this week that says 'Hello World!'"
+
+// start is the programs' start time: Wednesday 25 November 2026, 21:40 UTC, as in
+// examples/hello-world.plan.json.
+var start = time.Date(2026, time.November, 25, 21, 40, 0, 0, time.UTC)
+
+// fakeModel starts a fake OpenAI-compatible server answering from testdata/llm/<name>.json and returns an
+// LLM planner that talks to it through the real go-openai client.
+func fakeModel(t *testing.T, name string, timeout time.Duration) (*planner.LLM, *testenv.FakeModel) {
+	t.Helper()
+	f := testenv.NewFakeModel(t, testenv.ReadModelAnswers(t, filepath.Join("testdata", "llm", name+".json"))...)
+	client := planner.NewClient(planner.LLMConfig{APIKey: "sk-test", BaseURL: f.URL, Model: "gpt-4o-mini", Timeout: timeout})
+	return &planner.LLM{Client: client, Model: "gpt-4o-mini"}, f
+}
+
+// chatRequest is the part of a chat completions request the tests look at.
+type chatRequest struct {
+	Model    string `json:"model"`
+	Messages []struct {
+		Role    string `json:"role"`
+		Content string `json:"content"`
+	} `json:"messages"`
+	ResponseFormat *struct {
+		Type       string `json:"type"`
+		JSONSchema struct {
+			Name   string          `json:"name"`
+			Schema json.RawMessage `json:"schema"`
+		} `json:"json_schema"`
+	} `json:"response_format"`
+}
+
+func decodeRequest(t *testing.T, body string) chatRequest {
+	t.Helper()
+	var r chatRequest
+	if err := json.Unmarshal([]byte(body), &r); err != nil {
+		t.Fatalf("request is not JSON: %v\n%s", err, body)
+	}
+	return r
+}
+
+// wantHelloWorld is examples/hello-world.plan.json without its descriptions, which the model writes in
+// its own words.
+func wantHelloWorld(t *testing.T) *plan.Plan {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "examples", "hello-world.plan.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := plan.Parse(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return withoutProse(p)
+}
+
+func withoutProse(p *plan.Plan) *plan.Plan {
+	c := *p
+	c.Steps = append([]plan.Step(nil), p.Steps...)
+	for i := range c.Steps {
+		c.Steps[i].Description, c.Steps[i].SkipReason = "", ""
+	}
+	return &c
+}
+
+func asJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func TestLLMPlansFromAGoodAnswer(t *testing.T) {
+	llm, f := fakeModel(t, "good", 10*time.Second)
+	p, rep, err := llm.Plan(context.Background(), helloWorld, start, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := asJSON(t, withoutProse(p)), asJSON(t, wantHelloWorld(t)); got != want {
+		t.Fatalf("plan:\n%s\nwant (the example, times resolved from the start):\n%s", got, want)
+	}
+	if got, want := rep, (planner.Report{Planner: "llm", Model: "gpt-4o-mini", Rounds: 1, Usage: planner.Usage{PromptTokens: 1650, CompletionTokens: 310, TotalTokens: 1960}}); got != want {
+		t.Errorf("report = %+v, want %+v", got, want)
+	}
+	reqs := f.Requests()
+	if len(reqs) != 1 {
+		t.Fatalf("%d requests, want 1", len(reqs))
+	}
+	r := decodeRequest(t, reqs[0])
+	if r.Model != "gpt-4o-mini" || len(r.Messages) != 2 || r.Messages[0].Role != "system" || r.Messages[1].Role != "user" {
+		t.Fatalf("request: model %q, %d messages; want gpt-4o-mini with a system and a user message", r.Model, len(r.Messages))
+	}
+	if r.ResponseFormat == nil || r.ResponseFormat.Type != "json_schema" || !json.Valid(r.ResponseFormat.JSONSchema.Schema) {
+		t.Errorf("response_format = %+v, want json_schema with the plan's schema", r.ResponseFormat)
+	}
+	for _, command := range []string{"RetrieveContacts", "CheckEmailHistory", "ComposeEmail", "SendEmail"} {
+		if !strings.Contains(r.Messages[0].Content, command) || !strings.Contains(string(r.ResponseFormat.JSONSchema.Schema), command) {
+			t.Errorf("the prompt or the schema does not give the catalog's command %s", command)
+		}
+	}
+	if !strings.Contains(r.Messages[1].Content, helloWorld) {
+		t.Errorf("user message %q does not hold the program", r.Messages[1].Content)
+	}
+}
+
+func TestLLMReadsAPlanInACodeFence(t *testing.T) {
+	llm, _ := fakeModel(t, "fenced", 10*time.Second)
+	p, _, err := llm.Plan(context.Background(), helloWorld, start, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := asJSON(t, withoutProse(p)), asJSON(t, wantHelloWorld(t)); got != want {
+		t.Fatalf("plan:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+func TestLLMRepairsAnInvalidPlanInASecondRound(t *testing.T) {
+	llm, f := fakeModel(t, "repaired", 10*time.Second)
+	p, rep, err := llm.Plan(context.Background(), helloWorld, start, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := asJSON(t, withoutProse(p)), asJSON(t, wantHelloWorld(t)); got != want {
+		t.Fatalf("plan:\n%s\nwant:\n%s", got, want)
+	}
+	if rep.Rounds != 2 || rep.Usage.TotalTokens != 1650+305+2010+310 {
+		t.Errorf("report = %+v, want 2 rounds and the tokens of both", rep)
+	}
+	reqs := f.Requests()
+	if len(reqs) != 2 {
+		t.Fatalf("%d requests, want 2", len(reqs))
+	}
+	r := decodeRequest(t, reqs[1])
+	if len(r.Messages) != 4 || r.Messages[2].Role != "assistant" || r.Messages[3].Role != "user" {
+		t.Fatalf("repair request has %d messages, want system, user, the model's answer and the error", len(r.Messages))
+	}
+	if !strings.Contains(r.Messages[2].Content, `"SendMail"`) {
+		t.Errorf("the repair round does not show the model its answer: %q", r.Messages[2].Content)
+	}
+	if repair := r.Messages[3].Content; !strings.Contains(repair, `step "send": command: unknown command "SendMail"`) {
+		t.Errorf("the repair round does not show the model its error: %q", repair)
+	}
+}
+
+func TestLLMFailsClearlyWhenTheRepairFailsToo(t *testing.T) {
+	llm, f := fakeModel(t, "invalid-twice", 10*time.Second)
+	_, rep, err := llm.Plan(context.Background(), helloWorld, start, false)
+	var invalid *planner.InvalidPlanError
+	if !errors.As(err, &invalid) {
+		t.Fatalf("err = %v, want an InvalidPlanError", err)
+	}
+	// The error quotes the second round's fault: a time phrase the planner does not know.
+	for _, want := range []string{"after a repair round", `step "history": args.since: "last Monday" is not a time`} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not say %q", err, want)
+		}
+	}
+	if isTemporary(err) {
+		t.Error("an invalid plan is reported as temporary; a retry would ask the model again for nothing")
+	}
+	if len(f.Requests()) != 2 || rep.Rounds != 2 {
+		t.Errorf("%d requests and %d rounds, want exactly 2: one repair round only", len(f.Requests()), rep.Rounds)
+	}
+}
+
+func TestLLMFailsClearlyOnAnswersThatAreNotJSON(t *testing.T) {
+	llm, f := fakeModel(t, "not-json", 10*time.Second)
+	_, _, err := llm.Plan(context.Background(), helloWorld, start, false)
+	var invalid *planner.InvalidPlanError
+	if !errors.As(err, &invalid) {
+		t.Fatalf("err = %v, want an InvalidPlanError", err)
+	}
+	if want := `the answer is not a JSON object: "I would get your contacts and email them."`; !strings.Contains(err.Error(), want) {
+		t.Errorf("error %q does not quote the answer: want %q", err, want)
+	}
+	if r := decodeRequest(t, f.Requests()[1]); !strings.Contains(r.Messages[3].Content, "not a JSON object") {
+		t.Errorf("repair message %q does not say the answer was not JSON", r.Messages[3].Content)
+	}
+}
+
+func TestLLMModelErrorsSayWhetherARetryHelps(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		status    int
+		temporary bool
+	}{
+		{"rate-limited", 429, true},
+		{"server-error", 500, true},
+		{"bad-key", 401, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			llm, f := fakeModel(t, tc.name, 10*time.Second)
+			_, _, err := llm.Plan(context.Background(), helloWorld, start, false)
+			var me *planner.ModelError
+			if !errors.As(err, &me) {
+				t.Fatalf("err = %v, want a ModelError", err)
+			}
+			if me.Status != tc.status || isTemporary(err) != tc.temporary {
+				t.Errorf("status %d, temporary %v; want %d, %v (%v)", me.Status, isTemporary(err), tc.status, tc.temporary, err)
+			}
+			if len(f.Requests()) != 1 {
+				t.Errorf("%d requests, want 1: retries are the activity's, with backoff", len(f.Requests()))
+			}
+		})
+	}
+}
+
+func TestLLMSucceedsAfterARateLimit(t *testing.T) {
+	// The planner does not retry; the planning activity's retry policy does, by calling it again.
+	llm, f := fakeModel(t, "rate-limited", 10*time.Second)
+	if _, _, err := llm.Plan(context.Background(), helloWorld, start, false); !isTemporary(err) {
+		t.Fatalf("first attempt: err = %v, want a temporary error", err)
+	}
+	p, rep, err := llm.Plan(context.Background(), helloWorld, start, false)
+	if err != nil {
+		t.Fatalf("second attempt: %v", err)
+	}
+	if len(p.Steps) != 4 || rep.Rounds != 1 || len(f.Requests()) != 2 {
+		t.Errorf("second attempt: %d steps, %d rounds, %d requests in all; want 4, 1, 2", len(p.Steps), rep.Rounds, len(f.Requests()))
+	}
+}
+
+func TestLLMTimeoutIsTemporary(t *testing.T) {
+	llm, _ := fakeModel(t, "timeout", 200*time.Millisecond) // the server answers after 3s
+	began := time.Now()
+	_, _, err := llm.Plan(context.Background(), helloWorld, start, false)
+	var me *planner.ModelError
+	if !errors.As(err, &me) || !isTemporary(err) {
+		t.Fatalf("err = %v, want a temporary ModelError", err)
+	}
+	if took := time.Since(began); took >= 3*time.Second {
+		t.Errorf("the planner waited %s, past its timeout, for the whole answer", took)
+	}
+}
+
+func TestLLMFallsBackToPlainJSONWhenTheServerRefusesTheSchema(t *testing.T) {
+	llm, f := fakeModel(t, "no-json-schema", 10*time.Second)
+	for range 2 {
+		if _, _, err := llm.Plan(context.Background(), helloWorld, start, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	reqs := f.Requests()
+	if len(reqs) != 3 {
+		t.Fatalf("%d requests, want 3: the refused one, then one per plan", len(reqs))
+	}
+	if decodeRequest(t, reqs[0]).ResponseFormat == nil {
+		t.Error("the first request did not offer the json_schema response format")
+	}
+	for i, r := range reqs[1:] {
+		if decodeRequest(t, r).ResponseFormat != nil {
+			t.Errorf("request %d asks for a response format the server refused", i+2)
+		}
+	}
+}
+
+func TestLLMReportsAProgramItCannotPlan(t *testing.T) {
+	llm, f := fakeModel(t, "cannot-plan", 10*time.Second)
+	_, _, err := llm.Plan(context.Background(), "Delete every email I sent last year", start, false)
+	var cannot *planner.CannotPlanError
+	if !errors.As(err, &cannot) || cannot.Reason != "None of the commands can delete emails." {
+		t.Fatalf("err = %v, want a CannotPlanError with the model's reason", err)
+	}
+	if isTemporary(err) || len(f.Requests()) != 1 {
+		t.Errorf("temporary %v after %d requests; want a final answer after 1", isTemporary(err), len(f.Requests()))
+	}
+}
+
+func TestLLMCachesPlansAndResolvesTheirTimesAtEachUse(t *testing.T) {
+	llm, f := fakeModel(t, "good", 10*time.Second)
+	llm.Cache = &planner.Cache{Dir: t.TempDir()}
+	first, _, err := llm.Plan(context.Background(), helloWorld, start, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The same program a week later, with other spacing, comes from the cache with next week's times.
+	later := start.Add(7 * 24 * time.Hour)
+	p, rep, err := llm.Plan(context.Background(), "  "+helloWorld+"\n", later, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.Cached || rep.Rounds != 0 || rep.Usage.TotalTokens != 0 || len(f.Requests()) != 1 {
+		t.Fatalf("report %+v after %d requests; want a cached plan with no model call", rep, len(f.Requests()))
+	}
+	history, _ := p.Step("history")
+	if got, want := history.Args["since"], "2026-11-30T00:00:00Z"; got != want {
+		t.Errorf("cached plan's since = %v, want %v (Monday of the later week)", got, want)
+	}
+	if first.Steps[1].Args["since"] == history.Args["since"] {
+		t.Error("the cached plan kept the first run's times")
+	}
+	// Another message is another program.
+	if _, _, err := llm.Plan(context.Background(), strings.Replace(helloWorld, "Hello World!", "Hello world!", 1), start, false); err == nil || len(f.Requests()) != 2 {
+		t.Errorf("a program with another message hit the cache (%d requests, err %v)", len(f.Requests()), err)
+	}
+	// --no-cache asks the model even for a cached program.
+	if _, rep, _ := llm.Plan(context.Background(), helloWorld, start, true); rep.Cached || len(f.Requests()) != 3 {
+		t.Errorf("noCache: report %+v after %d requests, want a model call", rep, len(f.Requests()))
+	}
+}
+
+func TestLLMSaysWhyTheCacheCouldNotBeWritten(t *testing.T) {
+	llm, _ := fakeModel(t, "good", 10*time.Second)
+	file := filepath.Join(t.TempDir(), "a-file")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	llm.Cache = &planner.Cache{Dir: filepath.Join(file, "plans")} // under a file: cannot be made
+	_, rep, err := llm.Plan(context.Background(), helloWorld, start, false)
+	if err != nil {
+		t.Fatalf("a cache that cannot be written failed the plan: %v", err)
+	}
+	if !strings.Contains(rep.CacheError, "plan cache") {
+		t.Errorf("report = %+v, want the cache error", rep)
+	}
+}
+
+func isTemporary(err error) bool {
+	var t interface{ Temporary() bool }
+	return errors.As(err, &t) && t.Temporary()
+}

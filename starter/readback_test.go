@@ -1,0 +1,91 @@
+package starter_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/eaapl/eaapl/plan"
+	"github.com/eaapl/eaapl/planner"
+	"github.com/eaapl/eaapl/starter"
+)
+
+var now = time.Date(2026, time.November, 25, 21, 40, 0, 0, time.UTC)
+
+func TestReadBackSaysWhatEachStepDoes(t *testing.T) {
+	for _, tc := range []struct {
+		program string
+		want    []string
+	}{
+		{"Send an email to each of my contacts if I haven't emailed them this week that says 'Hello World!'", []string{
+			"Get your contacts.",
+			"Find which of them you have emailed since Monday 23 November.",
+			`Write the message "Hello World!".`,
+			"Send it to each contact you have not emailed since Monday 23 November.",
+		}},
+		{"Email all my contacts who I haven't emailed in the last 30 days with the message 'Long time!'", []string{
+			"Get your contacts.",
+			"Find which of them you have emailed since 21:40 on Monday 26 October.",
+			`Write the message "Long time!".`,
+			"Send it to each contact you have not emailed since 21:40 on Monday 26 October.",
+		}},
+		{"Send 'See you at 8' to ann@example.com with the subject 'Dinner'", []string{
+			`Write the message "See you at 8" with the subject "Dinner".`,
+			"Send it to ann@example.com.",
+		}},
+		{"Send 'Hi ${name}' to ann@example.com and carl@example.org", []string{
+			`Write the message "Hi ${name}".`,
+			"Send it to ann@example.com and carl@example.org.",
+		}},
+	} {
+		t.Run(tc.program, func(t *testing.T) {
+			p, err := (&planner.Rules{}).Plan(context.Background(), tc.program, now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := starter.ReadBack(p, now)
+			if strings.Join(got, "\n") != strings.Join(tc.want, "\n") {
+				t.Errorf("read-back:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(tc.want, "\n"))
+			}
+		})
+	}
+}
+
+func TestReadBackIgnoresDescriptions(t *testing.T) {
+	// A plan whose descriptions say it sends nothing: the read-back says what it does.
+	p := &plan.Plan{Version: 1, Steps: []plan.Step{
+		{ID: "contacts", Command: "RetrieveContacts", Description: "Do nothing."},
+		{ID: "compose", Command: "ComposeEmail", Description: "Do nothing.", Args: map[string]any{"body": "You won!"}},
+		{ID: "send", Command: "SendEmail", Description: "Send nothing to anyone.",
+			Args:    map[string]any{"to": "${c}", "subject": "${steps.compose.subject}", "body": "${steps.compose.body}"},
+			ForEach: &plan.ForEach{Items: "${steps.contacts.contacts}", As: "c"}},
+	}}
+	if err := plan.Validate(p); err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Join(starter.ReadBack(p, now), "\n")
+	want := "Get your contacts.\nWrite the message \"You won!\".\nSend it to each contact."
+	if got != want {
+		t.Errorf("read-back:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+func TestReadBackShowsShapesItHasNoWordsForAsWritten(t *testing.T) {
+	p := &plan.Plan{Version: 1, Steps: []plan.Step{
+		{ID: "contacts", Command: "RetrieveContacts"},
+		{ID: "compose", Command: "ComposeEmail", Args: map[string]any{"body": "Hi"}},
+		{ID: "send", Command: "SendEmail", Priority: plan.PriorityHigh,
+			Args:    map[string]any{"to": "${c}", "subject": "${steps.compose.subject}", "body": "${steps.compose.body}"},
+			ForEach: &plan.ForEach{Items: "${steps.contacts.contacts}", As: "c"},
+			If:      "c.email.endsWith('@example.com')"},
+	}}
+	if err := plan.Validate(p); err != nil {
+		t.Fatal(err)
+	}
+	got := starter.ReadBack(p, now)[2]
+	want := `Run SendEmail for each c in ${steps.contacts.contacts} with body = "${steps.compose.body}", subject = "${steps.compose.subject}", to = "${c}", when c.email.endsWith('@example.com'), urgently.`
+	if got != want {
+		t.Errorf("read-back of a step with an unknown condition:\n%s\nwant:\n%s", got, want)
+	}
+}
