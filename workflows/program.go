@@ -304,7 +304,7 @@ func (p *program) runTask(ctx workflow.Context, id string, item int, label strin
 		Priority: step.Priority,
 	}
 	p.emitDispatch(ctx, task, p.plan.Deps(id))
-	ctx = workflow.WithActivityOptions(ctx, activityOptions(cmd, step, taskID, cmd.Summary(args)))
+	ctx = workflow.WithActivityOptions(ctx, activityOptions(cmd, step, p.plan.RetryPolicy(id), taskID, cmd.Summary(args)))
 	var res catalog.TaskResult
 	if err := workflow.ExecuteActivity(ctx, cmd.Name, task).Get(ctx, &res); err != nil {
 		typ, msg := describeError(err)
@@ -316,16 +316,16 @@ func (p *program) runTask(ctx workflow.Context, id string, item int, label strin
 	return ItemResult{Item: item, Label: label, State: StateDone, Task: &res}
 }
 
-// activityOptions are a task's timeouts and retries, from the catalog.
-func activityOptions(cmd catalog.Command, step *plan.Step, taskID, summary string) workflow.ActivityOptions {
+// activityOptions are a task's timeouts and retries: the catalog's, with the step's retry overrides.
+func activityOptions(cmd catalog.Command, step *plan.Step, retry catalog.RetryPolicy, taskID, summary string) workflow.ActivityOptions {
 	o := workflow.ActivityOptions{
 		ActivityID:          taskID,
 		StartToCloseTimeout: time.Duration(cmd.Timeout),
 		RetryPolicy: &temporal.RetryPolicy{
-			InitialInterval:        cmd.Retry.InitialInterval,
-			BackoffCoefficient:     cmd.Retry.BackoffCoefficient,
-			MaximumInterval:        cmd.Retry.MaximumInterval,
-			MaximumAttempts:        cmd.Retry.MaximumAttempts,
+			InitialInterval:        retry.InitialInterval,
+			BackoffCoefficient:     retry.BackoffCoefficient,
+			MaximumInterval:        retry.MaximumInterval,
+			MaximumAttempts:        retry.MaximumAttempts,
 			NonRetryableErrorTypes: nonRetryable,
 		},
 		Summary: summary,
