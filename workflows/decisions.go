@@ -3,8 +3,9 @@ package workflows
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 
-	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
@@ -77,8 +78,7 @@ func (p *program) questionFor(ctx workflow.Context, id string, item int, label s
 		q.Kind, q.Text, q.Options, q.param = req.Kind, req.Question, req.Options, req.Param
 		return q
 	}
-	var actErr *temporal.ActivityError
-	if !errors.As(err, &actErr) || (actErr.RetryState() != enumspb.RETRY_STATE_MAXIMUM_ATTEMPTS_REACHED && actErr.RetryState() != enumspb.RETRY_STATE_TIMEOUT) {
+	if !gaveUp(err) {
 		return nil
 	}
 	cmd := p.plan.Command(id)
@@ -91,6 +91,18 @@ func (p *program) questionFor(ctx workflow.Context, id string, item int, label s
 	}
 	p.emitFailure(ctx, q, res.Task)
 	return q
+}
+
+// gaveUp reports whether a task's failure is one a retry might fix, so that it ended only because its
+// retries ran out (or its last attempt timed out): not a non-retryable error, not a cancellation. It does
+// not read the failure's retry state, which the SDK's test environment leaves unspecified.
+func gaveUp(err error) bool {
+	var appErr *temporal.ApplicationError
+	if errors.As(err, &appErr) {
+		return !appErr.NonRetryable() && !slices.Contains(nonRetryable, appErr.Type())
+	}
+	var canceled *temporal.CanceledError
+	return err != nil && !errors.As(err, &canceled)
 }
 
 // taskName names a task in a question: "SendEmail to carol@example.com", or the step's command.
@@ -121,9 +133,9 @@ func suggestFix(cmd catalog.Command, errType string) string {
 
 // withArg returns args with one parameter set, leaving args itself alone: other items share its values.
 func withArg(args map[string]any, name string, value any) map[string]any {
-	out := make(map[string]any, len(args)+1)
-	for k, v := range args {
-		out[k] = v
+	out := maps.Clone(args)
+	if out == nil {
+		out = map[string]any{}
 	}
 	out[name] = value
 	return out

@@ -335,8 +335,7 @@ func (p *program) runTask(ctx workflow.Context, id string, item int, label strin
 	if err := workflow.ExecuteActivity(ctx, cmd.Name, task).Get(ctx, &res); err != nil {
 		typ, msg := describeError(err)
 		res = catalog.TaskResult{TaskID: taskID, Status: catalog.StatusFailure, Error: &catalog.TaskError{Type: typ, Message: msg}}
-		var actErr *temporal.ActivityError
-		if errors.As(err, &actErr) && actErr.RetryState() == enumspb.RETRY_STATE_MAXIMUM_ATTEMPTS_REACHED {
+		if gaveUp(err) {
 			res.Attempt = retry.MaximumAttempts // the failure does not say; giving up after the last one, it was that
 		}
 		p.emitResult(ctx, res)
