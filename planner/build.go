@@ -47,8 +47,8 @@ type program struct {
 	addresses []string // or these addresses
 	name      string   // or the contact with this name
 	message   string   // empty: the program asks the user for it when it runs
-	subject   string  // empty: ComposeEmail takes the first line of the message
-	condition *period // send only to contacts not emailed in this period
+	subject   string   // empty: ComposeEmail takes the first line of the message
+	condition *period  // send only to contacts not emailed in this period
 }
 
 // resolve checks the clauses of a sentence against each other: one of each, "them" only after "For each

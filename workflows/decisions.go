@@ -75,7 +75,7 @@ func (p *program) questionFor(ctx workflow.Context, id string, item int, label s
 		if appErr.Details(&req) != nil || req.Param == "" {
 			return nil
 		}
-		q.Kind, q.Text, q.Options, q.param = req.Kind, req.Question, req.Options, req.Param
+		q.Kind, q.Text, q.Options, q.param, q.worker = req.Kind, req.Question, req.Options, req.Param, req.WorkerID
 		return q
 	}
 	if !gaveUp(err) {
@@ -209,7 +209,7 @@ func (p *program) emitHITL(ctx workflow.Context, q *Question, about string, cont
 	p.events.emit(ctx, id, bridge.FeedbackHITL{
 		FeedbackID: id,
 		Timestamp:  timestamp(ctx),
-		WorkerID:   "",
+		WorkerID:   q.worker,
 		TaskID:     taskID,
 		Question:   q.Text,
 		Context:    context,

@@ -66,8 +66,9 @@ type Question struct {
 	Answer  string           `json:"answer,omitempty"`
 	By      string           `json:"answered_by,omitempty"` // update, signal or timeout
 
-	param string // the task parameter the answer sets
-	arg   any    // the value it sets it to
+	param  string // the task parameter the answer sets
+	arg    any    // the value it sets it to
+	worker string // the worker whose task asked
 }
 
 // Answer is the payload of the answer signal and update.
