@@ -51,6 +51,9 @@ const MaxConcurrencyLimit = 500
 //	EAAPL_HEARTBEAT_INTERVAL  how often a worker sends worker.heartbeat and monitoring.metrics (5s)
 //	EAAPL_EVENTS_LOG_LEVEL the level from which worker logs go to logs.debug (info)
 //	EAAPL_DEV_KAFKA_PORT   the embedded Kafka-protocol broker's port of `eaapl dev` (9092)
+//	EAAPL_QUESTION_TIMEOUT how long a program's question waits for an answer   (1h)
+//	EAAPL_QUESTION_DEFAULT the answer applied then: skip or abort             (skip)
+//	EAAPL_APPROVAL_THRESHOLD  the most emails a step sends without asking for approval; 0 never asks (100)
 type Config struct {
 	TaskQueue string `envconfig:"EAAPL_TASK_QUEUE" default:"eaapl"`
 
@@ -85,6 +88,10 @@ type Config struct {
 	HeartbeatInterval time.Duration `envconfig:"EAAPL_HEARTBEAT_INTERVAL" default:"5s"`
 	EventsLogLevel    string        `envconfig:"EAAPL_EVENTS_LOG_LEVEL" default:"info"`
 	DevKafkaPort      int           `envconfig:"EAAPL_DEV_KAFKA_PORT" default:"9092"`
+
+	QuestionTimeout   time.Duration `envconfig:"EAAPL_QUESTION_TIMEOUT" default:"1h"`
+	QuestionDefault   string        `envconfig:"EAAPL_QUESTION_DEFAULT" default:"skip"`
+	ApprovalThreshold int           `envconfig:"EAAPL_APPROVAL_THRESHOLD" default:"100"`
 
 	Kafka Kafka `ignored:"true"` // loaded on its own: its variables are KAFKA_*, not EAAPL_*
 }
@@ -162,6 +169,15 @@ func (c Config) Validate() error {
 	case "", "PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512":
 	default:
 		return fmt.Errorf("configuration: KAFKA_SASL_MECHANISM is %q; it must be PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512", c.Kafka.SASLMechanism)
+	}
+	if c.QuestionTimeout <= 0 {
+		return fmt.Errorf("configuration: EAAPL_QUESTION_TIMEOUT is %s; it must be a positive duration such as 30m or 24h", c.QuestionTimeout)
+	}
+	if c.QuestionDefault != "skip" && c.QuestionDefault != "abort" {
+		return fmt.Errorf("configuration: EAAPL_QUESTION_DEFAULT is %q; it must be skip or abort", c.QuestionDefault)
+	}
+	if c.ApprovalThreshold < 0 {
+		return fmt.Errorf("configuration: EAAPL_APPROVAL_THRESHOLD is %d; it must be 0 (never ask) or more", c.ApprovalThreshold)
 	}
 	if c.TaskQueue == "" {
 		return fmt.Errorf("configuration: EAAPL_TASK_QUEUE must not be empty")

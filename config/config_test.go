@@ -183,6 +183,9 @@ func TestLoadRejectsValuesThatMakeNoSense(t *testing.T) {
 		{"EAAPL_HEARTBEAT_INTERVAL", "-1s"},
 		{"EAAPL_EVENTS_LOG_LEVEL", "loud"},
 		{"EAAPL_DEV_KAFKA_PORT", "99999"},
+		{"EAAPL_QUESTION_TIMEOUT", "0s"},
+		{"EAAPL_QUESTION_DEFAULT", "retry"},
+		{"EAAPL_APPROVAL_THRESHOLD", "-1"},
 		{"KAFKA_TLS", "perhaps"},
 		{"KAFKA_SASL_MECHANISM", "GSSAPI"},
 		{"KAFKA_TOPIC_PARTITIONS", "many"},
@@ -222,6 +225,8 @@ func TestLoadAcceptsTheEdgesOfEachRange(t *testing.T) {
 		{"EAAPL_DEV_SHUTDOWN_TIMEOUT", "1m30s", func(c config.Config) string { return c.DevShutdownBudget.String() }},
 		// README: "empty for none".
 		{"EAAPL_DEV_SEED", "", func(c config.Config) string { return c.DevSeed }},
+		{"EAAPL_QUESTION_DEFAULT", "abort", func(c config.Config) string { return c.QuestionDefault }},
+		{"EAAPL_APPROVAL_THRESHOLD", "0", func(c config.Config) string { return fmt.Sprint(c.ApprovalThreshold) }},
 	} {
 		t.Run(tc.name+"="+tc.value, func(t *testing.T) {
 			clearEnv(t)

@@ -24,10 +24,12 @@ func runCommand(ctx context.Context, cfg config.Config, args []string, stdout, s
 	planFile := fs.String("plan", "", "run a hand-written plan from this JSON file instead of English")
 	id := fs.String("id", "", "the workflow ID (default: a new program-... ID)")
 	address := fs.String("address", "", "Temporal address (default: TEMPORAL_ADDRESS or 127.0.0.1:7233)")
+	yes := fs.Bool("yes", false, "approve in advance a step that sends more emails than EAAPL_APPROVAL_THRESHOLD")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	in := workflows.Input{Program: strings.Join(fs.Args(), " "), UserID: cfg.UserID, MaxConcurrency: cfg.MaxConcurrency, EventsTimeout: cfg.EventsTimeout.String()}
+	in := workflows.Input{Program: strings.Join(fs.Args(), " "), UserID: cfg.UserID, MaxConcurrency: cfg.MaxConcurrency, EventsTimeout: cfg.EventsTimeout.String(),
+		QuestionTimeout: cfg.QuestionTimeout.String(), QuestionDefault: cfg.QuestionDefault, ApprovalThreshold: cfg.ApprovalThreshold, Approved: *yes}
 	switch {
 	case *planFile != "" && in.Program != "":
 		return usageError{"give either a program or --plan, not both"}
@@ -57,9 +59,16 @@ func runCommand(ctx context.Context, cfg config.Config, args []string, stdout, s
 	}
 	fmt.Fprintf(stderr, "Started %s\n  Web UI: %s\n", wr.GetID(), webUIURL(cfg, wr.GetID()))
 	var last workflows.Status
+	shown := map[string]bool{} // questions already printed
 	res, err := s.Wait(ctx, wr, 300*time.Millisecond, func(st workflows.Status) {
 		starter.PrintProgress(stderr, last, st)
 		last = st
+		for _, q := range st.Questions {
+			if !shown[q.ID] {
+				shown[q.ID] = true
+				starter.PrintQuestion(stderr, st.WorkflowID, q)
+			}
+		}
 	})
 	var failed *starter.FailedError
 	if errors.As(err, &failed) && failed.Result.WorkflowID != "" {
