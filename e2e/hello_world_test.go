@@ -246,7 +246,7 @@ func TestBadInput(t *testing.T) {
 		}
 	})
 
-	t.Run("SMTPDownIsRetriedThenFailsClearly", func(t *testing.T) {
+	t.Run("SMTPDownIsRetriedThenAsksAndAbortsWhenNobodyAnswers", func(t *testing.T) {
 		if testing.Short() {
 			t.Skip("waits for the retries to run out")
 		}
@@ -257,7 +257,8 @@ func TestBadInput(t *testing.T) {
 		st := s.worker(t, testenv.WriteFile(t, "contacts.vcf", threeContacts), func(c *config.Config) {
 			c.SMTPAddr = "127.0.0.1:" + strconv.Itoa(port)
 		})
-		res, err := s.run(t, st, "smtp-down", workflows.Input{Program: "Send 'Are you there?' to carol@example.com"})
+		// After its retries the task asks retry, skip or abort; nobody answers, and the default is abort.
+		res, err := s.run(t, st, "smtp-down-asks", workflows.Input{Program: "Send 'Are you there?' to carol@example.com", QuestionTimeout: "2s", QuestionDefault: "abort"})
 		if err == nil {
 			t.Fatal("the program must fail when the SMTP server is down")
 		}
@@ -265,8 +266,11 @@ func TestBadInput(t *testing.T) {
 		if send.State != "failed" || len(send.Items) != 1 || send.Items[0].Task == nil || send.Items[0].Task.Error == nil {
 			t.Fatalf("send step = %+v, want one failed task", send)
 		}
-		if reason := send.Items[0].Reason; !strings.Contains(reason, "unreachable") || !strings.Contains(reason, "gave up") {
-			t.Errorf("reason = %q, want it to say the server was unreachable and the retries ran out", reason)
+		if reason := send.Items[0].Reason; !strings.Contains(reason, "unreachable") || !strings.Contains(reason, "gave up") || !strings.Contains(reason, "aborted: the answer to q1") {
+			t.Errorf("reason = %q, want it to say the server was unreachable, the retries ran out and nobody answered q1", reason)
+		}
+		if got, want := send.Items[0].Task.Attempt, int32(5); got != want {
+			t.Errorf("attempts = %d, want the catalog's %d", got, want)
 		}
 	})
 }
