@@ -1,15 +1,19 @@
 package workflows_test
 
 import (
+	"encoding/json"
 	"errors"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/mock"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 
+	"github.com/eaapl/eaapl/activities"
+	"github.com/eaapl/eaapl/bridge"
 	"github.com/eaapl/eaapl/catalog"
 	"github.com/eaapl/eaapl/plan"
 	"github.com/eaapl/eaapl/workflows"
@@ -359,4 +363,66 @@ func TestApprovalGate(t *testing.T) {
 
 func invalidArgument(msg string) error {
 	return temporal.NewNonRetryableApplicationError(msg, catalog.ErrInvalidArgument, nil)
+}
+
+func TestQuestionsAreMirroredOnFeedbackHITL(t *testing.T) {
+	k := &fakeKafka{}
+	f := &fakeWorld{plan: johnPlan(t, "Hi"), contacts: twoJohns, mirror: true}
+	env := f.env(t)
+	env.RegisterActivity(&activities.Mirror{})
+	env.OnActivity("PublishEvents", mock.Anything, mock.Anything).Return(k.publish)
+	env.RegisterDelayedCallback(func() {
+		env.SignalWorkflow(workflows.SignalAnswer, workflows.Answer{QuestionID: "q1", Answer: "1"})
+	}, time.Minute)
+	env.ExecuteWorkflow(workflows.WorkflowType, workflows.Input{Program: f.plan.Program, UserID: "user_123"})
+	completed(t, env)
+	events := k.byTopic()[bridge.TopicFeedbackHITL]
+	if len(events) != 2 {
+		t.Fatalf("%d feedback.hitl events, want the question and its answer", len(events))
+	}
+	var asked, answered bridge.FeedbackHITL
+	for i, v := range []*bridge.FeedbackHITL{&asked, &answered} {
+		if err := json.Unmarshal(events[i].Value, v); err != nil {
+			t.Fatal(err)
+		}
+		if events[i].Key != v.FeedbackID || v.TaskID != "find" || v.UserID != "user_123" || v.Question != "2 contacts are named John. Which one?" || v.Timestamp == "" {
+			t.Errorf("event %d = %+v (key %s), want keyed by its feedback_id, about task find, for user_123", i, v, events[i].Key)
+		}
+	}
+	if asked.Context["question_id"] != "q1" || asked.Context["state"] != "open" || asked.Context["default"] != "skip" {
+		t.Errorf("question context = %v", asked.Context)
+	}
+	if answered.Context["answer"] != "john.smith@example.com" || answered.Context["answered_by"] != "signal" || answered.FeedbackID == asked.FeedbackID {
+		t.Errorf("answer event = %+v", answered)
+	}
+}
+
+func TestAGivenUpTaskIsReportedOnErrorsAndAlerts(t *testing.T) {
+	k := &fakeKafka{}
+	p := helloPlan(t)
+	p.Steps[3].Retry = &plan.Retry{MaximumAttempts: 1}
+	f := &fakeWorld{plan: p, contacts: contacts("carol@example.com"), emailed: []any{}, mirror: true,
+		sendErr: map[string]error{"carol@example.com": errors.New("SMTP server 127.0.0.1:1025 unreachable")}}
+	env := f.env(t)
+	env.RegisterActivity(&activities.Mirror{})
+	env.OnActivity("PublishEvents", mock.Anything, mock.Anything).Return(k.publish)
+	env.RegisterDelayedCallback(func() {
+		env.SignalWorkflow(workflows.SignalAnswer, workflows.Answer{QuestionID: "q1", Answer: "skip"})
+	}, time.Minute)
+	env.ExecuteWorkflow(workflows.WorkflowType, workflows.Input{Program: p.Program})
+	res := completed(t, env)
+	if got := itemsOf(t, res, "send")["carol@example.com"]; got.State != workflows.StateSkipped || !strings.Contains(got.Reason, "the answer to q1") {
+		t.Errorf("carol = %+v, want skipped by the answer to q1", got)
+	}
+	topics := k.byTopic()
+	var report bridge.ErrorReport
+	if len(topics[bridge.TopicErrorsReport]) != 1 || json.Unmarshal(topics[bridge.TopicErrorsReport][0].Value, &report) != nil ||
+		report.TaskID != "send_1" || !strings.Contains(report.ErrorMessage, "unreachable") {
+		t.Errorf("errors.report = %v, want one report of send_1", topics[bridge.TopicErrorsReport])
+	}
+	var alert bridge.SystemAlert
+	if len(topics[bridge.TopicSystemAlerts]) != 1 || json.Unmarshal(topics[bridge.TopicSystemAlerts][0].Value, &alert) != nil ||
+		!alert.ActionRequired || !strings.Contains(alert.Message, "send_1") {
+		t.Errorf("system.alerts = %v, want one alert about send_1 that needs action", topics[bridge.TopicSystemAlerts])
+	}
 }
