@@ -257,8 +257,22 @@ func TestBadInput(t *testing.T) {
 		st := s.worker(t, testenv.WriteFile(t, "contacts.vcf", threeContacts), func(c *config.Config) {
 			c.SMTPAddr = "127.0.0.1:" + strconv.Itoa(port)
 		})
-		// After its retries the task asks retry, skip or abort; nobody answers, and the default is abort.
+		// While it retries, the task's attempt shows (`eaapl status`); after its retries it asks retry, skip
+		// or abort; nobody answers, and the default is abort.
+		retrying := make(chan []starter.Retrying, 1)
+		go func() {
+			for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+				if r, err := st.Retrying(context.Background(), "smtp-down-asks"); err == nil && len(r) > 0 {
+					retrying <- r
+					return
+				}
+			}
+			retrying <- nil
+		}()
 		res, err := s.run(t, st, "smtp-down-asks", workflows.Input{Program: "Send 'Are you there?' to carol@example.com", QuestionTimeout: "2s", QuestionDefault: "abort"})
+		if r := <-retrying; len(r) != 1 || r[0].TaskID != "send" || r[0].Attempt < 2 || !strings.Contains(r[0].LastError, "unreachable") {
+			t.Errorf("retrying tasks = %+v, want send on attempt 2 or more, its last error unreachable", r)
+		}
 		if err == nil {
 			t.Fatal("the program must fail when the SMTP server is down")
 		}

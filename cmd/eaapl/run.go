@@ -185,5 +185,12 @@ func statusCommand(ctx context.Context, cfg config.Config, args []string, stdout
 		return enc.Encode(st)
 	}
 	starter.PrintStatus(stdout, st)
+	if st.State == workflows.StateRunning {
+		retrying, err := s.Retrying(ctx, fs.Arg(0))
+		if err != nil {
+			return err
+		}
+		starter.PrintRetrying(stdout, retrying)
+	}
 	return nil
 }
