@@ -63,7 +63,7 @@ func TestQuestions(t *testing.T) {
 	t.Run("AnUnknownNameAndAMissingBodyAreAnsweredWithTheUpdate", func(t *testing.T) {
 		const id = "ask-address-and-body"
 		answers := map[string]string{
-			"No contact is named Dave. What is Dave's email address?":                   "dave@example.org",
+			"No contact is named Dave. What is Dave's email address?":                 "dave@example.org",
 			"The program does not say what the email should say. What should it say?": "See you at 8",
 		}
 		res := s.runAnswering(t, st, id, workflows.Input{Program: "Send it to my contact Dave"}, func(q workflows.Question) {
