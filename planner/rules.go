@@ -124,6 +124,8 @@ var forms = []string{
 	"Email <contacts> who I haven't emailed <time> with the message '<message>'",
 	"For each of my contacts, if I haven't emailed them <time>, send them an email saying '<message>'",
 	"any of these with the subject '<subject>'",
+	"Send '<message>' to my contact <name>",
+	"any of these without the message: the program asks for it when it runs",
 	"<recipients> is <contacts>, my contact <name>, or addresses: bob@example.com, or bob@example.com and ann@example.com",
 	"<contacts> is each of my contacts, all (of) my contacts, everyone in my contacts or every contact",
 	"<time> is today, this week, this month or in the last N days",

@@ -383,7 +383,7 @@ func TestPlanNeedsStartTimeAndLiveContext(t *testing.T) {
 }
 
 func TestFormsAreUnderstood(t *testing.T) {
-	fill := strings.NewReplacer("<recipients>", "bob@example.com", "<contacts>", "each of my contacts", "<time>", "this week", "<message>", "Hi")
+	fill := strings.NewReplacer("<recipients>", "bob@example.com", "<contacts>", "each of my contacts", "<time>", "this week", "<message>", "Hi", "<name>", "John")
 	for _, form := range Forms() {
 		if !strings.Contains(form, "'<message>'") {
 			continue // the subject line and the placeholders' definitions
