@@ -90,6 +90,27 @@ func TestQuestions(t *testing.T) {
 			t.Errorf("dave@example.org got %+v, want one email saying the answered text", got)
 		}
 	})
+
+	t.Run("ASendToMoreThanTheThresholdWaitsForApproval", func(t *testing.T) {
+		const id = "ask-approval"
+		before := len(testenv.Messages(t, s.mailpit, "subject:\"Hello all\""))
+		res := s.runAnswering(t, st, id, workflows.Input{Program: "Send 'Hello all' to all my contacts", ApprovalThreshold: 2}, func(q workflows.Question) {
+			if q.Kind != workflows.KindApproval || len(testenv.Messages(t, s.mailpit, "subject:\"Hello all\"")) != before {
+				t.Errorf("question %+v, or something was sent before the approval", q)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			if _, err := st.Answer(ctx, id, q.ID, "approve"); err != nil {
+				t.Fatalf("answer %s: %v", q.ID, err)
+			}
+		})
+		if res.State != workflows.StateCompleted {
+			t.Fatalf("state %q: %s", res.State, res.Summary)
+		}
+		if got := len(testenv.Messages(t, s.mailpit, "subject:\"Hello all\"")) - before; got != 3 {
+			t.Errorf("%d emails sent after the approval, want 3", got)
+		}
+	})
 }
 
 // runAnswering starts a program and calls answer with each question it asks, once, until it ends.
