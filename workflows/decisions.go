@@ -40,10 +40,10 @@ func (p *program) runTaskAsking(ctx workflow.Context, id string, item int, label
 		s.status.Waiting++
 		p.sem.Release(1)
 		answer := p.ask(ctx, q)
-		if err := p.sem.Acquire(ctx, 1); err != nil {
-			s.status.Waiting--
-			return res
-		}
+		// The caller releases the slot after this returns, so it must be held again even if the program
+		// is being canceled meanwhile: a disconnected context's Acquire waits for a slot and never fails.
+		dctx, _ := workflow.NewDisconnectedContext(ctx)
+		_ = p.sem.Acquire(dctx, 1)
 		s.status.Waiting--
 		switch answer {
 		case AnswerSkip:
