@@ -19,7 +19,7 @@ type composeEmailArgs struct {
 	Subject string `json:"subject"`
 }
 
-// ComposeEmail writes a message. The body must not be blank; the subject defaults to the body's first
+// ComposeEmail writes a message. A blank body is a question to the user (NeedsInput); the subject defaults to the body's first
 // non-blank line, shortened to at most 78 characters at a word boundary. Output: subject and body.
 func (a *Activities) ComposeEmail(ctx context.Context, t catalog.Task) (catalog.TaskResult, error) {
 	started := time.Now()
@@ -29,7 +29,11 @@ func (a *Activities) ComposeEmail(ctx context.Context, t catalog.Task) (catalog.
 		return catalog.TaskResult{}, err
 	}
 	if strings.TrimSpace(args.Body) == "" {
-		return catalog.TaskResult{}, invalidArgument(t, "parameter %q must not be blank", "body")
+		return catalog.TaskResult{}, a.needsInput(t, catalog.InputRequest{
+			Question: "The program does not say what the email should say. What should it say?",
+			Kind:     catalog.InputText,
+			Param:    "body",
+		})
 	}
 	subject := oneLine(args.Subject)
 	if subject == "" {

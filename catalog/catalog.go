@@ -195,6 +195,20 @@ var Commands = []Command{
 		Retry:      defaultRetry,
 	},
 	{
+		Name:        "FindContact",
+		Description: "Find the contact a name refers to; ask the user when several contacts or none have it.",
+		Args: []Field{
+			{Name: "name", Type: String, Required: true, Description: "a contact's name (full or first), or an email address"},
+			{Name: "email", Type: Address, Description: "the address to use, found or confirmed by the user; set by an answer"},
+		},
+		Output: []Field{
+			{Name: "contact", Type: Contact, Required: true, Description: "the contact"},
+		},
+		SideEffect: Reads,
+		Timeout:    Duration(time.Minute),
+		Retry:      defaultRetry,
+	},
+	{
 		Name:        "SendEmail",
 		Description: "Send an email to one recipient, at most once per task.",
 		Args: []Field{

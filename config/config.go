@@ -60,6 +60,9 @@ const MaxConcurrencyLimit = 500
 //	OPENAI_API_KEY         the model server's key; empty for servers that need none ()
 //	OPENAI_BASE_URL        an OpenAI-compatible server (Azure OpenAI, Ollama, vLLM, llama.cpp); OpenAI's when empty ()
 //	OPENAI_API_VERSION     the API version of an Azure OpenAI endpoint      (2024-10-21)
+//	EAAPL_QUESTION_TIMEOUT how long a program's question waits for an answer   (1h)
+//	EAAPL_QUESTION_DEFAULT the answer applied then: skip or abort             (skip)
+//	EAAPL_APPROVAL_THRESHOLD  the most emails a step sends without asking for approval; 0 never asks (100)
 type Config struct {
 	TaskQueue string `envconfig:"EAAPL_TASK_QUEUE" default:"eaapl"`
 
@@ -100,9 +103,12 @@ type Config struct {
 	PlannerTimeout time.Duration `envconfig:"EAAPL_PLANNER_TIMEOUT" default:"30s"`
 	PlanCache      string        `envconfig:"EAAPL_PLAN_CACHE" default:".eaapl/plans"`
 	// The model server's settings have the names OpenAI's own tools read.
-	OpenAIAPIKey     string `envconfig:"OPENAI_API_KEY"`
-	OpenAIBaseURL    string `envconfig:"OPENAI_BASE_URL"`
-	OpenAIAPIVersion string `envconfig:"OPENAI_API_VERSION" default:"2024-10-21"`
+	OpenAIAPIKey      string        `envconfig:"OPENAI_API_KEY"`
+	OpenAIBaseURL     string        `envconfig:"OPENAI_BASE_URL"`
+	OpenAIAPIVersion  string        `envconfig:"OPENAI_API_VERSION" default:"2024-10-21"`
+	QuestionTimeout   time.Duration `envconfig:"EAAPL_QUESTION_TIMEOUT" default:"1h"`
+	QuestionDefault   string        `envconfig:"EAAPL_QUESTION_DEFAULT" default:"skip"`
+	ApprovalThreshold int           `envconfig:"EAAPL_APPROVAL_THRESHOLD" default:"100"`
 
 	Kafka Kafka `ignored:"true"` // loaded on its own: its variables are KAFKA_*, not EAAPL_*
 }
@@ -199,6 +205,15 @@ func (c Config) Validate() error {
 		if u, err := url.Parse(c.OpenAIBaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return fmt.Errorf("configuration: OPENAI_BASE_URL is %q; it must be an http or https URL such as http://127.0.0.1:11434/v1", c.OpenAIBaseURL)
 		}
+	}
+	if c.QuestionTimeout <= 0 {
+		return fmt.Errorf("configuration: EAAPL_QUESTION_TIMEOUT is %s; it must be a positive duration such as 30m or 24h", c.QuestionTimeout)
+	}
+	if c.QuestionDefault != "skip" && c.QuestionDefault != "abort" {
+		return fmt.Errorf("configuration: EAAPL_QUESTION_DEFAULT is %q; it must be skip or abort", c.QuestionDefault)
+	}
+	if c.ApprovalThreshold < 0 {
+		return fmt.Errorf("configuration: EAAPL_APPROVAL_THRESHOLD is %d; it must be 0 (never ask) or more", c.ApprovalThreshold)
 	}
 	if c.TaskQueue == "" {
 		return fmt.Errorf("configuration: EAAPL_TASK_QUEUE must not be empty")

@@ -187,6 +187,9 @@ func TestLoadRejectsValuesThatMakeNoSense(t *testing.T) {
 		{"EAAPL_PLANNER", "llm"}, // with no model server configured
 		{"EAAPL_PLANNER_TIMEOUT", "0s"},
 		{"OPENAI_BASE_URL", "localhost:11434"},
+		{"EAAPL_QUESTION_TIMEOUT", "0s"},
+		{"EAAPL_QUESTION_DEFAULT", "retry"},
+		{"EAAPL_APPROVAL_THRESHOLD", "-1"},
 		{"KAFKA_TLS", "perhaps"},
 		{"KAFKA_SASL_MECHANISM", "GSSAPI"},
 		{"KAFKA_TOPIC_PARTITIONS", "many"},
@@ -226,6 +229,8 @@ func TestLoadAcceptsTheEdgesOfEachRange(t *testing.T) {
 		{"EAAPL_DEV_SHUTDOWN_TIMEOUT", "1m30s", func(c config.Config) string { return c.DevShutdownBudget.String() }},
 		// README: "empty for none".
 		{"EAAPL_DEV_SEED", "", func(c config.Config) string { return c.DevSeed }},
+		{"EAAPL_QUESTION_DEFAULT", "abort", func(c config.Config) string { return c.QuestionDefault }},
+		{"EAAPL_APPROVAL_THRESHOLD", "0", func(c config.Config) string { return fmt.Sprint(c.ApprovalThreshold) }},
 	} {
 		t.Run(tc.name+"="+tc.value, func(t *testing.T) {
 			clearEnv(t)

@@ -247,7 +247,7 @@ func TestBadInput(t *testing.T) {
 		}
 	})
 
-	t.Run("SMTPDownIsRetriedThenFailsClearly", func(t *testing.T) {
+	t.Run("SMTPDownIsRetriedThenAsksAndAbortsWhenNobodyAnswers", func(t *testing.T) {
 		if testing.Short() {
 			t.Skip("waits for the retries to run out")
 		}
@@ -258,7 +258,22 @@ func TestBadInput(t *testing.T) {
 		st := s.worker(t, testenv.WriteFile(t, "contacts.vcf", threeContacts), func(c *config.Config) {
 			c.SMTPAddr = "127.0.0.1:" + strconv.Itoa(port)
 		})
-		res, err := s.run(t, st, "smtp-down", workflows.Input{Program: "Send 'Are you there?' to carol@example.com"})
+		// While it retries, the task's attempt shows (`eaapl status`); after its retries it asks retry, skip
+		// or abort; nobody answers, and the default is abort.
+		retrying := make(chan []starter.Retrying, 1)
+		go func() {
+			for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+				if r, err := st.Retrying(context.Background(), "smtp-down-asks"); err == nil && len(r) > 0 {
+					retrying <- r
+					return
+				}
+			}
+			retrying <- nil
+		}()
+		res, err := s.run(t, st, "smtp-down-asks", workflows.Input{Program: "Send 'Are you there?' to carol@example.com", QuestionTimeout: "2s", QuestionDefault: "abort"})
+		if r := <-retrying; len(r) != 1 || r[0].TaskID != "send" || r[0].Attempt < 2 || !strings.Contains(r[0].LastError, "unreachable") {
+			t.Errorf("retrying tasks = %+v, want send on attempt 2 or more, its last error unreachable", r)
+		}
 		if err == nil {
 			t.Fatal("the program must fail when the SMTP server is down")
 		}
@@ -266,8 +281,11 @@ func TestBadInput(t *testing.T) {
 		if send.State != "failed" || len(send.Items) != 1 || send.Items[0].Task == nil || send.Items[0].Task.Error == nil {
 			t.Fatalf("send step = %+v, want one failed task", send)
 		}
-		if reason := send.Items[0].Reason; !strings.Contains(reason, "unreachable") || !strings.Contains(reason, "gave up") {
-			t.Errorf("reason = %q, want it to say the server was unreachable and the retries ran out", reason)
+		if reason := send.Items[0].Reason; !strings.Contains(reason, "unreachable") || !strings.Contains(reason, "gave up") || !strings.Contains(reason, "aborted: the answer to q1") {
+			t.Errorf("reason = %q, want it to say the server was unreachable, the retries ran out and nobody answered q1", reason)
+		}
+		if got, want := send.Items[0].Task.Attempt, int32(5); got != want {
+			t.Errorf("attempts = %d, want the catalog's %d", got, want)
 		}
 	})
 }

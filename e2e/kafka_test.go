@@ -462,51 +462,48 @@ func TestKafkaBrokerRestartMidRun(t *testing.T) {
 	})
 }
 
-// TestKafkaFeedbackHITL drives feedback.hitl, whose moment (a question to the user) programs do not have
-// yet: its value goes through the producer to the broker and reads back with kcat, valid.
+// TestKafkaFeedbackHITL runs a program that asks its user which John they meant: the question and its
+// answer reach feedback.hitl through the real worker and broker, read back with kcat, valid.
 func TestKafkaFeedbackHITL(t *testing.T) {
 	broker := testenv.Broker(t, "", 0)
-	p, err := bridge.NewProducer(bridge.Config{Brokers: []string{broker.Addr()}}, nil)
-	if err != nil {
-		t.Fatal(err)
+	addr := broker.Addr()
+	s := newStack(t)
+	const workerID, id = "e2e-kafka-asking", "kafka-which-john"
+	st := s.kafkaWorker(t, testenv.WriteFile(t, "contacts.vcf", johnsAndAnn), addr, workerID, nil)
+	res := s.runAnswering(t, st, id, workflows.Input{Program: "Send 'Lunch?' to my contact John", UserID: "user_john"}, func(q workflows.Question) {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if _, err := st.Answer(ctx, id, q.ID, "2"); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if res.State != workflows.StateCompleted {
+		t.Fatalf("state %q: %s", res.State, res.Summary)
 	}
-	defer p.Close()
-	q := bridge.FeedbackHITL{
-		FeedbackID: "wf-1/feedback/send_2",
-		Timestamp:  time.Now().UTC().Format(time.RFC3339Nano),
-		WorkerID:   "e2e-worker",
-		TaskID:     "send_2",
-		Question:   "Which Ada did you mean?",
-		Context:    map[string]any{"candidates": []string{"ada@example.com", "ada@example.org"}},
-		UserID:     "user_123",
-	}
-	ev, err := bridge.NewEvent(q.FeedbackID, q)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := p.Publish(ctx, ev); err != nil {
-		t.Fatal(err)
-	}
+	awaitEvents(t, addr, 15*time.Second, func(got map[string][]bridge.Record) bool {
+		return len(program(got[bridge.TopicFeedbackHITL], id)) >= 2
+	}, bridge.TopicFeedbackHITL)
 
-	got := testenv.ReadTopic(t, broker.Addr(), bridge.TopicFeedbackHITL)
-	if len(got) != 1 {
-		t.Fatalf("feedback.hitl has %d records, want 1", len(got))
+	got := program(testenv.ReadTopic(t, addr, bridge.TopicFeedbackHITL), id)
+	if len(got) != 2 {
+		t.Fatalf("feedback.hitl has %d records of %s, want the question and its answer", len(got), id)
 	}
-	r := got[0]
-	if r.Key != q.FeedbackID || r.EventID != ev.ID {
-		t.Errorf("key %q and event ID %q, want %q for both", r.Key, r.EventID, q.FeedbackID)
-	}
-	if err := validate(compileSchemas(t)[bridge.TopicFeedbackHITL], r.Value); err != nil {
-		t.Errorf("%s does not validate: %v", r.Value, err)
-	}
-	var back bridge.FeedbackHITL
-	if err := json.Unmarshal(r.Value, &back); err != nil {
-		t.Fatal(err)
-	}
-	if back.Question != q.Question || back.TaskID != q.TaskID || back.UserID != q.UserID || len(back.Context) != 1 {
-		t.Errorf("read back %+v, want %+v", back, q)
+	schema := compileSchemas(t)[bridge.TopicFeedbackHITL]
+	for i, r := range got {
+		if err := validate(schema, r.Value); err != nil {
+			t.Errorf("%s does not validate: %v", r.Value, err)
+		}
+		var v bridge.FeedbackHITL
+		if err := json.Unmarshal(r.Value, &v); err != nil {
+			t.Fatal(err)
+		}
+		if r.Key != v.FeedbackID || r.EventID != v.FeedbackID || v.TaskID != "find" || v.UserID != "user_john" || v.WorkerID != workerID ||
+			v.Question != "2 contacts are named John. Which one?" {
+			t.Errorf("record %d: key %q, event ID %q, value %+v", i, r.Key, r.EventID, v)
+		}
+		if want := map[int]string{0: "open", 1: "answered"}[i]; v.Context["state"] != want {
+			t.Errorf("record %d: state %v, want %s", i, v.Context["state"], want)
+		}
 	}
 }
 

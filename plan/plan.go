@@ -38,6 +38,7 @@ type Step struct {
 	If          string         `json:"if,omitempty"`          // CEL condition, without ${ }
 	SkipReason  string         `json:"skip_reason,omitempty"` // why an item is skipped when If is false, in English
 	Priority    string         `json:"priority,omitempty"`    // "normal" (default) or "high"
+	Retry       *Retry         `json:"retry,omitempty"`       // overrides the command's retry policy
 }
 
 // ForEach runs a step once per item of a list.

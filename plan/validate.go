@@ -124,6 +124,11 @@ func (c *Compiled) compileStep(s *Step) error {
 	default:
 		return fail("priority", fmt.Errorf("%q is not a priority; use %q or %q", s.Priority, PriorityNormal, PriorityHigh))
 	}
+	if _, err := applyRetry(cs.cmd.Retry, s.Retry); err != nil {
+		var pe *Error
+		errors.As(err, &pe)
+		return fail(pe.Field, pe.Err)
+	}
 
 	itemName := ""
 	if s.ForEach != nil {

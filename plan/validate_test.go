@@ -108,6 +108,22 @@ func TestCompileRejectsInvalidPlans(t *testing.T) {
 		{name: "RejectsUnknownPriority", edits: []string{`"command": "ComposeEmail",`, `"command": "ComposeEmail", "priority": "urgent",`},
 			step: "compose", field: "priority", msg: `"urgent" is not a priority; use "normal" or "high"`},
 
+		// Retry overrides.
+		{name: "RejectsNegativeRetryAttempts", edits: []string{`"command": "ComposeEmail",`, `"command": "ComposeEmail", "retry": {"maximum_attempts": -1},`},
+			step: "compose", field: "retry.maximum_attempts", msg: "-1 attempts: it must be from 1 (no retry) to 100"},
+		{name: "RejectsTooManyRetryAttempts", edits: []string{`"command": "ComposeEmail",`, `"command": "ComposeEmail", "retry": {"maximum_attempts": 1000},`},
+			step: "compose", field: "retry.maximum_attempts", msg: "1000 attempts: it must be from 1 (no retry) to 100"},
+		{name: "RejectsRetryIntervalThatIsNotADuration", edits: []string{`"command": "ComposeEmail",`, `"command": "ComposeEmail", "retry": {"initial_interval": "5"},`},
+			step: "compose", field: "retry.initial_interval", msg: `"5" is not a duration; write it like "500ms", "2s" or "1m"`},
+		{name: "RejectsNegativeRetryInterval", edits: []string{`"command": "ComposeEmail",`, `"command": "ComposeEmail", "retry": {"maximum_interval": "-1s"},`},
+			step: "compose", field: "retry.maximum_interval", msg: "-1s: it must be more than 0 and at most 24h0m0s"},
+		{name: "RejectsBackoffBelowOne", edits: []string{`"command": "ComposeEmail",`, `"command": "ComposeEmail", "retry": {"backoff_coefficient": 0.5},`},
+			step: "compose", field: "retry.backoff_coefficient", msg: "0.5: it must be from 1 (the same wait each time) to 10"},
+		{name: "RejectsMaximumIntervalBelowInitial", edits: []string{`"command": "ComposeEmail",`, `"command": "ComposeEmail", "retry": {"initial_interval": "1m", "maximum_interval": "10s"},`},
+			step: "compose", field: "retry.maximum_interval", msg: "it is shorter than initial_interval 1m0s"},
+		{name: "RejectsUnknownRetryField", edits: []string{`"command": "ComposeEmail",`, `"command": "ComposeEmail", "retry": {"attempts": 3},`},
+			msg: `unknown field "attempts"`},
+
 		// Arguments.
 		{name: "RejectsUnknownArgumentListingTheArguments", edits: []string{`"body": "Hello World!"`, `"body": "Hello World!", "title": "Hi"`},
 			step: "compose", field: "args.title", msg: `ComposeEmail takes no argument "title"; its arguments are body, subject`},

@@ -45,9 +45,10 @@ func (p period) since(now time.Time) time.Time {
 type program struct {
 	contacts  bool     // every contact, RetrieveContacts's list
 	addresses []string // or these addresses
-	message   string
-	subject   string  // empty: ComposeEmail takes the first line of the message
-	condition *period // send only to contacts not emailed in this period
+	name      string   // or the contact with this name
+	message   string   // empty: the program asks the user for it when it runs
+	subject   string   // empty: ComposeEmail takes the first line of the message
+	condition *period  // send only to contacts not emailed in this period
 }
 
 // resolve checks the clauses of a sentence against each other: one of each, "them" only after "For each
@@ -84,6 +85,7 @@ func resolve(s *sentence) (*program, *failure, error) {
 	if named != nil {
 		prog.contacts = named.contacts
 		prog.addresses = dedupe(named.addresses)
+		prog.name = named.name
 	}
 	if len(s.conditions) == 1 {
 		c := s.conditions[0]
@@ -102,12 +104,12 @@ func resolve(s *sentence) (*program, *failure, error) {
 		}
 		prog.subject = q.text
 	}
-	hasWhom := prog.contacts || len(prog.addresses) > 0
+	hasWhom := prog.contacts || len(prog.addresses) > 0 || prog.name != ""
 	switch {
 	case !hasWhom && len(s.messages) == 0:
 		return nil, nil, fmt.Errorf("the program says neither whom to email nor what to say: write, for example, %s", example)
 	case len(s.messages) == 0:
-		return nil, nil, fmt.Errorf("the program says whom to email but not what to say: add that says '...', for example %s", example)
+		return prog, nil, nil // ComposeEmail asks the user what to say when the program runs
 	case !hasWhom:
 		return nil, nil, fmt.Errorf("the program says what to say but not whom to email: add to each of my contacts, or an address such as to bob@example.com")
 	}
@@ -140,6 +142,7 @@ const (
 	stepContacts = "contacts"
 	stepHistory  = "history"
 	stepCompose  = "compose"
+	stepFind     = "find"
 	stepSend     = "send"
 	itemName     = "contact"
 )
@@ -162,6 +165,16 @@ func build(prog *program, text string, now time.Time) *plan.Plan {
 		send.ForEach = &plan.ForEach{Items: "${steps." + stepContacts + ".contacts}", As: itemName}
 		send.DependsOn = []string{stepContacts, stepCompose}
 		send.Description = "Send it to each contact."
+	case prog.name != "":
+		p.Steps = append(p.Steps, plan.Step{
+			ID:          stepFind,
+			Command:     "FindContact",
+			Description: fmt.Sprintf("Find your contact %s; if several contacts or none have the name, ask which address.", prog.name),
+			Args:        map[string]any{"name": literal(prog.name)},
+		})
+		send.Args["to"] = "${steps." + stepFind + ".contact}"
+		send.DependsOn = []string{stepFind, stepCompose}
+		send.Description = fmt.Sprintf("Send it to %s.", prog.name)
 	case len(prog.addresses) == 1:
 		send.Args["to"] = map[string]any{"name": "", "email": prog.addresses[0]}
 		send.DependsOn = []string{stepCompose}
@@ -199,6 +212,9 @@ func build(prog *program, text string, now time.Time) *plan.Plan {
 		Command:     "ComposeEmail",
 		Description: fmt.Sprintf("Write the message %q.", abbreviate(prog.message)),
 		Args:        map[string]any{"body": literal(prog.message)},
+	}
+	if prog.message == "" {
+		compose.Description = "Ask you what the message says, and write it."
 	}
 	if prog.subject != "" {
 		compose.Description = fmt.Sprintf("Write the message %q with the subject %q.", abbreviate(prog.message), abbreviate(prog.subject))

@@ -26,6 +26,7 @@ type recipientClause struct {
 	contacts  bool
 	them      bool
 	addresses []string
+	name      string // a contact by name: "my contact John Smith", as written
 }
 
 // quoteClause is a message or a subject.
@@ -96,7 +97,7 @@ var (
 		[]string{"all contacts"},
 		join([]string{"every contact", "each contact"}, []string{"", "in my contacts", "in my contact list", "in my address book", "on my contact list"}),
 	)
-	sendObjects    = join([]string{"", "a", "an"}, []string{"email", "emails", "message", "messages", "note", "mail"})
+	sendObjects    = concat(join([]string{"", "a", "an"}, []string{"email", "emails", "message", "messages", "note", "mail"}), []string{"it"})
 	messageMarkers = []string{"that says", "which says", "saying", "that reads", "which reads", "to say", "with the message", "with message", "with the text", "with the body"}
 	joinedMessages = concat(messageMarkers, []string{"the message", "message", "the text", "the body"})
 	subjectMarkers = join([]string{"with the", "with a", "with"}, []string{"subject", "subject line"})
@@ -143,16 +144,17 @@ const whyTime = "a time must be today, this week, this month or in the last N da
 
 // parser parses the tokens of one program.
 type parser struct {
+	src  string // the program, for text quoted as written (a contact's name)
 	toks []token
 	end  int // the tokens from end on are the closing "." or "!"
 }
 
-func newParser(toks []token) *parser {
+func newParser(src string, toks []token) *parser {
 	end := len(toks)
 	for end > 0 && toks[end-1].kind == punct && (toks[end-1].text == "." || toks[end-1].text == "!") {
 		end--
 	}
-	return &parser{toks: toks, end: end}
+	return &parser{src: src, toks: toks, end: end}
 }
 
 // parse reads the clauses in order; it stops at the first part it does not understand.
@@ -335,6 +337,9 @@ func (p *parser) recipients(pos int) (*recipientClause, int, *failure) {
 	if p.isWord(pos, "them") {
 		return &recipientClause{span: span{pos, pos + 1}, them: true}, pos + 1, nil
 	}
+	if next, ok := p.phrase(pos, "my contact"); ok {
+		return p.contactName(pos, next)
+	}
 	var addrs []string
 	next := pos
 	for next < p.end {
@@ -363,6 +368,23 @@ func (p *parser) recipients(pos int) (*recipientClause, int, *failure) {
 		return nil, 0, nil
 	}
 	return &recipientClause{span: span{pos, next}, addresses: addrs}, next, nil
+}
+
+// contactName parses the name after "my contact": its words up to the next clause, separator or the
+// object of "send" ("Send my contact Ann an email ...").
+func (p *parser) contactName(pos, from int) (*recipientClause, int, *failure) {
+	next := from
+	for next < p.end && p.toks[next].kind == word && !p.boundary(next, true) {
+		if _, ok := p.phrase(next, sendObjects...); ok && next > from {
+			break
+		}
+		next++
+	}
+	if next == from {
+		return nil, 0, &failure{from: pos, to: from, why: "say which contact: my contact John, or my contact John Smith"}
+	}
+	name := p.src[p.toks[from].start:p.toks[next-1].end]
+	return &recipientClause{span: span{pos, next}, name: name}, next, nil
 }
 
 // message parses "that says '...'" and its variants, and a bare quotation. After "and", "with" may be

@@ -49,7 +49,7 @@ func (r *Rules) Plan(ctx context.Context, program string, now time.Time) (*plan.
 	if len(toks) > maxTokens {
 		return nil, fmt.Errorf("the program is too long: the rule-based planner reads one sentence of at most %d words (a quoted message counts as one)", maxTokens)
 	}
-	p := newParser(toks)
+	p := newParser(program, toks)
 	s, f := p.parse()
 	if f != nil {
 		return nil, p.notUnderstood(program, f)
@@ -124,7 +124,9 @@ var forms = []string{
 	"Email <contacts> who I haven't emailed <time> with the message '<message>'",
 	"For each of my contacts, if I haven't emailed them <time>, send them an email saying '<message>'",
 	"any of these with the subject '<subject>'",
-	"<recipients> is <contacts> or addresses: bob@example.com, or bob@example.com and ann@example.com",
+	"Send '<message>' to my contact <name>",
+	"any of these without the message: the program asks for it when it runs",
+	"<recipients> is <contacts>, my contact <name>, or addresses: bob@example.com, or bob@example.com and ann@example.com",
 	"<contacts> is each of my contacts, all (of) my contacts, everyone in my contacts or every contact",
 	"<time> is today, this week, this month or in the last N days",
 }

@@ -36,6 +36,9 @@ func stepCounts(s workflows.StepStatus) string {
 			out += fmt.Sprintf(", %d failed", s.Failed)
 		}
 	}
+	if s.Waiting > 0 {
+		out += fmt.Sprintf(", %d waiting for an answer", s.Waiting)
+	}
 	if s.Reason != "" {
 		out += " (" + s.Reason + ")"
 	}
@@ -46,6 +49,9 @@ func stepCounts(s workflows.StepStatus) string {
 func PrintStatus(w io.Writer, st workflows.Status) {
 	fmt.Fprintf(w, "Program:  %s\nWorkflow: %s\nState:    %s\n", st.Program, st.WorkflowID, st.State)
 	PrintProgress(w, workflows.Status{}, st)
+	for _, q := range st.Questions {
+		PrintQuestion(w, st.WorkflowID, q)
+	}
 }
 
 // PrintResult writes what a program did: each step, and for a for_each step each item (each contact)

@@ -43,6 +43,9 @@ func Program(ctx workflow.Context, in Input) (Result, error) {
 		state:      StatePlanning,
 		outputs:    map[string]any{},
 	}
+	if err := in.checkQuestionInput(); err != nil {
+		return Result{}, temporal.NewNonRetryableApplicationError("program input: "+err.Error(), catalog.ErrInvalidArgument, nil)
+	}
 	if err := p.setup(ctx); err != nil {
 		return Result{}, err
 	}
@@ -60,6 +63,11 @@ type program struct {
 	outputs    map[string]any // step id -> output, as expressions see it
 	sem        workflow.Semaphore
 	events     mirror
+
+	asks      bool        // questions, approvals and failure decisions are on (versionQuestions)
+	questions []*Question // every question asked, in order
+	asked     int         // questions asked so far, for their ids
+	aborted   string      // why the user aborted the program; empty while it runs
 }
 
 // stepRun is the progress of one step.
@@ -80,6 +88,9 @@ func (p *program) setup(ctx workflow.Context) error {
 		return p.plan.Plan, nil
 	}); err != nil {
 		return fmt.Errorf("register %s query: %w", QueryPlan, err)
+	}
+	if err := p.setupQuestions(ctx); err != nil {
+		return err
 	}
 	n := int64(p.in.MaxConcurrency)
 	if n <= 0 {
@@ -115,6 +126,7 @@ func (p *program) run(ctx workflow.Context) (Result, error) {
 		p.events.on = true
 		workflow.Go(ctx, p.events.run)
 	}
+	p.asks = workflow.GetVersion(ctx, versionQuestions, workflow.DefaultVersion, 1) >= 1
 	for _, id := range compiled.Order {
 		p.emitDependency(ctx, id, "pending")
 	}
@@ -129,7 +141,7 @@ func (p *program) run(ctx workflow.Context) (Result, error) {
 
 	p.state = StateCompleted
 	for _, id := range compiled.Order {
-		if p.steps[id].status.State == StateFailed {
+		if p.steps[id].status.State == StateFailed || p.aborted != "" {
 			p.state = StateFailed
 		}
 	}
@@ -218,13 +230,16 @@ func (p *program) runSingle(ctx workflow.Context, id string, scope plan.Scope) {
 		return
 	}
 	s.status.State, s.status.Running = StateRunning, 1
-	item := p.runTask(ctx, id, 0, p.plan.Command(id).Summary(args), args)
+	item := p.runTaskAsking(ctx, id, 0, p.plan.Command(id).Summary(args), args)
 	p.sem.Release(1)
 	s.record(item)
-	if item.State == StateDone {
+	switch item.State {
+	case StateDone:
 		p.outputs[id] = item.Task.Output
 		s.status.State = StateDone
-	} else {
+	case StateSkipped:
+		s.status.State, s.status.Reason = StateSkipped, item.Reason
+	default:
 		s.status.State, s.status.Reason = StateFailed, item.Reason
 	}
 }
@@ -237,6 +252,10 @@ func (p *program) runForEach(ctx workflow.Context, id string, scope plan.Scope, 
 		return
 	}
 	s.status.State, s.status.Total = StateRunning, len(items)
+	if reason := p.approve(ctx, id, scope, items); reason != "" {
+		s.status.State, s.status.Reason, s.status.Skipped = StateSkipped, reason, len(items)
+		return
+	}
 	s.items = make([]ItemResult, 0, len(items))
 	outputs := make([]any, len(items))
 	wg := workflow.NewWaitGroup(ctx)
@@ -266,7 +285,7 @@ func (p *program) runForEach(ctx workflow.Context, id string, scope plan.Scope, 
 		wg.Add(1)
 		workflow.Go(ctx, func(ctx workflow.Context) {
 			defer wg.Done()
-			res := p.runTask(ctx, id, n, label, args)
+			res := p.runTaskAsking(ctx, id, n, label, args)
 			p.sem.Release(1)
 			s.record(res)
 			if res.State == StateDone {
@@ -282,13 +301,19 @@ func (p *program) runForEach(ctx workflow.Context, id string, scope plan.Scope, 
 	}
 }
 
-// runTask runs one task as an activity and reports how it ended.
-func (p *program) runTask(ctx workflow.Context, id string, item int, label string, args map[string]any) ItemResult {
+// runTask runs one task as an activity and reports how it ended, with the activity's error when it
+// failed. run counts the times the task is run (a question's answer runs it again): from the second on
+// its id says which run it is, and its idempotency key stays the first's, so an email is still sent once.
+func (p *program) runTask(ctx workflow.Context, id string, item int, label string, args map[string]any, run int) (ItemResult, error) {
 	cmd := p.plan.Command(id)
 	step := p.plan.Step(id)
 	taskID := id
 	if item > 0 {
 		taskID = fmt.Sprintf("%s_%d", id, item)
+	}
+	key := p.workflowID + "/" + taskID
+	if run > 1 {
+		taskID = fmt.Sprintf("%s-run%d", taskID, run)
 	}
 	task := catalog.Task{
 		TaskID:     taskID,
@@ -299,33 +324,37 @@ func (p *program) runTask(ctx workflow.Context, id string, item int, label strin
 			Step:           id,
 			Item:           item,
 			UserID:         p.in.UserID,
-			IdempotencyKey: p.workflowID + "/" + taskID,
+			IdempotencyKey: key,
 		},
 		Priority: step.Priority,
 	}
 	p.emitDispatch(ctx, task, p.plan.Deps(id))
-	ctx = workflow.WithActivityOptions(ctx, activityOptions(cmd, step, taskID, cmd.Summary(args)))
+	retry := p.plan.RetryPolicy(id)
+	ctx = workflow.WithActivityOptions(ctx, activityOptions(cmd, step, retry, taskID, cmd.Summary(args)))
 	var res catalog.TaskResult
 	if err := workflow.ExecuteActivity(ctx, cmd.Name, task).Get(ctx, &res); err != nil {
 		typ, msg := describeError(err)
 		res = catalog.TaskResult{TaskID: taskID, Status: catalog.StatusFailure, Error: &catalog.TaskError{Type: typ, Message: msg}}
+		if gaveUp(err) {
+			res.Attempt = retry.MaximumAttempts // the failure does not say; giving up after the last one, it was that
+		}
 		p.emitResult(ctx, res)
-		return ItemResult{Item: item, Label: label, State: StateFailed, Reason: msg, Task: &res}
+		return ItemResult{Item: item, Label: label, State: StateFailed, Reason: msg, Task: &res}, err
 	}
 	p.emitResult(ctx, res)
-	return ItemResult{Item: item, Label: label, State: StateDone, Task: &res}
+	return ItemResult{Item: item, Label: label, State: StateDone, Task: &res}, nil
 }
 
-// activityOptions are a task's timeouts and retries, from the catalog.
-func activityOptions(cmd catalog.Command, step *plan.Step, taskID, summary string) workflow.ActivityOptions {
+// activityOptions are a task's timeouts and retries: the catalog's, with the step's retry overrides.
+func activityOptions(cmd catalog.Command, step *plan.Step, retry catalog.RetryPolicy, taskID, summary string) workflow.ActivityOptions {
 	o := workflow.ActivityOptions{
 		ActivityID:          taskID,
 		StartToCloseTimeout: time.Duration(cmd.Timeout),
 		RetryPolicy: &temporal.RetryPolicy{
-			InitialInterval:        cmd.Retry.InitialInterval,
-			BackoffCoefficient:     cmd.Retry.BackoffCoefficient,
-			MaximumInterval:        cmd.Retry.MaximumInterval,
-			MaximumAttempts:        cmd.Retry.MaximumAttempts,
+			InitialInterval:        retry.InitialInterval,
+			BackoffCoefficient:     retry.BackoffCoefficient,
+			MaximumInterval:        retry.MaximumInterval,
+			MaximumAttempts:        retry.MaximumAttempts,
 			NonRetryableErrorTypes: nonRetryable,
 		},
 		Summary: summary,
@@ -417,6 +446,7 @@ func (p *program) status() Status {
 	for _, s := range p.plan.Plan.Steps {
 		st.Steps = append(st.Steps, p.steps[s.ID].status)
 	}
+	st.Questions = p.openQuestions()
 	return st
 }
 
@@ -434,6 +464,9 @@ func (p *program) result() Result {
 		case s.State == StateFailed || s.State == StateSkipped:
 			summary = append(summary, fmt.Sprintf("%s %s: %s", s.ID, s.State, s.Reason))
 		}
+	}
+	if p.aborted != "" {
+		summary = append([]string{p.aborted}, summary...)
 	}
 	res.Summary = strings.Join(summary, "; ")
 	if res.Summary == "" {

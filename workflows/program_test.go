@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -53,6 +54,7 @@ type fakeWorld struct {
 	mirror   bool             // the workers have a Kafka bridge
 
 	mu       sync.Mutex
+	calls    map[string]int // SendEmail attempts by recipient
 	sent     []catalog.Task
 	inFlight atomic.Int32
 	maxIn    atomic.Int32
@@ -87,7 +89,16 @@ func (f *fakeWorld) env(t *testing.T) *testsuite.TestWorkflowEnvironment {
 		}).Maybe()
 	env.OnActivity("ComposeEmail", mock.Anything, mock.Anything).Return(
 		func(_ context.Context, task catalog.Task) (catalog.TaskResult, error) {
+			if strings.TrimSpace(task.Parameters["body"].(string)) == "" {
+				return catalog.TaskResult{}, temporal.NewNonRetryableApplicationError("no body", catalog.ErrNeedsInput, nil,
+					catalog.InputRequest{Question: "What should the email say?", Kind: catalog.InputText, Param: "body"})
+			}
 			return success(task, map[string]any{"subject": task.Parameters["body"], "body": task.Parameters["body"]}), nil
+		}).Maybe()
+	// FindContact is the real activity over the fake address book.
+	env.OnActivity("FindContact", mock.Anything, mock.Anything).Return(
+		func(ctx context.Context, task catalog.Task) (catalog.TaskResult, error) {
+			return (&activities.Activities{Contacts: f}).FindContact(ctx, task)
 		}).Maybe()
 	env.OnActivity("SendEmail", mock.Anything, mock.Anything).Return(
 		func(_ context.Context, task catalog.Task) (catalog.TaskResult, error) {
@@ -97,15 +108,29 @@ func (f *fakeWorld) env(t *testing.T) *testsuite.TestWorkflowEnvironment {
 			}
 			time.Sleep(2 * time.Millisecond)
 			to := task.Parameters["to"].(map[string]any)["email"].(string)
+			f.mu.Lock()
+			defer f.mu.Unlock()
+			if f.calls == nil {
+				f.calls = map[string]int{}
+			}
+			f.calls[to]++
 			if err := f.sendErr[to]; err != nil {
 				return catalog.TaskResult{}, err
 			}
-			f.mu.Lock()
 			f.sent = append(f.sent, task)
-			f.mu.Unlock()
 			return success(task, map[string]any{"recipient": to, "message_id": "<" + task.Context.IdempotencyKey + ">"}), nil
 		}).Maybe()
 	return env
+}
+
+// Contacts makes the fake address book an activities.ContactSource, for the real FindContact.
+func (f *fakeWorld) Contacts(context.Context) ([]activities.Contact, error) {
+	var out []activities.Contact
+	for _, c := range f.contacts {
+		m := c.(map[string]any)
+		out = append(out, activities.Contact{Name: m["name"].(string), Email: m["email"].(string), Source: m["source"].(string)})
+	}
+	return out, nil
 }
 
 func success(task catalog.Task, output map[string]any) catalog.TaskResult {

@@ -41,6 +41,15 @@ type Input struct {
 	Planner string `json:"planner,omitempty"`
 	// NoCache makes the LLM planner ask the model even when the plan cache has the program's plan.
 	NoCache bool `json:"no_cache,omitempty"`
+	// QuestionTimeout is how long a question waits for an answer, as Go duration text ("1h");
+	// DefaultQuestionTimeout when empty. QuestionDefault is the answer applied then: skip (the default)
+	// or abort.
+	QuestionTimeout string `json:"question_timeout,omitempty"`
+	QuestionDefault string `json:"question_default,omitempty"`
+	// ApprovalThreshold is the most tasks a step with side effects (emails) runs without asking for
+	// approval first; 0 asks never. Approved approves in advance (`eaapl run --yes`).
+	ApprovalThreshold int  `json:"approval_threshold,omitempty"`
+	Approved          bool `json:"approved,omitempty"`
 }
 
 // UnmarshalJSON also accepts a bare JSON string as the program text, so that
@@ -71,6 +80,7 @@ const (
 	StateFailed    = "failed"
 	StateSkipped   = "skipped"
 	StateCompleted = "completed" // a program whose steps all ended without failure
+	StateWaiting   = "waiting"   // a step waiting for the user to approve it
 )
 
 // Status is the answer to the status query.
@@ -79,6 +89,7 @@ type Status struct {
 	Program    string       `json:"program,omitempty"`
 	State      string       `json:"state"`
 	Steps      []StepStatus `json:"steps"`
+	Questions  []Question   `json:"questions,omitempty"` // the open questions, waiting for an answer
 }
 
 // StepStatus is one step's progress.
@@ -92,6 +103,7 @@ type StepStatus struct {
 	Done        int    `json:"done"`
 	Failed      int    `json:"failed"`
 	Skipped     int    `json:"skipped"`
+	Waiting     int    `json:"waiting,omitempty"`  // tasks waiting for an answer to a question
 	Attempts    int32  `json:"attempts,omitempty"` // highest attempt number among its finished tasks
 	Reason      string `json:"reason,omitempty"`   // why it failed or was skipped
 }

@@ -24,13 +24,16 @@ const usage = `eaapl runs programs written in English as durable Temporal workfl
 
 Usage:
   eaapl dev [--background | --stop]     start the embedded stack (Temporal dev server, Mailpit, a worker)
-  eaapl run [--json] [--id ID] [--confirm] [--planner rules|llm] [--no-cache] "<program>"
-  eaapl run [--json] [--id ID] [--confirm] --plan plan.json
+  eaapl run [--json] [--yes] [--id ID] [--confirm] [--planner rules|llm] [--no-cache] "<program>"
+  eaapl run [--json] [--yes] [--id ID] [--confirm] --plan plan.json
                                         run a program and wait for its result; --confirm reads the
-                                        plan back in English and asks before starting it
+                                        plan back in English and asks before starting it; --yes
+                                        approves in advance a step over EAAPL_APPROVAL_THRESHOLD
   eaapl plan [--json] [--planner rules|llm] [--no-cache] "<program>"
                                         show the plan of a program, read back in English, without running it
-  eaapl status [--json] <workflow-id>   show a program's progress
+  eaapl status [--json] <workflow-id>   show a program's progress and its open questions
+  eaapl answer <workflow-id> <question-id> "<answer>"
+                                        answer a program's question
   eaapl events [--topic T] [--follow] [--json]
                                         print the events mirrored onto Kafka (KAFKA_BROKERS)
   eaapl worker                          run a worker against TEMPORAL_ADDRESS
@@ -81,7 +84,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
-	case "dev", "run", "plan", "status", "worker", "events":
+	case "dev", "run", "plan", "status", "answer", "worker", "events":
 	default:
 		return usageError{fmt.Sprintf("unknown command %q", cmd)}
 	}
@@ -100,6 +103,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return statusCommand(ctx, cfg, rest, stdout, stderr)
 	case "events":
 		return eventsCommand(ctx, cfg, rest, stdout, stderr)
+	case "answer":
+		return answerCommand(ctx, cfg, rest, stdout, stderr)
 	default: // "worker"
 		return workerCommand(ctx, cfg, rest, stderr)
 	}

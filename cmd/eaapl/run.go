@@ -25,6 +25,7 @@ func runCommand(ctx context.Context, cfg config.Config, args []string, stdout, s
 	address := fs.String("address", "", "Temporal address (default: TEMPORAL_ADDRESS or 127.0.0.1:7233)")
 	pf := addPlannerFlags(fs)
 	confirmFirst := fs.Bool("confirm", false, "plan here, read the plan back in English and ask before starting it")
+	yes := fs.Bool("yes", false, "approve in advance a step that sends more emails than EAAPL_APPROVAL_THRESHOLD")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -33,7 +34,8 @@ func runCommand(ctx context.Context, cfg config.Config, args []string, stdout, s
 		return err
 	}
 	in := workflows.Input{Program: strings.Join(fs.Args(), " "), UserID: cfg.UserID, MaxConcurrency: cfg.MaxConcurrency, EventsTimeout: cfg.EventsTimeout.String(),
-		Planner: opts.Planner, NoCache: opts.NoCache}
+		Planner: opts.Planner, NoCache: opts.NoCache,
+		QuestionTimeout: cfg.QuestionTimeout.String(), QuestionDefault: cfg.QuestionDefault, ApprovalThreshold: cfg.ApprovalThreshold, Approved: *yes}
 	switch {
 	case *planFile != "" && in.Program != "":
 		return usageError{"give either a program or --plan, not both"}
@@ -79,9 +81,16 @@ func runCommand(ctx context.Context, cfg config.Config, args []string, stdout, s
 	}
 	fmt.Fprintf(stderr, "Started %s\n  Web UI: %s\n", wr.GetID(), webUIURL(cfg, wr.GetID()))
 	var last workflows.Status
+	shown := map[string]bool{} // questions already printed
 	res, err := s.Wait(ctx, wr, 300*time.Millisecond, func(st workflows.Status) {
 		starter.PrintProgress(stderr, last, st)
 		last = st
+		for _, q := range st.Questions {
+			if !shown[q.ID] {
+				shown[q.ID] = true
+				starter.PrintQuestion(stderr, st.WorkflowID, q)
+			}
+		}
 	})
 	var failed *starter.FailedError
 	if errors.As(err, &failed) && failed.Result.WorkflowID != "" {
@@ -196,5 +205,12 @@ func statusCommand(ctx context.Context, cfg config.Config, args []string, stdout
 		return enc.Encode(st)
 	}
 	starter.PrintStatus(stdout, st)
+	if st.State == workflows.StateRunning {
+		retrying, err := s.Retrying(ctx, fs.Arg(0))
+		if err != nil {
+			return err
+		}
+		starter.PrintRetrying(stdout, retrying)
+	}
 	return nil
 }

@@ -1,0 +1,145 @@
+package e2e_test
+
+import (
+	"context"
+	"errors"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/eaapl/eaapl/internal/testenv"
+	"github.com/eaapl/eaapl/starter"
+	"github.com/eaapl/eaapl/workflows"
+)
+
+const johnsAndAnn = `BEGIN:VCARD
+VERSION:3.0
+FN:John Smith
+EMAIL:john.smith@example.com
+END:VCARD
+BEGIN:VCARD
+VERSION:3.0
+FN:John Doe
+EMAIL:jd@example.com
+END:VCARD
+BEGIN:VCARD
+VERSION:3.0
+FN:Ann Lee
+EMAIL:ann@example.com
+END:VCARD
+`
+
+// TestQuestions runs programs that ask their user, on real parts, and answers them the two ways a user
+// can: the answer update (what `eaapl answer` sends) and the answer signal (`temporal workflow signal`).
+func TestQuestions(t *testing.T) {
+	s := newStack(t)
+	st := s.worker(t, testenv.WriteFile(t, "contacts.vcf", johnsAndAnn), nil)
+
+	t.Run("WhichJohnIsAnsweredWithTemporalWorkflowSignal", func(t *testing.T) {
+		const id = "ask-which-john"
+		res := s.runAnswering(t, st, id, workflows.Input{Program: "Send 'Lunch?' to my contact John"}, func(q workflows.Question) {
+			if q.Text != "2 contacts are named John. Which one?" {
+				t.Errorf("question = %q", q.Text)
+			}
+			// The README's command.
+			out, err := exec.Command(testenv.Bin(t, "temporal"), "workflow", "signal", "--address", s.temporal.FrontendHostPort(),
+				"--workflow-id", id, "--name", "answer", "--input", `{"question_id": "`+q.ID+`", "answer": "jd@example.com"}`).CombinedOutput()
+			if err != nil {
+				t.Fatalf("temporal workflow signal: %v\n%s", err, out)
+			}
+		})
+		if res.State != workflows.StateCompleted {
+			t.Fatalf("state %q: %s", res.State, res.Summary)
+		}
+		if got := testenv.Messages(t, s.mailpit, "to:jd@example.com subject:Lunch?"); len(got) != 1 {
+			t.Errorf("jd@example.com got %d emails, want 1", len(got))
+		}
+		if got := testenv.Messages(t, s.mailpit, "to:john.smith@example.com"); len(got) != 0 {
+			t.Errorf("john.smith@example.com got %d emails, want none", len(got))
+		}
+	})
+
+	t.Run("AnUnknownNameAndAMissingBodyAreAnsweredWithTheUpdate", func(t *testing.T) {
+		const id = "ask-address-and-body"
+		answers := map[string]string{
+			"No contact is named Dave. What is Dave's email address?":                 "dave@example.org",
+			"The program does not say what the email should say. What should it say?": "See you at 8",
+		}
+		res := s.runAnswering(t, st, id, workflows.Input{Program: "Send it to my contact Dave"}, func(q workflows.Question) {
+			answer, ok := answers[q.Text]
+			if !ok {
+				t.Fatalf("unexpected question %q", q.Text)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			_, err := st.Answer(ctx, id, q.ID, "")
+			var rejected *starter.RejectedAnswerError
+			if !errors.As(err, &rejected) || !strings.Contains(rejected.Reason, "is empty") {
+				t.Errorf("an empty answer: %v, want it rejected as empty", err)
+			}
+			if _, err := st.Answer(ctx, id, q.ID, answer); err != nil {
+				t.Fatalf("answer %s: %v", q.ID, err)
+			}
+		})
+		if res.State != workflows.StateCompleted {
+			t.Fatalf("state %q: %s", res.State, res.Summary)
+		}
+		got := testenv.Messages(t, s.mailpit, "to:dave@example.org")
+		if len(got) != 1 || strings.TrimSpace(got[0].Text) != "See you at 8" {
+			t.Errorf("dave@example.org got %+v, want one email saying the answered text", got)
+		}
+	})
+
+	t.Run("ASendToMoreThanTheThresholdWaitsForApproval", func(t *testing.T) {
+		const id = "ask-approval"
+		before := len(testenv.Messages(t, s.mailpit, "subject:\"Hello all\""))
+		res := s.runAnswering(t, st, id, workflows.Input{Program: "Send 'Hello all' to all my contacts", ApprovalThreshold: 2}, func(q workflows.Question) {
+			if q.Kind != workflows.KindApproval || len(testenv.Messages(t, s.mailpit, "subject:\"Hello all\"")) != before {
+				t.Errorf("question %+v, or something was sent before the approval", q)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			if _, err := st.Answer(ctx, id, q.ID, "approve"); err != nil {
+				t.Fatalf("answer %s: %v", q.ID, err)
+			}
+		})
+		if res.State != workflows.StateCompleted {
+			t.Fatalf("state %q: %s", res.State, res.Summary)
+		}
+		if got := len(testenv.Messages(t, s.mailpit, "subject:\"Hello all\"")) - before; got != 3 {
+			t.Errorf("%d emails sent after the approval, want 3", got)
+		}
+	})
+}
+
+// runAnswering starts a program and calls answer with each question it asks, once, until it ends.
+func (s *stack) runAnswering(t *testing.T, st *starter.Starter, id string, in workflows.Input, answer func(workflows.Question)) workflows.Result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	wr, err := st.Start(ctx, id, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	answered := map[string]bool{}
+	res, err := st.Wait(ctx, wr, 200*time.Millisecond, func(status workflows.Status) {
+		for _, q := range status.Questions {
+			if !answered[q.ID] {
+				answered[q.ID] = true
+				answer(q)
+			}
+		}
+	})
+	var failed *starter.FailedError
+	if errors.As(err, &failed) {
+		res = failed.Result
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	if len(answered) == 0 {
+		t.Error("the program asked nothing")
+	}
+	s.recordHistory(t, id)
+	return res
+}

@@ -1,0 +1,233 @@
+package workflows
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/eaapl/eaapl/bridge"
+	"github.com/eaapl/eaapl/catalog"
+	"github.com/eaapl/eaapl/plan"
+)
+
+// versionQuestions marks histories recorded after questions, approvals and failure decisions: a program
+// started before them replays without them, its failed tasks failing as they did.
+const versionQuestions = "questions"
+
+// runTaskAsking runs one task. With questions on, a task that needs input asks the user and runs again
+// with the answer in the parameter it named; a task that gave up after its retries asks whether to retry
+// it, skip it or abort the program. Meanwhile the other tasks go on: the caller holds one slot of the
+// semaphore, given back while the question waits.
+func (p *program) runTaskAsking(ctx workflow.Context, id string, item int, label string, args map[string]any) ItemResult {
+	s := p.steps[id]
+	for run := 1; ; run++ {
+		if p.aborted != "" {
+			s.status.Running-- // the caller counted it as running; no task ran, so record will not
+			return ItemResult{Item: item, Label: label, State: StateSkipped, Reason: "not run: the program was " + p.aborted}
+		}
+		res, err := p.runTask(ctx, id, item, label, args, run)
+		if err == nil || !p.asks {
+			return res
+		}
+		q := p.questionFor(ctx, id, item, label, res, err)
+		if q == nil {
+			return res
+		}
+		s.status.Waiting++
+		p.sem.Release(1)
+		answer := p.ask(ctx, q)
+		// The caller releases the slot after this returns, so it must be held again even if the program
+		// is being canceled meanwhile: a disconnected context's Acquire waits for a slot and never fails.
+		dctx, _ := workflow.NewDisconnectedContext(ctx)
+		_ = p.sem.Acquire(dctx, 1)
+		s.status.Waiting--
+		switch answer {
+		case AnswerSkip:
+			res.State, res.Reason = StateSkipped, fmt.Sprintf("skipped: the answer to %s (%s) was %s", q.ID, q.Text, q.Answer)
+			if q.By == "timeout" {
+				res.Reason = fmt.Sprintf("skipped: %s (%s) had no answer within %s", q.ID, q.Text, q.Timeout)
+			}
+			return res
+		case AnswerAbort:
+			res.State, res.Reason = StateFailed, p.aborted
+			return res
+		case AnswerRetry:
+		default:
+			args = withArg(args, q.param, q.arg)
+		}
+	}
+}
+
+// questionFor is the question a failed task raises: its own (it needs input), or retry/skip/abort when
+// it gave up after its retries. Other failures (bad input no retry can fix) raise none.
+func (p *program) questionFor(ctx workflow.Context, id string, item int, label string, res ItemResult, err error) *Question {
+	q := &Question{Step: id, TaskID: res.Task.TaskID}
+	if item > 0 {
+		q.Item = label
+	}
+	var appErr *temporal.ApplicationError
+	if errors.As(err, &appErr) && appErr.Type() == catalog.ErrNeedsInput {
+		var req catalog.InputRequest
+		if appErr.Details(&req) != nil || req.Param == "" {
+			return nil
+		}
+		q.Kind, q.Text, q.Options, q.param, q.worker = req.Kind, req.Question, req.Options, req.Param, req.WorkerID
+		return q
+	}
+	if !gaveUp(err) {
+		return nil
+	}
+	cmd := p.plan.Command(id)
+	q.Kind, q.Error, q.Fix = KindDecision, res.Reason, suggestFix(cmd, res.Task.Error.Type)
+	q.Text = fmt.Sprintf("%s failed after %d attempts: %s. Fix: %s. Retry it, skip it, or abort the program?", p.taskName(id, label), res.Task.Attempt, res.Reason, q.Fix)
+	q.Options = []catalog.Option{
+		{Value: AnswerRetry, Label: "run it again"},
+		{Value: AnswerSkip, Label: "do not run it, go on with the rest"},
+		{Value: AnswerAbort, Label: "stop the program"},
+	}
+	p.emitFailure(ctx, q, res.Task)
+	return q
+}
+
+// gaveUp reports whether a task's failure is one a retry might fix, so that it ended only because its
+// retries ran out (or its last attempt timed out): not a non-retryable error, not a cancellation. It does
+// not read the failure's retry state, which the SDK's test environment leaves unspecified.
+func gaveUp(err error) bool {
+	var appErr *temporal.ApplicationError
+	if errors.As(err, &appErr) {
+		return !appErr.NonRetryable() && !slices.Contains(nonRetryable, appErr.Type())
+	}
+	var canceled *temporal.CanceledError
+	return err != nil && !errors.As(err, &canceled)
+}
+
+// taskName names a task in a question: "SendEmail to carol@example.com", or the step's command.
+func (p *program) taskName(id, label string) string {
+	if cmd := p.plan.Command(id); label != "" && label != cmd.Name {
+		if p.plan.Step(id).ForEach != nil {
+			return cmd.Name + " for " + label
+		}
+		return label
+	}
+	return p.plan.Command(id).Name + " (step " + id + ")"
+}
+
+// suggestFix says what usually fixes a command that keeps failing, by what the command depends on.
+func suggestFix(cmd catalog.Command, errType string) string {
+	switch {
+	case cmd.Name == "SendEmail":
+		return "check that the mail server (EAAPL_SMTP_ADDR) and the mailbox (EAAPL_MAILBOX_URL) are up, then answer retry; the email is never sent twice"
+	case cmd.Name == "CheckEmailHistory":
+		return "check that the mailbox (EAAPL_MAILBOX_URL) is up, then answer retry"
+	case cmd.Name == "RetrieveContacts":
+		return "check that the contacts file (EAAPL_CONTACTS) can be read, then answer retry"
+	case errType == "Timeout":
+		return "the task took too long; check that a worker is running, then answer retry"
+	}
+	return "check the worker's log for the cause, then answer retry"
+}
+
+// withArg returns args with one parameter set, leaving args itself alone: other items share its values.
+func withArg(args map[string]any, name string, value any) map[string]any {
+	out := maps.Clone(args)
+	if out == nil {
+		out = map[string]any{}
+	}
+	out[name] = value
+	return out
+}
+
+// approve is the approval gate of a for_each step with side effects: when more of its items would run
+// than the input's approval threshold, and the input did not approve in advance, it asks the user before
+// any of them runs. It returns why the step's tasks must not run, or "" when they may.
+func (p *program) approve(ctx workflow.Context, id string, scope plan.Scope, items []any) string {
+	cmd := p.plan.Command(id)
+	if !p.asks || p.in.Approved || p.in.ApprovalThreshold <= 0 || cmd.SideEffect != catalog.Writes || len(items) <= p.in.ApprovalThreshold {
+		return ""
+	}
+	scope.ItemName = p.plan.Step(id).ForEach.As
+	n := 0
+	for _, item := range items {
+		scope.Item = item
+		if run, err := p.plan.Condition(id, scope); err != nil || run {
+			n++
+		}
+	}
+	if n <= p.in.ApprovalThreshold {
+		return ""
+	}
+	s := p.steps[id]
+	s.status.State = StateWaiting
+	q := &Question{
+		Step:    id,
+		Kind:    KindApproval,
+		Text:    fmt.Sprintf("Step %s would run %s %d times (%s), more than the approval threshold of %d. Approve?", id, cmd.Name, n, p.plan.Step(id).Description, p.in.ApprovalThreshold),
+		Options: []catalog.Option{{Value: AnswerApprove, Label: fmt.Sprintf("run all %d", n)}},
+	}
+	answer := p.ask(ctx, q)
+	s.status.State = StateRunning
+	switch {
+	case answer == AnswerApprove:
+		return ""
+	case q.By == "timeout":
+		return fmt.Sprintf("not approved: %s had no answer within %s", q.ID, q.Timeout)
+	case answer == AnswerAbort:
+		return p.aborted
+	}
+	return fmt.Sprintf("not approved: the answer to %s was %s", q.ID, answer)
+}
+
+// emitQuestion mirrors a question on feedback.hitl.
+func (p *program) emitQuestion(ctx workflow.Context, q *Question) {
+	values := make([]string, len(q.Options))
+	for i, o := range q.Options {
+		values[i] = o.Value
+	}
+	p.emitHITL(ctx, q, q.ID, map[string]any{
+		"workflow_id": p.workflowID, "question_id": q.ID, "state": q.State, "kind": q.Kind, "step": q.Step,
+		"item": q.Item, "options": values, "default": q.Default, "timeout": q.Timeout, "error": q.Error, "fix": q.Fix,
+	})
+}
+
+// emitAnswer mirrors the answer to a question (or its default at the timeout) on feedback.hitl.
+func (p *program) emitAnswer(ctx workflow.Context, q *Question) {
+	p.emitHITL(ctx, q, q.ID+"/answer", map[string]any{
+		"workflow_id": p.workflowID, "question_id": q.ID, "state": q.State, "answer": q.Answer, "answered_by": q.By,
+	})
+}
+
+func (p *program) emitHITL(ctx workflow.Context, q *Question, about string, context map[string]any) {
+	id := p.eventID(bridge.TopicFeedbackHITL, about)
+	taskID := q.TaskID
+	if taskID == "" {
+		taskID = q.Step
+	}
+	p.events.emit(ctx, id, bridge.FeedbackHITL{
+		FeedbackID: id,
+		Timestamp:  timestamp(ctx),
+		WorkerID:   q.worker,
+		TaskID:     taskID,
+		Question:   q.Text,
+		Context:    context,
+		UserID:     p.in.UserID,
+	})
+}
+
+// emitFailure reports a task that gave up after its retries: errors.report, and system.alerts since the
+// user must decide what happens to it.
+func (p *program) emitFailure(ctx workflow.Context, q *Question, r *catalog.TaskResult) {
+	id := p.eventID(bridge.TopicErrorsReport, r.TaskID)
+	p.events.emit(ctx, id, bridge.ErrorReport{
+		ErrorID:      id,
+		Timestamp:    timestamp(ctx),
+		WorkerID:     r.WorkerID,
+		TaskID:       r.TaskID,
+		ErrorType:    r.Error.Type,
+		ErrorMessage: r.Error.Message,
+	})
+	p.emitAlert(ctx, "task-gave-up/"+r.TaskID, "HIGH", fmt.Sprintf("task %s of program %s gave up after %d attempts: %s; the user is asked to retry, skip or abort", r.TaskID, p.workflowID, r.Attempt, r.Error.Message), true)
+}

@@ -1,0 +1,346 @@
+package workflows
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/mail"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/eaapl/eaapl/catalog"
+)
+
+// Names of the human-in-the-loop messages. The signal and the update share the name "answer" and the
+// payload {"question_id": "q1", "answer": "..."}: the update checks the answer and returns the reason when
+// it rejects it; a signal cannot return anything, so a bad answer by signal is logged and ignored.
+const (
+	QueryQuestions = "questions"
+	SignalAnswer   = "answer"
+	UpdateAnswer   = "answer"
+)
+
+// The answers every question takes besides its own, and those of failures and approvals.
+const (
+	AnswerSkip    = "skip"    // do not run this task (or this step's tasks); the program goes on
+	AnswerAbort   = "abort"   // stop the program: nothing more is started, and it fails
+	AnswerRetry   = "retry"   // run the failed task again
+	AnswerApprove = "approve" // run the step's tasks
+)
+
+// The kinds of question, besides the catalog's input kinds (choice, text, address).
+const (
+	KindDecision = "decision" // a task gave up after its retries: retry, skip or abort
+	KindApproval = "approval" // a step would send more than the approval threshold: approve, skip or abort
+)
+
+// The states of a question.
+const (
+	QuestionOpen     = "open"
+	QuestionAnswered = "answered"
+	QuestionTimedOut = "timed_out" // nobody answered in time: its default applied
+	QuestionClosed   = "closed"    // the program was aborted while it was open
+)
+
+// DefaultQuestionTimeout is how long a question waits for an answer when the input does not say.
+const DefaultQuestionTimeout = time.Hour
+
+// Question is a question the program asks its user, with its answer once it has one.
+type Question struct {
+	ID      string           `json:"id"` // q1, q2, ... in the order asked
+	Step    string           `json:"step,omitempty"`
+	TaskID  string           `json:"task_id,omitempty"`
+	Item    string           `json:"item,omitempty"` // the for_each item it is about: a contact's address
+	Kind    string           `json:"kind"`           // choice, text, address, decision or approval
+	Text    string           `json:"text"`
+	Options []catalog.Option `json:"options,omitempty"` // for a choice, a decision and an approval
+	Error   string           `json:"error,omitempty"`   // the failure a decision is about
+	Fix     string           `json:"fix,omitempty"`     // what might fix it
+	Default string           `json:"default"`           // skip or abort: applied at the deadline
+	Asked   time.Time        `json:"asked"`
+	Timeout string           `json:"timeout"`
+	State   string           `json:"state"` // open, answered, timed_out or closed
+	Answer  string           `json:"answer,omitempty"`
+	By      string           `json:"answered_by,omitempty"` // update, signal or timeout
+
+	param  string // the task parameter the answer sets
+	arg    any    // the value it sets it to
+	worker string // the worker whose task asked
+}
+
+// Answer is the payload of the answer signal and update.
+type Answer struct {
+	QuestionID string `json:"question_id"`
+	Answer     string `json:"answer"`
+
+	problem string // why the payload is not of this shape, from UnmarshalJSON
+}
+
+// UnmarshalJSON takes any JSON, so that a payload of the wrong shape ({"answer": 2}) is rejected by the
+// update's validator with a reason instead of failing to decode deep in the SDK.
+//
+//workflowcheck:ignore
+func (a *Answer) UnmarshalJSON(b []byte) error {
+	*a = Answer{}
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil {
+		a.problem = `an answer must be a JSON object: {"question_id": "q1", "answer": "..."}`
+		return nil
+	}
+	known := 0
+	if v, ok := raw["question_id"]; ok {
+		known++
+		if json.Unmarshal(v, &a.QuestionID) != nil {
+			a.problem = fmt.Sprintf("question_id must be text in quotes such as \"q1\", not %s", v)
+		}
+	}
+	if v, ok := raw["answer"]; ok {
+		known++
+		if json.Unmarshal(v, &a.Answer) != nil {
+			a.problem = fmt.Sprintf("the answer must be text in quotes, not %s", v)
+		}
+	}
+	if known < len(raw) {
+		a.problem = `an answer has two fields, question_id and answer: {"question_id": "q1", "answer": "..."}`
+	}
+	return nil
+}
+
+// AnswerResult is what the answer update returns.
+type AnswerResult struct {
+	QuestionID string `json:"question_id"`
+	Answer     string `json:"answer"`
+	Question   string `json:"question"`
+}
+
+// setupQuestions registers the questions query, the answer update and the answer signal. They add no
+// commands to the history, so old histories replay; only a program with questions turned on asks any.
+func (p *program) setupQuestions(ctx workflow.Context) error {
+	if err := workflow.SetQueryHandler(ctx, QueryQuestions, func() ([]Question, error) {
+		out := make([]Question, len(p.questions))
+		for i, q := range p.questions {
+			out[i] = *q
+		}
+		return out, nil
+	}); err != nil {
+		return fmt.Errorf("register %s query: %w", QueryQuestions, err)
+	}
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateAnswer,
+		func(ctx workflow.Context, a Answer) (AnswerResult, error) {
+			q, err := p.answer(a, "update")
+			if err != nil {
+				return AnswerResult{}, err
+			}
+			return AnswerResult{QuestionID: q.ID, Answer: q.Answer, Question: q.Text}, nil
+		},
+		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, a Answer) error {
+			_, err := p.check(a)
+			return err
+		}},
+	); err != nil {
+		return fmt.Errorf("register %s update: %w", UpdateAnswer, err)
+	}
+	ch := workflow.GetSignalChannel(ctx, SignalAnswer)
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		for {
+			var a Answer
+			if !ch.Receive(ctx, &a) {
+				return
+			}
+			if _, err := p.answer(a, "signal"); err != nil {
+				workflow.GetLogger(ctx).Warn("Answer by signal ignored", "question_id", a.QuestionID, "answer", a.Answer, "reason", err.Error())
+			}
+		}
+	})
+	return nil
+}
+
+// check finds the open question an answer is for and checks the answer against it; the error is the
+// reason for the user. It changes nothing.
+func (p *program) check(a Answer) (*Question, error) {
+	if a.problem != "" {
+		return nil, errors.New(a.problem)
+	}
+	if strings.TrimSpace(a.QuestionID) == "" {
+		return nil, fmt.Errorf("question_id is missing; %s", p.openList())
+	}
+	var q *Question
+	for _, c := range p.questions {
+		if c.ID == strings.TrimSpace(a.QuestionID) {
+			q = c
+		}
+	}
+	if q == nil {
+		return nil, fmt.Errorf("there is no question %q; %s", a.QuestionID, p.openList())
+	}
+	if q.State != QuestionOpen {
+		return nil, fmt.Errorf("question %s was already %s: %q (%s)", q.ID, strings.ReplaceAll(q.State, "_", " "), q.Answer, q.By)
+	}
+	text := strings.TrimSpace(a.Answer)
+	if text == "" {
+		return nil, fmt.Errorf("the answer to %s is empty; %s", q.ID, q.expects())
+	}
+	if _, _, ok := q.choose(text); ok {
+		return q, nil
+	}
+	switch q.Kind {
+	case catalog.InputText:
+		return q, nil
+	case catalog.InputAddress:
+		if isAddress(text) {
+			return q, nil
+		}
+		return nil, fmt.Errorf("%q is not an email address; %s", text, q.expects())
+	}
+	return nil, fmt.Errorf("%q is not one of the answers to %s; %s", text, q.ID, q.expects())
+}
+
+// answer checks an answer and, when it is good, answers the question: the task waiting on it goes on.
+func (p *program) answer(a Answer, by string) (*Question, error) {
+	q, err := p.check(a)
+	if err != nil {
+		return nil, err
+	}
+	text := strings.TrimSpace(a.Answer)
+	if value, arg, ok := q.choose(text); ok {
+		q.Answer, q.arg = value, arg
+	} else {
+		q.Answer, q.arg = text, text
+	}
+	q.State, q.By = QuestionAnswered, by
+	return q, nil
+}
+
+// choose finds the option an answer names: by its value (in any case) or, when the question is a choice
+// and not free text, by its number.
+func (q *Question) choose(text string) (value string, arg any, ok bool) {
+	free := q.Kind == catalog.InputText || q.Kind == catalog.InputAddress
+	for i, o := range q.Options {
+		if strings.EqualFold(o.Value, text) || !free && text == strconv.Itoa(i+1) {
+			if o.Arg != nil {
+				return o.Value, o.Arg, true
+			}
+			return o.Value, o.Value, true
+		}
+	}
+	return "", nil, false
+}
+
+// expects says what a question takes, for the reasons of rejected answers.
+func (q *Question) expects() string {
+	values := make([]string, len(q.Options))
+	for i, o := range q.Options {
+		values[i] = o.Value
+	}
+	list := strings.Join(values, ", ")
+	switch q.Kind {
+	case catalog.InputText:
+		return "answer with the text, or one of: " + list
+	case catalog.InputAddress:
+		return "answer with an email address such as bob@example.com, or one of: " + list
+	}
+	return "answer one of: " + list
+}
+
+func (p *program) openList() string {
+	var open []string
+	for _, q := range p.questions {
+		if q.State == QuestionOpen {
+			open = append(open, q.ID)
+		}
+	}
+	if len(open) == 0 {
+		return "no question is open"
+	}
+	return "the open questions are " + strings.Join(open, ", ")
+}
+
+// ask asks the user a question and waits for the answer, or for the question's timeout, when its
+// default (skip or abort) applies. It returns the answer; q.arg holds what an input question's answer
+// sets. Every question also takes skip and abort.
+func (p *program) ask(ctx workflow.Context, q *Question) string {
+	for _, a := range []string{AnswerSkip, AnswerAbort} {
+		if _, _, ok := q.choose(a); !ok {
+			q.Options = append(q.Options, catalog.Option{Value: a, Label: map[string]string{
+				AnswerSkip: "do not do it, go on with the rest", AnswerAbort: "stop the program",
+			}[a]})
+		}
+	}
+	p.asked++
+	q.ID = fmt.Sprintf("q%d", p.asked)
+	q.Default, q.Asked, q.State = p.questionDefault(), workflow.Now(ctx), QuestionOpen
+	timeout := p.questionTimeout()
+	q.Timeout = timeout.String()
+	p.questions = append(p.questions, q)
+	p.emitQuestion(ctx, q)
+	workflow.GetLogger(ctx).Info("Question asked", "question_id", q.ID, "question", q.Text)
+
+	answered, err := workflow.AwaitWithTimeout(ctx, timeout, func() bool { return q.State != QuestionOpen || p.aborted != "" })
+	switch {
+	case q.State != QuestionOpen:
+	case answered || err != nil: // the program was aborted, or canceled, meanwhile
+		q.State, q.Answer, q.By = QuestionClosed, AnswerAbort, "program aborted"
+	default:
+		q.State, q.Answer, q.arg, q.By = QuestionTimedOut, q.Default, q.Default, "timeout"
+	}
+	p.emitAnswer(ctx, q)
+	if q.Answer == AnswerAbort && p.aborted == "" {
+		p.aborted = fmt.Sprintf("aborted: the answer to %s (%q) was abort", q.ID, q.Text)
+	}
+	return q.Answer
+}
+
+// openQuestions are the questions waiting for an answer, for the status query.
+func (p *program) openQuestions() []Question {
+	var out []Question
+	for _, q := range p.questions {
+		if q.State == QuestionOpen {
+			out = append(out, *q)
+		}
+	}
+	return out
+}
+
+func (p *program) questionTimeout() time.Duration {
+	if d, err := time.ParseDuration(p.in.QuestionTimeout); err == nil && d > 0 {
+		return d
+	}
+	return DefaultQuestionTimeout
+}
+
+func (p *program) questionDefault() string {
+	if p.in.QuestionDefault == AnswerAbort {
+		return AnswerAbort
+	}
+	return AnswerSkip
+}
+
+// checkQuestionInput checks the input's question settings, naming the field at fault.
+func (in Input) checkQuestionInput() error {
+	if in.QuestionTimeout != "" {
+		if d, err := time.ParseDuration(in.QuestionTimeout); err != nil || d <= 0 {
+			return fmt.Errorf("question_timeout %q must be a positive duration such as 30m or 24h", in.QuestionTimeout)
+		}
+	}
+	switch in.QuestionDefault {
+	case "", AnswerSkip, AnswerAbort:
+	default:
+		return fmt.Errorf("question_default %q must be skip or abort", in.QuestionDefault)
+	}
+	if in.ApprovalThreshold < 0 {
+		return fmt.Errorf("approval_threshold %d must be 0 (no approval) or more", in.ApprovalThreshold)
+	}
+	return nil
+}
+
+// isAddress reports whether s is a bare email address with a dotted domain. net/mail is deterministic;
+// workflowcheck sees its debug printing, which is off.
+//
+//workflowcheck:ignore
+func isAddress(s string) bool {
+	addr, err := mail.ParseAddress(s)
+	return err == nil && addr.Address == s && strings.Contains(s[strings.IndexByte(s, '@')+1:], ".")
+}
