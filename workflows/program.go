@@ -321,6 +321,7 @@ func activityOptions(cmd catalog.Command, step *plan.Step, taskID, summary strin
 	o := workflow.ActivityOptions{
 		ActivityID:          taskID,
 		StartToCloseTimeout: time.Duration(cmd.Timeout),
+		HeartbeatTimeout:    time.Duration(cmd.HeartbeatTimeout),
 		RetryPolicy: &temporal.RetryPolicy{
 			InitialInterval:        cmd.Retry.InitialInterval,
 			BackoffCoefficient:     cmd.Retry.BackoffCoefficient,
