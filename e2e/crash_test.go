@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"os"
 	"os/exec"
@@ -17,6 +18,7 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	taskqueuepb "go.temporal.io/api/taskqueue/v1"
 	"go.temporal.io/sdk/client"
+	sdklog "go.temporal.io/sdk/log"
 
 	"github.com/eaapl/eaapl/devstack"
 	"github.com/eaapl/eaapl/internal/testenv"
@@ -323,4 +325,93 @@ func TestFailoverWithoutDuplicates(t *testing.T) {
 	if !survivor.running() {
 		t.Error("the surviving worker exited")
 	}
+}
+
+// TestRestartMidProgram stops the whole dev stack (the Temporal dev server with its SQLite file, and
+// Mailpit with its database) in the middle of a send, as `eaapl dev` runs it, and starts it again on the
+// same ports and data: the worker process, which stays up, reconnects, the program resumes and completes,
+// and nothing is sent twice.
+func TestRestartMidProgram(t *testing.T) {
+	bin := buildEaapl(t)
+	opts := devstack.Options{
+		TemporalBin: testenv.Bin(t, "temporal"),
+		MailpitBin:  testenv.Bin(t, "mailpit"),
+		DataDir:     t.TempDir(),
+		KafkaPort:   -1,
+	}
+	for _, port := range []*int{&opts.TemporalPort, &opts.UIPort, &opts.SMTPPort, &opts.MailpitPort} {
+		p, err := devstack.FreePort()
+		if err != nil {
+			t.Fatal(err)
+		}
+		*port = p
+	}
+	start := func() *devstack.Stack {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		s, err := devstack.Start(ctx, opts)
+		if err != nil {
+			t.Fatalf("start the dev stack: %v", err)
+		}
+		t.Cleanup(func() { stopStack(t, s) })
+		return s
+	}
+	stack := start()
+	queue := "restart"
+	address, mailbox := stack.Temporal.Address, stack.Mailpit.APIURL
+	env := workerEnv(address, queue, contactsCSV(t, crashContacts), testenv.SlowProxy(t, stack.Mailpit.SMTPAddr, smtpDelay), mailbox)
+	w := startWorkerProcess(t, bin, env, "worker-restart")
+	c := dialTemporal(t, address)
+	waitForPollers(t, c, queue, w)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	st := &starter.Starter{Client: c, TaskQueue: queue}
+	if _, err := st.Start(ctx, "restart", workflows.Input{Program: helloWorld, MaxConcurrency: crashConcurrency}); err != nil {
+		t.Fatal(err)
+	}
+
+	n := waitForMessages(t, mailbox, interruptAt)
+	stopStack(t, stack)
+	if n >= crashContacts {
+		t.Fatalf("the send was over (%d emails) before the stop; the test proves nothing", n)
+	}
+	t.Logf("stopped the stack with %d of %d emails in Mailpit", n, crashContacts)
+	time.Sleep(3 * time.Second) // the worker polls a server that is not there
+	restarted := time.Now()
+	start()
+
+	// A client from before the restart reconnects like the worker does.
+	var res workflows.Result
+	if err := c.GetWorkflow(ctx, "restart", "").Get(ctx, &res); err != nil {
+		t.Fatalf("program: %v", err)
+	}
+	byWorker, retried, alreadySent := taskStats(res)
+	t.Logf("done %s after the restart; sends per worker %v, %d retried, %d found already sent", time.Since(restarted).Round(time.Second), byWorker, retried, alreadySent)
+	assertOneEmailPerContact(t, res, mailbox, crashContacts)
+	if !w.running() {
+		t.Error("the worker exited while the server was away")
+	}
+}
+
+// stopStack stops the dev stack's parts as `eaapl dev` does on Ctrl-C; stopping it again does nothing.
+func stopStack(t *testing.T, s *devstack.Stack) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := s.Stop(ctx); err != nil {
+		t.Errorf("stop the dev stack: %v", err)
+	}
+}
+
+// dialTemporal returns a client of the server at address, closed when the test ends.
+func dialTemporal(t *testing.T, address string) client.Client {
+	t.Helper()
+	c, err := client.Dial(client.Options{HostPort: address, Logger: sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler))})
+	if err != nil {
+		t.Fatalf("connect to Temporal at %s: %v", address, err)
+	}
+	t.Cleanup(c.Close)
+	return c
 }
