@@ -79,7 +79,7 @@ func New(c client.Client, cfg config.Config, deps Dependencies, interceptors ...
 	w := sdkworker.New(c, cfg.TaskQueue, sdkworker.Options{
 		Identity:                           Identity(cfg),
 		MaxConcurrentActivityExecutionSize: ActivitySlots,
-		Interceptors:                       append([]interceptor.WorkerInterceptor{Heartbeats(), Usage()}, interceptors...),
+		Interceptors:                       append([]interceptor.WorkerInterceptor{Heartbeats(), Usage(Identity(cfg))}, interceptors...),
 	})
 	Register(w, deps)
 	return w

@@ -309,6 +309,7 @@ func (p *program) runTask(ctx workflow.Context, id string, item int, label strin
 	if err := workflow.ExecuteActivity(ctx, cmd.Name, task).Get(ctx, &res); err != nil {
 		typ, msg := describeError(err)
 		res = catalog.TaskResult{TaskID: taskID, Status: catalog.StatusFailure, Error: &catalog.TaskError{Type: typ, Message: msg}}
+		addFailureFeedback(&res, err)
 		p.emitResult(ctx, res)
 		return ItemResult{Item: item, Label: label, State: StateFailed, Reason: msg, Task: &res}
 	}
