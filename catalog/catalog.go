@@ -170,7 +170,7 @@ var Commands = []Command{
 		SideEffect: Reads,
 		Timeout:    Duration(time.Minute),
 		Retry:      defaultRetry,
-		// a dead worker\'s task is retried elsewhere within seconds
+		// a dead worker's task is retried elsewhere within seconds
 		HeartbeatTimeout: heartbeatTimeout,
 	},
 	{
@@ -190,7 +190,7 @@ var Commands = []Command{
 		SideEffect: Reads,
 		Timeout:    Duration(2 * time.Minute),
 		Retry:      defaultRetry,
-		// a dead worker\'s task is retried elsewhere within seconds
+		// a dead worker's task is retried elsewhere within seconds
 		HeartbeatTimeout: heartbeatTimeout,
 	},
 	{
@@ -207,7 +207,7 @@ var Commands = []Command{
 		SideEffect: Reads,
 		Timeout:    Duration(10 * time.Second),
 		Retry:      defaultRetry,
-		// a dead worker\'s task is retried elsewhere within seconds
+		// a dead worker's task is retried elsewhere within seconds
 		HeartbeatTimeout: heartbeatTimeout,
 	},
 	{
