@@ -5,7 +5,7 @@ import (
 	"errors"
 	"reflect"
 	"runtime/metrics"
-	"sync/atomic"
+	"sync"
 	"syscall"
 	"time"
 
@@ -29,8 +29,28 @@ func Usage(workerID string) interceptor.WorkerInterceptor { return &usage{worker
 type usage struct {
 	interceptor.WorkerInterceptorBase
 	workerID string
-	running  atomic.Int64 // activities running now
-	started  atomic.Int64 // activities started so far
+
+	mu      sync.Mutex // so that an activity's start counts it in running and started at once
+	running int64      // activities running now
+	started int64      // activities started so far
+}
+
+// begin counts an activity in and returns how many others were running and how many had started.
+func (u *usage) begin() (running, started int64) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	running, started = u.running, u.started
+	u.running++
+	u.started++
+	return running, started
+}
+
+// end counts an activity out and returns how many had started by then, itself included.
+func (u *usage) end() (started int64) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.running--
+	return u.started
 }
 
 func (u *usage) InterceptActivity(ctx context.Context, next interceptor.ActivityInboundInterceptor) interceptor.ActivityInboundInterceptor {
@@ -46,13 +66,11 @@ type usageMeter struct {
 
 func (m *usageMeter) ExecuteActivity(ctx context.Context, in *interceptor.ExecuteActivityInput) (any, error) {
 	// Every activity that overlaps this one was either running when it started or started while it ran.
-	already := m.u.running.Add(1) - 1
-	startedBefore := m.u.started.Add(1)
+	running, startedBefore := m.u.begin()
 	began, before := time.Now(), sampleUsage()
 	result, err := m.Next.ExecuteActivity(ctx, in)
 	after := sampleUsage()
-	overlapping := already + m.u.started.Load() - startedBefore
-	m.u.running.Add(-1)
+	overlapping := running + m.u.end() - startedBefore - 1
 	if r, ok := result.(catalog.TaskResult); ok && err == nil {
 		r.Resources = after.since(before, overlapping)
 		result = r
