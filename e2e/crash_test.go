@@ -255,6 +255,23 @@ func assertOneEmailPerContact(t *testing.T, res workflows.Result, apiURL string,
 	}
 }
 
+// assertFeedback checks that every task that ran says which worker ran it, on which attempt, and what it
+// used (catalog.TaskResult), as the worker processes measured it.
+func assertFeedback(t *testing.T, res workflows.Result) {
+	t.Helper()
+	for _, s := range res.Steps {
+		for _, it := range s.Items {
+			if it.State != workflows.StateDone {
+				continue
+			}
+			if task := it.Task; task == nil || task.WorkerID == "" || task.Attempt < 1 || task.Resources == nil {
+				t.Errorf("step %s item %d (%s): task result %+v, want its worker, attempt and resources", s.ID, it.Item, it.Label, task)
+				return
+			}
+		}
+	}
+}
+
 // taskStats counts the send tasks of a result: per worker that completed them, how many needed more than one
 // attempt, and how many found their email already sent by an earlier attempt.
 func taskStats(res workflows.Result) (byWorker map[string]int, retried, alreadySent int) {
@@ -329,6 +346,7 @@ func TestFailoverWithoutDuplicates(t *testing.T) {
 	byWorker, retried, alreadySent := taskStats(res)
 	t.Logf("done %s after the kill; sends per worker %v, %d retried, %d found already sent", time.Since(killed).Round(time.Second), byWorker, retried, alreadySent)
 	assertOneEmailPerContact(t, res, mp.APIURL, crashContacts)
+	assertFeedback(t, res)
 	if byWorker[doomed.id] == 0 || byWorker[survivor.id] == 0 {
 		t.Errorf("sends per worker %v: both workers must have done some, else nothing failed over", byWorker)
 	}
@@ -404,6 +422,7 @@ func TestRestartMidProgram(t *testing.T) {
 	byWorker, retried, alreadySent := taskStats(res)
 	t.Logf("done %s after the restart; sends per worker %v, %d retried, %d found already sent", time.Since(restarted).Round(time.Second), byWorker, retried, alreadySent)
 	assertOneEmailPerContact(t, res, mailbox, crashContacts)
+	assertFeedback(t, res)
 	if !w.running() {
 		t.Error("the worker exited while the server was away")
 	}
