@@ -10,9 +10,12 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"go.temporal.io/sdk/activity"
 
 	"github.com/eaapl/eaapl/catalog"
 )
@@ -32,6 +35,9 @@ type ContactSource interface {
 // FileContacts reads contacts from a vCard (.vcf, .vcard) or CSV (.csv) file, chosen by the extension.
 type FileContacts struct {
 	Path string
+	// CheckpointEvery is how often ContactsFrom reports its progress: DefaultCheckpointEvery when 0, after
+	// every contact when negative.
+	CheckpointEvery time.Duration
 }
 
 // FormatError reports a contacts file that cannot be read as contacts: which file, which line (0 when the
@@ -49,15 +55,37 @@ func (e *FormatError) Error() string {
 	return fmt.Sprintf("%s:%d: %s", e.Path, e.Line, e.Msg)
 }
 
-// heartbeatEvery is how many contacts a reader parses between heartbeats.
-const heartbeatEvery = 1000
+// ContactsCheckpoint is how far a read of a contacts file got: the contacts read so far and where in the
+// file the next one begins. RetrieveContacts heartbeats it, and a later attempt of the same task resumes
+// from it rather than reading the file again, provided the file has the same size and modification time.
+// It carries the contacts themselves because the task's result must hold them all; both are bounded by
+// the same Temporal payload limit (2 MB by default).
+type ContactsCheckpoint struct {
+	Path     string    `json:"path"`
+	Size     int64     `json:"size"`
+	ModTime  time.Time `json:"mod_time"`
+	Offset   int64     `json:"offset"` // bytes read, up to the end of the last whole contact
+	Line     int       `json:"line"`   // lines read
+	Contacts []Contact `json:"contacts"`
+}
+
+// DefaultCheckpointEvery is how often a read reports its progress when FileContacts.CheckpointEvery is 0.
+// Each checkpoint encodes every contact read so far, so reporting per contact would cost quadratic time.
+const DefaultCheckpointEvery = time.Second
 
 // Contacts reads the file. A missing file is an error satisfying errors.Is(err, fs.ErrNotExist); a file that
 // is not a well-formed address book is a *FormatError. An email address that does not parse is kept as it
 // is, so that the program can report it for that contact alone.
 func (f FileContacts) Contacts(ctx context.Context) ([]Contact, error) {
+	return f.ContactsFrom(ctx, nil, nil)
+}
+
+// ContactsFrom reads the file as Contacts does, from a checkpoint of an earlier read of the same file when
+// from is not nil (a checkpoint of another file, or of this one before it changed, is ignored), and calls
+// progress, when not nil, with a checkpoint at most every CheckpointEvery, after a whole contact.
+func (f FileContacts) ContactsFrom(ctx context.Context, from *ContactsCheckpoint, progress func(ContactsCheckpoint)) ([]Contact, error) {
 	ext := strings.ToLower(filepath.Ext(f.Path))
-	var parse func(context.Context, io.Reader, string) ([]Contact, error)
+	var parse func(*contactsRead) ([]Contact, error)
 	switch ext {
 	case ".vcf", ".vcard":
 		parse = f.parseVCard
@@ -71,27 +99,79 @@ func (f FileContacts) Contacts(ctx context.Context) ([]Contact, error) {
 		return nil, fmt.Errorf("read contacts: %w", err)
 	}
 	defer file.Close()
-	return parse(ctx, file, filepath.Base(f.Path))
+	info, err := file.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("read contacts: %w", err)
+	}
+	every := f.CheckpointEvery
+	if every == 0 {
+		every = DefaultCheckpointEvery
+	}
+	r := &contactsRead{
+		ctx:      ctx,
+		file:     file,
+		base:     filepath.Base(f.Path),
+		at:       ContactsCheckpoint{Path: f.Path, Size: info.Size(), ModTime: info.ModTime().UTC()},
+		progress: progress,
+		every:    every,
+		last:     time.Now(),
+	}
+	if from != nil && from.Path == r.at.Path && from.Size == r.at.Size && from.ModTime.Equal(r.at.ModTime) &&
+		from.Offset >= 0 && from.Offset <= r.at.Size {
+		r.at.Offset, r.at.Line = from.Offset, from.Line
+		r.contacts = slices.Clone(from.Contacts)
+		r.resumed = true
+	}
+	return parse(r)
 }
 
-// progress heartbeats every heartbeatEvery contacts and stops the parse when the activity is cancelled.
-func progress(ctx context.Context, n int) error {
-	if n%heartbeatEvery != 0 {
-		return nil
-	}
-	heartbeat(ctx, n)
-	return ctx.Err()
+// contactsRead is one read of a contacts file, and where it has got to.
+type contactsRead struct {
+	ctx      context.Context
+	file     *os.File
+	base     string // the file's name, for Contact.Source
+	at       ContactsCheckpoint
+	contacts []Contact
+	resumed  bool // the read began at a checkpoint, not at the start
+	progress func(ContactsCheckpoint)
+	every    time.Duration
+	last     time.Time // when progress was last reported
 }
+
+// add records a contact that ends at byte offset end, on line line, reports a checkpoint when one is due,
+// and stops the read when the activity is cancelled.
+func (r *contactsRead) add(c Contact, end int64, line int) error {
+	r.contacts = append(r.contacts, c)
+	r.at.Offset, r.at.Line = end, line
+	if r.progress != nil {
+		if now := time.Now(); r.every < 0 || now.Sub(r.last) >= r.every {
+			r.last = now
+			r.report()
+		}
+	}
+	return r.ctx.Err()
+}
+
+func (r *contactsRead) report() {
+	cp := r.at
+	cp.Contacts = r.contacts[:len(r.contacts):len(r.contacts)] // later appends must not write into it
+	r.progress(cp)
+}
+
+// done returns the contacts. It reports no checkpoint: the task's result follows at once.
+func (r *contactsRead) done() []Contact { return r.contacts }
 
 // vCard (RFC 6350, and the 2.1 and 3.0 files address books still export): a card runs from BEGIN:VCARD to
 // END:VCARD; a line that begins with a space or tab continues the line before it; the name is FN (or N when
 // FN is missing) and the address is the preferred EMAIL (PREF=1 or TYPE=pref), else the first. A card with
 // several addresses is one contact, so that each person gets one email.
 
-// vcardLine is one unfolded content line and the physical line it starts on.
+// vcardLine is one unfolded content line: the physical line it starts on, the last one it spans, and the
+// byte offset just after that one.
 type vcardLine struct {
-	n    int
-	text string
+	n, last int
+	end     int64
+	text    string
 }
 
 // vcardCard collects a card's properties while it is parsed.
@@ -103,14 +183,17 @@ type vcardCard struct {
 	emailPref int // lower is preferred; 101 for an address with no preference
 }
 
-func (f FileContacts) parseVCard(ctx context.Context, r io.Reader, base string) ([]Contact, error) {
-	lines, err := unfoldVCard(r)
-	if err != nil {
+func (f FileContacts) parseVCard(r *contactsRead) ([]Contact, error) {
+	if _, err := r.file.Seek(r.at.Offset, io.SeekStart); err != nil {
 		return nil, fmt.Errorf("read contacts %s: %w", f.Path, err)
 	}
-	var contacts []Contact
+	lines := newVCardLines(r.file, r.at.Offset, r.at.Line)
 	var card *vcardCard
-	for _, l := range lines {
+	for {
+		l, ok := lines.next()
+		if !ok {
+			break
+		}
 		if strings.TrimSpace(l.text) == "" {
 			continue
 		}
@@ -127,11 +210,10 @@ func (f FileContacts) parseVCard(ctx context.Context, r io.Reader, base string) 
 			if card.email == "" {
 				return nil, &FormatError{Path: f.Path, Line: card.begin, Msg: "card has no EMAIL"}
 			}
-			contacts = append(contacts, Contact{Name: card.name(), Email: card.email, Source: base + ":" + strconv.Itoa(card.emailLine)})
-			card = nil
-			if err := progress(ctx, len(contacts)); err != nil {
+			if err := r.add(Contact{Name: card.name(), Email: card.email, Source: r.base + ":" + strconv.Itoa(card.emailLine)}, l.end, l.last); err != nil {
 				return nil, err
 			}
+			card = nil
 		case name == "FN":
 			card.fn = strings.TrimSpace(unescapeVCard(value))
 		case name == "N":
@@ -146,30 +228,72 @@ func (f FileContacts) parseVCard(ctx context.Context, r io.Reader, base string) 
 			}
 		}
 	}
+	if err := lines.sc.Err(); err != nil {
+		return nil, fmt.Errorf("read contacts %s: %w", f.Path, err)
+	}
 	if card != nil {
 		return nil, &FormatError{Path: f.Path, Line: card.begin, Msg: "card has no END:VCARD"}
 	}
-	return contacts, nil
+	return r.done(), nil
 }
 
-// unfoldVCard reads the content lines, joining folded continuation lines to the line they continue.
-func unfoldVCard(r io.Reader) ([]vcardLine, error) {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64*1024), 16*1024*1024) // a card may carry an inline photo
-	var lines []vcardLine
-	for n := 1; sc.Scan(); n++ {
-		text := strings.TrimSuffix(sc.Text(), "\r")
-		if n == 1 {
-			text = strings.TrimPrefix(text, "\uFEFF")
-		}
-		if (strings.HasPrefix(text, " ") || strings.HasPrefix(text, "\t")) && len(lines) > 0 {
-			last := &lines[len(lines)-1]
-			last.text += text[1:]
-			continue
-		}
-		lines = append(lines, vcardLine{n: n, text: text})
+// vcardLines reads content lines one at a time, joining folded continuation lines to the line they
+// continue, and keeps count of the bytes and lines read so that a read can stop and resume after any line.
+type vcardLines struct {
+	sc      *bufio.Scanner
+	read    int64      // bytes the scanner has consumed
+	n       int        // physical lines scanned
+	ahead   *vcardLine // the line scanned ahead to see whether the one before continues
+	atStart bool       // at the start of the file, where a byte-order mark may be
+}
+
+// newVCardLines reads r, which is at byte offset of the file, after line lines.
+func newVCardLines(r io.Reader, offset int64, line int) *vcardLines {
+	l := &vcardLines{read: offset, n: line, atStart: offset == 0}
+	l.sc = bufio.NewScanner(r)
+	l.sc.Buffer(make([]byte, 64*1024), 16*1024*1024) // a card may carry an inline photo
+	l.sc.Split(func(data []byte, atEOF bool) (int, []byte, error) {
+		advance, token, err := bufio.ScanLines(data, atEOF)
+		l.read += int64(advance)
+		return advance, token, err
+	})
+	return l
+}
+
+// scan reads one physical line; nil at the end or on an error (in l.sc.Err).
+func (l *vcardLines) scan() *vcardLine {
+	if !l.sc.Scan() {
+		return nil
 	}
-	return lines, sc.Err()
+	l.n++
+	text := strings.TrimSuffix(l.sc.Text(), "\r")
+	if l.atStart {
+		text, l.atStart = strings.TrimPrefix(text, "\uFEFF"), false
+	}
+	return &vcardLine{n: l.n, last: l.n, end: l.read, text: text}
+}
+
+// next returns the next unfolded line, and false at the end.
+func (l *vcardLines) next() (vcardLine, bool) {
+	cur := l.ahead
+	if cur == nil {
+		if cur = l.scan(); cur == nil {
+			return vcardLine{}, false
+		}
+	}
+	l.ahead = nil
+	for {
+		more := l.scan()
+		if more == nil {
+			return *cur, true
+		}
+		if !strings.HasPrefix(more.text, " ") && !strings.HasPrefix(more.text, "\t") {
+			l.ahead = more
+			return *cur, true
+		}
+		cur.text += more.text[1:]
+		cur.last, cur.end = more.last, more.end
+	}
 }
 
 // splitVCardLine splits "group.NAME;PARAM=a;PARAM=b:value" into the upper-case name without its group, the
@@ -284,58 +408,97 @@ var (
 	csvLastColumns  = []string{"last name", "family name", "surname"}
 )
 
-func (f FileContacts) parseCSV(ctx context.Context, r io.Reader, base string) ([]Contact, error) {
-	cr := csv.NewReader(r)
-	cr.FieldsPerRecord = -1 // rows may be shorter or longer than the header
-	cr.TrimLeadingSpace = true
-	cr.ReuseRecord = true
-
-	var contacts []Contact
-	email, name, first, last := -1, -1, -1, -1
-	header := false
+func (f FileContacts) parseCSV(r *contactsRead) ([]Contact, error) {
+	cr := newCSVReader(r.file)
+	cols, found, err := f.csvHeader(cr)
+	if err != nil || !found {
+		// An empty file has no contacts rather than a missing column: nothing in it is wrong.
+		return nil, err
+	}
+	// Line numbers and offsets of cr are relative to where it began reading.
+	var offset int64
+	base := 0
+	if r.resumed {
+		if _, err := r.file.Seek(r.at.Offset, io.SeekStart); err != nil {
+			return nil, fmt.Errorf("read contacts %s: %w", f.Path, err)
+		}
+		cr = newCSVReader(r.file)
+		offset, base = r.at.Offset, r.at.Line
+	}
 	for {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				return nil, &FormatError{Path: f.Path, Line: pe.StartLine, Msg: pe.Err.Error()}
-			}
-			return nil, fmt.Errorf("read contacts %s: %w", f.Path, err)
+			return nil, f.csvError(err, base)
 		}
 		line, _ := cr.FieldPos(0)
+		line += base
 		if blankRecord(rec) {
 			continue
 		}
-		if !header {
-			header = true
-			rec[0] = strings.TrimPrefix(rec[0], "\uFEFF")
-			email, name, first, last = csvColumn(rec, csvEmailColumns), csvColumn(rec, csvNameColumns), csvColumn(rec, csvFirstColumns), csvColumn(rec, csvLastColumns)
-			if email < 0 {
-				return nil, &FormatError{Path: f.Path, Line: line, Msg: fmt.Sprintf("header has no email column (one of %s)", strings.Join(csvEmailColumns, ", "))}
-			}
-			continue
-		}
-		c := Contact{Email: strings.TrimSpace(field(rec, email)), Source: base + ":" + strconv.Itoa(line)}
+		c := Contact{Email: strings.TrimSpace(field(rec, cols.email)), Source: r.base + ":" + strconv.Itoa(line)}
 		if c.Email == "" {
 			return nil, &FormatError{Path: f.Path, Line: line, Msg: "row has no email"}
 		}
-		c.Name = strings.TrimSpace(field(rec, name))
+		c.Name = strings.TrimSpace(field(rec, cols.name))
 		if c.Name == "" {
-			c.Name = strings.TrimSpace(strings.TrimSpace(field(rec, first)) + " " + strings.TrimSpace(field(rec, last)))
+			c.Name = strings.TrimSpace(strings.TrimSpace(field(rec, cols.first)) + " " + strings.TrimSpace(field(rec, cols.last)))
 		}
-		contacts = append(contacts, c)
-		if err := progress(ctx, len(contacts)); err != nil {
+		// The row ends on the line its last field starts on, plus the line breaks quoted inside that field.
+		lastLine, _ := cr.FieldPos(len(rec) - 1)
+		lastLine += base + strings.Count(rec[len(rec)-1], "\n")
+		if err := r.add(c, offset+cr.InputOffset(), lastLine); err != nil {
 			return nil, err
 		}
 	}
-	if !header {
-		// An empty file has no contacts rather than a missing column: nothing in it is wrong.
-		return nil, nil
+	return r.done(), nil
+}
+
+func newCSVReader(r io.Reader) *csv.Reader {
+	cr := csv.NewReader(r)
+	cr.FieldsPerRecord = -1 // rows may be shorter or longer than the header
+	cr.TrimLeadingSpace = true
+	cr.ReuseRecord = true
+	return cr
+}
+
+// csvColumns are the header's column indexes, -1 for a column it lacks.
+type csvColumns struct{ email, name, first, last int }
+
+// csvHeader reads the header, the first row that is not blank, and finds the columns; found is false when
+// the file has no rows.
+func (f FileContacts) csvHeader(cr *csv.Reader) (cols csvColumns, found bool, err error) {
+	for {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			return cols, false, nil
+		}
+		if err != nil {
+			return cols, false, f.csvError(err, 0)
+		}
+		if blankRecord(rec) {
+			continue
+		}
+		line, _ := cr.FieldPos(0)
+		rec[0] = strings.TrimPrefix(rec[0], "\uFEFF")
+		cols = csvColumns{csvColumn(rec, csvEmailColumns), csvColumn(rec, csvNameColumns), csvColumn(rec, csvFirstColumns), csvColumn(rec, csvLastColumns)}
+		if cols.email < 0 {
+			return cols, false, &FormatError{Path: f.Path, Line: line, Msg: fmt.Sprintf("header has no email column (one of %s)", strings.Join(csvEmailColumns, ", "))}
+		}
+		return cols, true, nil
 	}
-	return contacts, nil
+}
+
+// csvError is the error for a CSV read error, a *FormatError naming the line for a malformed file; base
+// is the number of lines before where the reader began.
+func (f FileContacts) csvError(err error, base int) error {
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		return &FormatError{Path: f.Path, Line: base + pe.StartLine, Msg: pe.Err.Error()}
+	}
+	return fmt.Errorf("read contacts %s: %w", f.Path, err)
 }
 
 // csvColumn returns the index of the first header cell equal to one of names, ignoring case and spaces.
@@ -374,7 +537,15 @@ func truncate(s string, n int) string {
 	return s
 }
 
-// RetrieveContacts reads the user's contacts. Output: contacts (in file order) and count.
+// ResumableContactSource is a ContactSource that reports checkpoints as it reads and can resume from one.
+type ResumableContactSource interface {
+	ContactSource
+	ContactsFrom(ctx context.Context, from *ContactsCheckpoint, progress func(ContactsCheckpoint)) ([]Contact, error)
+}
+
+// RetrieveContacts reads the user's contacts. Output: contacts (in file order) and count. From a source
+// that can resume, it heartbeats checkpoints as it reads, and an attempt after one that was cut short (its
+// worker died, it timed out) resumes from the last checkpoint the earlier attempt heartbeated.
 func (a *Activities) RetrieveContacts(ctx context.Context, t catalog.Task) (catalog.TaskResult, error) {
 	started := time.Now()
 	t.Command = "RetrieveContacts"
@@ -384,7 +555,13 @@ func (a *Activities) RetrieveContacts(ctx context.Context, t catalog.Task) (cata
 	if a.Contacts == nil {
 		return catalog.TaskResult{}, fmt.Errorf("%w: Contacts", errMissingDependency)
 	}
-	contacts, err := a.Contacts.Contacts(ctx)
+	var contacts []Contact
+	var err error
+	if src, ok := a.Contacts.(ResumableContactSource); ok {
+		contacts, err = src.ContactsFrom(ctx, lastCheckpoint(ctx), func(cp ContactsCheckpoint) { heartbeat(ctx, cp) })
+	} else {
+		contacts, err = a.Contacts.Contacts(ctx)
+	}
 	var (
 		pathErr   *fs.PathError
 		formatErr *FormatError
@@ -406,4 +583,17 @@ func (a *Activities) RetrieveContacts(ctx context.Context, t catalog.Task) (cata
 		"contacts": contacts,
 		"count":    len(contacts),
 	}), nil
+}
+
+// lastCheckpoint is the checkpoint an earlier attempt of the activity heartbeated, or nil.
+func lastCheckpoint(ctx context.Context) *ContactsCheckpoint {
+	if !activity.IsActivity(ctx) || !activity.HasHeartbeatDetails(ctx) {
+		return nil
+	}
+	var cp ContactsCheckpoint
+	if err := activity.GetHeartbeatDetails(ctx, &cp); err != nil {
+		// Details this version cannot read are no reason to fail: read the file from the start.
+		return nil
+	}
+	return &cp
 }

@@ -89,6 +89,10 @@ type Command struct {
 	SideEffect  SideEffect  `json:"side_effect"`
 	Timeout     Duration    `json:"timeout"` // start-to-close, per attempt
 	Retry       RetryPolicy `json:"retry"`
+	// HeartbeatTimeout is how long an attempt may go without a heartbeat before Temporal gives it up and
+	// tries again, on any worker: how soon a dead worker's task moves on. Workers heartbeat every running
+	// task well within it (see worker.Heartbeats).
+	HeartbeatTimeout Duration `json:"heartbeat_timeout"`
 	// SummaryArg names the argument that the one-line activity summary shows ("SendEmail to alice@...").
 	SummaryArg string `json:"-"`
 }
@@ -141,6 +145,12 @@ func (c Command) Summary(params map[string]any) string {
 	return fmt.Sprintf("%s to %v", c.Name, v)
 }
 
+// heartbeatTimeout is every command's heartbeat timeout. A worker heartbeats a running task every 2.5s,
+// and the SDK sends at most one heartbeat per 8s (0.8 of the timeout) whatever the activity records, so
+// 10s leaves 2s for a heartbeat to reach the server on a loaded machine. A tighter figure would let Temporal
+// give up on a live but slow attempt, and a second attempt racing the first is how an email could go twice.
+const heartbeatTimeout = Duration(10 * time.Second)
+
 var defaultRetry = RetryPolicy{
 	InitialInterval:    time.Second,
 	BackoffCoefficient: 2,
@@ -160,6 +170,8 @@ var Commands = []Command{
 		SideEffect: Reads,
 		Timeout:    Duration(time.Minute),
 		Retry:      defaultRetry,
+		// a dead worker's task is retried elsewhere within seconds
+		HeartbeatTimeout: heartbeatTimeout,
 	},
 	{
 		Name:        "CheckEmailHistory",
@@ -178,6 +190,8 @@ var Commands = []Command{
 		SideEffect: Reads,
 		Timeout:    Duration(2 * time.Minute),
 		Retry:      defaultRetry,
+		// a dead worker's task is retried elsewhere within seconds
+		HeartbeatTimeout: heartbeatTimeout,
 	},
 	{
 		Name:        "ComposeEmail",
@@ -193,6 +207,8 @@ var Commands = []Command{
 		SideEffect: Reads,
 		Timeout:    Duration(10 * time.Second),
 		Retry:      defaultRetry,
+		// a dead worker's task is retried elsewhere within seconds
+		HeartbeatTimeout: heartbeatTimeout,
 	},
 	{
 		Name:        "FindContact",
@@ -225,6 +241,8 @@ var Commands = []Command{
 		Timeout:    Duration(time.Minute),
 		Retry:      defaultRetry,
 		SummaryArg: "to",
+		// a dead worker's task is retried elsewhere within seconds
+		HeartbeatTimeout: heartbeatTimeout,
 	},
 }
 

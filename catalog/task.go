@@ -36,6 +36,19 @@ type TaskResult struct {
 	Error         *TaskError     `json:"error,omitempty"`
 	ExecutionTime int64          `json:"execution_time"` // milliseconds
 	Attempt       int32          `json:"attempt,omitempty"`
+	// Resources is what the worker used while the attempt that produced this result ran.
+	Resources *ResourceUsage `json:"resource_usage,omitempty"`
+}
+
+// ResourceUsage is what one attempt of a task used, as far as its worker can tell. A worker runs many tasks
+// at once in one process, and Go accounts neither CPU time nor memory per goroutine (getrusage per thread
+// does not follow a goroutine from thread to thread), so the figures are the whole worker process's while
+// the attempt ran. With OverlappingTasks 0 they are the task's own, plus the Go runtime's background work;
+// otherwise they are an upper bound, shared with those other tasks.
+type ResourceUsage struct {
+	CPUTimeMs        float64 `json:"cpu_time_ms"`       // user and system CPU time of the worker process
+	AllocatedBytes   uint64  `json:"allocated_bytes"`   // heap memory the worker process allocated
+	OverlappingTasks int64   `json:"overlapping_tasks"` // other activities (tasks, event publishing) that ran on the worker during the attempt
 }
 
 // TaskError describes why a task failed.

@@ -97,12 +97,13 @@ func Identity(cfg config.Config) string {
 const ActivitySlots = 1000
 
 // New returns a worker on the configured task queue with the Program workflow and all activities
-// registered, and the given interceptors. The caller runs it (Run or Start) and stops it.
+// registered, every running activity heartbeating (Heartbeats) and measured (Usage), and the given
+// interceptors. The caller runs it (Run or Start) and stops it.
 func New(c client.Client, cfg config.Config, deps Dependencies, interceptors ...interceptor.WorkerInterceptor) sdkworker.Worker {
 	w := sdkworker.New(c, cfg.TaskQueue, sdkworker.Options{
 		Identity:                           Identity(cfg),
 		MaxConcurrentActivityExecutionSize: ActivitySlots,
-		Interceptors:                       interceptors,
+		Interceptors:                       append([]interceptor.WorkerInterceptor{Heartbeats(), Usage(Identity(cfg))}, interceptors...),
 	})
 	Register(w, deps)
 	return w

@@ -58,8 +58,22 @@ func (p *program) emitResult(ctx workflow.Context, r catalog.TaskResult) {
 			"attempts":          r.Attempt,
 			"workflow_id":       p.workflowID,
 		},
-		ResourceUsage: map[string]any{},
+		ResourceUsage: resourceUsage(r.Resources),
 	})
+}
+
+// resourceUsage is analytics.data's resource_usage: what the worker measured for the attempt that produced
+// the result (catalog.ResourceUsage says what the figures mean), empty when it measured nothing, as for a
+// task that failed.
+func resourceUsage(u *catalog.ResourceUsage) map[string]any {
+	if u == nil {
+		return map[string]any{}
+	}
+	return map[string]any{
+		"cpu_time_ms":       u.CPUTimeMs,
+		"allocated_bytes":   u.AllocatedBytes,
+		"overlapping_tasks": u.OverlappingTasks,
+	}
 }
 
 // emitDependency mirrors a step's state as its dependencies see it (task.dependency).

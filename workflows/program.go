@@ -335,7 +335,8 @@ func (p *program) runTask(ctx workflow.Context, id string, item int, label strin
 	if err := workflow.ExecuteActivity(ctx, cmd.Name, task).Get(ctx, &res); err != nil {
 		typ, msg := describeError(err)
 		res = catalog.TaskResult{TaskID: taskID, Status: catalog.StatusFailure, Error: &catalog.TaskError{Type: typ, Message: msg}}
-		if gaveUp(err) {
+		addFailureFeedback(&res, err)
+		if gaveUp(err) && res.Attempt == 0 {
 			res.Attempt = retry.MaximumAttempts // the failure does not say; giving up after the last one, it was that
 		}
 		p.emitResult(ctx, res)
@@ -350,6 +351,7 @@ func activityOptions(cmd catalog.Command, step *plan.Step, retry catalog.RetryPo
 	o := workflow.ActivityOptions{
 		ActivityID:          taskID,
 		StartToCloseTimeout: time.Duration(cmd.Timeout),
+		HeartbeatTimeout:    time.Duration(cmd.HeartbeatTimeout),
 		RetryPolicy: &temporal.RetryPolicy{
 			InitialInterval:        retry.InitialInterval,
 			BackoffCoefficient:     retry.BackoffCoefficient,
