@@ -51,6 +51,8 @@ const MaxConcurrencyLimit = 500
 //	EAAPL_HEARTBEAT_INTERVAL  how often a worker sends worker.heartbeat and monitoring.metrics (5s)
 //	EAAPL_EVENTS_LOG_LEVEL the level from which worker logs go to logs.debug (info)
 //	EAAPL_DEV_KAFKA_PORT   the embedded Kafka-protocol broker's port of `eaapl dev` (9092)
+//	EAAPL_SHUTDOWN_TIMEOUT how long a stopping worker lets its running tasks finish; then they are
+//	                       cancelled and handed back to Temporal, to be retried on another worker (25s)
 type Config struct {
 	TaskQueue string `envconfig:"EAAPL_TASK_QUEUE" default:"eaapl"`
 
@@ -85,6 +87,10 @@ type Config struct {
 	HeartbeatInterval time.Duration `envconfig:"EAAPL_HEARTBEAT_INTERVAL" default:"5s"`
 	EventsLogLevel    string        `envconfig:"EAAPL_EVENTS_LOG_LEVEL" default:"info"`
 	DevKafkaPort      int           `envconfig:"EAAPL_DEV_KAFKA_PORT" default:"9092"`
+
+	// ShutdownTimeout's default stays under Kubernetes' default 30s between SIGTERM and SIGKILL, so a
+	// worker exits on its own (docker's default is 10s: docker-compose.temporal.yml sets stop_grace_period).
+	ShutdownTimeout time.Duration `envconfig:"EAAPL_SHUTDOWN_TIMEOUT" default:"25s"`
 
 	Kafka Kafka `ignored:"true"` // loaded on its own: its variables are KAFKA_*, not EAAPL_*
 }
@@ -182,6 +188,9 @@ func (c Config) Validate() error {
 	}
 	if c.DevShutdownBudget <= 0 {
 		return fmt.Errorf("configuration: EAAPL_DEV_SHUTDOWN_TIMEOUT is %s; it must be a positive duration such as 10s", c.DevShutdownBudget)
+	}
+	if c.ShutdownTimeout < 0 {
+		return fmt.Errorf("configuration: EAAPL_SHUTDOWN_TIMEOUT is %s; it must be 0 (hand running tasks back at once) or a positive duration such as 25s", c.ShutdownTimeout)
 	}
 	return nil
 }

@@ -77,6 +77,8 @@ func (s *Service) Run(ctx context.Context, c client.Client, onStarted func() err
 	}
 	if err == nil {
 		<-ctx.Done()
+		s.Logger.Info("Worker stopping: it takes no new tasks, and running tasks have until the shutdown timeout to finish",
+			"shutdown_timeout", s.cfg.ShutdownTimeout)
 	}
 	w.Stop()
 	stopTelemetry()

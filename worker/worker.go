@@ -79,6 +79,9 @@ func New(c client.Client, cfg config.Config, deps Dependencies, interceptors ...
 		Identity:                           Identity(cfg),
 		MaxConcurrentActivityExecutionSize: ActivitySlots,
 		Interceptors:                       interceptors,
+		// On Stop, running activities get this long to finish; then their contexts are cancelled and
+		// each reports a retryable failure, so Temporal hands the task to another worker.
+		WorkerStopTimeout: cfg.ShutdownTimeout,
 	})
 	Register(w, deps)
 	return w
