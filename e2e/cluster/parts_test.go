@@ -3,16 +3,9 @@ package cluster_test
 import (
 	"bufio"
 	"bytes"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/json"
-	"encoding/pem"
 	"fmt"
 	"io"
-	"math/big"
 	mathrand "math/rand/v2"
 	"net"
 	"os"
@@ -296,81 +289,11 @@ func setUpSchema(t *testing.T, sqlTool, schema string, pg postgres) {
 	}
 }
 
-// tlsFiles are the PEM files of a test CA, the frontend's certificate, and a client certificate that
-// workers and the CLI present: the frontend requires it (mutual TLS).
-type tlsFiles struct {
-	ca, serverCert, serverKey, clientCert, clientKey string
-}
-
-func writeCerts(t *testing.T, dir string) tlsFiles {
-	t.Helper()
-	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	now := time.Now()
-	caTmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "EaaPL test CA"},
-		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour),
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
-	}
-	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ca, _ := x509.ParseCertificate(caDER)
-	issue := func(serial int64, cn string, usage x509.ExtKeyUsage, ips []net.IP, dns []string) ([]byte, *ecdsa.PrivateKey) {
-		key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-		if err != nil {
-			t.Fatal(err)
-		}
-		der, err := x509.CreateCertificate(rand.Reader, &x509.Certificate{
-			SerialNumber: big.NewInt(serial), Subject: pkix.Name{CommonName: cn},
-			NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour),
-			KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{usage},
-			IPAddresses: ips, DNSNames: dns,
-		}, ca, &key.PublicKey, caKey)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return der, key
-	}
-	serverDER, serverKey := issue(2, "localhost", x509.ExtKeyUsageServerAuth, []net.IP{net.IPv4(127, 0, 0, 1)}, []string{"localhost"})
-	clientDER, clientKey := issue(3, "eaapl-worker", x509.ExtKeyUsageClientAuth, nil, nil)
-
-	f := tlsFiles{
-		ca: filepath.Join(dir, "ca.pem"), serverCert: filepath.Join(dir, "server.pem"), serverKey: filepath.Join(dir, "server.key"),
-		clientCert: filepath.Join(dir, "client.pem"), clientKey: filepath.Join(dir, "client.key"),
-	}
-	writePEM(t, f.ca, "CERTIFICATE", caDER)
-	writePEM(t, f.serverCert, "CERTIFICATE", serverDER)
-	writePEM(t, f.serverKey, "PRIVATE KEY", pkcs8(t, serverKey))
-	writePEM(t, f.clientCert, "CERTIFICATE", clientDER)
-	writePEM(t, f.clientKey, "PRIVATE KEY", pkcs8(t, clientKey))
-	return f
-}
-
-func pkcs8(t *testing.T, key *ecdsa.PrivateKey) []byte {
-	t.Helper()
-	b, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-func writePEM(t *testing.T, path, typ string, der []byte) {
-	t.Helper()
-	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // cluster is a Temporal server whose four services run as separate processes on loopback, joined through
 // the server's membership protocol, persisting to PostgreSQL. Its frontend requires mutual TLS.
 type cluster struct {
 	frontend string // host:port of the frontend's gRPC API
-	tls      tlsFiles
+	tls      testenv.Certs
 	services map[string]*process
 }
 
@@ -380,9 +303,9 @@ func (c *cluster) clientEnv(namespace string) []string {
 	return []string{
 		"TEMPORAL_ADDRESS=" + c.frontend,
 		"TEMPORAL_NAMESPACE=" + namespace,
-		"TEMPORAL_TLS_CLIENT_CERT_PATH=" + c.tls.clientCert,
-		"TEMPORAL_TLS_CLIENT_KEY_PATH=" + c.tls.clientKey,
-		"TEMPORAL_TLS_SERVER_CA_CERT_PATH=" + c.tls.ca,
+		"TEMPORAL_TLS_CLIENT_CERT_PATH=" + c.tls.ClientCert,
+		"TEMPORAL_TLS_CLIENT_KEY_PATH=" + c.tls.ClientKey,
+		"TEMPORAL_TLS_SERVER_CA_CERT_PATH=" + c.tls.CA,
 	}
 }
 
@@ -483,7 +406,7 @@ func startCluster(t *testing.T, logDir, server, temporalCLI string, pg postgres)
 	if err := os.MkdirAll(filepath.Join(dir, "config"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	files := writeCerts(t, dir)
+	files := testenv.WriteCerts(t, dir)
 	dynamic := filepath.Join(dir, "config", "dynamic.yaml")
 	if err := os.WriteFile(dynamic, []byte(dynamicConfig), 0o644); err != nil {
 		t.Fatal(err)
@@ -495,8 +418,8 @@ func startCluster(t *testing.T, logDir, server, temporalCLI string, pg postgres)
 	}
 	values := map[string]any{
 		"PG": pg.port, "User": pg.user, "Password": pg.password, "DynamicConfig": dynamic,
-		"CA": files.ca, "ServerCert": files.serverCert, "ServerKey": files.serverKey,
-		"ClientCert": files.clientCert, "ClientKey": files.clientKey,
+		"CA": files.CA, "ServerCert": files.ServerCert, "ServerKey": files.ServerKey,
+		"ClientCert": files.ClientCert, "ClientKey": files.ClientKey,
 	}
 	for k, v := range ports {
 		values[k] = v
