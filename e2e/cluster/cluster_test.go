@@ -52,6 +52,13 @@ func TestProgramOnAClusterOfSeparateProcesses(t *testing.T) {
 	if out, err := c.cli(temporalCLI, "", "operator", "namespace", "create", "--namespace", namespace, "--retention", "24h"); err != nil {
 		t.Fatalf("temporal operator namespace create: %v\n%s", err, out)
 	}
+	// The frontend learns of a new namespace when it refreshes its cache (every second here).
+	waitFor(t, "the new namespace is usable", time.Minute, func() error {
+		if out, err := c.cli(temporalCLI, namespace, "workflow", "list", "--limit", "1"); err != nil {
+			return fmt.Errorf("%v: %s", err, out)
+		}
+		return nil
+	})
 	t.Logf("PostgreSQL, schema and a four-process Temporal cluster with namespace %q ready in %s", namespace, time.Since(began).Round(time.Second))
 
 	mailpit := testenv.Mailpit(t)
