@@ -6,6 +6,7 @@ BIN   := $(CURDIR)/bin
 TEMPORAL_VERSION      := v1.5.1
 MAILPIT_VERSION       := v1.33.1
 WORKFLOWCHECK_VERSION := v0.6.0
+TEMPORAL_SERVER_VERSION := v1.29.1
 
 PROGRAM ?= Send an email to each of my contacts if I haven't emailed them this week that says 'Hello World!'
 
@@ -28,6 +29,28 @@ stop: build
 ## test: build the tools the tests need, lint, then run every test (unit, replay, integration)
 test: tools kcat lint
 	$(GO) test -count=1 -timeout 25m ./...
+
+## cluster-tools: what the cluster test (e2e/cluster) and the compose test need: the Temporal server and its
+## SQL schema tool, pinned, into ./bin, and PostgreSQL and docker-compose from Debian
+cluster-tools: $(BIN)/.temporal-server-$(TEMPORAL_SERVER_VERSION)
+	@missing=; ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="postgresql"; \
+	command -v docker-compose >/dev/null || missing="$$missing docker-compose"; \
+	if [ -n "$$missing" ]; then echo "Installing$$missing from Debian ..."; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; fi
+
+.PHONY: cluster-tools
+test: cluster-tools
+
+# go install names the binaries after their folders (server, sql); they are renamed to say what they are.
+$(BIN)/.temporal-server-$(TEMPORAL_SERVER_VERSION):
+	@echo "Building the Temporal server $(TEMPORAL_SERVER_VERSION) and its SQL schema tool into bin/ (the first build takes several minutes) ..."
+	rm -rf $(BIN)/.server-build
+	GOBIN=$(BIN)/.server-build $(GO) install go.temporal.io/server/cmd/server@$(TEMPORAL_SERVER_VERSION) go.temporal.io/server/cmd/tools/sql@$(TEMPORAL_SERVER_VERSION)
+	mv $(BIN)/.server-build/server $(BIN)/temporal-server
+	mv $(BIN)/.server-build/sql $(BIN)/temporal-sql-tool
+	rm -rf $(BIN)/.server-build
+	@touch $@
 
 ## kcat: the Kafka command-line client the Kafka tests read topics with, from Debian
 kcat:

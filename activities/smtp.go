@@ -57,7 +57,7 @@ func NewSMTP(cfg SMTPConfig) (*SMTP, error) {
 	if timeout <= 0 {
 		timeout = 30 * time.Second
 	}
-	opts := []mail.Option{mail.WithPort(port), mail.WithTLSPolicy(policy), mail.WithTimeout(timeout)}
+	opts := []mail.Option{mail.WithPort(port), mail.WithTLSPolicy(policy), mail.WithTimeout(timeout), mail.WithDialContextFunc(dialUntilDone)}
 	if cfg.Username != "" {
 		// The strongest mechanism the server offers. go-mail sends PLAIN and LOGIN only over TLS or to
 		// localhost, so a password never crosses the network in clear text.
@@ -86,10 +86,30 @@ func (s *SMTP) Send(ctx context.Context, m Message) error {
 	msg.SetDate()
 	msg.SetMessageIDWithValue(strings.Trim(m.MessageID, "<>")) // go-mail adds the angle brackets
 	msg.SetBodyString(mail.TypeTextPlain, m.Body)
-	if err := s.client.DialAndSendWithContext(ctx, msg); err != nil {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	if err := s.client.DialAndSendWithContext(context.WithValue(ctx, sendCtxKey{}, ctx), msg); err != nil {
 		return s.classify(err)
 	}
 	return nil
+}
+
+// sendCtxKey carries a send's context to dialUntilDone.
+type sendCtxKey struct{}
+
+// dialUntilDone connects to the server and closes the connection when the send's context ends. go-mail
+// uses the context only to connect; without this, a cancelled task (its worker shutting down) would sit
+// in the SMTP conversation until the timeout instead of handing the task back at once.
+func dialUntilDone(ctx context.Context, network, addr string) (net.Conn, error) {
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, network, addr)
+	if err != nil {
+		return nil, err
+	}
+	if send, ok := ctx.Value(sendCtxKey{}).(context.Context); ok {
+		context.AfterFunc(send, func() { conn.Close() })
+	}
+	return conn, nil
 }
 
 // classify sorts a go-mail error by the server's reply code: 5xx is permanent (535 and its kin refuse the

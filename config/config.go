@@ -63,6 +63,8 @@ const MaxConcurrencyLimit = 500
 //	EAAPL_QUESTION_TIMEOUT how long a program's question waits for an answer   (1h)
 //	EAAPL_QUESTION_DEFAULT the answer applied then: skip or abort             (skip)
 //	EAAPL_APPROVAL_THRESHOLD  the most emails a step sends without asking for approval; 0 never asks (100)
+//	EAAPL_SHUTDOWN_TIMEOUT how long a stopping worker lets its running tasks finish; then they are
+//	                       cancelled and handed back to Temporal, to be retried on another worker (25s)
 type Config struct {
 	TaskQueue string `envconfig:"EAAPL_TASK_QUEUE" default:"eaapl"`
 
@@ -109,6 +111,9 @@ type Config struct {
 	QuestionTimeout   time.Duration `envconfig:"EAAPL_QUESTION_TIMEOUT" default:"1h"`
 	QuestionDefault   string        `envconfig:"EAAPL_QUESTION_DEFAULT" default:"skip"`
 	ApprovalThreshold int           `envconfig:"EAAPL_APPROVAL_THRESHOLD" default:"100"`
+	// ShutdownTimeout's default stays under Kubernetes' default 30s between SIGTERM and SIGKILL, so a
+	// worker exits on its own (docker's default is 10s: docker-compose.temporal.yml sets stop_grace_period).
+	ShutdownTimeout time.Duration `envconfig:"EAAPL_SHUTDOWN_TIMEOUT" default:"25s"`
 
 	Kafka Kafka `ignored:"true"` // loaded on its own: its variables are KAFKA_*, not EAAPL_*
 }
@@ -234,6 +239,9 @@ func (c Config) Validate() error {
 	}
 	if c.DevShutdownBudget <= 0 {
 		return fmt.Errorf("configuration: EAAPL_DEV_SHUTDOWN_TIMEOUT is %s; it must be a positive duration such as 10s", c.DevShutdownBudget)
+	}
+	if c.ShutdownTimeout < 0 {
+		return fmt.Errorf("configuration: EAAPL_SHUTDOWN_TIMEOUT is %s; it must be 0 (hand running tasks back at once) or a positive duration such as 25s", c.ShutdownTimeout)
 	}
 	return nil
 }

@@ -190,6 +190,8 @@ func TestLoadRejectsValuesThatMakeNoSense(t *testing.T) {
 		{"EAAPL_QUESTION_TIMEOUT", "0s"},
 		{"EAAPL_QUESTION_DEFAULT", "retry"},
 		{"EAAPL_APPROVAL_THRESHOLD", "-1"},
+		{"EAAPL_SHUTDOWN_TIMEOUT", "-1s"},
+		{"EAAPL_SHUTDOWN_TIMEOUT", "a while"},
 		{"KAFKA_TLS", "perhaps"},
 		{"KAFKA_SASL_MECHANISM", "GSSAPI"},
 		{"KAFKA_TOPIC_PARTITIONS", "many"},
@@ -227,6 +229,8 @@ func TestLoadAcceptsTheEdgesOfEachRange(t *testing.T) {
 		{"EAAPL_LOG_LEVEL", "debug", func(c config.Config) string { return c.LogLevel }},
 		{"EAAPL_DEV_TEMPORAL_PORT", "65535", func(c config.Config) string { return fmt.Sprint(c.DevTemporalPort) }},
 		{"EAAPL_DEV_SHUTDOWN_TIMEOUT", "1m30s", func(c config.Config) string { return c.DevShutdownBudget.String() }},
+		// README: "`0` hands them back at once".
+		{"EAAPL_SHUTDOWN_TIMEOUT", "0s", func(c config.Config) string { return c.ShutdownTimeout.String() }},
 		// README: "empty for none".
 		{"EAAPL_DEV_SEED", "", func(c config.Config) string { return c.DevSeed }},
 		{"EAAPL_QUESTION_DEFAULT", "abort", func(c config.Config) string { return c.QuestionDefault }},

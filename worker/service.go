@@ -61,7 +61,10 @@ func (s *Service) Run(ctx context.Context, c client.Client, onStarted func() err
 	if err != nil {
 		return err
 	}
-	w := New(c, s.cfg, deps, interceptors...)
+	w, err := New(c, s.cfg, deps, interceptors...)
+	if err != nil {
+		return err
+	}
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}
@@ -77,6 +80,8 @@ func (s *Service) Run(ctx context.Context, c client.Client, onStarted func() err
 	}
 	if err == nil {
 		<-ctx.Done()
+		s.Logger.Info("Worker stopping: it takes no new tasks, and running tasks have until the shutdown timeout to finish",
+			"shutdown_timeout", s.cfg.ShutdownTimeout)
 	}
 	w.Stop()
 	stopTelemetry()

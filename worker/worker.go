@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/mail"
 	"os"
+	"sync"
 	"time"
 
 	"go.temporal.io/sdk/client"
@@ -96,17 +97,91 @@ func Identity(cfg config.Config) string {
 // ActivitySlots is how many activities one worker runs at once.
 const ActivitySlots = 1000
 
+// handBackWait bounds how long Stop waits, after the shutdown timeout has cancelled the tasks still
+// running, for them to report their failure to Temporal, which then retries them on another worker. A
+// task that does not report in time is retried only after its start-to-close timeout.
+const handBackWait = 10 * time.Second
+
+// Worker is a Temporal worker whose Stop also waits for cancelled tasks to be handed back.
+type Worker struct {
+	sdkworker.Worker
+	activities *taskCounter
+}
+
 // New returns a worker on the configured task queue with the Program workflow and all activities
 // registered, every running activity heartbeating (Heartbeats) and measured (Usage), and the given
 // interceptors. The caller runs it (Run or Start) and stops it.
-func New(c client.Client, cfg config.Config, deps Dependencies, interceptors ...interceptor.WorkerInterceptor) sdkworker.Worker {
+func New(c client.Client, cfg config.Config, deps Dependencies, interceptors ...interceptor.WorkerInterceptor) (*Worker, error) {
+	var slots [4]sdkworker.SlotSupplier // activities, workflows, local activities, Nexus
+	for i, n := range []int{ActivitySlots, defaultSlots, defaultSlots, defaultSlots} {
+		s, err := sdkworker.NewFixedSizeSlotSupplier(n)
+		if err != nil {
+			return nil, fmt.Errorf("worker slots: %w", err)
+		}
+		slots[i] = s
+	}
+	activities := &taskCounter{SlotSupplier: slots[0], used: map[*sdkworker.SlotPermit]bool{}}
+	tuner, err := sdkworker.NewCompositeTuner(sdkworker.CompositeTunerOptions{
+		ActivitySlotSupplier:      activities,
+		WorkflowSlotSupplier:      slots[1],
+		LocalActivitySlotSupplier: slots[2],
+		NexusSlotSupplier:         slots[3],
+	})
+	if err != nil {
+		return nil, fmt.Errorf("worker tuner: %w", err)
+	}
 	w := sdkworker.New(c, cfg.TaskQueue, sdkworker.Options{
-		Identity:                           Identity(cfg),
-		MaxConcurrentActivityExecutionSize: ActivitySlots,
-		Interceptors:                       append([]interceptor.WorkerInterceptor{Heartbeats(), Usage(Identity(cfg))}, interceptors...),
+		Identity:     Identity(cfg),
+		Tuner:        tuner,
+		Interceptors: append([]interceptor.WorkerInterceptor{Heartbeats(), Usage(Identity(cfg))}, interceptors...),
+		// On Stop, running activities get this long to finish; then their contexts are cancelled and
+		// each reports a retryable failure, so Temporal hands the task to another worker.
+		WorkerStopTimeout: cfg.ShutdownTimeout,
 	})
 	Register(w, deps)
-	return w
+	return &Worker{Worker: w, activities: activities}, nil
+}
+
+// defaultSlots is the SDK's default number of slots for the kinds of task EaaPL does not count.
+const defaultSlots = 1000
+
+// Stop stops polling, lets running activities finish within the shutdown timeout, cancels the others,
+// and waits (up to handBackWait) until each has reported its result or failure to Temporal: the SDK's
+// Stop returns as soon as it has cancelled them, and a process that exits then loses the reports.
+func (w *Worker) Stop() {
+	w.Worker.Stop()
+	deadline := time.Now().Add(handBackWait)
+	for w.activities.running() > 0 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// taskCounter is a slot supplier that counts the activity tasks in progress. The SDK releases a task's
+// slot only after it has reported the task's outcome, so zero means nothing is left to report.
+type taskCounter struct {
+	sdkworker.SlotSupplier
+	mu   sync.Mutex
+	used map[*sdkworker.SlotPermit]bool
+}
+
+func (t *taskCounter) MarkSlotUsed(info sdkworker.SlotMarkUsedInfo) {
+	t.mu.Lock()
+	t.used[info.Permit()] = true
+	t.mu.Unlock()
+	t.SlotSupplier.MarkSlotUsed(info)
+}
+
+func (t *taskCounter) ReleaseSlot(info sdkworker.SlotReleaseInfo) {
+	t.mu.Lock()
+	delete(t.used, info.Permit())
+	t.mu.Unlock()
+	t.SlotSupplier.ReleaseSlot(info)
+}
+
+func (t *taskCounter) running() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return len(t.used)
 }
 
 // Register registers the workflow and activities on any registry: a worker, a replayer or a test
