@@ -56,23 +56,46 @@ func Bin(tb testing.TB, name string) string {
 // the test ends.
 func Temporal(tb testing.TB) *testsuite.DevServer {
 	tb.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	// A free port is only free until someone takes it: the server's UI port (its port + 1000) may be
+	// taken by a test running beside this one, and then the server never listens. One more try, on
+	// other ports, ends that; its output says what went wrong when both fail.
+	bin := Bin(tb, "temporal")
+	var lastErr error
+	var logPath string
+	for try := range 2 {
+		logPath = filepath.Join(tb.TempDir(), fmt.Sprintf("temporal-%d.log", try))
+		srv, err := startTemporal(bin, logPath)
+		if err == nil {
+			tb.Cleanup(func() { _ = srv.Stop() })
+			return srv
+		}
+		lastErr = err
+		tb.Logf("start the Temporal dev server: %v; trying again on other ports", err)
+	}
+	out, _ := os.ReadFile(logPath)
+	tb.Fatalf("start the Temporal dev server: %v\n%s", lastErr, out)
+	return nil
+}
+
+// startTemporal starts the dev server on free ports, its output going to the file at logPath.
+func startTemporal(bin, logPath string) (*testsuite.DevServer, error) {
+	log, err := os.Create(logPath)
+	if err != nil {
+		return nil, err
+	}
+	defer log.Close() // the server has its own copy of the descriptor
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	srv, err := testsuite.StartDevServer(ctx, testsuite.DevServerOptions{
-		ExistingPath: Bin(tb, "temporal"),
+	return testsuite.StartDevServer(ctx, testsuite.DevServerOptions{
+		ExistingPath: bin,
 		ClientOptions: &client.Options{
 			HostPort: "", // a free port
 			Logger:   sdklog.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil))),
 		},
 		LogLevel: "error",
-		Stdout:   io.Discard,
-		Stderr:   io.Discard,
+		Stdout:   log,
+		Stderr:   log,
 	})
-	if err != nil {
-		tb.Fatalf("start the Temporal dev server: %v", err)
-	}
-	tb.Cleanup(func() { _ = srv.Stop() })
-	return srv
 }
 
 // Mailpit starts Mailpit for the test with an empty mailbox, with extra command-line arguments if any; it
