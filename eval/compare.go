@@ -197,58 +197,23 @@ func rewrite(text string, isExpr bool, rename map[string]string, item string) (s
 	if isExpr {
 		return one(text)
 	}
-	// The same splitting as the plan package's: "$${" is literal, "${" opens an expression that ends at
-	// the "}" outside its own braces and strings.
+	parts, err := plan.SplitTemplate(text)
+	if err != nil {
+		return "", err
+	}
 	var b strings.Builder
-	for i := 0; i < len(text); {
-		if strings.HasPrefix(text[i:], "$${") {
-			b.WriteString("$${")
-			i += 3
+	for _, part := range parts {
+		if !part.Expr {
+			b.WriteString(strings.ReplaceAll(part.Text, "${", "$${"))
 			continue
 		}
-		if !strings.HasPrefix(text[i:], "${") {
-			b.WriteByte(text[i])
-			i++
-			continue
-		}
-		end := closingBrace(text, i+2)
-		if end < 0 {
-			return "", fmt.Errorf("%q has an unclosed \"${\"", text)
-		}
-		e, err := one(text[i+2 : end])
+		e, err := one(part.Text)
 		if err != nil {
 			return "", err
 		}
 		b.WriteString("${" + e + "}")
-		i = end + 1
 	}
 	return b.String(), nil
-}
-
-func closingBrace(s string, from int) int {
-	depth := 0
-	var quote byte
-	for i := from; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case quote != 0:
-			if c == '\\' {
-				i++
-			} else if c == quote {
-				quote = 0
-			}
-		case c == '"' || c == '\'':
-			quote = c
-		case c == '{':
-			depth++
-		case c == '}':
-			if depth == 0 {
-				return i
-			}
-			depth--
-		}
-	}
-	return -1
 }
 
 // renameIdent renames an identifier outside CEL string literals, and not after a dot (a field of the same

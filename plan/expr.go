@@ -273,12 +273,48 @@ func compileValue(env *cel.Env, v any) (value, error) {
 	return literal{v}, nil
 }
 
-// compileString splits a string into text and "${...}" parts. "$${" is a literal "${".
+// compileString compiles a string argument: literal text, one whole "${...}" expression (whose value
+// keeps its type), or a template of text and expressions.
 func compileString(env *cel.Env, s string) (value, error) {
-	if !strings.Contains(s, "${") {
-		return literal{s}, nil
+	parts, err := SplitTemplate(s)
+	if err != nil {
+		return nil, err
 	}
 	var t template
+	var text strings.Builder
+	for _, part := range parts {
+		if !part.Expr {
+			text.WriteString(part.Text)
+			continue
+		}
+		e, err := compileExpression(env, part.Text)
+		if err != nil {
+			return nil, err
+		}
+		t.texts = append(t.texts, text.String())
+		t.exprs = append(t.exprs, e)
+		text.Reset()
+	}
+	t.texts = append(t.texts, text.String())
+	if len(t.exprs) == 0 {
+		return literal{t.texts[0]}, nil
+	}
+	if len(t.exprs) == 1 && t.texts[0] == "" && t.texts[1] == "" {
+		return whole{t.exprs[0]}, nil
+	}
+	return t, nil
+}
+
+// Part is a piece of a string argument: literal text, or the source of one "${...}" expression.
+type Part struct {
+	Text string
+	Expr bool
+}
+
+// SplitTemplate splits a string argument into literal text and "${...}" expressions, the one way the
+// plan and its readers (the evaluation's comparison) see them. "$${" is a literal "${".
+func SplitTemplate(s string) ([]Part, error) {
+	var parts []Part
 	var text strings.Builder
 	for i := 0; i < len(s); {
 		if strings.HasPrefix(s[i:], "$${") {
@@ -295,23 +331,17 @@ func compileString(env *cel.Env, s string) (value, error) {
 		if err != nil {
 			return nil, err
 		}
-		e, err := compileExpression(env, s[i+2:end])
-		if err != nil {
-			return nil, err
+		if text.Len() > 0 {
+			parts = append(parts, Part{Text: text.String()})
+			text.Reset()
 		}
-		t.texts = append(t.texts, text.String())
-		t.exprs = append(t.exprs, e)
-		text.Reset()
+		parts = append(parts, Part{Text: s[i+2 : end], Expr: true})
 		i = end + 1
 	}
-	t.texts = append(t.texts, text.String())
-	if len(t.exprs) == 0 {
-		return literal{t.texts[0]}, nil
+	if text.Len() > 0 || len(parts) == 0 {
+		parts = append(parts, Part{Text: text.String()})
 	}
-	if len(t.exprs) == 1 && t.texts[0] == "" && t.texts[1] == "" {
-		return whole{t.exprs[0]}, nil
-	}
-	return t, nil
+	return parts, nil
 }
 
 // closingBrace finds the "}" that ends an expression starting at from, skipping braces inside the

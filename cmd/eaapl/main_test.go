@@ -208,23 +208,7 @@ func parseValidPlan(tb testing.TB, b []byte) *plan.Plan {
 // connections: a bad plan file must fail on its own, naming the file, the step and the field.
 func TestRunRejectsAnInvalidPlanFileBeforeConnecting(t *testing.T) {
 	isolateEnv(t)
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	var connections atomic.Int32
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			connections.Add(1)
-			c.Close()
-		}
-	}()
-	t.Setenv("TEMPORAL_ADDRESS", l.Addr().String())
+	connections := countConnections(t)
 
 	example, err := os.ReadFile(filepath.Join("..", "..", "examples", "hello-world.plan.json"))
 	if err != nil {
@@ -279,4 +263,28 @@ func TestRunRejectsAnInvalidPlanFileBeforeConnecting(t *testing.T) {
 	if n := connections.Load(); n != 0 {
 		t.Errorf("the CLI connected to Temporal %d times; an invalid plan must fail before that", n)
 	}
+}
+
+// countConnections points TEMPORAL_ADDRESS at a listener that counts the connections made to it and closes
+// them: a command that must not reach Temporal is caught when it tries.
+func countConnections(t *testing.T) *atomic.Int32 {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	var connections atomic.Int32
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			connections.Add(1)
+			c.Close()
+		}
+	}()
+	t.Setenv("TEMPORAL_ADDRESS", l.Addr().String())
+	return &connections
 }

@@ -1,10 +1,8 @@
 package main
 
 import (
-	"net"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"testing"
 
 	"github.com/eaapl/eaapl/internal/testenv"
@@ -83,23 +81,7 @@ func TestPlanWithTheLLMPlannerUnconfigured(t *testing.T) {
 // must start nothing, a "yes" goes on to connect.
 func TestRunConfirmAsksBeforeStarting(t *testing.T) {
 	isolateEnv(t)
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	var connections atomic.Int32
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			connections.Add(1)
-			c.Close()
-		}
-	}()
-	t.Setenv("TEMPORAL_ADDRESS", l.Addr().String())
+	connections := countConnections(t)
 	answer := func(s string) {
 		old := confirmInput
 		confirmInput = strings.NewReader(s)
