@@ -241,6 +241,9 @@ func (p *program) runForEach(ctx workflow.Context, id string, scope plan.Scope, 
 	outputs := make([]any, len(items))
 	wg := workflow.NewWaitGroup(ctx)
 	scope.ItemName = as
+	// Batching (batch.go): the items are queued here and run in batches after the loop.
+	batched := batching(ctx)
+	var queued []queuedItem
 	for i, item := range items {
 		scope.Item = item
 		n, label := i+1, labelOf(item)
@@ -255,6 +258,10 @@ func (p *program) runForEach(ctx workflow.Context, id string, scope plan.Scope, 
 		}
 		if err != nil {
 			s.record(ItemResult{Item: n, Label: label, State: StateFailed, Reason: err.Error()})
+			continue
+		}
+		if batched {
+			queued = append(queued, queuedItem{n: n, label: label, args: args})
 			continue
 		}
 		// Acquire before scheduling, so that no more than the bound are ever pending.
@@ -274,6 +281,9 @@ func (p *program) runForEach(ctx workflow.Context, id string, scope plan.Scope, 
 			}
 		})
 	}
+	if batched {
+		p.runBatches(ctx, id, queued, len(items), outputs)
+	}
 	wg.Wait(ctx)
 	p.outputs[id] = outputs
 	s.status.State = StateDone
@@ -286,23 +296,8 @@ func (p *program) runForEach(ctx workflow.Context, id string, scope plan.Scope, 
 func (p *program) runTask(ctx workflow.Context, id string, item int, label string, args map[string]any) ItemResult {
 	cmd := p.plan.Command(id)
 	step := p.plan.Step(id)
-	taskID := id
-	if item > 0 {
-		taskID = fmt.Sprintf("%s_%d", id, item)
-	}
-	task := catalog.Task{
-		TaskID:     taskID,
-		Command:    cmd.Name,
-		Parameters: args,
-		Context: catalog.TaskContext{
-			WorkflowID:     p.workflowID,
-			Step:           id,
-			Item:           item,
-			UserID:         p.in.UserID,
-			IdempotencyKey: p.workflowID + "/" + taskID,
-		},
-		Priority: step.Priority,
-	}
+	task := p.task(id, item, args)
+	taskID := task.TaskID
 	p.emitDispatch(ctx, task, p.plan.Deps(id))
 	ctx = workflow.WithActivityOptions(ctx, activityOptions(cmd, step, taskID, cmd.Summary(args)))
 	var res catalog.TaskResult

@@ -1,0 +1,64 @@
+package bridge
+
+import "github.com/eaapl/eaapl/catalog"
+
+// The events of one task, built in one place for both of their producers: the Program workflow (through
+// the PublishEvents activity) and the batch activity, which publishes its items' events from the worker.
+// Both give an event the same deterministic id, so a consumer recognises a duplicate whoever sent it.
+
+// IDEvent is an event's value with its deterministic id.
+type IDEvent struct {
+	ID    string
+	Value Value
+}
+
+// EventID is the id of a program's event: the workflow ID, the topic and what the event is about.
+func EventID(workflowID, topic, about string) string {
+	return workflowID + "/" + topic + "/" + about
+}
+
+// DispatchEvents are a scheduled task's events: task.dispatch, task.priority when it is urgent, and
+// task.chain when a for_each step created it (deps are the step's dependencies).
+func DispatchEvents(t catalog.Task, deps []string) []IDEvent {
+	wf := t.Context.WorkflowID
+	out := []IDEvent{{EventID(wf, TopicTaskDispatch, t.TaskID), DispatchOf(t)}}
+	if t.Priority == PriorityHigh {
+		out = append(out, IDEvent{EventID(wf, TopicTaskPriority, t.TaskID), PriorityOf(t)})
+	}
+	if t.Context.Item > 0 {
+		if deps == nil {
+			deps = []string{}
+		}
+		out = append(out, IDEvent{EventID(wf, TopicTaskChain, t.TaskID), TaskChain{
+			SubTaskID:    t.TaskID,
+			ParentTaskID: t.Context.Step,
+			Command:      t.Command,
+			Parameters:   t.Parameters,
+			Dependencies: deps,
+			Priority:     t.Priority,
+		}})
+	}
+	return out
+}
+
+// ResultEvents are a task's end: task.result and its metrics on analytics.data, stamped with timestamp
+// (RFC 3339).
+func ResultEvents(workflowID string, r catalog.TaskResult, timestamp string) []IDEvent {
+	id := EventID(workflowID, TopicAnalyticsData, r.TaskID)
+	return []IDEvent{
+		{EventID(workflowID, TopicTaskResult, r.TaskID), ResultOf(r)},
+		{id, AnalyticsData{
+			DataPointID: id,
+			Timestamp:   timestamp,
+			WorkerID:    r.WorkerID,
+			TaskID:      r.TaskID,
+			Metrics: map[string]any{
+				"status":            r.Status,
+				"execution_time_ms": r.ExecutionTime,
+				"attempts":          r.Attempt,
+				"workflow_id":       workflowID,
+			},
+			ResourceUsage: map[string]any{},
+		}},
+	}
+}
