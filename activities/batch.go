@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"go.temporal.io/sdk/activity"
@@ -44,9 +45,11 @@ type BatchItem struct {
 // BatchResult is a batch's outcome: one result per item, in order.
 type BatchResult struct {
 	Items []BatchItemResult `json:"items"`
-	// Published says that the items' events went to Kafka from the worker; when false (the worker has no
-	// Kafka), the workflow mirrors them itself.
-	Published bool `json:"published,omitempty"`
+	// Published says that the worker sent the items' events to Kafka; when false (the worker has no
+	// Kafka), the workflow mirrors them itself. Events are those the broker had not taken when the batch
+	// ended (usually none): the workflow's publisher sends them on.
+	Published bool           `json:"published,omitempty"`
+	Events    []bridge.Event `json:"events,omitempty"`
 }
 
 // BatchItemResult is one item's outcome: a TaskResult with status success or failure, and, for a
@@ -59,7 +62,7 @@ type BatchItemResult struct {
 // RunBatch runs a batch's tasks one after another and returns each one's result. A task's failure is its
 // item's result, not the batch's: the workflow retries the retryable ones, by item, in a later batch.
 //
-// After each item it heartbeats the results so far. If the worker dies, the batch's next attempt starts
+// As it goes it heartbeats the results so far. If the worker dies, the batch's next attempt starts
 // after the last item the heartbeats recorded and reuses their results. Idempotency: the Message-ID of an
 // email is made from its task's idempotency key, and the mailbox is searched for it before sending only
 // when an earlier attempt may have sent it: for items the workflow marks (Check) and, in a retried batch,
@@ -80,50 +83,138 @@ func (b *Batches) RunBatch(ctx context.Context, in BatchInput) (BatchResult, err
 		}
 	}
 	publish := in.Mirror && b.Events != nil
-	wf := in.Items[0].Task.Context.WorkflowID // as the workflow's own events have it
+	var events *batchEvents
 	if publish {
-		var events []bridge.IDEvent
-		for _, it := range in.Items[len(done):] {
-			events = append(events, bridge.DispatchEvents(it.Task, in.Deps)...)
-			if it.Attempt > 1 {
-				events = append(events, bridge.IDEvent{
-					ID:    bridge.EventID(wf, bridge.TopicTaskRetry, fmt.Sprintf("%s/%d", it.Task.TaskID, it.Attempt)),
-					Value: bridge.TaskRetry{TaskDispatch: bridge.DispatchOf(it.Task), RetryCount: int(it.Attempt - 1), LastError: map[string]any{"message": it.LastError}},
-				})
-			}
-		}
-		b.publish(ctx, events)
+		events = newBatchEvents(b.Events)
 	}
+	wf := in.Items[0].Task.Context.WorkflowID // as the workflow's own events have it
 	run := b.runner(in.Items[0].Task.Command)
 	defer run.close()
+	beat := time.Now()
 	for _, it := range in.Items[len(done):] {
 		if err := ctx.Err(); err != nil {
+			if events != nil {
+				events.close(ctx)
+			}
 			return BatchResult{}, err // canceled or timed out: the heartbeats keep what is done
+		}
+		if publish {
+			events.add(bridge.DispatchEvents(it.Task, in.Deps))
+			if it.Attempt > 1 {
+				events.add([]bridge.IDEvent{{
+					ID:    bridge.EventID(wf, bridge.TopicTaskRetry, fmt.Sprintf("%s/%d", it.Task.TaskID, it.Attempt)),
+					Value: bridge.TaskRetry{TaskDispatch: bridge.DispatchOf(it.Task), RetryCount: int(it.Attempt - 1), LastError: map[string]any{"message": it.LastError}},
+				}})
+			}
 		}
 		res := run.task(ctx, it, it.Check || retried)
 		done = append(done, res)
 		if publish {
-			b.publish(ctx, bridge.ResultEvents(wf, res.Result, time.Now().UTC().Format(time.RFC3339Nano)))
+			events.add(bridge.ResultEvents(wf, res.Result, time.Now().UTC().Format(time.RFC3339Nano)))
 		}
-		heartbeat(ctx, done)
+		if time.Since(beat) >= batchHeartbeatEvery || len(done) == len(in.Items) {
+			heartbeat(ctx, done)
+			beat = time.Now()
+		}
 	}
-	return BatchResult{Items: done, Published: publish}, nil
+	out := BatchResult{Items: done, Published: publish}
+	if events != nil {
+		out.Events = events.close(ctx)
+	}
+	return out, nil
 }
 
-// publish hands events to the producer. A failure is logged, not returned: the task is done either way,
-// and the producer keeps retrying what it holds.
-func (b *Batches) publish(ctx context.Context, events []bridge.IDEvent) {
-	out := make([]bridge.Event, 0, len(events))
-	for _, e := range events {
-		ev, err := bridge.NewEvent(e.ID, e.Value)
-		if err != nil {
+// batchHeartbeatEvery spaces a batch's heartbeats: each one encodes every result so far, and the SDK sends
+// the latest to the server only every so often (80% of the heartbeat timeout) anyway.
+const batchHeartbeatEvery = 500 * time.Millisecond
+
+// batchEvents sends a batch's events to Kafka from one goroutine, in order, each call carrying what was
+// queued while the previous one was in flight: the items never wait for the broker.
+type batchEvents struct {
+	pub    Publisher
+	mu     sync.Mutex
+	queue  []bridge.Event
+	closed bool
+	wake   chan struct{}
+	done   chan struct{}
+}
+
+// batchFlushTimeout bounds the wait, at a batch's end, for its events to reach Kafka; those that have not
+// go back to the workflow, whose own publisher keeps trying.
+const batchFlushTimeout = 10 * time.Second
+
+func newBatchEvents(pub Publisher) *batchEvents {
+	e := &batchEvents{pub: pub, wake: make(chan struct{}, 1), done: make(chan struct{})}
+	go e.run()
+	return e
+}
+
+func (e *batchEvents) add(events []bridge.IDEvent) {
+	e.mu.Lock()
+	for _, ev := range events {
+		if encoded, err := bridge.NewEvent(ev.ID, ev.Value); err == nil {
+			e.queue = append(e.queue, encoded)
+		}
+	}
+	e.mu.Unlock()
+	select {
+	case e.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (e *batchEvents) run() {
+	defer close(e.done)
+	for {
+		e.mu.Lock()
+		batch, closed := e.queue, e.closed
+		e.queue = nil
+		e.mu.Unlock()
+		if len(batch) == 0 {
+			if closed {
+				return
+			}
+			<-e.wake
 			continue
 		}
-		out = append(out, ev)
+		ctx, cancel := context.WithTimeout(context.Background(), publishAttemptTimeout)
+		err := e.pub.Publish(ctx, batch...)
+		cancel()
+		if err != nil {
+			// Keep them, in order, and try again shortly; close hands them to the workflow if Kafka
+			// stays away.
+			e.mu.Lock()
+			e.queue = append(batch, e.queue...)
+			e.mu.Unlock()
+			select {
+			case <-time.After(time.Second):
+			case <-e.wake:
+			}
+		}
 	}
-	if err := b.Events.Publish(ctx, out...); err != nil && activity.IsActivity(ctx) {
-		activity.GetLogger(ctx).Warn("Could not publish a batch's events", "events", len(out), "error", err)
+}
+
+// close waits, up to batchFlushTimeout or the end of ctx, for the queued events to be published, and
+// returns those that were not.
+func (e *batchEvents) close(ctx context.Context) []bridge.Event {
+	e.mu.Lock()
+	e.closed = true
+	e.mu.Unlock()
+	select {
+	case e.wake <- struct{}{}:
+	default:
 	}
+	select {
+	case <-e.done:
+		return nil
+	case <-time.After(batchFlushTimeout):
+	case <-ctx.Done():
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	late := e.queue
+	e.queue = nil
+	return late
 }
 
 // batchRunner runs a batch's items: SendEmail over one SMTP session, any other command by its method.

@@ -1,6 +1,11 @@
 package bridge
 
-import "github.com/eaapl/eaapl/catalog"
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/eaapl/eaapl/catalog"
+)
 
 // The events of one task, built in one place for both of their producers: the Program workflow (through
 // the PublishEvents activity) and the batch activity, which publishes its items' events from the worker.
@@ -21,6 +26,7 @@ func EventID(workflowID, topic, about string) string {
 // task.chain when a for_each step created it (deps are the step's dependencies).
 func DispatchEvents(t catalog.Task, deps []string) []IDEvent {
 	wf := t.Context.WorkflowID
+	t.Parameters = fitRecord(t.Parameters)
 	out := []IDEvent{{EventID(wf, TopicTaskDispatch, t.TaskID), DispatchOf(t)}}
 	if t.Priority == PriorityHigh {
 		out = append(out, IDEvent{EventID(wf, TopicTaskPriority, t.TaskID), PriorityOf(t)})
@@ -45,6 +51,7 @@ func DispatchEvents(t catalog.Task, deps []string) []IDEvent {
 // (RFC 3339).
 func ResultEvents(workflowID string, r catalog.TaskResult, timestamp string) []IDEvent {
 	id := EventID(workflowID, TopicAnalyticsData, r.TaskID)
+	r.Output = fitRecord(r.Output)
 	return []IDEvent{
 		{EventID(workflowID, TopicTaskResult, r.TaskID), ResultOf(r)},
 		{id, AnalyticsData{
@@ -61,4 +68,37 @@ func ResultEvents(workflowID string, r catalog.TaskResult, timestamp string) []I
 			ResourceUsage: map[string]any{},
 		}},
 	}
+}
+
+// maxValueBytes bounds the parameters or output an event carries, well under Kafka's default limit of
+// 1 MB per record and Temporal's 2 MB per payload (the workflow sends its events in batches): the
+// contacts of a 10,000-contact address book are over 1 MB.
+const maxValueBytes = 64 << 10
+
+// fitRecord returns m, or, when it encodes to more than maxValueBytes, a copy in which each value longer
+// than a 16th of that is replaced by a note saying what it was: the full value stays in the workflow's
+// history.
+func fitRecord(m map[string]any) map[string]any {
+	b, err := json.Marshal(m)
+	if err != nil || len(b) <= maxValueBytes {
+		return m
+	}
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		vb, err := json.Marshal(v)
+		switch {
+		case err != nil || len(vb) <= maxValueBytes/16:
+			out[k] = v
+		case isList(v):
+			out[k] = fmt.Sprintf("(a list of %d items, %d bytes: left out of the event; the workflow history has it)", len(v.([]any)), len(vb))
+		default:
+			out[k] = fmt.Sprintf("(%d bytes: left out of the event; the workflow history has it)", len(vb))
+		}
+	}
+	return out
+}
+
+func isList(v any) bool {
+	_, ok := v.([]any)
+	return ok
 }

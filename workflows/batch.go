@@ -114,6 +114,9 @@ func (p *program) runBatch(ctx workflow.Context, id, batchID string, items []act
 		err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, opts), batches.RunBatch,
 			activities.BatchInput{Items: items, Mirror: p.events.on, Deps: p.plan.Deps(id)}).Get(ctx, &res)
 		p.sem.Release(1)
+		if p.events.on && len(res.Events) > 0 { // what Kafka had not taken from the worker
+			p.events.pending = append(p.events.pending, res.Events...)
+		}
 		var retry []activities.BatchItem
 		for i, it := range items {
 			var r activities.BatchItemResult
