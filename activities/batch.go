@@ -88,6 +88,13 @@ func (b *Batches) RunBatch(ctx context.Context, in BatchInput) (BatchResult, err
 		events = newBatchEvents(b.Events)
 	}
 	wf := in.Items[0].Task.Context.WorkflowID // as the workflow's own events have it
+	if publish {
+		// The earlier attempt may have died before its events of these items got out: send them again,
+		// with the same ids.
+		for _, r := range done {
+			events.add(bridge.ResultEvents(wf, r.Result, time.Now().UTC().Format(time.RFC3339Nano)))
+		}
+	}
 	run := b.runner(in.Items[0].Task.Command)
 	defer run.close()
 	beat := time.Now()

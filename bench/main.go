@@ -85,7 +85,7 @@ func run(ctx context.Context, args []string) error {
 
 	if o.warmup > 0 {
 		fmt.Printf("\nWarm-up (not measured): %d contacts, EaaPL and (a)\n", o.warmup)
-		if _, err := st.measureEaaPL(ctx, o, o.warmup, 1, false); err != nil {
+		if _, err := st.measureEaaPL(ctx, o, o.warmup, 1, false, false); err != nil {
 			return fmt.Errorf("warm-up: %w", err)
 		}
 		if _, err := st.measureHandWritten(ctx, o, o.warmup); err != nil {
@@ -94,9 +94,10 @@ func run(ctx context.Context, args []string) error {
 	}
 	var runs []runResult
 	for _, n := range o.sizes {
-		measures := []func() (runResult, error){func() (runResult, error) { return st.measureEaaPL(ctx, o, n, 1, false) }}
+		measures := []func() (runResult, error){func() (runResult, error) { return st.measureEaaPL(ctx, o, n, 1, false, false) }}
 		if o.baselines {
 			measures = append(measures,
+				func() (runResult, error) { return st.measureEaaPL(ctx, o, n, 1, true, false) },
 				func() (runResult, error) { return st.measureHandWritten(ctx, o, n) },
 				func() (runResult, error) { return st.measurePlain(ctx, o, n) })
 		}
@@ -111,8 +112,8 @@ func run(ctx context.Context, args []string) error {
 	if o.extras {
 		n := slices.Max(o.sizes)
 		for _, measure := range []func() (runResult, error){
-			func() (runResult, error) { return st.measureEaaPL(ctx, o, n, 1, true) },
-			func() (runResult, error) { return st.measureEaaPL(ctx, o, n, 2, false) },
+			func() (runResult, error) { return st.measureEaaPL(ctx, o, n, 1, false, true) },
+			func() (runResult, error) { return st.measureEaaPL(ctx, o, n, 2, false, false) },
 		} {
 			r, err := measure()
 			if err != nil {

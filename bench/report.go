@@ -91,7 +91,7 @@ const (
 // find returns the main run of a kind at n (not the priority or two-worker runs).
 func (rep report) find(k kind, n int) (runResult, bool) {
 	for _, r := range rep.runs {
-		if r.kind == k && r.n == n && !r.priorityRun && r.workers <= 1 {
+		if r.kind == k && r.n == n && !r.priorityRun && r.workers <= 1 && !r.noKafka {
 			return r, true
 		}
 	}
@@ -103,24 +103,30 @@ func rate(r runResult) float64 { return float64(r.n) / r.wall.Seconds() }
 func (rep report) tables() string {
 	var b strings.Builder
 	b.WriteString("## Results\n\n")
-	b.WriteString("| N | EaaPL wall | EaaPL emails/s | (a) wall | (a) emails/s | (b) wall | (b) emails/s | EaaPL/(a) | EaaPL/(b) | history events: EaaPL / (a) | EaaPL history size | worker peak RSS |\n")
-	b.WriteString("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	b.WriteString("| N | EaaPL wall | EaaPL emails/s | (a) wall | (a) emails/s | (b) wall | (b) emails/s | EaaPL/(a) | EaaPL/(b) | EaaPL, bridge off: emails/s, /(a), /(b) | history events: EaaPL / (a) | EaaPL history size | worker peak RSS |\n")
+	b.WriteString("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	var verdicts []string
 	for _, n := range rep.opts.sizes {
 		e, _ := rep.find(kindEaaPL, n)
 		a, _ := rep.find(kindHandWritten, n)
 		p, _ := rep.find(kindPlain, n)
+		off := "–"
+		for _, r := range rep.runs {
+			if r.noKafka && r.n == n {
+				off = fmt.Sprintf("%.0f, %.2f, %.2f", rate(r), rate(r)/rate(a), rate(r)/rate(p))
+			}
+		}
 		va, vp := rate(e)/rate(a), rate(e)/rate(p)
-		fmt.Fprintf(&b, "| %d | %.2f s | %.0f | %.2f s | %.0f | %.2f s | %.0f | %.2f | %.2f | %d / %d | %.1f MB | %s |\n",
-			n, e.wall.Seconds(), rate(e), a.wall.Seconds(), rate(a), p.wall.Seconds(), rate(p), va, vp,
+		fmt.Fprintf(&b, "| %d | %.2f s | %.0f | %.2f s | %.0f | %.2f s | %.0f | %.2f | %.2f | %s | %d / %d | %.1f MB | %s |\n",
+			n, e.wall.Seconds(), rate(e), a.wall.Seconds(), rate(a), p.wall.Seconds(), rate(p), va, vp, off,
 			e.hist.events, a.hist.events, float64(e.hist.sizeBytes)/(1<<20), mb(e.peakRSS))
-		verdicts = append(verdicts, fmt.Sprintf("- N=%d: EaaPL/(a) %.2f (target ≥ %.0f: %s), EaaPL/(b) %.2f (target ≥ %.1f: %s), worker peak RSS %s (target < 200 MB: %s); %d RunBatch activities.",
+		verdicts = append(verdicts, fmt.Sprintf("- N=%d (bridge on): EaaPL/(a) %.2f (target ≥ %.0f: %s), EaaPL/(b) %.2f (target ≥ %.1f: %s), worker peak RSS %s (target < 200 MB: %s); %d RunBatch activities.",
 			n, va, targetVsHandWritten, met(va >= targetVsHandWritten), vp, targetVsPlain, met(vp >= targetVsPlain), mb(e.peakRSS), met(e.peakRSS < targetPeakRSS), e.hist.activities["RunBatch"]))
 	}
 	b.WriteString("\n" + strings.Join(verdicts, "\n") + "\n")
 	for _, r := range rep.runs {
 		if r.priorityRun {
-			fmt.Fprintf(&b, "\n### Priority\n\nA one-email program whose step is `\"priority\": \"high\"` (activity PriorityKey 1, workflow started with PriorityKey 1), started on the same task queue once the N=%d program had sent its first emails, finished in **%.2f s** (target: a few seconds: %s). The N=%d program took %.2f s in that run.\n",
+			fmt.Fprintf(&b, "\n### Priority\n\nA one-email program whose step is `\"priority\": \"high\"` (activity PriorityKey 1, workflow started with PriorityKey 1), started on the same task queue a second after the N=%d program's emails started going out, finished in **%.2f s** (target: a few seconds: %s). The N=%d program took %.2f s in that run.\n",
 				r.n, r.priorityWait.Seconds(), met(r.priorityWait < 5*time.Second), r.n, r.wall.Seconds())
 		}
 	}
@@ -157,6 +163,7 @@ after another, each with a fresh Mailpit.
 
 `)
 	fmt.Fprintf(&b, "- **EaaPL**: the program %q over N generated contacts (a CSV file), max_concurrency %d, on an `eaapl worker` process built from this tree, with the Kafka bridge on (as `eaapl dev` runs it). A for_each step runs in batches (`RunBatch`, workflows/batch.go): %d batches of up to 100 items for N=10,000.\n", rep.opts.program, rep.opts.concurrency, 100)
+	b.WriteString("- **EaaPL, bridge off**: the same with `KAFKA_BROKERS` empty, to show what mirroring every step onto Kafka costs (about 5 records per email, produced by the worker to the kfake broker on the same 2 cores).\n")
 	fmt.Fprintf(&b, "- **(a) hand-written Temporal**: a workflow that starts one `SendEmail` activity per contact (EaaPL's activity: a mailbox check for its Message-ID, then one SMTP connection per email), at most %d pending at once (all N at once would break Temporal's limit of 2,000 pending activities at N=10,000), on a worker in the benchmark's process with the same activity slots.\n", rep.opts.concurrency)
 	fmt.Fprintf(&b, "- **(b) plain SMTP loop**: %d goroutines, each over one SMTP connection, sending the same emails; no Temporal, no durability.\n", rep.opts.concurrency)
 	b.WriteString(`- The stack: the Temporal dev server (` + "`bin/temporal server start-dev`" + `, in memory, one partition per task
@@ -169,6 +176,23 @@ after another, each with a fresh Mailpit.
 `)
 	b.WriteString(rep.tables())
 	b.WriteString(`
+## Reading the figures
+
+- At N=100 the fixed cost of a program dominates: planning, then three steps one after another (contacts,
+  history, compose), then the wait for the program's events to reach Kafka; (a) and (b) have none of it. From
+  N=1,000 the batches pay off: one ` + "`RunBatch`" + ` activity per 100 emails at N=10,000 instead of one activity and
+  a mailbox search per email, and a history of ~550 events instead of ~38,000.
+- (b) has no Temporal, no mailbox, no Kafka and no per-item bookkeeping: it is the ceiling. With the bridge on,
+  EaaPL also produces about 5 Kafka records per email to a broker on the same 2 cores; the bridge-off column
+  shows that share.
+- Two workers cannot go faster on this machine: the work is CPU-bound and the Temporal dev server, Mailpit, the
+  broker and both workers share the same 2 cores. The figure shows that the tasks are shared evenly (the
+  split), not a speed-up that needs more cores.
+- Priority: with batching, a big program keeps at most max_concurrency batches pending, so there is little
+  backlog to overtake; the one-email program's time is mostly its own planning and three workflow tasks.
+- Not measured here: a retry storm (every item retried), or a worker killed mid-batch (covered by tests:
+  activities/batch_test.go resumes after the last heartbeat and searches the mailbox for the rest).
+
 ## How each figure is measured
 
 - **Wall time**: from the client's call that starts the workflow to its result (EaaPL: including its wait

@@ -50,6 +50,7 @@ type runResult struct {
 	kind    kind
 	n       int
 	workers int           // EaaPL: worker processes
+	noKafka bool          // EaaPL: the Kafka bridge off
 	wall    time.Duration // from starting the workflow (or the loop) to its end
 	hist    historyStats  // EaaPL and (a)
 	peakRSS uint64        // EaaPL: the highest VmHWM of its worker processes
@@ -64,6 +65,8 @@ func (r runResult) label() string {
 	switch {
 	case r.priorityRun:
 		return fmt.Sprintf("%s, N=%d, with a high-priority program", r.kind, r.n)
+	case r.noKafka:
+		return fmt.Sprintf("%s, N=%d, Kafka bridge off", r.kind, r.n)
 	case r.kind == kindEaaPL && r.workers > 1:
 		return fmt.Sprintf("%s, N=%d, %d workers", r.kind, r.n, r.workers)
 	}
@@ -89,11 +92,11 @@ func (s *stack) freshMailpit(ctx context.Context, o options) (*devstack.Mailpit,
 	}, nil
 }
 
-// measureEaaPL runs the Hello World program over n contacts on `workers` worker processes (with the
-// Kafka bridge on, as `eaapl dev` runs them); with priority, it also starts a one-email high-priority
-// program once the emails are going out, and times it.
-func (s *stack) measureEaaPL(ctx context.Context, o options, n, workers int, priority bool) (runResult, error) {
-	r := runResult{kind: kindEaaPL, n: n, workers: workers, priorityRun: priority}
+// measureEaaPL runs the Hello World program over n contacts on `workers` worker processes, with the
+// Kafka bridge on (as `eaapl dev` runs them) unless noKafka; with priority, it also starts a one-email
+// high-priority program once the emails are going out, and times it.
+func (s *stack) measureEaaPL(ctx context.Context, o options, n, workers int, noKafka, priority bool) (runResult, error) {
+	r := runResult{kind: kindEaaPL, n: n, workers: workers, noKafka: noKafka, priorityRun: priority}
 	ctx, cancel := context.WithTimeout(ctx, o.runTimeout)
 	defer cancel()
 	contactsPath, addrs, err := s.contactsFile(n)
@@ -115,6 +118,9 @@ func (s *stack) measureEaaPL(ctx context.Context, o options, n, workers int, pri
 		"EAAPL_SMTP_ADDR=" + mp.SMTPAddr,
 		"EAAPL_MAILBOX_URL=" + mp.APIURL,
 		"KAFKA_BROKERS=" + s.broker.addr,
+	}
+	if noKafka {
+		env = append(env, "KAFKA_BROKERS=") // the last value wins
 	}
 	var procs []*workerProcess
 	defer func() {
@@ -141,9 +147,13 @@ func (s *stack) measureEaaPL(ctx context.Context, o options, n, workers int, pri
 	urgentStarted := false
 	lastPrint := time.Time{}
 	res, err := st.Wait(ctx, run, o.progress, func(status workflows.Status) {
-		if priority && !urgentStarted && sentSoFar(status) > 0 {
+		if priority && !urgentStarted && sendingNow(status) {
 			urgentStarted = true
-			go func() { urgent <- s.runUrgent(ctx, id, &r) }()
+			go func() {
+				// Once the emails have been going out for a second: the worker is busy with the big one.
+				time.Sleep(time.Second)
+				urgent <- s.runUrgent(ctx, id, &r)
+			}()
 		}
 		if time.Since(lastPrint) < o.progress/2 {
 			return
@@ -170,7 +180,7 @@ func (s *stack) measureEaaPL(ctx context.Context, o options, n, workers int, pri
 	}
 	if priority {
 		if !urgentStarted {
-			return r, fmt.Errorf("%s: the program ended before the high-priority one could start", r.label())
+			return r, fmt.Errorf("%s: the program ended before its emails were seen going out, so the high-priority one did not start", r.label())
 		}
 		if err := <-urgent; err != nil {
 			return r, fmt.Errorf("%s: high-priority program: %w", r.label(), err)
@@ -322,14 +332,14 @@ func benchFrom() mail.Address {
 	return mail.Address{Name: cfg.UserName, Address: cfg.UserEmail}
 }
 
-// sentSoFar is how many emails the status counts as done.
-func sentSoFar(st workflows.Status) int {
+// sendingNow says whether the status shows emails on their way.
+func sendingNow(st workflows.Status) bool {
 	for _, s := range st.Steps {
 		if s.ID == sendStep {
-			return s.Done
+			return s.Running > 0
 		}
 	}
-	return 0
+	return false
 }
 
 // progressLine is one status as "sent 340/1000 (running 100, failed 0)".

@@ -78,11 +78,9 @@ func (p *program) runBatches(ctx workflow.Context, id string, queued []queuedIte
 	wg := workflow.NewWaitGroup(ctx)
 	for b := 0; b*size < len(queued); b++ {
 		items := make([]activities.BatchItem, 0, size)
-		for _, q := range queued[b*size : min((b+1)*size, len(queued))] {
-			items = append(items, activities.BatchItem{Task: p.task(id, q.n, q.args), Attempt: 1, Check: repeat})
-		}
 		labels := map[int]string{}
 		for _, q := range queued[b*size : min((b+1)*size, len(queued))] {
+			items = append(items, activities.BatchItem{Task: p.task(id, q.n, q.args), Attempt: 1, Check: repeat})
 			labels[q.n] = q.label
 		}
 		if err := p.sem.Acquire(ctx, 1); err != nil {
@@ -144,15 +142,14 @@ func (p *program) runBatch(ctx workflow.Context, id, batchID string, items []act
 		if len(retry) == 0 {
 			return
 		}
-		if err := workflow.Sleep(ctx, backoff(cmd.Retry, retry[0].Attempt-1)); err != nil {
-			for _, it := range retry {
-				p.recordBatchItem(id, it.Task.Context.Item, labels[it.Task.Context.Item], activities.BatchItemResult{Result: catalog.TaskResult{TaskID: it.Task.TaskID, Status: catalog.StatusFailure, Error: &catalog.TaskError{Type: "Canceled", Message: "canceled"}}}, total, outputs)
-			}
-			return
+		err = workflow.Sleep(ctx, backoff(cmd.Retry, retry[0].Attempt-1))
+		if err == nil {
+			err = p.sem.Acquire(ctx, 1)
 		}
-		if err := p.sem.Acquire(ctx, 1); err != nil {
+		if err != nil { // canceled
 			for _, it := range retry {
-				p.recordBatchItem(id, it.Task.Context.Item, labels[it.Task.Context.Item], activities.BatchItemResult{Result: catalog.TaskResult{TaskID: it.Task.TaskID, Status: catalog.StatusFailure, Error: &catalog.TaskError{Type: "Canceled", Message: "canceled"}}}, total, outputs)
+				canceled := catalog.TaskResult{TaskID: it.Task.TaskID, Status: catalog.StatusFailure, Error: &catalog.TaskError{Type: "Canceled", Message: "canceled"}, Attempt: it.Attempt - 1}
+				p.recordBatchItem(id, it.Task.Context.Item, labels[it.Task.Context.Item], activities.BatchItemResult{Result: canceled}, total, outputs)
 			}
 			return
 		}
