@@ -58,8 +58,9 @@ kcat:
 		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq kcat; }
 
-## bench: measure the Hello World program on the embedded stack, bridge off vs on (N=1000 by default);
-## writes bench/results.md. Flags: make bench BENCH_FLAGS="-n 100,1000 -repeat 2" (go run ./bench -h lists them)
+## bench: measure the Hello World program on the embedded stack at N=100, 1,000, 10,000 against a hand-written
+## workflow and a plain SMTP loop, with priority and two workers; writes bench/results.md (about 5 minutes).
+## Flags: make bench BENCH_FLAGS="-n 100,1000 -extras=false" (go run ./bench -h lists them)
 bench: tools
 	$(GO) run ./bench $(BENCH_FLAGS)
 

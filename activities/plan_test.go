@@ -1,12 +1,10 @@
 package activities
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,19 +18,6 @@ import (
 )
 
 const helloWorld = "Send an email to each of my contacts if I haven't emailed them this week that says 'Hello World!'"
-
-// recordingPublisher keeps the events published.
-type recordingPublisher struct {
-	mu     sync.Mutex
-	events []bridge.Event
-}
-
-func (p *recordingPublisher) Publish(_ context.Context, events ...bridge.Event) error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.events = append(p.events, events...)
-	return nil
-}
 
 // llmPlanning is the planning activity with the LLM planner talking to a fake model server that answers
 // from planner/testdata/llm/<name>.json.

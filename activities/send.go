@@ -21,6 +21,19 @@ type Sender interface {
 	Send(ctx context.Context, m Message) error
 }
 
+// SessionSender is a Sender that can also send several messages over one connection.
+type SessionSender interface {
+	Sender
+	Session() SenderSession
+}
+
+// SenderSession sends messages one after another over one connection; Close ends it. It is not safe for
+// concurrent use.
+type SenderSession interface {
+	Sender
+	Close()
+}
+
 // Message is one plain-text email to one recipient.
 type Message struct {
 	From, FromName string
@@ -72,6 +85,12 @@ type sendEmailArgs struct {
 // key, and a message with that ID already in the mailbox means an earlier attempt sent it. Output:
 // recipient, message_id and already_sent.
 func (a *Activities) SendEmail(ctx context.Context, t catalog.Task) (catalog.TaskResult, error) {
+	return a.sendEmail(ctx, t, a.Sender, true)
+}
+
+// sendEmail is SendEmail through sender. check says whether to look in the mailbox for the Message-ID
+// first: RunBatch leaves it out for an item that no earlier attempt can have started (see batch.go).
+func (a *Activities) sendEmail(ctx context.Context, t catalog.Task, sender Sender, check bool) (catalog.TaskResult, error) {
 	started := time.Now()
 	t.Command = "SendEmail"
 	var args sendEmailArgs
@@ -92,22 +111,24 @@ func (a *Activities) SendEmail(ctx context.Context, t catalog.Task) (catalog.Tas
 	if strings.TrimSpace(t.Context.IdempotencyKey) == "" {
 		return catalog.TaskResult{}, invalidArgument(t, "the task has no idempotency key, so the email could be sent twice")
 	}
-	if a.Mailbox == nil || a.Sender == nil {
+	if (check && a.Mailbox == nil) || sender == nil {
 		return catalog.TaskResult{}, fmt.Errorf("%w: Mailbox and Sender", errMissingDependency)
 	}
 	id := MessageID(t.Context.IdempotencyKey, a.From.Address)
 	output := map[string]any{"recipient": to.Address, "message_id": id, "already_sent": false}
 
-	sent, err := a.Mailbox.HasMessageID(ctx, id)
-	if err != nil {
-		// Not knowing whether an earlier attempt sent it, sending now could send it twice: retry later.
-		return catalog.TaskResult{}, fmt.Errorf("check whether %s was already sent: %w", id, err)
+	if check {
+		sent, err := a.Mailbox.HasMessageID(ctx, id)
+		if err != nil {
+			// Not knowing whether an earlier attempt sent it, sending now could send it twice: retry later.
+			return catalog.TaskResult{}, fmt.Errorf("check whether %s was already sent: %w", id, err)
+		}
+		if sent {
+			output["already_sent"] = true
+			return a.result(ctx, t, started, output), nil
+		}
 	}
-	if sent {
-		output["already_sent"] = true
-		return a.result(ctx, t, started, output), nil
-	}
-	err = a.Sender.Send(ctx, Message{
+	err = sender.Send(ctx, Message{
 		From:      a.From.Address,
 		FromName:  a.From.Name,
 		To:        to.Address,

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	mail "github.com/wneessen/go-mail"
+	"github.com/wneessen/go-mail/smtp"
 )
 
 // SMTPConfig says how to reach the outgoing mail server.
@@ -75,17 +76,10 @@ func NewSMTP(cfg SMTPConfig) (*SMTP, error) {
 // Send delivers m: From with its name, To, Subject, Date, the exact Message-ID, and a plain-text body. A
 // 5xx reply is a *RejectedError; a 4xx reply or a failure to reach the server is a temporary error.
 func (s *SMTP) Send(ctx context.Context, m Message) error {
-	msg := mail.NewMsg()
-	if err := msg.FromFormat(m.FromName, m.From); err != nil {
-		return &RejectedError{Server: s.addr, Reply: fmt.Sprintf("sender %q: %v", m.From, err)}
+	msg, err := s.message(m)
+	if err != nil {
+		return err
 	}
-	if err := msg.AddToFormat(m.ToName, m.To); err != nil {
-		return &RejectedError{Server: s.addr, Reply: fmt.Sprintf("recipient %q: %v", m.To, err)}
-	}
-	msg.Subject(m.Subject)
-	msg.SetDate()
-	msg.SetMessageIDWithValue(strings.Trim(m.MessageID, "<>")) // go-mail adds the angle brackets
-	msg.SetBodyString(mail.TypeTextPlain, m.Body)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	if err := s.client.DialAndSendWithContext(context.WithValue(ctx, sendCtxKey{}, ctx), msg); err != nil {
@@ -94,7 +88,57 @@ func (s *SMTP) Send(ctx context.Context, m Message) error {
 	return nil
 }
 
-// sendCtxKey carries a send's context to dialUntilDone.
+func (s *SMTP) message(m Message) (*mail.Msg, error) {
+	msg := mail.NewMsg()
+	if err := msg.FromFormat(m.FromName, m.From); err != nil {
+		return nil, &RejectedError{Server: s.addr, Reply: fmt.Sprintf("sender %q: %v", m.From, err)}
+	}
+	if err := msg.AddToFormat(m.ToName, m.To); err != nil {
+		return nil, &RejectedError{Server: s.addr, Reply: fmt.Sprintf("recipient %q: %v", m.To, err)}
+	}
+	msg.Subject(m.Subject)
+	msg.SetDate()
+	msg.SetMessageIDWithValue(strings.Trim(m.MessageID, "<>")) // go-mail adds the angle brackets
+	msg.SetBodyString(mail.TypeTextPlain, m.Body)
+	return msg, nil
+}
+
+// Session returns a Sender that keeps one connection to the server for the messages it sends, one after
+// another, as a batch of tasks does: connecting, greeting and STARTTLS once instead of per message. It
+// connects on its first message, and again after an error, which may have broken the connection.
+func (s *SMTP) Session() SenderSession { return &smtpSession{smtp: s} }
+
+type smtpSession struct {
+	smtp *SMTP
+	conn *smtp.Client
+}
+
+func (ss *smtpSession) Send(ctx context.Context, m Message) error {
+	msg, err := ss.smtp.message(m)
+	if err != nil {
+		return err
+	}
+	if ss.conn == nil {
+		if ss.conn, err = ss.smtp.client.DialToSMTPClientWithContext(context.WithValue(ctx, sendCtxKey{}, ctx)); err != nil {
+			ss.conn = nil
+			return ss.smtp.classify(err)
+		}
+	}
+	if err := ss.smtp.client.SendWithSMTPClient(ss.conn, msg); err != nil {
+		ss.Close()
+		return ss.smtp.classify(err)
+	}
+	return nil
+}
+
+func (ss *smtpSession) Close() {
+	if ss.conn != nil {
+		_ = ss.smtp.client.CloseWithSMTPClient(ss.conn)
+		ss.conn = nil
+	}
+}
+
+// sendCtxKey carries a send's (or a session's) context to dialUntilDone.
 type sendCtxKey struct{}
 
 // dialUntilDone connects to the server and closes the connection when the send's context ends. go-mail

@@ -1,14 +1,16 @@
 // Command bench measures EaaPL on the embedded stack and writes bench/results.md. It is `make bench`; it is
 // a program rather than a test, so that `make test` stays quick and the figures are printed, not asserted.
 //
-// What it measures now (issue 3, "Measured"): the Hello World program over N generated contacts with the
-// Kafka bridge off and on, in the same run and on the same stack, and the delay from a task's end to its
-// task.result record being readable. Every run checks that each contact got exactly one email.
+// For each N (100, 1,000 and 10,000 contacts by default), on the same stack and the same contacts, it runs
+// the Hello World program on an `eaapl worker` process (Kafka bridge on, as `eaapl dev` runs it), and two
+// baselines: (a) the workflow a Temporal user would write by hand, one SendEmail activity per contact,
+// on a worker in this process; (b) a plain Go loop sending the same emails straight over SMTP with the
+// same concurrency, no durability. At the largest N it also times a one-email high-priority program
+// started while the big one runs, and runs the big one on two worker processes. Every run has a fresh
+// Mailpit and checks that each contact got exactly one email.
 //
-// The stack is started here: the Temporal dev server (bin/temporal, in-memory), a fresh Mailpit per run
-// (bin/mailpit), a kfake broker (bridge.StartBroker, in a child process of this program so that its
-// records do not count as the worker's memory), and the worker in this process (worker.Setup and Run, as
-// `eaapl worker` runs it).
+// The stack: the Temporal dev server (bin/temporal, in memory, configured as `eaapl dev` configures it),
+// a fresh Mailpit per run (bin/mailpit), a kfake broker (bridge.StartBroker) in a child process.
 package main
 
 import (
@@ -18,6 +20,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -33,7 +36,6 @@ const helloWorld = "Send an email to each of my contacts that says 'Hello World!
 // options are the command line.
 type options struct {
 	sizes       []int
-	repeat      int
 	concurrency int
 	warmup      int
 	program     string
@@ -42,8 +44,8 @@ type options struct {
 	runTimeout  time.Duration
 	temporalBin string
 	mailpitBin  string
-	verbose     bool
-	partitions  int
+	extras      bool // the priority and two-worker runs at the largest N
+	baselines   bool
 }
 
 func main() {
@@ -81,41 +83,50 @@ func run(ctx context.Context, args []string) error {
 	}
 	defer st.stop()
 
-	var runs []runResult
 	if o.warmup > 0 {
-		fmt.Printf("\nWarm-up (not measured): %d contacts, bridge off then on\n", o.warmup)
-		for _, c := range []configuration{bridgeOff, bridgeOn} {
-			if _, err := st.measure(ctx, o, c, o.warmup, "warmup"); err != nil {
-				return fmt.Errorf("warm-up: %w", err)
-			}
+		fmt.Printf("\nWarm-up (not measured): %d contacts, EaaPL and (a)\n", o.warmup)
+		if _, err := st.measureEaaPL(ctx, o, o.warmup, 1, false, false); err != nil {
+			return fmt.Errorf("warm-up: %w", err)
+		}
+		if _, err := st.measureHandWritten(ctx, o, o.warmup); err != nil {
+			return fmt.Errorf("warm-up: %w", err)
 		}
 	}
-	seq := 0
+	var runs []runResult
 	for _, n := range o.sizes {
-		for rep := range o.repeat {
-			// Alternate the order (off,on,on,off,...), so that neither configuration always runs on the
-			// warmer stack.
-			order := []configuration{bridgeOff, bridgeOn}
-			if rep%2 == 1 {
-				order = []configuration{bridgeOn, bridgeOff}
+		measures := []func() (runResult, error){func() (runResult, error) { return st.measureEaaPL(ctx, o, n, 1, false, false) }}
+		if o.baselines {
+			measures = append(measures,
+				func() (runResult, error) { return st.measureEaaPL(ctx, o, n, 1, true, false) },
+				func() (runResult, error) { return st.measureHandWritten(ctx, o, n) },
+				func() (runResult, error) { return st.measurePlain(ctx, o, n) })
+		}
+		for _, measure := range measures {
+			r, err := measure()
+			if err != nil {
+				return err
 			}
-			for _, c := range order {
-				seq++
-				r, err := st.measure(ctx, o, c, n, fmt.Sprintf("run %d", seq))
-				if err != nil {
-					return err
-				}
-				r.seq = seq
-				runs = append(runs, r)
+			runs = append(runs, r)
+		}
+	}
+	if o.extras {
+		n := slices.Max(o.sizes)
+		for _, measure := range []func() (runResult, error){
+			func() (runResult, error) { return st.measureEaaPL(ctx, o, n, 1, false, true) },
+			func() (runResult, error) { return st.measureEaaPL(ctx, o, n, 2, false, false) },
+		} {
+			r, err := measure()
+			if err != nil {
+				return err
 			}
+			runs = append(runs, r)
 		}
 	}
 
 	rep := report{machine: machine, opts: o, runs: runs, args: args}
-	text := rep.markdown()
 	fmt.Println()
 	fmt.Println(rep.tables())
-	if err := os.WriteFile(o.out, []byte(text), 0o644); err != nil {
+	if err := os.WriteFile(o.out, []byte(rep.markdown()), 0o644); err != nil {
 		return fmt.Errorf("write %s: %w", o.out, err)
 	}
 	fmt.Printf("Wrote %s\n", o.out)
@@ -124,19 +135,18 @@ func run(ctx context.Context, args []string) error {
 
 func parseOptions(args []string) (options, error) {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
-	sizes := fs.String("n", "1000", "numbers of contacts, comma-separated (e.g. 100,1000)")
+	sizes := fs.String("n", "100,1000,10000", "numbers of contacts, comma-separated")
 	o := options{}
-	fs.IntVar(&o.repeat, "repeat", 1, "runs of each configuration per N; the order alternates off,on,on,off,...")
-	fs.IntVar(&o.concurrency, "concurrency", 100, fmt.Sprintf("the program's max_concurrency (1..%d)", config.MaxConcurrencyLimit))
-	fs.IntVar(&o.warmup, "warmup", 50, "contacts of an unmeasured warm-up run of each configuration; 0 for none")
+	fs.IntVar(&o.concurrency, "concurrency", 100, fmt.Sprintf("the program's max_concurrency, and the baselines' (1..%d)", config.MaxConcurrencyLimit))
+	fs.IntVar(&o.warmup, "warmup", 50, "contacts of an unmeasured warm-up run; 0 for none")
 	fs.StringVar(&o.program, "program", helloWorld, "the English program; it must email every contact once on a fresh mailbox")
 	fs.StringVar(&o.out, "out", "bench/results.md", "where to write the results")
 	fs.DurationVar(&o.progress, "progress", time.Second, "how often to print progress")
 	fs.DurationVar(&o.runTimeout, "run-timeout", 10*time.Minute, "bound on one run")
 	fs.StringVar(&o.temporalBin, "temporal-bin", "bin/temporal", "the Temporal CLI (make tools builds it)")
 	fs.StringVar(&o.mailpitBin, "mailpit-bin", "bin/mailpit", "Mailpit (make tools builds it)")
-	fs.IntVar(&o.partitions, "task-queue-partitions", 0, "task queue partitions of the Temporal dev server; 0 keeps the server's default (4), as eaapl dev runs it")
-	fs.BoolVar(&o.verbose, "v", false, "print each PublishEvents call's timeline")
+	fs.BoolVar(&o.extras, "extras", true, "at the largest N, also the priority run and the two-worker run")
+	fs.BoolVar(&o.baselines, "baselines", true, "run the baselines; false measures EaaPL alone (the report then has no ratios)")
 	if err := fs.Parse(args); err != nil {
 		return options{}, err
 	}
@@ -150,14 +160,8 @@ func parseOptions(args []string) (options, error) {
 		}
 		o.sizes = append(o.sizes, n)
 	}
-	if o.repeat < 1 {
-		return options{}, errors.New("-repeat must be at least 1")
-	}
 	if o.concurrency < 1 || o.concurrency > config.MaxConcurrencyLimit {
 		return options{}, fmt.Errorf("-concurrency %d: must be between 1 and %d", o.concurrency, config.MaxConcurrencyLimit)
-	}
-	if o.partitions < 0 {
-		return options{}, errors.New("-task-queue-partitions must not be negative")
 	}
 	if o.warmup < 0 {
 		return options{}, errors.New("-warmup must not be negative")

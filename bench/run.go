@@ -4,115 +4,158 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
+	"net/http"
+	"net/mail"
 	"os"
 	"strings"
 	"time"
 
 	"go.temporal.io/sdk/client"
-	sdklog "go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/temporal"
+	sdkworker "go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
 
-	"github.com/eaapl/eaapl/bridge"
+	"github.com/eaapl/eaapl/activities"
 	"github.com/eaapl/eaapl/config"
 	"github.com/eaapl/eaapl/devstack"
+	"github.com/eaapl/eaapl/plan"
 	"github.com/eaapl/eaapl/starter"
 	"github.com/eaapl/eaapl/worker"
 	"github.com/eaapl/eaapl/workflows"
 )
 
-// configuration is what differs between the measured worker setups.
-type configuration string
+// kind is what a run measures.
+type kind string
 
 const (
-	bridgeOff configuration = "bridge off"
-	bridgeOn  configuration = "bridge on"
+	kindEaaPL       kind = "EaaPL"
+	kindHandWritten kind = "(a) hand-written Temporal"
+	kindPlain       kind = "(b) plain SMTP loop"
 )
 
 // sendStep is the id of the planner's for_each step that sends the emails; its tasks are sendStep_1..N.
 const sendStep = "send"
 
+// The message the baselines send: the one the Hello World program sends.
+const (
+	benchSubject = "Hello World!"
+	benchBody    = "Hello World!"
+)
+
+// urgentAddress gets the one-email high-priority program of the priority run.
+const urgentAddress = "urgent@bench.example.com"
+
 // runResult is one measured run.
 type runResult struct {
-	seq    int
-	config configuration
-	n      int
-	wall   time.Duration // from starting the workflow to having its result
-	hist   historyStats
-	mem    memPeak
-	cpu    cpuUse
-	// For the bridge on: per SendEmail task, from its ActivityTaskCompleted event to its task.result record
-	// being read by the follow-consumer, and to the record's timestamp.
-	readDelays, stampDelays []time.Duration
-	recordsMissing          int // task.result records of this run never read
+	kind    kind
+	n       int
+	workers int           // EaaPL: worker processes
+	noKafka bool          // EaaPL: the Kafka bridge off
+	wall    time.Duration // from starting the workflow (or the loop) to its end
+	hist    historyStats  // EaaPL and (a)
+	peakRSS uint64        // EaaPL: the highest VmHWM of its worker processes
+	split   map[string]int
+	// The priority run: how long the one-email high-priority program took, from its start to its result,
+	// while the N-contact program ran.
+	priorityWait time.Duration
+	priorityRun  bool
 }
 
-// measure runs the program once over n contacts with a fresh Mailpit and a fresh worker, checks the
-// mailbox, and returns the figures.
-func (s *stack) measure(ctx context.Context, o options, c configuration, n int, label string) (runResult, error) {
-	r := runResult{config: c, n: n}
+func (r runResult) label() string {
+	switch {
+	case r.priorityRun:
+		return fmt.Sprintf("%s, N=%d, with a high-priority program", r.kind, r.n)
+	case r.noKafka:
+		return fmt.Sprintf("%s, N=%d, Kafka bridge off", r.kind, r.n)
+	case r.kind == kindEaaPL && r.workers > 1:
+		return fmt.Sprintf("%s, N=%d, %d workers", r.kind, r.n, r.workers)
+	}
+	return fmt.Sprintf("%s, N=%d", r.kind, r.n)
+}
+
+// freshMailpit starts a Mailpit with an empty mailbox for one run.
+func (s *stack) freshMailpit(ctx context.Context, o options) (*devstack.Mailpit, func(), error) {
+	dir, err := os.MkdirTemp(s.dir, "mailpit-")
+	if err != nil {
+		return nil, nil, err
+	}
+	mp, err := devstack.StartMailpit(ctx, devstack.MailpitOptions{Bin: o.mailpitBin, DataDir: dir})
+	if err != nil {
+		_ = os.RemoveAll(dir)
+		return nil, nil, fmt.Errorf("start Mailpit: %w", err)
+	}
+	return mp, func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = mp.Stop(sctx)
+		_ = os.RemoveAll(dir)
+	}, nil
+}
+
+// measureEaaPL runs the Hello World program over n contacts on `workers` worker processes, with the
+// Kafka bridge on (as `eaapl dev` runs them) unless noKafka; with priority, it also starts a one-email
+// high-priority program once the emails are going out, and times it.
+func (s *stack) measureEaaPL(ctx context.Context, o options, n, workers int, noKafka, priority bool) (runResult, error) {
+	r := runResult{kind: kindEaaPL, n: n, workers: workers, noKafka: noKafka, priorityRun: priority}
 	ctx, cancel := context.WithTimeout(ctx, o.runTimeout)
 	defer cancel()
-	name := fmt.Sprintf("%s, %s, N=%d", label, c, n)
-
 	contactsPath, addrs, err := s.contactsFile(n)
 	if err != nil {
 		return r, err
 	}
-	mailDir, err := os.MkdirTemp(s.dir, "mailpit-")
+	mp, stopMailpit, err := s.freshMailpit(ctx, o)
 	if err != nil {
 		return r, err
 	}
-	defer os.RemoveAll(mailDir)
-	mp, err := devstack.StartMailpit(ctx, devstack.MailpitOptions{Bin: o.mailpitBin, DataDir: mailDir})
-	if err != nil {
-		return r, fmt.Errorf("%s: start Mailpit: %w", name, err)
+	defer stopMailpit()
+	s.seq++
+	id := fmt.Sprintf("bench-eaapl-n%d-w%d-%d", n, workers, s.seq)
+	env := []string{
+		"TEMPORAL_ADDRESS=" + s.temporal.Address,
+		"TEMPORAL_NAMESPACE=" + s.temporal.Namespace,
+		"EAAPL_TASK_QUEUE=" + id,
+		"EAAPL_CONTACTS=" + contactsPath,
+		"EAAPL_SMTP_ADDR=" + mp.SMTPAddr,
+		"EAAPL_MAILBOX_URL=" + mp.APIURL,
+		"KAFKA_BROKERS=" + s.broker.addr,
+		"EAAPL_PLANNER=rules", // the benchmark measures running a program, not a model's planning
 	}
+	if noKafka {
+		env = append(env, "KAFKA_BROKERS=") // the last value wins
+	}
+	var procs []*workerProcess
 	defer func() {
-		sctx, scancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer scancel()
-		_ = mp.Stop(sctx)
-	}()
-
-	id := fmt.Sprintf("bench-%s-n%d-%s", strings.ReplaceAll(string(c), " ", "-"), n, strings.ReplaceAll(label, " ", ""))
-	cfg, err := config.Load()
-	if err != nil {
-		return r, err
-	}
-	cfg.TaskQueue = id
-	cfg.Contacts = contactsPath
-	cfg.SMTPAddr, cfg.MailboxURL = mp.SMTPAddr, mp.APIURL
-	cfg.WorkerID = "bench-worker"
-	cfg.Planner = "rules" // the benchmark measures running a program, not a model's planning
-	cfg.MaxConcurrency = o.concurrency
-	cfg.Kafka.Brokers = nil
-	if c == bridgeOn {
-		cfg.Kafka.Brokers = []string{s.broker.addr}
-	}
-	w, err := startWorker(ctx, s.temporal.Address, s.temporal.Namespace, cfg)
-	if err != nil {
-		return r, fmt.Errorf("%s: %w", name, err)
-	}
-	workerStopped := false
-	stopWorker := func() {
-		if !workerStopped {
-			workerStopped = true
+		for _, w := range procs {
 			w.stop()
 		}
+	}()
+	for i := range workers {
+		w, err := startWorkerProcess(ctx, s.eaaplBin, fmt.Sprintf("bench-worker-%d", i+1), env)
+		if err != nil {
+			return r, fmt.Errorf("%s: %w", r.label(), err)
+		}
+		procs = append(procs, w)
 	}
-	defer stopWorker()
 
-	fmt.Printf("\n%s: starting\n", name)
-	cpuBefore := s.cpuNow(mp)
-	mem := startMemSampler()
-	st := &starter.Starter{Client: s.client, TaskQueue: cfg.TaskQueue}
+	fmt.Printf("\n%s: starting\n", r.label())
+	st := &starter.Starter{Client: s.client, TaskQueue: id}
 	began := time.Now()
-	wr, err := st.Start(ctx, id, workflows.Input{Program: o.program, UserID: cfg.UserID, MaxConcurrency: cfg.MaxConcurrency, EventsTimeout: cfg.EventsTimeout.String()})
+	run, err := st.Start(ctx, id, workflows.Input{Program: o.program, UserID: "user_123", MaxConcurrency: o.concurrency})
 	if err != nil {
-		mem.stop()
-		return r, fmt.Errorf("%s: %w", name, err)
+		return r, fmt.Errorf("%s: %w", r.label(), err)
 	}
+	urgent := make(chan error, 1)
+	urgentStarted := false
 	lastPrint := time.Time{}
-	res, err := st.Wait(ctx, wr, o.progress, func(status workflows.Status) {
+	res, err := st.Wait(ctx, run, o.progress, func(status workflows.Status) {
+		if priority && !urgentStarted && sendingNow(status) {
+			urgentStarted = true
+			go func() {
+				// Once the emails have been going out for a second: the worker is busy with the big one.
+				time.Sleep(time.Second)
+				urgent <- s.runUrgent(ctx, id, &r)
+			}()
+		}
 		if time.Since(lastPrint) < o.progress/2 {
 			return
 		}
@@ -120,57 +163,187 @@ func (s *stack) measure(ctx context.Context, o options, c configuration, n int, 
 		fmt.Printf("  %6.1fs  %s\n", time.Since(began).Seconds(), progressLine(status))
 	})
 	r.wall = time.Since(began)
-	r.mem = mem.stop()
-	r.cpu = s.cpuNow(mp).minus(cpuBefore)
+	for _, w := range procs {
+		r.peakRSS = max(r.peakRSS, w.peakRSS())
+	}
 	if err != nil {
 		var failed *starter.FailedError
 		if errors.As(err, &failed) {
-			return r, fmt.Errorf("%s: the program failed: %s", name, failed.Message)
+			err = fmt.Errorf("the program failed: %s", failed.Message)
 		}
-		return r, fmt.Errorf("%s: %w", name, err)
+		for _, w := range procs {
+			err = fmt.Errorf("%w\n%s", err, w.logs.String())
+		}
+		return r, fmt.Errorf("%s: %w", r.label(), err)
 	}
-	stopWorker()
 	if err := checkResult(res, n); err != nil {
-		return r, fmt.Errorf("%s: %w", name, err)
+		return r, fmt.Errorf("%s: %w", r.label(), err)
+	}
+	if priority {
+		if !urgentStarted {
+			return r, fmt.Errorf("%s: the program ended before its emails were seen going out, so the high-priority one did not start", r.label())
+		}
+		if err := <-urgent; err != nil {
+			return r, fmt.Errorf("%s: high-priority program: %w", r.label(), err)
+		}
+		addrs = append(addrs, urgentAddress)
 	}
 	fmt.Printf("  %6.1fs  done: %s\n", r.wall.Seconds(), res.Summary)
-
 	if r.hist, err = readHistory(ctx, s.client, id); err != nil {
-		return r, fmt.Errorf("%s: %w", name, err)
+		return r, fmt.Errorf("%s: %w", r.label(), err)
 	}
-	got, err := checkMailbox(ctx, mp.APIURL, addrs)
-	if err != nil {
-		return r, fmt.Errorf("%s: %w", name, err)
-	}
-	fmt.Printf("  checked: Mailpit holds %d emails, exactly one to each of the %d contacts\n", got, n)
-
-	if c == bridgeOn {
-		s.resultDelays(ctx, id, n, &r)
-		fmt.Printf("  task end -> task.result read: p50 %s, p99 %s over %d tasks", ms(percentile(r.readDelays, 50)), ms(percentile(r.readDelays, 99)), len(r.readDelays))
-		if r.recordsMissing > 0 {
-			fmt.Printf(" (%d records never read!)", r.recordsMissing)
-		}
-		fmt.Println()
-	}
-	fmt.Printf("  server: %.2fs before the first SendEmail, %.2fs sending, %.2fs after the last; SendEmail queued p50 %s p99 %s, running p50 %s p99 %s; %d retried attempts\n",
-		r.hist.beforeSend.Seconds(), r.hist.sending.Seconds(), r.hist.afterSend.Seconds(),
-		ms(percentile(r.hist.sendQueued, 50)), ms(percentile(r.hist.sendQueued, 99)),
-		ms(percentile(r.hist.sendRunning, 50)), ms(percentile(r.hist.sendRunning, 99)), r.hist.retried)
-	if c == bridgeOn {
-		fmt.Printf("  PublishEvents: %d calls, queued p50 %s, running p50 %s\n", len(r.hist.publishQueued),
-			ms(percentile(r.hist.publishQueued, 50)), ms(percentile(r.hist.publishRunning, 50)))
-		if o.verbose {
-			for i, line := range r.hist.publishTimeline {
-				fmt.Printf("    PublishEvents %d: %s\n", i+1, line)
-			}
-		}
-	}
-	fmt.Printf("  wall %.2fs, %.0f emails/s, %d history events, peak heap in use %s, peak RSS %s\n",
-		r.wall.Seconds(), float64(n)/r.wall.Seconds(), r.hist.events, mb(r.mem.heapInuse), mb(r.mem.rss))
-	return r, nil
+	r.split = r.hist.itemsByWorker
+	return r, s.checked(ctx, r, mp, addrs)
 }
 
-// progressLine is one status as "send 340/1000 done".
+// runUrgent runs a one-email program whose step is "priority": "high", started with the highest
+// workflow priority, on the same task queue as the running program, and records how long it took.
+func (s *stack) runUrgent(ctx context.Context, taskQueue string, r *runResult) error {
+	p, err := plan.Parse([]byte(`{"version": 1, "program": "Send 'Urgent' to ` + urgentAddress + `", "steps": [
+		{"id": "send", "command": "SendEmail", "priority": "high",
+		 "args": {"to": {"email": "` + urgentAddress + `", "name": ""}, "subject": "Urgent", "body": "Urgent"}}]}`))
+	if err != nil {
+		return err
+	}
+	began := time.Now()
+	run, err := s.client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:        taskQueue + "-urgent",
+		TaskQueue: taskQueue,
+		Priority:  temporal.Priority{PriorityKey: 1},
+	}, workflows.WorkflowType, workflows.Input{Plan: p, UserID: "user_123"})
+	if err != nil {
+		return err
+	}
+	var res workflows.Result
+	if err := run.Get(ctx, &res); err != nil {
+		return err
+	}
+	r.priorityWait = time.Since(began)
+	fmt.Printf("  high-priority one-email program: %s in %.2fs\n", res.State, r.priorityWait.Seconds())
+	return nil
+}
+
+// measureHandWritten runs baseline (a) over n contacts on a worker in this process.
+func (s *stack) measureHandWritten(ctx context.Context, o options, n int) (runResult, error) {
+	r := runResult{kind: kindHandWritten, n: n}
+	ctx, cancel := context.WithTimeout(ctx, o.runTimeout)
+	defer cancel()
+	_, addrs, err := s.contactsFile(n)
+	if err != nil {
+		return r, err
+	}
+	mp, stopMailpit, err := s.freshMailpit(ctx, o)
+	if err != nil {
+		return r, err
+	}
+	defer stopMailpit()
+	s.seq++
+	id := fmt.Sprintf("bench-handwritten-n%d-%d", n, s.seq)
+	sender, err := activities.NewSMTP(activities.SMTPConfig{Addr: mp.SMTPAddr})
+	if err != nil {
+		return r, err
+	}
+	w := sdkworker.New(s.client, id, sdkworker.Options{MaxConcurrentActivityExecutionSize: worker.ActivitySlots})
+	w.RegisterWorkflowWithOptions(handWritten, workflow.RegisterOptions{Name: handWrittenType})
+	w.RegisterActivity(&activities.Activities{
+		Mailbox:  activities.NewMailpit(mp.APIURL, &http.Client{Timeout: 30 * time.Second}),
+		Sender:   sender,
+		From:     benchFrom(),
+		WorkerID: "bench-handwritten",
+	})
+	if err := w.Start(); err != nil {
+		return r, fmt.Errorf("%s: start worker: %w", r.label(), err)
+	}
+	defer w.Stop()
+
+	fmt.Printf("\n%s: starting\n", r.label())
+	began := time.Now()
+	run, err := s.client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: id}, handWrittenType,
+		handWrittenInput{Contacts: addrs, Subject: benchSubject, Body: benchBody, Window: o.concurrency})
+	if err != nil {
+		return r, fmt.Errorf("%s: %w", r.label(), err)
+	}
+	var sent int
+	err = run.Get(ctx, &sent)
+	r.wall = time.Since(began)
+	if err != nil {
+		return r, fmt.Errorf("%s: %w", r.label(), err)
+	}
+	fmt.Printf("  %6.1fs  done: %d sent\n", r.wall.Seconds(), sent)
+	if r.hist, err = readHistory(ctx, s.client, id); err != nil {
+		return r, fmt.Errorf("%s: %w", r.label(), err)
+	}
+	return r, s.checked(ctx, r, mp, addrs)
+}
+
+// measurePlain runs baseline (b) over n contacts.
+func (s *stack) measurePlain(ctx context.Context, o options, n int) (runResult, error) {
+	r := runResult{kind: kindPlain, n: n}
+	ctx, cancel := context.WithTimeout(ctx, o.runTimeout)
+	defer cancel()
+	_, addrs, err := s.contactsFile(n)
+	if err != nil {
+		return r, err
+	}
+	mp, stopMailpit, err := s.freshMailpit(ctx, o)
+	if err != nil {
+		return r, err
+	}
+	defer stopMailpit()
+	fmt.Printf("\n%s: starting\n", r.label())
+	began := time.Now()
+	err = plainSMTP(ctx, mp.SMTPAddr, benchFrom(), addrs, benchSubject, benchBody, o.concurrency)
+	r.wall = time.Since(began)
+	if err != nil {
+		return r, fmt.Errorf("%s: %w", r.label(), err)
+	}
+	fmt.Printf("  %6.1fs  done\n", r.wall.Seconds())
+	return r, s.checked(ctx, r, mp, addrs)
+}
+
+// checked checks the run's mailbox and prints the run's figures.
+func (s *stack) checked(ctx context.Context, r runResult, mp *devstack.Mailpit, addrs []string) error {
+	got, err := checkMailbox(ctx, mp.APIURL, addrs)
+	if err != nil {
+		return fmt.Errorf("%s: %w", r.label(), err)
+	}
+	fmt.Printf("  checked: Mailpit holds %d emails, exactly one to each of the %d addresses\n", got, len(addrs))
+	fmt.Printf("  wall %.2fs, %.0f emails/s", r.wall.Seconds(), float64(r.n)/r.wall.Seconds())
+	if r.hist.events > 0 {
+		fmt.Printf(", %d history events (%.1f MB), %d activities", r.hist.events, float64(r.hist.sizeBytes)/(1<<20), r.hist.totalActivities())
+	}
+	if r.hist.sending > 0 {
+		fmt.Printf(", server phases %.2fs before the first email activity, %.2fs sending, %.2fs after", r.hist.beforeSend.Seconds(), r.hist.sending.Seconds(), r.hist.afterSend.Seconds())
+	}
+	if r.peakRSS > 0 {
+		fmt.Printf(", worker peak RSS %s", mb(r.peakRSS))
+	}
+	if len(r.split) > 1 {
+		fmt.Printf(", split %s", splitText(r.split))
+	}
+	fmt.Println()
+	return nil
+}
+
+func benchFrom() mail.Address {
+	cfg, err := config.Load()
+	if err != nil {
+		return mail.Address{Name: "EaaPL Demo", Address: "me@example.com"}
+	}
+	return mail.Address{Name: cfg.UserName, Address: cfg.UserEmail}
+}
+
+// sendingNow says whether the status shows emails on their way.
+func sendingNow(st workflows.Status) bool {
+	for _, s := range st.Steps {
+		if s.ID == sendStep {
+			return s.Running > 0
+		}
+	}
+	return false
+}
+
+// progressLine is one status as "sent 340/1000 (running 100, failed 0)".
 func progressLine(st workflows.Status) string {
 	if st.State == workflows.StatePlanning {
 		return "planning"
@@ -206,73 +379,4 @@ func checkResult(res workflows.Result, n int) error {
 		return nil
 	}
 	return fmt.Errorf("the plan has no step %q; -program must send an email to each contact", sendStep)
-}
-
-// resultDelays waits (up to 30s) for the task.result records of the run's SendEmail tasks to be read,
-// and computes each one's delay after the task's ActivityTaskCompleted event.
-func (s *stack) resultDelays(ctx context.Context, workflowID string, n int, r *runResult) {
-	deadline := time.Now().Add(30 * time.Second)
-	for i := 1; i <= n; i++ {
-		taskID := fmt.Sprintf("%s_%d", sendStep, i)
-		eventID := workflowID + "/" + bridge.TopicTaskResult + "/" + taskID
-		end, ok := r.hist.completed[taskID]
-		if !ok {
-			r.recordsMissing++
-			continue
-		}
-		rec, ok := s.results.get(eventID)
-		for !ok && time.Now().Before(deadline) && ctx.Err() == nil {
-			time.Sleep(50 * time.Millisecond)
-			rec, ok = s.results.get(eventID)
-		}
-		if !ok {
-			r.recordsMissing++
-			continue
-		}
-		r.readDelays = append(r.readDelays, rec.read.Sub(end))
-		r.stampDelays = append(r.stampDelays, rec.stamped.Sub(end))
-	}
-}
-
-// runningWorker is a worker in this process, as `eaapl worker` runs one.
-type runningWorker struct {
-	svc     *worker.Service
-	client  client.Client
-	cancel  context.CancelFunc
-	stopped chan error
-}
-
-func startWorker(ctx context.Context, address, namespace string, cfg config.Config) (*runningWorker, error) {
-	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	svc, err := worker.Setup(ctx, cfg, logger)
-	if err != nil {
-		return nil, fmt.Errorf("worker setup: %w", err)
-	}
-	c, err := client.DialContext(ctx, client.Options{HostPort: address, Namespace: namespace, Logger: sdklog.NewStructuredLogger(svc.Logger)})
-	if err != nil {
-		svc.Close()
-		return nil, fmt.Errorf("worker: connect to Temporal at %s: %w", address, err)
-	}
-	wctx, cancel := context.WithCancel(context.Background())
-	w := &runningWorker{svc: svc, client: c, cancel: cancel, stopped: make(chan error, 1)}
-	started := make(chan struct{})
-	go func() { w.stopped <- svc.Run(wctx, c, func() error { close(started); return nil }) }()
-	select {
-	case <-started:
-		return w, nil
-	case err := <-w.stopped:
-		cancel()
-		c.Close()
-		svc.Close()
-		return nil, fmt.Errorf("worker: %w", err)
-	}
-}
-
-func (w *runningWorker) stop() {
-	w.cancel()
-	if err := <-w.stopped; err != nil {
-		fmt.Fprintln(os.Stderr, "bench: worker:", err)
-	}
-	w.client.Close()
-	w.svc.Close()
 }

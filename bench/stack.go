@@ -11,7 +11,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"time"
 
 	"go.temporal.io/sdk/client"
@@ -22,18 +21,16 @@ import (
 )
 
 // stack is what every run shares: the Temporal dev server, the Kafka broker, a Temporal client for
-// starting programs and reading their histories, and a consumer that notes when each task.result record
-// becomes readable. Mailpit and the worker are per run.
+// starting programs and reading their histories, and the eaapl binary the workers run. Mailpit and the
+// workers are per run.
 type stack struct {
-	dir      string // temporary: contacts files and Mailpit databases
+	dir      string // temporary: contacts files, Mailpit databases, the eaapl binary
 	temporal *devstack.Temporal
 	client   client.Client
 	broker   *brokerProcess
-	results  *resultLog
-
-	stopConsumer context.CancelFunc
-	consumerDone chan error
-	contacts     map[int]string // N -> contacts file
+	eaaplBin string
+	contacts map[int]string // N -> contacts file
+	seq      int            // runs so far, for unique workflow IDs
 }
 
 func startStack(ctx context.Context, o options) (*stack, error) {
@@ -48,20 +45,12 @@ func startStack(ctx context.Context, o options) (*stack, error) {
 			s.stop()
 		}
 	}()
-
-	partitions := "the server's default task queue partitions"
-	if o.partitions > 0 {
-		partitions = fmt.Sprintf("%d task queue partition(s)", o.partitions)
-	}
-	fmt.Printf("Starting the stack: Temporal dev server (in memory, %s), Kafka broker (kfake, in a child process) ...\n", partitions)
+	fmt.Println("Building eaapl, starting the stack: Temporal dev server (in memory, as eaapl dev configures it), Kafka broker (kfake, in a child process) ...")
 	began := time.Now()
-	bin := o.temporalBin
-	if o.partitions > 0 {
-		if bin, err = temporalWithPartitions(dir, o.temporalBin, o.partitions); err != nil {
-			return nil, err
-		}
+	if s.eaaplBin, err = buildEaaPL(ctx, dir); err != nil {
+		return nil, err
 	}
-	s.temporal, err = devstack.StartTemporal(ctx, devstack.TemporalOptions{Bin: bin})
+	s.temporal, err = devstack.StartTemporal(ctx, devstack.TemporalOptions{Bin: o.temporalBin})
 	if err != nil {
 		return nil, fmt.Errorf("start Temporal: %w", err)
 	}
@@ -76,27 +65,13 @@ func startStack(ctx context.Context, o options) (*stack, error) {
 	if s.broker, err = startBrokerProcess(ctx); err != nil {
 		return nil, err
 	}
-
-	s.results = &resultLog{seen: map[string]seenRecord{}}
-	cctx, cancel := context.WithCancel(context.Background())
-	s.stopConsumer, s.consumerDone = cancel, make(chan error, 1)
-	go func() {
-		s.consumerDone <- bridge.Consume(cctx, bridge.Config{Brokers: []string{s.broker.addr}}, []string{bridge.TopicTaskResult}, true, s.results.add)
-	}()
-	fmt.Printf("Stack ready in %.1fs: Temporal %s, Kafka %s\n", time.Since(began).Seconds(), s.temporal.Address, s.broker.addr)
+	fmt.Printf("Ready in %.1fs: Temporal %s, Kafka %s\n", time.Since(began).Seconds(), s.temporal.Address, s.broker.addr)
 	ok = true
 	return s, nil
 }
 
 // stop stops what startStack started, in reverse order.
 func (s *stack) stop() {
-	if s.stopConsumer != nil {
-		s.stopConsumer()
-		select {
-		case <-s.consumerDone:
-		case <-time.After(10 * time.Second):
-		}
-	}
 	if s.broker != nil {
 		s.broker.stop()
 	}
@@ -111,22 +86,6 @@ func (s *stack) stop() {
 		cancel()
 	}
 	_ = os.RemoveAll(s.dir)
-}
-
-// temporalWithPartitions writes a script that runs the Temporal CLI with the dev server's task queues cut
-// into n partitions (the server's default is 4), for devstack.StartTemporal, which has no option for it.
-func temporalWithPartitions(dir, bin string, n int) (string, error) {
-	abs, err := filepath.Abs(bin)
-	if err != nil {
-		return "", err
-	}
-	script := fmt.Sprintf("#!/bin/sh\nexec '%s' \"$@\" --dynamic-config-value matching.numTaskqueueReadPartitions=%d --dynamic-config-value matching.numTaskqueueWritePartitions=%d\n",
-		strings.ReplaceAll(abs, "'", `'\''`), n, n)
-	path := filepath.Join(dir, "temporal")
-	if err := os.WriteFile(path, []byte(script), 0o755); err != nil {
-		return "", fmt.Errorf("write %s: %w", path, err)
-	}
-	return path, nil
 }
 
 // contactsFile writes, once per N, a CSV file of N contacts: contact-00001@bench.example.com and so on.
@@ -154,38 +113,6 @@ func contactAddresses(n int) []string {
 		out[i] = fmt.Sprintf("contact-%05d@bench.example.com", i+1)
 	}
 	return out
-}
-
-// resultLog remembers, per event ID, when the follow-consumer first read a task.result record and the
-// record's own timestamp (set by the producer when the bridge activity handed it over).
-type resultLog struct {
-	mu   sync.Mutex
-	seen map[string]seenRecord
-}
-
-type seenRecord struct {
-	read    time.Time // when this program's consumer received it
-	stamped time.Time // the record's timestamp in Kafka
-}
-
-func (l *resultLog) add(r bridge.Record) error {
-	now := time.Now()
-	if r.EventID == "" {
-		return nil
-	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if _, dup := l.seen[r.EventID]; !dup {
-		l.seen[r.EventID] = seenRecord{read: now, stamped: r.Timestamp}
-	}
-	return nil
-}
-
-func (l *resultLog) get(eventID string) (seenRecord, bool) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	r, ok := l.seen[eventID]
-	return r, ok
 }
 
 // brokerChildArg makes this program serve the Kafka broker instead of benchmarking.
@@ -249,8 +176,6 @@ func startBrokerProcess(ctx context.Context) (*brokerProcess, error) {
 	}
 	return b, nil
 }
-
-func (b *brokerProcess) pid() int { return b.cmd.Process.Pid }
 
 func (b *brokerProcess) stop() {
 	_ = b.stdin.Close()

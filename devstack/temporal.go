@@ -25,6 +25,16 @@ const (
 	DefaultTemporalReadyTimeout = 90 * time.Second
 )
 
+// devServerConfig tunes the dev server for one machine (measured by `make bench`, bench/results.md): one
+// partition per task queue instead of the default four, which on a single dev server left tasks waiting
+// seconds in one partition while a worker polled another; and the matcher that honours task priority
+// (PriorityKey), so that a program's urgent tasks overtake a backlog.
+var devServerConfig = []string{
+	"--dynamic-config-value", "matching.numTaskqueueReadPartitions=1",
+	"--dynamic-config-value", "matching.numTaskqueueWritePartitions=1",
+	"--dynamic-config-value", "matching.useNewMatcher=true",
+}
+
 // temporalDBFile is the name of the dev server's SQLite file inside TemporalOptions.DataDir.
 const temporalDBFile = "temporal.db"
 
@@ -84,6 +94,7 @@ func StartTemporal(ctx context.Context, o TemporalOptions) (*Temporal, error) {
 		"--log-level", "warn",
 		"--color", "never", // the output goes to a log, not a terminal
 	}
+	args = append(args, devServerConfig...)
 	if o.Namespace != DefaultNamespace { // the dev server always creates "default"
 		args = append(args, "--namespace", o.Namespace)
 	}

@@ -26,6 +26,7 @@ type Dependencies struct {
 	Activities *activities.Activities
 	Planning   *activities.Planning
 	Mirror     *activities.Mirror
+	Batches    *activities.Batches
 }
 
 // NewDependencies makes the activities' dependencies from the configuration: the contacts file, the
@@ -45,7 +46,7 @@ func NewDependencies(cfg config.Config, events activities.Publisher) (Dependenci
 	if err != nil {
 		return Dependencies{}, fmt.Errorf("smtp: %w", err)
 	}
-	return Dependencies{
+	deps := Dependencies{
 		Activities: &activities.Activities{
 			Contacts: activities.FileContacts{Path: cfg.Contacts},
 			Mailbox:  activities.NewMailpit(cfg.MailboxURL, &http.Client{Timeout: 30 * time.Second}),
@@ -55,7 +56,9 @@ func NewDependencies(cfg config.Config, events activities.Publisher) (Dependenci
 		},
 		Planning: &activities.Planning{Planner: NewPlanner(cfg, loc), Events: events, WorkerID: Identity(cfg)},
 		Mirror:   &activities.Mirror{Publisher: events, WorkerID: Identity(cfg)},
-	}, nil
+	}
+	deps.Batches = &activities.Batches{Activities: deps.Activities, Events: events}
+	return deps, nil
 }
 
 // NewPlanner returns the Planner Agent of the configuration: the rule-based planner, and the LLM planner
@@ -195,4 +198,5 @@ func Register(r interface {
 	r.RegisterActivity(deps.Activities)
 	r.RegisterActivity(deps.Planning)
 	r.RegisterActivity(deps.Mirror)
+	r.RegisterActivity(deps.Batches)
 }

@@ -23,13 +23,19 @@ const versionQuestions = "questions"
 // it, skip it or abort the program. Meanwhile the other tasks go on: the caller holds one slot of the
 // semaphore, given back while the question waits.
 func (p *program) runTaskAsking(ctx workflow.Context, id string, item int, label string, args map[string]any) ItemResult {
+	if p.aborted != "" {
+		return p.notRun(id, item, label)
+	}
+	res, err := p.runTask(ctx, id, item, label, args, 1)
+	return p.settle(ctx, id, item, label, args, res, err, 1)
+}
+
+// settle takes a task's run that ended with res and err: while its failure raises a question, it asks
+// it and runs the task again as the answer says. run is the number of the run that ended; the caller
+// holds a slot of the semaphore, as for runTaskAsking.
+func (p *program) settle(ctx workflow.Context, id string, item int, label string, args map[string]any, res ItemResult, err error, run int) ItemResult {
 	s := p.steps[id]
-	for run := 1; ; run++ {
-		if p.aborted != "" {
-			s.status.Running-- // the caller counted it as running; no task ran, so record will not
-			return ItemResult{Item: item, Label: label, State: StateSkipped, Reason: "not run: the program was " + p.aborted}
-		}
-		res, err := p.runTask(ctx, id, item, label, args, run)
+	for {
 		if err == nil || !p.asks {
 			return res
 		}
@@ -59,7 +65,18 @@ func (p *program) runTaskAsking(ctx workflow.Context, id string, item int, label
 		default:
 			args = withArg(args, q.param, q.arg)
 		}
+		if p.aborted != "" {
+			return p.notRun(id, item, label)
+		}
+		run++
+		res, err = p.runTask(ctx, id, item, label, args, run)
 	}
+}
+
+// notRun is the result of a task that did not run because the program was aborted.
+func (p *program) notRun(id string, item int, label string) ItemResult {
+	p.steps[id].status.Running-- // the caller counted it as running; no task ran, so record will not
+	return ItemResult{Item: item, Label: label, State: StateSkipped, Reason: "not run: the program was " + p.aborted}
 }
 
 // questionFor is the question a failed task raises: its own (it needs input), or retry/skip/abort when

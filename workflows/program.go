@@ -260,6 +260,9 @@ func (p *program) runForEach(ctx workflow.Context, id string, scope plan.Scope, 
 	outputs := make([]any, len(items))
 	wg := workflow.NewWaitGroup(ctx)
 	scope.ItemName = as
+	// Batching (batch.go): the items are queued here and run in batches after the loop.
+	batched := batching(ctx)
+	var queued []queuedItem
 	for i, item := range items {
 		scope.Item = item
 		n, label := i+1, labelOf(item)
@@ -274,6 +277,10 @@ func (p *program) runForEach(ctx workflow.Context, id string, scope plan.Scope, 
 		}
 		if err != nil {
 			s.record(ItemResult{Item: n, Label: label, State: StateFailed, Reason: err.Error()})
+			continue
+		}
+		if batched {
+			queued = append(queued, queuedItem{n: n, label: label, args: args})
 			continue
 		}
 		// Acquire before scheduling, so that no more than the bound are ever pending.
@@ -293,6 +300,9 @@ func (p *program) runForEach(ctx workflow.Context, id string, scope plan.Scope, 
 			}
 		})
 	}
+	if batched {
+		p.runBatches(ctx, id, queued, len(items), outputs)
+	}
 	wg.Wait(ctx)
 	p.outputs[id] = outputs
 	s.status.State = StateDone
@@ -307,27 +317,11 @@ func (p *program) runForEach(ctx workflow.Context, id string, scope plan.Scope, 
 func (p *program) runTask(ctx workflow.Context, id string, item int, label string, args map[string]any, run int) (ItemResult, error) {
 	cmd := p.plan.Command(id)
 	step := p.plan.Step(id)
-	taskID := id
-	if item > 0 {
-		taskID = fmt.Sprintf("%s_%d", id, item)
+	task := p.task(id, item, args)
+	if run > 1 { // the idempotency key stays the first run's
+		task.TaskID = fmt.Sprintf("%s-run%d", task.TaskID, run)
 	}
-	key := p.workflowID + "/" + taskID
-	if run > 1 {
-		taskID = fmt.Sprintf("%s-run%d", taskID, run)
-	}
-	task := catalog.Task{
-		TaskID:     taskID,
-		Command:    cmd.Name,
-		Parameters: args,
-		Context: catalog.TaskContext{
-			WorkflowID:     p.workflowID,
-			Step:           id,
-			Item:           item,
-			UserID:         p.in.UserID,
-			IdempotencyKey: key,
-		},
-		Priority: step.Priority,
-	}
+	taskID := task.TaskID
 	p.emitDispatch(ctx, task, p.plan.Deps(id))
 	retry := p.plan.RetryPolicy(id)
 	ctx = workflow.WithActivityOptions(ctx, activityOptions(cmd, step, retry, taskID, cmd.Summary(args)))

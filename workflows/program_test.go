@@ -51,11 +51,13 @@ type fakeWorld struct {
 	contacts []any
 	emailed  []any
 	sendErr  map[string]error // by recipient
+	flaky    map[string]int   // by recipient: how many sends fail with a temporary error first
 	mirror   bool             // the workers have a Kafka bridge
 
 	mu       sync.Mutex
 	calls    map[string]int // SendEmail attempts by recipient
 	sent     []catalog.Task
+	batches  []activities.BatchInput
 	inFlight atomic.Int32
 	maxIn    atomic.Int32
 }
@@ -100,25 +102,30 @@ func (f *fakeWorld) env(t *testing.T) *testsuite.TestWorkflowEnvironment {
 		func(ctx context.Context, task catalog.Task) (catalog.TaskResult, error) {
 			return (&activities.Activities{Contacts: f}).FindContact(ctx, task)
 		}).Maybe()
-	env.OnActivity("SendEmail", mock.Anything, mock.Anything).Return(
-		func(_ context.Context, task catalog.Task) (catalog.TaskResult, error) {
-			n := f.inFlight.Add(1)
-			defer f.inFlight.Add(-1)
-			for m := f.maxIn.Load(); n > m && !f.maxIn.CompareAndSwap(m, n); m = f.maxIn.Load() {
-			}
-			time.Sleep(2 * time.Millisecond)
-			to := task.Parameters["to"].(map[string]any)["email"].(string)
+	env.OnActivity("SendEmail", mock.Anything, mock.Anything).Return(f.send).Maybe()
+	env.RegisterActivity(&activities.Batches{})
+	env.OnActivity("RunBatch", mock.Anything, mock.Anything).Return(
+		func(ctx context.Context, in activities.BatchInput) (activities.BatchResult, error) {
 			f.mu.Lock()
-			defer f.mu.Unlock()
-			if f.calls == nil {
-				f.calls = map[string]int{}
+			f.batches = append(f.batches, in)
+			f.mu.Unlock()
+			var out activities.BatchResult
+			for _, it := range in.Items {
+				res, err := f.send(ctx, it.Task)
+				var appErr *temporal.ApplicationError
+				switch {
+				case errors.As(err, &appErr):
+					res = catalog.TaskResult{TaskID: it.Task.TaskID, Status: catalog.StatusFailure, Error: &catalog.TaskError{Type: appErr.Type(), Message: appErr.Message()}}
+					out.Items = append(out.Items, activities.BatchItemResult{Result: res, Retryable: !appErr.NonRetryable()})
+				case err != nil:
+					res = catalog.TaskResult{TaskID: it.Task.TaskID, Status: catalog.StatusFailure, Error: &catalog.TaskError{Type: "Error", Message: err.Error()}}
+					out.Items = append(out.Items, activities.BatchItemResult{Result: res, Retryable: true})
+				default:
+					out.Items = append(out.Items, activities.BatchItemResult{Result: res})
+				}
+				out.Items[len(out.Items)-1].Result.Attempt = it.Attempt
 			}
-			f.calls[to]++
-			if err := f.sendErr[to]; err != nil {
-				return catalog.TaskResult{}, err
-			}
-			f.sent = append(f.sent, task)
-			return success(task, map[string]any{"recipient": to, "message_id": "<" + task.Context.IdempotencyKey + ">"}), nil
+			return out, nil
 		}).Maybe()
 	return env
 }
@@ -131,6 +138,38 @@ func (f *fakeWorld) Contacts(context.Context) ([]activities.Contact, error) {
 		out = append(out, activities.Contact{Name: m["name"].(string), Email: m["email"].(string), Source: m["source"].(string)})
 	}
 	return out, nil
+}
+
+// send stands in for SendEmail.
+func (f *fakeWorld) send(_ context.Context, task catalog.Task) (catalog.TaskResult, error) {
+	n := f.inFlight.Add(1)
+	defer f.inFlight.Add(-1)
+	for m := f.maxIn.Load(); n > m && !f.maxIn.CompareAndSwap(m, n); m = f.maxIn.Load() {
+	}
+	time.Sleep(2 * time.Millisecond)
+	to := task.Parameters["to"].(map[string]any)["email"].(string)
+	f.mu.Lock()
+	if f.calls == nil {
+		f.calls = map[string]int{}
+	}
+	f.calls[to]++
+	f.mu.Unlock()
+	if err := f.sendErr[to]; err != nil {
+		return catalog.TaskResult{}, err
+	}
+	f.mu.Lock()
+	flaky := f.flaky[to] > 0
+	if flaky {
+		f.flaky[to]--
+	}
+	f.mu.Unlock()
+	if flaky {
+		return catalog.TaskResult{}, errors.New("SMTP server 127.0.0.1:1025 deferred the message: 451 try again later")
+	}
+	f.mu.Lock()
+	f.sent = append(f.sent, task)
+	f.mu.Unlock()
+	return success(task, map[string]any{"recipient": to, "message_id": "<" + task.Context.IdempotencyKey + ">"}), nil
 }
 
 func success(task catalog.Task, output map[string]any) catalog.TaskResult {

@@ -1,0 +1,289 @@
+package activities
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/eaapl/eaapl/bridge"
+	"github.com/eaapl/eaapl/catalog"
+)
+
+// Batches runs several tasks of one for_each step in one activity, RunBatch, so that a program over
+// thousands of items makes a few hundred activities instead of thousands: a workflow history stays under
+// Temporal's limits, and the per-activity cost (scheduling, polling, recording) is paid once per batch.
+// Each item keeps its own result, retries and idempotency key.
+type Batches struct {
+	Activities *Activities
+	Events     Publisher // the Kafka bridge; nil when it is off
+}
+
+// BatchInput is a batch: tasks of one command, run one after another.
+type BatchInput struct {
+	Items []BatchItem `json:"items"`
+	// Mirror asks for each item's events (task.dispatch, task.priority, task.chain, task.result,
+	// analytics.data) to go to Kafka from the worker, with the ids the workflow would give them.
+	Mirror bool     `json:"mirror,omitempty"`
+	Deps   []string `json:"deps,omitempty"` // the step's dependencies, for task.chain
+}
+
+// BatchItem is one task of a batch.
+type BatchItem struct {
+	Task    catalog.Task `json:"task"`
+	Attempt int32        `json:"attempt"` // the item's attempt: 1, then one more each time the workflow retries it
+	// Check says that an earlier attempt may have done the item's side effect (it is a retry, or the
+	// program's run may repeat an earlier run), so SendEmail must look for the email in the mailbox first.
+	Check     bool   `json:"check,omitempty"`
+	LastError string `json:"last_error,omitempty"` // why its previous attempt failed
+}
+
+// BatchResult is a batch's outcome: one result per item, in order.
+type BatchResult struct {
+	Items []BatchItemResult `json:"items"`
+	// Published says that the worker sent the items' events to Kafka; when false (the worker has no
+	// Kafka), the workflow mirrors them itself. Events are those the broker had not taken when the batch
+	// ended (usually none): the workflow's publisher sends them on.
+	Published bool           `json:"published,omitempty"`
+	Events    []bridge.Event `json:"events,omitempty"`
+}
+
+// BatchItemResult is one item's outcome: a TaskResult with status success or failure, and, for a
+// failure, whether trying again may succeed (the workflow then retries the item in a later batch).
+type BatchItemResult struct {
+	Result    catalog.TaskResult `json:"result"`
+	Retryable bool               `json:"retryable,omitempty"`
+}
+
+// RunBatch runs a batch's tasks one after another and returns each one's result. A task's failure is its
+// item's result, not the batch's: the workflow retries the retryable ones, by item, in a later batch.
+//
+// As it goes it heartbeats the results so far. If the worker dies, the batch's next attempt starts
+// after the last item the heartbeats recorded and reuses their results. Idempotency: the Message-ID of an
+// email is made from its task's idempotency key, and the mailbox is searched for it before sending only
+// when an earlier attempt may have sent it: for items the workflow marks (Check) and, in a retried batch,
+// for every item not in the heartbeats (one of them was in flight when the earlier attempt died, and
+// heartbeats reach the server only every so often). A first attempt of a fresh item cannot have been
+// sent, so it skips the search, which costs a request to the mailbox per email.
+func (b *Batches) RunBatch(ctx context.Context, in BatchInput) (BatchResult, error) {
+	if len(in.Items) == 0 {
+		return BatchResult{}, nil
+	}
+	var done []BatchItemResult
+	info := activity.GetInfo(ctx)
+	retried := info.Attempt > 1
+	if activity.HasHeartbeatDetails(ctx) { // an earlier attempt's progress
+		retried = true
+		if err := activity.GetHeartbeatDetails(ctx, &done); err != nil || len(done) > len(in.Items) {
+			done = nil // start over: every item will be checked, so nothing is sent twice
+		}
+	}
+	publish := in.Mirror && b.Events != nil
+	var events *batchEvents
+	if publish {
+		events = newBatchEvents(b.Events)
+	}
+	wf := in.Items[0].Task.Context.WorkflowID // as the workflow's own events have it
+	if publish {
+		// The earlier attempt may have died before its events of these items got out: send them again,
+		// with the same ids.
+		for _, r := range done {
+			events.add(bridge.ResultEvents(wf, r.Result, time.Now().UTC().Format(time.RFC3339Nano)))
+		}
+	}
+	run := b.runner(in.Items[0].Task.Command)
+	defer run.close()
+	beat := time.Now()
+	for _, it := range in.Items[len(done):] {
+		if err := ctx.Err(); err != nil {
+			if events != nil {
+				events.close(ctx)
+			}
+			return BatchResult{}, err // canceled or timed out: the heartbeats keep what is done
+		}
+		if publish {
+			events.add(bridge.DispatchEvents(it.Task, in.Deps))
+			if it.Attempt > 1 {
+				events.add([]bridge.IDEvent{{
+					ID:    bridge.EventID(wf, bridge.TopicTaskRetry, fmt.Sprintf("%s/%d", it.Task.TaskID, it.Attempt)),
+					Value: bridge.TaskRetry{TaskDispatch: bridge.DispatchOf(it.Task), RetryCount: int(it.Attempt - 1), LastError: map[string]any{"message": it.LastError}},
+				}})
+			}
+		}
+		res := run.task(ctx, it, it.Check || retried)
+		done = append(done, res)
+		if publish {
+			events.add(bridge.ResultEvents(wf, res.Result, time.Now().UTC().Format(time.RFC3339Nano)))
+		}
+		if time.Since(beat) >= batchHeartbeatEvery || len(done) == len(in.Items) {
+			heartbeat(ctx, done)
+			beat = time.Now()
+		}
+	}
+	out := BatchResult{Items: done, Published: publish}
+	if events != nil {
+		out.Events = events.close(ctx)
+	}
+	return out, nil
+}
+
+// batchHeartbeatEvery spaces a batch's heartbeats: each one encodes every result so far, and the SDK sends
+// the latest to the server only every so often (80% of the heartbeat timeout) anyway.
+const batchHeartbeatEvery = 500 * time.Millisecond
+
+// batchEvents sends a batch's events to Kafka from one goroutine, in order, each call carrying what was
+// queued while the previous one was in flight: the items never wait for the broker.
+type batchEvents struct {
+	pub    Publisher
+	mu     sync.Mutex
+	queue  []bridge.Event
+	closed bool
+	wake   chan struct{}
+	done   chan struct{}
+}
+
+// batchFlushTimeout bounds the wait, at a batch's end, for its events to reach Kafka; those that have not
+// go back to the workflow, whose own publisher keeps trying.
+const batchFlushTimeout = 10 * time.Second
+
+func newBatchEvents(pub Publisher) *batchEvents {
+	e := &batchEvents{pub: pub, wake: make(chan struct{}, 1), done: make(chan struct{})}
+	go e.run()
+	return e
+}
+
+func (e *batchEvents) add(events []bridge.IDEvent) {
+	e.mu.Lock()
+	for _, ev := range events {
+		if encoded, err := bridge.NewEvent(ev.ID, ev.Value); err == nil {
+			e.queue = append(e.queue, encoded)
+		}
+	}
+	e.mu.Unlock()
+	select {
+	case e.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (e *batchEvents) run() {
+	defer close(e.done)
+	for {
+		e.mu.Lock()
+		batch, closed := e.queue, e.closed
+		e.queue = nil
+		e.mu.Unlock()
+		if len(batch) == 0 {
+			if closed {
+				return
+			}
+			<-e.wake
+			continue
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), publishAttemptTimeout)
+		err := e.pub.Publish(ctx, batch...)
+		cancel()
+		if err != nil {
+			// Keep them, in order, and try again shortly; close hands them to the workflow if Kafka
+			// stays away.
+			e.mu.Lock()
+			e.queue = append(batch, e.queue...)
+			e.mu.Unlock()
+			select {
+			case <-time.After(time.Second):
+			case <-e.wake:
+			}
+		}
+	}
+}
+
+// close waits, up to batchFlushTimeout or the end of ctx, for the queued events to be published, and
+// returns those that were not.
+func (e *batchEvents) close(ctx context.Context) []bridge.Event {
+	e.mu.Lock()
+	e.closed = true
+	e.mu.Unlock()
+	select {
+	case e.wake <- struct{}{}:
+	default:
+	}
+	select {
+	case <-e.done:
+		return nil
+	case <-time.After(batchFlushTimeout):
+	case <-ctx.Done():
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	late := e.queue
+	e.queue = nil
+	return late
+}
+
+// batchRunner runs a batch's items: SendEmail over one SMTP session, any other command by its method.
+type batchRunner struct {
+	a       *Activities
+	command string
+	session SenderSession
+}
+
+func (b *Batches) runner(command string) *batchRunner {
+	r := &batchRunner{a: b.Activities, command: command}
+	if s, ok := r.a.Sender.(SessionSender); ok && command == "SendEmail" {
+		r.session = s.Session()
+	}
+	return r
+}
+
+func (r *batchRunner) close() {
+	if r.session != nil {
+		r.session.Close()
+	}
+}
+
+// task runs one item and turns its error, if any, into the item's result.
+func (r *batchRunner) task(ctx context.Context, it BatchItem, check bool) BatchItemResult {
+	started := time.Now()
+	var res catalog.TaskResult
+	var err error
+	switch r.command {
+	case "SendEmail":
+		var sender Sender = r.session
+		if r.session == nil {
+			sender = r.a.Sender
+		}
+		res, err = r.a.sendEmail(ctx, it.Task, sender, check)
+	case "RetrieveContacts":
+		res, err = r.a.RetrieveContacts(ctx, it.Task)
+	case "CheckEmailHistory":
+		res, err = r.a.CheckEmailHistory(ctx, it.Task)
+	case "ComposeEmail":
+		res, err = r.a.ComposeEmail(ctx, it.Task)
+	default:
+		err = temporal.NewNonRetryableApplicationError(fmt.Sprintf("command %s cannot run in a batch", r.command), catalog.ErrInvalidArgument, nil)
+	}
+	res.Attempt = it.Attempt
+	if err == nil {
+		return BatchItemResult{Result: res}
+	}
+	typ, msg, retryable := "Error", err.Error(), true
+	var appErr *temporal.ApplicationError
+	if errors.As(err, &appErr) {
+		typ, msg, retryable = appErr.Type(), appErr.Message(), !appErr.NonRetryable()
+	}
+	return BatchItemResult{
+		Result: catalog.TaskResult{
+			TaskID:        it.Task.TaskID,
+			WorkerID:      r.a.WorkerID,
+			Status:        catalog.StatusFailure,
+			Error:         &catalog.TaskError{Type: typ, Message: msg},
+			ExecutionTime: time.Since(started).Milliseconds(),
+			Attempt:       it.Attempt,
+		},
+		Retryable: retryable,
+	}
+}

@@ -1,0 +1,271 @@
+package workflows
+
+import (
+	"fmt"
+	"math"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/eaapl/eaapl/activities"
+	"github.com/eaapl/eaapl/catalog"
+	"github.com/eaapl/eaapl/plan"
+)
+
+// A for_each step's items run in batches: one RunBatch activity runs several items one after another
+// (SendEmail over one SMTP connection) and returns each item's result. Measured on 10,000 contacts (see
+// bench/results.md), it is several times faster than one activity per item, and it keeps a program far
+// under Temporal's limits at any N: at most maxBatches batch activities per step, so a few thousand
+// history events, and at most max_concurrency of them pending at once. Each item keeps its own result,
+// its own retries (a retryable failure sends the item again, alone or with others, in a later batch,
+// after the catalog's backoff, up to the catalog's attempts) and its own idempotency key.
+//
+// The semaphore counts batches: a batch runs one task at a time, so max_concurrency still bounds the
+// program's tasks running at once.
+
+// versionBatches marks histories recorded after batching: older ones replay one activity per item.
+const versionBatches = "batch-for-each"
+
+// Batch sizing: enough batches to use max_concurrency, no batch over maxBatchItems unless that would make
+// more than maxBatches (each batch adds about 3 history events, plus its share of workflow tasks).
+const (
+	maxBatchItems = 100
+	maxBatches    = 1000
+)
+
+// detailedItems is the number of items above which a done item's result leaves out its task's details
+// (worker, output, timing), which stay in the batch's result in the history and on task.result: the
+// program's Result must stay under Temporal's 2 MB payload limit.
+const detailedItems = 1000
+
+// batching says whether this program runs for_each steps in batches: GetVersion records the answer at
+// the first for_each step and returns the same one after, so a replay of an older history takes the path
+// it took.
+func batching(ctx workflow.Context) bool {
+	return workflow.GetVersion(ctx, versionBatches, workflow.DefaultVersion, 1) >= 1
+}
+
+// queuedItem is a for_each item whose condition held and whose arguments are ready.
+type queuedItem struct {
+	n     int // 1-based
+	label string
+	args  map[string]any
+}
+
+// batchSize is how many of n items go in one batch when concurrency batches run at once.
+func batchSize(n, concurrency int) int {
+	size := min(ceilDiv(n, max(concurrency, 1)), maxBatchItems)
+	return max(size, ceilDiv(n, maxBatches), 1)
+}
+
+func ceilDiv(a, b int) int { return (a + b - 1) / b }
+
+// runBatches runs a step's queued items in batches and records each item's result; outputs[n-1] gets
+// item n's output.
+func (p *program) runBatches(ctx workflow.Context, id string, queued []queuedItem, total int, outputs []any) {
+	s := p.steps[id]
+	concurrency := p.in.MaxConcurrency
+	if concurrency <= 0 {
+		concurrency = DefaultMaxConcurrency
+	}
+	size := batchSize(len(queued), min(concurrency, maxConcurrency))
+	// A run that may repeat an earlier run of this workflow ID (a retry, a continue-as-new or a reset)
+	// may find its emails already sent: every item is checked in the mailbox first.
+	info := workflow.GetInfo(ctx)
+	// (A reset run keeps the started event of the run it resets, whose run ID is OriginalRunID.)
+	reset := info.OriginalRunID != "" && info.OriginalRunID != info.WorkflowExecution.RunID
+	repeat := info.Attempt > 1 || info.ContinuedExecutionRunID != "" || reset
+	wg := workflow.NewWaitGroup(ctx)
+	for b := 0; b*size < len(queued); b++ {
+		items := make([]activities.BatchItem, 0, size)
+		labels := map[int]string{}
+		for _, q := range queued[b*size : min((b+1)*size, len(queued))] {
+			items = append(items, activities.BatchItem{Task: p.task(id, q.n, q.args), Attempt: 1, Check: repeat})
+			labels[q.n] = q.label
+		}
+		if err := p.sem.Acquire(ctx, 1); err != nil {
+			for _, it := range items {
+				s.record(ItemResult{Item: it.Task.Context.Item, Label: labels[it.Task.Context.Item], State: StateFailed, Reason: fmt.Sprintf("canceled: %v", err)})
+			}
+			continue
+		}
+		if p.aborted != "" { // the user aborted the program while this batch waited for a slot
+			p.sem.Release(1)
+			for _, it := range items {
+				s.record(ItemResult{Item: it.Task.Context.Item, Label: labels[it.Task.Context.Item], State: StateSkipped, Reason: "not run: the program was " + p.aborted})
+			}
+			continue
+		}
+		s.status.Running += len(items)
+		wg.Add(1)
+		workflow.Go(ctx, func(ctx workflow.Context) {
+			defer wg.Done()
+			p.runBatch(ctx, id, fmt.Sprintf("%s/batch-%d", id, b+1), items, labels, total, outputs)
+		})
+	}
+	wg.Wait(ctx)
+}
+
+// runBatch runs one batch, holding one unit of the semaphore, then runs its retryable failures again,
+// after the catalog's backoff, until each item is done or out of attempts.
+func (p *program) runBatch(ctx workflow.Context, id, batchID string, items []activities.BatchItem, labels map[int]string, total int, outputs []any) {
+	cmd := p.plan.Command(id)
+	step := p.plan.Step(id)
+	policy := p.plan.RetryPolicy(id)
+	activityID := batchID
+	var gaveUp []givenUp // items out of attempts, for the user to decide about
+	defer func() { p.decide(ctx, id, gaveUp, outputs) }()
+	for {
+		var res activities.BatchResult
+		var batches *activities.Batches
+		opts := batchOptions(cmd, step, policy, activityID, len(items), labels[items[0].Task.Context.Item])
+		err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, opts), batches.RunBatch,
+			activities.BatchInput{Items: items, Mirror: p.events.on, Deps: p.plan.Deps(id)}).Get(ctx, &res)
+		p.sem.Release(1)
+		if p.events.on && len(res.Events) > 0 { // what Kafka had not taken from the worker
+			p.events.pending = append(p.events.pending, res.Events...)
+		}
+		var retry []activities.BatchItem
+		for i, it := range items {
+			var r activities.BatchItemResult
+			if err != nil || i >= len(res.Items) {
+				typ, msg := describeError(err)
+				if err == nil {
+					typ, msg = "Error", "the batch returned no result for this item"
+				}
+				r = activities.BatchItemResult{Result: catalog.TaskResult{TaskID: it.Task.TaskID, Status: catalog.StatusFailure, Error: &catalog.TaskError{Type: typ, Message: msg}, Attempt: it.Attempt}}
+			} else {
+				r = res.Items[i]
+			}
+			if p.events.on && !res.Published {
+				p.emitDispatch(ctx, it.Task, p.plan.Deps(id))
+			}
+			if r.Retryable && (policy.MaximumAttempts <= 0 || it.Attempt < policy.MaximumAttempts) {
+				retry = append(retry, activities.BatchItem{Task: it.Task, Attempt: it.Attempt + 1, Check: true, LastError: r.Result.Error.Message})
+				continue
+			}
+			if p.events.on && !res.Published {
+				p.emitResult(ctx, r.Result)
+			}
+			if r.Retryable && p.asks {
+				gaveUp = append(gaveUp, givenUp{task: it.Task, label: labels[it.Task.Context.Item], result: r.Result})
+				continue
+			}
+			p.recordBatchItem(id, it.Task.Context.Item, labels[it.Task.Context.Item], r, total, outputs)
+		}
+		if len(retry) == 0 {
+			return
+		}
+		err = workflow.Sleep(ctx, backoff(cmd.Retry, retry[0].Attempt-1))
+		if err == nil {
+			err = p.sem.Acquire(ctx, 1)
+		}
+		if err != nil { // canceled
+			for _, it := range retry {
+				canceled := catalog.TaskResult{TaskID: it.Task.TaskID, Status: catalog.StatusFailure, Error: &catalog.TaskError{Type: "Canceled", Message: "canceled"}, Attempt: it.Attempt - 1}
+				p.recordBatchItem(id, it.Task.Context.Item, labels[it.Task.Context.Item], activities.BatchItemResult{Result: canceled}, total, outputs)
+			}
+			return
+		}
+		items, activityID = retry, fmt.Sprintf("%s/attempt-%d", batchID, retry[0].Attempt)
+	}
+}
+
+// recordBatchItem records an item's end in the step's results and counts.
+func (p *program) recordBatchItem(id string, n int, label string, r activities.BatchItemResult, total int, outputs []any) {
+	s := p.steps[id]
+	s.status.Attempts = max(s.status.Attempts, r.Result.Attempt)
+	item := ItemResult{Item: n, Label: label, State: StateDone, Task: &r.Result}
+	if r.Result.Status == catalog.StatusSuccess {
+		outputs[n-1] = r.Result.Output
+		if total > detailedItems {
+			item.Task = nil
+		}
+	} else {
+		item.State, item.Reason = StateFailed, r.Result.Error.Message
+		if r.Retryable {
+			item.Reason += " (gave up after the last retry)"
+		}
+	}
+	if item.Task == nil {
+		s.status.Running-- // record counts down only the items that carry a task
+	}
+	s.record(item)
+}
+
+// task is the catalog.Task of item n (0 for a step without for_each) of step id.
+func (p *program) task(id string, item int, args map[string]any) catalog.Task {
+	taskID := id
+	if item > 0 {
+		taskID = fmt.Sprintf("%s_%d", id, item)
+	}
+	return catalog.Task{
+		TaskID:     taskID,
+		Command:    p.plan.Command(id).Name,
+		Parameters: args,
+		Context: catalog.TaskContext{
+			WorkflowID:     p.workflowID,
+			Step:           id,
+			Item:           item,
+			UserID:         p.in.UserID,
+			IdempotencyKey: p.workflowID + "/" + taskID,
+		},
+		Priority: p.plan.Step(id).Priority,
+	}
+}
+
+// batchOptions are a batch's timeouts: an item's timeout per item, and the command's heartbeat timeout,
+// which the batch's own heartbeats and the worker's keep-alive (worker.Heartbeats) meet between items, so
+// that a dead worker is noticed as soon as with a single task. The retry
+// policy covers the batch activity itself (a worker that died or timed out); items are retried by the
+// workflow.
+func batchOptions(cmd catalog.Command, step *plan.Step, policy catalog.RetryPolicy, activityID string, n int, first string) workflow.ActivityOptions {
+	o := activityOptions(cmd, step, policy, activityID, fmt.Sprintf("%s × %d, from %s", cmd.Name, n, first))
+	o.StartToCloseTimeout = time.Duration(cmd.Timeout) * time.Duration(n)
+	return o
+}
+
+// backoff is the catalog's wait before retry number retry (1 for the first retry).
+func backoff(r catalog.RetryPolicy, retry int32) time.Duration {
+	d := float64(r.InitialInterval) * math.Pow(max(r.BackoffCoefficient, 1), float64(retry-1))
+	if r.MaximumInterval > 0 {
+		d = min(d, float64(r.MaximumInterval))
+	}
+	return time.Duration(d)
+}
+
+// givenUp is a batch item that failed with an error a retry might fix, after all its attempts.
+type givenUp struct {
+	task   catalog.Task
+	label  string
+	result catalog.TaskResult
+}
+
+// decide asks the user about each item of a batch that gave up, as a single task that gave up asks
+// (retry, skip or abort: settle), each in its own coroutine, so the questions are open at once, and
+// records how each ended. "retry" runs the item again as a single task, with the item's idempotency key.
+func (p *program) decide(ctx workflow.Context, id string, items []givenUp, outputs []any) {
+	s := p.steps[id]
+	wg := workflow.NewWaitGroup(ctx)
+	for _, g := range items {
+		n := g.task.Context.Item
+		wg.Add(1)
+		workflow.Go(ctx, func(ctx workflow.Context) {
+			defer wg.Done()
+			res := g.result
+			// settle gives the slot back while the question waits and expects it held.
+			dctx, _ := workflow.NewDisconnectedContext(ctx)
+			_ = p.sem.Acquire(dctx, 1)
+			// An error of the type the item failed with, retryable: it gave up after its retries.
+			err := temporal.NewApplicationError(res.Error.Message, res.Error.Type)
+			item := p.settle(ctx, id, n, g.label, g.task.Parameters, ItemResult{Item: n, Label: g.label, State: StateFailed, Reason: res.Error.Message + " (gave up after the last retry)", Task: &res}, err, 1)
+			p.sem.Release(1)
+			s.record(item)
+			if item.State == StateDone {
+				outputs[n-1] = item.Task.Output
+			}
+		})
+	}
+	wg.Wait(ctx)
+}
