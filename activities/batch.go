@@ -12,6 +12,7 @@ import (
 
 	"github.com/eaapl/eaapl/bridge"
 	"github.com/eaapl/eaapl/catalog"
+	"github.com/eaapl/eaapl/internal/usage"
 )
 
 // Batches runs several tasks of one for_each step in one activity, RunBatch, so that a program over
@@ -97,6 +98,7 @@ func (b *Batches) RunBatch(ctx context.Context, in BatchInput) (BatchResult, err
 	}
 	run := b.runner(in.Items[0].Task.Command)
 	defer run.close()
+	meter := usage.Split(ctx) // each item is a task of its own, measured as one (nil without the worker's meter)
 	beat := time.Now()
 	for _, it := range in.Items[len(done):] {
 		if err := ctx.Err(); err != nil {
@@ -114,7 +116,14 @@ func (b *Batches) RunBatch(ctx context.Context, in BatchInput) (BatchResult, err
 				}})
 			}
 		}
+		var span *usage.Span
+		if meter != nil {
+			span = meter.Start()
+		}
 		res := run.task(ctx, it, it.Check || retried)
+		if span != nil {
+			res.Result.Resources = span.Stop()
+		}
 		done = append(done, res)
 		if publish {
 			events.add(bridge.ResultEvents(wf, res.Result, time.Now().UTC().Format(time.RFC3339Nano)))

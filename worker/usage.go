@@ -4,9 +4,6 @@ import (
 	"context"
 	"errors"
 	"reflect"
-	"runtime/metrics"
-	"sync"
-	"syscall"
 	"time"
 
 	"go.temporal.io/sdk/activity"
@@ -14,6 +11,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/eaapl/eaapl/catalog"
+	"github.com/eaapl/eaapl/internal/usage"
 )
 
 // Usage returns the worker interceptor that measures what each activity attempt used and puts it in the
@@ -24,36 +22,15 @@ import (
 // A task's attempt that fails reports the same figures, with its attempt number, execution time and
 // workerID, as a failed catalog.TaskResult in the details of its error (the workflow reads them with
 // workflows' failure feedback); the error keeps its message, type, cause and retryability.
-func Usage(workerID string) interceptor.WorkerInterceptor { return &usage{workerID: workerID} }
+func Usage(workerID string) interceptor.WorkerInterceptor { return &usageInterceptor{workerID: workerID} }
 
-type usage struct {
+type usageInterceptor struct {
 	interceptor.WorkerInterceptorBase
 	workerID string
-
-	mu      sync.Mutex // so that an activity's start counts it in running and started at once
-	running int64      // activities running now
-	started int64      // activities started so far
+	meter    usage.Meter
 }
 
-// begin counts an activity in and returns how many others were running and how many had started.
-func (u *usage) begin() (running, started int64) {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	running, started = u.running, u.started
-	u.running++
-	u.started++
-	return running, started
-}
-
-// end counts an activity out and returns how many had started by then, itself included.
-func (u *usage) end() (started int64) {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	u.running--
-	return u.started
-}
-
-func (u *usage) InterceptActivity(ctx context.Context, next interceptor.ActivityInboundInterceptor) interceptor.ActivityInboundInterceptor {
+func (u *usageInterceptor) InterceptActivity(ctx context.Context, next interceptor.ActivityInboundInterceptor) interceptor.ActivityInboundInterceptor {
 	m := &usageMeter{u: u}
 	m.Next = next
 	return m
@@ -61,18 +38,15 @@ func (u *usage) InterceptActivity(ctx context.Context, next interceptor.Activity
 
 type usageMeter struct {
 	interceptor.ActivityInboundInterceptorBase
-	u *usage
+	u *usageInterceptor
 }
 
 func (m *usageMeter) ExecuteActivity(ctx context.Context, in *interceptor.ExecuteActivityInput) (any, error) {
-	// Every activity that overlaps this one was either running when it started or started while it ran.
-	running, startedBefore := m.u.begin()
-	began, before := time.Now(), sampleUsage()
-	result, err := m.Next.ExecuteActivity(ctx, in)
-	after := sampleUsage()
-	overlapping := running + m.u.end() - startedBefore - 1
+	began, span := time.Now(), m.u.meter.Start()
+	result, err := m.Next.ExecuteActivity(usage.WithSpan(ctx, span), in)
+	used := span.Stop()
 	if r, ok := result.(catalog.TaskResult); ok && err == nil {
-		r.Resources = after.since(before, overlapping)
+		r.Resources = used
 		result = r
 	}
 	if _, isTask := taskOf(in); isTask && err != nil && ctx.Err() == nil {
@@ -81,7 +55,7 @@ func (m *usageMeter) ExecuteActivity(ctx context.Context, in *interceptor.Execut
 			Status:        catalog.StatusFailure,
 			ExecutionTime: time.Since(began).Milliseconds(),
 			Attempt:       activity.GetInfo(ctx).Attempt,
-			Resources:     after.since(before, overlapping),
+			Resources:     used,
 		})
 	}
 	return result, err
@@ -131,37 +105,4 @@ func goTypeName(err error) string {
 		return ""
 	}
 	return t.Name()
-}
-
-// usageSample is the process's cumulative CPU time and heap allocations at one moment.
-type usageSample struct {
-	cpu   time.Duration
-	alloc uint64
-}
-
-// allocMetric is the Go runtime's count of bytes allocated on the heap since the process started; reading
-// it does not stop the world, unlike runtime.ReadMemStats.
-const allocMetric = "/gc/heap/allocs:bytes"
-
-func sampleUsage() usageSample {
-	var s usageSample
-	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
-		s.cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-	}
-	sample := []metrics.Sample{{Name: allocMetric}}
-	metrics.Read(sample)
-	if sample[0].Value.Kind() == metrics.KindUint64 {
-		s.alloc = sample[0].Value.Uint64()
-	}
-	return s
-}
-
-// since is the usage between an earlier sample and this one.
-func (s usageSample) since(before usageSample, overlapping int64) *catalog.ResourceUsage {
-	return &catalog.ResourceUsage{
-		CPUTimeMs:        float64(s.cpu-before.cpu) / float64(time.Millisecond),
-		AllocatedBytes:   s.alloc - before.alloc,
-		OverlappingTasks: overlapping,
-	}
 }
