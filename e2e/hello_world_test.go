@@ -3,6 +3,7 @@
 package e2e_test
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -23,6 +24,7 @@ import (
 	"github.com/eaapl/eaapl/config"
 	"github.com/eaapl/eaapl/devstack"
 	"github.com/eaapl/eaapl/internal/testenv"
+	"github.com/eaapl/eaapl/plan"
 	"github.com/eaapl/eaapl/starter"
 	"github.com/eaapl/eaapl/worker"
 	"github.com/eaapl/eaapl/workflows"
@@ -288,6 +290,76 @@ func TestBadInput(t *testing.T) {
 			t.Errorf("attempts = %d, want the catalog's %d", got, want)
 		}
 	})
+}
+
+// TestABatchThatGivesUpAsksPerItem runs a for_each send while the mail server is down: the items run in
+// batches, each gives up after the step's retries, and each asks retry, skip or abort, all open at once
+// (no item waits for another's answer); the answers decide each item's end.
+func TestABatchThatGivesUpAsksPerItem(t *testing.T) {
+	s := newStack(t)
+	port, err := devstack.FreePort() // nothing listens there
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := s.worker(t, testenv.WriteFile(t, "contacts.vcf", threeContacts), func(c *config.Config) {
+		c.SMTPAddr = "127.0.0.1:" + strconv.Itoa(port)
+	})
+	p, err := plan.Parse([]byte(`{"version": 1, "program": "Send 'Are you there?' to each of my contacts", "steps": [
+		{"id": "contacts", "command": "RetrieveContacts"},
+		{"id": "send", "command": "SendEmail", "depends_on": ["contacts"],
+		 "for_each": {"items": "${steps.contacts.contacts}", "as": "contact"},
+		 "args": {"to": "${contact}", "subject": "Are you there?", "body": "Are you there?"},
+		 "retry": {"maximum_attempts": 2, "initial_interval": "100ms"}}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	wr, err := st.Start(ctx, "batch-gave-up", workflows.Input{Plan: p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Answer once all three are open: if one waited for another's answer, they never would be.
+	answered := false
+	res, err := st.Wait(ctx, wr, 200*time.Millisecond, func(status workflows.Status) {
+		if answered || len(status.Questions) < 3 {
+			return
+		}
+		answered = true
+		// Skip two, then abort with the last (an abort ends the questions still open).
+		qs := slices.Clone(status.Questions)
+		slices.SortFunc(qs, func(a, b workflows.Question) int {
+			return cmp.Compare(b.Item, a.Item) // carol, bob, alice
+		})
+		for _, q := range qs {
+			if q.Kind != workflows.KindDecision || !strings.Contains(q.Text, "failed after 2 attempts") || !strings.Contains(q.Text, "unreachable") {
+				t.Errorf("question %+v, want a decision after the step's 2 attempts, saying the server is unreachable", q)
+			}
+			answer := workflows.AnswerSkip
+			if q.Item == "alice@example.com" {
+				answer = workflows.AnswerAbort
+			}
+			if _, err := st.Answer(ctx, "batch-gave-up", q.ID, answer); err != nil {
+				t.Fatalf("answer %s: %v", q.ID, err)
+			}
+		}
+	})
+	var failed *starter.FailedError
+	if !errors.As(err, &failed) {
+		t.Fatalf("the program must fail when one item's answer is abort: %v", err)
+	}
+	res = failed.Result
+	if !answered {
+		t.Fatal("the three questions were never open at once")
+	}
+	s.recordHistory(t, "batch-gave-up")
+	got := itemStates(res, "send")
+	if got["alice@example.com"] != "failed" || got["bob@example.com"] != "skipped" || got["carol@example.com"] != "skipped" {
+		t.Errorf("send items = %v, want alice failed (aborted) and the others skipped", got)
+	}
+	if res.State != workflows.StateFailed || !strings.Contains(res.Summary, "aborted") {
+		t.Errorf("program %s: %s, want failed, saying it was aborted", res.State, res.Summary)
+	}
 }
 
 // startOfWeek is Monday 00:00 of t's week.
