@@ -27,7 +27,7 @@ stop: build
 	@$(BIN)/eaapl dev --stop
 
 ## test: build the tools the tests need, lint, then run every test (unit, replay, integration)
-test: tools kcat lint
+test: tools kcat cluster-tools lint
 	$(GO) test -count=1 -timeout 25m ./...
 
 ## cluster-tools: what the cluster test (e2e/cluster) and the compose test need: the Temporal server and its
@@ -40,7 +40,6 @@ cluster-tools: $(BIN)/.temporal-server-$(TEMPORAL_SERVER_VERSION)
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; fi
 
 .PHONY: cluster-tools
-test: cluster-tools
 
 # go install names the binaries after their folders (server, sql); they are renamed to say what they are.
 $(BIN)/.temporal-server-$(TEMPORAL_SERVER_VERSION):
