@@ -22,7 +22,9 @@ import (
 // A task's attempt that fails reports the same figures, with its attempt number, execution time and
 // workerID, as a failed catalog.TaskResult in the details of its error (the workflow reads them with
 // workflows' failure feedback); the error keeps its message, type, cause and retryability.
-func Usage(workerID string) interceptor.WorkerInterceptor { return &usageInterceptor{workerID: workerID} }
+func Usage(workerID string) interceptor.WorkerInterceptor {
+	return &usageInterceptor{workerID: workerID}
+}
 
 type usageInterceptor struct {
 	interceptor.WorkerInterceptorBase
