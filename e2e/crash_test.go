@@ -335,6 +335,8 @@ func retriedBatches(t *testing.T, c client.Client, workflowID string) map[string
 // worker dies now, after its first heartbeat with at least one email Mailpit already holds: two emails
 // ended after batchFirstHeartbeat (the first may be the last one that heartbeat recorded), and the next
 // heartbeat cannot have reached Temporal yet. The session opened as its batch began (with its first send).
+// (Had the worker's keep-alive heartbeated first, on a slow first send, Temporal would hold no results at
+// all, and the next attempt would check every item: more emails found, never fewer.)
 func resumable(s testenv.Session, now time.Time) bool {
 	late := 0
 	for _, e := range s.Emails {

@@ -22,7 +22,6 @@ import (
 	"text/template"
 	"time"
 
-	"github.com/eaapl/eaapl/devstack"
 	"github.com/eaapl/eaapl/internal/testenv"
 )
 
@@ -118,15 +117,6 @@ func waitFor(t *testing.T, what string, timeout time.Duration, check func() erro
 	}
 }
 
-func freePort(t *testing.T) int {
-	t.Helper()
-	p, err := devstack.FreePort()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
 // lowFreePort returns a free port below 32768. The server's SQL schema keeps the services' ports in a
 // smallint column, and the kernel hands out ephemeral ports above it, so devstack.FreePort will not do.
 func lowFreePort(t *testing.T) int {
@@ -196,7 +186,9 @@ func startPostgres(t *testing.T, logDir string) postgres {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
-	pg := postgres{port: freePort(t), user: "temporal", password: "temporal"}
+	// A port below the kernel's ephemeral range: one from devstack.FreePort may meanwhile become the local
+	// end of another process's connection, and PostgreSQL then cannot bind it.
+	pg := postgres{port: lowFreePort(t), user: "temporal", password: "temporal"}
 	data, pwFile := filepath.Join(dir, "data"), filepath.Join(dir, "password")
 	if err := os.WriteFile(pwFile, []byte(pg.password+"\n"), 0o600); err != nil {
 		t.Fatal(err)
