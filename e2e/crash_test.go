@@ -27,13 +27,24 @@ import (
 )
 
 // The crash tests run a Hello World send to crashContacts contacts through real `eaapl worker` processes,
-// with every SMTP connection held for smtpDelay so that the send lasts several seconds, and interrupt it
-// once Mailpit holds interruptAt emails (and, for the kill, the killed worker has sends in flight).
+// crashConcurrency batches of crashContacts/crashConcurrency items at once, each batch one SMTP session.
+// Every chunk a worker sends to Mailpit is held for smtpDelay (testenv.DelaySMTP), so that each email
+// takes a few hundred milliseconds and the send several seconds; the tests interrupt it once Mailpit holds
+// interruptAt emails and the interrupted worker is in the middle of a batch.
 const (
 	crashContacts    = 200
 	crashConcurrency = 10
-	smtpDelay        = 250 * time.Millisecond
+	crashBatch       = crashContacts / crashConcurrency // items per batch
+	smtpDelay        = 50 * time.Millisecond
 	interruptAt      = 40
+)
+
+// A batch's heartbeats, as activities.RunBatch and the Temporal SDK send them: the first one, with the
+// results so far, once an item ends batchFirstHeartbeat after the batch began; the next ones reach
+// Temporal no sooner than heartbeatThrottle after that (0.8 of SendEmail's 10s heartbeat timeout).
+const (
+	batchFirstHeartbeat = 500 * time.Millisecond
+	heartbeatThrottle   = 8 * time.Second
 )
 
 // buildEaapl builds cmd/eaapl into a temporary folder, as `make build` does into bin/, and returns its path.
@@ -272,10 +283,11 @@ func assertFeedback(t *testing.T, res workflows.Result) {
 	}
 }
 
-// taskStats counts the send tasks of a result: per worker that completed them, how many needed more than one
-// attempt, and how many found their email already sent by an earlier attempt.
-func taskStats(res workflows.Result) (byWorker map[string]int, retried, alreadySent int) {
-	byWorker = map[string]int{}
+// sendStats counts the send items of a result: per worker that completed them, how many the workflow ran
+// more than once (a failed item goes again in a later batch), and which found their email already sent
+// by an earlier attempt.
+func sendStats(res workflows.Result) (byWorker map[string]int, retried int, alreadySent map[string]string) {
+	byWorker, alreadySent = map[string]int{}, map[string]string{}
 	for _, s := range res.Steps {
 		if s.ID != "send" {
 			continue
@@ -289,25 +301,65 @@ func taskStats(res workflows.Result) (byWorker map[string]int, retried, alreadyS
 				retried++
 			}
 			if it.Task.Output["already_sent"] == true {
-				alreadySent++
+				alreadySent[it.Label] = it.Task.WorkerID
 			}
 		}
 	}
 	return byWorker, retried, alreadySent
 }
 
+// retriedBatches reads the program's history and counts, per worker, the RunBatch activities that
+// completed on a later attempt than the first: batches whose earlier attempt was lost.
+func retriedBatches(t *testing.T, c client.Client, workflowID string) map[string]int {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	batches, by := map[int64]bool{}, map[string]int{}
+	it := c.GetWorkflowHistory(ctx, workflowID, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	for it.HasNext() {
+		e, err := it.Next()
+		if err != nil {
+			t.Fatalf("history of %s: %v", workflowID, err)
+		}
+		if a := e.GetActivityTaskScheduledEventAttributes(); a != nil && a.GetActivityType().GetName() == "RunBatch" {
+			batches[e.GetEventId()] = true
+		}
+		if a := e.GetActivityTaskStartedEventAttributes(); a != nil && batches[a.GetScheduledEventId()] && a.GetAttempt() > 1 {
+			by[a.GetIdentity()]++
+		}
+	}
+	return by
+}
+
+// resumable reports whether a worker's open SMTP session is in a batch that will be resumed, if the
+// worker dies now, after its first heartbeat with at least one email Mailpit already holds: two emails
+// ended after batchFirstHeartbeat (the first may be the last one that heartbeat recorded), and the next
+// heartbeat cannot have reached Temporal yet. The session opened as its batch began (with its first send).
+// (Had the worker's keep-alive heartbeated first, on a slow first send, Temporal would hold no results at
+// all, and the next attempt would check every item: more emails found, never fewer.)
+func resumable(s testenv.Session, now time.Time) bool {
+	late := 0
+	for _, e := range s.Emails {
+		if e.Sub(s.Opened) >= batchFirstHeartbeat {
+			late++
+		}
+	}
+	return late >= 2 && now.Sub(s.Opened) < heartbeatThrottle-time.Second
+}
+
 // TestFailoverWithoutDuplicates kills one of two worker processes with SIGKILL in the middle of a send:
-// the other finishes the program, the dead worker's tasks are retried there once their heartbeat times
-// out, and every contact gets exactly one email.
+// the other finishes the program, the dead worker's batches are retried there once their heartbeat times
+// out, resuming after the items their heartbeats recorded and finding in the mailbox the emails sent
+// after that, and every contact gets exactly one email.
 func TestFailoverWithoutDuplicates(t *testing.T) {
 	bin := buildEaapl(t)
 	srv := testenv.Temporal(t)
 	mp := testenv.Mailpit(t)
 	queue, contacts := "failover", contactsCSV(t, crashContacts)
-	// Each worker sends through its own proxy, so that the test sees the doomed one's sends in flight.
-	doomedSMTP := testenv.SlowProxy(t, mp.SMTPAddr, smtpDelay)
+	// Each worker sends through its own proxy, so that the test sees the doomed one's sessions.
+	doomedSMTP := testenv.DelaySMTP(t, mp.SMTPAddr, smtpDelay)
 	doomed := startWorkerProcess(t, bin, workerEnv(srv.FrontendHostPort(), queue, contacts, doomedSMTP.Addr, mp.APIURL), "worker-killed")
-	survivor := startWorkerProcess(t, bin, workerEnv(srv.FrontendHostPort(), queue, contacts, testenv.SlowProxy(t, mp.SMTPAddr, smtpDelay).Addr, mp.APIURL), "worker-survivor")
+	survivor := startWorkerProcess(t, bin, workerEnv(srv.FrontendHostPort(), queue, contacts, testenv.DelaySMTP(t, mp.SMTPAddr, smtpDelay).Addr, mp.APIURL), "worker-survivor")
 	waitForPollers(t, srv.Client(), queue, doomed, survivor)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
@@ -318,16 +370,17 @@ func TestFailoverWithoutDuplicates(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// Kill it while it holds sends that have not reached Mailpit: their tasks must go to the survivor.
+	// Kill it in the middle of a batch whose emails Mailpit holds beyond the batch's last heartbeat: the
+	// batch must resume on the survivor and find them there.
 	waitForMessages(t, mp.APIURL, interruptAt)
 	deadline := time.Now().Add(time.Minute)
-	for doomedSMTP.Held() == 0 {
+	for !slices.ContainsFunc(doomedSMTP.Sessions(), func(s testenv.Session) bool { return resumable(s, time.Now()) }) {
 		if time.Now().After(deadline) {
-			t.Fatalf("%s has no send in flight after a minute", doomed.id)
+			t.Fatalf("%s is in no batch with emails sent after its first heartbeat after a minute (open sessions: %d)", doomed.id, len(doomedSMTP.Sessions()))
 		}
 		time.Sleep(time.Millisecond)
 	}
-	inFlight := doomedSMTP.Held()
+	inFlight := len(doomedSMTP.Sessions())
 	killed := time.Now()
 	doomed.kill(t)
 	n, err := messageCount(mp.APIURL)
@@ -337,22 +390,34 @@ func TestFailoverWithoutDuplicates(t *testing.T) {
 	if n >= crashContacts {
 		t.Fatalf("the send was over (%d emails) before the kill; the test proves nothing", n)
 	}
-	t.Logf("killed %s with %d sends in flight and %d of %d emails in Mailpit", doomed.id, inFlight, n, crashContacts)
+	t.Logf("killed %s in the middle of %d batches, with %d of %d emails in Mailpit", doomed.id, inFlight, n, crashContacts)
 
 	res, err := st.Wait(ctx, run, 500*time.Millisecond, nil)
 	if err != nil {
 		t.Fatalf("program: %v", err)
 	}
-	byWorker, retried, alreadySent := taskStats(res)
-	t.Logf("done %s after the kill; sends per worker %v, %d retried, %d found already sent", time.Since(killed).Round(time.Second), byWorker, retried, alreadySent)
+	byWorker, retried, alreadySent := sendStats(res)
+	batches := retriedBatches(t, srv.Client(), "failover")
+	t.Logf("done %s after the kill; sends per worker %v, batches retried per worker %v, %d items retried, %d found already sent",
+		time.Since(killed).Round(time.Second), byWorker, batches, retried, len(alreadySent))
 	assertOneEmailPerContact(t, res, mp.APIURL, crashContacts)
 	assertFeedback(t, res)
+	// The items the doomed worker's heartbeats recorded keep its results; the survivor did the others.
 	if byWorker[doomed.id] == 0 || byWorker[survivor.id] == 0 {
 		t.Errorf("sends per worker %v: both workers must have done some, else nothing failed over", byWorker)
 	}
-	// The sends the killed worker had in flight were tried again on the survivor.
-	if retried < inFlight {
-		t.Errorf("%d sends needed a second attempt, want at least the %d in flight at the kill", retried, inFlight)
+	// Every batch the killed worker was in the middle of ran again on the survivor.
+	if batches[survivor.id] < inFlight || len(batches) != 1 {
+		t.Errorf("batches retried per worker %v, want at least the %d in flight at the kill, all on %s", batches, inFlight, survivor.id)
+	}
+	// The emails sent after a batch's last heartbeat were found in the mailbox, not sent again.
+	if len(alreadySent) == 0 {
+		t.Error("no item found its email already sent, but the killed worker had sent some after its batch's last heartbeat")
+	}
+	for label, worker := range alreadySent {
+		if worker != survivor.id {
+			t.Errorf("%s: already sent, found by %s, want the survivor, which resumed the killed worker's batch", label, worker)
+		}
 	}
 	if !survivor.running() {
 		t.Error("the surviving worker exited")
@@ -392,7 +457,8 @@ func TestRestartMidProgram(t *testing.T) {
 	stack := start()
 	queue := "restart"
 	address, mailbox := stack.Temporal.Address, stack.Mailpit.APIURL
-	env := workerEnv(address, queue, contactsCSV(t, crashContacts), testenv.SlowProxy(t, stack.Mailpit.SMTPAddr, smtpDelay).Addr, mailbox)
+	proxy := testenv.DelaySMTP(t, stack.Mailpit.SMTPAddr, smtpDelay)
+	env := workerEnv(address, queue, contactsCSV(t, crashContacts), proxy.Addr, mailbox)
 	w := startWorkerProcess(t, bin, env, "worker-restart")
 	c := dialTemporal(t, address)
 	waitForPollers(t, c, queue, w)
@@ -404,12 +470,22 @@ func TestRestartMidProgram(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	n := waitForMessages(t, mailbox, interruptAt)
-	stopStack(t, stack)
-	if n >= crashContacts {
-		t.Fatalf("the send was over (%d emails) before the stop; the test proves nothing", n)
+	// Stop it while the worker is in the middle of batches, with items left to send.
+	waitForMessages(t, mailbox, interruptAt)
+	deadline := time.Now().Add(time.Minute)
+	for !slices.ContainsFunc(proxy.Sessions(), func(s testenv.Session) bool { return len(s.Emails) < crashBatch-2 }) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s is in the middle of no batch after a minute", w.id)
+		}
+		time.Sleep(time.Millisecond)
 	}
-	t.Logf("stopped the stack with %d of %d emails in Mailpit", n, crashContacts)
+	inFlight := len(proxy.Sessions())
+	n, err := messageCount(mailbox)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stopStack(t, stack)
+	t.Logf("stopped the stack in the middle of %d batches, with %d of %d emails in Mailpit", inFlight, n, crashContacts)
 	time.Sleep(3 * time.Second) // the worker polls a server that is not there
 	restarted := time.Now()
 	start()
@@ -419,10 +495,17 @@ func TestRestartMidProgram(t *testing.T) {
 	if err := c.GetWorkflow(ctx, "restart", "").Get(ctx, &res); err != nil {
 		t.Fatalf("program: %v", err)
 	}
-	byWorker, retried, alreadySent := taskStats(res)
-	t.Logf("done %s after the restart; sends per worker %v, %d retried, %d found already sent", time.Since(restarted).Round(time.Second), byWorker, retried, alreadySent)
+	byWorker, retried, alreadySent := sendStats(res)
+	batches := retriedBatches(t, c, "restart")
+	t.Logf("done %s after the restart; sends per worker %v, %d items and %v batches retried, %d found already sent",
+		time.Since(restarted).Round(time.Second), byWorker, retried, batches, len(alreadySent))
 	assertOneEmailPerContact(t, res, mailbox, crashContacts)
 	assertFeedback(t, res)
+	// The batches under way lost their SMTP server: their remaining items failed and went again in later
+	// batches, or, their results lost with the server, the batches themselves went again.
+	if retried == 0 && len(batches) == 0 {
+		t.Error("no item and no batch was retried, so the stop interrupted nothing")
+	}
 	if !w.running() {
 		t.Error("the worker exited while the server was away")
 	}

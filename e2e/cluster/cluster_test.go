@@ -64,15 +64,15 @@ func TestProgramOnAClusterOfSeparateProcesses(t *testing.T) {
 	mailpit := testenv.Mailpit(t)
 	book := writeContacts(t, contacts)
 	relay := startSMTPRelay(t, mailpit.SMTPAddr) // worker-a's way to Mailpit, cut when the test says so
-	workers := map[string]*process{}
+	workers, workerEnv := map[string]*process{}, map[string][]string{}
 	for id, smtp := range map[string]string{"worker-a": relay.addr, "worker-b": mailpit.SMTPAddr} {
-		env := cleanEnv(append(c.clientEnv(namespace),
+		workerEnv[id] = cleanEnv(append(c.clientEnv(namespace),
 			"EAAPL_WORKER_ID="+id,
 			"EAAPL_CONTACTS="+book,
 			"EAAPL_SMTP_ADDR="+smtp,
 			"EAAPL_MAILBOX_URL="+mailpit.APIURL,
 		)...)
-		workers[id] = start(t, logDir, id, nil, env, eaapl, "worker")
+		workers[id] = start(t, logDir, id, nil, workerEnv[id], eaapl, "worker")
 	}
 	for _, w := range workers {
 		waitForLine(t, w, "Worker started", 2*time.Minute)
@@ -130,28 +130,35 @@ func TestProgramOnAClusterOfSeparateProcesses(t *testing.T) {
 	})
 
 	t.Run("AWorkerKilledMidRunLeavesTheProgramToTheOtherAndNoOneIsEmailedTwice", func(t *testing.T) {
-		// worker-a is killed at the worst moment: it has sent an email, and Mailpit has it, but the task
-		// has not reported back. Temporal retries the task after its start-to-close timeout (a minute) on
-		// worker-b, which must find the email in the mailbox and not send it again.
+		// worker-a is killed at the worst moment: in the middle of a batch, it has sent an email, and
+		// Mailpit has it, but the item has not been reported. 10s later (the heartbeat timeout) Temporal
+		// retries the batch on worker-b, which resumes after the items worker-a's heartbeats recorded and
+		// must find that email in the mailbox and not send it again. With one batch at a time, all 100
+		// items are one batch; worker-b is away while the program starts so that worker-a takes it, and is
+		// back before worker-a is killed.
 		before := mailCount(t, mailpit)
+		workers["worker-b"].stop(30 * time.Second)
+		relay.held.Store(true)
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 		defer cancel()
-		// One task at a time keeps the run going while worker-a is killed in its middle.
 		run, err := st.Start(ctx, "hello-again-cluster", workflows.Input{Program: helloAgain, MaxConcurrency: 1})
 		if err != nil {
 			t.Fatal(err)
 		}
-		waitFor(t, "10 emails of the second program", 2*time.Minute, func() error {
-			if n := mailCount(t, mailpit) - before; n < 10 {
-				return fmt.Errorf("%d so far", n)
+		waitFor(t, "worker-a takes the batch", 2*time.Minute, func() error {
+			if relay.holding.Load() == 0 {
+				return errors.New("it has not connected to the SMTP server")
 			}
 			return nil
 		})
-		relay.armed.Store(true)
+		workers["worker-b"] = start(t, logDir, "worker-b-again", nil, workerEnv["worker-b"], eaapl, "worker")
+		waitForLine(t, workers["worker-b"], "Worker started", 2*time.Minute)
+		relay.cutAt.Store(10)
+		relay.held.Store(false)
 		select {
 		case <-relay.delivered:
 		case <-time.After(3 * time.Minute):
-			t.Fatal("worker-a sent no email of the second program within 3 minutes")
+			t.Fatal("worker-a sent no 10th email of the second program within 3 minutes")
 		}
 		if err := workers["worker-a"].cmd.Process.Kill(); err != nil {
 			t.Fatal(err)
@@ -164,28 +171,50 @@ func TestProgramOnAClusterOfSeparateProcesses(t *testing.T) {
 		if got := desc.GetWorkflowExecutionInfo().GetStatus(); got != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
 			t.Fatalf("the program is %s when worker-a is killed, want running", got)
 		}
-		t.Logf("killed worker-a after it sent an email; %d of the second program's emails are in the mailbox", mailCount(t, mailpit)-before)
+		// What worker-a sent before it died: the email to relay.cutTo is the last, the server's reply to it
+		// lost, and Mailpit holds it once it has stored it.
+		sentByA := map[string]bool{}
+		waitFor(t, "the email worker-a sent last is in the mailbox", time.Minute, func() error {
+			for _, m := range messagesSaying(t, mailpit, "Hello again!") {
+				for _, to := range m.To {
+					sentByA[to] = true
+				}
+			}
+			if !sentByA[relay.cutTo] {
+				return fmt.Errorf("no email to %s among %d", relay.cutTo, len(sentByA))
+			}
+			return nil
+		})
+		t.Logf("killed worker-a right after it sent the email to %s; %d of the second program's emails are in the mailbox", relay.cutTo, mailCount(t, mailpit)-before)
 
 		res, err := st.Wait(ctx, run, 500*time.Millisecond, nil)
 		if err != nil {
 			t.Fatalf("the program did not complete on worker-b: %v", err)
 		}
-		by, alreadySent := map[string]int{}, 0
+		by, alreadySent := map[string]int{}, map[string]string{}
 		for _, it := range sendItems(t, res) {
 			if it.State != "done" || it.Task == nil {
 				t.Fatalf("%s: %s (%s), want done", it.Label, it.State, it.Reason)
 			}
 			by[it.Task.WorkerID]++
 			if it.Task.Output["already_sent"] == true {
-				alreadySent++
+				to, _ := it.Task.Output["recipient"].(string)
+				alreadySent[to] = it.Task.WorkerID
 			}
 		}
-		t.Logf("send tasks by worker: %v; %d found their email already sent by an attempt that did not report back", by, alreadySent)
+		t.Logf("send tasks by worker: %v; %d found their email already sent by worker-a's attempt of the batch, which did not report them", by, len(alreadySent))
 		if by["worker-b"] == 0 {
 			t.Errorf("send tasks by worker = %v, want worker-b to have finished the program", by)
 		}
-		if alreadySent != 1 {
-			t.Errorf("%d tasks found their email already sent, want 1: the one worker-a sent before it was killed", alreadySent)
+		// The batch resumed after its last heartbeat, which came before the email cut: worker-b checked
+		// that email and those after the heartbeat, all of them sent by worker-a before it died.
+		if got := alreadySent[relay.cutTo]; got != "worker-b" {
+			t.Errorf("the item of %s, whose email worker-a sent before it was killed: already sent found by %q, want worker-b", relay.cutTo, got)
+		}
+		for to, w := range alreadySent {
+			if !sentByA[to] || w != "worker-b" {
+				t.Errorf("the item of %s: already sent, found by %s, but worker-a had not sent it before it died, or worker-b did not find it", to, w)
+			}
 		}
 		assertOneEmailEach(t, mailpit, "Hello again!")
 	})

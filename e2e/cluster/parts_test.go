@@ -22,7 +22,6 @@ import (
 	"text/template"
 	"time"
 
-	"github.com/eaapl/eaapl/devstack"
 	"github.com/eaapl/eaapl/internal/testenv"
 )
 
@@ -118,15 +117,6 @@ func waitFor(t *testing.T, what string, timeout time.Duration, check func() erro
 	}
 }
 
-func freePort(t *testing.T) int {
-	t.Helper()
-	p, err := devstack.FreePort()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
 // lowFreePort returns a free port below 32768. The server's SQL schema keeps the services' ports in a
 // smallint column, and the kernel hands out ephemeral ports above it, so devstack.FreePort will not do.
 func lowFreePort(t *testing.T) int {
@@ -196,7 +186,9 @@ func startPostgres(t *testing.T, logDir string) postgres {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
-	pg := postgres{port: freePort(t), user: "temporal", password: "temporal"}
+	// A port below the kernel's ephemeral range: one from devstack.FreePort may meanwhile become the local
+	// end of another process's connection, and PostgreSQL then cannot bind it.
+	pg := postgres{port: lowFreePort(t), user: "temporal", password: "temporal"}
 	data, pwFile := filepath.Join(dir, "data"), filepath.Join(dir, "password")
 	if err := os.WriteFile(pwFile, []byte(pg.password+"\n"), 0o600); err != nil {
 		t.Fatal(err)
@@ -500,14 +492,19 @@ func waitForLine(t *testing.T, p *process, s string, timeout time.Duration) {
 	})
 }
 
-// smtpRelay passes a worker's SMTP connections through to Mailpit. Once armed, it waits for the end of an
-// email's DATA (the line with a single dot): Mailpit then has the email, and the relay drops the
-// server's reply, so the worker's task hangs after the send. Delivered says when that happened, so the
-// test can kill the worker at the worst moment: the email sent, the task not reported.
+// smtpRelay passes a worker's SMTP connections through to Mailpit. While held, it holds what the worker
+// says, so the test can see that the worker took a batch (holding says so) and let it go on when it is
+// ready. Once armed with cutAt, it counts the ends of DATA (the line with a single dot) and at the cutAt-th
+// passes the end on, so Mailpit has the email, but drops the server's reply, so the worker's batch hangs
+// after the send. Delivered says when that happened, and cutTo whom that email went to, so the test can
+// kill the worker at the worst moment: the email sent, the item not reported.
 type smtpRelay struct {
 	addr      string
-	armed     atomic.Bool
+	held      atomic.Bool
+	holding   atomic.Int32 // connections whose worker's words are held
+	cutAt     atomic.Int32 // ends of DATA to go before the cut; 0: no cut
 	delivered chan struct{}
+	cutTo     string // the recipient of the email cut, set before delivered is closed
 	once      sync.Once
 }
 
@@ -541,14 +538,28 @@ func (r *smtpRelay) relay(client net.Conn, target string) {
 	cut := make(chan struct{}) // closed when the server's replies must no longer reach the client
 	go func() {                // client -> server, watching for the end of DATA
 		var last []byte
+		var rcpt string // the recipient of the email under way
 		buf := make([]byte, 32<<10)
 		for {
 			n, err := client.Read(buf)
 			if n > 0 {
+				if r.held.Load() {
+					r.holding.Add(1)
+					for r.held.Load() {
+						time.Sleep(10 * time.Millisecond)
+					}
+					r.holding.Add(-1)
+				}
+				if to, ok := bytes.CutPrefix(buf[:n], []byte("RCPT TO:<")); ok {
+					rcpt, _, _ = strings.Cut(string(to), ">")
+				}
 				// Cut before passing the end on, so that the server's reply to it cannot slip through.
+				// "\r\n.\r\n" is 5 bytes and last keeps 4, so each end counts once.
 				last = append(last, buf[:n]...)
-				if r.armed.Load() && bytes.Contains(last, []byte("\r\n.\r\n")) {
-					r.once.Do(func() { close(cut); close(r.delivered) })
+				for range bytes.Count(last, []byte("\r\n.\r\n")) {
+					if r.cutAt.Load() > 0 && r.cutAt.Add(-1) == 0 {
+						r.once.Do(func() { r.cutTo = rcpt; close(cut); close(r.delivered) })
+					}
 				}
 				last = last[max(0, len(last)-4):]
 				if _, werr := server.Write(buf[:n]); werr != nil {
