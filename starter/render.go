@@ -68,6 +68,9 @@ func PrintResult(w io.Writer, res workflows.Result) {
 		for _, it := range s.Items {
 			fmt.Fprintf(tw, "   \t%s\t%s\t%s\n", it.Label, itemVerb(s.Command, it), itemDetail(it))
 		}
+		if s.NotListed > 0 {
+			fmt.Fprintf(tw, "   \t(%d more, not listed; every task's result is on task.result)\t\t\n", s.NotListed)
+		}
 	}
 	tw.Flush()
 }

@@ -452,8 +452,8 @@ func (p *program) result() Result {
 	var summary []string
 	for _, s := range st.Steps {
 		run := p.steps[s.ID]
-		items := sortedItems(run.items)
-		res.Steps = append(res.Steps, StepResult{ID: s.ID, Command: s.Command, Description: s.Description, State: s.State, Reason: s.Reason, Items: items})
+		items, notListed := listed(sortedItems(run.items))
+		res.Steps = append(res.Steps, StepResult{ID: s.ID, Command: s.Command, Description: s.Description, State: s.State, Reason: s.Reason, Items: items, NotListed: notListed})
 		switch {
 		case p.plan.Step(s.ID).ForEach != nil && s.State != StateSkipped:
 			summary = append(summary, fmt.Sprintf("%s: %d done, %d skipped, %d failed", s.ID, s.Done, s.Skipped, s.Failed))
@@ -469,6 +469,29 @@ func (p *program) result() Result {
 		res.Summary = fmt.Sprintf("%d steps done", len(st.Steps))
 	}
 	return res
+}
+
+// listedItems is the most items a step lists in the program's result. A done item without its task's
+// details (detailedItems) is about 80 bytes, so up to listedItems of them keep the result well under
+// Temporal's 2 MB payload limit. Above it a step lists the items that were not done first (their reasons
+// are what a user reads), up to listedItems in all, and counts the others; every item's result stays in
+// the history (the batches' results) and on task.result, and the step's summary counts them all.
+const listedItems = 10000
+
+// listed returns the items a step's result lists, in order, and how many it leaves out.
+func listed(items []ItemResult) ([]ItemResult, int) {
+	if len(items) <= listedItems {
+		return items, 0
+	}
+	out := make([]ItemResult, 0, listedItems)
+	for _, done := range []bool{false, true} {
+		for _, it := range items {
+			if (it.State == StateDone) == done && len(out) < listedItems {
+				out = append(out, it)
+			}
+		}
+	}
+	return sortedItems(out), len(items) - len(out)
 }
 
 // sortedItems orders a step's items by position: tasks finish in any order.

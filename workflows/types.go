@@ -125,6 +125,9 @@ type StepResult struct {
 	State       string       `json:"state"`
 	Reason      string       `json:"reason,omitempty"`
 	Items       []ItemResult `json:"items"`
+	// NotListed counts the items left out of Items: a step lists at most listedItems, those that were not
+	// done first, so that the result stays under Temporal's payload limit at any size.
+	NotListed int `json:"not_listed,omitempty"`
 }
 
 // ItemResult is one task's outcome, or why no task ran for the item.
