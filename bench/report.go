@@ -185,6 +185,15 @@ after another, each with a fresh Mailpit.
 - (b) has no Temporal, no mailbox, no Kafka and no per-item bookkeeping: it is the ceiling. With the bridge on,
   EaaPL also produces about 5 Kafka records per email to a broker on the same 2 cores; the bridge-off column
   shows that share.
+- What brought EaaPL/(b) at 10,000 from 0.48 to about 0.6 (same-run ratios; CPU per process from /proc and
+  ` + "`perf record -a -g`" + ` during the run): the dev server's history events cache at 32 MiB (its 512 KiB default
+  made the server read each batch's scheduled event, tens of KB, back from SQLite when a worker picked the
+  batch up: Temporal's CPU fell from ~2.5 s to ~1.1 s), and the Kafka producer lingering 10 ms so that the
+  batches' many small Publish calls share produce requests (the broker's CPU fell from ~0.4 s to ~0.1 s, the
+  worker's by ~0.3 s). Tried and not kept: no compression instead of snappy (no measurable difference),
+  GOGC=200 for the worker (~0.2 s less CPU, but a peak RSS of 202 MB), heartbeating a batch every 2 s
+  instead of every 0.5 s (no measurable difference). What is left is mostly Mailpit (~3 s of CPU, as in (b))
+  and the worker's own SMTP, JSON and gRPC work, on 2 cores shared by every process.
 - Two workers cannot go faster on this machine: the work is CPU-bound and the Temporal dev server, Mailpit, the
   broker and both workers share the same 2 cores. The figure shows that the tasks are shared evenly (the
   split), not a speed-up that needs more cores.
