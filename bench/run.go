@@ -49,11 +49,12 @@ const urgentAddress = "urgent@bench.example.com"
 type runResult struct {
 	kind    kind
 	n       int
-	workers int           // EaaPL: worker processes
-	noKafka bool          // EaaPL: the Kafka bridge off
-	wall    time.Duration // from starting the workflow (or the loop) to its end
-	hist    historyStats  // EaaPL and (a)
-	peakRSS uint64        // EaaPL: the highest VmHWM of its worker processes
+	workers int             // EaaPL: worker processes
+	noKafka bool            // EaaPL: the Kafka bridge off
+	wall    time.Duration   // from starting the workflow (or the loop) to its end
+	walls   []time.Duration // of every repeat, when this is the median of several (sorted)
+	hist    historyStats    // EaaPL and (a)
+	peakRSS uint64          // EaaPL: the highest VmHWM of its worker processes
 	split   map[string]int
 	// The priority run: how long the one-email high-priority program took, from its start to its result,
 	// while the N-contact program ran.

@@ -49,9 +49,11 @@ func NewProducer(cfg Config, logger *slog.Logger) (*Producer, error) {
 	hook := &connHook{}
 	opts = append(opts,
 		kgo.RequiredAcks(kgo.AllISRAcks()),
-		// Publish waits for the acks, so lingering would only add latency; records buffered while a
-		// request is in flight are still batched together.
-		kgo.ProducerLinger(0),
+		// Linger a little so that the records of many small Publish calls (a batch publishes each item's
+		// events as it goes, a hundred batches at once) share a produce request: measured at 10,000
+		// emails (make bench), 10ms instead of 0 cut the broker's CPU by two thirds and the worker's by
+		// a tenth, for 10ms more on each Publish.
+		kgo.ProducerLinger(10*time.Millisecond),
 		kgo.WithHooks(hook),
 		// After a broker outage kgo waits this long between metadata refreshes (5s by default), which
 		// is most of the delay before records flow again.
