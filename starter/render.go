@@ -3,6 +3,7 @@ package starter
 import (
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/eaapl/eaapl/workflows"
@@ -60,19 +61,28 @@ func PrintResult(w io.Writer, res workflows.Result) {
 	fmt.Fprintf(w, "Program:  %s\nWorkflow: %s\nResult:   %s: %s\n", res.Program, res.WorkflowID, res.State, res.Summary)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	for i, s := range res.Steps {
-		fmt.Fprintf(tw, "%d. %s\t%s\t%s\t%s\n", i+1, s.ID, s.Command, s.State, s.Reason)
+		row(tw, fmt.Sprintf("%d. %s", i+1, s.ID), s.Command, s.State, s.Reason)
 		// A single task needs no line of its own unless it is about someone: "SendEmail to dave@...".
 		if len(s.Items) == 1 && s.Items[0].Item == 0 && s.Items[0].Label == s.Command {
 			continue
 		}
 		for _, it := range s.Items {
-			fmt.Fprintf(tw, "   \t%s\t%s\t%s\n", it.Label, itemVerb(s.Command, it), itemDetail(it))
+			row(tw, "   ", it.Label, itemVerb(s.Command, it), itemDetail(it))
 		}
 		if s.NotListed > 0 {
-			fmt.Fprintf(tw, "   \t(%d more, not listed; every task's result is on task.result)\t\t\n", s.NotListed)
+			row(tw, "   ", fmt.Sprintf("(%d more, not listed; every task's result is on task.result)", s.NotListed))
 		}
 	}
 	tw.Flush()
+}
+
+// row writes one line of a table, leaving out its empty last cells: a cell followed by a tab is padded
+// to its column's width, so they would end the line in spaces.
+func row(tw io.Writer, cells ...string) {
+	for len(cells) > 1 && cells[len(cells)-1] == "" {
+		cells = cells[:len(cells)-1]
+	}
+	fmt.Fprintln(tw, strings.Join(cells, "\t"))
 }
 
 // itemVerb says what happened to an item in words a user expects: sent, not sent.
