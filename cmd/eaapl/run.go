@@ -93,9 +93,12 @@ func runCommand(ctx context.Context, cfg config.Config, args []string, stdout, s
 		}
 	})
 	var failed *starter.FailedError
-	if errors.As(err, &failed) && failed.Result.WorkflowID != "" {
+	switch {
+	case errors.As(err, &failed) && failed.Result.WorkflowID != "":
 		res = failed.Result
-	} else if err != nil {
+	case err != nil && ctx.Err() != nil: // Ctrl-C stops the waiting, not the program
+		return fmt.Errorf("stopped waiting; the program goes on: eaapl status %s", wr.GetID())
+	case err != nil:
 		return err
 	}
 	if *asJSON {
