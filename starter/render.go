@@ -1,6 +1,7 @@
 package starter
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"strings"
@@ -59,30 +60,28 @@ func PrintStatus(w io.Writer, st workflows.Status) {
 // with what was done and, when nothing was, why.
 func PrintResult(w io.Writer, res workflows.Result) {
 	fmt.Fprintf(w, "Program:  %s\nWorkflow: %s\nResult:   %s: %s\n", res.Program, res.WorkflowID, res.State, res.Summary)
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	var table bytes.Buffer
+	tw := tabwriter.NewWriter(&table, 0, 4, 2, ' ', 0)
 	for i, s := range res.Steps {
-		row(tw, fmt.Sprintf("%d. %s", i+1, s.ID), s.Command, s.State, s.Reason)
+		fmt.Fprintf(tw, "%d. %s\t%s\t%s\t%s\n", i+1, s.ID, s.Command, s.State, s.Reason)
 		// A single task needs no line of its own unless it is about someone: "SendEmail to dave@...".
 		if len(s.Items) == 1 && s.Items[0].Item == 0 && s.Items[0].Label == s.Command {
 			continue
 		}
 		for _, it := range s.Items {
-			row(tw, "   ", it.Label, itemVerb(s.Command, it), itemDetail(it))
+			fmt.Fprintf(tw, "   \t%s\t%s\t%s\n", it.Label, itemVerb(s.Command, it), itemDetail(it))
 		}
 		if s.NotListed > 0 {
-			row(tw, "   ", fmt.Sprintf("(%d more, not listed; every task's result is on task.result)", s.NotListed))
+			// The last cell of its line, so that its length does not widen the column of addresses.
+			fmt.Fprintf(tw, "   \t(%d more, not listed; every task's result is on task.result)\n", s.NotListed)
 		}
 	}
 	tw.Flush()
-}
-
-// row writes one line of a table, leaving out its empty last cells: a cell followed by a tab is padded
-// to its column's width, so they would end the line in spaces.
-func row(tw io.Writer, cells ...string) {
-	for len(cells) > 1 && cells[len(cells)-1] == "" {
-		cells = cells[:len(cells)-1]
+	// A cell followed by a tab is padded to its column's width, so a line whose last cells are empty
+	// would end in spaces.
+	for line := range strings.Lines(table.String()) {
+		fmt.Fprintln(w, strings.TrimRight(line, " \n"))
 	}
-	fmt.Fprintln(tw, strings.Join(cells, "\t"))
 }
 
 // itemVerb says what happened to an item in words a user expects: sent, not sent.

@@ -35,3 +35,23 @@ Result:   completed: send: 1 done, 1 skipped, 0 failed
 		t.Errorf("PrintResult wrote\n%s\nwant\n%s", strings.ReplaceAll(got, " \n", "·\n"), want)
 	}
 }
+
+func TestPrintResultAlignsTheReasonsOfSteps(t *testing.T) {
+	res := workflows.Result{WorkflowID: "program-2", State: workflows.StateFailed, Summary: "contacts failed",
+		Steps: []workflows.StepResult{
+			{ID: "contacts", Command: "RetrieveContacts", State: workflows.StateFailed, Reason: "no contacts file"},
+			{ID: "compose", Command: "ComposeEmail", State: workflows.StateDone},
+			{ID: "send", Command: "SendEmail", State: workflows.StateSkipped, Reason: `it depends on step "contacts", which failed`},
+		},
+	}
+	var b bytes.Buffer
+	PrintResult(&b, res)
+	lines := strings.Split(b.String(), "\n")
+	first, last := lines[3], lines[5]
+	if a, z := strings.Index(first, "no contacts file"), strings.Index(last, "it depends on"); a < 0 || a != z {
+		t.Errorf("the reasons start at columns %d and %d, want the same:\n%s", a, z, b.String())
+	}
+	if got, want := lines[4], "2. compose   ComposeEmail      done"; got != want {
+		t.Errorf("line 5 = %q, want %q", got, want)
+	}
+}
