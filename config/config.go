@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/mail"
 	"net/url"
 	"strings"
 	"time"
@@ -222,6 +223,10 @@ func (c Config) Validate() error {
 	}
 	if c.TaskQueue == "" {
 		return fmt.Errorf("configuration: EAAPL_TASK_QUEUE must not be empty")
+	}
+	// Checked here because a bad sender otherwise shows up only at the first send, as a refused message.
+	if a, err := mail.ParseAddress(c.UserEmail); err != nil || a.Address != c.UserEmail {
+		return fmt.Errorf("configuration: EAAPL_USER_EMAIL is %q; it must be an email address such as me@example.com (the name goes in EAAPL_USER_NAME)", c.UserEmail)
 	}
 	for _, p := range []struct {
 		name string

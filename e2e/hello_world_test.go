@@ -283,7 +283,7 @@ func TestBadInput(t *testing.T) {
 		if send.State != "failed" || len(send.Items) != 1 || send.Items[0].Task == nil || send.Items[0].Task.Error == nil {
 			t.Fatalf("send step = %+v, want one failed task", send)
 		}
-		if reason := send.Items[0].Reason; !strings.Contains(reason, "unreachable") || !strings.Contains(reason, "gave up") || !strings.Contains(reason, "aborted: the answer to q1") {
+		if reason := send.Items[0].Reason; !strings.Contains(reason, "unreachable") || !strings.Contains(reason, "gave up") || !strings.Contains(reason, "aborted: q1") || !strings.Contains(reason, "had no answer within 2s") {
 			t.Errorf("reason = %q, want it to say the server was unreachable, the retries ran out and nobody answered q1", reason)
 		}
 		if got, want := send.Items[0].Task.Attempt, int32(5); got != want {

@@ -94,6 +94,8 @@ func describeJSONError(data []byte, err error) error {
 		if e.Field != "" {
 			return fmt.Errorf("line %d: field %q must be %s, not a JSON %s", lineOf(data, offset), e.Field, e.Type, e.Value)
 		}
+		// No field: the document itself is not an object.
+		return fmt.Errorf("line %d: the plan must be a JSON object {\"version\": 1, \"steps\": [...]}, not a JSON %s", lineOf(data, offset), e.Value)
 	}
 	switch {
 	case err == io.EOF:

@@ -88,6 +88,8 @@ func TestCompileRejectsInvalidPlans(t *testing.T) {
 			msg: `line 2: field "version" must be int, not a JSON string`},
 		{name: "RejectsTruncatedPlanWithItsLine", src: "{\n  \"version\": 1,\n  \"steps\": [",
 			msg: "line 3: the plan ends too soon"},
+		{name: "RejectsADocumentThatIsNotAnObject", src: "[]",
+			msg: `line 1: the plan must be a JSON object {"version": 1, "steps": [...]}, not a JSON array`},
 		{name: "RejectsEmptyDocument", src: "  \n",
 			msg: "the plan is empty"},
 		{name: "RejectsDataAfterThePlan", edits: []string{"  ]\n}", "  ]\n}\n}"},

@@ -79,6 +79,8 @@ func (r readBack) sentence(i int) string {
 		text = r.history(i, s)
 	case "ComposeEmail":
 		text = r.compose(s)
+	case "FindContact":
+		text = r.findContact(s)
 	case "SendEmail":
 		text = r.send(i, s)
 	}
@@ -126,6 +128,9 @@ func (r readBack) compose(s plan.Step) string {
 		return ""
 	}
 	text := fmt.Sprintf("Write the message %q", body)
+	if strings.TrimSpace(body) == "" { // ComposeEmail asks the user for a blank body
+		text = "Ask you what the message should say"
+	}
 	if v, has := s.Args["subject"]; has {
 		subject, ok := literalText(v)
 		if !ok {
@@ -151,6 +156,9 @@ func (r readBack) send(i int, s plan.Step) string {
 	case s.ForEach == nil:
 		if s.If != "" {
 			return ""
+		}
+		if src, field, ok := r.ref(s.Args["to"]); ok && src.Command == "FindContact" && field == "contact" {
+			return fmt.Sprintf("Send %s to the contact of step %d.", what, r.index[src.ID]+1)
 		}
 		addr, ok := literalAddress(s.Args["to"])
 		if !ok {
@@ -191,6 +199,15 @@ func (r readBack) send(i int, s plan.Step) string {
 		return ""
 	}
 	return fmt.Sprintf("Send %s to %s you have not emailed since %s.", what, whom, since)
+}
+
+// findContact reads back a FindContact step as the rule-based planner writes it: a name, no address yet.
+func (r readBack) findContact(s plan.Step) string {
+	name, ok := literalText(s.Args["name"])
+	if !ok || len(s.Args) != 1 {
+		return ""
+	}
+	return fmt.Sprintf("Find your contact %q; ask you which address if several contacts or none have the name.", name)
 }
 
 // generic shows a step it has no words for as it is written.

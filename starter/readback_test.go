@@ -34,6 +34,16 @@ func TestReadBackSaysWhatEachStepDoes(t *testing.T) {
 			`Write the message "See you at 8" with the subject "Dinner".`,
 			"Send it to ann@example.com.",
 		}},
+		{"Send 'Lunch?' to my contact Dave", []string{
+			`Find your contact "Dave"; ask you which address if several contacts or none have the name.`,
+			`Write the message "Lunch?".`,
+			"Send it to the contact of step 1.",
+		}},
+		{"Send it to my contact John", []string{
+			`Find your contact "John"; ask you which address if several contacts or none have the name.`,
+			"Ask you what the message should say.",
+			"Send it to the contact of step 1.",
+		}},
 		{"Send 'Hi ${name}' to ann@example.com and carl@example.org", []string{
 			`Write the message "Hi ${name}".`,
 			"Send it to ann@example.com and carl@example.org.",

@@ -1,8 +1,10 @@
 package starter
 
 import (
+	"bytes"
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/eaapl/eaapl/workflows"
@@ -58,7 +60,8 @@ func PrintStatus(w io.Writer, st workflows.Status) {
 // with what was done and, when nothing was, why.
 func PrintResult(w io.Writer, res workflows.Result) {
 	fmt.Fprintf(w, "Program:  %s\nWorkflow: %s\nResult:   %s: %s\n", res.Program, res.WorkflowID, res.State, res.Summary)
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	var table bytes.Buffer
+	tw := tabwriter.NewWriter(&table, 0, 4, 2, ' ', 0)
 	for i, s := range res.Steps {
 		fmt.Fprintf(tw, "%d. %s\t%s\t%s\t%s\n", i+1, s.ID, s.Command, s.State, s.Reason)
 		// A single task needs no line of its own unless it is about someone: "SendEmail to dave@...".
@@ -69,10 +72,16 @@ func PrintResult(w io.Writer, res workflows.Result) {
 			fmt.Fprintf(tw, "   \t%s\t%s\t%s\n", it.Label, itemVerb(s.Command, it), itemDetail(it))
 		}
 		if s.NotListed > 0 {
-			fmt.Fprintf(tw, "   \t(%d more, not listed; every task's result is on task.result)\t\t\n", s.NotListed)
+			// The last cell of its line, so that its length does not widen the column of addresses.
+			fmt.Fprintf(tw, "   \t(%d more, not listed; every task's result is on task.result)\n", s.NotListed)
 		}
 	}
 	tw.Flush()
+	// A cell followed by a tab is padded to its column's width, so a line whose last cells are empty
+	// would end in spaces.
+	for line := range strings.Lines(table.String()) {
+		fmt.Fprintln(w, strings.TrimRight(line, " \n"))
+	}
 }
 
 // itemVerb says what happened to an item in words a user expects: sent, not sent.

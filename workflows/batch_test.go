@@ -2,6 +2,7 @@ package workflows_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/eaapl/eaapl/catalog"
@@ -87,6 +88,9 @@ func TestBatches(t *testing.T) {
 		}
 		cmd, _ := catalog.Lookup("SendEmail")
 		bob := itemsOf(t, res, "send")["bob@example.com"]
+		if !strings.HasPrefix(res.Summary, `aborted: q1 ("SendEmail for bob@example.com failed after`) || !strings.Contains(res.Summary, "had no answer within 1h0m0s, and the default is abort") {
+			t.Errorf("summary = %q, want it to say that q1 had no answer and its default aborted the program", res.Summary)
+		}
 		if bob.State != workflows.StateFailed || bob.Task == nil || bob.Task.Attempt != cmd.Retry.MaximumAttempts {
 			t.Errorf("bob: %+v, want failed after %d attempts", bob, cmd.Retry.MaximumAttempts)
 		}

@@ -53,9 +53,10 @@ func (p *program) settle(ctx workflow.Context, id string, item int, label string
 		s.status.Waiting--
 		switch answer {
 		case AnswerSkip:
-			res.State, res.Reason = StateSkipped, fmt.Sprintf("skipped: the answer to %s (%s) was %s", q.ID, q.Text, q.Answer)
+			// The state says skipped; the reason says why (a "skipped: " prefix read "skipped  skipped: ...").
+			res.State, res.Reason = StateSkipped, fmt.Sprintf("the answer to %s (%s) was %s", q.ID, q.Text, q.Answer)
 			if q.By == "timeout" {
-				res.Reason = fmt.Sprintf("skipped: %s (%s) had no answer within %s", q.ID, q.Text, q.Timeout)
+				res.Reason = fmt.Sprintf("%s (%s) had no answer within %s", q.ID, q.Text, q.Timeout)
 			}
 			return res
 		case AnswerAbort:

@@ -182,6 +182,14 @@ func (p *program) allFinished() bool {
 	return true
 }
 
+// dependencyReason says why a step did not run: a step it depends on failed or was skipped.
+func dependencyReason(dep, state string) string {
+	if state == StateFailed {
+		return fmt.Sprintf("it depends on step %q, which failed", dep)
+	}
+	return fmt.Sprintf("it depends on step %q, which was %s", dep, state)
+}
+
 // runStep waits for the step's dependencies, then runs its task, or one task per for_each item.
 func (p *program) runStep(ctx workflow.Context, id string) {
 	s := p.steps[id]
@@ -193,7 +201,7 @@ func (p *program) runStep(ctx workflow.Context, id string) {
 	defer func() { p.emitDependency(ctx, id, s.status.State) }()
 	for _, dep := range p.plan.Deps(id) {
 		if st := p.steps[dep].status.State; st != StateDone {
-			s.status.State, s.status.Reason = StateSkipped, fmt.Sprintf("step %q it depends on was %s", dep, st)
+			s.status.State, s.status.Reason = StateSkipped, dependencyReason(dep, st)
 			return
 		}
 	}
@@ -457,6 +465,8 @@ func (p *program) result() Result {
 		switch {
 		case p.plan.Step(s.ID).ForEach != nil && s.State != StateSkipped:
 			summary = append(summary, fmt.Sprintf("%s: %d done, %d skipped, %d failed", s.ID, s.Done, s.Skipped, s.Failed))
+		case (s.State == StateFailed || s.State == StateSkipped) && p.aborted != "" && s.Reason == p.aborted:
+			summary = append(summary, s.ID+" "+s.State) // the abort leads the summary; once is enough
 		case s.State == StateFailed || s.State == StateSkipped:
 			summary = append(summary, fmt.Sprintf("%s %s: %s", s.ID, s.State, s.Reason))
 		}
@@ -467,6 +477,9 @@ func (p *program) result() Result {
 	res.Summary = strings.Join(summary, "; ")
 	if res.Summary == "" {
 		res.Summary = fmt.Sprintf("%d steps done", len(st.Steps))
+		if len(st.Steps) == 1 {
+			res.Summary = "1 step done"
+		}
 	}
 	return res
 }

@@ -329,6 +329,9 @@ func TestProgram(t *testing.T) {
 				t.Errorf("step %s: %q, want %q", id, states[id], st)
 			}
 		}
+		if got, want := res.Steps[1].Reason, `it depends on step "contacts", which failed`; got != want {
+			t.Errorf("history's reason = %q, want %q", got, want)
+		}
 		if len(f.sentTo()) != 0 {
 			t.Error("nothing may be sent when the contacts could not be read")
 		}

@@ -289,6 +289,9 @@ func (p *program) ask(ctx workflow.Context, q *Question) string {
 	p.emitAnswer(ctx, q)
 	if q.Answer == AnswerAbort && p.aborted == "" {
 		p.aborted = fmt.Sprintf("aborted: the answer to %s (%q) was abort", q.ID, q.Text)
+		if q.By == "timeout" { // nobody said abort: the default did
+			p.aborted = fmt.Sprintf("aborted: %s (%q) had no answer within %s, and the default is abort", q.ID, q.Text, q.Timeout)
+		}
 	}
 	return q.Answer
 }

@@ -351,6 +351,26 @@ func TestApprovalGate(t *testing.T) {
 			}
 		})
 	}
+	t.Run("AbortFailsTheProgramSayingWhyOnce", func(t *testing.T) {
+		f := &fakeWorld{plan: helloPlan(t), contacts: three, emailed: []any{}}
+		env := f.env(t)
+		var answered *outcome
+		env.RegisterDelayedCallback(func() {
+			answered = update(t, env, "approval", workflows.Answer{QuestionID: "q1", Answer: "abort"})
+		}, time.Minute)
+		env.ExecuteWorkflow(workflows.WorkflowType, workflows.Input{Program: f.plan.Program, ApprovalThreshold: 2})
+		answered.accepted(t)
+		res := failedResult(t, env.GetWorkflowError())
+		if !strings.HasPrefix(res.Summary, "aborted: the answer to q1") || strings.Count(res.Summary, "the answer to q1") != 1 || !strings.HasSuffix(res.Summary, "; send skipped") {
+			t.Errorf("summary = %q, want the abort once, then send skipped", res.Summary)
+		}
+		if send := res.Steps[3]; send.State != workflows.StateSkipped || !strings.Contains(send.Reason, "aborted: the answer to q1") {
+			t.Errorf("step send = %s (%s), want skipped, saying the answer aborted it", send.State, send.Reason)
+		}
+		if got := len(f.sentTo()); got != 0 {
+			t.Errorf("sent %d, want none", got)
+		}
+	})
 	t.Run("RejectsAnInvalidInput", func(t *testing.T) {
 		f := &fakeWorld{plan: helloPlan(t), contacts: three}
 		env := f.env(t)
@@ -411,8 +431,8 @@ func TestAGivenUpTaskIsReportedOnErrorsAndAlerts(t *testing.T) {
 	}, time.Minute)
 	env.ExecuteWorkflow(workflows.WorkflowType, workflows.Input{Program: p.Program})
 	res := completed(t, env)
-	if got := itemsOf(t, res, "send")["carol@example.com"]; got.State != workflows.StateSkipped || !strings.Contains(got.Reason, "the answer to q1") {
-		t.Errorf("carol = %+v, want skipped by the answer to q1", got)
+	if got := itemsOf(t, res, "send")["carol@example.com"]; got.State != workflows.StateSkipped || !strings.HasPrefix(got.Reason, "the answer to q1") {
+		t.Errorf("carol = %+v, want skipped, the reason starting with the answer to q1", got)
 	}
 	topics := k.byTopic()
 	var report bridge.ErrorReport

@@ -13,7 +13,7 @@ import (
 // the reason, and the program is left as it was.
 func answerCommand(ctx context.Context, cfg config.Config, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("answer", stderr)
-	address := fs.String("address", "", "Temporal address (default: TEMPORAL_ADDRESS or 127.0.0.1:7233)")
+	address := fs.String("address", "", addressUsage)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

@@ -148,6 +148,9 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
 }
 
+// addressUsage documents every command's --address flag, with dial's fallback.
+const addressUsage = "Temporal address (default: TEMPORAL_ADDRESS, or the dev stack's 127.0.0.1:EAAPL_DEV_TEMPORAL_PORT)"
+
 // dial connects to Temporal with the standard TEMPORAL_* settings; hostPort, when set, overrides them.
 // Without TEMPORAL_ADDRESS it dials the dev stack's port, EAAPL_DEV_TEMPORAL_PORT.
 func dial(ctx context.Context, cfg config.Config, logger *slog.Logger, hostPort string) (client.Client, error) {

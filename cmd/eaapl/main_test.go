@@ -171,6 +171,19 @@ func TestPlan(t *testing.T) {
 		}
 	})
 
+	t.Run("JSONKeepsAngleBracketsAndAmpersands", func(t *testing.T) {
+		stdout, _, err := runCLI(t, "plan", "--json", "Send 'Tom & Jerry <3' to bob@example.com")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(stdout, `"Tom & Jerry <3"`) {
+			t.Errorf("stdout = %s, want the message as written, not escaped for HTML", stdout)
+		}
+		if got, want := parseValidPlan(t, []byte(stdout)).Program, "Send 'Tom & Jerry <3' to bob@example.com"; got != want {
+			t.Errorf("plan program = %q, want %q", got, want)
+		}
+	})
+
 	t.Run("EnglishItDoesNotKnowFailsQuotingThePart", func(t *testing.T) {
 		stdout, _, err := runCLI(t, "plan", "Send an email if it rains")
 		if err == nil {

@@ -22,7 +22,7 @@ func runCommand(ctx context.Context, cfg config.Config, args []string, stdout, s
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	planFile := fs.String("plan", "", "run a hand-written plan from this JSON file instead of English")
 	id := fs.String("id", "", "the workflow ID (default: a new program-... ID)")
-	address := fs.String("address", "", "Temporal address (default: TEMPORAL_ADDRESS or 127.0.0.1:7233)")
+	address := fs.String("address", "", addressUsage)
 	pf := addPlannerFlags(fs)
 	confirmFirst := fs.Bool("confirm", false, "plan here, read the plan back in English and ask before starting it")
 	yes := fs.Bool("yes", false, "approve in advance a step that sends more emails than EAAPL_APPROVAL_THRESHOLD")
@@ -93,15 +93,16 @@ func runCommand(ctx context.Context, cfg config.Config, args []string, stdout, s
 		}
 	})
 	var failed *starter.FailedError
-	if errors.As(err, &failed) && failed.Result.WorkflowID != "" {
+	switch {
+	case errors.As(err, &failed) && failed.Result.WorkflowID != "":
 		res = failed.Result
-	} else if err != nil {
+	case err != nil && ctx.Err() != nil: // Ctrl-C stops the waiting, not the program
+		return fmt.Errorf("stopped waiting; the program goes on: eaapl status %s", wr.GetID())
+	case err != nil:
 		return err
 	}
 	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		if encErr := enc.Encode(res); encErr != nil {
+		if encErr := writeJSON(stdout, res); encErr != nil {
 			return encErr
 		}
 	} else {
@@ -166,23 +167,28 @@ func planCommand(ctx context.Context, cfg config.Config, args []string, stdout, 
 	if err != nil {
 		return err
 	}
-	b, err := json.MarshalIndent(p, "", "  ")
-	if err != nil {
-		return err
-	}
 	if !*asJSON {
 		starter.PrintReadBack(stdout, p, now)
 		fmt.Fprintln(stdout)
 		fmt.Fprintln(stderr, describeReport(rep))
 	}
-	_, err = fmt.Fprintln(stdout, string(b))
-	return err
+	return writeJSON(stdout, p)
+}
+
+// writeJSON prints v as indented JSON for people to read and tools to parse. It leaves <, > and &
+// as they are (encoding/json escapes them for HTML by default), so a Message-ID reads <eaapl.…@…>
+// rather than \u003ceaapl.…@…\u003e.
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
 }
 
 func statusCommand(ctx context.Context, cfg config.Config, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("status", stderr)
 	asJSON := fs.Bool("json", false, "print the status as JSON")
-	address := fs.String("address", "", "Temporal address (default: TEMPORAL_ADDRESS or 127.0.0.1:7233)")
+	address := fs.String("address", "", addressUsage)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -200,9 +206,7 @@ func statusCommand(ctx context.Context, cfg config.Config, args []string, stdout
 		return err
 	}
 	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(st)
+		return writeJSON(stdout, st)
 	}
 	starter.PrintStatus(stdout, st)
 	if st.State == workflows.StateRunning {

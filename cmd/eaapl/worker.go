@@ -11,7 +11,7 @@ import (
 
 func workerCommand(ctx context.Context, cfg config.Config, args []string, stderr io.Writer) error {
 	fs := newFlags("worker", stderr)
-	address := fs.String("address", "", "Temporal address (default: TEMPORAL_ADDRESS or 127.0.0.1:7233)")
+	address := fs.String("address", "", addressUsage)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

@@ -1,0 +1,57 @@
+package starter
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/eaapl/eaapl/workflows"
+)
+
+func TestPrintResultEndsNoLineInSpaces(t *testing.T) {
+	res := workflows.Result{WorkflowID: "program-1", Program: "Send 'Hi' to all my contacts", State: workflows.StateCompleted,
+		Summary: "send: 1 done, 1 skipped, 0 failed",
+		Steps: []workflows.StepResult{
+			{ID: "contacts", Command: "RetrieveContacts", State: workflows.StateDone,
+				Items: []workflows.ItemResult{{Item: 0, Label: "RetrieveContacts", State: workflows.StateDone}}},
+			{ID: "send", Command: "SendEmail", State: workflows.StateDone, NotListed: 3, Items: []workflows.ItemResult{
+				{Item: 1, Label: "alice@example.com", State: workflows.StateDone},
+				{Item: 2, Label: "bob@example.com", State: workflows.StateSkipped, Reason: "you emailed them since Monday"},
+			}},
+		},
+	}
+	var b bytes.Buffer
+	PrintResult(&b, res)
+	want := `Program:  Send 'Hi' to all my contacts
+Workflow: program-1
+Result:   completed: send: 1 done, 1 skipped, 0 failed
+1. contacts  RetrieveContacts   done
+2. send      SendEmail          done
+             alice@example.com  sent
+             bob@example.com    not sent  you emailed them since Monday
+             (3 more, not listed; every task's result is on task.result)
+`
+	if got := b.String(); got != want {
+		t.Errorf("PrintResult wrote\n%s\nwant\n%s", strings.ReplaceAll(got, " \n", "·\n"), want)
+	}
+}
+
+func TestPrintResultAlignsTheReasonsOfSteps(t *testing.T) {
+	res := workflows.Result{WorkflowID: "program-2", State: workflows.StateFailed, Summary: "contacts failed",
+		Steps: []workflows.StepResult{
+			{ID: "contacts", Command: "RetrieveContacts", State: workflows.StateFailed, Reason: "no contacts file"},
+			{ID: "compose", Command: "ComposeEmail", State: workflows.StateDone},
+			{ID: "send", Command: "SendEmail", State: workflows.StateSkipped, Reason: `it depends on step "contacts", which failed`},
+		},
+	}
+	var b bytes.Buffer
+	PrintResult(&b, res)
+	lines := strings.Split(b.String(), "\n")
+	first, last := lines[3], lines[5]
+	if a, z := strings.Index(first, "no contacts file"), strings.Index(last, "it depends on"); a < 0 || a != z {
+		t.Errorf("the reasons start at columns %d and %d, want the same:\n%s", a, z, b.String())
+	}
+	if got, want := lines[4], "2. compose   ComposeEmail      done"; got != want {
+		t.Errorf("line 5 = %q, want %q", got, want)
+	}
+}
