@@ -505,6 +505,10 @@ func TestKafkaFeedbackHITL(t *testing.T) {
 			t.Errorf("record %d: state %v, want %s", i, v.Context["state"], want)
 		}
 	}
+	// A question is not an error: the worker reports none for the task that asked.
+	for _, r := range ofErrors(testenv.ReadTopic(t, addr, bridge.TopicErrorsReport), id) {
+		t.Errorf("errors.report has %s, want nothing of %s", r.Value, id)
+	}
 }
 
 // awaitPublishRetry waits until the program's bridge activity is being retried: the broker refused it

@@ -223,6 +223,10 @@ func (a *activityTelemetry) ExecuteActivity(ctx context.Context, in *interceptor
 			if errors.As(err, &appErr) {
 				typ = appErr.Type()
 			}
+			if typ == catalog.ErrNeedsInput { // a question to the user (feedback.hitl), not an error
+				a.t.lastErrs.Delete(key)
+				return
+			}
 			a.t.failure(key, taskID, typ, err.Error(), "")
 		}
 	}()
