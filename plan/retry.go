@@ -13,10 +13,11 @@ import (
 //
 //	"retry": {"maximum_attempts": 10, "initial_interval": "2s", "backoff_coefficient": 1.5, "maximum_interval": "1m"}
 type Retry struct {
-	MaximumAttempts    int32   `json:"maximum_attempts,omitempty"` // attempts in all, the first included: 1 means no retry
-	InitialInterval    string  `json:"initial_interval,omitempty"`
-	BackoffCoefficient float64 `json:"backoff_coefficient,omitempty"`
-	MaximumInterval    string  `json:"maximum_interval,omitempty"`
+	// Pointers, so that a 0 the plan wrote is refused rather than read as "left out".
+	MaximumAttempts    *int32   `json:"maximum_attempts,omitempty"` // attempts in all, the first included: 1 means no retry
+	InitialInterval    string   `json:"initial_interval,omitempty"`
+	BackoffCoefficient *float64 `json:"backoff_coefficient,omitempty"`
+	MaximumInterval    string   `json:"maximum_interval,omitempty"`
 }
 
 // The bounds of a step's retry policy: enough for any real outage, small enough that a typo ("1000000")
@@ -43,11 +44,11 @@ func applyRetry(base catalog.RetryPolicy, r *Retry) (catalog.RetryPolicy, error)
 		return catalog.RetryPolicy{}, &Error{Field: "retry." + field, Err: err}
 	}
 	p := base
-	switch {
-	case r.MaximumAttempts < 0 || r.MaximumAttempts > MaxRetryAttempts:
-		return fail("maximum_attempts", fmt.Errorf("%d attempts: it must be from 1 (no retry) to %d", r.MaximumAttempts, MaxRetryAttempts))
-	case r.MaximumAttempts > 0:
-		p.MaximumAttempts = r.MaximumAttempts
+	if n := r.MaximumAttempts; n != nil {
+		if *n < 1 || *n > MaxRetryAttempts {
+			return fail("maximum_attempts", fmt.Errorf("%d attempts: it must be from 1 (no retry) to %d", *n, MaxRetryAttempts))
+		}
+		p.MaximumAttempts = *n
 	}
 	for _, d := range []struct {
 		field, text string
@@ -65,11 +66,11 @@ func applyRetry(base catalog.RetryPolicy, r *Retry) (catalog.RetryPolicy, error)
 		}
 		*d.into = v
 	}
-	switch {
-	case r.BackoffCoefficient != 0 && (r.BackoffCoefficient < 1 || r.BackoffCoefficient > MaxBackoff):
-		return fail("backoff_coefficient", fmt.Errorf("%g: it must be from 1 (the same wait each time) to %g", r.BackoffCoefficient, MaxBackoff))
-	case r.BackoffCoefficient != 0:
-		p.BackoffCoefficient = r.BackoffCoefficient
+	if b := r.BackoffCoefficient; b != nil {
+		if *b < 1 || *b > MaxBackoff {
+			return fail("backoff_coefficient", fmt.Errorf("%g: it must be from 1 (the same wait each time) to %g", *b, MaxBackoff))
+		}
+		p.BackoffCoefficient = *b
 	}
 	if p.MaximumInterval < p.InitialInterval {
 		return fail("maximum_interval", errors.New("it is shorter than initial_interval "+p.InitialInterval.String()))

@@ -256,7 +256,7 @@ func TestBadAnswersAreRejectedAndChangeNothing(t *testing.T) {
 func TestFailuresBecomeDecisions(t *testing.T) {
 	t.Run("RetriesOnTheAnswerWhileTheOtherSendsGoOn", func(t *testing.T) {
 		p := helloPlan(t)
-		p.Steps[3].Retry = &plan.Retry{MaximumAttempts: 2}
+		p.Steps[3].Retry = &plan.Retry{MaximumAttempts: ptr[int32](2)}
 		f := &fakeWorld{plan: p, contacts: contacts("alice@example.com", "carol@example.com"), emailed: []any{},
 			sendErr: map[string]error{"carol@example.com": errors.New("SMTP server 127.0.0.1:1025 unreachable")}}
 		env := f.env(t)
@@ -420,7 +420,7 @@ func TestQuestionsAreMirroredOnFeedbackHITL(t *testing.T) {
 func TestAGivenUpTaskIsReportedOnErrorsAndAlerts(t *testing.T) {
 	k := &fakeKafka{}
 	p := helloPlan(t)
-	p.Steps[3].Retry = &plan.Retry{MaximumAttempts: 1}
+	p.Steps[3].Retry = &plan.Retry{MaximumAttempts: ptr[int32](1)}
 	f := &fakeWorld{plan: p, contacts: contacts("carol@example.com"), emailed: []any{}, mirror: true,
 		sendErr: map[string]error{"carol@example.com": errors.New("SMTP server 127.0.0.1:1025 unreachable")}}
 	env := f.env(t)
@@ -446,3 +446,5 @@ func TestAGivenUpTaskIsReportedOnErrorsAndAlerts(t *testing.T) {
 		t.Errorf("system.alerts = %v, want one alert about send_1 that needs action", topics[bridge.TopicSystemAlerts])
 	}
 }
+
+func ptr[T any](v T) *T { return &v }
