@@ -93,6 +93,28 @@ func (s *stack) freshMailpit(ctx context.Context, o options) (*devstack.Mailpit,
 	}, nil
 }
 
+// input is what a measured run sends to: n contacts, in a file and as addresses, and a fresh Mailpit.
+type input struct {
+	contacts string
+	addrs    []string
+	mp       *devstack.Mailpit
+	stop     func() // stops the Mailpit
+}
+
+// prepare readies a run over n contacts: every kind of run starts from the same contacts and an empty
+// mailbox.
+func (s *stack) prepare(ctx context.Context, o options, n int) (input, error) {
+	contacts, addrs, err := s.contactsFile(n)
+	if err != nil {
+		return input{}, err
+	}
+	mp, stop, err := s.freshMailpit(ctx, o)
+	if err != nil {
+		return input{}, err
+	}
+	return input{contacts: contacts, addrs: addrs, mp: mp, stop: stop}, nil
+}
+
 // measureEaaPL runs the Hello World program over n contacts on `workers` worker processes, with the
 // Kafka bridge on (as `eaapl dev` runs them) unless noKafka; with priority, it also starts a one-email
 // high-priority program once the emails are going out, and times it.
@@ -100,24 +122,20 @@ func (s *stack) measureEaaPL(ctx context.Context, o options, n, workers int, noK
 	r := runResult{kind: kindEaaPL, n: n, workers: workers, noKafka: noKafka, priorityRun: priority}
 	ctx, cancel := context.WithTimeout(ctx, o.runTimeout)
 	defer cancel()
-	contactsPath, addrs, err := s.contactsFile(n)
+	in, err := s.prepare(ctx, o, n)
 	if err != nil {
 		return r, err
 	}
-	mp, stopMailpit, err := s.freshMailpit(ctx, o)
-	if err != nil {
-		return r, err
-	}
-	defer stopMailpit()
+	defer in.stop()
 	s.seq++
 	id := fmt.Sprintf("bench-eaapl-n%d-w%d-%d", n, workers, s.seq)
 	env := []string{
 		"TEMPORAL_ADDRESS=" + s.temporal.Address,
 		"TEMPORAL_NAMESPACE=" + s.temporal.Namespace,
 		"EAAPL_TASK_QUEUE=" + id,
-		"EAAPL_CONTACTS=" + contactsPath,
-		"EAAPL_SMTP_ADDR=" + mp.SMTPAddr,
-		"EAAPL_MAILBOX_URL=" + mp.APIURL,
+		"EAAPL_CONTACTS=" + in.contacts,
+		"EAAPL_SMTP_ADDR=" + in.mp.SMTPAddr,
+		"EAAPL_MAILBOX_URL=" + in.mp.APIURL,
 		"KAFKA_BROKERS=" + s.broker.addr,
 		"EAAPL_PLANNER=rules", // the benchmark measures running a program, not a model's planning
 	}
@@ -187,14 +205,14 @@ func (s *stack) measureEaaPL(ctx context.Context, o options, n, workers int, noK
 		if err := <-urgent; err != nil {
 			return r, fmt.Errorf("%s: high-priority program: %w", r.label(), err)
 		}
-		addrs = append(addrs, urgentAddress)
+		in.addrs = append(in.addrs, urgentAddress)
 	}
 	fmt.Printf("  %6.1fs  done: %s\n", r.wall.Seconds(), res.Summary)
 	if r.hist, err = readHistory(ctx, s.client, id); err != nil {
 		return r, fmt.Errorf("%s: %w", r.label(), err)
 	}
 	r.split = r.hist.itemsByWorker
-	return r, s.checked(ctx, r, mp, addrs)
+	return r, s.checked(ctx, r, in.mp, in.addrs)
 }
 
 // runUrgent runs a one-email program whose step is "priority": "high", started with the highest
@@ -229,25 +247,21 @@ func (s *stack) measureHandWritten(ctx context.Context, o options, n int) (runRe
 	r := runResult{kind: kindHandWritten, n: n}
 	ctx, cancel := context.WithTimeout(ctx, o.runTimeout)
 	defer cancel()
-	_, addrs, err := s.contactsFile(n)
+	in, err := s.prepare(ctx, o, n)
 	if err != nil {
 		return r, err
 	}
-	mp, stopMailpit, err := s.freshMailpit(ctx, o)
-	if err != nil {
-		return r, err
-	}
-	defer stopMailpit()
+	defer in.stop()
 	s.seq++
 	id := fmt.Sprintf("bench-handwritten-n%d-%d", n, s.seq)
-	sender, err := activities.NewSMTP(activities.SMTPConfig{Addr: mp.SMTPAddr})
+	sender, err := activities.NewSMTP(activities.SMTPConfig{Addr: in.mp.SMTPAddr})
 	if err != nil {
 		return r, err
 	}
 	w := sdkworker.New(s.client, id, sdkworker.Options{MaxConcurrentActivityExecutionSize: worker.ActivitySlots})
 	w.RegisterWorkflowWithOptions(handWritten, workflow.RegisterOptions{Name: handWrittenType})
 	w.RegisterActivity(&activities.Activities{
-		Mailbox:  activities.NewMailpit(mp.APIURL, &http.Client{Timeout: 30 * time.Second}),
+		Mailbox:  activities.NewMailpit(in.mp.APIURL, &http.Client{Timeout: 30 * time.Second}),
 		Sender:   sender,
 		From:     benchFrom(),
 		WorkerID: "bench-handwritten",
@@ -260,7 +274,7 @@ func (s *stack) measureHandWritten(ctx context.Context, o options, n int) (runRe
 	fmt.Printf("\n%s: starting\n", r.label())
 	began := time.Now()
 	run, err := s.client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: id}, handWrittenType,
-		handWrittenInput{Contacts: addrs, Subject: benchSubject, Body: benchBody, Window: o.concurrency})
+		handWrittenInput{Contacts: in.addrs, Subject: benchSubject, Body: benchBody, Window: o.concurrency})
 	if err != nil {
 		return r, fmt.Errorf("%s: %w", r.label(), err)
 	}
@@ -274,7 +288,7 @@ func (s *stack) measureHandWritten(ctx context.Context, o options, n int) (runRe
 	if r.hist, err = readHistory(ctx, s.client, id); err != nil {
 		return r, fmt.Errorf("%s: %w", r.label(), err)
 	}
-	return r, s.checked(ctx, r, mp, addrs)
+	return r, s.checked(ctx, r, in.mp, in.addrs)
 }
 
 // measurePlain runs baseline (b) over n contacts.
@@ -282,24 +296,20 @@ func (s *stack) measurePlain(ctx context.Context, o options, n int) (runResult, 
 	r := runResult{kind: kindPlain, n: n}
 	ctx, cancel := context.WithTimeout(ctx, o.runTimeout)
 	defer cancel()
-	_, addrs, err := s.contactsFile(n)
+	in, err := s.prepare(ctx, o, n)
 	if err != nil {
 		return r, err
 	}
-	mp, stopMailpit, err := s.freshMailpit(ctx, o)
-	if err != nil {
-		return r, err
-	}
-	defer stopMailpit()
+	defer in.stop()
 	fmt.Printf("\n%s: starting\n", r.label())
 	began := time.Now()
-	err = plainSMTP(ctx, mp.SMTPAddr, benchFrom(), addrs, benchSubject, benchBody, o.concurrency)
+	err = plainSMTP(ctx, in.mp.SMTPAddr, benchFrom(), in.addrs, benchSubject, benchBody, o.concurrency)
 	r.wall = time.Since(began)
 	if err != nil {
 		return r, fmt.Errorf("%s: %w", r.label(), err)
 	}
 	fmt.Printf("  %6.1fs  done\n", r.wall.Seconds())
-	return r, s.checked(ctx, r, mp, addrs)
+	return r, s.checked(ctx, r, in.mp, in.addrs)
 }
 
 // checked checks the run's mailbox and prints the run's figures.
