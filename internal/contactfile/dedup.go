@@ -26,6 +26,7 @@ func Normalize(email string) string {
 // Dedup: duplicates of rows before the checkpoint are then found only if the caller kept it.
 type Dedup struct {
 	first map[[16]byte]dedupFirst
+	file  string // the last file name seen, shared by the entries of that file
 }
 
 // dedupFirst is where an address was first seen.
@@ -59,6 +60,12 @@ func (d *Dedup) See(c Contact) (first string, dup bool) {
 	var k [16]byte
 	copy(k[:], key[:16])
 	file, line := splitSource(c.Source)
+	if file == d.file {
+		file = d.file // one copy of the name, not a piece of each row's source kept alive
+	} else {
+		d.file = strings.Clone(file)
+		file = d.file
+	}
 	if f, ok := d.first[k]; ok {
 		if f.source == file {
 			return "line " + strconv.Itoa(f.line), true
