@@ -435,3 +435,16 @@ func TestACancelledReadStops(t *testing.T) {
 func sameRows[T any](a, b []T) bool {
 	return len(a) == 0 && len(b) == 0 || reflect.DeepEqual(a, b)
 }
+
+func TestReadsTheExamples(t *testing.T) {
+	for _, file := range []string{"contacts.vcf", "contacts.csv"} {
+		got, bad := readAll(t, filepath.Join("..", "..", "examples", file))
+		var emails []string
+		for _, c := range got {
+			emails = append(emails, c.Email)
+		}
+		if got, want := strings.Join(emails, " "), "alice@example.com bob@example.com carol@example.com"; got != want || len(bad) != 0 {
+			t.Errorf("%s: emails = %q with bad rows %v, want %q", file, got, bad, want)
+		}
+	}
+}

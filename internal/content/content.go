@@ -6,9 +6,10 @@
 //
 //   - Transparently, through the Temporal SDK's own external storage (converter.ExternalStorage, the SDK's
 //     claim check, in go.temporal.io/sdk since v1.51): ExternalStorage(store, threshold) goes into
-//     client.Options, and every payload over the threshold (an activity's input or result, a workflow's
-//     input or result, heartbeat details, a signal) is stored by Driver and replaced in the history by a
-//     reference the SDK resolves again before the data converter sees it. This is preferred over a
+//     client.Options, and every payload over the threshold (an activity's or a workflow's input and
+//     result, the client's start, signal and update requests) is stored by Driver and replaced in the
+//     history by a reference the SDK resolves again before the data converter sees it. Heartbeat details
+//     are not offloaded by SDK v1.51, so checkpoints must stay small by design (contactfile's do). This is preferred over a
 //     home-made PayloadCodec that does the same (samples-go's claim-check pattern) because the SDK applies
 //     it at the right place for every message, after the data converter and its codecs (so an encrypting
 //     codec's ciphertext is what gets stored), bounds its concurrency, and knows the replayer needs it
