@@ -11,6 +11,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
+	"time"
 )
 
 // DefaultMaxSize is the largest value a Dir stores when DirOptions.MaxSize is 0: well above the 50 MB
@@ -47,7 +49,24 @@ func OpenDir(root string, opts DirOptions) (*Dir, error) {
 	if opts.MaxSize == 0 {
 		opts.MaxSize = DefaultMaxSize
 	}
+	removeStale(filepath.Join(abs, "tmp"))
 	return &Dir{root: abs, maxSize: opts.MaxSize}, nil
+}
+
+// staleAfter is the age at which a temporary file is taken to be left by a process that died mid-Put.
+const staleAfter = 24 * time.Hour
+
+// removeStale removes what puts that never finished left behind, so a crashing worker cannot fill the disk.
+func removeStale(tmp string) {
+	entries, err := os.ReadDir(tmp)
+	if err != nil {
+		return // a store that cannot be tidied still works
+	}
+	for _, e := range entries {
+		if info, err := e.Info(); err == nil && strings.HasPrefix(e.Name(), "put-") && time.Since(info.ModTime()) > staleAfter {
+			_ = os.Remove(filepath.Join(tmp, e.Name()))
+		}
+	}
 }
 
 // Root is the store's directory.

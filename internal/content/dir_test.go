@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	commonpb "go.temporal.io/api/common/v1"
 	"go.temporal.io/sdk/converter"
@@ -177,6 +178,28 @@ func TestDirErrors(t *testing.T) {
 		cancel()
 		if _, err := d.Put(cctx, strings.NewReader("x"), ""); !errors.Is(err, context.Canceled) {
 			t.Fatalf("err = %v, want context.Canceled", err)
+		}
+	})
+
+	t.Run("OpeningRemovesWhatDeadPutsLeft", func(t *testing.T) {
+		stale, fresh := filepath.Join(d.Root(), "tmp", "put-1"), filepath.Join(d.Root(), "tmp", "put-2")
+		for _, p := range []string{stale, fresh} {
+			if err := os.WriteFile(p, []byte("half a value"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		old := time.Now().Add(-25 * time.Hour)
+		if err := os.Chtimes(stale, old, old); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := OpenDir(d.Root(), DirOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := os.Stat(stale); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("a day-old temporary file is still there: %v", err)
+		}
+		if _, err := os.Stat(fresh); err != nil {
+			t.Errorf("a recent temporary file (a put under way) was removed: %v", err)
 		}
 	})
 
