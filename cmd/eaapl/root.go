@@ -66,8 +66,8 @@ func newRootCmd() *cobra.Command {
 			}
 			return usageError{msg: fmt.Sprintf("unknown command %q", args[0])}
 		},
-		SilenceErrors:     true, // main prints them once, as "eaapl: ..."
-		SilenceUsage:      true, // a usage error carries the usage; a flag error prints the command's flags
+		SilenceErrors:     true,                                             // main prints them once, as "eaapl: ..."
+		SilenceUsage:      true,                                             // a usage error carries the usage; a flag error prints the command's flags
 		CompletionOptions: cobra.CompletionOptions{DisableDefaultCmd: true}, // newCompletionCmd offers bash, zsh and fish
 	}
 	root.AddCommand(commands()...)
