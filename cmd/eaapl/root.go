@@ -66,9 +66,12 @@ func newRootCmd() *cobra.Command {
 			}
 			return usageError{msg: fmt.Sprintf("unknown command %q", args[0])}
 		},
-		SilenceErrors:     true,                                             // main prints them once, as "eaapl: ..."
-		SilenceUsage:      true,                                             // a usage error carries the usage; a flag error prints the command's flags
-		CompletionOptions: cobra.CompletionOptions{DisableDefaultCmd: true}, // newCompletionCmd offers bash, zsh and fish
+		// main prints an error once, as "eaapl: ..."; a usage error carries the usage, and a flag error
+		// has printed the command's flags.
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		// newCompletionCmd offers bash, zsh and fish.
+		CompletionOptions: cobra.CompletionOptions{DisableDefaultCmd: true},
 	}
 	root.AddCommand(commands()...)
 	root.SetHelpFunc(func(cmd *cobra.Command, _ []string) { fmt.Fprint(cmd.OutOrStdout(), helpText(cmd)) })
