@@ -134,7 +134,7 @@ func itemStates(res workflows.Result, step string) map[string]string {
 	return out
 }
 
-// messageIDs returns the Message-ID each task of a step reported, by the item's label.
+// messageIDs returns the Message-ID each SendEmail task of a step reported, by the recipient it reported.
 func messageIDs(res workflows.Result, step string) map[string]string {
 	out := map[string]string{}
 	for _, s := range res.Steps {
@@ -144,7 +144,8 @@ func messageIDs(res workflows.Result, step string) map[string]string {
 		for _, it := range s.Items {
 			if it.Task != nil {
 				id, _ := it.Task.Output["message_id"].(string)
-				out[it.Label] = id
+				to, _ := it.Task.Output["recipient"].(string)
+				out[to] = id
 			}
 		}
 	}
