@@ -71,6 +71,8 @@ func TestUsageErrors(t *testing.T) {
 		{"DevWithAnArgument", []string{"dev", "now"}, "eaapl dev takes no arguments"},
 		{"UnknownFlag", []string{"run", "--colour", "Send 'Hi' to bob@example.com"}, "flag provided but not defined: -colour"},
 		{"UnknownFlagOfStatus", []string{"status", "--all"}, "flag provided but not defined: -all"},
+		{"FlagWithoutItsValue", []string{"status", "--address"}, "flag needs an argument: -address"},
+		{"FlagBeforeTheCommand", []string{"--json", "run", "Send 'Hi' to bob@example.com"}, `unknown command "--json"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			stdout, stderr, err := runCLI(t, tc.args...)

@@ -58,11 +58,17 @@ func newRootCmd() *cobra.Command {
 	root := &cobra.Command{
 		Use:   "eaapl",
 		Short: intro,
-		// Help and a mistyped command need no configuration: they must work when a variable is wrong.
-		Args: cobra.ArbitraryArgs,
-		RunE: func(_ *cobra.Command, args []string) error {
-			if len(args) == 0 {
+		// The root parses no flags: whatever is not a command, a flag included, is an unknown command, as
+		// it was before cobra. Help and a mistyped command need no configuration: they must work when a
+		// variable is wrong.
+		DisableFlagParsing: true,
+		Args:               cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			switch {
+			case len(args) == 0:
 				return usageError{msg: "no command given"}
+			case args[0] == "-h" || args[0] == "--help":
+				return cmd.Help()
 			}
 			return usageError{msg: fmt.Sprintf("unknown command %q", args[0])}
 		},
@@ -75,6 +81,10 @@ func newRootCmd() *cobra.Command {
 	}
 	root.AddCommand(commands()...)
 	root.SetHelpFunc(func(cmd *cobra.Command, _ []string) { fmt.Fprint(cmd.OutOrStdout(), helpText(cmd)) })
+	root.SetUsageFunc(func(cmd *cobra.Command) error { // cobra shows it after "Unknown help topic"
+		_, err := fmt.Fprint(cmd.OutOrStderr(), helpText(cmd))
+		return err
+	})
 	root.SetFlagErrorFunc(flagErrorFunc)
 	return root
 }
