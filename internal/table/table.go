@@ -63,6 +63,10 @@ const (
 	DefaultMaxFileBytes = 64 << 20
 )
 
+// MaxPageBytes ends a page early when its fields reach it, so that a page always fits in one Temporal
+// payload (2 MB), whatever page size the caller asked for.
+const MaxPageBytes = 1 << 20
+
 // FormatError is a table that cannot be read as records: which file, which line or row (0 for the whole
 // file), and what is wrong. Retrying cannot fix it.
 type FormatError struct {
@@ -139,6 +143,7 @@ type reader struct {
 	page   Page
 	at     Checkpoint
 	size   int
+	bytes  int // of the page's fields so far
 	header []string
 }
 
@@ -194,9 +199,10 @@ func (r *reader) add(cells []string, line int, column func(int) string) (full bo
 		} else {
 			fields[h] = ""
 		}
+		r.bytes += len(h) + len(fields[h]) + 6 // the JSON's quotes, colon and comma
 	}
 	r.page.Rows = append(r.page.Rows, Row{Line: line, Fields: fields})
-	return len(r.page.Rows) == r.size, r.ctx.Err()
+	return len(r.page.Rows) == r.size || r.bytes >= MaxPageBytes, r.ctx.Err()
 }
 
 func csvColumn(i int) string { return fmt.Sprint(i + 1) }

@@ -91,6 +91,23 @@ func TestCSV(t *testing.T) {
 			t.Fatalf("Read = %+v, %v", p, err)
 		}
 	})
+	t.Run("APageEndsAtMaxPageBytes", func(t *testing.T) {
+		long := strings.Repeat("x", 100<<10)
+		var b strings.Builder
+		b.WriteString("id,text\n")
+		for i := range 25 {
+			fmt.Fprintf(&b, "%d,%s\n", i, long)
+		}
+		put(t, w, "long.csv", b.String())
+		p, err := Read(context.Background(), w, "long.csv", nil, Options{})
+		if err != nil || len(p.Rows) != 11 || p.Next == nil {
+			t.Fatalf("first page has %d rows (next %v), %v; want 11, cut at about 1 MB", len(p.Rows), p.Next, err)
+		}
+		rows, _ := readAll(t, w, "long.csv", Options{})
+		if len(rows) != 25 || rows[24].Fields["id"] != "24" {
+			t.Fatalf("read %d rows in all, want 25", len(rows))
+		}
+	})
 	t.Run("SemicolonsAndTabs", func(t *testing.T) {
 		put(t, w, "eu.csv", "name;amount\nBob;1,5\n")
 		put(t, w, "tabs.csv", "name\tamount\nAnn\t2\n")
