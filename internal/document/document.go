@@ -5,7 +5,8 @@
 // Libraries: HTML is parsed by golang.org/x/net/html (with its charset detection); PDF text comes from
 // github.com/ledongthuc/pdf (the maintained fork of rsc.io/pdf), read row by row; .docx has no
 // well-kept Go reader that is worth a dependency for text alone, so its word/document.xml is read from the
-// zip with encoding/xml (paragraphs, tabs and breaks; no tables' layout, no headers or footnotes).
+// zip with encoding/xml (paragraphs, tabs and breaks, table rows with tab-separated cells; no headers,
+// footers or footnotes).
 package document
 
 import (

@@ -106,6 +106,13 @@ func TestRead(t *testing.T) {
 	put(t, w, "orders.csv", []byte("order,email\n1,a@example.com\n"))
 	put(t, w, "report.pdf", writePDF(t))
 	put(t, w, "notes.docx", writeDOCX(t))
+	// Written by a real word processor's format writer: pandoc 2.17 from testdata/meeting-notes.md
+	// (pandoc testdata/meeting-notes.md -o testdata/meeting-notes.docx).
+	fixture, err := os.ReadFile("testdata/meeting-notes.docx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	put(t, w, "meeting-notes.docx", fixture)
 
 	for _, c := range []struct {
 		name, format, title, text string
@@ -119,6 +126,7 @@ func TestRead(t *testing.T) {
 		{"orders.csv", "csv", "", "order,email\n1,a@example.com\n"},
 		{"report.pdf", "pdf", "Quarterly Report", "Revenue grew in the third quarter.\nJuly: 120 units\n\f\nOutlook is steady."},
 		{"notes.docx", "docx", "Team Meeting", "Meeting notes\nOwner:\tAlice & Bob\nline one\nline two"},
+		{"meeting-notes.docx", "docx", "Meeting Notes", "Meeting Notes\nDecisions\nThe team agreed to ship version 2 on Friday.\nOwner\tTask\nAlice\tRelease notes\nBob\tDeploy\nFollow up with Carol\nBook the room"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			doc, err := Read(ctx, w, c.name, Limits{})

@@ -12,7 +12,7 @@ import (
 )
 
 // docxText reads the text of a Word document's body (word/document.xml) and its title (docProps/core.xml):
-// a line per paragraph, tabs and breaks kept. The parts are read through a limit on their uncompressed size,
+// a line per paragraph, tabs and breaks kept, a line per table row with its cells tab-separated. The parts are read through a limit on their uncompressed size,
 // so a zip bomb stops at maxText.
 func docxText(r io.ReaderAt, size, maxText int64) (title, text string, err error) {
 	z, err := zip.NewReader(r, size)
@@ -54,6 +54,9 @@ func docxBody(f *zip.File, maxText int64) (string, error) {
 	dec := xml.NewDecoder(lr)
 	var b, para strings.Builder
 	inText := false
+	var row []string  // the cells of the table row being read
+	var cell []string // the paragraphs of the cell being read
+	cellDepth := 0    // nested tables count
 	for {
 		tok, err := dec.Token()
 		if err == io.EOF {
@@ -77,6 +80,8 @@ func docxBody(f *zip.File, maxText int64) (string, error) {
 				para.WriteByte('\t')
 			case "br", "cr":
 				para.WriteByte('\n')
+			case "tc":
+				cellDepth++
 			}
 		case xml.EndElement:
 			if t.Name.Space != wordML {
@@ -86,9 +91,24 @@ func docxBody(f *zip.File, maxText int64) (string, error) {
 			case "t":
 				inText = false
 			case "p":
-				b.WriteString(strings.TrimRight(para.String(), " \t"))
-				b.WriteByte('\n')
+				p := strings.TrimRight(para.String(), " \t")
 				para.Reset()
+				if cellDepth > 0 {
+					cell = append(cell, p)
+					continue
+				}
+				b.WriteString(p)
+				b.WriteByte('\n')
+			case "tc":
+				cellDepth--
+				row = append(row, strings.Join(cell, " "))
+				cell = nil
+			case "tr":
+				if cellDepth == 0 { // a row of a table at the top level: one line, cells tab-separated
+					b.WriteString(strings.Join(row, "\t"))
+					b.WriteByte('\n')
+					row = nil
+				}
 			}
 		case xml.CharData:
 			if inText {
