@@ -269,12 +269,12 @@ func TestGuard(t *testing.T) {
 		c := New(Config{Timeout: 2 * time.Second})
 		for u, reason := range map[string]string{
 			"http://169.254.169.254/latest/meta-data/": "a cloud metadata address",
-			"http://10.0.0.1/":                        "a private address",
-			"http://192.168.1.1/":                     "a private address",
-			"http://[fe80::1]/":                       "a link-local address",
-			"http://0.0.0.0/":                         "an unspecified address",
-			"http://100.100.100.200/":                 "a cloud metadata address",
-			"http://[64:ff9b::7f00:1]/":               "a loopback address",
+			"http://10.0.0.1/":                         "a private address",
+			"http://192.168.1.1/":                      "a private address",
+			"http://[fe80::1]/":                        "a link-local address",
+			"http://0.0.0.0/":                          "an unspecified address",
+			"http://100.100.100.200/":                  "a cloud metadata address",
+			"http://[64:ff9b::7f00:1]/":                "a loopback address",
 		} {
 			start := time.Now()
 			_, err := c.Get(ctx, u)
