@@ -72,11 +72,11 @@ const reservedDir = ".eaapl-workspace"
 // error names the path rather than os.Root's "path escapes from parent". Symbolic links are checked by
 // os.Root when the name is opened.
 func (w *Workspace) Rel(name string) (string, error) {
-	if name == "" {
-		return "", &OutsideError{Path: name, Reason: "the path is empty"}
+	if strings.TrimSpace(name) == "" {
+		return "", errors.New("no path given")
 	}
 	if strings.ContainsRune(name, 0) {
-		return "", &OutsideError{Path: name, Reason: "the path contains a NUL byte"}
+		return "", fmt.Errorf("%q is not a path: it contains a NUL byte", name)
 	}
 	p := filepath.FromSlash(name)
 	if filepath.IsAbs(p) {

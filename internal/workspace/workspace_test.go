@@ -82,7 +82,6 @@ func TestRead(t *testing.T) {
 			"dir-out/secrets.txt", // a parent folder that is a link outside
 			"abs-link.txt",        // an absolute link, even to a file inside: os.Root follows relative links only
 			".eaapl-workspace/x",  // EaaPL's records
-			"",
 		} {
 			got, err := w.ReadFile(name, 0)
 			var oe *OutsideError
@@ -94,6 +93,13 @@ func TestRead(t *testing.T) {
 			}
 			if got != nil {
 				t.Fatalf("ReadFile(%q) returned %q with the error", name, got)
+			}
+		}
+	})
+	t.Run("RefusesNoPath", func(t *testing.T) {
+		for _, name := range []string{"", "  ", "a\x00b"} {
+			if _, err := w.ReadFile(name, 0); err == nil {
+				t.Fatalf("ReadFile(%q) read something", name)
 			}
 		}
 	})
