@@ -160,6 +160,9 @@ func TestReadRefuses(t *testing.T) {
 		return buf.Bytes()
 	}()
 	put(t, w, "bomb.docx", bomb)
+	real := writePDF(t)
+	put(t, w, "cut.pdf", real[:len(real)/2]) // a real PDF cut in half, as a failed download leaves it
+	put(t, w, "empty.pdf", nil)
 
 	for _, c := range []struct {
 		name string
@@ -173,6 +176,8 @@ func TestReadRefuses(t *testing.T) {
 		{"image.png", Limits{}, `image.png: cannot read ".png" files as documents`},
 		{"bomb.docx", Limits{MaxTextBytes: 64 << 10}, "bomb.docx: its text is more than the limit of 64.0 KB"},
 		{"../etc/passwd.txt", Limits{}, "../etc/passwd.txt is outside the workspace"},
+		{"cut.pdf", Limits{}, "cut.pdf: not a PDF"},
+		{"empty.pdf", Limits{}, "empty.pdf: not a PDF"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			doc, err := Read(ctx, w, c.name, c.lim)

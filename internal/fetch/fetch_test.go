@@ -1,6 +1,7 @@
 package fetch
 
 import (
+	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
@@ -57,6 +58,18 @@ func server(tb testing.TB) (*httptest.Server, *atomic.Int64) {
 				return // the client hung up at its cap
 			}
 		}
+	})
+	mux.HandleFunc("/gzip-bomb", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		w.Header().Set("Content-Encoding", "gzip")
+		gz := gzip.NewWriter(w)
+		zeros := make([]byte, 1<<20)
+		for range 50 { // 50 MB of text in about 50 KB on the wire
+			if _, err := gz.Write(zeros); err != nil {
+				return
+			}
+		}
+		gz.Close()
 	})
 	mux.HandleFunc("/busy", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Retry-After", "7")
@@ -169,6 +182,15 @@ func TestGet(t *testing.T) {
 			t.Fatalf("note = %q, want %q", p.Note, want)
 		}
 		t.Logf("a 50 MB page cut at 10 MB in %s", time.Since(start))
+	})
+	t.Run("CutsADecompressedBodyAtTheCap", func(t *testing.T) {
+		p, err := c.Get(ctx, srv.URL+"/gzip-bomb")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !p.Truncated || p.Bytes != DefaultMaxBytes || !strings.Contains(p.Note, "larger than the limit of 10.0 MB") {
+			t.Fatalf("gzip bomb: %d bytes, truncated %v, note %q", p.Bytes, p.Truncated, p.Note)
+		}
 	})
 	t.Run("429IsRetryableAfterRetryAfter", func(t *testing.T) {
 		_, err := c.Get(ctx, srv.URL+"/busy")

@@ -17,12 +17,17 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 )
 
 // Workspace is an open workspace folder. It is safe for concurrent use.
 type Workspace struct {
 	dir  string // absolute, cleaned
 	root *os.Root
+	// writing serialises WriteFile within the process, so two tasks of one worker writing the same path
+	// do not interleave their check and rename; across workers the hard link still refuses a second
+	// creator.
+	writing sync.Mutex
 }
 
 // Open opens the workspace folder dir (made absolute against the working directory). The folder must exist.

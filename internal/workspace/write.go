@@ -88,6 +88,8 @@ const keepWritten = 8
 // The record of who wrote what is saved before the file is moved into place, so a task killed between the
 // two still recognises its file when it is retried.
 func (w *Workspace) WriteFile(req Write) (WriteResult, error) {
+	w.writing.Lock()
+	defer w.writing.Unlock()
 	rel, err := w.Rel(req.Path)
 	if err != nil {
 		return WriteResult{}, err
