@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"go.temporal.io/sdk/converter"
@@ -17,14 +18,20 @@ import (
 const MaxCodecRequestBytes = 8 << 20
 
 // Handler is the codec server's HTTP handler: POST /decode and /encode (Temporal's remote codec protocol,
-// converter.NewPayloadCodecHTTPHandler), with CORS for the Web UI at origin (empty allows no browser), and,
-// when token is set, only for requests bearing "Authorization: Bearer <token>". Preflight requests carry no
+// converter.NewPayloadCodecHTTPHandler), with CORS for the Web UI at origin (a comma-separated list of
+// origins such as http://127.0.0.1:8233; empty allows no browser), and, when token is set, only for requests bearing "Authorization: Bearer <token>". Preflight requests carry no
 // credentials, so they are answered without the token.
 func Handler(keys *Keys, origin, token string) http.Handler {
 	codec := converter.NewPayloadCodecHTTPHandler(NewCodec(keys))
+	allowed := map[string]bool{}
+	for _, o := range strings.Split(origin, ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			allowed[o] = true
+		}
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if origin != "" && r.Header.Get("Origin") == origin {
-			w.Header().Set("Access-Control-Allow-Origin", origin)
+		if o := r.Header.Get("Origin"); allowed[o] {
+			w.Header().Set("Access-Control-Allow-Origin", o)
 			w.Header().Set("Access-Control-Allow-Credentials", "true")
 			w.Header().Set("Access-Control-Allow-Methods", "POST, OPTIONS")
 			w.Header().Set("Access-Control-Allow-Headers", "Content-Type, X-Namespace, Authorization")
