@@ -286,3 +286,24 @@ func mustPayload(tb testing.TB, v any) *commonpb.Payload {
 	}
 	return p
 }
+
+func TestEventValues(t *testing.T) {
+	keys := mustKeys(t, keyLine("k1", 1))
+	sealed, err := keys.SealValue("to", "alice@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(sealed, crypt.ValuePrefix+"k1:") || strings.Contains(sealed, "alice") {
+		t.Fatalf("sealed value %q", sealed)
+	}
+	rotated := mustKeys(t, keyLine("k1", 1)+keyLine("k2", 2))
+	if got, err := rotated.OpenValue("to", sealed); err != nil || got != "alice@example.com" {
+		t.Fatalf("OpenValue after rotation = %q, %v", got, err)
+	}
+	if _, err := keys.OpenValue("body", sealed); err == nil {
+		t.Fatal("a value sealed for to opened as body")
+	}
+	if got, err := keys.OpenValue("to", "bob@example.com"); err != nil || got != "bob@example.com" {
+		t.Fatalf("a plain value: %q, %v", got, err)
+	}
+}
