@@ -55,11 +55,12 @@ func (s *syncBuffer) String() string {
 // the results and errors, the worker's log at debug level, and every record on every Kafka topic.
 func TestSecretsStaySecret(t *testing.T) {
 	broker := testenv.Broker(t, t.TempDir(), 0)
-	s := &stack{temporal: testenv.Temporal(t), mailpit: testenv.Mailpit(t, "--smtp-auth-accept-any", "--smtp-auth-allow-insecure")}
-	// A second SMTP server that knows another password for the same user, so the send is refused.
+	s := &stack{temporal: testenv.Temporal(t), mailpit: testenv.Mailpit(t)} // accepts any credentials: the run authenticates
+	// A second SMTP server that knows another password for the same user, so the send is refused (the
+	// dev Mailpit accepts any credentials; a later flag turns that off).
 	sum := sha1.Sum([]byte("the-right-password"))
 	authFile := testenv.WriteFile(t, "smtp-users", "eaapl:{SHA}"+base64.StdEncoding.EncodeToString(sum[:])+"\n")
-	refusing := testenv.Mailpit(t, "--smtp-auth-file", authFile, "--smtp-auth-allow-insecure")
+	refusing := testenv.Mailpit(t, "--smtp-auth-accept-any=false", "--smtp-auth-file", authFile)
 
 	var log syncBuffer
 	startWorkerWithSecrets := func(smtpAddr, mailboxURL, queue string) *starter.Starter {
