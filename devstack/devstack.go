@@ -51,6 +51,13 @@ func Start(ctx context.Context, o Options) (*Stack, error) {
 	if o.Log != nil {
 		log = &syncWriter{w: o.Log}
 	}
+	parts := []string{"temporal", "mailpit"}
+	if o.KafkaPort >= 0 {
+		parts = append(parts, "kafka")
+	}
+	if err := privateDirs(o.DataDir, parts...); err != nil {
+		return nil, err
+	}
 	mp, err := StartMailpit(ctx, MailpitOptions{
 		Bin:      o.MailpitBin,
 		DataDir:  subdir(o.DataDir, "mailpit"),

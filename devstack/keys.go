@@ -50,6 +50,25 @@ func startCodecServer(keys *crypt.Keys, port, uiPort int) (*crypt.Server, error)
 	return crypt.Listen(loopback(port), keys, origins, "")
 }
 
+// privateDirs makes the parts' data folders under dataDir, or makes existing ones, 0700: the mailbox, the
+// broker's log and the dev server's database all hold addresses and messages. dataDir itself is the
+// user's choice (EAAPL_DATA_DIR) and is left as it is.
+func privateDirs(dataDir string, names ...string) error {
+	if dataDir == "" {
+		return nil
+	}
+	for _, name := range names {
+		dir := filepath.Join(dataDir, name)
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return fmt.Errorf("data folder: %w", err)
+		}
+		if err := os.Chmod(dir, 0o700); err != nil {
+			return fmt.Errorf("data folder: %w", err)
+		}
+	}
+	return nil
+}
+
 // makePrivate makes the dev server's data folder 0700 and its SQLite files 0600, where they exist: they
 // hold every program's history. The server must create the database itself (it sets up the schema only
 // for a file that does not exist), so a first start's files are made private once it is ready; SQLite
