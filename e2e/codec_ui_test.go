@@ -201,6 +201,26 @@ func TestEncryptedHelloWorld(t *testing.T) {
 			}
 		}
 	})
+	t.Run("TheTemporalCLIStartsAProgramThroughTheCodec", func(t *testing.T) {
+		temporal := func(args ...string) string {
+			out, err := exec.Command(testenv.Bin(t, "temporal"), append(args, "--address", s.Temporal.Address,
+				"--codec-endpoint", s.Codec.URL)...).CombinedOutput()
+			if err != nil {
+				t.Fatalf("temporal %v: %v\n%s", args, err, out)
+			}
+			return string(out)
+		}
+		temporal("workflow", "start", "--task-queue", s.starter.TaskQueue, "--type", "Program", "--workflow-id", "cli-encrypted",
+			"--input", `"Send 'Hi Dave' to dave@example.com"`)
+		if out := temporal("workflow", "result", "--workflow-id", "cli-encrypted", "--output", "json"); !strings.Contains(out, "dave@example.com") || !strings.Contains(out, `"completed"`) {
+			t.Fatalf("the result, decoded, does not show the completed send to dave@example.com:\n%s", tail(out, 20))
+		}
+		for _, secret := range []string{"dave@example.com", "Hi Dave"} {
+			if found := grepData(t, filepath.Join(s.dataDir, "temporal"), secret); len(found) > 0 {
+				t.Errorf("%q, sent by the temporal CLI through the codec, is in plaintext in %v", secret, found)
+			}
+		}
+	})
 }
 
 type payload struct{ encoding, data string }
