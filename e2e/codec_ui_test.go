@@ -203,8 +203,10 @@ func TestEncryptedHelloWorld(t *testing.T) {
 	})
 	t.Run("TheTemporalCLIStartsAProgramThroughTheCodec", func(t *testing.T) {
 		temporal := func(args ...string) string {
-			out, err := exec.Command(testenv.Bin(t, "temporal"), append(args, "--address", s.Temporal.Address,
-				"--codec-endpoint", s.Codec.URL)...).CombinedOutput()
+			// The codec endpoint from the environment, as the README sets it.
+			cmd := exec.Command(testenv.Bin(t, "temporal"), append(args, "--address", s.Temporal.Address)...)
+			cmd.Env = append(os.Environ(), "TEMPORAL_CODEC_ENDPOINT="+s.Codec.URL)
+			out, err := cmd.CombinedOutput()
 			if err != nil {
 				t.Fatalf("temporal %v: %v\n%s", args, err, out)
 			}
