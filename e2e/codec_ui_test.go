@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -31,6 +32,7 @@ import (
 type encryptedStack struct {
 	*devstack.Stack
 	dataDir string
+	cfg     config.Config // the worker's
 	client  client.Client
 	starter *starter.Starter
 }
@@ -81,7 +83,7 @@ func startEncryptedStack(t *testing.T, contacts string, edit func(*config.Config
 		edit(&cfg)
 	}
 	startWorker(t, c, cfg)
-	return &encryptedStack{Stack: st, dataDir: dataDir, client: c, starter: &starter.Starter{Client: c, TaskQueue: cfg.TaskQueue}}
+	return &encryptedStack{Stack: st, dataDir: dataDir, cfg: cfg, client: c, starter: &starter.Starter{Client: c, TaskQueue: cfg.TaskQueue}}
 }
 
 func (s *encryptedStack) run(t *testing.T, id string, in workflows.Input) workflows.Result {
@@ -201,6 +203,29 @@ func TestEncryptedHelloWorld(t *testing.T) {
 			}
 		}
 	})
+	t.Run("ErrorsAreEncryptedToo", func(t *testing.T) {
+		// A worker whose contacts file is missing: the error names the file, here named after an address.
+		cfg := s.cfg
+		cfg.TaskQueue += "-missing"
+		cfg.Contacts = filepath.Join(t.TempDir(), "zed-secret@example.com.vcf")
+		startWorker(t, s.client, cfg)
+		st := &starter.Starter{Client: s.client, TaskQueue: cfg.TaskQueue}
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		wr, err := st.Start(ctx, "encrypted-error", workflows.Input{Program: helloWorld})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := st.Wait(ctx, wr, 200*time.Millisecond, nil)
+		said := fmt.Sprintf("%v %+v", err, res)
+		if !strings.Contains(said, "zed-secret@example.com") {
+			t.Fatalf("the failed program does not name the missing file, so this checks nothing: %s", said)
+		}
+		if found := grepData(t, filepath.Join(s.dataDir, "temporal"), "zed-secret@example.com"); len(found) > 0 {
+			t.Errorf("the error's text is in plaintext in %v", found)
+		}
+	})
+
 	t.Run("TheTemporalCLIStartsAProgramThroughTheCodec", func(t *testing.T) {
 		temporal := func(args ...string) string {
 			// The codec endpoint from the environment, as the README sets it.
