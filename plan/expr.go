@@ -87,7 +87,13 @@ func tooLargeValue() error {
 	return fmt.Errorf("its value is larger than %s, Temporal's limit on a task's input (MaxValueBytes)", kib(MaxValueBytes))
 }
 
-func kib(n int) string { return fmt.Sprintf("%d KiB", (n+1023)>>10) }
+// kib writes a size in KiB, or in MiB when it is whole MiBs.
+func kib(n int) string {
+	if n >= 1<<20 && n%(1<<20) == 0 {
+		return fmt.Sprintf("%d MiB", n>>20)
+	}
+	return fmt.Sprintf("%d KiB", (n+1023)>>10)
+}
 
 // celSize is the size of a CEL value as JSON, roughly; it stops counting once past limit, so measuring a
 // huge value costs no more than measuring one at the limit.

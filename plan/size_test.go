@@ -67,8 +67,8 @@ func TestExpressionSizeLimits(t *testing.T) {
 	}{
 		{name: "TemplateOf200Bodies", body: strings.Repeat(ref, 200), step: "send", arg: "body", want: "more than the 256 KiB"},
 		{name: "ConcatenatedBodies", body: "${steps.compose.body + steps.compose.body + steps.compose.body}", step: "send", arg: "body", want: "more than the 256 KiB"},
-		{name: "ListOfBodies", contacts: "${steps.contacts.contacts.map(c, {'name': steps.compose.body, 'email': c.email})}", step: "history", arg: "contacts", want: "larger than 2048 KiB"},
-		{name: "LiteralListOfBodies", contacts: "[" + strings.TrimSuffix(strings.Repeat(`{"email": "a@example.com", "name": "`+ref+`"},`, 30), ",") + "]", step: "history", arg: "contacts", want: "larger than 2048 KiB"},
+		{name: "ListOfBodies", contacts: "${steps.contacts.contacts.map(c, {'name': steps.compose.body, 'email': c.email})}", step: "history", arg: "contacts", want: "larger than 2 MiB"},
+		{name: "LiteralListOfBodies", contacts: "[" + strings.TrimSuffix(strings.Repeat(`{"email": "a@example.com", "name": "`+ref+`"},`, 30), ",") + "]", step: "history", arg: "contacts", want: "larger than 2 MiB"},
 	} {
 		t.Run("Refuses"+tc.name, func(t *testing.T) {
 			body, contacts := "${steps.compose.body}", "${steps.contacts.contacts}"
