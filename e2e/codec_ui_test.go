@@ -297,7 +297,7 @@ func browserText(t *testing.T, url, want string) string {
 	t.Helper()
 	bin, err := exec.LookPath("chromium")
 	if err != nil {
-		t.Fatal("chromium is not installed: `apt-get install chromium` (make test-tools does it)")
+		t.Fatal("chromium is not installed: `apt-get install chromium` (Debian)")
 	}
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(bin),
