@@ -7,7 +7,6 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/eaapl/eaapl/activities"
 	"github.com/eaapl/eaapl/catalog"
 )
 
@@ -37,7 +36,6 @@ func handWritten(ctx workflow.Context, in handWrittenInput) (int, error) {
 	wfID := workflow.GetInfo(ctx).WorkflowExecution.ID
 	sem := workflow.NewSemaphore(ctx, int64(in.Window))
 	wg := workflow.NewWaitGroup(ctx)
-	var a *activities.Activities
 	sent, failed := 0, 0
 	for i, to := range in.Contacts {
 		if err := sem.Acquire(ctx, 1); err != nil {
@@ -54,7 +52,7 @@ func handWritten(ctx workflow.Context, in handWrittenInput) (int, error) {
 		workflow.Go(ctx, func(ctx workflow.Context) {
 			defer wg.Done()
 			defer sem.Release(1)
-			if err := workflow.ExecuteActivity(ctx, a.SendEmail, task).Get(ctx, nil); err != nil {
+			if err := workflow.ExecuteActivity(ctx, task.Command, task).Get(ctx, nil); err != nil {
 				failed++
 				return
 			}
