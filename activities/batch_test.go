@@ -83,7 +83,7 @@ func newBatchEnv(t *testing.T) (*testsuite.TestActivityEnvironment, *Batches, *c
 	ss := &sessionSender{fakeSender: s}
 	a.Mailbox, a.Sender = cm, ss
 	pub := &recordingPublisher{}
-	b := &Batches{Activities: a, Events: pub}
+	b := &Batches{Commands: a.commands(), Events: pub}
 	var suite testsuite.WorkflowTestSuite
 	env := suite.NewTestActivityEnvironment()
 	env.RegisterActivity(b)
@@ -130,7 +130,7 @@ func TestRunBatch(t *testing.T) {
 		env, b, mb, s, _ := newBatchEnv(t)
 		in := batchOf(2, "a@example.com", "b@example.com")
 		in.Items[1].Check, in.Items[1].Attempt = true, 2
-		mb.ids[MessageID("wf-1/send_2", b.Activities.From.Address)] = true // the first attempt got through
+		mb.ids[MessageID("wf-1/send_2", me.Address)] = true // the first attempt got through
 		res := runBatch(t, env, b, in)
 		if got, want := len(mb.searched), 1; got != want {
 			t.Errorf("%d mailbox searches, want %d (the retried item only)", got, want)
@@ -150,7 +150,7 @@ func TestRunBatch(t *testing.T) {
 		env, b, mb, s, _ := newBatchEnv(t)
 		in := batchOf(4, "a@example.com", "b@example.com", "c@example.com", "d@example.com")
 		// The worker died while sending send_3: it got through, but no heartbeat said so.
-		mb.ids[MessageID("wf-1/send_3", b.Activities.From.Address)] = true
+		mb.ids[MessageID("wf-1/send_3", me.Address)] = true
 		earlier := []BatchItemResult{
 			{Result: catalog.TaskResult{TaskID: "send_1", Status: catalog.StatusSuccess, Attempt: 1}},
 			{Result: catalog.TaskResult{TaskID: "send_2", Status: catalog.StatusSuccess, Attempt: 1}},

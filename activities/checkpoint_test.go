@@ -108,7 +108,7 @@ func TestContactsResumeFromCheckpoint(t *testing.T) {
 }
 
 // heartbeatEnv is an activity test environment that records the activity's heartbeats.
-func heartbeatEnv(a *Activities) (*testsuite.TestActivityEnvironment, *[]ContactsCheckpoint) {
+func heartbeatEnv(a *testWorker) (*testsuite.TestActivityEnvironment, *[]ContactsCheckpoint) {
 	var ts testsuite.WorkflowTestSuite
 	env := ts.NewTestActivityEnvironment()
 	env.RegisterActivity(a)
@@ -129,7 +129,7 @@ func TestRetrieveContactsHeartbeatsAndResumes(t *testing.T) {
 		fmt.Fprintf(&b, "Person %d,p%d@example.com\n", i, i)
 	}
 	path := writeFile(t, "contacts.csv", b.String())
-	a := &Activities{Contacts: FileContacts{Path: path, CheckpointEvery: -1}, WorkerID: "w"}
+	a := &testWorker{Contacts: FileContacts{Path: path, CheckpointEvery: -1}, WorkerID: "w"}
 
 	// A first attempt reads the whole file, recording a checkpoint after every contact; the SDK sends the
 	// first at once and batches the rest, so the server (here the test environment) sees at least one.

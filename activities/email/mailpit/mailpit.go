@@ -34,6 +34,14 @@ func New(baseURL string, httpClient *http.Client) *Mailbox {
 	return &Mailbox{base: strings.TrimRight(baseURL, "/"), client: httpClient, pageSize: mailpitPageSize}
 }
 
+// WithPageSize returns the mailbox asking for n messages per search request (250 by default): a small n
+// makes a test cross pages.
+func (m *Mailbox) WithPageSize(n int) *Mailbox {
+	c := *m
+	c.pageSize = n
+	return &c
+}
+
 // mailpitAddress is net/mail.Address as Mailpit's JSON writes it.
 type mailpitAddress struct {
 	Name    string
