@@ -7,6 +7,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/eaapl/eaapl/activities/email"
 	"github.com/eaapl/eaapl/catalog"
 )
 
@@ -44,7 +45,7 @@ func handWritten(ctx workflow.Context, in handWrittenInput) (int, error) {
 		taskID := fmt.Sprintf("send_%d", i+1)
 		task := catalog.Task{
 			TaskID:     taskID,
-			Command:    "SendEmail",
+			Command:    email.SendEmail.Name,
 			Parameters: map[string]any{"to": to, "subject": in.Subject, "body": in.Body},
 			Context:    catalog.TaskContext{WorkflowID: wfID, Step: "send", Item: i + 1, IdempotencyKey: wfID + "/" + taskID},
 		}

@@ -17,7 +17,7 @@ import (
 )
 
 // Commands are the family's commands, for catalog.Register.
-func Commands() []*catalog.Spec { return []*catalog.Spec{retrieveContacts, findContact} }
+func Commands() []*catalog.Spec { return []*catalog.Spec{RetrieveContacts, FindContact} }
 
 // Deps are what the family's commands use.
 type Deps struct {
@@ -71,7 +71,7 @@ type retrieveOutput struct {
 	Count    int                    `json:"count" eaapl:"required" desc:"how many contacts"`
 }
 
-var retrieveContacts = catalog.Define(catalog.Def[Deps, retrieveArgs, retrieveOutput]{
+var RetrieveContacts = catalog.Define(catalog.Def[Deps, retrieveArgs, retrieveOutput]{
 	Name:        "RetrieveContacts",
 	Description: "Get the user's contacts from their address book (a vCard or CSV file).",
 	SideEffect:  catalog.Reads,

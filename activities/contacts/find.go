@@ -20,7 +20,7 @@ type findOutput struct {
 	Contact catalog.ContactValue `json:"contact" eaapl:"required" desc:"the contact"`
 }
 
-var findContact = catalog.Define(catalog.Def[Deps, findArgs, findOutput]{
+var FindContact = catalog.Define(catalog.Def[Deps, findArgs, findOutput]{
 	Name:        "FindContact",
 	Description: "Find the contact a name refers to; ask the user when several contacts or none have it.",
 	SideEffect:  catalog.Reads,

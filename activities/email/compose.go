@@ -25,7 +25,7 @@ type composeOutput struct {
 	Body    string `json:"body" eaapl:"required" desc:"the message text"`
 }
 
-var composeEmail = catalog.Define(catalog.Def[catalog.NoDeps, composeArgs, composeOutput]{
+var ComposeEmail = catalog.Define(catalog.Def[catalog.NoDeps, composeArgs, composeOutput]{
 	Name:        "ComposeEmail",
 	Description: "Write an email message with the given text; the subject defaults to its first line.",
 	SideEffect:  catalog.Reads,

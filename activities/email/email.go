@@ -14,7 +14,7 @@ import (
 )
 
 // Commands are the family's commands, for catalog.Register.
-func Commands() []*catalog.Spec { return []*catalog.Spec{checkEmailHistory, composeEmail, sendEmail} }
+func Commands() []*catalog.Spec { return []*catalog.Spec{CheckEmailHistory, ComposeEmail, SendEmail} }
 
 // Deps are what the family's commands use.
 type Deps struct {

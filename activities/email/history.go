@@ -23,7 +23,7 @@ type historyOutput struct {
 	Until      string                 `json:"until" eaapl:"time,required" desc:"end of the range searched"`
 }
 
-var checkEmailHistory = catalog.Define(catalog.Def[Deps, historyArgs, historyOutput]{
+var CheckEmailHistory = catalog.Define(catalog.Def[Deps, historyArgs, historyOutput]{
 	Name:        "CheckEmailHistory",
 	Description: "Find which of the given contacts the user emailed within a time range.",
 	SideEffect:  catalog.Reads,

@@ -18,7 +18,7 @@ func readBackSend(r catalog.Reading) string {
 	s := r.Step()
 	subjSrc, subjField, ok1 := r.Ref(s.Args["subject"])
 	bodySrc, bodyField, ok2 := r.Ref(s.Args["body"])
-	if !ok1 || !ok2 || subjSrc.ID != bodySrc.ID || subjSrc.Command != composeEmail.Name || subjField != "subject" || bodyField != "body" {
+	if !ok1 || !ok2 || subjSrc.ID != bodySrc.ID || subjSrc.Command != ComposeEmail.Name || subjField != "subject" || bodyField != "body" {
 		return ""
 	}
 	what := "it"
@@ -63,7 +63,7 @@ func readBackSend(r catalog.Reading) string {
 		return ""
 	}
 	hist, ok := r.StepByID(m[2])
-	if !ok || hist.Command != checkEmailHistory.Name {
+	if !ok || hist.Command != CheckEmailHistory.Name {
 		return ""
 	}
 	since, ok := r.Time(hist.Args["since"])

@@ -25,7 +25,7 @@ type sendOutput struct {
 	AlreadySent bool   `json:"already_sent" desc:"true when an earlier attempt had sent it"`
 }
 
-var sendEmail = catalog.Define(catalog.Def[Deps, sendArgs, sendOutput]{
+var SendEmail = catalog.Define(catalog.Def[Deps, sendArgs, sendOutput]{
 	Name:        "SendEmail",
 	Description: "Send an email to one recipient, at most once per task.",
 	SideEffect:  catalog.Writes,
