@@ -30,9 +30,6 @@ type Spec struct {
 	session sessionFunc
 }
 
-// Batchable reports whether the command has a batch capability: a batch's items share a session.
-func (s *Spec) Batchable() bool { return s.session != nil }
-
 // registry holds the registered commands in registration order. Commands register at program start
 // (init of activities/builtin, or of a test), before any lookup; the lock makes a late registration in
 // a test safe all the same.
