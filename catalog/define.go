@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"reflect"
+	"runtime"
 	"strings"
 	"time"
 
@@ -59,6 +61,9 @@ func Define[D, A, O any](d Def[D, A, O]) *Spec {
 		ReadBack: d.ReadBack,
 		Outcome:  d.Outcome,
 		Forms:    d.Forms,
+	}
+	if _, file, _, ok := runtime.Caller(1); ok {
+		s.dir = filepath.Dir(file)
 	}
 	run := d.Run
 	if run == nil {

@@ -28,7 +28,12 @@ type Spec struct {
 
 	run     runFunc
 	session sessionFunc
+	dir     string // the folder of the source that defined it
 }
+
+// Dir is the folder of the source file that defined the command (its family's package), for the test
+// that keeps command names inside their families.
+func (s *Spec) Dir() string { return s.dir }
 
 // registry holds the registered commands in registration order. Commands register at program start
 // (init of activities/builtin, or of a test), before any lookup; the lock makes a late registration in
