@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -93,9 +94,9 @@ const echoPlan = `{"version": 1, "steps": [
 	{"id": "each", "command": "Echo", "args": {"text": "${w} and ${steps.say.said}"}, "for_each": {"items": "${['a', 'b', 'c']}", "as": "w"}}
 ]}`
 
-// runProgram runs a hand-written plan on the Temporal test suite with the worker's real registrations:
+// runProgram runs a program's hand-written plan on the Temporal test suite with the worker's real registrations:
 // the planning activity (which validates it), one activity per command and RunBatch.
-func runProgram(t *testing.T, p *plan.Plan, deps catalog.Deps) workflows.Result {
+func runProgram(t *testing.T, in workflows.Input, deps catalog.Deps) workflows.Result {
 	t.Helper()
 	var suite testsuite.WorkflowTestSuite
 	env := suite.NewTestWorkflowEnvironment()
@@ -106,7 +107,7 @@ func runProgram(t *testing.T, p *plan.Plan, deps catalog.Deps) workflows.Result 
 		Mirror:   &activities.Mirror{},
 		Batches:  &activities.Batches{Commands: cmds},
 	})
-	env.ExecuteWorkflow(workflows.WorkflowType, workflows.Input{Plan: p})
+	env.ExecuteWorkflow(workflows.WorkflowType, in)
 	if !env.IsWorkflowCompleted() {
 		t.Fatal("the program did not complete")
 	}
@@ -172,7 +173,7 @@ func TestACommandRegisteredInATest(t *testing.T) {
 
 	t.Run("RunsSingleAndInAForEach", func(t *testing.T) {
 		log := &echoLog{}
-		res := runProgram(t, parsePlan(t, echoPlan), catalog.Deps{echoDeps{log: log}})
+		res := runProgram(t, workflows.Input{Plan: parsePlan(t, echoPlan)}, catalog.Deps{echoDeps{log: log}})
 		if res.State != workflows.StateCompleted {
 			t.Fatalf("result = %+v", res)
 		}
@@ -197,10 +198,16 @@ func TestACommandRegisteredInATest(t *testing.T) {
 	})
 }
 
-// names is an address book for FindContact.
-type names []catalog.ContactValue
+// names is an address book for FindContact, which counts its reads.
+type names struct {
+	contacts []catalog.ContactValue
+	reads    atomic.Int32
+}
 
-func (n names) Contacts(context.Context) ([]catalog.ContactValue, error) { return n, nil }
+func (n *names) Contacts(context.Context) ([]catalog.ContactValue, error) {
+	n.reads.Add(1)
+	return n.contacts, nil
+}
 
 // TestForEachFindContactRunsEveryItem is bug 1 of issue 11: a plan with a for_each over FindContact
 // validated, then every item failed with "command FindContact cannot run in a batch". Each item now runs
@@ -209,8 +216,9 @@ func TestForEachFindContactRunsEveryItem(t *testing.T) {
 	p := parsePlan(t, `{"version": 1, "steps": [
 		{"id": "find", "command": "FindContact", "args": {"name": "${n}"}, "for_each": {"items": "${['Ann', 'Bob Stone']}", "as": "n"}}
 	]}`)
-	book := names{{Name: "Ann Lee", Email: "ann@example.com", Source: "c.vcf:3"}, {Name: "Bob Stone", Email: "bob@example.com", Source: "c.vcf:8"}}
-	res := runProgram(t, p, catalog.Deps{contacts.Deps{Source: book}})
+	book := &names{contacts: []catalog.ContactValue{{Name: "Ann Lee", Email: "ann@example.com", Source: "c.vcf:3"}, {Name: "Bob Stone", Email: "bob@example.com", Source: "c.vcf:8"}}}
+	// One slot: the items go in one batch.
+	res := runProgram(t, workflows.Input{Plan: p, MaxConcurrency: 1}, catalog.Deps{contacts.Deps{Source: book}})
 	if res.State != workflows.StateCompleted {
 		t.Fatalf("result = %s: %+v", res.Summary, res.Steps)
 	}
@@ -221,6 +229,10 @@ func TestForEachFindContactRunsEveryItem(t *testing.T) {
 	}
 	if want := "Ann=ann@example.com,Bob Stone=bob@example.com"; strings.Join(got, ",") != want {
 		t.Fatalf("items = %v, want %s", got, want)
+	}
+	// FindContact's batch session: the batch's items share one read of the address book.
+	if n := book.reads.Load(); n != 1 {
+		t.Errorf("the address book was read %d times for one batch, want once", n)
 	}
 }
 

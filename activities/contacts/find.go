@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/mail"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/eaapl/eaapl/catalog"
@@ -28,7 +29,14 @@ var FindContact = catalog.Define(catalog.Def[Deps, findArgs, findOutput]{
 	Retry:       catalog.DefaultRetry,
 	Label:       catalog.Label{None: true},
 	Run:         find,
-	Hint:        func(string) string { return "" },
+	// A batch's items read the address book once between them.
+	Session: func(d Deps) (Deps, func()) {
+		if d.Source != nil {
+			d.Source = &readOnce{src: d.Source}
+		}
+		return d, func() {}
+	},
+	Hint: func(string) string { return "" },
 	ReadBack: func(r catalog.Reading) string {
 		// As the rule-based planner writes it: a name, no address yet.
 		s := r.Step()
@@ -150,4 +158,27 @@ func byName(contacts []catalog.ContactValue, name string) []catalog.ContactValue
 		return full
 	}
 	return first
+}
+
+// readOnce is a Source that reads its source once and gives every later caller the same contacts: the
+// items of one batch look names up in one read of the address book.
+type readOnce struct {
+	src      Source
+	mu       sync.Mutex
+	done     bool
+	contacts []catalog.ContactValue
+}
+
+func (r *readOnce) Contacts(ctx context.Context) ([]catalog.ContactValue, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.done {
+		return r.contacts, nil
+	}
+	contacts, err := r.src.Contacts(ctx)
+	if err != nil {
+		return nil, err // the next item tries again
+	}
+	r.contacts, r.done = contacts, true
+	return contacts, nil
 }
