@@ -235,4 +235,3 @@ func TestForEachFindContactRunsEveryItem(t *testing.T) {
 		t.Errorf("the address book was read %d times for one batch, want once", n)
 	}
 }
-
