@@ -63,8 +63,9 @@ var SendEmail = catalog.Define(catalog.Def[Deps, sendArgs, sendOutput]{
 		return state, id
 	},
 	Forms: catalog.Forms{
-		Phrases: []string{"send {body} to {to}", "email {to} {body}", "send an email to {to}"},
-		Args:    map[string][]string{"to": {"to"}, "subject": {"with the subject"}, "body": {"that says", "saying"}},
+		// As docs/english.md writes them; the message and the subject are ComposeEmail's.
+		Phrases: []string{"send an email to {to}", "send {body} to {to}", "email {to}", "send {to} an email"},
+		Args:    map[string][]string{"to": {"to"}},
 		Results: map[string]catalog.ResultWords{
 			"recipient":    {Noun: "the address it went to"},
 			"message_id":   {Noun: "its Message-ID"},
