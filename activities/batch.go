@@ -20,8 +20,8 @@ import (
 // Temporal's limits, and the per-activity cost (scheduling, polling, recording) is paid once per batch.
 // Each item keeps its own result, retries and idempotency key.
 type Batches struct {
-	Activities *Activities
-	Events     Publisher // the Kafka bridge; nil when it is off
+	Commands *Commands
+	Events   Publisher // the Kafka bridge; nil when it is off
 }
 
 // BatchInput is a batch: tasks of one command, run one after another.
@@ -96,7 +96,10 @@ func (b *Batches) RunBatch(ctx context.Context, in BatchInput) (BatchResult, err
 			events.add(bridge.ResultEvents(wf, r.Result, time.Now().UTC().Format(time.RFC3339Nano)))
 		}
 	}
-	run := b.runner(in.Items[0].Task.Command)
+	run, err := b.runner(in.Items[0].Task.Command)
+	if err != nil {
+		return BatchResult{}, err
+	}
 	defer run.close()
 	meter := usage.Split(ctx) // each item is a task of its own, measured as one (nil without the worker's meter)
 	beat := time.Now()
@@ -129,7 +132,7 @@ func (b *Batches) RunBatch(ctx context.Context, in BatchInput) (BatchResult, err
 			events.add(bridge.ResultEvents(wf, res.Result, time.Now().UTC().Format(time.RFC3339Nano)))
 		}
 		if time.Since(beat) >= batchHeartbeatEvery || len(done) == len(in.Items) {
-			heartbeat(ctx, done)
+			catalog.Heartbeat(ctx, done)
 			beat = time.Now()
 		}
 	}
@@ -233,48 +236,28 @@ func (e *batchEvents) close(ctx context.Context) []bridge.Event {
 	return late
 }
 
-// batchRunner runs a batch's items: SendEmail over one SMTP session, any other command by its method.
+// batchRunner runs a batch's items, one after another, each through its command's implementation, as a
+// single task runs: over the command's batch session when it has one (SendEmail's SMTP connection).
 type batchRunner struct {
-	a       *Activities
-	command string
-	session SenderSession
+	c     *Commands
+	spec  *catalog.Spec
+	deps  catalog.Deps
+	close func()
 }
 
-func (b *Batches) runner(command string) *batchRunner {
-	r := &batchRunner{a: b.Activities, command: command}
-	if s, ok := r.a.Sender.(SessionSender); ok && command == "SendEmail" {
-		r.session = s.Session()
+func (b *Batches) runner(command string) (*batchRunner, error) {
+	spec, ok := catalog.Get(command)
+	if !ok {
+		return nil, unknownCommand(command)
 	}
-	return r
-}
-
-func (r *batchRunner) close() {
-	if r.session != nil {
-		r.session.Close()
-	}
+	deps, end := spec.Session(b.Commands.Deps)
+	return &batchRunner{c: b.Commands, spec: spec, deps: deps, close: end}, nil
 }
 
 // task runs one item and turns its error, if any, into the item's result.
 func (r *batchRunner) task(ctx context.Context, it BatchItem, check bool) BatchItemResult {
 	started := time.Now()
-	var res catalog.TaskResult
-	var err error
-	switch r.command {
-	case "SendEmail":
-		var sender Sender = r.session
-		if r.session == nil {
-			sender = r.a.Sender
-		}
-		res, err = r.a.sendEmail(ctx, it.Task, sender, check)
-	case "RetrieveContacts":
-		res, err = r.a.RetrieveContacts(ctx, it.Task)
-	case "CheckEmailHistory":
-		res, err = r.a.CheckEmailHistory(ctx, it.Task)
-	case "ComposeEmail":
-		res, err = r.a.ComposeEmail(ctx, it.Task)
-	default:
-		err = temporal.NewNonRetryableApplicationError(fmt.Sprintf("command %s cannot run in a batch", r.command), catalog.ErrInvalidArgument, nil)
-	}
+	res, err := r.spec.Run(ctx, r.deps, catalog.Call{Task: it.Task, WorkerID: r.c.WorkerID, Check: check, InBatch: true})
 	res.Attempt = it.Attempt
 	if err == nil {
 		return BatchItemResult{Result: res}
@@ -287,7 +270,7 @@ func (r *batchRunner) task(ctx context.Context, it BatchItem, check bool) BatchI
 	return BatchItemResult{
 		Result: catalog.TaskResult{
 			TaskID:        it.Task.TaskID,
-			WorkerID:      r.a.WorkerID,
+			WorkerID:      r.c.WorkerID,
 			Status:        catalog.StatusFailure,
 			Error:         &catalog.TaskError{Type: typ, Message: msg},
 			ExecutionTime: time.Since(started).Milliseconds(),

@@ -48,6 +48,9 @@ type PlanResult struct {
 	Plan *plan.Plan `json:"plan"`
 	// MirrorEvents says the workers have a Kafka bridge, so the workflow publishes its events.
 	MirrorEvents bool `json:"mirror_events,omitempty"`
+	// Catalog holds the catalog entries of the plan's commands as it was checked against them: the
+	// workflow runs the plan against these, so a new release's catalog cannot change a running program.
+	Catalog catalog.Entries `json:"catalog,omitempty"`
 	// Planning says how an English program was planned: by which planner and model, from the cache or
 	// not, and the tokens it cost. Nil for a hand-written plan.
 	Planning *planner.Report `json:"planning,omitempty"`
@@ -102,6 +105,7 @@ func (p *Planning) plan(ctx context.Context, req PlanRequest) (PlanResult, error
 		return res, planError(err)
 	}
 	res.Plan = pl
+	res.Catalog = catalog.EntriesFor(pl.Commands()...)
 	return res, nil
 }
 

@@ -7,7 +7,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/eaapl/eaapl/activities"
+	"github.com/eaapl/eaapl/activities/email"
 	"github.com/eaapl/eaapl/catalog"
 )
 
@@ -37,7 +37,6 @@ func handWritten(ctx workflow.Context, in handWrittenInput) (int, error) {
 	wfID := workflow.GetInfo(ctx).WorkflowExecution.ID
 	sem := workflow.NewSemaphore(ctx, int64(in.Window))
 	wg := workflow.NewWaitGroup(ctx)
-	var a *activities.Activities
 	sent, failed := 0, 0
 	for i, to := range in.Contacts {
 		if err := sem.Acquire(ctx, 1); err != nil {
@@ -46,7 +45,7 @@ func handWritten(ctx workflow.Context, in handWrittenInput) (int, error) {
 		taskID := fmt.Sprintf("send_%d", i+1)
 		task := catalog.Task{
 			TaskID:     taskID,
-			Command:    "SendEmail",
+			Command:    email.SendEmail.Name,
 			Parameters: map[string]any{"to": to, "subject": in.Subject, "body": in.Body},
 			Context:    catalog.TaskContext{WorkflowID: wfID, Step: "send", Item: i + 1, IdempotencyKey: wfID + "/" + taskID},
 		}
@@ -54,7 +53,7 @@ func handWritten(ctx workflow.Context, in handWrittenInput) (int, error) {
 		workflow.Go(ctx, func(ctx workflow.Context) {
 			defer wg.Done()
 			defer sem.Release(1)
-			if err := workflow.ExecuteActivity(ctx, a.SendEmail, task).Get(ctx, nil); err != nil {
+			if err := workflow.ExecuteActivity(ctx, task.Command, task).Get(ctx, nil); err != nil {
 				failed++
 				return
 			}

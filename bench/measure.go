@@ -12,6 +12,8 @@ import (
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
+
+	"github.com/eaapl/eaapl/activities/email"
 )
 
 // historyStats is what a run's workflow history says.
@@ -103,7 +105,7 @@ func readHistory(ctx context.Context, c client.Client, workflowID string) (histo
 	return h, nil
 }
 
-func isEmailActivity(typ string) bool { return typ == "RunBatch" || typ == "SendEmail" }
+func isEmailActivity(typ string) bool { return typ == "RunBatch" || typ == email.SendEmail.Name }
 
 // splitText is "bench-worker-1 5,100 (51%), bench-worker-2 4,900 (49%)".
 func splitText(split map[string]int) string {

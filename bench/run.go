@@ -16,6 +16,10 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/eaapl/eaapl/activities"
+	"github.com/eaapl/eaapl/activities/email"
+	"github.com/eaapl/eaapl/activities/email/mailpit"
+	"github.com/eaapl/eaapl/activities/email/smtp"
+	"github.com/eaapl/eaapl/catalog"
 	"github.com/eaapl/eaapl/config"
 	"github.com/eaapl/eaapl/devstack"
 	"github.com/eaapl/eaapl/plan"
@@ -255,18 +259,20 @@ func (s *stack) measureHandWritten(ctx context.Context, o options, n int) (runRe
 	defer in.stop()
 	s.seq++
 	id := fmt.Sprintf("bench-handwritten-n%d-%d", n, s.seq)
-	sender, err := activities.NewSMTP(activities.SMTPConfig{Addr: in.mp.SMTPAddr})
+	sender, err := smtp.New(smtp.Config{Addr: in.mp.SMTPAddr})
 	if err != nil {
 		return r, err
 	}
 	w := sdkworker.New(s.client, id, sdkworker.Options{MaxConcurrentActivityExecutionSize: worker.ActivitySlots})
 	w.RegisterWorkflowWithOptions(handWritten, workflow.RegisterOptions{Name: handWrittenType})
-	w.RegisterActivity(&activities.Activities{
-		Mailbox:  activities.NewMailpit(in.mp.APIURL, &http.Client{Timeout: 30 * time.Second}),
-		Sender:   sender,
-		From:     benchFrom(),
+	(&activities.Commands{
+		Deps: catalog.Deps{email.Deps{
+			Mailbox: mailpit.New(in.mp.APIURL, &http.Client{Timeout: 30 * time.Second}),
+			Sender:  sender,
+			From:    benchFrom(),
+		}},
 		WorkerID: "bench-handwritten",
-	})
+	}).Register(w)
 	if err := w.Start(); err != nil {
 		return r, fmt.Errorf("%s: start worker: %w", r.label(), err)
 	}

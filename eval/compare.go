@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/cel-go/cel"
 
+	"github.com/eaapl/eaapl/activities/email"
 	"github.com/eaapl/eaapl/plan"
 )
 
@@ -93,7 +94,7 @@ func canonical(p *plan.Plan, now time.Time) (string, error) {
 			if err != nil {
 				return "", fmt.Errorf("step %q: args.%s: %w", id, k, err)
 			}
-			if v == "" || (k == "until" && s.Command == "CheckEmailHistory" && sameTime(v, until)) {
+			if v == "" || (k == "until" && s.Command == email.CheckEmailHistory.Name && sameTime(v, until)) {
 				continue
 			}
 			args[k] = v

@@ -6,6 +6,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/eaapl/eaapl/activities/contacts"
+	"github.com/eaapl/eaapl/activities/email"
 	"github.com/eaapl/eaapl/plan"
 )
 
@@ -152,7 +154,7 @@ func build(prog *program, text string, now time.Time) *plan.Plan {
 	p := &plan.Plan{Version: plan.Version, Program: text}
 	send := plan.Step{
 		ID:      stepSend,
-		Command: "SendEmail",
+		Command: email.SendEmail.Name,
 		Args: map[string]any{
 			"to":      "${" + itemName + "}",
 			"subject": "${steps." + stepCompose + ".subject}",
@@ -161,14 +163,14 @@ func build(prog *program, text string, now time.Time) *plan.Plan {
 	}
 	switch {
 	case prog.contacts:
-		p.Steps = append(p.Steps, plan.Step{ID: stepContacts, Command: "RetrieveContacts", Description: "Get your contacts."})
+		p.Steps = append(p.Steps, plan.Step{ID: stepContacts, Command: contacts.RetrieveContacts.Name, Description: "Get your contacts."})
 		send.ForEach = &plan.ForEach{Items: "${steps." + stepContacts + ".contacts}", As: itemName}
 		send.DependsOn = []string{stepContacts, stepCompose}
 		send.Description = "Send it to each contact."
 	case prog.name != "":
 		p.Steps = append(p.Steps, plan.Step{
 			ID:          stepFind,
-			Command:     "FindContact",
+			Command:     contacts.FindContact.Name,
 			Description: fmt.Sprintf("Find your contact %s; if several contacts or none have the name, ask which address.", prog.name),
 			Args:        map[string]any{"name": literal(prog.name)},
 		})
@@ -193,7 +195,7 @@ func build(prog *program, text string, now time.Time) *plan.Plan {
 		since := prog.condition.since(now)
 		p.Steps = append(p.Steps, plan.Step{
 			ID:          stepHistory,
-			Command:     "CheckEmailHistory",
+			Command:     email.CheckEmailHistory.Name,
 			Description: fmt.Sprintf("Find which of them you have emailed since %s.", day(since, now)),
 			Args: map[string]any{
 				"contacts": "${steps." + stepContacts + ".contacts}",
@@ -209,7 +211,7 @@ func build(prog *program, text string, now time.Time) *plan.Plan {
 	}
 	compose := plan.Step{
 		ID:          stepCompose,
-		Command:     "ComposeEmail",
+		Command:     email.ComposeEmail.Name,
 		Description: fmt.Sprintf("Write the message %q.", abbreviate(prog.message)),
 		Args:        map[string]any{"body": literal(prog.message)},
 	}

@@ -134,15 +134,15 @@ func (p *program) taskName(id, label string) string {
 	return p.plan.Command(id).Name + " (step " + id + ")"
 }
 
-// suggestFix says what usually fixes a command that keeps failing, by what the command depends on.
+// suggestFix says what usually fixes a command that keeps failing: the command's own hint (what it depends
+// on), else advice by the error's type.
 func suggestFix(cmd catalog.Command, errType string) string {
+	if spec, ok := catalog.Get(cmd.Name); ok {
+		if hint := spec.Hint(errType); hint != "" {
+			return hint
+		}
+	}
 	switch {
-	case cmd.Name == "SendEmail":
-		return "check that the mail server (EAAPL_SMTP_ADDR) and the mailbox (EAAPL_MAILBOX_URL) are up, then answer retry; the email is never sent twice"
-	case cmd.Name == "CheckEmailHistory":
-		return "check that the mailbox (EAAPL_MAILBOX_URL) is up, then answer retry"
-	case cmd.Name == "RetrieveContacts":
-		return "check that the contacts file (EAAPL_CONTACTS) can be read, then answer retry"
 	case errType == "Timeout":
 		return "the task took too long; check that a worker is running, then answer retry"
 	}

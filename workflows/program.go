@@ -29,6 +29,10 @@ var planningOptions = workflow.ActivityOptions{
 	Summary: "Plan the program",
 }
 
+// versionRecordedCatalog marks histories whose plan is compiled against the catalog entries recorded
+// with it (PlanResult.Catalog); older ones compile against the worker's catalog, as they did.
+const versionRecordedCatalog = "recorded-catalog"
+
 // nonRetryable lists the error types no retry can fix.
 var nonRetryable = []string{catalog.ErrInvalidArgument, catalog.ErrNotFound, catalog.ErrUnauthorized}
 
@@ -110,7 +114,14 @@ func (p *program) run(ctx workflow.Context) (Result, error) {
 		_, msg := describeError(err)
 		return p.result(), temporal.NewNonRetryableApplicationError("the program could not be planned: "+msg, catalog.ErrInvalidArgument, err)
 	}
-	compiled, err := plan.Compile(planned.Plan)
+	// A program runs against the catalog entries its plan was checked against, recorded with the plan,
+	// so that a new release's catalog cannot change a running program (histories before them: the
+	// worker's catalog).
+	cat := plan.Registered
+	if workflow.GetVersion(ctx, versionRecordedCatalog, workflow.DefaultVersion, 1) >= 1 && planned.Catalog != nil {
+		cat = planned.Catalog
+	}
+	compiled, err := plan.CompileWith(planned.Plan, cat)
 	if err != nil {
 		p.state = StateFailed
 		return p.result(), temporal.NewNonRetryableApplicationError(err.Error(), catalog.ErrInvalidArgument, err)
@@ -238,7 +249,7 @@ func (p *program) runSingle(ctx workflow.Context, id string, scope plan.Scope) {
 		return
 	}
 	s.status.State, s.status.Running = StateRunning, 1
-	item := p.runTaskAsking(ctx, id, 0, p.plan.Command(id).Summary(args), args)
+	item := p.runTaskAsking(ctx, id, 0, p.plan.Command(id).TaskLabel(args), args)
 	p.sem.Release(1)
 	s.record(item)
 	switch item.State {
@@ -273,7 +284,7 @@ func (p *program) runForEach(ctx workflow.Context, id string, scope plan.Scope, 
 	var queued []queuedItem
 	for i, item := range items {
 		scope.Item = item
-		n, label := i+1, labelOf(item)
+		n, label := i+1, p.itemLabel(id, item, nil)
 		run, err := p.plan.Condition(id, scope)
 		if err == nil && !run {
 			s.record(ItemResult{Item: n, Label: label, State: StateSkipped, Reason: skipReason(p.plan.Step(id))})
@@ -282,6 +293,7 @@ func (p *program) runForEach(ctx workflow.Context, id string, scope plan.Scope, 
 		var args map[string]any
 		if err == nil {
 			args, err = p.plan.Args(id, scope)
+			label = p.itemLabel(id, item, args)
 		}
 		if err != nil {
 			s.record(ItemResult{Item: n, Label: label, State: StateFailed, Reason: err.Error()})
@@ -332,7 +344,7 @@ func (p *program) runTask(ctx workflow.Context, id string, item int, label strin
 	taskID := task.TaskID
 	p.emitDispatch(ctx, task, p.plan.Deps(id))
 	retry := p.plan.RetryPolicy(id)
-	ctx = workflow.WithActivityOptions(ctx, activityOptions(cmd, step, retry, taskID, cmd.Summary(args)))
+	ctx = workflow.WithActivityOptions(ctx, activityOptions(cmd, step, retry, taskID, cmd.TaskLabel(args)))
 	var res catalog.TaskResult
 	if err := workflow.ExecuteActivity(ctx, cmd.Name, task).Get(ctx, &res); err != nil {
 		typ, msg := describeError(err)
@@ -399,14 +411,13 @@ func skipReason(s *plan.Step) string {
 	return fmt.Sprintf("its condition %q is false", s.If)
 }
 
-// labelOf names a for_each item in results: a contact by its address.
-func labelOf(item any) string {
-	if m, ok := item.(map[string]any); ok {
-		if email, ok := m["email"].(string); ok {
-			return email
-		}
+// itemLabel names a for_each item in results: by its command's label argument ("alice@example.com"),
+// else as the item's type names it (a contact by its address).
+func (p *program) itemLabel(id string, item any, args map[string]any) string {
+	if label := p.plan.Command(id).ItemLabel(args); label != "" {
+		return label
 	}
-	return fmt.Sprint(item)
+	return catalog.LabelOf(p.plan.ItemType(id), item)
 }
 
 func (s *stepRun) fail(reason string) {

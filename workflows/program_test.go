@@ -17,6 +17,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/eaapl/eaapl/activities"
+	contactsfamily "github.com/eaapl/eaapl/activities/contacts"
 	"github.com/eaapl/eaapl/catalog"
 	"github.com/eaapl/eaapl/plan"
 	"github.com/eaapl/eaapl/workflows"
@@ -66,7 +67,7 @@ func (f *fakeWorld) env(t *testing.T) *testsuite.TestWorkflowEnvironment {
 	var s testsuite.WorkflowTestSuite
 	env := s.NewTestWorkflowEnvironment()
 	env.RegisterWorkflowWithOptions(workflows.Program, workflowOptions)
-	env.RegisterActivity(&activities.Activities{})
+	(&activities.Commands{}).Register(env)
 	env.RegisterActivity(&activities.Planning{})
 	env.OnActivity("PlanProgram", mock.Anything, mock.Anything).Return(
 		func(_ context.Context, req activities.PlanRequest) (activities.PlanResult, error) {
@@ -100,7 +101,7 @@ func (f *fakeWorld) env(t *testing.T) *testsuite.TestWorkflowEnvironment {
 	// FindContact is the real activity over the fake address book.
 	env.OnActivity("FindContact", mock.Anything, mock.Anything).Return(
 		func(ctx context.Context, task catalog.Task) (catalog.TaskResult, error) {
-			return (&activities.Activities{Contacts: f}).FindContact(ctx, task)
+			return (&activities.Commands{Deps: catalog.Deps{contactsfamily.Deps{Source: f}}}).Run(ctx, task)
 		}).Maybe()
 	env.OnActivity("SendEmail", mock.Anything, mock.Anything).Return(f.send).Maybe()
 	env.RegisterActivity(&activities.Batches{})
@@ -130,12 +131,12 @@ func (f *fakeWorld) env(t *testing.T) *testsuite.TestWorkflowEnvironment {
 	return env
 }
 
-// Contacts makes the fake address book an activities.ContactSource, for the real FindContact.
-func (f *fakeWorld) Contacts(context.Context) ([]activities.Contact, error) {
-	var out []activities.Contact
+// Contacts makes the fake address book a contactsfamily.Source, for the real FindContact.
+func (f *fakeWorld) Contacts(context.Context) ([]catalog.ContactValue, error) {
+	var out []catalog.ContactValue
 	for _, c := range f.contacts {
 		m := c.(map[string]any)
-		out = append(out, activities.Contact{Name: m["name"].(string), Email: m["email"].(string), Source: m["source"].(string)})
+		out = append(out, catalog.ContactValue{Name: m["name"].(string), Email: m["email"].(string), Source: m["source"].(string)})
 	}
 	return out, nil
 }

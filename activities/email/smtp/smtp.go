@@ -1,4 +1,6 @@
-package activities
+// Package smtp is the email family's Sender over SMTP (github.com/wneessen/go-mail): the adapter the
+// worker wires into email.Deps.
+package smtp
 
 import (
 	"context"
@@ -13,11 +15,13 @@ import (
 	"time"
 
 	mail "github.com/wneessen/go-mail"
-	"github.com/wneessen/go-mail/smtp"
+	gosmtp "github.com/wneessen/go-mail/smtp"
+
+	"github.com/eaapl/eaapl/activities/email"
 )
 
-// SMTPConfig says how to reach the outgoing mail server.
-type SMTPConfig struct {
+// Config says how to reach the outgoing mail server.
+type Config struct {
 	Addr     string        // host:port
 	Username string        // no authentication when empty
 	Password string        //
@@ -25,16 +29,16 @@ type SMTPConfig struct {
 	Timeout  time.Duration // for connecting and for each command; 30s when zero
 }
 
-// SMTP is a Sender that delivers through an SMTP server, one connection per message so that concurrent
+// Sender is an email.Sender that delivers through an SMTP server, one connection per message so that concurrent
 // tasks do not queue behind one another.
-type SMTP struct {
+type Sender struct {
 	addr   string
 	client *mail.Client
 }
 
-// NewSMTP returns a Sender for the server cfg names. It does not connect: a server that is down when the
+// New returns a Sender for the server cfg names. It does not connect: a server that is down when the
 // worker starts may be up when the first email is due.
-func NewSMTP(cfg SMTPConfig) (*SMTP, error) {
+func New(cfg Config) (*Sender, error) {
 	host, portText, err := net.SplitHostPort(cfg.Addr)
 	if err != nil {
 		return nil, fmt.Errorf("SMTP address %q: %w", cfg.Addr, err)
@@ -70,12 +74,12 @@ func NewSMTP(cfg SMTPConfig) (*SMTP, error) {
 	if err != nil {
 		return nil, fmt.Errorf("SMTP client for %s: %w", cfg.Addr, err)
 	}
-	return &SMTP{addr: cfg.Addr, client: client}, nil
+	return &Sender{addr: cfg.Addr, client: client}, nil
 }
 
 // Send delivers m: From with its name, To, Subject, Date, the exact Message-ID, and a plain-text body. A
 // 5xx reply is a *RejectedError; a 4xx reply or a failure to reach the server is a temporary error.
-func (s *SMTP) Send(ctx context.Context, m Message) error {
+func (s *Sender) Send(ctx context.Context, m email.Message) error {
 	msg, err := s.message(m)
 	if err != nil {
 		return err
@@ -88,13 +92,13 @@ func (s *SMTP) Send(ctx context.Context, m Message) error {
 	return nil
 }
 
-func (s *SMTP) message(m Message) (*mail.Msg, error) {
+func (s *Sender) message(m email.Message) (*mail.Msg, error) {
 	msg := mail.NewMsg()
 	if err := msg.FromFormat(m.FromName, m.From); err != nil {
-		return nil, &RejectedError{Server: s.addr, Reply: fmt.Sprintf("sender %q: %v", m.From, err)}
+		return nil, &email.RejectedError{Server: s.addr, Reply: fmt.Sprintf("sender %q: %v", m.From, err)}
 	}
 	if err := msg.AddToFormat(m.ToName, m.To); err != nil {
-		return nil, &RejectedError{Server: s.addr, Reply: fmt.Sprintf("recipient %q: %v", m.To, err)}
+		return nil, &email.RejectedError{Server: s.addr, Reply: fmt.Sprintf("recipient %q: %v", m.To, err)}
 	}
 	msg.Subject(m.Subject)
 	msg.SetDate()
@@ -106,14 +110,14 @@ func (s *SMTP) message(m Message) (*mail.Msg, error) {
 // Session returns a Sender that keeps one connection to the server for the messages it sends, one after
 // another, as a batch of tasks does: connecting, greeting and STARTTLS once instead of per message. It
 // connects on its first message, and again after an error, which may have broken the connection.
-func (s *SMTP) Session() SenderSession { return &smtpSession{smtp: s} }
+func (s *Sender) Session() email.SenderSession { return &smtpSession{smtp: s} }
 
 type smtpSession struct {
-	smtp *SMTP
-	conn *smtp.Client
+	smtp *Sender
+	conn *gosmtp.Client
 }
 
-func (ss *smtpSession) Send(ctx context.Context, m Message) error {
+func (ss *smtpSession) Send(ctx context.Context, m email.Message) error {
 	msg, err := ss.smtp.message(m)
 	if err != nil {
 		return err
@@ -159,11 +163,11 @@ func dialUntilDone(ctx context.Context, network, addr string) (net.Conn, error) 
 // classify sorts a go-mail error by the server's reply code: 5xx is permanent (535 and its kin refuse the
 // credentials), 4xx temporary, and no reply at all means the server could not be reached or dropped the
 // connection, which is temporary too.
-func (s *SMTP) classify(err error) error {
+func (s *Sender) classify(err error) error {
 	code, reply := smtpReply(err)
 	switch {
 	case code >= 500:
-		return &RejectedError{Server: s.addr, Code: code, Reply: reply, Auth: isAuthCode(code)}
+		return &email.RejectedError{Server: s.addr, Code: code, Reply: reply, Auth: isAuthCode(code)}
 	case code >= 400:
 		return fmt.Errorf("SMTP server %s deferred the message: %s", s.addr, reply)
 	case isNetworkError(err):

@@ -1,4 +1,6 @@
-package activities
+// Package mailpit is the email family's Mailbox over Mailpit's HTTP API: the dev stack's record of the
+// user's sent mail, which the worker wires into email.Deps.
+package mailpit
 
 import (
 	"context"
@@ -12,9 +14,9 @@ import (
 	"time"
 )
 
-// Mailpit is a Mailbox over Mailpit's HTTP API (https://mailpit.axllent.org/docs/api-v1/): every message the
+// Mailbox is an email.Mailbox over Mailpit's HTTP API (https://mailpit.axllent.org/docs/api-v1/): every message the
 // dev stack's SMTP server received is the user's sent mail.
-type Mailpit struct {
+type Mailbox struct {
 	base     string
 	client   *http.Client
 	pageSize int
@@ -23,13 +25,21 @@ type Mailpit struct {
 // mailpitPageSize is how many messages one search request returns.
 const mailpitPageSize = 250
 
-// NewMailpit returns the Mailbox of the Mailpit whose web UI and API are at baseURL (such as
+// New returns the Mailbox of the Mailpit whose web UI and API are at baseURL (such as
 // http://127.0.0.1:8025, including any --webroot path). A nil httpClient means http.DefaultClient.
-func NewMailpit(baseURL string, httpClient *http.Client) *Mailpit {
+func New(baseURL string, httpClient *http.Client) *Mailbox {
 	if httpClient == nil {
 		httpClient = http.DefaultClient
 	}
-	return &Mailpit{base: strings.TrimRight(baseURL, "/"), client: httpClient, pageSize: mailpitPageSize}
+	return &Mailbox{base: strings.TrimRight(baseURL, "/"), client: httpClient, pageSize: mailpitPageSize}
+}
+
+// WithPageSize returns the mailbox asking for n messages per search request (250 by default): a small n
+// makes a test cross pages.
+func (m *Mailbox) WithPageSize(n int) *Mailbox {
+	c := *m
+	c.pageSize = n
+	return &c
 }
 
 // mailpitAddress is net/mail.Address as Mailpit's JSON writes it.
@@ -66,7 +76,7 @@ type mailpitSearchResult struct {
 // address book. from: and the dates narrow the search on the server (from: is a substring match on the
 // From header and the dates are whole seconds, widened to cover the range), and the exact sender, the
 // exact time range and the recipients are then checked here.
-func (m *Mailpit) Emailed(ctx context.Context, from string, to []string, since, until time.Time) (map[string]time.Time, error) {
+func (m *Mailbox) Emailed(ctx context.Context, from string, to []string, since, until time.Time) (map[string]time.Time, error) {
 	wanted := make(map[string][]string, len(to)) // lower-case address -> the strings of to that spell it
 	for _, addr := range to {
 		k := strings.ToLower(strings.TrimSpace(addr))
@@ -117,7 +127,7 @@ func emailedQuery(from string, since, until time.Time) string {
 }
 
 // HasMessageID searches Mailpit for the Message-ID, then compares it exactly: the search matches substrings.
-func (m *Mailpit) HasMessageID(ctx context.Context, messageID string) (bool, error) {
+func (m *Mailbox) HasMessageID(ctx context.Context, messageID string) (bool, error) {
 	id := strings.Trim(strings.TrimSpace(messageID), "<>")
 	if id == "" || strings.ContainsAny(id, " \"") {
 		return false, fmt.Errorf("mailpit: cannot search for Message-ID %q", messageID)
@@ -142,7 +152,7 @@ func (m *Mailpit) HasMessageID(ctx context.Context, messageID string) (bool, err
 
 // search runs one page of GET /api/v1/search. Every failure is retryable: Mailpit down, slow or erroring
 // is a reason to try again later, and the error names the URL so that an operator can check it.
-func (m *Mailpit) search(ctx context.Context, query string, start, limit int) (mailpitSearchResult, error) {
+func (m *Mailbox) search(ctx context.Context, query string, start, limit int) (mailpitSearchResult, error) {
 	q := url.Values{}
 	q.Set("query", query)
 	q.Set("start", strconv.Itoa(start))
@@ -156,7 +166,7 @@ func (m *Mailpit) search(ctx context.Context, query string, start, limit int) (m
 }
 
 // get fetches u and decodes its JSON body into v.
-func (m *Mailpit) get(ctx context.Context, u string, v any) error {
+func (m *Mailbox) get(ctx context.Context, u string, v any) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return fmt.Errorf("mailpit %s: %w", u, err)
@@ -175,4 +185,12 @@ func (m *Mailpit) get(ctx context.Context, u string, v any) error {
 		return fmt.Errorf("mailpit %s: decode response: %w", u, err)
 	}
 	return nil
+}
+
+// ceilSecond rounds t up to a whole second: Mailpit's search takes whole seconds.
+func ceilSecond(t time.Time) time.Time {
+	if c := t.Truncate(time.Second); !c.Equal(t) {
+		return c.Add(time.Second)
+	}
+	return t
 }

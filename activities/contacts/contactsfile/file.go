@@ -1,4 +1,6 @@
-package activities
+// Package contactsfile reads the user's contacts from a vCard or CSV file: the contacts family's source
+// in the dev stack and on a worker with EAAPL_CONTACTS.
+package contactsfile
 
 import (
 	"bufio"
@@ -7,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -15,22 +16,9 @@ import (
 	"strings"
 	"time"
 
-	"go.temporal.io/sdk/activity"
-
+	"github.com/eaapl/eaapl/activities/contacts"
 	"github.com/eaapl/eaapl/catalog"
 )
-
-// Contact is one entry of the user's address book, as the catalog's contact type.
-type Contact struct {
-	Name   string `json:"name"`
-	Email  string `json:"email"`
-	Source string `json:"source"` // file:line, e.g. "contacts.vcf:12"
-}
-
-// ContactSource is where RetrieveContacts reads the user's contacts.
-type ContactSource interface {
-	Contacts(ctx context.Context) ([]Contact, error)
-}
 
 // FileContacts reads contacts from a vCard (.vcf, .vcard) or CSV (.csv) file, chosen by the extension.
 type FileContacts struct {
@@ -40,35 +28,6 @@ type FileContacts struct {
 	CheckpointEvery time.Duration
 }
 
-// FormatError reports a contacts file that cannot be read as contacts: which file, which line (0 when the
-// whole file is at fault), and what is wrong. Retrying cannot fix it.
-type FormatError struct {
-	Path string
-	Line int
-	Msg  string
-}
-
-func (e *FormatError) Error() string {
-	if e.Line == 0 {
-		return fmt.Sprintf("%s: %s", e.Path, e.Msg)
-	}
-	return fmt.Sprintf("%s:%d: %s", e.Path, e.Line, e.Msg)
-}
-
-// ContactsCheckpoint is how far a read of a contacts file got: the contacts read so far and where in the
-// file the next one begins. RetrieveContacts heartbeats it, and a later attempt of the same task resumes
-// from it rather than reading the file again, provided the file has the same size and modification time.
-// It carries the contacts themselves because the task's result must hold them all; both are bounded by
-// the same Temporal payload limit (2 MB by default).
-type ContactsCheckpoint struct {
-	Path     string    `json:"path"`
-	Size     int64     `json:"size"`
-	ModTime  time.Time `json:"mod_time"`
-	Offset   int64     `json:"offset"` // bytes read, up to the end of the last whole contact
-	Line     int       `json:"line"`   // lines read
-	Contacts []Contact `json:"contacts"`
-}
-
 // DefaultCheckpointEvery is how often a read reports its progress when FileContacts.CheckpointEvery is 0.
 // Each checkpoint encodes every contact read so far, so reporting per contact would cost quadratic time.
 const DefaultCheckpointEvery = time.Second
@@ -76,23 +35,23 @@ const DefaultCheckpointEvery = time.Second
 // Contacts reads the file. A missing file is an error satisfying errors.Is(err, fs.ErrNotExist); a file that
 // is not a well-formed address book is a *FormatError. An email address that does not parse is kept as it
 // is, so that the program can report it for that contact alone.
-func (f FileContacts) Contacts(ctx context.Context) ([]Contact, error) {
+func (f FileContacts) Contacts(ctx context.Context) ([]catalog.ContactValue, error) {
 	return f.ContactsFrom(ctx, nil, nil)
 }
 
 // ContactsFrom reads the file as Contacts does, from a checkpoint of an earlier read of the same file when
 // from is not nil (a checkpoint of another file, or of this one before it changed, is ignored), and calls
 // progress, when not nil, with a checkpoint at most every CheckpointEvery, after a whole contact.
-func (f FileContacts) ContactsFrom(ctx context.Context, from *ContactsCheckpoint, progress func(ContactsCheckpoint)) ([]Contact, error) {
+func (f FileContacts) ContactsFrom(ctx context.Context, from *contacts.Checkpoint, progress func(contacts.Checkpoint)) ([]catalog.ContactValue, error) {
 	ext := strings.ToLower(filepath.Ext(f.Path))
-	var parse func(*contactsRead) ([]Contact, error)
+	var parse func(*contactsRead) ([]catalog.ContactValue, error)
 	switch ext {
 	case ".vcf", ".vcard":
 		parse = f.parseVCard
 	case ".csv":
 		parse = f.parseCSV
 	default:
-		return nil, &FormatError{Path: f.Path, Msg: fmt.Sprintf("unsupported contacts file type %q; use .vcf or .csv", ext)}
+		return nil, &contacts.FormatError{Path: f.Path, Msg: fmt.Sprintf("unsupported contacts file type %q; use .vcf or .csv", ext)}
 	}
 	file, err := os.Open(f.Path)
 	if err != nil {
@@ -111,7 +70,7 @@ func (f FileContacts) ContactsFrom(ctx context.Context, from *ContactsCheckpoint
 		ctx:      ctx,
 		file:     file,
 		base:     filepath.Base(f.Path),
-		at:       ContactsCheckpoint{Path: f.Path, Size: info.Size(), ModTime: info.ModTime().UTC()},
+		at:       contacts.Checkpoint{Path: f.Path, Size: info.Size(), ModTime: info.ModTime().UTC()},
 		progress: progress,
 		every:    every,
 		last:     time.Now(),
@@ -130,17 +89,17 @@ type contactsRead struct {
 	ctx      context.Context
 	file     *os.File
 	base     string // the file's name, for Contact.Source
-	at       ContactsCheckpoint
-	contacts []Contact
+	at       contacts.Checkpoint
+	contacts []catalog.ContactValue
 	resumed  bool // the read began at a checkpoint, not at the start
-	progress func(ContactsCheckpoint)
+	progress func(contacts.Checkpoint)
 	every    time.Duration
 	last     time.Time // when progress was last reported
 }
 
 // add records a contact that ends at byte offset end, on line line, reports a checkpoint when one is due,
 // and stops the read when the activity is cancelled.
-func (r *contactsRead) add(c Contact, end int64, line int) error {
+func (r *contactsRead) add(c catalog.ContactValue, end int64, line int) error {
 	r.contacts = append(r.contacts, c)
 	r.at.Offset, r.at.Line = end, line
 	if r.progress != nil {
@@ -159,7 +118,7 @@ func (r *contactsRead) report() {
 }
 
 // done returns the contacts. It reports no checkpoint: the task's result follows at once.
-func (r *contactsRead) done() []Contact { return r.contacts }
+func (r *contactsRead) done() []catalog.ContactValue { return r.contacts }
 
 // vCard (RFC 6350, and the 2.1 and 3.0 files address books still export): a card runs from BEGIN:VCARD to
 // END:VCARD; a line that begins with a space or tab continues the line before it; the name is FN (or N when
@@ -183,7 +142,7 @@ type vcardCard struct {
 	emailPref int // lower is preferred; 101 for an address with no preference
 }
 
-func (f FileContacts) parseVCard(r *contactsRead) ([]Contact, error) {
+func (f FileContacts) parseVCard(r *contactsRead) ([]catalog.ContactValue, error) {
 	if _, err := r.file.Seek(r.at.Offset, io.SeekStart); err != nil {
 		return nil, fmt.Errorf("read contacts %s: %w", f.Path, err)
 	}
@@ -201,16 +160,16 @@ func (f FileContacts) parseVCard(r *contactsRead) ([]Contact, error) {
 		switch {
 		case name == "BEGIN" && strings.EqualFold(strings.TrimSpace(value), "VCARD"):
 			if card != nil {
-				return nil, &FormatError{Path: f.Path, Line: card.begin, Msg: fmt.Sprintf("card has no END:VCARD before the next BEGIN:VCARD on line %d", l.n)}
+				return nil, &contacts.FormatError{Path: f.Path, Line: card.begin, Msg: fmt.Sprintf("card has no END:VCARD before the next BEGIN:VCARD on line %d", l.n)}
 			}
 			card = &vcardCard{begin: l.n, emailPref: 1 << 30}
 		case card == nil:
-			return nil, &FormatError{Path: f.Path, Line: l.n, Msg: fmt.Sprintf("expected BEGIN:VCARD, found %q", truncate(l.text, 40))}
+			return nil, &contacts.FormatError{Path: f.Path, Line: l.n, Msg: fmt.Sprintf("expected BEGIN:VCARD, found %q", truncate(l.text, 40))}
 		case name == "END" && strings.EqualFold(strings.TrimSpace(value), "VCARD"):
 			if card.email == "" {
-				return nil, &FormatError{Path: f.Path, Line: card.begin, Msg: "card has no EMAIL"}
+				return nil, &contacts.FormatError{Path: f.Path, Line: card.begin, Msg: "card has no EMAIL"}
 			}
-			if err := r.add(Contact{Name: card.name(), Email: card.email, Source: r.base + ":" + strconv.Itoa(card.emailLine)}, l.end, l.last); err != nil {
+			if err := r.add(catalog.ContactValue{Name: card.name(), Email: card.email, Source: r.base + ":" + strconv.Itoa(card.emailLine)}, l.end, l.last); err != nil {
 				return nil, err
 			}
 			card = nil
@@ -232,7 +191,7 @@ func (f FileContacts) parseVCard(r *contactsRead) ([]Contact, error) {
 		return nil, fmt.Errorf("read contacts %s: %w", f.Path, err)
 	}
 	if card != nil {
-		return nil, &FormatError{Path: f.Path, Line: card.begin, Msg: "card has no END:VCARD"}
+		return nil, &contacts.FormatError{Path: f.Path, Line: card.begin, Msg: "card has no END:VCARD"}
 	}
 	return r.done(), nil
 }
@@ -408,7 +367,7 @@ var (
 	csvLastColumns  = []string{"last name", "family name", "surname"}
 )
 
-func (f FileContacts) parseCSV(r *contactsRead) ([]Contact, error) {
+func (f FileContacts) parseCSV(r *contactsRead) ([]catalog.ContactValue, error) {
 	cr := newCSVReader(r.file)
 	cols, found, err := f.csvHeader(cr)
 	if err != nil || !found {
@@ -438,9 +397,9 @@ func (f FileContacts) parseCSV(r *contactsRead) ([]Contact, error) {
 		if blankRecord(rec) {
 			continue
 		}
-		c := Contact{Email: strings.TrimSpace(field(rec, cols.email)), Source: r.base + ":" + strconv.Itoa(line)}
+		c := catalog.ContactValue{Email: strings.TrimSpace(field(rec, cols.email)), Source: r.base + ":" + strconv.Itoa(line)}
 		if c.Email == "" {
-			return nil, &FormatError{Path: f.Path, Line: line, Msg: "row has no email"}
+			return nil, &contacts.FormatError{Path: f.Path, Line: line, Msg: "row has no email"}
 		}
 		c.Name = strings.TrimSpace(field(rec, cols.name))
 		if c.Name == "" {
@@ -485,7 +444,7 @@ func (f FileContacts) csvHeader(cr *csv.Reader) (cols csvColumns, found bool, er
 		rec[0] = strings.TrimPrefix(rec[0], "\uFEFF")
 		cols = csvColumns{csvColumn(rec, csvEmailColumns), csvColumn(rec, csvNameColumns), csvColumn(rec, csvFirstColumns), csvColumn(rec, csvLastColumns)}
 		if cols.email < 0 {
-			return cols, false, &FormatError{Path: f.Path, Line: line, Msg: fmt.Sprintf("header has no email column (one of %s)", strings.Join(csvEmailColumns, ", "))}
+			return cols, false, &contacts.FormatError{Path: f.Path, Line: line, Msg: fmt.Sprintf("header has no email column (one of %s)", strings.Join(csvEmailColumns, ", "))}
 		}
 		return cols, true, nil
 	}
@@ -496,7 +455,7 @@ func (f FileContacts) csvHeader(cr *csv.Reader) (cols csvColumns, found bool, er
 func (f FileContacts) csvError(err error, base int) error {
 	var pe *csv.ParseError
 	if errors.As(err, &pe) {
-		return &FormatError{Path: f.Path, Line: base + pe.StartLine, Msg: pe.Err.Error()}
+		return &contacts.FormatError{Path: f.Path, Line: base + pe.StartLine, Msg: pe.Err.Error()}
 	}
 	return fmt.Errorf("read contacts %s: %w", f.Path, err)
 }
@@ -535,65 +494,4 @@ func truncate(s string, n int) string {
 		return string(r[:n]) + "…"
 	}
 	return s
-}
-
-// ResumableContactSource is a ContactSource that reports checkpoints as it reads and can resume from one.
-type ResumableContactSource interface {
-	ContactSource
-	ContactsFrom(ctx context.Context, from *ContactsCheckpoint, progress func(ContactsCheckpoint)) ([]Contact, error)
-}
-
-// RetrieveContacts reads the user's contacts. Output: contacts (in file order) and count. From a source
-// that can resume, it heartbeats checkpoints as it reads, and an attempt after one that was cut short (its
-// worker died, it timed out) resumes from the last checkpoint the earlier attempt heartbeated.
-func (a *Activities) RetrieveContacts(ctx context.Context, t catalog.Task) (catalog.TaskResult, error) {
-	started := time.Now()
-	t.Command = "RetrieveContacts"
-	if err := decodeArgs(t, &struct{}{}); err != nil {
-		return catalog.TaskResult{}, err
-	}
-	if a.Contacts == nil {
-		return catalog.TaskResult{}, fmt.Errorf("%w: Contacts", errMissingDependency)
-	}
-	var contacts []Contact
-	var err error
-	if src, ok := a.Contacts.(ResumableContactSource); ok {
-		contacts, err = src.ContactsFrom(ctx, lastCheckpoint(ctx), func(cp ContactsCheckpoint) { heartbeat(ctx, cp) })
-	} else {
-		contacts, err = a.Contacts.Contacts(ctx)
-	}
-	var (
-		pathErr   *fs.PathError
-		formatErr *FormatError
-	)
-	switch {
-	case errors.Is(err, fs.ErrNotExist) && errors.As(err, &pathErr):
-		return catalog.TaskResult{}, taskError(t, catalog.ErrNotFound, "contacts file %s does not exist", pathErr.Path)
-	case errors.Is(err, fs.ErrNotExist):
-		return catalog.TaskResult{}, taskError(t, catalog.ErrNotFound, "contacts not found: %v", err)
-	case errors.As(err, &formatErr):
-		return catalog.TaskResult{}, taskError(t, catalog.ErrInvalidArgument, "malformed contacts file %v", formatErr)
-	case err != nil:
-		return catalog.TaskResult{}, fmt.Errorf("retrieve contacts: %w", err)
-	}
-	if contacts == nil {
-		contacts = []Contact{}
-	}
-	return a.result(ctx, t, started, map[string]any{
-		"contacts": contacts,
-		"count":    len(contacts),
-	}), nil
-}
-
-// lastCheckpoint is the checkpoint an earlier attempt of the activity heartbeated, or nil.
-func lastCheckpoint(ctx context.Context) *ContactsCheckpoint {
-	if !activity.IsActivity(ctx) || !activity.HasHeartbeatDetails(ctx) {
-		return nil
-	}
-	var cp ContactsCheckpoint
-	if err := activity.GetHeartbeatDetails(ctx, &cp); err != nil {
-		// Details this version cannot read are no reason to fail: read the file from the start.
-		return nil
-	}
-	return &cp
 }
