@@ -109,6 +109,11 @@ func (f *fakeWorld) env(t *testing.T) *testsuite.TestWorkflowEnvironment {
 			f.mu.Lock()
 			f.batches = append(f.batches, in)
 			f.mu.Unlock()
+			if len(in.Items) > 0 && in.Items[0].Task.Command != "SendEmail" {
+				// The real batch runner, over the fake address book: a fake that accepted every command
+				// would hide what the runner cannot do.
+				return (&activities.Batches{Activities: &activities.Activities{Contacts: f, WorkerID: "test-worker"}}).RunBatch(ctx, in)
+			}
 			var out activities.BatchResult
 			for _, it := range in.Items {
 				res, err := f.send(ctx, it.Task)
