@@ -39,6 +39,16 @@ const (
 // program's Result must stay under Temporal's 2 MB payload limit.
 const detailedItems = 1000
 
+// versionItemsAsTasks marks histories recorded after a batch item began to behave as a single task: an
+// item that needs input leaves its batch and runs alone, asking as a single task asks, and a retried item
+// waits by its step's retry policy, not its command's. Older histories replay as they ran.
+const versionItemsAsTasks = "for-each-items-as-tasks"
+
+// itemsAsTasks says whether this program's batch items behave as single tasks (versionItemsAsTasks).
+func itemsAsTasks(ctx workflow.Context) bool {
+	return workflow.GetVersion(ctx, versionItemsAsTasks, workflow.DefaultVersion, 1) >= 1
+}
+
 // batching says whether this program runs for_each steps in batches: GetVersion records the answer at
 // the first for_each step and returns the same one after, so a replay of an older history takes the path
 // it took.
@@ -76,6 +86,7 @@ func (p *program) runBatches(ctx workflow.Context, id string, queued []queuedIte
 	// (A reset run keeps the started event of the run it resets, whose run ID is OriginalRunID.)
 	reset := info.OriginalRunID != "" && info.OriginalRunID != info.WorkflowExecution.RunID
 	repeat := info.Attempt > 1 || info.ContinuedExecutionRunID != "" || reset
+	asTasks := itemsAsTasks(ctx)
 	wg := workflow.NewWaitGroup(ctx)
 	for b := 0; b*size < len(queued); b++ {
 		items := make([]activities.BatchItem, 0, size)
@@ -101,21 +112,30 @@ func (p *program) runBatches(ctx workflow.Context, id string, queued []queuedIte
 		wg.Add(1)
 		workflow.Go(ctx, func(ctx workflow.Context) {
 			defer wg.Done()
-			p.runBatch(ctx, id, fmt.Sprintf("%s/batch-%d", id, b+1), items, labels, total, outputs)
+			p.runBatch(ctx, id, fmt.Sprintf("%s/batch-%d", id, b+1), items, labels, total, outputs, asTasks)
 		})
 	}
 	wg.Wait(ctx)
 }
 
 // runBatch runs one batch, holding one unit of the semaphore, then runs its retryable failures again,
-// after the catalog's backoff, until each item is done or out of attempts.
-func (p *program) runBatch(ctx workflow.Context, id, batchID string, items []activities.BatchItem, labels map[int]string, total int, outputs []any) {
+// after the step's backoff, until each item is done or out of attempts. With asTasks, an item that needs
+// input runs again alone as a single task, which asks.
+func (p *program) runBatch(ctx workflow.Context, id, batchID string, items []activities.BatchItem, labels map[int]string, total int, outputs []any, asTasks bool) {
 	cmd := p.plan.Command(id)
 	step := p.plan.Step(id)
 	policy := p.plan.RetryPolicy(id)
+	wait := policy
+	if !asTasks {
+		wait = cmd.Retry // as older histories ran: the command's backoff, whatever the step said
+	}
 	activityID := batchID
 	var gaveUp []givenUp // items out of attempts, for the user to decide about
-	defer func() { p.decide(ctx, id, gaveUp, outputs) }()
+	var needInput []activities.BatchItem
+	defer func() {
+		p.decide(ctx, id, gaveUp, outputs)
+		p.runAlone(ctx, id, needInput, labels, outputs)
+	}()
 	for {
 		var res activities.BatchResult
 		var batches *activities.Batches
@@ -141,6 +161,10 @@ func (p *program) runBatch(ctx workflow.Context, id, batchID string, items []act
 			if p.events.on && !res.Published {
 				p.emitDispatch(ctx, it.Task, p.plan.Deps(id))
 			}
+			if asTasks && p.asks && r.Result.Error != nil && r.Result.Error.Type == catalog.ErrNeedsInput {
+				needInput = append(needInput, it)
+				continue
+			}
 			if r.Retryable && (policy.MaximumAttempts <= 0 || it.Attempt < policy.MaximumAttempts) {
 				retry = append(retry, activities.BatchItem{Task: it.Task, Attempt: it.Attempt + 1, Check: true, LastError: r.Result.Error.Message})
 				continue
@@ -157,7 +181,7 @@ func (p *program) runBatch(ctx workflow.Context, id, batchID string, items []act
 		if len(retry) == 0 {
 			return
 		}
-		err = workflow.Sleep(ctx, backoff(cmd.Retry, retry[0].Attempt-1))
+		err = workflow.Sleep(ctx, backoff(wait, retry[0].Attempt-1))
 		if err == nil {
 			err = p.sem.Acquire(ctx, 1)
 		}
@@ -226,7 +250,8 @@ func batchOptions(cmd catalog.Command, step *plan.Step, policy catalog.RetryPoli
 	return o
 }
 
-// backoff is the catalog's wait before retry number retry (1 for the first retry).
+// backoff is a retry policy's wait before retry number retry (1 for the first retry), as Temporal computes
+// it for a single task.
 func backoff(r catalog.RetryPolicy, retry int32) time.Duration {
 	d := float64(r.InitialInterval) * math.Pow(max(r.BackoffCoefficient, 1), float64(retry-1))
 	if r.MaximumInterval > 0 {
@@ -264,6 +289,29 @@ func (p *program) decide(ctx workflow.Context, id string, items []givenUp, outpu
 			s.record(item)
 			if item.State == StateDone {
 				outputs[n-1] = item.Task.Output
+			}
+		})
+	}
+	wg.Wait(ctx)
+}
+
+// runAlone runs batch items that need input again, each as a single task in its own coroutine, so that
+// each asks its question as a single task does, and records how each ended.
+func (p *program) runAlone(ctx workflow.Context, id string, items []activities.BatchItem, labels map[int]string, outputs []any) {
+	s := p.steps[id]
+	wg := workflow.NewWaitGroup(ctx)
+	for _, it := range items {
+		n := it.Task.Context.Item
+		wg.Add(1)
+		workflow.Go(ctx, func(ctx workflow.Context) {
+			defer wg.Done()
+			dctx, _ := workflow.NewDisconnectedContext(ctx)
+			_ = p.sem.Acquire(dctx, 1) // runTaskAsking expects a slot held
+			res := p.runTaskAsking(ctx, id, n, labels[n], it.Task.Parameters)
+			p.sem.Release(1)
+			s.record(res)
+			if res.State == StateDone {
+				outputs[n-1] = res.Task.Output
 			}
 		})
 	}

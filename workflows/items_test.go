@@ -23,14 +23,18 @@ func TestForEachItemsBehaveAsSingleTasks(t *testing.T) {
 		f := &fakeWorld{plan: p, contacts: contacts("alice@example.com", "bob@example.com")}
 		env := f.env(t)
 		var asked []workflows.Question
+		var answers []*outcome
 		env.RegisterDelayedCallback(func() {
 			asked = query[[]workflows.Question](t, env, workflows.QueryQuestions)
 			for _, q := range asked {
-				update(t, env, "a-"+q.ID, workflows.Answer{QuestionID: q.ID, Answer: "Lunch at noon?"}).accepted(t)
+				answers = append(answers, update(t, env, "a-"+q.ID, workflows.Answer{QuestionID: q.ID, Answer: "Lunch at noon?"}))
 			}
 		}, time.Minute)
 		env.ExecuteWorkflow(workflows.WorkflowType, workflows.Input{Program: p.Program})
 		res := completed(t, env)
+		for _, a := range answers {
+			a.accepted(t)
+		}
 		if len(asked) != 2 {
 			t.Fatalf("questions asked = %+v, want one for each of the 2 items", asked)
 		}
