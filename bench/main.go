@@ -10,7 +10,7 @@
 // Mailpit and checks that each contact got exactly one email.
 //
 // The stack: the Temporal dev server (bin/temporal, in memory, configured as `eaapl dev` configures it),
-// a fresh Mailpit per run (bin/mailpit), a kfake broker (bridge.StartBroker) in a child process.
+// a fresh Mailpit per run (bin/mailpit), a kfake broker (devstack.StartBroker) in a child process.
 package main
 
 import (

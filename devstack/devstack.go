@@ -8,8 +8,6 @@ import (
 	"errors"
 	"io"
 	"path/filepath"
-
-	"github.com/eaapl/eaapl/bridge"
 )
 
 // Options configures Start. Zero ports pick free loopback ports; empty binaries take the defaults.
@@ -29,7 +27,7 @@ type Options struct {
 
 // Stack is the whole embedded stack.
 type Stack struct {
-	Broker   *bridge.Broker // nil when Options.KafkaPort is -1
+	Broker   *Broker // nil when Options.KafkaPort is -1
 	Temporal *Temporal
 	Mailpit  *Mailpit
 }
@@ -65,7 +63,7 @@ func Start(ctx context.Context, o Options) (*Stack, error) {
 	st := &Stack{Temporal: t, Mailpit: mp}
 	if o.KafkaPort >= 0 {
 		// In-process: kfake is a library, so the broker lives and dies with eaapl dev.
-		if st.Broker, err = bridge.StartBroker(subdir(o.DataDir, "kafka"), o.KafkaPort); err != nil {
+		if st.Broker, err = StartBroker(subdir(o.DataDir, "kafka"), o.KafkaPort); err != nil {
 			stopAfterFailure(ctx, t.Process)
 			stopAfterFailure(ctx, mp.Process)
 			return nil, err

@@ -10,7 +10,7 @@ import (
 	"go.temporal.io/sdk/interceptor"
 
 	"github.com/eaapl/eaapl/activities"
-	"github.com/eaapl/eaapl/bridge"
+	"github.com/eaapl/eaapl/bridge/kafka"
 	"github.com/eaapl/eaapl/config"
 )
 
@@ -20,7 +20,7 @@ import (
 type Service struct {
 	cfg       config.Config
 	Logger    *slog.Logger
-	producer  *bridge.Producer
+	producer  *kafka.Producer
 	telemetry *Telemetry
 }
 
@@ -31,7 +31,7 @@ func Setup(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Servic
 	if !kcfg.Enabled() {
 		return s, nil
 	}
-	p, err := bridge.NewProducer(kcfg, logger.With("component", "kafka"))
+	p, err := kafka.NewProducer(kcfg, logger.With("component", "kafka"))
 	if err != nil {
 		return nil, fmt.Errorf("kafka: %w", err)
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/eaapl/eaapl/bridge"
+	"github.com/eaapl/eaapl/bridge/kafka"
 	"github.com/eaapl/eaapl/config"
 )
 
@@ -39,7 +40,7 @@ func eventsCommand(ctx context.Context, cfg config.Config, args []string, stdout
 			}
 		}
 	}
-	return bridge.Consume(ctx, kcfg, topics, *follow, func(r bridge.Record) error {
+	return kafka.Consume(ctx, kcfg, topics, *follow, func(r bridge.Record) error {
 		bridge.PrintRecord(stdout, r, *asJSON)
 		return nil
 	})
