@@ -69,11 +69,14 @@ bench: tools
 eval:
 	$(GO) run ./eval $(EVAL_FLAGS)
 
-## lint: gofmt, vet, and workflowcheck (workflow code must be deterministic)
+## lint: gofmt, vet, workflowcheck (workflow code must be deterministic), and no adapter in the workflows
+## package (the interpreter links no Kafka, SMTP or model client)
 lint: $(BIN)/workflowcheck
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt would change:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 	$(GO) vet ./...
 	$(BIN)/workflowcheck ./workflows/...
+	@adapters="$$($(GO) list -deps ./workflows | grep -E 'franz-go|kfake|go-openai|go-mail')"; \
+	test -z "$$adapters" || { echo "./workflows must import no adapter, but it links:"; echo "$$adapters"; exit 1; }
 
 ## build: build bin/eaapl
 build:

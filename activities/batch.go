@@ -10,6 +10,7 @@ import (
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/eaapl/eaapl/activities/api"
 	"github.com/eaapl/eaapl/bridge"
 	"github.com/eaapl/eaapl/catalog"
 	"github.com/eaapl/eaapl/internal/usage"
@@ -24,41 +25,13 @@ type Batches struct {
 	Events     Publisher // the Kafka bridge; nil when it is off
 }
 
-// BatchInput is a batch: tasks of one command, run one after another.
-type BatchInput struct {
-	Items []BatchItem `json:"items"`
-	// Mirror asks for each item's events (task.dispatch, task.priority, task.chain, task.result,
-	// analytics.data) to go to Kafka from the worker, with the ids the workflow would give them.
-	Mirror bool     `json:"mirror,omitempty"`
-	Deps   []string `json:"deps,omitempty"` // the step's dependencies, for task.chain
-}
-
-// BatchItem is one task of a batch.
-type BatchItem struct {
-	Task    catalog.Task `json:"task"`
-	Attempt int32        `json:"attempt"` // the item's attempt: 1, then one more each time the workflow retries it
-	// Check says that an earlier attempt may have done the item's side effect (it is a retry, or the
-	// program's run may repeat an earlier run), so SendEmail must look for the email in the mailbox first.
-	Check     bool   `json:"check,omitempty"`
-	LastError string `json:"last_error,omitempty"` // why its previous attempt failed
-}
-
-// BatchResult is a batch's outcome: one result per item, in order.
-type BatchResult struct {
-	Items []BatchItemResult `json:"items"`
-	// Published says that the worker sent the items' events to Kafka; when false (the worker has no
-	// Kafka), the workflow mirrors them itself. Events are those the broker had not taken when the batch
-	// ended (usually none): the workflow's publisher sends them on.
-	Published bool           `json:"published,omitempty"`
-	Events    []bridge.Event `json:"events,omitempty"`
-}
-
-// BatchItemResult is one item's outcome: a TaskResult with status success or failure, and, for a
-// failure, whether trying again may succeed (the workflow then retries the item in a later batch).
-type BatchItemResult struct {
-	Result    catalog.TaskResult `json:"result"`
-	Retryable bool               `json:"retryable,omitempty"`
-}
+// The batch's input and output, shared with the workflow (activities/api).
+type (
+	BatchInput      = api.BatchInput
+	BatchItem       = api.BatchItem
+	BatchResult     = api.BatchResult
+	BatchItemResult = api.BatchItemResult
+)
 
 // RunBatch runs a batch's tasks one after another and returns each one's result. A task's failure is its
 // item's result, not the batch's: the workflow retries the retryable ones, by item, in a later batch.

@@ -8,7 +8,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/eaapl/eaapl/activities"
+	"github.com/eaapl/eaapl/activities/api"
 	"github.com/eaapl/eaapl/catalog"
 	"github.com/eaapl/eaapl/plan"
 )
@@ -89,10 +89,10 @@ func (p *program) runBatches(ctx workflow.Context, id string, queued []queuedIte
 	asTasks := itemsAsTasks(ctx)
 	wg := workflow.NewWaitGroup(ctx)
 	for b := 0; b*size < len(queued); b++ {
-		items := make([]activities.BatchItem, 0, size)
+		items := make([]api.BatchItem, 0, size)
 		labels := map[int]string{}
 		for _, q := range queued[b*size : min((b+1)*size, len(queued))] {
-			items = append(items, activities.BatchItem{Task: p.task(id, q.n, q.args), Attempt: 1, Check: repeat})
+			items = append(items, api.BatchItem{Task: p.task(id, q.n, q.args), Attempt: 1, Check: repeat})
 			labels[q.n] = q.label
 		}
 		if err := p.sem.Acquire(ctx, 1); err != nil {
@@ -121,7 +121,7 @@ func (p *program) runBatches(ctx workflow.Context, id string, queued []queuedIte
 // runBatch runs one batch, holding one unit of the semaphore, then runs its retryable failures again,
 // after the step's backoff, until each item is done or out of attempts. With asTasks, an item that needs
 // input runs again alone as a single task, which asks.
-func (p *program) runBatch(ctx workflow.Context, id, batchID string, items []activities.BatchItem, labels map[int]string, total int, outputs []any, asTasks bool) {
+func (p *program) runBatch(ctx workflow.Context, id, batchID string, items []api.BatchItem, labels map[int]string, total int, outputs []any, asTasks bool) {
 	cmd := p.plan.Command(id)
 	step := p.plan.Step(id)
 	policy := p.plan.RetryPolicy(id)
@@ -131,30 +131,29 @@ func (p *program) runBatch(ctx workflow.Context, id, batchID string, items []act
 	}
 	activityID := batchID
 	var gaveUp []givenUp // items out of attempts, for the user to decide about
-	var needInput []activities.BatchItem
+	var needInput []api.BatchItem
 	defer func() {
 		p.decide(ctx, id, gaveUp, outputs)
 		p.runAlone(ctx, id, needInput, labels, outputs)
 	}()
 	for {
-		var res activities.BatchResult
-		var batches *activities.Batches
+		var res api.BatchResult
 		opts := batchOptions(cmd, step, policy, activityID, len(items), labels[items[0].Task.Context.Item])
-		err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, opts), batches.RunBatch,
-			activities.BatchInput{Items: items, Mirror: p.events.on, Deps: p.plan.Deps(id)}).Get(ctx, &res)
+		err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, opts), api.RunBatch,
+			api.BatchInput{Items: items, Mirror: p.events.on, Deps: p.plan.Deps(id)}).Get(ctx, &res)
 		p.sem.Release(1)
 		if p.events.on && len(res.Events) > 0 { // what Kafka had not taken from the worker
 			p.events.pending = append(p.events.pending, res.Events...)
 		}
-		var retry []activities.BatchItem
+		var retry []api.BatchItem
 		for i, it := range items {
-			var r activities.BatchItemResult
+			var r api.BatchItemResult
 			if err != nil || i >= len(res.Items) {
 				typ, msg := describeError(err)
 				if err == nil {
 					typ, msg = "Error", "the batch returned no result for this item"
 				}
-				r = activities.BatchItemResult{Result: catalog.TaskResult{TaskID: it.Task.TaskID, Status: catalog.StatusFailure, Error: &catalog.TaskError{Type: typ, Message: msg}, Attempt: it.Attempt}}
+				r = api.BatchItemResult{Result: catalog.TaskResult{TaskID: it.Task.TaskID, Status: catalog.StatusFailure, Error: &catalog.TaskError{Type: typ, Message: msg}, Attempt: it.Attempt}}
 			} else {
 				r = res.Items[i]
 			}
@@ -166,7 +165,7 @@ func (p *program) runBatch(ctx workflow.Context, id, batchID string, items []act
 				continue
 			}
 			if r.Retryable && (policy.MaximumAttempts <= 0 || it.Attempt < policy.MaximumAttempts) {
-				retry = append(retry, activities.BatchItem{Task: it.Task, Attempt: it.Attempt + 1, Check: true, LastError: r.Result.Error.Message})
+				retry = append(retry, api.BatchItem{Task: it.Task, Attempt: it.Attempt + 1, Check: true, LastError: r.Result.Error.Message})
 				continue
 			}
 			if p.events.on && !res.Published {
@@ -188,7 +187,7 @@ func (p *program) runBatch(ctx workflow.Context, id, batchID string, items []act
 		if err != nil { // canceled
 			for _, it := range retry {
 				canceled := catalog.TaskResult{TaskID: it.Task.TaskID, Status: catalog.StatusFailure, Error: &catalog.TaskError{Type: "Canceled", Message: "canceled"}, Attempt: it.Attempt - 1}
-				p.recordBatchItem(id, it.Task.Context.Item, labels[it.Task.Context.Item], activities.BatchItemResult{Result: canceled}, total, outputs)
+				p.recordBatchItem(id, it.Task.Context.Item, labels[it.Task.Context.Item], api.BatchItemResult{Result: canceled}, total, outputs)
 			}
 			return
 		}
@@ -197,7 +196,7 @@ func (p *program) runBatch(ctx workflow.Context, id, batchID string, items []act
 }
 
 // recordBatchItem records an item's end in the step's results and counts.
-func (p *program) recordBatchItem(id string, n int, label string, r activities.BatchItemResult, total int, outputs []any) {
+func (p *program) recordBatchItem(id string, n int, label string, r api.BatchItemResult, total int, outputs []any) {
 	s := p.steps[id]
 	s.status.Attempts = max(s.status.Attempts, r.Result.Attempt)
 	item := ItemResult{Item: n, Label: label, State: StateDone, Task: &r.Result}
@@ -297,7 +296,7 @@ func (p *program) decide(ctx workflow.Context, id string, items []givenUp, outpu
 
 // runAlone runs batch items that need input again, each as a single task in its own coroutine, so that
 // each asks its question as a single task does, and records how each ended.
-func (p *program) runAlone(ctx workflow.Context, id string, items []activities.BatchItem, labels map[int]string, outputs []any) {
+func (p *program) runAlone(ctx workflow.Context, id string, items []api.BatchItem, labels map[int]string, outputs []any) {
 	s := p.steps[id]
 	wg := workflow.NewWaitGroup(ctx)
 	for _, it := range items {

@@ -7,7 +7,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/eaapl/eaapl/activities"
+	"github.com/eaapl/eaapl/activities/api"
 	"github.com/eaapl/eaapl/bridge"
 )
 
@@ -61,7 +61,6 @@ func (m *mirror) emit(ctx workflow.Context, id string, v bridge.Value) {
 
 // run publishes queued events until the mirror is closed and empty.
 func (m *mirror) run(ctx workflow.Context) {
-	var a *activities.Mirror
 	ctx = workflow.WithActivityOptions(ctx, publishOptions)
 	for {
 		if err := workflow.Await(ctx, func() bool { return len(m.pending) > 0 || m.closed }); err != nil {
@@ -72,7 +71,7 @@ func (m *mirror) run(ctx workflow.Context) {
 		}
 		n := min(len(m.pending), maxBatch)
 		m.inFlight, m.pending = m.pending[:n:n], m.pending[n:]
-		if err := workflow.ExecuteActivity(ctx, a.PublishEvents, m.inFlight).Get(ctx, nil); err != nil {
+		if err := workflow.ExecuteActivity(ctx, api.PublishEvents, m.inFlight).Get(ctx, nil); err != nil {
 			// Only cancellation ends an activity that retries forever; keep the events for the backlog.
 			m.pending = append(m.inFlight, m.pending...)
 			m.inFlight = nil

@@ -11,7 +11,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/eaapl/eaapl/activities"
+	"github.com/eaapl/eaapl/activities/api"
 	"github.com/eaapl/eaapl/catalog"
 	"github.com/eaapl/eaapl/plan"
 )
@@ -102,10 +102,9 @@ func (p *program) setup(ctx workflow.Context) error {
 
 func (p *program) run(ctx workflow.Context) (Result, error) {
 	logger := workflow.GetLogger(ctx)
-	var planning *activities.Planning
-	var planned activities.PlanResult
-	req := activities.PlanRequest{Program: p.in.Program, Plan: p.in.Plan, Now: p.start, UserID: p.in.UserID, Planner: p.in.Planner, NoCache: p.in.NoCache}
-	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, planningOptions), planning.PlanProgram, req).Get(ctx, &planned); err != nil {
+	var planned api.PlanResult
+	req := api.PlanRequest{Program: p.in.Program, Plan: p.in.Plan, Now: p.start, UserID: p.in.UserID, Planner: p.in.Planner, NoCache: p.in.NoCache}
+	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, planningOptions), api.PlanProgram, req).Get(ctx, &planned); err != nil {
 		p.state = StateFailed
 		_, msg := describeError(err)
 		return p.result(), temporal.NewNonRetryableApplicationError("the program could not be planned: "+msg, catalog.ErrInvalidArgument, err)

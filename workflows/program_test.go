@@ -17,6 +17,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/eaapl/eaapl/activities"
+	"github.com/eaapl/eaapl/activities/api"
 	"github.com/eaapl/eaapl/catalog"
 	"github.com/eaapl/eaapl/plan"
 	"github.com/eaapl/eaapl/workflows"
@@ -409,3 +410,19 @@ func failedResult(tb testing.TB, err error) workflows.Result {
 }
 
 var workflowOptions = workflow.RegisterOptions{Name: workflows.WorkflowType}
+
+// The workflow reads the planning activity's result as an api.PlanResult: the fields they share keep
+// their JSON names.
+func TestThePlanningResultReadsAsTheWorkflowsView(t *testing.T) {
+	b, err := json.Marshal(activities.PlanResult{Plan: helloPlan(t), MirrorEvents: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got api.PlanResult
+	if err := json.Unmarshal(b, &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Plan == nil || len(got.Plan.Steps) != 4 || !got.MirrorEvents {
+		t.Errorf("read %+v from %s, want the plan's 4 steps and mirror_events", got, b)
+	}
+}
