@@ -1,4 +1,4 @@
-// Command bench measures EaaPL on the embedded stack and writes bench/results.md. It is `make bench`; it is
+// Command eaapl-bench measures EaaPL on the embedded stack and writes bench/results.md. It is `make bench`; it is
 // a program rather than a test, so that `make test` stays quick and the figures are printed, not asserted.
 //
 // For each N (100, 1,000 and 10,000 contacts by default), on the same stack and the same contacts, it runs
