@@ -101,10 +101,10 @@ func (p *program) runBatches(ctx workflow.Context, id string, queued []queuedIte
 			}
 			continue
 		}
-		if p.aborted != "" { // the user aborted the program while this batch waited for a slot
+		if p.asker.aborted != "" { // the user aborted the program while this batch waited for a slot
 			p.sem.Release(1)
 			for _, it := range items {
-				s.record(ItemResult{Item: it.Task.Context.Item, Label: labels[it.Task.Context.Item], State: StateSkipped, Reason: "not run: the program was " + p.aborted})
+				s.record(ItemResult{Item: it.Task.Context.Item, Label: labels[it.Task.Context.Item], State: StateSkipped, Reason: "not run: the program was " + p.asker.aborted})
 			}
 			continue
 		}
@@ -158,9 +158,9 @@ func (p *program) runBatch(ctx workflow.Context, id, batchID string, items []api
 				r = res.Items[i]
 			}
 			if p.events.on && !res.Published {
-				p.emitDispatch(ctx, it.Task, p.plan.Deps(id))
+				p.events.dispatch(ctx, it.Task, p.plan.Deps(id))
 			}
-			if asTasks && p.asks && r.Result.Error != nil && r.Result.Error.Type == catalog.ErrNeedsInput {
+			if asTasks && p.asker.on && r.Result.Error != nil && r.Result.Error.Type == catalog.ErrNeedsInput {
 				needInput = append(needInput, it)
 				continue
 			}
@@ -169,9 +169,9 @@ func (p *program) runBatch(ctx workflow.Context, id, batchID string, items []api
 				continue
 			}
 			if p.events.on && !res.Published {
-				p.emitResult(ctx, r.Result)
+				p.events.result(ctx, r.Result)
 			}
-			if r.Retryable && p.asks {
+			if r.Retryable && p.asker.on {
 				gaveUp = append(gaveUp, givenUp{task: it.Task, label: labels[it.Task.Context.Item], result: r.Result})
 				continue
 			}

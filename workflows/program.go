@@ -36,12 +36,16 @@ var nonRetryable = []string{catalog.ErrInvalidArgument, catalog.ErrNotFound, cat
 // step as soon as the steps it depends on are done, one task per for_each item with bounded concurrency.
 // It returns the Result, or a ProgramFailed error whose details hold the Result.
 func Program(ctx workflow.Context, in Input) (Result, error) {
+	id := workflow.GetInfo(ctx).WorkflowExecution.ID
+	events := &eventSink{workflowID: id, userID: in.UserID}
 	p := &program{
 		in:         in,
-		workflowID: workflow.GetInfo(ctx).WorkflowExecution.ID,
+		workflowID: id,
 		start:      workflow.Now(ctx),
 		state:      StatePlanning,
 		outputs:    map[string]any{},
+		events:     events,
+		asker:      newAsker(in, events),
 	}
 	if err := in.checkQuestionInput(); err != nil {
 		return Result{}, temporal.NewNonRetryableApplicationError("program input: "+err.Error(), catalog.ErrInvalidArgument, nil)
@@ -52,7 +56,9 @@ func Program(ctx workflow.Context, in Input) (Result, error) {
 	return p.run(ctx)
 }
 
-// program is one run of the Program workflow.
+// program is one run of the Program workflow: it schedules the plan's steps (this file, and batch.go for
+// for_each items), and leaves asking the user to its asker (questions.go, decisions.go) and saying what
+// happened to its event sink (events.go, mirror.go).
 type program struct {
 	in         Input
 	workflowID string
@@ -60,14 +66,11 @@ type program struct {
 	state      string
 	plan       *plan.Compiled
 	steps      map[string]*stepRun
-	outputs    map[string]any // step id -> output, as expressions see it
-	sem        workflow.Semaphore
-	events     mirror
+	outputs    map[string]any     // step id -> output, as expressions see it
+	sem        workflow.Semaphore // bounds the tasks running at once
 
-	asks      bool        // questions, approvals and failure decisions are on (versionQuestions)
-	questions []*Question // every question asked, in order
-	asked     int         // questions asked so far, for their ids
-	aborted   string      // why the user aborted the program; empty while it runs
+	asker  *asker
+	events *eventSink
 }
 
 // stepRun is the progress of one step.
@@ -89,7 +92,7 @@ func (p *program) setup(ctx workflow.Context) error {
 	}); err != nil {
 		return fmt.Errorf("register %s query: %w", QueryPlan, err)
 	}
-	if err := p.setupQuestions(ctx); err != nil {
+	if err := p.asker.setup(ctx); err != nil {
 		return err
 	}
 	n := int64(p.in.MaxConcurrency)
@@ -125,9 +128,9 @@ func (p *program) run(ctx workflow.Context) (Result, error) {
 		p.events.on = true
 		workflow.Go(ctx, p.events.run)
 	}
-	p.asks = workflow.GetVersion(ctx, versionQuestions, workflow.DefaultVersion, 1) >= 1
+	p.asker.on = workflow.GetVersion(ctx, versionQuestions, workflow.DefaultVersion, 1) >= 1
 	for _, id := range compiled.Order {
-		p.emitDependency(ctx, id, "pending")
+		p.events.dependency(ctx, id, "pending", p.plan.Deps(id), p.plan.Dependents(id))
 	}
 
 	for _, id := range compiled.Order {
@@ -140,14 +143,14 @@ func (p *program) run(ctx workflow.Context) (Result, error) {
 
 	p.state = StateCompleted
 	for _, id := range compiled.Order {
-		if p.steps[id].status.State == StateFailed || p.aborted != "" {
+		if p.steps[id].status.State == StateFailed || p.asker.aborted != "" {
 			p.state = StateFailed
 		}
 	}
 	res := p.result()
 	logger.Info("Program finished", "state", res.State, "summary", res.Summary)
 	if p.state == StateFailed {
-		p.emitAlert(ctx, "failed", "HIGH", "program "+p.workflowID+" failed: "+res.Summary, true)
+		p.events.alert(ctx, "failed", "HIGH", "program "+p.workflowID+" failed: "+res.Summary, true)
 	}
 	p.flushEvents(ctx)
 	if p.state == StateFailed {
@@ -168,7 +171,7 @@ func (p *program) flushEvents(ctx workflow.Context) {
 		return
 	}
 	p.events.on, p.events.pending = true, nil
-	p.emitAlert(ctx, "events-late", "MEDIUM", fmt.Sprintf("Kafka did not take %d events of program %s within %s; they follow when the broker is back", len(late), p.workflowID, timeout), false)
+	p.events.alert(ctx, "events-late", "MEDIUM", fmt.Sprintf("Kafka did not take %d events of program %s within %s; they follow when the broker is back", len(late), p.workflowID, timeout), false)
 	handOver(ctx, p.workflowID, append(late, p.events.pending...))
 }
 
@@ -197,14 +200,14 @@ func (p *program) runStep(ctx workflow.Context, id string) {
 		s.fail(fmt.Sprintf("canceled: %v", err))
 		return
 	}
-	defer func() { p.emitDependency(ctx, id, s.status.State) }()
+	defer func() { p.events.dependency(ctx, id, s.status.State, p.plan.Deps(id), p.plan.Dependents(id)) }()
 	for _, dep := range p.plan.Deps(id) {
 		if st := p.steps[dep].status.State; st != StateDone {
 			s.status.State, s.status.Reason = StateSkipped, dependencyReason(dep, st)
 			return
 		}
 	}
-	p.emitDependency(ctx, id, "in_progress")
+	p.events.dependency(ctx, id, "in_progress", p.plan.Deps(id), p.plan.Dependents(id))
 	scope := plan.Scope{Steps: p.outputs, Now: p.start}
 	step := p.plan.Step(id)
 	if step.ForEach == nil {
@@ -329,7 +332,7 @@ func (p *program) runTask(ctx workflow.Context, id string, item int, label strin
 		task.TaskID = fmt.Sprintf("%s-run%d", task.TaskID, run)
 	}
 	taskID := task.TaskID
-	p.emitDispatch(ctx, task, p.plan.Deps(id))
+	p.events.dispatch(ctx, task, p.plan.Deps(id))
 	retry := p.plan.RetryPolicy(id)
 	ctx = workflow.WithActivityOptions(ctx, activityOptions(cmd, step, retry, taskID, cmd.Summary(args)))
 	var res catalog.TaskResult
@@ -340,10 +343,10 @@ func (p *program) runTask(ctx workflow.Context, id string, item int, label strin
 		if gaveUp(err) && res.Attempt == 0 {
 			res.Attempt = retry.MaximumAttempts // the failure does not say; giving up after the last one, it was that
 		}
-		p.emitResult(ctx, res)
+		p.events.result(ctx, res)
 		return ItemResult{Item: item, Label: label, State: StateFailed, Reason: msg, Task: &res}, err
 	}
-	p.emitResult(ctx, res)
+	p.events.result(ctx, res)
 	return ItemResult{Item: item, Label: label, State: StateDone, Task: &res}, nil
 }
 
@@ -449,7 +452,7 @@ func (p *program) status() Status {
 	for _, s := range p.plan.Plan.Steps {
 		st.Steps = append(st.Steps, p.steps[s.ID].status)
 	}
-	st.Questions = p.openQuestions()
+	st.Questions = p.asker.openQuestions()
 	return st
 }
 
@@ -464,14 +467,14 @@ func (p *program) result() Result {
 		switch {
 		case p.plan.Step(s.ID).ForEach != nil && s.State != StateSkipped:
 			summary = append(summary, fmt.Sprintf("%s: %d done, %d skipped, %d failed", s.ID, s.Done, s.Skipped, s.Failed))
-		case (s.State == StateFailed || s.State == StateSkipped) && p.aborted != "" && s.Reason == p.aborted:
+		case (s.State == StateFailed || s.State == StateSkipped) && p.asker.aborted != "" && s.Reason == p.asker.aborted:
 			summary = append(summary, s.ID+" "+s.State) // the abort leads the summary; once is enough
 		case s.State == StateFailed || s.State == StateSkipped:
 			summary = append(summary, fmt.Sprintf("%s %s: %s", s.ID, s.State, s.Reason))
 		}
 	}
-	if p.aborted != "" {
-		summary = append([]string{p.aborted}, summary...)
+	if p.asker.aborted != "" {
+		summary = append([]string{p.asker.aborted}, summary...)
 	}
 	res.Summary = strings.Join(summary, "; ")
 	if res.Summary == "" {
