@@ -197,4 +197,3 @@ func (p *program) approve(ctx workflow.Context, id string, scope plan.Scope, ite
 	}
 	return fmt.Sprintf("not approved: the answer to %s was %s", q.ID, answer)
 }
-
