@@ -142,9 +142,7 @@ func (p *program) runBatch(ctx workflow.Context, id, batchID string, items []api
 		err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, opts), api.RunBatch,
 			api.BatchInput{Items: items, Mirror: p.events.on, Deps: p.plan.Deps(id)}).Get(ctx, &res)
 		p.sem.Release(1)
-		if p.events.on && len(res.Events) > 0 { // what Kafka had not taken from the worker
-			p.events.pending = append(p.events.pending, res.Events...)
-		}
+		p.events.handBack(res.Events) // what Kafka had not taken from the worker
 		var retry []api.BatchItem
 		for i, it := range items {
 			var r api.BatchItemResult
@@ -157,7 +155,7 @@ func (p *program) runBatch(ctx workflow.Context, id, batchID string, items []api
 			} else {
 				r = res.Items[i]
 			}
-			if p.events.on && !res.Published {
+			if !res.Published { // the worker has no Kafka: the workflow mirrors the item
 				p.events.dispatch(ctx, it.Task, p.plan.Deps(id))
 			}
 			if asTasks && p.asker.on && r.Result.Error != nil && r.Result.Error.Type == catalog.ErrNeedsInput {
@@ -168,7 +166,7 @@ func (p *program) runBatch(ctx workflow.Context, id, batchID string, items []api
 				retry = append(retry, api.BatchItem{Task: it.Task, Attempt: it.Attempt + 1, Check: true, LastError: r.Result.Error.Message})
 				continue
 			}
-			if p.events.on && !res.Published {
+			if !res.Published {
 				p.events.result(ctx, r.Result)
 			}
 			if r.Retryable && p.asker.on {

@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"fmt"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
@@ -44,6 +45,19 @@ type mirror struct {
 	pending  []bridge.Event
 	inFlight []bridge.Event
 	closed   bool
+}
+
+// start turns the mirror on and starts its publisher.
+func (m *mirror) start(ctx workflow.Context) {
+	m.on = true
+	workflow.Go(ctx, m.run)
+}
+
+// handBack queues events that the worker could not publish (a batch's), to go out with the program's own.
+func (m *mirror) handBack(events []bridge.Event) {
+	if m.on {
+		m.pending = append(m.pending, events...)
+	}
 }
 
 // emit queues an event. id is deterministic, so a replay or a retried publish yields the same id.
@@ -92,6 +106,18 @@ func (m *mirror) drain(ctx workflow.Context, timeout time.Duration) []bridge.Eve
 		return nil
 	}
 	return append(append([]bridge.Event{}, m.inFlight...), m.pending...)
+}
+
+// flush waits up to timeout for the program's events to reach Kafka; what has not by then is handed to a
+// backlog workflow, and system.alerts says the events are late.
+func (e *eventSink) flush(ctx workflow.Context, timeout time.Duration) {
+	late := e.drain(ctx, timeout)
+	if len(late) == 0 {
+		return
+	}
+	e.on, e.pending = true, nil // the alert goes with the late events
+	e.alert(ctx, "events-late", "MEDIUM", fmt.Sprintf("Kafka did not take %d events of program %s within %s; they follow when the broker is back", len(late), e.workflowID, timeout), false)
+	handOver(ctx, e.workflowID, append(late, e.pending...))
 }
 
 // handOver starts a backlog workflow that publishes late events after the program has ended. It outlives

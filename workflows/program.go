@@ -125,8 +125,7 @@ func (p *program) run(ctx workflow.Context) (Result, error) {
 	p.state = StateRunning
 	logger.Info("Program planned", "steps", len(compiled.Order))
 	if workflow.GetVersion(ctx, versionKafkaBridge, workflow.DefaultVersion, 1) >= 1 && planned.MirrorEvents {
-		p.events.on = true
-		workflow.Go(ctx, p.events.run)
+		p.events.start(ctx)
 	}
 	p.asker.on = workflow.GetVersion(ctx, versionQuestions, workflow.DefaultVersion, 1) >= 1
 	for _, id := range compiled.Order {
@@ -152,27 +151,11 @@ func (p *program) run(ctx workflow.Context) (Result, error) {
 	if p.state == StateFailed {
 		p.events.alert(ctx, "failed", "HIGH", "program "+p.workflowID+" failed: "+res.Summary, true)
 	}
-	p.flushEvents(ctx)
+	p.events.flush(ctx, p.in.eventsTimeout())
 	if p.state == StateFailed {
 		return Result{}, temporal.NewNonRetryableApplicationError("the program failed: "+res.Summary, ErrProgramFailed, nil, res)
 	}
 	return res, nil
-}
-
-// flushEvents waits, within the input's bound, for the program's events to reach Kafka; what has not by
-// then is handed to a backlog workflow, and system.alerts says the events are late.
-func (p *program) flushEvents(ctx workflow.Context) {
-	timeout := DefaultEventsTimeout
-	if d, err := time.ParseDuration(p.in.EventsTimeout); err == nil && d > 0 {
-		timeout = d
-	}
-	late := p.events.drain(ctx, timeout)
-	if len(late) == 0 {
-		return
-	}
-	p.events.on, p.events.pending = true, nil
-	p.events.alert(ctx, "events-late", "MEDIUM", fmt.Sprintf("Kafka did not take %d events of program %s within %s; they follow when the broker is back", len(late), p.workflowID, timeout), false)
-	handOver(ctx, p.workflowID, append(late, p.events.pending...))
 }
 
 func (p *program) allFinished() bool {
@@ -182,6 +165,14 @@ func (p *program) allFinished() bool {
 		}
 	}
 	return true
+}
+
+// eventsTimeout is how long the program waits at its end for its events to reach Kafka.
+func (in Input) eventsTimeout() time.Duration {
+	if d, err := time.ParseDuration(in.EventsTimeout); err == nil && d > 0 {
+		return d
+	}
+	return DefaultEventsTimeout
 }
 
 // dependencyReason says why a step did not run: a step it depends on failed or was skipped.
