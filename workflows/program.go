@@ -1,13 +1,9 @@
 package workflows
 
 import (
-	"errors"
 	"fmt"
-	"slices"
-	"strings"
 	"time"
 
-	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
@@ -56,9 +52,10 @@ func Program(ctx workflow.Context, in Input) (Result, error) {
 	return p.run(ctx)
 }
 
-// program is one run of the Program workflow: it schedules the plan's steps (this file, and batch.go for
-// for_each items), and leaves asking the user to its asker (questions.go, decisions.go) and saying what
-// happened to its event sink (events.go, mirror.go).
+// program is one run of the Program workflow. It schedules the plan's steps (this file; task.go runs one
+// task, batch.go a for_each step's items in batches; results.go keeps what they did), and leaves asking
+// the user to its asker (questions.go, decisions.go) and saying what happened to its event sink
+// (events.go, mirror.go).
 type program struct {
 	in         Input
 	workflowID string
@@ -71,13 +68,6 @@ type program struct {
 
 	asker  *asker
 	events *eventSink
-}
-
-// stepRun is the progress of one step.
-type stepRun struct {
-	status   StepStatus
-	items    []ItemResult
-	finished bool
 }
 
 func (p *program) setup(ctx workflow.Context) error {
@@ -312,78 +302,6 @@ func (p *program) runForEach(ctx workflow.Context, id string, scope plan.Scope, 
 	}
 }
 
-// runTask runs one task as an activity and reports how it ended, with the activity's error when it
-// failed. run counts the times the task is run (a question's answer runs it again): from the second on
-// its id says which run it is, and its idempotency key stays the first's, so an email is still sent once.
-func (p *program) runTask(ctx workflow.Context, id string, item int, label string, args map[string]any, run int) (ItemResult, error) {
-	cmd := p.plan.Command(id)
-	step := p.plan.Step(id)
-	task := p.task(id, item, args)
-	if run > 1 { // the idempotency key stays the first run's
-		task.TaskID = fmt.Sprintf("%s-run%d", task.TaskID, run)
-	}
-	taskID := task.TaskID
-	p.events.dispatch(ctx, task, p.plan.Deps(id))
-	retry := p.plan.RetryPolicy(id)
-	ctx = workflow.WithActivityOptions(ctx, activityOptions(cmd, step, retry, taskID, cmd.Summary(args)))
-	var res catalog.TaskResult
-	if err := workflow.ExecuteActivity(ctx, cmd.Name, task).Get(ctx, &res); err != nil {
-		typ, msg := describeError(err)
-		res = catalog.TaskResult{TaskID: taskID, Status: catalog.StatusFailure, Error: &catalog.TaskError{Type: typ, Message: msg}}
-		addFailureFeedback(&res, err)
-		if gaveUp(err) && res.Attempt == 0 {
-			res.Attempt = retry.MaximumAttempts // the failure does not say; giving up after the last one, it was that
-		}
-		p.events.result(ctx, res)
-		return ItemResult{Item: item, Label: label, State: StateFailed, Reason: msg, Task: &res}, err
-	}
-	p.events.result(ctx, res)
-	return ItemResult{Item: item, Label: label, State: StateDone, Task: &res}, nil
-}
-
-// activityOptions are a task's timeouts and retries: the catalog's, with the step's retry overrides.
-func activityOptions(cmd catalog.Command, step *plan.Step, retry catalog.RetryPolicy, taskID, summary string) workflow.ActivityOptions {
-	o := workflow.ActivityOptions{
-		ActivityID:          taskID,
-		StartToCloseTimeout: time.Duration(cmd.Timeout),
-		HeartbeatTimeout:    time.Duration(cmd.HeartbeatTimeout),
-		RetryPolicy: &temporal.RetryPolicy{
-			InitialInterval:        retry.InitialInterval,
-			BackoffCoefficient:     retry.BackoffCoefficient,
-			MaximumInterval:        retry.MaximumInterval,
-			MaximumAttempts:        retry.MaximumAttempts,
-			NonRetryableErrorTypes: nonRetryable,
-		},
-		Summary: summary,
-	}
-	if step.Priority == plan.PriorityHigh {
-		o.Priority = temporal.Priority{PriorityKey: 1}
-	}
-	return o
-}
-
-// describeError turns an activity's failure into its type and one sentence for people.
-func describeError(err error) (typ, msg string) {
-	var appErr *temporal.ApplicationError
-	var timeoutErr *temporal.TimeoutError
-	var actErr *temporal.ActivityError
-	var canceledErr *temporal.CanceledError
-	switch {
-	case errors.As(err, &appErr):
-		typ, msg = appErr.Type(), appErr.Message()
-	case errors.As(err, &timeoutErr):
-		typ, msg = "Timeout", fmt.Sprintf("timed out (%s)", strings.ToLower(strings.TrimPrefix(timeoutErr.TimeoutType().String(), "TimeoutType")))
-	case errors.As(err, &canceledErr):
-		typ, msg = "Canceled", "canceled"
-	default:
-		typ, msg = "Error", err.Error()
-	}
-	if errors.As(err, &actErr) && actErr.RetryState() == enumspb.RETRY_STATE_MAXIMUM_ATTEMPTS_REACHED {
-		msg += " (gave up after the last retry)"
-	}
-	return typ, msg
-}
-
 // skipReason says why a step or item did not run: the plan's words, or its condition.
 func skipReason(s *plan.Step) string {
 	if s.SkipReason != "" {
@@ -402,27 +320,6 @@ func labelOf(item any) string {
 	return fmt.Sprint(item)
 }
 
-func (s *stepRun) fail(reason string) {
-	s.status.State, s.status.Reason = StateFailed, reason
-}
-
-// record adds a finished item to the step's results and counts.
-func (s *stepRun) record(item ItemResult) {
-	if item.Task != nil {
-		s.status.Running--
-		s.status.Attempts = max(s.status.Attempts, item.Task.Attempt)
-	}
-	switch item.State {
-	case StateDone:
-		s.status.Done++
-	case StateSkipped:
-		s.status.Skipped++
-	case StateFailed:
-		s.status.Failed++
-	}
-	s.items = append(s.items, item)
-}
-
 func (p *program) depsFinished(id string) bool {
 	for _, d := range p.plan.Deps(id) {
 		if !p.steps[d].finished {
@@ -430,79 +327,4 @@ func (p *program) depsFinished(id string) bool {
 		}
 	}
 	return true
-}
-
-func (p *program) status() Status {
-	st := Status{WorkflowID: p.workflowID, Program: p.in.Program, State: p.state}
-	if p.plan == nil {
-		return st
-	}
-	if st.Program == "" {
-		st.Program = p.plan.Plan.Program
-	}
-	for _, s := range p.plan.Plan.Steps {
-		st.Steps = append(st.Steps, p.steps[s.ID].status)
-	}
-	st.Questions = p.asker.openQuestions()
-	return st
-}
-
-func (p *program) result() Result {
-	st := p.status()
-	res := Result{WorkflowID: st.WorkflowID, Program: st.Program, State: st.State}
-	var summary []string
-	for _, s := range st.Steps {
-		run := p.steps[s.ID]
-		items, notListed := listed(sortedItems(run.items))
-		res.Steps = append(res.Steps, StepResult{ID: s.ID, Command: s.Command, Description: s.Description, State: s.State, Reason: s.Reason, Items: items, NotListed: notListed})
-		switch {
-		case p.plan.Step(s.ID).ForEach != nil && s.State != StateSkipped:
-			summary = append(summary, fmt.Sprintf("%s: %d done, %d skipped, %d failed", s.ID, s.Done, s.Skipped, s.Failed))
-		case (s.State == StateFailed || s.State == StateSkipped) && p.asker.aborted != "" && s.Reason == p.asker.aborted:
-			summary = append(summary, s.ID+" "+s.State) // the abort leads the summary; once is enough
-		case s.State == StateFailed || s.State == StateSkipped:
-			summary = append(summary, fmt.Sprintf("%s %s: %s", s.ID, s.State, s.Reason))
-		}
-	}
-	if p.asker.aborted != "" {
-		summary = append([]string{p.asker.aborted}, summary...)
-	}
-	res.Summary = strings.Join(summary, "; ")
-	if res.Summary == "" {
-		res.Summary = fmt.Sprintf("%d steps done", len(st.Steps))
-		if len(st.Steps) == 1 {
-			res.Summary = "1 step done"
-		}
-	}
-	return res
-}
-
-// listedItems is the most items a step lists in the program's result. A done item without its task's
-// details (detailedItems) is about 80 bytes, so up to listedItems of them keep the result well under
-// Temporal's 2 MB payload limit. Above it a step lists the items that were not done first (their reasons
-// are what a user reads), up to listedItems in all, and counts the others; every item's result stays in
-// the history (the batches' results) and on task.result, and the step's summary counts them all.
-const listedItems = 10000
-
-// listed returns the items a step's result lists, in order, and how many it leaves out.
-func listed(items []ItemResult) ([]ItemResult, int) {
-	if len(items) <= listedItems {
-		return items, 0
-	}
-	out := make([]ItemResult, 0, listedItems)
-	for _, done := range []bool{false, true} {
-		for _, it := range items {
-			if (it.State == StateDone) == done && len(out) < listedItems {
-				out = append(out, it)
-			}
-		}
-	}
-	return sortedItems(out), len(items) - len(out)
-}
-
-// sortedItems orders a step's items by position: tasks finish in any order.
-func sortedItems(items []ItemResult) []ItemResult {
-	out := slices.Clone(items)
-	slices.SortStableFunc(out, func(a, b ItemResult) int { return a.Item - b.Item })
-	return out
 }
