@@ -59,7 +59,7 @@ type queued struct {
 // Receipt follows the events of one Send until the brokers have them.
 type Receipt struct {
 	b         *Buffer
-	pending   int // events not yet published, under b.mu
+	pending   int     // events not yet published, under b.mu
 	dropped   []Event // those Send had no room for, for Withdraw
 	withdrawn bool
 	lastErr   error
