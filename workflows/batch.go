@@ -130,12 +130,8 @@ func (p *program) runBatch(ctx workflow.Context, id, batchID string, items []api
 		wait = cmd.Retry // as older histories ran: the command's backoff, whatever the step said
 	}
 	activityID := batchID
-	var gaveUp []givenUp // items out of attempts, for the user to decide about
-	var needInput []api.BatchItem
-	defer func() {
-		p.decide(ctx, id, gaveUp, outputs)
-		p.runAlone(ctx, id, needInput, labels, outputs)
-	}()
+	var unsettled []unsettledItem // items the batch cannot finish: they go on as single tasks
+	defer func() { p.settleAlone(ctx, id, unsettled, outputs) }()
 	for {
 		var res api.BatchResult
 		opts := batchOptions(cmd, step, policy, activityID, len(items), labels[items[0].Task.Context.Item])
@@ -159,7 +155,7 @@ func (p *program) runBatch(ctx workflow.Context, id, batchID string, items []api
 				p.events.dispatch(ctx, it.Task, p.plan.Deps(id))
 			}
 			if asTasks && p.asker.on && r.Result.Error != nil && r.Result.Error.Type == catalog.ErrNeedsInput {
-				needInput = append(needInput, it)
+				unsettled = append(unsettled, unsettledItem{task: it.Task, label: labels[it.Task.Context.Item], needsInput: true})
 				continue
 			}
 			if r.Retryable && (policy.MaximumAttempts <= 0 || it.Attempt < policy.MaximumAttempts) {
@@ -170,7 +166,7 @@ func (p *program) runBatch(ctx workflow.Context, id, batchID string, items []api
 				p.events.result(ctx, r.Result)
 			}
 			if r.Retryable && p.asker.on {
-				gaveUp = append(gaveUp, givenUp{task: it.Task, label: labels[it.Task.Context.Item], result: r.Result})
+				unsettled = append(unsettled, unsettledItem{task: it.Task, label: labels[it.Task.Context.Item], result: r.Result})
 				continue
 			}
 			p.recordBatchItem(id, it.Task.Context.Item, labels[it.Task.Context.Item], r, total, outputs)
@@ -257,58 +253,44 @@ func backoff(r catalog.RetryPolicy, retry int32) time.Duration {
 	return time.Duration(d)
 }
 
-// givenUp is a batch item that failed with an error a retry might fix, after all its attempts.
-type givenUp struct {
-	task   catalog.Task
-	label  string
-	result catalog.TaskResult
+// unsettledItem is a batch item that the batch could not finish: it failed with an error a retry might
+// fix, after all its attempts (result), or it needs input from the user (needsInput).
+type unsettledItem struct {
+	task       catalog.Task
+	label      string
+	result     catalog.TaskResult
+	needsInput bool
 }
 
-// decide asks the user about each item of a batch that gave up, as a single task that gave up asks
-// (retry, skip or abort: settle), each in its own coroutine, so the questions are open at once, and
-// records how each ended. "retry" runs the item again as a single task, with the item's idempotency key.
-func (p *program) decide(ctx workflow.Context, id string, items []givenUp, outputs []any) {
+// settleAlone takes each item a batch could not finish through the path of a single task, each in its
+// own coroutine, so that their questions are open at once, and records how each ended. An item that gave
+// up asks whether to retry it, skip it or abort (settle), as a single task that gave up asks; "retry" runs
+// it again as a single task, with the item's idempotency key. An item that needs input runs again alone
+// as a single task, which asks for it.
+func (p *program) settleAlone(ctx workflow.Context, id string, items []unsettledItem, outputs []any) {
 	s := p.steps[id]
 	wg := workflow.NewWaitGroup(ctx)
-	for _, g := range items {
-		n := g.task.Context.Item
+	for _, u := range items {
+		n := u.task.Context.Item
 		wg.Add(1)
 		workflow.Go(ctx, func(ctx workflow.Context) {
 			defer wg.Done()
-			res := g.result
-			// settle gives the slot back while the question waits and expects it held.
+			// settle and runTaskAsking give the slot back while a question waits and expect it held.
 			dctx, _ := workflow.NewDisconnectedContext(ctx)
 			_ = p.sem.Acquire(dctx, 1)
-			// An error of the type the item failed with, retryable: it gave up after its retries.
-			err := temporal.NewApplicationError(res.Error.Message, res.Error.Type)
-			item := p.settle(ctx, id, n, g.label, g.task.Parameters, ItemResult{Item: n, Label: g.label, State: StateFailed, Reason: res.Error.Message + " (gave up after the last retry)", Task: &res}, err, 1)
+			var item ItemResult
+			if u.needsInput {
+				item = p.runTaskAsking(ctx, id, n, u.label, u.task.Parameters)
+			} else {
+				res := u.result
+				// An error of the type the item failed with, retryable: it gave up after its retries.
+				err := temporal.NewApplicationError(res.Error.Message, res.Error.Type)
+				item = p.settle(ctx, id, n, u.label, u.task.Parameters, ItemResult{Item: n, Label: u.label, State: StateFailed, Reason: res.Error.Message + " (gave up after the last retry)", Task: &res}, err, 1)
+			}
 			p.sem.Release(1)
 			s.record(item)
 			if item.State == StateDone {
 				outputs[n-1] = item.Task.Output
-			}
-		})
-	}
-	wg.Wait(ctx)
-}
-
-// runAlone runs batch items that need input again, each as a single task in its own coroutine, so that
-// each asks its question as a single task does, and records how each ended.
-func (p *program) runAlone(ctx workflow.Context, id string, items []api.BatchItem, labels map[int]string, outputs []any) {
-	s := p.steps[id]
-	wg := workflow.NewWaitGroup(ctx)
-	for _, it := range items {
-		n := it.Task.Context.Item
-		wg.Add(1)
-		workflow.Go(ctx, func(ctx workflow.Context) {
-			defer wg.Done()
-			dctx, _ := workflow.NewDisconnectedContext(ctx)
-			_ = p.sem.Acquire(dctx, 1) // runTaskAsking expects a slot held
-			res := p.runTaskAsking(ctx, id, n, labels[n], it.Task.Parameters)
-			p.sem.Release(1)
-			s.record(res)
-			if res.State == StateDone {
-				outputs[n-1] = res.Task.Output
 			}
 		})
 	}

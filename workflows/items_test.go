@@ -4,6 +4,8 @@ import (
 	"testing"
 	"time"
 
+	"go.temporal.io/sdk/temporal"
+
 	"github.com/eaapl/eaapl/catalog"
 	"github.com/eaapl/eaapl/plan"
 	"github.com/eaapl/eaapl/workflows"
@@ -68,6 +70,36 @@ func TestForEachItemsBehaveAsSingleTasks(t *testing.T) {
 		}
 		if waited := env.Now().Sub(start); waited < 10*time.Minute {
 			t.Errorf("bob was retried %s after the program started, before the step's initial_interval of 10m", waited)
+		}
+	})
+
+	t.Run("AnItemThatNeedsInputDoesNotWaitForAnotherThatGaveUp", func(t *testing.T) {
+		needs := temporal.NewNonRetryableApplicationError("which address?", catalog.ErrNeedsInput, nil,
+			catalog.InputRequest{Question: "Which address of Bob?", Kind: catalog.InputText, Param: "to"})
+		f := &fakeWorld{plan: helloPlan(t), contacts: contacts("alice@example.com", "bob@example.com"), emailed: []any{},
+			flaky: map[string]int{"alice@example.com": 100}, sendErr: map[string]error{"bob@example.com": needs}}
+		env := f.env(t)
+		var open []workflows.Question
+		env.RegisterDelayedCallback(func() {
+			open = query[workflows.Status](t, env, workflows.QueryStatus).Questions
+			for _, q := range open {
+				env.SignalWorkflow(workflows.SignalAnswer, workflows.Answer{QuestionID: q.ID, Answer: "skip"})
+			}
+		}, 10*time.Minute)
+		// One at a time: both items in one batch.
+		env.ExecuteWorkflow(workflows.WorkflowType, workflows.Input{Program: f.plan.Program, MaxConcurrency: 1})
+		res := completed(t, env)
+		kinds := map[string]string{}
+		for _, q := range open {
+			kinds[q.Item] = q.Kind
+		}
+		if len(open) != 2 || kinds["alice@example.com"] != workflows.KindDecision || kinds["bob@example.com"] != catalog.InputText {
+			t.Fatalf("open questions = %+v, want a decision about alice and bob's question, open at once", open)
+		}
+		for to, it := range itemsOf(t, res, "send") {
+			if it.State != workflows.StateSkipped {
+				t.Errorf("%s: %+v, want skipped by the answer", to, it)
+			}
 		}
 	})
 }
