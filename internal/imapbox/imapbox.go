@@ -43,6 +43,8 @@ type Config struct {
 	// SaveSent says when SaveSent appends a copy: "auto" (the default: unless the provider saved one
 	// itself, which it learns on the first message), "always" or "never".
 	SaveSent string
+	// SentWait is how long auto mode waits, on its first message, for the provider's own copy; 5s when zero.
+	SentWait time.Duration
 	// CAFile is a PEM file of the CAs to trust instead of the system's (a company or test CA).
 	CAFile string
 	// Timeout bounds connecting and each command; 30s when zero.
@@ -167,6 +169,9 @@ func New(cfg Config) (*Mailbox, error) {
 	m.slots = make(chan struct{}, max)
 	m.idle = make(chan *conn, max)
 	m.sentFolder = cfg.SentFolder
+	if cfg.SentWait > 0 {
+		m.sentWait = cfg.SentWait
+	}
 	return m, nil
 }
 
@@ -300,7 +305,7 @@ func (m *Mailbox) login(ctx context.Context, c *conn, refreshed bool) error {
 			sc = &xoauth2Client{user: m.user, token: token}
 		} else {
 			port, _ := strconv.Atoi(m.addr[strings.LastIndexByte(m.addr, ':')+1:])
-			sc = sasl.NewOAuthBearerClient(&sasl.OAuthBearerOptions{Username: m.user, Token: token, Host: m.host, Port: port})
+			sc = answerErrors{sasl.NewOAuthBearerClient(&sasl.OAuthBearerOptions{Username: m.user, Token: token, Host: m.host, Port: port})}
 		}
 		err = c.client.Authenticate(sc)
 		if err != nil && !refreshed && isAuthRefusal(err) {
@@ -333,8 +338,7 @@ func isAuthRefusal(err error) bool {
 		}
 		return false
 	}
-	var ob *sasl.OAuthBearerError
-	return errors.As(err, &ob)
+	return false
 }
 
 // classify sorts a command's failure: a refusal retrying cannot change is a *RefusedError, anything else
@@ -374,6 +378,15 @@ func (m *Mailbox) tlsError(err error) error {
 	return m.classify("TLS", err)
 }
 
+// temporaryCode reports whether a NO's response code says the failure may pass (RFC 5530).
+func temporaryCode(code imap.ResponseCode) bool {
+	switch code {
+	case imap.ResponseCodeUnavailable, imap.ResponseCodeInUse, imap.ResponseCodeServerBug, imap.ResponseCodeLimit:
+		return true
+	}
+	return false
+}
+
 // serverText is the text of the server's reply, without go-imap's "imap: NO" prefix.
 func serverText(err error) string {
 	var ie *imap.Error
@@ -401,14 +414,22 @@ func redactErr(err error) error {
 	return err
 }
 
-// examine selects a folder read-only, unless it is already.
+// examine selects a folder read-only. When it is selected already, a NOOP makes the server take in
+// the messages other sessions added since (Dovecot's SEARCH does not on its own).
 func (m *Mailbox) examine(c *conn, folder string) error {
+	c.arm()
 	if c.selected == folder {
+		if err := c.client.Noop().Wait(); err != nil {
+			return m.classify("noop", err)
+		}
 		return nil
 	}
-	c.arm()
 	if _, err := c.client.Select(folder, &imap.SelectOptions{ReadOnly: true}).Wait(); err != nil {
 		c.selected = ""
+		var ie *imap.Error
+		if errors.As(err, &ie) && ie.Type == imap.StatusResponseTypeNo && !temporaryCode(ie.Code) {
+			return &RefusedError{Server: m.addr, Reason: fmt.Sprintf("cannot open folder %q: %s", folder, serverText(err)), Fix: "name an existing folder with EAAPL_IMAP_SENT_FOLDER"}
+		}
 		return m.classify("open folder "+strconv.Quote(folder), err)
 	}
 	c.selected = folder
@@ -452,6 +473,12 @@ func (x *xoauth2Client) Start() (string, []byte, error) {
 	return "XOAUTH2", []byte("user=" + x.user + "\x01auth=Bearer " + x.token + "\x01\x01"), nil
 }
 
-// Next answers the server's error challenge (a JSON status) with an empty response, after which the
-// server ends the exchange with NO.
-func (x *xoauth2Client) Next([]byte) ([]byte, error) { return []byte{}, nil }
+// Next answers the server's error challenge (a JSON status) with the dummy response of RFC 7628, 3.2.3,
+// after which the server ends the exchange with NO.
+func (x *xoauth2Client) Next([]byte) ([]byte, error) { return []byte{0x01}, nil }
+
+// answerErrors answers an OAUTHBEARER error challenge with the dummy response: go-sasl's client returns
+// the error instead, and go-imap then leaves the exchange unanswered, and the connection hangs.
+type answerErrors struct{ sasl.Client }
+
+func (answerErrors) Next([]byte) ([]byte, error) { return []byte{0x01}, nil }

@@ -26,6 +26,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+
 	"github.com/eaapl/eaapl/internal/testenv"
 )
 
@@ -90,7 +93,9 @@ func Start(tb testing.TB, opts Options) *System {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	if os.Getenv("MAILTEST_KEEP") == "" { tb.Cleanup(func() { os.RemoveAll(dir) }) }
+	if os.Getenv("MAILTEST_KEEP") == "" {
+		tb.Cleanup(func() { os.RemoveAll(dir) })
+	}
 	if err := os.Chmod(dir, 0o755); err != nil {
 		tb.Fatal(err)
 	}
@@ -201,9 +206,10 @@ func (s *System) writeDovecot(tb testing.TB, certs testenv.Certs, introspectURL 
 	d := mkdir(tb, s.Dir, "dovecot", 0o755)
 	mail := mkdir(tb, s.Dir, "mail", 0o755)
 	chownTo(tb, mail, "dovecot")
-	var passwd strings.Builder
+	uid, gid := lookupUser(tb, "dovecot")
+	var passwd strings.Builder // user:password:uid:gid:gecos:home:shell:extra, a passdb and a userdb
 	for _, u := range []User{Me, Bob, Alice} {
-		fmt.Fprintf(&passwd, "%s:{PLAIN}%s\n", u.Address, u.Password)
+		fmt.Fprintf(&passwd, "%s:{PLAIN}%s:%d:%d::%s/%s::\n", u.Address, u.Password, uid, gid, mail, u.Address)
 	}
 	writeFile(tb, filepath.Join(d, "passwd"), passwd.String(), 0o644)
 	writeFile(tb, filepath.Join(d, "oauth2.conf"), fmt.Sprintf(`introspection_mode = post
@@ -212,7 +218,6 @@ username_attribute = username
 active_attribute = active
 active_value = true
 `, introspectURL), 0o644)
-	uid, gid := lookupUser(tb, "dovecot")
 	writeFile(tb, filepath.Join(d, "dovecot.conf"), fmt.Sprintf(`base_dir = %[1]s/run
 state_dir = %[1]s/state
 log_path = %[1]s/dovecot.log
@@ -236,8 +241,8 @@ passdb {
   args = scheme=PLAIN username_format=%%u %[1]s/passwd
 }
 userdb {
-  driver = static
-  args = uid=%[5]d gid=%[6]d home=%[4]s/%%u
+  driver = passwd-file
+  args = username_format=%%u %[1]s/passwd
 }
 namespace inbox {
   inbox = yes
@@ -257,27 +262,27 @@ protocol lmtp {
 service imap-login {
   inet_listener imap {
     address = 127.0.0.1
-    port = %[7]d
+    port = %[5]d
   }
   inet_listener imaps {
     address = 127.0.0.1
-    port = %[8]d
+    port = %[6]d
     ssl = yes
   }
 }
 service lmtp {
   inet_listener lmtp {
     address = 127.0.0.1
-    port = %[9]d
+    port = %[7]d
   }
 }
 service auth {
   inet_listener auth-postfix {
     address = 127.0.0.1
-    port = %[10]d
+    port = %[8]d
   }
 }
-`, d, certs.ServerCert, certs.ServerKey, mail, uid, gid, s.ports["imap"], s.ports["imaps"], s.ports["lmtp"], s.ports["auth"]), 0o644)
+`, d, certs.ServerCert, certs.ServerKey, mail, s.ports["imap"], s.ports["imaps"], s.ports["lmtp"], s.ports["auth"]), 0o644)
 }
 
 // StartDovecot starts Dovecot (again, after StopDovecot) and waits until it answers on its IMAP port.
@@ -599,4 +604,76 @@ func (s *System) SendMX(tb testing.TB, from string, to []string, raw string) {
 	}
 	send(body+".", "250")
 	send("QUIT", "221")
+}
+
+// Message is a message in a folder, as a test reads it.
+type Message struct {
+	MessageID string // without angle brackets
+	From      string
+	To        []string
+	Subject   string
+	InReplyTo []string
+}
+
+// Folder lists the messages in a user's folder ("INBOX", "Sent"), over IMAP with TLS.
+func (s *System) Folder(tb testing.TB, u User, folder string) []Message {
+	tb.Helper()
+	c, err := imapclient.DialTLS(s.IMAPSAddr, &imapclient.Options{TLSConfig: s.TLSConfig(tb)})
+	if err != nil {
+		tb.Fatalf("IMAP %s: %v", s.IMAPSAddr, err)
+	}
+	defer c.Close()
+	if err := c.Login(u.Address, u.Password).Wait(); err != nil {
+		tb.Fatalf("IMAP login %s: %v", u.Address, err)
+	}
+	mb, err := c.Select(folder, &imap.SelectOptions{ReadOnly: true}).Wait()
+	if err != nil {
+		tb.Fatalf("IMAP select %s of %s: %v", folder, u.Address, err)
+	}
+	if mb.NumMessages == 0 {
+		return nil
+	}
+	var all imap.SeqSet
+	all.AddRange(1, mb.NumMessages)
+	msgs, err := c.Fetch(all, &imap.FetchOptions{Envelope: true}).Collect()
+	if err != nil {
+		tb.Fatalf("IMAP fetch %s of %s: %v", folder, u.Address, err)
+	}
+	var out []Message
+	for _, m := range msgs {
+		e := m.Envelope
+		msg := Message{MessageID: e.MessageID, Subject: e.Subject, InReplyTo: e.InReplyTo}
+		if len(e.From) > 0 {
+			msg.From = e.From[0].Addr()
+		}
+		for _, a := range e.To {
+			msg.To = append(msg.To, a.Addr())
+		}
+		out = append(out, msg)
+	}
+	return out
+}
+
+// WaitFor waits up to 30 seconds until the user's folder holds n messages with the Message-ID (Postfix
+// delivers in the background), and fails the test with what the folder holds if it does not.
+func (s *System) WaitFor(tb testing.TB, u User, folder, messageID string, n int) {
+	tb.Helper()
+	id := strings.Trim(messageID, "<>")
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var got int
+		msgs := s.Folder(tb, u, folder)
+		for _, m := range msgs {
+			if m.MessageID == id {
+				got++
+			}
+		}
+		if got == n {
+			return
+		}
+		if got > n || time.Now().After(deadline) {
+			tb.Fatalf("%s of %s holds %d messages with Message-ID <%s>, want %d; it holds %+v\npostfix log:\n%s", folder, u.Address, got, id, n, msgs, tail(filepath.Join(s.Dir, "postfix", "postfix.log")))
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 }
