@@ -79,7 +79,7 @@ type Options struct {
 // naming `make mail-tools`, when a daemon is not installed, and with the daemon's log when one does not start.
 func Start(tb testing.TB, opts Options) *System {
 	tb.Helper()
-	for _, bin := range []string{"/usr/sbin/dovecot", "/usr/lib/dovecot/lmtp", "/usr/sbin/postfix", "/usr/bin/radicale"} {
+	for _, bin := range []string{"/usr/sbin/dovecot", "/usr/lib/dovecot/imap", "/usr/lib/dovecot/lmtp", "/usr/sbin/postfix", "/usr/bin/radicale"} {
 		if _, err := os.Stat(bin); err != nil {
 			tb.Fatalf("%s is missing: run `make mail-tools` (make test does it) to install postfix, dovecot-imapd, dovecot-lmtpd and radicale", bin)
 		}
