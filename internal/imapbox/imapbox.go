@@ -229,8 +229,8 @@ func (m *Mailbox) with(ctx context.Context, fn func(c *conn) error) error {
 		}
 		stop := context.AfterFunc(ctx, func() { c.raw.Close() })
 		err := fn(c)
-		interrupted := !stop()
-		if err == nil {
+		interrupted := !stop() // the context ended and closed the connection
+		if err == nil && !interrupted {
 			_ = c.raw.SetDeadline(time.Time{})
 			m.idle <- c
 			return nil

@@ -102,11 +102,6 @@ func (m *Mailbox) poll(ctx context.Context, c *conn, folder, id string, wait tim
 			return false, ctx.Err()
 		case <-time.After(500 * time.Millisecond):
 		}
-		// NOOP lets the server report the messages that arrived since the folder was opened.
-		c.arm()
-		if err := c.client.Noop().Wait(); err != nil {
-			return false, m.classify("noop", err)
-		}
 		has, err := m.hasID(ctx, c, folder, id)
 		if err != nil || has {
 			return has, err
