@@ -170,6 +170,31 @@ func TestMailboxOnDovecot(t *testing.T) {
 		sys.WaitFor(t, mailtest.Me, "Sent", "provider@eaapl.test", 1)
 		sys.WaitFor(t, mailtest.Me, "Sent", "never@eaapl.test", 0)
 	})
+	t.Run("ConcurrentCallsShareThePool", func(t *testing.T) {
+		errs := make(chan error, 32)
+		for i := range 32 {
+			go func() {
+				if i%2 == 0 {
+					has, err := m.HasMessageID(ctx, "week-bob@eaapl.test")
+					if err == nil && !has {
+						err = errors.New("HasMessageID = false")
+					}
+					errs <- err
+					return
+				}
+				got, err := m.Emailed(ctx, "me@example.com", []string{"bob@example.com"}, weekAgo, now.Add(time.Second))
+				if err == nil && len(got) != 1 {
+					err = fmt.Errorf("Emailed = %v", got)
+				}
+				errs <- err
+			}()
+		}
+		for range 32 {
+			if err := <-errs; err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
 	t.Run("ImplicitTLS", func(t *testing.T) {
 		tlsBox := mailbox(t, sys, imapbox.Config{URL: "imaps://me%40example.com@" + sys.IMAPSAddr})
 		if has, err := tlsBox.HasMessageID(ctx, "week-bob@eaapl.test"); err != nil || !has {
