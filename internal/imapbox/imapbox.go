@@ -178,7 +178,7 @@ func New(cfg Config) (*Mailbox, error) {
 // Server is the host:port the mailbox is on.
 func (m *Mailbox) Server() string { return m.addr }
 
-// Close logs out of the idle connections.
+// Close closes the idle connections; the mailbox stays usable and connects again when needed.
 func (m *Mailbox) Close() error {
 	for {
 		select {
@@ -245,6 +245,9 @@ func (m *Mailbox) with(ctx context.Context, fn func(c *conn) error) error {
 			return fmt.Errorf("IMAP server %s: %w", m.addr, ctx.Err())
 		}
 		if reused && attempt == 0 && isNetworkError(err) {
+			// The server closed it (an idle timeout, a restart): the other idle ones are likely gone
+			// too, so they are dropped and the call is tried once more on a new connection.
+			m.Close()
 			continue
 		}
 		return err
