@@ -4,6 +4,7 @@
 // port, both delivering into Dovecot's mailboxes over LMTP) and Radicale (CardDAV). Every part runs in
 // the foreground on free loopback ports with throwaway configuration and data, and stops when the test
 // ends. The daemons must run as root (they drop to their own users), as they do in this project's CI.
+// MAILTEST_KEEP=1 keeps the configuration and logs (under $TMPDIR/mailtest*) for a look after a failure.
 package mailtest
 
 import (
