@@ -8,8 +8,12 @@ import (
 	"testing"
 
 	"github.com/eaapl/eaapl/activities"
+	"github.com/eaapl/eaapl/internal/imapbox"
 	"github.com/eaapl/eaapl/internal/mailtest"
 )
+
+// The IMAP mailbox plugs in where Mailpit's does.
+var _ activities.Mailbox = (*imapbox.Mailbox)(nil)
 
 // TestSubmissionToPostfix proves today's SMTP sender (activities.SMTP, go-mail) against Postfix's
 // submission port: STARTTLS with the certificate verified, SASL through Dovecot, delivery over LMTP
