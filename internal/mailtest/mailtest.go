@@ -376,7 +376,18 @@ scache    unix  -       -       n       -       1       scache
 postlog   unix-dgram n  -       n       -       1       postlogd
 `, s.addr("submission"), s.addr("mx")), 0o644)
 	logPath := filepath.Join(conf, "postfix.log")
-	p := startDaemon(tb, "postfix", logPath+".out", "/usr/sbin/postfix", "-c", conf, "start-fg")
+	p := startDaemon(tb, "postfix", logPath, "/usr/sbin/postfix", "-c", conf, "start-fg")
+	// Postfix's master runs in a session of its own, out of reach of a signal to the process group
+	// started here: `postfix stop` ends it, and its pid file is the fallback.
+	p.stopFirst = func() {
+		b, _ := os.ReadFile(filepath.Join(queue, "pid", "master.pid"))
+		pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+		_ = exec.Command("/usr/sbin/postfix", "-c", conf, "stop").Run()
+		// Only a master still working in this queue is this test's: a pid may have been reused.
+		if cwd, err := os.Readlink(fmt.Sprintf("/proc/%d/cwd", pid)); pid > 1 && err == nil && cwd == queue {
+			_ = syscall.Kill(pid, syscall.SIGKILL)
+		}
+	}
 	p.waitPort(tb, s.SubmissionAddr, s.MXAddr)
 }
 
@@ -419,6 +430,7 @@ type daemon struct {
 	cmd           *exec.Cmd
 	done          chan struct{}
 	stopped       bool
+	stopFirst     func() // for a daemon that leaves the process group; nil for most
 }
 
 // startDaemon starts a daemon in its own process group, its output going to logPath, and stops it
@@ -474,6 +486,9 @@ func (d *daemon) stop(tb testing.TB) {
 		return
 	}
 	d.stopped = true
+	if d.stopFirst != nil {
+		d.stopFirst()
+	}
 	_ = syscall.Kill(-d.cmd.Process.Pid, syscall.SIGTERM)
 	select {
 	case <-d.done:
