@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/cel-go/cel"
 	celast "github.com/google/cel-go/common/ast"
+	"github.com/google/cel-go/ext"
 	"google.golang.org/protobuf/types/known/structpb"
 )
 
@@ -33,9 +34,12 @@ const costLimit = 1_000_000
 var structValueType = reflect.TypeFor[*structpb.Value]()
 
 // baseEnv declares the names every expression sees.
+// The string and list extensions give the planner's filters lowerAscii, split and slice ("the first 10").
 var baseEnv = mustEnv(cel.NewEnv(
 	cel.Variable(varSteps, cel.MapType(cel.StringType, cel.DynType)),
 	cel.Variable(varNow, cel.TimestampType),
+	ext.Strings(),
+	ext.Lists(),
 ))
 
 func mustEnv(env *cel.Env, err error) *cel.Env {

@@ -89,11 +89,16 @@ func Compile(p *Plan) (*Compiled, error) {
 		if _, dup := c.steps[s.ID]; dup {
 			return nil, &Error{Step: s.ID, Field: "id", Err: errors.New("two steps have this id")}
 		}
-		cmd, ok := catalog.Lookup(s.Command)
-		if !ok {
-			return nil, &Error{Step: s.ID, Field: "command", Err: fmt.Errorf("unknown command %q; the commands are %s", s.Command, strings.Join(catalog.Names(), ", "))}
+		cmd, err := commandOf(s)
+		if err != nil {
+			return nil, err
 		}
 		c.steps[s.ID] = &compiledStep{step: s, cmd: cmd}
+	}
+	if p.Schedule != nil {
+		if err := validateSchedule(p.Schedule); err != nil {
+			return nil, err
+		}
 	}
 	for i := range p.Steps {
 		if err := c.compileStep(&p.Steps[i]); err != nil {
@@ -216,6 +221,9 @@ func (c *Compiled) compileStep(s *Step) error {
 		cs.cond = e
 	}
 
+	if err := c.compileConstruct(s, deps); err != nil {
+		return err
+	}
 	for _, other := range c.Plan.Steps {
 		if deps[other.ID] {
 			cs.deps = append(cs.deps, other.ID)
