@@ -256,6 +256,9 @@ func (b *builder) history(contacts any, per period, what string) string {
 	if c, ok := contacts.(string); ok && strings.Contains(c, "steps."+b.id(stepFind)+".") {
 		s.DependsOn = []string{b.id(stepFind)}
 	}
+	if _, list := contacts.([]any); list || strings.HasPrefix(fmt.Sprint(contacts), "${[") {
+		s.Description = fmt.Sprintf("Find whether you have emailed %s %s.", what, per.describe(b.now))
+	}
 	b.add(s)
 	return id
 }
@@ -267,6 +270,7 @@ type selected struct {
 	cond      string // on the item "contact"; empty when every item is sent to
 	desc      string // "your contacts at acme.com except Dave"
 	skip      string // why an item is skipped
+	condWords string // the condition on the email history, for people: "you have not emailed since ..."
 	deps      []string
 	condition bool // a condition on the email history (the golden descriptions)
 }
@@ -319,11 +323,13 @@ func (b *builder) selectContacts(sel *selection, conds []conditionClause) (*sele
 		out.condition = true
 		if c.emailed {
 			preds = append(preds, fmt.Sprintf("%s.email in steps.%s.emailed", itemName, id))
-			words = append(words, "you have emailed "+c.period.describe(b.now))
+			out.condWords = "you have emailed " + c.period.describe(b.now)
+			words = append(words, out.condWords)
 			out.skip = "you have not emailed them " + c.period.describe(b.now)
 		} else {
 			preds = append(preds, fmt.Sprintf("!(%s.email in steps.%s.emailed)", itemName, id))
-			words = append(words, "you have not emailed "+c.period.describe(b.now))
+			out.condWords = "you have not emailed " + c.period.describe(b.now)
+			words = append(words, out.condWords)
 			out.skip = "you emailed them " + c.period.describe(b.now)
 		}
 	}
@@ -390,10 +396,10 @@ func (b *builder) answer(s *sentence) *failure {
 		items = fmt.Sprintf("%s.filter(%s, %s)", sel.items, itemName, sel.cond)
 	}
 	a := &plan.Answer{Value: "${" + items + "}", Kind: plan.AnswerList, Label: sel.desc}
-	desc := "Answer with " + sel.desc + "."
+	desc := "Answer: " + sel.desc + "."
 	if s.count {
 		a.Value, a.Kind = "${size("+items+")}", plan.AnswerNumber
-		desc = "Answer how many of " + sel.desc + " there are."
+		desc = "Answer: how many of " + sel.desc + "."
 		a.Label = "how many of " + sel.desc
 	}
 	b.add(plan.Step{ID: b.id(stepAnswer), Answer: a, Description: desc, DependsOn: sel.deps})
@@ -540,8 +546,8 @@ func (b *builder) send(s *sentence) (*failure, error) {
 		send.Args["to"] = "${" + itemName + "}"
 		send.DependsOn = append(send.DependsOn, sel.deps...)
 		item, whom = itemName, "each of "+sel.desc
-		if !(csel != nil && csel.filtered()) && !(sel.condition && false) {
-			whom = "each contact"
+		if csel == nil || !csel.filtered() {
+			whom = strings.TrimSpace("each contact " + sel.condWords)
 		}
 	case named.them:
 		if b.lastList == nil {
@@ -707,7 +713,7 @@ func (b *builder) send(s *sentence) (*failure, error) {
 		}
 	}
 	send.DependsOn = uniq(send.DependsOn)
-	send.Description = describeSend(send, whom, sel)
+	send.Description = describeSend(whom)
 	b.add(send)
 
 	b.last = &sent{send: send.ID, to: send.Args["to"], forEach: send.ForEach, cond: send.If, whom: whom,
@@ -744,17 +750,7 @@ func (b *builder) answerOf() string {
 	return stepContacts
 }
 
-func describeSend(send plan.Step, whom string, sel *selected) string {
-	switch {
-	case sel != nil && sel.condition && whom == "each contact" && strings.HasPrefix(sel.skip, "you emailed them "):
-		return "Send it to each contact you have not emailed " + strings.TrimPrefix(sel.skip, "you emailed them ") + "."
-	case sel != nil && whom == "each contact":
-		return "Send it to each contact."
-	case sel != nil:
-		return "Send it to " + whom + "."
-	}
-	return "Send it to " + whom + "."
-}
+func describeSend(whom string) string { return "Send it to " + whom + "." }
 
 func implies(cond, then string) string {
 	if cond == "" {

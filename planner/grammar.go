@@ -653,7 +653,7 @@ func (p *parser) selection(pos int, phrases []string) (*selection, int, *failure
 			continue
 		}
 		if n, ok := p.phrase(next, "whose name starts with", "whose names start with", "whose name begins with"); ok {
-			if n < p.end && (p.toks[n].kind == quoted || p.toks[n].kind == word && isNameWord(p.toks[n].text)) {
+			if n < p.end && (p.toks[n].kind == quoted || p.toks[n].kind == word && (isNameWord(p.toks[n].text) || len(p.toks[n].text) == 1)) {
 				text := p.toks[n].text
 				if p.toks[n].kind == word {
 					text = p.src[p.toks[n].start:p.toks[n].end]
