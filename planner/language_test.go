@@ -1,0 +1,125 @@
+package planner
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/eaapl/eaapl/plan"
+)
+
+// The programs that were planned wrong before the language: a name swallowed a time or a condition, and
+// placeholders were sent literally.
+func TestANameNeverSwallowsATimeOrACondition(t *testing.T) {
+	tests := []struct{ program, part, why string }{
+		{"Send 'Hello' to my contact Ann on Friday", "on Friday", "say at what time"},
+		{"Send 'Hello' to my contact Ann tomorrow", "tomorrow", "say at what time"},
+		{"Send 'Hello' to my contact Ann if possible", "if possible", ""},
+		{"Send 'Hello' to my contact everyone", "my contact everyone", "not a name"},
+		{"Send 'Hi {phone}' to each of my contacts", "'Hi {phone}'", "the placeholder {phone} cannot be filled"},
+		{"Send 'Hi {name}' to bob@example.com", "'Hi {name}'", "has no name"},
+		{"Send 'Hi' to bob@example.com at 5pm", "at 5pm", "has passed"},
+		{"On the 1st of every month, send 'Invoice' to bob@example.com", "On the 1st of every month", "say at what time"},
+		{"If he doesn't reply within a day, send it again", "again", "no email before it"},
+		{"Send 'A' to bob@example.com, then", "then", "what to do next"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.program, func(t *testing.T) {
+			_, err := (&Rules{}).Plan(context.Background(), tt.program, now)
+			var nu *NotUnderstoodError
+			if !errors.As(err, &nu) {
+				t.Fatalf("error = %v, want a NotUnderstoodError quoting %q", err, tt.part)
+			}
+			if nu.Part != tt.part || !strings.Contains(err.Error(), tt.why) {
+				t.Errorf("Part = %q (want %q), error %q (want it to say %q)", nu.Part, tt.part, firstLineOf(err.Error()), tt.why)
+			}
+		})
+	}
+	t.Run("TheNameStopsBeforeTheTime", func(t *testing.T) {
+		p := mustPlan(t, &Rules{}, "Send 'Hello' to my contact Ann on Friday at 9", now)
+		find, _ := p.Step("find")
+		wait, _ := p.Step("wait")
+		if find == nil || find.Args["name"] != "Ann" || wait == nil || wait.Wait.Until != "2026-11-27T09:00:00Z" {
+			t.Fatalf("plan: %s", planJSON(t, p))
+		}
+	})
+}
+
+// A personal message is filled per contact with the contact's data as text: a name that looks like a
+// template or a placeholder stays literal.
+func TestPersonalMessagesFillDataAsText(t *testing.T) {
+	p := mustPlan(t, &Rules{}, "Email each of my contacts saying 'Dear {first name}, your address is {email}. ${not this}'", now)
+	c, err := plan.Compile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, email, body string
+	}{
+		{"Ann Lee", "ann@example.com", "Dear Ann, your address is ann@example.com. ${not this}"},
+		{"${steps} Smith", "x@example.com", "Dear ${steps}, your address is x@example.com. ${not this}"},
+		{"{email}", "y@example.com", "Dear {email}, your address is y@example.com. ${not this}"},
+	} {
+		contact := map[string]any{"name": tc.name, "email": tc.email}
+		args, err := c.Args("send", plan.Scope{Now: now, Steps: map[string]any{"contacts": map[string]any{"contacts": []any{contact}}, "check": map[string]any{}}, ItemName: "contact", Item: contact})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if args["body"] != tc.body {
+			t.Errorf("body for %q = %q, want %q", tc.name, args["body"], tc.body)
+		}
+	}
+	// A contact without a name fails the check, which the send waits for, before any email.
+	check, ok := p.Step("check")
+	if !ok || !slices.Contains(mustStep(t, p, "send").DependsOn, "check") || !strings.Contains(check.Check.Error, "{first name}") {
+		t.Fatalf("plan has no check the send waits for: %s", planJSON(t, p))
+	}
+}
+
+func TestStatementsRunInOrder(t *testing.T) {
+	p := mustPlan(t, &Rules{}, "Send 'Hello' to alice@example.com, then send 'Bye' to bob@example.com", now)
+	assertValid(t, p)
+	c, _ := plan.Compile(p)
+	if got, want := c.Order, []string{"compose", "send", "compose_2", "send_2"}; !slices.Equal(got, want) {
+		t.Fatalf("order = %q, want %q", got, want)
+	}
+	if !slices.Contains(mustStep(t, p, "compose_2").DependsOn, "send") {
+		t.Fatalf("the second statement does not wait for the first: %s", planJSON(t, p))
+	}
+	for _, sep := range []string{". Then send", "; send", " and then send", ". After that, send", "\nsend"} {
+		program := "Send 'Hello' to alice@example.com" + sep + " 'Bye' to bob@example.com"
+		program = strings.Replace(program, "send send", "send", 1)
+		q := mustPlan(t, &Rules{}, program, now)
+		q.Program = p.Program
+		if planJSON(t, q) != planJSON(t, p) {
+			t.Errorf("%q plans differently from \"then\":\n%s", program, planJSON(t, q))
+		}
+	}
+}
+
+func TestSchedulesArePlannedOnceAndDescribed(t *testing.T) {
+	berlin := mustZone(t, "Europe/Berlin")
+	p := mustPlan(t, &Rules{Location: berlin}, "Every Monday and Thursday at 9am, send 'Status?' to bob@example.com", now)
+	assertValid(t, p)
+	sc := p.Schedule
+	if sc == nil || sc.TimeZone != "Europe/Berlin" || sc.Program != "send 'Status?' to bob@example.com" ||
+		len(sc.Calendar) != 1 || !slices.Equal(sc.Calendar[0].DaysOfWeek, []string{"monday", "thursday"}) || sc.Calendar[0].Hour != 9 {
+		t.Fatalf("schedule = %+v", sc)
+	}
+}
+
+func mustStep(tb testing.TB, p *plan.Plan, id string) *plan.Step {
+	tb.Helper()
+	s, ok := p.Step(id)
+	if !ok {
+		tb.Fatalf("no step %q", id)
+	}
+	return s
+}
+
+func firstLineOf(s string) string {
+	first, _, _ := strings.Cut(s, "\n")
+	return first
+}
