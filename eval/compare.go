@@ -212,7 +212,7 @@ var (
 )
 
 func mustParser() *cel.Env {
-	env, err := cel.NewEnv()
+	env, err := cel.NewEnv(cel.EnableMacroCallTracking()) // so that filter(...) and all(...) print back
 	if err != nil {
 		panic(err)
 	}

@@ -478,7 +478,7 @@ func (b *builder) send(s *sentence) (*failure, error) {
 	replyIf := ""
 	if len(s.replies) == 1 {
 		r := s.replies[0]
-		if b.last == nil || b.last.to == nil {
+		if b.last == nil || b.last.from == "" {
 			return &failure{from: r.from, to: r.to, why: "a reply can be awaited after an email to one recipient; say whom before, like Send 'Are you coming?' to bob@example.com"}, nil
 		}
 		id := b.id(stepReply)

@@ -269,6 +269,9 @@ func (p *parser) separator(pos int) int {
 	}
 	at := pos + n
 	if p.isPunct(at, ",") {
+		if n == 0 && p.isWord(at+1, "wait") {
+			return 1 // "Send 'A' to bob@example.com, wait 5 minutes, then ..."
+		}
 		at++
 	}
 	if p.isWord(at, "and") && (p.isWord(at+1, "then") || p.isWord(at+1, "after") && p.isWord(at+2, "that") || p.replyAt(at+1)) {
@@ -365,6 +368,9 @@ func (p *parser) statement(pos int) (*sentence, int, *failure) {
 	}
 	if s, next, f := p.answerStatement(pos); s != nil || f != nil {
 		return s, next, f
+	}
+	if p.separator(pos) > 0 {
+		return nil, pos, nil // nothing before the separator: "Then send ..." at the start
 	}
 	s := &sentence{kind: sendStatement}
 	start := pos

@@ -110,6 +110,13 @@ func notUnderstood(program, part, why string) *NotUnderstoodError {
 // the clauses around it.
 func (p *parser) notUnderstood(program string, f *failure) *NotUnderstoodError {
 	from, to := f.from, f.to
+	if to <= from {
+		to = from + 1
+	}
+	if from >= len(p.toks) {
+		return notUnderstood(program, program, f.why)
+	}
+	to = min(to, len(p.toks))
 	for from < to-1 && p.toks[from].kind == punct {
 		from++
 	}
