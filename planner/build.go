@@ -123,6 +123,11 @@ type builder struct {
 	p        *plan.Plan
 	now      time.Time
 	n        int      // the statement being built, from 1
+	// ref is the time the statement runs at, which its time phrases ("this week") are resolved against:
+	// the start, or the end of an earlier wait until a time. After a wait of a duration it is not known
+	// (unknown says which wait), and a time phrase is refused rather than resolved against a guess.
+	ref     time.Time
+	unknown string
 	prev     []string // the steps the statement waits for: the last ones of the statement before
 	ids      []string // the steps of the statement being built
 	last     *sent
@@ -143,7 +148,7 @@ func (b *builder) add(s plan.Step) {
 
 // build writes the plan of a parsed program. now is in the zone that time phrases are in.
 func build(prog *parsedProgram, text string, now time.Time) (*plan.Plan, *failure, error) {
-	b := &builder{p: &plan.Plan{Version: plan.Version, Program: text}, now: now}
+	b := &builder{p: &plan.Plan{Version: plan.Version, Program: text}, now: now, ref: now}
 	if sc := prog.schedule; sc != nil {
 		zone := now.Location().String()
 		if zone == "Local" {
@@ -214,12 +219,19 @@ func (b *builder) wait(w *whenClause, sp span) *failure {
 	step := plan.Step{ID: b.id(stepWait)}
 	if w.after > 0 {
 		step.Wait = &plan.Wait{For: time.Duration(w.after).String()}
+		if b.unknown == "" {
+			b.unknown = w.describe(b.now)
+		}
 		step.Description = "Wait " + w.describe(b.now) + "."
 	} else {
 		at := w.at(b.now)
-		if !at.After(b.now) {
+		switch {
+		case !at.After(b.now):
 			return &failure{from: w.from, to: w.to, why: fmt.Sprintf("%s today has passed; say tomorrow at %s, or another day", w.clock, w.clock)}
+		case !at.After(b.ref):
+			return &failure{from: w.from, to: w.to, why: "it is before the time the statement before it runs; put the statements in the order they run"}
 		}
+		b.ref = at
 		step.Wait = &plan.Wait{Until: at.Format(time.RFC3339)}
 		step.Description = "Wait " + w.describe(b.now) + "."
 	}
@@ -238,16 +250,19 @@ func (b *builder) contacts() {
 }
 
 // history adds the step that finds whom the user emailed in a period, over the contacts expression.
-func (b *builder) history(contacts any, per period, what string) string {
+func (b *builder) history(contacts any, per period, what string, at span) (string, *failure) {
+	if b.unknown != "" {
+		return "", &failure{from: at.from, to: at.to, why: fmt.Sprintf("after the wait %s the program cannot know which dates that is; give a time of day instead, like tomorrow at 9am", b.unknown)}
+	}
 	id := b.id(stepHistory)
 	s := plan.Step{
 		ID:          id,
 		Command:     "CheckEmailHistory",
-		Description: fmt.Sprintf("Find which of %s you have emailed %s.", what, per.describe(b.now)),
+		Description: fmt.Sprintf("Find which of %s you have emailed %s.", what, per.describe(b.ref)),
 		Args: map[string]any{
 			"contacts": contacts,
-			"since":    per.since(b.now).Format(time.RFC3339),
-			"until":    per.until(b.now).Format(time.RFC3339),
+			"since":    per.since(b.ref).Format(time.RFC3339),
+			"until":    per.until(b.ref).Format(time.RFC3339),
 		},
 	}
 	if c, ok := contacts.(string); ok && strings.Contains(c, "steps."+stepContacts+".") {
@@ -257,10 +272,10 @@ func (b *builder) history(contacts any, per period, what string) string {
 		s.DependsOn = []string{b.id(stepFind)}
 	}
 	if _, list := contacts.([]any); list || strings.HasPrefix(fmt.Sprint(contacts), "${[") {
-		s.Description = fmt.Sprintf("Find whether you have emailed %s %s.", what, per.describe(b.now))
+		s.Description = fmt.Sprintf("Find whether you have emailed %s %s.", what, per.describe(b.ref))
 	}
 	b.add(s)
-	return id
+	return id, nil
 }
 
 // selected is a selection written as plan parts: the for_each items, the condition on each item, and
@@ -318,19 +333,22 @@ func (b *builder) selectContacts(sel *selection, conds []conditionClause) (*sele
 		if sel != nil && sel.filtered() {
 			what = "your contacts"
 		}
-		id := b.history("${steps."+stepContacts+".contacts}", c.period, what)
+		id, f := b.history("${steps."+stepContacts+".contacts}", c.period, what, c.span)
+		if f != nil {
+			return nil, f
+		}
 		out.deps = []string{id}
 		out.condition = true
 		if c.emailed {
 			preds = append(preds, fmt.Sprintf("%s.email in steps.%s.emailed", itemName, id))
-			out.condWords = "you have emailed " + c.period.describe(b.now)
+			out.condWords = "you have emailed " + c.period.describe(b.ref)
 			words = append(words, out.condWords)
-			out.skip = "you have not emailed them " + c.period.describe(b.now)
+			out.skip = "you have not emailed them " + c.period.describe(b.ref)
 		} else {
 			preds = append(preds, fmt.Sprintf("!(%s.email in steps.%s.emailed)", itemName, id))
-			out.condWords = "you have not emailed " + c.period.describe(b.now)
+			out.condWords = "you have not emailed " + c.period.describe(b.ref)
 			words = append(words, out.condWords)
-			out.skip = "you emailed them " + c.period.describe(b.now)
+			out.skip = "you emailed them " + c.period.describe(b.ref)
 		}
 	}
 	cond := strings.Join(preds, " && ")
@@ -621,9 +639,12 @@ func (b *builder) send(s *sentence) (*failure, error) {
 			} else {
 				contacts, email = []any{map[string]any{"name": "", "email": literalTo[0]}}, celString(literalTo[0])
 			}
-			id := b.history(contacts, cond.period, whom)
+			id, f := b.history(contacts, cond.period, whom, cond.span)
+			if f != nil {
+				return f, nil
+			}
 			send.If = fmt.Sprintf("!(%s in steps.%s.emailed)", email, id)
-			send.SkipReason = "you emailed " + whom + " " + cond.period.describe(b.now)
+			send.SkipReason = "you emailed " + whom + " " + cond.period.describe(b.ref)
 			send.DependsOn = append(send.DependsOn, id)
 			if one != nil {
 				one = nil // a reply is awaited only after an email that was surely sent
@@ -669,19 +690,19 @@ func (b *builder) send(s *sentence) (*failure, error) {
 				return f, nil
 			}
 		}
-		if len(bodyFilled)+len(subjFilled) == 0 && !strings.Contains(text, "{{") && !strings.Contains(subject, "{{") {
+		if len(bodyFilled)+len(subjFilled) == 0 {
 			compose := plan.Step{
 				ID:          b.id(stepCompose),
 				Command:     "ComposeEmail",
 				Description: fmt.Sprintf("Write the message %q.", abbreviate(text)),
-				Args:        map[string]any{"body": literal(text)},
+				Args:        map[string]any{"body": body},
 			}
 			if text == "" {
 				compose.Description = "Ask you what the message says, and write it."
 			}
 			if subject != "" {
 				compose.Description = fmt.Sprintf("Write the message %q with the subject %q.", abbreviate(text), abbreviate(subject))
-				compose.Args["subject"] = literal(subject)
+				compose.Args["subject"] = subj
 			}
 			b.add(compose)
 			send.Args["subject"] = "${steps." + compose.ID + ".subject}"
@@ -811,8 +832,8 @@ func fill(text, item string, addresses []string, q *quoteClause) (string, []stri
 	var b, lit strings.Builder
 	var used []string
 	for i := 0; i < len(text); {
-		if strings.HasPrefix(text[i:], "{{") {
-			lit.WriteByte('{')
+		if strings.HasPrefix(text[i:], "{{") || strings.HasPrefix(text[i:], "}}") {
+			lit.WriteByte(text[i])
 			i += 2
 			continue
 		}

@@ -170,7 +170,7 @@ var (
 	joinedMessages = concat(messageMarkers, words.joined["body"])
 	subjectMarkers = words.markers["subject"]
 	joinedSubjects = concat(subjectMarkers, words.joined["subject"])
-	haveNotEmailed = join([]string{"have not", "have not yet", "did not"}, words.actions)
+	haveNotEmailed = concat(join([]string{"have not", "have not yet", "did not"}, words.actions), join([]string{"have not"}, words.actions, []string{"yet"}))
 	haveEmailed    = join([]string{"", "have", "have already", "already"}, words.actions)
 	leadConditions = concat(
 		join([]string{"if i"}, haveNotEmailed, []string{"them"}),
@@ -178,7 +178,10 @@ var (
 	)
 	// oneConditions are followed by the one recipient: "if I haven't emailed alice@example.com".
 	oneConditions      = join([]string{"if i"}, haveNotEmailed)
-	trailingConditions = concat(leadConditions, join([]string{"i", "who i", "whom i", "that i"}, haveNotEmailed))
+	trailingConditions = concat(leadConditions, join([]string{"i", "who i", "whom i", "that i"}, haveNotEmailed),
+		join([]string{"who", "that"}, []string{"has not", "have not"}, []string{"heard from me"}))
+	// getVerbs make a statement whose recipients come first: "Everyone in my contacts gets 'Hi'".
+	getVerbs = []string{"gets", "get", "should get", "will get", "receives", "should receive"}
 	positiveRelatives  = join([]string{"who i", "whom i", "that i"}, []string{"emailed", "have emailed", "sent an email to", "wrote to", "have written to"})
 	// questionConditions follow "how many of my contacts": "haven't I emailed", "have I not emailed".
 	questionNegative = concat(join([]string{"have not i", "have i not", "did i not", "i have not", "i did not", "who i have not", "who i did not", "that i have not"}, words.actions))
@@ -241,7 +244,7 @@ func concat(lists ...[]string) []string {
 }
 
 // whyTime is the reason given for a time phrase that is not understood.
-const whyTime = "a time must be today, this week, this month, last week, last month or in the last N days"
+const whyTime = "a time must be today, this week, this month, last week, last month, or in the last N days or weeks"
 
 // parser parses the tokens of one program.
 type parser struct {
@@ -369,6 +372,9 @@ func (p *parser) statement(pos int) (*sentence, int, *failure) {
 	if s, next, f := p.answerStatement(pos); s != nil || f != nil {
 		return s, next, f
 	}
+	if s, next, f := p.getStatement(pos); s != nil || f != nil {
+		return s, next, f
+	}
 	if p.separator(pos) > 0 {
 		return nil, pos, nil // nothing before the separator: "Then send ..." at the start
 	}
@@ -382,8 +388,8 @@ func (p *parser) statement(pos int) (*sentence, int, *failure) {
 			pos += p.separator(pos) // "If I haven't emailed her this month, then send her ..."
 			continue
 		}
-		for pos < p.end && p.isPunct(pos, ",") {
-			pos++
+		for pos < p.end && (p.isPunct(pos, ",") || s.acted && p.isPunct(pos, ":") && pos+1 < p.end && p.toks[pos+1].kind == quoted) {
+			pos++ // "Send this to bob@example.com: 'Hi'"
 		}
 		if pos >= p.end || p.separator(pos) > 0 {
 			continue
@@ -520,7 +526,14 @@ func (p *parser) forEach(pos int) (*clause, *failure) {
 		return nil, f
 	}
 	sel.from = pos
-	return &clause{next: next, forEach: sel, lead: true}, nil
+	c := &clause{next: next, forEach: sel, lead: true}
+	// "For everyone in my contacts I haven't emailed this month, ..."
+	if cond, f := p.condition(next, false); f != nil {
+		return nil, f
+	} else if cond != nil {
+		c.condition, c.next = cond.condition, cond.next
+	}
+	return c, nil
 }
 
 // action parses the verb, with the recipients, the word "email" and the message that may follow it.
@@ -538,7 +551,7 @@ func (p *parser) action(pos int) (*clause, *failure) {
 	if r != nil {
 		c.recipients, next = r, after
 	}
-	if verb == "send" {
+	if verb != "email" { // "Email" is followed by its recipients, not by "an email"
 		if n, ok := p.phrase(next, sendObjects...); ok {
 			c.it = p.isWord(next, "it")
 			next = n
@@ -764,6 +777,9 @@ func (p *parser) message(pos int, joined bool) (*clause, *failure) {
 	if pos < p.end && p.toks[pos].kind == quoted {
 		return &clause{next: pos + 1, message: &quoteClause{span{pos, pos + 1}, p.toks[pos].text}}, nil
 	}
+	if p.isWord(pos, "with") && pos+1 < p.end && p.toks[pos+1].kind == quoted {
+		return &clause{next: pos + 2, message: &quoteClause{span{pos, pos + 2}, p.toks[pos+1].text}}, nil // "with 'Hi'"
+	}
 	markers := messageMarkers
 	if joined {
 		markers = joinedMessages
@@ -889,19 +905,35 @@ func (p *parser) period(pos int) (period, int, *failure) {
 	case p.isWord(pos, "last") && p.isWord(pos+1, "month"):
 		return period{kind: lastMonth}, pos + 2, nil
 	}
+	if n, ok := p.phrase(pos, "since the start of the month", "since the beginning of the month"); ok {
+		return period{kind: thisMonth}, n, nil
+	}
+	if n, ok := p.phrase(pos, "since the start of the week", "since the beginning of the week"); ok {
+		return period{kind: thisWeek}, n, nil
+	}
 	next, ok := p.phrase(pos, lastPhrases...)
+	if !ok && p.isWord(pos, "in") && (p.isWord(pos+2, "days") || p.isWord(pos+2, "day") || p.isWord(pos+2, "weeks")) {
+		next, ok = pos+1, true // "in 30 days", after a condition on the past: the last 30 days
+	}
 	if !ok {
 		return period{}, -1, nil
 	}
 	if p.isWord(next, "day") {
 		return period{kind: lastDays, days: 1}, next + 1, nil
 	}
-	if next >= p.end || p.toks[next].kind != word || !(p.isWord(next+1, "days") || p.isWord(next+1, "day")) {
+	if p.isWord(next, "week") {
+		return period{kind: lastDays, days: 7}, next + 1, nil
+	}
+	weeks := p.isWord(next+1, "weeks") || p.isWord(next+1, "week")
+	if next >= p.end || p.toks[next].kind != word || !(p.isWord(next+1, "days") || p.isWord(next+1, "day") || weeks) {
 		return period{}, -1, nil
 	}
 	n, ok := number(p.toks[next].text)
 	if !ok {
 		return period{}, -1, nil
+	}
+	if weeks {
+		n *= 7 // "in the past two weeks": 14 days
 	}
 	if n < 1 || n > maxDays {
 		return period{}, 0, &failure{from: next, to: next + 2, why: fmt.Sprintf("the number of days must be from 1 to %d", maxDays)}
@@ -1004,4 +1036,25 @@ func (p *parser) answerStatement(pos int) (*sentence, int, *failure) {
 	}
 	s.span = span{start, pos}
 	return s, pos, nil
+}
+
+// getStatement parses a statement whose recipients come first: "Everyone in my contacts who I haven't
+// emailed today gets 'Good morning!'".
+func (p *parser) getStatement(pos int) (*sentence, int, *failure) {
+	sel, next, f := p.selection(pos, contactPhrases)
+	if f != nil || sel == nil {
+		return nil, 0, nil // not this form: the other statements say what is wrong
+	}
+	s := &sentence{kind: sendStatement, acted: true, recipients: []recipientClause{{span: sel.span, contacts: sel}}}
+	if c, _ := p.condition(next, false); c != nil {
+		s.conditions = append(s.conditions, *c.condition)
+		next = c.next
+	}
+	after, ok := p.phrase(next, getVerbs...)
+	if !ok || after >= p.end || p.toks[after].kind != quoted {
+		return nil, 0, nil
+	}
+	s.messages = []quoteClause{{span{after, after + 1}, p.toks[after].text}}
+	s.span = span{pos, after + 1}
+	return s, after + 1, nil
 }

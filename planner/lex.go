@@ -38,6 +38,7 @@ var contractions = map[string][]string{
 	"didnt":   {"did", "not"},
 	"i've":    {"i", "have"},
 	"doesn't": {"does", "not"},
+	"hasn't":  {"has", "not"},
 	"doesnt":  {"does", "not"},
 	"don't":   {"do", "not"},
 	"dont":    {"do", "not"},

@@ -39,7 +39,7 @@ var vocabularies = []Vocabulary{
 		Nouns:   []string{"contacts", "contact list", "address book"},
 		Quantifiers: []string{
 			"each of my", "each one of my", "every one of my", "all my", "all of my", "everyone in my",
-			"everybody in my", "everyone on my", "everybody on my", "my",
+			"everybody in my", "everyone on my", "everybody on my", "my", "my whole", "anyone in my", "anybody in my",
 		},
 		Forms: []Form{
 			{"<contacts> is each of my contacts, all (of) my contacts, everyone in my contacts or every contact", "Send 'Hi' to each of my contacts"},
@@ -56,7 +56,7 @@ var vocabularies = []Vocabulary{
 	},
 	{
 		Command: "CheckEmailHistory",
-		Actions: []string{"emailed", "email", "sent an email to", "written to"},
+		Actions: []string{"emailed", "email", "sent an email to", "written to", "contacted"},
 		Forms: []Form{
 			{"Send an email to <contacts> if I haven't emailed them <time> that says '<message>'", "Send an email to each of my contacts if I haven't emailed them this week that says 'Hello World!'"},
 			{"Email <contacts> who I haven't emailed <time> with the message '<message>'", "Email all my contacts who I haven't emailed in the last 30 days with the message 'Long time!'"},
@@ -68,11 +68,11 @@ var vocabularies = []Vocabulary{
 	{
 		Command: "ComposeEmail",
 		Markers: map[string][]string{
-			"body":    {"that says", "which says", "saying", "that reads", "which reads", "to say", "with the message", "with message", "with the text", "with the body"},
+			"body":    {"that says", "which says", "saying", "that reads", "which reads", "to say", "with the message", "with message", "with the text", "with the body", "the text"},
 			"subject": {"with the subject", "with the subject line", "with a subject", "with a subject line", "with subject", "with subject line"},
 		},
 		Joined: map[string][]string{
-			"body":    {"the message", "message", "the text", "the body"},
+			"body":    {"the message", "message", "the text", "the body", "body", "say"},
 			"subject": {"the subject", "the subject line", "subject", "subject line"},
 		},
 		Forms: []Form{
@@ -83,8 +83,8 @@ var vocabularies = []Vocabulary{
 	},
 	{
 		Command: "SendEmail",
-		Verbs:   []string{"send", "email"},
-		Objects: []string{"email", "emails", "message", "messages", "note", "mail", "a email", "a emails", "a message", "a messages", "a note", "a mail", "an email", "an emails", "an message", "an messages", "an note", "an mail", "it"},
+		Verbs:   []string{"send", "email", "write", "drop a line", "message", "remind", "reach out to"},
+		Objects: []string{"email", "emails", "message", "messages", "note", "mail", "a email", "a emails", "a message", "a messages", "a note", "a mail", "an email", "an emails", "an message", "an messages", "an note", "an mail", "it", "this"},
 		Forms: []Form{
 			{"Send an email to <recipients> that says '<message>'", "Send an email to each of my contacts that says 'Hello World!'"},
 			{"Send '<message>' to <recipients>", "Send 'Lunch?' to bob@example.com"},
