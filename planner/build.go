@@ -120,14 +120,14 @@ type list struct {
 
 // builder writes the plan of a program, statement after statement.
 type builder struct {
-	p        *plan.Plan
-	now      time.Time
-	n        int      // the statement being built, from 1
+	p   *plan.Plan
+	now time.Time
+	n   int // the statement being built, from 1
 	// ref is the time the statement runs at, which its time phrases ("this week") are resolved against:
 	// the start, or the end of an earlier wait until a time. After a wait of a duration it is not known
 	// (unknown says which wait), and a time phrase is refused rather than resolved against a guess.
-	ref     time.Time
-	unknown string
+	ref      time.Time
+	unknown  string
 	prev     []string // the steps the statement waits for: the last ones of the statement before
 	ids      []string // the steps of the statement being built
 	last     *sent
@@ -520,10 +520,10 @@ func (b *builder) send(s *sentence) (*failure, error) {
 	switch {
 	case named == nil && s.forEach == nil && again:
 		// The recipients of the email before.
-		send.Args["to"] = b.last.to
+		send.Args["to"], send.If = b.last.to, b.last.cond
 		if b.last.forEach != nil {
 			fe := *b.last.forEach
-			send.ForEach, send.If = &fe, b.last.cond
+			send.ForEach = &fe
 			item = itemName
 		}
 		whom = b.last.whom
@@ -576,16 +576,11 @@ func (b *builder) send(s *sentence) (*failure, error) {
 		send.DependsOn = append(send.DependsOn, b.answerOf())
 		item, whom = itemName, "each of "+b.lastList.desc
 	case named.one:
-		target := (*recipientClause)(nil)
-		if cond != nil && cond.who != nil {
-			target = cond.who
-		}
+		// "her" is the one recipient of the condition, or of the email before.
 		switch {
-		case target != nil && target.name != "":
-			named = target
-		case target != nil:
-			named = target
-		case b.last != nil && b.last.to != nil:
+		case cond != nil && cond.who != nil:
+			named = cond.who
+		case b.last != nil && b.last.from != "":
 			send.Args["to"] = b.last.to
 			whom, one = b.last.whom, b.last
 		default:
@@ -646,9 +641,6 @@ func (b *builder) send(s *sentence) (*failure, error) {
 			send.If = fmt.Sprintf("!(%s in steps.%s.emailed)", email, id)
 			send.SkipReason = "you emailed " + whom + " " + cond.period.describe(b.ref)
 			send.DependsOn = append(send.DependsOn, id)
-			if one != nil {
-				one = nil // a reply is awaited only after an email that was surely sent
-			}
 		}
 	}
 	if replyIf != "" {
@@ -745,12 +737,9 @@ func (b *builder) send(s *sentence) (*failure, error) {
 		}
 	}
 	if one != nil && send.ForEach == nil && send.If == "" {
-		b.last.from = one.from
-	} else {
-		b.last.to = nil
+		b.last.from = one.from // one recipient, surely sent to: a reply can be awaited
 	}
 	if send.ForEach != nil {
-		b.last.to = send.Args["to"]
 		if send.ForEach.Items != "" && b.lastList == nil && sel != nil {
 			b.lastList = &list{items: strings.TrimSuffix(strings.TrimPrefix(send.ForEach.Items, "${"), "}"), desc: sel.desc}
 			if send.If != "" && sel.cond != "" {

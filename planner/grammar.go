@@ -181,8 +181,8 @@ var (
 	trailingConditions = concat(leadConditions, join([]string{"i", "who i", "whom i", "that i"}, haveNotEmailed),
 		join([]string{"who", "that"}, []string{"has not", "have not"}, []string{"heard from me"}))
 	// getVerbs make a statement whose recipients come first: "Everyone in my contacts gets 'Hi'".
-	getVerbs = []string{"gets", "get", "should get", "will get", "receives", "should receive"}
-	positiveRelatives  = join([]string{"who i", "whom i", "that i"}, []string{"emailed", "have emailed", "sent an email to", "wrote to", "have written to"})
+	getVerbs          = []string{"gets", "get", "should get", "will get", "receives", "should receive"}
+	positiveRelatives = join([]string{"who i", "whom i", "that i"}, []string{"emailed", "have emailed", "sent an email to", "wrote to", "have written to"})
 	// questionConditions follow "how many of my contacts": "haven't I emailed", "have I not emailed".
 	questionNegative = concat(join([]string{"have not i", "have i not", "did i not", "i have not", "i did not", "who i have not", "who i did not", "that i have not"}, words.actions))
 	questionPositive = join([]string{"have i", "did i", "who i", "who i have", "that i", "that i have", "i have", "i"}, words.actions)
