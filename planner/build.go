@@ -710,18 +710,9 @@ func (b *builder) send(s *sentence) (*failure, error) {
 				subjFilled = bodyFilled
 			}
 			send.Args["subject"], send.Args["body"] = subj, body
-			if names := namePlaceholders(append(bodyFilled, subjFilled...)); len(names) > 0 && send.ForEach != nil && sel != nil {
-				check := plan.Step{
-					ID:          b.id(stepCheck),
-					Description: "Check that every contact the email goes to has a name, before any email is sent.",
-					Check: &plan.Check{
-						That:  fmt.Sprintf("%s.all(%s, %s)", sel.items, itemName, implies(sel.cond, itemName+".name.trim() != ''")),
-						Error: fmt.Sprintf("the placeholder %s cannot be filled: a contact the email goes to has no name; no email was sent", names[0]),
-					},
-					DependsOn: sel.deps,
-				}
-				b.add(check)
-				send.DependsOn = append(send.DependsOn, check.ID)
+			if names := namePlaceholders(append(bodyFilled, subjFilled...)); len(names) > 0 {
+				b.add(b.checkNames(send, item, names[0]))
+				send.DependsOn = append(send.DependsOn, b.id(stepCheck))
 			}
 		}
 	}
@@ -748,6 +739,24 @@ func (b *builder) send(s *sentence) (*failure, error) {
 		}
 	}
 	return nil, nil
+}
+
+// checkNames is the check before a personal message is sent that every recipient has the name a
+// placeholder needs: over the send's list (the items its condition keeps), or its one recipient.
+func (b *builder) checkNames(send plan.Step, item, placeholder string) plan.Step {
+	that := item + ".name.trim() != ''"
+	if send.ForEach != nil {
+		items := strings.TrimSuffix(strings.TrimPrefix(send.ForEach.Items, "${"), "}")
+		that = fmt.Sprintf("%s.all(%s, %s)", items, send.ForEach.As, implies(send.If, that))
+	}
+	return plan.Step{
+		ID:          b.id(stepCheck),
+		Description: "Check that every contact the email goes to has a name, before any email is sent.",
+		Check: &plan.Check{
+			That:  that,
+			Error: fmt.Sprintf("the placeholder %s cannot be filled: a contact the email goes to has no name; no email was sent", placeholder),
+		},
+	}
 }
 
 // answerOf returns the id of the step that made the list "them" refers to.
