@@ -97,8 +97,10 @@ const (
 	stepReply    = "await_reply"
 	stepCheck    = "check"
 	stepAnswer   = "answer"
-	itemName     = "contact"
 )
+
+// itemName is what one contact is called in the plan's expressions.
+var itemName = contactList.Item
 
 // sent is what a send statement did, for the statements after it: "again", "it", "her", a reply.
 type sent struct {
@@ -246,7 +248,7 @@ func (b *builder) contacts() {
 	if _, ok := b.p.Step(stepContacts); ok {
 		return
 	}
-	b.add(plan.Step{ID: stepContacts, Command: "RetrieveContacts", Description: "Get your contacts."})
+	b.add(plan.Step{ID: stepContacts, Command: contactCommand, Description: "Get your contacts."})
 }
 
 // history adds the step that finds whom the user emailed in a period, over the contacts expression.
@@ -293,14 +295,14 @@ type selected struct {
 // selectContacts writes a selection with its conditions on the email history.
 func (b *builder) selectContacts(sel *selection, conds []conditionClause) (*selected, *failure) {
 	b.contacts()
-	out := &selected{items: "steps." + stepContacts + ".contacts", desc: "your contacts", deps: []string{stepContacts}}
+	out := &selected{items: "steps." + stepContacts + "." + contactList.Output, desc: "your contacts", deps: []string{stepContacts}}
 	var preds []string
 	var words []string
 	if sel != nil {
 		if len(sel.domains) > 0 {
 			var or []string
 			for _, d := range sel.domains {
-				or = append(or, fmt.Sprintf("%s.email.lowerAscii().endsWith(%s)", itemName, celString("@"+d)))
+				or = append(or, fmt.Sprintf("%s.%s.lowerAscii().endsWith(%s)", itemName, contactList.Email, celString("@"+d)))
 			}
 			preds = append(preds, parenthesize(strings.Join(or, " || "), len(or) > 1))
 			words = append(words, "at "+orList(sel.domains))
@@ -310,12 +312,12 @@ func (b *builder) selectContacts(sel *selection, conds []conditionClause) (*sele
 			words = append(words, "named "+sel.named)
 		}
 		if sel.prefix != "" {
-			preds = append(preds, fmt.Sprintf("%s.name.trim().lowerAscii().startsWith(%s)", itemName, celString(strings.ToLower(sel.prefix))))
+			preds = append(preds, fmt.Sprintf("%s.%s.trim().lowerAscii().startsWith(%s)", itemName, contactList.Name, celString(strings.ToLower(sel.prefix))))
 			words = append(words, fmt.Sprintf("whose name starts with %q", sel.prefix))
 		}
 		for _, e := range sel.except {
 			if strings.Contains(e, "@") {
-				preds = append(preds, fmt.Sprintf("%s.email.lowerAscii() != %s", itemName, celString(strings.ToLower(e))))
+				preds = append(preds, fmt.Sprintf("%s.%s.lowerAscii() != %s", itemName, contactList.Email, celString(strings.ToLower(e))))
 			} else {
 				preds = append(preds, "!"+nameIs(itemName, e))
 			}
@@ -333,7 +335,7 @@ func (b *builder) selectContacts(sel *selection, conds []conditionClause) (*sele
 		if sel != nil && sel.filtered() {
 			what = "your contacts"
 		}
-		id, f := b.history("${steps."+stepContacts+".contacts}", c.period, what, c.span)
+		id, f := b.history("${"+out.items+"}", c.period, what, c.span)
 		if f != nil {
 			return nil, f
 		}
@@ -373,8 +375,8 @@ func (b *builder) selectContacts(sel *selection, conds []conditionClause) (*sele
 
 // nameIs is a CEL condition: the item's full name or first name is name, ignoring case.
 func nameIs(item, name string) string {
-	n := celString(strings.ToLower(name))
-	return fmt.Sprintf("(%s.name.trim().lowerAscii() == %s || %s.name.trim().lowerAscii().split(' ')[0] == %s)", item, n, item, n)
+	n, f := celString(strings.ToLower(name)), contactList.Name
+	return fmt.Sprintf("(%s.%s.trim().lowerAscii() == %s || %s.%s.trim().lowerAscii().split(' ')[0] == %s)", item, f, n, item, f, n)
 }
 
 // celString writes text as a CEL string literal. The text comes from the program, never from data.

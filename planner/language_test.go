@@ -123,3 +123,26 @@ func firstLineOf(s string) string {
 	first, _, _ := strings.Cut(s, "\n")
 	return first
 }
+
+// A time phrase after a wait until a time is that time's: "this week" on Friday at 9:00 runs to Friday
+// 9:00. After a wait of a duration the dates are not known, and the phrase is refused.
+func TestTimePhrasesAfterAWait(t *testing.T) {
+	p := mustPlan(t, &Rules{}, "On Friday at 9, if I haven't emailed alice@example.com this week, send her 'Have a nice weekend'", now)
+	if h := mustStep(t, p, "history"); h.Args["since"] != "2026-11-23T00:00:00Z" || h.Args["until"] != "2026-11-27T09:00:00Z" {
+		t.Errorf("history range = %v .. %v, want Monday 23 November .. Friday 27 November 09:00", h.Args["since"], h.Args["until"])
+	}
+	p = mustPlan(t, &Rules{}, "Send 'Hi' to bob@example.com on Monday at 10am. Then send 'Hi' to my contacts I haven't emailed today", now)
+	if h := mustStep(t, p, "history_2"); h.Args["since"] != "2026-11-30T00:00:00Z" {
+		t.Errorf("today after Monday's wait starts %v, want 2026-11-30T00:00:00Z", h.Args["since"])
+	}
+	for _, tc := range []struct{ program, part, why string }{
+		{"Wait 2 hours, then send 'Hi' to each of my contacts if I haven't emailed them today", "if I haven't emailed them today", "cannot know which dates"},
+		{"Tomorrow at 9am send 'A' to bob@example.com. Today at 11pm send 'B' to bob@example.com", "Today at 11pm", "before the time the statement before it runs"},
+	} {
+		_, err := (&Rules{}).Plan(context.Background(), tc.program, now)
+		var nu *NotUnderstoodError
+		if !errors.As(err, &nu) || nu.Part != tc.part || !strings.Contains(err.Error(), tc.why) {
+			t.Errorf("%q: error %v, want one quoting %q and saying %q", tc.program, err, tc.part, tc.why)
+		}
+	}
+}

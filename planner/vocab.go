@@ -1,5 +1,7 @@
 package planner
 
+import "slices"
+
 // Form is one English form, as people read it in docs/english.md, `eaapl plan --help` and error messages.
 type Form struct {
 	Pattern string // the form with its parts in angle brackets: "Send '<message>' to <recipients>"
@@ -28,7 +30,18 @@ type Vocabulary struct {
 	Actions []string
 	// Refer are phrases that name one item by the words after them: "my contact".
 	Refer []string
+	// List, when the command's result is a list that "each", "every", "all" and the filters go over.
+	List  *List
 	Forms []Form
+}
+
+// List is a list a command's result holds: the contacts today; rows of a table and lines of a file are
+// meant to come in the same way, each with its own nouns and fields.
+type List struct {
+	Output string // the output field that holds the list: "contacts"
+	Item   string // what one item is called in the plan's expressions: "contact"
+	Name   string // the item's field a name filter ("named John", "except Bob") reads: "name"
+	Email  string // the item's field an address filter ("at acme.com") reads: "email"
 }
 
 // vocabularies are the English forms of today's commands. They live here until each command's package
@@ -37,6 +50,7 @@ var vocabularies = []Vocabulary{
 	{
 		Command: "RetrieveContacts",
 		Nouns:   []string{"contacts", "contact list", "address book"},
+		List:    &List{Output: "contacts", Item: "contact", Name: "name", Email: "email"},
 		Quantifiers: []string{
 			"each of my", "each one of my", "every one of my", "all my", "all of my", "everyone in my",
 			"everybody in my", "everyone on my", "everybody on my", "my", "my whole", "anyone in my", "anybody in my",
@@ -134,6 +148,18 @@ func gather(vs []Vocabulary) lexicon {
 }
 
 var words = gather(vocabularies)
+
+// contactList is the list "my contacts" names, and the command that gets it.
+var contactList, contactCommand = findList(vocabularies, "contacts")
+
+func findList(vs []Vocabulary, noun string) (List, string) {
+	for _, v := range vs {
+		if v.List != nil && slices.Contains(v.Nouns, noun) {
+			return *v.List, v.Command
+		}
+	}
+	panic("planner: no vocabulary gives the list " + noun) // the table above is constant: every test sees this
+}
 
 // allForms returns the forms of the commands, then those of the language.
 func allForms() []Form {
