@@ -134,6 +134,7 @@ type builder struct {
 	ids      []string // the steps of the statement being built
 	last     *sent
 	lastList *list
+	named    map[string]*list // the lists the program named
 }
 
 func (b *builder) id(base string) string {
@@ -170,6 +171,15 @@ func build(prog *parsedProgram, text string, now time.Time) (*plan.Plan, *failur
 			f = b.wait(s.wait, s.span)
 		case answerStatement:
 			f = b.answer(s)
+		case nameStatement:
+			if b.lastList == nil {
+				f = &failure{from: s.span.from, to: s.span.to, why: "there is no list before it to name; name a list of contacts, like List my contacts at acme.com. Call them the acme people."}
+				break
+			}
+			if b.named == nil {
+				b.named = map[string]*list{}
+			}
+			b.named[s.name] = b.lastList
 		default:
 			f, err = b.send(s)
 		}
@@ -569,6 +579,12 @@ func (b *builder) send(s *sentence) (*failure, error) {
 		if csel == nil || !csel.filtered() {
 			whom = strings.TrimSpace("each contact " + sel.condWords)
 		}
+	case named.list != "":
+		l := b.named[named.list]
+		send.ForEach = &plan.ForEach{Items: "${" + l.items + "}", As: itemName}
+		send.Args["to"] = "${" + itemName + "}"
+		item, whom = itemName, "each of "+l.desc
+		b.lastList = l
 	case named.them:
 		if b.lastList == nil {
 			return &failure{from: named.from, to: named.to, why: "it does not say who they are; start with \"For each of my contacts,\" or write \"to each of my contacts\""}, nil

@@ -49,6 +49,7 @@ type recipientClause struct {
 	one       bool       // "her", "him": the one recipient named before
 	addresses []string
 	name      string // a contact by name: "my contact John Smith", as written
+	list      string // a list the program named: "the acme people"
 }
 
 // quoteClause is a message or a subject.
@@ -95,6 +96,7 @@ const (
 	sendStatement statementKind = iota
 	waitStatement
 	answerStatement
+	nameStatement
 )
 
 // sentence is a parsed statement, before its clauses are checked against each other.
@@ -116,6 +118,8 @@ type sentence struct {
 	count bool
 	// waits
 	wait *whenClause
+	// names: "call them the acme people"
+	name string
 }
 
 func (s *sentence) add(c *clause) {
@@ -248,9 +252,10 @@ const whyTime = "a time must be today, this week, this month, last week, last mo
 
 // parser parses the tokens of one program.
 type parser struct {
-	src  string // the program, for text quoted as written (a contact's name)
-	toks []token
-	end  int // the tokens from end on are the closing "." or "!"
+	src   string // the program, for text quoted as written (a contact's name)
+	toks  []token
+	end   int      // the tokens from end on are the closing "." or "!"
+	names []string // the lists the program has named so far, lower case: "acme people"
 }
 
 func newParser(src string, toks []token) *parser {
@@ -277,8 +282,8 @@ func (p *parser) separator(pos int) int {
 		}
 		at++
 	}
-	if p.isWord(at, "and") && (p.isWord(at+1, "then") || p.isWord(at+1, "after") && p.isWord(at+2, "that") || p.replyAt(at+1)) {
-		if p.replyAt(at + 1) {
+	if p.isWord(at, "and") && (p.isWord(at+1, "then") || p.isWord(at+1, "after") && p.isWord(at+2, "that") || p.replyAt(at+1) || p.namingAt(at+1)) {
+		if p.replyAt(at+1) || p.namingAt(at+1) {
 			return at + 1 - pos
 		}
 		at++
@@ -295,6 +300,14 @@ func (p *parser) separator(pos int) int {
 	}
 	return n
 }
+
+// namingAt reports whether "call them ..." starts at pos.
+func (p *parser) namingAt(pos int) bool {
+	_, ok := p.phrase(pos, namingHeads...)
+	return ok
+}
+
+var namingHeads = []string{"call them", "call those", "call it", "name them", "save them as", "save those as", "call the list", "call that list"}
 
 // replyAt reports whether "if he doesn't reply" starts at pos.
 func (p *parser) replyAt(pos int) bool {
@@ -373,6 +386,9 @@ func (p *parser) statement(pos int) (*sentence, int, *failure) {
 		return s, next, f
 	}
 	if s, next, f := p.getStatement(pos); s != nil || f != nil {
+		return s, next, f
+	}
+	if s, next, f := p.nameStatement(pos); s != nil || f != nil {
 		return s, next, f
 	}
 	if p.separator(pos) > 0 {
@@ -588,6 +604,9 @@ func (p *parser) recipients(pos int) (*recipientClause, int, *failure) {
 		return nil, 0, f
 	} else if sel != nil {
 		return &recipientClause{span: sel.span, contacts: sel}, next, nil
+	}
+	if name, next, ok := p.namedList(pos); ok {
+		return &recipientClause{span: span{pos, next}, list: name}, next, nil
 	}
 	switch {
 	case p.isWord(pos, "them"):
@@ -1057,4 +1076,46 @@ func (p *parser) getStatement(pos int) (*sentence, int, *failure) {
 	s.messages = []quoteClause{{span{after, after + 1}, p.toks[after].text}}
 	s.span = span{pos, after + 1}
 	return s, after + 1, nil
+}
+
+// nameStatement parses "call them the acme people" and "save them as late payers": a name for the list
+// the statement before selected, which later statements may use as recipients.
+func (p *parser) nameStatement(pos int) (*sentence, int, *failure) {
+	head, ok := p.phrase(pos, namingHeads...)
+	if !ok {
+		return nil, 0, nil
+	}
+	next := head
+	for next < p.end && p.toks[next].kind == word && p.separator(next) == 0 && !p.isWord(next, "and") {
+		next++
+	}
+	words := make([]string, 0, next-head)
+	for _, t := range p.toks[head:next] {
+		words = append(words, t.text)
+	}
+	if len(words) > 0 && words[0] == "the" {
+		words = words[1:]
+	}
+	if len(words) == 0 || len(words) > 5 {
+		return nil, 0, &failure{from: pos, to: max(next, head), why: "give the list a name of one to five words, like call them the acme people"}
+	}
+	name := strings.Join(words, " ")
+	for _, w := range words {
+		if grammarWords[w] && w != "people" {
+			return nil, 0, &failure{from: head, to: next, why: fmt.Sprintf("%q is a word of the grammar; give the list a name without it", w)}
+		}
+	}
+	p.names = append(p.names, name)
+	return &sentence{kind: nameStatement, acted: true, span: span{pos, next}, name: name}, next, nil
+}
+
+// namedList matches a list the program named before: "the acme people", "acme people".
+func (p *parser) namedList(pos int) (string, int, bool) {
+	best, bestEnd := "", -1
+	for _, n := range p.names {
+		if end, ok := p.phrase(pos, n, "the "+n, "all the "+n, "each of the "+n); ok && end > bestEnd {
+			best, bestEnd = n, end
+		}
+	}
+	return best, bestEnd, bestEnd >= 0
 }

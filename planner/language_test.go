@@ -146,3 +146,19 @@ func TestTimePhrasesAfterAWait(t *testing.T) {
 		}
 	}
 }
+
+func TestNamedLists(t *testing.T) {
+	p := mustPlan(t, &Rules{}, "List my contacts at acme.com and call them the acme people. Send 'Office closed' to the acme people.", now)
+	answer, send := mustStep(t, p, "answer"), mustStep(t, p, "send_3")
+	if send.ForEach == nil || "${"+strings.TrimSuffix(strings.TrimPrefix(answer.Answer.Value, "${"), "}")+"}" != send.ForEach.Items {
+		t.Fatalf("the send does not go over the named list: %s", planJSON(t, p))
+	}
+	for _, tc := range []struct{ program, why string }{
+		{"Call them friends", "no list before it"},
+		{"List my contacts. Call them the send people", "word of the grammar"},
+	} {
+		if _, err := (&Rules{}).Plan(context.Background(), tc.program, now); err == nil || !strings.Contains(err.Error(), tc.why) {
+			t.Errorf("%q: error %v, want one saying %q", tc.program, err, tc.why)
+		}
+	}
+}
