@@ -48,7 +48,7 @@ func (r *Rules) Plan(ctx context.Context, program string, now time.Time) (*plan.
 		return nil, notUnderstood(program, program[lerr.start:], "the quotation that starts here is never closed")
 	}
 	if len(toks) > maxTokens {
-		return nil, fmt.Errorf("the program is too long: the rule-based planner reads one sentence of at most %d words (a quoted message counts as one)", maxTokens)
+		return nil, fmt.Errorf("the program is too long: the rule-based planner reads programs of at most %d words (a quoted message counts as one)", maxTokens)
 	}
 	p := newParser(program, toks)
 	prog, f := p.parse()
