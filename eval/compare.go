@@ -31,6 +31,16 @@ import (
 //
 // Everything else counts: the commands, the messages to the character, the recipients, the times.
 func canonical(p *plan.Plan, now time.Time) (string, error) {
+	schedule := p.Schedule
+	if schedule != nil {
+		// A schedule's plan is compared as the schedule and the plan of one run.
+		if err := plan.ValidateSchedule(p); err != nil {
+			return "", err
+		}
+		run := *p
+		run.Schedule = nil
+		p = &run
+	}
 	c, err := plan.Compile(p)
 	if err != nil {
 		return "", err
@@ -131,8 +141,8 @@ func canonical(p *plan.Plan, now time.Time) (string, error) {
 		steps = append(steps, out)
 	}
 	var doc any = steps
-	if p.Schedule != nil {
-		doc = map[string]any{"schedule": p.Schedule, "steps": steps}
+	if schedule != nil {
+		doc = map[string]any{"schedule": schedule, "steps": steps}
 	}
 	b, err := json.MarshalIndent(doc, "", "  ")
 	return string(b), err

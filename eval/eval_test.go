@@ -185,3 +185,29 @@ func mustCanonical(t *testing.T, doc string, now time.Time) string {
 	}
 	return c
 }
+
+// TestCanonicalComparesConstructsAndSchedules: a wait's time, an answer's value and a schedule's calendar
+// are what a plan does, so a plan that differs in them differs.
+func TestCanonicalComparesConstructsAndSchedules(t *testing.T) {
+	base := `{"version": 1, "steps": [
+	  {"id": "wait", "wait": {"until": "2026-11-26T08:00:00Z"}, "description": "Wait."},
+	  {"id": "contacts", "command": "RetrieveContacts", "depends_on": ["wait"]},
+	  {"id": "answer", "answer": {"value": "${size(steps.contacts.contacts)}", "kind": "number", "label": "how many"}}],
+	  "schedule": {"calendar": [{"days_of_week": ["monday"], "hour": 9, "minute": 0}], "time_zone": "UTC", "program": "How many contacts do I have?"}}`
+	want := mustCanonical(t, base, evalNow)
+	if got := mustCanonical(t, strings.Replace(base, `"label": "how many"`, `"label": "the count"`, 1), evalNow); got != want {
+		t.Errorf("a different label (prose) compares different:\n%s", got)
+	}
+	for _, edit := range [][2]string{
+		{`"2026-11-26T08:00:00Z"`, `"2026-11-26T09:00:00Z"`},
+		{`size(steps.contacts.contacts)`, `size(steps.contacts.contacts) - 1`},
+		{`"kind": "number"`, `"kind": "text"`},
+		{`"hour": 9`, `"hour": 10`},
+		{`["monday"]`, `["tuesday"]`},
+		{`"program": "How many contacts do I have?"`, `"program": "List my contacts"`},
+	} {
+		if got := mustCanonical(t, strings.Replace(base, edit[0], edit[1], 1), evalNow); got == want {
+			t.Errorf("changing %s to %s compares equal", edit[0], edit[1])
+		}
+	}
+}

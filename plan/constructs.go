@@ -275,6 +275,25 @@ func checkDuration(s string) error {
 	return nil
 }
 
+// errScheduled is why a plan with a schedule does not compile: it is not run itself. A client creates a
+// Temporal Schedule from it, and each scheduled run plans Schedule.Program at its own start, which gives a
+// plan without a schedule. Refusing it here keeps any interpreter from running the steps now.
+var errScheduled = errors.New("a plan with a schedule is not run itself: create the schedule from it (`eaapl run` does), and each run plans schedule.program")
+
+// ValidateSchedule checks a plan with a schedule: the schedule, and the steps as the plan of one run.
+func ValidateSchedule(p *Plan) error {
+	if p == nil || p.Schedule == nil {
+		return &Error{Field: "schedule", Err: errors.New("the plan has no schedule")}
+	}
+	if err := validateSchedule(p.Schedule); err != nil {
+		return err
+	}
+	run := *p
+	run.Schedule = nil
+	_, err := Compile(&run)
+	return err
+}
+
 // validateSchedule checks a plan's schedule.
 func validateSchedule(sc *Schedule) error {
 	fail := func(field string, err error) error { return &Error{Field: "schedule." + field, Err: err} }

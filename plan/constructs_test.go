@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/eaapl/eaapl/plan"
 )
 
 // constructsPlan uses every construct: wait, send, await a reply, check, answer, and a schedule.
@@ -19,11 +21,18 @@ const constructsPlan = `{"version": 1, "steps": [
   {"id": "answer", "answer": {"value": "${size(steps.contacts.contacts.filter(c, c.email.lowerAscii().endsWith('@acme.com')).slice(0, 1))}", "kind": "number", "label": "contacts"}}
 ], "schedule": {"calendar": [{"days_of_week": ["monday"], "hour": 9, "minute": 0}], "time_zone": "Europe/Berlin", "program": "Send 'Hi' to bob@example.com"}}`
 
+// withoutSchedule is constructsPlan as the plan of one run.
+var withoutSchedule = constructsPlan[:strings.Index(constructsPlan, `], "schedule"`)+1] + "}"
+
 func TestConstructsCompile(t *testing.T) {
-	c := mustCompile(t, constructsPlan)
-	if got, want := c.Plan.Constructs(), []string{"wait", "await_reply", "check", "answer", "schedule"}; !slices.Equal(got, want) {
+	full, err := plan.Parse([]byte(constructsPlan))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := full.Constructs(), []string{"wait", "await_reply", "check", "answer", "schedule"}; !slices.Equal(got, want) {
 		t.Errorf("Constructs() = %q, want %q", got, want)
 	}
+	c := mustCompile(t, withoutSchedule)
 	// The steps a construct reads are its dependencies, as for a command.
 	if got := c.Deps("await_reply"); !slices.Equal(got, []string{"send"}) {
 		t.Errorf("await_reply waits for %q, want [send]", got)
@@ -66,10 +75,31 @@ func TestConstructsAreValidated(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := parseAndCompile(edit(t, constructsPlan, tt.from, tt.to))
+			p, err := plan.Parse([]byte(edit(t, constructsPlan, tt.from, tt.to)))
+			if err == nil {
+				err = plan.ValidateSchedule(p)
+			}
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("error = %v, want one saying %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// A plan with a schedule is never run itself: an interpreter that compiles it gets an error, so that the
+// steps of one run cannot run at once when the schedule was meant.
+func TestAPlanWithAScheduleDoesNotCompile(t *testing.T) {
+	if _, err := parseAndCompile(constructsPlan); err == nil || !strings.Contains(err.Error(), "is not run itself") {
+		t.Fatalf("Compile of a plan with a schedule: error %v, want one saying it is not run itself", err)
+	}
+	p, err := plan.Parse([]byte(constructsPlan))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := plan.ValidateSchedule(p); err != nil {
+		t.Fatalf("ValidateSchedule: %v", err)
+	}
+	if err := plan.ValidateSchedule(&plan.Plan{Version: 1}); err == nil {
+		t.Fatal("ValidateSchedule of a plan without a schedule: no error")
 	}
 }

@@ -96,9 +96,7 @@ func Compile(p *Plan) (*Compiled, error) {
 		c.steps[s.ID] = &compiledStep{step: s, cmd: cmd}
 	}
 	if p.Schedule != nil {
-		if err := validateSchedule(p.Schedule); err != nil {
-			return nil, err
-		}
+		return nil, &Error{Field: "schedule", Err: errScheduled}
 	}
 	for i := range p.Steps {
 		if err := c.compileStep(&p.Steps[i]); err != nil {
