@@ -1014,12 +1014,20 @@ func (p *parser) answerStatement(pos int) (*sentence, int, *failure) {
 	}
 	if n, isCount := p.phrase(pos, "how many"); isCount {
 		s.count, pos = true, n
-	} else if !ok {
+	} else if !ok && !p.isWord(pos, "who") && !p.isWord(pos, "whom") {
 		return nil, 0, nil
 	}
 	sel, next, f := p.selection(pos, concat(contactPhrases, answerPhrases))
 	if f != nil {
 		return nil, 0, f
+	}
+	if sel == nil && !s.count && (p.isWord(pos, "who") || p.isWord(pos, "whom")) {
+		// "Who haven't I emailed this week?": which of my contacts.
+		if _, ok := p.phrase(pos+1, concat(questionNegative, questionPositive)...); ok {
+			sel, next = &selection{span: span{pos, pos + 1}}, pos+1
+		} else {
+			return nil, 0, nil
+		}
 	}
 	if sel == nil {
 		return nil, 0, &failure{from: start, to: pos + 1, why: "say which contacts, like how many of my contacts or list my contacts at acme.com"}

@@ -162,3 +162,33 @@ func TestNamedLists(t *testing.T) {
 		}
 	}
 }
+
+func TestQuestionsAnswerWithTheContacts(t *testing.T) {
+	p := mustPlan(t, &Rules{}, "Who haven't I emailed this week?", now)
+	a := mustStep(t, p, "answer").Answer
+	if a.Kind != plan.AnswerList || a.Value != "${steps.contacts.contacts.filter(contact, !(contact.email in steps.history.emailed))}" {
+		t.Fatalf("answer = %+v", a)
+	}
+	q := mustPlan(t, &Rules{}, "List the contacts I haven't emailed this week", now)
+	q.Program = p.Program
+	for i := range q.Steps {
+		q.Steps[i].Description, p.Steps[i].Description = "", ""
+	}
+	if planJSON(t, p) != planJSON(t, q) {
+		t.Errorf("\"Who haven't I emailed this week?\" and \"List the contacts I haven't emailed this week\" plan differently")
+	}
+}
+
+func TestRefusalsSuggestTheNearestForms(t *testing.T) {
+	_, err := (&Rules{}).Plan(context.Background(), "Every Monday send 'Hi' to bob@example.com", now)
+	var nu *NotUnderstoodError
+	if !errors.As(err, &nu) {
+		t.Fatalf("error = %v, want a NotUnderstoodError", err)
+	}
+	if len(nu.Nearest) == 0 || len(nu.Nearest) > 3 || !slices.ContainsFunc(nu.Nearest, func(f string) bool { return strings.Contains(f, "at <clock>") }) {
+		t.Errorf("Nearest = %q, want a schedule form (\"... at <clock>\") among at most three", nu.Nearest)
+	}
+	if !strings.Contains(err.Error(), "the nearest forms are:\n  - ") {
+		t.Errorf("error does not list the nearest forms:\n%s", err)
+	}
+}
