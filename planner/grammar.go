@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode"
 )
 
 // The grammar (docs/english.md writes it out for users) is a sequence of statements; a statement is a
@@ -259,11 +260,42 @@ type parser struct {
 }
 
 func newParser(src string, toks []token) *parser {
+	toks = lineBreaks(src, toks)
 	end := len(toks)
 	for end > 0 && toks[end-1].kind == punct && strings.Contains(".!?\n;", toks[end-1].text) {
 		end--
 	}
 	return &parser{src: src, toks: toks, end: end}
+}
+
+// lineStarters are the words that start a statement on a new line even in lower case.
+var lineStarters = map[string]bool{"wait": true, "list": true, "show": true, "tell": true, "how": true, "then": true}
+
+func init() {
+	for _, v := range words.verbs {
+		lineStarters[strings.Fields(v)[0]] = true
+	}
+}
+
+// lineBreaks keeps the line breaks that end a statement: those before a line that starts with a capital
+// letter or a word that starts a statement. Any other line break is a space, so that a sentence may be wrapped ("... to each of my
+// contacts\nthat says 'Hi'").
+func lineBreaks(src string, toks []token) []token {
+	out := toks[:0:0]
+	for i, t := range toks {
+		if t.kind == punct && t.text == "\n" {
+			next := i + 1
+			for next < len(toks) && toks[next].kind == punct && toks[next].text == "\n" {
+				next++
+			}
+			if next >= len(toks) || toks[next].kind != word ||
+				!unicode.IsUpper([]rune(src[toks[next].start:toks[next].end])[0]) && !lineStarters[toks[next].text] {
+				continue
+			}
+		}
+		out = append(out, t)
+	}
+	return out
 }
 
 // separator returns the length of the separator between statements at pos, 0 when there is none.

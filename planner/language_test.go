@@ -192,3 +192,14 @@ func TestRefusalsSuggestTheNearestForms(t *testing.T) {
 		t.Errorf("error does not list the nearest forms:\n%s", err)
 	}
 }
+
+func TestALineBreakEndsAStatementBeforeACapital(t *testing.T) {
+	wrapped := mustPlan(t, &Rules{}, "Send an email to each of my contacts\nthat says 'Hi'", now)
+	if len(wrapped.Steps) != 3 {
+		t.Errorf("a wrapped sentence is one statement: %s", planJSON(t, wrapped))
+	}
+	two := mustPlan(t, &Rules{}, "Send 'A' to ann@example.com\n\nSend 'B' to bob@example.com", now)
+	if _, ok := two.Step("send_2"); !ok {
+		t.Errorf("two lines that start with a capital are two statements: %s", planJSON(t, two))
+	}
+}
