@@ -34,7 +34,7 @@ func canonical(p *plan.Plan, now time.Time) (string, error) {
 	schedule := p.Schedule
 	if schedule != nil {
 		// A schedule's plan is compared as the schedule and the plan of one run.
-		if err := plan.ValidateSchedule(p); err != nil {
+		if err := plan.Validate(p); err != nil {
 			return "", err
 		}
 		run := *p

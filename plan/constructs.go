@@ -280,11 +280,8 @@ func checkDuration(s string) error {
 // plan without a schedule. Refusing it here keeps any interpreter from running the steps now.
 var errScheduled = errors.New("a plan with a schedule is not run itself: create the schedule from it (`eaapl run` does), and each run plans schedule.program")
 
-// ValidateSchedule checks a plan with a schedule: the schedule, and the steps as the plan of one run.
-func ValidateSchedule(p *Plan) error {
-	if p == nil || p.Schedule == nil {
-		return &Error{Field: "schedule", Err: errors.New("the plan has no schedule")}
-	}
+// validateScheduled checks a plan with a schedule: the schedule, and the steps as the plan of one run.
+func validateScheduled(p *Plan) error {
 	if err := validateSchedule(p.Schedule); err != nil {
 		return err
 	}

@@ -77,7 +77,7 @@ func TestConstructsAreValidated(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			p, err := plan.Parse([]byte(edit(t, constructsPlan, tt.from, tt.to)))
 			if err == nil {
-				err = plan.ValidateSchedule(p)
+				err = plan.Validate(p)
 			}
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("error = %v, want one saying %q", err, tt.want)
@@ -96,10 +96,7 @@ func TestAPlanWithAScheduleDoesNotCompile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := plan.ValidateSchedule(p); err != nil {
-		t.Fatalf("ValidateSchedule: %v", err)
-	}
-	if err := plan.ValidateSchedule(&plan.Plan{Version: 1}); err == nil {
-		t.Fatal("ValidateSchedule of a plan without a schedule: no error")
+	if err := plan.Validate(p); err != nil {
+		t.Fatalf("Validate of a plan with a schedule: %v", err)
 	}
 }

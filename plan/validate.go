@@ -58,14 +58,19 @@ type compiledStep struct {
 }
 
 // Validate checks a plan against the command catalog: version, step ids, commands, arguments and their
-// types, references to other steps and their outputs, conditions, for_each lists and dependency cycles.
-// The error names the step and the field.
+// types, references to other steps and their outputs, conditions, for_each lists and dependency cycles;
+// for a plan with a schedule, the schedule and the steps as the plan of one run. The error names the step
+// and the field.
 func Validate(p *Plan) error {
+	if p != nil && p.Schedule != nil {
+		return validateScheduled(p)
+	}
 	_, err := Compile(p)
 	return err
 }
 
-// Compile validates a plan and compiles its expressions. It is a pure function of the plan, safe in
+// Compile validates a plan and compiles its expressions, to run it. A plan with a schedule is not run
+// itself (constructs.go, errScheduled), so it does not compile; Validate checks it. It is a pure function of the plan, safe in
 // workflow code; workflowcheck sees CEL's parser's unused debug printing and sorted map walks, so it is told
 // to skip it.
 //

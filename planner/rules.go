@@ -66,11 +66,7 @@ func (r *Rules) Plan(ctx context.Context, program string, now time.Time) (*plan.
 		return nil, err
 	}
 	// A plan the grammar made that does not validate is a bug of the planner: refuse it, never run it.
-	validate := plan.Validate
-	if pl.Schedule != nil {
-		validate = plan.ValidateSchedule
-	}
-	if err := validate(pl); err != nil {
+	if err := plan.Validate(pl); err != nil {
 		return nil, fmt.Errorf("the rule-based planner made a plan that does not validate (a bug; please report the program): %w", err)
 	}
 	return pl, nil

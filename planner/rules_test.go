@@ -425,11 +425,7 @@ func mustZone(tb testing.TB, name string) *time.Location {
 // assertValid checks the plan against the command catalog, as the workflow will before running it.
 func assertValid(tb testing.TB, p *plan.Plan) {
 	tb.Helper()
-	validate := plan.Validate
-	if p.Schedule != nil {
-		validate = plan.ValidateSchedule
-	}
-	if err := validate(p); err != nil {
+	if err := plan.Validate(p); err != nil {
 		tb.Fatalf("plan does not validate: %v\n%s", err, planJSON(tb, p))
 	}
 }
