@@ -2,9 +2,12 @@ package activities
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"reflect"
 	"sync"
 	"testing"
+	"time"
 
 	"go.temporal.io/sdk/testsuite"
 
@@ -54,6 +57,8 @@ func (p *recordingPublisher) Publish(_ context.Context, events ...bridge.Event) 
 }
 
 func (p *recordingPublisher) ids(topic string) []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	var out []string
 	for _, e := range p.events {
 		if e.Topic == topic {
@@ -83,7 +88,9 @@ func newBatchEnv(t *testing.T) (*testsuite.TestActivityEnvironment, *Batches, *c
 	ss := &sessionSender{fakeSender: s}
 	a.Mailbox, a.Sender = cm, ss
 	pub := &recordingPublisher{}
-	b := &Batches{Activities: a, Events: pub}
+	buf := bridge.NewBuffer(pub, bridge.BufferOptions{}, nil)
+	t.Cleanup(func() { buf.Close(time.Second) })
+	b := &Batches{Commands: a.commands(), Events: buf}
 	var suite testsuite.WorkflowTestSuite
 	env := suite.NewTestActivityEnvironment()
 	env.RegisterActivity(b)
@@ -130,7 +137,7 @@ func TestRunBatch(t *testing.T) {
 		env, b, mb, s, _ := newBatchEnv(t)
 		in := batchOf(2, "a@example.com", "b@example.com")
 		in.Items[1].Check, in.Items[1].Attempt = true, 2
-		mb.ids[MessageID("wf-1/send_2", b.Activities.From.Address)] = true // the first attempt got through
+		mb.ids[MessageID("wf-1/send_2", me.Address)] = true // the first attempt got through
 		res := runBatch(t, env, b, in)
 		if got, want := len(mb.searched), 1; got != want {
 			t.Errorf("%d mailbox searches, want %d (the retried item only)", got, want)
@@ -150,7 +157,7 @@ func TestRunBatch(t *testing.T) {
 		env, b, mb, s, _ := newBatchEnv(t)
 		in := batchOf(4, "a@example.com", "b@example.com", "c@example.com", "d@example.com")
 		// The worker died while sending send_3: it got through, but no heartbeat said so.
-		mb.ids[MessageID("wf-1/send_3", b.Activities.From.Address)] = true
+		mb.ids[MessageID("wf-1/send_3", me.Address)] = true
 		earlier := []BatchItemResult{
 			{Result: catalog.TaskResult{TaskID: "send_1", Status: catalog.StatusSuccess, Attempt: 1}},
 			{Result: catalog.TaskResult{TaskID: "send_2", Status: catalog.StatusSuccess, Attempt: 1}},
@@ -211,4 +218,46 @@ func TestRunBatch(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestEveryCommandRunsAsABatchItem runs a task of each registered command as a single task and as the
+// item of a batch: both go through the command's own implementation and give the same output.
+func TestEveryCommandRunsAsABatchItem(t *testing.T) {
+	contacts := []any{map[string]any{"name": "Alice Example", "email": "alice@example.com", "source": "contacts.vcf:4"}}
+	params := map[string]map[string]any{
+		"RetrieveContacts":  {},
+		"FindContact":       {"name": "Alice"},
+		"CheckEmailHistory": {"contacts": contacts, "since": "2026-11-23T00:00:00Z", "until": "2026-11-25T00:00:00Z"},
+		"ComposeEmail":      {"body": "Hello"},
+		"SendEmail":         {"to": contacts[0], "subject": "Hi", "body": "Hello"},
+	}
+	for _, name := range catalog.Names() {
+		t.Run(name, func(t *testing.T) {
+			p, ok := params[name]
+			if !ok {
+				t.Fatalf("no parameters for %s: add them here", name)
+			}
+			tk := task("t1", p)
+			tk.Command = name
+			a, _, _ := newTestActivities()
+			single, err := a.commands().Run(context.Background(), tk)
+			if err != nil {
+				t.Fatalf("single task: %v", err)
+			}
+			env, b, _, _, _ := newBatchEnv(t)
+			res := runBatch(t, env, b, BatchInput{Items: []BatchItem{{Task: tk, Attempt: 1}}})
+			if len(res.Items) != 1 || res.Items[0].Result.Status != catalog.StatusSuccess {
+				t.Fatalf("batch item: %+v", res.Items)
+			}
+			// As the workflow sees them: decoded from JSON.
+			var got, want any
+			b1, _ := json.Marshal(single.Output)
+			b2, _ := json.Marshal(res.Items[0].Result.Output)
+			_ = json.Unmarshal(b1, &want)
+			_ = json.Unmarshal(b2, &got)
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("batch item's output %s, single task's %s", b2, b1)
+			}
+		})
+	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -12,111 +11,6 @@ import (
 
 	"github.com/eaapl/eaapl/catalog"
 )
-
-// writeFile writes content to a file called name in a fresh temporary folder and returns its path.
-func writeFile(tb testing.TB, name, content string) string {
-	tb.Helper()
-	path := filepath.Join(tb.TempDir(), name)
-	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
-		tb.Fatal(err)
-	}
-	return path
-}
-
-func TestFileContacts(t *testing.T) {
-	for _, tc := range []struct {
-		name, file, content string
-		want                []Contact
-	}{
-		{
-			name: "VCardSimple", file: "c.vcf",
-			content: "BEGIN:VCARD\nVERSION:3.0\nFN:Alice Example\nEMAIL;TYPE=INTERNET:alice@example.com\nEND:VCARD\n",
-			want:    []Contact{{"Alice Example", "alice@example.com", "c.vcf:4"}},
-		},
-		{
-			name: "VCardCRLFFoldedAndBlankLines", file: "c.vcf",
-			content: "\r\nBEGIN:VCARD\r\nVERSION:3.0\r\nFN:Bartholomew\r\n  Example\r\nEMAIL;TYPE=INTERNET:bob@exa\r\n\tmple.com\r\nEND:VCARD\r\n\r\n\r\nBEGIN:VCARD\r\nFN:Carol\r\nEMAIL:carol@example.com\r\nEND:VCARD\r\n",
-			want: []Contact{
-				{"Bartholomew Example", "bob@example.com", "c.vcf:6"},
-				{"Carol", "carol@example.com", "c.vcf:13"},
-			},
-		},
-		{
-			name: "VCardMultipleEmailsTakesPreferred", file: "c.vcf",
-			content: "BEGIN:VCARD\nFN:Dan\nEMAIL;TYPE=work:dan@work.example\nEMAIL;TYPE=home,pref:dan@home.example\nEND:VCARD\n" +
-				"BEGIN:VCARD\nVERSION:4.0\nFN:Erin\nEMAIL;PREF=2:erin@two.example\nEMAIL;PREF=1:erin@one.example\nEND:VCARD\n" +
-				"BEGIN:VCARD\nFN:Fay\nEMAIL:fay@first.example\nEMAIL:fay@second.example\nEND:VCARD\n" +
-				"BEGIN:VCARD\nVERSION:2.1\nFN:Gus\nEMAIL;INTERNET:gus@a.example\nEMAIL;INTERNET;PREF:gus@b.example\nEND:VCARD\n",
-			want: []Contact{
-				{"Dan", "dan@home.example", "c.vcf:4"},
-				{"Erin", "erin@one.example", "c.vcf:10"},
-				{"Fay", "fay@first.example", "c.vcf:14"},
-				{"Gus", "gus@b.example", "c.vcf:21"},
-			},
-		},
-		{
-			name: "VCardNameFromNGroupsEscapesAndCase", file: "Book.VCF",
-			content: "begin:vcard\nN:Example;Hal;Q.;Dr.;\nitem1.EMAIL;TYPE=\"a:b\":HAL@Example.com\nitem1.X-ABLabel:work\nend:vcard\n" +
-				"BEGIN:VCARD\nFN:Smith\\, Ida\nEMAIL:mailto:ida@example.com\nEND:VCARD\n",
-			want: []Contact{
-				{"Dr. Hal Q. Example", "HAL@Example.com", "Book.VCF:3"},
-				{"Smith, Ida", "ida@example.com", "Book.VCF:8"},
-			},
-		},
-		{
-			name: "VCardInvalidAddressIsKept", file: "c.vcf",
-			content: "BEGIN:VCARD\nFN:Jo\nEMAIL:jo-at-example.com\nEND:VCARD\n",
-			want:    []Contact{{"Jo", "jo-at-example.com", "c.vcf:3"}},
-		},
-		{
-			name: "VCardEmpty", file: "c.vcf", content: "\n\n",
-			want: nil,
-		},
-		{
-			name: "CSVSimple", file: "c.csv",
-			content: "name,email\nAlice Example,alice@example.com\nBob Example,bob@example.com\n",
-			want:    []Contact{{"Alice Example", "alice@example.com", "c.csv:2"}, {"Bob Example", "bob@example.com", "c.csv:3"}},
-		},
-		{
-			name: "CSVHeadersAnyCaseAndOrderWithBOMQuotesAndBlankLines", file: "c.csv",
-			content: "\uFEFFE-Mail , Phone,Full Name\r\n\r\n\"ann@example.com\",555,\"Doe, Ann\"\r\n  ,  \r\nkim@example.com , 556 , Kim \r\n",
-			want:    []Contact{{"Doe, Ann", "ann@example.com", "c.csv:3"}, {"Kim", "kim@example.com", "c.csv:5"}},
-		},
-		{
-			name: "CSVFirstAndLastNameAndShortRows", file: "c.csv",
-			content: "First Name,Last Name,Email Address,Notes\nLee,Park,lee@example.com,friend\nMo,,mo@example.com\n,,nameless@example.com,\n",
-			want: []Contact{
-				{"Lee Park", "lee@example.com", "c.csv:2"},
-				{"Mo", "mo@example.com", "c.csv:3"},
-				{"", "nameless@example.com", "c.csv:4"},
-			},
-		},
-		{
-			name: "CSVQuotedFieldOverTwoLines", file: "c.csv",
-			content: "email,name\nned@example.com,\"Ned\nStark\"\nol@example.com,Ol\n",
-			want:    []Contact{{"Ned\nStark", "ned@example.com", "c.csv:2"}, {"Ol", "ol@example.com", "c.csv:4"}},
-		},
-		{
-			name: "CSVInvalidAddressIsKept", file: "c.csv",
-			content: "name,email\nPat,pat@\n",
-			want:    []Contact{{"Pat", "pat@", "c.csv:2"}},
-		},
-		{
-			name: "CSVEmpty", file: "c.csv", content: "",
-			want: nil,
-		},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			got, err := FileContacts{Path: writeFile(t, tc.file, tc.content)}.Contacts(context.Background())
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !reflect.DeepEqual(got, tc.want) {
-				t.Fatalf("contacts =\n%#v\nwant\n%#v", got, tc.want)
-			}
-		})
-	}
-}
 
 func TestFileContactsMalformed(t *testing.T) {
 	for _, tc := range []struct {
@@ -149,7 +43,7 @@ func TestFileContactsMalformed(t *testing.T) {
 			}
 
 			// RetrieveContacts reports it as bad input, naming the file and line.
-			a := &Activities{Contacts: FileContacts{Path: path}}
+			a := &testWorker{Contacts: FileContacts{Path: path}}
 			_, err = a.RetrieveContacts(context.Background(), catalog.Task{TaskID: "task_001"})
 			where := path
 			if tc.wantLine > 0 {
@@ -163,7 +57,7 @@ func TestFileContactsMalformed(t *testing.T) {
 func TestRetrieveContacts(t *testing.T) {
 	t.Run("ReadsExamples", func(t *testing.T) {
 		for _, file := range []string{"../examples/contacts.vcf", "../examples/contacts.csv"} {
-			a := &Activities{Contacts: FileContacts{Path: file}, WorkerID: "w"}
+			a := &testWorker{Contacts: FileContacts{Path: file}, WorkerID: "w"}
 			res, err := a.RetrieveContacts(context.Background(), catalog.Task{TaskID: "task_001"})
 			if err != nil {
 				t.Fatal(err)
@@ -183,12 +77,12 @@ func TestRetrieveContacts(t *testing.T) {
 	})
 	t.Run("MissingFileIsNotFound", func(t *testing.T) {
 		path := filepath.Join(t.TempDir(), "nope.vcf")
-		a := &Activities{Contacts: FileContacts{Path: path}}
+		a := &testWorker{Contacts: FileContacts{Path: path}}
 		_, err := a.RetrieveContacts(context.Background(), catalog.Task{TaskID: "task_001"})
 		assertAppError(t, err, catalog.ErrNotFound, "contacts file "+path+" does not exist")
 	})
 	t.Run("EmptyFileHasNoContacts", func(t *testing.T) {
-		a := &Activities{Contacts: FileContacts{Path: writeFile(t, "c.csv", "name,email\n")}}
+		a := &testWorker{Contacts: FileContacts{Path: writeFile(t, "c.csv", "name,email\n")}}
 		res, err := a.RetrieveContacts(context.Background(), catalog.Task{TaskID: "task_001"})
 		if err != nil {
 			t.Fatal(err)
@@ -204,7 +98,7 @@ func TestRetrieveContacts(t *testing.T) {
 		for i := range n {
 			fmt.Fprintf(&b, "Person %d,p%d@example.com\n", i, i)
 		}
-		a := &Activities{Contacts: FileContacts{Path: writeFile(t, "big.csv", b.String())}}
+		a := &testWorker{Contacts: FileContacts{Path: writeFile(t, "big.csv", b.String())}}
 		res, err := runActivity(t, a, a.RetrieveContacts, catalog.Task{TaskID: "task_001"})
 		if err != nil {
 			t.Fatal(err)

@@ -70,6 +70,19 @@ func storedMessages(tb testing.TB, apiURL, messageID string) []mailpitMessage {
 	return msgs
 }
 
+// mailpitAddress and mailpitSearchResult are Mailpit's JSON, as the checks here read it.
+type mailpitAddress struct {
+	Name    string
+	Address string
+}
+
+type mailpitSearchResult struct {
+	MessagesCount int `json:"messages_count"`
+	Messages      []struct {
+		ID string
+	} `json:"messages"`
+}
+
 // mailpitMessage is a message as GET /api/v1/message/{ID} returns it.
 type mailpitMessage struct {
 	MessageID string
@@ -87,7 +100,7 @@ func TestMailpit(t *testing.T) {
 		t.Fatal(err)
 	}
 	mailbox := NewMailpit(apiURL, nil)
-	a := &Activities{Mailbox: mailbox, Sender: sender, From: me, WorkerID: "worker_it"}
+	a := &testWorker{Mailbox: mailbox, Sender: sender, From: me, WorkerID: "worker_it"}
 	ctx := context.Background()
 	started := time.Now()
 
@@ -174,9 +187,8 @@ func TestMailpit(t *testing.T) {
 
 	t.Run("EmailedFindsRecipientsWithinTheRangeOnly", func(t *testing.T) {
 		to := []string{"BOB@example.com", "dave@example.com", "erin@example.com", "frank@example.com", "gina@example.com", "ivy@example.com", "zed@example.com"}
-		for _, pageSize := range []int{mailpitPageSize, 2} {
-			m := NewMailpit(apiURL, nil)
-			m.pageSize = pageSize
+		for _, pageSize := range []int{250, 2} {
+			m := NewMailpit(apiURL, nil).WithPageSize(pageSize)
 			found, err := m.Emailed(ctx, "me@example.com", to, started.Add(-time.Hour), finished.Add(time.Hour))
 			if err != nil {
 				t.Fatal(err)
@@ -215,26 +227,6 @@ func TestMailpit(t *testing.T) {
 			if len(found) != 0 {
 				t.Errorf("%s the run: emailed %v, want nobody", r.name, found)
 			}
-		}
-	})
-
-	t.Run("SearchQueryNarrowsOnTheServer", func(t *testing.T) {
-		// Mailpit must understand the query's sender and dates itself, or every page of all history would
-		// come back: a range before the run matches nothing at all.
-		res, err := mailbox.search(ctx, emailedQuery("me@example.com", started.Add(-2*time.Hour), started.Add(-time.Hour)), 0, 10)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if res.MessagesCount != 0 {
-			t.Fatalf("query for a past range matched %d messages, want 0", res.MessagesCount)
-		}
-		res, err = mailbox.search(ctx, emailedQuery("me@example.com", started.Add(-time.Hour), finished.Add(time.Hour)), 0, 10)
-		if err != nil {
-			t.Fatal(err)
-		}
-		// bob, frank/dave/erin, ivy twice, and gina: from notme@example.com, which from: matches too.
-		if res.MessagesCount != 5 {
-			t.Fatalf("query for the run matched %d messages, want 5", res.MessagesCount)
 		}
 	})
 
@@ -295,7 +287,7 @@ func TestSMTPErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := &Activities{Mailbox: NewMailpit(apiURL, nil), Sender: sender, From: me}
+	a := &testWorker{Mailbox: NewMailpit(apiURL, nil), Sender: sender, From: me}
 	params := map[string]any{"to": "bob@example.com", "subject": "s", "body": "b"}
 
 	chaos := func(t *testing.T, trigger string, code int) {
@@ -335,13 +327,13 @@ func TestSMTPErrors(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		a := &Activities{Mailbox: NewMailpit(apiURL, nil), Sender: s, From: me}
+		a := &testWorker{Mailbox: NewMailpit(apiURL, nil), Sender: s, From: me}
 		_, err = runActivity(t, a, a.SendEmail, task("t", params))
 		assertRetryable(t, err, "SMTP server "+down+" unreachable", "refused")
 	})
 	t.Run("UnreachableMailboxIsRetried", func(t *testing.T) {
 		down := "http://" + freeAddr(t)
-		a := &Activities{Mailbox: NewMailpit(down, nil), Sender: sender, From: me}
+		a := &testWorker{Mailbox: NewMailpit(down, nil), Sender: sender, From: me}
 		_, err := runActivity(t, a, a.CheckEmailHistory, catalog.Task{TaskID: "t", Parameters: map[string]any{
 			"contacts": []any{map[string]any{"email": "bob@example.com"}}, "since": "2026-01-01T00:00:00Z",
 		}})

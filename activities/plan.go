@@ -10,6 +10,7 @@ import (
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/eaapl/eaapl/activities/api"
 	"github.com/eaapl/eaapl/bridge"
 	"github.com/eaapl/eaapl/catalog"
 	"github.com/eaapl/eaapl/plan"
@@ -31,23 +32,18 @@ type Planning struct {
 	WorkerID string
 }
 
-// PlanRequest asks for a program's plan: from its English text, or a hand-written plan to check.
-type PlanRequest struct {
-	Program string     `json:"program,omitempty"`
-	Plan    *plan.Plan `json:"plan,omitempty"`
-	Now     time.Time  `json:"now"`
-	UserID  string     `json:"user_id,omitempty"`
-	// Planner asks for a planner ("rules" or "llm"); the worker's default when empty.
-	Planner string `json:"planner,omitempty"`
-	// NoCache asks the model even when the plan cache has this program's plan.
-	NoCache bool `json:"no_cache,omitempty"`
-}
+// PlanRequest asks for a program's plan (activities/api, shared with the workflow).
+type PlanRequest = api.PlanRequest
 
-// PlanResult is a validated plan.
+// PlanResult is a validated plan. The workflow reads it as an api.PlanResult: the fields they share must
+// keep their JSON names.
 type PlanResult struct {
 	Plan *plan.Plan `json:"plan"`
 	// MirrorEvents says the workers have a Kafka bridge, so the workflow publishes its events.
 	MirrorEvents bool `json:"mirror_events,omitempty"`
+	// Catalog holds the catalog entries of the plan's commands as it was checked against them: the
+	// workflow runs the plan against these, so a new release's catalog cannot change a running program.
+	Catalog catalog.Entries `json:"catalog,omitempty"`
 	// Planning says how an English program was planned: by which planner and model, from the cache or
 	// not, and the tokens it cost. Nil for a hand-written plan.
 	Planning *planner.Report `json:"planning,omitempty"`
@@ -102,6 +98,7 @@ func (p *Planning) plan(ctx context.Context, req PlanRequest) (PlanResult, error
 		return res, planError(err)
 	}
 	res.Plan = pl
+	res.Catalog = catalog.EntriesFor(pl.Commands()...)
 	return res, nil
 }
 

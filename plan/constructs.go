@@ -148,7 +148,7 @@ func (p *Plan) Constructs() []string {
 // commandOf returns the catalog entry of a step: its command's, or for a construct one that describes the
 // construct's outputs. A construct's entry allows one attempt of a short timeout, so that an interpreter
 // that mistook it for an activity fails it at once instead of retrying.
-func commandOf(s *Step) (catalog.Command, error) {
+func commandOf(s *Step, cat Catalog) (catalog.Command, error) {
 	names := s.constructs()
 	switch {
 	case len(names) > 1:
@@ -164,9 +164,9 @@ func commandOf(s *Step) (catalog.Command, error) {
 			Retry:       catalog.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 1, MaximumInterval: time.Second, MaximumAttempts: 1},
 		}, nil
 	}
-	cmd, ok := catalog.Lookup(s.Command)
+	cmd, ok := cat.Lookup(s.Command)
 	if !ok {
-		return catalog.Command{}, &Error{Step: s.ID, Field: "command", Err: fmt.Errorf("unknown command %q; the commands are %s, or a step is a construct: %s", s.Command, strings.Join(catalog.Names(), ", "), strings.Join([]string{ConstructWait, ConstructAwaitReply, ConstructCheck, ConstructAnswer}, ", "))}
+		return catalog.Command{}, &Error{Step: s.ID, Field: "command", Err: fmt.Errorf("unknown command %q; the commands are %s, or a step is a construct: %s", s.Command, strings.Join(cat.Names(), ", "), strings.Join([]string{ConstructWait, ConstructAwaitReply, ConstructCheck, ConstructAnswer}, ", "))}
 	}
 	return cmd, nil
 }
@@ -221,7 +221,7 @@ func (c *Compiled) compileConstruct(s *Step, deps map[string]bool) error {
 			return err
 		}
 		if !strings.Contains(a.From, "${") {
-			if err := checkAddress(a.From); err != nil {
+			if err := catalog.CheckAddress(a.From); err != nil {
 				return fail("from", err)
 			}
 		} else if !assignable(typ, catalog.Address) {

@@ -12,6 +12,14 @@ func (c *Compiled) Step(id string) *Step { return c.steps[id].step }
 // Command returns the catalog entry of a step's command.
 func (c *Compiled) Command(id string) catalog.Command { return c.steps[id].cmd }
 
+// ItemType returns the type of a for_each step's items (any when it cannot tell, or without for_each).
+func (c *Compiled) ItemType(id string) catalog.Type {
+	if t := c.steps[id].itemType; t != "" {
+		return t
+	}
+	return catalog.Any
+}
+
 // Deps returns the steps a step waits for: its depends_on and the steps its expressions read.
 func (c *Compiled) Deps(id string) []string { return c.steps[id].deps }
 

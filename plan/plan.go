@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 )
 
 // Version is the plan document version this package reads and writes.
@@ -88,6 +89,17 @@ func (p *Plan) Step(id string) (*Step, bool) {
 		}
 	}
 	return nil, false
+}
+
+// Commands returns the names of the commands the plan's steps run, each once, in plan order.
+func (p *Plan) Commands() []string {
+	var names []string
+	for _, s := range p.Steps {
+		if !slices.Contains(names, s.Command) {
+			names = append(names, s.Command)
+		}
+	}
+	return names
 }
 
 // describeJSONError turns a JSON decoding error into one that names the line and column.

@@ -4,13 +4,12 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
-	"math"
-	"net/mail"
 	"regexp"
 	"slices"
 	"strings"
-	"time"
 
+	// The built-in commands: every plan may use them, so whatever checks or runs plans knows them.
+	_ "github.com/eaapl/eaapl/activities/builtin"
 	"github.com/eaapl/eaapl/catalog"
 	"github.com/google/cel-go/cel"
 )
@@ -69,13 +68,35 @@ func Validate(p *Plan) error {
 	return err
 }
 
-// Compile validates a plan and compiles its expressions, to run it. A plan with a schedule is not run
-// itself (constructs.go, errScheduled), so it does not compile; Validate checks it. It is a pure function of the plan, safe in
-// workflow code; workflowcheck sees CEL's parser's unused debug printing and sorted map walks, so it is told
-// to skip it.
+// Catalog is where a plan's commands are looked up: the registry (Registered), or the entries a plan was
+// checked against when it was made (catalog.Entries), so that a running program keeps them whatever a
+// new release changes.
+type Catalog interface {
+	Lookup(name string) (catalog.Command, bool)
+	Names() []string
+}
+
+// Registered is the catalog of the registered commands.
+var Registered Catalog = registered{}
+
+type registered struct{}
+
+func (registered) Lookup(name string) (catalog.Command, bool) { return catalog.Lookup(name) }
+func (registered) Names() []string                            { return catalog.Names() }
+
+// Compile validates a plan against the registered commands and compiles its expressions (CompileWith), to
+// run it. A plan with a schedule is not run itself (constructs.go, errScheduled), so it does not compile;
+// Validate checks it.
 //
 //workflowcheck:ignore
-func Compile(p *Plan) (*Compiled, error) {
+func Compile(p *Plan) (*Compiled, error) { return CompileWith(p, Registered) }
+
+// CompileWith validates a plan against the commands of cat and compiles its expressions. It is a pure
+// function of the plan and cat, safe in workflow code; workflowcheck sees CEL's parser's unused debug
+// printing and sorted map walks, so it is told to skip it.
+//
+//workflowcheck:ignore
+func CompileWith(p *Plan, cat Catalog) (*Compiled, error) {
 	if p == nil {
 		return nil, &Error{Field: "plan", Err: errors.New("no plan")}
 	}
@@ -94,7 +115,7 @@ func Compile(p *Plan) (*Compiled, error) {
 		if _, dup := c.steps[s.ID]; dup {
 			return nil, &Error{Step: s.ID, Field: "id", Err: errors.New("two steps have this id")}
 		}
-		cmd, err := commandOf(s)
+		cmd, err := commandOf(s, cat)
 		if err != nil {
 			return nil, err
 		}
@@ -333,129 +354,30 @@ func findField(fields []catalog.Field, name string) (catalog.Field, bool) {
 	return fields[i], true
 }
 
+// literalType is the static type of a literal: its JSON kind. An object is of no type in particular
+// (any): the argument's type checks its content (CheckType), whatever its fields are called.
 func literalType(v any) catalog.Type {
-	switch x := v.(type) {
+	switch v.(type) {
 	case string:
 		return catalog.String
 	case bool:
 		return catalog.Bool
-	case int64, int:
-		return catalog.Int
-	case float64:
-		if x == math.Trunc(x) {
-			return catalog.Int
-		}
-	case map[string]any:
-		if _, ok := x["email"]; ok {
-			return catalog.Contact
-		}
 	case []any:
 		return catalog.ListOf(catalog.Any)
+	}
+	if catalog.IsWholeNumber(v) {
+		return catalog.Int
 	}
 	return catalog.Any
 }
 
-// assignable reports whether a value of type from may be given where to is expected. Strings may stand
-// for addresses, times and contacts (an address); CheckType checks their content.
-func assignable(from, to catalog.Type) bool {
-	if from == to || from == catalog.Any || to == catalog.Any {
-		return true
-	}
-	fe, fromList := from.Elem()
-	te, toList := to.Elem()
-	if fromList || toList {
-		return fromList && toList && assignable(fe, te)
-	}
-	switch to {
-	case catalog.String, catalog.Address, catalog.Time:
-		return from == catalog.String || from == catalog.Address || from == catalog.Time
-	case catalog.Contact:
-		return from == catalog.String || from == catalog.Address
-	}
-	return false
-}
+// assignable reports whether a value of type from may be given where to is expected, as the types'
+// definitions say: a string may stand for an address, a time or a contact (an address); CheckType checks
+// its content.
+func assignable(from, to catalog.Type) bool { return catalog.Assignable(from, to) }
 
 // CheckType checks a JSON value against a catalog type, with an error that says what was expected.
-func CheckType(t catalog.Type, v any) error {
-	if elem, ok := t.Elem(); ok {
-		items, ok := v.([]any)
-		if !ok {
-			return fmt.Errorf("expected a list of %s, got %s", elem, describe(v))
-		}
-		for i, item := range items {
-			if err := CheckType(elem, item); err != nil {
-				return fmt.Errorf("item %d: %w", i, err)
-			}
-		}
-		return nil
-	}
-	switch t {
-	case catalog.Any:
-		return nil
-	case catalog.String:
-		if _, ok := v.(string); !ok {
-			return fmt.Errorf("expected text, got %s", describe(v))
-		}
-	case catalog.Bool:
-		if _, ok := v.(bool); !ok {
-			return fmt.Errorf("expected true or false, got %s", describe(v))
-		}
-	case catalog.Int:
-		if literalType(v) != catalog.Int {
-			return fmt.Errorf("expected a whole number, got %s", describe(v))
-		}
-	case catalog.Time:
-		s, ok := v.(string)
-		if !ok {
-			return fmt.Errorf("expected an RFC 3339 time, got %s", describe(v))
-		}
-		if _, err := time.Parse(time.RFC3339, s); err != nil {
-			return fmt.Errorf("%q is not an RFC 3339 time such as 2026-11-23T00:00:00Z", s)
-		}
-	case catalog.Address:
-		s, ok := v.(string)
-		if !ok {
-			return fmt.Errorf("expected an email address, got %s", describe(v))
-		}
-		return checkAddress(s)
-	case catalog.Contact:
-		switch x := v.(type) {
-		case string:
-			return checkAddress(x)
-		case map[string]any:
-			email, ok := x["email"].(string)
-			if !ok {
-				return fmt.Errorf("a contact needs an \"email\" field, got %s", describe(v))
-			}
-			return checkAddress(email)
-		default:
-			return fmt.Errorf("expected a contact {\"name\", \"email\"} or an address, got %s", describe(v))
-		}
-	}
-	return nil
-}
-
-func checkAddress(s string) error {
-	a, err := mail.ParseAddress(s)
-	if err != nil || a.Address != s || !strings.Contains(s[strings.LastIndex(s, "@")+1:], ".") {
-		return fmt.Errorf("%q is not an email address", s)
-	}
-	return nil
-}
-
-func describe(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return "nothing (null)"
-	case string:
-		return fmt.Sprintf("the text %q", x)
-	case []any:
-		return fmt.Sprintf("a list of %d", len(x))
-	case map[string]any:
-		return "an object"
-	}
-	return fmt.Sprintf("%v", v)
-}
+func CheckType(t catalog.Type, v any) error { return catalog.CheckValue(t, v) }
 
 // order sorts the steps so that each comes after its dependencies, keeping plan order otherwise, and
 // fails on a cycle, naming it.
@@ -541,4 +463,19 @@ func sortedKeys[M ~map[string]V, V any](m M) []string {
 	}
 	slices.SortFunc(keys, cmp.Compare)
 	return keys
+}
+
+// describe names a JSON value in an error message.
+func describe(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "nothing (null)"
+	case string:
+		return fmt.Sprintf("the text %q", x)
+	case []any:
+		return fmt.Sprintf("a list of %d", len(x))
+	case map[string]any:
+		return "an object"
+	}
+	return fmt.Sprintf("%v", v)
 }

@@ -8,6 +8,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/eaapl/eaapl/activities/contacts"
+	"github.com/eaapl/eaapl/activities/email"
 	"github.com/eaapl/eaapl/plan"
 )
 
@@ -269,7 +271,7 @@ func (b *builder) history(contacts any, per period, what string, at span) (strin
 	id := b.id(stepHistory)
 	s := plan.Step{
 		ID:          id,
-		Command:     "CheckEmailHistory",
+		Command:     email.CheckEmailHistory.Name,
 		Description: fmt.Sprintf("Find which of %s you have emailed %s.", what, per.describe(b.ref)),
 		Args: map[string]any{
 			"contacts": contacts,
@@ -523,7 +525,7 @@ func (b *builder) send(s *sentence) (*failure, error) {
 	}
 
 	// Whom.
-	send := plan.Step{ID: b.id(stepSend), Command: "SendEmail", Args: map[string]any{}}
+	send := plan.Step{ID: b.id(stepSend), Command: email.SendEmail.Name, Args: map[string]any{}}
 	var whom string        // for descriptions
 	var item string        // the expression of one recipient, for placeholders
 	var literalTo []string // the addresses, when they are known now
@@ -619,7 +621,7 @@ func (b *builder) send(s *sentence) (*failure, error) {
 			find := b.id(stepFind)
 			b.add(plan.Step{
 				ID:          find,
-				Command:     "FindContact",
+				Command:     contacts.FindContact.Name,
 				Description: fmt.Sprintf("Find your contact %s; if several contacts or none have the name, ask which address.", named.name),
 				Args:        map[string]any{"name": literal(named.name)},
 			})
@@ -703,7 +705,7 @@ func (b *builder) send(s *sentence) (*failure, error) {
 		if len(bodyFilled)+len(subjFilled) == 0 {
 			compose := plan.Step{
 				ID:          b.id(stepCompose),
-				Command:     "ComposeEmail",
+				Command:     email.ComposeEmail.Name,
 				Description: fmt.Sprintf("Write the message %q.", abbreviate(text)),
 				Args:        map[string]any{"body": body},
 			}

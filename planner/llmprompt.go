@@ -114,8 +114,9 @@ type commandView struct {
 }
 
 func catalogView() []commandView {
-	out := make([]commandView, len(catalog.Commands))
-	for i, c := range catalog.Commands {
+	cmds := catalog.Commands()
+	out := make([]commandView, len(cmds))
+	for i, c := range cmds {
 		args := c.Args
 		if args == nil {
 			args = []catalog.Field{}
@@ -128,8 +129,9 @@ func catalogView() []commandView {
 // responseSchema is the JSON Schema of an answer: a plan whose steps use the catalog's commands with
 // their arguments, or {"cannot_plan": "..."}.
 var responseSchema = sync.OnceValue(func() string {
-	steps := make([]any, len(catalog.Commands))
-	for i, c := range catalog.Commands {
+	cmds := catalog.Commands()
+	steps := make([]any, len(cmds))
+	for i, c := range cmds {
 		steps[i] = stepSchema(c)
 	}
 	s := obj(map[string]any{
@@ -167,31 +169,10 @@ func stepSchema(c catalog.Command) map[string]any {
 	}, []string{"id", "command"})
 }
 
-// typeSchema is the schema of an argument of type t: a value of the type, or an expression string.
+// typeSchema is the schema of an argument of type t: a value of the type, or an expression string, as
+// the type's definition says (catalog.TypeDef).
 func typeSchema(t catalog.Type, description string) map[string]any {
-	expr := map[string]any{"type": "string", "pattern": `^\$\{.*\}$`}
-	var s map[string]any
-	switch t {
-	case catalog.String, catalog.Address:
-		s = map[string]any{"type": "string"}
-	case catalog.Time:
-		s = map[string]any{"type": "string", "description": description + `; a time phrase such as "start of this week", "7 days ago" or "now"`}
-		return s
-	case catalog.Bool:
-		s = map[string]any{"anyOf": []any{map[string]any{"type": "boolean"}, expr}}
-	case catalog.Int:
-		s = map[string]any{"anyOf": []any{map[string]any{"type": "integer"}, expr}}
-	case catalog.Contact:
-		s = map[string]any{"anyOf": []any{obj(map[string]any{"name": map[string]any{"type": "string"}, "email": map[string]any{"type": "string"}}, []string{"email"}), expr}}
-	default:
-		if _, ok := t.Elem(); ok {
-			s = map[string]any{"anyOf": []any{map[string]any{"type": "array"}, expr}}
-		} else {
-			s = map[string]any{}
-		}
-	}
-	s["description"] = description
-	return s
+	return catalog.JSONSchema(t, description)
 }
 
 func obj(props map[string]any, required []string) map[string]any {

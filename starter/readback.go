@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/eaapl/eaapl/catalog"
 	"github.com/eaapl/eaapl/plan"
 )
 
@@ -45,44 +46,16 @@ type readBack struct {
 var (
 	refPattern      = regexp.MustCompile(`^\$\{\s*steps\.([a-z][a-z0-9_]*)\.([a-z_][a-z0-9_]*)\s*\}$`)
 	itemPattern     = regexp.MustCompile(`^\$\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}$`)
-	notEmailedCond  = regexp.MustCompile(`^\s*!\s*\(\s*([A-Za-z_][A-Za-z0-9_]*)\.email\s+in\s+steps\.([a-z][a-z0-9_]*)\.emailed\s*\)\s*$`)
 	literalListItem = regexp.MustCompile(`\{\s*'name'\s*:\s*'[^']*'\s*,\s*'email'\s*:\s*'([^']+)'\s*\}`)
 	literalList     = regexp.MustCompile(`^\$\{\s*\[(\s*\{\s*'name'\s*:\s*'[^']*'\s*,\s*'email'\s*:\s*'[^']+'\s*\}\s*,?)+\]\s*\}$`)
 )
 
-// ref returns the step a "${steps.<id>.<field>}" argument reads, and the field.
-func (r readBack) ref(v any) (*plan.Step, string, bool) {
-	s, ok := v.(string)
-	if !ok {
-		return nil, "", false
-	}
-	m := refPattern.FindStringSubmatch(s)
-	if m == nil {
-		return nil, "", false
-	}
-	i, ok := r.index[m[1]]
-	if !ok {
-		return nil, "", false
-	}
-	return &r.p.Steps[i], m[2], true
-}
-
+// sentence is the command's own read-back of step i (catalog.Spec.ReadBack), or the step as written.
 func (r readBack) sentence(i int) string {
 	s := r.p.Steps[i]
 	var text string
-	switch s.Command {
-	case "RetrieveContacts":
-		if len(s.Args) == 0 {
-			text = "Get your contacts."
-		}
-	case "CheckEmailHistory":
-		text = r.history(i, s)
-	case "ComposeEmail":
-		text = r.compose(s)
-	case "FindContact":
-		text = r.findContact(s)
-	case "SendEmail":
-		text = r.send(i, s)
+	if spec, ok := catalog.Get(s.Command); ok {
+		text = spec.ReadBack(reading{r: r, i: i})
 	}
 	if text == "" {
 		text = r.generic(s)
@@ -93,121 +66,87 @@ func (r readBack) sentence(i int) string {
 	return text
 }
 
-// contactsOf names a list of contacts: "them" right after the step that got them, else the step's number.
-func (r readBack) contactsOf(i int, v any) string {
-	src, field, ok := r.ref(v)
-	if !ok || src.Command != "RetrieveContacts" || field != "contacts" {
-		return ""
-	}
-	if r.index[src.ID] == i-1 {
-		return "them"
-	}
-	return fmt.Sprintf("your contacts (step %d)", r.index[src.ID]+1)
+// reading is step i of the plan as a command's read-back sees it (catalog.Reading).
+type reading struct {
+	r readBack
+	i int
 }
 
-func (r readBack) history(i int, s plan.Step) string {
-	whom := r.contactsOf(i, s.Args["contacts"])
-	since, ok := r.time(s.Args["since"])
-	if whom == "" || !ok {
-		return ""
-	}
-	text := fmt.Sprintf("Find which of %s you have emailed since %s", whom, since)
-	if until, ok := s.Args["until"]; ok && !r.isNow(until) {
-		u, ok := r.time(until)
-		if !ok {
-			return ""
-		}
-		text += " until " + u
-	}
-	return text + "."
-}
+func (rd reading) Step() catalog.StepView { return rd.r.view(rd.i) }
 
-func (r readBack) compose(s plan.Step) string {
-	body, ok := literalText(s.Args["body"])
+func (rd reading) StepByID(id string) (catalog.StepView, bool) {
+	i, ok := rd.r.index[id]
 	if !ok {
-		return ""
+		return catalog.StepView{}, false
 	}
-	text := fmt.Sprintf("Write the message %q", body)
-	if strings.TrimSpace(body) == "" { // ComposeEmail asks the user for a blank body
-		text = "Ask you what the message should say"
-	}
-	if v, has := s.Args["subject"]; has {
-		subject, ok := literalText(v)
-		if !ok {
-			return ""
-		}
-		text += fmt.Sprintf(" with the subject %q", subject)
-	}
-	return text + "."
+	return rd.r.view(i), true
 }
 
-func (r readBack) send(i int, s plan.Step) string {
-	subjSrc, subjField, ok1 := r.ref(s.Args["subject"])
-	bodySrc, bodyField, ok2 := r.ref(s.Args["body"])
-	if !ok1 || !ok2 || subjSrc != bodySrc || subjSrc.Command != "ComposeEmail" || subjField != "subject" || bodyField != "body" {
-		return ""
-	}
-	what := "it"
-	if r.index[subjSrc.ID] != i-1 {
-		what = fmt.Sprintf("the message of step %d", r.index[subjSrc.ID]+1)
-	}
-	var whom string
-	switch {
-	case s.ForEach == nil:
-		if s.If != "" {
-			return ""
-		}
-		if src, field, ok := r.ref(s.Args["to"]); ok && src.Command == "FindContact" && field == "contact" {
-			return fmt.Sprintf("Send %s to the contact of step %d.", what, r.index[src.ID]+1)
-		}
-		addr, ok := literalAddress(s.Args["to"])
-		if !ok {
-			return ""
-		}
-		return fmt.Sprintf("Send %s to %s.", what, addr)
-	case !r.isItem(s.Args["to"], s.ForEach.As):
-		return ""
-	case literalList.MatchString(s.ForEach.Items):
-		var addrs []string
-		for _, m := range literalListItem.FindAllStringSubmatch(s.ForEach.Items, -1) {
-			addrs = append(addrs, m[1])
-		}
-		whom = andList(addrs)
-	default:
-		src, field, ok := r.ref(s.ForEach.Items)
-		if !ok || src.Command != "RetrieveContacts" || field != "contacts" {
-			return ""
-		}
-		whom = "each contact"
-		if r.index[src.ID] != 0 {
-			whom = fmt.Sprintf("each of your contacts (step %d)", r.index[src.ID]+1)
-		}
-	}
-	if s.If == "" {
-		return fmt.Sprintf("Send %s to %s.", what, whom)
-	}
-	m := notEmailedCond.FindStringSubmatch(s.If)
-	if m == nil || m[1] != s.ForEach.As {
-		return ""
-	}
-	hi, ok := r.index[m[2]]
-	if !ok || r.p.Steps[hi].Command != "CheckEmailHistory" {
-		return ""
-	}
-	since, ok := r.time(r.p.Steps[hi].Args["since"])
+// Ref returns the step a "${steps.<id>.<field>}" argument reads, and the field.
+func (rd reading) Ref(v any) (catalog.StepView, string, bool) {
+	s, ok := v.(string)
 	if !ok {
-		return ""
+		return catalog.StepView{}, "", false
 	}
-	return fmt.Sprintf("Send %s to %s you have not emailed since %s.", what, whom, since)
+	m := refPattern.FindStringSubmatch(s)
+	if m == nil {
+		return catalog.StepView{}, "", false
+	}
+	i, ok := rd.r.index[m[1]]
+	if !ok {
+		return catalog.StepView{}, "", false
+	}
+	return rd.r.view(i), m[2], true
 }
 
-// findContact reads back a FindContact step as the rule-based planner writes it: a name, no address yet.
-func (r readBack) findContact(s plan.Step) string {
-	name, ok := literalText(s.Args["name"])
-	if !ok || len(s.Args) != 1 {
-		return ""
+func (rd reading) Result(v any) (catalog.StepView, catalog.ResultWords, bool) {
+	src, field, ok := rd.Ref(v)
+	if !ok {
+		return catalog.StepView{}, catalog.ResultWords{}, false
 	}
-	return fmt.Sprintf("Find your contact %q; ask you which address if several contacts or none have the name.", name)
+	spec, ok := catalog.Get(src.Command)
+	if !ok {
+		return catalog.StepView{}, catalog.ResultWords{}, false
+	}
+	words, ok := spec.Forms.Results[field]
+	return src, words, ok
+}
+
+func (rd reading) Text(v any) (string, bool) { return literalText(v) }
+func (rd reading) Time(v any) (string, bool) { return rd.r.time(v) }
+func (rd reading) IsNow(v any) bool          { return rd.r.isNow(v) }
+
+func (rd reading) IsItem(v any) bool {
+	s, ok := v.(string)
+	fe := rd.r.p.Steps[rd.i].ForEach
+	if !ok || fe == nil {
+		return false
+	}
+	m := itemPattern.FindStringSubmatch(s)
+	return m != nil && m[1] == fe.As
+}
+
+func (rd reading) Address(v any) (string, bool) { return literalAddress(v) }
+
+func (rd reading) Addresses(items string) ([]string, bool) {
+	if !literalList.MatchString(items) {
+		return nil, false
+	}
+	var addrs []string
+	for _, m := range literalListItem.FindAllStringSubmatch(items, -1) {
+		addrs = append(addrs, m[1])
+	}
+	return addrs, true
+}
+
+// view is step i as a read-back sees it.
+func (r readBack) view(i int) catalog.StepView {
+	s := r.p.Steps[i]
+	v := catalog.StepView{ID: s.ID, Number: i + 1, Command: s.Command, Args: s.Args, If: s.If}
+	if s.ForEach != nil {
+		v.ForEach = &catalog.ForEachView{Items: s.ForEach.Items, As: s.ForEach.As}
+	}
+	return v
 }
 
 // generic shows a step it has no words for as it is written.
@@ -230,15 +169,6 @@ func (r readBack) generic(s plan.Step) string {
 		fmt.Fprintf(&b, ", when %s", s.If)
 	}
 	return b.String() + "."
-}
-
-func (r readBack) isItem(v any, as string) bool {
-	s, ok := v.(string)
-	if !ok {
-		return false
-	}
-	m := itemPattern.FindStringSubmatch(s)
-	return m != nil && m[1] == as
 }
 
 // time says an RFC 3339 argument for people: "Monday 23 November", with the time when it is not midnight
@@ -311,12 +241,4 @@ func sortedKeys(m map[string]any) []string {
 	}
 	slices.Sort(keys)
 	return keys
-}
-
-// andList writes "a, b and c".
-func andList(items []string) string {
-	if len(items) == 1 {
-		return items[0]
-	}
-	return strings.Join(items[:len(items)-1], ", ") + " and " + items[len(items)-1]
 }

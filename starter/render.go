@@ -7,6 +7,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/eaapl/eaapl/catalog"
 	"github.com/eaapl/eaapl/workflows"
 )
 
@@ -69,7 +70,8 @@ func PrintResult(w io.Writer, res workflows.Result) {
 			continue
 		}
 		for _, it := range s.Items {
-			fmt.Fprintf(tw, "   \t%s\t%s\t%s\n", it.Label, itemVerb(s.Command, it), itemDetail(it))
+			verb, detail := itemVerb(s.Command, it)
+			fmt.Fprintf(tw, "   \t%s\t%s\t%s\n", it.Label, verb, detail)
 		}
 		if s.NotListed > 0 {
 			// The last cell of its line, so that its length does not widen the column of addresses.
@@ -84,32 +86,19 @@ func PrintResult(w io.Writer, res workflows.Result) {
 	}
 }
 
-// itemVerb says what happened to an item in words a user expects: sent, not sent.
-func itemVerb(command string, it workflows.ItemResult) string {
-	if command == "SendEmail" {
-		switch it.State {
-		case workflows.StateDone:
-			if it.Task != nil && it.Task.Output["already_sent"] == true {
-				return "already sent"
-			}
-			return "sent"
-		case workflows.StateSkipped:
-			return "not sent"
-		case workflows.StateFailed:
-			return "failed"
+// itemVerb says what happened to an item in words a user expects (sent, not sent: the command's
+// Outcome), and a detail to show beside it (the reason, or what the command says: a Message-ID).
+func itemVerb(command string, it workflows.ItemResult) (verb, detail string) {
+	verb = it.State
+	if spec, ok := catalog.Get(command); ok && spec.Outcome != nil {
+		var output map[string]any
+		if it.Task != nil {
+			output = it.Task.Output
 		}
+		verb, detail = spec.Outcome(it.State, output)
 	}
-	return it.State
-}
-
-func itemDetail(it workflows.ItemResult) string {
 	if it.Reason != "" {
-		return it.Reason
+		detail = it.Reason
 	}
-	if it.Task != nil {
-		if id, ok := it.Task.Output["message_id"].(string); ok {
-			return id
-		}
-	}
-	return ""
+	return verb, detail
 }

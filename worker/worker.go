@@ -10,34 +10,44 @@ import (
 	"sync"
 	"time"
 
+	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/interceptor"
 	sdkworker "go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/eaapl/eaapl/activities"
+	_ "github.com/eaapl/eaapl/activities/builtin" // the commands the worker runs
+	"github.com/eaapl/eaapl/activities/contacts"
+	"github.com/eaapl/eaapl/activities/contacts/contactsfile"
+	"github.com/eaapl/eaapl/activities/email"
+	"github.com/eaapl/eaapl/activities/email/mailpit"
+	"github.com/eaapl/eaapl/activities/email/smtp"
+	"github.com/eaapl/eaapl/bridge"
+	"github.com/eaapl/eaapl/catalog"
 	"github.com/eaapl/eaapl/config"
+	"github.com/eaapl/eaapl/internal/crypt"
 	"github.com/eaapl/eaapl/planner"
 	"github.com/eaapl/eaapl/workflows"
 )
 
 // Dependencies are what the activities use: made once per worker process.
 type Dependencies struct {
-	Activities *activities.Activities
-	Planning   *activities.Planning
-	Mirror     *activities.Mirror
-	Batches    *activities.Batches
+	Commands *activities.Commands
+	Planning *activities.Planning
+	Mirror   *activities.Mirror
+	Batches  *activities.Batches
 }
 
 // NewDependencies makes the activities' dependencies from the configuration: the contacts file, the
 // mailbox that holds email history, the SMTP sender and the planner.
-// events, when not nil, is the Kafka bridge's publisher.
-func NewDependencies(cfg config.Config, events activities.Publisher) (Dependencies, error) {
+// events, when not nil, is the process's one publisher to Kafka.
+func NewDependencies(cfg config.Config, events *bridge.Buffer) (Dependencies, error) {
 	loc, err := cfg.Location()
 	if err != nil {
 		return Dependencies{}, fmt.Errorf("EAAPL_TIMEZONE: %w", err)
 	}
-	sender, err := activities.NewSMTP(activities.SMTPConfig{
+	sender, err := smtp.New(smtp.Config{
 		Addr:     cfg.SMTPAddr,
 		Username: cfg.SMTPUsername,
 		Password: cfg.SMTPPassword,
@@ -47,17 +57,25 @@ func NewDependencies(cfg config.Config, events activities.Publisher) (Dependenci
 		return Dependencies{}, fmt.Errorf("smtp: %w", err)
 	}
 	deps := Dependencies{
-		Activities: &activities.Activities{
-			Contacts: activities.FileContacts{Path: cfg.Contacts},
-			Mailbox:  activities.NewMailpit(cfg.MailboxURL, &http.Client{Timeout: 30 * time.Second}),
-			Sender:   sender,
-			From:     mail.Address{Name: cfg.UserName, Address: cfg.UserEmail},
+		// Each command family's dependencies, wired to their adapters.
+		Commands: &activities.Commands{
+			Deps: catalog.Deps{
+				contacts.Deps{Source: contactsfile.FileContacts{Path: cfg.Contacts}},
+				email.Deps{
+					Mailbox: mailpit.New(cfg.MailboxURL, &http.Client{Timeout: 30 * time.Second}),
+					Sender:  sender,
+					From:    mail.Address{Name: cfg.UserName, Address: cfg.UserEmail},
+				},
+			},
 			WorkerID: Identity(cfg),
 		},
-		Planning: &activities.Planning{Planner: NewPlanner(cfg, loc), Events: events, WorkerID: Identity(cfg)},
-		Mirror:   &activities.Mirror{Publisher: events, WorkerID: Identity(cfg)},
+		Planning: &activities.Planning{Planner: NewPlanner(cfg, loc), WorkerID: Identity(cfg)},
+		Mirror:   &activities.Mirror{WorkerID: Identity(cfg)},
 	}
-	deps.Batches = &activities.Batches{Activities: deps.Activities, Events: events}
+	deps.Batches = &activities.Batches{Commands: deps.Commands, Events: events}
+	if events != nil { // a nil *Buffer in an interface would not be nil
+		deps.Planning.Events, deps.Mirror.Publisher = events, events
+	}
 	return deps, nil
 }
 
@@ -78,8 +96,10 @@ func NewPlanner(cfg config.Config, loc *time.Location) *planner.Agent {
 			Model:    cfg.PlannerModel,
 			Location: loc,
 		}
-		if cfg.PlanCache != "" {
-			a.LLM.Cache = &planner.Cache{Dir: cfg.PlanCache}
+		// The cache's entries are signed with the payload keys; without keys it is off (planner.Cache).
+		// A key file that does not load leaves it off too: dialling Temporal reports that error.
+		if keys, err := crypt.Load(cfg.KeyFile, cfg.DataDir); cfg.PlanCache != "" && err == nil && keys != nil {
+			a.LLM.Cache = &planner.Cache{Dir: cfg.PlanCache, Signer: keys.Signer("plan-cache")}
 		}
 	}
 	return a
@@ -192,10 +212,12 @@ func (t *taskCounter) running() int {
 func Register(r interface {
 	RegisterWorkflowWithOptions(w any, options workflow.RegisterOptions)
 	RegisterActivity(a any)
+	RegisterActivityWithOptions(a any, options activity.RegisterOptions)
 }, deps Dependencies) {
 	r.RegisterWorkflowWithOptions(workflows.Program, workflow.RegisterOptions{Name: workflows.WorkflowType})
 	r.RegisterWorkflowWithOptions(workflows.PublishEventBacklog, workflow.RegisterOptions{Name: workflows.BacklogWorkflowType})
-	r.RegisterActivity(deps.Activities)
+	deps.Commands.Register(r) // one activity per registered command
+
 	r.RegisterActivity(deps.Planning)
 	r.RegisterActivity(deps.Mirror)
 	r.RegisterActivity(deps.Batches)

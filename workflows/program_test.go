@@ -17,6 +17,8 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/eaapl/eaapl/activities"
+	"github.com/eaapl/eaapl/activities/api"
+	contactsfamily "github.com/eaapl/eaapl/activities/contacts"
 	"github.com/eaapl/eaapl/catalog"
 	"github.com/eaapl/eaapl/plan"
 	"github.com/eaapl/eaapl/workflows"
@@ -66,7 +68,7 @@ func (f *fakeWorld) env(t *testing.T) *testsuite.TestWorkflowEnvironment {
 	var s testsuite.WorkflowTestSuite
 	env := s.NewTestWorkflowEnvironment()
 	env.RegisterWorkflowWithOptions(workflows.Program, workflowOptions)
-	env.RegisterActivity(&activities.Activities{})
+	(&activities.Commands{}).Register(env)
 	env.RegisterActivity(&activities.Planning{})
 	env.OnActivity("PlanProgram", mock.Anything, mock.Anything).Return(
 		func(_ context.Context, req activities.PlanRequest) (activities.PlanResult, error) {
@@ -100,7 +102,7 @@ func (f *fakeWorld) env(t *testing.T) *testsuite.TestWorkflowEnvironment {
 	// FindContact is the real activity over the fake address book.
 	env.OnActivity("FindContact", mock.Anything, mock.Anything).Return(
 		func(ctx context.Context, task catalog.Task) (catalog.TaskResult, error) {
-			return (&activities.Activities{Contacts: f}).FindContact(ctx, task)
+			return (&activities.Commands{Deps: catalog.Deps{contactsfamily.Deps{Source: f}}}).Run(ctx, task)
 		}).Maybe()
 	env.OnActivity("SendEmail", mock.Anything, mock.Anything).Return(f.send).Maybe()
 	env.RegisterActivity(&activities.Batches{})
@@ -109,6 +111,11 @@ func (f *fakeWorld) env(t *testing.T) *testsuite.TestWorkflowEnvironment {
 			f.mu.Lock()
 			f.batches = append(f.batches, in)
 			f.mu.Unlock()
+			if len(in.Items) > 0 && in.Items[0].Task.Command != "SendEmail" {
+				// The real batch runner, over the fake address book: a fake that accepted every command
+				// would hide what the runner cannot do.
+				return (&activities.Batches{Commands: &activities.Commands{Deps: catalog.Deps{contactsfamily.Deps{Source: f}}, WorkerID: "test-worker"}}).RunBatch(ctx, in)
+			}
 			var out activities.BatchResult
 			for _, it := range in.Items {
 				res, err := f.send(ctx, it.Task)
@@ -130,12 +137,12 @@ func (f *fakeWorld) env(t *testing.T) *testsuite.TestWorkflowEnvironment {
 	return env
 }
 
-// Contacts makes the fake address book an activities.ContactSource, for the real FindContact.
-func (f *fakeWorld) Contacts(context.Context) ([]activities.Contact, error) {
-	var out []activities.Contact
+// Contacts makes the fake address book a contactsfamily.Source, for the real FindContact.
+func (f *fakeWorld) Contacts(context.Context) ([]catalog.ContactValue, error) {
+	var out []catalog.ContactValue
 	for _, c := range f.contacts {
 		m := c.(map[string]any)
-		out = append(out, activities.Contact{Name: m["name"].(string), Email: m["email"].(string), Source: m["source"].(string)})
+		out = append(out, catalog.ContactValue{Name: m["name"].(string), Email: m["email"].(string), Source: m["source"].(string)})
 	}
 	return out, nil
 }
@@ -404,3 +411,19 @@ func failedResult(tb testing.TB, err error) workflows.Result {
 }
 
 var workflowOptions = workflow.RegisterOptions{Name: workflows.WorkflowType}
+
+// The workflow reads the planning activity's result as an api.PlanResult: the fields they share keep
+// their JSON names.
+func TestThePlanningResultReadsAsTheWorkflowsView(t *testing.T) {
+	b, err := json.Marshal(activities.PlanResult{Plan: helloPlan(t), MirrorEvents: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got api.PlanResult
+	if err := json.Unmarshal(b, &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Plan == nil || len(got.Plan.Steps) != 4 || !got.MirrorEvents {
+		t.Errorf("read %+v from %s, want the plan's 4 steps and mirror_events", got, b)
+	}
+}

@@ -4,11 +4,13 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	sdklog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/worker"
 
+	"github.com/eaapl/eaapl/catalog"
 	"github.com/eaapl/eaapl/workflows"
 )
 
@@ -31,5 +33,42 @@ func TestReplay(t *testing.T) {
 				t.Fatalf("replay %s: %v", file, err)
 			}
 		})
+	}
+}
+
+// TestReplayAfterACatalogChange edits a command's catalog entry, as a new release might (SendEmail's
+// "to" renamed), and replays the recorded histories: a program whose plan recorded the entries it was
+// checked against replays as it ran; one recorded before that (which compiles against the worker's
+// catalog) no longer does, which shows that the edit is one a running program would notice.
+func TestReplayAfterACatalogChange(t *testing.T) {
+	spec, ok := catalog.Get("SendEmail")
+	if !ok {
+		t.Fatal("SendEmail is not registered")
+	}
+	saved := spec.Command
+	t.Cleanup(func() { spec.Command = saved })
+	spec.Command.Args = slices.Clone(saved.Args)
+	for i := range spec.Command.Args {
+		if spec.Command.Args[i].Name == "to" {
+			spec.Command.Args[i].Name = "recipient"
+		}
+	}
+	logger := sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler)) // the old history's failure is expected
+	replay := func(file string) error {
+		r := worker.NewWorkflowReplayer()
+		r.RegisterWorkflowWithOptions(workflows.Program, workflowOptions)
+		return r.ReplayWorkflowHistoryFromJSONFile(logger, filepath.Join("testdata", "histories", file))
+	}
+	recorded, err := filepath.Glob(filepath.Join("testdata", "histories", "recorded-catalog-*.json"))
+	if err != nil || len(recorded) == 0 {
+		t.Fatalf("no history with a recorded catalog in testdata/histories (%v)", err)
+	}
+	for _, file := range recorded {
+		if err := replay(filepath.Base(file)); err != nil {
+			t.Errorf("%s, recorded with its catalog entries, does not replay after the edit: %v", file, err)
+		}
+	}
+	if err := replay("hello-world.json"); err == nil {
+		t.Error("hello-world.json, recorded before catalogs were, still replays after the edit: the edit changes nothing, and the test proves nothing")
 	}
 }

@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/eaapl/eaapl/config"
 	"github.com/eaapl/eaapl/devstack"
 )
@@ -26,24 +28,30 @@ const (
 	readyFile    = "dev.ready" // written once the stack and its worker are up; holds the banner
 )
 
-func devCommand(ctx context.Context, cfg config.Config, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("dev", stderr)
-	background := fs.Bool("background", false, "start the stack in the background and return once it is ready")
-	stop := fs.Bool("stop", false, "stop a stack started with --background")
-	if err := parseFlags(fs, args); err != nil {
-		return err
+func newDevCmd() *cobra.Command {
+	var background, stop bool
+	cmd := &cobra.Command{
+		Use:               "dev [--background | --stop]",
+		Short:             "start the embedded stack (Temporal dev server, Mailpit, a worker)",
+		ValidArgsFunction: noFiles,
+		RunE: withConfig(func(ctx context.Context, cfg config.Config, cmd *cobra.Command, args []string) error {
+			stdout := cmd.OutOrStdout()
+			switch {
+			case len(args) > 0:
+				return usageError{msg: fmt.Sprintf("eaapl dev takes no arguments, only --background or --stop; got %q", args)}
+			case stop && background:
+				return usageError{msg: "give either --background or --stop, not both"}
+			case stop:
+				return stopBackground(cfg, stdout)
+			case background:
+				return startBackground(ctx, cfg, stdout)
+			}
+			return runDev(ctx, cfg, stdout, cmd.ErrOrStderr())
+		}),
 	}
-	switch {
-	case fs.NArg() > 0:
-		return usageError{fmt.Sprintf("eaapl dev takes no arguments, only --background or --stop; got %q", fs.Args())}
-	case *stop && *background:
-		return usageError{"give either --background or --stop, not both"}
-	case *stop:
-		return stopBackground(cfg, stdout)
-	case *background:
-		return startBackground(ctx, cfg, stdout)
-	}
-	return runDev(ctx, cfg, stdout, stderr)
+	cmd.Flags().BoolVar(&background, "background", false, "start the stack in the background and return once it is ready")
+	cmd.Flags().BoolVar(&stop, "stop", false, "stop a stack started with --background")
+	return cmd
 }
 
 // runDev runs the stack and a worker in the foreground until ctx ends (Ctrl-C).
@@ -58,7 +66,7 @@ func runDev(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) er
 	}
 	ready := filepath.Join(cfg.DataDir, readyFile)
 	_ = os.Remove(ready) // stale from a stack that was killed
-	stackLog, err := os.OpenFile(filepath.Join(cfg.DataDir, stackLogFile), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	stackLog, err := os.OpenFile(filepath.Join(cfg.DataDir, stackLogFile), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		return fmt.Errorf("stack log: %w", err)
 	}
@@ -74,6 +82,8 @@ func runDev(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) er
 		SMTPPort:     cfg.DevSMTPPort,
 		MailpitPort:  cfg.DevMailpitPort,
 		KafkaPort:    cfg.DevKafkaPort,
+		KeyFile:      cfg.KeyFile,
+		CodecPort:    cfg.DevCodecPort,
 		Log:          stackLog,
 	})
 	if err != nil {
@@ -122,9 +132,17 @@ func devBanner(cfg config.Config, s *devstack.Stack) string {
   Mailpit SMTP  %s
   Mailpit UI    %s
   Kafka         %s   (KAFKA_BROKERS; see its events with bin/eaapl events)
+  Codec server  %s   (payloads are encrypted with %s; temporal ... --codec-endpoint)
   Worker        task queue %q, contacts %s
 Try:  bin/eaapl run "Send an email to each of my contacts if I haven't emailed them this week that says 'Hello World!'"
-`, s.Temporal.Address, s.Temporal.UIURL, s.Mailpit.SMTPAddr, s.Mailpit.APIURL, strings.Join(cfg.Kafka.Brokers, ","), cfg.TaskQueue, cfg.Contacts)
+`, s.Temporal.Address, s.Temporal.UIURL, s.Mailpit.SMTPAddr, s.Mailpit.APIURL, strings.Join(cfg.Kafka.Brokers, ","), codecURL(s), s.KeyFile, cfg.TaskQueue, cfg.Contacts)
+}
+
+func codecURL(s *devstack.Stack) string {
+	if s.Codec == nil {
+		return "none"
+	}
+	return s.Codec.URL
 }
 
 // startOfWeek is Monday 00:00 of t's week, in t's zone.
@@ -145,7 +163,7 @@ func startBackground(ctx context.Context, cfg config.Config, stdout io.Writer) e
 		return fmt.Errorf("data folder: %w", err)
 	}
 	logPath := filepath.Join(cfg.DataDir, devLogFile)
-	logFile, err := os.Create(logPath)
+	logFile, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
 	if err != nil {
 		return fmt.Errorf("dev log: %w", err)
 	}

@@ -1,0 +1,79 @@
+// Package email is the email command family: CheckEmailHistory (whom the user emailed when), ComposeEmail
+// (a message from a text) and SendEmail (one email, at most once per task, with a batch capability: a
+// batch's emails share one SMTP connection). It reaches the mail server and the mailbox only through
+// Sender and Mailbox, which the worker wires to adapters (smtp, mailpit).
+package email
+
+import (
+	"context"
+	"fmt"
+	"net/mail"
+	"time"
+
+	"github.com/eaapl/eaapl/catalog"
+)
+
+// Commands are the family's commands, for catalog.Register.
+func Commands() []*catalog.Spec { return []*catalog.Spec{CheckEmailHistory, ComposeEmail, SendEmail} }
+
+// Deps are what the family's commands use.
+type Deps struct {
+	Mailbox Mailbox      // the user's email history, also consulted before a send
+	Sender  Sender       // outgoing mail
+	From    mail.Address // the user: the sender of every email, and whose history is searched
+}
+
+// Mailbox is the user's email history. It is an interface because Mailpit, the dev stack's mailbox, is the
+// first of several backends (IMAP comes next).
+type Mailbox interface {
+	// Emailed returns, for each address in to that from emailed within [since, until), the latest time it
+	// did. Addresses match case-insensitively; the map's keys are the strings of to.
+	Emailed(ctx context.Context, from string, to []string, since, until time.Time) (map[string]time.Time, error)
+	// HasMessageID reports whether a message with this Message-ID (with or without its angle brackets) is
+	// already in the mailbox, i.e. was sent before.
+	HasMessageID(ctx context.Context, messageID string) (bool, error)
+}
+
+// Sender sends email.
+type Sender interface {
+	// Send sends m. A refusal that retrying cannot change is a *RejectedError; any other error is
+	// temporary.
+	Send(ctx context.Context, m Message) error
+}
+
+// SessionSender is a Sender that can also send several messages over one connection.
+type SessionSender interface {
+	Sender
+	Session() SenderSession
+}
+
+// SenderSession sends messages one after another over one connection; Close ends it. It is not safe for
+// concurrent use.
+type SenderSession interface {
+	Sender
+	Close()
+}
+
+// Message is one plain-text email to one recipient.
+type Message struct {
+	From, FromName string
+	To, ToName     string
+	Subject, Body  string
+	MessageID      string // the Message-ID header, with its angle brackets
+}
+
+// RejectedError reports that the mail server refused a message for good (an SMTP 5xx reply), so that
+// sending it again cannot succeed. Auth is true when the refusal was of the credentials.
+type RejectedError struct {
+	Server string // host:port
+	Code   int    // the SMTP reply code, 500..599; 0 when the message was refused before reaching the server
+	Reply  string // the server's reply
+	Auth   bool
+}
+
+func (e *RejectedError) Error() string {
+	if e.Auth {
+		return fmt.Sprintf("SMTP server %s refused the credentials: %s", e.Server, e.Reply)
+	}
+	return fmt.Sprintf("SMTP server %s refused the message: %s", e.Server, e.Reply)
+}

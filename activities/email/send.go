@@ -1,0 +1,184 @@
+package email
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/mail"
+	"strings"
+	"time"
+
+	"github.com/eaapl/eaapl/catalog"
+)
+
+type sendArgs struct {
+	To      catalog.Recipient `json:"to" eaapl:"required" desc:"the recipient"`
+	Subject string            `json:"subject" eaapl:"required" desc:"the subject line"`
+	Body    string            `json:"body" eaapl:"required" desc:"the message text"`
+}
+
+type sendOutput struct {
+	Recipient   string `json:"recipient" eaapl:"address,required" desc:"the address the email went to"`
+	MessageID   string `json:"message_id" eaapl:"required" desc:"the Message-ID header, deterministic per task"`
+	AlreadySent bool   `json:"already_sent" desc:"true when an earlier attempt had sent it"`
+}
+
+var SendEmail = catalog.Define(catalog.Def[Deps, sendArgs, sendOutput]{
+	Name:        "SendEmail",
+	Description: "Send an email to one recipient, at most once per task.",
+	SideEffect:  catalog.Writes,
+	Timeout:     time.Minute,
+	// a dead worker's task is retried elsewhere within seconds
+	HeartbeatTimeout: catalog.HeartbeatTimeout,
+	Retry:            catalog.DefaultRetry,
+	Label:            catalog.Label{Arg: "to", Word: "to"},
+	Run:              send,
+	// A batch's emails go over one SMTP connection.
+	Session: func(d Deps) (Deps, func()) {
+		s, ok := d.Sender.(SessionSender)
+		if !ok {
+			return d, func() {}
+		}
+		session := s.Session()
+		d.Sender = session
+		return d, session.Close
+	},
+	Hint: func(string) string {
+		return "check that the mail server (EAAPL_SMTP_ADDR) and the mailbox (EAAPL_MAILBOX_URL) are up, then answer retry; the email is never sent twice"
+	},
+	ReadBack: readBackSend,
+	Outcome: func(state string, output map[string]any) (string, string) {
+		id, _ := output["message_id"].(string)
+		switch state {
+		case "done":
+			if output["already_sent"] == true {
+				return "already sent", id
+			}
+			return "sent", id
+		case "skipped":
+			return "not sent", ""
+		}
+		return state, id
+	},
+	Forms: catalog.Forms{
+		// As docs/english.md writes them; the message and the subject are ComposeEmail's.
+		Phrases: []string{"send an email to {to}", "send {body} to {to}", "email {to}", "send {to} an email"},
+		Args:    map[string][]string{"to": {"to"}},
+		Results: map[string]catalog.ResultWords{
+			"recipient":    {Noun: "the address it went to"},
+			"message_id":   {Noun: "its Message-ID"},
+			"already_sent": {Noun: "whether it had been sent before"},
+		},
+	},
+})
+
+// send sends one email, at most once per task: its Message-ID is made from the task's idempotency key,
+// and a message with that ID already in the mailbox means an earlier attempt sent it. It looks in the
+// mailbox first only when the call says an earlier attempt may have sent it (Call.Check): a batch's
+// fresh items skip the search (see activities/batch.go).
+func send(ctx context.Context, d Deps, args sendArgs) (sendOutput, error) {
+	call := catalog.CallOf(ctx)
+	to, err := validAddress(args.To.Email)
+	if err != nil {
+		return sendOutput{}, catalog.Invalid("%q%s is not a valid email address: %v", args.To.Email, fromSource(args.To.Source), err)
+	}
+	name := strings.TrimSpace(args.To.Name)
+	if name == "" {
+		name = to.Name
+	}
+	if strings.TrimSpace(args.Body) == "" {
+		return sendOutput{}, catalog.Invalid("parameter %q must not be blank", "body")
+	}
+	key := call.Task.Context.IdempotencyKey
+	if strings.TrimSpace(key) == "" {
+		return sendOutput{}, catalog.Invalid("the task has no idempotency key, so the email could be sent twice")
+	}
+	if (call.Check && d.Mailbox == nil) || d.Sender == nil {
+		return sendOutput{}, fmt.Errorf("%w: Mailbox and Sender", catalog.ErrMissingDependency)
+	}
+	id := MessageID(key, d.From.Address)
+	out := sendOutput{Recipient: to.Address, MessageID: id}
+
+	if call.Check {
+		sent, err := d.Mailbox.HasMessageID(ctx, id)
+		if err != nil {
+			// Not knowing whether an earlier attempt sent it, sending now could send it twice: retry later.
+			return sendOutput{}, fmt.Errorf("check whether %s was already sent: %w", id, err)
+		}
+		if sent {
+			out.AlreadySent = true
+			return out, nil
+		}
+	}
+	err = d.Sender.Send(ctx, Message{
+		From:      d.From.Address,
+		FromName:  d.From.Name,
+		To:        to.Address,
+		ToName:    name,
+		Subject:   oneLine(args.Subject),
+		Body:      args.Body,
+		MessageID: id,
+	})
+	var rejected *RejectedError
+	switch {
+	case errors.As(err, &rejected) && rejected.Auth:
+		return sendOutput{}, catalog.Fail(catalog.ErrUnauthorized, "send to %s: %v", to.Address, err)
+	case errors.As(err, &rejected):
+		return sendOutput{}, catalog.Invalid("send to %s: %v", to.Address, err)
+	case err != nil:
+		return sendOutput{}, fmt.Errorf("send to %s: %w", to.Address, err)
+	}
+	return out, nil
+}
+
+// validAddress parses an email address, bare or with a display name, and requires a domain.
+func validAddress(s string) (*mail.Address, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return nil, errors.New("it is empty")
+	}
+	addr, err := mail.ParseAddress(s)
+	if err != nil {
+		return nil, err
+	}
+	at := strings.LastIndexByte(addr.Address, '@')
+	if at < 0 || at == len(addr.Address)-1 {
+		return nil, errors.New("it has no domain")
+	}
+	return addr, nil
+}
+
+// fromSource is " (from contacts.vcf:12)" for a recipient that names where it came from.
+func fromSource(source string) string {
+	if source == "" {
+		return ""
+	}
+	return " (from " + source + ")"
+}
+
+// MessageID returns the Message-ID of the email sent for an idempotency key: "<eaapl.HASH@DOMAIN>", where
+// HASH is a hash of the key (so that the key's characters, which a header may not hold, do not matter) and
+// DOMAIN is the sender's domain, as RFC 5322 asks. The same key always gives the same ID.
+func MessageID(idempotencyKey, fromAddress string) string {
+	sum := sha256.Sum256([]byte(idempotencyKey))
+	domain := strings.ToLower(fromAddress[strings.LastIndexByte(fromAddress, '@')+1:])
+	if !isDotAtom(domain) {
+		domain = "eaapl.invalid"
+	}
+	return "<eaapl." + hex.EncodeToString(sum[:16]) + "@" + domain + ">"
+}
+
+// isDotAtom reports whether s is a plain host name, safe as the right side of a Message-ID.
+func isDotAtom(s string) bool {
+	if s == "" || strings.HasPrefix(s, ".") || strings.HasSuffix(s, ".") || strings.Contains(s, "..") {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '.') {
+			return false
+		}
+	}
+	return true
+}

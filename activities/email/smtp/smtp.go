@@ -1,0 +1,204 @@
+// Package smtp is the email family's Sender over SMTP (github.com/wneessen/go-mail): the adapter the
+// worker wires into email.Deps.
+package smtp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/textproto"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	mail "github.com/wneessen/go-mail"
+	gosmtp "github.com/wneessen/go-mail/smtp"
+
+	"github.com/eaapl/eaapl/activities/email"
+)
+
+// Config says how to reach the outgoing mail server.
+type Config struct {
+	Addr     string        // host:port
+	Username string        // no authentication when empty
+	Password string        //
+	TLS      string        // "none", "opportunistic" (STARTTLS when offered; the default) or "mandatory"
+	Timeout  time.Duration // for connecting and for each command; 30s when zero
+}
+
+// Sender is an email.Sender that delivers through an SMTP server, one connection per message so that concurrent
+// tasks do not queue behind one another.
+type Sender struct {
+	addr   string
+	client *mail.Client
+}
+
+// New returns a Sender for the server cfg names. It does not connect: a server that is down when the
+// worker starts may be up when the first email is due.
+func New(cfg Config) (*Sender, error) {
+	host, portText, err := net.SplitHostPort(cfg.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("SMTP address %q: %w", cfg.Addr, err)
+	}
+	port, err := strconv.Atoi(portText)
+	if err != nil || port < 1 || port > 65535 {
+		return nil, fmt.Errorf("SMTP address %q: port must be a number from 1 to 65535", cfg.Addr)
+	}
+	var policy mail.TLSPolicy
+	switch cfg.TLS {
+	case "none":
+		policy = mail.NoTLS
+	case "opportunistic", "":
+		policy = mail.TLSOpportunistic
+	case "mandatory":
+		policy = mail.TLSMandatory
+	default:
+		return nil, fmt.Errorf("SMTP TLS %q: must be none, opportunistic or mandatory", cfg.TLS)
+	}
+	timeout := cfg.Timeout
+	if timeout <= 0 {
+		timeout = 30 * time.Second
+	}
+	opts := []mail.Option{mail.WithPort(port), mail.WithTLSPolicy(policy), mail.WithTimeout(timeout), mail.WithDialContextFunc(dialUntilDone)}
+	if cfg.Username != "" {
+		// The strongest mechanism the server offers. go-mail sends PLAIN and LOGIN only over TLS or to
+		// localhost, so a password never crosses the network in clear text.
+		opts = append(opts,
+			mail.WithOpportunisticSMTPAuth(mail.SMTPAuthSCRAMSHA256, mail.SMTPAuthSCRAMSHA1, mail.SMTPAuthCramMD5, mail.SMTPAuthPlain, mail.SMTPAuthLogin),
+			mail.WithUsername(cfg.Username), mail.WithPassword(cfg.Password))
+	}
+	client, err := mail.NewClient(host, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("SMTP client for %s: %w", cfg.Addr, err)
+	}
+	return &Sender{addr: cfg.Addr, client: client}, nil
+}
+
+// Send delivers m: From with its name, To, Subject, Date, the exact Message-ID, and a plain-text body. A
+// 5xx reply is a *RejectedError; a 4xx reply or a failure to reach the server is a temporary error.
+func (s *Sender) Send(ctx context.Context, m email.Message) error {
+	msg, err := s.message(m)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	if err := s.client.DialAndSendWithContext(context.WithValue(ctx, sendCtxKey{}, ctx), msg); err != nil {
+		return s.classify(err)
+	}
+	return nil
+}
+
+func (s *Sender) message(m email.Message) (*mail.Msg, error) {
+	msg := mail.NewMsg()
+	if err := msg.FromFormat(m.FromName, m.From); err != nil {
+		return nil, &email.RejectedError{Server: s.addr, Reply: fmt.Sprintf("sender %q: %v", m.From, err)}
+	}
+	if err := msg.AddToFormat(m.ToName, m.To); err != nil {
+		return nil, &email.RejectedError{Server: s.addr, Reply: fmt.Sprintf("recipient %q: %v", m.To, err)}
+	}
+	msg.Subject(m.Subject)
+	msg.SetDate()
+	msg.SetMessageIDWithValue(strings.Trim(m.MessageID, "<>")) // go-mail adds the angle brackets
+	msg.SetBodyString(mail.TypeTextPlain, m.Body)
+	return msg, nil
+}
+
+// Session returns a Sender that keeps one connection to the server for the messages it sends, one after
+// another, as a batch of tasks does: connecting, greeting and STARTTLS once instead of per message. It
+// connects on its first message, and again after an error, which may have broken the connection.
+func (s *Sender) Session() email.SenderSession { return &smtpSession{smtp: s} }
+
+type smtpSession struct {
+	smtp *Sender
+	conn *gosmtp.Client
+}
+
+func (ss *smtpSession) Send(ctx context.Context, m email.Message) error {
+	msg, err := ss.smtp.message(m)
+	if err != nil {
+		return err
+	}
+	if ss.conn == nil {
+		if ss.conn, err = ss.smtp.client.DialToSMTPClientWithContext(context.WithValue(ctx, sendCtxKey{}, ctx)); err != nil {
+			ss.conn = nil
+			return ss.smtp.classify(err)
+		}
+	}
+	if err := ss.smtp.client.SendWithSMTPClient(ss.conn, msg); err != nil {
+		ss.Close()
+		return ss.smtp.classify(err)
+	}
+	return nil
+}
+
+func (ss *smtpSession) Close() {
+	if ss.conn != nil {
+		_ = ss.smtp.client.CloseWithSMTPClient(ss.conn)
+		ss.conn = nil
+	}
+}
+
+// sendCtxKey carries a send's (or a session's) context to dialUntilDone.
+type sendCtxKey struct{}
+
+// dialUntilDone connects to the server and closes the connection when the send's context ends. go-mail
+// uses the context only to connect; without this, a cancelled task (its worker shutting down) would sit
+// in the SMTP conversation until the timeout instead of handing the task back at once.
+func dialUntilDone(ctx context.Context, network, addr string) (net.Conn, error) {
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, network, addr)
+	if err != nil {
+		return nil, err
+	}
+	if send, ok := ctx.Value(sendCtxKey{}).(context.Context); ok {
+		context.AfterFunc(send, func() { conn.Close() })
+	}
+	return conn, nil
+}
+
+// classify sorts a go-mail error by the server's reply code: 5xx is permanent (535 and its kin refuse the
+// credentials), 4xx temporary, and no reply at all means the server could not be reached or dropped the
+// connection, which is temporary too.
+func (s *Sender) classify(err error) error {
+	code, reply := smtpReply(err)
+	switch {
+	case code >= 500:
+		return &email.RejectedError{Server: s.addr, Code: code, Reply: reply, Auth: isAuthCode(code)}
+	case code >= 400:
+		return fmt.Errorf("SMTP server %s deferred the message: %s", s.addr, reply)
+	case isNetworkError(err):
+		return fmt.Errorf("SMTP server %s unreachable: %w", s.addr, err)
+	default:
+		return fmt.Errorf("SMTP server %s: %w", s.addr, err)
+	}
+}
+
+// smtpReply finds the server's reply in err: a *textproto.Error from connecting, greeting, STARTTLS or
+// AUTH, or a *mail.SendError (which does not unwrap) from MAIL, RCPT or DATA.
+func smtpReply(err error) (int, string) {
+	var tp *textproto.Error
+	if errors.As(err, &tp) {
+		return tp.Code, tp.Error()
+	}
+	var se *mail.SendError
+	if errors.As(err, &se) && se.ErrorCode() != 0 {
+		return se.ErrorCode(), se.Error()
+	}
+	return 0, ""
+}
+
+// isAuthCode reports whether a 5xx reply refuses authentication: 530 authentication required, 534
+// mechanism too weak, 535 credentials invalid, 538 encryption required (RFC 4954).
+func isAuthCode(code int) bool {
+	return code == 530 || code == 534 || code == 535 || code == 538
+}
+
+func isNetworkError(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, context.DeadlineExceeded)
+}

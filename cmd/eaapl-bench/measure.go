@@ -1,0 +1,144 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+
+	"github.com/eaapl/eaapl/activities/email"
+)
+
+// historyStats is what a run's workflow history says.
+type historyStats struct {
+	events     int
+	sizeBytes  int64
+	wfTasks    int            // workflow tasks completed
+	activities map[string]int // activity type -> activities scheduled
+	retried    int            // activity attempts after the first
+	// itemsByWorker counts, per worker identity, the emails its activities ran: one per SendEmail, the
+	// batch's items per RunBatch (by the attempt that completed).
+	itemsByWorker map[string]int
+	// Phases, by the server's clock: start -> first email activity scheduled (planning, contacts,
+	// compose); -> last email activity completed; -> workflow closed.
+	beforeSend, sending, afterSend time.Duration
+}
+
+func (h historyStats) totalActivities() int {
+	n := 0
+	for _, c := range h.activities {
+		n += c
+	}
+	return n
+}
+
+// readHistory reads a closed workflow's history: its length and size, its activities, and who ran them.
+func readHistory(ctx context.Context, c client.Client, workflowID string) (historyStats, error) {
+	h := historyStats{activities: map[string]int{}, itemsByWorker: map[string]int{}}
+	type scheduled struct {
+		typ      string
+		items    int
+		identity string
+	}
+	byEvent := map[int64]*scheduled{}
+	var wfStart, wfClose, firstSend, lastSend time.Time
+	it := c.GetWorkflowHistory(ctx, workflowID, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	for it.HasNext() {
+		e, err := it.Next()
+		if err != nil {
+			return h, fmt.Errorf("history of %s: %w", workflowID, err)
+		}
+		h.events++
+		at := e.GetEventTime().AsTime()
+		switch e.GetEventType() {
+		case enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED:
+			wfStart = at
+		case enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED, enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED:
+			wfClose = at
+		case enumspb.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
+			h.wfTasks++
+		case enumspb.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+			a := e.GetActivityTaskScheduledEventAttributes()
+			s := &scheduled{typ: a.GetActivityType().GetName(), items: 1}
+			if s.typ == "RunBatch" && len(a.GetInput().GetPayloads()) == 1 {
+				var in struct{ Items []json.RawMessage }
+				if json.Unmarshal(a.GetInput().GetPayloads()[0].GetData(), &in) == nil {
+					s.items = len(in.Items)
+				}
+			}
+			byEvent[e.GetEventId()] = s
+			h.activities[s.typ]++
+			if isEmailActivity(s.typ) && firstSend.IsZero() {
+				firstSend = at
+			}
+		case enumspb.EVENT_TYPE_ACTIVITY_TASK_STARTED:
+			a := e.GetActivityTaskStartedEventAttributes()
+			if s := byEvent[a.GetScheduledEventId()]; s != nil {
+				s.identity = a.GetIdentity()
+			}
+			if a.GetAttempt() > 1 {
+				h.retried++
+			}
+		case enumspb.EVENT_TYPE_ACTIVITY_TASK_COMPLETED:
+			s := byEvent[e.GetActivityTaskCompletedEventAttributes().GetScheduledEventId()]
+			if s != nil && isEmailActivity(s.typ) {
+				h.itemsByWorker[s.identity] += s.items
+				lastSend = at
+			}
+		}
+	}
+	if !firstSend.IsZero() && !lastSend.IsZero() && !wfClose.IsZero() {
+		h.beforeSend, h.sending, h.afterSend = firstSend.Sub(wfStart), lastSend.Sub(firstSend), wfClose.Sub(lastSend)
+	}
+	d, err := c.DescribeWorkflowExecution(ctx, workflowID, "")
+	if err != nil {
+		return h, fmt.Errorf("describe %s: %w", workflowID, err)
+	}
+	h.sizeBytes = d.GetWorkflowExecutionInfo().GetHistorySizeBytes()
+	return h, nil
+}
+
+func isEmailActivity(typ string) bool { return typ == "RunBatch" || typ == email.SendEmail.Name }
+
+// splitText is "bench-worker-1 5,100 (51%), bench-worker-2 4,900 (49%)".
+func splitText(split map[string]int) string {
+	total := 0
+	var ids []string
+	for id, n := range split {
+		total += n
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	var parts []string
+	for _, id := range ids {
+		parts = append(parts, fmt.Sprintf("%s %d (%.0f%%)", id, split[id], 100*float64(split[id])/float64(max(total, 1))))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// procStatusKB reads a "Name:   123 kB" line of /proc/<pid>/status; 0 when it cannot.
+func procStatusKB(pid, field string) uint64 {
+	b, err := os.ReadFile("/proc/" + pid + "/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, field+":"); ok {
+			f := strings.Fields(rest)
+			if len(f) > 0 {
+				v, _ := strconv.ParseUint(f[0], 10, 64)
+				return v
+			}
+		}
+	}
+	return 0
+}
+
+func mb(b uint64) string { return fmt.Sprintf("%.0f MB", float64(b)/(1<<20)) }

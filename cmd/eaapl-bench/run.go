@@ -1,0 +1,400 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/mail"
+	"os"
+	"strings"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+	sdkworker "go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/eaapl/eaapl/activities"
+	"github.com/eaapl/eaapl/activities/email"
+	"github.com/eaapl/eaapl/activities/email/mailpit"
+	"github.com/eaapl/eaapl/activities/email/smtp"
+	"github.com/eaapl/eaapl/catalog"
+	"github.com/eaapl/eaapl/config"
+	"github.com/eaapl/eaapl/devstack"
+	"github.com/eaapl/eaapl/plan"
+	"github.com/eaapl/eaapl/starter"
+	"github.com/eaapl/eaapl/worker"
+	"github.com/eaapl/eaapl/workflows"
+)
+
+// kind is what a run measures.
+type kind string
+
+const (
+	kindEaaPL       kind = "EaaPL"
+	kindHandWritten kind = "(a) hand-written Temporal"
+	kindPlain       kind = "(b) plain SMTP loop"
+)
+
+// sendStep is the id of the planner's for_each step that sends the emails; its tasks are sendStep_1..N.
+const sendStep = "send"
+
+// The message the baselines send: the one the Hello World program sends.
+const (
+	benchSubject = "Hello World!"
+	benchBody    = "Hello World!"
+)
+
+// urgentAddress gets the one-email high-priority program of the priority run.
+const urgentAddress = "urgent@bench.example.com"
+
+// runResult is one measured run.
+type runResult struct {
+	kind    kind
+	n       int
+	workers int             // EaaPL: worker processes
+	noKafka bool            // EaaPL: the Kafka bridge off
+	wall    time.Duration   // from starting the workflow (or the loop) to its end
+	walls   []time.Duration // of every repeat, when this is the median of several (sorted)
+	hist    historyStats    // EaaPL and (a)
+	peakRSS uint64          // EaaPL: the highest VmHWM of its worker processes
+	split   map[string]int
+	// The priority run: how long the one-email high-priority program took, from its start to its result,
+	// while the N-contact program ran.
+	priorityWait time.Duration
+	priorityRun  bool
+}
+
+func (r runResult) label() string {
+	switch {
+	case r.priorityRun:
+		return fmt.Sprintf("%s, N=%d, with a high-priority program", r.kind, r.n)
+	case r.noKafka:
+		return fmt.Sprintf("%s, N=%d, Kafka bridge off", r.kind, r.n)
+	case r.kind == kindEaaPL && r.workers > 1:
+		return fmt.Sprintf("%s, N=%d, %d workers", r.kind, r.n, r.workers)
+	}
+	return fmt.Sprintf("%s, N=%d", r.kind, r.n)
+}
+
+// freshMailpit starts a Mailpit with an empty mailbox for one run.
+func (s *stack) freshMailpit(ctx context.Context, o options) (*devstack.Mailpit, func(), error) {
+	dir, err := os.MkdirTemp(s.dir, "mailpit-")
+	if err != nil {
+		return nil, nil, err
+	}
+	mp, err := devstack.StartMailpit(ctx, devstack.MailpitOptions{Bin: o.mailpitBin, DataDir: dir})
+	if err != nil {
+		_ = os.RemoveAll(dir)
+		return nil, nil, fmt.Errorf("start Mailpit: %w", err)
+	}
+	return mp, func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = mp.Stop(sctx)
+		_ = os.RemoveAll(dir)
+	}, nil
+}
+
+// input is what a measured run sends to: n contacts, in a file and as addresses, and a fresh Mailpit.
+type input struct {
+	contacts string
+	addrs    []string
+	mp       *devstack.Mailpit
+	stop     func() // stops the Mailpit
+}
+
+// prepare readies a run over n contacts: every kind of run starts from the same contacts and an empty
+// mailbox.
+func (s *stack) prepare(ctx context.Context, o options, n int) (input, error) {
+	contacts, addrs, err := s.contactsFile(n)
+	if err != nil {
+		return input{}, err
+	}
+	mp, stop, err := s.freshMailpit(ctx, o)
+	if err != nil {
+		return input{}, err
+	}
+	return input{contacts: contacts, addrs: addrs, mp: mp, stop: stop}, nil
+}
+
+// measureEaaPL runs the Hello World program over n contacts on `workers` worker processes, with the
+// Kafka bridge on (as `eaapl dev` runs them) unless noKafka; with priority, it also starts a one-email
+// high-priority program once the emails are going out, and times it.
+func (s *stack) measureEaaPL(ctx context.Context, o options, n, workers int, noKafka, priority bool) (runResult, error) {
+	r := runResult{kind: kindEaaPL, n: n, workers: workers, noKafka: noKafka, priorityRun: priority}
+	ctx, cancel := context.WithTimeout(ctx, o.runTimeout)
+	defer cancel()
+	in, err := s.prepare(ctx, o, n)
+	if err != nil {
+		return r, err
+	}
+	defer in.stop()
+	s.seq++
+	id := fmt.Sprintf("bench-eaapl-n%d-w%d-%d", n, workers, s.seq)
+	env := []string{
+		"TEMPORAL_ADDRESS=" + s.temporal.Address,
+		"TEMPORAL_NAMESPACE=" + s.temporal.Namespace,
+		"EAAPL_TASK_QUEUE=" + id,
+		"EAAPL_CONTACTS=" + in.contacts,
+		"EAAPL_SMTP_ADDR=" + in.mp.SMTPAddr,
+		"EAAPL_MAILBOX_URL=" + in.mp.APIURL,
+		"KAFKA_BROKERS=" + s.broker.addr,
+		"EAAPL_PLANNER=rules",         // the benchmark measures running a program, not a model's planning
+		"EAAPL_KEY_FILE=" + s.keyFile, // payloads encrypted, as `eaapl dev` runs them
+	}
+	if noKafka {
+		env = append(env, "KAFKA_BROKERS=") // the last value wins
+	}
+	var procs []*workerProcess
+	defer func() {
+		for _, w := range procs {
+			w.stop()
+		}
+	}()
+	for i := range workers {
+		w, err := startWorkerProcess(ctx, s.eaaplBin, fmt.Sprintf("bench-worker-%d", i+1), env)
+		if err != nil {
+			return r, fmt.Errorf("%s: %w", r.label(), err)
+		}
+		procs = append(procs, w)
+	}
+
+	fmt.Printf("\n%s: starting\n", r.label())
+	st := &starter.Starter{Client: s.client, TaskQueue: id}
+	began := time.Now()
+	run, err := st.Start(ctx, id, workflows.Input{Program: o.program, UserID: "user_123", MaxConcurrency: o.concurrency})
+	if err != nil {
+		return r, fmt.Errorf("%s: %w", r.label(), err)
+	}
+	urgent := make(chan error, 1)
+	urgentStarted := false
+	lastPrint := time.Time{}
+	res, err := st.Wait(ctx, run, o.progress, func(status workflows.Status) {
+		if priority && !urgentStarted && sendingNow(status) {
+			urgentStarted = true
+			go func() {
+				// Once the emails have been going out for a second: the worker is busy with the big one.
+				time.Sleep(time.Second)
+				urgent <- s.runUrgent(ctx, id, &r)
+			}()
+		}
+		if time.Since(lastPrint) < o.progress/2 {
+			return
+		}
+		lastPrint = time.Now()
+		fmt.Printf("  %6.1fs  %s\n", time.Since(began).Seconds(), progressLine(status))
+	})
+	r.wall = time.Since(began)
+	for _, w := range procs {
+		r.peakRSS = max(r.peakRSS, w.peakRSS())
+	}
+	if err != nil {
+		var failed *starter.FailedError
+		if errors.As(err, &failed) {
+			err = fmt.Errorf("the program failed: %s", failed.Message)
+		}
+		for _, w := range procs {
+			err = fmt.Errorf("%w\n%s", err, w.logs.String())
+		}
+		return r, fmt.Errorf("%s: %w", r.label(), err)
+	}
+	if err := checkResult(res, n); err != nil {
+		return r, fmt.Errorf("%s: %w", r.label(), err)
+	}
+	if priority {
+		if !urgentStarted {
+			return r, fmt.Errorf("%s: the program ended before its emails were seen going out, so the high-priority one did not start", r.label())
+		}
+		if err := <-urgent; err != nil {
+			return r, fmt.Errorf("%s: high-priority program: %w", r.label(), err)
+		}
+		in.addrs = append(in.addrs, urgentAddress)
+	}
+	fmt.Printf("  %6.1fs  done: %s\n", r.wall.Seconds(), res.Summary)
+	if r.hist, err = readHistory(ctx, s.client, id); err != nil {
+		return r, fmt.Errorf("%s: %w", r.label(), err)
+	}
+	r.split = r.hist.itemsByWorker
+	return r, s.checked(ctx, r, in.mp, in.addrs)
+}
+
+// runUrgent runs a one-email program whose step is "priority": "high", started with the highest
+// workflow priority, on the same task queue as the running program, and records how long it took.
+func (s *stack) runUrgent(ctx context.Context, taskQueue string, r *runResult) error {
+	p, err := plan.Parse([]byte(`{"version": 1, "program": "Send 'Urgent' to ` + urgentAddress + `", "steps": [
+		{"id": "send", "command": "SendEmail", "priority": "high",
+		 "args": {"to": {"email": "` + urgentAddress + `", "name": ""}, "subject": "Urgent", "body": "Urgent"}}]}`))
+	if err != nil {
+		return err
+	}
+	began := time.Now()
+	run, err := s.client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:        taskQueue + "-urgent",
+		TaskQueue: taskQueue,
+		Priority:  temporal.Priority{PriorityKey: 1},
+	}, workflows.WorkflowType, workflows.Input{Plan: p, UserID: "user_123"})
+	if err != nil {
+		return err
+	}
+	var res workflows.Result
+	if err := run.Get(ctx, &res); err != nil {
+		return err
+	}
+	r.priorityWait = time.Since(began)
+	fmt.Printf("  high-priority one-email program: %s in %.2fs\n", res.State, r.priorityWait.Seconds())
+	return nil
+}
+
+// measureHandWritten runs baseline (a) over n contacts on a worker in this process.
+func (s *stack) measureHandWritten(ctx context.Context, o options, n int) (runResult, error) {
+	r := runResult{kind: kindHandWritten, n: n}
+	ctx, cancel := context.WithTimeout(ctx, o.runTimeout)
+	defer cancel()
+	in, err := s.prepare(ctx, o, n)
+	if err != nil {
+		return r, err
+	}
+	defer in.stop()
+	s.seq++
+	id := fmt.Sprintf("bench-handwritten-n%d-%d", n, s.seq)
+	sender, err := smtp.New(smtp.Config{Addr: in.mp.SMTPAddr})
+	if err != nil {
+		return r, err
+	}
+	w := sdkworker.New(s.client, id, sdkworker.Options{MaxConcurrentActivityExecutionSize: worker.ActivitySlots})
+	w.RegisterWorkflowWithOptions(handWritten, workflow.RegisterOptions{Name: handWrittenType})
+	(&activities.Commands{
+		Deps: catalog.Deps{email.Deps{
+			Mailbox: mailpit.New(in.mp.APIURL, &http.Client{Timeout: 30 * time.Second}),
+			Sender:  sender,
+			From:    benchFrom(),
+		}},
+		WorkerID: "bench-handwritten",
+	}).Register(w)
+	if err := w.Start(); err != nil {
+		return r, fmt.Errorf("%s: start worker: %w", r.label(), err)
+	}
+	defer w.Stop()
+
+	fmt.Printf("\n%s: starting\n", r.label())
+	began := time.Now()
+	run, err := s.client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: id}, handWrittenType,
+		handWrittenInput{Contacts: in.addrs, Subject: benchSubject, Body: benchBody, Window: o.concurrency})
+	if err != nil {
+		return r, fmt.Errorf("%s: %w", r.label(), err)
+	}
+	var sent int
+	err = run.Get(ctx, &sent)
+	r.wall = time.Since(began)
+	if err != nil {
+		return r, fmt.Errorf("%s: %w", r.label(), err)
+	}
+	fmt.Printf("  %6.1fs  done: %d sent\n", r.wall.Seconds(), sent)
+	if r.hist, err = readHistory(ctx, s.client, id); err != nil {
+		return r, fmt.Errorf("%s: %w", r.label(), err)
+	}
+	return r, s.checked(ctx, r, in.mp, in.addrs)
+}
+
+// measurePlain runs baseline (b) over n contacts.
+func (s *stack) measurePlain(ctx context.Context, o options, n int) (runResult, error) {
+	r := runResult{kind: kindPlain, n: n}
+	ctx, cancel := context.WithTimeout(ctx, o.runTimeout)
+	defer cancel()
+	in, err := s.prepare(ctx, o, n)
+	if err != nil {
+		return r, err
+	}
+	defer in.stop()
+	fmt.Printf("\n%s: starting\n", r.label())
+	began := time.Now()
+	err = plainSMTP(ctx, in.mp.SMTPAddr, benchFrom(), in.addrs, benchSubject, benchBody, o.concurrency)
+	r.wall = time.Since(began)
+	if err != nil {
+		return r, fmt.Errorf("%s: %w", r.label(), err)
+	}
+	fmt.Printf("  %6.1fs  done\n", r.wall.Seconds())
+	return r, s.checked(ctx, r, in.mp, in.addrs)
+}
+
+// checked checks the run's mailbox and prints the run's figures.
+func (s *stack) checked(ctx context.Context, r runResult, mp *devstack.Mailpit, addrs []string) error {
+	got, err := checkMailbox(ctx, mp.APIURL, addrs)
+	if err != nil {
+		return fmt.Errorf("%s: %w", r.label(), err)
+	}
+	fmt.Printf("  checked: Mailpit holds %d emails, exactly one to each of the %d addresses\n", got, len(addrs))
+	fmt.Printf("  wall %.2fs, %.0f emails/s", r.wall.Seconds(), float64(r.n)/r.wall.Seconds())
+	if r.hist.events > 0 {
+		fmt.Printf(", %d history events (%.1f MB), %d activities", r.hist.events, float64(r.hist.sizeBytes)/(1<<20), r.hist.totalActivities())
+	}
+	if r.hist.sending > 0 {
+		fmt.Printf(", server phases %.2fs before the first email activity, %.2fs sending, %.2fs after", r.hist.beforeSend.Seconds(), r.hist.sending.Seconds(), r.hist.afterSend.Seconds())
+	}
+	if r.peakRSS > 0 {
+		fmt.Printf(", worker peak RSS %s", mb(r.peakRSS))
+	}
+	if len(r.split) > 1 {
+		fmt.Printf(", split %s", splitText(r.split))
+	}
+	fmt.Println()
+	return nil
+}
+
+func benchFrom() mail.Address {
+	cfg, err := config.Load()
+	if err != nil {
+		return mail.Address{Name: "EaaPL Demo", Address: "me@example.com"}
+	}
+	return mail.Address{Name: cfg.UserName, Address: cfg.UserEmail}
+}
+
+// sendingNow says whether the status shows emails on their way.
+func sendingNow(st workflows.Status) bool {
+	for _, s := range st.Steps {
+		if s.ID == sendStep {
+			return s.Running > 0
+		}
+	}
+	return false
+}
+
+// progressLine is one status as "sent 340/1000 (running 100, failed 0)".
+func progressLine(st workflows.Status) string {
+	if st.State == workflows.StatePlanning {
+		return "planning"
+	}
+	var parts []string
+	for _, s := range st.Steps {
+		if s.ID == sendStep {
+			return fmt.Sprintf("sent %d/%d (running %d, failed %d)", s.Done, s.Total, s.Running, s.Failed)
+		}
+		parts = append(parts, s.ID+" "+s.State)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// checkResult checks that the program completed with all n emails done.
+func checkResult(res workflows.Result, n int) error {
+	if res.State != workflows.StateCompleted {
+		return fmt.Errorf("program state %s, want %s: %s", res.State, workflows.StateCompleted, res.Summary)
+	}
+	for _, s := range res.Steps {
+		if s.ID != sendStep {
+			continue
+		}
+		done := 0
+		for _, it := range s.Items {
+			if it.State == workflows.StateDone {
+				done++
+			}
+		}
+		if done != n {
+			return fmt.Errorf("step %s: %d tasks done, want %d (%s)", sendStep, done, n, res.Summary)
+		}
+		return nil
+	}
+	return fmt.Errorf("the plan has no step %q; -program must send an email to each contact", sendStep)
+}
