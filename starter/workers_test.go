@@ -68,4 +68,3 @@ func TestWaitForWorker(t *testing.T) {
 		}
 	})
 }
-
