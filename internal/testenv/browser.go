@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -128,20 +129,32 @@ var unsafeChars = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
 
 func safeName(s string) string { return unsafeChars.ReplaceAllString(s, "_") }
 
-// WaitForText waits until the page's visible text (document.body.innerText) contains text. It suits pages
-// built by scripts (Mailpit's, the Temporal Web UI), whose markup changes between versions while what they
-// show a person does not. The wait is bounded by the context chromedp.Run is given.
+// pageTextJS is the page's visible text and that of the frames it can read (the Temporal Web UI shows
+// markdown, such as a workflow's details, in frames of its own).
+const pageTextJS = `(() => {
+	const texts = [document.body ? document.body.innerText : ""];
+	for (const f of document.querySelectorAll("iframe")) {
+		try { if (f.contentDocument && f.contentDocument.body) texts.push(f.contentDocument.body.innerText); } catch (e) {}
+	}
+	return texts.join("\n");
+})()`
+
+// WaitForText waits until the page's visible text (document.body.innerText, and that of its frames)
+// contains text, with every run of white space (line breaks between blocks) taken as one space. It suits
+// pages built by scripts (Mailpit's, the Temporal Web UI), whose markup changes between versions while
+// what they show a person does not. The wait is bounded by the context chromedp.Do is given.
 func WaitForText(text string) chromedp.Action[chromedp.Void] {
-	quoted, _ := json.Marshal(text) // a string always marshals
-	return chromedp.Poll[chromedp.Void](fmt.Sprintf("document.body && document.body.innerText.includes(%s)", quoted),
+	quoted, _ := json.Marshal(strings.Join(strings.Fields(text), " ")) // a string always marshals
+	return chromedp.Poll[chromedp.Void](fmt.Sprintf(`%s.replace(/\s+/g, " ").includes(%s)`, pageTextJS, quoted),
 		chromedp.WithPollingInterval(200*time.Millisecond), chromedp.WithPollingTimeout(0))
 }
 
-// PageText returns the page's visible text, for a failure message that says what the page showed instead.
+// PageText returns the page's visible text, with its frames', for a failure message that says what the
+// page showed instead.
 func PageText(ctx context.Context) string {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	text, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body ? document.body.innerText : ""`))
+	text, err := chromedp.Run(ctx, chromedp.Evaluate[string](pageTextJS))
 	if err != nil {
 		return fmt.Sprintf("(could not read the page's text: %v)", err)
 	}
