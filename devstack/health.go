@@ -13,9 +13,10 @@ import (
 
 // Health checking and restarting: a stack that says it is up must be up. Every HealthInterval the stack
 // asks each part what a client would (Temporal: the gRPC health check and the namespace; Mailpit: an SMTP
-// greeting and its HTTP /readyz; the broker: a connection), and a part whose process exited, or that has
-// not answered three times in a row, is restarted on its own ports with its own data, at most
-// maxRestarts times in restartWindow; then it is reported dead and left so.
+// greeting and its HTTP /readyz; the broker: a connection). A part whose process exited is restarted on
+// its own ports with its own data, at most maxRestarts times in restartWindow; then it is reported dead
+// and left so. A part whose process runs but has not answered three times in a row is reported, not
+// killed: a server slowed by a big run must not lose it to a restart.
 const (
 	DefaultHealthInterval = 5 * time.Second
 	unhealthyChecks       = 3
@@ -144,6 +145,7 @@ func (s *Stack) watch(ctx context.Context, every time.Duration) {
 	failures := map[string]int{}
 	restarts := map[string][]time.Time{}
 	givenUp := map[string]bool{}
+	silent := map[string]bool{} // reported as not answering, while its process runs
 	for {
 		s.mu.Lock()
 		tDone, mDone := doneOf(s.Temporal.Process, givenUp[PartTemporal]), doneOf(s.Mailpit.Process, givenUp[PartMailpit])
@@ -160,6 +162,10 @@ func (s *Stack) watch(ctx context.Context, every time.Duration) {
 				return
 			}
 			if h.Err == nil {
+				if silent[h.Part] {
+					s.report(fmt.Sprintf("%s answers again.", h.Part))
+					silent[h.Part] = false
+				}
 				failures[h.Part] = 0
 				continue
 			}
@@ -167,8 +173,16 @@ func (s *Stack) watch(ctx context.Context, every time.Duration) {
 				continue
 			}
 			failures[h.Part]++
-			if !s.exited(h.Part) && failures[h.Part] < unhealthyChecks {
-				continue // one slow answer is not a dead part
+			if !s.exited(h.Part) && h.Part != PartBroker {
+				if failures[h.Part] == unhealthyChecks { // one slow answer is not a dead part
+					s.report(fmt.Sprintf("%s has not answered %d checks in a row (%v); its process still runs, so it is left to recover: see %s.",
+						h.Part, unhealthyChecks, h.Err, s.logHint()))
+					silent[h.Part] = true
+				}
+				continue
+			}
+			if h.Part == PartBroker && failures[h.Part] < unhealthyChecks {
+				continue
 			}
 			if h.Part == PartBroker {
 				// The broker lives in this process: nothing to restart apart from it.

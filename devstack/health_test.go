@@ -311,3 +311,28 @@ func partPID(st State, name string) int {
 	}
 	return 0
 }
+
+// TestMailpitFrozen stops Mailpit (SIGSTOP) as an overloaded or hung server: it is reported as not
+// answering but not killed, and reported again once it answers.
+func TestMailpitFrozen(t *testing.T) {
+	t.Parallel()
+	var r reports
+	s := startStack(t, Options{DataDir: t.TempDir(), HealthInterval: 200 * time.Millisecond, Report: r.add, Log: testLog(t)})
+	pid := s.Mailpit.PID()
+	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	r.waitFor(t, "mailpit has not answered 3 checks in a row", time.Minute)
+	if err := syscall.Kill(pid, syscall.SIGCONT); err != nil {
+		t.Fatal(err)
+	}
+	msgs := r.waitFor(t, "mailpit answers again", time.Minute)
+	for _, m := range msgs {
+		if strings.Contains(m, "restarting") {
+			t.Errorf("a frozen Mailpit was restarted: %q", msgs)
+		}
+	}
+	if now := s.Mailpit.PID(); now != pid {
+		t.Errorf("Mailpit's pid changed from %d to %d", pid, now)
+	}
+}
