@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -85,29 +84,16 @@ func chromium(tb testing.TB) string {
 	return ""
 }
 
-// screenshotDirs remembers each test's screenshot folder, so one test's screenshots stay together.
-var screenshotDirs = struct {
-	sync.Mutex
-	byTest map[string]string
-}{byTest: map[string]string{}}
-
-// Screenshot writes a PNG of the whole page in the tab ctx to name.png in the test's screenshot folder
-// (made on first use under the system's temporary folder, and kept) and logs its path. A screenshot that
-// cannot be taken is logged, not fatal: it is evidence, not the test.
+// Screenshot writes a PNG of the whole page in the tab ctx to name.png in the test's screenshot folder,
+// eaapl-screenshots/<test>-<pid> under the system's temporary folder, which is kept after the test, and
+// logs its path. A screenshot that cannot be taken is logged, not fatal: it is evidence, not the test.
 func Screenshot(tb testing.TB, ctx context.Context, name string) {
 	tb.Helper()
-	screenshotDirs.Lock()
-	dir, ok := screenshotDirs.byTest[tb.Name()]
-	if !ok {
-		var err error
-		if dir, err = os.MkdirTemp("", "eaapl-screenshots-"+safeName(tb.Name())+"-"); err != nil {
-			screenshotDirs.Unlock()
-			tb.Logf("screenshot %s: %v", name, err)
-			return
-		}
-		screenshotDirs.byTest[tb.Name()] = dir
+	dir := filepath.Join(os.TempDir(), "eaapl-screenshots", fmt.Sprintf("%s-%d", safeName(tb.Name()), os.Getpid()))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		tb.Logf("screenshot %s: %v", name, err)
+		return
 	}
-	screenshotDirs.Unlock()
 	// The tab's own context may be past its deadline when a wait timed out; the screenshot gets a short
 	// bound of its own within the browser's lifetime.
 	shotCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
