@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"syscall"
 )
 
 // identify returns who pid is: its start time (clock ticks after boot, field 22 of /proc/<pid>/stat) and
@@ -31,12 +30,15 @@ func identify(pid int) (ProcessID, error) {
 		return ProcessID{}, fmt.Errorf("/proc/%d/stat: too few fields", pid)
 	}
 	if fields[0] == "Z" || fields[0] == "X" {
-		return ProcessID{}, os.ErrProcessDone
+		// A multi-threaded process's first thread shows Z as soon as it has exited, while the others may
+		// still be closing the files and sockets they share: done only once it is the last one left.
+		if tasks, err := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid)); err != nil || len(tasks) <= 1 {
+			return ProcessID{}, os.ErrProcessDone
+		}
 	}
-	exe, err := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid))
-	if err != nil && !errors.Is(err, syscall.EACCES) {
-		return ProcessID{}, os.ErrProcessDone // gone between the two reads
-	}
+	// An exiting process loses its executable link before it closes its files (its ports), so an
+	// unreadable link leaves Exe empty rather than calling the process gone.
+	exe, _ := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid))
 	// A binary replaced while it runs (make tools moves a new bin/mailpit in) reads "path (deleted)".
 	exe = strings.TrimSuffix(exe, " (deleted)")
 	return ProcessID{PID: pid, Start: fields[19], Exe: exe}, nil

@@ -29,7 +29,12 @@ var errNoProcessIdentity = errors.New("this system does not tell a process's sta
 // running reports whether the process id names is still running.
 func (id ProcessID) running() bool {
 	now, err := identify(id.PID)
-	return err == nil && now == id
+	if err != nil || now.PID != id.PID || now.Start != id.Start {
+		return false
+	}
+	// The executable is unreadable while a process exits (and for another user's): then the start time,
+	// which no later process shares, decides.
+	return now.Exe == "" || id.Exe == "" || now.Exe == id.Exe
 }
 
 // State is what StateFile holds.
