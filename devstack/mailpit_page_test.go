@@ -52,7 +52,7 @@ func TestMailpitWebPage(t *testing.T) {
 		}
 
 		browser := testenv.Browser(t)
-		ctx, cancel := context.WithTimeout(browser, time.Minute)
+		ctx, cancel := context.WithTimeout(browser, 2*time.Minute) // a loaded machine loads the page slowly
 		defer cancel()
 		if err := chromedp.Do(ctx, chromedp.Navigate(m.APIURL), testenv.WaitForText(subject)); err != nil {
 			t.Fatalf("Mailpit's page at %s does not list %q: %v; it shows:\n%s", m.APIURL, subject, err, testenv.PageText(browser))

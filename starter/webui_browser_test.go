@@ -43,7 +43,7 @@ func TestWebUIListShowsTheProgram(t *testing.T) {
 	defer func() { _ = c.TerminateWorkflow(context.Background(), run.GetID(), "", "test over") }()
 
 	browser := testenv.Browser(t)
-	pageCtx, cancelPage := context.WithTimeout(browser, time.Minute)
+	pageCtx, cancelPage := context.WithTimeout(browser, 2*time.Minute) // the UI is a big page for a loaded machine
 	defer cancelPage()
 	// The column a person adds once with the list's "Configure Columns" (the UI keeps the choice in the
 	// browser's local storage, under the key set here), the first after the pinned Status and Workflow ID.
