@@ -84,7 +84,7 @@ func startEncryptedStack(t *testing.T, contacts string, edit func(*config.Config
 		edit(&cfg)
 	}
 	startWorker(t, c, cfg)
-	return &encryptedStack{Stack: st, dataDir: dataDir, cfg: cfg, client: c, starter: &starter.Starter{Client: c, TaskQueue: cfg.TaskQueue}}
+	return &encryptedStack{Stack: st, dataDir: dataDir, cfg: cfg, client: c, starter: &starter.Starter{Client: c, TaskQueue: cfg.TaskQueue, Encrypted: true}}
 }
 
 func (s *encryptedStack) run(t *testing.T, id string, in workflows.Input) workflows.Result {
@@ -213,7 +213,7 @@ func TestEncryptedHelloWorld(t *testing.T) {
 		cfg.TaskQueue += "-missing"
 		cfg.Contacts = filepath.Join(t.TempDir(), "zed-secret@example.com.vcf")
 		startWorker(t, s.client, cfg)
-		st := &starter.Starter{Client: s.client, TaskQueue: cfg.TaskQueue}
+		st := &starter.Starter{Client: s.client, TaskQueue: cfg.TaskQueue, Encrypted: true}
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		defer cancel()
 		wr, err := st.Start(ctx, "encrypted-error", workflows.Input{Program: helloWorld})
