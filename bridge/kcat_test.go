@@ -8,6 +8,8 @@ import (
 	"os/exec"
 	"testing"
 	"time"
+
+	"github.com/eaapl/eaapl/internal/testenv/tools"
 )
 
 // kcatRecord is a line of `kcat -J`.
@@ -23,10 +25,7 @@ type kcatRecord struct {
 // TestKcatReadsPublishedRecords checks that a standard Kafka client (librdkafka's kcat) reads what the
 // Producer wrote to the dev broker. kcat is the Debian package kcat: apt-get install -y kcat.
 func TestKcatReadsPublishedRecords(t *testing.T) {
-	kcat, err := exec.LookPath("kcat")
-	if err != nil {
-		t.Skip("kcat is not installed (apt-get install -y kcat)")
-	}
+	kcat := tools.Path(t, "kcat")
 	b := startBroker(t, "", 0)
 	sent := []Event{resultEvent(t, "t-1", 1), resultEvent(t, "t-2", 1), resultEvent(t, "t-1", 2)}
 	publish(t, newProducer(t, b.Addr()), sent...)

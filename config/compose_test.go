@@ -12,6 +12,7 @@ import (
 	yaml "go.yaml.in/yaml/v3"
 
 	"github.com/eaapl/eaapl/config"
+	"github.com/eaapl/eaapl/internal/testenv/tools"
 )
 
 // temporalVariables are the TEMPORAL_* variables the Temporal SDK's environment configuration reads
@@ -53,10 +54,7 @@ type composeFile struct {
 // installs it), then checks that the EaaPL workers are configured only with variables that EaaPL really
 // reads, and with values config.Load accepts: a misspelt variable would otherwise be ignored in silence.
 func TestComposeFile(t *testing.T) {
-	compose, err := exec.LookPath("docker-compose")
-	if err != nil {
-		t.Fatal("docker-compose is not installed: `make cluster-tools` installs it from Debian (make test does it)")
-	}
+	compose := tools.Path(t, "docker-compose")
 	cmd := exec.Command(compose, "-f", filepath.Join("..", "docker-compose.temporal.yml"), "config")
 	var stderr strings.Builder
 	cmd.Stderr = &stderr

@@ -20,6 +20,8 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
+
+	"github.com/eaapl/eaapl/internal/testenv/tools"
 )
 
 // stopBudget bounds every Stop in these tests: a clean shutdown of either part takes well under it.
@@ -327,25 +329,7 @@ func TestProcessStop(t *testing.T) {
 // repoBin is the path of bin/name in the module root, which `make tools` fills.
 func repoBin(tb testing.TB, name string) string {
 	tb.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			tb.Fatal("no go.mod above the test's directory")
-		}
-		dir = parent
-	}
-	bin := filepath.Join(dir, "bin", name)
-	if _, err := os.Stat(bin); err != nil {
-		tb.Fatalf("%s: run `make tools` first", err)
-	}
-	return bin
+	return tools.Path(tb, name)
 }
 
 // testLog sends the children's output to the test log, shown with -v or on failure.

@@ -7,11 +7,13 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -132,6 +134,77 @@ func itemStates(res workflows.Result, step string) map[string]string {
 	return out
 }
 
+// messageIDs returns the Message-ID each SendEmail task of a step reported, by the recipient it reported.
+func messageIDs(res workflows.Result, step string) map[string]string {
+	out := map[string]string{}
+	for _, s := range res.Steps {
+		if s.ID != step {
+			continue
+		}
+		for _, it := range s.Items {
+			if it.Task != nil {
+				id, _ := it.Task.Output["message_id"].(string)
+				to, _ := it.Task.Output["recipient"].(string)
+				out[to] = id
+			}
+		}
+	}
+	return out
+}
+
+// ourMessageID is the shape of the Message-ID activities.MessageID makes: "eaapl.", a 128-bit hash of the
+// task's idempotency key in hex, "@" and the sender's domain (Mailpit shows it without angle brackets).
+var ourMessageID = regexp.MustCompile(`^eaapl\.[0-9a-f]{32}@(.+)$`)
+
+// checkMessageID says what is wrong with the Message-ID of an email Mailpit holds, if anything: it must be
+// ours, on the sender's domain, the one its task reported (the task looks for that ID in the mailbox before
+// it sends again, so another ID would send twice), and not one that another email already has.
+func checkMessageID(held, reported, from string, seen map[string]bool) error {
+	m := ourMessageID.FindStringSubmatch(held)
+	_, domain, _ := strings.Cut(from, "@")
+	switch {
+	case m == nil:
+		return fmt.Errorf("Message-ID %q is not one of ours (eaapl.<32 hex digits>@<domain>)", held)
+	case m[1] != domain:
+		return fmt.Errorf("Message-ID %q is not on the sender's domain %s", held, domain)
+	case strings.Trim(reported, "<>") != held:
+		return fmt.Errorf("Message-ID %q is not the one its task reported, %q", held, reported)
+	case seen[held]:
+		return fmt.Errorf("Message-ID %q is also another email's", held)
+	}
+	return nil
+}
+
+// TestHelloWorldMessageIDCheck makes sure that TestHelloWorld's check of the Message-IDs can fail.
+func TestHelloWorldMessageIDCheck(t *testing.T) {
+	const good = "eaapl.0123456789abcdef0123456789abcdef@example.com"
+	for _, tc := range []struct {
+		name, held, reported string
+		seen                 map[string]bool
+		want                 string // "" for none
+	}{
+		{"Ours", good, "<" + good + ">", nil, ""},
+		{"Empty", "", "", nil, "not one of ours"},
+		{"SomeoneElses", "CAJx8=Q@mail.gmail.com", "<CAJx8=Q@mail.gmail.com>", nil, "not one of ours"},
+		{"ShortHash", "eaapl.0123@example.com", "<eaapl.0123@example.com>", nil, "not one of ours"},
+		{"NoDomain", "eaapl.0123456789abcdef0123456789abcdef", "", nil, "not one of ours"},
+		{"OtherDomain", "eaapl.0123456789abcdef0123456789abcdef@example.org", "<eaapl.0123456789abcdef0123456789abcdef@example.org>", nil, "sender's domain"},
+		{"NotTheReportedOne", good, "<eaapl.ffffffffffffffffffffffffffffffff@example.com>", nil, "not the one its task reported"},
+		{"NoneReported", good, "", nil, "not the one its task reported"},
+		{"Twice", good, "<" + good + ">", map[string]bool{good: true}, "another email's"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := checkMessageID(tc.held, tc.reported, "me@example.com", tc.seen)
+			switch {
+			case tc.want == "" && err != nil:
+				t.Errorf("checkMessageID(%q) = %v, want nil", tc.held, err)
+			case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+				t.Errorf("checkMessageID(%q) = %v, want an error saying %q", tc.held, err, tc.want)
+			}
+		})
+	}
+}
+
 func TestHelloWorld(t *testing.T) {
 	s := newStack(t)
 	ctx := context.Background()
@@ -164,6 +237,8 @@ func TestHelloWorld(t *testing.T) {
 		if got, want := len(sent), 2; got != want {
 			t.Fatalf("%d new emails, want %d: %+v", got, want, sent)
 		}
+		reported := messageIDs(res, "send")
+		ids := map[string]bool{} // the Message-IDs of the emails checked so far
 		var to []string
 		for _, m := range sent {
 			to = append(to, m.To...)
@@ -173,9 +248,13 @@ func TestHelloWorld(t *testing.T) {
 			if got, want := m.From, user; got != want {
 				t.Errorf("from = %q, want %q", got, want)
 			}
-			if !strings.HasPrefix(m.MessageID, "eaapl.") && !strings.Contains(m.MessageID, "@") {
-				t.Errorf("Message-ID %q is not one of ours", m.MessageID)
+			if len(m.To) != 1 {
+				t.Fatalf("email %q is to %v, want one recipient", m.MessageID, m.To)
 			}
+			if err := checkMessageID(m.MessageID, reported[m.To[0]], user, ids); err != nil {
+				t.Errorf("the email to %s: %v", m.To[0], err)
+			}
+			ids[m.MessageID] = true
 		}
 		slices.Sort(to)
 		if got, want := strings.Join(to, ","), "alice@example.com,carol@example.com"; got != want {

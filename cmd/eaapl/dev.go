@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/eaapl/eaapl/config"
 	"github.com/eaapl/eaapl/devstack"
 )
@@ -26,24 +28,30 @@ const (
 	readyFile    = "dev.ready" // written once the stack and its worker are up; holds the banner
 )
 
-func devCommand(ctx context.Context, cfg config.Config, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("dev", stderr)
-	background := fs.Bool("background", false, "start the stack in the background and return once it is ready")
-	stop := fs.Bool("stop", false, "stop a stack started with --background")
-	if err := parseFlags(fs, args); err != nil {
-		return err
+func newDevCmd() *cobra.Command {
+	var background, stop bool
+	cmd := &cobra.Command{
+		Use:               "dev [--background | --stop]",
+		Short:             "start the embedded stack (Temporal dev server, Mailpit, a worker)",
+		ValidArgsFunction: noFiles,
+		RunE: withConfig(func(ctx context.Context, cfg config.Config, cmd *cobra.Command, args []string) error {
+			stdout := cmd.OutOrStdout()
+			switch {
+			case len(args) > 0:
+				return usageError{msg: fmt.Sprintf("eaapl dev takes no arguments, only --background or --stop; got %q", args)}
+			case stop && background:
+				return usageError{msg: "give either --background or --stop, not both"}
+			case stop:
+				return stopBackground(cfg, stdout)
+			case background:
+				return startBackground(ctx, cfg, stdout)
+			}
+			return runDev(ctx, cfg, stdout, cmd.ErrOrStderr())
+		}),
 	}
-	switch {
-	case fs.NArg() > 0:
-		return usageError{fmt.Sprintf("eaapl dev takes no arguments, only --background or --stop; got %q", fs.Args())}
-	case *stop && *background:
-		return usageError{"give either --background or --stop, not both"}
-	case *stop:
-		return stopBackground(cfg, stdout)
-	case *background:
-		return startBackground(ctx, cfg, stdout)
-	}
-	return runDev(ctx, cfg, stdout, stderr)
+	cmd.Flags().BoolVar(&background, "background", false, "start the stack in the background and return once it is ready")
+	cmd.Flags().BoolVar(&stop, "stop", false, "stop a stack started with --background")
+	return cmd
 }
 
 // runDev runs the stack and a worker in the foreground until ctx ends (Ctrl-C).

@@ -8,11 +8,16 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/eaapl/eaapl/bridge"
 	"github.com/eaapl/eaapl/plan"
 )
 
@@ -66,6 +71,8 @@ func TestUsageErrors(t *testing.T) {
 		{"DevWithAnArgument", []string{"dev", "now"}, "eaapl dev takes no arguments"},
 		{"UnknownFlag", []string{"run", "--colour", "Send 'Hi' to bob@example.com"}, "flag provided but not defined: -colour"},
 		{"UnknownFlagOfStatus", []string{"status", "--all"}, "flag provided but not defined: -all"},
+		{"FlagWithoutItsValue", []string{"status", "--address"}, "flag needs an argument: -address"},
+		{"FlagBeforeTheCommand", []string{"--json", "run", "Send 'Hi' to bob@example.com"}, `unknown command "--json"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			stdout, stderr, err := runCLI(t, tc.args...)
@@ -300,4 +307,116 @@ func countConnections(t *testing.T) *atomic.Int32 {
 	}()
 	t.Setenv("TEMPORAL_ADDRESS", l.Addr().String())
 	return &connections
+}
+
+// TestEveryCommandHasHelp asks each registered command for its help, as --help, -h and `eaapl help X`: each
+// prints its synopsis and flags on stdout and exits 0, with no configuration (the configuration is wrong).
+func TestEveryCommandHasHelp(t *testing.T) {
+	isolateEnv(t)
+	t.Setenv("EAAPL_LOG_LEVEL", "loud")
+	usage, _, err := runCLI(t, "help")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range commands() {
+		name := c.Name()
+		if !strings.Contains(usage, "\n  eaapl "+name+" ") && !strings.Contains(usage, "\n  eaapl "+name+"\n") {
+			t.Errorf("eaapl help does not list %s:\n%s", name, usage)
+		}
+		for _, args := range [][]string{{name, "--help"}, {name, "-h"}, {"help", name}} {
+			t.Run(strings.Join(args, " "), func(t *testing.T) {
+				stdout, stderr, err := runCLI(t, args...)
+				if err != nil {
+					t.Fatalf("eaapl %s: %v (exit code %d), want the help and exit code 0", strings.Join(args, " "), err, exitCode(err))
+				}
+				if !strings.HasPrefix(stdout, "Usage:\n  eaapl "+name) || !strings.Contains(stdout, c.Short[:20]) {
+					t.Errorf("stdout = %q, want the synopsis and description of eaapl %s", stdout, name)
+				}
+				c.Flags().VisitAll(func(f *pflag.Flag) {
+					if !strings.Contains(stdout, "--"+f.Name+" ") {
+						t.Errorf("the help of eaapl %s does not show --%s:\n%s", name, f.Name, stdout)
+					}
+				})
+				if stderr != "" {
+					t.Errorf("stderr = %q, want nothing", stderr)
+				}
+			})
+		}
+	}
+}
+
+func TestCompletion(t *testing.T) {
+	isolateEnv(t)
+	t.Setenv("EAAPL_LOG_LEVEL", "loud") // completion must work when the configuration is wrong
+
+	t.Run("PrintsTheScriptOfEachShell", func(t *testing.T) {
+		for shell, want := range map[string]string{"bash": "# bash completion V2 for eaapl", "zsh": "#compdef eaapl", "fish": "complete -c eaapl"} {
+			stdout, _, err := runCLI(t, "completion", shell)
+			if err != nil {
+				t.Fatalf("eaapl completion %s: %v", shell, err)
+			}
+			if !strings.Contains(stdout, want) {
+				t.Errorf("eaapl completion %s printed no %q:\n%.300s", shell, want, stdout)
+			}
+		}
+	})
+
+	t.Run("NeedsAShellItKnows", func(t *testing.T) {
+		for _, args := range [][]string{{"completion"}, {"completion", "tcsh"}, {"completion", "bash", "zsh"}} {
+			_, _, err := runCLI(t, args...)
+			if err == nil || exitCode(err) != 2 || !strings.Contains(err.Error(), "bash, zsh") {
+				t.Errorf("eaapl %s: err %v, want a usage error naming the shells", strings.Join(args, " "), err)
+			}
+		}
+	})
+
+	// What the scripts ask for as the user presses Tab: `eaapl __complete <words so far>`.
+	complete := func(t *testing.T, words ...string) []string {
+		t.Helper()
+		stdout, _, err := runCLI(t, append([]string{cobra.ShellCompRequestCmd}, words...)...)
+		if err != nil {
+			t.Fatalf("eaapl __complete %q: %v", words, err)
+		}
+		var got []string
+		for _, line := range strings.Split(strings.TrimSpace(stdout), "\n") {
+			if !strings.HasPrefix(line, ":") { // the last line is the directive
+				name, _, _ := strings.Cut(line, "\t")
+				got = append(got, name)
+			}
+		}
+		return got
+	}
+	for _, tc := range []struct {
+		name  string
+		words []string
+		want  []string
+	}{
+		{"Commands", []string{""}, []string{"dev", "run", "plan", "status", "answer", "events", "worker", "completion"}},
+		{"Flags", []string{"run", "--pl"}, []string{"--plan", "--planner"}},
+		{"Planners", []string{"plan", "--planner", ""}, []string{"rules", "llm"}},
+		{"Topics", []string{"events", "--topic", ""}, bridge.TopicNames()},
+		{"Shells", []string{"completion", ""}, []string{"bash", "zsh", "fish"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := complete(t, tc.words...)
+			for _, w := range tc.want {
+				if !slices.Contains(got, w) {
+					t.Errorf("completing %q offers %q, want %q among them", tc.words, got, w)
+				}
+			}
+		})
+	}
+}
+
+// TestOneDashLongFlags keeps the command lines of Go's flag package working: -json is --json.
+func TestOneDashLongFlags(t *testing.T) {
+	isolateEnv(t)
+	stdout, _, err := runCLI(t, "plan", "-json", helloWorld)
+	if err != nil {
+		t.Fatal(err)
+	}
+	parseValidPlan(t, []byte(stdout)) // only the JSON, no read-back
+	if got, want := goStyleFlags([]string{"-id=x", "-h", "--", "-json"}), []string{"--id=x", "-h", "--", "-json"}; !slices.Equal(got, want) {
+		t.Errorf("goStyleFlags = %q, want %q: after -- nothing is a flag", got, want)
+	}
 }

@@ -3,12 +3,13 @@ package main
 import (
 	"bufio"
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"os"
 	"strings"
 	"time"
+
+	"github.com/spf13/cobra"
 
 	"github.com/eaapl/eaapl/config"
 	"github.com/eaapl/eaapl/plan"
@@ -22,23 +23,22 @@ var confirmInput io.Reader = os.Stdin
 
 // plannerFlags are the flags that choose how a program is planned, shared by `eaapl plan` and `eaapl run`.
 type plannerFlags struct {
-	planner *string
-	noCache *bool
+	planner string
+	noCache bool
 }
 
-func addPlannerFlags(fs *flag.FlagSet) plannerFlags {
-	return plannerFlags{
-		planner: fs.String("planner", "", "the planner: rules or llm (default: EAAPL_PLANNER; llm when a model is configured)"),
-		noCache: fs.Bool("no-cache", false, "ask the model even when the plan cache has this program's plan"),
-	}
+func (f *plannerFlags) add(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&f.planner, "planner", "", "the planner: rules or llm (default: EAAPL_PLANNER; llm when a model is configured)")
+	cmd.Flags().BoolVar(&f.noCache, "no-cache", false, "ask the model even when the plan cache has this program's plan")
+	_ = cmd.RegisterFlagCompletionFunc("planner", cobra.FixedCompletions([]string{planner.KindRules, planner.KindLLM}, cobra.ShellCompDirectiveNoFileComp))
 }
 
-func (f plannerFlags) options() (planner.Options, error) {
-	switch *f.planner {
+func (f *plannerFlags) options() (planner.Options, error) {
+	switch f.planner {
 	case "", planner.KindRules, planner.KindLLM, planner.KindAuto:
-		return planner.Options{Planner: *f.planner, NoCache: *f.noCache}, nil
+		return planner.Options{Planner: f.planner, NoCache: f.noCache}, nil
 	}
-	return planner.Options{}, usageError{fmt.Sprintf("--planner is %q; it must be rules or llm", *f.planner)}
+	return planner.Options{}, usageError{msg: fmt.Sprintf("--planner is %q; it must be rules or llm", f.planner)}
 }
 
 // planHere plans a program in this process, as a worker would: the same configuration, planners and

@@ -2,20 +2,26 @@ package main
 
 import (
 	"context"
-	"io"
 	"log/slog"
+
+	"github.com/spf13/cobra"
 
 	"github.com/eaapl/eaapl/config"
 	"github.com/eaapl/eaapl/worker"
 )
 
-func workerCommand(ctx context.Context, cfg config.Config, args []string, stderr io.Writer) error {
-	fs := newFlags("worker", stderr)
-	address := fs.String("address", "", addressUsage)
-	if err := parseFlags(fs, args); err != nil {
-		return err
+func newWorkerCmd() *cobra.Command {
+	var address string
+	cmd := &cobra.Command{
+		Use:               "worker",
+		Short:             "run a worker against TEMPORAL_ADDRESS",
+		ValidArgsFunction: noFiles,
+		RunE: withConfig(func(ctx context.Context, cfg config.Config, cmd *cobra.Command, _ []string) error {
+			return serve(ctx, cfg, newLogger(cfg, cmd.ErrOrStderr()), address, nil)
+		}),
 	}
-	return serve(ctx, cfg, newLogger(cfg, stderr), *address, nil)
+	addAddressFlag(cmd, &address)
+	return cmd
 }
 
 // serve runs a worker, with its Kafka bridge when configured, until ctx ends.

@@ -15,7 +15,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -28,6 +27,7 @@ import (
 
 	"github.com/eaapl/eaapl/devstack"
 	"github.com/eaapl/eaapl/internal/testenv"
+	"github.com/eaapl/eaapl/internal/testenv/tools"
 	"github.com/eaapl/eaapl/starter"
 	"github.com/eaapl/eaapl/workflows"
 )
@@ -224,11 +224,7 @@ func TestProgramOnAClusterOfSeparateProcesses(t *testing.T) {
 // it is missing.
 func clusterBin(t *testing.T, name string) string {
 	t.Helper()
-	path := filepath.Join(testenv.Root(t), "bin", name)
-	if _, err := os.Stat(path); err != nil {
-		t.Fatalf("%s is missing: run `make cluster-tools` (make test does it; the first build takes several minutes)", path)
-	}
-	return path
+	return tools.Path(t, name)
 }
 
 // buildEaapl builds the eaapl binary of this checkout, which the worker processes run.

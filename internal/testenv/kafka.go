@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/eaapl/eaapl/bridge"
+	"github.com/eaapl/eaapl/internal/testenv/tools"
 )
 
 // Broker starts the dev stack's Kafka-protocol broker for the test, with every topic, on 127.0.0.1:port
@@ -29,11 +30,7 @@ func Broker(tb testing.TB, dataDir string, port int) *bridge.Broker {
 // test with what to run when it is missing.
 func Kcat(tb testing.TB) string {
 	tb.Helper()
-	path, err := exec.LookPath("kcat")
-	if err != nil {
-		tb.Fatal("kcat is missing: run `make kcat` (make test does it), or `sudo apt-get install -y kcat`")
-	}
-	return path
+	return tools.Path(tb, "kcat")
 }
 
 // kcatLine is a line of `kcat -J`.

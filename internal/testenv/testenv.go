@@ -21,35 +21,24 @@ import (
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/eaapl/eaapl/devstack"
+	"github.com/eaapl/eaapl/internal/testenv/tools"
 )
 
 // Root returns the module's root folder, where go.mod is.
 func Root(tb testing.TB) string {
 	tb.Helper()
-	dir, err := os.Getwd()
+	dir, err := tools.Root()
 	if err != nil {
 		tb.Fatal(err)
 	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			tb.Fatal("no go.mod above the test's folder")
-		}
-		dir = parent
-	}
+	return dir
 }
 
-// Bin returns the path of a tool in bin/, failing the test with what to run when it is missing.
+// Bin returns the path of a tool the Makefile provides (see package tools), failing the test at once with
+// the make target to run when it is missing.
 func Bin(tb testing.TB, name string) string {
 	tb.Helper()
-	path := filepath.Join(Root(tb), "bin", name)
-	if _, err := os.Stat(path); err != nil {
-		tb.Fatalf("%s is missing: run `make tools` (make test does it)", path)
-	}
-	return path
+	return tools.Path(tb, name)
 }
 
 // Temporal starts a Temporal dev server (the official CLI) for the test and returns it; it is stopped when

@@ -1,0 +1,66 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+
+	"github.com/spf13/cobra"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/contrib/envconfig"
+	sdklog "go.temporal.io/sdk/log"
+
+	"github.com/eaapl/eaapl/config"
+)
+
+// newLogger returns the process's structured logger at the configured level.
+func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
+	level, _ := cfg.SlogLevel() // checked by config.Load
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
+}
+
+// quiet keeps the SDK's own logging to warnings: a CLI prints its own progress.
+func quiet(l *slog.Logger) *slog.Logger {
+	return slog.New(levelFloor{l.Handler(), slog.LevelWarn})
+}
+
+type levelFloor struct {
+	slog.Handler
+	min slog.Level
+}
+
+func (h levelFloor) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= h.min && h.Handler.Enabled(ctx, l)
+}
+
+// addAddressFlag gives a command that talks to Temporal its --address flag, with dial's fallback.
+func addAddressFlag(cmd *cobra.Command, address *string) {
+	cmd.Flags().StringVar(address, "address", "", "Temporal address (default: TEMPORAL_ADDRESS, or the dev stack's 127.0.0.1:EAAPL_DEV_TEMPORAL_PORT)")
+}
+
+// dial connects to Temporal with the standard TEMPORAL_* settings; hostPort, when set, overrides them.
+// Without TEMPORAL_ADDRESS it dials the dev stack's port, EAAPL_DEV_TEMPORAL_PORT.
+func dial(ctx context.Context, cfg config.Config, logger *slog.Logger, hostPort string) (client.Client, error) {
+	opts, err := envconfig.LoadDefaultClientOptions()
+	if err != nil {
+		return nil, fmt.Errorf("temporal configuration: %w", err)
+	}
+	if hostPort != "" {
+		opts.HostPort = hostPort
+	}
+	if opts.HostPort == "" {
+		opts.HostPort = fmt.Sprintf("127.0.0.1:%d", cfg.DevTemporalPort)
+	}
+	opts.Logger = sdklog.NewStructuredLogger(logger)
+	c, err := client.DialContext(ctx, opts)
+	if err != nil {
+		return nil, fmt.Errorf("connect to Temporal at %s: %w (is `eaapl dev` running? TEMPORAL_ADDRESS sets the address)", opts.HostPort, err)
+	}
+	return c, nil
+}
+
+// noFiles completes no positional argument: a program, a workflow ID or an answer is not a file name.
+func noFiles(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+	return nil, cobra.ShellCompDirectiveNoFileComp
+}
