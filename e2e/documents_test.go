@@ -110,10 +110,15 @@ func output(t *testing.T, res workflows.Result, step string) map[string]any {
 	return nil
 }
 
-// mailTo returns the messages Mailpit holds for an address.
+// mailTo returns the messages Mailpit holds for an address, their text with LF line ends (SMTP's are
+// CRLF).
 func mailTo(t *testing.T, d *documentsStack, addr string) []testenv.Message {
 	t.Helper()
-	return testenv.Messages(t, d.mailpit, "to:"+addr)
+	msgs := testenv.Messages(t, d.mailpit, "to:"+addr)
+	for i := range msgs {
+		msgs[i].Text = strings.ReplaceAll(msgs[i].Text, "\r\n", "\n")
+	}
+	return msgs
 }
 
 // TestReadAnalyzeAndSummarize is the spec's example: "Open the document q3-report.md, analyze it for
@@ -126,8 +131,8 @@ func TestReadAnalyzeAndSummarize(t *testing.T) {
 		t.Fatalf("program: %v (%+v)", err, res)
 	}
 	read := output(t, res, "read")
-	if read["title"] != "Q3 report" || read["format"] != "md" {
-		t.Errorf("ReadDocument output %v, want the title Q3 report and the format md", read)
+	if read["title"] != "Q3 report" || read["format"] != "markdown" {
+		t.Errorf("ReadDocument output %v, want the title Q3 report and the format markdown", read)
 	}
 	trends := output(t, res, "trends")
 	report, _ := trends["report"].(string)
@@ -294,7 +299,7 @@ func TestFetchAPageAndEmailIt(t *testing.T) {
 	}))
 	defer srv.Close()
 
-	res, err := d.runPlan(t, "fetch-status", strings.ReplaceAll(planFetch, "URL", srv.URL+"/"))
+	res, err := d.runPlan(t, "fetch-status", strings.ReplaceAll(planFetch, "PAGE_ADDRESS", srv.URL+"/"))
 	if err != nil {
 		t.Fatalf("program: %v (%+v)", err, res)
 	}
@@ -308,7 +313,7 @@ func TestFetchAPageAndEmailIt(t *testing.T) {
 
 	// 127.0.0.2 is loopback too, and not allowed: refused before anything is sent to it.
 	other := strings.Replace(srv.URL, "127.0.0.1", "127.0.0.2", 1) + "/"
-	res, err = d.runPlan(t, "fetch-refused", strings.ReplaceAll(planFetch, "URL", other))
+	res, err = d.runPlan(t, "fetch-refused", strings.ReplaceAll(planFetch, "PAGE_ADDRESS", other))
 	if err == nil || !strings.Contains(stepReasons(res), "loopback address") || !strings.Contains(stepReasons(res), "EAAPL_HTTP_ALLOW") {
 		t.Errorf("fetching %s: %v %s, want a refusal naming a loopback address and EAAPL_HTTP_ALLOW", other, err, stepReasons(res))
 	}
@@ -317,8 +322,8 @@ func TestFetchAPageAndEmailIt(t *testing.T) {
 	}
 }
 
-const planFetch = `{"version": 1, "program": "Fetch URL and email the page to ops@example.com", "steps": [
-	{"id": "fetch", "command": "FetchURL", "args": {"url": "URL"}},
+const planFetch = `{"version": 1, "program": "Fetch PAGE_ADDRESS and email the page to ops@example.com", "steps": [
+	{"id": "fetch", "command": "FetchURL", "args": {"url": "PAGE_ADDRESS"}},
 	{"id": "send", "command": "SendEmail", "args": {"to": "ops@example.com", "subject": "${steps.fetch.title}", "body": "${steps.fetch.text}"}}]}`
 
 // TestSendWithAnAttachment: "Send 'Slides attached' to carol@example.com with slides.pdf attached" (and a
