@@ -509,3 +509,30 @@ func TestWriteFileOnce(t *testing.T) {
 
 const planWrite = `{"version": 1, "program": "Write 'Weekly report: all good.' to report.txt", "steps": [
 	{"id": "write", "command": "WriteFile", "args": {"path": "report.txt", "text": "Weekly report: all good."}}]}`
+
+// TestDocumentPlansReadBack checks what `eaapl run` reads back before these plans run: each step in
+// words, the analysis steps saying that nothing is sent to a model, an email naming its attachment and copy.
+func TestDocumentPlansReadBack(t *testing.T) {
+	const local = "on the worker with no model: nothing is sent anywhere"
+	for _, tc := range []struct {
+		plan string
+		want []string
+	}{
+		{planQ3Report, []string{"Read the document q3-report.md.", "Find the trends in the document's text (step 1), " + local + ".", "Summarize the document's text (step 1), " + local + "."}},
+		{planSummaryByEmail, []string{"Read the document meeting-notes.md.", "Summarize the document's text (step 1), " + local + ".", `Send the summary (step 2) with the subject "Summary of meeting-notes.md" to alice@example.com.`}},
+		{planTodoByEmail, []string{"Read the document todo.txt.", `Send the document's text (step 1) with the subject "todo.txt" to bob@example.com.`}},
+		{planOrders, []string{"Read the rows of orders.xlsx.", `Send "Your order ${row.order} has shipped" with the subject "Your order ${row.order} has shipped" to the address in the email column of each row of step 1.`}},
+		{planFetch, []string{"Fetch the page PAGE_ADDRESS.", "Send the page's text (step 1) to ops@example.com."}},
+		{planSlides, []string{`Send "Slides attached" with the subject "Slides attached" to carol@example.com, with slides.pdf attached, with a copy to dave@example.com.`}},
+		{planLarge, []string{"Read the document big.txt.", "Write the document's text (step 1) to the file copy.txt."}},
+		{planWrite, []string{`Write "Weekly report: all good." to the file report.txt.`}},
+	} {
+		p, err := plan.Parse([]byte(tc.plan))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := starter.ReadBack(p, time.Now()); !slices.Equal(got, tc.want) {
+			t.Errorf("read-back of %q:\n got %q\nwant %q", p.Program, got, tc.want)
+		}
+	}
+}

@@ -49,7 +49,7 @@ var Summarize = catalog.Define(catalog.Def[Deps, summarizeArgs, summarizeOutput]
 	},
 	Hint: hint,
 	ReadBack: func(r catalog.Reading) string {
-		return fmt.Sprintf("Summarize %s (%s).", source(r, r.Step().Args["text"]), where)
+		return fmt.Sprintf("Summarize %s, %s.", source(r, r.Step().Args["text"]), where)
 	},
 	Outcome: func(state string, output map[string]any) (string, string) {
 		s, _ := output["summary"].(string)
@@ -116,7 +116,7 @@ var AnalyzeTrends = catalog.Define(catalog.Def[Deps, trendsArgs, trendsOutput]{
 		if v, ok := s.Args["rows"]; ok {
 			what = source(r, v)
 		}
-		return fmt.Sprintf("Find the trends in %s (%s).", what, where)
+		return fmt.Sprintf("Find the trends in %s, %s.", what, where)
 	},
 	Outcome: func(state string, output map[string]any) (string, string) {
 		s, _ := output["report"].(string)
@@ -229,9 +229,9 @@ var Extract = catalog.Define(catalog.Def[Deps, extractArgs, extractOutput]{
 			}
 		}
 		if !ok || len(names) != len(list) || len(names) == 0 {
-			return fmt.Sprintf("Take fields out of %s (%s).", source(r, s.Args["text"]), where)
+			return fmt.Sprintf("Take fields out of %s, %s.", source(r, s.Args["text"]), where)
 		}
-		return fmt.Sprintf("Take %s out of %s (%s).", andList(names), source(r, s.Args["text"]), where)
+		return fmt.Sprintf("Take %s out of %s, %s.", andList(names), source(r, s.Args["text"]), where)
 	},
 	Forms: catalog.Forms{
 		Phrases: []string{"extract {fields} from {text}", "find {fields} in {text}", "take {fields} out of {text}"},
@@ -300,9 +300,9 @@ var Classify = catalog.Define(catalog.Def[Deps, classifyArgs, classifyOutput]{
 			}
 		}
 		if !ok || len(names) != len(list) || len(names) == 0 {
-			return fmt.Sprintf("Classify %s (%s).", source(r, s.Args["text"]), where)
+			return fmt.Sprintf("Classify %s, %s.", source(r, s.Args["text"]), where)
 		}
-		return fmt.Sprintf("Classify %s as %s (%s).", source(r, s.Args["text"]), strings.Replace(andList(names), " and ", " or ", 1), where)
+		return fmt.Sprintf("Classify %s as %s, %s.", source(r, s.Args["text"]), strings.Replace(andList(names), " and ", " or ", 1), where)
 	},
 	Outcome: func(state string, output map[string]any) (string, string) {
 		l, _ := output["label"].(string)

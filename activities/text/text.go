@@ -107,7 +107,7 @@ type Classification struct {
 const MaxTextBytes = 64 << 20
 
 // where says, in every read-back, where the text goes: the embedded default keeps it on the worker.
-const where = "on the worker, with no model: nothing is sent anywhere"
+const where = "on the worker with no model: nothing is sent anywhere"
 
 // timeout is each analysis's time per attempt: TextRank over 1000 sentences of a 64 MB text.
 const timeout = 2 * time.Minute
