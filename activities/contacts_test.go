@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -12,111 +11,6 @@ import (
 
 	"github.com/eaapl/eaapl/catalog"
 )
-
-// writeFile writes content to a file called name in a fresh temporary folder and returns its path.
-func writeFile(tb testing.TB, name, content string) string {
-	tb.Helper()
-	path := filepath.Join(tb.TempDir(), name)
-	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
-		tb.Fatal(err)
-	}
-	return path
-}
-
-func TestFileContacts(t *testing.T) {
-	for _, tc := range []struct {
-		name, file, content string
-		want                []Contact
-	}{
-		{
-			name: "VCardSimple", file: "c.vcf",
-			content: "BEGIN:VCARD\nVERSION:3.0\nFN:Alice Example\nEMAIL;TYPE=INTERNET:alice@example.com\nEND:VCARD\n",
-			want:    []Contact{{Name: "Alice Example", Email: "alice@example.com", Source: "c.vcf:4"}},
-		},
-		{
-			name: "VCardCRLFFoldedAndBlankLines", file: "c.vcf",
-			content: "\r\nBEGIN:VCARD\r\nVERSION:3.0\r\nFN:Bartholomew\r\n  Example\r\nEMAIL;TYPE=INTERNET:bob@exa\r\n\tmple.com\r\nEND:VCARD\r\n\r\n\r\nBEGIN:VCARD\r\nFN:Carol\r\nEMAIL:carol@example.com\r\nEND:VCARD\r\n",
-			want: []Contact{
-				{Name: "Bartholomew Example", Email: "bob@example.com", Source: "c.vcf:6"},
-				{Name: "Carol", Email: "carol@example.com", Source: "c.vcf:13"},
-			},
-		},
-		{
-			name: "VCardMultipleEmailsTakesPreferred", file: "c.vcf",
-			content: "BEGIN:VCARD\nFN:Dan\nEMAIL;TYPE=work:dan@work.example\nEMAIL;TYPE=home,pref:dan@home.example\nEND:VCARD\n" +
-				"BEGIN:VCARD\nVERSION:4.0\nFN:Erin\nEMAIL;PREF=2:erin@two.example\nEMAIL;PREF=1:erin@one.example\nEND:VCARD\n" +
-				"BEGIN:VCARD\nFN:Fay\nEMAIL:fay@first.example\nEMAIL:fay@second.example\nEND:VCARD\n" +
-				"BEGIN:VCARD\nVERSION:2.1\nFN:Gus\nEMAIL;INTERNET:gus@a.example\nEMAIL;INTERNET;PREF:gus@b.example\nEND:VCARD\n",
-			want: []Contact{
-				{Name: "Dan", Email: "dan@home.example", Source: "c.vcf:4"},
-				{Name: "Erin", Email: "erin@one.example", Source: "c.vcf:10"},
-				{Name: "Fay", Email: "fay@first.example", Source: "c.vcf:14"},
-				{Name: "Gus", Email: "gus@b.example", Source: "c.vcf:21"},
-			},
-		},
-		{
-			name: "VCardNameFromNGroupsEscapesAndCase", file: "Book.VCF",
-			content: "begin:vcard\nN:Example;Hal;Q.;Dr.;\nitem1.EMAIL;TYPE=\"a:b\":HAL@Example.com\nitem1.X-ABLabel:work\nend:vcard\n" +
-				"BEGIN:VCARD\nFN:Smith\\, Ida\nEMAIL:mailto:ida@example.com\nEND:VCARD\n",
-			want: []Contact{
-				{Name: "Dr. Hal Q. Example", Email: "HAL@Example.com", Source: "Book.VCF:3"},
-				{Name: "Smith, Ida", Email: "ida@example.com", Source: "Book.VCF:8"},
-			},
-		},
-		{
-			name: "VCardInvalidAddressIsKept", file: "c.vcf",
-			content: "BEGIN:VCARD\nFN:Jo\nEMAIL:jo-at-example.com\nEND:VCARD\n",
-			want:    []Contact{{Name: "Jo", Email: "jo-at-example.com", Source: "c.vcf:3"}},
-		},
-		{
-			name: "VCardEmpty", file: "c.vcf", content: "\n\n",
-			want: nil,
-		},
-		{
-			name: "CSVSimple", file: "c.csv",
-			content: "name,email\nAlice Example,alice@example.com\nBob Example,bob@example.com\n",
-			want:    []Contact{{Name: "Alice Example", Email: "alice@example.com", Source: "c.csv:2"}, {Name: "Bob Example", Email: "bob@example.com", Source: "c.csv:3"}},
-		},
-		{
-			name: "CSVHeadersAnyCaseAndOrderWithBOMQuotesAndBlankLines", file: "c.csv",
-			content: "\uFEFFE-Mail , Phone,Full Name\r\n\r\n\"ann@example.com\",555,\"Doe, Ann\"\r\n  ,  \r\nkim@example.com , 556 , Kim \r\n",
-			want:    []Contact{{Name: "Doe, Ann", Email: "ann@example.com", Source: "c.csv:3"}, {Name: "Kim", Email: "kim@example.com", Source: "c.csv:5"}},
-		},
-		{
-			name: "CSVFirstAndLastNameAndShortRows", file: "c.csv",
-			content: "First Name,Last Name,Email Address,Notes\nLee,Park,lee@example.com,friend\nMo,,mo@example.com\n,,nameless@example.com,\n",
-			want: []Contact{
-				{Name: "Lee Park", Email: "lee@example.com", Source: "c.csv:2"},
-				{Name: "Mo", Email: "mo@example.com", Source: "c.csv:3"},
-				{Name: "", Email: "nameless@example.com", Source: "c.csv:4"},
-			},
-		},
-		{
-			name: "CSVQuotedFieldOverTwoLines", file: "c.csv",
-			content: "email,name\nned@example.com,\"Ned\nStark\"\nol@example.com,Ol\n",
-			want:    []Contact{{Name: "Ned\nStark", Email: "ned@example.com", Source: "c.csv:2"}, {Name: "Ol", Email: "ol@example.com", Source: "c.csv:4"}},
-		},
-		{
-			name: "CSVInvalidAddressIsKept", file: "c.csv",
-			content: "name,email\nPat,pat@\n",
-			want:    []Contact{{Name: "Pat", Email: "pat@", Source: "c.csv:2"}},
-		},
-		{
-			name: "CSVEmpty", file: "c.csv", content: "",
-			want: nil,
-		},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			got, err := FileContacts{Path: writeFile(t, tc.file, tc.content)}.Contacts(context.Background())
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !reflect.DeepEqual(got, tc.want) {
-				t.Fatalf("contacts =\n%#v\nwant\n%#v", got, tc.want)
-			}
-		})
-	}
-}
 
 func TestFileContactsMalformed(t *testing.T) {
 	for _, tc := range []struct {

@@ -134,3 +134,22 @@ func TestPlanProgramRetriesOnlyWhatARetryCanFix(t *testing.T) {
 		})
 	}
 }
+
+// TestPlanResultRecordsTheCatalogEntries checks that a plan comes back with the catalog entries of its
+// commands, those and no others, as they were when it was checked: the workflow runs it against them.
+func TestPlanResultRecordsTheCatalogEntries(t *testing.T) {
+	p := &Planning{Planner: &planner.Agent{Rules: &planner.Rules{}}, WorkerID: "worker_test"}
+	res, err := runPlanning(t, p, PlanRequest{Program: "Send 'Lunch?' to my contact Dave", Now: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := strings.Join(res.Catalog.Names(), ","), "ComposeEmail,FindContact,SendEmail"; got != want {
+		t.Fatalf("recorded entries %s, want %s", got, want)
+	}
+	send, _ := catalog.Lookup("SendEmail")
+	b1, _ := json.Marshal(res.Catalog["SendEmail"])
+	b2, _ := json.Marshal(send)
+	if string(b1) != string(b2) {
+		t.Fatalf("recorded SendEmail entry %s, want the registered %s", b1, b2)
+	}
+}

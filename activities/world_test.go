@@ -3,6 +3,9 @@ package activities
 import (
 	"context"
 	"net/mail"
+	"os"
+	"path/filepath"
+	"testing"
 
 	"github.com/eaapl/eaapl/activities/contacts"
 	"github.com/eaapl/eaapl/activities/contacts/contactsfile"
@@ -77,3 +80,13 @@ var (
 	NewSMTP    = smtp.New
 	NewMailpit = mailpit.New
 )
+
+// writeFile writes content to a file called name in a fresh temporary folder and returns its path.
+func writeFile(tb testing.TB, name, content string) string {
+	tb.Helper()
+	path := filepath.Join(tb.TempDir(), name)
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		tb.Fatal(err)
+	}
+	return path
+}

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/eaapl/eaapl/catalog"
 	"github.com/eaapl/eaapl/plan"
@@ -555,5 +556,32 @@ func TestCheckType(t *testing.T) {
 				t.Errorf("CheckType(%s, %#v) = %q, want it to contain %q", tt.typ, tt.v, err, tt.msg)
 			}
 		})
+	}
+}
+
+// TestCompileWithRecordedEntries compiles a plan against entries recorded with it, as a running program
+// does: a command the worker's catalog no longer has still compiles, and the recorded schema is the one
+// checked.
+func TestCompileWithRecordedEntries(t *testing.T) {
+	old := catalog.Command{
+		Name: "Shout", Description: "Say it loud.", SideEffect: catalog.Reads, Timeout: catalog.Duration(time.Second),
+		Args:   []catalog.Field{{Name: "text", Type: catalog.String, Required: true, Description: "what to shout"}},
+		Output: []catalog.Field{},
+		Retry:  catalog.DefaultRetry,
+	}
+	p := &plan.Plan{Version: 1, Steps: []plan.Step{{ID: "shout", Command: "Shout", Args: map[string]any{"text": "hi"}}}}
+	if _, err := plan.Compile(p); err == nil || !strings.Contains(err.Error(), `unknown command "Shout"`) {
+		t.Fatalf("Compile against the registry = %v, want unknown command", err)
+	}
+	c, err := plan.CompileWith(p, catalog.Entries{"Shout": old})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Command("shout"); got.Description != "Say it loud." {
+		t.Fatalf("compiled command = %+v", got)
+	}
+	bad := &plan.Plan{Version: 1, Steps: []plan.Step{{ID: "shout", Command: "Shout", Args: map[string]any{"text": 3}}}}
+	if _, err := plan.CompileWith(bad, catalog.Entries{"Shout": old}); err == nil || !strings.Contains(err.Error(), "args.text") {
+		t.Fatalf("a number for the recorded string argument: %v", err)
 	}
 }

@@ -94,10 +94,13 @@ var RetrieveContacts = catalog.Define(catalog.Def[Deps, retrieveArgs, retrieveOu
 		return ""
 	},
 	Forms: catalog.Forms{
-		Phrases: []string{"my contacts", "each of my contacts", "all my contacts", "everyone in my contacts"},
+		Phrases: []string{"each of my contacts", "all my contacts", "everyone in my contacts", "my contacts", "every contact"},
 		Results: map[string]catalog.ResultWords{
-			"contacts": {Noun: "your contacts", Each: "contact", Words: []string{"my contacts", "all my contacts", "them"}},
-			"count":    {Noun: "the number of your contacts"},
+			"contacts": {Noun: "your contacts", Each: "contact", Words: []string{
+				"each of my contacts", "each one of my contacts", "all my contacts", "all of my contacts", "everyone in my contacts",
+				"everybody in my contacts", "my contacts", "all contacts", "every contact", "each contact", "my contact list", "my address book",
+			}},
+			"count": {Noun: "the number of your contacts"},
 		},
 	},
 })

@@ -56,8 +56,11 @@ var ComposeEmail = catalog.Define(catalog.Def[catalog.NoDeps, composeArgs, compo
 		return text + "."
 	},
 	Forms: catalog.Forms{
-		Phrases: []string{"{body}", "that says {body}", "with the message {body}"},
-		Args:    map[string][]string{"body": {"that says", "with the message", "saying"}, "subject": {"with the subject", "subject"}},
+		Phrases: []string{"'{body}'", "that says '{body}'", "with the message '{body}'", "with the subject '{subject}'"},
+		Args: map[string][]string{
+			"body":    {"that says", "which says", "saying", "that reads", "which reads", "to say", "with the message", "with the text", "with the body"},
+			"subject": {"with the subject", "with a subject", "with the subject line"},
+		},
 		Results: map[string]catalog.ResultWords{
 			"subject": {Noun: "the subject"},
 			"body":    {Noun: "the message"},

@@ -54,8 +54,11 @@ var CheckEmailHistory = catalog.Define(catalog.Def[Deps, historyArgs, historyOut
 		return text + "."
 	},
 	Forms: catalog.Forms{
-		Phrases: []string{"if I haven't emailed them {since}", "who I haven't emailed {since}"},
-		Args:    map[string][]string{"contacts": {"them"}, "since": {"since", "in the last", "this"}},
+		Phrases: []string{"if I haven't emailed them {since}", "unless I have emailed them {since}", "who I haven't emailed {since}"},
+		Args: map[string][]string{
+			"contacts": {"them"},
+			"since":    {"today", "this week", "this month", "in the last {n} days", "in the past {n} days", "within the last day"},
+		},
 		Results: map[string]catalog.ResultWords{
 			"emailed":     {Noun: "the addresses you emailed", Each: "address"},
 			"not_emailed": {Noun: "the contacts you have not emailed", Each: "contact"},

@@ -74,9 +74,11 @@ var SendEmail = catalog.Define(catalog.Def[Deps, sendArgs, sendOutput]{
 		return state, id
 	},
 	Forms: catalog.Forms{
-		Phrases: []string{"send {body} to {to}", "email {to} {body}", "send an email to {to}", "send {body} to {to} with {attachments} attached", "email {body} to {to}"},
-		Args: map[string][]string{"to": {"to"}, "subject": {"with the subject"}, "body": {"that says", "saying"},
-			"cc": {"cc", "copying", "with a copy to"}, "attachments": {"attached", "attaching", "with the file"}},
+		// As docs/english.md writes them; the message and the subject are ComposeEmail's.
+		Phrases: []string{"send an email to {to}", "send {body} to {to}", "email {to}", "send {to} an email",
+			"send {body} to {to} with {attachments} attached", "email {attachments} to {to}"},
+		Args: map[string][]string{"to": {"to"}, "cc": {"cc", "copying", "with a copy to"},
+			"attachments": {"attached", "attaching", "with the file"}},
 		Results: map[string]catalog.ResultWords{
 			"cc":           {Noun: "the addresses copied"},
 			"attached":     {Noun: "the files attached"},
