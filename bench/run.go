@@ -141,7 +141,8 @@ func (s *stack) measureEaaPL(ctx context.Context, o options, n, workers int, noK
 		"EAAPL_SMTP_ADDR=" + in.mp.SMTPAddr,
 		"EAAPL_MAILBOX_URL=" + in.mp.APIURL,
 		"KAFKA_BROKERS=" + s.broker.addr,
-		"EAAPL_PLANNER=rules", // the benchmark measures running a program, not a model's planning
+		"EAAPL_PLANNER=rules",         // the benchmark measures running a program, not a model's planning
+		"EAAPL_KEY_FILE=" + s.keyFile, // payloads encrypted, as `eaapl dev` runs them
 	}
 	if noKafka {
 		env = append(env, "KAFKA_BROKERS=") // the last value wins

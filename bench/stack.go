@@ -18,6 +18,7 @@ import (
 
 	"github.com/eaapl/eaapl/bridge"
 	"github.com/eaapl/eaapl/devstack"
+	"github.com/eaapl/eaapl/internal/crypt"
 )
 
 // stack is what every run shares: the Temporal dev server, the Kafka broker, a Temporal client for
@@ -30,6 +31,7 @@ type stack struct {
 	broker   *brokerProcess
 	eaaplBin string
 	contacts map[int]string // N -> contacts file
+	keyFile  string         // the payload keys of the client and the workers
 	seq      int            // runs so far, for unique workflow IDs
 }
 
@@ -54,11 +56,22 @@ func startStack(ctx context.Context, o options) (*stack, error) {
 	if err != nil {
 		return nil, fmt.Errorf("start Temporal: %w", err)
 	}
-	s.client, err = client.DialContext(ctx, client.Options{
+	// Encrypted as `eaapl dev` is: the codec's cost is part of what is measured.
+	s.keyFile = filepath.Join(dir, crypt.DefaultKeyFileName)
+	if _, err := crypt.EnsureKeyFile(s.keyFile, time.Now()); err != nil {
+		return nil, err
+	}
+	keys, err := crypt.LoadKeyFile(s.keyFile)
+	if err != nil {
+		return nil, err
+	}
+	opts := client.Options{
 		HostPort:  s.temporal.Address,
 		Namespace: s.temporal.Namespace,
 		Logger:    sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler)),
-	})
+	}
+	crypt.ClientOptions(&opts, keys)
+	s.client, err = client.DialContext(ctx, opts)
 	if err != nil {
 		return nil, fmt.Errorf("connect to Temporal at %s: %w", s.temporal.Address, err)
 	}

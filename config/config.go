@@ -43,6 +43,9 @@ const MaxConcurrencyLimit = 500
 //	EAAPL_TIMEZONE         zone that "today" and "this week" are in         (Local)
 //	EAAPL_WORKER_ID        this worker's name in results and events         (hostname-pid)
 //	EAAPL_DATA_DIR         where `eaapl dev` keeps its data                 (.eaapl)
+//	EAAPL_KEY_FILE         payload keys, `id:base64key` a line, mode 0600; empty: EAAPL_DATA_DIR/payload.keys
+//	                       when it exists (`eaapl dev` writes one), else no encryption  ()
+//	EAAPL_DEV_CODEC_PORT   the dev stack's codec server, for the Web UI and --codec-endpoint (8234)
 //	EAAPL_TEMPORAL_BIN     the temporal CLI `eaapl dev` runs                (bin/temporal)
 //	EAAPL_MAILPIT_BIN      the Mailpit binary `eaapl dev` runs              (bin/mailpit)
 //	EAAPL_DEV_TEMPORAL_PORT, EAAPL_DEV_UI_PORT, EAAPL_DEV_SMTP_PORT, EAAPL_DEV_MAILPIT_PORT
@@ -88,6 +91,8 @@ type Config struct {
 	WorkerID       string `envconfig:"EAAPL_WORKER_ID"`
 
 	DataDir           string        `envconfig:"EAAPL_DATA_DIR" default:".eaapl"`
+	KeyFile           string        `envconfig:"EAAPL_KEY_FILE"`
+	DevCodecPort      int           `envconfig:"EAAPL_DEV_CODEC_PORT" default:"8234"`
 	TemporalBin       string        `envconfig:"EAAPL_TEMPORAL_BIN" default:"bin/temporal"`
 	MailpitBin        string        `envconfig:"EAAPL_MAILPIT_BIN" default:"bin/mailpit"`
 	DevTemporalPort   int           `envconfig:"EAAPL_DEV_TEMPORAL_PORT" default:"7233"`
@@ -250,6 +255,7 @@ func (c Config) Validate() error {
 		{"EAAPL_DEV_SMTP_PORT", c.DevSMTPPort},
 		{"EAAPL_DEV_MAILPIT_PORT", c.DevMailpitPort},
 		{"EAAPL_DEV_KAFKA_PORT", c.DevKafkaPort},
+		{"EAAPL_DEV_CODEC_PORT", c.DevCodecPort},
 	} {
 		if p.port < 1 || p.port > 65535 {
 			return fmt.Errorf("configuration: %s is %d; it must be a port between 1 and 65535", p.name, p.port)

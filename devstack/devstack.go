@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 
 	"github.com/eaapl/eaapl/bridge"
+	"github.com/eaapl/eaapl/internal/crypt"
 )
 
 // Options configures Start. Zero ports pick free loopback ports; empty binaries take the defaults.
@@ -23,6 +24,11 @@ type Options struct {
 	// KafkaPort is the embedded Kafka-protocol broker's port; -1 runs no broker.
 	KafkaPort int
 
+	// KeyFile holds the payload keys; empty takes DataDir/payload.keys, made with a new key when missing.
+	// With keys, a codec server on CodecPort (0 picks a free one) decodes payloads for the Web UI.
+	KeyFile   string
+	CodecPort int
+
 	// Log receives the parts' output, each line prefixed with the part's name; nil discards it.
 	Log io.Writer
 }
@@ -32,6 +38,10 @@ type Stack struct {
 	Broker   *bridge.Broker // nil when Options.KafkaPort is -1
 	Temporal *Temporal
 	Mailpit  *Mailpit
+	// KeyFile is the payload key file clients and the worker must use (EAAPL_KEY_FILE), and Codec the
+	// codec server the Web UI decodes payloads through; "" and nil when the stack has no keys.
+	KeyFile string
+	Codec   *crypt.Server
 }
 
 // Start starts Mailpit, then Temporal, each ready to use when Start returns. If a part fails, Start stops
@@ -40,6 +50,13 @@ func Start(ctx context.Context, o Options) (*Stack, error) {
 	var log io.Writer
 	if o.Log != nil {
 		log = &syncWriter{w: o.Log}
+	}
+	parts := []string{"temporal", "mailpit"}
+	if o.KafkaPort >= 0 {
+		parts = append(parts, "kafka")
+	}
+	if err := privateDirs(o.DataDir, parts...); err != nil {
+		return nil, err
 	}
 	mp, err := StartMailpit(ctx, MailpitOptions{
 		Bin:      o.MailpitBin,
@@ -51,22 +68,37 @@ func Start(ctx context.Context, o Options) (*Stack, error) {
 	if err != nil {
 		return nil, err
 	}
-	t, err := StartTemporal(ctx, TemporalOptions{
-		Bin:     o.TemporalBin,
-		DataDir: subdir(o.DataDir, "temporal"),
-		Port:    o.TemporalPort,
-		UIPort:  o.UIPort,
-		Log:     log,
-	})
+	st := &Stack{Mailpit: mp}
+	uiPort, err := portOrFree(o.UIPort) // the codec server's CORS origin
+	if err == nil {
+		st.KeyFile, err = st.startCodec(o, uiPort)
+	}
 	if err != nil {
 		stopAfterFailure(ctx, mp.Process)
 		return nil, err
 	}
-	st := &Stack{Temporal: t, Mailpit: mp}
+	topts := TemporalOptions{
+		Bin:     o.TemporalBin,
+		DataDir: subdir(o.DataDir, "temporal"),
+		Port:    o.TemporalPort,
+		UIPort:  uiPort,
+		Log:     log,
+	}
+	if st.Codec != nil {
+		topts.CodecEndpoint = st.Codec.URL
+	}
+	t, err := StartTemporal(ctx, topts)
+	if err != nil {
+		st.closeCodec(ctx)
+		stopAfterFailure(ctx, mp.Process)
+		return nil, err
+	}
+	st.Temporal = t
 	if o.KafkaPort >= 0 {
 		// In-process: kfake is a library, so the broker lives and dies with eaapl dev.
 		if st.Broker, err = bridge.StartBroker(subdir(o.DataDir, "kafka"), o.KafkaPort); err != nil {
 			stopAfterFailure(ctx, t.Process)
+			st.closeCodec(ctx)
 			stopAfterFailure(ctx, mp.Process)
 			return nil, err
 		}
@@ -91,6 +123,7 @@ func (s *Stack) Stop(ctx context.Context) error {
 	if s.Temporal != nil {
 		errs = append(errs, s.Temporal.Stop(ctx))
 	}
+	s.closeCodec(ctx)
 	if s.Mailpit != nil {
 		errs = append(errs, s.Mailpit.Stop(ctx))
 	}

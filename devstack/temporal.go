@@ -49,7 +49,9 @@ type TemporalOptions struct {
 	Port      int    // frontend gRPC; 0 picks a free loopback port
 	UIPort    int    // web UI; 0 picks a free loopback port
 	Namespace string // created at start (besides "default", which always is); DefaultNamespace when empty
-	Log       io.Writer
+	// CodecEndpoint is a codec server's URL the Web UI decodes payloads through; empty for none.
+	CodecEndpoint string
+	Log           io.Writer
 	// ReadyTimeout bounds the wait for the server to answer; DefaultTemporalReadyTimeout when 0.
 	ReadyTimeout time.Duration
 }
@@ -102,8 +104,14 @@ func StartTemporal(ctx context.Context, o TemporalOptions) (*Temporal, error) {
 	if o.Namespace != DefaultNamespace { // the dev server always creates "default"
 		args = append(args, "--namespace", o.Namespace)
 	}
+	if o.CodecEndpoint != "" {
+		args = append(args, "--ui-codec-endpoint", o.CodecEndpoint)
+	}
 	if o.DataDir != "" {
-		if err := os.MkdirAll(o.DataDir, 0o755); err != nil {
+		if err := os.MkdirAll(o.DataDir, 0o700); err != nil {
+			return nil, fmt.Errorf("start temporal: %w", err)
+		}
+		if err := makePrivate(o.DataDir); err != nil {
 			return nil, fmt.Errorf("start temporal: %w", err)
 		}
 		args = append(args, "--db-filename", filepath.Join(o.DataDir, temporalDBFile))
@@ -116,6 +124,12 @@ func StartTemporal(ctx context.Context, o TemporalOptions) (*Temporal, error) {
 	if err := waitReady(ctx, p, o.ReadyTimeout, t.ready); err != nil {
 		stopAfterFailure(ctx, p)
 		return nil, err
+	}
+	if o.DataDir != "" {
+		if err := makePrivate(o.DataDir); err != nil {
+			stopAfterFailure(ctx, p)
+			return nil, fmt.Errorf("start temporal: %w", err)
+		}
 	}
 	return t, nil
 }

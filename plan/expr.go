@@ -2,6 +2,7 @@ package plan
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"reflect"
 	"strings"
@@ -9,6 +10,11 @@ import (
 
 	"github.com/google/cel-go/cel"
 	celast "github.com/google/cel-go/common/ast"
+	"github.com/google/cel-go/common/operators"
+	"github.com/google/cel-go/common/types"
+	"github.com/google/cel-go/common/types/ref"
+	"github.com/google/cel-go/common/types/traits"
+	"github.com/google/cel-go/interpreter"
 	"google.golang.org/protobuf/types/known/structpb"
 )
 
@@ -29,6 +35,126 @@ var reserved = map[string]bool{
 
 // costLimit bounds the work one expression may do, so that no plan can stall a workflow task.
 const costLimit = 1_000_000
+
+// Sizes bound what a plan's expressions make, because everything a step's arguments evaluate to goes into
+// a Temporal payload, and a workflow task whose payloads pass Temporal's limits (2 MiB a payload, 4 MiB a
+// gRPC message) fails at every retry, leaving the program running forever. The cost limit does not bound
+// size: a template of 200 "${steps.compose.body}" costs 200 and makes 200 bodies. So both are checked as
+// the values are made, before they grow past the limit, and the step fails with an error saying so.
+const (
+	// MaxTextBytes bounds a text a plan builds (a template, a string concatenation); an email body of a
+	// quarter MiB is already far past what a person writes.
+	MaxTextBytes = 256 << 10
+	// MaxValueBytes bounds any value an argument, condition or for_each list evaluates to, measured as
+	// the JSON it becomes: Temporal's default limit on one payload.
+	MaxValueBytes = 2 << 20
+)
+
+// sizeEstimator is the CEL cost estimator that watches the texts an expression builds while it
+// evaluates: CEL computes each concatenation, then asks its cost, and a text past MaxTextBytes stops the
+// evaluation there. It leaves the cost of everything to CEL's defaults.
+type sizeEstimator struct{}
+
+func (sizeEstimator) CallCost(function, _ string, _ []ref.Val, result ref.Val) *uint64 {
+	// By the function, not the overload: over dyn operands (every step output is dyn) the overload is
+	// chosen at run time and the call carries none.
+	if function != operators.Add {
+		return nil
+	}
+	if n := textSize(result); n > MaxTextBytes {
+		// The one way to stop an evaluation from inside: CEL's own cost limit panics so, and Eval
+		// returns it as the error.
+		panic(interpreter.EvalCancelledError{Cause: interpreter.CostLimitExceeded, Message: tooLongText(n)})
+	}
+	return nil
+}
+
+func textSize(v ref.Val) int {
+	switch x := v.(type) {
+	case types.String:
+		return len(x)
+	case types.Bytes:
+		return len(x)
+	}
+	return 0
+}
+
+func tooLongText(n int) string {
+	return fmt.Sprintf("it builds a text of %s, more than the %s a plan may build (MaxTextBytes)", kib(n), kib(MaxTextBytes))
+}
+
+func tooLargeValue() error {
+	return fmt.Errorf("its value is larger than %s, Temporal's limit on a task's input (MaxValueBytes)", kib(MaxValueBytes))
+}
+
+// kib writes a size in KiB, or in MiB when it is whole MiBs.
+func kib(n int) string {
+	if n >= 1<<20 && n%(1<<20) == 0 {
+		return fmt.Sprintf("%d MiB", n>>20)
+	}
+	return fmt.Sprintf("%d KiB", (n+1023)>>10)
+}
+
+// celSize is the size of a CEL value as JSON, roughly; it stops counting once past limit, so measuring a
+// huge value costs no more than measuring one at the limit.
+func celSize(v ref.Val, limit int) int {
+	switch x := v.(type) {
+	case types.String:
+		return len(x) + 2
+	case types.Bytes:
+		return len(x)*4/3 + 2
+	case traits.Lister:
+		n := 2
+		for it := x.Iterator(); it.HasNext() == types.True && n <= limit; {
+			n += celSize(it.Next(), limit-n) + 1
+		}
+		return n
+	case traits.Mapper:
+		n := 2
+		for it := x.Iterator(); it.HasNext() == types.True && n <= limit; {
+			k := it.Next()
+			n += celSize(k, limit-n) + celSize(x.Get(k), limit-n) + 2
+		}
+		return n
+	}
+	return 8
+}
+
+// jsonSize is celSize for the plain Go values an evaluation returns.
+func jsonSize(v any, limit int) int {
+	switch x := v.(type) {
+	case string:
+		return len(x) + 2
+	case []any:
+		n := 2
+		for _, e := range x {
+			if n > limit {
+				break
+			}
+			n += jsonSize(e, limit-n) + 1
+		}
+		return n
+	case map[string]any:
+		n := 2
+		for k, e := range x {
+			if n > limit {
+				break
+			}
+			n += len(k) + 3 + jsonSize(e, limit-n) + 1
+		}
+		return n
+	}
+	return 8
+}
+
+// shortSource is an expression's source as errors quote it: at most a line's worth.
+func shortSource(src string) string {
+	const limit = 60
+	if len(src) <= limit {
+		return src
+	}
+	return src[:limit] + "..."
+}
 
 var structValueType = reflect.TypeFor[*structpb.Value]()
 
@@ -89,7 +215,7 @@ func compileExpression(env *cel.Env, src string) (*expression, error) {
 	if iss.Err() != nil {
 		return nil, fmt.Errorf("expression %q: %s", src, strings.ReplaceAll(iss.Err().Error(), "\n", " "))
 	}
-	prg, err := env.Program(ast, cel.CostLimit(costLimit))
+	prg, err := env.Program(ast, cel.CostLimit(costLimit), cel.CostTracking(sizeEstimator{}))
 	if err != nil {
 		return nil, fmt.Errorf("expression %q: %w", src, err)
 	}
@@ -101,7 +227,11 @@ func compileExpression(env *cel.Env, src string) (*expression, error) {
 func (e *expression) eval(s Scope) (any, error) {
 	out, _, err := e.prg.Eval(s.activation())
 	if err != nil {
-		return nil, fmt.Errorf("${%s}: %w", e.src, err)
+		return nil, fmt.Errorf("${%s}: %w", shortSource(e.src), err)
+	}
+	// Measured before it is converted: the conversion would copy it whole.
+	if celSize(out, MaxValueBytes) > MaxValueBytes {
+		return nil, fmt.Errorf("${%s}: %w", shortSource(e.src), tooLargeValue())
 	}
 	native, err := out.ConvertToNative(structValueType)
 	if err != nil {
@@ -170,15 +300,28 @@ type template struct {
 
 func (t template) eval(s Scope) (any, error) {
 	var b strings.Builder
+	write := func(text string) error {
+		if n := b.Len() + len(text); n > MaxTextBytes {
+			return errors.New(tooLongText(n))
+		}
+		b.WriteString(text)
+		return nil
+	}
 	for i, e := range t.exprs {
-		b.WriteString(t.texts[i])
+		if err := write(t.texts[i]); err != nil {
+			return nil, err
+		}
 		v, err := e.eval(s)
 		if err != nil {
 			return nil, err
 		}
-		b.WriteString(textOf(v))
+		if err := write(textOf(v)); err != nil {
+			return nil, fmt.Errorf("${%s}: %w", shortSource(e.src), err)
+		}
 	}
-	b.WriteString(t.texts[len(t.texts)-1])
+	if err := write(t.texts[len(t.texts)-1]); err != nil {
+		return nil, err
+	}
 	return b.String(), nil
 }
 
@@ -204,10 +347,14 @@ type list []value
 
 func (l list) eval(s Scope) (any, error) {
 	out := make([]any, len(l))
+	size := 2
 	for i, v := range l {
 		x, err := v.eval(s)
 		if err != nil {
 			return nil, err
+		}
+		if size += jsonSize(x, MaxValueBytes) + 1; size > MaxValueBytes {
+			return nil, fmt.Errorf("[%d]: %w", i, tooLargeValue())
 		}
 		out[i] = x
 	}
@@ -226,10 +373,14 @@ type object map[string]value
 
 func (o object) eval(s Scope) (any, error) {
 	out := make(map[string]any, len(o))
-	for k, v := range o {
-		x, err := v.eval(s)
+	size := 2
+	for _, k := range sortedKeys(o) { // sorted: the same plan fails at the same field every time
+		x, err := o[k].eval(s)
 		if err != nil {
 			return nil, err
+		}
+		if size += len(k) + 3 + jsonSize(x, MaxValueBytes) + 1; size > MaxValueBytes {
+			return nil, fmt.Errorf(".%s: %w", k, tooLargeValue())
 		}
 		out[k] = x
 	}

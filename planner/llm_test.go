@@ -286,7 +286,7 @@ func TestLLMReportsAProgramItCannotPlan(t *testing.T) {
 
 func TestLLMCachesPlansAndResolvesTheirTimesAtEachUse(t *testing.T) {
 	llm, f := fakeModel(t, "good", 10*time.Second)
-	llm.Cache = &planner.Cache{Dir: t.TempDir()}
+	llm.Cache = &planner.Cache{Dir: t.TempDir(), Signer: testSigner(t)}
 	first, _, err := llm.Plan(context.Background(), helloWorld, start, false)
 	if err != nil {
 		t.Fatal(err)
@@ -323,7 +323,7 @@ func TestLLMSaysWhyTheCacheCouldNotBeWritten(t *testing.T) {
 	if err := os.WriteFile(file, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	llm.Cache = &planner.Cache{Dir: filepath.Join(file, "plans")} // under a file: cannot be made
+	llm.Cache = &planner.Cache{Dir: filepath.Join(file, "plans"), Signer: testSigner(t)} // under a file: cannot be made
 	_, rep, err := llm.Plan(context.Background(), helloWorld, start, false)
 	if err != nil {
 		t.Fatalf("a cache that cannot be written failed the plan: %v", err)

@@ -36,6 +36,7 @@ import (
 	"github.com/eaapl/eaapl/catalog"
 	"github.com/eaapl/eaapl/config"
 	"github.com/eaapl/eaapl/internal/content"
+	"github.com/eaapl/eaapl/internal/crypt"
 	"github.com/eaapl/eaapl/internal/fetch"
 	"github.com/eaapl/eaapl/internal/workspace"
 	"github.com/eaapl/eaapl/planner"
@@ -124,8 +125,10 @@ func NewPlanner(cfg config.Config, loc *time.Location) *planner.Agent {
 			Model:    cfg.PlannerModel,
 			Location: loc,
 		}
-		if cfg.PlanCache != "" {
-			a.LLM.Cache = &planner.Cache{Dir: cfg.PlanCache}
+		// The cache's entries are signed with the payload keys; without keys it is off (planner.Cache).
+		// A key file that does not load leaves it off too: dialling Temporal reports that error.
+		if keys, err := crypt.Load(cfg.KeyFile, cfg.DataDir); cfg.PlanCache != "" && err == nil && keys != nil {
+			a.LLM.Cache = &planner.Cache{Dir: cfg.PlanCache, Signer: keys.Signer("plan-cache")}
 		}
 	}
 	return a

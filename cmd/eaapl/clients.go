@@ -12,6 +12,7 @@ import (
 	sdklog "go.temporal.io/sdk/log"
 
 	"github.com/eaapl/eaapl/config"
+	"github.com/eaapl/eaapl/internal/crypt"
 )
 
 // newLogger returns the process's structured logger at the configured level.
@@ -53,6 +54,11 @@ func dial(ctx context.Context, cfg config.Config, logger *slog.Logger, hostPort 
 		opts.HostPort = fmt.Sprintf("127.0.0.1:%d", cfg.DevTemporalPort)
 	}
 	opts.Logger = sdklog.NewStructuredLogger(logger)
+	keys, err := crypt.Load(cfg.KeyFile, cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	crypt.ClientOptions(&opts, keys)
 	c, err := client.DialContext(ctx, opts)
 	if err != nil {
 		return nil, fmt.Errorf("connect to Temporal at %s: %w (is `eaapl dev` running? TEMPORAL_ADDRESS sets the address)", opts.HostPort, err)

@@ -66,7 +66,7 @@ func runDev(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) er
 	}
 	ready := filepath.Join(cfg.DataDir, readyFile)
 	_ = os.Remove(ready) // stale from a stack that was killed
-	stackLog, err := os.OpenFile(filepath.Join(cfg.DataDir, stackLogFile), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	stackLog, err := os.OpenFile(filepath.Join(cfg.DataDir, stackLogFile), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		return fmt.Errorf("stack log: %w", err)
 	}
@@ -82,6 +82,8 @@ func runDev(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) er
 		SMTPPort:     cfg.DevSMTPPort,
 		MailpitPort:  cfg.DevMailpitPort,
 		KafkaPort:    cfg.DevKafkaPort,
+		KeyFile:      cfg.KeyFile,
+		CodecPort:    cfg.DevCodecPort,
 		Log:          stackLog,
 	})
 	if err != nil {
@@ -130,9 +132,17 @@ func devBanner(cfg config.Config, s *devstack.Stack) string {
   Mailpit SMTP  %s
   Mailpit UI    %s
   Kafka         %s   (KAFKA_BROKERS; see its events with bin/eaapl events)
+  Codec server  %s   (payloads are encrypted with %s; temporal ... --codec-endpoint)
   Worker        task queue %q, contacts %s
 Try:  bin/eaapl run "Send an email to each of my contacts if I haven't emailed them this week that says 'Hello World!'"
-`, s.Temporal.Address, s.Temporal.UIURL, s.Mailpit.SMTPAddr, s.Mailpit.APIURL, strings.Join(cfg.Kafka.Brokers, ","), cfg.TaskQueue, cfg.Contacts)
+`, s.Temporal.Address, s.Temporal.UIURL, s.Mailpit.SMTPAddr, s.Mailpit.APIURL, strings.Join(cfg.Kafka.Brokers, ","), codecURL(s), s.KeyFile, cfg.TaskQueue, cfg.Contacts)
+}
+
+func codecURL(s *devstack.Stack) string {
+	if s.Codec == nil {
+		return "none"
+	}
+	return s.Codec.URL
 }
 
 // startOfWeek is Monday 00:00 of t's week, in t's zone.
@@ -153,7 +163,7 @@ func startBackground(ctx context.Context, cfg config.Config, stdout io.Writer) e
 		return fmt.Errorf("data folder: %w", err)
 	}
 	logPath := filepath.Join(cfg.DataDir, devLogFile)
-	logFile, err := os.Create(logPath)
+	logFile, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
 	if err != nil {
 		return fmt.Errorf("dev log: %w", err)
 	}

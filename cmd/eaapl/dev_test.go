@@ -75,7 +75,7 @@ type devEnv struct {
 }
 
 // portVars are the dev stack's ports; each test picks free ones.
-var portVars = []string{"EAAPL_DEV_TEMPORAL_PORT", "EAAPL_DEV_UI_PORT", "EAAPL_DEV_SMTP_PORT", "EAAPL_DEV_MAILPIT_PORT", "EAAPL_DEV_KAFKA_PORT"}
+var portVars = []string{"EAAPL_DEV_TEMPORAL_PORT", "EAAPL_DEV_UI_PORT", "EAAPL_DEV_SMTP_PORT", "EAAPL_DEV_MAILPIT_PORT", "EAAPL_DEV_KAFKA_PORT", "EAAPL_DEV_CODEC_PORT"}
 
 func newDevEnv(t *testing.T) *devEnv {
 	t.Helper()
@@ -273,6 +273,7 @@ func TestDevInTheBackground(t *testing.T) {
 			"Temporal UI   http://" + d.addr("EAAPL_DEV_UI_PORT"),
 			"Mailpit SMTP  " + d.addr("EAAPL_DEV_SMTP_PORT"),
 			"Mailpit UI    http://" + d.addr("EAAPL_DEV_MAILPIT_PORT"),
+			"Codec server  http://" + d.addr("EAAPL_DEV_CODEC_PORT"),
 			fmt.Sprintf("(pid %d,", pid),
 		} {
 			if !strings.Contains(start.stdout, want) {

@@ -4,7 +4,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/eaapl/eaapl/internal/crypt"
 	"github.com/eaapl/eaapl/internal/testenv"
 )
 
@@ -16,6 +18,12 @@ func useFakeModel(t *testing.T, name string) *testenv.FakeModel {
 	t.Setenv("OPENAI_BASE_URL", f.URL)
 	t.Setenv("OPENAI_API_KEY", "sk-test")
 	t.Setenv("EAAPL_PLAN_CACHE", t.TempDir())
+	// The cache signs its entries with the payload keys; without keys it is off.
+	keyFile := filepath.Join(t.TempDir(), "payload.keys")
+	if _, err := crypt.EnsureKeyFile(keyFile, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("EAAPL_KEY_FILE", keyFile)
 	t.Setenv("EAAPL_TIMEZONE", "UTC")
 	return f
 }

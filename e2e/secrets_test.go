@@ -1,0 +1,171 @@
+package e2e_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha1"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+	"google.golang.org/protobuf/encoding/protojson"
+
+	"github.com/eaapl/eaapl/bridge"
+	"github.com/eaapl/eaapl/config"
+	"github.com/eaapl/eaapl/internal/testenv"
+	"github.com/eaapl/eaapl/starter"
+	"github.com/eaapl/eaapl/worker"
+	"github.com/eaapl/eaapl/workflows"
+)
+
+// Planted secrets: made for each run, so a match can only come from this run.
+var (
+	plantedSMTPPassword = fmt.Sprintf("smtp-pw-%d-planted", time.Now().UnixNano())
+	plantedAPIKey       = fmt.Sprintf("sk-planted-%d", time.Now().UnixNano())
+)
+
+// syncBuffer is a log destination the worker's goroutines write to at once.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestSecretsStaySecret plants an SMTP password and a model API key in the worker's configuration, runs
+// the Hello World program (which authenticates to the SMTP server) and a program whose send is refused
+// for bad credentials, and looks for both secrets in every place a run leaves something: the histories,
+// the results and errors, the worker's log at debug level, and every record on every Kafka topic.
+func TestSecretsStaySecret(t *testing.T) {
+	broker := testenv.Broker(t, t.TempDir(), 0)
+	s := &stack{temporal: testenv.Temporal(t), mailpit: testenv.Mailpit(t)} // accepts any credentials: the run authenticates
+	// A second SMTP server that knows another password for the same user, so the send is refused (the
+	// dev Mailpit accepts any credentials; a later flag turns that off).
+	sum := sha1.Sum([]byte("the-right-password"))
+	authFile := testenv.WriteFile(t, "smtp-users", "eaapl:{SHA}"+base64.StdEncoding.EncodeToString(sum[:])+"\n")
+	refusing := testenv.Mailpit(t, "--smtp-auth-accept-any=false", "--smtp-auth-file", authFile)
+
+	var log syncBuffer
+	startWorkerWithSecrets := func(smtpAddr, mailboxURL, queue string) *starter.Starter {
+		cfg, err := config.Load()
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.TaskQueue = queue
+		cfg.Contacts = testenv.WriteFile(t, "contacts.vcf", threeContacts)
+		cfg.SMTPAddr, cfg.MailboxURL = smtpAddr, mailboxURL
+		cfg.SMTPUsername, cfg.SMTPPassword = "eaapl", plantedSMTPPassword
+		cfg.OpenAIAPIKey = plantedAPIKey
+		cfg.Planner = "rules" // the key is configured, never used: no model call leaves the machine
+		cfg.Kafka.Brokers = []string{broker.Addr()}
+		cfg.HeartbeatInterval = 500 * time.Millisecond
+		cfg.LogLevel, cfg.EventsLogLevel = "debug", "debug"
+		cfg.WorkerID = "e2e-secrets-" + queue
+		logger := slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		startWorkerLogging(t, s.temporal.Client(), cfg, logger)
+		return &starter.Starter{Client: s.temporal.Client(), TaskQueue: cfg.TaskQueue}
+	}
+	good := startWorkerWithSecrets(s.mailpit.SMTPAddr, s.mailpit.APIURL, "e2e-secrets")
+	bad := startWorkerWithSecrets(refusing.SMTPAddr, refusing.APIURL, "e2e-secrets-refused")
+
+	var evidence []string // everything the runs left, as text
+	res, err := s.run(t, good, "secrets-hello-world", workflows.Input{Program: helloWorld, UserID: "user_123"})
+	if err != nil {
+		t.Fatalf("program failed: %v", err)
+	}
+	if got := itemStates(res, "send")["alice@example.com"]; got != "done" {
+		t.Fatalf("alice: %q, want done: the run must authenticate and send (%s)", got, res.Summary)
+	}
+	if n := len(testenv.Messages(t, s.mailpit, "to:alice@example.com")); n == 0 {
+		t.Fatal("no email reached Mailpit")
+	}
+	b, _ := json.Marshal(res)
+	evidence = append(evidence, string(b))
+
+	refused, err := s.run(t, bad, "secrets-refused", workflows.Input{Program: "Send 'Hi' to bob@example.com"})
+	b, _ = json.Marshal(refused)
+	said := string(b) + " " + fmt.Sprint(err)
+	evidence = append(evidence, said)
+	if !strings.Contains(said, "535") {
+		t.Fatalf("the run with the wrong password does not report the server's refusal (535), so the error path was not taken: %s", said)
+	}
+
+	for _, id := range []string{"secrets-hello-world", "secrets-refused"} {
+		it := s.temporal.Client().GetWorkflowHistory(context.Background(), id, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+		for it.HasNext() {
+			ev, err := it.Next()
+			if err != nil {
+				t.Fatal(err)
+			}
+			evidence = append(evidence, protojson.Format(ev))
+		}
+	}
+	time.Sleep(time.Second) // a heartbeat and the last logs reach Kafka
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	records := 0
+	err = bridge.Consume(ctx, bridge.Config{Brokers: []string{broker.Addr()}}, nil, false, func(r bridge.Record) error {
+		records++
+		evidence = append(evidence, r.Topic+" "+r.Key+" "+string(r.Value))
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	evidence = append(evidence, log.String())
+
+	all := strings.Join(evidence, "\n")
+	// The search must be able to find things: what the runs did is there.
+	for _, there := range []string{"alice@example.com", "SendEmail", "e2e-secrets"} {
+		if !strings.Contains(all, there) {
+			t.Fatalf("%q is not in what the runs left (%d Kafka records, %d bytes of log): the search sees nothing", there, records, len(log.String()))
+		}
+	}
+	for name, secret := range map[string]string{"the SMTP password": plantedSMTPPassword, "the API key": plantedAPIKey} {
+		if i := strings.Index(all, secret); i >= 0 {
+			t.Errorf("%s is in what the runs left: ...%s...", name, all[max(0, i-200):min(len(all), i+len(secret)+50)])
+		}
+	}
+	t.Logf("searched %d bytes: 2 histories, 2 results, %d Kafka records, %d bytes of debug log", len(all), records, len(log.String()))
+}
+
+// startWorkerLogging is startWorker with the worker's log kept.
+func startWorkerLogging(t *testing.T, c client.Client, cfg config.Config, logger *slog.Logger) {
+	t.Helper()
+	svc, err := worker.Setup(context.Background(), cfg, logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	started, stopped := make(chan struct{}), make(chan error, 1)
+	go func() {
+		stopped <- svc.Run(ctx, c, func() error { close(started); return nil })
+	}()
+	select {
+	case <-started:
+	case err := <-stopped:
+		t.Fatalf("worker: %v", err)
+	}
+	t.Cleanup(func() {
+		cancel()
+		<-stopped
+		svc.Close()
+	})
+}
