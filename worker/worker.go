@@ -22,7 +22,7 @@ import (
 	_ "github.com/eaapl/eaapl/activities/builtin" // the commands the worker runs
 	"github.com/eaapl/eaapl/activities/contacts"
 	"github.com/eaapl/eaapl/activities/contacts/contactsfile"
-	"github.com/eaapl/eaapl/activities/contentvalue"
+	"github.com/eaapl/eaapl/activities/contentvalue/contentstore"
 	"github.com/eaapl/eaapl/activities/email"
 	"github.com/eaapl/eaapl/activities/email/attachfiles"
 	"github.com/eaapl/eaapl/activities/email/mailpit"
@@ -82,7 +82,7 @@ func NewDependencies(cfg config.Config, events activities.Publisher) (Dependenci
 	if err != nil {
 		return Dependencies{}, fmt.Errorf("content store: %w", err)
 	}
-	store := contentvalue.FromStore(dir)
+	store := contentstore.FromStore(dir)
 	deps := Dependencies{
 		// Each command family's dependencies, wired to their adapters.
 		Commands: &activities.Commands{

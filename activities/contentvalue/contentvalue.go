@@ -1,7 +1,7 @@
 // Package contentvalue moves large text in and out of values of the content type (catalog.Content), for
 // the commands that read documents and pages and those that use them: text over Threshold goes to the
 // content store and the task's output carries only its reference, so a 50 MB document never enters a
-// workflow history. FromStore adapts the content store (internal/content) to catalog.ContentStore.
+// workflow history. contentstore.FromStore adapts the content store (internal/content) to it.
 package contentvalue
 
 import (

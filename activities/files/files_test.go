@@ -11,7 +11,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/eaapl/eaapl/activities"
-	"github.com/eaapl/eaapl/activities/contentvalue"
+	"github.com/eaapl/eaapl/activities/contentvalue/contentstore"
 	"github.com/eaapl/eaapl/activities/files"
 	"github.com/eaapl/eaapl/activities/files/local"
 	"github.com/eaapl/eaapl/catalog"
@@ -43,7 +43,7 @@ func newWorld(t *testing.T) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	deps := files.Deps{Workspace: local.Workspace{WS: ws}, Store: contentvalue.FromStore(store)}
+	deps := files.Deps{Workspace: local.Workspace{WS: ws}, Store: contentstore.FromStore(store)}
 	return &world{dir: dir, cmd: &activities.Commands{Deps: catalog.Deps{deps}, WorkerID: "w1"}}
 }
 

@@ -1,4 +1,6 @@
-package contentvalue
+// Package contentstore adapts the content store (internal/content) to catalog.ContentStore, for the
+// commands that keep large text by reference (activities/contentvalue).
+package contentstore
 
 import (
 	"context"
