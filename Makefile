@@ -59,21 +59,24 @@ kcat:
 
 ## bench: measure the Hello World program on the embedded stack at N=100, 1,000, 10,000 against a hand-written
 ## workflow and a plain SMTP loop, with priority and two workers; writes bench/results.md (about 5 minutes).
-## Flags: make bench BENCH_FLAGS="-n 100,1000 -extras=false" (go run ./bench -h lists them)
+## Flags: make bench BENCH_FLAGS="-n 100,1000 -extras=false" (go run ./cmd/eaapl-bench -h lists them)
 bench: tools
-	$(GO) run ./bench $(BENCH_FLAGS)
+	$(GO) run ./cmd/eaapl-bench $(BENCH_FLAGS)
 
 ## eval: measure the planners on the evaluation set (eval/testdata): the rule-based planner's share always,
 ## the LLM planner's when OPENAI_API_KEY (or OPENAI_BASE_URL) is set. It costs tokens, so make test does not run it.
 ## Flags: make eval EVAL_FLAGS=-v prints every program.
 eval:
-	$(GO) run ./eval $(EVAL_FLAGS)
+	$(GO) run ./cmd/eaapl-eval $(EVAL_FLAGS)
 
-## lint: gofmt, vet, and workflowcheck (workflow code must be deterministic)
+## lint: gofmt, vet, workflowcheck (workflow code must be deterministic), and no adapter in the workflows
+## package (the interpreter links no Kafka, SMTP or model client)
 lint: $(BIN)/workflowcheck
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt would change:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 	$(GO) vet ./...
 	$(BIN)/workflowcheck ./workflows/...
+	@adapters="$$($(GO) list -deps ./workflows | grep -E 'franz-go|kfake|go-openai|go-mail')"; \
+	test -z "$$adapters" || { echo "./workflows must import no adapter, but it links:"; echo "$$adapters"; exit 1; }
 
 ## build: build bin/eaapl
 build:

@@ -15,7 +15,7 @@ import (
 
 	"github.com/kelseyhightower/envconfig"
 
-	"github.com/eaapl/eaapl/bridge"
+	"github.com/eaapl/eaapl/bridge/kafka"
 	"github.com/eaapl/eaapl/internal/fetch"
 )
 
@@ -307,8 +307,8 @@ func parseLevel(s string) (slog.Level, error) {
 }
 
 // Bridge is the Kafka bridge's configuration.
-func (k Kafka) Bridge() bridge.Config {
-	return bridge.Config{
+func (k Kafka) Bridge() kafka.Config {
+	return kafka.Config{
 		Brokers:           k.Brokers,
 		ClientID:          k.ClientID,
 		TLS:               k.TLS,

@@ -126,14 +126,14 @@ var computedDefaults = map[string]string{
 	"EAAPL_WORKSPACE": "the working directory", // worker.NewDependencies opens "."
 }
 
-func TestLoadDefaultsAreTheREADMEs(t *testing.T) {
+func TestLoadDefaultsAreTheDocs(t *testing.T) {
 	clearEnv(t)
 	c, err := config.Load()
 	if err != nil {
 		t.Fatalf("Load with nothing set: %v", err)
 	}
 	got := loaded(c)
-	readme := readmeDefaults(t, filepath.Join("..", "docs", "configuration.md")) // the manual's table (the README is a front page)
+	readme := readmeDefaults(t, filepath.Join("..", "docs", "configuration.md"))
 
 	for _, name := range slices.Sorted(maps.Keys(readme)) {
 		want := readme[name]

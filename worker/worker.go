@@ -33,6 +33,7 @@ import (
 	"github.com/eaapl/eaapl/activities/text/embedded"
 	"github.com/eaapl/eaapl/activities/web"
 	"github.com/eaapl/eaapl/activities/web/httpfetch"
+	"github.com/eaapl/eaapl/bridge"
 	"github.com/eaapl/eaapl/catalog"
 	"github.com/eaapl/eaapl/config"
 	"github.com/eaapl/eaapl/internal/content"
@@ -55,8 +56,8 @@ type Dependencies struct {
 // mailbox that holds email history, the SMTP sender, the workspace (EAAPL_WORKSPACE, the working
 // directory when empty), the guarded HTTP client (EAAPL_HTTP_ALLOW), the embedded text analysis, the
 // content store of large values (EAAPL_DATA_DIR/content) and the planner.
-// events, when not nil, is the Kafka bridge's publisher.
-func NewDependencies(cfg config.Config, events activities.Publisher) (Dependencies, error) {
+// events, when not nil, is the process's one publisher to Kafka.
+func NewDependencies(cfg config.Config, events *bridge.Buffer) (Dependencies, error) {
 	loc, err := cfg.Location()
 	if err != nil {
 		return Dependencies{}, fmt.Errorf("EAAPL_TIMEZONE: %w", err)
@@ -101,10 +102,13 @@ func NewDependencies(cfg config.Config, events activities.Publisher) (Dependenci
 			},
 			WorkerID: Identity(cfg),
 		},
-		Planning: &activities.Planning{Planner: NewPlanner(cfg, loc), Events: events, WorkerID: Identity(cfg)},
-		Mirror:   &activities.Mirror{Publisher: events, WorkerID: Identity(cfg)},
+		Planning: &activities.Planning{Planner: NewPlanner(cfg, loc), WorkerID: Identity(cfg)},
+		Mirror:   &activities.Mirror{WorkerID: Identity(cfg)},
 	}
 	deps.Batches = &activities.Batches{Commands: deps.Commands, Events: events}
+	if events != nil { // a nil *Buffer in an interface would not be nil
+		deps.Planning.Events, deps.Mirror.Publisher = events, events
+	}
 	return deps, nil
 }
 

@@ -17,6 +17,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/eaapl/eaapl/activities"
+	"github.com/eaapl/eaapl/activities/api"
 	contactsfamily "github.com/eaapl/eaapl/activities/contacts"
 	"github.com/eaapl/eaapl/catalog"
 	"github.com/eaapl/eaapl/plan"
@@ -110,6 +111,11 @@ func (f *fakeWorld) env(t *testing.T) *testsuite.TestWorkflowEnvironment {
 			f.mu.Lock()
 			f.batches = append(f.batches, in)
 			f.mu.Unlock()
+			if len(in.Items) > 0 && in.Items[0].Task.Command != "SendEmail" {
+				// The real batch runner, over the fake address book: a fake that accepted every command
+				// would hide what the runner cannot do.
+				return (&activities.Batches{Commands: &activities.Commands{Deps: catalog.Deps{contactsfamily.Deps{Source: f}}, WorkerID: "test-worker"}}).RunBatch(ctx, in)
+			}
 			var out activities.BatchResult
 			for _, it := range in.Items {
 				res, err := f.send(ctx, it.Task)
@@ -405,3 +411,19 @@ func failedResult(tb testing.TB, err error) workflows.Result {
 }
 
 var workflowOptions = workflow.RegisterOptions{Name: workflows.WorkflowType}
+
+// The workflow reads the planning activity's result as an api.PlanResult: the fields they share keep
+// their JSON names.
+func TestThePlanningResultReadsAsTheWorkflowsView(t *testing.T) {
+	b, err := json.Marshal(activities.PlanResult{Plan: helloPlan(t), MirrorEvents: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got api.PlanResult
+	if err := json.Unmarshal(b, &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Plan == nil || len(got.Plan.Steps) != 4 || !got.MirrorEvents {
+		t.Errorf("read %+v from %s, want the plan's 4 steps and mirror_events", got, b)
+	}
+}

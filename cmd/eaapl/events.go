@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/eaapl/eaapl/bridge"
+	"github.com/eaapl/eaapl/bridge/kafka"
 	"github.com/eaapl/eaapl/config"
 )
 
@@ -40,7 +41,7 @@ func newEventsCmd() *cobra.Command {
 				}
 			}
 			stdout := cmd.OutOrStdout()
-			return bridge.Consume(ctx, kcfg, topics, follow, func(r bridge.Record) error {
+			return kafka.Consume(ctx, kcfg, topics, follow, func(r bridge.Record) error {
 				bridge.PrintRecord(stdout, r, asJSON)
 				return nil
 			})

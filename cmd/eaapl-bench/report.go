@@ -170,7 +170,7 @@ func met(ok bool) string {
 func (rep report) markdown() string {
 	var b strings.Builder
 	m := rep.machine
-	fmt.Fprintf(&b, "# Benchmark results\n\nWritten by `make bench` (`go run ./bench %s`) on %s. Rerunning it overwrites this file.\n\n",
+	fmt.Fprintf(&b, "# Benchmark results\n\nWritten by `make bench` (`go run ./cmd/eaapl-bench %s`) on %s. Rerunning it overwrites this file.\n\n",
 		strings.Join(rep.args, " "), m.date.UTC().Format("2006-01-02 15:04 UTC"))
 	b.WriteString("## Machine\n\n")
 	fmt.Fprintf(&b, "- CPU: %s, %d cores\n- Memory: %s\n- Go: %s; %s\n- Temporal CLI: %s\n- Load average when the benchmark started: %s\n\n",

@@ -1,8 +1,10 @@
-package bridge
+package devstack
 
 import (
 	"context"
 	"fmt"
+	"github.com/eaapl/eaapl/bridge"
+	"github.com/eaapl/eaapl/bridge/kafka"
 	"net"
 	"strings"
 	"testing"
@@ -14,12 +16,12 @@ import (
 func TestBrokerStartsWithEveryTopic(t *testing.T) {
 	b := startBroker(t, "", 0)
 	parts := topicPartitions(t, b.Addr())
-	for _, name := range TopicNames() {
-		if got, want := parts[name], int(DefaultPartitions); got != want {
+	for _, name := range bridge.TopicNames() {
+		if got, want := parts[name], int(kafka.DefaultPartitions); got != want {
 			t.Errorf("%s has %d partitions, want %d", name, got, want)
 		}
 	}
-	if got, want := len(parts), len(Topics); got != want {
+	if got, want := len(parts), len(bridge.Topics); got != want {
 		t.Errorf("the broker has %d topics, want %d", got, want)
 	}
 }
@@ -29,7 +31,7 @@ func TestBrokerKeepsRecordsAcrossARestart(t *testing.T) {
 	b := startBroker(t, dir, 0)
 	addr := b.Addr()
 	p := newProducer(t, addr)
-	sent := []Event{resultEvent(t, "t-1", 1), resultEvent(t, "t-2", 1), resultEvent(t, "t-1", 2)}
+	sent := []bridge.Event{resultEvent(t, "t-1", 1), resultEvent(t, "t-2", 1), resultEvent(t, "t-1", 2)}
 	publish(t, p, sent...)
 	p.Close()
 	b.Close()
@@ -38,12 +40,12 @@ func TestBrokerKeepsRecordsAcrossARestart(t *testing.T) {
 	if got, want := b.Addr(), addr; got != want {
 		t.Errorf("restarted on %s, want %s", got, want)
 	}
-	assertOrderPerKey(t, readAll(t, addr, TopicTaskResult), sent)
+	assertOrderPerKey(t, readAll(t, addr, bridge.TopicTaskResult), sent)
 
 	// And it goes on taking records after the old ones.
 	more := resultEvent(t, "t-2", 2)
 	publish(t, newProducer(t, addr), more)
-	assertOrderPerKey(t, readAll(t, addr, TopicTaskResult), append(sent, more))
+	assertOrderPerKey(t, readAll(t, addr, bridge.TopicTaskResult), append(sent, more))
 }
 
 func TestBrokerInMemoryForgetsOnClose(t *testing.T) {
@@ -54,18 +56,18 @@ func TestBrokerInMemoryForgetsOnClose(t *testing.T) {
 	b.Close()
 
 	startBroker(t, "", portOf(t, addr))
-	if got := readAll(t, addr, TopicTaskResult); len(got) != 0 {
+	if got := readAll(t, addr, bridge.TopicTaskResult); len(got) != 0 {
 		t.Errorf("a new in-memory broker has %d records", len(got))
 	}
 	// The producer's idempotence state is unknown to the new broker; it must not be stuck on it.
 	next := resultEvent(t, "t-1", 2)
 	publish(t, p, next)
-	assertOrderPerKey(t, readAll(t, addr, TopicTaskResult), []Event{next})
+	assertOrderPerKey(t, readAll(t, addr, bridge.TopicTaskResult), []bridge.Event{next})
 }
 
 func TestBrokerAddsTopicsMissingFromAnOlderDataDir(t *testing.T) {
 	dir := t.TempDir()
-	old, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.DataDir(dir), kfake.SeedTopics(1, TopicTaskResult))
+	old, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.DataDir(dir), kfake.SeedTopics(1, bridge.TopicTaskResult))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,9 +75,9 @@ func TestBrokerAddsTopicsMissingFromAnOlderDataDir(t *testing.T) {
 
 	b := startBroker(t, dir, 0)
 	parts := topicPartitions(t, b.Addr())
-	for _, name := range TopicNames() {
-		want := int(DefaultPartitions)
-		if name == TopicTaskResult {
+	for _, name := range bridge.TopicNames() {
+		want := int(kafka.DefaultPartitions)
+		if name == bridge.TopicTaskResult {
 			want = 1 // as it was made
 		}
 		if got := parts[name]; got != want {

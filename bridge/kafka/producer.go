@@ -1,9 +1,10 @@
-package bridge
+package kafka
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/eaapl/eaapl/bridge"
 	"log/slog"
 	"net"
 	"slices"
@@ -76,7 +77,7 @@ func NewProducer(cfg Config, logger *slog.Logger) (*Producer, error) {
 // rather than producing them twice. When the buffer is full (MaxBufferedRecords, 10,000), Publish fails
 // at once. Records can still arrive twice, from another process's retry: consumers drop the duplicates
 // by event ID.
-func (p *Producer) Publish(ctx context.Context, events ...Event) error {
+func (p *Producer) Publish(ctx context.Context, events ...bridge.Event) error {
 	for _, e := range events {
 		switch {
 		case e.Topic == "":
@@ -146,7 +147,7 @@ type delivery struct {
 // delivery. Records are produced with a context that never ends: kgo fails every buffered record of a
 // partition when the context of the first one ends, so one Publish giving up would fail the records of
 // others.
-func (p *Producer) deliver(e Event) *delivery {
+func (p *Producer) deliver(e bridge.Event) *delivery {
 	p.mu.Lock()
 	if d, ok := p.inFlight[e.ID]; ok {
 		p.mu.Unlock()
@@ -160,7 +161,7 @@ func (p *Producer) deliver(e Event) *delivery {
 		Topic:   e.Topic,
 		Key:     []byte(e.Key),
 		Value:   e.Value,
-		Headers: []kgo.RecordHeader{{Key: HeaderEventID, Value: []byte(e.ID)}},
+		Headers: []kgo.RecordHeader{{Key: bridge.HeaderEventID, Value: []byte(e.ID)}},
 	}
 	p.client.TryProduce(context.Background(), r, func(_ *kgo.Record, err error) {
 		p.mu.Lock()
@@ -184,7 +185,7 @@ func sortedIndexes(errs map[int]error) []int {
 }
 
 // publishError is one sentence naming the topics of the events that were not published and why.
-func (p *Producer) publishError(events []Event, failed []int, err error) error {
+func (p *Producer) publishError(events []bridge.Event, failed []int, err error) error {
 	var topics []string
 	for _, i := range failed {
 		if !slices.Contains(topics, events[i].Topic) {
@@ -202,7 +203,7 @@ func (p *Producer) publishError(events []Event, failed []int, err error) error {
 // EnsureTopics creates every topic in Topics that does not exist yet, with the configured partitions
 // and replication factor. Topics that exist are left as they are.
 func (p *Producer) EnsureTopics(ctx context.Context) error {
-	return ensureTopics(ctx, kadm.NewClient(p.client), TopicNames(), p.cfg.partitions(), p.cfg.replicationFactor())
+	return ensureTopics(ctx, kadm.NewClient(p.client), bridge.TopicNames(), p.cfg.partitions(), p.cfg.replicationFactor())
 }
 
 func ensureTopics(ctx context.Context, adm *kadm.Client, names []string, partitions int32, replication int16) error {

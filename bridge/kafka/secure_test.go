@@ -1,4 +1,4 @@
-package bridge_test
+package kafka_test
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kfake"
 
 	"github.com/eaapl/eaapl/bridge"
+	"github.com/eaapl/eaapl/bridge/kafka"
 	"github.com/eaapl/eaapl/config"
 	"github.com/eaapl/eaapl/internal/testenv"
 )
@@ -44,7 +45,7 @@ func TestSecureBroker(t *testing.T) {
 	good := cfg.Kafka.Bridge()
 
 	t.Run("AnEventGoesThrough", func(t *testing.T) {
-		p, err := bridge.NewProducer(good, nil)
+		p, err := kafka.NewProducer(good, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -62,7 +63,7 @@ func TestSecureBroker(t *testing.T) {
 			t.Fatalf("publish: %v", err)
 		}
 		var got []bridge.Record
-		if err := bridge.Consume(ctx, good, []string{bridge.TopicTaskResult}, false, func(r bridge.Record) error {
+		if err := kafka.Consume(ctx, good, []string{bridge.TopicTaskResult}, false, func(r bridge.Record) error {
 			got = append(got, r)
 			return nil
 		}); err != nil {
@@ -75,16 +76,16 @@ func TestSecureBroker(t *testing.T) {
 
 	for _, tc := range []struct {
 		name string
-		edit func(*bridge.Config)
+		edit func(*kafka.Config)
 	}{
-		{"AWrongPasswordIsRefused", func(c *bridge.Config) { c.SASLPassword = "guess" }},
-		{"NoClientCertificateIsRefused", func(c *bridge.Config) { c.TLSCertFile, c.TLSKeyFile = "", "" }},
-		{"AnUntrustedServerIsRefused", func(c *bridge.Config) { c.TLSCAFile = "" }},
+		{"AWrongPasswordIsRefused", func(c *kafka.Config) { c.SASLPassword = "guess" }},
+		{"NoClientCertificateIsRefused", func(c *kafka.Config) { c.TLSCertFile, c.TLSKeyFile = "", "" }},
+		{"AnUntrustedServerIsRefused", func(c *kafka.Config) { c.TLSCAFile = "" }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			bad := good
 			tc.edit(&bad)
-			p, err := bridge.NewProducer(bad, nil)
+			p, err := kafka.NewProducer(bad, nil)
 			if err != nil {
 				t.Fatal(err)
 			}

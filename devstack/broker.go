@@ -1,4 +1,4 @@
-package bridge
+package devstack
 
 import (
 	"context"
@@ -9,9 +9,10 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kfake"
-	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/eaapl/eaapl/bridge"
+	"github.com/eaapl/eaapl/bridge/kafka"
 )
 
 // DefaultBrokerPort is the port of the dev stack's broker, Kafka's usual one, so that kcat and other
@@ -38,7 +39,7 @@ func StartBroker(dataDir string, port int) (*Broker, error) {
 	opts := []kfake.Opt{
 		kfake.Ports(port), // one port, so one node
 		kfake.ClusterID("eaapl-dev"),
-		kfake.SeedTopics(DefaultPartitions, TopicNames()...),
+		kfake.SeedTopics(kafka.DefaultPartitions, bridge.TopicNames()...),
 	}
 	unlock := func() {}
 	if dataDir != "" {
@@ -74,17 +75,17 @@ func StartBroker(dataDir string, port int) (*Broker, error) {
 }
 
 func (b *Broker) ensureTopics() error {
-	cl, err := kgo.NewClient(kgo.SeedBrokers(b.addr))
+	p, err := kafka.NewProducer(kafka.Config{Brokers: []string{b.addr}, Partitions: kafka.DefaultPartitions, ReplicationFactor: 1}, nil)
 	if err != nil {
 		return err
 	}
-	defer cl.Close()
+	defer p.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	return ensureTopics(ctx, kadm.NewClient(cl), TopicNames(), DefaultPartitions, 1)
+	return p.EnsureTopics(ctx)
 }
 
-// Addr is the broker's host:port, for Config.Brokers.
+// Addr is the broker's host:port, for kafka.Config.Brokers.
 func (b *Broker) Addr() string { return b.addr }
 
 // Close stops the broker and, with a data directory, writes its state there. Calling it again does

@@ -16,7 +16,6 @@ import (
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
 
-	"github.com/eaapl/eaapl/bridge"
 	"github.com/eaapl/eaapl/devstack"
 	"github.com/eaapl/eaapl/internal/crypt"
 )
@@ -134,7 +133,7 @@ const brokerChildArg = "-serve-kafka-broker"
 // serveBroker runs an in-memory kfake broker on a free port, prints its address, and stops when its
 // standard input closes: when the benchmark stops it or dies.
 func serveBroker() error {
-	b, err := bridge.StartBroker("", 0)
+	b, err := devstack.StartBroker("", 0)
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,6 @@
-package bridge
+// Package kafka is the bridge's Kafka client: the producer every worker process shares, the consumer that
+// `eaapl events` reads with, and how to reach the brokers (TLS, SASL). Built on franz-go.
+package kafka
 
 import (
 	"context"

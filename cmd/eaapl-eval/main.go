@@ -1,4 +1,4 @@
-// Command eval measures the planners against the evaluation set: English programs, each with the plan it
+// Command eaapl-eval measures the planners against the evaluation set: English programs, each with the plan it
 // should give (or the refusal it should get), in eval/testdata. `make eval` runs it. The rule-based planner
 // always runs (no network): the report says how many programs of the set it plans exactly right, and it
 // must never plan one wrong (it refuses what it does not understand). The LLM planner runs when a model

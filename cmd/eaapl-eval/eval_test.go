@@ -17,7 +17,7 @@ import (
 	"github.com/eaapl/eaapl/planner"
 )
 
-var setDir = filepath.Join("testdata")
+var setDir = filepath.Join("..", "..", "eval", "testdata") // the set stays in eval/, where make eval reads it
 
 func TestTheSetHasAtLeast40ProgramsWithValidExpectedPlans(t *testing.T) {
 	cases, err := loadSet(setDir) // parses, validates and canonicalises every expected plan

@@ -1,8 +1,9 @@
-package bridge
+package devstack
 
 import (
 	"bufio"
 	"fmt"
+	"github.com/eaapl/eaapl/bridge"
 	"os"
 	"os/exec"
 	"strconv"
@@ -38,7 +39,7 @@ func TestBrokerKeepsRecordsAfterACrash(t *testing.T) {
 
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	p := newProducer(t, addr)
-	sent := []Event{resultEvent(t, "t-1", 1), resultEvent(t, "t-2", 1), resultEvent(t, "t-1", 2)}
+	sent := []bridge.Event{resultEvent(t, "t-1", 1), resultEvent(t, "t-2", 1), resultEvent(t, "t-1", 2)}
 	publish(t, p, sent...)
 	if err := cmd.Process.Kill(); err != nil {
 		t.Fatal(err)
@@ -46,10 +47,10 @@ func TestBrokerKeepsRecordsAfterACrash(t *testing.T) {
 	_ = cmd.Wait()
 
 	startBroker(t, dir, port)
-	assertOrderPerKey(t, readAll(t, addr, TopicTaskResult), sent)
+	assertOrderPerKey(t, readAll(t, addr, bridge.TopicTaskResult), sent)
 	more := resultEvent(t, "t-2", 2)
 	publish(t, p, more)
-	assertOrderPerKey(t, readAll(t, addr, TopicTaskResult), append(sent, more))
+	assertOrderPerKey(t, readAll(t, addr, bridge.TopicTaskResult), append(sent, more))
 }
 
 func runBrokerUntilKilled(t *testing.T, dir string) {

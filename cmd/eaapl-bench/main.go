@@ -1,4 +1,4 @@
-// Command bench measures EaaPL on the embedded stack and writes bench/results.md. It is `make bench`; it is
+// Command eaapl-bench measures EaaPL on the embedded stack and writes bench/results.md. It is `make bench`; it is
 // a program rather than a test, so that `make test` stays quick and the figures are printed, not asserted.
 //
 // For each N (100, 1,000 and 10,000 contacts by default), on the same stack and the same contacts, it runs
@@ -10,7 +10,7 @@
 // Mailpit and checks that each contact got exactly one email.
 //
 // The stack: the Temporal dev server (bin/temporal, in memory, configured as `eaapl dev` configures it),
-// a fresh Mailpit per run (bin/mailpit), a kfake broker (bridge.StartBroker) in a child process.
+// a fresh Mailpit per run (bin/mailpit), a kfake broker (devstack.StartBroker) in a child process.
 package main
 
 import (

@@ -1,10 +1,11 @@
-package bridge
+package kafka
 
 import (
 	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"github.com/eaapl/eaapl/bridge"
 	"slices"
 	"strings"
 	"sync"
@@ -21,14 +22,14 @@ func TestPublishedEventsReadBackWithKeysHeadersAndValues(t *testing.T) {
 	b := startBroker(t, "", 0)
 	p := newProducer(t, b.Addr())
 
-	dispatch, err := NewEvent("wf-1/send/1/dispatch", DispatchOf(taskForTest("t-1")))
+	dispatch, err := bridge.NewEvent("wf-1/send/1/dispatch", bridge.DispatchOf(taskForTest("t-1")))
 	if err != nil {
 		t.Fatal(err)
 	}
-	sent := []Event{dispatch, resultEvent(t, "t-1", 1), resultEvent(t, "t-2", 1)}
+	sent := []bridge.Event{dispatch, resultEvent(t, "t-1", 1), resultEvent(t, "t-2", 1)}
 	publish(t, p, sent...)
 
-	got := byEventID(t, readAll(t, b.Addr(), TopicTaskDispatch, TopicTaskResult))
+	got := byEventID(t, readAll(t, b.Addr(), bridge.TopicTaskDispatch, bridge.TopicTaskResult))
 	if len(got) != len(sent) {
 		t.Fatalf("read %d records, want %d", len(got), len(sent))
 	}
@@ -103,7 +104,7 @@ func TestPublishKeepsOrderPerKeyAcrossPartitions(t *testing.T) {
 	b := startBroker(t, "", 0)
 	p := newProducer(t, b.Addr())
 	keys := []string{"t-1", "t-2", "t-3", "t-4", "t-5"}
-	var sent []Event
+	var sent []bridge.Event
 	for seq := 1; seq <= 20; seq++ {
 		for _, k := range keys {
 			sent = append(sent, resultEvent(t, k, seq))
@@ -121,14 +122,14 @@ func TestPublishKeepsOrderPerKeyAcrossPartitions(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	assertOrderPerKey(t, readAll(t, b.Addr(), TopicTaskResult), sent)
+	assertOrderPerKey(t, readAll(t, b.Addr(), bridge.TopicTaskResult), sent)
 }
 
 // assertOrderPerKey checks that records hold exactly the events of want, each once (after dropping
 // duplicates by event ID), and in want's order within every key.
-func assertOrderPerKey(tb testing.TB, records []Record, want []Event) {
+func assertOrderPerKey(tb testing.TB, records []bridge.Record, want []bridge.Event) {
 	tb.Helper()
-	var d Dedup
+	var d bridge.Dedup
 	got := make(map[string][]string)
 	partition := make(map[string]int32)
 	for _, r := range records {
@@ -157,7 +158,7 @@ func assertOrderPerKey(tb testing.TB, records []Record, want []Event) {
 
 func TestEnsureTopicsCreatesTheMissingOnesOnly(t *testing.T) {
 	// A broker with one of the topics, made with one partition, and none of the others.
-	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(1, TopicTaskResult))
+	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(1, bridge.TopicTaskResult))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,9 +177,9 @@ func TestEnsureTopicsCreatesTheMissingOnesOnly(t *testing.T) {
 			t.Fatalf("round %d: %v", round, err)
 		}
 		parts := topicPartitions(t, addr)
-		for _, name := range TopicNames() {
+		for _, name := range bridge.TopicNames() {
 			want := 2
-			if name == TopicTaskResult {
+			if name == bridge.TopicTaskResult {
 				want = 1
 			}
 			if got := parts[name]; got != want {
@@ -236,7 +237,7 @@ func topicPartitions(tb testing.TB, addr string) map[string]int {
 func TestPublishReturnsPromptlyWhenTheBrokerIsDownAndDeliversOnceItIsUp(t *testing.T) {
 	port := freePort(t)
 	p := newProducer(t, fmt.Sprintf("127.0.0.1:%d", port))
-	first := []Event{resultEvent(t, "t-1", 1), resultEvent(t, "t-2", 1), resultEvent(t, "t-1", 2)}
+	first := []bridge.Event{resultEvent(t, "t-1", 1), resultEvent(t, "t-2", 1), resultEvent(t, "t-1", 2)}
 
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	start := time.Now()
@@ -251,7 +252,7 @@ func TestPublishReturnsPromptlyWhenTheBrokerIsDownAndDeliversOnceItIsUp(t *testi
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("error %v is not the deadline", err)
 	}
-	for _, want := range []string{TopicTaskResult, "connection refused"} {
+	for _, want := range []string{bridge.TopicTaskResult, "connection refused"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not say %q", err, want)
 		}
@@ -260,9 +261,9 @@ func TestPublishReturnsPromptlyWhenTheBrokerIsDownAndDeliversOnceItIsUp(t *testi
 	// The broker comes up on that port; the caller retries the events, then goes on. The retry waits
 	// for the records still buffered instead of producing them again.
 	b := startBroker(t, "", port)
-	second := []Event{resultEvent(t, "t-2", 2), resultEvent(t, "t-1", 3)}
+	second := []bridge.Event{resultEvent(t, "t-2", 2), resultEvent(t, "t-1", 3)}
 	publish(t, p, append(slices.Clone(first), second...)...)
-	got := readAll(t, b.Addr(), TopicTaskResult)
+	got := readAll(t, b.Addr(), bridge.TopicTaskResult)
 	assertOrderPerKey(t, got, append(first, second...))
 	if len(got) != len(first)+len(second) {
 		t.Errorf("read %d records, want %d: the retry produced duplicates", len(got), len(first)+len(second))
@@ -272,7 +273,7 @@ func TestPublishReturnsPromptlyWhenTheBrokerIsDownAndDeliversOnceItIsUp(t *testi
 func TestEventsOfAPublishThatGaveUpArriveAnyway(t *testing.T) {
 	port := freePort(t)
 	p := newProducer(t, fmt.Sprintf("127.0.0.1:%d", port))
-	abandoned := []Event{resultEvent(t, "t-1", 1), resultEvent(t, "t-2", 1)}
+	abandoned := []bridge.Event{resultEvent(t, "t-1", 1), resultEvent(t, "t-2", 1)}
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
 	if err := p.Publish(ctx, abandoned...); err == nil {
@@ -282,9 +283,9 @@ func TestEventsOfAPublishThatGaveUpArriveAnyway(t *testing.T) {
 	// Another Publish on the same keys, not a retry: it must not fail because the first gave up, and
 	// the first one's records go out before it.
 	b := startBroker(t, "", port)
-	next := []Event{resultEvent(t, "t-1", 2), resultEvent(t, "t-2", 2)}
+	next := []bridge.Event{resultEvent(t, "t-1", 2), resultEvent(t, "t-2", 2)}
 	publish(t, p, next...)
-	got := readAll(t, b.Addr(), TopicTaskResult)
+	got := readAll(t, b.Addr(), bridge.TopicTaskResult)
 	assertOrderPerKey(t, got, slices.Concat(abandoned, next))
 	if len(got) != len(abandoned)+len(next) {
 		t.Errorf("read %d records, want %d", len(got), len(abandoned)+len(next))
@@ -297,11 +298,11 @@ func TestPublishSurvivesABrokerRestart(t *testing.T) {
 	addr := b.Addr()
 	p := newProducer(t, addr)
 
-	before := []Event{resultEvent(t, "t-1", 1), resultEvent(t, "t-2", 1)}
+	before := []bridge.Event{resultEvent(t, "t-1", 1), resultEvent(t, "t-2", 1)}
 	publish(t, p, before...)
 	b.Close()
 
-	during := []Event{resultEvent(t, "t-1", 2), resultEvent(t, "t-2", 2)}
+	during := []bridge.Event{resultEvent(t, "t-1", 2), resultEvent(t, "t-2", 2)}
 	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
 	err := p.Publish(ctx, during...)
 	cancel()
@@ -310,9 +311,9 @@ func TestPublishSurvivesABrokerRestart(t *testing.T) {
 	}
 
 	startBroker(t, dir, portOf(t, addr))
-	after := []Event{resultEvent(t, "t-1", 3), resultEvent(t, "t-2", 3)}
+	after := []bridge.Event{resultEvent(t, "t-1", 3), resultEvent(t, "t-2", 3)}
 	publish(t, p, append(slices.Clone(during), after...)...) // the retry, then the next step
-	assertOrderPerKey(t, readAll(t, addr, TopicTaskResult), slices.Concat(before, during, after))
+	assertOrderPerKey(t, readAll(t, addr, bridge.TopicTaskResult), slices.Concat(before, during, after))
 }
 
 func TestPublishChecksEvents(t *testing.T) {

@@ -1,30 +1,15 @@
-package bridge
+package kafka
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"time"
+	"github.com/eaapl/eaapl/bridge"
 
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
-
-// Record is one record read back from a topic. Value is the record's JSON; a value that is not JSON (from
-// another producer) is given as a JSON string.
-type Record struct {
-	Topic     string          `json:"topic"`
-	Key       string          `json:"key"`
-	EventID   string          `json:"event_id"` // the HeaderEventID header; empty when absent
-	Partition int32           `json:"partition"`
-	Offset    int64           `json:"offset"`
-	Timestamp time.Time       `json:"timestamp"`
-	Value     json.RawMessage `json:"value"`
-}
 
 // Consume reads topics (all of Topics when none are given) from the start of each and calls fn for every
 // record, in order within a partition. Without follow it stops once it has read every record that
@@ -32,9 +17,9 @@ type Record struct {
 // stops it and is returned as is. A topic that does not exist is an error.
 //
 // It reads without a consumer group, so it commits nothing and does not disturb other consumers.
-func Consume(ctx context.Context, cfg Config, topics []string, follow bool, fn func(Record) error) error {
+func Consume(ctx context.Context, cfg Config, topics []string, follow bool, fn func(bridge.Record) error) error {
 	if len(topics) == 0 {
-		topics = TopicNames()
+		topics = bridge.TopicNames()
 	}
 	opts, err := cfg.clientOpts(nil)
 	if err != nil {
@@ -159,53 +144,19 @@ func unreadOffsets(ctx context.Context, opts []kgo.Opt, topics []string) (map[st
 	return remaining, nil
 }
 
-func recordOf(r *kgo.Record) Record {
-	rec := Record{
+func recordOf(r *kgo.Record) bridge.Record {
+	rec := bridge.Record{
 		Topic:     r.Topic,
 		Key:       string(r.Key),
 		Partition: r.Partition,
 		Offset:    r.Offset,
 		Timestamp: r.Timestamp.UTC(),
-		Value:     jsonOf(r.Value),
+		Value:     bridge.RecordValue(r.Value),
 	}
 	for _, h := range r.Headers {
-		if h.Key == HeaderEventID {
+		if h.Key == bridge.HeaderEventID {
 			rec.EventID = string(h.Value)
 		}
 	}
 	return rec
-}
-
-// jsonOf is b when it is JSON, null when it is empty (a tombstone), and otherwise b as a JSON string.
-func jsonOf(b []byte) json.RawMessage {
-	switch {
-	case len(b) == 0:
-		return json.RawMessage("null")
-	case json.Valid(b):
-		return b
-	}
-	s, _ := json.Marshal(string(b)) // a string always encodes
-	return s
-}
-
-// PrintRecord writes r on one line: "topic key value" with the value as compact JSON, or with asJSON the
-// whole record as a JSON object with the fields topic, key, event_id, partition, offset, timestamp
-// (RFC 3339) and value. An empty key prints as "-".
-func PrintRecord(w io.Writer, r Record, asJSON bool) {
-	r.Value = jsonOf(r.Value)
-	if asJSON {
-		b, _ := json.Marshal(r) // valid JSON in, every field encodable
-		b = append(b, '\n')
-		_, _ = w.Write(b)
-		return
-	}
-	var v bytes.Buffer
-	if err := json.Compact(&v, r.Value); err != nil {
-		v.Write(r.Value)
-	}
-	key := r.Key
-	if key == "" {
-		key = "-"
-	}
-	_, _ = fmt.Fprintf(w, "%s %s %s\n", r.Topic, key, v.Bytes())
 }

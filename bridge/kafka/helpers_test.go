@@ -1,23 +1,45 @@
-package bridge
+package kafka
 
 import (
 	"context"
 	"fmt"
+	"github.com/eaapl/eaapl/bridge"
+	"github.com/twmb/franz-go/pkg/kfake"
 	"net"
+	"slices"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/eaapl/eaapl/catalog"
 )
 
-// startBroker starts a broker that the test closes when it ends.
-func startBroker(tb testing.TB, dataDir string, port int) *Broker {
+// testBroker is a kfake broker with every topic of bridge.Topics, for these tests: the dev stack's
+// broker (devstack.StartBroker) uses this package, so its tests cannot use it.
+type testBroker struct {
+	cluster *kfake.Cluster
+	once    *sync.Once
+}
+
+func (b testBroker) Addr() string { return b.cluster.ListenAddrs()[0] }
+
+// Close stops the broker, writing its records to its data directory; again, it does nothing.
+func (b testBroker) Close() { b.once.Do(b.cluster.Close) }
+
+// startBroker starts a broker on 127.0.0.1:port (0: a free one), keeping its records under dataDir when
+// set, that the test closes when it ends.
+func startBroker(tb testing.TB, dataDir string, port int) testBroker {
 	tb.Helper()
-	b, err := StartBroker(dataDir, port)
+	opts := []kfake.Opt{kfake.Ports(port), kfake.SeedTopics(DefaultPartitions, bridge.TopicNames()...)}
+	if dataDir != "" {
+		opts = append(opts, kfake.DataDir(dataDir))
+	}
+	c, err := kfake.NewCluster(opts...)
 	if err != nil {
 		tb.Fatal(err)
 	}
+	b := testBroker{cluster: c, once: new(sync.Once)}
 	tb.Cleanup(b.Close)
 	return b
 }
@@ -34,7 +56,7 @@ func newProducer(tb testing.TB, addr string) *Producer {
 }
 
 // publish publishes events and fails the test if that does not work within 30 seconds.
-func publish(tb testing.TB, p *Producer, events ...Event) {
+func publish(tb testing.TB, p *Producer, events ...bridge.Event) {
 	tb.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -44,12 +66,12 @@ func publish(tb testing.TB, p *Producer, events ...Event) {
 }
 
 // readAll reads topics from addr up to their current ends.
-func readAll(tb testing.TB, addr string, topics ...string) []Record {
+func readAll(tb testing.TB, addr string, topics ...string) []bridge.Record {
 	tb.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	var got []Record
-	err := Consume(ctx, Config{Brokers: []string{addr}}, topics, false, func(r Record) error {
+	var got []bridge.Record
+	err := Consume(ctx, Config{Brokers: []string{addr}}, topics, false, func(r bridge.Record) error {
 		got = append(got, r)
 		return nil
 	})
@@ -61,9 +83,9 @@ func readAll(tb testing.TB, addr string, topics ...string) []Record {
 
 // resultEvent is a task.result event for task, its ID made of the task and a sequence number so that a
 // test can check the order per key.
-func resultEvent(tb testing.TB, task string, seq int) Event {
+func resultEvent(tb testing.TB, task string, seq int) bridge.Event {
 	tb.Helper()
-	ev, err := NewEvent(fmt.Sprintf("%s/%d", task, seq), TaskResult{
+	ev, err := bridge.NewEvent(fmt.Sprintf("%s/%d", task, seq), bridge.TaskResult{
 		TaskID: task, WorkerID: "w-1", Status: "success", Output: map[string]any{"seq": seq}, ExecutionTime: float64(seq),
 	})
 	if err != nil {
@@ -97,9 +119,9 @@ func portOf(tb testing.TB, addr string) int {
 }
 
 // byEventID indexes records by event ID, failing on a record without one.
-func byEventID(tb testing.TB, records []Record) map[string]Record {
+func byEventID(tb testing.TB, records []bridge.Record) map[string]bridge.Record {
 	tb.Helper()
-	out := make(map[string]Record, len(records))
+	out := make(map[string]bridge.Record, len(records))
 	for _, r := range records {
 		if r.EventID == "" {
 			tb.Fatalf("record %s/%d/%d has no event ID header", r.Topic, r.Partition, r.Offset)
@@ -110,5 +132,14 @@ func byEventID(tb testing.TB, records []Record) map[string]Record {
 }
 
 func taskForTest(id string) catalog.Task {
-	return catalog.Task{TaskID: id, Command: "send_email", Parameters: map[string]any{"to": "ada@example.com"}, Context: sampleContext}
+	return catalog.Task{TaskID: id, Command: "send_email", Parameters: map[string]any{"to": "ada@example.com"}, Context: catalog.TaskContext{WorkflowID: "wf-1", Step: "send", Item: 2, UserID: "me", IdempotencyKey: "wf-1/send/2"}}
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
 }
