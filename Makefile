@@ -27,7 +27,7 @@ stop: build
 	@$(BIN)/eaapl dev --stop
 
 ## test: build the tools the tests need, lint, then run every test (unit, replay, integration)
-test: tools kcat cluster-tools lint
+test: tools kcat cluster-tools mail-tools lint
 	$(GO) test -count=1 -timeout 25m ./...
 
 ## cluster-tools: what the cluster test (e2e/cluster) and the compose test need: the Temporal server and its
@@ -40,6 +40,18 @@ cluster-tools: $(BIN)/.temporal-server-$(TEMPORAL_SERVER_VERSION)
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; fi
 
 .PHONY: cluster-tools
+
+## mail-tools: the real mail system the IMAP, SMTP and CardDAV tests run against (internal/mailtest):
+## Postfix, Dovecot (IMAP and LMTP) and Radicale, from Debian. Their own services are not started here;
+## the tests run each daemon in the foreground on loopback ports with throwaway configuration.
+mail-tools:
+	@missing=; for p in postfix:/usr/sbin/postfix dovecot-imapd:/usr/lib/dovecot/imap dovecot-lmtpd:/usr/lib/dovecot/lmtp radicale:/usr/bin/radicale; do \
+		test -e $${p#*:} || missing="$$missing $${p%%:*}"; done; \
+	if [ -n "$$missing" ]; then echo "Installing$$missing from Debian ..."; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; fi
+
+.PHONY: mail-tools
 
 # go install names the binaries after their folders (server, sql); they are renamed to say what they are.
 $(BIN)/.temporal-server-$(TEMPORAL_SERVER_VERSION):

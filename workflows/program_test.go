@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/mock"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/eaapl/eaapl/activities"
@@ -67,6 +68,9 @@ type fakeWorld struct {
 func (f *fakeWorld) env(t *testing.T) *testsuite.TestWorkflowEnvironment {
 	var s testsuite.WorkflowTestSuite
 	env := s.NewTestWorkflowEnvironment()
+	// The shared machine can stall a workflow task past the SDK's 1 s deadlock limit; these tests check
+	// behaviour, and the replay tests keep the default.
+	env.SetWorkerOptions(worker.Options{DeadlockDetectionTimeout: 20 * time.Second})
 	env.RegisterWorkflowWithOptions(workflows.Program, workflowOptions)
 	(&activities.Commands{}).Register(env)
 	env.RegisterActivity(&activities.Planning{})

@@ -32,6 +32,16 @@ import (
 //
 // Everything else counts: the commands, the messages to the character, the recipients, the times.
 func canonical(p *plan.Plan, now time.Time) (string, error) {
+	schedule := p.Schedule
+	if schedule != nil {
+		// A schedule's plan is compared as the schedule and the plan of one run.
+		if err := plan.Validate(p); err != nil {
+			return "", err
+		}
+		run := *p
+		run.Schedule = nil
+		p = &run
+	}
 	c, err := plan.Compile(p)
 	if err != nil {
 		return "", err
@@ -122,10 +132,54 @@ func canonical(p *plan.Plan, now time.Time) (string, error) {
 		if s.Priority == plan.PriorityHigh {
 			out["priority"] = s.Priority
 		}
+		if name := s.Construct(); name != "" {
+			v, err := constructValue(s, rw)
+			if err != nil {
+				return "", fmt.Errorf("step %q: %s: %w", id, name, err)
+			}
+			out[name] = v
+		}
 		steps = append(steps, out)
 	}
-	b, err := json.MarshalIndent(steps, "", "  ")
+	var doc any = steps
+	if schedule != nil {
+		doc = map[string]any{"schedule": schedule, "steps": steps}
+	}
+	b, err := json.MarshalIndent(doc, "", "  ")
 	return string(b), err
+}
+
+// constructValue is a construct step's fields, with its expressions rewritten and the prose (a check's
+// error, an answer's label) dropped.
+func constructValue(s *plan.Step, rw func(string, bool) (string, error)) (any, error) {
+	var fields map[string]any
+	b, err := json.Marshal(struct {
+		*plan.Wait
+		*plan.AwaitReply
+		*plan.Check
+		*plan.Answer
+	}{s.Wait, s.AwaitReply, s.Check, s.Answer})
+	if err == nil {
+		err = json.Unmarshal(b, &fields)
+	}
+	if err != nil {
+		return nil, err
+	}
+	delete(fields, "error")
+	delete(fields, "label")
+	for k, v := range fields {
+		text, _ := v.(string)
+		if k == "that" {
+			v, err = rw(text, true)
+		} else {
+			v, err = canonicalValue(text, rw)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", k, err)
+		}
+		fields[k] = v
+	}
+	return fields, nil
 }
 
 // canonicalValue rewrites the expressions of an argument value and drops empty contact names.
@@ -169,7 +223,7 @@ var (
 )
 
 func mustParser() *cel.Env {
-	env, err := cel.NewEnv()
+	env, err := cel.NewEnv(cel.EnableMacroCallTracking()) // so that filter(...) and all(...) print back
 	if err != nil {
 		panic(err)
 	}

@@ -19,7 +19,7 @@ import (
 
 var setDir = filepath.Join("..", "..", "eval", "testdata") // the set stays in eval/, where make eval reads it
 
-func TestTheSetHasAtLeast40ProgramsWithValidExpectedPlans(t *testing.T) {
+func TestTheSetHasAtLeast150ProgramsWithValidExpectedPlans(t *testing.T) {
 	cases, err := loadSet(setDir) // parses, validates and canonicalises every expected plan
 	if err != nil {
 		t.Fatal(err)
@@ -30,8 +30,8 @@ func TestTheSetHasAtLeast40ProgramsWithValidExpectedPlans(t *testing.T) {
 			refusals++
 		}
 	}
-	if len(cases) < 40 || refusals < 5 {
-		t.Fatalf("%d programs, %d of them without a plan; want at least 40, and at least 5 refusals", len(cases), refusals)
+	if len(cases) < 150 || refusals < 30 {
+		t.Fatalf("%d programs, %d of them without a plan; want at least 150, and at least 30 refusals", len(cases), refusals)
 	}
 }
 
@@ -184,4 +184,30 @@ func mustCanonical(t *testing.T, doc string, now time.Time) string {
 		t.Fatal(err)
 	}
 	return c
+}
+
+// TestCanonicalComparesConstructsAndSchedules: a wait's time, an answer's value and a schedule's calendar
+// are what a plan does, so a plan that differs in them differs.
+func TestCanonicalComparesConstructsAndSchedules(t *testing.T) {
+	base := `{"version": 1, "steps": [
+	  {"id": "wait", "wait": {"until": "2026-11-26T08:00:00Z"}, "description": "Wait."},
+	  {"id": "contacts", "command": "RetrieveContacts", "depends_on": ["wait"]},
+	  {"id": "answer", "answer": {"value": "${size(steps.contacts.contacts)}", "kind": "number", "label": "how many"}}],
+	  "schedule": {"calendar": [{"days_of_week": ["monday"], "hour": 9, "minute": 0}], "time_zone": "UTC", "program": "How many contacts do I have?"}}`
+	want := mustCanonical(t, base, evalNow)
+	if got := mustCanonical(t, strings.Replace(base, `"label": "how many"`, `"label": "the count"`, 1), evalNow); got != want {
+		t.Errorf("a different label (prose) compares different:\n%s", got)
+	}
+	for _, edit := range [][2]string{
+		{`"2026-11-26T08:00:00Z"`, `"2026-11-26T09:00:00Z"`},
+		{`size(steps.contacts.contacts)`, `size(steps.contacts.contacts) - 1`},
+		{`"kind": "number"`, `"kind": "text"`},
+		{`"hour": 9`, `"hour": 10`},
+		{`["monday"]`, `["tuesday"]`},
+		{`"program": "How many contacts do I have?"`, `"program": "List my contacts"`},
+	} {
+		if got := mustCanonical(t, strings.Replace(base, edit[0], edit[1], 1), evalNow); got == want {
+			t.Errorf("changing %s to %s compares equal", edit[0], edit[1])
+		}
+	}
 }
