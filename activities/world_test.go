@@ -32,7 +32,7 @@ type testWorker struct {
 
 func (w *testWorker) commands() *Commands {
 	return &Commands{
-		Deps:     catalog.Deps{contacts.Deps{Source: w.Contacts}, email.Deps{Mailbox: w.Mailbox, Sender: w.Sender, From: w.From}},
+		Deps:     append(catalog.Deps{contacts.Deps{Source: w.Contacts}, email.Deps{Mailbox: w.Mailbox, Sender: w.Sender, From: w.From}}, familyDeps()...),
 		WorkerID: w.WorkerID,
 	}
 }
