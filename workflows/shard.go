@@ -339,12 +339,12 @@ func (p *program) onShardProgress(ctx workflow.Context) {
 			if !ch.Receive(ctx, &sp) {
 				return
 			}
-			for _, s := range p.steps {
-				for _, run := range s.shards {
-					if run.progress.Step == sp.Step && run.progress.Shard == sp.Shard && !run.finished && s.status.State == StateRunning {
-						run.progress = sp
-					}
-				}
+			s, ok := p.steps[sp.Step]
+			if !ok || sp.Shard < 1 || sp.Shard > len(s.shards) {
+				continue
+			}
+			if run := s.shards[sp.Shard-1]; !run.finished {
+				run.progress = sp
 			}
 		}
 	})
