@@ -8,8 +8,10 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/eaapl/eaapl/catalog"
 	"github.com/eaapl/eaapl/plan"
 	"github.com/eaapl/eaapl/workflows"
 )
@@ -118,6 +120,41 @@ func TestShards(t *testing.T) {
 		// Shard 1 waits 10 minutes to retry item 50; the 99 others it sent count, by its progress signal.
 		if send.Done != n-1 || send.Running != 1 || send.State != workflows.StateRunning {
 			t.Errorf("status at 5 minutes = %+v, want %d done and 1 running", send, n-1)
+		}
+	})
+
+	t.Run("AnAbortThroughTheProgramStartsNoMoreShards", func(t *testing.T) {
+		p := helloPlan(t)
+		p.Steps[3].Retry = &plan.Retry{InitialInterval: "10m", MaximumInterval: "1h", MaximumAttempts: ptr[int32](3)}
+		const asks = "contact-005@example.com" // shard 1: needs input, so shard 1 ends and the program asks
+		needs := temporal.NewNonRetryableApplicationError("which address?", catalog.ErrNeedsInput, nil,
+			catalog.InputRequest{Question: "Which address?", Kind: catalog.InputText, Param: "to"})
+		// Shards 2 and 3 hold the window for 10 minutes, each waiting to retry one item.
+		f := &fakeWorld{plan: p, contacts: manyContacts(n), emailed: []any{}, sendErr: map[string]error{asks: needs},
+			flaky: map[string]int{"contact-150@example.com": 1, "contact-250@example.com": 1}}
+		env := f.env(t)
+		env.RegisterWorkflowWithOptions(workflows.ForEachShard, workflow.RegisterOptions{Name: workflows.ShardWorkflowType})
+		var aborted *outcome
+		env.RegisterDelayedCallback(func() {
+			qs := query[[]workflows.Question](t, env, workflows.QueryQuestions)
+			if len(qs) != 1 || qs[0].Item != asks || qs[0].State != workflows.QuestionOpen {
+				t.Fatalf("questions = %+v, want one open question about %s", qs, asks)
+			}
+			aborted = update(t, env, "abort", workflows.Answer{QuestionID: qs[0].ID, Answer: "abort"})
+		}, 5*time.Minute)
+		env.ExecuteWorkflow(workflows.WorkflowType, workflows.Input{Program: p.Program, ShardSize: size})
+		res := failedResult(t, env.GetWorkflowError())
+		aborted.accepted(t)
+		if !strings.HasPrefix(res.Summary, "aborted: the answer to q1") {
+			t.Errorf("summary = %q, want the abort first", res.Summary)
+		}
+		for i := 301; i <= n; i++ { // shards 4 and 5 had not started
+			if to := fmt.Sprintf("contact-%03d@example.com", i); f.calls[to] != 0 {
+				t.Fatalf("%s was sent to after the abort", to)
+			}
+		}
+		if got := itemsOf(t, res, "send")["contact-400@example.com"]; got.State != workflows.StateSkipped || !strings.Contains(got.Reason, "not run: the program was aborted") {
+			t.Errorf("an item of shard 4 = %+v, want skipped: not run, the program was aborted", got)
 		}
 	})
 
