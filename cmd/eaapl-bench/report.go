@@ -122,8 +122,9 @@ func (rep report) tables() string {
 		fmt.Fprintf(&b, "| %d | %.2f s | %.0f | %.2f s | %.0f | %.2f s | %.0f | %.2f s | %.0f | %.2f | %.2f | %.2f | %s | %d / %d / %d | %.1f MB | %s |\n",
 			n, e.wall.Seconds(), rate(e), a.wall.Seconds(), rate(a), x.wall.Seconds(), rate(x), p.wall.Seconds(), rate(p), va, vx, vp, off,
 			e.hist.events, a.hist.events, x.hist.events, float64(e.hist.sizeBytes)/(1<<20), mb(e.peakRSS))
-		verdicts = append(verdicts, fmt.Sprintf("- N=%d (bridge on): EaaPL/(a) %.2f (target ≥ %.0f: %s), EaaPL/(a') %.2f (target ≥ %.1f: %s), EaaPL/(b) %.2f (target ≥ %.1f: %s), worker peak RSS %s (target < 200 MB: %s); %d RunBatch activities.%s",
+		verdicts = append(verdicts, fmt.Sprintf("- N=%d (bridge on): EaaPL/(a) %.2f (target ≥ %.0f: %s), EaaPL/(a') %.2f (target ≥ %.1f: %s), EaaPL/(b) %.2f (target ≥ %.1f: %s), worker peak RSS %s (target < 200 MB: %s); %d RunBatch activities; largest of its %d histories %d events, %.1f MB (target ≤ 10,240 events and 10 MB: %s).%s",
 			n, va, targetVsHandWritten, met(va >= targetVsHandWritten), vx, targetVsExpert, met(vx >= targetVsExpert), vp, targetVsPlain, met(vp >= targetVsPlain), mb(e.peakRSS), met(e.peakRSS < targetPeakRSS), e.hist.activities["RunBatch"],
+			e.hist.runs, e.hist.maxEvents, float64(e.hist.maxBytes)/(1<<20), met(e.hist.maxEvents <= 10240 && e.hist.maxBytes <= 10<<20),
 			repeats(e, p)))
 	}
 	b.WriteString("\n" + strings.Join(verdicts, "\n") + "\n")
