@@ -249,6 +249,7 @@ func Register(r interface {
 }, deps Dependencies) {
 	r.RegisterWorkflowWithOptions(workflows.Program, workflow.RegisterOptions{Name: workflows.WorkflowType})
 	r.RegisterWorkflowWithOptions(workflows.PublishEventBacklog, workflow.RegisterOptions{Name: workflows.BacklogWorkflowType})
+	r.RegisterWorkflowWithOptions(workflows.ForEachShard, workflow.RegisterOptions{Name: workflows.ShardWorkflowType})
 	deps.Commands.Register(r) // one activity per registered command
 
 	r.RegisterActivity(deps.Planning)
