@@ -115,6 +115,9 @@ type Config struct {
 	// ShutdownTimeout's default stays under Kubernetes' default 30s between SIGTERM and SIGKILL, so a
 	// worker exits on its own (docker's default is 10s: docker-compose.temporal.yml sets stop_grace_period).
 	ShutdownTimeout time.Duration `envconfig:"EAAPL_SHUTDOWN_TIMEOUT" default:"25s"`
+	// MetricsAddr is where a worker serves Prometheus metrics, /readyz and /livez; empty is off
+	// (`eaapl dev` defaults it to 127.0.0.1:9464). See docs/operations.md.
+	MetricsAddr string `envconfig:"EAAPL_METRICS_ADDR"`
 
 	Kafka Kafka `ignored:"true"` // loaded on its own: its variables are KAFKA_*, not EAAPL_*
 }

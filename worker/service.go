@@ -22,17 +22,26 @@ type Service struct {
 	Logger    *slog.Logger
 	producer  *bridge.Producer
 	telemetry *Telemetry
+	obs       *observability // nil when EAAPL_METRICS_ADDR is empty
 }
 
 // Setup connects to Kafka, if configured, and makes sure the topics exist.
 func Setup(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Service, error) {
 	s := &Service{cfg: cfg, Logger: logger}
+	if cfg.MetricsAddr != "" {
+		obs, err := newObservability(cfg.MetricsAddr, logger)
+		if err != nil {
+			return nil, err
+		}
+		s.obs = obs
+	}
 	kcfg := cfg.Kafka.Bridge()
 	if !kcfg.Enabled() {
 		return s, nil
 	}
 	p, err := bridge.NewProducer(kcfg, logger.With("component", "kafka"))
 	if err != nil {
+		s.Close()
 		return nil, fmt.Errorf("kafka: %w", err)
 	}
 	topicsCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
@@ -57,6 +66,12 @@ func (s *Service) Run(ctx context.Context, c client.Client, onStarted func() err
 		events = s.producer
 		interceptors = append(interceptors, s.telemetry.Interceptor())
 	}
+	if s.obs != nil {
+		interceptors = append(interceptors, s.obs.meters.Interceptor())
+		if events != nil {
+			events = s.obs.meters.Publisher(events)
+		}
+	}
 	deps, err := NewDependencies(s.cfg, events)
 	if err != nil {
 		return err
@@ -74,6 +89,10 @@ func (s *Service) Run(ctx context.Context, c client.Client, onStarted func() err
 	}
 	s.Logger.Info("Worker started", "task_queue", s.cfg.TaskQueue, "identity", Identity(s.cfg),
 		"contacts", s.cfg.Contacts, "smtp", s.cfg.SMTPAddr, "mailbox", s.cfg.MailboxURL, "kafka", s.cfg.Kafka.Brokers)
+	if s.obs != nil {
+		s.obs.polling(c)
+		defer s.obs.stopped()
+	}
 	err = nil
 	if onStarted != nil {
 		err = onStarted()
@@ -92,8 +111,11 @@ func (s *Service) Run(ctx context.Context, c client.Client, onStarted func() err
 	return err
 }
 
-// Close closes the Kafka producer, after it has sent what it holds.
+// Close closes the Kafka producer, after it has sent what it holds, and the metrics server.
 func (s *Service) Close() {
+	if s.obs != nil {
+		s.obs.close()
+	}
 	if s.producer != nil {
 		s.producer.Close()
 	}

@@ -97,7 +97,12 @@ func withConfig(do func(ctx context.Context, cfg config.Config, cmd *cobra.Comma
 		if err != nil {
 			return err
 		}
-		return do(cmd.Context(), cfg, cmd, args)
+		ctx, done, err := withTracing(cmd.Context())
+		if err != nil {
+			return err
+		}
+		defer done()
+		return do(ctx, cfg, cmd, args)
 	}
 }
 
