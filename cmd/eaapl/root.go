@@ -28,6 +28,7 @@ func commands() []*cobra.Command {
 		newStatusCmd(),
 		newAnswerCmd(),
 		newEventsCmd(),
+		newStatsCmd(),
 		newWorkerCmd(),
 		newCompletionCmd(),
 	}
