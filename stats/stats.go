@@ -61,7 +61,7 @@ func (c *Collector) Add(r bridge.Record) error {
 		}
 		t.step, t.command = d.Context.Step, d.Command
 		if t.arrived.IsZero() || r.Timestamp.Before(t.arrived) {
-			t.arrived = r.Timestamp
+			t.arrived = r.Timestamp // the result's start time, when read, may make it earlier
 		}
 	case bridge.TopicAnalyticsData:
 		var a struct {
@@ -90,6 +90,11 @@ func (c *Collector) Add(r bridge.Record) error {
 		t.ended = a.Timestamp
 		if t.ended.IsZero() {
 			t.ended = r.Timestamp
+		}
+		// A task arrived no later than it started: the dispatch record's own time is when the bridge
+		// produced it, which for events sent on later (after a broker outage) is after the fact.
+		if started := t.ended.Add(-time.Duration(t.ms * float64(time.Millisecond))); t.arrived.IsZero() || started.Before(t.arrived) {
+			t.arrived = started
 		}
 	default:
 		c.skipped++
@@ -193,9 +198,6 @@ func (c *Collector) Analyse(opts Options) Report {
 		rep.Tasks++
 		byCmd[t.command] = append(byCmd[t.command], t)
 		from := t.arrived
-		if from.IsZero() {
-			from = t.ended.Add(-time.Duration(t.ms) * time.Millisecond)
-		}
 		p := programs[t.workflow]
 		if p == nil {
 			p = &Slow{Workflow: t.workflow}
