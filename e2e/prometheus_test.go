@@ -11,7 +11,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -91,6 +93,9 @@ func TestPrometheusScrapesAProgram(t *testing.T) {
 	if got := prom.value(t, `sum(temporal_activity_execution_latency_seconds_count)`); got <= 0 {
 		t.Errorf("temporal_activity_execution_latency_seconds_count = %v, want the SDK's activity latencies", got)
 	}
+	t.Run("DashboardQueriesUseExportedMetrics", func(t *testing.T) {
+		checkDashboard(t, w.MetricsAddr(), prom)
+	})
 	t.Logf("Prometheus saw %v emails; p95 SendEmail duration %.4fs", emails,
 		prom.value(t, `histogram_quantile(0.95, sum by (le) (eaapl_task_duration_seconds_bucket{command="SendEmail"}))`))
 }
@@ -239,4 +244,90 @@ func (p *prometheus) query(q string) (float64, error) {
 	}
 	s, _ := body.Data.Result[0].Value[1].(string)
 	return strconv.ParseFloat(s, 64)
+}
+
+// metricName matches the metric names in a PromQL expression: EaaPL's and the Temporal SDK's.
+var metricName = regexp.MustCompile(`\b(?:eaapl|temporal)_[a-z0-9_]+\b`)
+
+// checkDashboard checks every query of deploy/grafana/eaapl.json: each metric it names is on the
+// worker's /metrics, and Prometheus evaluates it without error.
+func checkDashboard(t *testing.T, metricsAddr string, prom *prometheus) {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join("..", "deploy", "grafana", "eaapl.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dash struct {
+		Panels []struct {
+			Title   string `json:"title"`
+			Targets []struct {
+				Expr string `json:"expr"`
+			} `json:"targets"`
+		} `json:"panels"`
+	}
+	if err := json.Unmarshal(raw, &dash); err != nil {
+		t.Fatalf("deploy/grafana/eaapl.json: %v", err)
+	}
+	resp, err := http.Get("http://" + metricsAddr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	exported := map[string]bool{}
+	for _, line := range strings.Split(string(body), "\n") {
+		if name, _, ok := strings.Cut(line, "{"); ok && !strings.HasPrefix(line, "#") {
+			exported[name] = true
+		} else if name, _, ok := strings.Cut(line, " "); ok && !strings.HasPrefix(line, "#") {
+			exported[name] = true
+		}
+	}
+	queries := 0
+	for _, p := range dash.Panels {
+		if len(p.Targets) == 0 {
+			t.Errorf("panel %q has no query", p.Title)
+		}
+		for _, tg := range p.Targets {
+			queries++
+			names := metricName.FindAllString(tg.Expr, -1)
+			if len(names) == 0 {
+				t.Errorf("panel %q: query %q names no eaapl_ or temporal_ metric", p.Title, tg.Expr)
+			}
+			for _, n := range names {
+				if !exported[n] {
+					t.Errorf("panel %q: %s is not among the worker's metrics", p.Title, n)
+				}
+			}
+			expr := strings.ReplaceAll(tg.Expr, "$__rate_interval", "1m")
+			if err := prom.valid(expr); err != nil {
+				t.Errorf("panel %q: Prometheus rejects %q: %v", p.Title, expr, err)
+			}
+		}
+	}
+	if queries < 6 {
+		t.Errorf("%d queries, want the six panels' at least", queries)
+	}
+}
+
+// valid evaluates query and reports Prometheus's error, if any.
+func (p *prometheus) valid(q string) error {
+	resp, err := http.Get(p.api + "/api/v1/query?query=" + url.QueryEscape(q))
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	var body struct {
+		Status string `json:"status"`
+		Error  string `json:"error"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+		return err
+	}
+	if body.Status != "success" {
+		return fmt.Errorf("%s", body.Error)
+	}
+	return nil
 }

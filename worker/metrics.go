@@ -108,6 +108,13 @@ func NewMeters(meter metric.Meter) (*Meters, error) {
 	return m, errors.Join(errs...)
 }
 
+// zero makes the unlabelled series exist at 0.
+func (m *Meters) zero() {
+	ctx := context.Background()
+	m.emails.Add(ctx, 0)
+	m.open.Add(ctx, 0)
+}
+
 // Interceptor measures activities and programs.
 func (m *Meters) Interceptor() interceptor.WorkerInterceptor { return &meterInterceptor{meters: m} }
 

@@ -31,6 +31,13 @@ func newObservability(addr string, logger *slog.Logger) (*observability, error) 
 	if err != nil {
 		return nil, err
 	}
+	// Series that exist from the start, at 0, so that rates and the dashboard's sums have them before
+	// the first program.
+	sdk := m.SDKHandler()
+	for _, name := range []string{MetricProgramsStarted, MetricProgramsCompleted, MetricProgramsFailed} {
+		sdk.Counter(name).Inc(0)
+	}
+	meters.zero()
 	o := &observability{metrics: m, meters: meters}
 	o.server, err = observe.Serve(addr, m, o.ready, logger)
 	if err != nil {
