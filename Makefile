@@ -10,7 +10,7 @@ TEMPORAL_SERVER_VERSION := v1.29.1
 
 PROGRAM ?= Send an email to each of my contacts if I haven't emailed them this week that says 'Hello World!'
 
-.PHONY: run stop test lint bench eval build tools kcat clean
+.PHONY: run stop test lint bench eval build tools kcat obs-tools clean
 
 ## run: start the embedded stack in the background (if it is not running) and run the Hello World program
 run: tools build
@@ -27,7 +27,7 @@ stop: build
 	@$(BIN)/eaapl dev --stop
 
 ## test: build the tools the tests need (and the headless browser), lint, then run every test (unit, replay, integration)
-test: tools kcat chromium cluster-tools mail-tools lint
+test: tools kcat chromium cluster-tools mail-tools obs-tools lint
 	$(GO) test -count=1 -timeout 25m ./...
 
 ## cluster-tools: what the cluster test (e2e/cluster) and the compose test need: the Temporal server and its
@@ -62,6 +62,13 @@ $(BIN)/.temporal-server-$(TEMPORAL_SERVER_VERSION):
 	mv $(BIN)/.server-build/sql $(BIN)/temporal-sql-tool
 	rm -rf $(BIN)/.server-build
 	@touch $@
+
+## obs-tools: what the observability tests need: Prometheus, from Debian (e2e/prometheus_test.go scrapes a
+## worker with it)
+obs-tools:
+	@command -v prometheus >/dev/null || { echo "Installing prometheus from Debian ..."; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends prometheus; }
 
 ## kcat: the Kafka command-line client the Kafka tests read topics with, from Debian
 kcat:

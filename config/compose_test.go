@@ -79,7 +79,8 @@ func TestComposeFile(t *testing.T) {
 		}
 		clearEnv(t)
 		for _, k := range slices.Sorted(maps.Keys(svc.Environment)) {
-			known := read[k] || slices.Contains(temporalVariables, k) || strings.HasPrefix(k, "TEMPORAL_GRPC_META_")
+			known := read[k] || slices.Contains(temporalVariables, k) || strings.HasPrefix(k, "TEMPORAL_GRPC_META_") ||
+				strings.HasPrefix(k, "OTEL_") // read by the OpenTelemetry SDK (observe.TracingFromEnv)
 			if !known {
 				t.Errorf("service %s sets %s, which neither EaaPL nor the Temporal SDK reads", name, k)
 			}

@@ -144,6 +144,15 @@ type Config struct {
 	// ShutdownTimeout's default stays under Kubernetes' default 30s between SIGTERM and SIGKILL, so a
 	// worker exits on its own (docker's default is 10s: docker-compose.temporal.yml sets stop_grace_period).
 	ShutdownTimeout time.Duration `envconfig:"EAAPL_SHUTDOWN_TIMEOUT" default:"25s"`
+	// MetricsAddr is where a worker serves Prometheus metrics, /readyz and /livez; empty is off
+	// (`eaapl dev` defaults it to 127.0.0.1:9464). See docs/operations.md.
+	MetricsAddr string `envconfig:"EAAPL_METRICS_ADDR"`
+	// CPUTarget and MemoryTarget (fractions, 0 is off) size a worker's activity slots by what it uses
+	// instead of a fixed 1,000; MemoryLimit (bytes) is what MemoryTarget is a fraction of, the
+	// container's limit or the machine's memory when 0. See docs/operations.md.
+	CPUTarget    float64 `envconfig:"EAAPL_CPU_TARGET"`
+	MemoryTarget float64 `envconfig:"EAAPL_MEMORY_TARGET"`
+	MemoryLimit  uint64  `envconfig:"EAAPL_MEMORY_LIMIT"`
 
 	// Workspace is the folder of the files programs name (ReadDocument, WriteFile, attachments); empty is
 	// the directory `eaapl dev` or `eaapl worker` runs in.
@@ -201,6 +210,14 @@ func Load() (Config, error) {
 
 // Validate checks values that parse but make no sense, naming the variable at fault.
 func (c Config) Validate() error {
+	for _, t := range []struct {
+		name string
+		v    float64
+	}{{"EAAPL_CPU_TARGET", c.CPUTarget}, {"EAAPL_MEMORY_TARGET", c.MemoryTarget}} {
+		if t.v < 0 || t.v > 1 {
+			return fmt.Errorf("configuration: %s is %v; it must be a fraction between 0 (off) and 1", t.name, t.v)
+		}
+	}
 	if c.MaxConcurrency < 1 || c.MaxConcurrency > MaxConcurrencyLimit {
 		return fmt.Errorf("configuration: EAAPL_MAX_CONCURRENCY is %d; it must be between 1 and %d", c.MaxConcurrency, MaxConcurrencyLimit)
 	}

@@ -23,17 +23,26 @@ type Service struct {
 	producer  *kafka.Producer
 	events    *bridge.Buffer // in front of producer: the activities and the telemetry publish through it
 	telemetry *Telemetry
+	obs       *observability // nil when EAAPL_METRICS_ADDR is empty
 }
 
 // Setup connects to Kafka, if configured, and makes sure the topics exist.
 func Setup(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Service, error) {
 	s := &Service{cfg: cfg, Logger: logger}
+	if cfg.MetricsAddr != "" {
+		obs, err := newObservability(cfg.MetricsAddr, logger)
+		if err != nil {
+			return nil, err
+		}
+		s.obs = obs
+	}
 	kcfg := cfg.Kafka.Bridge()
 	if !kcfg.Enabled() {
 		return s, nil
 	}
 	p, err := kafka.NewProducer(kcfg, logger.With("component", "kafka"))
 	if err != nil {
+		s.Close()
 		return nil, fmt.Errorf("kafka: %w", err)
 	}
 	topicsCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
@@ -45,7 +54,11 @@ func Setup(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Servic
 	level, _ := cfg.EventsSlogLevel() // checked by config.Load
 	s.producer = p
 	// The buffer logs to the plain logger: its warnings must not become logs.debug events it publishes.
-	s.events = bridge.NewBuffer(p, bridge.BufferOptions{}, logger.With("component", "kafka"))
+	var pub bridge.Publisher = p
+	if s.obs != nil { // measured where records reach the producer, behind the buffer
+		pub = s.obs.meters.Publisher(pub)
+	}
+	s.events = bridge.NewBuffer(pub, bridge.BufferOptions{}, logger.With("component", "kafka"))
 	s.telemetry = NewTelemetry(s.events, Identity(cfg), ActivitySlots)
 	s.Logger = slog.New(s.telemetry.LogHandler(logger.Handler(), level))
 	return s, nil
@@ -57,6 +70,9 @@ func (s *Service) Run(ctx context.Context, c client.Client, onStarted func() err
 	var interceptors []interceptor.WorkerInterceptor
 	if s.telemetry != nil {
 		interceptors = append(interceptors, s.telemetry.Interceptor())
+	}
+	if s.obs != nil {
+		interceptors = append(interceptors, s.obs.meters.Interceptor())
 	}
 	deps, err := NewDependencies(s.cfg, s.events)
 	if err != nil {
@@ -75,6 +91,10 @@ func (s *Service) Run(ctx context.Context, c client.Client, onStarted func() err
 	}
 	s.Logger.Info("Worker started", "task_queue", s.cfg.TaskQueue, "identity", Identity(s.cfg),
 		"contacts", s.cfg.Contacts, "smtp", s.cfg.SMTPAddr, "mailbox", s.cfg.MailboxURL, "kafka", s.cfg.Kafka.Brokers)
+	if s.obs != nil {
+		s.obs.polling(c)
+		defer s.obs.stopped()
+	}
 	err = nil
 	if onStarted != nil {
 		err = onStarted()
@@ -93,8 +113,12 @@ func (s *Service) Run(ctx context.Context, c client.Client, onStarted func() err
 	return err
 }
 
-// Close closes the Kafka producer, after it and the buffer in front of it have sent what they hold.
+// Close closes the Kafka producer, after it and the buffer in front of it have sent what they hold, and
+// the metrics server.
 func (s *Service) Close() {
+	if s.obs != nil {
+		s.obs.close()
+	}
 	if s.producer != nil {
 		s.events.Close(5 * time.Second)
 		s.producer.Close()

@@ -176,6 +176,11 @@ func New(c client.Client, cfg config.Config, deps Dependencies, interceptors ...
 		}
 		slots[i] = s
 	}
+	if act, err := activitySupplier(ResourceTargets{CPU: cfg.CPUTarget, Memory: cfg.MemoryTarget, MemoryLimit: cfg.MemoryLimit}); err != nil {
+		return nil, fmt.Errorf("worker slots: %w", err)
+	} else {
+		slots[0] = act // fixed, or sized by EAAPL_CPU_TARGET and EAAPL_MEMORY_TARGET (tuning.go)
+	}
 	activities := &taskCounter{SlotSupplier: slots[0], used: map[*sdkworker.SlotPermit]bool{}}
 	tuner, err := sdkworker.NewCompositeTuner(sdkworker.CompositeTunerOptions{
 		ActivitySlotSupplier:      activities,

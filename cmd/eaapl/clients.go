@@ -42,7 +42,8 @@ func addAddressFlag(cmd *cobra.Command, address *string) {
 
 // dial connects to Temporal with the standard TEMPORAL_* settings; hostPort, when set, overrides them.
 // Without TEMPORAL_ADDRESS it dials the dev stack's port, EAAPL_DEV_TEMPORAL_PORT.
-func dial(ctx context.Context, cfg config.Config, logger *slog.Logger, hostPort string) (client.Client, error) {
+// metrics, when not nil, is where the client and its workers report the SDK's metrics.
+func dial(ctx context.Context, cfg config.Config, logger *slog.Logger, hostPort string, metrics ...client.MetricsHandler) (client.Client, error) {
 	opts, err := envconfig.LoadDefaultClientOptions()
 	if err != nil {
 		return nil, fmt.Errorf("temporal configuration: %w", err)
@@ -59,6 +60,13 @@ func dial(ctx context.Context, cfg config.Config, logger *slog.Logger, hostPort 
 		return nil, err
 	}
 	crypt.ClientOptions(&opts, keys)
+	var handler client.MetricsHandler
+	if len(metrics) > 0 {
+		handler = metrics[0]
+	}
+	if err := observeClient(ctx, &opts, handler); err != nil {
+		return nil, fmt.Errorf("tracing: %w", err)
+	}
 	c, err := client.DialContext(ctx, opts)
 	if err != nil {
 		return nil, fmt.Errorf("connect to Temporal at %s: %w (is `eaapl dev` running? TEMPORAL_ADDRESS sets the address)", opts.HostPort, err)

@@ -114,6 +114,9 @@ func runDev(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) er
 	if stack.Broker != nil {
 		cfg.Kafka.Brokers = []string{stack.Broker.Addr()}
 	}
+	if _, set := os.LookupEnv("EAAPL_METRICS_ADDR"); !set {
+		cfg.MetricsAddr = devMetricsAddr // set and empty turns metrics off
+	}
 	banner := devBanner(cfg, stack)
 	return serve(ctx, cfg, newLogger(cfg, stderr), stack.Temporal.Address, func() error {
 		if err := os.WriteFile(ready, []byte(banner), 0o644); err != nil {
@@ -280,3 +283,7 @@ func tail(path string, n int) string {
 	}
 	return string(bytes.Join(lines, []byte("\n")))
 }
+
+// devMetricsAddr is where `eaapl dev`'s worker serves /metrics, /readyz and /livez unless
+// EAAPL_METRICS_ADDR says otherwise.
+const devMetricsAddr = "127.0.0.1:9464"

@@ -113,6 +113,7 @@ func newDevEnv(t *testing.T) *devEnv {
 		"EAAPL_MAILPIT_BIN="+testenv.Bin(t, "mailpit"),
 		"EAAPL_CONTACTS="+filepath.Join(root, "examples", "contacts.vcf"),
 		"TEMPORAL_ADDRESS="+d.addr("EAAPL_DEV_TEMPORAL_PORT"),
+		"EAAPL_METRICS_ADDR=127.0.0.1:0", // dev's fixed default would collide between tests
 	)
 	return d
 }

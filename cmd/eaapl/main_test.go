@@ -391,7 +391,7 @@ func TestCompletion(t *testing.T) {
 		words []string
 		want  []string
 	}{
-		{"Commands", []string{""}, []string{"dev", "run", "plan", "status", "answer", "events", "worker", "completion"}},
+		{"Commands", []string{""}, []string{"dev", "run", "plan", "status", "answer", "events", "stats", "worker", "completion"}},
 		{"Flags", []string{"run", "--pl"}, []string{"--plan", "--planner"}},
 		{"Planners", []string{"plan", "--planner", ""}, []string{"rules", "llm"}},
 		{"Topics", []string{"events", "--topic", ""}, bridge.TopicNames()},

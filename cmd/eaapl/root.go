@@ -28,6 +28,7 @@ func commands() []*cobra.Command {
 		newStatusCmd(),
 		newAnswerCmd(),
 		newEventsCmd(),
+		newStatsCmd(),
 		newWorkerCmd(),
 		newCompletionCmd(),
 	}
@@ -97,7 +98,12 @@ func withConfig(do func(ctx context.Context, cfg config.Config, cmd *cobra.Comma
 		if err != nil {
 			return err
 		}
-		return do(cmd.Context(), cfg, cmd, args)
+		ctx, done, err := withTracing(cmd.Context())
+		if err != nil {
+			return err
+		}
+		defer done()
+		return do(ctx, cfg, cmd, args)
 	}
 }
 

@@ -1,0 +1,167 @@
+package stats_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/eaapl/eaapl/bridge"
+	"github.com/eaapl/eaapl/bridge/kafka"
+	"github.com/eaapl/eaapl/catalog"
+	"github.com/eaapl/eaapl/devstack"
+	"github.com/eaapl/eaapl/internal/testenv"
+	"github.com/eaapl/eaapl/stats"
+)
+
+// recorded is a day of programs as the bridge mirrors them: each program retrieves contacts, composes
+// one email, and sends it to 20 contacts; the events are made by the bridge's own functions (the ones
+// the workflow and the batch runner publish through), with timestamps over one day.
+func recorded(tb testing.TB) []bridge.Event {
+	tb.Helper()
+	day := time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)
+	var events []bridge.Event
+	add := func(ids []bridge.IDEvent) {
+		for _, e := range ids {
+			ev, err := bridge.NewEvent(e.ID, e.Value)
+			if err != nil {
+				tb.Fatal(err)
+			}
+			events = append(events, ev)
+		}
+	}
+	// Nine programs at 09:00 (the busy hour), one at 15:00; program 3's sends are slow and fail a tenth.
+	for p := range 10 {
+		start := day.Add(9*time.Hour + time.Duration(p)*time.Minute)
+		if p == 9 {
+			start = day.Add(15 * time.Hour)
+		}
+		wf := fmt.Sprintf("program-%d", p)
+		type step struct {
+			id, cmd string
+			n       int
+			ms      int64
+		}
+		at := start
+		for _, s := range []step{{"s1", "RetrieveContacts", 1, 40}, {"s2", "ComposeEmail", 1, 5}, {"s3", "SendEmail", 20, 100}} {
+			for i := 1; i <= s.n; i++ {
+				t := catalog.Task{TaskID: fmt.Sprintf("%s-%d", s.id, i), Command: s.cmd, Context: catalog.TaskContext{WorkflowID: wf, Step: s.id, Item: i}}
+				add(bridge.DispatchEvents(t, nil))
+				ms := s.ms + int64(i)
+				status := catalog.StatusSuccess
+				if p == 3 && s.cmd == "SendEmail" {
+					ms *= 30
+					if i%10 == 0 {
+						status = catalog.StatusFailure
+					}
+				}
+				at = at.Add(time.Duration(ms) * time.Millisecond)
+				r := catalog.TaskResult{TaskID: t.TaskID, WorkerID: "w1", Status: status, ExecutionTime: ms,
+					Resources: &catalog.ResourceUsage{CPUTimeMs: 2, AllocatedBytes: 1 << 20}}
+				add(bridge.ResultEvents(wf, r, at.Format(time.RFC3339Nano)))
+			}
+		}
+	}
+	return events
+}
+
+func TestStatsOnABroker(t *testing.T) {
+	port, err := devstack.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	broker := testenv.Broker(t, t.TempDir(), port)
+	cfg := kafka.Config{Brokers: []string{broker.Addr()}}
+	p, err := kafka.NewProducer(cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := p.EnsureTopics(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Publish(ctx, recorded(t)...); err != nil {
+		t.Fatal(err)
+	}
+	p.Close()
+
+	c := stats.NewCollector()
+	var progress strings.Builder
+	if err := stats.Read(ctx, cfg, time.Time{}, c, &progress); err != nil {
+		t.Fatal(err)
+	}
+	rep := c.Analyse(stats.Options{BacklogTarget: 50, Top: 3})
+
+	t.Run("PerCommand", func(t *testing.T) {
+		byCmd := map[string]stats.CommandStats{}
+		for _, s := range rep.Commands {
+			byCmd[s.Command] = s
+		}
+		send := byCmd["SendEmail"]
+		if send.Count != 200 || byCmd["ComposeEmail"].Count != 10 || byCmd["RetrieveContacts"].Count != 10 {
+			t.Fatalf("counts %+v, want 200 SendEmail, 10 ComposeEmail, 10 RetrieveContacts", rep.Commands)
+		}
+		if got, want := send.ErrorRate, 2.0/200; got != want {
+			t.Errorf("SendEmail error rate %v, want %v (2 of program-3's 20 sends)", got, want)
+		}
+		// 180 fast sends of 101..120 ms and 20 slow ones of 3030..3600 ms: p50 fast, p95 and p99 slow.
+		if send.P50Ms < 101 || send.P50Ms > 120 || send.P95Ms < 3030 || send.P99Ms < send.P95Ms {
+			t.Errorf("SendEmail p50/p95/p99 = %v/%v/%v ms", send.P50Ms, send.P95Ms, send.P99Ms)
+		}
+		if send.CPUMs != 2 || send.MemoryMB != 1 {
+			t.Errorf("per task %v ms CPU and %v MB, want 2 and 1", send.CPUMs, send.MemoryMB)
+		}
+	})
+	t.Run("SlowestProgramAndStep", func(t *testing.T) {
+		if len(rep.Programs) != 3 || rep.Programs[0].Workflow != "program-3" {
+			t.Fatalf("slowest programs %+v, want program-3 first", rep.Programs)
+		}
+		if s := rep.Steps[0]; s.Workflow != "program-3" || s.Step != "s3" || s.Tasks != 20 {
+			t.Errorf("slowest step %+v, want program-3's s3 with 20 tasks", s)
+		}
+	})
+	t.Run("Forecast", func(t *testing.T) {
+		f := rep.Forecast
+		if f.PeakHour != 9 || f.PeakArrivals != 9*22 || f.ArrivalsByHour[15] != 22 {
+			t.Fatalf("arrivals: peak %d:00 with %v, 15:00 %v; want 9:00 with 198 and 22", f.PeakHour, f.PeakArrivals, f.ArrivalsByHour[15])
+		}
+		if f.Workers < 1 || f.PerWorkerPerHour <= 0 {
+			t.Fatalf("forecast %+v, want at least one worker from a measured throughput", f)
+		}
+	})
+	t.Run("RecommendationIsPublished", func(t *testing.T) {
+		now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+		if err := stats.Publish(ctx, cfg, rep, now); err != nil {
+			t.Fatal(err)
+		}
+		var found map[string]any
+		err := kafka.Consume(ctx, cfg, []string{bridge.TopicAnalyticsData}, false, func(r bridge.Record) error {
+			var v bridge.AnalyticsData
+			if json.Unmarshal(r.Value, &v) == nil && v.Metrics["kind"] == "worker_recommendation" {
+				found = v.Metrics
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if found == nil || found["workers"] != float64(rep.Forecast.Workers) {
+			t.Fatalf("recommendation on analytics.data: %v, want workers=%d", found, rep.Forecast.Workers)
+		}
+		// A second analysis skips its own recommendation instead of counting it as a task.
+		again := stats.NewCollector()
+		if err := stats.Read(ctx, cfg, time.Time{}, again, nil); err != nil {
+			t.Fatal(err)
+		}
+		if got := again.Analyse(stats.Options{}).Tasks; got != rep.Tasks {
+			t.Errorf("re-read %d tasks, want %d", got, rep.Tasks)
+		}
+	})
+	if !strings.Contains(rep.Text(), "SendEmail") || !strings.Contains(rep.Text(), "Recommendation:") {
+		t.Errorf("text report:\n%s", rep.Text())
+	}
+	t.Logf("\n%s", rep.Text())
+}

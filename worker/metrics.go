@@ -1,0 +1,380 @@
+package worker
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"sync"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+	"go.temporal.io/sdk/interceptor"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/eaapl/eaapl/activities"
+	"github.com/eaapl/eaapl/bridge"
+	"github.com/eaapl/eaapl/catalog"
+	"github.com/eaapl/eaapl/workflows"
+)
+
+// The names of EaaPL's own metrics as the meter sees them. Prometheus shows counters with _total and
+// durations with _seconds appended (eaapl_tasks -> eaapl_tasks_total, eaapl_task_duration ->
+// eaapl_task_duration_seconds). Labels take bounded values only: a catalog command, an outcome, a topic,
+// a question kind; never a workflow ID or an address.
+const (
+	MetricProgramsStarted   = "eaapl_programs_started"
+	MetricProgramsCompleted = "eaapl_programs_completed"
+	MetricProgramsFailed    = "eaapl_programs_failed"
+	MetricProgramDuration   = "eaapl_program_duration"
+	MetricTasks             = "eaapl_tasks"
+	MetricTaskDuration      = "eaapl_task_duration"
+	MetricTaskCPU           = "eaapl_task_cpu"
+	MetricEmailsSent        = "eaapl_emails_sent"
+	MetricBatchItems        = "eaapl_batch_items"
+	MetricQuestionsAsked    = "eaapl_questions_asked"
+	MetricQuestionsOpen     = "eaapl_questions_open"
+	MetricQuestionsAnswered = "eaapl_questions_answered"
+	MetricQuestionWait      = "eaapl_question_wait"
+	MetricApprovals         = "eaapl_approvals"
+	MetricKafkaRecords      = "eaapl_kafka_records"
+	MetricKafkaPublishDelay = "eaapl_kafka_publish_delay"
+)
+
+// Task outcomes, the outcome label of eaapl_tasks_total.
+const (
+	OutcomeSuccess = "success" // the task did what it was asked
+	OutcomeFailure = "failure" // the task ran and reported a failure (bad address, refused email ...)
+	OutcomeError   = "error"   // the activity itself failed (timeout, cancellation, worker trouble)
+)
+
+// maxTracked bounds the questions whose asking time is kept to measure their wait.
+const maxTracked = 10000
+
+// Meters are EaaPL's own instruments on a worker. Activity-side figures are measured by an activity
+// interceptor, from each activity's type, duration, input and result (RunBatch's per-item outcomes are
+// in its result); workflow-side ones (programs) by a workflow interceptor through the SDK's metrics
+// handler, which does not count again during replay; questions and Kafka records from the events that
+// go through the publisher (Publisher).
+type Meters struct {
+	tasks, emails, asked, answered, approvals, records metric.Int64Counter
+	open                                               metric.Int64UpDownCounter
+	duration, cpu, wait, delay, items                  metric.Float64Histogram
+
+	mu    sync.Mutex
+	asks  map[string]question // question event id -> when it was asked and its kind
+	seen  map[string]bool     // question events counted, by event ID: retries publish them again
+	order []string            // seen's keys, oldest first, to bound it
+}
+
+type question struct {
+	kind  string
+	asked time.Time
+}
+
+// NewMeters makes the instruments on meter.
+func NewMeters(meter metric.Meter) (*Meters, error) {
+	m := &Meters{asks: map[string]question{}, seen: map[string]bool{}}
+	var errs []error
+	counter := func(name, desc string) metric.Int64Counter {
+		c, err := meter.Int64Counter(name, metric.WithDescription(desc))
+		errs = append(errs, err)
+		return c
+	}
+	hist := func(name, unit, desc string) metric.Float64Histogram {
+		opts := []metric.Float64HistogramOption{metric.WithDescription(desc)}
+		if unit != "" {
+			opts = append(opts, metric.WithUnit(unit))
+		}
+		h, err := meter.Float64Histogram(name, opts...)
+		errs = append(errs, err)
+		return h
+	}
+	m.tasks = counter(MetricTasks, "Tasks run, by command and outcome (success, failure, error).")
+	m.emails = counter(MetricEmailsSent, "Emails sent (or found already sent by an earlier attempt).")
+	m.asked = counter(MetricQuestionsAsked, "Questions asked, by kind.")
+	m.answered = counter(MetricQuestionsAnswered, "Questions closed, by kind and state (answered, timed_out, closed).")
+	m.approvals = counter(MetricApprovals, "Approval questions closed, by answer (approve, skip, abort).")
+	m.records = counter(MetricKafkaRecords, "Kafka records handed to the producer, by topic and outcome (produced, failed).")
+	m.duration = hist(MetricTaskDuration, "s", "How long a task ran, by command.")
+	m.cpu = hist(MetricTaskCPU, "s", "CPU time of the worker process while a task ran, by command.")
+	m.wait = hist(MetricQuestionWait, "s", "How long a question waited for its answer, by kind.")
+	m.delay = hist(MetricKafkaPublishDelay, "s", "How long the brokers took to acknowledge a publish, by topic.")
+	m.items = hist(MetricBatchItems, "", "Items per RunBatch activity, by command.")
+	open, err := meter.Int64UpDownCounter(MetricQuestionsOpen, metric.WithDescription("Questions waiting for an answer."))
+	m.open = open
+	errs = append(errs, err)
+	return m, errors.Join(errs...)
+}
+
+// zero makes the unlabelled series exist at 0.
+func (m *Meters) zero() {
+	ctx := context.Background()
+	m.emails.Add(ctx, 0)
+	m.open.Add(ctx, 0)
+}
+
+// Interceptor measures activities and programs.
+func (m *Meters) Interceptor() interceptor.WorkerInterceptor { return &meterInterceptor{meters: m} }
+
+type meterInterceptor struct {
+	interceptor.WorkerInterceptorBase
+	meters *Meters
+}
+
+func (i *meterInterceptor) InterceptActivity(_ context.Context, next interceptor.ActivityInboundInterceptor) interceptor.ActivityInboundInterceptor {
+	return &meterActivity{ActivityInboundInterceptorBase: interceptor.ActivityInboundInterceptorBase{Next: next}, meters: i.meters}
+}
+
+func (i *meterInterceptor) InterceptWorkflow(_ workflow.Context, next interceptor.WorkflowInboundInterceptor) interceptor.WorkflowInboundInterceptor {
+	return &meterWorkflow{WorkflowInboundInterceptorBase: interceptor.WorkflowInboundInterceptorBase{Next: next}}
+}
+
+type meterActivity struct {
+	interceptor.ActivityInboundInterceptorBase
+	meters *Meters
+}
+
+// taskShape and batchShape are the parts of a task activity's input and result, and of RunBatch's, that
+// the meters read. They are read through JSON so that the meters depend on the wire shapes only.
+type taskShape struct {
+	Command string `json:"command"`
+	TaskID  string `json:"task_id"`
+}
+
+type batchShape struct {
+	Items []struct {
+		Task taskShape `json:"task"`
+	} `json:"items"`
+}
+
+type batchResultShape struct {
+	Items []struct {
+		Result catalog.TaskResult `json:"result"`
+	} `json:"items"`
+}
+
+func (a *meterActivity) ExecuteActivity(ctx context.Context, in *interceptor.ExecuteActivityInput) (any, error) {
+	start := time.Now()
+	out, err := a.Next.ExecuteActivity(ctx, in)
+	if len(in.Args) != 1 {
+		return out, err
+	}
+	arg, jerr := json.Marshal(in.Args[0])
+	if jerr != nil {
+		return out, err
+	}
+	var batch batchShape
+	if json.Unmarshal(arg, &batch) == nil && len(batch.Items) > 0 && batch.Items[0].Task.Command != "" {
+		a.meters.batch(ctx, batch, out, err)
+		return out, err
+	}
+	var task taskShape
+	if json.Unmarshal(arg, &task) != nil || task.Command == "" || task.TaskID == "" {
+		return out, err // not a task: planning, event publishing
+	}
+	var res catalog.TaskResult
+	if r, ok := out.(catalog.TaskResult); ok {
+		res = r
+	}
+	a.meters.task(ctx, task.Command, res, err, time.Since(start))
+	return out, err
+}
+
+func (m *Meters) batch(ctx context.Context, in batchShape, out any, err error) {
+	cmd := commandLabel(in.Items[0].Task.Command)
+	m.items.Record(ctx, float64(len(in.Items)), metric.WithAttributes(attribute.String("command", cmd)))
+	if err != nil {
+		m.tasks.Add(ctx, int64(len(in.Items)), metric.WithAttributes(attribute.String("command", cmd), attribute.String("outcome", OutcomeError)))
+		return
+	}
+	raw, jerr := json.Marshal(out)
+	var res batchResultShape
+	if jerr != nil || json.Unmarshal(raw, &res) != nil {
+		return
+	}
+	for _, it := range res.Items {
+		m.task(ctx, cmd, it.Result, nil, 0)
+	}
+}
+
+// task counts one task's outcome; took is the activity's own duration, used when the result does not
+// carry one.
+func (m *Meters) task(ctx context.Context, command string, res catalog.TaskResult, err error, took time.Duration) {
+	cmd := commandLabel(command)
+	outcome := OutcomeSuccess
+	switch {
+	case err != nil:
+		outcome = OutcomeError
+	case res.Status != catalog.StatusSuccess:
+		outcome = OutcomeFailure
+	}
+	attrs := metric.WithAttributes(attribute.String("command", cmd))
+	m.tasks.Add(ctx, 1, metric.WithAttributes(attribute.String("command", cmd), attribute.String("outcome", outcome)))
+	if res.ExecutionTime > 0 {
+		took = time.Duration(res.ExecutionTime) * time.Millisecond
+	}
+	m.duration.Record(ctx, took.Seconds(), attrs) // a task under a millisecond counts too
+	if res.Resources != nil {
+		m.cpu.Record(ctx, res.Resources.CPUTimeMs/1000, attrs)
+	}
+	if outcome == OutcomeSuccess && cmd == sendEmail {
+		m.emails.Add(ctx, 1)
+	}
+}
+
+const sendEmail = "SendEmail"
+
+// commandLabel keeps the command label bounded: a command the catalog does not know is "other".
+func commandLabel(name string) string {
+	if _, ok := catalog.Lookup(name); ok {
+		return name
+	}
+	return "other"
+}
+
+type meterWorkflow struct {
+	interceptor.WorkflowInboundInterceptorBase
+}
+
+func (w *meterWorkflow) ExecuteWorkflow(ctx workflow.Context, in *interceptor.ExecuteWorkflowInput) (any, error) {
+	if workflow.GetInfo(ctx).WorkflowType.Name != workflows.WorkflowType {
+		return w.Next.ExecuteWorkflow(ctx, in)
+	}
+	metrics := workflow.GetMetricsHandler(ctx) // skips recording during replay
+	start := workflow.Now(ctx)
+	metrics.Counter(MetricProgramsStarted).Inc(1)
+	out, err := w.Next.ExecuteWorkflow(ctx, in)
+	if err != nil {
+		metrics.Counter(MetricProgramsFailed).Inc(1)
+	} else {
+		metrics.Counter(MetricProgramsCompleted).Inc(1)
+	}
+	metrics.Timer(MetricProgramDuration).Record(workflow.Now(ctx).Sub(start))
+	return out, err
+}
+
+// Publisher returns p measured: records by topic and outcome, the brokers' delay, and the questions
+// whose feedback.hitl events go through it.
+func (m *Meters) Publisher(p activities.Publisher) activities.Publisher {
+	return &meteredPublisher{next: p, meters: m}
+}
+
+type meteredPublisher struct {
+	next   activities.Publisher
+	meters *Meters
+}
+
+func (p *meteredPublisher) Publish(ctx context.Context, events ...bridge.Event) error {
+	start := time.Now()
+	err := p.next.Publish(ctx, events...)
+	took := time.Since(start).Seconds()
+	outcome := "produced"
+	if err != nil {
+		outcome = "failed"
+	}
+	byTopic := map[string]int64{}
+	for _, e := range events {
+		if knownTopics[e.Topic] {
+			byTopic[e.Topic]++
+		}
+	}
+	for topic, n := range byTopic {
+		p.meters.records.Add(ctx, n, metric.WithAttributes(attribute.String("topic", topic), attribute.String("outcome", outcome)))
+		p.meters.delay.Record(ctx, took, metric.WithAttributes(attribute.String("topic", topic)))
+	}
+	if err == nil {
+		for _, e := range events {
+			if e.Topic == bridge.TopicFeedbackHITL {
+				p.meters.question(ctx, e)
+			}
+		}
+	}
+	return err
+}
+
+// question counts a feedback.hitl event: a question asked (its context's state is open) or closed.
+func (m *Meters) question(ctx context.Context, e bridge.Event) {
+	var v struct {
+		Timestamp time.Time `json:"timestamp"`
+		Context   struct {
+			QuestionID string `json:"question_id"`
+			State      string `json:"state"`
+			Kind       string `json:"kind"`
+			Answer     string `json:"answer"`
+		} `json:"context"`
+	}
+	if json.Unmarshal(e.Value, &v) != nil || v.Context.QuestionID == "" {
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.seen[e.ID] {
+		return
+	}
+	m.remember(e.ID)
+	key := strings.TrimSuffix(e.ID, "/answer")
+	if v.Context.State == workflows.QuestionOpen {
+		kind := kindLabel(v.Context.Kind)
+		m.asks[key] = question{kind: kind, asked: v.Timestamp}
+		m.asked.Add(ctx, 1, metric.WithAttributes(attribute.String("kind", kind)))
+		m.open.Add(ctx, 1)
+		return
+	}
+	q, ok := m.asks[key]
+	if !ok {
+		q.kind = "unknown" // asked before this worker started
+	} else {
+		delete(m.asks, key)
+		m.open.Add(ctx, -1)
+		if !q.asked.IsZero() && !v.Timestamp.IsZero() {
+			m.wait.Record(ctx, v.Timestamp.Sub(q.asked).Seconds(), metric.WithAttributes(attribute.String("kind", q.kind)))
+		}
+	}
+	state := v.Context.State
+	switch state {
+	case workflows.QuestionAnswered, workflows.QuestionTimedOut, workflows.QuestionClosed:
+	default:
+		state = "other"
+	}
+	m.answered.Add(ctx, 1, metric.WithAttributes(attribute.String("kind", q.kind), attribute.String("state", state)))
+	if q.kind == workflows.KindApproval {
+		answer := v.Context.Answer
+		switch answer {
+		case workflows.AnswerApprove, workflows.AnswerSkip, workflows.AnswerAbort:
+		default:
+			answer = "other"
+		}
+		m.approvals.Add(ctx, 1, metric.WithAttributes(attribute.String("answer", answer)))
+	}
+}
+
+// remember adds id to seen, forgetting the oldest ids (and questions) past maxTracked.
+func (m *Meters) remember(id string) {
+	m.seen[id] = true
+	m.order = append(m.order, id)
+	if len(m.order) > maxTracked {
+		old := m.order[0]
+		m.order = m.order[1:]
+		delete(m.seen, old)
+		delete(m.asks, old)
+	}
+}
+
+// knownTopics keeps the topic label bounded to the bridge's topics.
+var knownTopics = func() map[string]bool {
+	m := map[string]bool{}
+	for _, t := range bridge.TopicNames() {
+		m[t] = true
+	}
+	return m
+}()
+
+func kindLabel(kind string) string {
+	switch kind {
+	case workflows.KindDecision, workflows.KindApproval, "choice", "text", "address":
+		return kind
+	}
+	return "other"
+}
