@@ -50,6 +50,8 @@ type Input struct {
 	// approval first; 0 asks never. Approved approves in advance (`eaapl run --yes`).
 	ApprovalThreshold int  `json:"approval_threshold,omitempty"`
 	Approved          bool `json:"approved,omitempty"`
+	// DryRun runs the steps that only read and previews those that write (catalog.Task.DryRun).
+	DryRun bool `json:"dry_run,omitempty"`
 }
 
 // UnmarshalJSON also accepts a bare JSON string as the program text, so that

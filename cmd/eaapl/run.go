@@ -19,13 +19,13 @@ import (
 
 func newRunCmd() *cobra.Command {
 	var (
-		asJSON, confirmFirst, yes bool
+		asJSON, confirmFirst, yes, dryRun bool
 		planFile, id, address     string
 		pf                        plannerFlags
 	)
 	cmd := &cobra.Command{
-		Use: `run [--json] [--yes] [--id ID] [--confirm] [--planner rules|llm] [--no-cache] "<program>"` + "\n" +
-			`run [--json] [--yes] [--id ID] [--confirm] --plan plan.json`,
+		Use: `run [--json] [--yes] [--dry-run] [--id ID] [--confirm] [--planner rules|llm] [--no-cache] "<program>"` + "\n" +
+			`run [--json] [--yes] [--dry-run] [--id ID] [--confirm] --plan plan.json`,
 		Short: "run a program and wait for its result; --confirm reads the plan back in English and asks before " +
 			"starting it; --yes approves in advance a step over EAAPL_APPROVAL_THRESHOLD",
 		ValidArgsFunction: noFiles,
@@ -36,7 +36,7 @@ func newRunCmd() *cobra.Command {
 			}
 			in := workflows.Input{Program: strings.Join(args, " "), UserID: cfg.UserID, MaxConcurrency: cfg.MaxConcurrency, EventsTimeout: cfg.EventsTimeout.String(),
 				Planner: opts.Planner, NoCache: opts.NoCache,
-				QuestionTimeout: cfg.QuestionTimeout.String(), QuestionDefault: cfg.QuestionDefault, ApprovalThreshold: cfg.ApprovalThreshold, Approved: yes}
+				QuestionTimeout: cfg.QuestionTimeout.String(), QuestionDefault: cfg.QuestionDefault, ApprovalThreshold: cfg.ApprovalThreshold, Approved: yes, DryRun: dryRun}
 			switch {
 			case planFile != "" && in.Program != "":
 				return usageError{msg: "give either a program or --plan, not both"}
@@ -58,6 +58,7 @@ func newRunCmd() *cobra.Command {
 	addAddressFlag(cmd, &address)
 	pf.add(cmd)
 	cmd.Flags().BoolVar(&confirmFirst, "confirm", false, "plan here, read the plan back in English and ask before starting it")
+	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "run the steps that only read, and show what the steps that write (send, write a file) would do without doing it")
 	cmd.Flags().BoolVar(&yes, "yes", false, "approve in advance a step that sends more emails than EAAPL_APPROVAL_THRESHOLD")
 	_ = cmd.MarkFlagFilename("plan", "json")
 	return cmd
@@ -131,6 +132,8 @@ func runProgram(ctx context.Context, cfg config.Config, cmd *cobra.Command, in w
 		if encErr := writeJSON(stdout, res); encErr != nil {
 			return encErr
 		}
+	} else if in.DryRun {
+		starter.PrintDryRun(stdout, res)
 	} else {
 		starter.PrintResult(stdout, res)
 	}
