@@ -74,6 +74,13 @@ type runOptions struct {
 // runProgram starts a program, prints its progress and questions while it runs, then its result.
 func runProgram(ctx context.Context, cfg config.Config, cmd *cobra.Command, in workflows.Input, o runOptions) error {
 	stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
+	if in.Plan == nil && !o.confirm && plannedByRules(cfg, o.planner) {
+		// The rule-based planner plans here as the worker would: a program it cannot plan is refused
+		// now, instead of leaving a failed workflow behind.
+		if _, _, _, err := planHere(ctx, cfg, in.Program, o.planner); err != nil {
+			return fmt.Errorf("not started: %w", err)
+		}
+	}
 	if o.confirm {
 		// The plan that runs is the one read back: planned here, then started as a plan, so that
 		// nothing (a model's second answer, a later time) changes it after the yes.
@@ -138,6 +145,23 @@ func runProgram(ctx context.Context, cfg config.Config, cmd *cobra.Command, in w
 		starter.PrintResult(stdout, res)
 	}
 	return err
+}
+
+// plannedByRules reports whether a program started with these options is planned by the rule-based
+// planner, as the worker chooses (planner.Agent): asked for, the default, or auto without a model. The
+// CLI reads the same settings as a worker started from the same environment (eaapl dev).
+func plannedByRules(cfg config.Config, opts planner.Options) bool {
+	kind := opts.Planner
+	if kind == "" || kind == planner.KindAuto {
+		kind = cfg.Planner
+	}
+	switch kind {
+	case planner.KindRules:
+		return true
+	case "", planner.KindAuto:
+		return !cfg.ModelConfigured()
+	}
+	return false
 }
 
 func readPlan(path string) (*plan.Plan, error) {
