@@ -214,8 +214,16 @@ func helpText(cmd *cobra.Command) string {
 		b.WriteString("  " + s + "\n")
 	}
 	for _, about := range []string{cmd.Short, cmd.Long} { // Long, when set, says more than the usage's line
-		if about != "" {
-			b.WriteString("\n" + strings.Join(wrap(about, 100), "\n") + "\n")
+		if about == "" {
+			continue
+		}
+		b.WriteString("\n")
+		for line := range strings.Lines(about) { // each line a paragraph; an indented one (a list) as it is
+			if line = strings.TrimRight(line, "\n"); strings.HasPrefix(line, " ") {
+				b.WriteString(line + "\n")
+				continue
+			}
+			b.WriteString(strings.Join(wrap(line, 100), "\n") + "\n")
 		}
 	}
 	if flags := cmd.LocalFlags().FlagUsages(); flags != "" {
