@@ -26,8 +26,11 @@ func commands() []*cobra.Command {
 		newRunCmd(),
 		newPlanCmd(),
 		newStatusCmd(),
+		newListCmd(),
+		newCancelCmd(),
 		newAnswerCmd(),
 		newEventsCmd(),
+		newInboxCmd(),
 		newWorkerCmd(),
 		newCompletionCmd(),
 	}

@@ -20,8 +20,8 @@ import (
 func newRunCmd() *cobra.Command {
 	var (
 		asJSON, confirmFirst, yes, dryRun bool
-		planFile, id, address     string
-		pf                        plannerFlags
+		planFile, id, address             string
+		pf                                plannerFlags
 	)
 	cmd := &cobra.Command{
 		Use: `run [--json] [--yes] [--dry-run] [--id ID] [--confirm] [--planner rules|llm] [--no-cache] "<program>"` + "\n" +

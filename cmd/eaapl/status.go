@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"fmt"
 
 	"github.com/spf13/cobra"
 
@@ -10,12 +12,22 @@ import (
 	"github.com/eaapl/eaapl/workflows"
 )
 
+// finishedStatus is `eaapl status --json` of a program that has ended.
+type finishedStatus struct {
+	WorkflowID string               `json:"workflow_id"`
+	Status     string               `json:"status"` // completed, failed, canceled, terminated, timed_out
+	Result     workflows.Result     `json:"result"`
+	Questions  []workflows.Question `json:"questions"`
+	Error      string               `json:"error,omitempty"`
+}
+
 func newStatusCmd() *cobra.Command {
 	var asJSON bool
 	var address string
 	cmd := &cobra.Command{
-		Use:               "status [--json] <workflow-id>",
-		Short:             "show a program's progress and its open questions",
+		Use: "status [--json] <workflow-id>",
+		Short: "show a program's progress and its open questions; of a finished program, who got what and how its " +
+			"questions were answered (exits 1 when it failed)",
 		ValidArgsFunction: noFiles,
 		RunE: withConfig(func(ctx context.Context, cfg config.Config, cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
@@ -27,11 +39,33 @@ func newStatusCmd() *cobra.Command {
 			}
 			defer c.Close()
 			s := &starter.Starter{Client: c, TaskQueue: cfg.TaskQueue}
+			stdout := cmd.OutOrStdout()
+			f, finished, err := s.Finished(ctx, args[0])
+			if err != nil {
+				return err
+			}
+			if finished {
+				qs, qerr := s.Questions(ctx, args[0])
+				if asJSON {
+					out := finishedStatus{WorkflowID: args[0], Status: f.Status, Result: f.Result, Questions: qs}
+					if out.Questions == nil {
+						out.Questions = []workflows.Question{}
+					}
+					if f.Err != nil {
+						out.Error = f.Err.Error()
+					}
+					if err := writeJSON(stdout, out); err != nil {
+						return err
+					}
+				} else {
+					printFinished(cmd, args[0], f, qs, qerr)
+				}
+				return finishedError(args[0], f)
+			}
 			st, err := s.Status(ctx, args[0])
 			if err != nil {
 				return err
 			}
-			stdout := cmd.OutOrStdout()
 			if asJSON {
 				return writeJSON(stdout, st)
 			}
@@ -49,4 +83,38 @@ func newStatusCmd() *cobra.Command {
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the status as JSON")
 	addAddressFlag(cmd, &address)
 	return cmd
+}
+
+// printFinished writes what a finished program did, as `eaapl run` prints it at its end, then how its
+// questions were answered.
+func printFinished(cmd *cobra.Command, id string, f starter.Finished, qs []workflows.Question, qerr error) {
+	stdout := cmd.OutOrStdout()
+	switch {
+	case f.Result.WorkflowID == "":
+		fmt.Fprintf(stdout, "Workflow: %s\nState:    %s\n", id, f.Status)
+	case starter.IsDryRun(f.Result):
+		starter.PrintDryRun(stdout, f.Result)
+	default:
+		starter.PrintResult(stdout, f.Result)
+	}
+	if qerr != nil {
+		fmt.Fprintf(cmd.ErrOrStderr(), "eaapl: its questions cannot be shown: %v\n", qerr)
+	}
+	starter.PrintAnswered(stdout, qs)
+}
+
+// finishedError is the error `eaapl status` ends with for a program that did not complete, so that its
+// exit code says so.
+func finishedError(id string, f starter.Finished) error {
+	if f.Status == "completed" && f.Err == nil {
+		return nil
+	}
+	var failed *starter.FailedError
+	if errors.As(f.Err, &failed) {
+		return fmt.Errorf("program %s %s: %s", id, f.Status, failed.Message)
+	}
+	if f.Err != nil {
+		return fmt.Errorf("program %s %s: %w", id, f.Status, f.Err)
+	}
+	return fmt.Errorf("program %s %s", id, f.Status)
 }
