@@ -113,7 +113,11 @@ func runProgram(ctx context.Context, cfg config.Config, cmd *cobra.Command, in w
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stderr, "Started %s\n  Web UI: %s\n", wr.GetID(), webUIURL(cfg, wr.GetID()))
+	dry := ""
+	if in.DryRun {
+		dry = " as a dry run: the steps that read run, the steps that write only say what they would do"
+	}
+	fmt.Fprintf(stderr, "Started %s%s\n  Web UI: %s\n", wr.GetID(), dry, webUIURL(cfg, wr.GetID()))
 	var last workflows.Status
 	shown := map[string]bool{} // questions already printed
 	res, err := s.Wait(ctx, wr, 300*time.Millisecond, func(st workflows.Status) {

@@ -111,7 +111,7 @@ func finishedError(id string, f starter.Finished) error {
 	}
 	var failed *starter.FailedError
 	if errors.As(f.Err, &failed) {
-		return fmt.Errorf("program %s %s: %s", id, f.Status, failed.Message)
+		return fmt.Errorf("%s: %s", id, failed.Message)
 	}
 	if f.Err != nil {
 		return fmt.Errorf("program %s %s: %w", id, f.Status, f.Err)
