@@ -135,6 +135,14 @@ func PrintPrograms(w io.Writer, programs []Program) {
 // Cancel asks a running program to stop: Temporal cancels it, its running tasks are told to stop, and
 // what was done stays done.
 func (s *Starter) Cancel(ctx context.Context, id string) error {
+	// Temporal takes a cancel request for an ended program without a word; say it has ended instead.
+	d, err := s.Client.DescribeWorkflowExecution(ctx, id, "")
+	if err != nil {
+		return fmt.Errorf("cancel %s: %w", id, err)
+	}
+	if st := d.GetWorkflowExecutionInfo().GetStatus(); st != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
+		return fmt.Errorf("cancel %s: it has already ended (%s); nothing to cancel", id, statusName(st))
+	}
 	if err := s.Client.CancelWorkflow(ctx, id, ""); err != nil {
 		return fmt.Errorf("cancel %s: %w", id, err)
 	}
