@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -118,11 +120,11 @@ func runProgram(ctx context.Context, cfg config.Config, cmd *cobra.Command, in w
 		dry = " as a dry run: the steps that read run, the steps that write only say what they would do"
 	}
 	fmt.Fprintf(stderr, "Started %s%s\n  Web UI: %s\n", wr.GetID(), dry, webUIURL(cfg, wr.GetID()))
-	var last workflows.Status
+	p := &progress{w: stderr}
+	stopReports := p.followReports(ctx, s, cfg, wr.GetID())
 	shown := map[string]bool{} // questions already printed
 	res, err := s.Wait(ctx, wr, 300*time.Millisecond, func(st workflows.Status) {
-		starter.PrintProgress(stderr, last, st)
-		last = st
+		p.status(st)
 		for _, q := range st.Questions {
 			if !shown[q.ID] {
 				shown[q.ID] = true
@@ -130,6 +132,7 @@ func runProgram(ctx context.Context, cfg config.Config, cmd *cobra.Command, in w
 			}
 		}
 	})
+	stopReports()
 	var failed *starter.FailedError
 	switch {
 	case errors.As(err, &failed) && failed.Result.WorkflowID != "":
@@ -149,6 +152,63 @@ func runProgram(ctx context.Context, cfg config.Config, cmd *cobra.Command, in w
 		starter.PrintResult(stdout, res)
 	}
 	return err
+}
+
+// progress prints a running program's progress: its status, with what its running batches have
+// reported in their heartbeats, so that a large step counts what it has sent before its batches end.
+type progress struct {
+	w    io.Writer
+	mu   sync.Mutex
+	raw  workflows.Status // the last status the workflow gave
+	rep  map[string]starter.Reported
+	last workflows.Status // the last one printed
+}
+
+// status prints the steps that changed, given a new status from the workflow.
+func (p *progress) status(st workflows.Status) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.raw = st
+	p.print()
+}
+
+func (p *progress) print() {
+	cur := starter.WithReported(p.raw, p.rep)
+	starter.PrintProgress(p.w, p.last, cur)
+	p.last = cur
+}
+
+// followReports reads the running batches' heartbeats every second until the returned function is called.
+func (p *progress) followReports(ctx context.Context, s *starter.Starter, cfg config.Config, id string) (stop func()) {
+	dc, err := dataConverter(cfg)
+	if err != nil {
+		return func() {}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(time.Second)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			}
+			rep, err := s.Reported(ctx, id, dc)
+			if err != nil {
+				continue // the status query still shows progress; the next tick tries again
+			}
+			p.mu.Lock()
+			if p.raw.WorkflowID != "" {
+				p.rep = rep
+				p.print()
+			}
+			p.mu.Unlock()
+		}
+	}()
+	return func() { cancel(); <-done }
 }
 
 // plannedByRules reports whether a program started with these options is planned by the rule-based

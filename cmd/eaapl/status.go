@@ -66,6 +66,12 @@ func newStatusCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			// A large step's batches report their items in heartbeats before the workflow hears of them.
+			if dc, err := dataConverter(cfg); err == nil {
+				if rep, err := s.Reported(ctx, args[0], dc); err == nil {
+					st = starter.WithReported(st, rep)
+				}
+			}
 			if asJSON {
 				return writeJSON(stdout, st)
 			}
