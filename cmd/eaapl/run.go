@@ -164,16 +164,31 @@ type progress struct {
 	last workflows.Status // the last one printed
 }
 
-// status prints the steps that changed, given a new status from the workflow.
+// status prints the steps that changed, given a new status from the workflow. Heartbeats read before it
+// are dropped: a batch that has ended since is in the status now, and counting its heartbeat too would
+// count its items twice. (Heartbeats read after a status can only miss a batch that ended in between.)
 func (p *progress) status(st workflows.Status) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.raw = st
+	p.raw, p.rep = st, nil
 	p.print()
 }
 
+// print prints the steps that changed. An item done stays done: a step's count never goes down on the
+// screen when a status and the heartbeats read beside it disagree for a moment.
 func (p *progress) print() {
 	cur := starter.WithReported(p.raw, p.rep)
+	shown := map[string]int{}
+	for _, s := range p.last.Steps {
+		shown[s.ID] = s.Done
+	}
+	for i, s := range cur.Steps {
+		if d := shown[s.ID] - s.Done; d > 0 && s.State == workflows.StateRunning {
+			s.Done += d
+			s.Running = max(s.Running-d, 0)
+			cur.Steps[i] = s
+		}
+	}
 	starter.PrintProgress(p.w, p.last, cur)
 	p.last = cur
 }
