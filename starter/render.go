@@ -64,6 +64,17 @@ func PrintResult(w io.Writer, res workflows.Result) {
 	printSteps(w, res, itemVerb)
 }
 
+// PrintEnded writes what a program that has ended did, as PrintResult (or PrintDryRun) does, after the
+// state it ended in (completed, failed, canceled ...).
+func PrintEnded(w io.Writer, res workflows.Result, state string) {
+	fmt.Fprintf(w, "State:    %s\n", state)
+	if IsDryRun(res) {
+		PrintDryRun(w, res)
+		return
+	}
+	PrintResult(w, res)
+}
+
 // printSteps writes a result's table: a line per step, then per item what verb says became of it.
 func printSteps(w io.Writer, res workflows.Result, verb func(command string, it workflows.ItemResult) (string, string)) {
 	var table bytes.Buffer

@@ -147,7 +147,7 @@ func TestWhatPeopleReachFor(t *testing.T) {
 		}
 		js := d.eaapl(t, "status", "--json", "prog-failed")
 		var fs finishedStatus
-		if js.code != 1 || json.Unmarshal([]byte(js.stdout), &fs) != nil || fs.Status != "failed" || len(fs.Questions) != 1 {
+		if js.code != 1 || json.Unmarshal([]byte(js.stdout), &fs) != nil || fs.Ended != "failed" || fs.State != "failed" || len(fs.Asked) != 1 || fs.Asked[0].Answer != "abort" {
 			t.Errorf("eaapl status --json of a failed program: %s", js)
 		}
 	})

@@ -12,13 +12,14 @@ import (
 	"github.com/eaapl/eaapl/workflows"
 )
 
-// finishedStatus is `eaapl status --json` of a program that has ended.
+// finishedStatus is `eaapl status --json` of a program that has ended: the status query's answer, as
+// for a running program, with how it ended, its result and every question it asked with its answer.
 type finishedStatus struct {
-	WorkflowID string               `json:"workflow_id"`
-	Status     string               `json:"status"` // completed, failed, canceled, terminated, timed_out
-	Result     workflows.Result     `json:"result"`
-	Questions  []workflows.Question `json:"questions"`
-	Error      string               `json:"error,omitempty"`
+	workflows.Status
+	Ended  string               `json:"ended"` // completed, failed, canceled, terminated, timed_out
+	Result *workflows.Result    `json:"result,omitempty"`
+	Asked  []workflows.Question `json:"asked"`
+	Error  string               `json:"error,omitempty"`
 }
 
 func newStatusCmd() *cobra.Command {
@@ -47,9 +48,16 @@ func newStatusCmd() *cobra.Command {
 			if finished {
 				qs, qerr := s.Questions(ctx, args[0])
 				if asJSON {
-					out := finishedStatus{WorkflowID: args[0], Status: f.Status, Result: f.Result, Questions: qs}
-					if out.Questions == nil {
-						out.Questions = []workflows.Question{}
+					st, err := s.Status(ctx, args[0]) // a finished program answers while a worker runs
+					if err != nil {
+						st = workflows.Status{WorkflowID: args[0], Program: f.Result.Program, State: f.Result.State, Steps: []workflows.StepStatus{}}
+					}
+					out := finishedStatus{Status: st, Ended: f.Status, Asked: qs}
+					if f.Result.WorkflowID != "" {
+						out.Result = &f.Result
+					}
+					if out.Asked == nil {
+						out.Asked = []workflows.Question{}
 					}
 					if f.Err != nil {
 						out.Error = f.Err.Error()
@@ -95,13 +103,10 @@ func newStatusCmd() *cobra.Command {
 // questions were answered.
 func printFinished(cmd *cobra.Command, id string, f starter.Finished, qs []workflows.Question, qerr error) {
 	stdout := cmd.OutOrStdout()
-	switch {
-	case f.Result.WorkflowID == "":
+	if f.Result.WorkflowID == "" {
 		fmt.Fprintf(stdout, "Workflow: %s\nState:    %s\n", id, f.Status)
-	case starter.IsDryRun(f.Result):
-		starter.PrintDryRun(stdout, f.Result)
-	default:
-		starter.PrintResult(stdout, f.Result)
+	} else {
+		starter.PrintEnded(stdout, f.Result, f.Status)
 	}
 	if qerr != nil {
 		fmt.Fprintf(cmd.ErrOrStderr(), "eaapl: its questions cannot be shown: %v\n", qerr)
