@@ -27,7 +27,7 @@ stop: build
 	@$(BIN)/eaapl dev --stop
 
 ## test: build the tools the tests need, lint, then run every test (unit, replay, integration)
-test: tools kcat cluster-tools lint
+test: tools kcat cluster-tools mail-tools lint
 	$(GO) test -count=1 -timeout 25m ./...
 
 ## cluster-tools: what the cluster test (e2e/cluster) and the compose test need: the Temporal server and its
@@ -40,6 +40,18 @@ cluster-tools: $(BIN)/.temporal-server-$(TEMPORAL_SERVER_VERSION)
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; fi
 
 .PHONY: cluster-tools
+
+## mail-tools: the real mail system the IMAP, SMTP and CardDAV tests run against (internal/mailtest):
+## Postfix, Dovecot (IMAP and LMTP) and Radicale, from Debian. Their own services are not started here;
+## the tests run each daemon in the foreground on loopback ports with throwaway configuration.
+mail-tools:
+	@missing=; for p in postfix:/usr/sbin/postfix dovecot-imapd:/usr/lib/dovecot/imap dovecot-lmtpd:/usr/lib/dovecot/lmtp radicale:/usr/bin/radicale; do \
+		test -e $${p#*:} || missing="$$missing $${p%%:*}"; done; \
+	if [ -n "$$missing" ]; then echo "Installing$$missing from Debian ..."; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; fi
+
+.PHONY: mail-tools
 
 # go install names the binaries after their folders (server, sql); they are renamed to say what they are.
 $(BIN)/.temporal-server-$(TEMPORAL_SERVER_VERSION):
@@ -59,21 +71,24 @@ kcat:
 
 ## bench: measure the Hello World program on the embedded stack at N=100, 1,000, 10,000 against a hand-written
 ## workflow and a plain SMTP loop, with priority and two workers; writes bench/results.md (about 5 minutes).
-## Flags: make bench BENCH_FLAGS="-n 100,1000 -extras=false" (go run ./bench -h lists them)
+## Flags: make bench BENCH_FLAGS="-n 100,1000 -extras=false" (go run ./cmd/eaapl-bench -h lists them)
 bench: tools
-	$(GO) run ./bench $(BENCH_FLAGS)
+	$(GO) run ./cmd/eaapl-bench $(BENCH_FLAGS)
 
 ## eval: measure the planners on the evaluation set (eval/testdata): the rule-based planner's share always,
 ## the LLM planner's when OPENAI_API_KEY (or OPENAI_BASE_URL) is set. It costs tokens, so make test does not run it.
 ## Flags: make eval EVAL_FLAGS=-v prints every program.
 eval:
-	$(GO) run ./eval $(EVAL_FLAGS)
+	$(GO) run ./cmd/eaapl-eval $(EVAL_FLAGS)
 
-## lint: gofmt, vet, and workflowcheck (workflow code must be deterministic)
+## lint: gofmt, vet, workflowcheck (workflow code must be deterministic), and no adapter in the workflows
+## package (the interpreter links no Kafka, SMTP or model client)
 lint: $(BIN)/workflowcheck
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt would change:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 	$(GO) vet ./...
 	$(BIN)/workflowcheck ./workflows/...
+	@adapters="$$($(GO) list -deps ./workflows | grep -E 'franz-go|kfake|go-openai|go-mail')"; \
+	test -z "$$adapters" || { echo "./workflows must import no adapter, but it links:"; echo "$$adapters"; exit 1; }
 
 ## build: build bin/eaapl
 build:

@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/eaapl/eaapl/activities/api"
 	"github.com/eaapl/eaapl/bridge"
 	"github.com/eaapl/eaapl/catalog"
 	"github.com/eaapl/eaapl/internal/usage"
@@ -21,44 +21,16 @@ import (
 // Each item keeps its own result, retries and idempotency key.
 type Batches struct {
 	Commands *Commands
-	Events   Publisher // the Kafka bridge; nil when it is off
+	Events   *bridge.Buffer // the worker's one publisher to Kafka; nil when the bridge is off
 }
 
-// BatchInput is a batch: tasks of one command, run one after another.
-type BatchInput struct {
-	Items []BatchItem `json:"items"`
-	// Mirror asks for each item's events (task.dispatch, task.priority, task.chain, task.result,
-	// analytics.data) to go to Kafka from the worker, with the ids the workflow would give them.
-	Mirror bool     `json:"mirror,omitempty"`
-	Deps   []string `json:"deps,omitempty"` // the step's dependencies, for task.chain
-}
-
-// BatchItem is one task of a batch.
-type BatchItem struct {
-	Task    catalog.Task `json:"task"`
-	Attempt int32        `json:"attempt"` // the item's attempt: 1, then one more each time the workflow retries it
-	// Check says that an earlier attempt may have done the item's side effect (it is a retry, or the
-	// program's run may repeat an earlier run), so SendEmail must look for the email in the mailbox first.
-	Check     bool   `json:"check,omitempty"`
-	LastError string `json:"last_error,omitempty"` // why its previous attempt failed
-}
-
-// BatchResult is a batch's outcome: one result per item, in order.
-type BatchResult struct {
-	Items []BatchItemResult `json:"items"`
-	// Published says that the worker sent the items' events to Kafka; when false (the worker has no
-	// Kafka), the workflow mirrors them itself. Events are those the broker had not taken when the batch
-	// ended (usually none): the workflow's publisher sends them on.
-	Published bool           `json:"published,omitempty"`
-	Events    []bridge.Event `json:"events,omitempty"`
-}
-
-// BatchItemResult is one item's outcome: a TaskResult with status success or failure, and, for a
-// failure, whether trying again may succeed (the workflow then retries the item in a later batch).
-type BatchItemResult struct {
-	Result    catalog.TaskResult `json:"result"`
-	Retryable bool               `json:"retryable,omitempty"`
-}
+// The batch's input and output, shared with the workflow (activities/api).
+type (
+	BatchInput      = api.BatchInput
+	BatchItem       = api.BatchItem
+	BatchResult     = api.BatchResult
+	BatchItemResult = api.BatchItemResult
+)
 
 // RunBatch runs a batch's tasks one after another and returns each one's result. A task's failure is its
 // item's result, not the batch's: the workflow retries the retryable ones, by item, in a later batch.
@@ -147,92 +119,40 @@ func (b *Batches) RunBatch(ctx context.Context, in BatchInput) (BatchResult, err
 // the latest to the server only every so often (80% of the heartbeat timeout) anyway.
 const batchHeartbeatEvery = 500 * time.Millisecond
 
-// batchEvents sends a batch's events to Kafka from one goroutine, in order, each call carrying what was
-// queued while the previous one was in flight: the items never wait for the broker.
+// batchEvents are a batch's events on their way to Kafka through the worker's Buffer: the items never
+// wait for the broker, and at the batch's end the events it has not taken go back to the workflow.
 type batchEvents struct {
-	pub    Publisher
-	mu     sync.Mutex
-	queue  []bridge.Event
-	closed bool
-	wake   chan struct{}
-	done   chan struct{}
+	buf  *bridge.Buffer
+	sent []*bridge.Receipt
 }
 
 // batchFlushTimeout bounds the wait, at a batch's end, for its events to reach Kafka; those that have not
 // go back to the workflow, whose own publisher keeps trying.
 const batchFlushTimeout = 10 * time.Second
 
-func newBatchEvents(pub Publisher) *batchEvents {
-	e := &batchEvents{pub: pub, wake: make(chan struct{}, 1), done: make(chan struct{})}
-	go e.run()
-	return e
-}
+func newBatchEvents(buf *bridge.Buffer) *batchEvents { return &batchEvents{buf: buf} }
 
 func (e *batchEvents) add(events []bridge.IDEvent) {
-	e.mu.Lock()
+	encoded := make([]bridge.Event, 0, len(events))
 	for _, ev := range events {
-		if encoded, err := bridge.NewEvent(ev.ID, ev.Value); err == nil {
-			e.queue = append(e.queue, encoded)
+		if ev, err := bridge.NewEvent(ev.ID, ev.Value); err == nil {
+			encoded = append(encoded, ev)
 		}
 	}
-	e.mu.Unlock()
-	select {
-	case e.wake <- struct{}{}:
-	default:
-	}
+	e.sent = append(e.sent, e.buf.Send(encoded...))
 }
 
-func (e *batchEvents) run() {
-	defer close(e.done)
-	for {
-		e.mu.Lock()
-		batch, closed := e.queue, e.closed
-		e.queue = nil
-		e.mu.Unlock()
-		if len(batch) == 0 {
-			if closed {
-				return
-			}
-			<-e.wake
-			continue
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), publishAttemptTimeout)
-		err := e.pub.Publish(ctx, batch...)
-		cancel()
-		if err != nil {
-			// Keep them, in order, and try again shortly; close hands them to the workflow if Kafka
-			// stays away.
-			e.mu.Lock()
-			e.queue = append(batch, e.queue...)
-			e.mu.Unlock()
-			select {
-			case <-time.After(time.Second):
-			case <-e.wake:
-			}
-		}
-	}
-}
-
-// close waits, up to batchFlushTimeout or the end of ctx, for the queued events to be published, and
-// returns those that were not.
+// close waits, up to batchFlushTimeout or the end of ctx, for the batch's events to be published, and
+// takes back and returns those that were not.
 func (e *batchEvents) close(ctx context.Context) []bridge.Event {
-	e.mu.Lock()
-	e.closed = true
-	e.mu.Unlock()
-	select {
-	case e.wake <- struct{}{}:
-	default:
+	ctx, cancel := context.WithTimeout(ctx, batchFlushTimeout)
+	defer cancel()
+	var late []bridge.Event
+	for _, r := range e.sent {
+		if ctx.Err() != nil || r.Wait(ctx) != nil {
+			late = append(late, r.Withdraw()...)
+		}
 	}
-	select {
-	case <-e.done:
-		return nil
-	case <-time.After(batchFlushTimeout):
-	case <-ctx.Done():
-	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	late := e.queue
-	e.queue = nil
 	return late
 }
 

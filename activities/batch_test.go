@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"sync"
 	"testing"
+	"time"
 
 	"go.temporal.io/sdk/testsuite"
 
@@ -56,6 +57,8 @@ func (p *recordingPublisher) Publish(_ context.Context, events ...bridge.Event) 
 }
 
 func (p *recordingPublisher) ids(topic string) []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	var out []string
 	for _, e := range p.events {
 		if e.Topic == topic {
@@ -85,7 +88,9 @@ func newBatchEnv(t *testing.T) (*testsuite.TestActivityEnvironment, *Batches, *c
 	ss := &sessionSender{fakeSender: s}
 	a.Mailbox, a.Sender = cm, ss
 	pub := &recordingPublisher{}
-	b := &Batches{Commands: a.commands(), Events: pub}
+	buf := bridge.NewBuffer(pub, bridge.BufferOptions{}, nil)
+	t.Cleanup(func() { buf.Close(time.Second) })
+	b := &Batches{Commands: a.commands(), Events: buf}
 	var suite testsuite.WorkflowTestSuite
 	env := suite.NewTestActivityEnvironment()
 	env.RegisterActivity(b)

@@ -10,10 +10,8 @@ import (
 	"github.com/eaapl/eaapl/bridge"
 )
 
-// Publisher sends events to the Kafka bridge.
-type Publisher interface {
-	Publish(ctx context.Context, events ...bridge.Event) error
-}
+// Publisher sends events to the Kafka bridge: the worker's bridge.Buffer.
+type Publisher = bridge.Publisher
 
 // Mirror is the bridge activity: workflows cannot do I/O, so they hand their events to it in batches.
 type Mirror struct {

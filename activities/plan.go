@@ -10,6 +10,7 @@ import (
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/eaapl/eaapl/activities/api"
 	"github.com/eaapl/eaapl/bridge"
 	"github.com/eaapl/eaapl/catalog"
 	"github.com/eaapl/eaapl/plan"
@@ -31,19 +32,11 @@ type Planning struct {
 	WorkerID string
 }
 
-// PlanRequest asks for a program's plan: from its English text, or a hand-written plan to check.
-type PlanRequest struct {
-	Program string     `json:"program,omitempty"`
-	Plan    *plan.Plan `json:"plan,omitempty"`
-	Now     time.Time  `json:"now"`
-	UserID  string     `json:"user_id,omitempty"`
-	// Planner asks for a planner ("rules" or "llm"); the worker's default when empty.
-	Planner string `json:"planner,omitempty"`
-	// NoCache asks the model even when the plan cache has this program's plan.
-	NoCache bool `json:"no_cache,omitempty"`
-}
+// PlanRequest asks for a program's plan (activities/api, shared with the workflow).
+type PlanRequest = api.PlanRequest
 
-// PlanResult is a validated plan.
+// PlanResult is a validated plan. The workflow reads it as an api.PlanResult: the fields they share must
+// keep their JSON names.
 type PlanResult struct {
 	Plan *plan.Plan `json:"plan"`
 	// MirrorEvents says the workers have a Kafka bridge, so the workflow publishes its events.

@@ -1,7 +1,8 @@
-// Package bridge mirrors what happens in EaaPL onto the Kafka topics of the design document: the topic
-// names and message keys, a Go type per topic whose JSON has exactly the documented fields, the producer,
-// and the embedded broker of the dev stack. Temporal's history stays the source of truth; the topics are
-// the mirror other systems consume.
+// Package bridge is what EaaPL mirrors onto the Kafka topics of the design document: the topic names and
+// message keys, a Go type per topic whose JSON has exactly the documented fields, the events of a task,
+// and the one buffered publisher a worker process sends them through. It speaks no Kafka itself (that is
+// bridge/kafka), so the workflows can build their events with it. Temporal's history stays the source of
+// truth; the topics are the mirror other systems consume.
 package bridge
 
 import (

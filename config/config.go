@@ -15,7 +15,7 @@ import (
 
 	"github.com/kelseyhightower/envconfig"
 
-	"github.com/eaapl/eaapl/bridge"
+	"github.com/eaapl/eaapl/bridge/kafka"
 )
 
 // Prefix is the prefix of EaaPL's own environment variables. The struct tags below spell each name out in
@@ -38,6 +38,16 @@ const MaxConcurrencyLimit = 500
 //	EAAPL_SMTP_PASSWORD    SMTP password                                    ()
 //	EAAPL_SMTP_TLS         none, opportunistic or mandatory                 (opportunistic)
 //	EAAPL_MAILBOX_URL      Mailpit's HTTP API, for email history            (http://127.0.0.1:8025)
+//	EAAPL_IMAP_URL         the user's own mailbox instead of Mailpit: imaps://user@host[:993], or
+//	                       imap://user@host[:143] with STARTTLS; empty uses EAAPL_MAILBOX_URL ()
+//	EAAPL_IMAP_PASSWORD, EAAPL_IMAP_PASSWORD_FILE   its password, or a file holding it ()
+//	EAAPL_IMAP_AUTH        password, xoauth2 or oauthbearer                 (password)
+//	EAAPL_IMAP_TOKEN_FILE, EAAPL_IMAP_TOKEN_COMMAND an OAuth2 access token: a file read at each login,
+//	                       or a command that prints one, run again when the server refuses it ()
+//	EAAPL_IMAP_SENT_FOLDER the Sent folder; empty finds the one marked SPECIAL-USE \Sent ()
+//	EAAPL_IMAP_SAVE_SENT   auto, always or never: append a copy of each email sent to Sent (auto)
+//	EAAPL_IMAP_CA_FILE     PEM CAs trusted for IMAP and CardDAV instead of the system's ()
+//	EAAPL_CONTACTS_PASSWORD  the password of a CardDAV EAAPL_CONTACTS (http(s)://user@host/book/) ()
 //	EAAPL_MAX_CONCURRENCY  tasks of one program running at once, 1..500     (100)
 //	EAAPL_TIMEZONE         zone that "today" and "this week" are in         (Local)
 //	EAAPL_WORKER_ID        this worker's name in results and events         (hostname-pid)
@@ -82,6 +92,17 @@ type Config struct {
 	SMTPPassword string `envconfig:"EAAPL_SMTP_PASSWORD"`
 	SMTPTLS      string `envconfig:"EAAPL_SMTP_TLS" default:"opportunistic"`
 	MailboxURL   string `envconfig:"EAAPL_MAILBOX_URL" default:"http://127.0.0.1:8025"`
+
+	IMAPURL          string `envconfig:"EAAPL_IMAP_URL"`
+	IMAPPassword     string `envconfig:"EAAPL_IMAP_PASSWORD"`
+	IMAPPasswordFile string `envconfig:"EAAPL_IMAP_PASSWORD_FILE"`
+	IMAPAuth         string `envconfig:"EAAPL_IMAP_AUTH" default:"password"`
+	IMAPTokenFile    string `envconfig:"EAAPL_IMAP_TOKEN_FILE"`
+	IMAPTokenCommand string `envconfig:"EAAPL_IMAP_TOKEN_COMMAND"`
+	IMAPSentFolder   string `envconfig:"EAAPL_IMAP_SENT_FOLDER"`
+	IMAPSaveSent     string `envconfig:"EAAPL_IMAP_SAVE_SENT" default:"auto"`
+	IMAPCAFile       string `envconfig:"EAAPL_IMAP_CA_FILE"`
+	ContactsPassword string `envconfig:"EAAPL_CONTACTS_PASSWORD"`
 
 	MaxConcurrency int    `envconfig:"EAAPL_MAX_CONCURRENCY" default:"100"`
 	Timezone       string `envconfig:"EAAPL_TIMEZONE" default:"Local"`
@@ -177,6 +198,22 @@ func (c Config) Validate() error {
 	case "none", "opportunistic", "mandatory":
 	default:
 		return fmt.Errorf("configuration: EAAPL_SMTP_TLS is %q; it must be none, opportunistic or mandatory", c.SMTPTLS)
+	}
+	switch c.IMAPAuth {
+	case "password", "xoauth2", "oauthbearer":
+	default:
+		return fmt.Errorf("configuration: EAAPL_IMAP_AUTH is %q; it must be password, xoauth2 or oauthbearer", c.IMAPAuth)
+	}
+	switch c.IMAPSaveSent {
+	case "auto", "always", "never":
+	default:
+		return fmt.Errorf("configuration: EAAPL_IMAP_SAVE_SENT is %q; it must be auto, always or never", c.IMAPSaveSent)
+	}
+	if c.IMAPPassword != "" && c.IMAPPasswordFile != "" {
+		return fmt.Errorf("configuration: set EAAPL_IMAP_PASSWORD or EAAPL_IMAP_PASSWORD_FILE, not both")
+	}
+	if c.IMAPTokenFile != "" && c.IMAPTokenCommand != "" {
+		return fmt.Errorf("configuration: set EAAPL_IMAP_TOKEN_FILE or EAAPL_IMAP_TOKEN_COMMAND, not both")
 	}
 	if _, err := c.Location(); err != nil {
 		return fmt.Errorf("configuration: EAAPL_TIMEZONE: %w", err)
@@ -294,8 +331,8 @@ func parseLevel(s string) (slog.Level, error) {
 }
 
 // Bridge is the Kafka bridge's configuration.
-func (k Kafka) Bridge() bridge.Config {
-	return bridge.Config{
+func (k Kafka) Bridge() kafka.Config {
+	return kafka.Config{
 		Brokers:           k.Brokers,
 		ClientID:          k.ClientID,
 		TLS:               k.TLS,

@@ -125,14 +125,14 @@ var computedDefaults = map[string]string{
 	"EAAPL_WORKER_ID": "host-pid", // worker.Identity: hostname-pid
 }
 
-func TestLoadDefaultsAreTheREADMEs(t *testing.T) {
+func TestLoadDefaultsAreTheDocs(t *testing.T) {
 	clearEnv(t)
 	c, err := config.Load()
 	if err != nil {
 		t.Fatalf("Load with nothing set: %v", err)
 	}
 	got := loaded(c)
-	readme := readmeDefaults(t, filepath.Join("..", "README.md"))
+	readme := readmeDefaults(t, filepath.Join("..", "docs", "configuration.md"))
 
 	for _, name := range slices.Sorted(maps.Keys(readme)) {
 		want := readme[name]

@@ -9,7 +9,6 @@ import (
 	"io"
 	"path/filepath"
 
-	"github.com/eaapl/eaapl/bridge"
 	"github.com/eaapl/eaapl/internal/crypt"
 )
 
@@ -35,7 +34,7 @@ type Options struct {
 
 // Stack is the whole embedded stack.
 type Stack struct {
-	Broker   *bridge.Broker // nil when Options.KafkaPort is -1
+	Broker   *Broker // nil when Options.KafkaPort is -1
 	Temporal *Temporal
 	Mailpit  *Mailpit
 	// KeyFile is the payload key file clients and the worker must use (EAAPL_KEY_FILE), and Codec the
@@ -96,7 +95,7 @@ func Start(ctx context.Context, o Options) (*Stack, error) {
 	st.Temporal = t
 	if o.KafkaPort >= 0 {
 		// In-process: kfake is a library, so the broker lives and dies with eaapl dev.
-		if st.Broker, err = bridge.StartBroker(subdir(o.DataDir, "kafka"), o.KafkaPort); err != nil {
+		if st.Broker, err = StartBroker(subdir(o.DataDir, "kafka"), o.KafkaPort); err != nil {
 			stopAfterFailure(ctx, t.Process)
 			st.closeCodec(ctx)
 			stopAfterFailure(ctx, mp.Process)

@@ -18,6 +18,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/eaapl/eaapl/bridge"
+	"github.com/eaapl/eaapl/bridge/kafka"
 	"github.com/eaapl/eaapl/config"
 	"github.com/eaapl/eaapl/devstack"
 	"github.com/eaapl/eaapl/internal/testenv"
@@ -333,7 +334,7 @@ func TestKafkaBrokerRestartMidRun(t *testing.T) {
 	}
 	// The broker that comes back is closed after the worker stops, as the first one would have been,
 	// so that the worker's last events find it.
-	var restarted *bridge.Broker
+	var restarted *devstack.Broker
 	t.Cleanup(func() {
 		if restarted != nil {
 			restarted.Close()
@@ -367,7 +368,7 @@ func TestKafkaBrokerRestartMidRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	awaitPublishRetry(t, s.temporal.Client(), id, 30*time.Second)
-	if restarted, err = bridge.StartBroker(dir, port); err != nil {
+	if restarted, err = devstack.StartBroker(dir, port); err != nil {
 		t.Fatalf("restart the broker: %v", err)
 	}
 
@@ -546,7 +547,7 @@ func awaitEvents(t *testing.T, addr string, timeout time.Duration, enough func(m
 	defer cancel()
 	got := map[string][]bridge.Record{}
 	var seen bridge.Dedup
-	err := bridge.Consume(ctx, bridge.Config{Brokers: []string{addr}}, topics, true, func(r bridge.Record) error {
+	err := kafka.Consume(ctx, kafka.Config{Brokers: []string{addr}}, topics, true, func(r bridge.Record) error {
 		if seen.Seen(r.EventID) {
 			return nil
 		}

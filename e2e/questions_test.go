@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/eaapl/eaapl/internal/testenv"
+	"github.com/eaapl/eaapl/plan"
 	"github.com/eaapl/eaapl/starter"
 	"github.com/eaapl/eaapl/workflows"
 )
@@ -88,6 +89,39 @@ func TestQuestions(t *testing.T) {
 		got := testenv.Messages(t, s.mailpit, "to:dave@example.org")
 		if len(got) != 1 || strings.TrimSpace(got[0].Text) != "See you at 8" {
 			t.Errorf("dave@example.org got %+v, want one email saying the answered text", got)
+		}
+	})
+
+	t.Run("AForEachComposeWithNoBodyAsksForEachContact", func(t *testing.T) {
+		const id = "ask-for-each-body"
+		p, err := plan.Parse([]byte(`{"version": 1, "program": "Write each of my contacts a message", "steps": [
+			{"id": "contacts", "command": "RetrieveContacts"},
+			{"id": "compose", "command": "ComposeEmail", "depends_on": ["contacts"], "args": {"body": ""},
+			 "for_each": {"items": "${steps.contacts.contacts}", "as": "contact"}}]}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var asked []string
+		res := s.runAnswering(t, st, id, workflows.Input{Plan: p}, func(q workflows.Question) {
+			asked = append(asked, q.Item)
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			if _, err := st.Answer(ctx, id, q.ID, "See you at 8"); err != nil {
+				t.Fatalf("answer %s: %v", q.ID, err)
+			}
+		})
+		if res.State != workflows.StateCompleted {
+			t.Fatalf("state %q: %s", res.State, res.Summary)
+		}
+		if len(asked) != 3 {
+			t.Errorf("asked about %v, want each of the 3 contacts", asked)
+		}
+		for _, step := range res.Steps {
+			for _, it := range step.Items {
+				if step.ID == "compose" && (it.Task == nil || it.Task.Output["body"] != "See you at 8") {
+					t.Errorf("compose item %s: %+v, want done with the answered body", it.Label, it)
+				}
+			}
 		}
 	})
 

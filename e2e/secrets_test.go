@@ -18,6 +18,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/eaapl/eaapl/bridge"
+	"github.com/eaapl/eaapl/bridge/kafka"
 	"github.com/eaapl/eaapl/config"
 	"github.com/eaapl/eaapl/internal/testenv"
 	"github.com/eaapl/eaapl/starter"
@@ -121,7 +122,7 @@ func TestSecretsStaySecret(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	records := 0
-	err = bridge.Consume(ctx, bridge.Config{Brokers: []string{broker.Addr()}}, nil, false, func(r bridge.Record) error {
+	err = kafka.Consume(ctx, kafka.Config{Brokers: []string{broker.Addr()}}, nil, false, func(r bridge.Record) error {
 		records++
 		evidence = append(evidence, r.Topic+" "+r.Key+" "+string(r.Value))
 		return nil

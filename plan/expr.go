@@ -14,6 +14,7 @@ import (
 	"github.com/google/cel-go/common/types"
 	"github.com/google/cel-go/common/types/ref"
 	"github.com/google/cel-go/common/types/traits"
+	"github.com/google/cel-go/ext"
 	"github.com/google/cel-go/interpreter"
 	"google.golang.org/protobuf/types/known/structpb"
 )
@@ -159,9 +160,12 @@ func shortSource(src string) string {
 var structValueType = reflect.TypeFor[*structpb.Value]()
 
 // baseEnv declares the names every expression sees.
+// The string and list extensions give the planner's filters lowerAscii, split and slice ("the first 10").
 var baseEnv = mustEnv(cel.NewEnv(
 	cel.Variable(varSteps, cel.MapType(cel.StringType, cel.DynType)),
 	cel.Variable(varNow, cel.TimestampType),
+	ext.Strings(),
+	ext.Lists(),
 ))
 
 func mustEnv(env *cel.Env, err error) *cel.Env {

@@ -21,6 +21,8 @@ type Plan struct {
 	Version int    `json:"version"`
 	Program string `json:"program,omitempty"` // the English text it came from, if any
 	Steps   []Step `json:"steps"`
+	// Schedule, when set, makes the plan a schedule of runs (constructs.go).
+	Schedule *Schedule `json:"schedule,omitempty"`
 }
 
 // Step is one command of a plan.
@@ -40,6 +42,11 @@ type Step struct {
 	SkipReason  string         `json:"skip_reason,omitempty"` // why an item is skipped when If is false, in English
 	Priority    string         `json:"priority,omitempty"`    // "normal" (default) or "high"
 	Retry       *Retry         `json:"retry,omitempty"`       // overrides the command's retry policy
+	// A step with no command is one construct (constructs.go).
+	Wait       *Wait       `json:"wait,omitempty"`
+	AwaitReply *AwaitReply `json:"await_reply,omitempty"`
+	Check      *Check      `json:"check,omitempty"`
+	Answer     *Answer     `json:"answer,omitempty"`
 }
 
 // ForEach runs a step once per item of a list.

@@ -57,9 +57,13 @@ type compiledStep struct {
 }
 
 // Validate checks a plan against the command catalog: version, step ids, commands, arguments and their
-// types, references to other steps and their outputs, conditions, for_each lists and dependency cycles.
-// The error names the step and the field.
+// types, references to other steps and their outputs, conditions, for_each lists and dependency cycles;
+// for a plan with a schedule, the schedule and the steps as the plan of one run. The error names the step
+// and the field.
 func Validate(p *Plan) error {
+	if p != nil && p.Schedule != nil {
+		return validateScheduled(p)
+	}
 	_, err := Compile(p)
 	return err
 }
@@ -80,7 +84,9 @@ type registered struct{}
 func (registered) Lookup(name string) (catalog.Command, bool) { return catalog.Lookup(name) }
 func (registered) Names() []string                            { return catalog.Names() }
 
-// Compile validates a plan against the registered commands and compiles its expressions (CompileWith).
+// Compile validates a plan against the registered commands and compiles its expressions (CompileWith), to
+// run it. A plan with a schedule is not run itself (constructs.go, errScheduled), so it does not compile;
+// Validate checks it.
 //
 //workflowcheck:ignore
 func Compile(p *Plan) (*Compiled, error) { return CompileWith(p, Registered) }
@@ -109,11 +115,14 @@ func CompileWith(p *Plan, cat Catalog) (*Compiled, error) {
 		if _, dup := c.steps[s.ID]; dup {
 			return nil, &Error{Step: s.ID, Field: "id", Err: errors.New("two steps have this id")}
 		}
-		cmd, ok := cat.Lookup(s.Command)
-		if !ok {
-			return nil, &Error{Step: s.ID, Field: "command", Err: fmt.Errorf("unknown command %q; the commands are %s", s.Command, strings.Join(cat.Names(), ", "))}
+		cmd, err := commandOf(s, cat)
+		if err != nil {
+			return nil, err
 		}
 		c.steps[s.ID] = &compiledStep{step: s, cmd: cmd}
+	}
+	if p.Schedule != nil {
+		return nil, &Error{Field: "schedule", Err: errScheduled}
 	}
 	for i := range p.Steps {
 		if err := c.compileStep(&p.Steps[i]); err != nil {
@@ -236,6 +245,9 @@ func (c *Compiled) compileStep(s *Step) error {
 		cs.cond = e
 	}
 
+	if err := c.compileConstruct(s, deps); err != nil {
+		return err
+	}
 	for _, other := range c.Plan.Steps {
 		if deps[other.ID] {
 			cs.deps = append(cs.deps, other.ID)

@@ -2,6 +2,8 @@ package planner
 
 import (
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -19,6 +21,8 @@ const (
 	thisWeek                    // since Monday 00:00
 	thisMonth                   // since the 1st 00:00
 	lastDays                    // since now minus days × 24 hours
+	lastWeek                    // Monday to Monday of the week before this one
+	lastMonth                   // the 1st to the 1st of the month before this one
 )
 
 // period is a time phrase, "this week", not yet resolved.
@@ -27,100 +31,45 @@ type period struct {
 	days int // for lastDays
 }
 
-// since resolves the period against now, in now's location.
+// since resolves the start of the period against now, in now's location.
 func (p period) since(now time.Time) time.Time {
 	y, m, d := now.Date()
+	monday := d - (int(now.Weekday())+6)%7
 	switch p.kind {
 	case today:
 		return time.Date(y, m, d, 0, 0, 0, 0, now.Location())
 	case thisWeek:
-		back := (int(now.Weekday()) + 6) % 7 // days since Monday
-		return time.Date(y, m, d-back, 0, 0, 0, 0, now.Location())
+		return time.Date(y, m, monday, 0, 0, 0, 0, now.Location())
 	case thisMonth:
 		return time.Date(y, m, 1, 0, 0, 0, 0, now.Location())
+	case lastWeek:
+		return time.Date(y, m, monday-7, 0, 0, 0, 0, now.Location())
+	case lastMonth:
+		return time.Date(y, m-1, 1, 0, 0, 0, 0, now.Location())
 	default:
 		return now.Add(-time.Duration(p.days) * 24 * time.Hour)
 	}
 }
 
-// program is what a sentence asks for, checked: whom, what, and on what condition.
-type program struct {
-	contacts  bool     // every contact, RetrieveContacts's list
-	addresses []string // or these addresses
-	name      string   // or the contact with this name
-	message   string   // empty: the program asks the user for it when it runs
-	subject   string   // empty: ComposeEmail takes the first line of the message
-	condition *period  // send only to contacts not emailed in this period
+// until resolves the end of the period: now (rounded up to the second) but for last week and last month.
+func (p period) until(now time.Time) time.Time {
+	y, m, d := now.Date()
+	switch p.kind {
+	case lastWeek:
+		return time.Date(y, m, d-(int(now.Weekday())+6)%7, 0, 0, 0, 0, now.Location())
+	case lastMonth:
+		return time.Date(y, m, 1, 0, 0, 0, 0, now.Location())
+	}
+	return ceilSecond(now)
 }
 
-// resolve checks the clauses of a sentence against each other: one of each, "them" only after "For each
-// of my contacts", conditions only on contacts.
-func resolve(s *sentence) (*program, *failure, error) {
-	var named *recipientClause
-	for i := range s.recipients {
-		r := &s.recipients[i]
-		switch {
-		case r.them && s.forEach == nil:
-			return nil, &failure{from: r.from, to: r.to, why: "it does not say who they are; start with \"For each of my contacts,\" or write \"to each of my contacts\""}, nil
-		case r.them:
-			continue
-		case s.forEach != nil:
-			return nil, &failure{from: r.from, to: r.to, why: "the program already says \"For each of my contacts\"; write \"them\" instead"}, nil
-		case named != nil:
-			return nil, &failure{from: r.from, to: r.to, why: "the program already says whom to email; name the recipients once"}, nil
-		}
-		named = r
+// describe names the period for people: "since Monday 23 November", "from ... to ...".
+func (p period) describe(now time.Time) string {
+	switch p.kind {
+	case lastWeek, lastMonth:
+		return fmt.Sprintf("between %s and %s", day(p.since(now), now), day(p.until(now), now))
 	}
-	for _, q := range []struct {
-		what string
-		list []quoteClause
-	}{{"message", s.messages}, {"subject", s.subjects}} {
-		if len(q.list) > 1 {
-			return nil, &failure{from: q.list[1].from, to: q.list[1].to, why: fmt.Sprintf("the program already gives the %s %q; give one", q.what, q.list[0].text)}, nil
-		}
-	}
-	if len(s.conditions) > 1 {
-		return nil, &failure{from: s.conditions[1].from, to: s.conditions[1].to, why: "the program already has a condition; give one"}, nil
-	}
-
-	prog := &program{contacts: s.forEach != nil}
-	if named != nil {
-		prog.contacts = named.contacts
-		prog.addresses = dedupe(named.addresses)
-		prog.name = named.name
-	}
-	if len(s.conditions) == 1 {
-		c := s.conditions[0]
-		if !prog.contacts {
-			return nil, &failure{from: c.from, to: c.to, why: "a condition on whom you have emailed works only with your contacts, not with addresses"}, nil
-		}
-		prog.condition = &c.period
-	}
-	if len(s.subjects) == 1 {
-		q := s.subjects[0]
-		if strings.TrimSpace(q.text) == "" {
-			return nil, &failure{from: q.from, to: q.to, why: "the subject is empty; write it between the quotes"}, nil
-		}
-		if strings.ContainsAny(q.text, "\r\n") {
-			return nil, &failure{from: q.from, to: q.to, why: "a subject must be one line"}, nil
-		}
-		prog.subject = q.text
-	}
-	hasWhom := prog.contacts || len(prog.addresses) > 0 || prog.name != ""
-	switch {
-	case !hasWhom && len(s.messages) == 0:
-		return nil, nil, fmt.Errorf("the program says neither whom to email nor what to say: write, for example, %s", example)
-	case len(s.messages) == 0:
-		return prog, nil, nil // ComposeEmail asks the user what to say when the program runs
-	case !hasWhom:
-		return nil, nil, fmt.Errorf("the program says what to say but not whom to email: add to each of my contacts, or an address such as to bob@example.com")
-	}
-	q := s.messages[0]
-	if strings.TrimSpace(q.text) == "" {
-		return nil, &failure{from: q.from, to: q.to, why: "the message is empty; write it between the quotes"}, nil
-	}
-	prog.message = q.text
-	return prog, nil, nil
+	return "since " + day(p.since(now), now)
 }
 
 // example is a whole program, for error messages.
@@ -139,91 +88,833 @@ func dedupe(addrs []string) []string {
 	return out
 }
 
-// The step ids, and the name of the item in a for_each send.
+// The step ids, and the name of the item in a for_each send. A later statement's steps get _2, _3 ...
 const (
 	stepContacts = "contacts"
 	stepHistory  = "history"
 	stepCompose  = "compose"
 	stepFind     = "find"
 	stepSend     = "send"
-	itemName     = "contact"
+	stepWait     = "wait"
+	stepReply    = "await_reply"
+	stepCheck    = "check"
+	stepAnswer   = "answer"
 )
 
-// build writes the plan of a program. now is in the zone that time phrases are in.
-func build(prog *program, text string, now time.Time) *plan.Plan {
-	p := &plan.Plan{Version: plan.Version, Program: text}
-	send := plan.Step{
-		ID:      stepSend,
-		Command: email.SendEmail.Name,
+// itemName is what one contact is called in the plan's expressions.
+var itemName = contactList.Item
+
+// sent is what a send statement did, for the statements after it: "again", "it", "her", a reply.
+type sent struct {
+	send    string         // its step id
+	to      any            // its "to" argument when it has one recipient
+	from    string         // that recipient's address, or an expression for it
+	forEach *plan.ForEach  // or its list
+	cond    string         // and the condition on each item
+	args    map[string]any // subject and body
+	deps    []string       // the steps the subject and body come from
+	whom    string         // for descriptions
+}
+
+// list is a list of contacts an earlier statement selected, for "them" and "those contacts".
+type list struct {
+	items string // an expression, without ${ }
+	desc  string
+}
+
+// builder writes the plan of a program, statement after statement.
+type builder struct {
+	p   *plan.Plan
+	now time.Time
+	n   int // the statement being built, from 1
+	// ref is the time the statement runs at, which its time phrases ("this week") are resolved against:
+	// the start, or the end of an earlier wait until a time. After a wait of a duration it is not known
+	// (unknown says which wait), and a time phrase is refused rather than resolved against a guess.
+	ref      time.Time
+	unknown  string
+	prev     []string // the steps the statement waits for: the last ones of the statement before
+	ids      []string // the steps of the statement being built
+	last     *sent
+	lastList *list
+	named    map[string]*list // the lists the program named
+}
+
+func (b *builder) id(base string) string {
+	if b.n <= 1 {
+		return base
+	}
+	return base + "_" + strconv.Itoa(b.n)
+}
+
+func (b *builder) add(s plan.Step) {
+	b.p.Steps = append(b.p.Steps, s)
+	b.ids = append(b.ids, s.ID)
+}
+
+// build writes the plan of a parsed program. now is in the zone that time phrases are in.
+func build(prog *parsedProgram, text string, now time.Time) (*plan.Plan, *failure, error) {
+	b := &builder{p: &plan.Plan{Version: plan.Version, Program: text}, now: now, ref: now}
+	if sc := prog.schedule; sc != nil {
+		zone := now.Location().String()
+		if zone == "Local" {
+			return nil, nil, fmt.Errorf("a schedule needs a named time zone: set EAAPL_TIMEZONE, for example to Europe/Berlin")
+		}
+		cal := plan.Calendar{DaysOfWeek: sc.days, DayOfMonth: sc.dayOfMonth, Hour: sc.clock.hour, Minute: sc.clock.minute}
+		body := strings.TrimSpace(text[prog.bodyOffset:])
+		b.p.Schedule = &plan.Schedule{Calendar: []plan.Calendar{cal}, TimeZone: zone, Program: body}
+	}
+	for i, s := range prog.statements {
+		b.n = i + 1
+		b.ids = nil
+		var f *failure
+		var err error
+		switch s.kind {
+		case waitStatement:
+			f = b.wait(s.wait, s.span)
+		case answerStatement:
+			f = b.answer(s)
+		case nameStatement:
+			if b.lastList == nil {
+				f = &failure{from: s.span.from, to: s.span.to, why: "there is no list before it to name; name a list of contacts, like List my contacts at acme.com. Call them the acme people."}
+				break
+			}
+			if b.named == nil {
+				b.named = map[string]*list{}
+			}
+			b.named[s.name] = b.lastList
+		default:
+			f, err = b.send(s)
+		}
+		if f != nil || err != nil {
+			return nil, f, err
+		}
+		b.link()
+	}
+	return b.p, nil, nil
+}
+
+// link makes the first steps of the statement just built wait for the statement before, and remembers
+// its last steps for the next.
+func (b *builder) link() {
+	mine := map[string]bool{}
+	for _, id := range b.ids {
+		mine[id] = true
+	}
+	needed := map[string]bool{}
+	for _, id := range b.ids {
+		s, _ := b.p.Step(id)
+		root := true
+		for _, d := range s.DependsOn {
+			if mine[d] {
+				root, needed[d] = false, true
+			}
+		}
+		if root {
+			for _, d := range b.prev {
+				if !slices.Contains(s.DependsOn, d) {
+					s.DependsOn = append(s.DependsOn, d)
+				}
+			}
+		}
+	}
+	var sinks []string
+	for _, id := range b.ids {
+		if !needed[id] {
+			sinks = append(sinks, id)
+		}
+	}
+	if len(sinks) > 0 {
+		b.prev = sinks
+	}
+}
+
+// wait adds a wait step.
+func (b *builder) wait(w *whenClause, sp span) *failure {
+	step := plan.Step{ID: b.id(stepWait)}
+	if w.after > 0 {
+		step.Wait = &plan.Wait{For: time.Duration(w.after).String()}
+		if b.unknown == "" {
+			b.unknown = w.describe(b.now)
+		}
+		step.Description = "Wait " + w.describe(b.now) + "."
+	} else {
+		at := w.at(b.now)
+		switch {
+		case !at.After(b.now):
+			return &failure{from: w.from, to: w.to, why: fmt.Sprintf("%s today has passed; say tomorrow at %s, or another day", w.clock, w.clock)}
+		case !at.After(b.ref):
+			return &failure{from: w.from, to: w.to, why: "it is before the time the statement before it runs; put the statements in the order they run"}
+		}
+		b.ref = at
+		step.Wait = &plan.Wait{Until: at.Format(time.RFC3339)}
+		step.Description = "Wait " + w.describe(b.now) + "."
+	}
+	b.add(step)
+	b.link()
+	b.ids = nil
+	return nil
+}
+
+// contacts adds the step that gets the contacts, once per program.
+func (b *builder) contacts() {
+	if _, ok := b.p.Step(stepContacts); ok {
+		return
+	}
+	b.add(plan.Step{ID: stepContacts, Command: contactCommand, Description: "Get your contacts."})
+}
+
+// history adds the step that finds whom the user emailed in a period, over the contacts expression.
+func (b *builder) history(contacts any, per period, what string, at span) (string, *failure) {
+	if b.unknown != "" {
+		return "", &failure{from: at.from, to: at.to, why: fmt.Sprintf("after the wait %s the program cannot know which dates that is; give a time of day instead, like tomorrow at 9am", b.unknown)}
+	}
+	id := b.id(stepHistory)
+	s := plan.Step{
+		ID:          id,
+		Command:     email.CheckEmailHistory.Name,
+		Description: fmt.Sprintf("Find which of %s you have emailed %s.", what, per.describe(b.ref)),
 		Args: map[string]any{
-			"to":      "${" + itemName + "}",
-			"subject": "${steps." + stepCompose + ".subject}",
-			"body":    "${steps." + stepCompose + ".body}",
+			"contacts": contacts,
+			"since":    per.since(b.ref).Format(time.RFC3339),
+			"until":    per.until(b.ref).Format(time.RFC3339),
 		},
 	}
-	switch {
-	case prog.contacts:
-		p.Steps = append(p.Steps, plan.Step{ID: stepContacts, Command: contacts.RetrieveContacts.Name, Description: "Get your contacts."})
-		send.ForEach = &plan.ForEach{Items: "${steps." + stepContacts + ".contacts}", As: itemName}
-		send.DependsOn = []string{stepContacts, stepCompose}
-		send.Description = "Send it to each contact."
-	case prog.name != "":
-		p.Steps = append(p.Steps, plan.Step{
-			ID:          stepFind,
-			Command:     contacts.FindContact.Name,
-			Description: fmt.Sprintf("Find your contact %s; if several contacts or none have the name, ask which address.", prog.name),
-			Args:        map[string]any{"name": literal(prog.name)},
-		})
-		send.Args["to"] = "${steps." + stepFind + ".contact}"
-		send.DependsOn = []string{stepFind, stepCompose}
-		send.Description = fmt.Sprintf("Send it to %s.", prog.name)
-	case len(prog.addresses) == 1:
-		send.Args["to"] = map[string]any{"name": "", "email": prog.addresses[0]}
-		send.DependsOn = []string{stepCompose}
-		send.Description = fmt.Sprintf("Send it to %s.", prog.addresses[0])
-	default:
-		// The addresses match addressPattern, so they need no escaping inside CEL's single quotes.
-		items := make([]string, len(prog.addresses))
-		for i, a := range prog.addresses {
-			items[i] = fmt.Sprintf("{'name': '', 'email': '%s'}", a)
+	if c, ok := contacts.(string); ok && strings.Contains(c, "steps."+stepContacts+".") {
+		s.DependsOn = []string{stepContacts}
+	}
+	if c, ok := contacts.(string); ok && strings.Contains(c, "steps."+b.id(stepFind)+".") {
+		s.DependsOn = []string{b.id(stepFind)}
+	}
+	if _, list := contacts.([]any); list || strings.HasPrefix(fmt.Sprint(contacts), "${[") {
+		s.Description = fmt.Sprintf("Find whether you have emailed %s %s.", what, per.describe(b.ref))
+	}
+	b.add(s)
+	return id, nil
+}
+
+// selected is a selection written as plan parts: the for_each items, the condition on each item, and
+// words for descriptions.
+type selected struct {
+	items     string // an expression, without ${ }
+	cond      string // on the item "contact"; empty when every item is sent to
+	desc      string // "your contacts at acme.com except Dave"
+	skip      string // why an item is skipped
+	condWords string // the condition on the email history, for people: "you have not emailed since ..."
+	deps      []string
+	condition bool // a condition on the email history (the golden descriptions)
+}
+
+// selectContacts writes a selection with its conditions on the email history.
+func (b *builder) selectContacts(sel *selection, conds []conditionClause) (*selected, *failure) {
+	b.contacts()
+	out := &selected{items: "steps." + stepContacts + "." + contactList.Output, desc: "your contacts", deps: []string{stepContacts}}
+	var preds []string
+	var words []string
+	if sel != nil {
+		if len(sel.domains) > 0 {
+			var or []string
+			for _, d := range sel.domains {
+				or = append(or, fmt.Sprintf("%s.%s.lowerAscii().endsWith(%s)", itemName, contactList.Email, celString("@"+d)))
+			}
+			preds = append(preds, parenthesize(strings.Join(or, " || "), len(or) > 1))
+			words = append(words, "at "+orList(sel.domains))
 		}
-		send.ForEach = &plan.ForEach{Items: "${[" + strings.Join(items, ", ") + "]}", As: itemName}
-		send.DependsOn = []string{stepCompose}
-		send.Description = fmt.Sprintf("Send it to %s.", andList(prog.addresses))
+		if sel.named != "" {
+			preds = append(preds, nameIs(itemName, sel.named))
+			words = append(words, "named "+sel.named)
+		}
+		if sel.prefix != "" {
+			preds = append(preds, fmt.Sprintf("%s.%s.trim().lowerAscii().startsWith(%s)", itemName, contactList.Name, celString(strings.ToLower(sel.prefix))))
+			words = append(words, fmt.Sprintf("whose name starts with %q", sel.prefix))
+		}
+		for _, e := range sel.except {
+			if strings.Contains(e, "@") {
+				preds = append(preds, fmt.Sprintf("%s.%s.lowerAscii() != %s", itemName, contactList.Email, celString(strings.ToLower(e))))
+			} else {
+				preds = append(preds, "!"+nameIs(itemName, e))
+			}
+		}
+		if len(sel.except) > 0 {
+			words = append(words, "except "+andList(sel.except))
+		}
 	}
-	if prog.condition != nil {
-		since := prog.condition.since(now)
-		p.Steps = append(p.Steps, plan.Step{
-			ID:          stepHistory,
-			Command:     email.CheckEmailHistory.Name,
-			Description: fmt.Sprintf("Find which of them you have emailed since %s.", day(since, now)),
-			Args: map[string]any{
-				"contacts": "${steps." + stepContacts + ".contacts}",
-				"since":    since.Format(time.RFC3339),
-				"until":    ceilSecond(now).Format(time.RFC3339),
-			},
-			DependsOn: []string{stepContacts},
+	if len(conds) > 1 {
+		return nil, &failure{from: conds[1].from, to: conds[1].to, why: "the program already has a condition; give one"}
+	}
+	if len(conds) == 1 {
+		c := conds[0]
+		what := "them"
+		if sel != nil && sel.filtered() {
+			what = "your contacts"
+		}
+		id, f := b.history("${"+out.items+"}", c.period, what, c.span)
+		if f != nil {
+			return nil, f
+		}
+		out.deps = []string{id}
+		out.condition = true
+		if c.emailed {
+			preds = append(preds, fmt.Sprintf("%s.email in steps.%s.emailed", itemName, id))
+			out.condWords = "you have emailed " + c.period.describe(b.ref)
+			words = append(words, out.condWords)
+			out.skip = "you have not emailed them " + c.period.describe(b.ref)
+		} else {
+			preds = append(preds, fmt.Sprintf("!(%s.email in steps.%s.emailed)", itemName, id))
+			out.condWords = "you have not emailed " + c.period.describe(b.ref)
+			words = append(words, out.condWords)
+			out.skip = "you emailed them " + c.period.describe(b.ref)
+		}
+	}
+	cond := strings.Join(preds, " && ")
+	if len(words) > 0 {
+		out.desc += " " + strings.Join(words, ", ")
+		if len(preds) > 1 || out.skip == "" {
+			out.skip = "it is not one of " + out.desc
+		}
+	}
+	if sel != nil && sel.first > 0 {
+		list := out.items
+		if cond != "" {
+			list = fmt.Sprintf("%s.filter(%s, %s)", out.items, itemName, cond)
+		}
+		out.items = fmt.Sprintf("(size(%s) > %d ? %s.slice(0, %d) : %s)", list, sel.first, list, sel.first, list)
+		out.desc = fmt.Sprintf("the first %d of %s", sel.first, out.desc)
+		cond, out.skip = "", ""
+	}
+	out.cond = cond
+	return out, nil
+}
+
+// nameIs is a CEL condition: the item's full name or first name is name, ignoring case.
+func nameIs(item, name string) string {
+	n, f := celString(strings.ToLower(name)), contactList.Name
+	return fmt.Sprintf("(%s.%s.trim().lowerAscii() == %s || %s.%s.trim().lowerAscii().split(' ')[0] == %s)", item, f, n, item, f, n)
+}
+
+// celString writes text as a CEL string literal. The text comes from the program, never from data.
+func celString(s string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for _, r := range s {
+		switch r {
+		case '\\', '"':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case '\n':
+			b.WriteString(`\n`)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
+}
+
+func parenthesize(s string, yes bool) string {
+	if yes {
+		return "(" + s + ")"
+	}
+	return s
+}
+
+// answer adds the steps of a question and its answer.
+func (b *builder) answer(s *sentence) *failure {
+	sel, f := b.selectContacts(s.forEach, s.conditions)
+	if f != nil {
+		return f
+	}
+	items := sel.items
+	if sel.cond != "" {
+		items = fmt.Sprintf("%s.filter(%s, %s)", sel.items, itemName, sel.cond)
+	}
+	a := &plan.Answer{Value: "${" + items + "}", Kind: plan.AnswerList, Label: sel.desc}
+	desc := "Answer: " + sel.desc + "."
+	if s.count {
+		a.Value, a.Kind = "${size("+items+")}", plan.AnswerNumber
+		desc = "Answer: how many of " + sel.desc + "."
+		a.Label = "how many of " + sel.desc
+	}
+	b.add(plan.Step{ID: b.id(stepAnswer), Answer: a, Description: desc, DependsOn: sel.deps})
+	b.lastList = &list{items: items, desc: sel.desc}
+	return nil
+}
+
+// send adds the steps of a send statement.
+func (b *builder) send(s *sentence) (*failure, error) {
+	// The recipients: once, and "them" or "her" only when the program said before who they are.
+	var named *recipientClause
+	for i := range s.recipients {
+		r := &s.recipients[i]
+		switch {
+		case r.them && s.forEach == nil && b.lastList == nil && b.last == nil:
+			return &failure{from: r.from, to: r.to, why: "it does not say who they are; start with \"For each of my contacts,\" or write \"to each of my contacts\""}, nil
+		case r.them && s.forEach != nil:
+			continue
+		case s.forEach != nil:
+			return &failure{from: r.from, to: r.to, why: "the program already says \"For each of my contacts\"; write \"them\" instead"}, nil
+		case named != nil:
+			return &failure{from: r.from, to: r.to, why: "the program already says whom to email; name the recipients once"}, nil
+		}
+		named = r
+	}
+	for _, q := range []struct {
+		what string
+		list []quoteClause
+	}{{"message", s.messages}, {"subject", s.subjects}} {
+		if len(q.list) > 1 {
+			return &failure{from: q.list[1].from, to: q.list[1].to, why: fmt.Sprintf("the program already gives the %s %q; give one", q.what, q.list[0].text)}, nil
+		}
+	}
+	if len(s.whens) > 1 {
+		return &failure{from: s.whens[1].from, to: s.whens[1].to, why: "the program already says when; say it once"}, nil
+	}
+	if len(s.replies) > 1 {
+		return &failure{from: s.replies[1].from, to: s.replies[1].to, why: "the statement already waits for a reply"}, nil
+	}
+	var cond *conditionClause
+	if len(s.conditions) > 1 {
+		return &failure{from: s.conditions[1].from, to: s.conditions[1].to, why: "the program already has a condition; give one"}, nil
+	}
+	if len(s.conditions) == 1 {
+		cond = &s.conditions[0]
+	}
+	again := s.again != nil || len(s.replies) == 1 && named == nil && len(s.messages) == 0
+	if again && b.last == nil {
+		why := "there is no email before it to send again"
+		at := span{s.span.from, s.span.to}
+		if s.again != nil {
+			at = *s.again
+		}
+		return &failure{from: at.from, to: at.to, why: why}, nil
+	}
+	if len(s.subjects) == 1 {
+		q := s.subjects[0]
+		if strings.TrimSpace(q.text) == "" {
+			return &failure{from: q.from, to: q.to, why: "the subject is empty; write it between the quotes"}, nil
+		}
+		if strings.ContainsAny(q.text, "\r\n") {
+			return &failure{from: q.from, to: q.to, why: "a subject must be one line"}, nil
+		}
+	}
+	if len(s.messages) == 1 && strings.TrimSpace(s.messages[0].text) == "" {
+		q := s.messages[0]
+		return &failure{from: q.from, to: q.to, why: "the message is empty; write it between the quotes"}, nil
+	}
+
+	// The wait before the statement, and the wait for a reply.
+	if len(s.whens) == 1 {
+		if f := b.wait(&s.whens[0], s.whens[0].span); f != nil {
+			return f, nil
+		}
+	}
+	replyIf := ""
+	if len(s.replies) == 1 {
+		r := s.replies[0]
+		if b.last == nil || b.last.from == "" {
+			return &failure{from: r.from, to: r.to, why: "a reply can be awaited after an email to one recipient; say whom before, like Send 'Are you coming?' to bob@example.com"}, nil
+		}
+		id := b.id(stepReply)
+		within := time.Duration(r.within)
+		b.add(plan.Step{
+			ID:          id,
+			AwaitReply:  &plan.AwaitReply{To: "${steps." + b.last.send + ".message_id}", From: b.last.from, Within: within.String()},
+			Description: fmt.Sprintf("Wait up to %s for %s to reply.", describeDuration(within), b.last.whom),
+			DependsOn:   []string{b.last.send},
 		})
-		send.If = "!(" + itemName + ".email in steps." + stepHistory + ".emailed)"
-		send.DependsOn = []string{stepHistory, stepCompose}
-		send.Description = fmt.Sprintf("Send it to each contact you have not emailed since %s.", day(since, now))
-		send.SkipReason = fmt.Sprintf("you emailed them since %s", day(since, now))
+		replyIf = "!steps." + id + ".replied"
 	}
-	compose := plan.Step{
-		ID:          stepCompose,
-		Command:     email.ComposeEmail.Name,
-		Description: fmt.Sprintf("Write the message %q.", abbreviate(prog.message)),
-		Args:        map[string]any{"body": literal(prog.message)},
+
+	// Whom.
+	send := plan.Step{ID: b.id(stepSend), Command: email.SendEmail.Name, Args: map[string]any{}}
+	var whom string        // for descriptions
+	var item string        // the expression of one recipient, for placeholders
+	var literalTo []string // the addresses, when they are known now
+	var sel *selected
+	var one *sent // a single recipient, for a reply later
+	switch {
+	case named == nil && s.forEach == nil && again:
+		// The recipients of the email before.
+		send.Args["to"], send.If = b.last.to, b.last.cond
+		if b.last.forEach != nil {
+			fe := *b.last.forEach
+			send.ForEach = &fe
+			item = itemName
+		}
+		whom = b.last.whom
+		one = b.last
+	case named == nil && s.forEach == nil:
+		if len(s.messages) == 0 {
+			return nil, fmt.Errorf("the program says neither whom to email nor what to say: write, for example, %s", example)
+		}
+		return nil, fmt.Errorf("the program says what to say but not whom to email: add to each of my contacts, or an address such as to bob@example.com")
+	case s.forEach != nil || named.contacts != nil || named.them && b.lastList == nil && b.last != nil && b.last.forEach != nil:
+		var csel *selection
+		if s.forEach != nil {
+			csel = s.forEach
+		} else if named.contacts != nil {
+			csel = named.contacts
+		}
+		if cond != nil && cond.who != nil {
+			return &failure{from: cond.from, to: cond.to, why: "the condition names one recipient, and the email goes to a list; write if I haven't emailed them"}, nil
+		}
+		var conds []conditionClause
+		if cond != nil {
+			conds = []conditionClause{*cond}
+		}
+		if csel == nil && b.last != nil && b.last.forEach != nil {
+			// "them" after an email to a list: the same list.
+			fe := *b.last.forEach
+			send.ForEach, send.If = &fe, b.last.cond
+			send.Args["to"] = "${" + itemName + "}"
+			item, whom = itemName, b.last.whom
+			break
+		}
+		var f *failure
+		if sel, f = b.selectContacts(csel, conds); f != nil {
+			return f, nil
+		}
+		send.ForEach = &plan.ForEach{Items: "${" + sel.items + "}", As: itemName}
+		send.If, send.SkipReason = sel.cond, sel.skip
+		send.Args["to"] = "${" + itemName + "}"
+		send.DependsOn = append(send.DependsOn, sel.deps...)
+		item, whom = itemName, "each of "+sel.desc
+		if csel == nil || !csel.filtered() {
+			whom = strings.TrimSpace("each contact " + sel.condWords)
+		}
+	case named.list != "":
+		l := b.named[named.list]
+		send.ForEach = &plan.ForEach{Items: "${" + l.items + "}", As: itemName}
+		send.Args["to"] = "${" + itemName + "}"
+		item, whom = itemName, "each of "+l.desc
+		b.lastList = l
+	case named.them:
+		if b.lastList == nil {
+			return &failure{from: named.from, to: named.to, why: "it does not say who they are; start with \"For each of my contacts,\" or write \"to each of my contacts\""}, nil
+		}
+		send.ForEach = &plan.ForEach{Items: "${" + b.lastList.items + "}", As: itemName}
+		send.Args["to"] = "${" + itemName + "}"
+		send.DependsOn = append(send.DependsOn, b.answerOf())
+		item, whom = itemName, "each of "+b.lastList.desc
+	case named.one:
+		// "her" is the one recipient of the condition, or of the email before.
+		switch {
+		case cond != nil && cond.who != nil:
+			named = cond.who
+		case b.last != nil && b.last.from != "":
+			send.Args["to"] = b.last.to
+			whom, one = b.last.whom, b.last
+		default:
+			return &failure{from: named.from, to: named.to, why: "it does not say who she or he is; name the recipient, like if I haven't emailed bob@example.com this week, send him ..."}, nil
+		}
+		if one != nil {
+			break
+		}
+		fallthrough
+	default:
+		if cond != nil && cond.who == nil {
+			return &failure{from: cond.from, to: cond.to, why: "a condition on whom you have emailed works only with your contacts, not with addresses"}, nil
+		}
+		if cond != nil && !sameRecipient(cond.who, named) {
+			return &failure{from: cond.from, to: cond.to, why: "the condition names someone other than the recipient"}, nil
+		}
+		if named.name != "" {
+			find := b.id(stepFind)
+			b.add(plan.Step{
+				ID:          find,
+				Command:     contacts.FindContact.Name,
+				Description: fmt.Sprintf("Find your contact %s; if several contacts or none have the name, ask which address.", named.name),
+				Args:        map[string]any{"name": literal(named.name)},
+			})
+			send.Args["to"] = "${steps." + find + ".contact}"
+			send.DependsOn = append(send.DependsOn, find)
+			item, whom = "steps."+find+".contact", named.name
+			one = &sent{to: send.Args["to"], from: "${steps." + find + ".contact.email}", whom: named.name}
+		} else {
+			addrs := dedupe(named.addresses)
+			literalTo, whom = addrs, andList(addrs)
+			if len(addrs) == 1 {
+				send.Args["to"] = map[string]any{"name": "", "email": addrs[0]}
+				one = &sent{to: send.Args["to"], from: addrs[0], whom: addrs[0]}
+			} else {
+				// The addresses match addressPattern, so they need no escaping inside CEL's single quotes.
+				items := make([]string, len(addrs))
+				for i, a := range addrs {
+					items[i] = fmt.Sprintf("{'name': '', 'email': '%s'}", a)
+				}
+				send.ForEach = &plan.ForEach{Items: "${[" + strings.Join(items, ", ") + "]}", As: itemName}
+				send.Args["to"] = "${" + itemName + "}"
+				item = itemName
+			}
+		}
+		if cond != nil {
+			var contacts any
+			var email string
+			if named.name != "" {
+				contacts, email = "${[steps."+b.id(stepFind)+".contact]}", "steps."+b.id(stepFind)+".contact.email"
+			} else {
+				contacts, email = []any{map[string]any{"name": "", "email": literalTo[0]}}, celString(literalTo[0])
+			}
+			id, f := b.history(contacts, cond.period, whom, cond.span)
+			if f != nil {
+				return f, nil
+			}
+			send.If = fmt.Sprintf("!(%s in steps.%s.emailed)", email, id)
+			send.SkipReason = "you emailed " + whom + " " + cond.period.describe(b.ref)
+			send.DependsOn = append(send.DependsOn, id)
+		}
 	}
-	if prog.message == "" {
-		compose.Description = "Ask you what the message says, and write it."
+	if replyIf != "" {
+		send.If = joinConditions(send.If, replyIf)
+		send.SkipReason = joinReasons(send.SkipReason, b.last.whom+" replied")
+		send.DependsOn = append(send.DependsOn, b.id(stepReply))
 	}
-	if prog.subject != "" {
-		compose.Description = fmt.Sprintf("Write the message %q with the subject %q.", abbreviate(prog.message), abbreviate(prog.subject))
-		compose.Args["subject"] = literal(prog.subject)
+
+	// What.
+	var message *quoteClause
+	if len(s.messages) == 1 {
+		message = &s.messages[0]
 	}
-	p.Steps = append(p.Steps, compose, send)
-	return p
+	switch {
+	case message == nil && (again || s.it && b.last != nil):
+		for k, v := range b.last.args {
+			send.Args[k] = v
+		}
+		send.DependsOn = append(send.DependsOn, b.last.deps...)
+		if len(s.subjects) == 1 {
+			return &failure{from: s.subjects[0].from, to: s.subjects[0].to, why: "the email is the one before, with its subject"}, nil
+		}
+	default:
+		text, subject := "", ""
+		if message != nil {
+			text = message.text
+		}
+		if len(s.subjects) == 1 {
+			subject = s.subjects[0].text
+		}
+		body, bodyFilled, f := fill(text, item, literalTo, message)
+		if f != nil {
+			return f, nil
+		}
+		var subj string
+		var subjFilled []string
+		if len(s.subjects) == 1 {
+			if subj, subjFilled, f = fill(subject, item, literalTo, &s.subjects[0]); f != nil {
+				return f, nil
+			}
+		}
+		if len(bodyFilled)+len(subjFilled) == 0 {
+			compose := plan.Step{
+				ID:          b.id(stepCompose),
+				Command:     email.ComposeEmail.Name,
+				Description: fmt.Sprintf("Write the message %q.", abbreviate(text)),
+				Args:        map[string]any{"body": body},
+			}
+			if text == "" {
+				compose.Description = "Ask you what the message says, and write it."
+			}
+			if subject != "" {
+				compose.Description = fmt.Sprintf("Write the message %q with the subject %q.", abbreviate(text), abbreviate(subject))
+				compose.Args["subject"] = subj
+			}
+			b.add(compose)
+			send.Args["subject"] = "${steps." + compose.ID + ".subject}"
+			send.Args["body"] = "${steps." + compose.ID + ".body}"
+			send.DependsOn = append(send.DependsOn, compose.ID)
+		} else {
+			if text == "" {
+				return &failure{from: s.span.from, to: s.span.to, why: "a personal message needs its text in the program"}, nil
+			}
+			if len(s.subjects) == 0 {
+				// ComposeEmail's rule, applied to the filled text: the first line.
+				subj = firstLine(body)
+				subjFilled = bodyFilled
+			}
+			send.Args["subject"], send.Args["body"] = subj, body
+			if names := namePlaceholders(append(bodyFilled, subjFilled...)); len(names) > 0 {
+				b.add(b.checkNames(send, item, names[0]))
+				send.DependsOn = append(send.DependsOn, b.id(stepCheck))
+			}
+		}
+	}
+	send.DependsOn = uniq(send.DependsOn)
+	send.Description = describeSend(whom)
+	b.add(send)
+
+	b.last = &sent{send: send.ID, to: send.Args["to"], forEach: send.ForEach, cond: send.If, whom: whom,
+		args: map[string]any{"subject": send.Args["subject"], "body": send.Args["body"]}}
+	for _, d := range send.DependsOn {
+		if strings.HasPrefix(d, stepCompose) || strings.HasPrefix(d, stepCheck) {
+			b.last.deps = append(b.last.deps, d)
+		}
+	}
+	if one != nil && send.ForEach == nil && send.If == "" {
+		b.last.from = one.from // one recipient, surely sent to: a reply can be awaited
+	}
+	if send.ForEach != nil {
+		if send.ForEach.Items != "" && b.lastList == nil && sel != nil {
+			b.lastList = &list{items: strings.TrimSuffix(strings.TrimPrefix(send.ForEach.Items, "${"), "}"), desc: sel.desc}
+			if send.If != "" && sel.cond != "" {
+				b.lastList.items = fmt.Sprintf("%s.filter(%s, %s)", sel.items, itemName, sel.cond)
+			}
+		}
+	}
+	return nil, nil
+}
+
+// checkNames is the check before a personal message is sent that every recipient has the name a
+// placeholder needs: over the send's list (the items its condition keeps), or its one recipient.
+func (b *builder) checkNames(send plan.Step, item, placeholder string) plan.Step {
+	that := item + ".name.trim() != ''"
+	if send.ForEach != nil {
+		items := strings.TrimSuffix(strings.TrimPrefix(send.ForEach.Items, "${"), "}")
+		that = fmt.Sprintf("%s.all(%s, %s)", items, send.ForEach.As, implies(send.If, that))
+	}
+	return plan.Step{
+		ID:          b.id(stepCheck),
+		Description: "Check that every contact the email goes to has a name, before any email is sent.",
+		Check: &plan.Check{
+			That:  that,
+			Error: fmt.Sprintf("the placeholder %s cannot be filled: a contact the email goes to has no name; no email was sent", placeholder),
+		},
+	}
+}
+
+// answerOf returns the id of the step that made the list "them" refers to.
+func (b *builder) answerOf() string {
+	for i := len(b.p.Steps) - 1; i >= 0; i-- {
+		if b.p.Steps[i].Answer != nil {
+			return b.p.Steps[i].ID
+		}
+	}
+	return stepContacts
+}
+
+func describeSend(whom string) string { return "Send it to " + whom + "." }
+
+func implies(cond, then string) string {
+	if cond == "" {
+		return then
+	}
+	return "!(" + cond + ") || " + then
+}
+
+func joinConditions(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return "(" + a + ") && " + b
+}
+
+func joinReasons(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + ", or " + b
+}
+
+func uniq(ids []string) []string {
+	var out []string
+	for _, id := range ids {
+		if !slices.Contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+func sameRecipient(a, b *recipientClause) bool {
+	if a == nil || b == nil {
+		return false
+	}
+	if a.name != "" || b.name != "" {
+		return strings.EqualFold(a.name, b.name)
+	}
+	return len(a.addresses) == 1 && len(b.addresses) == 1 && strings.EqualFold(a.addresses[0], b.addresses[0])
+}
+
+// The placeholders of a personal message.
+var placeholders = map[string]string{
+	"name":       "name",
+	"first name": "first name",
+	"firstname":  "first name",
+	"email":      "email",
+	"address":    "email",
+}
+
+// fill turns a message with {placeholders} into a plan template over item, an expression of the
+// recipient ("contact", "steps.find.contact"). Text stays text: "${" is escaped, and a placeholder is
+// written as one CEL field access, so a contact's name is inserted as it is and never read as a template.
+// "{{" is a literal "{", and "${" is never a placeholder. It returns the template and the placeholders
+// filled, or a failure naming one that cannot be filled.
+func fill(text, item string, addresses []string, q *quoteClause) (string, []string, *failure) {
+	var b, lit strings.Builder
+	var used []string
+	for i := 0; i < len(text); {
+		if strings.HasPrefix(text[i:], "{{") || strings.HasPrefix(text[i:], "}}") {
+			lit.WriteByte(text[i])
+			i += 2
+			continue
+		}
+		end := strings.IndexByte(text[i:], '}')
+		if text[i] != '{' || i > 0 && text[i-1] == '$' || end < 0 {
+			lit.WriteByte(text[i])
+			i++
+			continue
+		}
+		raw := text[i : i+end+1]
+		key := strings.Join(strings.Fields(strings.ToLower(raw[1:len(raw)-1])), " ")
+		ph, known := placeholders[key]
+		if !known {
+			return "", nil, &failure{from: q.from, to: q.to, why: fmt.Sprintf("the placeholder %s cannot be filled: the placeholders are {name}, {first name} and {email} (write {{ for a brace)", raw)}
+		}
+		var expr string
+		switch {
+		case item == "" && len(addresses) == 1 && ph == "email":
+			lit.WriteString(addresses[0])
+		case item == "" || item == itemName && len(addresses) > 0 && ph != "email":
+			who := "the recipient"
+			if len(addresses) > 0 {
+				who = andList(addresses)
+			}
+			return "", nil, &failure{from: q.from, to: q.to, why: fmt.Sprintf("the placeholder %s cannot be filled: %s has no name, only an address", raw, who)}
+		case ph == "email":
+			expr = item + ".email"
+		case ph == "name":
+			expr = item + ".name.trim()"
+		default:
+			expr = item + ".name.trim().split(' ')[0]"
+		}
+		if expr != "" {
+			b.WriteString(literal(lit.String()))
+			lit.Reset()
+			b.WriteString("${" + expr + "}")
+		}
+		used = append(used, "{"+ph+"}")
+		i += end + 1
+	}
+	b.WriteString(literal(lit.String()))
+	return b.String(), used, nil
+}
+
+// namePlaceholders are the placeholders of used that need a contact's name.
+func namePlaceholders(used []string) []string {
+	var out []string
+	for _, u := range used {
+		if u != "{email}" && !slices.Contains(out, u) {
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
+// firstLine is a template's first non-blank line, trimmed: the subject ComposeEmail would give it.
+func firstLine(text string) string {
+	for l := range strings.Lines(text) {
+		if l = strings.TrimSpace(l); l != "" {
+			return l
+		}
+	}
+	return text
 }
 
 // literal escapes text for a plan argument, where "${" would start an expression: "$${" is a literal "${".
@@ -257,6 +948,14 @@ func andList(items []string) string {
 		return items[0]
 	}
 	return strings.Join(items[:len(items)-1], ", ") + " and " + items[len(items)-1]
+}
+
+// orList writes "a, b or c".
+func orList(items []string) string {
+	if len(items) == 1 {
+		return items[0]
+	}
+	return strings.Join(items[:len(items)-1], ", ") + " or " + items[len(items)-1]
 }
 
 // ceilSecond rounds up to a whole second, so that a range "until now" written in seconds still covers now:

@@ -2,31 +2,55 @@ package planner
 
 import (
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
+	"unicode"
 )
 
-// The grammar is a sequence of clauses (docs/english.md writes it out for users):
+// The grammar (docs/english.md writes it out for users) is a sequence of statements; a statement is a
+// sequence of clauses:
 //
-//	program = { lead [","] } action { [","] ["and"] clause } ["." | "!"]
-//	lead    = "for" contacts | condition
-//	action  = "send" [recipients] [["a" | "an"] noun] [quote] | "email" [recipients] [quote]
-//	clause  = "to" recipients | message | subject | condition | relative-condition
+//	program   = [schedule [","]] statement { separator statement } ["." | "!" | "?"]
+//	separator = "." | "!" | "?" | ";" | line break | [","] ["and"] ("then" | "after that") | "and" (before "if he doesn't reply")
+//	statement = wait | answer | { lead [","] } action { [","] ["and"] clause }
+//	lead      = "for" contacts | condition | reply-condition | when
+//	action    = verb [recipients] [object] [quote]
+//	clause    = "to" recipients | message | subject | condition | relative-condition | when | "again"
 //
 // The parser matches whole clauses at a position; where no clause matches, the text up to the next place
-// a clause starts is the part not understood. It never skips a word it does not know.
+// a clause starts is the part not understood. It never skips a word it does not know. It is written by hand
+// over the lexer rather than with a parser library (participle and the like build a grammar from Go types
+// fixed at compile time): its phrases come from the commands' vocabularies at run time, and its errors
+// quote the part not understood up to where the next clause starts, which a generic parser cannot know.
 
 // span is the tokens [from, to) of a clause.
 type span struct{ from, to int }
 
-// recipientClause names whom to email: the contacts, addresses, or "them" (the contacts of a "For each"
-// lead).
+// selection is a list of contacts, narrowed by filters: "my contacts at acme.com except Dave".
+type selection struct {
+	span
+	domains []string // at acme.com: the address ends with @domain
+	prefix  string   // whose name starts with
+	named   string   // named John: the full or first name
+	except  []string // names (full or first) or addresses left out
+	first   int      // the first N, after the other filters; 0 is all
+}
+
+// filtered reports whether the selection has any filter.
+func (s *selection) filtered() bool {
+	return len(s.domains) > 0 || s.prefix != "" || s.named != "" || len(s.except) > 0 || s.first > 0
+}
+
+// recipientClause names whom to email.
 type recipientClause struct {
 	span
-	contacts  bool
-	them      bool
+	contacts  *selection // the contacts, maybe filtered
+	them      bool       // "them": the contacts of a "For each" lead, or the list of an earlier statement
+	one       bool       // "her", "him": the one recipient named before
 	addresses []string
 	name      string // a contact by name: "my contact John Smith", as written
+	list      string // a list the program named: "the acme people"
 }
 
 // quoteClause is a message or a subject.
@@ -35,35 +59,73 @@ type quoteClause struct {
 	text string
 }
 
-// conditionClause is "if I haven't emailed them <period>" and its variants.
+// conditionClause is "if I haven't emailed them <period>" and its variants; emailed is true for the
+// positive "who I emailed last month". who is the one recipient of "if I haven't emailed bob@example.com".
 type conditionClause struct {
 	span
-	period period
+	period  period
+	emailed bool
+	who     *recipientClause
+}
+
+// replyClause is "if he doesn't reply within a day".
+type replyClause struct {
+	span
+	within duration
 }
 
 // clause is what one clause parser recognized; an action may carry recipients and a message too.
 type clause struct {
 	next       int
 	action     bool
-	forEach    *span
+	forEach    *selection
 	recipients *recipientClause
 	message    *quoteClause
 	subject    *quoteClause
 	condition  *conditionClause
+	reply      *replyClause
+	when       *whenClause
+	again      *span
+	it         bool // the object "it": the message of the statement before, when there is one
+	lead       bool // a lead: "then" may follow it
 }
 
-// sentence is a parsed program, before its clauses are checked against each other.
+// statementKind is what a statement does.
+type statementKind int
+
+const (
+	sendStatement statementKind = iota
+	waitStatement
+	answerStatement
+	nameStatement
+)
+
+// sentence is a parsed statement, before its clauses are checked against each other.
 type sentence struct {
+	kind       statementKind
+	span       span
 	acted      bool
-	forEach    *span
+	leads      bool
+	forEach    *selection
 	recipients []recipientClause
 	messages   []quoteClause
 	subjects   []quoteClause
 	conditions []conditionClause
+	replies    []replyClause
+	whens      []whenClause
+	again      *span
+	it         bool
+	// answers
+	count bool
+	// waits
+	wait *whenClause
+	// names: "call them the acme people"
+	name string
 }
 
 func (s *sentence) add(c *clause) {
 	s.acted = s.acted || c.action
+	s.leads = s.leads || c.lead
 	if c.forEach != nil {
 		s.forEach = c.forEach
 	}
@@ -79,6 +141,16 @@ func (s *sentence) add(c *clause) {
 	if c.condition != nil {
 		s.conditions = append(s.conditions, *c.condition)
 	}
+	if c.reply != nil {
+		s.replies = append(s.replies, *c.reply)
+	}
+	if c.when != nil {
+		s.whens = append(s.whens, *c.when)
+	}
+	if c.again != nil {
+		s.again = c.again
+	}
+	s.it = s.it || c.it
 }
 
 // failure is text not understood: the tokens [from, to), or from up to where the next clause starts
@@ -88,32 +160,69 @@ type failure struct {
 	why      string
 }
 
-// The phrases of the grammar, built once. A clause parser tries all of a list and takes the longest match,
-// so that "with the subject line" wins over "with the subject".
+// The phrases of the grammar, built once from the vocabularies. A clause parser tries all of a list and
+// takes the longest match, so that "with the subject line" wins over "with the subject".
 var (
-	contactNouns   = []string{"contacts", "contact list", "address book"}
 	contactPhrases = concat(
-		join([]string{"each of my", "each one of my", "every one of my", "all my", "all of my", "everyone in my", "everybody in my", "everyone on my", "everybody on my", "my"}, contactNouns),
+		join(words.quantifiers, words.nouns),
 		[]string{"all contacts"},
-		join([]string{"every contact", "each contact"}, []string{"", "in my contacts", "in my contact list", "in my address book", "on my contact list"}),
+		join([]string{"every contact", "each contact"}, concat([]string{""}, join([]string{"in my"}, words.nouns), []string{"on my contact list"})),
 	)
-	sendObjects    = concat(join([]string{"", "a", "an"}, []string{"email", "emails", "message", "messages", "note", "mail"}), []string{"it"})
-	messageMarkers = []string{"that says", "which says", "saying", "that reads", "which reads", "to say", "with the message", "with message", "with the text", "with the body"}
-	joinedMessages = concat(messageMarkers, []string{"the message", "message", "the text", "the body"})
-	subjectMarkers = join([]string{"with the", "with a", "with"}, []string{"subject", "subject line"})
-	joinedSubjects = concat(subjectMarkers, join([]string{"the", ""}, []string{"subject", "subject line"}))
-	haveNotEmailed = join([]string{"have not", "have not yet", "did not"}, []string{"emailed", "email", "sent an email to", "written to"})
+	// answerPhrases are the lists a question may ask about, besides contactPhrases.
+	answerPhrases  = concat([]string{"contacts", "the contacts", "of my contacts", "of the contacts"}, join([]string{"of"}, contactPhrases))
+	sendObjects    = words.objects
+	messageMarkers = words.markers["body"]
+	joinedMessages = concat(messageMarkers, words.joined["body"])
+	subjectMarkers = words.markers["subject"]
+	joinedSubjects = concat(subjectMarkers, words.joined["subject"])
+	haveNotEmailed = concat(join([]string{"have not", "have not yet", "did not"}, words.actions), join([]string{"have not"}, words.actions, []string{"yet"}))
+	haveEmailed    = join([]string{"", "have", "have already", "already"}, words.actions)
 	leadConditions = concat(
 		join([]string{"if i"}, haveNotEmailed, []string{"them"}),
-		join([]string{"unless i"}, []string{"emailed", "have emailed", "already emailed", "have already emailed"}, []string{"them"}),
+		join([]string{"unless i"}, haveEmailed, []string{"them"}),
 	)
-	trailingConditions = concat(leadConditions, join([]string{"i", "who i", "whom i", "that i"}, haveNotEmailed))
-	lastPhrases        = join([]string{"in the", "within the", "over the", "during the"}, []string{"last", "past"})
-	numberWords        = map[string]int{"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
+	// oneConditions are followed by the one recipient: "if I haven't emailed alice@example.com".
+	oneConditions      = join([]string{"if i"}, haveNotEmailed)
+	trailingConditions = concat(leadConditions, join([]string{"i", "who i", "whom i", "that i"}, haveNotEmailed),
+		join([]string{"who", "that"}, []string{"has not", "have not"}, []string{"heard from me"}))
+	// getVerbs make a statement whose recipients come first: "Everyone in my contacts gets 'Hi'".
+	getVerbs          = []string{"gets", "get", "should get", "will get", "receives", "should receive"}
+	positiveRelatives = join([]string{"who i", "whom i", "that i"}, []string{"emailed", "have emailed", "sent an email to", "wrote to", "have written to"})
+	// questionConditions follow "how many of my contacts": "haven't I emailed", "have I not emailed".
+	questionNegative = concat(join([]string{"have not i", "have i not", "did i not", "i have not", "i did not", "who i have not", "who i did not", "that i have not"}, words.actions))
+	questionPositive = join([]string{"have i", "did i", "who i", "who i have", "that i", "that i have", "i have", "i"}, words.actions)
+	lastPhrases      = join([]string{"in the", "within the", "over the", "during the"}, []string{"last", "past"})
+	numberWords      = map[string]int{"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12}
+	replyPronouns    = []string{"he", "she", "they"}
+	domainPattern    = regexp.MustCompile(`^[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}$`)
+	answerHeads      = []string{"list", "show", "show me", "tell me", "give me", "which are", "who are"}
 )
+
+// grammarWords are the words a contact's name may not contain: a name never swallows a time, a
+// condition or another part of the sentence ("my contact Ann on Friday" is Ann, on Friday).
+var grammarWords = map[string]bool{}
+
+func init() {
+	for _, w := range strings.Fields(`and or if unless on at in by for from to then after before when within
+		tomorrow today tonight this next last every each all everyone everybody anyone someone nobody
+		who whom that which whose with without saying except named called again please possible
+		a an the it them her him me my i you send email emails wait list show tell how many
+		monday tuesday wednesday thursday friday saturday sunday weekday day week month
+		contacts contact`) {
+		grammarWords[w] = true
+	}
+	for _, v := range vocabularies {
+		for _, w := range v.Verbs {
+			grammarWords[w] = true
+		}
+	}
+}
 
 // maxDays bounds "in the last N days" to ten years.
 const maxDays = 3650
+
+// maxFirst bounds "the first N".
+const maxFirst = 10000
 
 // join returns every phrase made of one phrase from each list in turn; an empty phrase adds nothing.
 func join(lists ...[]string) []string {
@@ -140,40 +249,206 @@ func concat(lists ...[]string) []string {
 }
 
 // whyTime is the reason given for a time phrase that is not understood.
-const whyTime = "a time must be today, this week, this month or in the last N days"
+const whyTime = "a time must be today, this week, this month, last week, last month, or in the last N days or weeks"
 
 // parser parses the tokens of one program.
 type parser struct {
-	src  string // the program, for text quoted as written (a contact's name)
-	toks []token
-	end  int // the tokens from end on are the closing "." or "!"
+	src   string // the program, for text quoted as written (a contact's name)
+	toks  []token
+	end   int      // the tokens from end on are the closing "." or "!"
+	names []string // the lists the program has named so far, lower case: "acme people"
 }
 
 func newParser(src string, toks []token) *parser {
+	toks = lineBreaks(src, toks)
 	end := len(toks)
-	for end > 0 && toks[end-1].kind == punct && (toks[end-1].text == "." || toks[end-1].text == "!") {
+	for end > 0 && toks[end-1].kind == punct && strings.Contains(".!?\n;", toks[end-1].text) {
 		end--
 	}
 	return &parser{src: src, toks: toks, end: end}
 }
 
-// parse reads the clauses in order; it stops at the first part it does not understand.
-func (p *parser) parse() (*sentence, *failure) {
-	s := &sentence{}
-	for pos := 0; pos < p.end; {
-		for pos < p.end && p.isPunct(pos, ",") {
-			pos++
+// lineStarters are the words that start a statement on a new line even in lower case.
+var lineStarters = map[string]bool{"wait": true, "list": true, "show": true, "tell": true, "how": true, "then": true}
+
+func init() {
+	for _, v := range words.verbs {
+		lineStarters[strings.Fields(v)[0]] = true
+	}
+}
+
+// lineBreaks keeps the line breaks that end a statement: those before a line that starts with a capital
+// letter or a word that starts a statement. Any other line break is a space, so that a sentence may be wrapped ("... to each of my
+// contacts\nthat says 'Hi'").
+func lineBreaks(src string, toks []token) []token {
+	out := toks[:0:0]
+	for i, t := range toks {
+		if t.kind == punct && t.text == "\n" {
+			next := i + 1
+			for next < len(toks) && toks[next].kind == punct && toks[next].text == "\n" {
+				next++
+			}
+			if next >= len(toks) || toks[next].kind != word ||
+				!unicode.IsUpper([]rune(src[toks[next].start:toks[next].end])[0]) && !lineStarters[toks[next].text] {
+				continue
+			}
 		}
-		if pos >= p.end {
-			break
+		out = append(out, t)
+	}
+	return out
+}
+
+// separator returns the length of the separator between statements at pos, 0 when there is none.
+func (p *parser) separator(pos int) int {
+	n := 0
+	if pos < p.end && p.toks[pos].kind == punct && strings.Contains(".!?;\n", p.toks[pos].text) {
+		n = 1
+		for pos+n < p.end && p.toks[pos+n].kind == punct && strings.Contains(".!?;\n", p.toks[pos+n].text) {
+			n++
+		}
+	}
+	at := pos + n
+	if p.isPunct(at, ",") {
+		if n == 0 && p.isWord(at+1, "wait") {
+			return 1 // "Send 'A' to bob@example.com, wait 5 minutes, then ..."
+		}
+		at++
+	}
+	if p.isWord(at, "and") && (p.isWord(at+1, "then") || p.isWord(at+1, "after") && p.isWord(at+2, "that") || p.replyAt(at+1) || p.namingAt(at+1)) {
+		if p.replyAt(at+1) || p.namingAt(at+1) {
+			return at + 1 - pos
+		}
+		at++
+	}
+	switch {
+	case p.isWord(at, "then"):
+		return at + 1 - pos
+	case p.isWord(at, "after") && p.isWord(at+1, "that"):
+		at += 2
+		if p.isPunct(at, ",") {
+			at++
+		}
+		return at - pos
+	}
+	return n
+}
+
+// namingAt reports whether "call them ..." starts at pos.
+func (p *parser) namingAt(pos int) bool {
+	_, ok := p.phrase(pos, namingHeads...)
+	return ok
+}
+
+var namingHeads = []string{"call them", "call those", "call it", "name them", "save them as", "save those as", "call the list", "call that list"}
+
+// replyAt reports whether "if he doesn't reply" starts at pos.
+func (p *parser) replyAt(pos int) bool {
+	_, ok := p.phrase(pos, join([]string{"if"}, replyPronouns, []string{"does not", "do not", "did not"}, []string{"reply", "answer", "respond"})...)
+	return ok
+}
+
+// program is the parsed program: an optional schedule and the statements.
+type parsedProgram struct {
+	schedule   *scheduleClause
+	bodyOffset int // the byte offset where the statements after the schedule start
+	statements []*sentence
+	seps       []span // the separator before each statement (empty for the first)
+}
+
+// parse reads the statements in order; it stops at the first part it does not understand.
+func (p *parser) parse() (*parsedProgram, *failure) {
+	prog := &parsedProgram{}
+	pos := 0
+	if sc, next, f := p.schedule(0); f != nil {
+		return nil, f
+	} else if sc != nil {
+		prog.schedule = sc
+		if p.isPunct(next, ",") {
+			next++
+		}
+		pos = next
+		prog.bodyOffset = len(p.src)
+		if next < len(p.toks) {
+			prog.bodyOffset = p.toks[next].start
+		}
+	}
+	sep := span{pos, pos}
+	for pos < p.end {
+		s, next, f := p.statement(pos)
+		if f != nil {
+			if f.from == pos && sep.to > sep.from && p.toks[sep.from].kind == word {
+				f.from = sep.from // "Then call Bob": quote the word that led to it
+			} else if f.from == pos && sep.to > sep.from && sep.to-sep.from > 1 && p.toks[sep.to-1].kind == word {
+				f.from = sep.to - 1
+				for f.from > sep.from && p.toks[f.from-1].kind == word {
+					f.from--
+				}
+			}
+			return nil, f
+		}
+		if s != nil {
+			prog.statements = append(prog.statements, s)
+			prog.seps = append(prog.seps, sep)
+		}
+		n := p.separator(next)
+		if n == 0 && next < p.end {
+			return nil, &failure{from: next, to: p.nextClause(next+1, true)}
+		}
+		sep = span{next, next + n}
+		pos = next + n
+		if pos >= p.end && n > 0 && p.toks[next+n-1].kind == word {
+			return nil, &failure{from: next, to: next + n, why: "it does not say what to do next"}
+		}
+	}
+	return prog, nil
+}
+
+// statement parses one statement at pos, up to a separator or the end.
+func (p *parser) statement(pos int) (*sentence, int, *failure) {
+	for pos < p.end && p.isPunct(pos, ",") {
+		pos++
+	}
+	if pos >= p.end {
+		return nil, pos, nil
+	}
+	if s, next, f := p.waitStatement(pos); s != nil || f != nil {
+		return s, next, f
+	}
+	if s, next, f := p.answerStatement(pos); s != nil || f != nil {
+		return s, next, f
+	}
+	if s, next, f := p.getStatement(pos); s != nil || f != nil {
+		return s, next, f
+	}
+	if s, next, f := p.nameStatement(pos); s != nil || f != nil {
+		return s, next, f
+	}
+	if p.separator(pos) > 0 {
+		return nil, pos, nil // nothing before the separator: "Then send ..." at the start
+	}
+	s := &sentence{kind: sendStatement}
+	start := pos
+	for pos < p.end {
+		if p.separator(pos) > 0 {
+			if s.acted || !s.leads || !p.leadThen(pos) {
+				break
+			}
+			pos += p.separator(pos) // "If I haven't emailed her this month, then send her ..."
+			continue
+		}
+		for pos < p.end && (p.isPunct(pos, ",") || s.acted && p.isPunct(pos, ":") && pos+1 < p.end && p.toks[pos+1].kind == quoted) {
+			pos++ // "Send this to bob@example.com: 'Hi'"
+		}
+		if pos >= p.end || p.separator(pos) > 0 {
+			continue
 		}
 		from := pos
 		joined := false
 		if s.acted && p.isWord(pos, "and") {
 			pos++
 			joined = true
-			if pos >= p.end {
-				return nil, &failure{from: from, to: pos}
+			if pos >= p.end || p.separator(pos) > 0 {
+				return nil, 0, &failure{from: from, to: pos}
 			}
 		}
 		c, f := p.clauseAt(pos, s.acted, joined)
@@ -181,15 +456,28 @@ func (p *parser) parse() (*sentence, *failure) {
 			if f.to == 0 {
 				f.to = p.nextClause(f.from+1, s.acted)
 			}
-			return nil, f
+			return nil, 0, f
 		}
 		if c == nil {
-			return nil, &failure{from: from, to: p.nextClause(from+1, s.acted)}
+			return nil, 0, &failure{from: from, to: p.nextClause(from+1, s.acted)}
 		}
 		s.add(c)
 		pos = c.next
 	}
-	return s, nil
+	s.span = span{start, pos}
+	if !s.acted {
+		return nil, 0, &failure{from: start, to: pos, why: "it does not say what to do; start with Send or Email"}
+	}
+	return s, pos, nil
+}
+
+// leadThen reports whether the separator at pos is a "then" after the leads of a statement, which goes on.
+func (p *parser) leadThen(pos int) bool {
+	at := pos
+	if p.isPunct(at, ",") {
+		at++
+	}
+	return p.isWord(at, "then")
 }
 
 // clauseAt parses the clause at pos: a lead or the action before the action, the others after it.
@@ -198,7 +486,9 @@ func (p *parser) clauseAt(pos int, acted, joined bool) (*clause, *failure) {
 	if !acted {
 		parsers = []func(int) (*clause, *failure){
 			p.forEach,
+			p.reply,
 			func(pos int) (*clause, *failure) { return p.condition(pos, true) },
+			p.whenClause,
 			p.action,
 		}
 	} else {
@@ -207,6 +497,8 @@ func (p *parser) clauseAt(pos int, acted, joined bool) (*clause, *failure) {
 			func(pos int) (*clause, *failure) { return p.message(pos, joined) },
 			func(pos int) (*clause, *failure) { return p.subject(pos, joined) },
 			func(pos int) (*clause, *failure) { return p.condition(pos, false) },
+			p.whenClause,
+			p.againClause,
 		}
 	}
 	var first *failure
@@ -222,11 +514,11 @@ func (p *parser) clauseAt(pos int, acted, joined bool) (*clause, *failure) {
 	return nil, first
 }
 
-// nextClause returns the first position from pos on where a clause starts (or fails in a way that shows
-// one was meant), or the end.
+// nextClause returns the first position from pos on where a clause or a separator starts (or a clause
+// fails in a way that shows one was meant), or the end.
 func (p *parser) nextClause(pos int, acted bool) int {
 	for ; pos < p.end; pos++ {
-		if p.clauseStarts(pos, acted) {
+		if p.separator(pos) > 0 || p.clauseStarts(pos, acted) {
 			return pos
 		}
 	}
@@ -241,7 +533,7 @@ func (p *parser) clauseStarts(pos int, acted bool) bool {
 
 // boundary reports whether a clause, a separator or the end is at pos.
 func (p *parser) boundary(pos int, acted bool) bool {
-	return pos >= p.end || p.toks[pos].kind == punct || p.isWord(pos, "and") || p.clauseStarts(pos, acted)
+	return pos >= p.end || p.toks[pos].kind == punct || p.isWord(pos, "and") || p.separator(pos) > 0 || p.clauseStarts(pos, acted)
 }
 
 func (p *parser) isWord(pos int, w string) bool {
@@ -272,26 +564,34 @@ func (p *parser) phrase(pos int, phrases ...string) (int, bool) {
 	return best, best >= 0
 }
 
-// forEach parses "for each of my contacts".
+// forEach parses "for each of my contacts", with its filters.
 func (p *parser) forEach(pos int) (*clause, *failure) {
 	if !p.isWord(pos, "for") {
 		return nil, nil
 	}
-	next, ok := p.phrase(pos+1, contactPhrases...)
-	if !ok {
-		return nil, nil
+	sel, next, f := p.selection(pos+1, contactPhrases)
+	if f != nil || sel == nil {
+		return nil, f
 	}
-	return &clause{next: next, forEach: &span{pos, next}}, nil
+	sel.from = pos
+	c := &clause{next: next, forEach: sel, lead: true}
+	// "For everyone in my contacts I haven't emailed this month, ..."
+	if cond, f := p.condition(next, false); f != nil {
+		return nil, f
+	} else if cond != nil {
+		c.condition, c.next = cond.condition, cond.next
+	}
+	return c, nil
 }
 
 // action parses the verb, with the recipients, the word "email" and the message that may follow it.
 func (p *parser) action(pos int) (*clause, *failure) {
-	if !p.isWord(pos, "send") && !p.isWord(pos, "email") {
+	next, ok := p.phrase(pos, words.verbs...)
+	if !ok {
 		return nil, nil
 	}
 	verb := p.toks[pos].text
 	c := &clause{action: true}
-	next := pos + 1
 	r, after, f := p.recipients(next)
 	if f != nil {
 		return nil, f
@@ -299,8 +599,9 @@ func (p *parser) action(pos int) (*clause, *failure) {
 	if r != nil {
 		c.recipients, next = r, after
 	}
-	if verb == "send" {
+	if verb != "email" { // "Email" is followed by its recipients, not by "an email"
 		if n, ok := p.phrase(next, sendObjects...); ok {
+			c.it = p.isWord(next, "it")
 			next = n
 		}
 	}
@@ -328,18 +629,38 @@ func (p *parser) to(pos int) (*clause, *failure) {
 	return &clause{next: next, recipients: r}, nil
 }
 
-// recipients parses the contacts, "them" or a list of addresses at pos. An address EaaPL does not accept
-// is a failure; anything else that is not a recipient is no match.
+// recipients parses the contacts, a pronoun, a contact by name or a list of addresses at pos. An address
+// EaaPL does not accept is a failure; anything else that is not a recipient is no match.
 func (p *parser) recipients(pos int) (*recipientClause, int, *failure) {
-	if next, ok := p.phrase(pos, contactPhrases...); ok {
-		return &recipientClause{span: span{pos, next}, contacts: true}, next, nil
+	if sel, next, f := p.selection(pos, contactPhrases); f != nil {
+		return nil, 0, f
+	} else if sel != nil {
+		return &recipientClause{span: sel.span, contacts: sel}, next, nil
 	}
-	if p.isWord(pos, "them") {
+	if name, next, ok := p.namedList(pos); ok {
+		return &recipientClause{span: span{pos, next}, list: name}, next, nil
+	}
+	switch {
+	case p.isWord(pos, "them"):
 		return &recipientClause{span: span{pos, pos + 1}, them: true}, pos + 1, nil
+	case p.isWord(pos, "her") || p.isWord(pos, "him"):
+		return &recipientClause{span: span{pos, pos + 1}, one: true}, pos + 1, nil
 	}
-	if next, ok := p.phrase(pos, "my contact"); ok {
+	if next, ok := p.phrase(pos, "those contacts", "these contacts", "those people", "them all"); ok {
+		return &recipientClause{span: span{pos, next}, them: true}, next, nil
+	}
+	if next, ok := p.phrase(pos, words.refer...); ok {
 		return p.contactName(pos, next)
 	}
+	addrs, next, f := p.addresses(pos)
+	if f != nil || len(addrs) == 0 {
+		return nil, 0, f
+	}
+	return &recipientClause{span: span{pos, next}, addresses: addrs}, next, nil
+}
+
+// addresses parses "a@x.com, b@y.org and c@z.net".
+func (p *parser) addresses(pos int) ([]string, int, *failure) {
 	var addrs []string
 	next := pos
 	for next < p.end {
@@ -364,26 +685,140 @@ func (p *parser) recipients(pos int) (*recipientClause, int, *failure) {
 		addrs = append(addrs, p.toks[at].text)
 		next = at + 1
 	}
-	if len(addrs) == 0 {
-		return nil, 0, nil
-	}
-	return &recipientClause{span: span{pos, next}, addresses: addrs}, next, nil
+	return addrs, next, nil
 }
 
-// contactName parses the name after "my contact": its words up to the next clause, separator or the
-// object of "send" ("Send my contact Ann an email ...").
-func (p *parser) contactName(pos, from int) (*recipientClause, int, *failure) {
-	next := from
-	for next < p.end && p.toks[next].kind == word && !p.boundary(next, true) {
-		if _, ok := p.phrase(next, sendObjects...); ok && next > from {
-			break
+// selection parses a list of contacts with its filters: "the first 10 of my contacts at acme.com whose
+// name starts with A except Bob".
+func (p *parser) selection(pos int, phrases []string) (*selection, int, *failure) {
+	first := 0
+	start := pos
+	if n, ok := p.phrase(pos, "the first"); ok && n < p.end && p.toks[n].kind == word && p.isWord(n+1, "of") {
+		v, ok := number(p.toks[n].text)
+		if !ok {
+			return nil, 0, nil
 		}
+		if v < 1 || v > maxFirst {
+			return nil, 0, &failure{from: n, to: n + 1, why: fmt.Sprintf("the number must be from 1 to %d", maxFirst)}
+		}
+		first, pos = v, n+2
+	}
+	next, ok := p.phrase(pos, phrases...)
+	if !ok {
+		if first > 0 {
+			return nil, 0, &failure{from: start, why: "say which list: the first 10 of my contacts"}
+		}
+		return nil, 0, nil
+	}
+	sel := &selection{first: first}
+	for {
+		switch {
+		case p.isWord(next, "at") && next+1 < p.end && p.toks[next+1].kind == word && domainPattern.MatchString(p.toks[next+1].text):
+			sel.domains = append(sel.domains, p.toks[next+1].text)
+			next += 2
+			for p.isWord(next, "or") && next+1 < p.end && p.toks[next+1].kind == word && domainPattern.MatchString(p.toks[next+1].text) {
+				sel.domains = append(sel.domains, p.toks[next+1].text)
+				next += 2
+			}
+			continue
+		}
+		if n, ok := p.phrase(next, "whose name starts with", "whose names start with", "whose name begins with"); ok {
+			if n < p.end && (p.toks[n].kind == quoted || p.toks[n].kind == word && (isNameWord(p.toks[n].text) || len(p.toks[n].text) == 1)) {
+				text := p.toks[n].text
+				if p.toks[n].kind == word {
+					text = p.src[p.toks[n].start:p.toks[n].end]
+				}
+				if strings.TrimSpace(text) == "" || sel.prefix != "" {
+					return nil, 0, &failure{from: next, to: n + 1, why: "give one beginning, like whose name starts with A"}
+				}
+				sel.prefix = text
+				next = n + 1
+				continue
+			}
+			return nil, 0, &failure{from: next, to: n, why: "say what it starts with, like whose name starts with A"}
+		}
+		if n, ok := p.phrase(next, "named", "called", "whose name is"); ok {
+			name, after := p.nameAt(n)
+			if name == "" || sel.named != "" {
+				return nil, 0, &failure{from: next, to: n, why: "say the name, like named John"}
+			}
+			sel.named, next = name, after
+			continue
+		}
+		if n, ok := p.phrase(next, "except", "but not", "apart from"); ok {
+			var except []string
+			for {
+				if n < p.end && p.toks[n].kind == address {
+					except = append(except, p.toks[n].text)
+					n++
+				} else if name, after := p.nameAt(n); name != "" {
+					except = append(except, name)
+					n = after
+				} else {
+					break
+				}
+				at := n
+				if p.isPunct(at, ",") {
+					at++
+				}
+				if p.isWord(at, "and") {
+					at++
+				}
+				if at == n || !(at < p.end && (p.toks[at].kind == address || p.toks[at].kind == word && isNameWord(p.toks[at].text))) {
+					break
+				}
+				n = at
+			}
+			if len(except) == 0 {
+				return nil, 0, &failure{from: next, to: next + 1, why: "say whom to leave out, like except Bob and Carol or except bob@example.com"}
+			}
+			sel.except = append(sel.except, except...)
+			next = n
+			continue
+		}
+		break
+	}
+	sel.span = span{start, next}
+	return sel, next, nil
+}
+
+// isNameWord reports whether a word may be part of a name: not a word of the grammar, and made of letters,
+// apostrophes, dots and hyphens.
+func isNameWord(w string) bool {
+	if grammarWords[w] || w == "" {
+		return false
+	}
+	for _, r := range w {
+		if !(r == '\'' || r == '-' || r == '.' || r >= 'a' && r <= 'z' || r > 127) {
+			return false
+		}
+	}
+	return true
+}
+
+// nameAt returns the name of words at pos, as written, and the position after it; "" when there is none.
+func (p *parser) nameAt(pos int) (string, int) {
+	next := pos
+	for next < p.end && p.toks[next].kind == word && isNameWord(p.toks[next].text) {
 		next++
 	}
-	if next == from {
-		return nil, 0, &failure{from: pos, to: from, why: "say which contact: my contact John, or my contact John Smith"}
+	if next == pos {
+		return "", pos
 	}
-	name := p.src[p.toks[from].start:p.toks[next-1].end]
+	return p.src[p.toks[pos].start:p.toks[next-1].end], next
+}
+
+// contactName parses the name after "my contact": its words up to a word of the grammar ("Send my contact
+// Ann an email ...", "my contact Ann on Friday").
+func (p *parser) contactName(pos, from int) (*recipientClause, int, *failure) {
+	name, next := p.nameAt(from)
+	if name == "" {
+		why := "say which contact: my contact John, or my contact John Smith"
+		if from < p.end && p.toks[from].kind == word && grammarWords[p.toks[from].text] {
+			why = fmt.Sprintf("%q is a word of the grammar, not a name; %s", p.toks[from].text, why)
+		}
+		return nil, 0, &failure{from: pos, to: from + 1, why: why}
+	}
 	return &recipientClause{span: span{pos, next}, name: name}, next, nil
 }
 
@@ -392,6 +827,9 @@ func (p *parser) contactName(pos, from int) (*recipientClause, int, *failure) {
 func (p *parser) message(pos int, joined bool) (*clause, *failure) {
 	if pos < p.end && p.toks[pos].kind == quoted {
 		return &clause{next: pos + 1, message: &quoteClause{span{pos, pos + 1}, p.toks[pos].text}}, nil
+	}
+	if p.isWord(pos, "with") && pos+1 < p.end && p.toks[pos+1].kind == quoted {
+		return &clause{next: pos + 2, message: &quoteClause{span{pos, pos + 2}, p.toks[pos+1].text}}, nil // "with 'Hi'"
 	}
 	markers := messageMarkers
 	if joined {
@@ -432,14 +870,42 @@ func (p *parser) quoteAfter(pos int, markers []string, why string) (*quoteClause
 	return &quoteClause{span{pos, next + 1}, p.toks[next].text}, nil
 }
 
+// againClause parses "again": the message and recipients of the statement before.
+func (p *parser) againClause(pos int) (*clause, *failure) {
+	if !p.isWord(pos, "again") {
+		return nil, nil
+	}
+	return &clause{next: pos + 1, again: &span{pos, pos + 1}}, nil
+}
+
 // condition parses "if I haven't emailed them <time>" and its variants; after the action also "who I
-// haven't emailed <time>".
+// haven't emailed <time>" and "who I emailed <time>"; as a lead also "if I haven't emailed
+// bob@example.com <time>".
 func (p *parser) condition(pos int, lead bool) (*clause, *failure) {
 	heads := trailingConditions
 	if lead {
 		heads = leadConditions
 	}
+	emailed := false
+	var who *recipientClause
 	next, ok := p.phrase(pos, heads...)
+	if !ok && !lead {
+		if next, ok = p.phrase(pos, positiveRelatives...); ok {
+			emailed = true
+		}
+	}
+	if !ok && lead {
+		if n, found := p.phrase(pos, oneConditions...); found {
+			r, after, f := p.recipients(n)
+			if f != nil {
+				return nil, f
+			}
+			if r == nil || r.contacts != nil || r.them || r.one || len(r.addresses) > 1 {
+				return nil, &failure{from: pos, to: n + 1, why: "say whom: an address (if I haven't emailed bob@example.com this week), my contact <name>, or them after \"For each of my contacts\""}
+			}
+			who, next, ok = r, after, true
+		}
+	}
 	if !ok {
 		return nil, nil
 	}
@@ -453,7 +919,27 @@ func (p *parser) condition(pos int, lead bool) (*clause, *failure) {
 		}
 		return nil, &failure{from: next, why: whyTime}
 	}
-	return &clause{next: after, condition: &conditionClause{span{pos, after}, per}}, nil
+	return &clause{next: after, lead: lead, condition: &conditionClause{span{pos, after}, per, emailed, who}}, nil
+}
+
+// reply parses "if he doesn't reply within a day".
+func (p *parser) reply(pos int) (*clause, *failure) {
+	next, ok := p.phrase(pos, join([]string{"if"}, replyPronouns, []string{"does not", "do not", "did not"}, []string{"reply", "answer", "respond"})...)
+	if !ok {
+		return nil, nil
+	}
+	n, ok := p.phrase(next, "within", "in", "by the end of", "after")
+	if !ok {
+		return nil, &failure{from: pos, to: next, why: "say how long to wait for the reply, like if he doesn't reply within a day"}
+	}
+	d, after, f := p.duration(n)
+	if f != nil {
+		return nil, f
+	}
+	if after < 0 {
+		return nil, &failure{from: n, why: "say how long, like within a day or within 2 hours"}
+	}
+	return &clause{next: after, lead: true, reply: &replyClause{span{pos, after}, d}}, nil
 }
 
 // period parses a time phrase; it returns -1 when there is none at pos.
@@ -465,26 +951,211 @@ func (p *parser) period(pos int) (period, int, *failure) {
 		return period{kind: thisWeek}, pos + 2, nil
 	case p.isWord(pos, "this") && p.isWord(pos+1, "month"):
 		return period{kind: thisMonth}, pos + 2, nil
+	case p.isWord(pos, "last") && p.isWord(pos+1, "week"):
+		return period{kind: lastWeek}, pos + 2, nil
+	case p.isWord(pos, "last") && p.isWord(pos+1, "month"):
+		return period{kind: lastMonth}, pos + 2, nil
+	}
+	if n, ok := p.phrase(pos, "since the start of the month", "since the beginning of the month"); ok {
+		return period{kind: thisMonth}, n, nil
+	}
+	if n, ok := p.phrase(pos, "since the start of the week", "since the beginning of the week"); ok {
+		return period{kind: thisWeek}, n, nil
 	}
 	next, ok := p.phrase(pos, lastPhrases...)
+	if !ok && p.isWord(pos, "in") && (p.isWord(pos+2, "days") || p.isWord(pos+2, "day") || p.isWord(pos+2, "weeks")) {
+		next, ok = pos+1, true // "in 30 days", after a condition on the past: the last 30 days
+	}
 	if !ok {
 		return period{}, -1, nil
 	}
 	if p.isWord(next, "day") {
 		return period{kind: lastDays, days: 1}, next + 1, nil
 	}
-	if next >= p.end || p.toks[next].kind != word || !(p.isWord(next+1, "days") || p.isWord(next+1, "day")) {
+	if p.isWord(next, "week") {
+		return period{kind: lastDays, days: 7}, next + 1, nil
+	}
+	weeks := p.isWord(next+1, "weeks") || p.isWord(next+1, "week")
+	if next >= p.end || p.toks[next].kind != word || !(p.isWord(next+1, "days") || p.isWord(next+1, "day") || weeks) {
 		return period{}, -1, nil
 	}
-	n, isWord := numberWords[p.toks[next].text]
-	if !isWord {
-		var err error
-		if n, err = strconv.Atoi(p.toks[next].text); err != nil {
-			return period{}, -1, nil
-		}
+	n, ok := number(p.toks[next].text)
+	if !ok {
+		return period{}, -1, nil
+	}
+	if weeks {
+		n *= 7 // "in the past two weeks": 14 days
 	}
 	if n < 1 || n > maxDays {
 		return period{}, 0, &failure{from: next, to: next + 2, why: fmt.Sprintf("the number of days must be from 1 to %d", maxDays)}
 	}
 	return period{kind: lastDays, days: n}, next + 2, nil
+}
+
+// number reads digits or a number word.
+func number(w string) (int, bool) {
+	if n, ok := numberWords[w]; ok {
+		return n, true
+	}
+	if len(w) > 6 {
+		return 0, false
+	}
+	n, err := strconv.Atoi(w)
+	return n, err == nil
+}
+
+// waitStatement parses "wait 10 minutes" and "wait until tomorrow at 8am".
+func (p *parser) waitStatement(pos int) (*sentence, int, *failure) {
+	if !p.isWord(pos, "wait") {
+		return nil, 0, nil
+	}
+	next := pos + 1
+	if p.isWord(next, "for") {
+		next++
+	}
+	if p.isWord(next, "until") || p.isWord(next, "till") {
+		w, after, f := p.when(next + 1)
+		if f != nil {
+			return nil, 0, f
+		}
+		if w == nil {
+			return nil, 0, &failure{from: pos, to: next + 1, why: "say until when, like wait until tomorrow at 8am"}
+		}
+		w.span = span{pos, after}
+		return &sentence{kind: waitStatement, acted: true, span: span{pos, after}, wait: w}, after, nil
+	}
+	d, after, f := p.duration(next)
+	if f != nil {
+		return nil, 0, f
+	}
+	if after < 0 {
+		return nil, 0, &failure{from: pos, to: next + 1, why: "say how long, like wait 10 minutes or wait until 5pm"}
+	}
+	w := &whenClause{span: span{pos, after}, after: d}
+	return &sentence{kind: waitStatement, acted: true, span: span{pos, after}, wait: w}, after, nil
+}
+
+// answerStatement parses a question: "how many of my contacts haven't I emailed this week?", "list the
+// contacts I haven't emailed this month", "show me my contacts at acme.com".
+func (p *parser) answerStatement(pos int) (*sentence, int, *failure) {
+	start := pos
+	s := &sentence{kind: answerStatement, acted: true}
+	next, ok := p.phrase(pos, answerHeads...)
+	if ok {
+		pos = next
+	}
+	if n, isCount := p.phrase(pos, "how many"); isCount {
+		s.count, pos = true, n
+	} else if !ok && !p.isWord(pos, "who") && !p.isWord(pos, "whom") {
+		return nil, 0, nil
+	}
+	sel, next, f := p.selection(pos, concat(contactPhrases, answerPhrases))
+	if f != nil {
+		return nil, 0, f
+	}
+	if sel == nil && !s.count && (p.isWord(pos, "who") || p.isWord(pos, "whom")) {
+		// "Who haven't I emailed this week?": which of my contacts.
+		if _, ok := p.phrase(pos+1, concat(questionNegative, questionPositive)...); ok {
+			sel, next = &selection{span: span{pos, pos + 1}}, pos+1
+		} else {
+			return nil, 0, nil
+		}
+	}
+	if sel == nil {
+		return nil, 0, &failure{from: start, to: pos + 1, why: "say which contacts, like how many of my contacts or list my contacts at acme.com"}
+	}
+	s.forEach = sel
+	pos = next
+	if n, ok := p.phrase(pos, "do i have", "are there", "i have"); ok && (n >= p.end || p.separator(n) > 0) {
+		pos = n
+	}
+	if n, ok := p.phrase(pos, questionNegative...); ok {
+		per, after, f := p.period(n)
+		if f != nil {
+			return nil, 0, f
+		}
+		if after < 0 {
+			return nil, 0, &failure{from: n, why: whyTime}
+		}
+		s.conditions = append(s.conditions, conditionClause{span{pos, after}, per, false, nil})
+		pos = after
+	} else if n, ok := p.phrase(pos, questionPositive...); ok {
+		per, after, f := p.period(n)
+		if f != nil {
+			return nil, 0, f
+		}
+		if after < 0 {
+			return nil, 0, &failure{from: n, why: whyTime}
+		}
+		s.conditions = append(s.conditions, conditionClause{span{pos, after}, per, true, nil})
+		pos = after
+	}
+	if pos < p.end && p.separator(pos) == 0 {
+		return nil, 0, &failure{from: pos, to: p.nextClause(pos+1, true)}
+	}
+	s.span = span{start, pos}
+	return s, pos, nil
+}
+
+// getStatement parses a statement whose recipients come first: "Everyone in my contacts who I haven't
+// emailed today gets 'Good morning!'".
+func (p *parser) getStatement(pos int) (*sentence, int, *failure) {
+	sel, next, f := p.selection(pos, contactPhrases)
+	if f != nil || sel == nil {
+		return nil, 0, nil // not this form: the other statements say what is wrong
+	}
+	s := &sentence{kind: sendStatement, acted: true, recipients: []recipientClause{{span: sel.span, contacts: sel}}}
+	if c, _ := p.condition(next, false); c != nil {
+		s.conditions = append(s.conditions, *c.condition)
+		next = c.next
+	}
+	after, ok := p.phrase(next, getVerbs...)
+	if !ok || after >= p.end || p.toks[after].kind != quoted {
+		return nil, 0, nil
+	}
+	s.messages = []quoteClause{{span{after, after + 1}, p.toks[after].text}}
+	s.span = span{pos, after + 1}
+	return s, after + 1, nil
+}
+
+// nameStatement parses "call them the acme people" and "save them as late payers": a name for the list
+// the statement before selected, which later statements may use as recipients.
+func (p *parser) nameStatement(pos int) (*sentence, int, *failure) {
+	head, ok := p.phrase(pos, namingHeads...)
+	if !ok {
+		return nil, 0, nil
+	}
+	next := head
+	for next < p.end && p.toks[next].kind == word && p.separator(next) == 0 && !p.isWord(next, "and") {
+		next++
+	}
+	words := make([]string, 0, next-head)
+	for _, t := range p.toks[head:next] {
+		words = append(words, t.text)
+	}
+	if len(words) > 0 && words[0] == "the" {
+		words = words[1:]
+	}
+	if len(words) == 0 || len(words) > 5 {
+		return nil, 0, &failure{from: pos, to: max(next, head), why: "give the list a name of one to five words, like call them the acme people"}
+	}
+	name := strings.Join(words, " ")
+	for _, w := range words {
+		if grammarWords[w] && w != "people" {
+			return nil, 0, &failure{from: head, to: next, why: fmt.Sprintf("%q is a word of the grammar; give the list a name without it", w)}
+		}
+	}
+	p.names = append(p.names, name)
+	return &sentence{kind: nameStatement, acted: true, span: span{pos, next}, name: name}, next, nil
+}
+
+// namedList matches a list the program named before: "the acme people", "acme people".
+func (p *parser) namedList(pos int) (string, int, bool) {
+	best, bestEnd := "", -1
+	for _, n := range p.names {
+		if end, ok := p.phrase(pos, n, "the "+n, "all the "+n, "each of the "+n); ok && end > bestEnd {
+			best, bestEnd = n, end
+		}
+	}
+	return best, bestEnd, bestEnd >= 0
 }

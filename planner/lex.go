@@ -15,7 +15,7 @@ const (
 	quoted                 // text is what stood between the quotes, exactly
 	address                // text is the email address as written
 	badAddress             // something with an @ that is not an address EaaPL accepts
-	punct                  // text is one of , . ! ? : ;
+	punct                  // text is one of , . ! ? : ; or a line break
 )
 
 // token is one word, quoted text, address or punctuation mark of a program, with its byte offsets in
@@ -37,6 +37,11 @@ var contractions = map[string][]string{
 	"didn't":  {"did", "not"},
 	"didnt":   {"did", "not"},
 	"i've":    {"i", "have"},
+	"doesn't": {"does", "not"},
+	"hasn't":  {"has", "not"},
+	"doesnt":  {"does", "not"},
+	"don't":   {"do", "not"},
+	"dont":    {"do", "not"},
 }
 
 // closers maps each opening quote mark to the marks that may close it.
@@ -56,6 +61,10 @@ func lex(program string) ([]token, *lexError) {
 	for i := 0; i < len(program); {
 		r, size := utf8.DecodeRuneInString(program[i:])
 		switch {
+		case r == '\n':
+			// A line break ends a statement, as a full stop does.
+			toks = append(toks, token{kind: punct, text: "\n", start: i, end: i + size})
+			i += size
 		case unicode.IsSpace(r):
 			i += size
 		case opensQuote(program, i, r):

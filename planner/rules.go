@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -47,24 +48,28 @@ func (r *Rules) Plan(ctx context.Context, program string, now time.Time) (*plan.
 		return nil, notUnderstood(program, program[lerr.start:], "the quotation that starts here is never closed")
 	}
 	if len(toks) > maxTokens {
-		return nil, fmt.Errorf("the program is too long: the rule-based planner reads one sentence of at most %d words (a quoted message counts as one)", maxTokens)
+		return nil, fmt.Errorf("the program is too long: the rule-based planner reads programs of at most %d words (a quoted message counts as one)", maxTokens)
 	}
 	p := newParser(program, toks)
-	s, f := p.parse()
+	prog, f := p.parse()
 	if f != nil {
 		return nil, p.notUnderstood(program, f)
 	}
-	if !s.acted {
+	if len(prog.statements) == 0 {
 		return nil, notUnderstood(program, program, "it does not say what to do; start with Send or Email")
 	}
-	prog, f, err := resolve(s)
+	pl, f, err := build(prog, program, now.In(loc))
 	if f != nil {
 		return nil, p.notUnderstood(program, f)
 	}
 	if err != nil {
 		return nil, err
 	}
-	return build(prog, program, now.In(loc)), nil
+	// A plan the grammar made that does not validate is a bug of the planner: refuse it, never run it.
+	if err := plan.Validate(pl); err != nil {
+		return nil, fmt.Errorf("the rule-based planner made a plan that does not validate (a bug; please report the program): %w", err)
+	}
+	return pl, nil
 }
 
 // NotUnderstoodError is returned for text the grammar does not cover: never a guessed plan.
@@ -72,6 +77,7 @@ type NotUnderstoodError struct {
 	Program   string
 	Part      string   // the part not understood, quoted in Error()
 	Supported []string // the supported forms
+	Nearest   []string // the forms nearest to the part not understood, at most three
 
 	why string // what is wrong with Part, when the grammar can tell
 }
@@ -83,8 +89,16 @@ func (e *NotUnderstoodError) Error() string {
 	if e.why != "" {
 		b.WriteString(": " + e.why)
 	}
-	if len(e.Supported) > 0 {
+	if len(e.Nearest) > 0 {
+		b.WriteString("; the nearest forms are:")
+		for _, f := range e.Nearest {
+			b.WriteString("\n  - " + f)
+		}
+		b.WriteString("\nand all the supported forms are:")
+	} else if len(e.Supported) > 0 {
 		b.WriteString("; the supported forms are:")
+	}
+	if len(e.Supported) > 0 {
 		for _, f := range e.Supported {
 			b.WriteString("\n  - " + f)
 		}
@@ -93,13 +107,20 @@ func (e *NotUnderstoodError) Error() string {
 }
 
 func notUnderstood(program, part, why string) *NotUnderstoodError {
-	return &NotUnderstoodError{Program: program, Part: strings.TrimSpace(part), Supported: Forms(), why: why}
+	return &NotUnderstoodError{Program: program, Part: strings.TrimSpace(part), Supported: Forms(), Nearest: nearest(program), why: why}
 }
 
 // notUnderstood quotes the tokens of a failure, without the punctuation and "and" that separate it from
 // the clauses around it.
 func (p *parser) notUnderstood(program string, f *failure) *NotUnderstoodError {
 	from, to := f.from, f.to
+	if to <= from {
+		to = from + 1
+	}
+	if from >= len(p.toks) {
+		return notUnderstood(program, program, f.why)
+	}
+	to = min(to, len(p.toks))
 	for from < to-1 && p.toks[from].kind == punct {
 		from++
 	}
@@ -115,23 +136,54 @@ func (p *parser) notUnderstood(program string, f *failure) *NotUnderstoodError {
 	return notUnderstood(program, program[p.toks[from].start:p.toks[to-1].end], why)
 }
 
-// forms are the supported sentence forms, with their placeholders last.
-var forms = []string{
-	"Send an email to <recipients> that says '<message>'",
-	"Send '<message>' to <recipients>",
-	"Email <recipients> saying '<message>'",
-	"Send an email to <contacts> if I haven't emailed them <time> that says '<message>'",
-	"Email <contacts> who I haven't emailed <time> with the message '<message>'",
-	"For each of my contacts, if I haven't emailed them <time>, send them an email saying '<message>'",
-	"any of these with the subject '<subject>'",
-	"Send '<message>' to my contact <name>",
-	"any of these without the message: the program asks for it when it runs",
-	"<recipients> is <contacts>, my contact <name>, or addresses: bob@example.com, or bob@example.com and ann@example.com",
-	"<contacts> is each of my contacts, all (of) my contacts, everyone in my contacts or every contact",
-	"<time> is today, this week, this month or in the last N days",
+// Forms returns the supported forms, as "<pattern>" lines (for error messages and `eaapl plan --help`).
+func Forms() []string {
+	var out []string
+	for _, f := range allForms() {
+		out = append(out, f.Pattern)
+	}
+	return out
 }
 
-// Forms returns the supported sentence forms (for error messages and `eaapl plan --help`).
-func Forms() []string {
-	return append([]string(nil), forms...)
+// AllForms returns the supported forms with an example of each.
+func AllForms() []Form { return allForms() }
+
+// nearest returns the three forms whose examples share the most words with the program, best first; none
+// when no form shares a word that means something.
+func nearest(program string) []string {
+	have := map[string]bool{}
+	for _, w := range strings.Fields(strings.ToLower(program)) {
+		w = strings.Trim(w, ".,;:!?'\"")
+		if len(w) > 2 && !stopWords[w] {
+			have[w] = true
+		}
+	}
+	type scored struct {
+		form  string
+		score int
+	}
+	var all []scored
+	for _, f := range allForms() {
+		n := 0
+		seen := map[string]bool{}
+		for _, w := range strings.Fields(strings.ToLower(f.Example + " " + f.Pattern)) {
+			w = strings.Trim(w, ".,;:!?'\"<>()")
+			if have[w] && !seen[w] {
+				seen[w] = true
+				n++
+			}
+		}
+		if n > 0 {
+			all = append(all, scored{f.Pattern, n})
+		}
+	}
+	slices.SortStableFunc(all, func(a, b scored) int { return b.score - a.score })
+	var out []string
+	for i := 0; i < len(all) && i < 3; i++ {
+		out = append(out, all[i].form)
+	}
+	return out
 }
+
+// stopWords do not make a form near.
+var stopWords = map[string]bool{"the": true, "and": true, "for": true, "you": true, "all": true, "that": true, "with": true}

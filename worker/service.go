@@ -9,8 +9,8 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/interceptor"
 
-	"github.com/eaapl/eaapl/activities"
 	"github.com/eaapl/eaapl/bridge"
+	"github.com/eaapl/eaapl/bridge/kafka"
 	"github.com/eaapl/eaapl/config"
 )
 
@@ -20,7 +20,8 @@ import (
 type Service struct {
 	cfg       config.Config
 	Logger    *slog.Logger
-	producer  *bridge.Producer
+	producer  *kafka.Producer
+	events    *bridge.Buffer // in front of producer: the activities and the telemetry publish through it
 	telemetry *Telemetry
 }
 
@@ -31,7 +32,7 @@ func Setup(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Servic
 	if !kcfg.Enabled() {
 		return s, nil
 	}
-	p, err := bridge.NewProducer(kcfg, logger.With("component", "kafka"))
+	p, err := kafka.NewProducer(kcfg, logger.With("component", "kafka"))
 	if err != nil {
 		return nil, fmt.Errorf("kafka: %w", err)
 	}
@@ -43,7 +44,9 @@ func Setup(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Servic
 	}
 	level, _ := cfg.EventsSlogLevel() // checked by config.Load
 	s.producer = p
-	s.telemetry = NewTelemetry(p, Identity(cfg), ActivitySlots, logger)
+	// The buffer logs to the plain logger: its warnings must not become logs.debug events it publishes.
+	s.events = bridge.NewBuffer(p, bridge.BufferOptions{}, logger.With("component", "kafka"))
+	s.telemetry = NewTelemetry(s.events, Identity(cfg), ActivitySlots)
 	s.Logger = slog.New(s.telemetry.LogHandler(logger.Handler(), level))
 	return s, nil
 }
@@ -51,13 +54,11 @@ func Setup(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Servic
 // Run runs a worker until ctx ends, then stops it and sends the last events. onStarted, when set, is called
 // once the worker polls; its error stops the worker.
 func (s *Service) Run(ctx context.Context, c client.Client, onStarted func() error) error {
-	var events activities.Publisher
 	var interceptors []interceptor.WorkerInterceptor
-	if s.producer != nil {
-		events = s.producer
+	if s.telemetry != nil {
 		interceptors = append(interceptors, s.telemetry.Interceptor())
 	}
-	deps, err := NewDependencies(s.cfg, events)
+	deps, err := NewDependencies(s.cfg, s.events)
 	if err != nil {
 		return err
 	}
@@ -92,9 +93,10 @@ func (s *Service) Run(ctx context.Context, c client.Client, onStarted func() err
 	return err
 }
 
-// Close closes the Kafka producer, after it has sent what it holds.
+// Close closes the Kafka producer, after it and the buffer in front of it have sent what they hold.
 func (s *Service) Close() {
 	if s.producer != nil {
+		s.events.Close(5 * time.Second)
 		s.producer.Close()
 	}
 }

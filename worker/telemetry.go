@@ -16,7 +16,6 @@ import (
 	"go.temporal.io/sdk/interceptor"
 	"go.temporal.io/sdk/temporal"
 
-	"github.com/eaapl/eaapl/activities"
 	"github.com/eaapl/eaapl/bridge"
 	"github.com/eaapl/eaapl/catalog"
 )
@@ -24,39 +23,33 @@ import (
 // Telemetry produces the events that belong to the worker process rather than to a program:
 // worker.heartbeat and monitoring.metrics every interval, resource.allocation at start, logs.debug from the
 // worker's logger, and errors.report and task.retry for every failed and retried attempt of a task. They go
-// straight to the producer through a bounded queue: an activity never waits for Kafka, and when the queue
-// is full events are dropped and counted.
+// to the process's one buffered publisher (bridge.Buffer): an activity never waits for Kafka, and when
+// the buffer is full events are dropped and counted there.
 type Telemetry struct {
-	publisher activities.Publisher
-	workerID  string
-	slots     int // concurrent activities this worker runs
-	started   time.Time
-	logger    *slog.Logger
+	events   *bridge.Buffer
+	workerID string
+	slots    int // concurrent activities this worker runs
+	started  time.Time
 
-	queue     chan bridge.Event
-	dropped   atomic.Int64
 	running   atomic.Int64
 	completed atomic.Int64
 	failed    atomic.Int64
 	current   atomic.Value // string: a task the worker is running
 	seq       atomic.Int64
 	lastErrs  sync.Map // task key -> last error message, for task.retry
-	done      chan struct{}
+
+	stopped chan struct{}   // closed once the last heartbeat is queued
+	last    *bridge.Receipt // the last heartbeat's, set before stopped is closed
 }
 
-// telemetryQueue bounds the events waiting for the producer.
-const telemetryQueue = 10_000
-
-// NewTelemetry returns the worker's telemetry; Start begins producing.
-func NewTelemetry(p activities.Publisher, workerID string, slots int, logger *slog.Logger) *Telemetry {
+// NewTelemetry returns the worker's telemetry, publishing through events; Start begins producing.
+func NewTelemetry(events *bridge.Buffer, workerID string, slots int) *Telemetry {
 	t := &Telemetry{
-		publisher: p,
-		workerID:  workerID,
-		slots:     slots,
-		started:   time.Now(),
-		logger:    logger,
-		queue:     make(chan bridge.Event, telemetryQueue),
-		done:      make(chan struct{}),
+		events:   events,
+		workerID: workerID,
+		slots:    slots,
+		started:  time.Now(),
+		stopped:  make(chan struct{}),
 	}
 	t.current.Store("")
 	return t
@@ -74,7 +67,6 @@ func (t *Telemetry) Start(ctx context.Context, interval time.Duration) {
 		},
 		Timestamp: now(),
 	})
-	go t.send()
 	go func() {
 		tick := time.NewTicker(interval)
 		defer tick.Stop()
@@ -84,8 +76,8 @@ func (t *Telemetry) Start(ctx context.Context, interval time.Duration) {
 		for {
 			select {
 			case <-ctx.Done():
-				t.report("offline", cpu.sample())
-				close(t.queue)
+				t.last = t.report("offline", cpu.sample())
+				close(t.stopped)
 				return
 			case <-tick.C:
 				status := "idle"
@@ -98,15 +90,19 @@ func (t *Telemetry) Start(ctx context.Context, interval time.Duration) {
 	}()
 }
 
-// Wait returns once the queued events were sent, or after timeout.
+// Wait returns once the last heartbeat, and so every event before it, was published, or after timeout.
 func (t *Telemetry) Wait(timeout time.Duration) {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
 	select {
-	case <-t.done:
-	case <-time.After(timeout):
+	case <-t.stopped:
+		_ = t.last.Wait(ctx) // what did not make it is lost, as the buffer counts
+	case <-ctx.Done():
 	}
 }
 
-func (t *Telemetry) report(status string, cpuPercent float64) {
+// report queues a heartbeat and the metrics, and returns the receipt of the last.
+func (t *Telemetry) report(status string, cpuPercent float64) *bridge.Receipt {
 	current, _ := t.current.Load().(string)
 	if status != "busy" {
 		current = ""
@@ -120,7 +116,7 @@ func (t *Telemetry) report(status string, cpuPercent float64) {
 	})
 	var mem runtime.MemStats
 	runtime.ReadMemStats(&mem)
-	t.enqueue(bridge.MonitoringMetrics{
+	return t.enqueue(bridge.MonitoringMetrics{
 		Timestamp:      now(),
 		WorkerID:       t.workerID,
 		CPUUsage:       cpuPercent,
@@ -132,44 +128,13 @@ func (t *Telemetry) report(status string, cpuPercent float64) {
 }
 
 // enqueue queues an event without ever blocking.
-func (t *Telemetry) enqueue(v bridge.Value) {
+func (t *Telemetry) enqueue(v bridge.Value) *bridge.Receipt {
 	id := fmt.Sprintf("%s/%s/%d-%d", t.workerID, v.Topic(), t.started.UnixNano(), t.seq.Add(1))
 	ev, err := bridge.NewEvent(id, v)
 	if err != nil {
-		return
+		return t.events.Send()
 	}
-	defer func() { _ = recover() }() // a send on the queue closed at shutdown drops the event
-	select {
-	case t.queue <- ev:
-	default:
-		t.dropped.Add(1)
-	}
-}
-
-// send publishes queued events in batches.
-func (t *Telemetry) send() {
-	defer close(t.done)
-	for ev := range t.queue {
-		batch := []bridge.Event{ev}
-	more:
-		for len(batch) < 500 {
-			select {
-			case e, ok := <-t.queue:
-				if !ok {
-					break more
-				}
-				batch = append(batch, e)
-			default:
-				break more
-			}
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		if err := t.publisher.Publish(ctx, batch...); err != nil {
-			t.dropped.Add(int64(len(batch)))
-			t.logger.Warn("worker events not published", "events", len(batch), "error", err)
-		}
-		cancel()
-	}
+	return t.events.Send(ev)
 }
 
 // Interceptor returns the worker interceptor that reports each task's attempts.

@@ -23,6 +23,7 @@ import (
 	"github.com/eaapl/eaapl/activities/email"
 	"github.com/eaapl/eaapl/activities/email/mailpit"
 	"github.com/eaapl/eaapl/activities/email/smtp"
+	"github.com/eaapl/eaapl/bridge"
 	"github.com/eaapl/eaapl/catalog"
 	"github.com/eaapl/eaapl/config"
 	"github.com/eaapl/eaapl/internal/crypt"
@@ -40,8 +41,8 @@ type Dependencies struct {
 
 // NewDependencies makes the activities' dependencies from the configuration: the contacts file, the
 // mailbox that holds email history, the SMTP sender and the planner.
-// events, when not nil, is the Kafka bridge's publisher.
-func NewDependencies(cfg config.Config, events activities.Publisher) (Dependencies, error) {
+// events, when not nil, is the process's one publisher to Kafka.
+func NewDependencies(cfg config.Config, events *bridge.Buffer) (Dependencies, error) {
 	loc, err := cfg.Location()
 	if err != nil {
 		return Dependencies{}, fmt.Errorf("EAAPL_TIMEZONE: %w", err)
@@ -68,10 +69,13 @@ func NewDependencies(cfg config.Config, events activities.Publisher) (Dependenci
 			},
 			WorkerID: Identity(cfg),
 		},
-		Planning: &activities.Planning{Planner: NewPlanner(cfg, loc), Events: events, WorkerID: Identity(cfg)},
-		Mirror:   &activities.Mirror{Publisher: events, WorkerID: Identity(cfg)},
+		Planning: &activities.Planning{Planner: NewPlanner(cfg, loc), WorkerID: Identity(cfg)},
+		Mirror:   &activities.Mirror{WorkerID: Identity(cfg)},
 	}
 	deps.Batches = &activities.Batches{Commands: deps.Commands, Events: events}
+	if events != nil { // a nil *Buffer in an interface would not be nil
+		deps.Planning.Events, deps.Mirror.Publisher = events, events
+	}
 	return deps, nil
 }
 

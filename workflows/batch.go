@@ -8,7 +8,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/eaapl/eaapl/activities"
+	"github.com/eaapl/eaapl/activities/api"
 	"github.com/eaapl/eaapl/catalog"
 	"github.com/eaapl/eaapl/plan"
 )
@@ -38,6 +38,16 @@ const (
 // (worker, output, timing), which stay in the batch's result in the history and on task.result: the
 // program's Result must stay under Temporal's 2 MB payload limit.
 const detailedItems = 1000
+
+// versionItemsAsTasks marks histories recorded after a batch item began to behave as a single task: an
+// item that needs input leaves its batch and runs alone, asking as a single task asks, and a retried item
+// waits by its step's retry policy, not its command's. Older histories replay as they ran.
+const versionItemsAsTasks = "for-each-items-as-tasks"
+
+// itemsAsTasks says whether this program's batch items behave as single tasks (versionItemsAsTasks).
+func itemsAsTasks(ctx workflow.Context) bool {
+	return workflow.GetVersion(ctx, versionItemsAsTasks, workflow.DefaultVersion, 1) >= 1
+}
 
 // batching says whether this program runs for_each steps in batches: GetVersion records the answer at
 // the first for_each step and returns the same one after, so a replay of an older history takes the path
@@ -76,12 +86,13 @@ func (p *program) runBatches(ctx workflow.Context, id string, queued []queuedIte
 	// (A reset run keeps the started event of the run it resets, whose run ID is OriginalRunID.)
 	reset := info.OriginalRunID != "" && info.OriginalRunID != info.WorkflowExecution.RunID
 	repeat := info.Attempt > 1 || info.ContinuedExecutionRunID != "" || reset
+	asTasks := itemsAsTasks(ctx)
 	wg := workflow.NewWaitGroup(ctx)
 	for b := 0; b*size < len(queued); b++ {
-		items := make([]activities.BatchItem, 0, size)
+		items := make([]api.BatchItem, 0, size)
 		labels := map[int]string{}
 		for _, q := range queued[b*size : min((b+1)*size, len(queued))] {
-			items = append(items, activities.BatchItem{Task: p.task(id, q.n, q.args), Attempt: 1, Check: repeat})
+			items = append(items, api.BatchItem{Task: p.task(id, q.n, q.args), Attempt: 1, Check: repeat})
 			labels[q.n] = q.label
 		}
 		if err := p.sem.Acquire(ctx, 1); err != nil {
@@ -90,10 +101,10 @@ func (p *program) runBatches(ctx workflow.Context, id string, queued []queuedIte
 			}
 			continue
 		}
-		if p.aborted != "" { // the user aborted the program while this batch waited for a slot
+		if p.asker.aborted != "" { // the user aborted the program while this batch waited for a slot
 			p.sem.Release(1)
 			for _, it := range items {
-				s.record(ItemResult{Item: it.Task.Context.Item, Label: labels[it.Task.Context.Item], State: StateSkipped, Reason: "not run: the program was " + p.aborted})
+				s.record(ItemResult{Item: it.Task.Context.Item, Label: labels[it.Task.Context.Item], State: StateSkipped, Reason: "not run: the program was " + p.asker.aborted})
 			}
 			continue
 		}
@@ -101,55 +112,61 @@ func (p *program) runBatches(ctx workflow.Context, id string, queued []queuedIte
 		wg.Add(1)
 		workflow.Go(ctx, func(ctx workflow.Context) {
 			defer wg.Done()
-			p.runBatch(ctx, id, fmt.Sprintf("%s/batch-%d", id, b+1), items, labels, total, outputs)
+			p.runBatch(ctx, id, fmt.Sprintf("%s/batch-%d", id, b+1), items, labels, total, outputs, asTasks)
 		})
 	}
 	wg.Wait(ctx)
 }
 
 // runBatch runs one batch, holding one unit of the semaphore, then runs its retryable failures again,
-// after the catalog's backoff, until each item is done or out of attempts.
-func (p *program) runBatch(ctx workflow.Context, id, batchID string, items []activities.BatchItem, labels map[int]string, total int, outputs []any) {
+// after the step's backoff, until each item is done or out of attempts. With asTasks, an item that needs
+// input runs again alone as a single task, which asks.
+func (p *program) runBatch(ctx workflow.Context, id, batchID string, items []api.BatchItem, labels map[int]string, total int, outputs []any, asTasks bool) {
 	cmd := p.plan.Command(id)
 	step := p.plan.Step(id)
 	policy := p.plan.RetryPolicy(id)
+	wait := policy
+	if !asTasks {
+		wait = cmd.Retry // as older histories ran: the command's backoff, whatever the step said
+	}
 	activityID := batchID
-	var gaveUp []givenUp // items out of attempts, for the user to decide about
-	defer func() { p.decide(ctx, id, gaveUp, outputs) }()
+	var unsettled []unsettledItem // items the batch cannot finish: they go on as single tasks
+	defer func() { p.settleAlone(ctx, id, unsettled, outputs) }()
 	for {
-		var res activities.BatchResult
-		var batches *activities.Batches
+		var res api.BatchResult
 		opts := batchOptions(cmd, step, policy, activityID, len(items), labels[items[0].Task.Context.Item])
-		err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, opts), batches.RunBatch,
-			activities.BatchInput{Items: items, Mirror: p.events.on, Deps: p.plan.Deps(id)}).Get(ctx, &res)
+		err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, opts), api.RunBatch,
+			api.BatchInput{Items: items, Mirror: p.events.on, Deps: p.plan.Deps(id)}).Get(ctx, &res)
 		p.sem.Release(1)
-		if p.events.on && len(res.Events) > 0 { // what Kafka had not taken from the worker
-			p.events.pending = append(p.events.pending, res.Events...)
-		}
-		var retry []activities.BatchItem
+		p.events.handBack(res.Events) // what Kafka had not taken from the worker
+		var retry []api.BatchItem
 		for i, it := range items {
-			var r activities.BatchItemResult
+			var r api.BatchItemResult
 			if err != nil || i >= len(res.Items) {
 				typ, msg := describeError(err)
 				if err == nil {
 					typ, msg = "Error", "the batch returned no result for this item"
 				}
-				r = activities.BatchItemResult{Result: catalog.TaskResult{TaskID: it.Task.TaskID, Status: catalog.StatusFailure, Error: &catalog.TaskError{Type: typ, Message: msg}, Attempt: it.Attempt}}
+				r = api.BatchItemResult{Result: catalog.TaskResult{TaskID: it.Task.TaskID, Status: catalog.StatusFailure, Error: &catalog.TaskError{Type: typ, Message: msg}, Attempt: it.Attempt}}
 			} else {
 				r = res.Items[i]
 			}
-			if p.events.on && !res.Published {
-				p.emitDispatch(ctx, it.Task, p.plan.Deps(id))
+			if !res.Published { // the worker has no Kafka: the workflow mirrors the item
+				p.events.dispatch(ctx, it.Task, p.plan.Deps(id))
 			}
-			if r.Retryable && (policy.MaximumAttempts <= 0 || it.Attempt < policy.MaximumAttempts) {
-				retry = append(retry, activities.BatchItem{Task: it.Task, Attempt: it.Attempt + 1, Check: true, LastError: r.Result.Error.Message})
+			if asTasks && p.asker.on && r.Result.Error != nil && r.Result.Error.Type == catalog.ErrNeedsInput {
+				unsettled = append(unsettled, unsettledItem{task: it.Task, label: labels[it.Task.Context.Item], needsInput: true})
 				continue
 			}
-			if p.events.on && !res.Published {
-				p.emitResult(ctx, r.Result)
+			if r.Retryable && (policy.MaximumAttempts <= 0 || it.Attempt < policy.MaximumAttempts) {
+				retry = append(retry, api.BatchItem{Task: it.Task, Attempt: it.Attempt + 1, Check: true, LastError: r.Result.Error.Message})
+				continue
 			}
-			if r.Retryable && p.asks {
-				gaveUp = append(gaveUp, givenUp{task: it.Task, label: labels[it.Task.Context.Item], result: r.Result})
+			if !res.Published {
+				p.events.result(ctx, r.Result)
+			}
+			if r.Retryable && p.asker.on {
+				unsettled = append(unsettled, unsettledItem{task: it.Task, label: labels[it.Task.Context.Item], result: r.Result})
 				continue
 			}
 			p.recordBatchItem(id, it.Task.Context.Item, labels[it.Task.Context.Item], r, total, outputs)
@@ -157,14 +174,14 @@ func (p *program) runBatch(ctx workflow.Context, id, batchID string, items []act
 		if len(retry) == 0 {
 			return
 		}
-		err = workflow.Sleep(ctx, backoff(cmd.Retry, retry[0].Attempt-1))
+		err = workflow.Sleep(ctx, backoff(wait, retry[0].Attempt-1))
 		if err == nil {
 			err = p.sem.Acquire(ctx, 1)
 		}
 		if err != nil { // canceled
 			for _, it := range retry {
 				canceled := catalog.TaskResult{TaskID: it.Task.TaskID, Status: catalog.StatusFailure, Error: &catalog.TaskError{Type: "Canceled", Message: "canceled"}, Attempt: it.Attempt - 1}
-				p.recordBatchItem(id, it.Task.Context.Item, labels[it.Task.Context.Item], activities.BatchItemResult{Result: canceled}, total, outputs)
+				p.recordBatchItem(id, it.Task.Context.Item, labels[it.Task.Context.Item], api.BatchItemResult{Result: canceled}, total, outputs)
 			}
 			return
 		}
@@ -173,7 +190,7 @@ func (p *program) runBatch(ctx workflow.Context, id, batchID string, items []act
 }
 
 // recordBatchItem records an item's end in the step's results and counts.
-func (p *program) recordBatchItem(id string, n int, label string, r activities.BatchItemResult, total int, outputs []any) {
+func (p *program) recordBatchItem(id string, n int, label string, r api.BatchItemResult, total int, outputs []any) {
 	s := p.steps[id]
 	s.status.Attempts = max(s.status.Attempts, r.Result.Attempt)
 	item := ItemResult{Item: n, Label: label, State: StateDone, Task: &r.Result}
@@ -227,7 +244,8 @@ func batchOptions(cmd catalog.Command, step *plan.Step, policy catalog.RetryPoli
 	return o
 }
 
-// backoff is the catalog's wait before retry number retry (1 for the first retry).
+// backoff is a retry policy's wait before retry number retry (1 for the first retry), as Temporal computes
+// it for a single task.
 func backoff(r catalog.RetryPolicy, retry int32) time.Duration {
 	d := float64(r.InitialInterval) * math.Pow(max(r.BackoffCoefficient, 1), float64(retry-1))
 	if r.MaximumInterval > 0 {
@@ -236,31 +254,40 @@ func backoff(r catalog.RetryPolicy, retry int32) time.Duration {
 	return time.Duration(d)
 }
 
-// givenUp is a batch item that failed with an error a retry might fix, after all its attempts.
-type givenUp struct {
-	task   catalog.Task
-	label  string
-	result catalog.TaskResult
+// unsettledItem is a batch item that the batch could not finish: it failed with an error a retry might
+// fix, after all its attempts (result), or it needs input from the user (needsInput).
+type unsettledItem struct {
+	task       catalog.Task
+	label      string
+	result     catalog.TaskResult
+	needsInput bool
 }
 
-// decide asks the user about each item of a batch that gave up, as a single task that gave up asks
-// (retry, skip or abort: settle), each in its own coroutine, so the questions are open at once, and
-// records how each ended. "retry" runs the item again as a single task, with the item's idempotency key.
-func (p *program) decide(ctx workflow.Context, id string, items []givenUp, outputs []any) {
+// settleAlone takes each item a batch could not finish through the path of a single task, each in its
+// own coroutine, so that their questions are open at once, and records how each ended. An item that gave
+// up asks whether to retry it, skip it or abort (settle), as a single task that gave up asks; "retry" runs
+// it again as a single task, with the item's idempotency key. An item that needs input runs again alone
+// as a single task, which asks for it.
+func (p *program) settleAlone(ctx workflow.Context, id string, items []unsettledItem, outputs []any) {
 	s := p.steps[id]
 	wg := workflow.NewWaitGroup(ctx)
-	for _, g := range items {
-		n := g.task.Context.Item
+	for _, u := range items {
+		n := u.task.Context.Item
 		wg.Add(1)
 		workflow.Go(ctx, func(ctx workflow.Context) {
 			defer wg.Done()
-			res := g.result
-			// settle gives the slot back while the question waits and expects it held.
+			// settle and runTaskAsking give the slot back while a question waits and expect it held.
 			dctx, _ := workflow.NewDisconnectedContext(ctx)
 			_ = p.sem.Acquire(dctx, 1)
-			// An error of the type the item failed with, retryable: it gave up after its retries.
-			err := temporal.NewApplicationError(res.Error.Message, res.Error.Type)
-			item := p.settle(ctx, id, n, g.label, g.task.Parameters, ItemResult{Item: n, Label: g.label, State: StateFailed, Reason: res.Error.Message + " (gave up after the last retry)", Task: &res}, err, 1)
+			var item ItemResult
+			if u.needsInput {
+				item = p.runTaskAsking(ctx, id, n, u.label, u.task.Parameters)
+			} else {
+				res := u.result
+				// An error of the type the item failed with, retryable: it gave up after its retries.
+				err := temporal.NewApplicationError(res.Error.Message, res.Error.Type)
+				item = p.settle(ctx, id, n, u.label, u.task.Parameters, ItemResult{Item: n, Label: u.label, State: StateFailed, Reason: res.Error.Message + " (gave up after the last retry)", Task: &res}, err, 1)
+			}
 			p.sem.Release(1)
 			s.record(item)
 			if item.State == StateDone {

@@ -9,7 +9,6 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/eaapl/eaapl/bridge"
 	"github.com/eaapl/eaapl/catalog"
 	"github.com/eaapl/eaapl/plan"
 )
@@ -23,7 +22,7 @@ const versionQuestions = "questions"
 // it, skip it or abort the program. Meanwhile the other tasks go on: the caller holds one slot of the
 // semaphore, given back while the question waits.
 func (p *program) runTaskAsking(ctx workflow.Context, id string, item int, label string, args map[string]any) ItemResult {
-	if p.aborted != "" {
+	if p.asker.aborted != "" {
 		return p.notRun(id, item, label)
 	}
 	res, err := p.runTask(ctx, id, item, label, args, 1)
@@ -36,7 +35,7 @@ func (p *program) runTaskAsking(ctx workflow.Context, id string, item int, label
 func (p *program) settle(ctx workflow.Context, id string, item int, label string, args map[string]any, res ItemResult, err error, run int) ItemResult {
 	s := p.steps[id]
 	for {
-		if err == nil || !p.asks {
+		if err == nil || !p.asker.on {
 			return res
 		}
 		q := p.questionFor(ctx, id, item, label, res, err)
@@ -45,7 +44,7 @@ func (p *program) settle(ctx workflow.Context, id string, item int, label string
 		}
 		s.status.Waiting++
 		p.sem.Release(1)
-		answer := p.ask(ctx, q)
+		answer := p.asker.ask(ctx, q)
 		// The caller releases the slot after this returns, so it must be held again even if the program
 		// is being canceled meanwhile: a disconnected context's Acquire waits for a slot and never fails.
 		dctx, _ := workflow.NewDisconnectedContext(ctx)
@@ -60,13 +59,13 @@ func (p *program) settle(ctx workflow.Context, id string, item int, label string
 			}
 			return res
 		case AnswerAbort:
-			res.State, res.Reason = StateFailed, p.aborted
+			res.State, res.Reason = StateFailed, p.asker.aborted
 			return res
 		case AnswerRetry:
 		default:
 			args = withArg(args, q.param, q.arg)
 		}
-		if p.aborted != "" {
+		if p.asker.aborted != "" {
 			return p.notRun(id, item, label)
 		}
 		run++
@@ -77,7 +76,7 @@ func (p *program) settle(ctx workflow.Context, id string, item int, label string
 // notRun is the result of a task that did not run because the program was aborted.
 func (p *program) notRun(id string, item int, label string) ItemResult {
 	p.steps[id].status.Running-- // the caller counted it as running; no task ran, so record will not
-	return ItemResult{Item: item, Label: label, State: StateSkipped, Reason: "not run: the program was " + p.aborted}
+	return ItemResult{Item: item, Label: label, State: StateSkipped, Reason: "not run: the program was " + p.asker.aborted}
 }
 
 // questionFor is the question a failed task raises: its own (it needs input), or retry/skip/abort when
@@ -107,7 +106,7 @@ func (p *program) questionFor(ctx workflow.Context, id string, item int, label s
 		{Value: AnswerSkip, Label: "do not run it, go on with the rest"},
 		{Value: AnswerAbort, Label: "stop the program"},
 	}
-	p.emitFailure(ctx, q, res.Task)
+	p.events.failure(ctx, q, res.Task)
 	return q
 }
 
@@ -164,7 +163,7 @@ func withArg(args map[string]any, name string, value any) map[string]any {
 // any of them runs. It returns why the step's tasks must not run, or "" when they may.
 func (p *program) approve(ctx workflow.Context, id string, scope plan.Scope, items []any) string {
 	cmd := p.plan.Command(id)
-	if !p.asks || p.in.Approved || p.in.ApprovalThreshold <= 0 || cmd.SideEffect != catalog.Writes || len(items) <= p.in.ApprovalThreshold {
+	if !p.asker.on || p.in.Approved || p.in.ApprovalThreshold <= 0 || cmd.SideEffect != catalog.Writes || len(items) <= p.in.ApprovalThreshold {
 		return ""
 	}
 	scope.ItemName = p.plan.Step(id).ForEach.As
@@ -186,7 +185,7 @@ func (p *program) approve(ctx workflow.Context, id string, scope plan.Scope, ite
 		Text:    fmt.Sprintf("Step %s would run %s %d times (%s), more than the approval threshold of %d. Approve?", id, cmd.Name, n, p.plan.Step(id).Description, p.in.ApprovalThreshold),
 		Options: []catalog.Option{{Value: AnswerApprove, Label: fmt.Sprintf("run all %d", n)}},
 	}
-	answer := p.ask(ctx, q)
+	answer := p.asker.ask(ctx, q)
 	s.status.State = StateRunning
 	switch {
 	case answer == AnswerApprove:
@@ -194,58 +193,7 @@ func (p *program) approve(ctx workflow.Context, id string, scope plan.Scope, ite
 	case q.By == "timeout":
 		return fmt.Sprintf("not approved: %s had no answer within %s", q.ID, q.Timeout)
 	case answer == AnswerAbort:
-		return p.aborted
+		return p.asker.aborted
 	}
 	return fmt.Sprintf("not approved: the answer to %s was %s", q.ID, answer)
-}
-
-// emitQuestion mirrors a question on feedback.hitl.
-func (p *program) emitQuestion(ctx workflow.Context, q *Question) {
-	values := make([]string, len(q.Options))
-	for i, o := range q.Options {
-		values[i] = o.Value
-	}
-	p.emitHITL(ctx, q, q.ID, map[string]any{
-		"workflow_id": p.workflowID, "question_id": q.ID, "state": q.State, "kind": q.Kind, "step": q.Step,
-		"item": q.Item, "options": values, "default": q.Default, "timeout": q.Timeout, "error": q.Error, "fix": q.Fix,
-	})
-}
-
-// emitAnswer mirrors the answer to a question (or its default at the timeout) on feedback.hitl.
-func (p *program) emitAnswer(ctx workflow.Context, q *Question) {
-	p.emitHITL(ctx, q, q.ID+"/answer", map[string]any{
-		"workflow_id": p.workflowID, "question_id": q.ID, "state": q.State, "answer": q.Answer, "answered_by": q.By,
-	})
-}
-
-func (p *program) emitHITL(ctx workflow.Context, q *Question, about string, context map[string]any) {
-	id := p.eventID(bridge.TopicFeedbackHITL, about)
-	taskID := q.TaskID
-	if taskID == "" {
-		taskID = q.Step
-	}
-	p.events.emit(ctx, id, bridge.FeedbackHITL{
-		FeedbackID: id,
-		Timestamp:  timestamp(ctx),
-		WorkerID:   q.worker,
-		TaskID:     taskID,
-		Question:   q.Text,
-		Context:    context,
-		UserID:     p.in.UserID,
-	})
-}
-
-// emitFailure reports a task that gave up after its retries: errors.report, and system.alerts since the
-// user must decide what happens to it.
-func (p *program) emitFailure(ctx workflow.Context, q *Question, r *catalog.TaskResult) {
-	id := p.eventID(bridge.TopicErrorsReport, r.TaskID)
-	p.events.emit(ctx, id, bridge.ErrorReport{
-		ErrorID:      id,
-		Timestamp:    timestamp(ctx),
-		WorkerID:     r.WorkerID,
-		TaskID:       r.TaskID,
-		ErrorType:    r.Error.Type,
-		ErrorMessage: r.Error.Message,
-	})
-	p.emitAlert(ctx, "task-gave-up/"+r.TaskID, "HIGH", fmt.Sprintf("task %s of program %s gave up after %d attempts: %s; the user is asked to retry, skip or abort", r.TaskID, p.workflowID, r.Attempt, r.Error.Message), true)
 }

@@ -3,61 +3,70 @@ package workflows
 import (
 	"time"
 
+	"fmt"
+
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/eaapl/eaapl/bridge"
 	"github.com/eaapl/eaapl/catalog"
 )
 
-// The moments of a program that its events mirror. Event ids are the workflow ID, the topic and what the
-// event is about, so they are the same on every replay and retry.
+// eventSink is where the interpreter says what happened: each moment of a program that its events mirror
+// is one method here, and the events queue in its mirror, which alone calls the bridge activity. Event ids
+// are the workflow ID, the topic and what the event is about, so they are the same on every replay and
+// retry. While the mirror is off (no Kafka, or an older history) every method does nothing.
+type eventSink struct {
+	mirror
+	workflowID string
+	userID     string
+}
 
-func (p *program) eventID(topic, about string) string {
-	return bridge.EventID(p.workflowID, topic, about)
+func (e *eventSink) eventID(topic, about string) string {
+	return bridge.EventID(e.workflowID, topic, about)
 }
 
 func timestamp(ctx workflow.Context) string {
 	return workflow.Now(ctx).UTC().Format(time.RFC3339Nano)
 }
 
-// emitDispatch mirrors a scheduled task: task.dispatch, task.priority when it is urgent, and task.chain
+// dispatch mirrors a scheduled task: task.dispatch, task.priority when it is urgent, and task.chain
 // when a for_each step created it.
-func (p *program) emitDispatch(ctx workflow.Context, t catalog.Task, deps []string) {
-	for _, e := range bridge.DispatchEvents(t, deps) {
-		p.events.emit(ctx, e.ID, e.Value)
+func (e *eventSink) dispatch(ctx workflow.Context, t catalog.Task, deps []string) {
+	for _, ev := range bridge.DispatchEvents(t, deps) {
+		e.emit(ctx, ev.ID, ev.Value)
 	}
 }
 
-// emitResult mirrors a task's end: task.result and its metrics on analytics.data.
-func (p *program) emitResult(ctx workflow.Context, r catalog.TaskResult) {
-	for _, e := range bridge.ResultEvents(p.workflowID, r, timestamp(ctx)) {
-		p.events.emit(ctx, e.ID, e.Value)
+// result mirrors a task's end: task.result and its metrics on analytics.data.
+func (e *eventSink) result(ctx workflow.Context, r catalog.TaskResult) {
+	for _, ev := range bridge.ResultEvents(e.workflowID, r, timestamp(ctx)) {
+		e.emit(ctx, ev.ID, ev.Value)
 	}
 }
 
-// emitDependency mirrors a step's state as its dependencies see it (task.dependency).
-func (p *program) emitDependency(ctx workflow.Context, id, state string) {
+// dependency mirrors a step's state as its dependencies see it (task.dependency).
+func (e *eventSink) dependency(ctx workflow.Context, id, state string, deps, dependents []string) {
 	status := map[string]string{StateDone: "completed", StateRunning: "in_progress"}[state]
 	if status == "" {
 		status = state
 	}
-	p.events.emit(ctx, p.eventID(bridge.TopicTaskDependency, id+"/"+status), bridge.TaskDependency{
+	e.emit(ctx, e.eventID(bridge.TopicTaskDependency, id+"/"+status), bridge.TaskDependency{
 		TaskID:         id,
-		Dependencies:   nonNil(p.plan.Deps(id)),
-		DependentTasks: nonNil(p.plan.Dependents(id)),
+		Dependencies:   nonNil(deps),
+		DependentTasks: nonNil(dependents),
 		Status:         status,
 	})
 }
 
-// emitAlert raises a system alert about this program.
-func (p *program) emitAlert(ctx workflow.Context, about, severity, message string, actionRequired bool) {
-	id := p.eventID(bridge.TopicSystemAlerts, about)
-	p.events.emit(ctx, id, bridge.SystemAlert{
+// alert raises a system alert about this program.
+func (e *eventSink) alert(ctx workflow.Context, about, severity, message string, actionRequired bool) {
+	id := e.eventID(bridge.TopicSystemAlerts, about)
+	e.emit(ctx, id, bridge.SystemAlert{
 		AlertID:            id,
 		Timestamp:          timestamp(ctx),
 		Severity:           severity,
 		Message:            message,
-		AffectedComponents: []string{"program:" + p.workflowID},
+		AffectedComponents: []string{"program:" + e.workflowID},
 		ActionRequired:     actionRequired,
 	})
 }
@@ -67,4 +76,55 @@ func nonNil(s []string) []string {
 		return []string{}
 	}
 	return s
+}
+
+// question mirrors a question on feedback.hitl.
+func (e *eventSink) question(ctx workflow.Context, q *Question) {
+	values := make([]string, len(q.Options))
+	for i, o := range q.Options {
+		values[i] = o.Value
+	}
+	e.hitl(ctx, q, q.ID, map[string]any{
+		"workflow_id": e.workflowID, "question_id": q.ID, "state": q.State, "kind": q.Kind, "step": q.Step,
+		"item": q.Item, "options": values, "default": q.Default, "timeout": q.Timeout, "error": q.Error, "fix": q.Fix,
+	})
+}
+
+// answer mirrors the answer to a question (or its default at the timeout) on feedback.hitl.
+func (e *eventSink) answer(ctx workflow.Context, q *Question) {
+	e.hitl(ctx, q, q.ID+"/answer", map[string]any{
+		"workflow_id": e.workflowID, "question_id": q.ID, "state": q.State, "answer": q.Answer, "answered_by": q.By,
+	})
+}
+
+func (e *eventSink) hitl(ctx workflow.Context, q *Question, about string, context map[string]any) {
+	id := e.eventID(bridge.TopicFeedbackHITL, about)
+	taskID := q.TaskID
+	if taskID == "" {
+		taskID = q.Step
+	}
+	e.emit(ctx, id, bridge.FeedbackHITL{
+		FeedbackID: id,
+		Timestamp:  timestamp(ctx),
+		WorkerID:   q.worker,
+		TaskID:     taskID,
+		Question:   q.Text,
+		Context:    context,
+		UserID:     e.userID,
+	})
+}
+
+// failure reports a task that gave up after its retries: errors.report, and system.alerts since the
+// user must decide what happens to it.
+func (e *eventSink) failure(ctx workflow.Context, q *Question, r *catalog.TaskResult) {
+	id := e.eventID(bridge.TopicErrorsReport, r.TaskID)
+	e.emit(ctx, id, bridge.ErrorReport{
+		ErrorID:      id,
+		Timestamp:    timestamp(ctx),
+		WorkerID:     r.WorkerID,
+		TaskID:       r.TaskID,
+		ErrorType:    r.Error.Type,
+		ErrorMessage: r.Error.Message,
+	})
+	e.alert(ctx, "task-gave-up/"+r.TaskID, "HIGH", fmt.Sprintf("task %s of program %s gave up after %d attempts: %s; the user is asked to retry, skip or abort", r.TaskID, e.workflowID, r.Attempt, r.Error.Message), true)
 }

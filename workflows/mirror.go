@@ -1,13 +1,14 @@
 package workflows
 
 import (
+	"fmt"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/eaapl/eaapl/activities"
+	"github.com/eaapl/eaapl/activities/api"
 	"github.com/eaapl/eaapl/bridge"
 )
 
@@ -46,6 +47,19 @@ type mirror struct {
 	closed   bool
 }
 
+// start turns the mirror on and starts its publisher.
+func (m *mirror) start(ctx workflow.Context) {
+	m.on = true
+	workflow.Go(ctx, m.run)
+}
+
+// handBack queues events that the worker could not publish (a batch's), to go out with the program's own.
+func (m *mirror) handBack(events []bridge.Event) {
+	if m.on {
+		m.pending = append(m.pending, events...)
+	}
+}
+
 // emit queues an event. id is deterministic, so a replay or a retried publish yields the same id.
 func (m *mirror) emit(ctx workflow.Context, id string, v bridge.Value) {
 	if !m.on {
@@ -61,7 +75,6 @@ func (m *mirror) emit(ctx workflow.Context, id string, v bridge.Value) {
 
 // run publishes queued events until the mirror is closed and empty.
 func (m *mirror) run(ctx workflow.Context) {
-	var a *activities.Mirror
 	ctx = workflow.WithActivityOptions(ctx, publishOptions)
 	for {
 		if err := workflow.Await(ctx, func() bool { return len(m.pending) > 0 || m.closed }); err != nil {
@@ -72,7 +85,7 @@ func (m *mirror) run(ctx workflow.Context) {
 		}
 		n := min(len(m.pending), maxBatch)
 		m.inFlight, m.pending = m.pending[:n:n], m.pending[n:]
-		if err := workflow.ExecuteActivity(ctx, a.PublishEvents, m.inFlight).Get(ctx, nil); err != nil {
+		if err := workflow.ExecuteActivity(ctx, api.PublishEvents, m.inFlight).Get(ctx, nil); err != nil {
 			// Only cancellation ends an activity that retries forever; keep the events for the backlog.
 			m.pending = append(m.inFlight, m.pending...)
 			m.inFlight = nil
@@ -93,6 +106,18 @@ func (m *mirror) drain(ctx workflow.Context, timeout time.Duration) []bridge.Eve
 		return nil
 	}
 	return append(append([]bridge.Event{}, m.inFlight...), m.pending...)
+}
+
+// flush waits up to timeout for the program's events to reach Kafka; what has not by then is handed to a
+// backlog workflow, and system.alerts says the events are late.
+func (e *eventSink) flush(ctx workflow.Context, timeout time.Duration) {
+	late := e.drain(ctx, timeout)
+	if len(late) == 0 {
+		return
+	}
+	e.on, e.pending = true, nil // the alert goes with the late events
+	e.alert(ctx, "events-late", "MEDIUM", fmt.Sprintf("Kafka did not take %d events of program %s within %s; they follow when the broker is back", len(late), e.workflowID, timeout), false)
+	handOver(ctx, e.workflowID, append(late, e.pending...))
 }
 
 // handOver starts a backlog workflow that publishes late events after the program has ended. It outlives

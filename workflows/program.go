@@ -1,17 +1,13 @@
 package workflows
 
 import (
-	"errors"
 	"fmt"
-	"slices"
-	"strings"
 	"time"
 
-	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/eaapl/eaapl/activities"
+	"github.com/eaapl/eaapl/activities/api"
 	"github.com/eaapl/eaapl/catalog"
 	"github.com/eaapl/eaapl/plan"
 )
@@ -40,12 +36,16 @@ var nonRetryable = []string{catalog.ErrInvalidArgument, catalog.ErrNotFound, cat
 // step as soon as the steps it depends on are done, one task per for_each item with bounded concurrency.
 // It returns the Result, or a ProgramFailed error whose details hold the Result.
 func Program(ctx workflow.Context, in Input) (Result, error) {
+	id := workflow.GetInfo(ctx).WorkflowExecution.ID
+	events := &eventSink{workflowID: id, userID: in.UserID}
 	p := &program{
 		in:         in,
-		workflowID: workflow.GetInfo(ctx).WorkflowExecution.ID,
+		workflowID: id,
 		start:      workflow.Now(ctx),
 		state:      StatePlanning,
 		outputs:    map[string]any{},
+		events:     events,
+		asker:      newAsker(in, events),
 	}
 	if err := in.checkQuestionInput(); err != nil {
 		return Result{}, temporal.NewNonRetryableApplicationError("program input: "+err.Error(), catalog.ErrInvalidArgument, nil)
@@ -56,7 +56,10 @@ func Program(ctx workflow.Context, in Input) (Result, error) {
 	return p.run(ctx)
 }
 
-// program is one run of the Program workflow.
+// program is one run of the Program workflow. It schedules the plan's steps (this file; task.go runs one
+// task, batch.go a for_each step's items in batches; results.go keeps what they did), and leaves asking
+// the user to its asker (questions.go, decisions.go) and saying what happened to its event sink
+// (events.go, mirror.go).
 type program struct {
 	in         Input
 	workflowID string
@@ -64,21 +67,11 @@ type program struct {
 	state      string
 	plan       *plan.Compiled
 	steps      map[string]*stepRun
-	outputs    map[string]any // step id -> output, as expressions see it
-	sem        workflow.Semaphore
-	events     mirror
+	outputs    map[string]any     // step id -> output, as expressions see it
+	sem        workflow.Semaphore // bounds the tasks running at once
 
-	asks      bool        // questions, approvals and failure decisions are on (versionQuestions)
-	questions []*Question // every question asked, in order
-	asked     int         // questions asked so far, for their ids
-	aborted   string      // why the user aborted the program; empty while it runs
-}
-
-// stepRun is the progress of one step.
-type stepRun struct {
-	status   StepStatus
-	items    []ItemResult
-	finished bool
+	asker  *asker
+	events *eventSink
 }
 
 func (p *program) setup(ctx workflow.Context) error {
@@ -93,7 +86,7 @@ func (p *program) setup(ctx workflow.Context) error {
 	}); err != nil {
 		return fmt.Errorf("register %s query: %w", QueryPlan, err)
 	}
-	if err := p.setupQuestions(ctx); err != nil {
+	if err := p.asker.setup(ctx); err != nil {
 		return err
 	}
 	n := int64(p.in.MaxConcurrency)
@@ -106,10 +99,9 @@ func (p *program) setup(ctx workflow.Context) error {
 
 func (p *program) run(ctx workflow.Context) (Result, error) {
 	logger := workflow.GetLogger(ctx)
-	var planning *activities.Planning
-	var planned activities.PlanResult
-	req := activities.PlanRequest{Program: p.in.Program, Plan: p.in.Plan, Now: p.start, UserID: p.in.UserID, Planner: p.in.Planner, NoCache: p.in.NoCache}
-	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, planningOptions), planning.PlanProgram, req).Get(ctx, &planned); err != nil {
+	var planned api.PlanResult
+	req := api.PlanRequest{Program: p.in.Program, Plan: p.in.Plan, Now: p.start, UserID: p.in.UserID, Planner: p.in.Planner, NoCache: p.in.NoCache}
+	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, planningOptions), api.PlanProgram, req).Get(ctx, &planned); err != nil {
 		p.state = StateFailed
 		_, msg := describeError(err)
 		return p.result(), temporal.NewNonRetryableApplicationError("the program could not be planned: "+msg, catalog.ErrInvalidArgument, err)
@@ -134,12 +126,11 @@ func (p *program) run(ctx workflow.Context) (Result, error) {
 	p.state = StateRunning
 	logger.Info("Program planned", "steps", len(compiled.Order))
 	if workflow.GetVersion(ctx, versionKafkaBridge, workflow.DefaultVersion, 1) >= 1 && planned.MirrorEvents {
-		p.events.on = true
-		workflow.Go(ctx, p.events.run)
+		p.events.start(ctx)
 	}
-	p.asks = workflow.GetVersion(ctx, versionQuestions, workflow.DefaultVersion, 1) >= 1
+	p.asker.on = workflow.GetVersion(ctx, versionQuestions, workflow.DefaultVersion, 1) >= 1
 	for _, id := range compiled.Order {
-		p.emitDependency(ctx, id, "pending")
+		p.events.dependency(ctx, id, "pending", p.plan.Deps(id), p.plan.Dependents(id))
 	}
 
 	for _, id := range compiled.Order {
@@ -152,36 +143,20 @@ func (p *program) run(ctx workflow.Context) (Result, error) {
 
 	p.state = StateCompleted
 	for _, id := range compiled.Order {
-		if p.steps[id].status.State == StateFailed || p.aborted != "" {
+		if p.steps[id].status.State == StateFailed || p.asker.aborted != "" {
 			p.state = StateFailed
 		}
 	}
 	res := p.result()
 	logger.Info("Program finished", "state", res.State, "summary", res.Summary)
 	if p.state == StateFailed {
-		p.emitAlert(ctx, "failed", "HIGH", "program "+p.workflowID+" failed: "+res.Summary, true)
+		p.events.alert(ctx, "failed", "HIGH", "program "+p.workflowID+" failed: "+res.Summary, true)
 	}
-	p.flushEvents(ctx)
+	p.events.flush(ctx, p.in.eventsTimeout())
 	if p.state == StateFailed {
 		return Result{}, temporal.NewNonRetryableApplicationError("the program failed: "+res.Summary, ErrProgramFailed, nil, res)
 	}
 	return res, nil
-}
-
-// flushEvents waits, within the input's bound, for the program's events to reach Kafka; what has not by
-// then is handed to a backlog workflow, and system.alerts says the events are late.
-func (p *program) flushEvents(ctx workflow.Context) {
-	timeout := DefaultEventsTimeout
-	if d, err := time.ParseDuration(p.in.EventsTimeout); err == nil && d > 0 {
-		timeout = d
-	}
-	late := p.events.drain(ctx, timeout)
-	if len(late) == 0 {
-		return
-	}
-	p.events.on, p.events.pending = true, nil
-	p.emitAlert(ctx, "events-late", "MEDIUM", fmt.Sprintf("Kafka did not take %d events of program %s within %s; they follow when the broker is back", len(late), p.workflowID, timeout), false)
-	handOver(ctx, p.workflowID, append(late, p.events.pending...))
 }
 
 func (p *program) allFinished() bool {
@@ -191,6 +166,14 @@ func (p *program) allFinished() bool {
 		}
 	}
 	return true
+}
+
+// eventsTimeout is how long the program waits at its end for its events to reach Kafka.
+func (in Input) eventsTimeout() time.Duration {
+	if d, err := time.ParseDuration(in.EventsTimeout); err == nil && d > 0 {
+		return d
+	}
+	return DefaultEventsTimeout
 }
 
 // dependencyReason says why a step did not run: a step it depends on failed or was skipped.
@@ -209,14 +192,14 @@ func (p *program) runStep(ctx workflow.Context, id string) {
 		s.fail(fmt.Sprintf("canceled: %v", err))
 		return
 	}
-	defer func() { p.emitDependency(ctx, id, s.status.State) }()
+	defer func() { p.events.dependency(ctx, id, s.status.State, p.plan.Deps(id), p.plan.Dependents(id)) }()
 	for _, dep := range p.plan.Deps(id) {
 		if st := p.steps[dep].status.State; st != StateDone {
 			s.status.State, s.status.Reason = StateSkipped, dependencyReason(dep, st)
 			return
 		}
 	}
-	p.emitDependency(ctx, id, "in_progress")
+	p.events.dependency(ctx, id, "in_progress", p.plan.Deps(id), p.plan.Dependents(id))
 	scope := plan.Scope{Steps: p.outputs, Now: p.start}
 	step := p.plan.Step(id)
 	if step.ForEach == nil {
@@ -331,78 +314,6 @@ func (p *program) runForEach(ctx workflow.Context, id string, scope plan.Scope, 
 	}
 }
 
-// runTask runs one task as an activity and reports how it ended, with the activity's error when it
-// failed. run counts the times the task is run (a question's answer runs it again): from the second on
-// its id says which run it is, and its idempotency key stays the first's, so an email is still sent once.
-func (p *program) runTask(ctx workflow.Context, id string, item int, label string, args map[string]any, run int) (ItemResult, error) {
-	cmd := p.plan.Command(id)
-	step := p.plan.Step(id)
-	task := p.task(id, item, args)
-	if run > 1 { // the idempotency key stays the first run's
-		task.TaskID = fmt.Sprintf("%s-run%d", task.TaskID, run)
-	}
-	taskID := task.TaskID
-	p.emitDispatch(ctx, task, p.plan.Deps(id))
-	retry := p.plan.RetryPolicy(id)
-	ctx = workflow.WithActivityOptions(ctx, activityOptions(cmd, step, retry, taskID, cmd.TaskLabel(args)))
-	var res catalog.TaskResult
-	if err := workflow.ExecuteActivity(ctx, cmd.Name, task).Get(ctx, &res); err != nil {
-		typ, msg := describeError(err)
-		res = catalog.TaskResult{TaskID: taskID, Status: catalog.StatusFailure, Error: &catalog.TaskError{Type: typ, Message: msg}}
-		addFailureFeedback(&res, err)
-		if gaveUp(err) && res.Attempt == 0 {
-			res.Attempt = retry.MaximumAttempts // the failure does not say; giving up after the last one, it was that
-		}
-		p.emitResult(ctx, res)
-		return ItemResult{Item: item, Label: label, State: StateFailed, Reason: msg, Task: &res}, err
-	}
-	p.emitResult(ctx, res)
-	return ItemResult{Item: item, Label: label, State: StateDone, Task: &res}, nil
-}
-
-// activityOptions are a task's timeouts and retries: the catalog's, with the step's retry overrides.
-func activityOptions(cmd catalog.Command, step *plan.Step, retry catalog.RetryPolicy, taskID, summary string) workflow.ActivityOptions {
-	o := workflow.ActivityOptions{
-		ActivityID:          taskID,
-		StartToCloseTimeout: time.Duration(cmd.Timeout),
-		HeartbeatTimeout:    time.Duration(cmd.HeartbeatTimeout),
-		RetryPolicy: &temporal.RetryPolicy{
-			InitialInterval:        retry.InitialInterval,
-			BackoffCoefficient:     retry.BackoffCoefficient,
-			MaximumInterval:        retry.MaximumInterval,
-			MaximumAttempts:        retry.MaximumAttempts,
-			NonRetryableErrorTypes: nonRetryable,
-		},
-		Summary: summary,
-	}
-	if step.Priority == plan.PriorityHigh {
-		o.Priority = temporal.Priority{PriorityKey: 1}
-	}
-	return o
-}
-
-// describeError turns an activity's failure into its type and one sentence for people.
-func describeError(err error) (typ, msg string) {
-	var appErr *temporal.ApplicationError
-	var timeoutErr *temporal.TimeoutError
-	var actErr *temporal.ActivityError
-	var canceledErr *temporal.CanceledError
-	switch {
-	case errors.As(err, &appErr):
-		typ, msg = appErr.Type(), appErr.Message()
-	case errors.As(err, &timeoutErr):
-		typ, msg = "Timeout", fmt.Sprintf("timed out (%s)", strings.ToLower(strings.TrimPrefix(timeoutErr.TimeoutType().String(), "TimeoutType")))
-	case errors.As(err, &canceledErr):
-		typ, msg = "Canceled", "canceled"
-	default:
-		typ, msg = "Error", err.Error()
-	}
-	if errors.As(err, &actErr) && actErr.RetryState() == enumspb.RETRY_STATE_MAXIMUM_ATTEMPTS_REACHED {
-		msg += " (gave up after the last retry)"
-	}
-	return typ, msg
-}
-
 // skipReason says why a step or item did not run: the plan's words, or its condition.
 func skipReason(s *plan.Step) string {
 	if s.SkipReason != "" {
@@ -420,27 +331,6 @@ func (p *program) itemLabel(id string, item any, args map[string]any) string {
 	return catalog.LabelOf(p.plan.ItemType(id), item)
 }
 
-func (s *stepRun) fail(reason string) {
-	s.status.State, s.status.Reason = StateFailed, reason
-}
-
-// record adds a finished item to the step's results and counts.
-func (s *stepRun) record(item ItemResult) {
-	if item.Task != nil {
-		s.status.Running--
-		s.status.Attempts = max(s.status.Attempts, item.Task.Attempt)
-	}
-	switch item.State {
-	case StateDone:
-		s.status.Done++
-	case StateSkipped:
-		s.status.Skipped++
-	case StateFailed:
-		s.status.Failed++
-	}
-	s.items = append(s.items, item)
-}
-
 func (p *program) depsFinished(id string) bool {
 	for _, d := range p.plan.Deps(id) {
 		if !p.steps[d].finished {
@@ -448,79 +338,4 @@ func (p *program) depsFinished(id string) bool {
 		}
 	}
 	return true
-}
-
-func (p *program) status() Status {
-	st := Status{WorkflowID: p.workflowID, Program: p.in.Program, State: p.state}
-	if p.plan == nil {
-		return st
-	}
-	if st.Program == "" {
-		st.Program = p.plan.Plan.Program
-	}
-	for _, s := range p.plan.Plan.Steps {
-		st.Steps = append(st.Steps, p.steps[s.ID].status)
-	}
-	st.Questions = p.openQuestions()
-	return st
-}
-
-func (p *program) result() Result {
-	st := p.status()
-	res := Result{WorkflowID: st.WorkflowID, Program: st.Program, State: st.State}
-	var summary []string
-	for _, s := range st.Steps {
-		run := p.steps[s.ID]
-		items, notListed := listed(sortedItems(run.items))
-		res.Steps = append(res.Steps, StepResult{ID: s.ID, Command: s.Command, Description: s.Description, State: s.State, Reason: s.Reason, Items: items, NotListed: notListed})
-		switch {
-		case p.plan.Step(s.ID).ForEach != nil && s.State != StateSkipped:
-			summary = append(summary, fmt.Sprintf("%s: %d done, %d skipped, %d failed", s.ID, s.Done, s.Skipped, s.Failed))
-		case (s.State == StateFailed || s.State == StateSkipped) && p.aborted != "" && s.Reason == p.aborted:
-			summary = append(summary, s.ID+" "+s.State) // the abort leads the summary; once is enough
-		case s.State == StateFailed || s.State == StateSkipped:
-			summary = append(summary, fmt.Sprintf("%s %s: %s", s.ID, s.State, s.Reason))
-		}
-	}
-	if p.aborted != "" {
-		summary = append([]string{p.aborted}, summary...)
-	}
-	res.Summary = strings.Join(summary, "; ")
-	if res.Summary == "" {
-		res.Summary = fmt.Sprintf("%d steps done", len(st.Steps))
-		if len(st.Steps) == 1 {
-			res.Summary = "1 step done"
-		}
-	}
-	return res
-}
-
-// listedItems is the most items a step lists in the program's result. A done item without its task's
-// details (detailedItems) is about 80 bytes, so up to listedItems of them keep the result well under
-// Temporal's 2 MB payload limit. Above it a step lists the items that were not done first (their reasons
-// are what a user reads), up to listedItems in all, and counts the others; every item's result stays in
-// the history (the batches' results) and on task.result, and the step's summary counts them all.
-const listedItems = 10000
-
-// listed returns the items a step's result lists, in order, and how many it leaves out.
-func listed(items []ItemResult) ([]ItemResult, int) {
-	if len(items) <= listedItems {
-		return items, 0
-	}
-	out := make([]ItemResult, 0, listedItems)
-	for _, done := range []bool{false, true} {
-		for _, it := range items {
-			if (it.State == StateDone) == done && len(out) < listedItems {
-				out = append(out, it)
-			}
-		}
-	}
-	return sortedItems(out), len(items) - len(out)
-}
-
-// sortedItems orders a step's items by position: tasks finish in any order.
-func sortedItems(items []ItemResult) []ItemResult {
-	out := slices.Clone(items)
-	slices.SortStableFunc(out, func(a, b ItemResult) int { return a.Item - b.Item })
-	return out
 }

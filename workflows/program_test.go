@@ -14,9 +14,11 @@ import (
 	"github.com/stretchr/testify/mock"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/eaapl/eaapl/activities"
+	"github.com/eaapl/eaapl/activities/api"
 	contactsfamily "github.com/eaapl/eaapl/activities/contacts"
 	"github.com/eaapl/eaapl/catalog"
 	"github.com/eaapl/eaapl/plan"
@@ -66,6 +68,9 @@ type fakeWorld struct {
 func (f *fakeWorld) env(t *testing.T) *testsuite.TestWorkflowEnvironment {
 	var s testsuite.WorkflowTestSuite
 	env := s.NewTestWorkflowEnvironment()
+	// The shared machine can stall a workflow task past the SDK's 1 s deadlock limit; these tests check
+	// behaviour, and the replay tests keep the default.
+	env.SetWorkerOptions(worker.Options{DeadlockDetectionTimeout: 20 * time.Second})
 	env.RegisterWorkflowWithOptions(workflows.Program, workflowOptions)
 	(&activities.Commands{}).Register(env)
 	env.RegisterActivity(&activities.Planning{})
@@ -110,6 +115,11 @@ func (f *fakeWorld) env(t *testing.T) *testsuite.TestWorkflowEnvironment {
 			f.mu.Lock()
 			f.batches = append(f.batches, in)
 			f.mu.Unlock()
+			if len(in.Items) > 0 && in.Items[0].Task.Command != "SendEmail" {
+				// The real batch runner, over the fake address book: a fake that accepted every command
+				// would hide what the runner cannot do.
+				return (&activities.Batches{Commands: &activities.Commands{Deps: catalog.Deps{contactsfamily.Deps{Source: f}}, WorkerID: "test-worker"}}).RunBatch(ctx, in)
+			}
 			var out activities.BatchResult
 			for _, it := range in.Items {
 				res, err := f.send(ctx, it.Task)
@@ -131,14 +141,14 @@ func (f *fakeWorld) env(t *testing.T) *testsuite.TestWorkflowEnvironment {
 	return env
 }
 
-// Contacts makes the fake address book a contactsfamily.Source, for the real FindContact.
-func (f *fakeWorld) Contacts(context.Context) ([]catalog.ContactValue, error) {
-	var out []catalog.ContactValue
+// Open makes the fake address book a contactsfamily.Source, for the real FindContact.
+func (f *fakeWorld) Open(ctx context.Context) (contactsfamily.Book, error) {
+	var out contactsfamily.List
 	for _, c := range f.contacts {
 		m := c.(map[string]any)
 		out = append(out, catalog.ContactValue{Name: m["name"].(string), Email: m["email"].(string), Source: m["source"].(string)})
 	}
-	return out, nil
+	return out.Open(ctx)
 }
 
 // send stands in for SendEmail.
@@ -405,3 +415,19 @@ func failedResult(tb testing.TB, err error) workflows.Result {
 }
 
 var workflowOptions = workflow.RegisterOptions{Name: workflows.WorkflowType}
+
+// The workflow reads the planning activity's result as an api.PlanResult: the fields they share keep
+// their JSON names.
+func TestThePlanningResultReadsAsTheWorkflowsView(t *testing.T) {
+	b, err := json.Marshal(activities.PlanResult{Plan: helloPlan(t), MirrorEvents: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got api.PlanResult
+	if err := json.Unmarshal(b, &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Plan == nil || len(got.Plan.Steps) != 4 || !got.MirrorEvents {
+		t.Errorf("read %+v from %s, want the plan's 4 steps and mirror_events", got, b)
+	}
+}

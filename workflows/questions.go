@@ -116,12 +116,36 @@ type AnswerResult struct {
 	Question   string `json:"question"`
 }
 
-// setupQuestions registers the questions query, the answer update and the answer signal. They add no
-// commands to the history, so old histories replay; only a program with questions turned on asks any.
-func (p *program) setupQuestions(ctx workflow.Context) error {
+// asker asks the program's user its questions and keeps them, with their answers: a task's own (it
+// needs input), a decision (a task gave up after its retries) and an approval. An answer of abort, or a
+// default of abort at a question's timeout, aborts the program: aborted says why, and the interpreter
+// starts nothing more.
+type asker struct {
+	on        bool // questions are on (versionQuestions); off, nothing is asked
+	timeout   time.Duration
+	dflt      string // skip or abort
+	questions []*Question
+	aborted   string // why the user aborted the program; empty while it runs
+	events    *eventSink
+}
+
+func newAsker(in Input, events *eventSink) *asker {
+	a := &asker{timeout: DefaultQuestionTimeout, dflt: AnswerSkip, events: events}
+	if d, err := time.ParseDuration(in.QuestionTimeout); err == nil && d > 0 {
+		a.timeout = d
+	}
+	if in.QuestionDefault == AnswerAbort {
+		a.dflt = AnswerAbort
+	}
+	return a
+}
+
+// setup registers the questions query, the answer update and the answer signal. They add no commands to
+// the history, so old histories replay; only a program with questions turned on asks any.
+func (k *asker) setup(ctx workflow.Context) error {
 	if err := workflow.SetQueryHandler(ctx, QueryQuestions, func() ([]Question, error) {
-		out := make([]Question, len(p.questions))
-		for i, q := range p.questions {
+		out := make([]Question, len(k.questions))
+		for i, q := range k.questions {
 			out[i] = *q
 		}
 		return out, nil
@@ -130,14 +154,14 @@ func (p *program) setupQuestions(ctx workflow.Context) error {
 	}
 	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateAnswer,
 		func(ctx workflow.Context, a Answer) (AnswerResult, error) {
-			q, err := p.answer(a, "update")
+			q, err := k.answer(a, "update")
 			if err != nil {
 				return AnswerResult{}, err
 			}
 			return AnswerResult{QuestionID: q.ID, Answer: q.Answer, Question: q.Text}, nil
 		},
 		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, a Answer) error {
-			_, err := p.check(a)
+			_, err := k.check(a)
 			return err
 		}},
 	); err != nil {
@@ -150,7 +174,7 @@ func (p *program) setupQuestions(ctx workflow.Context) error {
 			if !ch.Receive(ctx, &a) {
 				return
 			}
-			if _, err := p.answer(a, "signal"); err != nil {
+			if _, err := k.answer(a, "signal"); err != nil {
 				workflow.GetLogger(ctx).Warn("Answer by signal ignored", "question_id", a.QuestionID, "answer", a.Answer, "reason", err.Error())
 			}
 		}
@@ -160,21 +184,21 @@ func (p *program) setupQuestions(ctx workflow.Context) error {
 
 // check finds the open question an answer is for and checks the answer against it; the error is the
 // reason for the user. It changes nothing.
-func (p *program) check(a Answer) (*Question, error) {
+func (k *asker) check(a Answer) (*Question, error) {
 	if a.problem != "" {
 		return nil, errors.New(a.problem)
 	}
 	if strings.TrimSpace(a.QuestionID) == "" {
-		return nil, fmt.Errorf("question_id is missing; %s", p.openList())
+		return nil, fmt.Errorf("question_id is missing; %s", k.openList())
 	}
 	var q *Question
-	for _, c := range p.questions {
+	for _, c := range k.questions {
 		if c.ID == strings.TrimSpace(a.QuestionID) {
 			q = c
 		}
 	}
 	if q == nil {
-		return nil, fmt.Errorf("there is no question %q; %s", a.QuestionID, p.openList())
+		return nil, fmt.Errorf("there is no question %q; %s", a.QuestionID, k.openList())
 	}
 	if q.State != QuestionOpen {
 		return nil, fmt.Errorf("question %s was already %s: %q (%s)", q.ID, strings.ReplaceAll(q.State, "_", " "), q.Answer, q.By)
@@ -199,8 +223,8 @@ func (p *program) check(a Answer) (*Question, error) {
 }
 
 // answer checks an answer and, when it is good, answers the question: the task waiting on it goes on.
-func (p *program) answer(a Answer, by string) (*Question, error) {
-	q, err := p.check(a)
+func (k *asker) answer(a Answer, by string) (*Question, error) {
+	q, err := k.check(a)
 	if err != nil {
 		return nil, err
 	}
@@ -245,9 +269,9 @@ func (q *Question) expects() string {
 	return "answer one of: " + list
 }
 
-func (p *program) openList() string {
+func (k *asker) openList() string {
 	var open []string
-	for _, q := range p.questions {
+	for _, q := range k.questions {
 		if q.State == QuestionOpen {
 			open = append(open, q.ID)
 		}
@@ -261,7 +285,7 @@ func (p *program) openList() string {
 // ask asks the user a question and waits for the answer, or for the question's timeout, when its
 // default (skip or abort) applies. It returns the answer; q.arg holds what an input question's answer
 // sets. Every question also takes skip and abort.
-func (p *program) ask(ctx workflow.Context, q *Question) string {
+func (k *asker) ask(ctx workflow.Context, q *Question) string {
 	for _, a := range []string{AnswerSkip, AnswerAbort} {
 		if _, _, ok := q.choose(a); !ok {
 			q.Options = append(q.Options, catalog.Option{Value: a, Label: map[string]string{
@@ -269,16 +293,15 @@ func (p *program) ask(ctx workflow.Context, q *Question) string {
 			}[a]})
 		}
 	}
-	p.asked++
-	q.ID = fmt.Sprintf("q%d", p.asked)
-	q.Default, q.Asked, q.State = p.questionDefault(), workflow.Now(ctx), QuestionOpen
-	timeout := p.questionTimeout()
+	q.ID = fmt.Sprintf("q%d", len(k.questions)+1)
+	q.Default, q.Asked, q.State = k.dflt, workflow.Now(ctx), QuestionOpen
+	timeout := k.timeout
 	q.Timeout = timeout.String()
-	p.questions = append(p.questions, q)
-	p.emitQuestion(ctx, q)
+	k.questions = append(k.questions, q)
+	k.events.question(ctx, q)
 	workflow.GetLogger(ctx).Info("Question asked", "question_id", q.ID, "question", q.Text)
 
-	answered, err := workflow.AwaitWithTimeout(ctx, timeout, func() bool { return q.State != QuestionOpen || p.aborted != "" })
+	answered, err := workflow.AwaitWithTimeout(ctx, timeout, func() bool { return q.State != QuestionOpen || k.aborted != "" })
 	switch {
 	case q.State != QuestionOpen:
 	case answered || err != nil: // the program was aborted, or canceled, meanwhile
@@ -286,39 +309,25 @@ func (p *program) ask(ctx workflow.Context, q *Question) string {
 	default:
 		q.State, q.Answer, q.arg, q.By = QuestionTimedOut, q.Default, q.Default, "timeout"
 	}
-	p.emitAnswer(ctx, q)
-	if q.Answer == AnswerAbort && p.aborted == "" {
-		p.aborted = fmt.Sprintf("aborted: the answer to %s (%q) was abort", q.ID, q.Text)
+	k.events.answer(ctx, q)
+	if q.Answer == AnswerAbort && k.aborted == "" {
+		k.aborted = fmt.Sprintf("aborted: the answer to %s (%q) was abort", q.ID, q.Text)
 		if q.By == "timeout" { // nobody said abort: the default did
-			p.aborted = fmt.Sprintf("aborted: %s (%q) had no answer within %s, and the default is abort", q.ID, q.Text, q.Timeout)
+			k.aborted = fmt.Sprintf("aborted: %s (%q) had no answer within %s, and the default is abort", q.ID, q.Text, q.Timeout)
 		}
 	}
 	return q.Answer
 }
 
 // openQuestions are the questions waiting for an answer, for the status query.
-func (p *program) openQuestions() []Question {
+func (k *asker) openQuestions() []Question {
 	var out []Question
-	for _, q := range p.questions {
+	for _, q := range k.questions {
 		if q.State == QuestionOpen {
 			out = append(out, *q)
 		}
 	}
 	return out
-}
-
-func (p *program) questionTimeout() time.Duration {
-	if d, err := time.ParseDuration(p.in.QuestionTimeout); err == nil && d > 0 {
-		return d
-	}
-	return DefaultQuestionTimeout
-}
-
-func (p *program) questionDefault() string {
-	if p.in.QuestionDefault == AnswerAbort {
-		return AnswerAbort
-	}
-	return AnswerSkip
 }
 
 // checkQuestionInput checks the input's question settings, naming the field at fault.

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/eaapl/eaapl/bridge"
+	"github.com/eaapl/eaapl/bridge/kafka"
 	"github.com/eaapl/eaapl/config"
 )
 
@@ -48,7 +49,7 @@ func newEventsCmd() *cobra.Command {
 			ofProgram := func(r bridge.Record) bool { return program == "" || strings.HasPrefix(r.EventID, program+"/") }
 			if follow {
 				from := time.Now()
-				return bridge.Consume(ctx, kcfg, topics, true, func(r bridge.Record) error {
+				return kafka.Consume(ctx, kcfg, topics, true, func(r bridge.Record) error {
 					if ofProgram(r) && !r.Timestamp.Before(from) {
 						bridge.PrintRecord(stdout, r, asJSON)
 					}
@@ -56,7 +57,7 @@ func newEventsCmd() *cobra.Command {
 				})
 			}
 			var records []bridge.Record
-			err := bridge.Consume(ctx, kcfg, topics, false, func(r bridge.Record) error {
+			err := kafka.Consume(ctx, kcfg, topics, false, func(r bridge.Record) error {
 				if !ofProgram(r) {
 					return nil
 				}

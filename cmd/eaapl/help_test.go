@@ -28,7 +28,7 @@ func TestPlanHelpAndDocsEnglishListTheSameForms(t *testing.T) {
 	forms, _, _ = strings.Cut(forms, "\n## ")
 	// A row of the table: "| Send '*message*' to *recipients* | Send 'Lunch?' to bob@example.com |".
 	row := regexp.MustCompile(`(?m)^\| ([^|]+) \| [^|]+ \|$`)
-	placeholder := regexp.MustCompile(`\*([a-z]+)\*`)
+	placeholder := regexp.MustCompile(`\*([A-Za-z]+)\*`)
 	var documented []string
 	for _, m := range row.FindAllStringSubmatch(forms, -1) {
 		if form := strings.TrimSpace(m[1]); form != "Form" && !strings.HasPrefix(form, "---") {

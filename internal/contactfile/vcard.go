@@ -123,6 +123,22 @@ func (c *vcardCard) contact(r *Reader) (Contact, string) {
 	if err != nil {
 		return bad, fmt.Sprintf("card cannot be read: %v", strings.TrimPrefix(err.Error(), "vcard: "))
 	}
+	return cardContact(card, bad, func(email *vcard.Field) string {
+		line, _ := strconv.Atoi(email.Params.Get(lineParam))
+		return r.source(line)
+	})
+}
+
+// CardContact makes the contact of a card that go-vcard parsed elsewhere (a CardDAV server's), as a
+// file's card is made: the name is FN (or N), the address the preferred EMAIL. When the card is not a
+// contact, reason says why (as in a RowError) and the contact holds only the source.
+func CardContact(card vcard.Card, source string) (c Contact, reason string) {
+	return cardContact(card, Contact{Source: source}, func(*vcard.Field) string { return source })
+}
+
+// cardContact makes a parsed card's contact; sourceOf names where the chosen address is.
+func cardContact(card vcard.Card, bad Contact, sourceOf func(email *vcard.Field) string) (Contact, string) {
+	var err error
 	for _, key := range []string{vcard.FieldFormattedName, vcard.FieldName, vcard.FieldEmail} {
 		for _, f := range card[key] {
 			if f.Value, err = decodeValue(f); err != nil {
@@ -145,8 +161,7 @@ func (c *vcardCard) contact(r *Reader) (Contact, string) {
 		return bad, "card has no EMAIL"
 	}
 	email := vcard.Card{vcard.FieldEmail: emails}.Preferred(vcard.FieldEmail)
-	line, _ := strconv.Atoi(email.Params.Get(lineParam))
-	contact := Contact{Name: vcardName(card), Email: email.Value, Source: r.source(line)}
+	contact := Contact{Name: vcardName(card), Email: email.Value, Source: sourceOf(email)}
 	return contact, checkAddress(contact.Email)
 }
 

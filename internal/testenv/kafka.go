@@ -10,15 +10,16 @@ import (
 	"time"
 
 	"github.com/eaapl/eaapl/bridge"
+	"github.com/eaapl/eaapl/devstack"
 	"github.com/eaapl/eaapl/internal/testenv/tools"
 )
 
 // Broker starts the dev stack's Kafka-protocol broker for the test, with every topic, on 127.0.0.1:port
 // (0 for a free port) and its data under dataDir ("" keeps it in memory). It is closed when the test ends;
 // closing it earlier, to stop it mid-test, is harmless.
-func Broker(tb testing.TB, dataDir string, port int) *bridge.Broker {
+func Broker(tb testing.TB, dataDir string, port int) *devstack.Broker {
 	tb.Helper()
-	b, err := bridge.StartBroker(dataDir, port)
+	b, err := devstack.StartBroker(dataDir, port)
 	if err != nil {
 		tb.Fatalf("start the Kafka broker: %v", err)
 	}

@@ -1,0 +1,80 @@
+// Package api is what the Program workflow exchanges with the activities it calls besides the commands
+// themselves: their registered names and the types of their input and output. It imports no adapter
+// (no SMTP, Kafka or model client), so the workflows package calls the activities through it by name and
+// links none of their dependencies.
+package api
+
+import (
+	"time"
+
+	"github.com/eaapl/eaapl/bridge"
+	"github.com/eaapl/eaapl/catalog"
+	"github.com/eaapl/eaapl/plan"
+)
+
+// The activity types, as the worker registers them (the methods' names).
+const (
+	PlanProgram   = "PlanProgram"   // activities.Planning.PlanProgram: PlanRequest -> PlanResult
+	RunBatch      = "RunBatch"      // activities.Batches.RunBatch: BatchInput -> BatchResult
+	PublishEvents = "PublishEvents" // activities.Mirror.PublishEvents: []bridge.Event -> nothing
+)
+
+// PlanRequest asks for a program's plan: from its English text, or a hand-written plan to check.
+type PlanRequest struct {
+	Program string     `json:"program,omitempty"`
+	Plan    *plan.Plan `json:"plan,omitempty"`
+	Now     time.Time  `json:"now"`
+	UserID  string     `json:"user_id,omitempty"`
+	// Planner asks for a planner ("rules" or "llm"); the worker's default when empty.
+	Planner string `json:"planner,omitempty"`
+	// NoCache asks the model even when the plan cache has this program's plan.
+	NoCache bool `json:"no_cache,omitempty"`
+}
+
+// PlanResult is the part of the planning activity's result that the workflow reads: the validated plan,
+// and whether to mirror it. The activity's result also says how the program was planned (by which
+// planner, the tokens a model used), which the workflow leaves to the history.
+type PlanResult struct {
+	Plan *plan.Plan `json:"plan"`
+	// MirrorEvents says the workers have a Kafka bridge, so the workflow publishes its events.
+	MirrorEvents bool `json:"mirror_events,omitempty"`
+	// Catalog holds the catalog entries of the plan's commands as it was checked against them: the
+	// workflow runs the plan against these, so a new release's catalog cannot change a running program.
+	Catalog catalog.Entries `json:"catalog,omitempty"`
+}
+
+// BatchInput is a batch: tasks of one command, run one after another.
+type BatchInput struct {
+	Items []BatchItem `json:"items"`
+	// Mirror asks for each item's events (task.dispatch, task.priority, task.chain, task.result,
+	// analytics.data) to go to Kafka from the worker, with the ids the workflow would give them.
+	Mirror bool     `json:"mirror,omitempty"`
+	Deps   []string `json:"deps,omitempty"` // the step's dependencies, for task.chain
+}
+
+// BatchItem is one task of a batch.
+type BatchItem struct {
+	Task    catalog.Task `json:"task"`
+	Attempt int32        `json:"attempt"` // the item's attempt: 1, then one more each time the workflow retries it
+	// Check says that an earlier attempt may have done the item's side effect (it is a retry, or the
+	// program's run may repeat an earlier run), so SendEmail must look for the email in the mailbox first.
+	Check     bool   `json:"check,omitempty"`
+	LastError string `json:"last_error,omitempty"` // why its previous attempt failed
+}
+
+// BatchResult is a batch's outcome: one result per item, in order.
+type BatchResult struct {
+	Items []BatchItemResult `json:"items"`
+	// Published says that the worker sent the items' events to Kafka; when false (the worker has no
+	// Kafka), the workflow mirrors them itself. Events are those the broker had not taken when the batch
+	// ended (usually none): the workflow's publisher sends them on.
+	Published bool           `json:"published,omitempty"`
+	Events    []bridge.Event `json:"events,omitempty"`
+}
+
+// BatchItemResult is one item's outcome: a TaskResult with status success or failure, and, for a
+// failure, whether trying again may succeed (the workflow then retries the item in a later batch).
+type BatchItemResult struct {
+	Result    catalog.TaskResult `json:"result"`
+	Retryable bool               `json:"retryable,omitempty"`
+}

@@ -1,6 +1,0 @@
-//go:build !unix
-
-package bridge
-
-// lockDir does nothing where flock is not available: do not point two brokers at one directory.
-func lockDir(string) (func(), error) { return func() {}, nil }

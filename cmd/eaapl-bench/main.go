@@ -1,0 +1,204 @@
+// Command eaapl-bench measures EaaPL on the embedded stack and writes bench/results.md. It is `make bench`; it is
+// a program rather than a test, so that `make test` stays quick and the figures are printed, not asserted.
+//
+// For each N (100, 1,000 and 10,000 contacts by default), on the same stack and the same contacts, it runs
+// the Hello World program on an `eaapl worker` process (Kafka bridge on, as `eaapl dev` runs it), and two
+// baselines: (a) the workflow a Temporal user would write by hand, one SendEmail activity per contact,
+// on a worker in this process; (b) a plain Go loop sending the same emails straight over SMTP with the
+// same concurrency, no durability. At the largest N it also times a one-email high-priority program
+// started while the big one runs, and runs the big one on two worker processes. Every run has a fresh
+// Mailpit and checks that each contact got exactly one email.
+//
+// The stack: the Temporal dev server (bin/temporal, in memory, configured as `eaapl dev` configures it),
+// a fresh Mailpit per run (bin/mailpit), a kfake broker (devstack.StartBroker) in a child process.
+package main
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/eaapl/eaapl/config"
+)
+
+// helloWorld is the program measured by default: the Hello World program without its condition, so that
+// every contact gets an email.
+const helloWorld = "Send an email to each of my contacts that says 'Hello World!'"
+
+// options are the command line.
+type options struct {
+	sizes       []int
+	concurrency int
+	warmup      int
+	repeat      int // runs of EaaPL and (b) at each N, of which the median is kept
+	program     string
+	out         string
+	progress    time.Duration
+	runTimeout  time.Duration
+	temporalBin string
+	mailpitBin  string
+	extras      bool // the priority and two-worker runs at the largest N
+	baselines   bool
+}
+
+func main() {
+	if len(os.Args) == 2 && os.Args[1] == brokerChildArg {
+		if err := serveBroker(); err != nil {
+			fmt.Fprintln(os.Stderr, "bench broker:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:])
+	stop()
+	if errors.Is(err, flag.ErrHelp) {
+		return
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string) error {
+	o, err := parseOptions(args)
+	if err != nil {
+		return err
+	}
+	machine := describeMachine()
+	machine.withTemporalVersion(o.temporalBin)
+	fmt.Println(machine.summary())
+
+	st, err := startStack(ctx, o)
+	if err != nil {
+		return err
+	}
+	defer st.stop()
+
+	if o.warmup > 0 {
+		fmt.Printf("\nWarm-up (not measured): %d contacts, EaaPL and (a)\n", o.warmup)
+		if _, err := st.measureEaaPL(ctx, o, o.warmup, 1, false, false); err != nil {
+			return fmt.Errorf("warm-up: %w", err)
+		}
+		if _, err := st.measureHandWritten(ctx, o, o.warmup); err != nil {
+			return fmt.Errorf("warm-up: %w", err)
+		}
+	}
+	var runs []runResult
+	for _, n := range o.sizes {
+		// The short runs are repeated and their median kept, as other processes on the shared machine can
+		// slow any one of them; (a) takes a minute or more at 10,000, long enough to average the noise.
+		measures := []func() (runResult, error){func() (runResult, error) {
+			return medianOf(o.repeat, func() (runResult, error) { return st.measureEaaPL(ctx, o, n, 1, false, false) })
+		}}
+		if o.baselines {
+			measures = append(measures,
+				func() (runResult, error) {
+					return medianOf(o.repeat, func() (runResult, error) { return st.measureEaaPL(ctx, o, n, 1, true, false) })
+				},
+				func() (runResult, error) { return st.measureHandWritten(ctx, o, n) },
+				func() (runResult, error) {
+					return medianOf(o.repeat, func() (runResult, error) { return st.measurePlain(ctx, o, n) })
+				})
+		}
+		for _, measure := range measures {
+			r, err := measure()
+			if err != nil {
+				return err
+			}
+			runs = append(runs, r)
+		}
+	}
+	if o.extras {
+		n := slices.Max(o.sizes)
+		for _, measure := range []func() (runResult, error){
+			func() (runResult, error) { return st.measureEaaPL(ctx, o, n, 1, false, true) },
+			func() (runResult, error) { return st.measureEaaPL(ctx, o, n, 2, false, false) },
+		} {
+			r, err := measure()
+			if err != nil {
+				return err
+			}
+			runs = append(runs, r)
+		}
+	}
+
+	rep := report{machine: machine, opts: o, runs: runs, args: args}
+	fmt.Println()
+	fmt.Println(rep.tables())
+	if err := os.WriteFile(o.out, []byte(rep.markdown()), 0o644); err != nil {
+		return fmt.Errorf("write %s: %w", o.out, err)
+	}
+	fmt.Printf("Wrote %s\n", o.out)
+	return nil
+}
+
+func parseOptions(args []string) (options, error) {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	sizes := fs.String("n", "100,1000,10000", "numbers of contacts, comma-separated")
+	o := options{}
+	fs.IntVar(&o.concurrency, "concurrency", 100, fmt.Sprintf("the program's max_concurrency, and the baselines' (1..%d)", config.MaxConcurrencyLimit))
+	fs.IntVar(&o.repeat, "repeat", 3, "runs of EaaPL and (b) at each N; the one with the median wall time is reported")
+	fs.IntVar(&o.warmup, "warmup", 50, "contacts of an unmeasured warm-up run; 0 for none")
+	fs.StringVar(&o.program, "program", helloWorld, "the English program; it must email every contact once on a fresh mailbox")
+	fs.StringVar(&o.out, "out", "bench/results.md", "where to write the results")
+	fs.DurationVar(&o.progress, "progress", time.Second, "how often to print progress")
+	fs.DurationVar(&o.runTimeout, "run-timeout", 10*time.Minute, "bound on one run")
+	fs.StringVar(&o.temporalBin, "temporal-bin", "bin/temporal", "the Temporal CLI (make tools builds it)")
+	fs.StringVar(&o.mailpitBin, "mailpit-bin", "bin/mailpit", "Mailpit (make tools builds it)")
+	fs.BoolVar(&o.extras, "extras", true, "at the largest N, also the priority run and the two-worker run")
+	fs.BoolVar(&o.baselines, "baselines", true, "run the baselines; false measures EaaPL alone (the report then has no ratios)")
+	if err := fs.Parse(args); err != nil {
+		return options{}, err
+	}
+	if fs.NArg() > 0 {
+		return options{}, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	for _, s := range strings.Split(*sizes, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || n < 1 {
+			return options{}, fmt.Errorf("-n %q: want positive whole numbers separated by commas", *sizes)
+		}
+		o.sizes = append(o.sizes, n)
+	}
+	if o.concurrency < 1 || o.concurrency > config.MaxConcurrencyLimit {
+		return options{}, fmt.Errorf("-concurrency %d: must be between 1 and %d", o.concurrency, config.MaxConcurrencyLimit)
+	}
+	if o.repeat < 1 {
+		return options{}, errors.New("-repeat must be at least 1")
+	}
+	if o.warmup < 0 {
+		return options{}, errors.New("-warmup must not be negative")
+	}
+	return o, nil
+}
+
+// medianOf runs measure k times and returns the run with the median wall time, with every run's wall
+// time, and the highest peak RSS of them all.
+func medianOf(k int, measure func() (runResult, error)) (runResult, error) {
+	var rs []runResult
+	for range k {
+		r, err := measure()
+		if err != nil {
+			return r, err
+		}
+		rs = append(rs, r)
+	}
+	slices.SortFunc(rs, func(a, b runResult) int { return cmp.Compare(a.wall, b.wall) })
+	m := rs[len(rs)/2]
+	for _, r := range rs {
+		m.walls = append(m.walls, r.wall)
+		m.peakRSS = max(m.peakRSS, r.peakRSS)
+	}
+	return m, nil
+}

@@ -1,0 +1,112 @@
+package workflows
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// What the program did so far, for the status query and the result: each step's progress and items.
+
+// stepRun is the progress of one step.
+type stepRun struct {
+	status   StepStatus
+	items    []ItemResult
+	finished bool
+}
+
+func (s *stepRun) fail(reason string) {
+	s.status.State, s.status.Reason = StateFailed, reason
+}
+
+// record adds a finished item to the step's results and counts.
+func (s *stepRun) record(item ItemResult) {
+	if item.Task != nil {
+		s.status.Running--
+		s.status.Attempts = max(s.status.Attempts, item.Task.Attempt)
+	}
+	switch item.State {
+	case StateDone:
+		s.status.Done++
+	case StateSkipped:
+		s.status.Skipped++
+	case StateFailed:
+		s.status.Failed++
+	}
+	s.items = append(s.items, item)
+}
+
+func (p *program) status() Status {
+	st := Status{WorkflowID: p.workflowID, Program: p.in.Program, State: p.state}
+	if p.plan == nil {
+		return st
+	}
+	if st.Program == "" {
+		st.Program = p.plan.Plan.Program
+	}
+	for _, s := range p.plan.Plan.Steps {
+		st.Steps = append(st.Steps, p.steps[s.ID].status)
+	}
+	st.Questions = p.asker.openQuestions()
+	return st
+}
+
+func (p *program) result() Result {
+	st := p.status()
+	res := Result{WorkflowID: st.WorkflowID, Program: st.Program, State: st.State}
+	var summary []string
+	for _, s := range st.Steps {
+		run := p.steps[s.ID]
+		items, notListed := listed(sortedItems(run.items))
+		res.Steps = append(res.Steps, StepResult{ID: s.ID, Command: s.Command, Description: s.Description, State: s.State, Reason: s.Reason, Items: items, NotListed: notListed})
+		switch {
+		case p.plan.Step(s.ID).ForEach != nil && s.State != StateSkipped:
+			summary = append(summary, fmt.Sprintf("%s: %d done, %d skipped, %d failed", s.ID, s.Done, s.Skipped, s.Failed))
+		case (s.State == StateFailed || s.State == StateSkipped) && p.asker.aborted != "" && s.Reason == p.asker.aborted:
+			summary = append(summary, s.ID+" "+s.State) // the abort leads the summary; once is enough
+		case s.State == StateFailed || s.State == StateSkipped:
+			summary = append(summary, fmt.Sprintf("%s %s: %s", s.ID, s.State, s.Reason))
+		}
+	}
+	if p.asker.aborted != "" {
+		summary = append([]string{p.asker.aborted}, summary...)
+	}
+	res.Summary = strings.Join(summary, "; ")
+	if res.Summary == "" {
+		res.Summary = fmt.Sprintf("%d steps done", len(st.Steps))
+		if len(st.Steps) == 1 {
+			res.Summary = "1 step done"
+		}
+	}
+	return res
+}
+
+// listedItems is the most items a step lists in the program's result. A done item without its task's
+// details (detailedItems) is about 80 bytes, so up to listedItems of them keep the result well under
+// Temporal's 2 MB payload limit. Above it a step lists the items that were not done first (their reasons
+// are what a user reads), up to listedItems in all, and counts the others; every item's result stays in
+// the history (the batches' results) and on task.result, and the step's summary counts them all.
+const listedItems = 10000
+
+// listed returns the items a step's result lists, in order, and how many it leaves out.
+func listed(items []ItemResult) ([]ItemResult, int) {
+	if len(items) <= listedItems {
+		return items, 0
+	}
+	out := make([]ItemResult, 0, listedItems)
+	for _, done := range []bool{false, true} {
+		for _, it := range items {
+			if (it.State == StateDone) == done && len(out) < listedItems {
+				out = append(out, it)
+			}
+		}
+	}
+	return sortedItems(out), len(items) - len(out)
+}
+
+// sortedItems orders a step's items by position: tasks finish in any order.
+func sortedItems(items []ItemResult) []ItemResult {
+	out := slices.Clone(items)
+	slices.SortStableFunc(out, func(a, b ItemResult) int { return a.Item - b.Item })
+	return out
+}
