@@ -187,6 +187,24 @@ func TestBadParameters(t *testing.T) {
 }
 
 func TestSendEmail(t *testing.T) {
+	t.Run("ADryRunSendsNothingAndSaysWhatItWouldSend", func(t *testing.T) {
+		a, _, sender := newTestActivities()
+		tk := task("task_dry", map[string]any{"to": map[string]any{"email": "bob@example.com"}, "subject": "Hello World!", "body": "Hello World!"})
+		tk.DryRun = true
+		res, err := a.SendEmail(context.Background(), tk)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := res.Preview, "would send 'Hello World!' to bob@example.com"; got != want || len(sender.sent) != 0 {
+			t.Fatalf("preview %q, sent %v; want %q and nothing sent", got, sender.sent, want)
+		}
+		if got, want := res.Output["message_id"], MessageID("wf-1/send/0", "me@example.com"); got != want {
+			t.Errorf("message_id = %v, want the one the email would have, %s", got, want)
+		}
+		tk.Parameters["to"] = map[string]any{"email": "not-an-address"}
+		_, err = a.SendEmail(context.Background(), tk)
+		assertAppError(t, err, catalog.ErrInvalidArgument, "not-an-address", "is not a valid email address")
+	})
 	t.Run("SendsOnceWithDeterministicMessageID", func(t *testing.T) {
 		a, _, sender := newTestActivities()
 		tk := task("task_003_2", map[string]any{

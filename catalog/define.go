@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -40,6 +41,16 @@ type Def[D, A, O any] struct {
 	ReadBack func(r Reading) string
 	Outcome  func(state string, output map[string]any) (verb, detail string)
 	Forms    Forms
+
+	// Preview, for a command that writes, is what a dry run does instead of Run: it changes nothing and
+	// returns the output the task would have (for the steps after it) and what it would do, as the words
+	// after "would": "send 'Hello World!' to alice@example.com". Its errors are Run's (an invalid address
+	// fails the preview as it would fail the run). Without it a dry run says "run <Name> with <args>"
+	// and gives the zero output.
+	Preview func(ctx context.Context, deps D, args A) (O, string, error)
+	// Verb is the command's action as a bare verb ("send"), for what a dry run would not do to a skipped
+	// item: "would not send to bob@example.com"; "run <Name>" when empty.
+	Verb string
 }
 
 // Define makes the Spec of a command from its definition, deriving its argument and output schemas from
@@ -61,6 +72,7 @@ func Define[D, A, O any](d Def[D, A, O]) *Spec {
 		ReadBack: d.ReadBack,
 		Outcome:  d.Outcome,
 		Forms:    d.Forms,
+		Verb:     cmp.Or(d.Verb, "run "+d.Name),
 	}
 	if _, file, _, ok := runtime.Caller(1); ok {
 		s.dir = filepath.Dir(file)
@@ -83,6 +95,25 @@ func Define[D, A, O any](d Def[D, A, O]) *Spec {
 			return nil, err
 		}
 		return outputMap(out), nil
+	}
+	s.preview = func(ctx context.Context, deps Deps, t Task) (map[string]any, string, error) {
+		var args A
+		if err := decodeArgs(s.Command, t, &args); err != nil {
+			return nil, "", err
+		}
+		if d.Preview == nil {
+			var zero O
+			return outputMap(zero), s.Verb + " with " + previewArgs(t.Parameters), nil
+		}
+		dep, ok := find[D](deps)
+		if !ok {
+			return nil, "", fmt.Errorf("%w: %s needs %s", ErrMissingDependency, d.Name, reflect.TypeFor[D]())
+		}
+		out, what, err := d.Preview(ctx, dep, args)
+		if err != nil {
+			return nil, "", err
+		}
+		return outputMap(out), what, nil
 	}
 	if d.Session != nil {
 		s.session = func(deps Deps) (Deps, func()) {
@@ -151,7 +182,17 @@ func (s *Spec) Run(ctx context.Context, deps Deps, call Call) (TaskResult, error
 	if s.run == nil {
 		return TaskResult{}, fmt.Errorf("command %s has no implementation", s.Name)
 	}
-	out, err := s.run(context.WithValue(ctx, callKey{}, call), deps, t)
+	var (
+		out     map[string]any
+		preview string
+		err     error
+	)
+	if t.DryRun && s.SideEffect == Writes {
+		out, preview, err = s.preview(context.WithValue(ctx, callKey{}, call), deps, t)
+		preview = "would " + preview
+	} else {
+		out, err = s.run(context.WithValue(ctx, callKey{}, call), deps, t)
+	}
 	if err != nil {
 		return TaskResult{}, s.taskError(call, err)
 	}
@@ -166,6 +207,7 @@ func (s *Spec) Run(ctx context.Context, deps Deps, call Call) (TaskResult, error
 		Output:        out,
 		ExecutionTime: time.Since(started).Milliseconds(),
 		Attempt:       attempt,
+		Preview:       preview,
 	}, nil
 }
 
@@ -293,8 +335,21 @@ func Heartbeat(ctx context.Context, details ...any) {
 	}
 }
 
+// previewArgs is a task's parameters for a generic preview: compact JSON, cut to a line.
+func previewArgs(params map[string]any) string {
+	b, err := json.Marshal(params) // parameters arrive as decoded JSON, which always marshals
+	if err != nil {
+		return "its parameters"
+	}
+	if s := string(b); len(s) > 200 {
+		return s[:199] + "…"
+	}
+	return string(b)
+}
+
 // runFunc and sessionFunc are a Def's implementation and batch capability with their types erased.
 type (
 	runFunc     func(ctx context.Context, deps Deps, t Task) (map[string]any, error)
+	previewFunc func(ctx context.Context, deps Deps, t Task) (map[string]any, string, error)
 	sessionFunc func(deps Deps) (Deps, func())
 )

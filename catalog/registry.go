@@ -25,8 +25,12 @@ type Spec struct {
 	Outcome func(state string, output map[string]any) (verb, detail string)
 	// Forms are the command's English, for the rule-based planner.
 	Forms Forms
+	// Verb is the command's action as a bare verb, for what a dry run would not do: "would not send to
+	// bob@example.com" (Def.Verb; "run <Name>" by default).
+	Verb string
 
 	run     runFunc
+	preview previewFunc
 	session sessionFunc
 	dir     string // the folder of the source that defined it
 }

@@ -163,3 +163,61 @@ func TestRunErrorsNameTheTask(t *testing.T) {
 		t.Fatalf("Run without text = %v", err)
 	}
 }
+
+// TestADryRunPreviewsWritesAndRunsReads runs tasks marked DryRun: a command that writes does not run and
+// says what it would do (its own Preview, or the generic one), and a command that reads runs as usual.
+func TestADryRunPreviewsWritesAndRunsReads(t *testing.T) {
+	var ran []string
+	def := func(name string, effect catalog.SideEffect) catalog.Def[catalog.NoDeps, echoArgs, echoOutput] {
+		d := echoDef()
+		d.Name, d.SideEffect = name, effect
+		d.Run = func(_ context.Context, _ catalog.NoDeps, a echoArgs) (echoOutput, error) {
+			ran = append(ran, name)
+			return echoOutput(a), nil
+		}
+		return d
+	}
+	reads := catalog.Define(def("ReadForDryRun", catalog.Reads))
+	generic := catalog.Define(def("WriteForDryRun", catalog.Writes))
+	withPreview := def("SayForDryRun", catalog.Writes)
+	withPreview.Preview = func(_ context.Context, _ catalog.NoDeps, a echoArgs) (echoOutput, string, error) {
+		return echoOutput{Text: "(" + a.Text + ")"}, "say '" + a.Text + "'", nil
+	}
+	withPreview.Verb = "say"
+	say := catalog.Define(withPreview)
+
+	for _, tc := range []struct {
+		spec    *catalog.Spec
+		preview string
+		output  string
+		ran     bool
+	}{
+		{reads, "", "hi", true},
+		{generic, `would run WriteForDryRun with {"text":"hi"}`, "", false},
+		{say, "would say 'hi'", "(hi)", false},
+	} {
+		t.Run(tc.spec.Name, func(t *testing.T) {
+			ran = nil
+			task := catalog.Task{TaskID: "t", Command: tc.spec.Name, Parameters: map[string]any{"text": "hi"}, DryRun: true}
+			res, err := tc.spec.Run(context.Background(), nil, catalog.Call{Task: task})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := len(ran) > 0; got != tc.ran {
+				t.Errorf("ran = %v, want %v", got, tc.ran)
+			}
+			if res.Preview != tc.preview {
+				t.Errorf("preview = %q, want %q", res.Preview, tc.preview)
+			}
+			if got := res.Output["text"]; got != tc.output {
+				t.Errorf("output text = %v, want %q", got, tc.output)
+			}
+		})
+	}
+	t.Run("APreviewChecksItsArguments", func(t *testing.T) {
+		task := catalog.Task{TaskID: "t", Command: say.Name, Parameters: map[string]any{}, DryRun: true}
+		if _, err := say.Run(context.Background(), nil, catalog.Call{Task: task}); err == nil || !strings.Contains(err.Error(), `missing required parameter "text"`) {
+			t.Errorf("err = %v, want the missing parameter named", err)
+		}
+	})
+}

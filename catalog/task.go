@@ -8,6 +8,9 @@ type Task struct {
 	Parameters map[string]any `json:"parameters"`
 	Context    TaskContext    `json:"context"`
 	Priority   string         `json:"priority,omitempty"`
+	// DryRun asks for a preview: a command that writes (SideEffect Writes) says what it would do and does
+	// nothing; one that only reads runs as usual (`eaapl run --dry-run`).
+	DryRun bool `json:"dry_run,omitempty"`
 }
 
 // TaskContext is what a worker may know about where its task comes from. IdempotencyKey is the same on
@@ -36,6 +39,9 @@ type TaskResult struct {
 	Error         *TaskError     `json:"error,omitempty"`
 	ExecutionTime int64          `json:"execution_time"` // milliseconds
 	Attempt       int32          `json:"attempt,omitempty"`
+	// Preview is what the task would have done, for a task of a dry run whose command writes: "would send
+	// 'Hello World!' to alice@example.com". Nothing was done when it is set.
+	Preview string `json:"preview,omitempty"`
 	// Resources is what the worker used while the attempt that produced this result ran.
 	Resources *ResourceUsage `json:"resource_usage,omitempty"`
 }

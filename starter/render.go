@@ -61,6 +61,22 @@ func PrintStatus(w io.Writer, st workflows.Status) {
 // with what was done and, when nothing was, why.
 func PrintResult(w io.Writer, res workflows.Result) {
 	fmt.Fprintf(w, "Program:  %s\nWorkflow: %s\nResult:   %s: %s\n", res.Program, res.WorkflowID, res.State, res.Summary)
+	printSteps(w, res, itemVerb)
+}
+
+// PrintEnded writes what a program that has ended did, as PrintResult (or PrintDryRun) does, after the
+// state it ended in (completed, failed, canceled ...).
+func PrintEnded(w io.Writer, res workflows.Result, state string) {
+	fmt.Fprintf(w, "State:    %s\n", state)
+	if IsDryRun(res) {
+		PrintDryRun(w, res)
+		return
+	}
+	PrintResult(w, res)
+}
+
+// printSteps writes a result's table: a line per step, then per item what verb says became of it.
+func printSteps(w io.Writer, res workflows.Result, verb func(command string, it workflows.ItemResult) (string, string)) {
 	var table bytes.Buffer
 	tw := tabwriter.NewWriter(&table, 0, 4, 2, ' ', 0)
 	for i, s := range res.Steps {
@@ -76,8 +92,8 @@ func PrintResult(w io.Writer, res workflows.Result) {
 		}
 		fmt.Fprintf(tw, "%d. %s\t%s\t%s\t%s\n", i+1, s.ID, s.Command, s.State, s.Reason)
 		for _, it := range s.Items {
-			verb, detail := itemVerb(s.Command, it)
-			fmt.Fprintf(tw, "   \t%s\t%s\t%s\n", it.Label, verb, detail)
+			v, detail := verb(s.Command, it)
+			fmt.Fprintf(tw, "   \t%s\t%s\t%s\n", it.Label, v, detail)
 		}
 		if s.NotListed > 0 {
 			// The last cell of its line, so that its length does not widen the column of addresses.

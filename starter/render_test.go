@@ -77,3 +77,35 @@ func TestPrintResultShowsSkippedContactsRows(t *testing.T) {
 		t.Errorf("PrintResult wrote\n%s\nwant a line\n%s", got, want)
 	}
 }
+
+func TestPrintDryRunSaysWhatWouldBeSent(t *testing.T) {
+	preview := func(to string) *catalog.TaskResult {
+		return &catalog.TaskResult{Status: catalog.StatusSuccess, Preview: "would send 'Hello World!' to " + to}
+	}
+	res := workflows.Result{WorkflowID: "program-3", Program: "Send 'Hello World!' to all my contacts", State: workflows.StateCompleted,
+		Steps: []workflows.StepResult{
+			{ID: "contacts", Command: "RetrieveContacts", State: workflows.StateDone,
+				Items: []workflows.ItemResult{{Item: 0, Label: "RetrieveContacts", State: workflows.StateDone}}},
+			{ID: "send", Command: "SendEmail", State: workflows.StateDone, Items: []workflows.ItemResult{
+				{Item: 1, Label: "alice@example.com", State: workflows.StateDone, Task: preview("alice@example.com")},
+				{Item: 2, Label: "bob@example.com", State: workflows.StateSkipped, Reason: "you emailed them since Monday"},
+				{Item: 3, Label: "carol@example.com", State: workflows.StateDone, Task: preview("carol@example.com")},
+			}},
+		},
+	}
+	var b bytes.Buffer
+	PrintDryRun(&b, res)
+	want := `Program:  Send 'Hello World!' to all my contacts
+Workflow: program-3
+Dry run:  completed: nothing was sent or written
+  would send 'Hello World!' to alice@example.com and carol@example.com; would not send to bob@example.com (you emailed them since Monday)
+1. contacts  RetrieveContacts   done
+2. send      SendEmail          done
+             alice@example.com  would send 'Hello World!' to alice@example.com
+             bob@example.com    would not send                                  you emailed them since Monday
+             carol@example.com  would send 'Hello World!' to carol@example.com
+`
+	if got := b.String(); got != want {
+		t.Errorf("PrintDryRun wrote\n%s\nwant\n%s", got, want)
+	}
+}

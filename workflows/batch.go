@@ -235,6 +235,7 @@ func (p *program) task(id string, item int, args map[string]any) catalog.Task {
 			IdempotencyKey: p.workflowID + "/" + taskID,
 		},
 		Priority: p.plan.Step(id).Priority,
+		DryRun:   p.in.DryRun,
 	}
 }
 

@@ -53,6 +53,8 @@ type Input struct {
 	// ShardSize is the most items of a for_each step one history runs: a step over more runs in shards
 	// of this size (shard.go); DefaultShardSize when 0.
 	ShardSize int `json:"shard_size,omitempty"`
+	// DryRun runs the steps that only read and previews those that write (catalog.Task.DryRun).
+	DryRun bool `json:"dry_run,omitempty"`
 }
 
 // UnmarshalJSON also accepts a bare JSON string as the program text, so that

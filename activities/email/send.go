@@ -46,6 +46,8 @@ var SendEmail = catalog.Define(catalog.Def[Deps, sendArgs, sendOutput]{
 	Retry:            catalog.DefaultRetry,
 	Label:            catalog.Label{Arg: "to", Word: "to"},
 	Run:              send,
+	Preview:          previewSend,
+	Verb:             "send",
 	// A batch's emails go over one SMTP connection.
 	Session: func(d Deps) (Deps, func()) {
 		s, ok := d.Sender.(SessionSender)
@@ -210,6 +212,28 @@ func attachments(ctx context.Context, d Deps, paths []string) ([]Attachment, err
 		return nil, fmt.Errorf("read the attachments: %w", err)
 	}
 	return files, nil
+
+}
+
+// previewSend is what a dry run says of one email, checked as send checks it: "send 'Hello World!' to
+// alice@example.com". It sends nothing and looks in no mailbox; the Message-ID is the one the email would have.
+func previewSend(ctx context.Context, d Deps, args sendArgs) (sendOutput, string, error) {
+	to, err := validAddress(args.To.Email)
+	if err != nil {
+		return sendOutput{}, "", catalog.Invalid("%q%s is not a valid email address: %v", args.To.Email, fromSource(args.To.Source), err)
+	}
+	if args.Body.Ref == nil && strings.TrimSpace(args.Body.Text) == "" {
+		return sendOutput{}, "", catalog.Invalid("parameter %q must not be blank", "body")
+	}
+	what := oneLine(args.Subject)
+	if what == "" {
+		what = oneLine(args.Body.Text) // a large body stored by reference is not read for a preview
+	}
+	if len([]rune(what)) > 60 {
+		what = string([]rune(what)[:59]) + "…"
+	}
+	out := sendOutput{Recipient: to.Address, MessageID: MessageID(catalog.CallOf(ctx).Task.Context.IdempotencyKey, d.From.Address)}
+	return out, fmt.Sprintf("send '%s' to %s", what, to.Address), nil
 }
 
 // validAddress parses an email address, bare or with a display name, and requires a domain.

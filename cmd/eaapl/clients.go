@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/contrib/envconfig"
+	"go.temporal.io/sdk/converter"
 	sdklog "go.temporal.io/sdk/log"
 
 	"github.com/eaapl/eaapl/config"
@@ -72,6 +73,19 @@ func dial(ctx context.Context, cfg config.Config, logger *slog.Logger, hostPort 
 		return nil, fmt.Errorf("connect to Temporal at %s: %w (is `eaapl dev` running? TEMPORAL_ADDRESS sets the address)", opts.HostPort, err)
 	}
 	return c, nil
+}
+
+// dataConverter is the data converter dial gives the client, for payloads the SDK leaves encoded (the
+// heartbeats in a described workflow's pending activities).
+func dataConverter(cfg config.Config) (converter.DataConverter, error) {
+	keys, err := crypt.Load(cfg.KeyFile, cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	if keys == nil {
+		return converter.GetDefaultDataConverter(), nil
+	}
+	return crypt.DataConverter(keys), nil
 }
 
 // noFiles completes no positional argument: a program, a workflow ID or an answer is not a file name.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -13,12 +14,16 @@ import (
 	"github.com/eaapl/eaapl/config"
 )
 
+// maxSortedEvents bounds the events `eaapl events` holds to put them in time order.
+const maxSortedEvents = 200_000
+
 func newEventsCmd() *cobra.Command {
-	var topic, brokers string
+	var topic, brokers, program string
 	var follow, asJSON bool
 	cmd := &cobra.Command{
-		Use:               "events [--topic T] [--follow] [--json]",
-		Short:             "print the events mirrored onto Kafka (KAFKA_BROKERS)",
+		Use: "events [--program ID] [--topic T] [--follow] [--json]",
+		Short: "print the events mirrored onto Kafka (KAFKA_BROKERS) in time order, or with --follow those that " +
+			"arrive from now on",
 		ValidArgsFunction: noFiles,
 		RunE: withConfig(func(ctx context.Context, cfg config.Config, cmd *cobra.Command, args []string) error {
 			if len(args) > 0 {
@@ -41,14 +46,41 @@ func newEventsCmd() *cobra.Command {
 				}
 			}
 			stdout := cmd.OutOrStdout()
-			return kafka.Consume(ctx, kcfg, topics, follow, func(r bridge.Record) error {
-				bridge.PrintRecord(stdout, r, asJSON)
+			ofProgram := func(r bridge.Record) bool { return program == "" || strings.HasPrefix(r.EventID, program+"/") }
+			if follow {
+				from := time.Now()
+				return kafka.Consume(ctx, kcfg, topics, true, func(r bridge.Record) error {
+					if ofProgram(r) && !r.Timestamp.Before(from) {
+						bridge.PrintRecord(stdout, r, asJSON)
+					}
+					return nil
+				})
+			}
+			var records []bridge.Record
+			err := kafka.Consume(ctx, kcfg, topics, false, func(r bridge.Record) error {
+				if !ofProgram(r) {
+					return nil
+				}
+				if len(records) == maxSortedEvents {
+					return fmt.Errorf("more than %d events to put in time order: name a program (--program) or topics (--topic)", maxSortedEvents)
+				}
+				records = append(records, r)
 				return nil
 			})
+			if err != nil {
+				return err
+			}
+			// Each topic is in order; across topics, the time the broker took each record says.
+			slices.SortStableFunc(records, func(a, b bridge.Record) int { return a.Timestamp.Compare(b.Timestamp) })
+			for _, r := range records {
+				bridge.PrintRecord(stdout, r, asJSON)
+			}
+			return nil
 		}),
 	}
 	cmd.Flags().StringVar(&topic, "topic", "", "only this topic, or a comma-separated list (default: all 15)")
-	cmd.Flags().BoolVar(&follow, "follow", false, "keep printing new events until Ctrl-C")
+	cmd.Flags().StringVar(&program, "program", "", "only the events of this program (its workflow ID)")
+	cmd.Flags().BoolVar(&follow, "follow", false, "print the events that arrive from now on, until Ctrl-C")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print each event as a JSON object")
 	cmd.Flags().StringVar(&brokers, "brokers", "", "Kafka brokers (default: KAFKA_BROKERS, or the dev stack's 127.0.0.1:EAAPL_DEV_KAFKA_PORT)")
 	_ = cmd.RegisterFlagCompletionFunc("topic", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {

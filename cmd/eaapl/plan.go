@@ -9,7 +9,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/eaapl/eaapl/catalog"
 	"github.com/eaapl/eaapl/config"
+	"github.com/eaapl/eaapl/planner"
 	"github.com/eaapl/eaapl/starter"
 )
 
@@ -19,6 +21,7 @@ func newPlanCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:               `plan [--json] [--planner rules|llm] [--no-cache] "<program>"`,
 		Short:             "show the plan of a program, read back in English, without running it",
+		Long:              formsHelp(),
 		ValidArgsFunction: noFiles,
 		RunE: withConfig(func(ctx context.Context, cfg config.Config, cmd *cobra.Command, args []string) error {
 			opts, err := pf.options()
@@ -45,6 +48,21 @@ func newPlanCmd() *cobra.Command {
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the plan as JSON only")
 	pf.add(cmd)
 	return cmd
+}
+
+// formsHelp is the English the rule-based planner understands, as docs/english.md lists it, and each
+// registered command's phrases, from the command registry.
+func formsHelp() string {
+	var b strings.Builder
+	b.WriteString("The forms of a program (docs/english.md):\n")
+	for _, f := range planner.Forms() {
+		b.WriteString("  - " + f + "\n")
+	}
+	b.WriteString("The phrases of each command (from the command registry):\n")
+	for _, s := range catalog.Specs() {
+		b.WriteString("  " + s.Name + ": " + strings.Join(s.Forms.Phrases, "; ") + "\n")
+	}
+	return b.String()
 }
 
 // writeJSON prints v as indented JSON for people to read and tools to parse. It leaves <, > and &

@@ -26,9 +26,12 @@ func commands() []*cobra.Command {
 		newRunCmd(),
 		newPlanCmd(),
 		newStatusCmd(),
+		newListCmd(),
+		newCancelCmd(),
 		newAnswerCmd(),
 		newEventsCmd(),
 		newStatsCmd(),
+		newInboxCmd(),
 		newWorkerCmd(),
 		newCompletionCmd(),
 	}
@@ -43,15 +46,46 @@ const (
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	root := newRootCmd()
 	root.SetArgs(goStyleFlags(args))
-	root.SetOut(stdout)
+	out := &countingWriter{w: stdout}
+	root.SetOut(out)
 	root.SetErr(stderr)
-	err := root.ExecuteContext(ctx)
+	cmd, err := root.ExecuteContextC(ctx)
+	if err != nil && out.n == 0 && wantsJSON(cmd) {
+		// --json output stays JSON for every outcome: a tool reading stdout gets the error too.
+		msg := err.Error()
+		var u usageError
+		if errors.As(err, &u) {
+			msg = u.msg
+		}
+		_ = writeJSON(stdout, map[string]string{"error": msg})
+	}
 	var u usageError
 	if errors.As(err, &u) {
 		u.usage = helpText(root)
 		return u
 	}
 	return err
+}
+
+// wantsJSON reports whether cmd was given --json.
+func wantsJSON(cmd *cobra.Command) bool {
+	if cmd == nil {
+		return false
+	}
+	f := cmd.Flags().Lookup("json")
+	return f != nil && f.Value.String() == "true"
+}
+
+// countingWriter counts what a command writes to stdout.
+type countingWriter struct {
+	w io.Writer
+	n int
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += n
+	return n, err
 }
 
 func newRootCmd() *cobra.Command {
@@ -189,8 +223,16 @@ func helpText(cmd *cobra.Command) string {
 		b.WriteString("  " + s + "\n")
 	}
 	for _, about := range []string{cmd.Short, cmd.Long} { // Long, when set, says more than the usage's line
-		if about != "" {
-			b.WriteString("\n" + strings.Join(wrap(about, 100), "\n") + "\n")
+		if about == "" {
+			continue
+		}
+		b.WriteString("\n")
+		for line := range strings.Lines(about) { // each line a paragraph; an indented one (a list) as it is
+			if line = strings.TrimRight(line, "\n"); strings.HasPrefix(line, " ") {
+				b.WriteString(line + "\n")
+				continue
+			}
+			b.WriteString(strings.Join(wrap(line, 100), "\n") + "\n")
 		}
 	}
 	if flags := cmd.LocalFlags().FlagUsages(); flags != "" {

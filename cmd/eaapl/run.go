@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -19,13 +21,13 @@ import (
 
 func newRunCmd() *cobra.Command {
 	var (
-		asJSON, confirmFirst, yes bool
-		planFile, id, address     string
-		pf                        plannerFlags
+		asJSON, confirmFirst, yes, dryRun bool
+		planFile, id, address             string
+		pf                                plannerFlags
 	)
 	cmd := &cobra.Command{
-		Use: `run [--json] [--yes] [--id ID] [--confirm] [--planner rules|llm] [--no-cache] "<program>"` + "\n" +
-			`run [--json] [--yes] [--id ID] [--confirm] --plan plan.json`,
+		Use: `run [--json] [--yes] [--dry-run] [--id ID] [--confirm] [--planner rules|llm] [--no-cache] "<program>"` + "\n" +
+			`run [--json] [--yes] [--dry-run] [--id ID] [--confirm] --plan plan.json`,
 		Short: "run a program and wait for its result; --confirm reads the plan back in English and asks before " +
 			"starting it; --yes approves in advance a step over EAAPL_APPROVAL_THRESHOLD",
 		ValidArgsFunction: noFiles,
@@ -36,7 +38,7 @@ func newRunCmd() *cobra.Command {
 			}
 			in := workflows.Input{Program: strings.Join(args, " "), UserID: cfg.UserID, MaxConcurrency: cfg.MaxConcurrency, EventsTimeout: cfg.EventsTimeout.String(),
 				Planner: opts.Planner, NoCache: opts.NoCache,
-				QuestionTimeout: cfg.QuestionTimeout.String(), QuestionDefault: cfg.QuestionDefault, ApprovalThreshold: cfg.ApprovalThreshold, Approved: yes}
+				QuestionTimeout: cfg.QuestionTimeout.String(), QuestionDefault: cfg.QuestionDefault, ApprovalThreshold: cfg.ApprovalThreshold, Approved: yes, DryRun: dryRun}
 			switch {
 			case planFile != "" && in.Program != "":
 				return usageError{msg: "give either a program or --plan, not both"}
@@ -58,6 +60,7 @@ func newRunCmd() *cobra.Command {
 	addAddressFlag(cmd, &address)
 	pf.add(cmd)
 	cmd.Flags().BoolVar(&confirmFirst, "confirm", false, "plan here, read the plan back in English and ask before starting it")
+	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "run the steps that only read, and show what the steps that write (send, write a file) would do without doing it")
 	cmd.Flags().BoolVar(&yes, "yes", false, "approve in advance a step that sends more emails than EAAPL_APPROVAL_THRESHOLD")
 	_ = cmd.MarkFlagFilename("plan", "json")
 	return cmd
@@ -73,6 +76,13 @@ type runOptions struct {
 // runProgram starts a program, prints its progress and questions while it runs, then its result.
 func runProgram(ctx context.Context, cfg config.Config, cmd *cobra.Command, in workflows.Input, o runOptions) error {
 	stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
+	if in.Plan == nil && !o.confirm && plannedByRules(cfg, o.planner) {
+		// The rule-based planner plans here as the worker would: a program it cannot plan is refused
+		// now, instead of leaving a failed workflow behind.
+		if _, _, _, err := planHere(ctx, cfg, in.Program, o.planner); err != nil {
+			return fmt.Errorf("not started: %w", err)
+		}
+	}
 	if o.confirm {
 		// The plan that runs is the one read back: planned here, then started as a plan, so that
 		// nothing (a model's second answer, a later time) changes it after the yes.
@@ -105,12 +115,16 @@ func runProgram(ctx context.Context, cfg config.Config, cmd *cobra.Command, in w
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stderr, "Started %s\n  Web UI: %s\n", wr.GetID(), webUIURL(cfg, wr.GetID()))
-	var last workflows.Status
+	dry := ""
+	if in.DryRun {
+		dry = " as a dry run: the steps that read run, the steps that write only say what they would do"
+	}
+	fmt.Fprintf(stderr, "Started %s%s\n  Web UI: %s\n", wr.GetID(), dry, webUIURL(cfg, wr.GetID()))
+	p := &progress{w: stderr}
+	stopReports := p.followReports(ctx, s, cfg, wr.GetID())
 	shown := map[string]bool{} // questions already printed
 	res, err := s.Wait(ctx, wr, 300*time.Millisecond, func(st workflows.Status) {
-		starter.PrintProgress(stderr, last, st)
-		last = st
+		p.status(st)
 		for _, q := range st.Questions {
 			if !shown[q.ID] {
 				shown[q.ID] = true
@@ -118,6 +132,7 @@ func runProgram(ctx context.Context, cfg config.Config, cmd *cobra.Command, in w
 			}
 		}
 	})
+	stopReports()
 	var failed *starter.FailedError
 	switch {
 	case errors.As(err, &failed) && failed.Result.WorkflowID != "":
@@ -131,10 +146,101 @@ func runProgram(ctx context.Context, cfg config.Config, cmd *cobra.Command, in w
 		if encErr := writeJSON(stdout, res); encErr != nil {
 			return encErr
 		}
+	} else if in.DryRun {
+		starter.PrintDryRun(stdout, res)
 	} else {
 		starter.PrintResult(stdout, res)
 	}
 	return err
+}
+
+// progress prints a running program's progress: its status, with what its running batches have
+// reported in their heartbeats, so that a large step counts what it has sent before its batches end.
+type progress struct {
+	w    io.Writer
+	mu   sync.Mutex
+	raw  workflows.Status // the last status the workflow gave
+	rep  map[string]starter.Reported
+	last workflows.Status // the last one printed
+}
+
+// status prints the steps that changed, given a new status from the workflow. Heartbeats read before it
+// are dropped: a batch that has ended since is in the status now, and counting its heartbeat too would
+// count its items twice. (Heartbeats read after a status can only miss a batch that ended in between.)
+func (p *progress) status(st workflows.Status) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.raw, p.rep = st, nil
+	p.print()
+}
+
+// print prints the steps that changed. An item done stays done: a step's count never goes down on the
+// screen when a status and the heartbeats read beside it disagree for a moment.
+func (p *progress) print() {
+	cur := starter.WithReported(p.raw, p.rep)
+	shown := map[string]int{}
+	for _, s := range p.last.Steps {
+		shown[s.ID] = s.Done
+	}
+	for i, s := range cur.Steps {
+		if d := shown[s.ID] - s.Done; d > 0 && s.State == workflows.StateRunning {
+			s.Done += d
+			s.Running = max(s.Running-d, 0)
+			cur.Steps[i] = s
+		}
+	}
+	starter.PrintProgress(p.w, p.last, cur)
+	p.last = cur
+}
+
+// followReports reads the running batches' heartbeats every second until the returned function is called.
+func (p *progress) followReports(ctx context.Context, s *starter.Starter, cfg config.Config, id string) (stop func()) {
+	dc, err := dataConverter(cfg)
+	if err != nil {
+		return func() {}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(time.Second)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			}
+			rep, err := s.Reported(ctx, id, dc)
+			if err != nil {
+				continue // the status query still shows progress; the next tick tries again
+			}
+			p.mu.Lock()
+			if p.raw.WorkflowID != "" {
+				p.rep = rep
+				p.print()
+			}
+			p.mu.Unlock()
+		}
+	}()
+	return func() { cancel(); <-done }
+}
+
+// plannedByRules reports whether a program started with these options is planned by the rule-based
+// planner, as the worker chooses (planner.Agent): asked for, the default, or auto without a model. The
+// CLI reads the same settings as a worker started from the same environment (eaapl dev).
+func plannedByRules(cfg config.Config, opts planner.Options) bool {
+	kind := opts.Planner
+	if kind == "" || kind == planner.KindAuto {
+		kind = cfg.Planner
+	}
+	switch kind {
+	case planner.KindRules:
+		return true
+	case "", planner.KindAuto:
+		return !cfg.ModelConfigured()
+	}
+	return false
 }
 
 func readPlan(path string) (*plan.Plan, error) {

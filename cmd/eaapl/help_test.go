@@ -1,0 +1,58 @@
+package main
+
+import (
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/eaapl/eaapl/catalog"
+	"github.com/eaapl/eaapl/planner"
+)
+
+// TestPlanHelpAndDocsEnglishListTheSameForms checks that `eaapl plan --help` lists every form of
+// docs/english.md's table and every command's phrases from the registry, and that the table lists every
+// form the planner has.
+func TestPlanHelpAndDocsEnglishListTheSameForms(t *testing.T) {
+	isolateEnv(t)
+	help, _, err := runCLI(t, "plan", "--help")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := os.ReadFile("../../docs/english.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The table of "## The forms", up to the next section.
+	_, forms, _ := strings.Cut(string(doc), "## The forms\n")
+	forms, _, _ = strings.Cut(forms, "\n## ")
+	// A row of the table: "| Send '*message*' to *recipients* | Send 'Lunch?' to bob@example.com |".
+	row := regexp.MustCompile(`(?m)^\| ([^|]+) \| [^|]+ \|$`)
+	placeholder := regexp.MustCompile(`\*([A-Za-z]+)\*`)
+	var documented []string
+	for _, m := range row.FindAllStringSubmatch(forms, -1) {
+		if form := strings.TrimSpace(m[1]); form != "Form" && !strings.HasPrefix(form, "---") {
+			documented = append(documented, placeholder.ReplaceAllString(form, "<$1>"))
+		}
+	}
+	if len(documented) == 0 {
+		t.Fatal("docs/english.md has no table of forms")
+	}
+	for _, form := range documented {
+		if !strings.Contains(help, "  - "+form+"\n") {
+			t.Errorf("docs/english.md lists %q; eaapl plan --help does not:\n%s", form, help)
+		}
+	}
+	for _, form := range planner.Forms() {
+		if !strings.HasPrefix(form, "<") && !strings.Contains(strings.Join(documented, "\n")+"\n", form+"\n") {
+			t.Errorf("the planner has the form %q; docs/english.md's table does not", form)
+		}
+	}
+	for _, s := range catalog.Specs() {
+		for _, p := range s.Forms.Phrases {
+			if !strings.Contains(help, p) {
+				t.Errorf("%s's phrase %q is not in eaapl plan --help", s.Name, p)
+			}
+		}
+	}
+}
