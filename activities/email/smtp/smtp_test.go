@@ -1,16 +1,42 @@
 package smtp_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+
 	"github.com/eaapl/eaapl/activities/email"
 	"github.com/eaapl/eaapl/activities/email/smtp"
 	"github.com/eaapl/eaapl/internal/mailtest"
 )
+
+// delivered returns the raw bytes of the first message in the user's INBOX.
+func delivered(t *testing.T, sys *mailtest.System, u mailtest.User) []byte {
+	t.Helper()
+	c, err := imapclient.DialTLS(sys.IMAPSAddr, &imapclient.Options{TLSConfig: sys.TLSConfig(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Login(u.Address, u.Password).Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Select("INBOX", &imap.SelectOptions{ReadOnly: true}).Wait(); err != nil {
+		t.Fatal(err)
+	}
+	section := &imap.FetchItemBodySection{Peek: true}
+	msgs, err := c.Fetch(imap.SeqSetNum(1), &imap.FetchOptions{BodySection: []*imap.FetchItemBodySection{section}}).Collect()
+	if err != nil || len(msgs) != 1 {
+		t.Fatalf("fetch %s's first message: %v", u.Address, err)
+	}
+	return msgs[0].FindBodySection(section)
+}
 
 // TestCertificatesAndCredentialsOnPostfix: Postfix's certificate is signed by the test's own CA, so
 // without EAAPL_SMTP_CA_FILE the send is refused for good with the fix named, and with it the email is
@@ -52,14 +78,22 @@ func TestCertificatesAndCredentialsOnPostfix(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := s.Send(ctx, msg); err != nil {
+		// An attachment makes the message multipart: its boundary must be the one submitted too.
+		m := msg
+		m.Attachments = []email.Attachment{{Name: "notes.txt", Path: "notes.txt", ContentType: "text/plain", Data: []byte("the notes")}}
+		if err := s.Send(ctx, m); err != nil {
 			t.Fatal(err)
 		}
 		sys.WaitFor(t, mailtest.Bob, "INBOX", msg.MessageID, 1)
-		for _, want := range []string{"Message-ID: " + msg.MessageID, "Date: ", "Subject: Hello", "Hello World!"} {
+		for _, want := range []string{"Message-ID: " + msg.MessageID, "Date: ", "Subject: Hello", "Hello World!", "boundary="} {
 			if !strings.Contains(string(saved), want) {
 				t.Errorf("SaveSent's bytes lack %q:\n%s", want, saved)
 			}
+		}
+		// Postfix and Dovecot only prepend headers (Received, Return-Path ...): what Bob got ends with
+		// exactly the bytes SaveSent was given.
+		if got := delivered(t, sys, mailtest.Bob); !bytes.HasSuffix(got, saved) {
+			t.Errorf("the copy for Sent is not the message submitted:\nsaved:\n%s\ndelivered:\n%s", saved, got)
 		}
 	})
 	t.Run("AFailedCopyIsNotSavedErrorNotAFailedSend", func(t *testing.T) {
