@@ -37,7 +37,8 @@ const MaxConcurrencyLimit = 500
 //	EAAPL_SMTP_ADDR        SMTP server host:port                            (127.0.0.1:1025)
 //	EAAPL_SMTP_USERNAME    SMTP user; no authentication when empty          ()
 //	EAAPL_SMTP_PASSWORD    SMTP password                                    ()
-//	EAAPL_SMTP_TLS         none, opportunistic or mandatory                 (opportunistic)
+//	EAAPL_SMTP_TLS         none, opportunistic or mandatory; none takes no credentials (opportunistic)
+//	EAAPL_SMTP_CA_FILE     PEM CAs trusted for SMTP instead of the system's ()
 //	EAAPL_MAILBOX_URL      Mailpit's HTTP API, for email history            (http://127.0.0.1:8025)
 //	EAAPL_IMAP_URL         the user's own mailbox instead of Mailpit: imaps://user@host[:993], or
 //	                       imap://user@host[:143] with STARTTLS; empty uses EAAPL_MAILBOX_URL ()
@@ -94,6 +95,7 @@ type Config struct {
 	SMTPUsername string `envconfig:"EAAPL_SMTP_USERNAME"`
 	SMTPPassword string `envconfig:"EAAPL_SMTP_PASSWORD"`
 	SMTPTLS      string `envconfig:"EAAPL_SMTP_TLS" default:"opportunistic"`
+	SMTPCAFile   string `envconfig:"EAAPL_SMTP_CA_FILE"`
 	MailboxURL   string `envconfig:"EAAPL_MAILBOX_URL" default:"http://127.0.0.1:8025"`
 
 	IMAPURL          string `envconfig:"EAAPL_IMAP_URL"`
@@ -225,6 +227,10 @@ func (c Config) Validate() error {
 	case "none", "opportunistic", "mandatory":
 	default:
 		return fmt.Errorf("configuration: EAAPL_SMTP_TLS is %q; it must be none, opportunistic or mandatory", c.SMTPTLS)
+	}
+	if c.SMTPTLS == "none" && (c.SMTPUsername != "" || c.SMTPPassword != "") {
+		// The password is never sent in clear text, so the server would look as if it had no AUTH.
+		return fmt.Errorf("configuration: EAAPL_SMTP_USERNAME/EAAPL_SMTP_PASSWORD are set but EAAPL_SMTP_TLS is none, and credentials are never sent without TLS; set EAAPL_SMTP_TLS=mandatory, or remove the credentials for a server that needs none")
 	}
 	switch c.IMAPAuth {
 	case "password", "xoauth2", "oauthbearer":

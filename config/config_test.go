@@ -221,6 +221,30 @@ func TestLoadRejectsValuesThatMakeNoSense(t *testing.T) {
 	}
 }
 
+// go-mail never sends a password without TLS and says only "server does not support SMTP AUTH", a
+// temporary-looking error every retry repeats: credentials with EAAPL_SMTP_TLS=none are refused at start.
+func TestLoadRefusesSMTPCredentialsWithoutTLS(t *testing.T) {
+	for _, name := range []string{"EAAPL_SMTP_USERNAME", "EAAPL_SMTP_PASSWORD"} {
+		t.Run(name, func(t *testing.T) {
+			clearEnv(t)
+			t.Setenv("EAAPL_SMTP_TLS", "none")
+			t.Setenv(name, "planted-Value-77")
+			_, err := config.Load()
+			if err == nil {
+				t.Fatalf("Load accepted %s with EAAPL_SMTP_TLS=none", name)
+			}
+			for _, want := range []string{"EAAPL_SMTP_TLS", "none", "mandatory"} {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error %q does not say %q", err, want)
+				}
+			}
+			if strings.Contains(err.Error(), "planted-Value-77") {
+				t.Errorf("error %q holds the credential", err)
+			}
+		})
+	}
+}
+
 func TestLoadAcceptsTheEdgesOfEachRange(t *testing.T) {
 	for _, tc := range []struct {
 		name, value string

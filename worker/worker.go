@@ -4,6 +4,8 @@ package worker
 
 import (
 	"cmp"
+	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/mail"
@@ -39,6 +41,7 @@ import (
 	"github.com/eaapl/eaapl/internal/content"
 	"github.com/eaapl/eaapl/internal/crypt"
 	"github.com/eaapl/eaapl/internal/fetch"
+	"github.com/eaapl/eaapl/internal/imapbox"
 	"github.com/eaapl/eaapl/internal/workspace"
 	"github.com/eaapl/eaapl/planner"
 	"github.com/eaapl/eaapl/workflows"
@@ -53,7 +56,8 @@ type Dependencies struct {
 }
 
 // NewDependencies makes the activities' dependencies from the configuration: the contacts file, the
-// mailbox that holds email history, the SMTP sender, the workspace (EAAPL_WORKSPACE, the working
+// mailbox that holds email history (IMAP when EAAPL_IMAP_URL is set, else Mailpit), the SMTP sender (which
+// puts a copy of each email in the IMAP Sent folder), the workspace (EAAPL_WORKSPACE, the working
 // directory when empty), the guarded HTTP client (EAAPL_HTTP_ALLOW), the embedded text analysis, the
 // content store of large values (EAAPL_DATA_DIR/content) and the planner.
 // events, when not nil, is the process's one publisher to Kafka.
@@ -62,11 +66,28 @@ func NewDependencies(cfg config.Config, events *bridge.Buffer) (Dependencies, er
 	if err != nil {
 		return Dependencies{}, fmt.Errorf("EAAPL_TIMEZONE: %w", err)
 	}
+	// The user's own mailbox over IMAP when one is set, else the dev stack's Mailpit.
+	var mailbox email.Mailbox = mailpit.New(cfg.MailboxURL, &http.Client{Timeout: 30 * time.Second})
+	var saveSent func(ctx context.Context, messageID string, raw []byte, sentAt time.Time) error
+	if cfg.IMAPURL != "" {
+		box, err := newIMAPMailbox(cfg)
+		if err != nil {
+			return Dependencies{}, err
+		}
+		mailbox = imapMailbox{box}
+		// Mailpit holds every message sent through it; an IMAP Sent folder only what someone puts there.
+		saveSent = func(ctx context.Context, messageID string, raw []byte, sentAt time.Time) error {
+			_, err := box.SaveSent(ctx, messageID, raw, sentAt)
+			return err
+		}
+	}
 	sender, err := smtp.New(smtp.Config{
 		Addr:     cfg.SMTPAddr,
 		Username: cfg.SMTPUsername,
 		Password: cfg.SMTPPassword,
 		TLS:      cfg.SMTPTLS,
+		CAFile:   cfg.SMTPCAFile,
+		SaveSent: saveSent,
 	})
 	if err != nil {
 		return Dependencies{}, fmt.Errorf("smtp: %w", err)
@@ -90,7 +111,7 @@ func NewDependencies(cfg config.Config, events *bridge.Buffer) (Dependencies, er
 			Deps: catalog.Deps{
 				contacts.Deps{Source: contactsfile.FileContacts{Path: cfg.Contacts}},
 				email.Deps{
-					Mailbox:     mailpit.New(cfg.MailboxURL, &http.Client{Timeout: 30 * time.Second}),
+					Mailbox:     mailbox,
 					Sender:      sender,
 					From:        mail.Address{Name: cfg.UserName, Address: cfg.UserEmail},
 					Attachments: attachfiles.Files{WS: ws},
@@ -110,6 +131,49 @@ func NewDependencies(cfg config.Config, events *bridge.Buffer) (Dependencies, er
 		deps.Planning.Events, deps.Mirror.Publisher = events, events
 	}
 	return deps, nil
+}
+
+// newIMAPMailbox is the EAAPL_IMAP_* mailbox. It connects on first use, so a server that is down at
+// start does not stop the worker.
+func newIMAPMailbox(cfg config.Config) (*imapbox.Mailbox, error) {
+	imapCfg, err := imapbox.Settings{
+		URL: cfg.IMAPURL, Password: cfg.IMAPPassword, PasswordFile: cfg.IMAPPasswordFile,
+		Auth: cfg.IMAPAuth, TokenFile: cfg.IMAPTokenFile, TokenCommand: cfg.IMAPTokenCommand,
+		SentFolder: cfg.IMAPSentFolder, SaveSent: cfg.IMAPSaveSent, CAFile: cfg.IMAPCAFile,
+	}.Config()
+	if err != nil {
+		return nil, err
+	}
+	box, err := imapbox.New(imapCfg)
+	if err != nil {
+		return nil, fmt.Errorf("EAAPL_IMAP_URL: %w", err)
+	}
+	return box, nil
+}
+
+// imapMailbox is the IMAP mailbox as the email family's Mailbox: a refusal retrying cannot fix (the
+// credentials, a missing folder, an untrusted certificate) fails the task for good instead of retrying.
+type imapMailbox struct{ box *imapbox.Mailbox }
+
+func (m imapMailbox) Emailed(ctx context.Context, from string, to []string, since, until time.Time) (map[string]time.Time, error) {
+	found, err := m.box.Emailed(ctx, from, to, since, until)
+	return found, refusal(err)
+}
+
+func (m imapMailbox) HasMessageID(ctx context.Context, messageID string) (bool, error) {
+	has, err := m.box.HasMessageID(ctx, messageID)
+	return has, refusal(err)
+}
+
+func refusal(err error) error {
+	var refused *imapbox.RefusedError
+	switch {
+	case errors.As(err, &refused) && refused.Auth:
+		return catalog.Fail(catalog.ErrUnauthorized, "%v", err)
+	case errors.As(err, &refused):
+		return catalog.Invalid("%v", err)
+	}
+	return err
 }
 
 // NewPlanner returns the Planner Agent of the configuration: the rule-based planner, and the LLM planner

@@ -62,8 +62,8 @@ type Mailbox interface {
 
 // Sender sends email.
 type Sender interface {
-	// Send sends m. A refusal that retrying cannot change is a *RejectedError; any other error is
-	// temporary.
+	// Send sends m. A refusal that retrying cannot change is a *RejectedError; a message sent whose copy
+	// was not saved in Sent is a *NotSavedError; any other error is temporary.
 	Send(ctx context.Context, m Message) error
 }
 
@@ -95,13 +95,38 @@ type Message struct {
 type RejectedError struct {
 	Server string // host:port
 	Code   int    // the SMTP reply code, 500..599; 0 when the message was refused before reaching the server
-	Reply  string // the server's reply
+	Reply  string // the server's reply, or what is wrong when there was none
 	Auth   bool
+	// TLS is true when the server's certificate was not trusted: no message can go until that is fixed.
+	TLS bool
+	Fix string // what to change, when the sender knows
 }
 
 func (e *RejectedError) Error() string {
-	if e.Auth {
-		return fmt.Sprintf("SMTP server %s refused the credentials: %s", e.Server, e.Reply)
+	var msg string
+	switch {
+	case e.TLS:
+		msg = fmt.Sprintf("SMTP server %s: %s", e.Server, e.Reply)
+	case e.Auth:
+		msg = fmt.Sprintf("SMTP server %s refused the credentials: %s", e.Server, e.Reply)
+	default:
+		msg = fmt.Sprintf("SMTP server %s refused the message: %s", e.Server, e.Reply)
 	}
-	return fmt.Sprintf("SMTP server %s refused the message: %s", e.Server, e.Reply)
+	if e.Fix != "" {
+		msg += "; " + e.Fix
+	}
+	return msg
 }
+
+// NotSavedError reports that a message was sent but its copy for the Sent folder could not be saved.
+// The message went, so the task must not send it again: SendEmail reports success and logs this.
+type NotSavedError struct {
+	MessageID string
+	Err       error
+}
+
+func (e *NotSavedError) Error() string {
+	return fmt.Sprintf("sent %s, but its copy was not saved in the Sent folder: %v", e.MessageID, e.Err)
+}
+
+func (e *NotSavedError) Unwrap() error { return e.Err }

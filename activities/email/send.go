@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"go.temporal.io/sdk/activity"
+
 	"github.com/eaapl/eaapl/activities/contentvalue"
 	"github.com/eaapl/eaapl/catalog"
 )
@@ -164,8 +166,16 @@ func send(ctx context.Context, d Deps, args sendArgs) (sendOutput, error) {
 		Attachments: files,
 	})
 	var rejected *RejectedError
+	var notSaved *NotSavedError
 	switch {
-	case errors.As(err, &rejected) && rejected.Auth:
+	case errors.As(err, &notSaved):
+		// It went: failing the task would send it again, as the duplicate check reads Sent. The history
+		// of the next run will not see it, which the log says.
+		if activity.IsActivity(ctx) {
+			activity.GetLogger(ctx).Warn("email sent but not saved in Sent", "to", to.Address, "error", err.Error())
+		}
+		return out, nil
+	case errors.As(err, &rejected) && (rejected.Auth || rejected.TLS):
 		return sendOutput{}, catalog.Fail(catalog.ErrUnauthorized, "send to %s: %v", to.Address, err)
 	case errors.As(err, &rejected):
 		return sendOutput{}, catalog.Invalid("send to %s: %v", to.Address, err)

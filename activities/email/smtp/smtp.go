@@ -3,7 +3,10 @@
 package smtp
 
 import (
+	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -27,14 +30,19 @@ type Config struct {
 	Username string        // no authentication when empty
 	Password string        //
 	TLS      string        // "none", "opportunistic" (STARTTLS when offered; the default) or "mandatory"
+	CAFile   string        // PEM CAs trusted instead of the system's (a company or test CA); empty for the system's
 	Timeout  time.Duration // for connecting and for each command; 30s when zero
+	// SaveSent, when set, is called after each message the server accepted, with the exact bytes
+	// submitted: the worker puts them in the IMAP Sent folder. Its error becomes an *email.NotSavedError.
+	SaveSent func(ctx context.Context, messageID string, raw []byte, sentAt time.Time) error
 }
 
 // Sender is an email.Sender that delivers through an SMTP server, one connection per message so that concurrent
 // tasks do not queue behind one another.
 type Sender struct {
-	addr   string
-	client *mail.Client
+	addr     string
+	client   *mail.Client
+	saveSent func(ctx context.Context, messageID string, raw []byte, sentAt time.Time) error
 }
 
 // New returns a Sender for the server cfg names. It does not connect: a server that is down when the
@@ -59,11 +67,27 @@ func New(cfg Config) (*Sender, error) {
 	default:
 		return nil, fmt.Errorf("SMTP TLS %q: must be none, opportunistic or mandatory", cfg.TLS)
 	}
+	if cfg.Username != "" && policy == mail.NoTLS {
+		// go-mail would refuse to send the password in clear text with "server does not support SMTP
+		// AUTH", a temporary-looking error that every retry repeats.
+		return nil, fmt.Errorf("SMTP %s: a user name is set but TLS is none, and the password is never sent without TLS; set EAAPL_SMTP_TLS to mandatory (or opportunistic)", cfg.Addr)
+	}
+	tlsConfig := &tls.Config{ServerName: host, MinVersion: tls.VersionTLS12}
+	if cfg.CAFile != "" {
+		pem, err := os.ReadFile(cfg.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("SMTP CA file: %w", err)
+		}
+		tlsConfig.RootCAs = x509.NewCertPool()
+		if !tlsConfig.RootCAs.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("SMTP CA file %s holds no PEM certificate", cfg.CAFile)
+		}
+	}
 	timeout := cfg.Timeout
 	if timeout <= 0 {
 		timeout = 30 * time.Second
 	}
-	opts := []mail.Option{mail.WithPort(port), mail.WithTLSPolicy(policy), mail.WithTimeout(timeout), mail.WithDialContextFunc(dialUntilDone)}
+	opts := []mail.Option{mail.WithPort(port), mail.WithTLSPolicy(policy), mail.WithTimeout(timeout), mail.WithDialContextFunc(dialUntilDone), mail.WithTLSConfig(tlsConfig)}
 	if cfg.Username != "" {
 		// The strongest mechanism the server offers. go-mail sends PLAIN and LOGIN only over TLS or to
 		// localhost, so a password never crosses the network in clear text.
@@ -75,26 +99,54 @@ func New(cfg Config) (*Sender, error) {
 	if err != nil {
 		return nil, fmt.Errorf("SMTP client for %s: %w", cfg.Addr, err)
 	}
-	return &Sender{addr: cfg.Addr, client: client}, nil
+	return &Sender{addr: cfg.Addr, client: client, saveSent: cfg.SaveSent}, nil
 }
 
 // Send delivers m: From with its name, To, Cc, Subject, Date, the exact Message-ID, a plain-text body and
 // the attachments (internal/attach). A
 // 5xx reply is a *RejectedError; a 4xx reply or a failure to reach the server is a temporary error.
 func (s *Sender) Send(ctx context.Context, m email.Message) error {
-	msg, err := s.message(m)
+	msg, raw, err := s.message(m)
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithCancel(ctx)
+	sendCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	if err := s.client.DialAndSendWithContext(context.WithValue(ctx, sendCtxKey{}, ctx), msg); err != nil {
+	if err := s.client.DialAndSendWithContext(context.WithValue(sendCtx, sendCtxKey{}, sendCtx), msg); err != nil {
 		return s.classify(err)
+	}
+	return s.saved(ctx, m, raw)
+}
+
+// message makes the go-mail message and renders it once: go-mail writes the same Msg (its Date set
+// here) when it submits it, so raw is what the server received, for the Sent copy.
+func (s *Sender) message(m email.Message) (*mail.Msg, []byte, error) {
+	msg, err := s.newMsg(m)
+	if err != nil {
+		return nil, nil, err
+	}
+	if s.saveSent == nil {
+		return msg, nil, nil
+	}
+	var raw bytes.Buffer
+	if _, err := msg.WriteTo(&raw); err != nil {
+		return nil, nil, &email.RejectedError{Server: s.addr, Reply: fmt.Sprintf("message %s: %v", m.MessageID, err)}
+	}
+	return msg, raw.Bytes(), nil
+}
+
+// saved hands a sent message to SaveSent.
+func (s *Sender) saved(ctx context.Context, m email.Message, raw []byte) error {
+	if s.saveSent == nil {
+		return nil
+	}
+	if err := s.saveSent(ctx, m.MessageID, raw, time.Now()); err != nil {
+		return &email.NotSavedError{MessageID: m.MessageID, Err: err}
 	}
 	return nil
 }
 
-func (s *Sender) message(m email.Message) (*mail.Msg, error) {
+func (s *Sender) newMsg(m email.Message) (*mail.Msg, error) {
 	msg := mail.NewMsg()
 	if err := msg.FromFormat(m.FromName, m.From); err != nil {
 		return nil, &email.RejectedError{Server: s.addr, Reply: fmt.Sprintf("sender %q: %v", m.From, err)}
@@ -132,7 +184,7 @@ type smtpSession struct {
 }
 
 func (ss *smtpSession) Send(ctx context.Context, m email.Message) error {
-	msg, err := ss.smtp.message(m)
+	msg, raw, err := ss.smtp.message(m)
 	if err != nil {
 		return err
 	}
@@ -146,7 +198,7 @@ func (ss *smtpSession) Send(ctx context.Context, m email.Message) error {
 		ss.Close()
 		return ss.smtp.classify(err)
 	}
-	return nil
+	return ss.smtp.saved(ctx, m, raw)
 }
 
 func (ss *smtpSession) Close() {
@@ -174,12 +226,16 @@ func dialUntilDone(ctx context.Context, network, addr string) (net.Conn, error) 
 	return conn, nil
 }
 
-// classify sorts a go-mail error by the server's reply code: 5xx is permanent (535 and its kin refuse the
+// classify sorts a go-mail error: a certificate that is not trusted is permanent; then by the server's reply code: 5xx is permanent (535 and its kin refuse the
 // credentials), 4xx temporary, and no reply at all means the server could not be reached or dropped the
 // connection, which is temporary too.
 func (s *Sender) classify(err error) error {
 	code, reply := smtpReply(err)
+	var untrusted *tls.CertificateVerificationError
 	switch {
+	case errors.As(err, &untrusted):
+		return &email.RejectedError{Server: s.addr, TLS: true, Reply: "its TLS certificate is not trusted: " + untrusted.Err.Error(),
+			Fix: "if it is signed by a private CA, set EAAPL_SMTP_CA_FILE to that CA's PEM file; check that EAAPL_SMTP_ADDR names the server's own host"}
 	case code >= 500:
 		return &email.RejectedError{Server: s.addr, Code: code, Reply: reply, Auth: isAuthCode(code)}
 	case code >= 400:
