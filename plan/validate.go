@@ -54,6 +54,7 @@ type compiledStep struct {
 	items      value
 	itemType   catalog.Type
 	cond       *expression
+	construct  map[string]value // a construct step's expressions, by field: "that", "value", "to", "from"
 }
 
 // Validate checks a plan against the command catalog: version, step ids, commands, arguments and their
