@@ -55,3 +55,15 @@ func TestPrintResultAlignsTheReasonsOfSteps(t *testing.T) {
 		t.Errorf("line 5 = %q, want %q", got, want)
 	}
 }
+
+func TestPrintResultShowsTheAnswer(t *testing.T) {
+	res := workflows.Result{WorkflowID: "program-2", Program: "How many of my contacts have I not emailed this month?", State: workflows.StateCompleted,
+		Summary: "3 steps done",
+		Answer:  &workflows.ProgramAnswer{Kind: "number", Value: 2, Text: "How many of your contacts you have not emailed since Sunday 1 November: 2"},
+	}
+	var b bytes.Buffer
+	PrintResult(&b, res)
+	if want := "\nAnswer:   How many of your contacts you have not emailed since Sunday 1 November: 2\n"; !strings.Contains(b.String(), want) {
+		t.Errorf("PrintResult wrote\n%s\nwant it to contain %q", b.String(), want)
+	}
+}
