@@ -105,15 +105,25 @@ func (p *program) wait(ctx workflow.Context, id string) (map[string]any, error) 
 	return map[string]any{"until": workflow.Now(ctx).UTC().Format(time.RFC3339)}, nil
 }
 
-// waitSummary names a timer for what it waits for: "Wait until Friday 27 November 09:00 UTC to run send".
+// waitSummary names a timer for what it waits for: "Wait until Friday 27 November 09:00:00 UTC to:
+// Write the message "Good morning"; Send it to bob@example.com" (the steps after it, up to three).
 func (p *program) waitSummary(id string, until time.Time) string {
 	summary := "Wait until " + until.UTC().Format("Monday 2 January 15:04:05 MST")
-	if next := p.plan.Dependents(id); len(next) > 0 {
-		what := next[0]
-		if d := p.plan.Step(next[0]).Description; d != "" {
+	var next []string
+	for step := id; len(next) < 3; {
+		after := p.plan.Dependents(step)
+		if len(after) == 0 {
+			break
+		}
+		step = after[0]
+		what := step
+		if d := p.plan.Step(step).Description; d != "" {
 			what = strings.TrimSuffix(d, ".")
 		}
-		summary += " to: " + what
+		next = append(next, what)
+	}
+	if len(next) > 0 {
+		summary += " to: " + strings.Join(next, "; ")
 	}
 	return summary
 }
