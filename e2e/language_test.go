@@ -6,6 +6,9 @@ import (
 	"testing"
 	"time"
 
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/converter"
+
 	"github.com/eaapl/eaapl/devstack"
 	"github.com/eaapl/eaapl/internal/testenv"
 	"github.com/eaapl/eaapl/planner"
@@ -95,6 +98,41 @@ func TestLanguage(t *testing.T) {
 		}
 		if n := len(testenv.Messages(t, s.mailpit, query)); n != 1 {
 			t.Errorf("%d 'Good morning' emails after the wait, want 1 (%s)", n, res.Summary)
+		}
+		// The timer is named for what it waits for, in the history (the Web UI shows it).
+		var summaries []string
+		events := s.temporal.Client().GetWorkflowHistory(ctx, "language-wait", "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+		for events.HasNext() {
+			ev, err := events.Next()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ev.GetEventType() == enumspb.EVENT_TYPE_TIMER_STARTED {
+				var text string
+				if err := converter.GetDefaultDataConverter().FromPayload(ev.GetUserMetadata().GetSummary(), &text); err != nil {
+					t.Fatal(err)
+				}
+				summaries = append(summaries, text)
+			}
+		}
+		if len(summaries) != 1 || !strings.HasPrefix(summaries[0], "Wait until ") || !strings.HasSuffix(summaries[0], "Send it to bob@example.com") {
+			t.Errorf("the timers' summaries are %q, want one: Wait until <time> to: ... Send it to bob@example.com", summaries)
+		}
+	})
+
+	t.Run("AFailingCheckSendsNothing", func(t *testing.T) {
+		noName := threeContacts + "BEGIN:VCARD\nVERSION:3.0\nFN:\nEMAIL:dan@example.com\nEND:VCARD\n"
+		st := s.worker(t, testenv.WriteFile(t, "contacts.vcf", noName), nil)
+		before := len(testenv.Messages(t, s.mailpit, ""))
+		res, err := s.run(t, st, "language-check-fails", workflows.Input{Program: "Send 'Hi {first name}' to all my contacts", UserID: "user_123"})
+		if err == nil {
+			t.Fatalf("the program completed although dan@example.com has no name: %+v", res)
+		}
+		if want := "the placeholder {first name} cannot be filled"; !strings.Contains(res.Summary, want) {
+			t.Errorf("summary = %q, want it to say %q", res.Summary, want)
+		}
+		if after := len(testenv.Messages(t, s.mailpit, "")); after != before {
+			t.Errorf("Mailpit went from %d to %d emails, want no email sent", before, after)
 		}
 	})
 }
