@@ -61,7 +61,7 @@ func (p *program) runConstruct(ctx workflow.Context, id string, scope plan.Scope
 	case plan.ConstructAnswer:
 		output, err = p.answer(id, scope)
 	default:
-		err = fmt.Errorf("this worker cannot do a %s step yet", step.Construct())
+		err = fmt.Errorf("this worker cannot do an %s step yet", step.Construct())
 	}
 	if err != nil {
 		s.fail(err.Error())
