@@ -128,7 +128,7 @@ func TestLanguage(t *testing.T) {
 		if err == nil {
 			t.Fatalf("the program completed although dan@example.com has no name: %+v", res)
 		}
-		if want := "the placeholder {first name} cannot be filled"; !strings.Contains(res.Summary, want) {
+		if want := "the placeholder {first name} cannot be filled: a contact the email goes to has no name; no email was sent (dan@example.com)"; !strings.Contains(res.Summary, want) {
 			t.Errorf("summary = %q, want it to say %q", res.Summary, want)
 		}
 		if after := len(testenv.Messages(t, s.mailpit, "")); after != before {

@@ -247,6 +247,7 @@ func (c *Compiled) compileConstruct(s *Step, deps map[string]bool) error {
 			return fail("that", err)
 		}
 		c.steps[s.ID].construct["that"] = whole{e}
+		c.compileCheckItems(s)
 	case ConstructAnswer:
 		a := s.Answer
 		switch a.Kind {

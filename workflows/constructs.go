@@ -141,9 +141,29 @@ func (p *program) check(id string, scope plan.Scope) error {
 		return fmt.Errorf("check %q is %T, not true or false", c.That, v)
 	}
 	if !ok {
-		return fmt.Errorf("%s", c.Error)
+		return fmt.Errorf("%s%s", c.Error, p.failingItems(id, scope))
 	}
 	return nil
+}
+
+// maxNamedItems is the most items a failed check names.
+const maxNamedItems = 5
+
+// failingItems names the items that failed a check over a list: " (dan@example.com)".
+func (p *program) failingItems(id string, scope plan.Scope) string {
+	items, err := p.plan.FailingItems(id, scope)
+	if err != nil || len(items) == 0 {
+		return ""
+	}
+	names := make([]string, 0, maxNamedItems)
+	for _, it := range items[:min(len(items), maxNamedItems)] {
+		names = append(names, itemText(it))
+	}
+	text := strings.Join(names, ", ")
+	if len(items) > maxNamedItems {
+		text += fmt.Sprintf(" and %d more", len(items)-maxNamedItems)
+	}
+	return " (" + text + ")"
 }
 
 // answer evaluates the answer's value and keeps it for the program's result.

@@ -99,7 +99,7 @@ func TestConstructs(t *testing.T) {
 		if n := len(f.sentTo()); n != 0 {
 			t.Errorf("sent %d emails although the check failed, want none", n)
 		}
-		if want := "check failed: the placeholder {first name} cannot be filled"; !strings.Contains(res.Summary, want) {
+		if want := "check failed: the placeholder {first name} cannot be filled: a contact the email goes to has no name; no email was sent (bob@example.com)"; !strings.Contains(res.Summary, want) {
 			t.Errorf("summary = %q, want it to contain %q", res.Summary, want)
 		}
 		if got := itemsOf(t, res, "send"); len(got) != 0 {
