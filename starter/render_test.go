@@ -67,3 +67,14 @@ func TestPrintResultShowsTheAnswer(t *testing.T) {
 		t.Errorf("PrintResult wrote\n%s\nwant it to contain %q", b.String(), want)
 	}
 }
+
+func TestPrintStatusSaysUntilWhenAStepWaits(t *testing.T) {
+	st := workflows.Status{WorkflowID: "program-3", State: workflows.StateRunning, Steps: []workflows.StepStatus{
+		{ID: "wait", State: workflows.StateWaiting, Total: 1, Reason: "waiting until Friday 27 November 09:00:00 UTC"},
+	}}
+	var b bytes.Buffer
+	PrintStatus(&b, st)
+	if want := "waiting until Friday 27 November 09:00:00 UTC\n"; !strings.Contains(b.String(), want) || strings.Contains(b.String(), "(waiting") {
+		t.Errorf("PrintStatus wrote\n%s\nwant the step %q, once", b.String(), want)
+	}
+}
