@@ -199,14 +199,14 @@ func TestSendEmail(t *testing.T) {
 			t.Fatal(err)
 		}
 		wantID := MessageID("wf-1/send/0", "me@example.com")
-		if got, want := res.Output, map[string]any{"recipient": "bob@example.com", "message_id": wantID, "already_sent": false}; !reflect.DeepEqual(got, want) {
+		if got, want := res.Output, map[string]any{"recipient": "bob@example.com", "message_id": wantID, "already_sent": false, "cc": []string{}, "attached": []string{}}; !reflect.DeepEqual(got, want) {
 			t.Fatalf("output = %v, want %v", got, want)
 		}
 		if res.TaskID != "task_003_2" || res.WorkerID != "worker_test" || res.Status != catalog.StatusSuccess {
 			t.Fatalf("result = %+v", res)
 		}
 		want := Message{From: "me@example.com", FromName: "EaaPL Demo", To: "bob@example.com", ToName: "Bob Example", Subject: "Hello World!", Body: "Hello World!", MessageID: wantID}
-		if len(sender.sent) != 1 || sender.sent[0] != want {
+		if len(sender.sent) != 1 || !reflect.DeepEqual(sender.sent[0], want) {
 			t.Fatalf("sent %+v, want exactly %+v", sender.sent, want)
 		}
 
@@ -475,7 +475,7 @@ func TestAsActivities(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := res.Output, map[string]any{"recipient": "carol@example.com", "message_id": MessageID(send.Context.IdempotencyKey, me.Address), "already_sent": false}; !reflect.DeepEqual(got, want) {
+	if got, want := res.Output, map[string]any{"recipient": "carol@example.com", "message_id": MessageID(send.Context.IdempotencyKey, me.Address), "already_sent": false, "cc": []any{}, "attached": []any{}}; !reflect.DeepEqual(got, want) {
 		t.Fatalf("SendEmail output = %v, want %v", got, want)
 	}
 	if len(sender.sent) != 1 {

@@ -230,6 +230,15 @@ func TestEveryCommandRunsAsABatchItem(t *testing.T) {
 		"CheckEmailHistory": {"contacts": contacts, "since": "2026-11-23T00:00:00Z", "until": "2026-11-25T00:00:00Z"},
 		"ComposeEmail":      {"body": "Hello"},
 		"SendEmail":         {"to": contacts[0], "subject": "Hi", "body": "Hello"},
+		"ReadDocument":      {"path": "notes.md"},
+		"ReadTable":         {"path": "orders.csv"},
+		"WriteFile":         {"path": "out.txt", "text": "Hello"},
+		"ListFiles":         {"pattern": "*.md"},
+		"FetchURL":          {"url": "https://status.example.test/"},
+		"Summarize":         {"text": "Sales rose. Costs fell. We hired two people. The office moved.", "sentences": 2},
+		"AnalyzeTrends":     {"text": "# Sales\n\nJan: 10\nFeb: 12\nMar: 15\n"},
+		"Extract":           {"text": "Total: $40\nDue: May 3", "fields": []any{"total", "due"}},
+		"Classify":          {"text": "The invoice total is due", "labels": []any{"billing", "travel"}},
 	}
 	for _, name := range catalog.Names() {
 		t.Run(name, func(t *testing.T) {

@@ -2,7 +2,6 @@ package activities
 
 import (
 	"fmt"
-	"reflect"
 	"strings"
 	"testing"
 
@@ -13,90 +12,81 @@ import (
 	"github.com/eaapl/eaapl/catalog"
 )
 
-// heartbeatEnv is an activity test environment that records the activity's heartbeats.
-func heartbeatEnv(a *testWorker) (*testsuite.TestActivityEnvironment, *[]ContactsCheckpoint) {
+// heartbeatEnv is an activity test environment that records the activity's heartbeats, and their sizes.
+func heartbeatEnv(a *testWorker) (*testsuite.TestActivityEnvironment, *[]ContactsCheckpoint, *[]int) {
 	var ts testsuite.WorkflowTestSuite
 	env := ts.NewTestActivityEnvironment()
 	a.commands().Register(env)
-	var beats []ContactsCheckpoint
+	var (
+		beats []ContactsCheckpoint
+		sizes []int
+	)
 	env.SetOnActivityHeartbeatListener(func(_ *activity.Info, details converter.EncodedValues) {
 		var cp ContactsCheckpoint
 		if err := details.Get(&cp); err == nil {
 			beats = append(beats, cp)
 		}
+		if p, err := converter.GetDefaultDataConverter().ToPayloads(cp); err == nil {
+			sizes = append(sizes, len(p.Payloads[0].Data))
+		}
 	})
-	return env, &beats
+	return env, &beats, &sizes
 }
 
-func TestRetrieveContactsHeartbeatsAndResumes(t *testing.T) {
+// Issue 16 item 2: RetrieveContacts heartbeats contactfile's checkpoint (an offset and a line), a few
+// dozen bytes whatever the file's size; before, each heartbeat carried every contact read so far.
+func TestRetrieveContactsHeartbeatsSmallCheckpoints(t *testing.T) {
 	var b strings.Builder
 	b.WriteString("Name,Email\n")
-	for i := range 50 {
+	const n = 12000 // three pages
+	for i := range n {
 		fmt.Fprintf(&b, "Person %d,p%d@example.com\n", i, i)
 	}
 	path := writeFile(t, "contacts.csv", b.String())
-	a := &testWorker{Contacts: FileContacts{Path: path, CheckpointEvery: -1}, WorkerID: "w"}
+	a := &testWorker{Contacts: FileContacts{Path: path}, WorkerID: "w"}
 
-	// A first attempt reads the whole file, recording a checkpoint after every contact; the SDK sends the
-	// first at once and batches the rest, so the server (here the test environment) sees at least one.
-	env, beats := heartbeatEnv(a)
+	env, beats, sizes := heartbeatEnv(a)
 	val, err := env.ExecuteActivity(a.RetrieveContacts, catalog.Task{TaskID: "contacts"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var full catalog.TaskResult
-	if err := val.Get(&full); err != nil {
+	var res catalog.TaskResult
+	if err := val.Get(&res); err != nil {
 		t.Fatal(err)
+	}
+	if res.Output["count"] != float64(n) {
+		t.Fatalf("count = %v, want %d", res.Output["count"], n)
 	}
 	if len(*beats) == 0 {
 		t.Fatal("no heartbeat")
 	}
-	cp := (*beats)[0]
-	n := len(cp.Contacts)
-	if n == 0 || n >= 50 || cp.Contacts[n-1].Email != fmt.Sprintf("p%d@example.com", n-1) || cp.Line != n+1 {
-		t.Fatalf("the first heartbeat holds %d contacts up to line %d: %+v", n, cp.Line, cp.Contacts)
+	first := (*beats)[0]
+	if first.Line != 5001 || first.Offset <= 0 || first.Done {
+		t.Errorf("first heartbeat = %+v, want the checkpoint after the first page (line 5001)", first)
+	}
+	for i, size := range *sizes {
+		if size > 200 {
+			t.Errorf("heartbeat %d is %d bytes, want a checkpoint of at most 200", i, size)
+		}
 	}
 
-	// A second attempt, given that heartbeat with its contacts replaced by a marker, must return the
-	// marker and the file's contacts after the checkpoint, which proves it read only those.
-	cp.Contacts = []Contact{{Name: "Marker", Email: "marker@example.com", Source: "heartbeat"}}
-	env, _ = heartbeatEnv(a)
-	env.SetHeartbeatDetails(cp)
-	val, err = env.ExecuteActivity(a.RetrieveContacts, catalog.Task{TaskID: "contacts"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var resumed catalog.TaskResult
-	if err := val.Get(&resumed); err != nil {
-		t.Fatal(err)
-	}
-	contacts := resumed.Output["contacts"].([]any)
-	if got, want := len(contacts), 1+50-n; got != want {
-		t.Fatalf("resumed attempt returned %d contacts, want %d (the marker and %d more)", got, want, 50-n)
-	}
-	if got := contacts[0].(map[string]any)["email"]; got != "marker@example.com" {
-		t.Fatalf("first contact is %v, want the checkpoint's marker", got)
-	}
-	if got, want := contacts[1:], full.Output["contacts"].([]any)[n:]; !reflect.DeepEqual(got, want) {
-		t.Fatalf("after the marker come %v, want the file's contacts after the checkpoint %v", got, want)
-	}
-	if got := resumed.Output["count"]; got != float64(1+50-n) {
-		t.Errorf("count = %v, want %d", got, 1+50-n)
-	}
-
-	t.Run("UnreadableDetailsMeanAFreshRead", func(t *testing.T) {
-		env, _ := heartbeatEnv(a)
-		env.SetHeartbeatDetails("not a checkpoint")
-		val, err := env.ExecuteActivity(a.RetrieveContacts, catalog.Task{TaskID: "contacts"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		var res catalog.TaskResult
-		if err := val.Get(&res); err != nil {
-			t.Fatal(err)
-		}
-		if got := res.Output["count"]; got != 50.0 {
-			t.Fatalf("count = %v, want 50", got)
+	t.Run("AnyEarlierDetailsMeanAFreshRead", func(t *testing.T) {
+		// A later attempt reads the file again from the start: its output holds every contact, and the
+		// duplicates of rows before a checkpoint are found only by a read that saw those rows.
+		for _, details := range []any{"not a checkpoint", first} {
+			env, _, _ := heartbeatEnv(a)
+			env.SetHeartbeatDetails(details)
+			val, err := env.ExecuteActivity(a.RetrieveContacts, catalog.Task{TaskID: "contacts"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var res catalog.TaskResult
+			if err := val.Get(&res); err != nil {
+				t.Fatal(err)
+			}
+			if got := res.Output["count"]; got != float64(n) {
+				t.Fatalf("with details %v: count = %v, want %d", details, got, n)
+			}
 		}
 	})
 }

@@ -8,13 +8,12 @@ import (
 
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/eaapl/eaapl/activities/contacts"
 	"github.com/eaapl/eaapl/catalog"
 )
 
 // staticContacts is an address book in memory.
-type staticContacts []Contact
-
-func (s staticContacts) Contacts(context.Context) ([]Contact, error) { return s, nil }
+type staticContacts = contacts.List
 
 // inputRequest returns the question of a NeedsInput error, failing the test for any other outcome.
 func inputRequest(tb testing.TB, err error) catalog.InputRequest {

@@ -115,7 +115,7 @@ func TestMailpit(t *testing.T) {
 			t.Fatal(err)
 		}
 		id := MessageID(tk.Context.IdempotencyKey, me.Address)
-		if got, want := res.Output, map[string]any{"recipient": "bob@example.com", "message_id": id, "already_sent": false}; !reflect.DeepEqual(got, want) {
+		if got, want := res.Output, map[string]any{"recipient": "bob@example.com", "message_id": id, "already_sent": false, "cc": []any{}, "attached": []any{}}; !reflect.DeepEqual(got, want) {
 			t.Fatalf("output = %v, want %v", got, want)
 		}
 		if ok, err := mailbox.HasMessageID(ctx, id); err != nil || !ok {

@@ -13,6 +13,7 @@ import (
 	"github.com/eaapl/eaapl/activities/email/mailpit"
 	"github.com/eaapl/eaapl/activities/email/smtp"
 	"github.com/eaapl/eaapl/catalog"
+	"github.com/eaapl/eaapl/internal/contactfile"
 )
 
 // The tests of this package run each command the way a worker does: through Commands (the single-task
@@ -31,7 +32,7 @@ type testWorker struct {
 
 func (w *testWorker) commands() *Commands {
 	return &Commands{
-		Deps:     catalog.Deps{contacts.Deps{Source: w.Contacts}, email.Deps{Mailbox: w.Mailbox, Sender: w.Sender, From: w.From}},
+		Deps:     append(catalog.Deps{contacts.Deps{Source: w.Contacts}, email.Deps{Mailbox: w.Mailbox, Sender: w.Sender, From: w.From}}, familyDeps()...),
 		WorkerID: w.WorkerID,
 	}
 }
@@ -66,8 +67,7 @@ func (w *testWorker) SendEmail(ctx context.Context, t catalog.Task) (catalog.Tas
 // The families' and adapters' names, as the tests use them.
 type (
 	Contact            = catalog.ContactValue
-	ContactsCheckpoint = contacts.Checkpoint
-	FormatError        = contacts.FormatError
+	ContactsCheckpoint = contactfile.Checkpoint
 	FileContacts       = contactsfile.FileContacts
 	Message            = email.Message
 	RejectedError      = email.RejectedError

@@ -16,6 +16,7 @@ import (
 	"github.com/kelseyhightower/envconfig"
 
 	"github.com/eaapl/eaapl/bridge/kafka"
+	"github.com/eaapl/eaapl/internal/fetch"
 )
 
 // Prefix is the prefix of EaaPL's own environment variables. The struct tags below spell each name out in
@@ -77,6 +78,8 @@ const MaxConcurrencyLimit = 500
 //	EAAPL_QUESTION_TIMEOUT how long a program's question waits for an answer   (1h)
 //	EAAPL_QUESTION_DEFAULT the answer applied then: skip or abort             (skip)
 //	EAAPL_APPROVAL_THRESHOLD  the most emails a step sends without asking for approval; 0 never asks (100)
+//	EAAPL_WORKSPACE        the folder programs read and write files in; the working directory when empty ()
+//	EAAPL_HTTP_ALLOW       hosts, addresses and CIDRs FetchURL may reach although not public, comma-separated ()
 //	EAAPL_SHUTDOWN_TIMEOUT how long a stopping worker lets its running tasks finish; then they are
 //	                       cancelled and handed back to Temporal, to be retried on another worker (25s)
 type Config struct {
@@ -141,6 +144,13 @@ type Config struct {
 	// ShutdownTimeout's default stays under Kubernetes' default 30s between SIGTERM and SIGKILL, so a
 	// worker exits on its own (docker's default is 10s: docker-compose.temporal.yml sets stop_grace_period).
 	ShutdownTimeout time.Duration `envconfig:"EAAPL_SHUTDOWN_TIMEOUT" default:"25s"`
+
+	// Workspace is the folder of the files programs name (ReadDocument, WriteFile, attachments); empty is
+	// the directory `eaapl dev` or `eaapl worker` runs in.
+	Workspace string `envconfig:"EAAPL_WORKSPACE"`
+	// HTTPAllow lets FetchURL reach hosts, addresses and CIDR ranges that are not public (loopback,
+	// private): "status.example.test,127.0.0.1,10.1.0.0/16".
+	HTTPAllow string `envconfig:"EAAPL_HTTP_ALLOW"`
 
 	Kafka Kafka `ignored:"true"` // loaded on its own: its variables are KAFKA_*, not EAAPL_*
 }
@@ -262,6 +272,9 @@ func (c Config) Validate() error {
 	}
 	if c.ApprovalThreshold < 0 {
 		return fmt.Errorf("configuration: EAAPL_APPROVAL_THRESHOLD is %d; it must be 0 (never ask) or more", c.ApprovalThreshold)
+	}
+	if _, err := fetch.ParseAllow(c.HTTPAllow); err != nil {
+		return fmt.Errorf("configuration: EAAPL_HTTP_ALLOW: %w", err)
 	}
 	if c.TaskQueue == "" {
 		return fmt.Errorf("configuration: EAAPL_TASK_QUEUE must not be empty")

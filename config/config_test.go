@@ -122,7 +122,8 @@ func loaded(c config.Config) map[string]string {
 // computedDefaults are the variables whose README default is described in words because it is worked out
 // at run time; Load leaves them empty.
 var computedDefaults = map[string]string{
-	"EAAPL_WORKER_ID": "host-pid", // worker.Identity: hostname-pid
+	"EAAPL_WORKER_ID": "host-pid",              // worker.Identity: hostname-pid
+	"EAAPL_WORKSPACE": "the working directory", // worker.NewDependencies opens "."
 }
 
 func TestLoadDefaultsAreTheDocs(t *testing.T) {
@@ -170,6 +171,7 @@ func TestLoadRejectsValuesThatMakeNoSense(t *testing.T) {
 		{"EAAPL_MAX_CONCURRENCY", "ten"},
 		{"EAAPL_MAX_CONCURRENCY", ""},
 		{"EAAPL_SMTP_TLS", "maybe"},
+		{"EAAPL_HTTP_ALLOW", "10.0.0.0/99"},
 		{"EAAPL_TIMEZONE", "Mars/Base"},
 		{"EAAPL_LOG_LEVEL", "loud"},
 		{"EAAPL_DEV_TEMPORAL_PORT", "x"},

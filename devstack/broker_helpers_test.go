@@ -99,7 +99,7 @@ func assertOrderPerKey(tb testing.TB, records []bridge.Record, want []bridge.Eve
 	}
 }
 
-func portOf(tb testing.TB, addr string) int {
+func brokerPort(tb testing.TB, addr string) int {
 	tb.Helper()
 	_, p, err := net.SplitHostPort(addr)
 	if err != nil {

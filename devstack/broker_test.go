@@ -36,7 +36,7 @@ func TestBrokerKeepsRecordsAcrossARestart(t *testing.T) {
 	p.Close()
 	b.Close()
 
-	b = startBroker(t, dir, portOf(t, addr))
+	b = startBroker(t, dir, brokerPort(t, addr))
 	if got, want := b.Addr(), addr; got != want {
 		t.Errorf("restarted on %s, want %s", got, want)
 	}
@@ -55,7 +55,7 @@ func TestBrokerInMemoryForgetsOnClose(t *testing.T) {
 	publish(t, p, resultEvent(t, "t-1", 1))
 	b.Close()
 
-	startBroker(t, "", portOf(t, addr))
+	startBroker(t, "", brokerPort(t, addr))
 	if got := readAll(t, addr, bridge.TopicTaskResult); len(got) != 0 {
 		t.Errorf("a new in-memory broker has %d records", len(got))
 	}

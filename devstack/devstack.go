@@ -1,13 +1,19 @@
 // Package devstack starts the embedded default stack that `eaapl dev` runs: the Temporal CLI's dev server
 // and Mailpit, as child processes on loopback ports, with their data under one directory so programs and
-// mail survive a restart.
+// mail survive a restart. While it runs, the stack checks its parts' health and restarts a dead one
+// (health.go); it records its children in the data folder, so those that a killed `eaapl dev` leaves
+// behind are stopped by the next start or `eaapl dev --stop` (orphans.go).
 package devstack
 
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"path/filepath"
+	"strings"
+	"sync"
+	"time"
 
 	"github.com/eaapl/eaapl/internal/crypt"
 )
@@ -30,9 +36,17 @@ type Options struct {
 
 	// Log receives the parts' output, each line prefixed with the part's name; nil discards it.
 	Log io.Writer
+
+	// Report is told, in one sentence each, when a part dies or stops answering, is restarted, or is left
+	// down, and which orphans of an earlier stack Start stopped; these go to Log as well.
+	Report func(string)
+	// HealthInterval is how often the parts' health is checked; DefaultHealthInterval when 0, never when
+	// negative.
+	HealthInterval time.Duration
 }
 
-// Stack is the whole embedded stack.
+// Stack is the whole embedded stack. Its parts' addresses stay as they are for its life: a part that is
+// restarted comes back on the same ports.
 type Stack struct {
 	Broker   *Broker // nil when Options.KafkaPort is -1
 	Temporal *Temporal
@@ -41,6 +55,12 @@ type Stack struct {
 	// codec server the Web UI decodes payloads through; "" and nil when the stack has no keys.
 	KeyFile string
 	Codec   *crypt.Server
+
+	opts      Options
+	log       io.Writer
+	mu        sync.Mutex // guards the parts' Process, which a restart replaces
+	stopWatch context.CancelFunc
+	watchDone chan struct{}
 }
 
 // Start starts Mailpit, then Temporal, each ready to use when Start returns. If a part fails, Start stops
@@ -49,6 +69,20 @@ func Start(ctx context.Context, o Options) (*Stack, error) {
 	var log io.Writer
 	if o.Log != nil {
 		log = &syncWriter{w: o.Log}
+	}
+	// What a killed `eaapl dev` left running here holds the ports and the data: stop it first.
+	orphans, err := StopOrphans(ctx, o.DataDir)
+	if err != nil {
+		return nil, fmt.Errorf("start the dev stack: %w", err)
+	}
+	if len(orphans) > 0 {
+		msg := "Stopped what an earlier EaaPL dev stack left running: " + strings.Join(orphans, ", ") + "."
+		if log != nil {
+			fmt.Fprintf(log, "[eaapl dev] %s\n", msg)
+		}
+		if o.Report != nil {
+			o.Report(msg)
+		}
 	}
 	parts := []string{"temporal", "mailpit"}
 	if o.KafkaPort >= 0 {
@@ -67,7 +101,7 @@ func Start(ctx context.Context, o Options) (*Stack, error) {
 	if err != nil {
 		return nil, err
 	}
-	st := &Stack{Mailpit: mp}
+	st := &Stack{Mailpit: mp, opts: o, log: log}
 	uiPort, err := portOrFree(o.UIPort) // the codec server's CORS origin
 	if err == nil {
 		st.KeyFile, err = st.startCodec(o, uiPort)
@@ -76,17 +110,7 @@ func Start(ctx context.Context, o Options) (*Stack, error) {
 		stopAfterFailure(ctx, mp.Process)
 		return nil, err
 	}
-	topts := TemporalOptions{
-		Bin:     o.TemporalBin,
-		DataDir: subdir(o.DataDir, "temporal"),
-		Port:    o.TemporalPort,
-		UIPort:  uiPort,
-		Log:     log,
-	}
-	if st.Codec != nil {
-		topts.CodecEndpoint = st.Codec.URL
-	}
-	t, err := StartTemporal(ctx, topts)
+	t, err := StartTemporal(ctx, st.temporalOptions(o.TemporalPort, uiPort, ""))
 	if err != nil {
 		st.closeCodec(ctx)
 		stopAfterFailure(ctx, mp.Process)
@@ -102,7 +126,39 @@ func Start(ctx context.Context, o Options) (*Stack, error) {
 			return nil, err
 		}
 	}
+	if err := st.record(); err != nil {
+		stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		_ = st.Stop(stopCtx)
+		return nil, err
+	}
+	if o.HealthInterval >= 0 {
+		every := o.HealthInterval
+		if every == 0 {
+			every = DefaultHealthInterval
+		}
+		watchCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
+		st.stopWatch, st.watchDone = stop, make(chan struct{})
+		go st.watch(watchCtx, every)
+	}
 	return st, nil
+}
+
+// temporalOptions are the dev server's options, at its start and at a restart: the same data, ports and
+// codec endpoint.
+func (s *Stack) temporalOptions(port, uiPort int, namespace string) TemporalOptions {
+	o := TemporalOptions{
+		Bin:       s.opts.TemporalBin,
+		DataDir:   subdir(s.opts.DataDir, "temporal"),
+		Namespace: namespace,
+		Port:      port,
+		UIPort:    uiPort,
+		Log:       s.log,
+	}
+	if s.Codec != nil {
+		o.CodecEndpoint = s.Codec.URL
+	}
+	return o
 }
 
 func subdir(dir, name string) string {
@@ -115,6 +171,10 @@ func subdir(dir, name string) string {
 // Stop stops the parts in the reverse order of Start, each within ctx; a part that must be killed does not
 // keep the others running.
 func (s *Stack) Stop(ctx context.Context) error {
+	if s.stopWatch != nil {
+		s.stopWatch() // a restart under way gives up at once
+		<-s.watchDone
+	}
 	var errs []error
 	if s.Broker != nil {
 		s.Broker.Close()
@@ -126,5 +186,8 @@ func (s *Stack) Stop(ctx context.Context) error {
 	if s.Mailpit != nil {
 		errs = append(errs, s.Mailpit.Stop(ctx))
 	}
-	return errors.Join(errs...)
+	if err := errors.Join(errs...); err != nil {
+		return err // the record stays: StopOrphans finds what could not be stopped
+	}
+	return removeState(s.opts.DataDir)
 }

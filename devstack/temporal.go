@@ -39,6 +39,21 @@ var devServerConfig = []string{
 	"--dynamic-config-value", "history.eventsCacheMaxSizeBytes=33554432",
 }
 
+// SearchAttributes are the custom search attributes the dev server registers at its start, as Name=Type:
+// EaaPLProgram holds a program's English text (starter.ProgramAttributeName sets it), so the Web UI's
+// list can show it as a column and find programs by their words.
+var SearchAttributes = []string{"EaaPLProgram=Text"}
+
+// SearchAttributeArgs are the `temporal server start-dev` flags that register SearchAttributes, for
+// whoever starts a dev server another way (the tests' testsuite.StartDevServer).
+func SearchAttributeArgs() []string {
+	var args []string
+	for _, sa := range SearchAttributes {
+		args = append(args, "--search-attribute", sa)
+	}
+	return args
+}
+
 // temporalDBFile is the name of the dev server's SQLite file inside TemporalOptions.DataDir.
 const temporalDBFile = "temporal.db"
 
@@ -101,6 +116,7 @@ func StartTemporal(ctx context.Context, o TemporalOptions) (*Temporal, error) {
 		"--color", "never", // the output goes to a log, not a terminal
 	}
 	args = append(args, devServerConfig...)
+	args = append(args, SearchAttributeArgs()...)
 	if o.Namespace != DefaultNamespace { // the dev server always creates "default"
 		args = append(args, "--namespace", o.Namespace)
 	}

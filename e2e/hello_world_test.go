@@ -312,16 +312,21 @@ func TestBadInput(t *testing.T) {
 		}
 	})
 
-	t.Run("AnInvalidAddressFailsThatContactOnly", func(t *testing.T) {
+	// Issue 17 item 8: the row is skipped and reported with its file:line when the contacts are read, as a
+	// row without an email is (before, it was a failed send item, and the program failed).
+	t.Run("AnInvalidAddressSkipsThatContactOnly", func(t *testing.T) {
 		contacts := "name,email\nAlice,alice@example.com\nBroken,broken@\n"
 		st := s.worker(t, testenv.WriteFile(t, "contacts.csv", contacts), nil)
 		res, err := s.run(t, st, "invalid-address", workflows.Input{Program: "Send 'Hi there' to all my contacts"})
-		if err == nil {
-			t.Fatal("the program must report the failed contact")
+		if err != nil {
+			t.Fatalf("program: %v (%s)", err, res.Summary)
 		}
 		got := itemStates(res, "send")
-		if got["alice@example.com"] != "done" || got["broken@"] != "failed" {
-			t.Fatalf("send items = %v, want alice done and broken@ failed", got)
+		if len(got) != 1 || got["alice@example.com"] != "done" {
+			t.Fatalf("send items = %v, want alice done alone", got)
+		}
+		if sk := skipped(t, res); len(sk) != 1 || !strings.HasPrefix(sk[0], `contacts.csv:3: "broken@" is not a valid email address`) {
+			t.Fatalf("skipped = %q, want contacts.csv:3 reported", sk)
 		}
 		if n := len(testenv.Messages(t, s.mailpit, "to:alice@example.com subject:\"Hi there\"")); n != 1 {
 			t.Errorf("alice got %d emails, want 1", n)

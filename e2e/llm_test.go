@@ -14,6 +14,7 @@ import (
 	"github.com/eaapl/eaapl/activities"
 	"github.com/eaapl/eaapl/bridge"
 	"github.com/eaapl/eaapl/config"
+	"github.com/eaapl/eaapl/internal/crypt"
 	"github.com/eaapl/eaapl/internal/testenv"
 	"github.com/eaapl/eaapl/workflows"
 )
@@ -48,6 +49,7 @@ func TestLLMPlannerEndToEnd(t *testing.T) {
 		c.OpenAIBaseURL, c.OpenAIAPIKey = model.URL, "sk-test"
 		c.PlannerModel = "gpt-4o-mini"
 		c.PlanCache = t.TempDir()
+		c.KeyFile = planCacheKey(t) // the cache signs its entries; without a key it is off
 	})
 	const id = "llm-hello-world"
 	res, err := s.run(t, st, id, workflows.Input{Program: helloWorld, UserID: "user_123"})
@@ -174,4 +176,14 @@ func planningResult(t *testing.T, s *stack, workflowID string) (activities.PlanR
 	}
 	t.Fatalf("%s has no completed planning task", workflowID)
 	return activities.PlanResult{}, 0
+}
+
+// planCacheKey writes a payload key file for the plan cache's signatures and returns its path.
+func planCacheKey(t *testing.T) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "payload.keys")
+	if _, err := crypt.EnsureKeyFile(path, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }

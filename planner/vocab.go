@@ -1,6 +1,11 @@
 package planner
 
-import "slices"
+import (
+	"slices"
+
+	"github.com/eaapl/eaapl/activities/contacts"
+	"github.com/eaapl/eaapl/activities/email"
+)
 
 // Form is one English form, as people read it in docs/english.md, `eaapl plan --help` and error messages.
 type Form struct {
@@ -48,7 +53,7 @@ type List struct {
 // declares its own and the registry hands them to the planner (issue 11).
 var vocabularies = []Vocabulary{
 	{
-		Command: "RetrieveContacts",
+		Command: contacts.RetrieveContacts.Name,
 		Nouns:   []string{"contacts", "contact list", "address book"},
 		List:    &List{Output: "contacts", Item: "contact", Name: "name", Email: "email"},
 		Quantifiers: []string{
@@ -62,14 +67,14 @@ var vocabularies = []Vocabulary{
 		},
 	},
 	{
-		Command: "FindContact",
+		Command: contacts.FindContact.Name,
 		Refer:   []string{"my contact"},
 		Forms: []Form{
 			{"Send '<message>' to my contact <name>", "Send 'Lunch?' to my contact John"},
 		},
 	},
 	{
-		Command: "CheckEmailHistory",
+		Command: email.CheckEmailHistory.Name,
 		Actions: []string{"emailed", "email", "sent an email to", "written to", "contacted"},
 		Forms: []Form{
 			{"Send an email to <contacts> if I haven't emailed them <time> that says '<message>'", "Send an email to each of my contacts if I haven't emailed them this week that says 'Hello World!'"},
@@ -80,7 +85,7 @@ var vocabularies = []Vocabulary{
 		},
 	},
 	{
-		Command: "ComposeEmail",
+		Command: email.ComposeEmail.Name,
 		Markers: map[string][]string{
 			"body":    {"that says", "which says", "saying", "that reads", "which reads", "to say", "with the message", "with message", "with the text", "with the body", "the text"},
 			"subject": {"with the subject", "with the subject line", "with a subject", "with a subject line", "with subject", "with subject line"},
@@ -96,7 +101,7 @@ var vocabularies = []Vocabulary{
 		},
 	},
 	{
-		Command: "SendEmail",
+		Command: email.SendEmail.Name,
 		Verbs:   []string{"send", "email", "write", "drop a line", "message", "remind", "reach out to"},
 		Objects: []string{"email", "emails", "message", "messages", "note", "mail", "a email", "a emails", "a message", "a messages", "a note", "a mail", "an email", "an emails", "an message", "an messages", "an note", "an mail", "it", "this"},
 		Forms: []Form{

@@ -61,8 +61,7 @@ func TestReadBackSaysWhatEachStepDoes(t *testing.T) {
 		{"Send 'Hi {first name}' to all my contacts", []string{
 			"Get your contacts.",
 			"Before sending, check: every contact it goes to has a name to fill {first name}.",
-			// SendEmail's read-back has no words yet for a personal message: it is shown as written.
-			`Run SendEmail for each contact in ${steps.contacts.contacts} with body = "Hi ${contact.name.trim().split(' ')[0]}", subject = "Hi ${contact.name.trim().split(' ')[0]}", to = "${contact}".`,
+			`Send "Hi ${contact.name.trim().split(' ')[0]}" with the subject "Hi ${contact.name.trim().split(' ')[0]}" to each contact.`,
 		}},
 	} {
 		t.Run(tc.program, func(t *testing.T) {

@@ -70,11 +70,17 @@ func PrintResult(w io.Writer, res workflows.Result) {
 	var table bytes.Buffer
 	tw := tabwriter.NewWriter(&table, 0, 4, 2, ' ', 0)
 	for i, s := range res.Steps {
-		fmt.Fprintf(tw, "%d. %s\t%s\t%s\t%s\n", i+1, s.ID, s.Command, s.State, s.Reason)
-		// A single task needs no line of its own unless it is about someone: "SendEmail to dave@...".
+		// A single task needs no line of its own unless it is about someone: "SendEmail to dave@...". What
+		// its command says about it (RetrieveContacts' skipped rows) goes beside the step.
 		if len(s.Items) == 1 && s.Items[0].Item == 0 && s.Items[0].Label == s.Command {
+			reason := s.Reason
+			if _, detail := itemVerb(s.Command, s.Items[0]); reason == "" {
+				reason = detail
+			}
+			fmt.Fprintf(tw, "%d. %s\t%s\t%s\t%s\n", i+1, s.ID, s.Command, s.State, reason)
 			continue
 		}
+		fmt.Fprintf(tw, "%d. %s\t%s\t%s\t%s\n", i+1, s.ID, s.Command, s.State, s.Reason)
 		for _, it := range s.Items {
 			verb, detail := itemVerb(s.Command, it)
 			fmt.Fprintf(tw, "   \t%s\t%s\t%s\n", it.Label, verb, detail)

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/eaapl/eaapl/catalog"
 	"github.com/eaapl/eaapl/workflows"
 )
 
@@ -76,5 +77,26 @@ func TestPrintStatusSaysUntilWhenAStepWaits(t *testing.T) {
 	PrintStatus(&b, st)
 	if want := "waiting until Friday 27 November 09:00:00 UTC\n"; !strings.Contains(b.String(), want) || strings.Contains(b.String(), "(waiting") {
 		t.Errorf("PrintStatus wrote\n%s\nwant the step %q, once", b.String(), want)
+	}
+}
+
+// Issue 17 item 8: the contacts rows RetrieveContacts skipped are listed beside its step.
+func TestPrintResultShowsSkippedContactsRows(t *testing.T) {
+	res := workflows.Result{WorkflowID: "program-3", State: workflows.StateCompleted, Summary: "send: 1 done, 0 skipped, 0 failed",
+		Steps: []workflows.StepResult{
+			{ID: "contacts", Command: "RetrieveContacts", State: workflows.StateDone,
+				Items: []workflows.ItemResult{{Item: 0, Label: "RetrieveContacts", State: workflows.StateDone, Task: &catalog.TaskResult{
+					Output: map[string]any{"count": 1.0, "skipped_count": 2.0, "skipped": []any{"broken.csv:3: row has no email", "broken.csv:4: a@example.com is a duplicate of line 2"}},
+				}}}},
+			{ID: "send", Command: "SendEmail", State: workflows.StateDone, Items: []workflows.ItemResult{
+				{Item: 1, Label: "a@example.com", State: workflows.StateDone},
+			}},
+		},
+	}
+	var b bytes.Buffer
+	PrintResult(&b, res)
+	want := "1. contacts  RetrieveContacts  done  2 rows skipped: broken.csv:3: row has no email; broken.csv:4: a@example.com is a duplicate of line 2\n"
+	if got := b.String(); !strings.Contains(got, want) {
+		t.Errorf("PrintResult wrote\n%s\nwant a line\n%s", got, want)
 	}
 }

@@ -22,6 +22,13 @@ import (
 type Starter struct {
 	Client    client.Client
 	TaskQueue string
+	// Warn, when set, is told what a person should know about a start that went ahead anyway, such as a
+	// server without the EaaPLProgram search attribute.
+	Warn func(string)
+	// Encrypted says the client encrypts payloads (internal/crypt). Search attributes are never encrypted,
+	// so the program's text then stays out of the EaaPLProgram attribute; the static summary and details,
+	// which are payloads, still show it through the codec server.
+	Encrypted bool
 }
 
 // NewWorkflowID returns a fresh, readable workflow ID: program-20261125-214000-1a2b3c.
@@ -31,19 +38,31 @@ func NewWorkflowID(now time.Time) string {
 	return fmt.Sprintf("program-%s-%s", now.UTC().Format("20060102-150405"), hex.EncodeToString(b))
 }
 
-// Start starts a program as a Program workflow with the given ID.
+// Start starts a program as a Program workflow with the given ID. The Temporal Web UI then shows the
+// program's text: in the workflow list (its static summary, and the EaaPLProgram search attribute as a
+// column) and on the program's page (its static details, with the plan's steps when in holds a plan).
+// On a server without the EaaPLProgram attribute the program starts without it, and Warn says so.
 func (s *Starter) Start(ctx context.Context, id string, in workflows.Input) (client.WorkflowRun, error) {
-	summary := in.Program
-	if summary == "" && in.Plan != nil {
-		summary = in.Plan.Program
-	}
+	text := programText(in)
 	opts := client.StartWorkflowOptions{
 		ID:                                       id,
 		TaskQueue:                                s.TaskQueue,
-		StaticSummary:                            oneLine(summary, 200),
+		StaticSummary:                            oneLine(text, summaryMax),
+		StaticDetails:                            staticDetails(in),
 		WorkflowExecutionErrorWhenAlreadyStarted: true,
 	}
+	if text != "" && !s.Encrypted {
+		opts.TypedSearchAttributes = temporal.NewSearchAttributes(ProgramAttribute.ValueSet(cutText(text, attributeMax)))
+	}
 	run, err := s.Client.ExecuteWorkflow(ctx, opts, workflows.WorkflowType, in)
+	if err != nil && text != "" && unknownAttribute(err) {
+		// Any other invalid argument fails again just below, with the server's own words.
+		opts.TypedSearchAttributes = temporal.SearchAttributes{}
+		if run, err = s.Client.ExecuteWorkflow(ctx, opts, workflows.WorkflowType, in); err == nil && s.Warn != nil {
+			s.Warn(fmt.Sprintf("the Temporal server has no %s search attribute, so the Web UI's list cannot show the program's text as a column; "+
+				"`temporal operator search-attribute create --name %s --type Text` adds it", ProgramAttributeName, ProgramAttributeName))
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("start program: %w", err)
 	}
@@ -125,10 +144,7 @@ func programError(err error) error {
 	return failed
 }
 
+// oneLine folds s onto one line of at most max bytes.
 func oneLine(s string, max int) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if len(s) > max {
-		s = s[:max-1] + "…"
-	}
-	return s
+	return cutText(strings.Join(strings.Fields(s), " "), max)
 }

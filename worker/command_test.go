@@ -204,9 +204,9 @@ type names struct {
 	reads    atomic.Int32
 }
 
-func (n *names) Contacts(context.Context) ([]catalog.ContactValue, error) {
+func (n *names) Open(ctx context.Context) (contacts.Book, error) {
 	n.reads.Add(1)
-	return n.contacts, nil
+	return contacts.List(n.contacts).Open(ctx)
 }
 
 // TestForEachFindContactRunsEveryItem is bug 1 of issue 11: a plan with a for_each over FindContact

@@ -3,10 +3,12 @@
 package worker
 
 import (
+	"cmp"
 	"fmt"
 	"net/http"
 	"net/mail"
 	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -20,13 +22,24 @@ import (
 	_ "github.com/eaapl/eaapl/activities/builtin" // the commands the worker runs
 	"github.com/eaapl/eaapl/activities/contacts"
 	"github.com/eaapl/eaapl/activities/contacts/contactsfile"
+	"github.com/eaapl/eaapl/activities/contentvalue/contentstore"
 	"github.com/eaapl/eaapl/activities/email"
+	"github.com/eaapl/eaapl/activities/email/attachfiles"
 	"github.com/eaapl/eaapl/activities/email/mailpit"
 	"github.com/eaapl/eaapl/activities/email/smtp"
+	"github.com/eaapl/eaapl/activities/files"
+	"github.com/eaapl/eaapl/activities/files/local"
+	"github.com/eaapl/eaapl/activities/text"
+	"github.com/eaapl/eaapl/activities/text/embedded"
+	"github.com/eaapl/eaapl/activities/web"
+	"github.com/eaapl/eaapl/activities/web/httpfetch"
 	"github.com/eaapl/eaapl/bridge"
 	"github.com/eaapl/eaapl/catalog"
 	"github.com/eaapl/eaapl/config"
+	"github.com/eaapl/eaapl/internal/content"
 	"github.com/eaapl/eaapl/internal/crypt"
+	"github.com/eaapl/eaapl/internal/fetch"
+	"github.com/eaapl/eaapl/internal/workspace"
 	"github.com/eaapl/eaapl/planner"
 	"github.com/eaapl/eaapl/workflows"
 )
@@ -40,7 +53,9 @@ type Dependencies struct {
 }
 
 // NewDependencies makes the activities' dependencies from the configuration: the contacts file, the
-// mailbox that holds email history, the SMTP sender and the planner.
+// mailbox that holds email history, the SMTP sender, the workspace (EAAPL_WORKSPACE, the working
+// directory when empty), the guarded HTTP client (EAAPL_HTTP_ALLOW), the embedded text analysis, the
+// content store of large values (EAAPL_DATA_DIR/content) and the planner.
 // events, when not nil, is the process's one publisher to Kafka.
 func NewDependencies(cfg config.Config, events *bridge.Buffer) (Dependencies, error) {
 	loc, err := cfg.Location()
@@ -56,16 +71,34 @@ func NewDependencies(cfg config.Config, events *bridge.Buffer) (Dependencies, er
 	if err != nil {
 		return Dependencies{}, fmt.Errorf("smtp: %w", err)
 	}
+	ws, err := workspace.Open(cmp.Or(cfg.Workspace, "."))
+	if err != nil {
+		return Dependencies{}, fmt.Errorf("EAAPL_WORKSPACE: %w", err)
+	}
+	allow, err := fetch.ParseAllow(cfg.HTTPAllow)
+	if err != nil {
+		return Dependencies{}, fmt.Errorf("EAAPL_HTTP_ALLOW: %w", err)
+	}
+	dir, err := content.OpenDir(filepath.Join(cfg.DataDir, "content"), content.DirOptions{})
+	if err != nil {
+		return Dependencies{}, fmt.Errorf("content store: %w", err)
+	}
+	store := contentstore.FromStore(dir)
 	deps := Dependencies{
 		// Each command family's dependencies, wired to their adapters.
 		Commands: &activities.Commands{
 			Deps: catalog.Deps{
 				contacts.Deps{Source: contactsfile.FileContacts{Path: cfg.Contacts}},
 				email.Deps{
-					Mailbox: mailpit.New(cfg.MailboxURL, &http.Client{Timeout: 30 * time.Second}),
-					Sender:  sender,
-					From:    mail.Address{Name: cfg.UserName, Address: cfg.UserEmail},
+					Mailbox:     mailpit.New(cfg.MailboxURL, &http.Client{Timeout: 30 * time.Second}),
+					Sender:      sender,
+					From:        mail.Address{Name: cfg.UserName, Address: cfg.UserEmail},
+					Attachments: attachfiles.Files{WS: ws},
+					Store:       store,
 				},
+				files.Deps{Workspace: local.Workspace{WS: ws}, Store: store},
+				web.Deps{Fetcher: httpfetch.Fetcher{Client: fetch.New(fetch.Config{Allow: allow})}, Store: store},
+				text.Deps{Analyzer: embedded.Analyzer{}, Store: store},
 			},
 			WorkerID: Identity(cfg),
 		},
@@ -216,6 +249,7 @@ func Register(r interface {
 }, deps Dependencies) {
 	r.RegisterWorkflowWithOptions(workflows.Program, workflow.RegisterOptions{Name: workflows.WorkflowType})
 	r.RegisterWorkflowWithOptions(workflows.PublishEventBacklog, workflow.RegisterOptions{Name: workflows.BacklogWorkflowType})
+	r.RegisterWorkflowWithOptions(workflows.ForEachShard, workflow.RegisterOptions{Name: workflows.ShardWorkflowType})
 	deps.Commands.Register(r) // one activity per registered command
 
 	r.RegisterActivity(deps.Planning)

@@ -131,7 +131,13 @@ func (p *program) runBatch(ctx workflow.Context, id, batchID string, items []api
 	}
 	activityID := batchID
 	var unsettled []unsettledItem // items the batch cannot finish: they go on as single tasks
-	defer func() { p.settleAlone(ctx, id, unsettled, outputs) }()
+	defer func() {
+		if p.handBack != nil { // a shard: the program settles them
+			*p.handBack = append(*p.handBack, unsettled...)
+			return
+		}
+		p.settleAlone(ctx, id, unsettled, outputs)
+	}()
 	for {
 		var res api.BatchResult
 		opts := batchOptions(cmd, step, policy, activityID, len(items), labels[items[0].Task.Context.Item])
@@ -195,7 +201,7 @@ func (p *program) recordBatchItem(id string, n int, label string, r api.BatchIte
 	s.status.Attempts = max(s.status.Attempts, r.Result.Attempt)
 	item := ItemResult{Item: n, Label: label, State: StateDone, Task: &r.Result}
 	if r.Result.Status == catalog.StatusSuccess {
-		outputs[n-1] = r.Result.Output
+		setOutput(outputs, n, r.Result.Output)
 		if total > detailedItems {
 			item.Task = nil
 		}
@@ -290,9 +296,16 @@ func (p *program) settleAlone(ctx workflow.Context, id string, items []unsettled
 			p.sem.Release(1)
 			s.record(item)
 			if item.State == StateDone {
-				outputs[n-1] = item.Task.Output
+				setOutput(outputs, n, item.Task.Output)
 			}
 		})
 	}
 	wg.Wait(ctx)
+}
+
+// setOutput keeps item n's output; a sharded step (nil outputs) keeps none.
+func setOutput(outputs []any, n int, v any) {
+	if outputs != nil {
+		outputs[n-1] = v
+	}
 }

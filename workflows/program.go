@@ -47,6 +47,9 @@ func Program(ctx workflow.Context, in Input) (Result, error) {
 		events:     events,
 		asker:      newAsker(in, events),
 	}
+	if in.ShardSize < 0 {
+		return Result{}, temporal.NewNonRetryableApplicationError(fmt.Sprintf("program input: shard_size %d must be 0 (the default, %d) or more", in.ShardSize, DefaultShardSize), catalog.ErrInvalidArgument, nil)
+	}
 	if err := in.checkQuestionInput(); err != nil {
 		return Result{}, temporal.NewNonRetryableApplicationError("program input: "+err.Error(), catalog.ErrInvalidArgument, nil)
 	}
@@ -73,6 +76,10 @@ type program struct {
 	asker    *asker
 	events   *eventSink
 	answered *ProgramAnswer // the answer step's, for the result (constructs.go)
+
+	recorded     catalog.Entries  // the catalog entries the plan was compiled against, for the shards
+	shardSignals bool             // the shards' progress signal is received (shard.go)
+	handBack     *[]unsettledItem // in a shard: the items its batches could not finish, for the program
 }
 
 func (p *program) setup(ctx workflow.Context) error {
@@ -113,6 +120,7 @@ func (p *program) run(ctx workflow.Context) (Result, error) {
 	cat := plan.Registered
 	if workflow.GetVersion(ctx, versionRecordedCatalog, workflow.DefaultVersion, 1) >= 1 && planned.Catalog != nil {
 		cat = planned.Catalog
+		p.recorded = planned.Catalog
 	}
 	compiled, err := plan.CompileWith(planned.Plan, cat)
 	if err != nil {
@@ -308,7 +316,10 @@ func (p *program) runForEach(ctx workflow.Context, id string, scope plan.Scope, 
 			}
 		})
 	}
-	if batched {
+	switch {
+	case batched && p.sharding(ctx, id, len(queued)):
+		p.runShards(ctx, id, queued, len(items)) // no step reads its outputs (shard.go)
+	case batched:
 		p.runBatches(ctx, id, queued, len(items), outputs)
 	}
 	wg.Wait(ctx)

@@ -141,14 +141,14 @@ func (f *fakeWorld) env(t *testing.T) *testsuite.TestWorkflowEnvironment {
 	return env
 }
 
-// Contacts makes the fake address book a contactsfamily.Source, for the real FindContact.
-func (f *fakeWorld) Contacts(context.Context) ([]catalog.ContactValue, error) {
-	var out []catalog.ContactValue
+// Open makes the fake address book a contactsfamily.Source, for the real FindContact.
+func (f *fakeWorld) Open(ctx context.Context) (contactsfamily.Book, error) {
+	var out contactsfamily.List
 	for _, c := range f.contacts {
 		m := c.(map[string]any)
 		out = append(out, catalog.ContactValue{Name: m["name"].(string), Email: m["email"].(string), Source: m["source"].(string)})
 	}
-	return out, nil
+	return out.Open(ctx)
 }
 
 // send stands in for SendEmail.

@@ -5,10 +5,13 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
+	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
 
 	"github.com/eaapl/eaapl/catalog"
 	"github.com/eaapl/eaapl/workflows"
@@ -29,10 +32,51 @@ func TestReplay(t *testing.T) {
 		t.Run(filepath.Base(file), func(t *testing.T) {
 			r := worker.NewWorkflowReplayer()
 			r.RegisterWorkflowWithOptions(workflows.Program, workflowOptions)
-			if err := r.ReplayWorkflowHistoryFromJSONFile(logger, file); err != nil {
+			r.RegisterWorkflowWithOptions(workflows.ForEachShard, workflow.RegisterOptions{Name: workflows.ShardWorkflowType})
+			if err := replayAsRecorded(r, logger, file); err != nil {
 				t.Fatalf("replay %s: %v", file, err)
 			}
 		})
+	}
+}
+
+// replayAsRecorded replays a history under the workflow ID it ran as, which `-record` makes its file
+// name (a shard's file is named after it, not by its ID): a program names its shards after its own ID,
+// and the replayer matches a child workflow by its ID.
+func replayAsRecorded(r worker.WorkflowReplayer, logger sdklog.Logger, file string) error {
+	f, err := os.Open(file)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	hist, err := client.HistoryFromJSON(f, client.HistoryJSONOptions{})
+	if err != nil {
+		return err
+	}
+	id := strings.TrimSuffix(filepath.Base(file), ".json")
+	return r.ReplayWorkflowHistoryWithOptions(logger, hist, worker.ReplayWorkflowHistoryOptions{OriginalExecution: workflow.Execution{ID: id}})
+}
+
+// TestReplayShardedRun replays the recorded sharded run: the program, which started its shards, and
+// each shard.
+func TestReplayShardedRun(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("testdata", "histories", "sharded-for-each*.json"))
+	if err != nil || len(files) < 2 {
+		t.Fatalf("found %v in testdata/histories, want the program and its shards: run `go test ./e2e -run TestShardedForEach -record`", files)
+	}
+	logger := sdklog.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	for _, file := range files {
+		r := worker.NewWorkflowReplayer()
+		r.RegisterWorkflowWithOptions(workflows.Program, workflowOptions)
+		r.RegisterWorkflowWithOptions(workflows.ForEachShard, workflow.RegisterOptions{Name: workflows.ShardWorkflowType})
+		if err := replayAsRecorded(r, logger, file); err != nil {
+			t.Errorf("replay %s: %v", file, err)
+		}
+	}
+	// The program's history must hold its shards, or this test replays nothing sharded.
+	b, err := os.ReadFile(filepath.Join("testdata", "histories", "sharded-for-each.json"))
+	if err != nil || !strings.Contains(string(b), "sharded-for-each/send/shard-4") {
+		t.Errorf("sharded-for-each.json does not start shard 4 (%v)", err)
 	}
 }
 

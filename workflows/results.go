@@ -10,9 +10,26 @@ import (
 
 // stepRun is the progress of one step.
 type stepRun struct {
-	status   StepStatus
-	items    []ItemResult
-	finished bool
+	status    StepStatus
+	items     []ItemResult
+	finished  bool
+	shards    []*shardRun // a sharded step's shards (shard.go)
+	notListed int         // a sharded step's items its shards did not list
+}
+
+// progress is the step's status with the progress its running shards last signalled.
+func (s *stepRun) progress() StepStatus {
+	st := s.status
+	for _, run := range s.shards {
+		if !run.finished {
+			st.Running += run.progress.Running
+			st.Done += run.progress.Done
+			st.Failed += run.progress.Failed
+			st.Skipped += run.progress.Skipped
+			st.Attempts = max(st.Attempts, run.progress.Attempts)
+		}
+	}
+	return st
 }
 
 func (s *stepRun) fail(reason string) {
@@ -45,7 +62,7 @@ func (p *program) status() Status {
 		st.Program = p.plan.Plan.Program
 	}
 	for _, s := range p.plan.Plan.Steps {
-		st.Steps = append(st.Steps, p.steps[s.ID].status)
+		st.Steps = append(st.Steps, p.steps[s.ID].progress())
 	}
 	st.Questions = p.asker.openQuestions()
 	return st
@@ -58,6 +75,7 @@ func (p *program) result() Result {
 	for _, s := range st.Steps {
 		run := p.steps[s.ID]
 		items, notListed := listed(sortedItems(run.items))
+		notListed += run.notListed
 		res.Steps = append(res.Steps, StepResult{ID: s.ID, Command: s.Command, Description: s.Description, State: s.State, Reason: s.Reason, Items: items, NotListed: notListed})
 		switch {
 		case p.plan.Step(s.ID).ForEach != nil && s.State != StateSkipped:

@@ -50,6 +50,9 @@ type Input struct {
 	// approval first; 0 asks never. Approved approves in advance (`eaapl run --yes`).
 	ApprovalThreshold int  `json:"approval_threshold,omitempty"`
 	Approved          bool `json:"approved,omitempty"`
+	// ShardSize is the most items of a for_each step one history runs: a step over more runs in shards
+	// of this size (shard.go); DefaultShardSize when 0.
+	ShardSize int `json:"shard_size,omitempty"`
 }
 
 // UnmarshalJSON also accepts a bare JSON string as the program text, so that

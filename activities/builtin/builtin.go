@@ -6,10 +6,16 @@ package builtin
 import (
 	"github.com/eaapl/eaapl/activities/contacts"
 	"github.com/eaapl/eaapl/activities/email"
+	"github.com/eaapl/eaapl/activities/files"
+	"github.com/eaapl/eaapl/activities/text"
+	"github.com/eaapl/eaapl/activities/web"
 	"github.com/eaapl/eaapl/catalog"
 )
 
 func init() {
 	catalog.Register(contacts.Commands()...)
 	catalog.Register(email.Commands()...)
+	catalog.Register(files.Commands()...)
+	catalog.Register(web.Commands()...)
+	catalog.Register(text.Commands()...)
 }

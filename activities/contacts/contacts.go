@@ -1,7 +1,7 @@
 // Package contacts is the contacts command family: RetrieveContacts (the user's address book) and
 // FindContact (the contact a name refers to, asking the user when the name is not enough). It reaches the
-// address book only through Source, which the worker wires to an adapter (contactsfile reads a vCard or
-// CSV file).
+// address book only through Source, which the worker wires to an adapter (contactsfile opens a vCard or
+// CSV file with internal/contactfile).
 package contacts
 
 import (
@@ -9,11 +9,12 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"strconv"
+	"strings"
 	"time"
 
-	"go.temporal.io/sdk/activity"
-
 	"github.com/eaapl/eaapl/catalog"
+	"github.com/eaapl/eaapl/internal/contactfile"
 )
 
 // Commands are the family's commands, for catalog.Register.
@@ -22,53 +23,44 @@ func Commands() []*catalog.Spec { return []*catalog.Spec{RetrieveContacts, FindC
 // Deps are what the family's commands use.
 type Deps struct {
 	Source Source // the user's address book
+
+	once *readOnce // FindContact's batch session: one read for the batch's items
 }
 
 // Source is where the user's contacts are read.
 type Source interface {
-	Contacts(ctx context.Context) ([]catalog.ContactValue, error)
+	Open(ctx context.Context) (Book, error)
 }
 
-// Resumable is a Source that reports checkpoints as it reads and can resume from one.
-type Resumable interface {
-	Source
-	ContactsFrom(ctx context.Context, from *Checkpoint, progress func(Checkpoint)) ([]catalog.ContactValue, error)
+// Book is one open address book, read a page at a time from a small checkpoint (*contactfile.Reader).
+type Book interface {
+	ReadPage(ctx context.Context, from contactfile.Checkpoint, max int) (contactfile.Page, error)
+	Close() error
 }
 
-// Checkpoint is how far a read of a contacts file got: the contacts read so far and where in the file the
-// next one begins. RetrieveContacts heartbeats it, and a later attempt of the same task resumes from it
-// rather than reading the file again, provided the file has the same size and modification time. It
-// carries the contacts themselves because the task's result must hold them all; both are bounded by the
-// same Temporal payload limit (2 MB by default).
-type Checkpoint struct {
-	Path     string                 `json:"path"`
-	Size     int64                  `json:"size"`
-	ModTime  time.Time              `json:"mod_time"`
-	Offset   int64                  `json:"offset"` // bytes read, up to the end of the last whole contact
-	Line     int                    `json:"line"`   // lines read
-	Contacts []catalog.ContactValue `json:"contacts"`
-}
+// pageRows is how many rows one page holds: a few hundred KB, so reading a page takes milliseconds and a
+// heartbeat follows each.
+const pageRows = 5000
 
-// FormatError reports a contacts file that cannot be read as contacts: which file, which line (0 when the
-// whole file is at fault), and what is wrong. Retrying cannot fix it.
-type FormatError struct {
-	Path string
-	Line int
-	Msg  string
-}
+// Bad rows: when more than manyBadShare of the rows and more than manyBadRows rows are not contacts, the
+// file is probably not what the user thinks it is, and RetrieveContacts asks before anyone is emailed.
+const (
+	manyBadRows  = 5
+	manyBadShare = 0.10
+)
 
-func (e *FormatError) Error() string {
-	if e.Line == 0 {
-		return fmt.Sprintf("%s: %s", e.Path, e.Msg)
-	}
-	return fmt.Sprintf("%s:%d: %s", e.Path, e.Line, e.Msg)
-}
+// listedSkipped is the most skipped rows an output lists; skipped_count counts them all.
+const listedSkipped = 100
 
-type retrieveArgs struct{}
+type retrieveArgs struct {
+	SkipBadRows bool `json:"skip_bad_rows" desc:"go on though many rows of the contacts file are not contacts; set by an answer"`
+}
 
 type retrieveOutput struct {
-	Contacts []catalog.ContactValue `json:"contacts" eaapl:"required" desc:"the contacts, in file order"`
-	Count    int                    `json:"count" eaapl:"required" desc:"how many contacts"`
+	Contacts     []catalog.ContactValue `json:"contacts" eaapl:"required" desc:"the contacts, in file order, one per address"`
+	Count        int                    `json:"count" eaapl:"required" desc:"how many contacts"`
+	Skipped      []string               `json:"skipped" desc:"the first rows left out (not a contact, or an address already listed), as file:line: why"`
+	SkippedCount int                    `json:"skipped_count" desc:"how many rows were left out"`
 }
 
 var RetrieveContacts = catalog.Define(catalog.Def[Deps, retrieveArgs, retrieveOutput]{
@@ -80,10 +72,7 @@ var RetrieveContacts = catalog.Define(catalog.Def[Deps, retrieveArgs, retrieveOu
 	HeartbeatTimeout: catalog.HeartbeatTimeout,
 	Retry:            catalog.DefaultRetry,
 	Label:            catalog.Label{None: true},
-	Run: func(ctx context.Context, d Deps, _ retrieveArgs) (retrieveOutput, error) {
-		contacts, err := read(ctx, d, true)
-		return retrieveOutput{Contacts: contacts, Count: len(contacts)}, err
-	},
+	Run:              retrieve,
 	Hint: func(string) string {
 		return "check that the contacts file (EAAPL_CONTACTS) can be read, then answer retry"
 	},
@@ -92,6 +81,9 @@ var RetrieveContacts = catalog.Define(catalog.Def[Deps, retrieveArgs, retrieveOu
 			return "Get your contacts."
 		}
 		return ""
+	},
+	Outcome: func(state string, output map[string]any) (string, string) {
+		return state, skippedDetail(output)
 	},
 	Forms: catalog.Forms{
 		Phrases: []string{"each of my contacts", "all my contacts", "everyone in my contacts", "my contacts", "every contact"},
@@ -105,46 +97,159 @@ var RetrieveContacts = catalog.Define(catalog.Def[Deps, retrieveArgs, retrieveOu
 	},
 })
 
-// read reads the user's contacts. From a source that can resume, when checkpoints is set, it heartbeats
-// checkpoints as it reads, and an attempt after one that was cut short (its worker died, it timed out)
-// resumes from the last checkpoint the earlier attempt heartbeated.
-func read(ctx context.Context, d Deps, checkpoints bool) ([]catalog.ContactValue, error) {
+func retrieve(ctx context.Context, d Deps, args retrieveArgs) (retrieveOutput, error) {
+	b, err := read(ctx, d, true)
+	if err != nil {
+		return retrieveOutput{}, err
+	}
+	if bad := b.badCount; !args.SkipBadRows && bad > manyBadRows && float64(bad) > manyBadShare*float64(b.rows) {
+		return retrieveOutput{}, catalog.Ask(catalog.InputRequest{
+			Question: fmt.Sprintf("%d of the %d rows of your contacts file are not contacts (%s). Send to the other %d contacts anyway?",
+				bad, b.rows, examples(b.bad, bad, 3), len(b.contacts)),
+			Kind:    catalog.InputChoice,
+			Options: []catalog.Option{{Value: "continue", Label: fmt.Sprintf("skip the %d bad rows and go on", bad), Arg: true}},
+			Param:   "skip_bad_rows",
+		})
+	}
+	out := retrieveOutput{Contacts: b.contacts, Count: len(b.contacts), SkippedCount: b.skippedCount, Skipped: []string{}}
+	for _, e := range b.skipped {
+		out.Skipped = append(out.Skipped, e.Error())
+	}
+	return out, nil
+}
+
+// examples lists the first n of rows, of total, and says how many more there are.
+func examples(rows []contactfile.RowError, total, n int) string {
+	var s []string
+	for _, e := range rows[:min(len(rows), n)] {
+		s = append(s, e.Error())
+	}
+	if total > n {
+		s = append(s, fmt.Sprintf("and %d more", total-n))
+	}
+	return strings.Join(s, "; ")
+}
+
+// skippedDetail is what the result table says beside RetrieveContacts: the rows it left out.
+func skippedDetail(output map[string]any) string {
+	n, _ := output["skipped_count"].(float64) // a result read back from JSON
+	if i, ok := output["skipped_count"].(int); ok {
+		n = float64(i)
+	}
+	if n == 0 {
+		return ""
+	}
+	var listed []string
+	switch s := output["skipped"].(type) {
+	case []string:
+		listed = s
+	case []any:
+		for _, v := range s {
+			if t, ok := v.(string); ok {
+				listed = append(listed, t)
+			}
+		}
+	}
+	detail := fmt.Sprintf("%d rows skipped: %s", int(n), strings.Join(listed, "; "))
+	if int(n) == 1 {
+		detail = "1 row skipped: " + strings.Join(listed, "; ")
+	}
+	if more := int(n) - len(listed); more > 0 {
+		detail += fmt.Sprintf("; and %d more", more)
+	}
+	return detail
+}
+
+// book is what one read of the address book found: the contacts, one per address, in file order; the
+// rows that are not contacts (bad); and those and the rows that repeat an address (skipped), in file
+// order. Of the rows left out it keeps the first listedSkipped, and counts them all.
+type book struct {
+	contacts     []catalog.ContactValue
+	bad          []contactfile.RowError
+	badCount     int
+	skipped      []contactfile.RowError
+	skippedCount int
+	rows         int // every row read
+}
+
+// read reads the whole address book, a page at a time, keeping the first row of each address. With
+// heartbeats set (a task of its own), it heartbeats the checkpoint after each page: a few dozen bytes
+// whatever the file's size, so that a worker's death is seen within the heartbeat timeout. A later attempt
+// reads the file again from the start: its output holds every contact, and the rows that repeat an
+// address are found only by a read that saw the rows before them.
+func read(ctx context.Context, d Deps, heartbeats bool) (book, error) {
 	if d.Source == nil {
-		return nil, fmt.Errorf("%w: contacts Source", catalog.ErrMissingDependency)
+		return book{}, fmt.Errorf("%w: contacts Source", catalog.ErrMissingDependency)
 	}
-	var contacts []catalog.ContactValue
-	var err error
-	if src, ok := d.Source.(Resumable); ok && checkpoints {
-		contacts, err = src.ContactsFrom(ctx, lastCheckpoint(ctx), func(cp Checkpoint) { catalog.Heartbeat(ctx, cp) })
-	} else {
-		contacts, err = d.Source.Contacts(ctx)
-	}
+	b, err := readBook(ctx, d.Source, heartbeats)
 	var (
 		pathErr   *fs.PathError
-		formatErr *FormatError
+		formatErr *contactfile.FormatError
+		changed   *contactfile.ChangedError
 	)
 	switch {
 	case errors.Is(err, fs.ErrNotExist) && errors.As(err, &pathErr):
-		return nil, catalog.Fail(catalog.ErrNotFound, "contacts file %s does not exist", pathErr.Path)
+		return book{}, catalog.Fail(catalog.ErrNotFound, "contacts file %s does not exist", pathErr.Path)
 	case errors.Is(err, fs.ErrNotExist):
-		return nil, catalog.Fail(catalog.ErrNotFound, "contacts not found: %v", err)
+		return book{}, catalog.Fail(catalog.ErrNotFound, "contacts not found: %v", err)
 	case errors.As(err, &formatErr):
-		return nil, catalog.Invalid("malformed contacts file %v", formatErr)
+		return book{}, catalog.Invalid("malformed contacts file %v", formatErr)
+	case errors.As(err, &changed):
+		return book{}, fmt.Errorf("retrieve contacts: %w", err) // a retry reads the file as it is now
 	case err != nil:
-		return nil, fmt.Errorf("retrieve contacts: %w", err)
+		return book{}, fmt.Errorf("retrieve contacts: %w", err)
 	}
-	return contacts, nil
+	return b, nil
 }
 
-// lastCheckpoint is the checkpoint an earlier attempt of the activity heartbeated, or nil.
-func lastCheckpoint(ctx context.Context) *Checkpoint {
-	if !activity.IsActivity(ctx) || catalog.CallOf(ctx).InBatch || !activity.HasHeartbeatDetails(ctx) {
-		return nil
+func readBook(ctx context.Context, src Source, heartbeats bool) (book, error) {
+	r, err := src.Open(ctx)
+	if err != nil {
+		return book{}, err
 	}
-	var cp Checkpoint
-	if err := activity.GetHeartbeatDetails(ctx, &cp); err != nil {
-		// Details this version cannot read are no reason to fail: read the file from the start.
-		return nil
+	defer r.Close()
+	var (
+		b     = book{contacts: []catalog.ContactValue{}}
+		dedup = contactfile.NewDedup()
+		cp    contactfile.Checkpoint
+	)
+	for !cp.Done {
+		p, err := r.ReadPage(ctx, cp, pageRows)
+		if err != nil {
+			return book{}, err
+		}
+		kept, dups := dedup.Filter(p.Contacts)
+		for _, c := range kept {
+			b.contacts = append(b.contacts, catalog.ContactValue{Name: c.Name, Email: c.Email, Source: c.Source})
+		}
+		skipped := inFileOrder(p.Bad, dups)
+		b.bad = append(b.bad, p.Bad[:min(len(p.Bad), listedSkipped-len(b.bad))]...)
+		b.skipped = append(b.skipped, skipped[:min(len(skipped), listedSkipped-len(b.skipped))]...)
+		b.badCount, b.skippedCount = b.badCount+len(p.Bad), b.skippedCount+len(skipped)
+		b.rows += len(p.Contacts) + len(p.Bad)
+		cp = p.Next
+		if heartbeats {
+			catalog.Heartbeat(ctx, cp)
+		}
 	}
-	return &cp
+	return b, nil
+}
+
+// inFileOrder merges two lists of rows of one page, each in file order, into one in file order.
+func inFileOrder(a, b []contactfile.RowError) []contactfile.RowError {
+	out := make([]contactfile.RowError, 0, len(a)+len(b))
+	for len(a) > 0 && len(b) > 0 {
+		if line(a[0].Source) <= line(b[0].Source) {
+			out, a = append(out, a[0]), a[1:]
+		} else {
+			out, b = append(out, b[0]), b[1:]
+		}
+	}
+	return append(append(out, a...), b...)
+}
+
+// line is the line number of a "file:line" source.
+func line(source string) int {
+	n, _ := strconv.Atoi(source[strings.LastIndexByte(source, ':')+1:])
+	return n
 }

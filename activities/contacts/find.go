@@ -31,9 +31,7 @@ var FindContact = catalog.Define(catalog.Def[Deps, findArgs, findOutput]{
 	Run:         find,
 	// A batch's items read the address book once between them.
 	Session: func(d Deps) (Deps, func()) {
-		if d.Source != nil {
-			d.Source = &readOnce{src: d.Source}
-		}
+		d.once = &readOnce{}
 		return d, func() {}
 	},
 	Hint: func(string) string { return "" },
@@ -62,10 +60,11 @@ func find(ctx context.Context, d Deps, args findArgs) (findOutput, error) {
 	if name == "" && args.Email == "" {
 		return findOutput{}, catalog.Invalid("parameter %q must not be blank", "name")
 	}
-	contacts, err := read(ctx, d, true)
+	b, err := d.once.read(ctx, d)
 	if err != nil {
 		return findOutput{}, err
 	}
+	contacts := b.contacts
 	found := func(c catalog.ContactValue) (findOutput, error) { return findOutput{Contact: c}, nil }
 
 	email := strings.TrimSpace(args.Email)
@@ -160,25 +159,27 @@ func byName(contacts []catalog.ContactValue, name string) []catalog.ContactValue
 	return first
 }
 
-// readOnce is a Source that reads its source once and gives every later caller the same contacts: the
-// items of one batch look names up in one read of the address book.
+// readOnce is one read of the address book that the items of one batch share: they look names up in
+// one read. A nil readOnce (a task of its own) reads each time.
 type readOnce struct {
-	src      Source
-	mu       sync.Mutex
-	done     bool
-	contacts []catalog.ContactValue
+	mu   sync.Mutex
+	done bool
+	book book
 }
 
-func (r *readOnce) Contacts(ctx context.Context) ([]catalog.ContactValue, error) {
+func (r *readOnce) read(ctx context.Context, d Deps) (book, error) {
+	if r == nil {
+		return read(ctx, d, false)
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.done {
-		return r.contacts, nil
+		return r.book, nil
 	}
-	contacts, err := r.src.Contacts(ctx)
+	b, err := read(ctx, d, false)
 	if err != nil {
-		return nil, err // the next item tries again
+		return book{}, err // the next item tries again
 	}
-	r.contacts, r.done = contacts, true
-	return contacts, nil
+	r.book, r.done = b, true
+	return b, nil
 }

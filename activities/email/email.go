@@ -1,7 +1,8 @@
 // Package email is the email command family: CheckEmailHistory (whom the user emailed when), ComposeEmail
-// (a message from a text) and SendEmail (one email, at most once per task, with a batch capability: a
-// batch's emails share one SMTP connection). It reaches the mail server and the mailbox only through
-// Sender and Mailbox, which the worker wires to adapters (smtp, mailpit).
+// (a message from a text) and SendEmail (one email, at most once per task, with copies and workspace
+// files attached, and a batch capability: a batch's emails share one SMTP connection). It reaches the
+// mail server, the mailbox and the workspace only through Sender, Mailbox and Attachments, which the
+// worker wires to adapters (smtp, mailpit, attachfiles).
 package email
 
 import (
@@ -21,7 +22,32 @@ type Deps struct {
 	Mailbox Mailbox      // the user's email history, also consulted before a send
 	Sender  Sender       // outgoing mail
 	From    mail.Address // the user: the sender of every email, and whose history is searched
+	// Attachments reads the workspace files an email carries; nil refuses attachments.
+	Attachments Attachments
+	// Store is where a body given as stored content (a large document) is read from.
+	Store catalog.ContentStore
 }
+
+// Attachments reads the workspace files an email carries, in order. A path outside the workspace, a
+// missing file and files over the cap are an *AttachmentError (a retry cannot fix it), refused before
+// anything is read or sent; any other error is temporary.
+type Attachments interface {
+	Collect(ctx context.Context, paths []string) ([]Attachment, error)
+}
+
+// Attachment is one file an email carries.
+type Attachment struct {
+	Name        string // as the recipient sees it: the file's base name, unique in the message
+	Path        string // inside the workspace
+	ContentType string
+	Data        []byte
+}
+
+// AttachmentError is an attachment that can never be sent: outside the workspace, missing, too large.
+type AttachmentError struct{ Err error }
+
+func (e *AttachmentError) Error() string { return e.Err.Error() }
+func (e *AttachmentError) Unwrap() error { return e.Err }
 
 // Mailbox is the user's email history. It is an interface because Mailpit, the dev stack's mailbox, is the
 // first of several backends (IMAP comes next).
@@ -54,12 +80,14 @@ type SenderSession interface {
 	Close()
 }
 
-// Message is one plain-text email to one recipient.
+// Message is one plain-text email to one recipient, with copies and attachments.
 type Message struct {
 	From, FromName string
 	To, ToName     string
+	Cc             []string // bare addresses
 	Subject, Body  string
 	MessageID      string // the Message-ID header, with its angle brackets
+	Attachments    []Attachment
 }
 
 // RejectedError reports that the mail server refused a message for good (an SMTP 5xx reply), so that

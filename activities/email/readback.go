@@ -15,17 +15,113 @@ var notEmailedCond = regexp.MustCompile(`^\s*!\s*\(\s*([A-Za-z_][A-Za-z0-9_]*)\.
 // ComposeEmail step, to one address or contact, or to each item of a list, maybe only those not emailed
 // in a range.
 func readBackSend(r catalog.Reading) string {
-	s := r.Step()
-	subjSrc, subjField, ok1 := r.Ref(s.Args["subject"])
-	bodySrc, bodyField, ok2 := r.Ref(s.Args["body"])
-	if !ok1 || !ok2 || subjSrc.ID != bodySrc.ID || subjSrc.Command != ComposeEmail.Name || subjField != "subject" || bodyField != "body" {
+	text := readBackMessage(r)
+	if text == "" {
 		return ""
 	}
-	what := "it"
-	if subjSrc.Number != s.Number-1 {
-		what = fmt.Sprintf("the message of step %d", subjSrc.Number)
+	s := r.Step()
+	var extra []string
+	if files, ok := textList(r, s.Args["attachments"]); !ok {
+		return ""
+	} else if len(files) > 0 {
+		extra = append(extra, "with "+andList(files)+" attached")
+	}
+	if cc, ok := addressList(r, s.Args["cc"]); !ok {
+		return ""
+	} else if len(cc) > 0 {
+		extra = append(extra, "with a copy to "+andList(cc))
+	}
+	if len(extra) == 0 {
+		return text
+	}
+	return strings.TrimSuffix(text, ".") + ", " + strings.Join(extra, ", ") + "."
+}
+
+// textList is a literal list of texts, as an argument writes it; none when the argument is absent.
+func textList(r catalog.Reading, v any) ([]string, bool) {
+	if v == nil {
+		return nil, true
+	}
+	list, ok := v.([]any)
+	if !ok {
+		return nil, false
+	}
+	out := make([]string, len(list))
+	for i, item := range list {
+		if out[i], ok = r.Text(item); !ok {
+			return nil, false
+		}
+	}
+	return out, true
+}
+
+// addressList is a literal list of addresses or contacts; none when the argument is absent.
+func addressList(r catalog.Reading, v any) ([]string, bool) {
+	if v == nil {
+		return nil, true
+	}
+	list, ok := v.([]any)
+	if !ok {
+		return nil, false
+	}
+	out := make([]string, len(list))
+	for i, item := range list {
+		if out[i], ok = r.Address(item); !ok {
+			return nil, false
+		}
+	}
+	return out, true
+}
+
+// what says what a SendEmail step sends: "it" (the message of the step before), "the message of step
+// 2", "the summary (step 2)" or the text itself, with its subject when that is not a ComposeEmail's.
+func what(r catalog.Reading, s catalog.StepView) (string, bool) {
+	subjSrc, subjField, ok1 := r.Ref(s.Args["subject"])
+	bodySrc, bodyField, ok2 := r.Ref(s.Args["body"])
+	if ok1 && ok2 && subjSrc.ID == bodySrc.ID && subjSrc.Command == ComposeEmail.Name && subjField == "subject" && bodyField == "body" {
+		if subjSrc.Number != s.Number-1 {
+			return fmt.Sprintf("the message of step %d", subjSrc.Number), true
+		}
+		return "it", true
+	}
+	var body string
+	if src, words, ok := r.Result(s.Args["body"]); ok && words.Noun != "" {
+		body = fmt.Sprintf("%s (step %d)", words.Noun, src.Number)
+	} else if t, ok := s.Args["body"].(string); ok {
+		body = fmt.Sprintf("%q", t) // a literal, or a text with the item's fields in it
+	} else {
+		return "", false
+	}
+	subject, ok := s.Args["subject"].(string)
+	if !ok {
+		return "", false
+	}
+	if _, _, isRef := r.Ref(subject); isRef {
+		return body, true
+	}
+	return fmt.Sprintf("%s with the subject %q", body, subject), true
+}
+
+// itemField is the field of the for_each item a value reads, as in "${row.email}".
+var itemField = regexp.MustCompile(`^\$\{\s*([A-Za-z_][A-Za-z0-9_]*)\.([A-Za-z_][A-Za-z0-9_]*)\s*\}$`)
+
+func readBackMessage(r catalog.Reading) string {
+	s := r.Step()
+	what, ok := what(r, s)
+	if !ok {
+		return ""
 	}
 	var whom string
+	if s.ForEach != nil && s.If == "" {
+		if to, _ := s.Args["to"].(string); itemField.MatchString(to) {
+			m := itemField.FindStringSubmatch(to)
+			src, words, ok := r.Result(s.ForEach.Items)
+			if m[1] != s.ForEach.As || !ok || words.Each == "" {
+				return ""
+			}
+			return fmt.Sprintf("Send %s to the address in the %s column of each %s of step %d.", what, m[2], words.Each, src.Number)
+		}
+	}
 	switch {
 	case s.ForEach == nil:
 		if s.If != "" {

@@ -10,24 +10,35 @@ import (
 	"strings"
 	"time"
 
+	"github.com/eaapl/eaapl/activities/contentvalue"
 	"github.com/eaapl/eaapl/catalog"
 )
 
 type sendArgs struct {
-	To      catalog.Recipient `json:"to" eaapl:"required" desc:"the recipient"`
-	Subject string            `json:"subject" eaapl:"required" desc:"the subject line"`
-	Body    string            `json:"body" eaapl:"required" desc:"the message text"`
+	To          catalog.Recipient   `json:"to" eaapl:"required" desc:"the recipient"`
+	Subject     string              `json:"subject" eaapl:"required" desc:"the subject line"`
+	Body        catalog.Content     `json:"body" eaapl:"required" desc:"the message text (a document's or a page's text may be given as it is)"`
+	Cc          []catalog.Recipient `json:"cc" desc:"who gets a copy"`
+	Attachments []string            `json:"attachments" desc:"workspace files to attach, as the user named them"`
 }
 
 type sendOutput struct {
-	Recipient   string `json:"recipient" eaapl:"address,required" desc:"the address the email went to"`
-	MessageID   string `json:"message_id" eaapl:"required" desc:"the Message-ID header, deterministic per task"`
-	AlreadySent bool   `json:"already_sent" desc:"true when an earlier attempt had sent it"`
+	Recipient   string   `json:"recipient" eaapl:"address,required" desc:"the address the email went to"`
+	MessageID   string   `json:"message_id" eaapl:"required" desc:"the Message-ID header, deterministic per task"`
+	AlreadySent bool     `json:"already_sent" desc:"true when an earlier attempt had sent it"`
+	Cc          []string `json:"cc" eaapl:"list<address>" desc:"the addresses that got a copy"`
+	Attached    []string `json:"attached" desc:"the names of the files attached"`
 }
+
+// The bounds of one email: a body (a document's text) and the copies it goes to.
+const (
+	MaxBodyBytes = 10 << 20
+	MaxCc        = 50
+)
 
 var SendEmail = catalog.Define(catalog.Def[Deps, sendArgs, sendOutput]{
 	Name:        "SendEmail",
-	Description: "Send an email to one recipient, at most once per task.",
+	Description: "Send an email to one recipient, with copies (cc) and workspace files attached, at most once per task.",
 	SideEffect:  catalog.Writes,
 	Timeout:     time.Minute,
 	// a dead worker's task is retried elsewhere within seconds
@@ -64,9 +75,13 @@ var SendEmail = catalog.Define(catalog.Def[Deps, sendArgs, sendOutput]{
 	},
 	Forms: catalog.Forms{
 		// As docs/english.md writes them; the message and the subject are ComposeEmail's.
-		Phrases: []string{"send an email to {to}", "send {body} to {to}", "email {to}", "send {to} an email"},
-		Args:    map[string][]string{"to": {"to"}},
+		Phrases: []string{"send an email to {to}", "send {body} to {to}", "email {to}", "send {to} an email",
+			"send {body} to {to} with {attachments} attached", "email {attachments} to {to}"},
+		Args: map[string][]string{"to": {"to"}, "cc": {"cc", "copying", "with a copy to"},
+			"attachments": {"attached", "attaching", "with the file"}},
 		Results: map[string]catalog.ResultWords{
+			"cc":           {Noun: "the addresses copied"},
+			"attached":     {Noun: "the files attached"},
 			"recipient":    {Noun: "the address it went to"},
 			"message_id":   {Noun: "its Message-ID"},
 			"already_sent": {Noun: "whether it had been sent before"},
@@ -88,8 +103,12 @@ func send(ctx context.Context, d Deps, args sendArgs) (sendOutput, error) {
 	if name == "" {
 		name = to.Name
 	}
-	if strings.TrimSpace(args.Body) == "" {
+	if args.Body.Ref == nil && strings.TrimSpace(args.Body.Text) == "" {
 		return sendOutput{}, catalog.Invalid("parameter %q must not be blank", "body")
+	}
+	cc, err := copies(args.Cc, to.Address)
+	if err != nil {
+		return sendOutput{}, err
 	}
 	key := call.Task.Context.IdempotencyKey
 	if strings.TrimSpace(key) == "" {
@@ -98,8 +117,27 @@ func send(ctx context.Context, d Deps, args sendArgs) (sendOutput, error) {
 	if (call.Check && d.Mailbox == nil) || d.Sender == nil {
 		return sendOutput{}, fmt.Errorf("%w: Mailbox and Sender", catalog.ErrMissingDependency)
 	}
+	// The attachments and the body are read before anything is sent: a path outside the workspace is
+	// refused with nothing sent.
+	files, err := attachments(ctx, d, args.Attachments)
+	if err != nil {
+		return sendOutput{}, err
+	}
+	body, err := contentvalue.Read(ctx, d.Store, args.Body, MaxBodyBytes)
+	var tl *contentvalue.TooLargeError
+	switch {
+	case errors.As(err, &tl):
+		return sendOutput{}, catalog.Invalid("the body: %v; attach the file instead", err)
+	case err != nil:
+		return sendOutput{}, err
+	case strings.TrimSpace(body) == "":
+		return sendOutput{}, catalog.Invalid("parameter %q must not be blank", "body")
+	}
 	id := MessageID(key, d.From.Address)
-	out := sendOutput{Recipient: to.Address, MessageID: id}
+	out := sendOutput{Recipient: to.Address, MessageID: id, Cc: cc}
+	for _, f := range files {
+		out.Attached = append(out.Attached, f.Name)
+	}
 
 	if call.Check {
 		sent, err := d.Mailbox.HasMessageID(ctx, id)
@@ -113,13 +151,15 @@ func send(ctx context.Context, d Deps, args sendArgs) (sendOutput, error) {
 		}
 	}
 	err = d.Sender.Send(ctx, Message{
-		From:      d.From.Address,
-		FromName:  d.From.Name,
-		To:        to.Address,
-		ToName:    name,
-		Subject:   oneLine(args.Subject),
-		Body:      args.Body,
-		MessageID: id,
+		From:        d.From.Address,
+		FromName:    d.From.Name,
+		To:          to.Address,
+		ToName:      name,
+		Cc:          cc,
+		Subject:     oneLine(args.Subject),
+		Body:        body,
+		MessageID:   id,
+		Attachments: files,
 	})
 	var rejected *RejectedError
 	switch {
@@ -131,6 +171,45 @@ func send(ctx context.Context, d Deps, args sendArgs) (sendOutput, error) {
 		return sendOutput{}, fmt.Errorf("send to %s: %w", to.Address, err)
 	}
 	return out, nil
+}
+
+// copies checks the CC addresses and returns them bare, without the recipient or repeats.
+func copies(cc []catalog.Recipient, to string) ([]string, error) {
+	if len(cc) > MaxCc {
+		return nil, catalog.Invalid("parameter %q has %d addresses; an email takes at most %d copies", "cc", len(cc), MaxCc)
+	}
+	var out []string
+	seen := map[string]bool{strings.ToLower(to): true}
+	for _, r := range cc {
+		a, err := validAddress(r.Email)
+		if err != nil {
+			return nil, catalog.Invalid("copy to %q%s is not a valid email address: %v", r.Email, fromSource(r.Source), err)
+		}
+		if !seen[strings.ToLower(a.Address)] {
+			seen[strings.ToLower(a.Address)] = true
+			out = append(out, a.Address)
+		}
+	}
+	return out, nil
+}
+
+// attachments reads the files to attach; one that can never be sent is the task's InvalidArgument.
+func attachments(ctx context.Context, d Deps, paths []string) ([]Attachment, error) {
+	if len(paths) == 0 {
+		return nil, nil
+	}
+	if d.Attachments == nil {
+		return nil, fmt.Errorf("%w: Attachments", catalog.ErrMissingDependency)
+	}
+	files, err := d.Attachments.Collect(ctx, paths)
+	var bad *AttachmentError
+	if errors.As(err, &bad) {
+		return nil, catalog.Invalid("%v", err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read the attachments: %w", err)
+	}
+	return files, nil
 }
 
 // validAddress parses an email address, bare or with a display name, and requires a domain.

@@ -108,6 +108,9 @@ func run(ctx context.Context, args []string) error {
 				},
 				func() (runResult, error) { return st.measureHandWritten(ctx, o, n) },
 				func() (runResult, error) {
+					return medianOf(o.repeat, func() (runResult, error) { return st.measureExpert(ctx, o, n) })
+				},
+				func() (runResult, error) {
 					return medianOf(o.repeat, func() (runResult, error) { return st.measurePlain(ctx, o, n) })
 				})
 		}

@@ -14,6 +14,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/eaapl/eaapl/activities/email"
+	"github.com/eaapl/eaapl/workflows"
 )
 
 // historyStats is what a run's workflow history says.
@@ -29,6 +30,34 @@ type historyStats struct {
 	// Phases, by the server's clock: start -> first email activity scheduled (planning, contacts,
 	// compose); -> last email activity completed; -> workflow closed.
 	beforeSend, sending, afterSend time.Duration
+	// A sharded program's shards (child workflows) are read with it: the counts above are the sums over
+	// its runs, and maxEvents and maxBytes are those of its largest run, which Temporal's limits bound.
+	runs                int
+	maxEvents           int
+	maxBytes            int64
+	firstSend, lastSend time.Time
+}
+
+// add merges a shard's history into its program's.
+func (h *historyStats) add(c historyStats) {
+	h.events += c.events
+	h.sizeBytes += c.sizeBytes
+	h.wfTasks += c.wfTasks
+	h.retried += c.retried
+	h.runs += c.runs
+	h.maxEvents, h.maxBytes = max(h.maxEvents, c.maxEvents), max(h.maxBytes, c.maxBytes)
+	for k, v := range c.activities {
+		h.activities[k] += v
+	}
+	for k, v := range c.itemsByWorker {
+		h.itemsByWorker[k] += v
+	}
+	if !c.firstSend.IsZero() && (h.firstSend.IsZero() || c.firstSend.Before(h.firstSend)) {
+		h.firstSend = c.firstSend
+	}
+	if c.lastSend.After(h.lastSend) {
+		h.lastSend = c.lastSend
+	}
 }
 
 func (h historyStats) totalActivities() int {
@@ -48,6 +77,7 @@ func readHistory(ctx context.Context, c client.Client, workflowID string) (histo
 		identity string
 	}
 	byEvent := map[int64]*scheduled{}
+	var shards []string
 	var wfStart, wfClose, firstSend, lastSend time.Time
 	it := c.GetWorkflowHistory(ctx, workflowID, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
 	for it.HasNext() {
@@ -64,6 +94,10 @@ func readHistory(ctx context.Context, c client.Client, workflowID string) (histo
 			wfClose = at
 		case enumspb.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
 			h.wfTasks++
+		case enumspb.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED:
+			if a := e.GetStartChildWorkflowExecutionInitiatedEventAttributes(); a.GetWorkflowType().GetName() == workflows.ShardWorkflowType {
+				shards = append(shards, a.GetWorkflowId())
+			}
 		case enumspb.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
 			a := e.GetActivityTaskScheduledEventAttributes()
 			s := &scheduled{typ: a.GetActivityType().GetName(), items: 1}
@@ -94,14 +128,22 @@ func readHistory(ctx context.Context, c client.Client, workflowID string) (histo
 			}
 		}
 	}
-	if !firstSend.IsZero() && !lastSend.IsZero() && !wfClose.IsZero() {
-		h.beforeSend, h.sending, h.afterSend = firstSend.Sub(wfStart), lastSend.Sub(firstSend), wfClose.Sub(lastSend)
-	}
 	d, err := c.DescribeWorkflowExecution(ctx, workflowID, "")
 	if err != nil {
 		return h, fmt.Errorf("describe %s: %w", workflowID, err)
 	}
 	h.sizeBytes = d.GetWorkflowExecutionInfo().GetHistorySizeBytes()
+	h.runs, h.maxEvents, h.maxBytes, h.firstSend, h.lastSend = 1, h.events, h.sizeBytes, firstSend, lastSend
+	for _, id := range shards {
+		sh, err := readHistory(ctx, c, id)
+		if err != nil {
+			return h, err
+		}
+		h.add(sh)
+	}
+	if !h.firstSend.IsZero() && !h.lastSend.IsZero() && !wfClose.IsZero() {
+		h.beforeSend, h.sending, h.afterSend = h.firstSend.Sub(wfStart), h.lastSend.Sub(h.firstSend), wfClose.Sub(h.lastSend)
+	}
 	return h, nil
 }
 

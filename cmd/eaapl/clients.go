@@ -70,3 +70,10 @@ func dial(ctx context.Context, cfg config.Config, logger *slog.Logger, hostPort 
 func noFiles(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 	return nil, cobra.ShellCompDirectiveNoFileComp
 }
+
+// encrypts says whether dial's clients encrypt payloads: the program's text then stays out of the
+// unencrypted search attributes.
+func encrypts(cfg config.Config) bool {
+	keys, err := crypt.Load(cfg.KeyFile, cfg.DataDir)
+	return err == nil && keys != nil
+}

@@ -96,7 +96,7 @@ func runProgram(ctx context.Context, cfg config.Config, cmd *cobra.Command, in w
 		return err
 	}
 	defer c.Close()
-	s := &starter.Starter{Client: c, TaskQueue: cfg.TaskQueue}
+	s := &starter.Starter{Client: c, TaskQueue: cfg.TaskQueue, Encrypted: encrypts(cfg)}
 	id := o.id
 	if id == "" {
 		id = starter.NewWorkflowID(time.Now())

@@ -81,9 +81,10 @@ func startTemporal(bin, logPath string) (*testsuite.DevServer, error) {
 			HostPort: "", // a free port
 			Logger:   sdklog.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil))),
 		},
-		LogLevel: "error",
-		Stdout:   log,
-		Stderr:   log,
+		LogLevel:  "error",
+		ExtraArgs: devstack.SearchAttributeArgs(), // as the dev stack's server has them
+		Stdout:    log,
+		Stderr:    log,
 	})
 }
 

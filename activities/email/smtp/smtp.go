@@ -18,6 +18,7 @@ import (
 	gosmtp "github.com/wneessen/go-mail/smtp"
 
 	"github.com/eaapl/eaapl/activities/email"
+	"github.com/eaapl/eaapl/internal/attach"
 )
 
 // Config says how to reach the outgoing mail server.
@@ -77,7 +78,8 @@ func New(cfg Config) (*Sender, error) {
 	return &Sender{addr: cfg.Addr, client: client}, nil
 }
 
-// Send delivers m: From with its name, To, Subject, Date, the exact Message-ID, and a plain-text body. A
+// Send delivers m: From with its name, To, Cc, Subject, Date, the exact Message-ID, a plain-text body and
+// the attachments (internal/attach). A
 // 5xx reply is a *RejectedError; a 4xx reply or a failure to reach the server is a temporary error.
 func (s *Sender) Send(ctx context.Context, m email.Message) error {
 	msg, err := s.message(m)
@@ -100,10 +102,22 @@ func (s *Sender) message(m email.Message) (*mail.Msg, error) {
 	if err := msg.AddToFormat(m.ToName, m.To); err != nil {
 		return nil, &email.RejectedError{Server: s.addr, Reply: fmt.Sprintf("recipient %q: %v", m.To, err)}
 	}
+	for _, cc := range m.Cc {
+		if err := msg.AddCc(cc); err != nil {
+			return nil, &email.RejectedError{Server: s.addr, Reply: fmt.Sprintf("copy to %q: %v", cc, err)}
+		}
+	}
 	msg.Subject(m.Subject)
 	msg.SetDate()
 	msg.SetMessageIDWithValue(strings.Trim(m.MessageID, "<>")) // go-mail adds the angle brackets
 	msg.SetBodyString(mail.TypeTextPlain, m.Body)
+	files := make([]attach.File, len(m.Attachments))
+	for i, a := range m.Attachments {
+		files[i] = attach.File{Name: a.Name, Path: a.Path, Size: int64(len(a.Data)), ContentType: a.ContentType, Data: a.Data}
+	}
+	if err := attach.Attach(msg, files); err != nil {
+		return nil, &email.RejectedError{Server: s.addr, Reply: err.Error()}
+	}
 	return msg, nil
 }
 

@@ -1,0 +1,62 @@
+package text_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/eaapl/eaapl/activities"
+	"github.com/eaapl/eaapl/activities/text"
+	"github.com/eaapl/eaapl/activities/text/embedded"
+	"github.com/eaapl/eaapl/catalog"
+)
+
+func run(t *testing.T, command string, params map[string]any) map[string]any {
+	t.Helper()
+	c := &activities.Commands{Deps: catalog.Deps{text.Deps{Analyzer: embedded.Analyzer{}}}}
+	res, err := c.Run(context.Background(), catalog.Task{TaskID: "t1", Command: command, Parameters: params})
+	if err != nil {
+		t.Fatalf("%s: %v", command, err)
+	}
+	return res.Output
+}
+
+func TestAnalysis(t *testing.T) {
+	doc := "# Sales\n\nJan: 10\nFeb: 20\nMar: 30\n\nThe team grew. Sales went up every month. The office moved to Berlin. Costs stayed low.\n"
+	t.Run("Trends", func(t *testing.T) {
+		out := run(t, "AnalyzeTrends", map[string]any{"text": doc})
+		if got, want := out["report"], "Sales went up from 10 (Jan) to 30 (Mar), +20 (+200.0%); highest 30 (Mar), lowest 10 (Jan); 10 per step."; got != want {
+			t.Errorf("report %q, want %q", got, want)
+		}
+	})
+	t.Run("TrendsOfATablesRows", func(t *testing.T) {
+		rows := []any{map[string]any{"month": "Jan", "units": "5"}, map[string]any{"month": "Feb", "units": "3"}}
+		out := run(t, "AnalyzeTrends", map[string]any{"rows": rows, "header": []any{"month", "units"}})
+		if tr := out["trends"].([]text.Trend); len(tr) != 1 || tr[0].Direction != "down" || tr[0].Series != "units" {
+			t.Errorf("trends %+v, want units going down", out["trends"])
+		}
+	})
+	t.Run("Summarize", func(t *testing.T) {
+		out := run(t, "Summarize", map[string]any{"text": doc, "sentences": 2})
+		if len(out["sentences"].([]string)) != 2 || out["method"] != "textrank" {
+			t.Errorf("summary %v, want 2 sentences by textrank", out)
+		}
+		for _, s := range out["sentences"].([]string) {
+			if !strings.Contains(doc, s) {
+				t.Errorf("%q is not a sentence of the text", s)
+			}
+		}
+	})
+	t.Run("ExtractFindsWhatIsThereAndMakesNothingUp", func(t *testing.T) {
+		out := run(t, "Extract", map[string]any{"text": "Total: $40\nContact: ann@example.com", "fields": []any{"total", "due date"}})
+		if v := out["values"].(map[string]string); v["total"] != "$40" || len(v) != 1 || out["found"] != 1 {
+			t.Errorf("values %v, want total alone", out)
+		}
+	})
+	t.Run("ClassifyGivesNoLabelOnATie", func(t *testing.T) {
+		out := run(t, "Classify", map[string]any{"text": "the invoice for the flight", "labels": []any{"invoice", "flight"}})
+		if out["label"] != "" || out["reason"] == "" {
+			t.Errorf("classification %v, want no label and a reason", out)
+		}
+	})
+}
