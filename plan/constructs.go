@@ -178,6 +178,7 @@ func (c *Compiled) compileConstruct(s *Step, deps map[string]bool) error {
 		return nil
 	}
 	fail := func(field string, err error) error { return &Error{Step: s.ID, Field: name + "." + field, Err: err} }
+	c.steps[s.ID].construct = map[string]value{}
 	if s.ForEach != nil {
 		return &Error{Step: s.ID, Field: "for_each", Err: fmt.Errorf("a %s step runs once; it cannot have a for_each", name)}
 	}
@@ -191,6 +192,7 @@ func (c *Compiled) compileConstruct(s *Step, deps map[string]bool) error {
 		if err != nil {
 			return "", fail(field, err)
 		}
+		c.steps[s.ID].construct[field] = cv
 		return typ, nil
 	}
 	switch name {
@@ -244,6 +246,8 @@ func (c *Compiled) compileConstruct(s *Step, deps map[string]bool) error {
 		if _, err := c.checkValue(s, deps, whole{e}, "", nil); err != nil {
 			return fail("that", err)
 		}
+		c.steps[s.ID].construct["that"] = whole{e}
+		c.compileCheckItems(s)
 	case ConstructAnswer:
 		a := s.Answer
 		switch a.Kind {

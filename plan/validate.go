@@ -54,6 +54,8 @@ type compiledStep struct {
 	items      value
 	itemType   catalog.Type
 	cond       *expression
+	construct  map[string]value // a construct step's expressions, by field: "that", "value", "to", "from"
+	checkItem  string           // a check over a list: the name of its item (FailingItems)
 }
 
 // Validate checks a plan against the command catalog: version, step ids, commands, arguments and their

@@ -11,6 +11,7 @@ import (
 
 	"github.com/eaapl/eaapl/catalog"
 	"github.com/eaapl/eaapl/plan"
+	"github.com/eaapl/eaapl/planner"
 )
 
 // PrintReadBack writes a plan as numbered English sentences, for a person to check before it runs.
@@ -53,8 +54,8 @@ var (
 // sentence is the command's own read-back of step i (catalog.Spec.ReadBack), or the step as written.
 func (r readBack) sentence(i int) string {
 	s := r.p.Steps[i]
-	var text string
-	if spec, ok := catalog.Get(s.Command); ok {
+	text, _ := planner.ReadBackConstruct(s, r.now.Location())
+	if spec, ok := catalog.Get(s.Command); ok && text == "" {
 		text = spec.ReadBack(reading{r: r, i: i})
 	}
 	if text == "" {

@@ -48,6 +48,21 @@ func TestReadBackSaysWhatEachStepDoes(t *testing.T) {
 			`Write the message "Hi ${name}".`,
 			"Send it to ann@example.com and carl@example.org.",
 		}},
+		{"Wait 2 hours, then send 'Good morning' to bob@example.com", []string{
+			"Wait 2 hours.",
+			`Write the message "Good morning".`,
+			"Send it to bob@example.com.",
+		}},
+		{"How many of my contacts have I not emailed this month?", []string{
+			"Get your contacts.",
+			"Find which of them you have emailed since Sunday 1 November.",
+			"Answer with how many of your contacts you have not emailed since Sunday 1 November.",
+		}},
+		{"Send 'Hi {first name}' to all my contacts", []string{
+			"Get your contacts.",
+			"Before sending, check: every contact it goes to has a name to fill {first name}.",
+			`Send "Hi ${contact.name.trim().split(' ')[0]}" with the subject "Hi ${contact.name.trim().split(' ')[0]}" to each contact.`,
+		}},
 	} {
 		t.Run(tc.program, func(t *testing.T) {
 			p, err := (&planner.Rules{}).Plan(context.Background(), tc.program, now)

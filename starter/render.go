@@ -42,7 +42,10 @@ func stepCounts(s workflows.StepStatus) string {
 	if s.Waiting > 0 {
 		out += fmt.Sprintf(", %d waiting for an answer", s.Waiting)
 	}
-	if s.Reason != "" {
+	switch {
+	case strings.HasPrefix(s.Reason, s.State+" "): // "waiting until Friday 27 November 09:00:00 UTC"
+		out = s.Reason + strings.TrimPrefix(out, s.State)
+	case s.Reason != "":
 		out += " (" + s.Reason + ")"
 	}
 	return out
@@ -61,6 +64,9 @@ func PrintStatus(w io.Writer, st workflows.Status) {
 // with what was done and, when nothing was, why.
 func PrintResult(w io.Writer, res workflows.Result) {
 	fmt.Fprintf(w, "Program:  %s\nWorkflow: %s\nResult:   %s: %s\n", res.Program, res.WorkflowID, res.State, res.Summary)
+	if res.Answer != nil {
+		fmt.Fprintf(w, "\nAnswer:   %s\n\n", res.Answer.Text)
+	}
 	printSteps(w, res, itemVerb)
 }
 

@@ -57,6 +57,29 @@ func TestPrintResultAlignsTheReasonsOfSteps(t *testing.T) {
 	}
 }
 
+func TestPrintResultShowsTheAnswer(t *testing.T) {
+	res := workflows.Result{WorkflowID: "program-2", Program: "How many of my contacts have I not emailed this month?", State: workflows.StateCompleted,
+		Summary: "3 steps done",
+		Answer:  &workflows.ProgramAnswer{Kind: "number", Value: 2, Text: "How many of your contacts you have not emailed since Sunday 1 November: 2"},
+	}
+	var b bytes.Buffer
+	PrintResult(&b, res)
+	if want := "\nAnswer:   How many of your contacts you have not emailed since Sunday 1 November: 2\n"; !strings.Contains(b.String(), want) {
+		t.Errorf("PrintResult wrote\n%s\nwant it to contain %q", b.String(), want)
+	}
+}
+
+func TestPrintStatusSaysUntilWhenAStepWaits(t *testing.T) {
+	st := workflows.Status{WorkflowID: "program-3", State: workflows.StateRunning, Steps: []workflows.StepStatus{
+		{ID: "wait", State: workflows.StateWaiting, Total: 1, Reason: "waiting until Friday 27 November 09:00:00 UTC"},
+	}}
+	var b bytes.Buffer
+	PrintStatus(&b, st)
+	if want := "waiting until Friday 27 November 09:00:00 UTC\n"; !strings.Contains(b.String(), want) || strings.Contains(b.String(), "(waiting") {
+		t.Errorf("PrintStatus wrote\n%s\nwant the step %q, once", b.String(), want)
+	}
+}
+
 // Issue 17 item 8: the contacts rows RetrieveContacts skipped are listed beside its step.
 func TestPrintResultShowsSkippedContactsRows(t *testing.T) {
 	res := workflows.Result{WorkflowID: "program-3", State: workflows.StateCompleted, Summary: "send: 1 done, 0 skipped, 0 failed",

@@ -73,8 +73,9 @@ type program struct {
 	outputs    map[string]any     // step id -> output, as expressions see it
 	sem        workflow.Semaphore // bounds the tasks running at once
 
-	asker  *asker
-	events *eventSink
+	asker    *asker
+	events   *eventSink
+	answered *ProgramAnswer // the answer step's, for the result (constructs.go)
 
 	recorded     catalog.Entries  // the catalog entries the plan was compiled against, for the shards
 	shardSignals bool             // the shards' progress signal is received (shard.go)
@@ -210,6 +211,10 @@ func (p *program) runStep(ctx workflow.Context, id string) {
 	p.events.dependency(ctx, id, "in_progress", p.plan.Deps(id), p.plan.Dependents(id))
 	scope := plan.Scope{Steps: p.outputs, Now: p.start}
 	step := p.plan.Step(id)
+	if p.runsConstruct(ctx, id) {
+		p.runConstruct(ctx, id, scope)
+		return
+	}
 	if step.ForEach == nil {
 		p.runSingle(ctx, id, scope)
 		return

@@ -70,7 +70,7 @@ func (p *program) status() Status {
 
 func (p *program) result() Result {
 	st := p.status()
-	res := Result{WorkflowID: st.WorkflowID, Program: st.Program, State: st.State}
+	res := Result{WorkflowID: st.WorkflowID, Program: st.Program, State: st.State, Answer: p.answered}
 	var summary []string
 	for _, s := range st.Steps {
 		run := p.steps[s.ID]

@@ -115,11 +115,12 @@ type StepStatus struct {
 
 // Result is what a program did: per step, and per item of a for_each step (per contact, for the emails).
 type Result struct {
-	WorkflowID string       `json:"workflow_id"`
-	Program    string       `json:"program,omitempty"`
-	State      string       `json:"state"` // completed or failed
-	Summary    string       `json:"summary"`
-	Steps      []StepResult `json:"steps"`
+	WorkflowID string         `json:"workflow_id"`
+	Program    string         `json:"program,omitempty"`
+	State      string         `json:"state"` // completed or failed
+	Summary    string         `json:"summary"`
+	Steps      []StepResult   `json:"steps"`
+	Answer     *ProgramAnswer `json:"answer,omitempty"` // what a program that asks a question answers
 }
 
 // StepResult is one step's outcome. A step without for_each has one item.
