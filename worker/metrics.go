@@ -14,6 +14,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/eaapl/eaapl/activities"
+	"github.com/eaapl/eaapl/activities/email"
 	"github.com/eaapl/eaapl/bridge"
 	"github.com/eaapl/eaapl/catalog"
 	"github.com/eaapl/eaapl/workflows"
@@ -224,7 +225,7 @@ func (m *Meters) task(ctx context.Context, command string, res catalog.TaskResul
 	}
 }
 
-const sendEmail = "SendEmail"
+var sendEmail = email.SendEmail.Name // the emails-sent counter counts its successes
 
 // commandLabel keeps the command label bounded: a command the catalog does not know is "other".
 func commandLabel(name string) string {
