@@ -77,6 +77,9 @@ func documentPlan(program string) (*plan.Plan, bool, error) {
 		return nil, false, nil
 	}
 	for _, c := range clauses[1:] {
+		if m := emailAction.FindStringSubmatch(c); m != nil && strings.EqualFold(m[1], "it") && (b.summary || b.has("trends")) {
+			return nil, true, notUnderstood(program, c, `"it" could be the text read or what was made from it; say "email the summary", "email the trends" or "email the document"`)
+		}
 		if !b.action(c) {
 			return nil, true, notUnderstood(program, c, "after reading a document or a page, the next parts may be: analyze it for trends, summarize it, email it to <address>")
 		}
