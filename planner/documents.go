@@ -25,7 +25,7 @@ var documentForms = []Form{
 	{"Read <file> and email it to <recipient>", "Read todo.txt and email it to bob@example.com"},
 	{"Fetch <address> and email the page to <recipient>", "Fetch https://status.example.test/ and email the page to ops@example.com"},
 	{"For each row in <table>, email the address in the <column> column saying '<message>' ({column} fills a row's cell)", "For each row in orders.xlsx, email the address in the email column saying 'Your order {order} has shipped'"},
-	{"Send '<message>' to <address> with <file> attached", "Send 'Slides attached' to carol@example.com with slides.pdf attached"},
+	{"Send '<message>' to <address> with <file> attached (and a copy to <address>)", "Send 'Slides attached' to carol@example.com with slides.pdf attached"},
 }
 
 const (
@@ -42,7 +42,7 @@ var (
 	fetchSource     = regexp.MustCompile(`(?i)^(?:fetch|download)(?: the page)? ` + urlPattern + `$`)
 	emailAction     = regexp.MustCompile(`^(?:(?i)email|send) (?i:(it|the summary|the trends|the page|the document|the text)) to ` + recipientPattern + `$`)
 	eachRow         = regexp.MustCompile(`(?i)^for each row (?:in|of) ` + filePattern + `, (?:email|send an email to) the address in the ([a-z_][a-z0-9_]*) column (?:saying|that says) '(.+)'$`)
-	attachedSend    = regexp.MustCompile(`(?i)^send '(.+)' to ` + docAddress + ` with ` + filePattern + `((?: and ` + filePattern + `)*) attached$`)
+	attachedSend    = regexp.MustCompile(`(?i)^send '(.+)' to ` + docAddress + ` with ` + filePattern + `((?: and ` + filePattern + `)*) attached(?:,? and (?:a copy to|cc) ` + docAddress + `)?$`)
 	rowPlaceholder  = regexp.MustCompile(`\{([^{}]*)\}`)
 	identifier      = regexp.MustCompile(`^[a-z_][a-z0-9_]*$`)
 	clauseSplit     = regexp.MustCompile(`,? and |, `)
@@ -65,11 +65,15 @@ func documentPlan(program string) (*plan.Plan, bool, error) {
 			}
 		}
 		m[1] = literal(m[1]) // the message is text, never an expression
-		subject := firstLine(m[1])
-		return &plan.Plan{Version: 1, Steps: []plan.Step{{
+		send := plan.Step{
 			ID: stepSend, Command: email.SendEmail.Name, Description: fmt.Sprintf("Send %q to %s with %s attached.", abbreviate(m[1]), m[2], strings.Join(attachedNames(files), " and ")),
-			Args: map[string]any{"to": m[2], "subject": subject, "body": m[1], "attachments": files},
-		}}}, true, nil
+			Args: map[string]any{"to": m[2], "subject": firstLine(m[1]), "body": m[1], "attachments": files},
+		}
+		if cc := m[len(m)-1]; cc != "" {
+			send.Args["cc"] = []any{cc}
+			send.Description = strings.TrimSuffix(send.Description, ".") + ", with a copy to " + cc + "."
+		}
+		return &plan.Plan{Version: 1, Steps: []plan.Step{send}}, true, nil
 	}
 	clauses := clauseSplit.Split(src, -1)
 	b := &docBuilder{}

@@ -39,6 +39,9 @@ func TestDocumentProgramsPlanAsTheEngineerExpects(t *testing.T) {
 			{"id": "send", "command": "SendEmail", "args": {"to": "ops@example.com", "subject": "${steps.fetch.title}", "body": "${steps.fetch.text}"}}]`},
 		{"Send 'Slides attached' to carol@example.com with slides.pdf attached", `[
 			{"id": "send", "command": "SendEmail", "args": {"to": "carol@example.com", "subject": "Slides attached", "body": "Slides attached", "attachments": ["slides.pdf"]}}]`},
+		{"Send 'Slides attached' to carol@example.com with slides.pdf attached and a copy to dave@example.com", `[
+			{"id": "send", "command": "SendEmail", "args": {"to": "carol@example.com", "subject": "Slides attached", "body": "Slides attached",
+			 "attachments": ["slides.pdf"], "cc": ["dave@example.com"]}}]`},
 		{"Send 'Costs ${x}' to carol@example.com with a.pdf and b.xlsx attached", `[
 			{"id": "send", "command": "SendEmail", "args": {"to": "carol@example.com", "subject": "Costs $${x}", "body": "Costs $${x}", "attachments": ["a.pdf", "b.xlsx"]}}]`},
 	}
