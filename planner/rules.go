@@ -43,6 +43,15 @@ func (r *Rules) Plan(ctx context.Context, program string, now time.Time) (*plan.
 	if r != nil && r.Location != nil {
 		loc = r.Location
 	}
+	if pl, ok, err := documentPlan(program); ok {
+		if err != nil {
+			return nil, err
+		}
+		if err := plan.Validate(pl); err != nil {
+			return nil, fmt.Errorf("the rule-based planner made a plan that does not validate (a bug; please report the program): %w", err)
+		}
+		return pl, nil
+	}
 	toks, lerr := lex(program)
 	if lerr != nil {
 		return nil, notUnderstood(program, program[lerr.start:], "the quotation that starts here is never closed")

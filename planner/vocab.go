@@ -174,5 +174,6 @@ func allForms() []Form {
 	for _, v := range vocabularies {
 		out = append(out, v.Forms...)
 	}
+	out = append(out, documentForms...)
 	return append(out, languageForms...)
 }

@@ -1,0 +1,117 @@
+package planner
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/eaapl/eaapl/plan"
+)
+
+// TestDocumentProgramsPlanAsTheEngineerExpects plans the programs of issue 12 and compares each step's
+// id, command, args and for_each with the plans of e2e/documents_test.go.
+func TestDocumentProgramsPlanAsTheEngineerExpects(t *testing.T) {
+	cases := []struct{ program, steps string }{
+		{"Open the document q3-report.md, analyze it for trends, and summarize it", `[
+			{"id": "read", "command": "ReadDocument", "args": {"path": "q3-report.md"}},
+			{"id": "trends", "command": "AnalyzeTrends", "args": {"text": "${steps.read.text}"}},
+			{"id": "summarize", "command": "Summarize", "args": {"text": "${steps.read.text}"}}]`},
+		{"Summarize meeting-notes.md and email the summary to alice@example.com", `[
+			{"id": "read", "command": "ReadDocument", "args": {"path": "meeting-notes.md"}},
+			{"id": "summarize", "command": "Summarize", "args": {"text": "${steps.read.text}"}},
+			{"id": "send", "command": "SendEmail", "args": {"to": "alice@example.com", "subject": "Summary of meeting-notes.md", "body": "${steps.summarize.summary}"}}]`},
+		{"Read todo.txt and email it to bob@example.com", `[
+			{"id": "read", "command": "ReadDocument", "args": {"path": "todo.txt"}},
+			{"id": "send", "command": "SendEmail", "args": {"to": "bob@example.com", "subject": "todo.txt", "body": "${steps.read.text}"}}]`},
+		{"Read ../secrets.txt and email it to bob@example.com", `[
+			{"id": "read", "command": "ReadDocument", "args": {"path": "../secrets.txt"}},
+			{"id": "send", "command": "SendEmail", "args": {"to": "bob@example.com", "subject": "secrets.txt", "body": "${steps.read.text}"}}]`},
+		{"For each row in orders.xlsx, email the address in the email column saying 'Your order {order} has shipped'", `[
+			{"id": "rows", "command": "ReadTable", "args": {"path": "orders.xlsx"}},
+			{"id": "send", "command": "SendEmail", "for_each": {"items": "${steps.rows.rows}", "as": "row"},
+			 "args": {"to": "${row.email}", "subject": "Your order ${row.order} has shipped", "body": "Your order ${row.order} has shipped"}}]`},
+		{"Fetch https://status.example.test/ and email the page to ops@example.com", `[
+			{"id": "fetch", "command": "FetchURL", "args": {"url": "https://status.example.test/"}},
+			{"id": "send", "command": "SendEmail", "args": {"to": "ops@example.com", "subject": "${steps.fetch.title}", "body": "${steps.fetch.text}"}}]`},
+		{"Send 'Slides attached' to carol@example.com with slides.pdf attached", `[
+			{"id": "send", "command": "SendEmail", "args": {"to": "carol@example.com", "subject": "Slides attached", "body": "Slides attached", "attachments": ["slides.pdf"]}}]`},
+		{"Send 'Slides attached' to carol@example.com with slides.pdf attached and a copy to dave@example.com", `[
+			{"id": "send", "command": "SendEmail", "args": {"to": "carol@example.com", "subject": "Slides attached", "body": "Slides attached",
+			 "attachments": ["slides.pdf"], "cc": ["dave@example.com"]}}]`},
+		{"Send 'Costs ${x}' to carol@example.com with a.pdf and b.xlsx attached", `[
+			{"id": "send", "command": "SendEmail", "args": {"to": "carol@example.com", "subject": "Costs $${x}", "body": "Costs $${x}", "attachments": ["a.pdf", "b.xlsx"]}}]`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.program, func(t *testing.T) {
+			p, err := (&Rules{}).Plan(context.Background(), tc.program, time.Date(2026, 1, 5, 10, 0, 0, 0, time.UTC))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var want []plan.Step
+			if err := json.Unmarshal([]byte(tc.steps), &want); err != nil {
+				t.Fatal(err)
+			}
+			got := make([]plan.Step, len(p.Steps))
+			for i, s := range p.Steps {
+				got[i] = plan.Step{ID: s.ID, Command: s.Command, Args: s.Args, ForEach: s.ForEach}
+			}
+			g, _ := json.Marshal(got)
+			w, _ := json.Marshal(want)
+			if string(g) != string(w) {
+				t.Errorf("steps\n %s\nwant\n %s", g, w)
+			}
+		})
+	}
+}
+
+// TestDocumentNearMissesAreRefusedWithThePartQuoted: the forms never guess.
+func TestDocumentNearMissesAreRefusedWithThePartQuoted(t *testing.T) {
+	for program, part := range map[string]string{
+		"Read todo.txt":              "Read todo.txt",
+		"Read todo.txt and print it": "print it",
+		"Summarize notes.md and email it to bob@example.com":                                          "email it to bob@example.com",
+		"Read todo.txt and email the summary to bob@example.com":                                      "email the summary to bob@example.com",
+		"Read todo.txt, summarize it, summarize it":                                                   "summarize it",
+		"Fetch https://status.example.test/ and email the document to ops@example.com":                "email the document to ops@example.com",
+		"For each row in orders.xlsx, email the address in the email column saying 'Hi {first name}'": "{first name}",
+		"For each row in orders.xlsx, email the address in the email column saying 'Hi ${row.x}'":     "Hi ${row.x}",
+	} {
+		_, err := (&Rules{}).Plan(context.Background(), program, time.Date(2026, 1, 5, 10, 0, 0, 0, time.UTC))
+		var nu *NotUnderstoodError
+		if !errors.As(err, &nu) || nu.Part != part {
+			t.Errorf("%q: %v, want the part %q quoted", program, err, part)
+		}
+	}
+}
+
+// TestDocsEnglishDocumentExamplesAreUnderstood plans every program in the code blocks of docs/english.md's
+// section on documents.
+func TestDocsEnglishDocumentExamplesAreUnderstood(t *testing.T) {
+	doc, err := os.ReadFile("../docs/english.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(doc), "## Documents, tables, pages and attachments\n")
+	if !ok {
+		t.Fatal("docs/english.md has no section on documents")
+	}
+	section, _, _ = strings.Cut(section, "\n## ")
+	blocks := strings.Split(section, "```")
+	n := 0
+	for i := 1; i < len(blocks); i += 2 {
+		for _, line := range strings.Split(strings.TrimSpace(blocks[i]), "\n") {
+			n++
+			p, err := (&Rules{}).Plan(context.Background(), line, time.Date(2026, 1, 5, 10, 0, 0, 0, time.UTC))
+			if err != nil || plan.Validate(p) != nil {
+				t.Errorf("%q: %v", line, err)
+			}
+		}
+	}
+	if n < 7 {
+		t.Errorf("the section has %d examples, want every form's", n)
+	}
+}
