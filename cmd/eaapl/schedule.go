@@ -112,6 +112,9 @@ func nextRun(next []time.Time) string {
 // createSchedule creates the Temporal Schedule of a plan with a schedule, prints its ID and its next
 // runs, and returns: nothing runs now.
 func createSchedule(ctx context.Context, cfg config.Config, cmd *cobra.Command, sc *plan.Schedule, in workflows.Input, o runOptions) error {
+	if in.DryRun {
+		return fmt.Errorf("not scheduled: --dry-run would make every run a dry run; to see what one run does, eaapl run --dry-run %q", sc.Program)
+	}
 	c, err := dial(ctx, cfg, quiet(newLogger(cfg, cmd.ErrOrStderr())), o.address)
 	if err != nil {
 		return err
