@@ -109,6 +109,9 @@ func nextRun(next []time.Time) string {
 	return next[0].Local().Format("Mon 2006-01-02 15:04 MST")
 }
 
+// shownRuns is how many of the next runs `eaapl run` prints (--json gives all the server gives).
+const shownRuns = 5
+
 // createSchedule creates the Temporal Schedule of a plan with a schedule, prints its ID and its next
 // runs, and returns: nothing runs now.
 func createSchedule(ctx context.Context, cfg config.Config, cmd *cobra.Command, sc *plan.Schedule, in workflows.Input, o runOptions) error {
@@ -138,9 +141,9 @@ func createSchedule(ctx context.Context, cfg config.Config, cmd *cobra.Command, 
 		loc = time.UTC
 	}
 	fmt.Fprintf(out, "Created schedule %s\n  %s\n  Next runs:\n", res.ID, planner.ReadBackSchedule(sc))
-	for _, t := range res.Next {
+	for _, t := range res.Next[:min(len(res.Next), shownRuns)] {
 		fmt.Fprintf(out, "    %s\n", t.In(loc).Format("Mon 2006-01-02 15:04 MST"))
 	}
-	fmt.Fprintf(out, "  eaapl schedule list | pause | unpause | trigger | delete %s\n", res.ID)
+	fmt.Fprintf(out, "  eaapl schedule pause|unpause|trigger|delete %s manages it; eaapl schedule list lists them all.\n", res.ID)
 	return nil
 }

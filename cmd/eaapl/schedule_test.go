@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/eaapl/eaapl/config"
+	"github.com/eaapl/eaapl/internal/testenv"
 	"github.com/eaapl/eaapl/starter"
 )
 
@@ -33,6 +35,7 @@ func TestSchedule(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("eaapl run: %s", r)
 	}
+	t.Logf("eaapl run printed:\n%s", r.stdout)
 	for _, want := range []string{"Created schedule weekly", "Next runs:", "Mon ", "CET"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("eaapl run does not say %q:\n%s", want, r)
@@ -140,6 +143,20 @@ func TestSchedule(t *testing.T) {
 			t.Errorf("after unpause: paused = %v, %v", desc != nil && desc.Schedule.State.Paused, err)
 		}
 		listed(t, "weekly  next Mon ")
+	})
+
+	t.Run("TheTemporalCLIListsIt", func(t *testing.T) {
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			out, err := exec.Command(testenv.Bin(t, "temporal"), "schedule", "list", "--address", d.addr("EAAPL_DEV_TEMPORAL_PORT")).CombinedOutput()
+			if err == nil && strings.Contains(string(out), "weekly") {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("temporal schedule list does not show weekly: %v\n%s", err, out)
+			}
+			time.Sleep(500 * time.Millisecond)
+		}
 	})
 
 	t.Run("ABadIDSaysThereIsNoSuchSchedule", func(t *testing.T) {
