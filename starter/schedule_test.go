@@ -89,7 +89,10 @@ func TestCreateScheduleFromEnglish(t *testing.T) {
 	}
 
 	t.Run("ATakenIDIsAnError", func(t *testing.T) {
-		p, _ := (&planner.Rules{Location: ny}).Plan(ctx, "Every day at 7am, send 'Hi' to bob@example.com", time.Now())
+		p, err := (&planner.Rules{Location: ny}).Plan(ctx, "Every day at 7am, send 'Hi' to bob@example.com", time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
 		if _, err := s.CreateSchedule(ctx, "sched-a", p.Schedule, workflows.Input{}); err == nil || !strings.Contains(err.Error(), "sched-a") {
 			t.Errorf("creating a schedule with a taken ID = %v, want an error naming it", err)
 		}

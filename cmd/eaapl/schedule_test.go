@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"os/exec"
 	"strings"
 	"testing"
@@ -156,6 +157,20 @@ func TestSchedule(t *testing.T) {
 				t.Fatalf("temporal schedule list does not show weekly: %v\n%s", err, out)
 			}
 			time.Sleep(500 * time.Millisecond)
+		}
+	})
+
+	t.Run("JSON", func(t *testing.T) {
+		r := d.eaapl(t, "run", "--json", "--id", "daily", "Every day at 18:00, send 'Evening' to dora@example.com")
+		var got starter.Scheduled
+		if err := json.Unmarshal([]byte(r.stdout), &got); r.code != 0 || err != nil {
+			t.Fatalf("eaapl run --json: %v\n%s", err, r)
+		}
+		if got.ID != "daily" || len(got.Next) == 0 || got.Next[0].In(berlin).Hour() != 18 {
+			t.Errorf("eaapl run --json = %+v, want daily with runs at 18:00 in Berlin", got)
+		}
+		if r := d.eaapl(t, "schedule", "delete", "daily"); r.code != 0 {
+			t.Error(r)
 		}
 	})
 
