@@ -28,6 +28,7 @@ func commands() []*cobra.Command {
 		newStatusCmd(),
 		newListCmd(),
 		newCancelCmd(),
+		newScheduleCmd(),
 		newAnswerCmd(),
 		newEventsCmd(),
 		newStatsCmd(),

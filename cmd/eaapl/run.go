@@ -79,8 +79,13 @@ func runProgram(ctx context.Context, cfg config.Config, cmd *cobra.Command, in w
 	if in.Plan == nil && !o.confirm && plannedByRules(cfg, o.planner) {
 		// The rule-based planner plans here as the worker would: a program it cannot plan is refused
 		// now, instead of leaving a failed workflow behind.
-		if _, _, _, err := planHere(ctx, cfg, in.Program, o.planner); err != nil {
+		p, _, _, err := planHere(ctx, cfg, in.Program, o.planner)
+		if err != nil {
 			return fmt.Errorf("not started: %w", err)
+		}
+		if p.Schedule != nil {
+			// "Every Monday at 9am, ..." runs nothing now: it creates a Temporal Schedule.
+			return createSchedule(ctx, cfg, cmd, p.Schedule, in, o)
 		}
 	}
 	if o.confirm {
@@ -98,6 +103,9 @@ func runProgram(ctx context.Context, cfg config.Config, cmd *cobra.Command, in w
 		if err := confirm(in.Plan, now, stderr); err != nil {
 			return err
 		}
+	}
+	if in.Plan != nil && in.Plan.Schedule != nil {
+		return createSchedule(ctx, cfg, cmd, in.Plan.Schedule, in, o)
 	}
 
 	logger := newLogger(cfg, stderr).With("component", "client")
