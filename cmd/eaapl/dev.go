@@ -98,6 +98,7 @@ func runDev(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) er
 			fmt.Fprintln(stderr, "eaapl dev: stopping the stack:", err)
 		}
 		_ = os.Remove(ready)
+		_ = os.Remove(filepath.Join(cfg.DataDir, devstack.SettingsFile)) // no worker has them now
 		fmt.Fprintln(stdout, "EaaPL dev stack stopped.")
 	}()
 
@@ -239,6 +240,13 @@ func stopBackground(ctx context.Context, cfg config.Config, stdout io.Writer) er
 	}
 	_ = os.Remove(filepath.Join(cfg.DataDir, pidFile))
 	fmt.Fprintf(stdout, "Stopped the EaaPL dev stack (pid %d).\n", pid)
+	// What it left running: all of its stack when it died while being stopped, or had to be killed.
+	var running *devstack.StackRunningError
+	if stopped, err := devstack.StopOrphans(ctx, cfg.DataDir); err != nil && !errors.As(err, &running) {
+		return fmt.Errorf("stop what eaapl dev left running: %w", err)
+	} else if len(stopped) > 0 {
+		fmt.Fprintf(stdout, "It left %s running: stopped them.\n", strings.Join(stopped, ", "))
+	}
 	return nil
 }
 
@@ -259,6 +267,7 @@ func stopOrphans(ctx context.Context, cfg config.Config, stdout io.Writer) error
 		return fmt.Errorf("stop what a dead eaapl dev left running: %w", err)
 	}
 	_ = os.Remove(filepath.Join(cfg.DataDir, pidFile))
+	_ = os.Remove(filepath.Join(cfg.DataDir, devstack.SettingsFile)) // its worker died with it
 	return nil
 }
 
