@@ -134,6 +134,7 @@ func (p *program) run(ctx workflow.Context) (Result, error) {
 	}
 	p.state = StateRunning
 	logger.Info("Program planned", "steps", len(compiled.Order))
+	workflow.Go(ctx, p.keepCurrentDetails)
 	if workflow.GetVersion(ctx, versionKafkaBridge, workflow.DefaultVersion, 1) >= 1 && planned.MirrorEvents {
 		p.events.start(ctx)
 	}
@@ -156,6 +157,7 @@ func (p *program) run(ctx workflow.Context) (Result, error) {
 			p.state = StateFailed
 		}
 	}
+	workflow.SetCurrentDetails(ctx, p.currentDetails()) // its final state, before the details' loop sees it
 	res := p.result()
 	logger.Info("Program finished", "state", res.State, "summary", res.Summary)
 	if p.state == StateFailed {

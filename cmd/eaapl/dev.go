@@ -18,6 +18,7 @@ import (
 
 	"github.com/eaapl/eaapl/config"
 	"github.com/eaapl/eaapl/devstack"
+	"github.com/eaapl/eaapl/starter"
 )
 
 // Files `eaapl dev` keeps in the data folder.
@@ -42,7 +43,7 @@ func newDevCmd() *cobra.Command {
 			case stop && background:
 				return usageError{msg: "give either --background or --stop, not both"}
 			case stop:
-				return stopBackground(cfg, stdout)
+				return stopBackground(ctx, cfg, stdout)
 			case background:
 				return startBackground(ctx, cfg, stdout)
 			}
@@ -85,6 +86,7 @@ func runDev(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) er
 		KeyFile:      cfg.KeyFile,
 		CodecPort:    cfg.DevCodecPort,
 		Log:          stackLog,
+		Report:       func(msg string) { fmt.Fprintln(stdout, "eaapl dev:", msg) },
 	})
 	if err != nil {
 		return err
@@ -96,6 +98,7 @@ func runDev(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) er
 			fmt.Fprintln(stderr, "eaapl dev: stopping the stack:", err)
 		}
 		_ = os.Remove(ready)
+		_ = os.Remove(filepath.Join(cfg.DataDir, devstack.SettingsFile)) // no worker has them now
 		fmt.Fprintln(stdout, "EaaPL dev stack stopped.")
 	}()
 
@@ -116,6 +119,10 @@ func runDev(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) er
 	}
 	if _, set := os.LookupEnv("EAAPL_METRICS_ADDR"); !set {
 		cfg.MetricsAddr = devMetricsAddr // set and empty turns metrics off
+	}
+	// Recorded for the CLI, which warns when the settings it is given differ from the worker's.
+	if err := devstack.WriteSettings(cfg.DataDir, starter.SettingsOf(cfg)); err != nil {
+		return err
 	}
 	banner := devBanner(cfg, stack)
 	return serve(ctx, cfg, newLogger(cfg, stderr), stack.Temporal.Address, func() error {
@@ -160,6 +167,7 @@ func startBackground(ctx context.Context, cfg config.Config, stdout io.Writer) e
 	if pid, ok := runningPID(cfg); ok {
 		banner, _ := os.ReadFile(filepath.Join(cfg.DataDir, readyFile))
 		fmt.Fprintf(stdout, "The EaaPL dev stack is already running (pid %d).\n%s", pid, banner)
+		reportRunning(ctx, cfg, stdout)
 		return nil
 	}
 	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
@@ -210,11 +218,10 @@ func startBackground(ctx context.Context, cfg config.Config, stdout io.Writer) e
 }
 
 // stopBackground stops a background `eaapl dev` and waits until it has exited.
-func stopBackground(cfg config.Config, stdout io.Writer) error {
+func stopBackground(ctx context.Context, cfg config.Config, stdout io.Writer) error {
 	pid, ok := runningPID(cfg)
 	if !ok {
-		fmt.Fprintln(stdout, "No background EaaPL dev stack is running.")
-		return nil
+		return stopOrphans(ctx, cfg, stdout)
 	}
 	proc, err := os.FindProcess(pid)
 	if err != nil {
@@ -233,7 +240,50 @@ func stopBackground(cfg config.Config, stdout io.Writer) error {
 	}
 	_ = os.Remove(filepath.Join(cfg.DataDir, pidFile))
 	fmt.Fprintf(stdout, "Stopped the EaaPL dev stack (pid %d).\n", pid)
+	// What it left running: all of its stack when it died while being stopped, or had to be killed.
+	var running *devstack.StackRunningError
+	if stopped, err := devstack.StopOrphans(ctx, cfg.DataDir); err != nil && !errors.As(err, &running) {
+		return fmt.Errorf("stop what eaapl dev left running: %w", err)
+	} else if len(stopped) > 0 {
+		fmt.Fprintf(stdout, "It left %s running: stopped them.\n", strings.Join(stopped, ", "))
+	}
 	return nil
+}
+
+// stopOrphans stops what a dev stack whose `eaapl dev` died (kill -9, a crash) left running, and says what.
+func stopOrphans(ctx context.Context, cfg config.Config, stdout io.Writer) error {
+	stopped, err := devstack.StopOrphans(ctx, cfg.DataDir)
+	var running *devstack.StackRunningError
+	switch {
+	case errors.As(err, &running):
+		// A foreground `eaapl dev` (no pid file): it is Ctrl-C that stops it.
+		return fmt.Errorf("%w; it runs in the foreground: stop it with Ctrl-C where it runs (or kill -INT %d)", err, running.Owner.PID)
+	case len(stopped) > 0:
+		fmt.Fprintf(stdout, "No eaapl dev was running, but its stack was: stopped %s.\n", strings.Join(stopped, ", "))
+	case err == nil:
+		fmt.Fprintln(stdout, "No background EaaPL dev stack is running.")
+	}
+	if err != nil {
+		return fmt.Errorf("stop what a dead eaapl dev left running: %w", err)
+	}
+	_ = os.Remove(filepath.Join(cfg.DataDir, pidFile))
+	_ = os.Remove(filepath.Join(cfg.DataDir, devstack.SettingsFile)) // its worker died with it
+	return nil
+}
+
+// reportRunning says which part of the running stack does not work, and which settings given here its
+// worker does not have: `eaapl dev --background` does not restart a running stack with them.
+func reportRunning(ctx context.Context, cfg config.Config, stdout io.Writer) {
+	parts, err := devstack.CheckRunning(ctx, cfg.DataDir)
+	if err != nil {
+		fmt.Fprintln(stdout, "Warning:", err)
+	}
+	for _, p := range parts {
+		if p.Err != nil {
+			fmt.Fprintf(stdout, "Warning: %s (%s) does not work: %v\n", p.Part, p.Addr, p.Err)
+		}
+	}
+	warnSettings(cfg, func(msg string) { fmt.Fprintln(stdout, "Warning:", msg) })
 }
 
 // runningPID returns the pid of a background `eaapl dev` that is still alive.

@@ -114,7 +114,14 @@ func runProgram(ctx context.Context, cfg config.Config, cmd *cobra.Command, in w
 		return err
 	}
 	defer c.Close()
-	s := &starter.Starter{Client: c, TaskQueue: cfg.TaskQueue, Encrypted: encrypts(cfg)}
+	p := &progress{w: stderr}
+	warn := func(msg string) { // also called while the progress prints, from the worker check
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		fmt.Fprintln(stderr, "Warning:", msg)
+	}
+	s := &starter.Starter{Client: c, TaskQueue: cfg.TaskQueue, Encrypted: encrypts(cfg), Warn: warn}
+	warnSettings(cfg, warn)
 	id := o.id
 	if id == "" {
 		id = starter.NewWorkflowID(time.Now())
@@ -128,7 +135,8 @@ func runProgram(ctx context.Context, cfg config.Config, cmd *cobra.Command, in w
 		dry = " as a dry run: the steps that read run, the steps that write only say what they would do"
 	}
 	fmt.Fprintf(stderr, "Started %s%s\n  Web UI: %s\n", wr.GetID(), dry, webUIURL(cfg, wr.GetID()))
-	p := &progress{w: stderr}
+	stopWorkerCheck := warnNoWorker(ctx, s, warn)
+	defer stopWorkerCheck()
 	stopReports := p.followReports(ctx, s, cfg, wr.GetID())
 	shown := map[string]bool{} // questions already printed
 	res, err := s.Wait(ctx, wr, 300*time.Millisecond, func(st workflows.Status) {
@@ -160,6 +168,42 @@ func runProgram(ctx context.Context, cfg config.Config, cmd *cobra.Command, in w
 		starter.PrintResult(stdout, res)
 	}
 	return err
+}
+
+// workerSettingsEnv are the settings the dev stack's worker reads that a person may set differently here.
+var workerSettingsEnv = []string{"EAAPL_CONTACTS", "EAAPL_USER_NAME", "EAAPL_USER_EMAIL", "EAAPL_TIMEZONE", "EAAPL_TASK_QUEUE"}
+
+// warnSettings warns of each setting given here that the running dev stack's worker has otherwise: the
+// worker, not this CLI, reads the contacts and sends the emails, so a setting given here alone would be
+// silently ignored.
+func warnSettings(cfg config.Config, warn func(string)) {
+	given := func(env string) bool {
+		_, set := os.LookupEnv(env)
+		return set
+	}
+	diffs, err := starter.CompareSettings(cfg, given)
+	if err != nil {
+		warn("could not compare these settings with the dev stack's worker's: " + err.Error())
+		return
+	}
+	for _, d := range diffs {
+		warn(d.String())
+	}
+}
+
+// warnNoWorker warns, while the program waits, when no worker polls its task queue within a few seconds
+// (a typo in EAAPL_TASK_QUEUE, no worker running); the program keeps waiting for one. stop ends the check.
+func warnNoWorker(ctx context.Context, s *starter.Starter, warn func(string)) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		var noWorker *starter.NoWorkerError
+		if err := s.WaitForWorker(ctx, 0); errors.As(err, &noWorker) {
+			warn(err.Error())
+		}
+	}()
+	return func() { cancel(); <-done }
 }
 
 // progress prints a running program's progress: its status, with what its running batches have
