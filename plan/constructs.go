@@ -282,6 +282,22 @@ func checkDuration(s string) error {
 // errScheduled is why a plan with a schedule does not compile: it is not run itself. A client creates a
 // Temporal Schedule from it, and each scheduled run plans Schedule.Program at its own start, which gives a
 // plan without a schedule. Refusing it here keeps any interpreter from running the steps now.
+// errAwaitReply refuses a plan that waits for a reply: the interpreter cannot wait for one yet, and a
+// program that sent its first email and then stopped would do less than it says.
+var errAwaitReply = errors.New("waiting for a reply (\"if he doesn't reply within a day\") is not supported by this version yet; nothing was started")
+
+// Unsupported refuses a plan with a step this version validates but cannot run yet (await_reply), naming
+// the step. The planning activity and `eaapl run` call it, so such a program is refused whole before
+// anything runs, instead of sending its first email and then stopping.
+func (p *Plan) Unsupported() error {
+	for _, s := range p.Steps {
+		if s.AwaitReply != nil {
+			return &Error{Step: s.ID, Field: "await_reply", Err: errAwaitReply}
+		}
+	}
+	return nil
+}
+
 var errScheduled = errors.New("a plan with a schedule is not run itself: create the schedule from it (`eaapl run` does), and each run plans schedule.program")
 
 // validateScheduled checks a plan with a schedule: the schedule, and the steps as the plan of one run.

@@ -100,3 +100,18 @@ func TestAPlanWithAScheduleDoesNotCompile(t *testing.T) {
 		t.Fatalf("Validate of a plan with a schedule: %v", err)
 	}
 }
+
+func TestAPlanThatWaitsForAReplyIsRefusedWhole(t *testing.T) {
+	p, err := plan.Parse([]byte(withoutSchedule))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = p.Unsupported()
+	if err == nil || !strings.Contains(err.Error(), `step "await_reply"`) || !strings.Contains(err.Error(), "not supported") {
+		t.Fatalf("Unsupported() = %v, want the await_reply step refused", err)
+	}
+	p.Steps = slices.DeleteFunc(p.Steps, func(s plan.Step) bool { return s.AwaitReply != nil })
+	if err := p.Unsupported(); err != nil {
+		t.Errorf("without the await_reply step: Unsupported() = %v, want nil", err)
+	}
+}
