@@ -176,7 +176,7 @@ func listDef(t Type, elem TypeDef) TypeDef {
 		Check: func(v any) error {
 			items, ok := v.([]any)
 			if !ok {
-				return fmt.Errorf("expected a list of %s, got %s", elem.Name, describe(v))
+				return fmt.Errorf("expected a list of %s, got %s", elem.Name, Describe(v))
 			}
 			if elem.Check == nil {
 				return nil
@@ -214,8 +214,8 @@ func CheckAddress(s string) error {
 	return nil
 }
 
-// describe names a JSON value in an error message.
-func describe(v any) string {
+// Describe names a JSON value in an error message: "the text \"hi\"", "a list of 3", "an object".
+func Describe(v any) string {
 	switch x := v.(type) {
 	case nil:
 		return "nothing (null)"
@@ -236,7 +236,7 @@ func init() {
 		Name: String, Words: "a string", From: []Type{Address, Time}, Schema: str,
 		Check: func(v any) error {
 			if _, ok := v.(string); !ok {
-				return fmt.Errorf("expected text, got %s", describe(v))
+				return fmt.Errorf("expected text, got %s", Describe(v))
 			}
 			return nil
 		},
@@ -245,7 +245,7 @@ func init() {
 		Name: Bool, Words: "true or false", Schema: map[string]any{"type": "boolean"}, Expr: true,
 		Check: func(v any) error {
 			if _, ok := v.(bool); !ok {
-				return fmt.Errorf("expected true or false, got %s", describe(v))
+				return fmt.Errorf("expected true or false, got %s", Describe(v))
 			}
 			return nil
 		},
@@ -254,7 +254,7 @@ func init() {
 		Name: Int, Words: "a whole number", Schema: map[string]any{"type": "integer"}, Expr: true,
 		Check: func(v any) error {
 			if !IsWholeNumber(v) {
-				return fmt.Errorf("expected a whole number, got %s", describe(v))
+				return fmt.Errorf("expected a whole number, got %s", Describe(v))
 			}
 			return nil
 		},
@@ -265,7 +265,7 @@ func init() {
 		Check: func(v any) error {
 			s, ok := v.(string)
 			if !ok {
-				return fmt.Errorf("expected an RFC 3339 time, got %s", describe(v))
+				return fmt.Errorf("expected an RFC 3339 time, got %s", Describe(v))
 			}
 			if _, err := time.Parse(time.RFC3339, s); err != nil {
 				return fmt.Errorf("%q is not an RFC 3339 time such as 2026-11-23T00:00:00Z", s)
@@ -278,7 +278,7 @@ func init() {
 		Check: func(v any) error {
 			s, ok := v.(string)
 			if !ok {
-				return fmt.Errorf("expected an email address, got %s", describe(v))
+				return fmt.Errorf("expected an email address, got %s", Describe(v))
 			}
 			return CheckAddress(s)
 		},
@@ -296,11 +296,11 @@ func init() {
 			case map[string]any:
 				email, ok := x["email"].(string)
 				if !ok {
-					return fmt.Errorf("a contact needs an \"email\" field, got %s", describe(v))
+					return fmt.Errorf("a contact needs an \"email\" field, got %s", Describe(v))
 				}
 				return CheckAddress(email)
 			}
-			return fmt.Errorf("expected a contact {\"name\", \"email\"} or an address, got %s", describe(v))
+			return fmt.Errorf("expected a contact {\"name\", \"email\"} or an address, got %s", Describe(v))
 		},
 		Label: func(v any) string {
 			switch x := v.(type) {
@@ -330,7 +330,7 @@ func init() {
 				}
 				return nil
 			}
-			return fmt.Errorf("expected a text or stored content {\"ref\"}, got %s", describe(v))
+			return fmt.Errorf("expected a text or stored content {\"ref\"}, got %s", Describe(v))
 		},
 		Label: func(v any) string {
 			if m, ok := v.(map[string]any); ok {

@@ -3,6 +3,8 @@ package plan
 import (
 	"fmt"
 	"regexp"
+
+	"github.com/eaapl/eaapl/catalog"
 )
 
 // ConstructValue evaluates one expression of a construct step: a check's "that", an answer's "value",
@@ -64,7 +66,7 @@ func (c *Compiled) FailingItems(id string, s Scope) ([]any, error) {
 	}
 	items, ok := v.([]any)
 	if !ok {
-		return nil, fmt.Errorf("step %q: check: the list is %s", id, describe(v))
+		return nil, fmt.Errorf("step %q: check: the list is %s", id, catalog.Describe(v))
 	}
 	var failing []any
 	s.ItemName = cs.checkItem

@@ -40,7 +40,7 @@ func (c *Compiled) Items(id string, s Scope) ([]any, error) {
 	}
 	items, ok := v.([]any)
 	if !ok {
-		return nil, fmt.Errorf("step %q: for_each.items: %s is %s, not a list", id, cs.step.ForEach.Items, describe(v))
+		return nil, fmt.Errorf("step %q: for_each.items: %s is %s, not a list", id, cs.step.ForEach.Items, catalog.Describe(v))
 	}
 	return items, nil
 }
@@ -59,7 +59,7 @@ func (c *Compiled) Condition(id string, s Scope) (bool, error) {
 	}
 	ok, isBool := v.(bool)
 	if !isBool {
-		return false, fmt.Errorf("step %q: if: %q is %s, not true or false", id, cs.step.If, describe(v))
+		return false, fmt.Errorf("step %q: if: %q is %s, not true or false", id, cs.step.If, catalog.Describe(v))
 	}
 	return ok, nil
 }

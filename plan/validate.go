@@ -466,18 +466,3 @@ func sortedKeys[M ~map[string]V, V any](m M) []string {
 	slices.SortFunc(keys, cmp.Compare)
 	return keys
 }
-
-// describe names a JSON value in an error message.
-func describe(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return "nothing (null)"
-	case string:
-		return fmt.Sprintf("the text %q", x)
-	case []any:
-		return fmt.Sprintf("a list of %d", len(x))
-	case map[string]any:
-		return "an object"
-	}
-	return fmt.Sprintf("%v", v)
-}
