@@ -155,4 +155,3 @@ func resultStep(t *testing.T, res workflows.Result, id string) workflows.StepRes
 	t.Fatalf("no step %q in the result %+v", id, res)
 	return workflows.StepResult{}
 }
-
