@@ -71,6 +71,10 @@ func (p *program) awaitReply(ctx workflow.Context, id string, scope plan.Scope) 
 	start := workflow.Now(ctx)
 	deadline := start.Add(within)
 	s := p.steps[id]
+	if p.in.DryRun { // the email was previewed, not sent: no reply can come, and the preview shows the send again
+		s.status.Reason = fmt.Sprintf("dry run: would wait up to %s for a reply from %s; previewed as no reply", within, from)
+		return map[string]any{"replied": false, "matched": ""}, nil
+	}
 	s.status.State = StateWaiting
 	s.status.Reason = fmt.Sprintf("waiting for a reply from %s until %s", from, deadline.UTC().Format("Monday 2 January 15:04:05 MST"))
 	args := map[string]any{"message_id": to, "from": from, "since": start.UTC().Format(time.RFC3339Nano)}

@@ -206,6 +206,30 @@ func TestAwaitReply(t *testing.T) {
 	})
 }
 
+func TestAwaitReplyInADryRunDoesNotWait(t *testing.T) {
+	f, inbox := &fakeWorld{}, &replyInbox{}
+	planOf(t, f, askProgram)
+	env := replyEnv(t, f, inbox)
+	start := env.Now()
+	env.ExecuteWorkflow(workflows.WorkflowType, workflows.Input{Program: f.plan.Program, DryRun: true})
+	if err := env.GetWorkflowError(); err != nil {
+		t.Fatalf("workflow failed: %v", err)
+	}
+	if got := env.Now().Sub(start); got > time.Minute {
+		t.Errorf("the dry run took %s, want no wait", got)
+	}
+	if n := inbox.polls(); n != 0 {
+		t.Errorf("the dry run asked the mailbox %d times, want none: nothing was sent", n)
+	}
+	var res workflows.Result
+	if err := env.GetWorkflowResult(&res); err != nil {
+		t.Fatal(err)
+	}
+	if r := stepReason(t, res, "await_reply_2"); !strings.HasPrefix(r, "dry run: would wait up to 24h0m0s for a reply from bob@example.com") {
+		t.Errorf("the wait's reason is %q", r)
+	}
+}
+
 func stepState(t *testing.T, res workflows.Result, id string) string {
 	t.Helper()
 	for _, s := range res.Steps {
