@@ -122,7 +122,9 @@ func (p *program) pollReply(ctx workflow.Context, id string, cmd catalog.Command
 		},
 		Priority: p.plan.Step(id).Priority,
 	}
-	o := activityOptions(cmd, p.plan.Step(id), cmd.Retry, task.TaskID, fmt.Sprintf("%s from %v", cmd.Name, args["from"]))
+	// The Web UI names each poll for what it looks for: "Look for a reply from bob@example.com (poll 3)".
+	summary := fmt.Sprintf("Look for a reply from %v (poll %d)", args["from"], poll)
+	o := activityOptions(cmd, p.plan.Step(id), cmd.Retry, task.TaskID, summary)
 	var res catalog.TaskResult
 	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, o), cmd.Name, task).Get(ctx, &res); err != nil {
 		return nil, err
