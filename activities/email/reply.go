@@ -112,6 +112,12 @@ func findReply(ctx context.Context, d Deps, args replyArgs) (replyOutput, error)
 	if d.Inbox == nil {
 		return replyOutput{}, fmt.Errorf("%w: Inbox", catalog.ErrMissingDependency)
 	}
+	// The sender's search goes first: a reply that lands between the two searches is then seen by the
+	// header search, and so reported by its header rather than as a new email from the recipient.
+	fromThem, err := d.Inbox.ReceivedFrom(ctx, d.From.Address, from.Address, since)
+	if err != nil {
+		return replyOutput{}, fmt.Errorf("look for messages from %s in the mailbox of %s: %w", from.Address, d.From.Address, err)
+	}
 	// A reply in the thread cannot be older than the email; a day's margin covers senders' clocks, and
 	// still lets the server narrow the search.
 	answers, err := d.Inbox.Answering(ctx, d.From.Address, id, since.Add(-24*time.Hour))
@@ -124,10 +130,6 @@ func findReply(ctx context.Context, d Deps, args replyArgs) (replyOutput, error)
 				return replied(m, map[bool]string{true: MatchedInReplyTo, false: MatchedReferences}[inReplyTo]), nil
 			}
 		}
-	}
-	fromThem, err := d.Inbox.ReceivedFrom(ctx, d.From.Address, from.Address, since)
-	if err != nil {
-		return replyOutput{}, fmt.Errorf("look for messages from %s in the mailbox of %s: %w", from.Address, d.From.Address, err)
 	}
 	for _, m := range fromThem {
 		if !m.At.Before(since) && strings.EqualFold(m.From, from.Address) {

@@ -3,6 +3,7 @@ package email_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/mail"
 	"strings"
 	"testing"
@@ -74,8 +75,8 @@ func TestFindReply(t *testing.T) {
 		if err != nil || out["matched"] != email.MatchedReferences || out["reply_message_id"] != "refs@x" {
 			t.Fatalf("output %v, %v; want the References reply", out, err)
 		}
-		if len(inbox.asked) != 1 || inbox.asked[0] != "answering me@example.com ask@eaapl.test" {
-			t.Errorf("asked %q; a header match needs no search by sender", inbox.asked)
+		if want := "[from me@example.com bob@example.com answering me@example.com ask@eaapl.test]"; fmt.Sprint(inbox.asked) != want {
+			t.Errorf("asked %q, want %s: the sender's search first, so that a reply landing between them is seen by its header", inbox.asked, want)
 		}
 	})
 	t.Run("FromTheRecipientAfterTheSendFailingThose", func(t *testing.T) {
