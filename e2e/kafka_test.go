@@ -121,7 +121,7 @@ func TestKafkaHelloWorld(t *testing.T) {
 			return out.String(), errOut.String()
 		}
 		out, errOut := events(keyFile)
-		for _, want := range []string{`"to":"carol@example.com"`, `"body":"Hello World!"`} {
+		for _, want := range []string{`"to":{"email":"carol@example.com"`, `"body":"Hello World!"`} {
 			if !strings.Contains(out, want) {
 				t.Errorf("eaapl events with the key does not show %s:\n%s", want, out)
 			}
