@@ -1,11 +1,11 @@
 // Package cluster_test runs EaaPL the way a production deployment does, from real binaries: PostgreSQL from
 // Debian's packages; the Temporal server (go.temporal.io/server/cmd/server, pinned in the Makefile) with its
-// schema set up by the server's SQL tool, its frontend, history, matching and worker services each a
-// separate process joined through the server's membership protocol, the frontend requiring mutual TLS
-// and a JWT its own authorizer accepts (auth_test.go); two `eaapl worker` processes configured only
-// through environment variables, their token in EAAPL_TEMPORAL_TOKEN_FILE; Mailpit. It shows that the
-// server itself refuses a client without a valid token, runs the Hello World program over 100 contacts
-// and a program from the `eaapl run` CLI, then kills a worker in the middle of a second program.
+// schema set up by the server's SQL tool, its frontend, internal frontend, history, matching and worker
+// services each a separate process joined through the server's membership protocol, the frontend requiring
+// mutual TLS and a JWT its own authorizer accepts (auth_test.go); two `eaapl worker` processes configured
+// only through environment variables, their token in EAAPL_TEMPORAL_TOKEN_FILE; Mailpit. It shows that the
+// server itself refuses a client without a valid token, runs the Hello World program over 100 contacts and
+// a program from the `eaapl run` CLI, then kills a worker in the middle of a second program.
 //
 // `make test` builds and installs what it needs (`make cluster-tools`). Run on its own, without them, the
 // test fails and says so: a skipped test would look like a passing one in CI.
@@ -66,7 +66,7 @@ func TestProgramOnAClusterOfSeparateProcesses(t *testing.T) {
 		}
 		return nil
 	})
-	t.Logf("PostgreSQL, schema and a four-process Temporal cluster with namespace %q ready in %s", namespace, time.Since(began).Round(time.Second))
+	t.Logf("PostgreSQL, schema and a five-process Temporal cluster with namespace %q ready in %s", namespace, time.Since(began).Round(time.Second))
 
 	mailpit := testenv.Mailpit(t)
 	book := writeContacts(t, contacts)

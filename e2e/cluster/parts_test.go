@@ -281,7 +281,7 @@ func setUpSchema(t *testing.T, sqlTool, schema string, pg postgres) {
 	}
 }
 
-// cluster is a Temporal server whose four services run as separate processes on loopback, joined through
+// cluster is a Temporal server whose five services run as separate processes on loopback, joined through
 // the server's membership protocol, persisting to PostgreSQL. Its frontend requires mutual TLS and a
 // valid token (auth_test.go); the system worker reaches the cluster through the internal frontend.
 type cluster struct {
