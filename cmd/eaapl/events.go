@@ -25,7 +25,7 @@ func newEventsCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use: "events [--program ID] [--topic T] [--follow] [--json]",
 		Short: "print the events mirrored onto Kafka (KAFKA_BROKERS) in time order, or with --follow those that " +
-			"arrive from now on",
+			"arrive from now on; encrypted values are opened with the key file (EAAPL_KEY_FILE)",
 		ValidArgsFunction: noFiles,
 		RunE: withConfig(func(ctx context.Context, cfg config.Config, cmd *cobra.Command, args []string) error {
 			if len(args) > 0 {
