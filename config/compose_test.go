@@ -178,4 +178,8 @@ func TestComposeKafkaRestrictsItsTopics(t *testing.T) {
 	if n := strings.Count(script, "--operation Read"); n != 4 { // operator (all), dashboards (others), auditor, groups
 		t.Errorf("the ACL script grants Read %d times, want 4 (a new grant must be checked here):\n%s", n, script)
 	}
+	// The worker writes every topic; the operator only the recommendation of `eaapl stats`.
+	if n := strings.Count(script, "--operation Write"); n != 2 || !strings.Contains(script, "User:eaapl-operator --operation Write --operation Describe --topic analytics.data") {
+		t.Errorf("the ACL script grants Write %d times, want 2 (the worker's, and the operator's on analytics.data):\n%s", n, script)
+	}
 }
