@@ -23,6 +23,7 @@ import (
 	"github.com/eaapl/eaapl/activities"
 	_ "github.com/eaapl/eaapl/activities/builtin" // the commands the worker runs
 	"github.com/eaapl/eaapl/activities/contacts"
+	"github.com/eaapl/eaapl/activities/contacts/contactsdav"
 	"github.com/eaapl/eaapl/activities/contacts/contactsfile"
 	"github.com/eaapl/eaapl/activities/contentvalue/contentstore"
 	"github.com/eaapl/eaapl/activities/email"
@@ -38,6 +39,7 @@ import (
 	"github.com/eaapl/eaapl/bridge"
 	"github.com/eaapl/eaapl/catalog"
 	"github.com/eaapl/eaapl/config"
+	"github.com/eaapl/eaapl/internal/carddav"
 	"github.com/eaapl/eaapl/internal/content"
 	"github.com/eaapl/eaapl/internal/crypt"
 	"github.com/eaapl/eaapl/internal/fetch"
@@ -55,7 +57,8 @@ type Dependencies struct {
 	Batches  *activities.Batches
 }
 
-// NewDependencies makes the activities' dependencies from the configuration: the contacts file, the
+// NewDependencies makes the activities' dependencies from the configuration: the contacts file or
+// CardDAV address book, the
 // mailbox that holds email history (IMAP when EAAPL_IMAP_URL is set, else Mailpit), the SMTP sender (which
 // puts a copy of each email in the IMAP Sent folder), the workspace (EAAPL_WORKSPACE, the working
 // directory when empty), the guarded HTTP client (EAAPL_HTTP_ALLOW), the embedded text analysis, the
@@ -92,6 +95,10 @@ func NewDependencies(cfg config.Config, events *bridge.Buffer) (Dependencies, er
 	if err != nil {
 		return Dependencies{}, fmt.Errorf("smtp: %w", err)
 	}
+	contactsSource, err := newContactsSource(cfg)
+	if err != nil {
+		return Dependencies{}, err
+	}
 	ws, err := workspace.Open(cmp.Or(cfg.Workspace, "."))
 	if err != nil {
 		return Dependencies{}, fmt.Errorf("EAAPL_WORKSPACE: %w", err)
@@ -109,7 +116,7 @@ func NewDependencies(cfg config.Config, events *bridge.Buffer) (Dependencies, er
 		// Each command family's dependencies, wired to their adapters.
 		Commands: &activities.Commands{
 			Deps: catalog.Deps{
-				contacts.Deps{Source: contactsfile.FileContacts{Path: cfg.Contacts}},
+				contacts.Deps{Source: contactsSource},
 				email.Deps{
 					Mailbox:     mailbox,
 					Sender:      sender,
@@ -131,6 +138,22 @@ func NewDependencies(cfg config.Config, events *bridge.Buffer) (Dependencies, er
 		deps.Planning.Events, deps.Mirror.Publisher = events, events
 	}
 	return deps, nil
+}
+
+// newContactsSource is the address book of EAAPL_CONTACTS: a CardDAV address book when it is an
+// http(s) URL (with EAAPL_CONTACTS_USER and the password from EAAPL_CONTACTS_PASSWORD or its file, and
+// the CAs of EAAPL_IMAP_CA_FILE), else a vCard or CSV file. Neither is read until a program asks.
+func newContactsSource(cfg config.Config) (contacts.Source, error) {
+	if !cfg.ContactsIsAddressBook() {
+		return contactsfile.FileContacts{Path: cfg.Contacts}, nil
+	}
+	book, err := contactsdav.New(carddav.Config{
+		URL: cfg.Contacts, User: cfg.ContactsUser, Password: cfg.ContactsPassword, CAFile: cfg.IMAPCAFile,
+	}, cfg.ContactsPasswordFile)
+	if err != nil {
+		return nil, fmt.Errorf("EAAPL_CONTACTS: %w", err)
+	}
+	return book, nil
 }
 
 // newIMAPMailbox is the EAAPL_IMAP_* mailbox. It connects on first use, so a server that is down at
