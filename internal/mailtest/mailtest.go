@@ -68,12 +68,16 @@ type System struct {
 
 	dovecot *daemon
 	ports   map[string]int
+	users   []User // the users with a mailbox
 }
 
 // Options change what Start starts.
 type Options struct {
 	// Contacts are the cards of Me's CardDAV address book; Alice and Bob when nil.
 	Contacts []User
+	// Mailboxes are more users with a mailbox, beside Me, Bob and Alice (a Password is not needed to
+	// receive; Folder logs in with it).
+	Mailboxes []User
 }
 
 // Start starts Dovecot, Postfix and Radicale for the test; they stop when it ends. It fails the test,
@@ -123,6 +127,7 @@ func Start(tb testing.TB, opts Options) *System {
 	introspect := httptest.NewServer(http.HandlerFunc(s.introspect))
 	tb.Cleanup(introspect.Close)
 
+	s.users = append([]User{Me, Bob, Alice}, opts.Mailboxes...)
 	s.writeDovecot(tb, certs, introspect.URL)
 	s.StartDovecot(tb)
 	s.startPostfix(tb, certs)
@@ -209,7 +214,7 @@ func (s *System) writeDovecot(tb testing.TB, certs testenv.Certs, introspectURL 
 	chownTo(tb, mail, "dovecot")
 	uid, gid := lookupUser(tb, "dovecot")
 	var passwd strings.Builder // user:password:uid:gid:gecos:home:shell:extra, a passdb and a userdb
-	for _, u := range []User{Me, Bob, Alice} {
+	for _, u := range s.users {
 		fmt.Fprintf(&passwd, "%s:{PLAIN}%s:%d:%d::%s/%s::\n", u.Address, u.Password, uid, gid, mail, u.Address)
 	}
 	writeFile(tb, filepath.Join(d, "passwd"), passwd.String(), 0o644)
@@ -311,7 +316,7 @@ func (s *System) startPostfix(tb testing.TB, certs testenv.Certs) {
 	data := mkdir(tb, s.Dir, "postfix-data", 0o755)
 	chownTo(tb, data, "postfix")
 	var users strings.Builder
-	for _, u := range []User{Me, Bob, Alice} {
+	for _, u := range s.users {
 		fmt.Fprintf(&users, "%s OK\n", u.Address)
 	}
 	writeFile(tb, filepath.Join(conf, "vmailbox"), users.String(), 0o644)
@@ -344,6 +349,10 @@ smtpd_sasl_type = dovecot
 smtpd_sasl_path = inet:%[8]s
 smtpd_relay_restrictions = permit_sasl_authenticated, reject_unauth_destination
 smtpd_recipient_restrictions = reject_unlisted_recipient
+# Mail deferred while Dovecot is down (StopDovecot) is delivered within seconds of its return, not minutes.
+queue_run_delay = 2s
+minimal_backoff_time = 2s
+maximal_backoff_time = 4s
 `, queue, data, conf, Domain, s.addr("lmtp"), certs.ServerCert, certs.ServerKey, s.addr("auth")), 0o644)
 	// Nothing runs chrooted: the queue folder holds none of the files a chroot needs.
 	writeFile(tb, filepath.Join(conf, "master.cf"), fmt.Sprintf(`%[1]s inet n - n - - smtpd
@@ -668,6 +677,24 @@ func (s *System) Folder(tb testing.TB, u User, folder string) []Message {
 		out = append(out, msg)
 	}
 	return out
+}
+
+// Count is how many messages a user's folder holds, by IMAP STATUS; an error, not a failed test, while
+// Dovecot is down.
+func (s *System) Count(tb testing.TB, u User, folder string) (int, error) {
+	c, err := imapclient.DialTLS(s.IMAPSAddr, &imapclient.Options{TLSConfig: s.TLSConfig(tb)})
+	if err != nil {
+		return 0, err
+	}
+	defer c.Close()
+	if err := c.Login(u.Address, u.Password).Wait(); err != nil {
+		return 0, err
+	}
+	st, err := c.Status(folder, &imap.StatusOptions{NumMessages: true}).Wait()
+	if err != nil {
+		return 0, err
+	}
+	return int(*st.NumMessages), nil
 }
 
 // WaitFor waits up to 30 seconds until the user's folder holds n messages with the Message-ID (Postfix
