@@ -305,7 +305,9 @@ const planWriteEach = `{"version": 1, "program": "For each row in notes.csv, wri
 	{"id": "write", "command": "WriteFile", "for_each": {"items": "${steps.rows.rows}", "as": "row"},
 	 "args": {"path": "note-${row.id}.txt", "text": "${row.text}"}}]}`
 
-func noteText(i int) string { return fmt.Sprintf("Note %d: %s.", i, strings.Repeat("remember the milk ", 20)) }
+func noteText(i int) string {
+	return fmt.Sprintf("Note %d: %s.", i, strings.Repeat("remember the milk ", 20))
+}
 
 // bigDocument is a text document of about n bytes.
 func bigDocument(n int) []byte {
