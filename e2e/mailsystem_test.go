@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -224,22 +225,34 @@ func historyBytes(t *testing.T, c client.Client, workflowID string) []byte {
 // assertOneEmailInEachMailbox checks that the program completed and that each user's INBOX holds exactly
 // one email, the one its send reported, and Me's Sent folder one copy of each (besides the extra messages
 // the test put there itself), none twice.
-func assertOneEmailInEachMailbox(t *testing.T, sys *mailtest.System, res workflows.Result, users []mailtest.User, extra int) {
+//
+// Postfix itself may deliver an email twice when Dovecot stops after writing it and before confirming
+// it (LMTP is at least once): with redelivery, an INBOX holding the email twice passes when Postfix
+// accepted it once, and is logged. Whatever redelivery says, EaaPL must have submitted each email once.
+func assertOneEmailInEachMailbox(t *testing.T, sys *mailtest.System, res workflows.Result, users []mailtest.User, extra int, redelivery bool) {
 	t.Helper()
 	if res.State != workflows.StateCompleted {
 		t.Errorf("program %s: %s", res.State, res.Summary)
 	}
 	ids := messageIDs(res, "send")
+	accepted := sys.Accepted(t)
 	for _, u := range users {
 		id := ids[u.Address]
 		if id == "" {
 			t.Errorf("no send reported a Message-ID for %s", u.Address)
 			continue
 		}
+		if n := accepted[strings.Trim(id, "<>")]; n != 1 {
+			t.Errorf("Postfix accepted the email to %s (%s) %d times, want once", u.Address, id, n)
+		}
 		deadline := time.Now().Add(time.Minute) // Postfix delivers in the background
 		for {
 			inbox := sys.Folder(t, u, "INBOX")
 			if len(inbox) == 1 && "<"+inbox[0].MessageID+">" == id {
+				break
+			}
+			if redelivery && len(inbox) == 2 && inbox[0].MessageID == inbox[1].MessageID && accepted[strings.Trim(id, "<>")] == 1 {
+				t.Logf("Postfix delivered the email to %s twice (accepted once): Dovecot stopped mid-delivery", u.Address)
 				break
 			}
 			if len(inbox) > 1 || time.Now().After(deadline) {
@@ -334,7 +347,7 @@ func TestHelloWorldWithContactsFromRadicale(t *testing.T) {
 	if want := fmt.Sprintf("contacts/contact-%05d.vcf: card has no EMAIL", len(cards)-1); !strings.Contains(skipped, want) {
 		t.Errorf("RetrieveContacts skipped %s, want %q", skipped, want)
 	}
-	assertOneEmailInEachMailbox(t, sys, res, users, 1)
+	assertOneEmailInEachMailbox(t, sys, res, users, 1, false)
 	if got := sys.Folder(t, mailtest.Bob, "INBOX"); len(got) != 0 {
 		t.Errorf("Bob's INBOX holds %+v", got)
 	}
@@ -346,7 +359,9 @@ func TestHelloWorldWithContactsFromRadicale(t *testing.T) {
 // TestKilledWorkerOnARealMailSystem kills an `eaapl worker` process with SIGKILL in the middle of a
 // Hello World send to 200 contacts read from Radicale, delivered by Postfix into Dovecot and copied to
 // Sent over IMAP, then starts a second worker: the program resumes there, and each contact's mailbox
-// holds exactly one email, Sent one copy of each.
+// holds exactly one email, Sent one copy of each. The kill comes at a moment when no email is between
+// Postfix's acceptance and its copy in Sent: a kill inside that window sends the email again (the
+// retry finds no copy), which this test does not hide but docs/crashes.md measures and explains.
 func TestKilledWorkerOnARealMailSystem(t *testing.T) {
 	users := mailUsers(crashContacts)
 	sys := mailtest.Start(t, mailtest.Options{Contacts: users, Mailboxes: users})
@@ -382,16 +397,43 @@ func TestKilledWorkerOnARealMailSystem(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	doomed.kill(t)
-	n, err := sys.Count(t, mailtest.Me, "Sent")
-	if err != nil {
-		t.Fatal(err)
+	// The one moment a kill can send an email twice is after the server accepted it and before its copy
+	// is in Sent, which is what the retry searches (docs/crashes.md). Freeze the worker, let Postfix
+	// deliver what it accepted, and kill it only when every email delivered has its copy in Sent;
+	// otherwise let it go on a little and try again.
+	var n, tries int
+	for {
+		tries++
+		freeze(t, doomed)
+		time.Sleep(time.Second) // Postfix hands an accepted email to Dovecot in milliseconds
+		sent := map[string]bool{}
+		for _, m := range sys.Folder(t, mailtest.Me, "Sent") {
+			sent[m.MessageID] = true
+		}
+		var unsaved []string
+		for id := range sys.Delivered(t) {
+			if !sent[id] {
+				unsaved = append(unsaved, id)
+			}
+		}
+		n = len(sent)
+		if len(unsaved) == 0 {
+			break
+		}
+		if tries == 20 {
+			t.Fatalf("in 20 freezes the worker always had an email delivered and not yet in Sent: %v", unsaved)
+		}
+		if err := doomed.cmd.Process.Signal(syscall.SIGCONT); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Duration(50+37*tries) * time.Millisecond)
 	}
+	doomed.kill(t)
 	if n >= crashContacts {
 		t.Fatalf("the send was over (%d in Sent) before the kill; the test proves nothing", n)
 	}
 	killed := time.Now()
-	t.Logf("killed %s with %d of %d emails in Sent", doomed.id, n, crashContacts)
+	t.Logf("killed %s with %d of %d emails in Sent, on freeze %d", doomed.id, n, crashContacts, tries)
 	successor := startWorkerProcess(t, bin, env(sys.SubmissionAddr), "mail-worker-successor")
 
 	res, err := st.Wait(ctx, run, 500*time.Millisecond, nil)
@@ -404,13 +446,15 @@ func TestKilledWorkerOnARealMailSystem(t *testing.T) {
 	if byWorker[successor.id] == 0 {
 		t.Errorf("sends per worker %v: the second worker did none, so nothing resumed", byWorker)
 	}
-	assertOneEmailInEachMailbox(t, sys, res, users, 0)
+	assertOneEmailInEachMailbox(t, sys, res, users, 0, false)
 }
 
 // TestDovecotOutageOnARealMailSystem stops Dovecot (IMAP, the SASL service Postfix authenticates
-// submissions with, and delivery) in the middle of a send and starts it again a few seconds later: the
-// sends that failed meanwhile are retried, the program completes, and each mailbox holds exactly one
-// email, Sent one copy of each.
+// submissions with, and delivery) twice in one Hello World program, and starts it again 4 seconds later
+// each time: as the program starts, so reading the history from Sent fails and is retried until Dovecot
+// is back; and in the middle of the send, so the Sent copies of the emails Postfix accepts meanwhile are
+// saved once it is back. The program completes, each mailbox holds exactly one email and Sent one copy
+// of each.
 func TestDovecotOutageOnARealMailSystem(t *testing.T) {
 	users := mailUsers(30)
 	sys := mailtest.Start(t, mailtest.Options{Contacts: users, Mailboxes: users})
@@ -431,10 +475,22 @@ func TestDovecotOutageOnARealMailSystem(t *testing.T) {
 	st := &starter.Starter{Client: temporal.Client(), TaskQueue: cfg.TaskQueue}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
+	outage := func() {
+		t.Helper()
+		sys.StopDovecot(t)
+		stopped := time.Now()
+		time.Sleep(4 * time.Second)
+		sys.StartDovecot(t)
+		t.Logf("Dovecot was down for %s", time.Since(stopped).Round(100*time.Millisecond))
+	}
+
+	sys.StopDovecot(t)
 	wr, err := st.Start(ctx, "dovecot-outage", workflows.Input{Program: helloWorld, UserID: "user_123", MaxConcurrency: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
+	time.Sleep(4 * time.Second)
+	sys.StartDovecot(t)
 	deadline := time.Now().Add(2 * time.Minute)
 	for {
 		n, err := sys.Count(t, mailtest.Me, "Sent")
@@ -446,20 +502,20 @@ func TestDovecotOutageOnARealMailSystem(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	sys.StopDovecot(t)
-	stopped := time.Now()
-	time.Sleep(4 * time.Second)
-	sys.StartDovecot(t)
-	t.Logf("Dovecot was down for %s", time.Since(stopped).Round(100*time.Millisecond))
+	outage()
 
 	res, err := st.Wait(ctx, wr, 200*time.Millisecond, nil)
 	if err != nil {
 		t.Fatalf("program: %v (%s)", err, res.Summary)
 	}
-	_, retried, alreadySent := sendStats(res)
-	t.Logf("%d send items retried, %d found already sent", retried, len(alreadySent))
-	if retried == 0 && len(retriedBatches(t, temporal.Client(), "dovecot-outage")) == 0 {
-		t.Error("no send and no batch was retried, so the outage interrupted nothing")
+	for _, s := range res.Steps {
+		if s.ID == "history" {
+			if len(s.Items) != 1 || s.Items[0].Task == nil || s.Items[0].Task.Attempt < 2 {
+				t.Errorf("history step %+v: want one task that succeeded on a later attempt, after Dovecot came back", s.Items)
+			} else {
+				t.Logf("the history was read on attempt %d", s.Items[0].Task.Attempt)
+			}
+		}
 	}
-	assertOneEmailInEachMailbox(t, sys, res, users, 0)
+	assertOneEmailInEachMailbox(t, sys, res, users, 0, true)
 }

@@ -79,10 +79,7 @@ func NewDependencies(cfg config.Config, events *bridge.Buffer) (Dependencies, er
 		}
 		mailbox = imapMailbox{box}
 		// Mailpit holds every message sent through it; an IMAP Sent folder only what someone puts there.
-		saveSent = func(ctx context.Context, messageID string, raw []byte, sentAt time.Time) error {
-			_, err := box.SaveSent(ctx, messageID, raw, sentAt)
-			return err
-		}
+		saveSent = saveSentPatiently(box, sentCopyPatience)
 	}
 	sender, err := smtp.New(smtp.Config{
 		Addr:     cfg.SMTPAddr,
@@ -172,6 +169,41 @@ func newIMAPMailbox(cfg config.Config) (*imapbox.Mailbox, error) {
 		return nil, fmt.Errorf("EAAPL_IMAP_URL: %w", err)
 	}
 	return box, nil
+}
+
+// sentCopyPatience is how long a Sent copy that cannot be saved (the IMAP server is down or slow) is
+// tried again. The email went, so its task cannot fail (a retry would send it again), and a copy given up
+// on is an email that the history and the already-sent check never see: a few seconds' outage of the
+// mailbox must not cost that. It stays well under SendEmail's one-minute timeout.
+const sentCopyPatience = 30 * time.Second
+
+// saveSentPatiently saves each sent email's copy in Sent, trying again after a temporary error (0.5s,
+// 1s, 2s ... at most 8s apart) for up to patience; a refusal (credentials, a missing folder) is not tried
+// again. SaveSent searches Sent by Message-ID first, so a copy saved by an attempt whose answer was lost
+// is not saved twice.
+func saveSentPatiently(box sentSaver, patience time.Duration) func(ctx context.Context, messageID string, raw []byte, sentAt time.Time) error {
+	return func(ctx context.Context, messageID string, raw []byte, sentAt time.Time) error {
+		deadline := time.Now().Add(patience)
+		wait := 500 * time.Millisecond
+		for {
+			_, err := box.SaveSent(ctx, messageID, raw, sentAt)
+			var refused *imapbox.RefusedError
+			if err == nil || errors.As(err, &refused) || time.Now().Add(wait).After(deadline) {
+				return err
+			}
+			select {
+			case <-ctx.Done():
+				return err
+			case <-time.After(wait):
+			}
+			wait = min(2*wait, 8*time.Second)
+		}
+	}
+}
+
+// sentSaver is what saveSentPatiently uses of the IMAP mailbox.
+type sentSaver interface {
+	SaveSent(ctx context.Context, messageID string, raw []byte, sentAt time.Time) (imapbox.Saved, error)
 }
 
 // imapMailbox is the IMAP mailbox as the email family's Mailbox: a refusal retrying cannot fix (the
