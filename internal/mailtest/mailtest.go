@@ -737,21 +737,38 @@ func (s *System) Delivered(tb testing.TB) map[string]int {
 }
 
 // Accepted is how many messages Postfix accepted with each Message-ID (without angle brackets), from
-// its log: one cleanup line per message taken in, however many times it was then delivered. An email a
-// client submitted twice is here twice; one Postfix delivered twice (Dovecot stopped after writing it
-// and before confirming it) is here once.
+// its log: a message counts once it is in the queue (qmgr's "from=" line, written when the message is
+// committed, as the client is told 250), however many times it was then delivered. An email a client
+// submitted twice is here twice; one Postfix delivered twice (Dovecot stopped after writing it and
+// before confirming it) is here once; one whose DATA was cut off is not here.
 func (s *System) Accepted(tb testing.TB) map[string]int {
 	tb.Helper()
 	b, err := os.ReadFile(filepath.Join(s.Dir, "postfix", "postfix.log"))
 	if err != nil {
 		tb.Fatal(err)
 	}
-	ids := map[string]int{}
+	byQueueID := map[string]string{} // queue ID -> Message-ID, from cleanup
+	queued := map[string]bool{}      // queue IDs qmgr took (again for each retry of a deferred delivery)
 	for _, line := range strings.Split(string(b), "\n") {
 		if _, after, ok := strings.Cut(line, "postfix/cleanup["); ok {
-			if _, id, ok := strings.Cut(after, ": message-id=<"); ok {
-				ids[strings.TrimSuffix(strings.TrimSpace(id), ">")]++
+			if rest, id, ok := strings.Cut(after, ": message-id=<"); ok {
+				if _, queueID, ok := strings.Cut(rest, "]: "); ok {
+					byQueueID[queueID] = strings.TrimSuffix(strings.TrimSpace(id), ">")
+				}
 			}
+		}
+		if _, after, ok := strings.Cut(line, "postfix/qmgr["); ok {
+			if _, rest, ok := strings.Cut(after, "]: "); ok {
+				if queueID, _, ok := strings.Cut(rest, ": from=<"); ok {
+					queued[queueID] = true
+				}
+			}
+		}
+	}
+	ids := map[string]int{}
+	for queueID := range queued {
+		if id, known := byQueueID[queueID]; known {
+			ids[id]++
 		}
 	}
 	return ids
