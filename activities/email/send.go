@@ -46,7 +46,7 @@ var SendEmail = catalog.Define(catalog.Def[Deps, sendArgs, sendOutput]{
 	// a dead worker's task is retried elsewhere within seconds
 	HeartbeatTimeout: catalog.HeartbeatTimeout,
 	Retry:            catalog.DefaultRetry,
-	Label:            catalog.Label{Arg: "to", Word: "to"},
+	Label:            catalog.Label{Arg: "to", Word: "to", Verb: "Send", Quote: "subject", Items: "recipients"},
 	Run:              send,
 	Preview:          previewSend,
 	Verb:             "send",

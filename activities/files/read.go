@@ -30,7 +30,7 @@ var ReadDocument = catalog.Define(catalog.Def[Deps, readDocumentArgs, readDocume
 	Timeout:          2 * time.Minute, // a 64 MB PDF is read page by page
 	HeartbeatTimeout: catalog.HeartbeatTimeout,
 	Retry:            catalog.DefaultRetry,
-	Label:            catalog.Label{Arg: "path"},
+	Label:            catalog.Label{Arg: "path", Verb: "Read", Items: "files"},
 	Run:              readDocument,
 	Hint:             hint,
 	ReadBack: func(r catalog.Reading) string {
@@ -101,7 +101,7 @@ var ReadTable = catalog.Define(catalog.Def[Deps, readTableArgs, readTableOutput]
 	Timeout:          2 * time.Minute,
 	HeartbeatTimeout: catalog.HeartbeatTimeout,
 	Retry:            catalog.DefaultRetry,
-	Label:            catalog.Label{Arg: "path"},
+	Label:            catalog.Label{Arg: "path", Verb: "Read", Items: "files"},
 	Run:              readTable,
 	Hint:             hint,
 	ReadBack: func(r catalog.Reading) string {

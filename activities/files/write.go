@@ -35,7 +35,7 @@ var WriteFile = catalog.Define(catalog.Def[Deps, writeArgs, writeOutput]{
 	Timeout:          time.Minute,
 	HeartbeatTimeout: catalog.HeartbeatTimeout,
 	Retry:            catalog.DefaultRetry,
-	Label:            catalog.Label{Arg: "path", Word: "to"},
+	Label:            catalog.Label{Arg: "path", Word: "to", Verb: "Write", Items: "files"},
 	Run:              write,
 	Hint:             hint,
 	ReadBack: func(r catalog.Reading) string {
@@ -145,7 +145,7 @@ var ListFiles = catalog.Define(catalog.Def[Deps, listArgs, listOutput]{
 	Timeout:          time.Minute,
 	HeartbeatTimeout: catalog.HeartbeatTimeout,
 	Retry:            catalog.DefaultRetry,
-	Label:            catalog.Label{Arg: "pattern"},
+	Label:            catalog.Label{Arg: "pattern", Verb: "List the files matching", Items: "patterns"},
 	Run:              list,
 	Hint:             hint,
 	ReadBack: func(r catalog.Reading) string {
