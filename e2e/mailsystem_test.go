@@ -451,10 +451,29 @@ func TestKilledWorkerOnARealMailSystem(t *testing.T) {
 	assertOneEmailInEachMailbox(t, sys, res, users, 0, false)
 }
 
+// pendingAttempt is the highest attempt of the workflow's open activities of the type: 2 once the first
+// attempt failed and the next waits for its turn; 0 when none is open.
+func pendingAttempt(t *testing.T, c client.Client, workflowID, activity string) int32 {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	d, err := c.DescribeWorkflowExecution(ctx, workflowID, "")
+	if err != nil {
+		return 0
+	}
+	var attempt int32
+	for _, a := range d.GetPendingActivities() {
+		if a.GetActivityType().GetName() == activity {
+			attempt = max(attempt, a.GetAttempt())
+		}
+	}
+	return attempt
+}
+
 // TestDovecotOutageOnARealMailSystem stops Dovecot (IMAP, the SASL service Postfix authenticates
-// submissions with, and delivery) twice in one Hello World program, and starts it again 4 seconds later
-// each time: as the program starts, so reading the history from Sent fails and is retried until Dovecot
-// is back; and in the middle of the send, so the Sent copies of the emails Postfix accepts meanwhile are
+// submissions with, and delivery) twice in one Hello World program: as the program starts, until reading
+// the history from Sent has failed (it is retried once Dovecot is back); and for 4 seconds in the middle
+// of the send, so the Sent copies of the emails Postfix accepts meanwhile are
 // saved once it is back. The program completes, each mailbox holds exactly one email and Sent one copy
 // of each.
 func TestDovecotOutageOnARealMailSystem(t *testing.T) {
@@ -491,7 +510,10 @@ func TestDovecotOutageOnARealMailSystem(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(4 * time.Second)
+	// Dovecot stays down until reading the history from Sent has failed and waits for its next attempt.
+	waitUntil(t, "CheckEmailHistory fails for want of Dovecot", func() bool {
+		return pendingAttempt(t, temporal.Client(), "dovecot-outage", "CheckEmailHistory") >= 2
+	})
 	sys.StartDovecot(t)
 	deadline := time.Now().Add(2 * time.Minute)
 	for {
