@@ -134,6 +134,7 @@ func questions(t *testing.T, ctx context.Context, c client.Client, id string) []
 	}
 	return qs
 }
+
 // waitForQuestion waits until the program has an open question.
 func waitForQuestion(t *testing.T, ctx context.Context, c client.Client, run client.WorkflowRun) workflows.Question {
 	t.Helper()

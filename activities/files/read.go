@@ -11,7 +11,7 @@ import (
 )
 
 type readDocumentArgs struct {
-	Path string `json:"path" eaapl:"required" desc:"the file to read, inside the workspace, as the user wrote it: .txt, .md, .html, .json, .csv, .pdf or .docx"`
+	Path string `json:"path" eaapl:"path,required" desc:"the file to read, inside the workspace, as the user wrote it: .txt, .md, .html, .json, .csv, .pdf or .docx"`
 }
 
 type readDocumentOutput struct {
@@ -80,7 +80,7 @@ const (
 )
 
 type readTableArgs struct {
-	Path  string `json:"path" eaapl:"required" desc:"the .csv or .xlsx file, inside the workspace"`
+	Path  string `json:"path" eaapl:"path,required" desc:"the .csv or .xlsx file, inside the workspace"`
 	Sheet string `json:"sheet" desc:"the .xlsx sheet; the first when empty"`
 }
 

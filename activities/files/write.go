@@ -15,7 +15,7 @@ import (
 const MaxWriteBytes = 64 << 20
 
 type writeArgs struct {
-	Path      string          `json:"path" eaapl:"required" desc:"the file to write, inside the workspace"`
+	Path      string          `json:"path" eaapl:"path,required" desc:"the file to write, inside the workspace"`
 	Text      catalog.Content `json:"text" eaapl:"required" desc:"what the file should contain"`
 	Overwrite bool            `json:"overwrite" desc:"replace a file this program did not write; only when the user said so (WriteFile asks otherwise)"`
 }

@@ -22,8 +22,8 @@ import (
 func newRunCmd() *cobra.Command {
 	var (
 		asJSON, confirmFirst, yes, dryRun, sameSettings bool
-		planFile, id, address             string
-		pf                                plannerFlags
+		planFile, id, address                           string
+		pf                                              plannerFlags
 	)
 	cmd := &cobra.Command{
 		Use: `run [--json] [--yes] [--dry-run] [--id ID] [--confirm] [--planner rules|llm] [--no-cache] "<program>"` + "\n" +
@@ -73,8 +73,8 @@ type runOptions struct {
 	// sameSettings refuses a start when the running worker's settings differ from these: `make run`'s
 	// Hello World must not email an address book a stack was started with earlier.
 	sameSettings bool
-	id, address     string
-	planner         planner.Options
+	id, address  string
+	planner      planner.Options
 }
 
 // runProgram starts a program, prints its progress and questions while it runs, then its result.
