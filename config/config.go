@@ -16,6 +16,7 @@ import (
 	"github.com/kelseyhightower/envconfig"
 
 	"github.com/eaapl/eaapl/bridge/kafka"
+	"github.com/eaapl/eaapl/internal/carddav"
 	"github.com/eaapl/eaapl/internal/fetch"
 )
 
@@ -33,7 +34,8 @@ const MaxConcurrencyLimit = 500
 //	EAAPL_USER_ID          who the programs run for                         (user_123)
 //	EAAPL_USER_NAME        the sender's display name                        (EaaPL Demo)
 //	EAAPL_USER_EMAIL       the sender's address; history is searched for it (me@example.com)
-//	EAAPL_CONTACTS         the contacts file, .vcf or .csv                  (examples/contacts.vcf)
+//	EAAPL_CONTACTS         the contacts file, .vcf or .csv, or a CardDAV address book's
+//	                       http(s)://[user@]host/.../addressbook/ URL    (examples/contacts.vcf)
 //	EAAPL_SMTP_ADDR        SMTP server host:port                            (127.0.0.1:1025)
 //	EAAPL_SMTP_USERNAME    SMTP user; no authentication when empty          ()
 //	EAAPL_SMTP_PASSWORD    SMTP password                                    ()
@@ -49,7 +51,8 @@ const MaxConcurrencyLimit = 500
 //	EAAPL_IMAP_SENT_FOLDER the Sent folder; empty finds the one marked SPECIAL-USE \Sent ()
 //	EAAPL_IMAP_SAVE_SENT   auto, always or never: append a copy of each email sent to Sent (auto)
 //	EAAPL_IMAP_CA_FILE     PEM CAs trusted for IMAP and CardDAV instead of the system's ()
-//	EAAPL_CONTACTS_PASSWORD  the password of a CardDAV EAAPL_CONTACTS (http(s)://user@host/book/) ()
+//	EAAPL_CONTACTS_USER    the user of a CardDAV EAAPL_CONTACTS, when its URL names none ()
+//	EAAPL_CONTACTS_PASSWORD, EAAPL_CONTACTS_PASSWORD_FILE  its password, or a file holding it ()
 //	EAAPL_MAX_CONCURRENCY  tasks of one program running at once, 1..500     (100)
 //	EAAPL_TIMEZONE         zone that "today" and "this week" are in         (Local)
 //	EAAPL_WORKER_ID        this worker's name in results and events         (hostname-pid)
@@ -101,16 +104,18 @@ type Config struct {
 	SMTPCAFile   string `envconfig:"EAAPL_SMTP_CA_FILE"`
 	MailboxURL   string `envconfig:"EAAPL_MAILBOX_URL" default:"http://127.0.0.1:8025"`
 
-	IMAPURL          string `envconfig:"EAAPL_IMAP_URL"`
-	IMAPPassword     string `envconfig:"EAAPL_IMAP_PASSWORD"`
-	IMAPPasswordFile string `envconfig:"EAAPL_IMAP_PASSWORD_FILE"`
-	IMAPAuth         string `envconfig:"EAAPL_IMAP_AUTH" default:"password"`
-	IMAPTokenFile    string `envconfig:"EAAPL_IMAP_TOKEN_FILE"`
-	IMAPTokenCommand string `envconfig:"EAAPL_IMAP_TOKEN_COMMAND"`
-	IMAPSentFolder   string `envconfig:"EAAPL_IMAP_SENT_FOLDER"`
-	IMAPSaveSent     string `envconfig:"EAAPL_IMAP_SAVE_SENT" default:"auto"`
-	IMAPCAFile       string `envconfig:"EAAPL_IMAP_CA_FILE"`
-	ContactsPassword string `envconfig:"EAAPL_CONTACTS_PASSWORD"`
+	IMAPURL              string `envconfig:"EAAPL_IMAP_URL"`
+	IMAPPassword         string `envconfig:"EAAPL_IMAP_PASSWORD"`
+	IMAPPasswordFile     string `envconfig:"EAAPL_IMAP_PASSWORD_FILE"`
+	IMAPAuth             string `envconfig:"EAAPL_IMAP_AUTH" default:"password"`
+	IMAPTokenFile        string `envconfig:"EAAPL_IMAP_TOKEN_FILE"`
+	IMAPTokenCommand     string `envconfig:"EAAPL_IMAP_TOKEN_COMMAND"`
+	IMAPSentFolder       string `envconfig:"EAAPL_IMAP_SENT_FOLDER"`
+	IMAPSaveSent         string `envconfig:"EAAPL_IMAP_SAVE_SENT" default:"auto"`
+	IMAPCAFile           string `envconfig:"EAAPL_IMAP_CA_FILE"`
+	ContactsUser         string `envconfig:"EAAPL_CONTACTS_USER"`
+	ContactsPassword     string `envconfig:"EAAPL_CONTACTS_PASSWORD"`
+	ContactsPasswordFile string `envconfig:"EAAPL_CONTACTS_PASSWORD_FILE"`
 
 	MaxConcurrency int    `envconfig:"EAAPL_MAX_CONCURRENCY" default:"100"`
 	Timezone       string `envconfig:"EAAPL_TIMEZONE" default:"Local"`
@@ -249,6 +254,13 @@ func (c Config) Validate() error {
 	if c.IMAPPassword != "" && c.IMAPPasswordFile != "" {
 		return fmt.Errorf("configuration: set EAAPL_IMAP_PASSWORD or EAAPL_IMAP_PASSWORD_FILE, not both")
 	}
+	if c.ContactsPassword != "" && c.ContactsPasswordFile != "" {
+		return fmt.Errorf("configuration: set EAAPL_CONTACTS_PASSWORD or EAAPL_CONTACTS_PASSWORD_FILE, not both")
+	}
+	if !c.ContactsIsAddressBook() && (c.ContactsUser != "" || c.ContactsPassword != "" || c.ContactsPasswordFile != "") {
+		// A password meant for an address book would otherwise be ignored in silence.
+		return fmt.Errorf("configuration: EAAPL_CONTACTS_USER/EAAPL_CONTACTS_PASSWORD(_FILE) are for a CardDAV address book, but EAAPL_CONTACTS is the file %q; set it to the address book's http(s):// URL, or remove them", c.Contacts)
+	}
 	if c.IMAPTokenFile != "" && c.IMAPTokenCommand != "" {
 		return fmt.Errorf("configuration: set EAAPL_IMAP_TOKEN_FILE or EAAPL_IMAP_TOKEN_COMMAND, not both")
 	}
@@ -350,6 +362,11 @@ func kindOf(goType string) string {
 // ModelConfigured says a model server is configured for the LLM planner: a key, or the URL of a server
 // that needs none.
 func (c Config) ModelConfigured() bool { return c.OpenAIAPIKey != "" || c.OpenAIBaseURL != "" }
+
+// ContactsIsAddressBook reports whether EAAPL_CONTACTS is a CardDAV address book's URL, not a file.
+func (c Config) ContactsIsAddressBook() bool {
+	return carddav.IsURL(c.Contacts)
+}
 
 // Location is the time zone of time phrases such as "this week".
 func (c Config) Location() (*time.Location, error) {

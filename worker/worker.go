@@ -23,6 +23,7 @@ import (
 	"github.com/eaapl/eaapl/activities"
 	_ "github.com/eaapl/eaapl/activities/builtin" // the commands the worker runs
 	"github.com/eaapl/eaapl/activities/contacts"
+	"github.com/eaapl/eaapl/activities/contacts/contactsdav"
 	"github.com/eaapl/eaapl/activities/contacts/contactsfile"
 	"github.com/eaapl/eaapl/activities/contentvalue/contentstore"
 	"github.com/eaapl/eaapl/activities/email"
@@ -38,6 +39,7 @@ import (
 	"github.com/eaapl/eaapl/bridge"
 	"github.com/eaapl/eaapl/catalog"
 	"github.com/eaapl/eaapl/config"
+	"github.com/eaapl/eaapl/internal/carddav"
 	"github.com/eaapl/eaapl/internal/content"
 	"github.com/eaapl/eaapl/internal/crypt"
 	"github.com/eaapl/eaapl/internal/fetch"
@@ -55,7 +57,8 @@ type Dependencies struct {
 	Batches  *activities.Batches
 }
 
-// NewDependencies makes the activities' dependencies from the configuration: the contacts file, the
+// NewDependencies makes the activities' dependencies from the configuration: the contacts file or
+// CardDAV address book, the
 // mailbox that holds email history (IMAP when EAAPL_IMAP_URL is set, else Mailpit), the SMTP sender (which
 // puts a copy of each email in the IMAP Sent folder), the workspace (EAAPL_WORKSPACE, the working
 // directory when empty), the guarded HTTP client (EAAPL_HTTP_ALLOW), the embedded text analysis, the
@@ -79,10 +82,7 @@ func NewDependencies(cfg config.Config, events *bridge.Buffer) (Dependencies, er
 		mailbox = imapMailbox{box}
 		inbox = imapMailbox{box}
 		// Mailpit holds every message sent through it; an IMAP Sent folder only what someone puts there.
-		saveSent = func(ctx context.Context, messageID string, raw []byte, sentAt time.Time) error {
-			_, err := box.SaveSent(ctx, messageID, raw, sentAt)
-			return err
-		}
+		saveSent = saveSentPatiently(box, sentCopyPatience)
 	}
 	sender, err := smtp.New(smtp.Config{
 		Addr:     cfg.SMTPAddr,
@@ -94,6 +94,10 @@ func NewDependencies(cfg config.Config, events *bridge.Buffer) (Dependencies, er
 	})
 	if err != nil {
 		return Dependencies{}, fmt.Errorf("smtp: %w", err)
+	}
+	contactsSource, err := newContactsSource(cfg)
+	if err != nil {
+		return Dependencies{}, err
 	}
 	ws, err := workspace.Open(cmp.Or(cfg.Workspace, "."))
 	if err != nil {
@@ -112,7 +116,7 @@ func NewDependencies(cfg config.Config, events *bridge.Buffer) (Dependencies, er
 		// Each command family's dependencies, wired to their adapters.
 		Commands: &activities.Commands{
 			Deps: catalog.Deps{
-				contacts.Deps{Source: contactsfile.FileContacts{Path: cfg.Contacts}},
+				contacts.Deps{Source: contactsSource},
 				email.Deps{
 					Mailbox:     mailbox,
 					Sender:      sender,
@@ -137,6 +141,22 @@ func NewDependencies(cfg config.Config, events *bridge.Buffer) (Dependencies, er
 	return deps, nil
 }
 
+// newContactsSource is the address book of EAAPL_CONTACTS: a CardDAV address book when it is an
+// http(s) URL (with EAAPL_CONTACTS_USER and the password from EAAPL_CONTACTS_PASSWORD or its file, and
+// the CAs of EAAPL_IMAP_CA_FILE), else a vCard or CSV file. Neither is read until a program asks.
+func newContactsSource(cfg config.Config) (contacts.Source, error) {
+	if !cfg.ContactsIsAddressBook() {
+		return contactsfile.FileContacts{Path: cfg.Contacts}, nil
+	}
+	book, err := contactsdav.New(carddav.Config{
+		URL: cfg.Contacts, User: cfg.ContactsUser, Password: cfg.ContactsPassword, CAFile: cfg.IMAPCAFile,
+	}, cfg.ContactsPasswordFile)
+	if err != nil {
+		return nil, fmt.Errorf("EAAPL_CONTACTS: %w", err)
+	}
+	return book, nil
+}
+
 // newIMAPMailbox is the EAAPL_IMAP_* mailbox. It connects on first use, so a server that is down at
 // start does not stop the worker.
 func newIMAPMailbox(cfg config.Config) (*imapbox.Mailbox, error) {
@@ -153,6 +173,41 @@ func newIMAPMailbox(cfg config.Config) (*imapbox.Mailbox, error) {
 		return nil, fmt.Errorf("EAAPL_IMAP_URL: %w", err)
 	}
 	return box, nil
+}
+
+// sentCopyPatience is how long a Sent copy that cannot be saved (the IMAP server is down or slow) is
+// tried again. The email went, so its task cannot fail (a retry would send it again), and a copy given up
+// on is an email that the history and the already-sent check never see: a few seconds' outage of the
+// mailbox must not cost that. It stays well under SendEmail's one-minute timeout.
+const sentCopyPatience = 30 * time.Second
+
+// saveSentPatiently saves each sent email's copy in Sent, trying again after a temporary error (0.5s,
+// 1s, 2s ... at most 8s apart) for up to patience; a refusal (credentials, a missing folder) is not tried
+// again. SaveSent searches Sent by Message-ID first, so a copy saved by an attempt whose answer was lost
+// is not saved twice.
+func saveSentPatiently(box sentSaver, patience time.Duration) func(ctx context.Context, messageID string, raw []byte, sentAt time.Time) error {
+	return func(ctx context.Context, messageID string, raw []byte, sentAt time.Time) error {
+		deadline := time.Now().Add(patience)
+		wait := 500 * time.Millisecond
+		for {
+			_, err := box.SaveSent(ctx, messageID, raw, sentAt)
+			var refused *imapbox.RefusedError
+			if err == nil || errors.As(err, &refused) || time.Now().Add(wait).After(deadline) {
+				return err
+			}
+			select {
+			case <-ctx.Done():
+				return err
+			case <-time.After(wait):
+			}
+			wait = min(2*wait, 8*time.Second)
+		}
+	}
+}
+
+// sentSaver is what saveSentPatiently uses of the IMAP mailbox.
+type sentSaver interface {
+	SaveSent(ctx context.Context, messageID string, raw []byte, sentAt time.Time) (imapbox.Saved, error)
 }
 
 // imapMailbox is the IMAP mailbox as the email family's Mailbox: a refusal retrying cannot fix (the
