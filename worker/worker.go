@@ -123,7 +123,7 @@ func NewDependencies(cfg config.Config, events *bridge.Buffer) (Dependencies, er
 			},
 			WorkerID: Identity(cfg),
 		},
-		Planning: &activities.Planning{Planner: NewPlanner(cfg, loc), WorkerID: Identity(cfg)},
+		Planning: &activities.Planning{Planner: NewPlanner(cfg, loc), WorkerID: Identity(cfg), Tuning: tuningOf(cfg)},
 		Mirror:   &activities.Mirror{WorkerID: Identity(cfg)},
 	}
 	deps.Batches = &activities.Batches{Commands: deps.Commands, Events: events}
