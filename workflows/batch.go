@@ -121,6 +121,7 @@ func (p *program) runBatches(ctx workflow.Context, id string, queued []queuedIte
 			continue
 		}
 		s.status.Running += len(items)
+		tune.inFlight++ // now, so that the window's wait for the next batch counts this one
 		wg.Add(1)
 		workflow.Go(ctx, func(ctx workflow.Context) {
 			defer wg.Done()
@@ -150,14 +151,16 @@ func (p *program) runBatch(ctx workflow.Context, id, batchID string, items []api
 		}
 		p.settleAlone(ctx, id, unsettled, outputs)
 	}()
-	tune := p.steps[id].tuner
-	for {
+	tune := p.steps[id].tuner // runBatches counted this batch in flight
+	for again := false; ; again = true {
 		var res api.BatchResult
 		opts := batchOptions(cmd, step, policy, activityID, len(items), labels[items[0].Task.Context.Item])
 		if tune.on {
 			opts.StartToCloseTimeout = tune.itemTimeout(time.Duration(cmd.Timeout)) * time.Duration(len(items))
 		}
-		tune.inFlight++
+		if again {
+			tune.inFlight++
+		}
 		err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, opts), api.RunBatch,
 			api.BatchInput{Items: items, Mirror: p.events.on, Deps: p.plan.Deps(id)}).Get(ctx, &res)
 		tune.inFlight--

@@ -50,6 +50,7 @@ type tuner struct {
 	limit  int   // the most batches at once: the program's concurrency
 	window int   // batches allowed at once now, 1..limit
 	clean  int   // clean batches since the window last changed
+	probe  int   // the size of the batches made before any finished: a quarter of the items over the window
 
 	times   []int64 // the latest items' execution times, ms, a ring of tunedSamples
 	next    int
@@ -81,7 +82,7 @@ func newTuner(settings *api.Tuning, n, concurrency int) *tuner {
 		target = int64(settings.BatchSeconds) * 1000
 	}
 	limit := max(concurrency, 1)
-	return &tuner{on: true, target: target, limit: limit, window: limit}
+	return &tuner{on: true, target: target, limit: limit, window: limit, probe: ceilDiv(n, 4*limit)}
 }
 
 // batchSize is the size of the next batch, with remaining items not yet in a batch, made batches so far,
@@ -95,7 +96,7 @@ func (t *tuner) batchSize(remaining, made, fixed int) int {
 	size := 0
 	if t.items == 0 {
 		// Probes: the first wave takes a quarter of the items, so that the rest is sized from it.
-		size = min(fixed, ceilDiv(remaining, 4*t.limit))
+		size = min(fixed, t.probe)
 	} else {
 		mean := max(t.itemsMs/t.items, 1)
 		size = int(min(max(t.target/mean, 1), tunedMaxBatchItems))

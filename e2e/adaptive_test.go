@@ -1,0 +1,90 @@
+package e2e_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	enumspb "go.temporal.io/api/enums/v1"
+
+	"github.com/eaapl/eaapl/internal/testenv"
+	"github.com/eaapl/eaapl/workflows"
+)
+
+// TestAdaptiveForEach runs a for_each over 1,200 contacts, 20 at once, on the dev stack with adaptive
+// tuning on (the default): each contact gets exactly one email, the history records the tuning version,
+// and its batches are the tuner's (small probes first, then sized from their items' times), not the fixed
+// 20 batches of 60. `-record` keeps the history for the replay tests.
+func TestAdaptiveForEach(t *testing.T) {
+	const n, concurrency, id = 1200, 20, "adaptive-for-each"
+	s := newStack(t)
+	var csv strings.Builder
+	csv.WriteString("name,email\n")
+	for i := range n {
+		fmt.Fprintf(&csv, "Contact %d,contact-%04d@example.com\n", i+1, i+1)
+	}
+	st := s.worker(t, testenv.WriteFile(t, "contacts.csv", csv.String()), nil)
+	res, err := s.run(t, st, id, workflows.Input{Program: "Send 'Hi there' to all my contacts", MaxConcurrency: concurrency})
+	if err != nil {
+		t.Fatalf("program failed: %v", err)
+	}
+	if got, want := res.Summary, fmt.Sprintf("send: %d done, 0 skipped, 0 failed", n); got != want {
+		t.Fatalf("summary = %q, want %q", got, want)
+	}
+	got := map[string]int{}
+	for _, m := range testenv.Messages(t, s.mailpit, "") {
+		for _, to := range m.To {
+			got[to]++
+		}
+	}
+	for i := range n {
+		if addr := fmt.Sprintf("contact-%04d@example.com", i+1); got[addr] != 1 {
+			t.Errorf("%s got %d emails, want 1", addr, got[addr])
+		}
+	}
+
+	var sizes []int
+	marker := false
+	it := s.temporal.Client().GetWorkflowHistory(context.Background(), id, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	for it.HasNext() {
+		e, err := it.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a := e.GetMarkerRecordedEventAttributes(); a != nil && strings.Contains(a.String(), "adaptive-tuning") {
+			marker = true
+		}
+		if a := e.GetActivityTaskScheduledEventAttributes(); a != nil && a.GetActivityType().GetName() == "RunBatch" {
+			sizes = append(sizes, batchItems(t, e.GetUserMetadata().GetSummary().GetData()))
+		}
+	}
+	if !marker {
+		t.Error("the history has no adaptive-tuning version marker")
+	}
+	// The probes: 1,200 items over 4 × 20.
+	for i, size := range sizes[:concurrency] {
+		if size != 15 {
+			t.Fatalf("batch %d has %d items, want the probe's 15 (%v)", i+1, size, sizes)
+		}
+	}
+	if len(sizes) == concurrency {
+		t.Errorf("%d batches, all probes: the rest was not sized from them (%v)", len(sizes), sizes)
+	}
+	t.Logf("batch sizes %v", sizes)
+	s.recordHistory(t, id)
+}
+
+// batchItems reads the item count out of a batch activity's summary, "SendEmail × 15, from ...".
+func batchItems(t *testing.T, summary []byte) int {
+	t.Helper()
+	var n int
+	_, after, ok := strings.Cut(string(summary), " × ")
+	if !ok {
+		t.Fatalf("batch summary %q does not say its items", summary)
+	}
+	if _, err := fmt.Sscanf(after, "%d", &n); err != nil {
+		t.Fatalf("batch summary %q: %v", summary, err)
+	}
+	return n
+}
