@@ -97,7 +97,7 @@ func NewMeters(meter metric.Meter) (*Meters, error) {
 	m.asked = counter(MetricQuestionsAsked, "Questions asked, by kind.")
 	m.answered = counter(MetricQuestionsAnswered, "Questions closed, by kind and state (answered, timed_out, closed).")
 	m.approvals = counter(MetricApprovals, "Approval questions closed, by answer (approve, skip, abort).")
-	m.records = counter(MetricKafkaRecords, "Kafka records handed to the producer, by topic and outcome (produced, failed).")
+	m.records = counter(MetricKafkaRecords, "Kafka records, by topic and outcome: produced, failed (handed to the producer, which refused them), dropped (the worker's queue to Kafka was full, or still held them when it stopped).")
 	m.duration = hist(MetricTaskDuration, "s", "How long a task ran, by command.")
 	m.cpu = hist(MetricTaskCPU, "s", "CPU time of the worker process while a task ran, by command.")
 	m.wait = hist(MetricQuestionWait, "s", "How long a question waited for its answer, by kind.")
@@ -294,6 +294,24 @@ func (p *meteredPublisher) Publish(ctx context.Context, events ...bridge.Event) 
 	}
 	return err
 }
+
+// dropped counts events the worker's Buffer dropped (bridge.BufferOptions.OnDrop), by topic.
+func (m *Meters) dropped(events []bridge.Event) {
+	byTopic := map[string]int64{}
+	for _, e := range events {
+		topic := e.Topic
+		if !knownTopics[topic] {
+			topic = "other"
+		}
+		byTopic[topic]++
+	}
+	for topic, n := range byTopic {
+		m.records.Add(context.Background(), n, metric.WithAttributes(attribute.String("topic", topic), attribute.String("outcome", OutcomeDropped)))
+	}
+}
+
+// OutcomeDropped is the outcome of eaapl_kafka_records_total for records that never reached the producer.
+const OutcomeDropped = "dropped"
 
 // question counts a feedback.hitl event: a question asked (its context's state is open) or closed.
 func (m *Meters) question(ctx context.Context, e bridge.Event) {
