@@ -81,6 +81,7 @@ const MaxConcurrencyLimit = 500
 //	EAAPL_APPROVAL_THRESHOLD  the most emails a step sends without asking for approval; 0 never asks (100)
 //	EAAPL_WORKSPACE        the folder programs read and write files in; the working directory when empty ()
 //	EAAPL_HTTP_ALLOW       hosts, addresses and CIDRs FetchURL may reach although not public, comma-separated ()
+//	EAAPL_PPROF            true serves Go's pprof profiles at /debug/pprof/ on EAAPL_METRICS_ADDR (false)
 //	EAAPL_ADAPTIVE         on or off: batch sizes, concurrency and timeouts learned from the step's batches (on)
 //	EAAPL_BATCH_SECONDS    how long an adaptive batch should take, 1..600   (5)
 //	EAAPL_SHUTDOWN_TIMEOUT how long a stopping worker lets its running tasks finish; then they are
@@ -151,6 +152,8 @@ type Config struct {
 	// MetricsAddr is where a worker serves Prometheus metrics, /readyz and /livez; empty is off
 	// (`eaapl dev` defaults it to 127.0.0.1:9464). See docs/operations.md.
 	MetricsAddr string `envconfig:"EAAPL_METRICS_ADDR"`
+	// Profiling serves Go's pprof profiles at /debug/pprof/ on MetricsAddr (`make bench -profile` reads them).
+	Profiling bool `envconfig:"EAAPL_PPROF"`
 	// CPUTarget and MemoryTarget (fractions, 0 is off) size a worker's activity slots by what it uses
 	// instead of a fixed 1,000; MemoryLimit (bytes) is what MemoryTarget is a fraction of, the
 	// container's limit or the machine's memory when 0. See docs/operations.md.

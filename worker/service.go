@@ -30,7 +30,7 @@ type Service struct {
 func Setup(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Service, error) {
 	s := &Service{cfg: cfg, Logger: logger}
 	if cfg.MetricsAddr != "" {
-		obs, err := newObservability(cfg.MetricsAddr, logger)
+		obs, err := newObservability(cfg.MetricsAddr, cfg.Profiling, logger)
 		if err != nil {
 			return nil, err
 		}
