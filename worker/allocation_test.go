@@ -14,6 +14,7 @@ import (
 
 	"github.com/eaapl/eaapl/bridge"
 	"github.com/eaapl/eaapl/observe"
+	"github.com/eaapl/eaapl/workflows"
 )
 
 // kept is a Publisher that keeps what it is given.
@@ -136,4 +137,40 @@ func grepLines(s, sub string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// TestQuestionsWithoutKafkaAreCounted: the question metrics a program records itself (no Kafka bridge),
+// through the worker's metrics handler, land on the same series the feedback.hitl events feed.
+func TestQuestionsWithoutKafkaAreCounted(t *testing.T) {
+	m, err := observe.NewMetrics()
+	if err != nil {
+		t.Fatal(err)
+	}
+	meters, err := NewMeters(m.Meter())
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := meters.Handler(m.SDKHandler()).WithTags(map[string]string{"namespace": "default", "workflow_type": workflows.WorkflowType})
+	h.WithTags(map[string]string{"kind": workflows.KindApproval}).Counter(workflows.MetricQuestionsAsked).Inc(1)
+	h.WithTags(map[string]string{"kind": "made-up"}).Counter(workflows.MetricQuestionsAsked).Inc(1)
+	closed := h.WithTags(map[string]string{"kind": workflows.KindApproval, "state": workflows.QuestionAnswered, "answer": workflows.AnswerApprove})
+	closed.Counter(workflows.MetricQuestionsAnswered).Inc(1)
+	closed.Timer(workflows.MetricQuestionWait).Record(3 * time.Second)
+	h.Counter(MetricProgramsStarted).Inc(1) // not a question: to the SDK's handler, as before
+	rec := httptest.NewRecorder()
+	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	body, _ := io.ReadAll(rec.Body)
+	for _, want := range []string{
+		`eaapl_questions_asked_total{kind="approval"} 1`,
+		`eaapl_questions_asked_total{kind="other"} 1`,
+		`eaapl_questions_answered_total{kind="approval",state="answered"} 1`,
+		`eaapl_approvals_total{answer="approve"} 1`,
+		`eaapl_question_wait_seconds_count{kind="approval"} 1`,
+		`eaapl_questions_open 1`,
+		`eaapl_programs_started_total{`,
+	} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("/metrics lacks %s:\n%s", want, grepLines(string(body), "eaapl_"))
+		}
+	}
 }

@@ -4,12 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"maps"
 	"strings"
 	"sync"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
+	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/interceptor"
 	"go.temporal.io/sdk/workflow"
 
@@ -351,21 +353,24 @@ func (m *Meters) question(ctx context.Context, e bridge.Event) {
 			m.wait.Record(ctx, v.Timestamp.Sub(q.asked).Seconds(), metric.WithAttributes(attribute.String("kind", q.kind)))
 		}
 	}
-	state := v.Context.State
+	m.closed(ctx, 1, q.kind, v.Context.State, v.Context.Answer)
+}
+
+// closed counts n questions of a kind closed in a state, and an approval's answer.
+func (m *Meters) closed(ctx context.Context, n int64, kind, state, answer string) {
 	switch state {
 	case workflows.QuestionAnswered, workflows.QuestionTimedOut, workflows.QuestionClosed:
 	default:
 		state = "other"
 	}
-	m.answered.Add(ctx, 1, metric.WithAttributes(attribute.String("kind", q.kind), attribute.String("state", state)))
-	if q.kind == workflows.KindApproval {
-		answer := v.Context.Answer
+	m.answered.Add(ctx, n, metric.WithAttributes(attribute.String("kind", kind), attribute.String("state", state)))
+	if kind == workflows.KindApproval {
 		switch answer {
 		case workflows.AnswerApprove, workflows.AnswerSkip, workflows.AnswerAbort:
 		default:
 			answer = "other"
 		}
-		m.approvals.Add(ctx, 1, metric.WithAttributes(attribute.String("answer", answer)))
+		m.approvals.Add(ctx, n, metric.WithAttributes(attribute.String("answer", answer)))
 	}
 }
 
@@ -397,3 +402,60 @@ func kindLabel(kind string) string {
 	}
 	return "other"
 }
+
+// Handler returns next (the SDK's metrics handler, for the worker's client) with the questions' metrics a
+// program records itself when its events do not go to Kafka (workflows.MetricQuestionsAsked and the
+// others) routed to these meters' instruments: the same series as those counted from feedback.hitl, with
+// the same bounded labels. Everything else goes to next.
+func (m *Meters) Handler(next client.MetricsHandler) client.MetricsHandler {
+	return &routedHandler{next: next, meters: m, tags: map[string]string{}}
+}
+
+type routedHandler struct {
+	next   client.MetricsHandler
+	meters *Meters
+	tags   map[string]string
+}
+
+func (h *routedHandler) WithTags(tags map[string]string) client.MetricsHandler {
+	merged := maps.Clone(h.tags)
+	maps.Copy(merged, tags)
+	return &routedHandler{next: h.next.WithTags(tags), meters: h.meters, tags: merged}
+}
+
+type counterFunc func(int64)
+
+func (f counterFunc) Inc(n int64) { f(n) }
+
+type timerFunc func(time.Duration)
+
+func (f timerFunc) Record(d time.Duration) { f(d) }
+
+func (h *routedHandler) Counter(name string) client.MetricsCounter {
+	m, ctx, kind := h.meters, context.Background(), kindLabel(h.tags["kind"])
+	switch name {
+	case workflows.MetricQuestionsAsked:
+		return counterFunc(func(n int64) {
+			m.asked.Add(ctx, n, metric.WithAttributes(attribute.String("kind", kind)))
+			m.open.Add(ctx, n)
+		})
+	case workflows.MetricQuestionsAnswered:
+		return counterFunc(func(n int64) {
+			m.open.Add(ctx, -n)
+			m.closed(ctx, n, kind, h.tags["state"], h.tags["answer"])
+		})
+	}
+	return h.next.Counter(name)
+}
+
+func (h *routedHandler) Timer(name string) client.MetricsTimer {
+	if name == workflows.MetricQuestionWait {
+		kind := kindLabel(h.tags["kind"])
+		return timerFunc(func(d time.Duration) {
+			h.meters.wait.Record(context.Background(), d.Seconds(), metric.WithAttributes(attribute.String("kind", kind)))
+		})
+	}
+	return h.next.Timer(name)
+}
+
+func (h *routedHandler) Gauge(name string) client.MetricsGauge { return h.next.Gauge(name) }

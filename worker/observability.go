@@ -82,7 +82,7 @@ func (s *Service) MetricsHandler() client.MetricsHandler {
 	if s.obs == nil {
 		return nil
 	}
-	return s.obs.metrics.SDKHandler()
+	return s.obs.meters.Handler(s.obs.metrics.SDKHandler()) // programs' own question metrics go to the meters
 }
 
 // MetricsAddr is where the worker serves /metrics, /readyz and /livez; empty when metrics are off.

@@ -53,18 +53,21 @@ func TestAdaptiveTuning(t *testing.T) {
 				t.Fatalf("batch %d has %d items, want 25: the first wave probes with a quarter of the items (%v)", i+1, n, got)
 			}
 		}
-		biggest, at := 0, 0
+		biggest, floored := 0, 0
 		for i, n := range got {
-			if n >= biggest { // the last of the biggest: the most items seen before it
-				biggest, at = n, i
+			biggest = max(biggest, n)
+			if n == 500 && f.timeouts[i].Round(time.Second) == 500*5*time.Second {
+				floored++
 			}
 		}
 		// 1 s at 1 ms an item is 1,000 items, over the cap of 500.
 		if biggest != 500 {
 			t.Errorf("largest batch %d items, want 500 (%v)", biggest, got)
 		}
-		if d := f.timeouts[at].Round(time.Second); d != 500*5*time.Second {
-			t.Errorf("the 500-item batch's start-to-close is %v, want 500 × the 5 s floor (its items' p99 is 1 ms)", d)
+		// Those sized once 50 items were seen have 500 × the 5 s floor (their items' p99 is 1 ms); the
+		// first may come after one probe only, and keep the command's timeout.
+		if floored == 0 {
+			t.Errorf("no 500-item batch has a start-to-close of 500 × the 5 s floor: %v", f.timeouts)
 		}
 		if len(got) > 30 {
 			t.Errorf("%d batches, want fewer than 30 (%v)", len(got), got)
