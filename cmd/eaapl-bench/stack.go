@@ -72,6 +72,7 @@ func startStack(ctx context.Context, o options) (*stack, error) {
 		Logger:    sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler)),
 	}
 	crypt.ClientOptions(&opts, keys)
+	opts.ConnectionOptions.GrpcCompression = &client.GrpcCompressionNone{} // as `eaapl` does with encrypted payloads
 	s.dc = crypt.DataConverter(keys)
 	s.client, err = client.DialContext(ctx, opts)
 	if err != nil {
