@@ -2,11 +2,14 @@ package e2e_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
 
+	commonpb "go.temporal.io/api/common/v1"
 	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/converter"
 
 	"github.com/eaapl/eaapl/internal/testenv"
 	"github.com/eaapl/eaapl/workflows"
@@ -56,7 +59,7 @@ func TestAdaptiveForEach(t *testing.T) {
 			marker = true
 		}
 		if a := e.GetActivityTaskScheduledEventAttributes(); a != nil && a.GetActivityType().GetName() == "RunBatch" {
-			sizes = append(sizes, batchItems(t, e.GetUserMetadata().GetSummary().GetData()))
+			sizes = append(sizes, batchItems(t, a.GetInput()))
 		}
 	}
 	if !marker {
@@ -75,16 +78,15 @@ func TestAdaptiveForEach(t *testing.T) {
 	s.recordHistory(t, id)
 }
 
-// batchItems reads the item count out of a batch activity's summary, "SendEmail × 15, from ...".
-func batchItems(t *testing.T, summary []byte) int {
+// batchItems reads the item count out of a batch activity's input.
+func batchItems(t *testing.T, input *commonpb.Payloads) int {
 	t.Helper()
-	var n int
-	_, after, ok := strings.Cut(string(summary), " × ")
-	if !ok {
-		t.Fatalf("batch summary %q does not say its items", summary)
+	var in struct{ Items []json.RawMessage }
+	if len(input.GetPayloads()) != 1 {
+		t.Fatalf("batch input has %d payloads, want 1", len(input.GetPayloads()))
 	}
-	if _, err := fmt.Sscanf(after, "%d", &n); err != nil {
-		t.Fatalf("batch summary %q: %v", summary, err)
+	if err := converter.GetDefaultDataConverter().FromPayload(input.GetPayloads()[0], &in); err != nil {
+		t.Fatalf("batch input: %v", err)
 	}
-	return n
+	return len(in.Items)
 }
