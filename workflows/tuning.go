@@ -58,8 +58,7 @@ type tuner struct {
 	items   int64
 
 	inFlight int // the step's batch activities running now
-	// Decisions, for the step's status and the tests.
-	Backoffs int
+	backoffs int // times the window was halved
 }
 
 // adaptive says whether this program tunes its for_each steps: the planning result asked for it and the
@@ -126,7 +125,7 @@ func (t *tuner) observe(res []api.BatchItemResult, err error) {
 	}
 	if refused { // multiplicative decrease
 		t.window, t.clean = max(t.window/2, 1), 0
-		t.Backoffs++
+		t.backoffs++
 		return
 	}
 	if t.clean++; t.clean >= t.window { // additive increase: one more per window of clean batches

@@ -74,8 +74,8 @@ func TestTunerWindowIsAdditiveIncreaseMultiplicativeDecrease(t *testing.T) {
 	}
 	tu.observe(results(10, 10, 1), nil) // the server refused one: halve
 	tu.observe(results(10, 10, 3), nil)
-	if tu.window != 4 || tu.Backoffs != 2 {
-		t.Fatalf("after two refusing batches: window %d, backoffs %d; want 4, 2", tu.window, tu.Backoffs)
+	if tu.window != 4 || tu.backoffs != 2 {
+		t.Fatalf("after two refusing batches: window %d, backoffs %d; want 4, 2", tu.window, tu.backoffs)
 	}
 	tu.observe(nil, errActivity) // the activity itself failed (timed out): halve too
 	if tu.window != 2 {
