@@ -105,6 +105,7 @@ func run(ctx context.Context, args []string) error {
 	}
 	var runs []runResult
 	failures := 0
+	failedAt := map[int]bool{} // the N at which the main EaaPL run failed
 	// measure runs one measurement; a run that fails is reported as failed, with its reason, and the
 	// benchmark goes on with the next (at 100,000 EaaPL may not finish yet: the report says why).
 	measure := func(m func() (runResult, error)) error {
@@ -127,41 +128,55 @@ func run(ctx context.Context, args []string) error {
 		if n > repeatUpTo {
 			k = 1
 		}
-		eaapl := func(v variant) func() (runResult, error) {
-			return func() (runResult, error) {
-				return medianOf(k, func() (runResult, error) { return st.measureEaaPL(ctx, o, n, v) })
-			}
+		// step is one measurement at n; eaapl marks EaaPL's variants, which are not run once the main
+		// EaaPL run at n failed: they would fail the same way, each after as long.
+		type step struct {
+			eaapl bool
+			v     variant
+			run   func() (runResult, error)
 		}
-		measures := []func() (runResult, error){eaapl(variant{})}
+		eaapl := func(v variant) step {
+			return step{true, v, func() (runResult, error) {
+				return medianOf(k, func() (runResult, error) { return st.measureEaaPL(ctx, o, n, v) })
+			}}
+		}
+		steps := []step{eaapl(variant{})}
 		if o.baselines {
-			measures = append(measures, eaapl(variant{noKafka: true}))
+			steps = append(steps, eaapl(variant{noKafka: true}))
 			if n >= tunedFrom {
-				measures = append(measures, eaapl(variant{fixed: true}))
+				steps = append(steps, eaapl(variant{fixed: true}))
 			}
-			measures = append(measures,
-				func() (runResult, error) {
+			steps = append(steps,
+				step{false, variant{}, func() (runResult, error) {
 					if n > handWrittenUpTo {
 						r := runResult{kind: kindHandWritten, n: n, skipped: fmt.Sprintf("one activity per email is about %d history events at N=%d, over Temporal's limit of 51,200", 4*n, n)}
 						fmt.Printf("\n%s: not run: %s\n", r.label(), r.skipped)
 						return r, nil
 					}
 					return st.measureHandWritten(ctx, o, n)
-				},
-				func() (runResult, error) {
+				}},
+				step{false, variant{}, func() (runResult, error) {
 					return medianOf(k, func() (runResult, error) { return st.measureExpert(ctx, o, n) })
-				},
-				func() (runResult, error) {
+				}},
+				step{false, variant{}, func() (runResult, error) {
 					return medianOf(k, func() (runResult, error) { return st.measurePlain(ctx, o, n) })
-				})
+				}})
 		}
-		for _, m := range measures {
-			if err := measure(m); err != nil {
+		for i, m := range steps {
+			if m.eaapl && failedAt[n] {
+				runs = append(runs, runResult{kind: kindEaaPL, n: n, noKafka: m.v.noKafka, fixed: m.v.fixed, skipped: "the main EaaPL run at this N failed"})
+				continue
+			}
+			if err := measure(m.run); err != nil {
 				return err
+			}
+			if i == 0 && runs[len(runs)-1].failed != "" {
+				failedAt[n] = true
+				fmt.Printf("  EaaPL failed at N=%d: its other variants (and the extra runs, at the largest N) are not run\n", n)
 			}
 		}
 	}
-	if o.extras {
-		n := slices.Max(o.sizes)
+	if n := slices.Max(o.sizes); o.extras && !failedAt[n] {
 		for _, m := range []func() (runResult, error){
 			func() (runResult, error) { return st.measureEaaPL(ctx, o, n, variant{priority: true}) },
 			func() (runResult, error) { return st.measureEaaPL(ctx, o, n, variant{workers: 2}) },

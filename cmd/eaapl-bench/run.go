@@ -209,7 +209,18 @@ func (s *stack) measureEaaPL(ctx context.Context, o options, n int, v variant) (
 	urgent := make(chan error, 1)
 	urgentStarted := false
 	lastPrint := time.Time{}
-	res, err := st.Wait(ctx, run, o.progress, func(status workflows.Status) {
+	// The benchmark answers no question: a program that asks one has met something it cannot do alone
+	// (a contacts file it cannot read, a mail server that refuses), so the run fails now, saying what
+	// was asked, instead of waiting for the question's timeout.
+	waitCtx, stopWaiting := context.WithCancelCause(ctx)
+	defer stopWaiting(nil)
+	res, err := st.Wait(waitCtx, run, o.progress, func(status workflows.Status) {
+		if len(status.Questions) > 0 {
+			q := status.Questions[0]
+			stopWaiting(fmt.Errorf("the program asked %s: %s %s", q.ID, q.Text, q.Error))
+			_ = s.client.TerminateWorkflow(context.Background(), id, "", "bench: the program asked a question")
+			return
+		}
 		if priority && !urgentStarted && sendingNow(status) {
 			urgentStarted = true
 			go func() {
@@ -234,6 +245,9 @@ func (s *stack) measureEaaPL(ctx context.Context, o options, n int, v variant) (
 		} else {
 			fmt.Printf("  %s\n", line)
 		}
+	}
+	if cause := context.Cause(waitCtx); err != nil && cause != nil && ctx.Err() == nil {
+		err = cause
 	}
 	if err != nil {
 		var failed *starter.FailedError
