@@ -87,6 +87,9 @@ const MaxConcurrencyLimit = 500
 //	EAAPL_APPROVAL_THRESHOLD  the most emails a step sends without asking for approval; 0 never asks (100)
 //	EAAPL_WORKSPACE        the folder programs read and write files in; the working directory when empty ()
 //	EAAPL_HTTP_ALLOW       hosts, addresses and CIDRs FetchURL may reach although not public, comma-separated ()
+//	EAAPL_PPROF            true serves Go's pprof profiles at /debug/pprof/ on EAAPL_METRICS_ADDR (false)
+//	EAAPL_ADAPTIVE         on or off: batch sizes, concurrency and timeouts learned from the step's batches (on)
+//	EAAPL_BATCH_SECONDS    how long an adaptive batch should take, 1..600   (5)
 //	EAAPL_SHUTDOWN_TIMEOUT how long a stopping worker lets its running tasks finish; then they are
 //	                       cancelled and handed back to Temporal, to be retried on another worker (25s)
 type Config struct {
@@ -158,12 +161,18 @@ type Config struct {
 	// MetricsAddr is where a worker serves Prometheus metrics, /readyz and /livez; empty is off
 	// (`eaapl dev` defaults it to 127.0.0.1:9464). See docs/operations.md.
 	MetricsAddr string `envconfig:"EAAPL_METRICS_ADDR"`
+	// Profiling serves Go's pprof profiles at /debug/pprof/ on MetricsAddr (`make bench -profile` reads them).
+	Profiling bool `envconfig:"EAAPL_PPROF"`
 	// CPUTarget and MemoryTarget (fractions, 0 is off) size a worker's activity slots by what it uses
 	// instead of a fixed 1,000; MemoryLimit (bytes) is what MemoryTarget is a fraction of, the
 	// container's limit or the machine's memory when 0. See docs/operations.md.
 	CPUTarget    float64 `envconfig:"EAAPL_CPU_TARGET"`
 	MemoryTarget float64 `envconfig:"EAAPL_MEMORY_TARGET"`
 	MemoryLimit  uint64  `envconfig:"EAAPL_MEMORY_LIMIT"`
+	// Adaptive (on or off) sizes a for_each step's batches, their concurrency and their timeouts from the
+	// step's finished batches; BatchSeconds is how long a batch should then take. See docs/scale.md.
+	Adaptive     string `envconfig:"EAAPL_ADAPTIVE" default:"on"`
+	BatchSeconds int    `envconfig:"EAAPL_BATCH_SECONDS" default:"5"`
 
 	// Workspace is the folder of the files programs name (ReadDocument, WriteFile, attachments); empty is
 	// the directory `eaapl dev` or `eaapl worker` runs in.
@@ -231,6 +240,12 @@ func (c Config) Validate() error {
 	}
 	if c.MaxConcurrency < 1 || c.MaxConcurrency > MaxConcurrencyLimit {
 		return fmt.Errorf("configuration: EAAPL_MAX_CONCURRENCY is %d; it must be between 1 and %d", c.MaxConcurrency, MaxConcurrencyLimit)
+	}
+	if c.Adaptive != "on" && c.Adaptive != "off" {
+		return fmt.Errorf("configuration: EAAPL_ADAPTIVE is %q; it must be on or off", c.Adaptive)
+	}
+	if c.BatchSeconds < 1 || c.BatchSeconds > 600 {
+		return fmt.Errorf("configuration: EAAPL_BATCH_SECONDS is %d; it must be between 1 and 600", c.BatchSeconds)
 	}
 	switch c.SMTPTLS {
 	case "none", "opportunistic", "mandatory":

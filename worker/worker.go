@@ -131,7 +131,7 @@ func NewDependencies(cfg config.Config, events *bridge.Buffer) (Dependencies, er
 			},
 			WorkerID: Identity(cfg),
 		},
-		Planning: &activities.Planning{Planner: NewPlanner(cfg, loc), WorkerID: Identity(cfg)},
+		Planning: &activities.Planning{Planner: NewPlanner(cfg, loc), WorkerID: Identity(cfg), Tuning: tuningOf(cfg)},
 		Mirror:   &activities.Mirror{WorkerID: Identity(cfg)},
 	}
 	deps.Batches = &activities.Batches{Commands: deps.Commands, Events: events}
@@ -318,12 +318,13 @@ func New(c client.Client, cfg config.Config, deps Dependencies, interceptors ...
 		}
 		slots[i] = s
 	}
-	if act, err := activitySupplier(ResourceTargets{CPU: cfg.CPUTarget, Memory: cfg.MemoryTarget, MemoryLimit: cfg.MemoryLimit}); err != nil {
+	targets := ResourceTargets{CPU: cfg.CPUTarget, Memory: cfg.MemoryTarget, MemoryLimit: cfg.MemoryLimit}
+	if act, err := activitySupplier(targets); err != nil {
 		return nil, fmt.Errorf("worker slots: %w", err)
 	} else {
 		slots[0] = act // fixed, or sized by EAAPL_CPU_TARGET and EAAPL_MEMORY_TARGET (tuning.go)
 	}
-	activities := &taskCounter{SlotSupplier: slots[0], used: map[*sdkworker.SlotPermit]bool{}}
+	activities := &taskCounter{SlotSupplier: slots[0], used: map[*sdkworker.SlotPermit]bool{}, targets: targets}
 	tuner, err := sdkworker.NewCompositeTuner(sdkworker.CompositeTunerOptions{
 		ActivitySlotSupplier:      activities,
 		WorkflowSlotSupplier:      slots[1],
@@ -348,6 +349,9 @@ func New(c client.Client, cfg config.Config, deps Dependencies, interceptors ...
 // defaultSlots is the SDK's default number of slots for the kinds of task EaaPL does not count.
 const defaultSlots = 1000
 
+// Slots reports the worker's activity slots, as its slot supplier sees them (resource.allocation).
+func (w *Worker) Slots() map[string]any { return w.activities.Allocation() }
+
 // Stop stops polling, lets running activities finish within the shutdown timeout, cancels the others,
 // and waits (up to handBackWait) until each has reported its result or failure to Temporal: the SDK's
 // Stop returns as soon as it has cancelled them, and a process that exits then loses the reports.
@@ -359,12 +363,55 @@ func (w *Worker) Stop() {
 	}
 }
 
-// taskCounter is a slot supplier that counts the activity tasks in progress. The SDK releases a task's
-// slot only after it has reported the task's outcome, so zero means nothing is left to report.
+// taskCounter is a slot supplier that counts the activity tasks in progress, and the slots its supplier
+// has issued (resource.allocation reports them). The SDK releases a task's slot only after it has reported
+// the task's outcome, so zero in use means nothing is left to report.
 type taskCounter struct {
 	sdkworker.SlotSupplier
-	mu   sync.Mutex
-	used map[*sdkworker.SlotPermit]bool
+	targets ResourceTargets
+	mu      sync.Mutex
+	used    map[*sdkworker.SlotPermit]bool
+	issued  int
+}
+
+func (t *taskCounter) ReserveSlot(ctx context.Context, info sdkworker.SlotReservationInfo) (*sdkworker.SlotPermit, error) {
+	p, err := t.SlotSupplier.ReserveSlot(ctx, info)
+	if p != nil && err == nil {
+		t.mu.Lock()
+		t.issued++
+		t.mu.Unlock()
+	}
+	return p, err
+}
+
+func (t *taskCounter) TryReserveSlot(info sdkworker.SlotReservationInfo) *sdkworker.SlotPermit {
+	p := t.SlotSupplier.TryReserveSlot(info)
+	if p != nil {
+		t.mu.Lock()
+		t.issued++
+		t.mu.Unlock()
+	}
+	return p
+}
+
+// Allocation is the activity slots as the supplier sees them: how it sizes them, its bounds and targets,
+// and the slots it has issued and that run a task now.
+func (t *taskCounter) Allocation() map[string]any {
+	t.mu.Lock()
+	issued, used := t.issued, len(t.used)
+	t.mu.Unlock()
+	out := map[string]any{"activity_slots_issued": issued, "activity_slots_used": used}
+	if !t.targets.Enabled() {
+		out["slot_supplier"], out["activity_slots"] = "fixed", ActivitySlots
+		return out
+	}
+	minSlots, maxSlots := max(t.targets.MinSlots, 1), t.targets.MaxSlots
+	if maxSlots <= 0 {
+		maxSlots = ActivitySlots
+	}
+	out["slot_supplier"], out["activity_slots_min"], out["activity_slots_max"] = "resource-based", minSlots, maxSlots
+	out["cpu_target"], out["memory_target"] = t.targets.CPU, t.targets.Memory
+	return out
 }
 
 func (t *taskCounter) MarkSlotUsed(info sdkworker.SlotMarkUsedInfo) {
@@ -375,10 +422,16 @@ func (t *taskCounter) MarkSlotUsed(info sdkworker.SlotMarkUsedInfo) {
 }
 
 func (t *taskCounter) ReleaseSlot(info sdkworker.SlotReleaseInfo) {
-	t.mu.Lock()
-	delete(t.used, info.Permit())
-	t.mu.Unlock()
+	t.released(info.Permit())
 	t.SlotSupplier.ReleaseSlot(info)
+}
+
+// released counts a slot given back to the supplier.
+func (t *taskCounter) released(p *sdkworker.SlotPermit) {
+	t.mu.Lock()
+	delete(t.used, p)
+	t.issued = max(t.issued-1, 0)
+	t.mu.Unlock()
 }
 
 func (t *taskCounter) running() int {
