@@ -43,15 +43,6 @@ func (r *Rules) Plan(ctx context.Context, program string, now time.Time) (*plan.
 	if r != nil && r.Location != nil {
 		loc = r.Location
 	}
-	if pl, ok, err := documentPlan(program); ok {
-		if err != nil {
-			return nil, err
-		}
-		if err := plan.Validate(pl); err != nil {
-			return nil, fmt.Errorf("the rule-based planner made a plan that does not validate (a bug; please report the program): %w", err)
-		}
-		return pl, nil
-	}
 	toks, lerr := lex(program)
 	if lerr != nil {
 		return nil, notUnderstood(program, program[lerr.start:], "the quotation that starts here is never closed")
@@ -59,7 +50,8 @@ func (r *Rules) Plan(ctx context.Context, program string, now time.Time) (*plan.
 	if len(toks) > maxTokens {
 		return nil, fmt.Errorf("the program is too long: the rule-based planner reads programs of at most %d words (a quoted message counts as one)", maxTokens)
 	}
-	p := newParser(program, toks)
+	l := currentLanguage()
+	p := newParser(l, program, toks)
 	prog, f := p.parse()
 	if f != nil {
 		return nil, p.notUnderstood(program, f)
@@ -67,7 +59,7 @@ func (r *Rules) Plan(ctx context.Context, program string, now time.Time) (*plan.
 	if len(prog.statements) == 0 {
 		return nil, notUnderstood(program, program, "it does not say what to do; start with Send or Email")
 	}
-	pl, f, err := build(prog, program, now.In(loc))
+	pl, f, err := build(l, prog, wordsOf(p.toks), program, now.In(loc))
 	if f != nil {
 		return nil, p.notUnderstood(program, f)
 	}
@@ -148,14 +140,14 @@ func (p *parser) notUnderstood(program string, f *failure) *NotUnderstoodError {
 // Forms returns the supported forms, as "<pattern>" lines (for error messages and `eaapl plan --help`).
 func Forms() []string {
 	var out []string
-	for _, f := range allForms() {
+	for _, f := range currentLanguage().forms {
 		out = append(out, f.Pattern)
 	}
 	return out
 }
 
 // AllForms returns the supported forms with an example of each.
-func AllForms() []Form { return allForms() }
+func AllForms() []Form { return currentLanguage().forms }
 
 // nearest returns the three forms whose examples share the most words with the program, best first; none
 // when no form shares a word that means something.
@@ -172,7 +164,7 @@ func nearest(program string) []string {
 		score int
 	}
 	var all []scored
-	for _, f := range allForms() {
+	for _, f := range currentLanguage().forms {
 		n := 0
 		seen := map[string]bool{}
 		for _, w := range strings.Fields(strings.ToLower(f.Example + " " + f.Pattern)) {
