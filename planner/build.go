@@ -656,6 +656,16 @@ func (b *builder) send(s *sentence) (*failure, error) {
 		}
 		fallthrough
 	default:
+		if cond != nil && cond.who == nil && named.name != "" {
+			// "my contact Ann who I haven't emailed this week" could pick the Ann you have not emailed
+			// among several, or send only if you have not: the condition on one contact goes first.
+			message := "<message>"
+			if len(s.messages) == 1 {
+				message = s.messages[0].text
+			}
+			when := strings.Join(b.words[cond.when.from:cond.when.to], " ")
+			return &failure{from: cond.from, to: cond.to, why: fmt.Sprintf("after one contact it could choose among contacts named %s or be a condition on the email; a condition on one contact goes first: If I haven't emailed my contact %s %s, send her '%s'", named.name, named.name, when, message), form: "If I haven't emailed my contact <name> <time>, send her '<message>'"}, nil
+		}
 		if cond != nil && cond.who == nil {
 			return &failure{from: cond.from, to: cond.to, why: "a condition on whom you have emailed works only with your contacts, not with addresses"}, nil
 		}

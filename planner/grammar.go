@@ -68,6 +68,7 @@ type conditionClause struct {
 	period  period
 	emailed bool
 	who     *recipientClause
+	when    span // the time phrase: "this week"
 }
 
 // replyClause is "if he doesn't reply within a day".
@@ -198,6 +199,7 @@ func (s *sentence) add(c *clause) {
 type failure struct {
 	from, to int
 	why      string
+	form     string // the pattern of the form that fits, listed first among the nearest
 }
 
 // The phrases of the grammar that no command gives (the others are the language's, from the registry).
@@ -628,6 +630,8 @@ func (p *parser) action(pos int) (*clause, *failure) {
 	}
 	if r != nil {
 		c.recipients, next = r, after
+	} else if name := p.capitalName(next); name != "" {
+		return nil, &failure{from: next, to: next + len(strings.Fields(name)), why: fmt.Sprintf("%s is not an address or a list of contacts; for your contact, write my contact %s", name, name), form: contactForm}
 	}
 	if verb != "email" { // "Email" is followed by its recipients, not by "an email"
 		if n, ok := p.phrase(next, p.l.sendObjects...); ok {
@@ -654,6 +658,10 @@ func (p *parser) to(pos int) (*clause, *failure) {
 	r, next, f := p.recipients(pos + 1)
 	if f != nil {
 		return nil, f
+	}
+	if r == nil && p.capitalName(pos+1) != "" {
+		name := p.capitalName(pos + 1)
+		return nil, &failure{from: pos, to: pos + 1 + len(strings.Fields(name)), why: fmt.Sprintf("%s is not an address or a list of contacts; for your contact, write to my contact %s", name, name), form: contactForm}
 	}
 	if r == nil {
 		return nil, &failure{from: pos, why: "say whom to email: each of my contacts, everyone in my contacts, them (after \"For each of my contacts\") or addresses such as bob@example.com"}
@@ -850,6 +858,24 @@ func (p *parser) nameAt(pos int) (string, int) {
 	return p.src[p.toks[pos].start:p.toks[next-1].end], next
 }
 
+// contactForm is the form for one contact by name.
+const contactForm = "Send '<message>' to my contact <name>"
+
+// capitalName returns the name at pos when it is written with capitals, "Ann Lee", and "" otherwise: a
+// person the program names without "my contact".
+func (p *parser) capitalName(pos int) string {
+	name, next := p.nameAt(pos)
+	if name == "" {
+		return ""
+	}
+	for _, t := range p.toks[pos:next] {
+		if r := []rune(p.src[t.start:t.end]); !unicode.IsUpper(r[0]) {
+			return ""
+		}
+	}
+	return name
+}
+
 // contactName parses the name after "my contact": its words up to a word of the grammar ("Send my contact
 // Ann an email ...", "my contact Ann on Friday").
 func (p *parser) contactName(pos, from int) (*recipientClause, int, *failure) {
@@ -961,7 +987,7 @@ func (p *parser) condition(pos int, lead bool) (*clause, *failure) {
 		}
 		return nil, &failure{from: next, why: whyTime}
 	}
-	return &clause{next: after, lead: lead, condition: &conditionClause{span{pos, after}, per, emailed, who}}, nil
+	return &clause{next: after, lead: lead, condition: &conditionClause{span{pos, after}, per, emailed, who, span{next, after}}}, nil
 }
 
 // reply parses "if he doesn't reply within a day".
@@ -1119,7 +1145,7 @@ func (p *parser) answerStatement(pos int) (*sentence, int, *failure) {
 		if after < 0 {
 			return nil, 0, &failure{from: n, why: whyTime}
 		}
-		s.conditions = append(s.conditions, conditionClause{span{pos, after}, per, false, nil})
+		s.conditions = append(s.conditions, conditionClause{span{pos, after}, per, false, nil, span{n, after}})
 		pos = after
 	} else if n, ok := p.phrase(pos, p.l.questionPositive...); ok {
 		per, after, f := p.period(n)
@@ -1129,7 +1155,7 @@ func (p *parser) answerStatement(pos int) (*sentence, int, *failure) {
 		if after < 0 {
 			return nil, 0, &failure{from: n, why: whyTime}
 		}
-		s.conditions = append(s.conditions, conditionClause{span{pos, after}, per, true, nil})
+		s.conditions = append(s.conditions, conditionClause{span{pos, after}, per, true, nil, span{n, after}})
 		pos = after
 	}
 	if pos < p.end && p.separator(pos) == 0 {
