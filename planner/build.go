@@ -137,6 +137,7 @@ type builder struct {
 	words     []string         // the program's words, by token
 	made      []*made          // the steps of command statements, for "it", "the summary" and conditions
 	fresh     bool             // a command statement came after the last email: "it" is its result
+	records   bool             // the items of the iteration being built are records with fields (rows), not text
 	readChain bool             // the statement before ran a command that only reads
 }
 
@@ -755,13 +756,13 @@ func (b *builder) send(s *sentence) (*failure, error) {
 		if strings.TrimSpace(message.text) == "" {
 			return &failure{from: message.from, to: message.to, why: "the message is empty; write it between the quotes"}, nil
 		}
-		body, f := fillRow(message.text, each, message)
+		body, f := fillRow(message.text, each, b.records, message)
 		if f != nil {
 			return f, nil
 		}
 		subject := firstLine(body)
 		if len(s.subjects) == 1 {
-			if subject, f = fillRow(s.subjects[0].text, each, &s.subjects[0]); f != nil {
+			if subject, f = fillRow(s.subjects[0].text, each, b.records, &s.subjects[0]); f != nil {
 				return f, nil
 			}
 		}

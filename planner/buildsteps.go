@@ -221,6 +221,7 @@ func (b *builder) source(m *made, v slotValue) *made {
 // iterate adds the step an iteration reads ("for each row in orders.xlsx") and returns it, the items
 // expression (without ${ }), the item's name and the condition of its where clauses.
 func (b *builder) iterate(c *commandClause) (string, string, string, string, *failure) {
+	b.records = false
 	spec := c.form.spec
 	step := plan.Step{ID: b.unique(c.form.each() + "s"), Command: spec.Name, Description: describeForm(c), Args: map[string]any{}}
 	for _, name := range slices.Sorted(maps.Keys(c.args)) {
@@ -245,7 +246,8 @@ func (b *builder) iterate(c *commandClause) (string, string, string, string, *fa
 	}
 	b.add(step)
 	items := "steps." + step.ID + "." + out
-	if _, list := field.Type.Elem(); !list {
+	_, b.records = field.Type.Elem()
+	if !b.records {
 		// A text: its lines that are not blank.
 		items = fmt.Sprintf("%s.split(\"\\n\").map(%s, %s.trim()).filter(%s, %s != \"\")", items, each, each, each, each)
 	}
@@ -356,7 +358,10 @@ func capitalize(s string) string {
 }
 
 // fillRow turns a message to each row into a template: {column} is that row's cell, as text.
-func fillRow(text, each string, q *quoteClause) (string, *failure) {
+func fillRow(text, each string, records bool, q *quoteClause) (string, *failure) {
+	if !records && rowPlaceholder.MatchString(text) {
+		return "", &failure{from: q.to - 1, to: q.to, why: fmt.Sprintf("the placeholder %s cannot be filled: each %s is only an address (write {{ for a brace)", rowPlaceholder.FindString(text), each)}
+	}
 	if strings.Contains(text, "${") {
 		return "", &failure{from: q.to - 1, to: q.to, why: "a message to each row fills {column} placeholders only; write it without ${"}
 	}
