@@ -419,12 +419,21 @@ func (p *parser) statement(pos int) (*sentence, int, *failure) {
 	if pos >= p.end {
 		return nil, pos, nil
 	}
-	if c, next, f := p.commandStatement(pos, false); c != nil || f != nil {
-		if f != nil {
-			return nil, 0, f
-		}
+	c, next, cf := p.commandStatement(pos, false)
+	if c != nil {
 		return &sentence{kind: commandStatement, acted: true, span: c.span, command: c}, next, nil
 	}
+	s, next, f := p.otherStatement(pos)
+	if f != nil && cf != nil {
+		// "Shout and ...": the words began a command's statement and nothing else reads them.
+		return nil, 0, cf
+	}
+	return s, next, f
+}
+
+// otherStatement parses a statement that is not a command's statement: a wait, an answer, a name, a
+// send.
+func (p *parser) otherStatement(pos int) (*sentence, int, *failure) {
 	if s, next, f := p.waitStatement(pos); s != nil || f != nil {
 		return s, next, f
 	}

@@ -162,7 +162,7 @@ var ListFiles = catalog.Define(catalog.Def[Deps, listArgs, listOutput]{
 		Args:       map[string][]string{"pattern": {"matching", "that match", "in"}},
 		Results: map[string]catalog.ResultWords{
 			"files":     {Noun: "the files found", Each: "file"},
-			"paths":     {Noun: "the files' paths", Words: []string{"the files", "the list", "them"}, Subject: "The files matching {pattern}"},
+			"paths":     {Noun: "the files' paths", Words: []string{"the files", "the list"}, Subject: "The files matching {pattern}"},
 			"count":     {Noun: "how many files there are"},
 			"truncated": {Noun: "whether there were more"},
 		},
