@@ -13,15 +13,17 @@ import (
 //
 //	program   = [schedule [","]] statement { separator statement } ["." | "!" | "?"]
 //	separator = "." | "!" | "?" | ";" | line break | [","] ["and"] ("then" | "after that") | "and" (before "if he doesn't reply")
-//	statement = wait | answer | { lead [","] } action { [","] ["and"] clause }
-//	lead      = "for" contacts | condition | reply-condition | when
-//	action    = verb [recipients] [object] [quote]
-//	clause    = "to" recipients | message | subject | condition | relative-condition | when | "again"
+//	            | after a command statement: "," | ", and" | "and"
+//	statement = command | wait | answer | name | { lead [","] } action { [","] ["and"] clause }
+//	command   = one of the registered commands' Forms.Statements: words and {arg} slots ("read {path}")
+//	lead      = "for" contacts | "for each" item "in" source { where } | condition | value-condition | reply-condition | when
+//	action    = verb [recipients] [object | result] [quote]
+//	clause    = "to" recipients | message | subject | condition | relative-condition | when | "again" | attachments | copy
 //
 // The parser matches whole clauses at a position; where no clause matches, the text up to the next place
 // a clause starts is the part not understood. It never skips a word it does not know. It is written by hand
 // over the lexer rather than with a parser library (participle and the like build a grammar from Go types
-// fixed at compile time): its phrases come from the commands' vocabularies at run time, and its errors
+// fixed at compile time): its phrases come from the registered commands' Forms at run time, and its errors
 // quote the part not understood up to where the next clause starts, which a generic parser cannot know.
 
 // span is the tokens [from, to) of a clause.

@@ -177,7 +177,7 @@ func gather(specs []*catalog.Spec) *language {
 	for _, v := range l.verbs {
 		l.grammarWords[v] = true
 	}
-	l.lineStarters = map[string]bool{"wait": true, "list": true, "show": true, "tell": true, "how": true, "then": true, "for": true, "if": true}
+	l.lineStarters = map[string]bool{"wait": true, "list": true, "show": true, "tell": true, "how": true, "then": true}
 	for _, v := range l.verbs {
 		l.lineStarters[strings.Fields(v)[0]] = true
 	}
