@@ -91,3 +91,10 @@ func TestIterationsAndValueConditionsEvaluate(t *testing.T) {
 		}
 	})
 }
+
+func TestAWebAddressWithAPortIsOneValue(t *testing.T) {
+	p := mustPlan(t, &Rules{}, "Fetch http://127.0.0.1:8080/status and email the page to ops@example.com.", now)
+	if got := p.Steps[0].Args["url"]; got != "http://127.0.0.1:8080/status" {
+		t.Fatalf("url = %v, want http://127.0.0.1:8080/status", got)
+	}
+}

@@ -204,10 +204,15 @@ func (p *parser) valueWord(pos int) (string, int) {
 	if t.kind != word {
 		return "", -1
 	}
-	// A web address: the lexer splits "https://x/" at its colon.
+	// A web address: the lexer splits "https://x:8080/" at its colons; its parts touch.
 	if (t.text == "http" || t.text == "https") && p.isPunct(pos+1, ":") && pos+2 < p.end && p.toks[pos+2].kind == word &&
 		strings.HasPrefix(p.toks[pos+2].text, "//") && p.toks[pos+1].start == t.end && p.toks[pos+2].start == p.toks[pos+1].end {
-		return p.src[t.start:p.toks[pos+2].end], pos + 3
+		end := pos + 3
+		for end+1 < p.end && p.isPunct(end, ":") && p.toks[end].start == p.toks[end-1].end &&
+			p.toks[end+1].kind == word && p.toks[end+1].start == p.toks[end].end {
+			end += 2
+		}
+		return p.src[t.start:p.toks[end-1].end], end
 	}
 	raw := p.src[t.start:t.end]
 	if p.l.grammarWords[t.text] || !strings.ContainsAny(raw, "./*?[") || strings.Contains(raw, "${") || strings.ContainsAny(raw, "{}'\"`") {
