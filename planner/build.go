@@ -735,7 +735,9 @@ func (b *builder) send(s *sentence) (*failure, error) {
 		return &failure{from: s.result.from, to: s.messages[0].to, why: "say either what a step made or a message, not both"}, nil
 	case s.result != nil && (!s.it || b.fresh):
 		words := strings.Join(wordsOfSpan(b, s), " ")
-		m, out, f := b.resolve(words, *s.result)
+		body, _ := catalog.Lookup(b.l.sendEmail)
+		bodyField, _ := body.Arg("body")
+		m, out, f := b.resolve(words, *s.result, bodyField.Type)
 		if f != nil {
 			return f, nil
 		}

@@ -74,7 +74,7 @@ func (b *builder) value(v slotValue) (any, []string, []string, *failure) {
 		}
 		return out, nil, nil, nil
 	case v.result != "":
-		m, out, f := b.resolve(v.result, v.span)
+		m, out, f := b.resolve(v.result, v.span, v.want)
 		if f != nil {
 			return nil, nil, nil, f
 		}
@@ -112,7 +112,7 @@ func itOutput(s *catalog.Spec) string {
 // resolve finds the step and output the words name: "it" is the latest result "it" may name, unless that
 // was made from another such result (the summary of the document: "it" could be either); other words
 // are the latest result with those words.
-func (b *builder) resolve(words string, at span) (*made, string, *failure) {
+func (b *builder) resolve(words string, at span, want catalog.Type) (*made, string, *failure) {
 	for i := len(b.made) - 1; i >= 0; i-- {
 		m := b.made[i]
 		for _, out := range slices.Sorted(maps.Keys(m.spec.Forms.Results)) {
@@ -127,6 +127,11 @@ func (b *builder) resolve(words string, at span) (*made, string, *failure) {
 					}
 				}
 			}
+			// The result must be of the type the argument takes: a list of files is no message. An
+			// output of any type could be anything, so it only goes where anything may.
+			if field, _ := m.spec.OutputField(out); field.Type == catalog.Any && want != catalog.Any || !catalog.Assignable(field.Type, want) {
+				return nil, "", &failure{from: at.from, to: at.to, why: fmt.Sprintf("%s is %s, which cannot be used here (it needs %s)", words, describeType(field.Type), describeType(want))}
+			}
 			m.used = true
 			return m, out, nil
 		}
@@ -135,6 +140,20 @@ func (b *builder) resolve(words string, at span) (*made, string, *failure) {
 		return nil, "", &failure{from: at.from, to: at.to, why: "nothing before it made something \"it\" can be; read a file or fetch a page first"}
 	}
 	return nil, "", &failure{from: at.from, to: at.to, why: fmt.Sprintf("no step before it made %s", words)}
+}
+
+// describeType names a type for people.
+func describeType(t catalog.Type) string {
+	if _, list := t.Elem(); list {
+		return "a list"
+	}
+	switch t {
+	case catalog.ContentType, catalog.String:
+		return "a text"
+	case catalog.Any:
+		return "a value of any shape"
+	}
+	return "a " + string(t)
 }
 
 func (b *builder) madeStep(id string) *made {
@@ -289,7 +308,7 @@ func (b *builder) valueCond(v valueCondition) (string, string, string, *failure)
 		}
 		return "", "", "", &failure{from: v.from, to: v.to, why: fmt.Sprintf("no step before it made %s to count; list them first, like List the files matching *.csv", what)}
 	}
-	m, out, f := b.resolve(v.result, v.span)
+	m, out, f := b.resolve(v.result, v.span, catalog.ContentType)
 	if f != nil {
 		return "", "", "", f
 	}

@@ -48,11 +48,12 @@ func (f statementForm) each() string { return f.parts[2].word }
 // slotValue is what a slot holds, as the program wrote it.
 type slotValue struct {
 	span
-	text   string   // a quotation, a file name, a pattern, an address or a web address
-	quoted bool     // text was quoted
-	list   []string // the items of a list: "the date and the total"
-	result string   // the words for a result of a step before: "it", "the summary"
-	file   bool     // text is a file whose text the slot takes: "summarize notes.md"
+	text   string       // a quotation, a file name, a pattern, an address or a web address
+	quoted bool         // text was quoted
+	list   []string     // the items of a list: "the date and the total"
+	result string       // the words for a result of a step before: "it", "the summary"
+	want   catalog.Type // the type of the argument the slot fills
+	file   bool         // text is a file whose text the slot takes: "summarize notes.md"
 }
 
 // commandClause is a command statement as parsed.
@@ -177,7 +178,7 @@ func (p *parser) slot(pos int, field catalog.Field, stop string) (slotValue, int
 	}
 	if field.Type == catalog.ContentType || field.Type == catalog.Any {
 		if n, ok := p.phrase(pos, p.l.resultWords...); ok {
-			return slotValue{span: span{pos, n}, result: strings.Join(wordsOf(p.toks[pos:n]), " ")}, n, nil
+			return slotValue{span: span{pos, n}, result: strings.Join(wordsOf(p.toks[pos:n]), " "), want: field.Type}, n, nil
 		}
 	}
 	text, after := p.valueWord(pos)
