@@ -94,6 +94,17 @@ var RetrieveContacts = catalog.Define(catalog.Def[Deps, retrieveArgs, retrieveOu
 			}},
 			"count": {Noun: "the number of your contacts"},
 		},
+		Nouns: []string{"contacts", "contact list", "address book"},
+		Quantifiers: []string{
+			"each of my", "each one of my", "every one of my", "all my", "all of my", "everyone in my",
+			"everybody in my", "everyone on my", "everybody on my", "my", "my whole", "anyone in my", "anybody in my",
+		},
+		List: &catalog.ListWords{Output: "contacts", Item: "contact", Name: "name", Email: "email"},
+		Examples: []catalog.Example{
+			{Pattern: "<contacts> is each of my contacts, all (of) my contacts, everyone in my contacts or every contact", Program: "Send 'Hi' to each of my contacts"},
+			{Pattern: "<contacts> at <domain>, whose name starts with <letters>, named <name>, except <names>", Program: "Send 'Office closed' to my contacts at acme.com except Dave"},
+			{Pattern: "the first <N> of <contacts>", Program: "Send 'Hi' to the first 10 of my contacts"},
+		},
 	},
 })
 

@@ -48,6 +48,10 @@ var FindContact = catalog.Define(catalog.Def[Deps, findArgs, findOutput]{
 		Phrases: []string{"my contact {name}"},
 		Args:    map[string][]string{"name": {"my contact"}},
 		Results: map[string]catalog.ResultWords{"contact": {Noun: "the contact", Words: []string{"them", "him", "her"}}},
+		Refer:   []string{"my contact"},
+		Examples: []catalog.Example{
+			{Pattern: "Send '<message>' to my contact <name>", Program: "Send 'Lunch?' to my contact John"},
+		},
 	},
 })
 
