@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 
+	"go.temporal.io/sdk/temporal"
+
 	"github.com/eaapl/eaapl/catalog"
 	"github.com/eaapl/eaapl/internal/content"
 )
@@ -230,19 +232,23 @@ type Lists struct {
 // hold, is an error no retry can fix.
 func (a *Lists) ReadListPage(ctx context.Context, req PageRequest) (Page, error) {
 	if req.Count > MaxPageItems {
-		return Page{}, catalog.Invalid("a page of %d items of %s: at most %d", req.Count, req.List, MaxPageItems)
+		return Page{}, refuse(catalog.ErrInvalidArgument, fmt.Errorf("a page of %d items of %s: at most %d", req.Count, req.List, MaxPageItems))
 	}
 	items, err := ReadRange(ctx, a.Store, req.List, req.From, req.Count)
 	var tooLarge *TooLargeError
 	switch {
 	case errors.Is(err, ErrNoStore), errors.As(err, &tooLarge):
-		return Page{}, catalog.Invalid("%v", err)
+		return Page{}, refuse(catalog.ErrInvalidArgument, err)
 	case errors.Is(err, content.ErrNotFound):
-		return Page{}, catalog.Fail(catalog.ErrNotFound, "%v: the content store no longer holds it", err)
+		return Page{}, refuse(catalog.ErrNotFound, fmt.Errorf("%w: the content store no longer holds it", err))
 	case err != nil && (req.From < 0 || req.Count < 0 || req.From+req.Count > req.List.Count):
-		return Page{}, catalog.Invalid("%v", err)
+		return Page{}, refuse(catalog.ErrInvalidArgument, err)
 	case err != nil:
-		return Page{}, err
+		return Page{}, err // the store may answer next time
 	}
 	return Page{Items: items}, nil
+}
+
+func refuse(errType string, err error) error {
+	return temporal.NewNonRetryableApplicationError(err.Error(), errType, err)
 }
