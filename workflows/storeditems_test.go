@@ -3,14 +3,19 @@ package workflows_test
 import (
 	"errors"
 	"fmt"
+	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"go.temporal.io/sdk/converter"
+	sdklog "go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/eaapl/eaapl/activities/contentvalue"
 	"github.com/eaapl/eaapl/activities/contentvalue/contentstore"
 	"github.com/eaapl/eaapl/catalog"
 	"github.com/eaapl/eaapl/internal/content"
@@ -157,4 +162,30 @@ func TestShardsOverAStoredList(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestReplayShardedStoredList replays the recorded run over a stored list (`go test ./e2e -run
+// TestShardedForEach -record`): the program, which handed each shard a range, and the shards, which
+// read their items with ReadListPage.
+func TestReplayShardedStoredList(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("testdata", "histories", "sharded-stored-list*.json"))
+	if err != nil || len(files) != 5 {
+		t.Fatalf("found %v in testdata/histories, want the program and its 4 shards: run `go test ./e2e -run TestShardedForEach -record`", files)
+	}
+	logger := sdklog.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	for _, file := range files {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(file, "shard-") != strings.Contains(string(b), contentvalue.ReadListPage) {
+			t.Errorf("%s: a shard's history must read pages of the stored list, and the program's none", file)
+		}
+		r := worker.NewWorkflowReplayer()
+		r.RegisterWorkflowWithOptions(workflows.Program, workflowOptions)
+		r.RegisterWorkflowWithOptions(workflows.ForEachShard, workflow.RegisterOptions{Name: workflows.ShardWorkflowType})
+		if err := replayAsRecorded(r, logger, file); err != nil {
+			t.Errorf("replay %s: %v", file, err)
+		}
+	}
 }
