@@ -17,6 +17,7 @@ import (
 
 	"github.com/eaapl/eaapl/activities/contentvalue"
 	"github.com/eaapl/eaapl/config"
+	"github.com/eaapl/eaapl/devstack"
 	"github.com/eaapl/eaapl/internal/testenv"
 	"github.com/eaapl/eaapl/starter"
 	"github.com/eaapl/eaapl/workflows"
@@ -164,4 +165,155 @@ func (s *stack) recordHistoryAs(t *testing.T, id, name string) {
 		t.Fatal(err)
 	}
 	t.Logf("recorded %s", path)
+}
+
+// The sharded crash tests send Hello World to shardedContacts contacts in shards of shardedSize through
+// real `eaapl worker` processes that share one content store (EAAPL_DATA_DIR), each email held up by
+// testenv.DelaySMTP as in the crash tests, and interrupt the send once Mailpit holds shardedInterrupt.
+const (
+	shardedContacts  = 2000
+	shardedSize      = 500
+	shardedInterrupt = 300
+)
+
+// TestShardedForEachFailover kills one of two worker processes with SIGKILL in the middle of a shard's
+// batches: the other finishes the shards (their workflow tasks, and the batches whose heartbeats time
+// out), and every contact gets exactly one email.
+func TestShardedForEachFailover(t *testing.T) {
+	bin := buildEaapl(t)
+	srv := testenv.Temporal(t)
+	mp := testenv.Mailpit(t)
+	queue, contacts, data := "sharded-failover", contactsCSV(t, shardedContacts), t.TempDir()
+	env := func(smtp string) []string {
+		return append(workerEnv(srv.FrontendHostPort(), queue, contacts, smtp, mp.APIURL), "EAAPL_DATA_DIR="+data)
+	}
+	doomedSMTP := testenv.DelaySMTP(t, mp.SMTPAddr, smtpDelay)
+	doomed := startWorkerProcess(t, bin, env(doomedSMTP.Addr), "worker-killed")
+	survivor := startWorkerProcess(t, bin, env(testenv.DelaySMTP(t, mp.SMTPAddr, smtpDelay).Addr), "worker-survivor")
+	waitForPollers(t, srv.Client(), queue, doomed, survivor)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	st := &starter.Starter{Client: srv.Client(), TaskQueue: queue}
+	run, err := st.Start(ctx, "sharded-failover", workflows.Input{Program: helloWorld, MaxConcurrency: crashConcurrency, ShardSize: shardedSize})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitForMessages(t, mp.APIURL, shardedInterrupt)
+	deadline := time.Now().Add(time.Minute)
+	for len(doomedSMTP.Sessions()) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s is in no batch after a minute", doomed.id)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	inFlight := len(doomedSMTP.Sessions())
+	doomed.kill(t)
+	sent, err := messageCount(mp.APIURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sent >= shardedContacts {
+		t.Fatalf("the send was over (%d emails) before the kill; the test proves nothing", sent)
+	}
+	t.Logf("killed %s in the middle of %d batches, with %d of %d emails in Mailpit", doomed.id, inFlight, sent, shardedContacts)
+	res, err := st.Wait(ctx, run, 500*time.Millisecond, nil)
+	if err != nil {
+		t.Fatalf("program: %v", err)
+	}
+	assertShardedOnce(t, res, mp)
+	if !survivor.running() {
+		t.Error("the surviving worker exited")
+	}
+}
+
+// TestShardedForEachRestart stops the whole dev stack (the Temporal dev server with its SQLite file,
+// and Mailpit with its database) in the middle of a sharded send and starts it again on the same ports
+// and data: the worker, which stays up, reconnects, the program and its shards resume and complete, and
+// nothing is sent twice.
+func TestShardedForEachRestart(t *testing.T) {
+	bin := buildEaapl(t)
+	opts := devstack.Options{
+		TemporalBin: testenv.Bin(t, "temporal"),
+		MailpitBin:  testenv.Bin(t, "mailpit"),
+		DataDir:     t.TempDir(),
+		KafkaPort:   -1,
+	}
+	for _, port := range []*int{&opts.TemporalPort, &opts.UIPort, &opts.SMTPPort, &opts.MailpitPort} {
+		p, err := devstack.FreePort()
+		if err != nil {
+			t.Fatal(err)
+		}
+		*port = p
+	}
+	start := func() *devstack.Stack {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		s, err := devstack.Start(ctx, opts)
+		if err != nil {
+			t.Fatalf("start the dev stack: %v", err)
+		}
+		t.Cleanup(func() { stopStack(t, s) })
+		return s
+	}
+	stack := start()
+	queue := "sharded-restart"
+	address, mailbox := stack.Temporal.Address, stack.Mailpit.APIURL
+	proxy := testenv.DelaySMTP(t, stack.Mailpit.SMTPAddr, smtpDelay)
+	env := append(workerEnv(address, queue, contactsCSV(t, shardedContacts), proxy.Addr, mailbox), "EAAPL_DATA_DIR="+t.TempDir())
+	w := startWorkerProcess(t, bin, env, "worker-restart")
+	c := dialTemporal(t, address)
+	waitForPollers(t, c, queue, w)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	st := &starter.Starter{Client: c, TaskQueue: queue}
+	if _, err := st.Start(ctx, "sharded-restart", workflows.Input{Program: helloWorld, MaxConcurrency: crashConcurrency, ShardSize: shardedSize}); err != nil {
+		t.Fatal(err)
+	}
+	waitForMessages(t, mailbox, shardedInterrupt)
+	sent, err := messageCount(mailbox)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stopStack(t, stack)
+	t.Logf("stopped the stack in the middle of %d batches, with %d of %d emails in Mailpit", len(proxy.Sessions()), sent, shardedContacts)
+	time.Sleep(3 * time.Second) // the worker polls a server that is not there
+	restarted := time.Now()
+	stack = start()
+
+	var res workflows.Result
+	if err := c.GetWorkflow(ctx, "sharded-restart", "").Get(ctx, &res); err != nil {
+		t.Fatalf("program: %v", err)
+	}
+	t.Logf("done %s after the restart", time.Since(restarted).Round(time.Second))
+	assertShardedOnce(t, res, stack.Mailpit)
+	if !w.running() {
+		t.Error("the worker exited while the server was away")
+	}
+}
+
+// assertShardedOnce checks that the sharded Hello World completed with every send done, and that Mailpit
+// holds exactly one email per contact (person1@example.com on).
+func assertShardedOnce(t *testing.T, res workflows.Result, mp *devstack.Mailpit) {
+	t.Helper()
+	if got, want := res.Summary, fmt.Sprintf("send: %d done, 0 skipped, 0 failed", shardedContacts); res.State != workflows.StateCompleted || got != want {
+		t.Errorf("program %s: %q, want completed: %q", res.State, got, want)
+	}
+	got := map[string]int{}
+	msgs := testenv.Messages(t, mp, "")
+	for _, m := range msgs {
+		for _, to := range m.To {
+			got[to]++
+		}
+	}
+	for i := 1; i <= shardedContacts; i++ {
+		if addr := fmt.Sprintf("person%d@example.com", i); got[addr] != 1 {
+			t.Errorf("%s got %d emails, want 1", addr, got[addr])
+		}
+	}
+	if len(msgs) != shardedContacts {
+		t.Errorf("Mailpit holds %d emails, want %d", len(msgs), shardedContacts)
+	}
 }
