@@ -1,14 +1,18 @@
 package e2e_test
 
 import (
+	"bufio"
 	"context"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -277,8 +281,12 @@ func TestShardedForEachRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	inFlight := len(proxy.Sessions())
 	stopStack(t, stack)
-	t.Logf("stopped the stack in the middle of %d batches, with %d of %d emails in Mailpit", len(proxy.Sessions()), sent, shardedContacts)
+	t.Logf("stopped the stack in the middle of %d batches, with %d of %d emails in Mailpit", inFlight, sent, shardedContacts)
+	if sent >= shardedContacts {
+		t.Fatalf("the send was over (%d emails) before the stop; the test proves nothing", sent)
+	}
 	time.Sleep(3 * time.Second) // the worker polls a server that is not there
 	restarted := time.Now()
 	stack = start()
@@ -315,5 +323,139 @@ func assertShardedOnce(t *testing.T, res workflows.Result, mp *devstack.Mailpit)
 	}
 	if len(msgs) != shardedContacts {
 		t.Errorf("Mailpit holds %d emails, want %d", len(msgs), shardedContacts)
+	}
+}
+
+// TestQuestionInsideAShard runs a send to 1,100 contacts (a stored list) in shards of 500 through a mail
+// server that refuses one recipient for now (451, a refusal a retry may fix): the shard retries it, gives
+// up, and hands it back; the program asks retry, skip or abort, and while the question is open the other
+// contacts are sent to. The server then takes the recipient, the answer retry sends it, and each contact
+// has exactly one email.
+func TestQuestionInsideAShard(t *testing.T) {
+	const n, size, id = 1100, 500, "sharded-question"
+	const refused = "person777@example.com"
+	s := newStack(t)
+	proxy := refuseRecipient(t, s.mailpit.SMTPAddr, refused)
+	st := s.worker(t, contactsCSV(t, n), func(c *config.Config) { c.DataDir, c.SMTPAddr = t.TempDir(), proxy.addr })
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	wr, err := st.Start(ctx, id, workflows.Input{Program: "Send 'Hi there' to all my contacts", ShardSize: size})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var q workflows.Question
+	deadline := time.Now().Add(2 * time.Minute)
+	for q.ID == "" {
+		if time.Now().After(deadline) {
+			t.Fatal("no question about the refused recipient after two minutes")
+		}
+		time.Sleep(200 * time.Millisecond)
+		qs, err := st.Questions(ctx, id)
+		if err == nil && len(qs) > 0 {
+			q = qs[0]
+		}
+	}
+	if q.Kind != workflows.KindDecision || q.Item != refused || !strings.Contains(q.Text, "451") {
+		t.Errorf("question = %+v, want a decision about %s that quotes the server's 451", q, refused)
+	}
+	waitForMessages(t, s.mailpit.APIURL, n-1) // the others went on while it was open
+	proxy.refusing.Store(false)
+	if _, err := st.Answer(ctx, id, q.ID, "retry"); err != nil {
+		t.Fatalf("answer retry: %v", err)
+	}
+	res, err := st.Wait(ctx, wr, 200*time.Millisecond, nil)
+	if err != nil {
+		t.Fatalf("program: %v", err)
+	}
+	if got, want := res.Summary, fmt.Sprintf("send: %d done, 0 skipped, 0 failed", n); got != want {
+		t.Errorf("summary = %q, want %q", got, want)
+	}
+	got := map[string]int{}
+	for _, m := range testenv.Messages(t, s.mailpit, "") {
+		for _, to := range m.To {
+			got[to]++
+		}
+	}
+	for i := 1; i <= n; i++ {
+		if addr := fmt.Sprintf("person%d@example.com", i); got[addr] != 1 {
+			t.Errorf("%s got %d emails, want 1", addr, got[addr])
+		}
+	}
+}
+
+// recipientRefuser is an SMTP proxy on loopback that answers "451" to RCPT TO the one address while
+// refusing is true, and passes everything else on to the server.
+type recipientRefuser struct {
+	addr     string
+	refusing atomic.Bool
+}
+
+func refuseRecipient(t *testing.T, target, address string) *recipientRefuser {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	p := &recipientRefuser{addr: l.Addr().String()}
+	p.refusing.Store(true)
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go p.serve(c, target, address)
+		}
+	}()
+	return p
+}
+
+// serve passes a session on line by line: SMTP without pipelining (what net/smtp speaks) says one
+// command and waits for its reply, so a refusal written in place of the server's is the only reply.
+func (p *recipientRefuser) serve(c net.Conn, target, address string) {
+	defer c.Close()
+	s, err := net.Dial("tcp", target)
+	if err != nil {
+		return
+	}
+	defer s.Close()
+	var mu sync.Mutex // one writer to the client at a time
+	go func() {
+		r := bufio.NewReader(s)
+		for {
+			line, err := r.ReadBytes('\n')
+			if err != nil {
+				c.Close()
+				return
+			}
+			mu.Lock()
+			_, _ = c.Write(line)
+			mu.Unlock()
+		}
+	}()
+	r := bufio.NewReader(c)
+	data := false
+	for {
+		line, err := r.ReadBytes('\n')
+		if err != nil {
+			return
+		}
+		cmd := strings.ToUpper(strings.TrimSpace(string(line)))
+		switch {
+		case data && cmd == ".":
+			data = false
+		case data:
+		case cmd == "DATA":
+			data = true
+		case strings.HasPrefix(cmd, "RCPT TO:") && strings.Contains(cmd, strings.ToUpper(address)) && p.refusing.Load():
+			mu.Lock()
+			_, _ = c.Write([]byte("451 4.3.0 " + address + ": mailbox busy, try again later\r\n"))
+			mu.Unlock()
+			continue
+		}
+		if _, err := s.Write(line); err != nil {
+			return
+		}
 	}
 }
