@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -30,6 +31,9 @@ import (
 // versionShards marks histories in which a for_each step over more than the shard size runs in shards.
 // It is only asked on that path: a program whose steps all fit keeps the commands it had before.
 const versionShards = "for-each-shards"
+
+// versionShardReport marks shard histories that store every item's result (ShardResult.Report).
+const versionShardReport = "shard-report"
 
 // ShardWorkflowType is the child workflow type of a shard.
 const ShardWorkflowType = "ForEachShard"
@@ -133,9 +137,10 @@ type ShardProgress struct {
 // program must settle itself (they gave up, or need input).
 type ShardResult struct {
 	ShardProgress
-	Items     []ItemResult      `json:"items,omitempty"`
-	NotListed int               `json:"not_listed,omitempty"`
-	Unsettled []UnsettledResult `json:"unsettled,omitempty"`
+	Report    *contentvalue.List `json:"report,omitempty"` // every item's result (ItemResult without its task), stored
+	Items     []ItemResult       `json:"items,omitempty"`
+	NotListed int                `json:"not_listed,omitempty"`
+	Unsettled []UnsettledResult  `json:"unsettled,omitempty"`
 }
 
 // UnsettledResult is an item a shard could not finish, handed back to the program to settle.
@@ -257,7 +262,8 @@ type shardRun struct {
 	id       string
 	items    int
 	finished bool
-	progress ShardProgress // what it last said, while it runs
+	progress ShardProgress      // what it last said, while it runs
+	report   *contentvalue.List // every item's result, stored, once it ended
 }
 
 // runShard runs one shard as a child workflow; a shard that fails as a whole fails each of its items.
@@ -301,6 +307,7 @@ func (p *program) settleShard(ctx workflow.Context, id string, run *shardRun, re
 	s.status.Skipped += res.Skipped
 	s.status.Attempts = max(s.status.Attempts, res.Attempts)
 	s.notListed += res.NotListed
+	run.report = res.Report
 	for _, it := range res.Items {
 		if len(s.items) < listedItems {
 			s.items = append(s.items, it)
@@ -408,11 +415,44 @@ func ForEachShard(ctx workflow.Context, in ShardInput) (ShardResult, error) {
 		}
 	}
 	res.NotListed = len(s.items) - len(res.Items) // the unsettled items are listed by the program
+	if workflow.GetVersion(ctx, versionShardReport, workflow.DefaultVersion, 1) >= 1 {
+		res.Report = storeReport(ctx, s.items)
+	}
 	for _, u := range *p.handBack {
 		res.Unsettled = append(res.Unsettled, UnsettledResult{Task: u.task, Label: u.label, Result: u.result, NeedsInput: u.needsInput})
 	}
 	return res, nil
 }
+
+// storeReport keeps a shard's item results, without their tasks' details, in the content store, so that
+// the program's result can point at every item's outcome without carrying it. A report that cannot be
+// stored (a worker without a content store) is left out: the items' results are still in the shard's
+// history and on task.result.
+func storeReport(ctx workflow.Context, items []ItemResult) *contentvalue.List {
+	req := contentvalue.StoreRequest{Items: make([]json.RawMessage, 0, len(items))}
+	for _, it := range sortedItems(items) {
+		it.Task = nil
+		b, err := encodeItem(it)
+		if err != nil {
+			return nil
+		}
+		req.Items = append(req.Items, b)
+	}
+	var list contentvalue.List
+	opts := listPageOptions
+	opts.Summary = "Store the shard's report"
+	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, opts), contentvalue.StoreList, req).Get(ctx, &list); err != nil {
+		workflow.GetLogger(ctx).Warn("The shard's report was not stored", "error", err)
+		return nil
+	}
+	return &list
+}
+
+// encodeItem is an item result as JSON: deterministic; workflowcheck sees the reflection inside
+// encoding/json.
+//
+//workflowcheck:ignore
+func encodeItem(it ItemResult) (json.RawMessage, error) { return json.Marshal(it) }
 
 // onShardProgress keeps the progress the shards signal, for the status query.
 func (p *program) onShardProgress(ctx workflow.Context) {

@@ -1,6 +1,8 @@
 package workflows_test
 
 import (
+	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -85,6 +87,32 @@ func TestShardsOverAStoredList(t *testing.T) {
 		}
 		if got := itemsOf(t, res, "send")["contact-007@example.com"]; got.State != workflows.StateSkipped || !strings.Contains(got.Reason, "emailed them") {
 			t.Errorf("contact-007 = %+v, want skipped: you emailed them", got)
+		}
+		// The full per-item report: one stored list per shard, every item once, in order.
+		send := res.Steps[len(res.Steps)-1]
+		if len(send.Reports) != 5 {
+			t.Fatalf("send has %d reports, want one per shard", len(send.Reports))
+		}
+		next, states := 1, map[string]int{}
+		for _, r := range send.Reports {
+			items, err := contentvalue.ReadRange(context.Background(), f.store, r, 0, r.Count)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, raw := range items {
+				var it workflows.ItemResult
+				if err := json.Unmarshal(raw, &it); err != nil {
+					t.Fatal(err)
+				}
+				if it.Item != next || it.Label == "" {
+					t.Fatalf("report item %+v, want item %d with its label", it, next)
+				}
+				next++
+				states[it.State]++
+			}
+		}
+		if next != n+1 || states[workflows.StateDone] != n-2 || states[workflows.StateSkipped] != 2 {
+			t.Errorf("the reports hold %d items %v, want %d: %d done, 2 skipped", next-1, states, n, n-2)
 		}
 	})
 

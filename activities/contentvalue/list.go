@@ -255,3 +255,26 @@ func (a *Lists) ReadListPage(ctx context.Context, req PageRequest) (Page, error)
 func refuse(errType string, err error) error {
 	return temporal.NewNonRetryableApplicationError(err.Error(), errType, err)
 }
+
+// StoreList is the activity type of Lists.StoreList.
+const StoreList = "StoreList"
+
+// StoreRequest is a list to store, its items as JSON.
+type StoreRequest struct {
+	Items []json.RawMessage `json:"items"`
+}
+
+// StoreList keeps a list in the store and returns its reference: a workflow's report of many items (a
+// shard's per-item results) leaves the history this way.
+func (a *Lists) StoreList(ctx context.Context, req StoreRequest) (List, error) {
+	if a.Store == nil {
+		return List{}, refuse(catalog.ErrInvalidArgument, fmt.Errorf("store a list of %d items: %w", len(req.Items), ErrNoStore))
+	}
+	w := NewListWriter(a.Store, 0)
+	for _, it := range req.Items {
+		if err := w.Add(ctx, it); err != nil {
+			return List{}, err
+		}
+	}
+	return w.Finish(ctx)
+}

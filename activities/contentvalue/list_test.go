@@ -136,6 +136,25 @@ func TestStoredList(t *testing.T) {
 		}
 	})
 
+	t.Run("StoreListKeepsAListOfJSONItems", func(t *testing.T) {
+		a := &contentvalue.Lists{Store: store}
+		req := contentvalue.StoreRequest{}
+		for i := range 1500 {
+			req.Items = append(req.Items, json.RawMessage(fmt.Sprintf(`{"n":%d}`, i)))
+		}
+		stored, err := a.StoreList(ctx, req)
+		if err != nil || stored.Count != 1500 {
+			t.Fatalf("StoreList = %+v, %v; want 1500 items", stored, err)
+		}
+		items, err := contentvalue.ReadRange(ctx, store, stored, 999, 2)
+		if got := numbers(t, items); err != nil || len(got) != 2 || got[0] != 999 || got[1] != 1000 {
+			t.Errorf("items 1000 and 1001 = %v, %v", got, err)
+		}
+		if _, err := (&contentvalue.Lists{}).StoreList(ctx, req); !strings.Contains(fmt.Sprint(err), "no content store") {
+			t.Errorf("without a store: err = %v, want it named", err)
+		}
+	})
+
 	t.Run("AnEmptyListHasNoChunks", func(t *testing.T) {
 		e := writeList(t, store, 0, 10)
 		if items, err := contentvalue.ReadRange(ctx, store, e, 0, 0); e.Count != 0 || err != nil || len(items) != 0 {
