@@ -64,6 +64,13 @@ func TestShardedForEach(t *testing.T) {
 	if got, want := res.Summary, fmt.Sprintf("send: %d done, 0 skipped, 0 failed", n); got != want {
 		t.Fatalf("summary = %q, want %q", got, want)
 	}
+	reported := 0
+	for _, r := range res.Steps[len(res.Steps)-1].Reports {
+		reported += r.Count
+	}
+	if got := len(res.Steps[len(res.Steps)-1].Reports); got != n/size || reported != n {
+		t.Errorf("the send step's result has %d reports of %d items, want one per shard, %d items in all", got, reported, n)
+	}
 	shards := []string{id}
 	for k := 1; k <= n/size; k++ {
 		shards = append(shards, workflows.ShardID(id, "send", k))
