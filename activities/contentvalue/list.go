@@ -243,7 +243,8 @@ func (a *Lists) ReadListPage(ctx context.Context, req PageRequest) (Page, error)
 	case errors.Is(err, ErrNoStore), errors.As(err, &tooLarge):
 		return Page{}, refuse(catalog.ErrInvalidArgument, err)
 	case errors.Is(err, content.ErrNotFound):
-		return Page{}, refuse(catalog.ErrNotFound, fmt.Errorf("%w: the content store no longer holds it", err))
+		// Most likely another worker wrote it into a store this one does not share.
+		return Page{}, refuse(catalog.ErrNotFound, fmt.Errorf("%w: every worker must use one content store (EAAPL_DATA_DIR on a volume they all mount; docs/scale.md)", err))
 	case err != nil && (req.From < 0 || req.Count < 0 || req.From+req.Count > req.List.Count):
 		return Page{}, refuse(catalog.ErrInvalidArgument, err)
 	case err != nil:
