@@ -81,6 +81,7 @@ type program struct {
 	shardSignals bool             // the shards' progress signal is received (shard.go)
 	handBack     *[]unsettledItem // in a shard: the items its batches could not finish, for the program
 	lists        map[string][]any // stored lists read whole, by "step.field" (storeditems.go)
+	tuning       *api.Tuning      // nil: for_each batches have the fixed sizes (tuning.go)
 }
 
 func (p *program) setup(ctx workflow.Context) error {
@@ -140,6 +141,7 @@ func (p *program) run(ctx workflow.Context) (Result, error) {
 		p.events.start(ctx)
 	}
 	p.asker.on = workflow.GetVersion(ctx, versionQuestions, workflow.DefaultVersion, 1) >= 1
+	p.tuning = adaptive(ctx, planned.Tuning)
 	for _, id := range compiled.Order {
 		p.events.dependency(ctx, id, "pending", p.plan.Deps(id), p.plan.Dependents(id))
 	}

@@ -8,6 +8,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/eaapl/eaapl/activities/api"
 	"github.com/eaapl/eaapl/activities/contentvalue"
 	"github.com/eaapl/eaapl/catalog"
 	"github.com/eaapl/eaapl/plan"
@@ -77,6 +78,7 @@ type ShardInput struct {
 	Mirror         bool            `json:"mirror,omitempty"`
 	Asking         bool            `json:"asking,omitempty"`  // the program asks questions (versionQuestions)
 	DryRun         bool            `json:"dry_run,omitempty"` // the program is a dry run: writes are previewed
+	Tuning         *api.Tuning     `json:"tuning,omitempty"`  // the program's adaptive tuning (tuning.go)
 
 	List     *contentvalue.List `json:"list,omitempty"`      // the step's items, stored: this shard runs [From, To)
 	From     int                `json:"from,omitempty"`      // 0-based, inclusive
@@ -204,7 +206,7 @@ func (p *program) shardInput(id string, k, total int) ShardInput {
 	}
 	concurrency = max(min(concurrency, maxConcurrency)/shardWindow, 1)
 	return ShardInput{ProgramID: p.workflowID, UserID: p.in.UserID, Plan: p.plan.Plan, Catalog: p.recorded, Step: id,
-		Shard: k, Total: total, MaxConcurrency: concurrency, Mirror: p.events.on, Asking: p.asker.on, DryRun: p.in.DryRun}
+		Shard: k, Total: total, MaxConcurrency: concurrency, Mirror: p.events.on, Asking: p.asker.on, DryRun: p.in.DryRun, Tuning: p.tuning}
 }
 
 // runShards runs a step's shards, shardWindow at a time, records their counts and first failures, and
@@ -360,6 +362,7 @@ func ForEachShard(ctx workflow.Context, in ShardInput) (ShardResult, error) {
 		p.start = workflow.Now(ctx)
 	}
 	p.asker.on = in.Asking
+	p.tuning = adaptive(ctx, in.Tuning)
 	p.sem = workflow.NewSemaphore(ctx, int64(max(in.MaxConcurrency, 1)))
 	s := &stepRun{status: StepStatus{ID: in.Step, State: StateRunning, Total: in.Total}}
 	p.steps = map[string]*stepRun{in.Step: s}
