@@ -173,14 +173,14 @@ type readOnce struct {
 
 func (r *readOnce) read(ctx context.Context, d Deps) (book, error) {
 	if r == nil {
-		return read(ctx, d, false)
+		return read(ctx, d, false, nil)
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.done {
 		return r.book, nil
 	}
-	b, err := read(ctx, d, false)
+	b, err := read(ctx, d, false, nil)
 	if err != nil {
 		return book{}, err // the next item tries again
 	}
