@@ -7,13 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 	"sync/atomic"
 	"time"
 
 	openai "github.com/sashabaranov/go-openai"
 
+	"github.com/eaapl/eaapl/internal/model"
 	"github.com/eaapl/eaapl/plan"
 )
 
@@ -34,20 +34,10 @@ type LLMConfig struct {
 	APIVersion string
 }
 
-// NewClient returns the go-openai client for the configuration: one per process, shared by every request.
+// NewClient returns the go-openai client for the configuration: one per process, shared by every request
+// (internal/model, which the model-backed text analysis uses too).
 func NewClient(cfg LLMConfig) *openai.Client {
-	c := openai.DefaultConfig(cfg.APIKey)
-	base := strings.TrimRight(cfg.BaseURL, "/")
-	if u, err := url.Parse(base); err == nil && (strings.HasSuffix(u.Hostname(), ".openai.azure.com") || strings.HasSuffix(u.Hostname(), ".cognitiveservices.azure.com")) {
-		c = openai.DefaultAzureConfig(cfg.APIKey, base)
-		if cfg.APIVersion != "" {
-			c.APIVersion = cfg.APIVersion
-		}
-	} else if base != "" {
-		c.BaseURL = base
-	}
-	c.HTTPClient = &http.Client{Timeout: cfg.Timeout}
-	return openai.NewClientWithConfig(c)
+	return model.NewOpenAI(model.Settings{APIKey: cfg.APIKey, BaseURL: cfg.BaseURL, Model: cfg.Model, Timeout: cfg.Timeout, APIVersion: cfg.APIVersion})
 }
 
 // LLM plans with a language model. The model sees the program text and the command catalog, nothing

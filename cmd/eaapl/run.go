@@ -103,7 +103,7 @@ func runProgram(ctx context.Context, cfg config.Config, cmd *cobra.Command, in w
 			fmt.Fprintln(stderr, describeReport(rep))
 			in.Plan, now = p, at
 		}
-		if err := confirm(in.Plan, now, stderr); err != nil {
+		if err := confirm(cfg, in.Plan, now, stderr); err != nil {
 			return err
 		}
 	}
