@@ -147,9 +147,9 @@ type Config struct {
 	PlannerTimeout time.Duration `envconfig:"EAAPL_PLANNER_TIMEOUT" default:"30s"`
 	PlanCache      string        `envconfig:"EAAPL_PLAN_CACHE" default:".eaapl/plans"`
 	// The model server's settings have the names OpenAI's own tools read.
-	OpenAIAPIKey      string        `envconfig:"OPENAI_API_KEY"`
-	OpenAIBaseURL     string        `envconfig:"OPENAI_BASE_URL"`
-	OpenAIAPIVersion  string        `envconfig:"OPENAI_API_VERSION" default:"2024-10-21"`
+	OpenAIAPIKey     string `envconfig:"OPENAI_API_KEY"`
+	OpenAIBaseURL    string `envconfig:"OPENAI_BASE_URL"`
+	OpenAIAPIVersion string `envconfig:"OPENAI_API_VERSION" default:"2024-10-21"`
 	// The text analysis's model is on the same server as the planner's (OPENAI_*).
 	TextAnalyzer      string        `envconfig:"EAAPL_TEXT_ANALYZER" default:"auto"`
 	TextModel         string        `envconfig:"EAAPL_TEXT_MODEL"`
