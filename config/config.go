@@ -83,7 +83,7 @@ const MaxConcurrencyLimit = 500
 //	                       model, embedded (nothing leaves the worker), or auto: the model when one is
 //	                       configured (auto)
 //	EAAPL_TEXT_MODEL       the model the text analysis asks; EAAPL_PLANNER_MODEL when empty ()
-//	EAAPL_TEXT_MODEL_TIMEOUT    how long one request of the text analysis to the model may take (60s)
+//	EAAPL_TEXT_MODEL_TIMEOUT    how long one request of the text analysis to the model may take (1m0s)
 //	EAAPL_TEXT_MODEL_MAX_BYTES  the most text one analysis sends to the model; a longer text is cut,
 //	                       and the step's output says so (100000)
 //	EAAPL_QUESTION_TIMEOUT how long a program's question waits for an answer   (1h)
@@ -153,7 +153,7 @@ type Config struct {
 	// The text analysis's model is on the same server as the planner's (OPENAI_*).
 	TextAnalyzer      string        `envconfig:"EAAPL_TEXT_ANALYZER" default:"auto"`
 	TextModel         string        `envconfig:"EAAPL_TEXT_MODEL"`
-	TextModelTimeout  time.Duration `envconfig:"EAAPL_TEXT_MODEL_TIMEOUT" default:"60s"`
+	TextModelTimeout  time.Duration `envconfig:"EAAPL_TEXT_MODEL_TIMEOUT" default:"1m0s"`
 	TextModelMaxBytes int           `envconfig:"EAAPL_TEXT_MODEL_MAX_BYTES" default:"100000"`
 	QuestionTimeout   time.Duration `envconfig:"EAAPL_QUESTION_TIMEOUT" default:"1h"`
 	QuestionDefault   string        `envconfig:"EAAPL_QUESTION_DEFAULT" default:"skip"`

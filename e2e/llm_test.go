@@ -2,6 +2,7 @@ package e2e_test
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -16,6 +17,9 @@ import (
 	"github.com/eaapl/eaapl/config"
 	"github.com/eaapl/eaapl/internal/crypt"
 	"github.com/eaapl/eaapl/internal/testenv"
+	"github.com/eaapl/eaapl/planner"
+	"github.com/eaapl/eaapl/starter"
+	"github.com/eaapl/eaapl/worker"
 	"github.com/eaapl/eaapl/workflows"
 )
 
@@ -186,4 +190,81 @@ func planCacheKey(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return path
+}
+
+// TestAnalysisWithTheModel runs the spec's example, "Open the document q3-report.md, analyze it for
+// trends, and summarize it", planned by the rule-based planner, on a worker whose text analysis has a
+// model (OPENAI_BASE_URL pointing at a fake OpenAI-compatible server): the summary `eaapl run` prints is
+// the model's, the trends are still computed on the worker (the report has a table), the model is sent
+// the document's text and nothing else, and the read-back says the text goes to the model.
+func TestAnalysisWithTheModel(t *testing.T) {
+	const program = "Open the document q3-report.md, analyze it for trends, and summarize it"
+	const modelSummary = "Revenue rose from 120 to 180 over the quarter. The mobile app shipped in August."
+	model := testenv.NewFakeModel(t, testenv.ChatAnswer(`{"sentences": ["Revenue rose from 120 to 180 over the quarter.", "The mobile app shipped in August."]}`))
+	s := newStack(t)
+	root := t.TempDir()
+	ws := filepath.Join(root, "workspace")
+	if err := os.Mkdir(ws, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(ws, "q3-report.md"), []byte(q3Report), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var cfg config.Config
+	st := s.worker(t, testenv.WriteFile(t, "contacts.vcf", injectionContacts), func(c *config.Config) {
+		c.Workspace, c.DataDir = ws, filepath.Join(root, "data")
+		c.Planner = "rules" // the program's plan is the rule-based planner's; only the analysis asks the model
+		c.OpenAIBaseURL, c.OpenAIAPIKey = model.URL, "sk-test"
+		c.TextAnalyzer, c.TextModel = "auto", "gpt-fake" // auto: the model, as one is configured
+		cfg = *c
+	})
+
+	t.Run("TheReadBackSaysTheDocumentGoesToTheModel", func(t *testing.T) {
+		p, _, err := worker.NewPlanner(cfg, time.UTC).Plan(context.Background(), program, time.Now(), planner.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b strings.Builder
+		starter.PrintReadBack(&b, p, time.Now(), starter.WithModel(cfg.TextModelView()))
+		host := strings.TrimSuffix(strings.TrimPrefix(model.URL, "http://"), "/v1")
+		if want := "Summarize the document's text (step 1) with the model gpt-fake at " + host + ": the document's text is sent to it."; !strings.Contains(b.String(), want) {
+			t.Errorf("read-back:\n%s\nwant the line %q", b.String(), want)
+		}
+	})
+
+	res, err := s.run(t, st, "analysis-with-the-model", workflows.Input{Program: program})
+	if err != nil {
+		t.Fatalf("program: %v (%+v)", err, res)
+	}
+	t.Run("ThePrintedSummaryIsTheModels", func(t *testing.T) {
+		sum := output(t, res, "summarize")
+		if sum["summary"] != modelSummary || sum["method"] != "model:gpt-fake" {
+			t.Errorf("summary %v, want the model's, by model:gpt-fake", sum)
+		}
+		var b strings.Builder
+		starter.PrintResult(&b, res)
+		if !strings.Contains(b.String(), modelSummary) {
+			t.Errorf("eaapl run prints:\n%s\nwant the model's summary", b.String())
+		}
+	})
+	t.Run("TheTrendsAreComputedOnTheWorker", func(t *testing.T) {
+		trends := output(t, res, "trends")
+		if r, _ := trends["report"].(string); !strings.Contains(r, "Revenue went up from 120 (July) to 180 (September)") {
+			t.Errorf("trends %v, want revenue up from 120 to 180, computed", trends)
+		}
+	})
+	t.Run("TheModelWasSentTheDocumentOnly", func(t *testing.T) {
+		reqs := model.Requests()
+		if len(reqs) != 1 {
+			t.Fatalf("the model got %d requests, want 1: the summary's (the trends come from the table)", len(reqs))
+		}
+		if !strings.Contains(reqs[0], "Support tickets fell after the release.") || !strings.Contains(reqs[0], `"model":"gpt-fake"`) {
+			t.Errorf("request %s lacks the document or the model", reqs[0])
+		}
+		for _, data := range []string{"mallory@", "alice@", "Ignore previous instructions"} {
+			if strings.Contains(reqs[0], data) {
+				t.Errorf("the model was sent contact data %q", data)
+			}
+		}
+	})
 }
