@@ -167,7 +167,7 @@ func (l *LLM) Plan(ctx context.Context, program string, now time.Time, noCache b
 			return p, rep, nil
 		}
 		var cannot *CannotPlanError
-		if errors.As(err, &cannot) {
+		if errors.As(err, &cannot) || errors.Is(err, errScheduleZone) { // no answer of the model's can fix these
 			return nil, rep, err
 		}
 		lastErr = err
@@ -276,11 +276,23 @@ func (l *LLM) finish(tmpl []byte, program string, now time.Time) (*plan.Plan, er
 	if err := resolveTimes(p, now.In(loc)); err != nil {
 		return nil, err
 	}
+	if p.Schedule != nil && strings.TrimSpace(p.Schedule.TimeZone) == "" {
+		// The model is not told the user's zone; a schedule runs in the configured one.
+		if l.Location == nil || l.Location.String() == "Local" {
+			return nil, errScheduleZone
+		}
+		p.Schedule.TimeZone = l.Location.String()
+	}
 	if err := plan.Validate(p); err != nil {
 		return nil, err
 	}
 	return p, nil
 }
+
+// errScheduleZone refuses a schedule when the zone its times are in is not named: the machine's own
+// ("Local") is not a zone a Temporal Schedule can keep, and guessing one would run it at other hours.
+var errScheduleZone = errors.New("a schedule needs a named time zone: set EAAPL_TIMEZONE to an IANA zone such as Europe/Berlin or UTC " +
+	"(on Linux, `readlink /etc/localtime` names this machine's), then run the program again; nothing was scheduled")
 
 // extractJSON takes the JSON object out of an answer that may wrap it in a Markdown code fence or a
 // sentence, as models without a JSON mode do.
