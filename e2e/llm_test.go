@@ -2,6 +2,7 @@ package e2e_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -267,4 +268,52 @@ func TestAnalysisWithTheModel(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestLLMPlannerConstructs runs programs of the language's constructs planned by the model in the worker
+// (a fake OpenAI-compatible server answering as a model taught by the prompt would): a wait then a send,
+// and an answer. The plans are validated like the rule-based planner's and run on the real interpreter.
+func TestLLMPlannerConstructs(t *testing.T) {
+	model := testenv.NewFakeModel(t,
+		testenv.ChatAnswer(`{"version": 1, "steps": [{"id": "wait", "command": "", "description": "Wait 2 seconds.", "wait": {"for": "2s"}}, {"id": "send", "command": "SendEmail", "depends_on": ["wait"], "args": {"to": {"name": "", "email": "bob@example.com"}, "subject": "After the wait", "body": "After the wait"}}]}`),
+		testenv.ChatAnswer(`{"version": 1, "steps": [{"id": "contacts", "command": "RetrieveContacts"}, {"id": "answer", "command": "", "answer": {"value": "${size(steps.contacts.contacts.filter(contact, contact.email.endsWith('@example.com')))}", "kind": "number", "label": "contacts at example.com"}}]}`),
+	)
+	s := newStack(t)
+	st := s.worker(t, testenv.WriteFile(t, "contacts.vcf", threeContacts), func(c *config.Config) {
+		c.Planner = "llm"
+		c.OpenAIBaseURL, c.OpenAIAPIKey = model.URL, "sk-test"
+		c.PlanCache = ""
+	})
+
+	t.Run("AWaitThenASend", func(t *testing.T) {
+		began := time.Now()
+		res, err := s.run(t, st, "llm-wait-send", workflows.Input{Program: "Wait 2 seconds, then send 'After the wait' to bob@example.com"})
+		if err != nil {
+			t.Fatalf("program: %v (%+v)", err, res)
+		}
+		msgs := testenv.Messages(t, s.mailpit, "to:bob@example.com")
+		if len(msgs) != 1 || strings.TrimSpace(msgs[0].Text) != "After the wait" {
+			t.Fatalf("bob got %+v, want one email saying After the wait", msgs)
+		}
+		if took := time.Since(began); took < 2*time.Second {
+			t.Errorf("the program took %s, less than its 2-second wait", took)
+		}
+	})
+	t.Run("AnAnswer", func(t *testing.T) {
+		res, err := s.run(t, st, "llm-answer", workflows.Input{Program: "How many of my contacts are at example.com?"})
+		if err != nil {
+			t.Fatalf("program: %v (%+v)", err, res)
+		}
+		if res.Answer == nil || fmt.Sprint(res.Answer.Value) != "3" {
+			t.Fatalf("answer %+v, want 3 contacts at example.com", res.Answer)
+		}
+	})
+	if n := len(model.Requests()); n != 2 {
+		t.Errorf("the model got %d requests, want 2", n)
+	}
+	for _, r := range model.Requests() {
+		if !strings.Contains(r, `\"wait\": {`) || !strings.Contains(r, `\"answer\": {`) {
+			t.Errorf("the prompt does not describe the constructs")
+		}
+	}
 }
