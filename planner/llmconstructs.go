@@ -163,16 +163,16 @@ var idioms = []struct{ Program, Plan string }{
 		`{"version": 1, "steps": [{"id": "contacts", "command": "RetrieveContacts"}, {"id": "history", "command": "CheckEmailHistory", "args": {"contacts": "${steps.contacts.contacts}", "since": "start of this month", "until": "now"}}, {"id": "answer", "command": "", "answer": {"value": "${size(steps.contacts.contacts.filter(contact, !(contact.email in steps.history.emailed)))}", "kind": "number", "label": "how many of your contacts you have not emailed this month"}}]}`,
 	},
 	{
-		"Tomorrow at 8am send 'Good morning' to bob@example.com",
-		`{"version": 1, "steps": [{"id": "wait", "command": "", "wait": {"until": "tomorrow at 08:00"}}, {"id": "send", "command": "SendEmail", "depends_on": ["wait"], "args": {"to": {"name": "", "email": "bob@example.com"}, "subject": "Good morning", "body": "Good morning"}}]}`,
+		"Tomorrow at 8am send 'Good morning' to sam@example.org",
+		`{"version": 1, "steps": [{"id": "wait", "command": "", "wait": {"until": "tomorrow at 08:00"}}, {"id": "send", "command": "SendEmail", "depends_on": ["wait"], "args": {"to": {"name": "", "email": "sam@example.org"}, "subject": "Good morning", "body": "Good morning"}}]}`,
 	},
 	{
-		"Every Monday at 9am, send 'Weekly check-in' to ann@example.com",
-		`{"version": 1, "schedule": {"calendar": [{"days_of_week": ["monday"], "hour": 9, "minute": 0}], "program": "send 'Weekly check-in' to ann@example.com"}, "steps": [{"id": "send", "command": "SendEmail", "args": {"to": {"name": "", "email": "ann@example.com"}, "subject": "Weekly check-in", "body": "Weekly check-in"}}]}`,
+		"Every Monday at 9am, send 'Weekly check-in' to lee@example.org",
+		`{"version": 1, "schedule": {"calendar": [{"days_of_week": ["monday"], "hour": 9, "minute": 0}], "program": "send 'Weekly check-in' to lee@example.org"}, "steps": [{"id": "send", "command": "SendEmail", "args": {"to": {"name": "", "email": "lee@example.org"}, "subject": "Weekly check-in", "body": "Weekly check-in"}}]}`,
 	},
 	{
-		"Summarize meeting-notes.md and email the summary to alice@example.com",
-		`{"version": 1, "steps": [{"id": "read", "command": "ReadDocument", "args": {"path": "meeting-notes.md"}}, {"id": "summarize", "command": "Summarize", "args": {"text": "${steps.read.text}"}}, {"id": "send", "command": "SendEmail", "args": {"to": {"name": "", "email": "alice@example.com"}, "subject": "Summary of meeting-notes.md", "body": "${steps.summarize.summary}"}}]}`,
+		"Summarize meeting-notes.md and email the summary to kim@example.org",
+		`{"version": 1, "steps": [{"id": "read", "command": "ReadDocument", "args": {"path": "meeting-notes.md"}}, {"id": "summarize", "command": "Summarize", "args": {"text": "${steps.read.text}"}}, {"id": "send", "command": "SendEmail", "args": {"to": {"name": "", "email": "kim@example.org"}, "subject": "Summary of meeting-notes.md", "body": "${steps.summarize.summary}"}}]}`,
 	},
 }
 
