@@ -316,7 +316,7 @@ func TestLoadIgnoresVariablesWithoutThePrefix(t *testing.T) {
 func TestTheTextAnalysisUsesTheModelOnlyWhenOneIsConfigured(t *testing.T) {
 	for _, tc := range []struct {
 		analyzer, baseURL string
-		want               bool
+		want              bool
 	}{
 		{"auto", "", false},
 		{"auto", "http://127.0.0.1:11434/v1", true},
