@@ -195,13 +195,17 @@ func planCacheKey(t *testing.T) string {
 
 // TestAnalysisWithTheModel runs the spec's example, "Open the document q3-report.md, analyze it for
 // trends, and summarize it", planned by the rule-based planner, on a worker whose text analysis has a
-// model (OPENAI_BASE_URL pointing at a fake OpenAI-compatible server): the summary `eaapl run` prints is
+// model (OPENAI_BASE_URL pointing at a fake OpenAI-compatible server, which first answers 429 with a
+// Retry-After): the summary `eaapl run` prints is
 // the model's, the trends are still computed on the worker (the report has a table), the model is sent
 // the document's text and nothing else, and the read-back says the text goes to the model.
 func TestAnalysisWithTheModel(t *testing.T) {
 	const program = "Open the document q3-report.md, analyze it for trends, and summarize it"
 	const modelSummary = "Revenue rose from 120 to 180 over the quarter. The mobile app shipped in August."
-	model := testenv.NewFakeModel(t, testenv.ChatAnswer(`{"sentences": ["Revenue rose from 120 to 180 over the quarter.", "The mobile app shipped in August."]}`))
+	// The model is first rate limited for 3 seconds: the step is retried after the server's Retry-After,
+	// not after the retry policy's 1 second.
+	limited := testenv.ModelAnswer{Status: 429, Body: []byte(`{"error": {"message": "Rate limit reached", "type": "requests"}}`), Header: map[string]string{"Retry-After": "3"}}
+	model := testenv.NewFakeModel(t, limited, testenv.ChatAnswer(`{"sentences": ["Revenue rose from 120 to 180 over the quarter.", "The mobile app shipped in August."]}`))
 	s := newStack(t)
 	root := t.TempDir()
 	ws := filepath.Join(root, "workspace")
@@ -233,9 +237,13 @@ func TestAnalysisWithTheModel(t *testing.T) {
 		}
 	})
 
+	began := time.Now()
 	res, err := s.run(t, st, "analysis-with-the-model", workflows.Input{Program: program})
 	if err != nil {
 		t.Fatalf("program: %v (%+v)", err, res)
+	}
+	if took := time.Since(began); took < 3*time.Second {
+		t.Errorf("the program took %s: the rate-limited summary was retried before the server's Retry-After of 3s", took)
 	}
 	t.Run("ThePrintedSummaryIsTheModels", func(t *testing.T) {
 		sum := output(t, res, "summarize")
@@ -256,15 +264,17 @@ func TestAnalysisWithTheModel(t *testing.T) {
 	})
 	t.Run("TheModelWasSentTheDocumentOnly", func(t *testing.T) {
 		reqs := model.Requests()
-		if len(reqs) != 1 {
-			t.Fatalf("the model got %d requests, want 1: the summary's (the trends come from the table)", len(reqs))
+		if len(reqs) != 2 {
+			t.Fatalf("the model got %d requests, want 2: the summary's and its retry after the 429 (the trends come from the table)", len(reqs))
 		}
-		if !strings.Contains(reqs[0], "Support tickets fell after the release.") || !strings.Contains(reqs[0], `"model":"gpt-fake"`) {
-			t.Errorf("request %s lacks the document or the model", reqs[0])
-		}
-		for _, data := range []string{"mallory@", "alice@", "Ignore previous instructions"} {
-			if strings.Contains(reqs[0], data) {
-				t.Errorf("the model was sent contact data %q", data)
+		for _, r := range reqs {
+			if !strings.Contains(r, "Support tickets fell after the release.") || !strings.Contains(r, `"model":"gpt-fake"`) {
+				t.Errorf("request %s lacks the document or the model", r)
+			}
+			for _, data := range []string{"mallory@", "alice@", "Ignore previous instructions"} {
+				if strings.Contains(r, data) {
+					t.Errorf("the model was sent contact data %q", data)
+				}
 			}
 		}
 	})
