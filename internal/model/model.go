@@ -91,8 +91,7 @@ func (c *Client) Complete(ctx context.Context, r Request) (string, error) {
 			{Role: openai.ChatMessageRoleSystem, Content: r.System},
 			{Role: openai.ChatMessageRoleUser, Content: r.User},
 		},
-		MaxTokens:   r.MaxTokens,
-		Temperature: 0,
+		MaxTokens: r.MaxTokens,
 	}
 	if r.JSON {
 		req.ResponseFormat = &openai.ChatCompletionResponseFormat{Type: openai.ChatCompletionResponseFormatTypeJSONObject}
@@ -143,7 +142,9 @@ func (c *Client) classify(ctx context.Context, err error, after time.Duration) e
 	host, name := c.Settings.Host(), c.Settings.Model
 	code := status(err)
 	if code == 0 {
-		temp := ctx.Err() == nil || errors.Is(ctx.Err(), context.DeadlineExceeded)
+		// No answer (refused connection, timeout, a task cancelled as its worker stops): another attempt,
+		// perhaps on another worker, may get one.
+		temp := true
 		msg := fmt.Sprintf("the model server at %s did not answer: %v", host, err)
 		if errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			msg = fmt.Sprintf("the model server at %s did not answer within %s (EAAPL_TEXT_MODEL_TIMEOUT)", host, c.Settings.Timeout)
