@@ -97,9 +97,6 @@ func (p *Planning) plan(ctx context.Context, req PlanRequest) (PlanResult, error
 	if err := plan.Validate(pl); err != nil {
 		return res, planError(err)
 	}
-	if err := pl.Unsupported(); err != nil {
-		return res, planError(err)
-	}
 	res.Plan = pl
 	res.Catalog = catalog.EntriesFor(pl.Commands()...)
 	return res, nil

@@ -8,11 +8,16 @@ import (
 	"testing"
 	"time"
 
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/testsuite"
+	sdkworker "go.temporal.io/sdk/worker"
+
 	"github.com/eaapl/eaapl/config"
 	"github.com/eaapl/eaapl/internal/imapbox"
 	"github.com/eaapl/eaapl/internal/mailtest"
 	"github.com/eaapl/eaapl/internal/testenv"
 	"github.com/eaapl/eaapl/starter"
+	"github.com/eaapl/eaapl/worker"
 	"github.com/eaapl/eaapl/workflows"
 )
 
@@ -27,20 +32,7 @@ func TestHelloWorldOnARealMailSystem(t *testing.T) {
 	contacts := testenv.WriteFile(t, "contacts.vcf", vcard(mailtest.Alice, mailtest.Bob))
 	start := func(t *testing.T, edit func(*config.Config)) *starter.Starter {
 		t.Helper()
-		for name, value := range sys.Env() {
-			if name != "SSL_CERT_FILE" { // EAAPL_SMTP_CA_FILE below trusts the CA instead
-				t.Setenv(name, value)
-			}
-		}
-		t.Setenv("EAAPL_SMTP_CA_FILE", sys.CAFile)
-		cfg, err := config.Load()
-		if err != nil {
-			t.Fatal(err)
-		}
-		cfg.TaskQueue = "e2e-" + strings.ReplaceAll(t.Name(), "/", "-")
-		cfg.Contacts = contacts // a vCard file: the CardDAV reader is not wired into the worker yet
-		cfg.WorkerID = "e2e-mail-worker"
-		cfg.Planner = "rules"
+		cfg := mailSystemConfig(t, sys, contacts)
 		if edit != nil {
 			edit(&cfg)
 		}
@@ -165,6 +157,128 @@ func TestHelloWorldOnARealMailSystem(t *testing.T) {
 		}
 		if got := sys.Folder(t, mailtest.Alice, "INBOX"); len(got) > 1 {
 			t.Errorf("Alice's INBOX holds %d messages after a run that could not read the history", len(got))
+		}
+	})
+}
+
+// mailSystemConfig is a worker's configuration on the mail system: its EAAPL_* settings (submission with
+// STARTTLS and SASL, the CA trusted through EAAPL_SMTP_CA_FILE, the mailbox over IMAP), the contacts file.
+func mailSystemConfig(t *testing.T, sys *mailtest.System, contacts string) config.Config {
+	t.Helper()
+	for name, value := range sys.Env() {
+		if name != "SSL_CERT_FILE" { // EAAPL_SMTP_CA_FILE below trusts the CA instead
+			t.Setenv(name, value)
+		}
+	}
+	t.Setenv("EAAPL_SMTP_CA_FILE", sys.CAFile)
+	cfg, err := config.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.TaskQueue = "e2e-" + strings.ReplaceAll(t.Name(), "/", "-")
+	cfg.Contacts = contacts // a vCard file: the CardDAV reader is not wired into the worker yet
+	cfg.WorkerID = "e2e-mail-worker"
+	cfg.Planner = "rules"
+	return cfg
+}
+
+// TestAwaitReplyOnARealMailSystem runs "if he doesn't reply within a day, send it again" on the Temporal
+// test suite's clock, which skips the day's timers, with the worker's real activities on Postfix and
+// Dovecot: the email goes through submission into Bob's INBOX, Bob's reply is delivered by Postfix into
+// the user's INBOX, and FindReply finds it there over IMAP.
+func TestAwaitReplyOnARealMailSystem(t *testing.T) {
+	sys := mailtest.Start(t, mailtest.Options{})
+	cfg := mailSystemConfig(t, sys, testenv.WriteFile(t, "contacts.vcf", vcard(mailtest.Alice, mailtest.Bob)))
+	deps, err := worker.NewDependencies(cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	program := "Send 'Are you coming?' to " + mailtest.Bob.Address + " and if he doesn't reply within a day, send it again"
+	newEnv := func(t *testing.T, id string) *testsuite.TestWorkflowEnvironment {
+		var suite testsuite.WorkflowTestSuite
+		env := suite.NewTestWorkflowEnvironment()
+		// The real activities reach real servers while the workflow's clock waits: a slow poll is no deadlock.
+		env.SetWorkerOptions(sdkworker.Options{DeadlockDetectionTimeout: time.Minute})
+		env.SetTestTimeout(5 * time.Minute)
+		env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: id}) // the Message-IDs are made from it
+		worker.Register(env, deps)
+		return env
+	}
+	bobsAsks := func(t *testing.T) []mailtest.Message {
+		var out []mailtest.Message
+		for _, m := range sys.Folder(t, mailtest.Bob, "INBOX") {
+			if m.Subject == "Are you coming?" {
+				out = append(out, m)
+			}
+		}
+		return out
+	}
+	waitForAsks := func(t *testing.T, n int) []mailtest.Message {
+		for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+			if got := bobsAsks(t); len(got) >= n || time.Now().After(deadline) {
+				return got
+			}
+		}
+	}
+	result := func(t *testing.T, env *testsuite.TestWorkflowEnvironment) workflows.Result {
+		t.Helper()
+		if err := env.GetWorkflowError(); err != nil {
+			t.Fatalf("program failed: %v", err)
+		}
+		var res workflows.Result
+		if err := env.GetWorkflowResult(&res); err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+
+	t.Run("BobsReplyDeliveredByPostfixEndsTheWait", func(t *testing.T) {
+		env := newEnv(t, "mail-system-reply")
+		start := env.Now()
+		var repliedAt time.Duration
+		env.RegisterDelayedCallback(func() {
+			// Three hours in (on the test clock), Bob answers the email in his INBOX from his mail client.
+			asks := waitForAsks(t, 1)
+			if len(asks) != 1 {
+				t.Errorf("three hours in, Bob's INBOX holds %+v, want the one email", asks)
+				return
+			}
+			repliedAt = env.Now().Sub(start)
+			sys.SendMX(t, mailtest.Bob.Address, []string{mailtest.Me.Address}, fmt.Sprintf("From: %s <%s>\nTo: %s\nSubject: Re: Are you coming?\nDate: %s\n"+
+				"Message-ID: <bob-reply@example.com>\nIn-Reply-To: <%s>\nReferences: <%s>\n\nYes!\n",
+				mailtest.Bob.Name, mailtest.Bob.Address, mailtest.Me.Address, time.Now().Format(time.RFC1123Z), asks[0].MessageID, asks[0].MessageID))
+			sys.WaitFor(t, mailtest.Me, "INBOX", "bob-reply@example.com", 1)
+		}, 3*time.Hour)
+		env.ExecuteWorkflow(workflows.WorkflowType, workflows.Input{Program: program, UserID: "user_123"})
+		res := result(t, env)
+		took := env.Now().Sub(start)
+		if repliedAt == 0 || took < repliedAt || took > repliedAt+15*time.Minute {
+			t.Errorf("the program ended %s in (test clock), Bob replied %s in; want it to end within a poll (12 minutes) of the reply", took, repliedAt)
+		}
+		if got, want := resultStep(t, res, "await_reply_2").Reason, mailtest.Bob.Address+" replied (its In-Reply-To names the email)"; got != want {
+			t.Errorf("the wait ended with %q, want %q", got, want)
+		}
+		time.Sleep(2 * time.Second) // Postfix delivers in the background: give a stray email time to land
+		if got := bobsAsks(t); len(got) != 1 {
+			t.Errorf("Bob's INBOX holds %d emails asking, want 1: he replied", len(got))
+		}
+	})
+
+	t.Run("NoReplyInADaySendsItAgainOnce", func(t *testing.T) {
+		env := newEnv(t, "mail-system-no-reply")
+		before := len(bobsAsks(t))
+		start := env.Now()
+		env.ExecuteWorkflow(workflows.WorkflowType, workflows.Input{Program: program, UserID: "user_123"})
+		res := result(t, env)
+		if took := env.Now().Sub(start); took < 24*time.Hour || took > 25*time.Hour {
+			t.Errorf("the program ended %s in (test clock), want just after the day", took)
+		}
+		if got := len(waitForAsks(t, before+2)) - before; got != 2 {
+			t.Errorf("Bob got %d emails asking, want 2: the first and once again (%s)", got, res.Summary)
+		}
+		// Bob's reply to the first run is an earlier message from him, not a reply to this one.
+		if got := resultStep(t, res, "await_reply_2").Reason; !strings.HasPrefix(got, "no reply from "+mailtest.Bob.Address+" by ") {
+			t.Errorf("the wait ended with %q, want no reply", got)
 		}
 	})
 }

@@ -69,7 +69,9 @@ func NewDependencies(cfg config.Config, events *bridge.Buffer) (Dependencies, er
 		return Dependencies{}, fmt.Errorf("EAAPL_TIMEZONE: %w", err)
 	}
 	// The user's own mailbox over IMAP when one is set, else the dev stack's Mailpit.
-	var mailbox email.Mailbox = mailpit.New(cfg.MailboxURL, &http.Client{Timeout: 30 * time.Second})
+	pit := mailpit.New(cfg.MailboxURL, &http.Client{Timeout: 30 * time.Second})
+	var mailbox email.Mailbox = pit
+	var inbox email.Inbox = pit
 	var saveSent func(ctx context.Context, messageID string, raw []byte, sentAt time.Time) error
 	if cfg.IMAPURL != "" {
 		box, err := newIMAPMailbox(cfg)
@@ -77,6 +79,7 @@ func NewDependencies(cfg config.Config, events *bridge.Buffer) (Dependencies, er
 			return Dependencies{}, err
 		}
 		mailbox = imapMailbox{box}
+		inbox = imapMailbox{box}
 		// Mailpit holds every message sent through it; an IMAP Sent folder only what someone puts there.
 		saveSent = func(ctx context.Context, messageID string, raw []byte, sentAt time.Time) error {
 			_, err := box.SaveSent(ctx, messageID, raw, sentAt)
@@ -115,6 +118,7 @@ func NewDependencies(cfg config.Config, events *bridge.Buffer) (Dependencies, er
 				email.Deps{
 					Mailbox:     mailbox,
 					Sender:      sender,
+					Inbox:       inbox,
 					From:        mail.Address{Name: cfg.UserName, Address: cfg.UserEmail},
 					Attachments: attachfiles.Files{WS: ws},
 					Store:       store,
@@ -165,6 +169,25 @@ func (m imapMailbox) Emailed(ctx context.Context, from string, to []string, sinc
 func (m imapMailbox) HasMessageID(ctx context.Context, messageID string) (bool, error) {
 	has, err := m.box.HasMessageID(ctx, messageID)
 	return has, refusal(err)
+}
+
+// Answering reads replies in INBOX; user is the mailbox's own.
+func (m imapMailbox) Answering(ctx context.Context, _, messageID string, since time.Time) ([]email.Received, error) {
+	replies, err := m.box.Replies(ctx, messageID, since)
+	return received(replies), refusal(err)
+}
+
+func (m imapMailbox) ReceivedFrom(ctx context.Context, _, from string, since time.Time) ([]email.Received, error) {
+	replies, err := m.box.ReceivedFrom(ctx, from, since)
+	return received(replies), refusal(err)
+}
+
+func received(replies []imapbox.Reply) []email.Received {
+	out := make([]email.Received, len(replies))
+	for i, r := range replies {
+		out[i] = email.Received{MessageID: r.MessageID, From: r.From, Subject: r.Subject, At: r.Date, InReplyTo: r.InReplyTo}
+	}
+	return out
 }
 
 func refusal(err error) error {

@@ -125,7 +125,7 @@ func readBackMessage(r catalog.Reading) string {
 	switch {
 	case s.ForEach == nil:
 		if s.If != "" {
-			return ""
+			return readBackIfNoReply(r, what)
 		}
 		if src, words, ok := r.Result(s.Args["to"]); ok && words.Each == "" && words.Noun != "" {
 			return fmt.Sprintf("Send %s to %s of step %d.", what, words.Noun, src.Number)
@@ -167,6 +167,28 @@ func readBackMessage(r catalog.Reading) string {
 		return ""
 	}
 	return fmt.Sprintf("Send %s to %s you have not emailed since %s.", what, whom, since)
+}
+
+// noReplyCond is the condition the rule-based planner writes for "if he doesn't reply": the await_reply
+// step's replied output is false.
+var noReplyCond = regexp.MustCompile(`^\s*!\s*steps\.([a-z][a-z0-9_]*)\.replied\s*$`)
+
+// readBackIfNoReply says what a send that runs only without a reply does: "If bob@example.com has not
+// replied by then, send the message of step 1 to them again."; "" for any other condition.
+func readBackIfNoReply(r catalog.Reading, what string) string {
+	s := r.Step()
+	m := noReplyCond.FindStringSubmatch(s.If)
+	if m == nil {
+		return ""
+	}
+	if wait, ok := r.StepByID(m[1]); !ok || wait.Command != "" { // the wait is a construct, not a command
+		return ""
+	}
+	addr, ok := r.Address(s.Args["to"])
+	if !ok {
+		return ""
+	}
+	return fmt.Sprintf("If %s has not replied by then, send %s to them again.", addr, what)
 }
 
 // andList writes "a, b and c".

@@ -96,9 +96,6 @@ func runProgram(ctx context.Context, cfg config.Config, cmd *cobra.Command, in w
 			// "Every Monday at 9am, ..." runs nothing now: it creates a Temporal Schedule.
 			return createSchedule(ctx, cfg, cmd, p.Schedule, in, o)
 		}
-		if err := p.Unsupported(); err != nil { // refused whole, before anything is sent
-			return fmt.Errorf("not started: %w", err)
-		}
 	}
 	if in.Plan == nil && !o.confirm && !plannedByRules(cfg, o.planner) && cfg.ModelConfigured() {
 		// The model plans here too, so that a schedule it plans is created like the rule-based one's
