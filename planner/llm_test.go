@@ -400,9 +400,8 @@ func TestLLMPlansTheLanguagesConstructs(t *testing.T) {
 		{"AnAwaitReply", "Send 'Are you coming?' to bob@example.com and if he doesn't reply within a day, send it again",
 			`{"version": 1, "steps": [{"id": "send", "command": "SendEmail", "args": {"to": {"name": "", "email": "bob@example.com"}, "subject": "Are you coming?", "body": "Are you coming?"}}, {"id": "reply", "command": "", "depends_on": ["send"], "await_reply": {"to": "${steps.send.message_id}", "from": "bob@example.com", "within": "24h0m0s"}}, {"id": "again", "command": "SendEmail", "depends_on": ["reply"], "if": "!steps.reply.replied", "args": {"to": {"name": "", "email": "bob@example.com"}, "subject": "Are you coming?", "body": "Are you coming?"}}]}`,
 			func(t *testing.T, p *plan.Plan) {
-				// Validated like the rule-based plan; the planning activity refuses it whole (plan.Unsupported).
-				if err := p.Unsupported(); err == nil {
-					t.Error("an await_reply plan is not refused by plan.Unsupported")
+				if r := p.Steps[1].AwaitReply; r == nil || r.Within != "24h0m0s" || p.Steps[2].If != "!steps.reply.replied" {
+					t.Errorf("steps %+v, want an await_reply of a day and a send if no reply came", p.Steps)
 				}
 			}},
 		{"AScheduleInTheConfiguredZone", "Every weekday at 9am, send 'Daily digest' to ann@example.com",

@@ -112,9 +112,6 @@ func runProgram(ctx context.Context, cfg config.Config, cmd *cobra.Command, in w
 			fmt.Fprintln(stderr, describeReport(rep))
 			return createSchedule(ctx, cfg, cmd, p.Schedule, in, o)
 		default:
-			if err := p.Unsupported(); err != nil {
-				return fmt.Errorf("not started: %w", err)
-			}
 			fmt.Fprintln(stderr, describeReport(rep))
 			in.Plan = p
 		}
