@@ -30,6 +30,8 @@ type Planning struct {
 	// security.events from here, and PlanResult tells the workflow to mirror its steps.
 	Events   Publisher
 	WorkerID string
+	// Tuning is recorded with every plan: how the workflow sizes its batches (api.Tuning).
+	Tuning *api.Tuning
 }
 
 // PlanRequest asks for a program's plan (activities/api, shared with the workflow).
@@ -47,6 +49,7 @@ type PlanResult struct {
 	// Planning says how an English program was planned: by which planner and model, from the cache or
 	// not, and the tokens it cost. Nil for a hand-written plan.
 	Planning *planner.Report `json:"planning,omitempty"`
+	Tuning   *api.Tuning     `json:"tuning,omitempty"`
 }
 
 // PlanProgram plans a program, or checks a given plan, and validates the result against the catalog. A
@@ -65,6 +68,7 @@ func (p *Planning) PlanProgram(ctx context.Context, req PlanRequest) (PlanResult
 		return PlanResult{}, err
 	}
 	res.MirrorEvents = p.Events != nil
+	res.Tuning = p.Tuning
 	p.reportPlanning(ctx, res.Planning, start, "success")
 	return res, nil
 }

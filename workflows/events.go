@@ -80,6 +80,7 @@ func nonNil(s []string) []string {
 
 // question mirrors a question on feedback.hitl.
 func (e *eventSink) question(ctx workflow.Context, q *Question) {
+	e.countAsked(ctx, q) // without Kafka; with it, the worker counts the event (metrics.go)
 	values := make([]string, len(q.Options))
 	for i, o := range q.Options {
 		values[i] = o.Value
@@ -92,6 +93,7 @@ func (e *eventSink) question(ctx workflow.Context, q *Question) {
 
 // answer mirrors the answer to a question (or its default at the timeout) on feedback.hitl.
 func (e *eventSink) answer(ctx workflow.Context, q *Question) {
+	e.countAnswered(ctx, q)
 	e.hitl(ctx, q, q.ID+"/answer", map[string]any{
 		"workflow_id": e.workflowID, "question_id": q.ID, "state": q.State, "answer": q.Answer, "answered_by": q.By,
 	})

@@ -41,6 +41,18 @@ type PlanResult struct {
 	// Catalog holds the catalog entries of the plan's commands as it was checked against them: the
 	// workflow runs the plan against these, so a new release's catalog cannot change a running program.
 	Catalog catalog.Entries `json:"catalog,omitempty"`
+	// Tuning says how the workflow sizes its for_each steps' batches: nil or not Adaptive is the fixed
+	// sizing (histories before it have none).
+	Tuning *Tuning `json:"tuning,omitempty"`
+}
+
+// Tuning is the worker's adaptive tuning setting (EAAPL_ADAPTIVE, EAAPL_BATCH_SECONDS), recorded with the
+// plan so that the workflow decides from the history, and a replay decides the same.
+type Tuning struct {
+	// Adaptive sizes batches, their concurrency and their timeouts from the step's finished batches.
+	Adaptive bool `json:"adaptive,omitempty"`
+	// BatchSeconds is how long a batch should take; the workflow's default when 0.
+	BatchSeconds int `json:"batch_seconds,omitempty"`
 }
 
 // BatchInput is a batch: tasks of one command, run one after another.

@@ -3,10 +3,8 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
@@ -15,21 +13,13 @@ import (
 func TestQuestionsOnTheCLI(t *testing.T) {
 	t.Parallel()
 	d := newDevEnv(t)
-	t.Cleanup(func() {
-		if r := d.eaapl(t, "dev", "--stop"); r.code != 0 {
-			t.Errorf("eaapl dev --stop in cleanup: %s", r)
-		}
-		d.killSurvivors(t)
-	})
-	if r := d.eaapl(t, "dev", "--background"); r.code != 0 {
-		t.Fatalf("eaapl dev --background: %s", r)
-	}
+	d.startInBackground(t)
 
 	t.Run("RunShowsTheQuestionAndAnswerTakesIt", func(t *testing.T) {
 		const id = "program-cli-ask-body"
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		defer cancel()
-		var stdout, stderr lockedBuffer
+		var stdout, stderr syncBuffer
 		run := d.command(ctx, nil, "run", "--id", id, "Send it to dave@example.com")
 		run.Stdout, run.Stderr = &stdout, &stderr
 		if err := run.Start(); err != nil {
@@ -101,22 +91,4 @@ func TestQuestionsOnTheCLI(t *testing.T) {
 			t.Errorf("want the send step skipped as not approved, nothing sent:\n%s", r.stdout)
 		}
 	})
-}
-
-// lockedBuffer is a bytes.Buffer that a running command writes while the test reads it.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
