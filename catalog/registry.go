@@ -352,6 +352,15 @@ type Reading interface {
 	Address(v any) (string, bool)
 	// Addresses are the addresses of a literal list of contacts written as a CEL list in for_each.items.
 	Addresses(items string) ([]string, bool)
+	// Model is the model the text analysis sends text to, as configured where the plan is read back;
+	// false when none is (the analysis stays on the worker).
+	Model() (ModelView, bool)
+}
+
+// ModelView names a model server for a read-back: "gpt-4o-mini" at "api.openai.com".
+type ModelView struct {
+	Name string
+	Host string
 }
 
 // StepView is a plan step as a read-back sees it.

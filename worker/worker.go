@@ -35,6 +35,7 @@ import (
 	"github.com/eaapl/eaapl/activities/files/local"
 	"github.com/eaapl/eaapl/activities/text"
 	"github.com/eaapl/eaapl/activities/text/embedded"
+	"github.com/eaapl/eaapl/activities/text/modelled"
 	"github.com/eaapl/eaapl/activities/web"
 	"github.com/eaapl/eaapl/activities/web/httpfetch"
 	"github.com/eaapl/eaapl/bridge"
@@ -45,6 +46,7 @@ import (
 	"github.com/eaapl/eaapl/internal/crypt"
 	"github.com/eaapl/eaapl/internal/fetch"
 	"github.com/eaapl/eaapl/internal/imapbox"
+	"github.com/eaapl/eaapl/internal/model"
 	"github.com/eaapl/eaapl/internal/workspace"
 	"github.com/eaapl/eaapl/planner"
 	"github.com/eaapl/eaapl/workflows"
@@ -129,7 +131,7 @@ func NewDependencies(cfg config.Config, events *bridge.Buffer) (Dependencies, er
 				},
 				files.Deps{Workspace: local.Workspace{WS: ws}, Store: store},
 				web.Deps{Fetcher: httpfetch.Fetcher{Client: fetch.New(fetch.Config{Allow: allow})}, Store: store},
-				text.Deps{Analyzer: embedded.Analyzer{}, Store: store},
+				text.Deps{Analyzer: textAnalyzer(cfg), Store: store},
 			},
 			WorkerID: Identity(cfg),
 		},
@@ -255,6 +257,15 @@ func refusal(err error) error {
 		return catalog.Invalid("%v", err)
 	}
 	return err
+}
+
+// textAnalyzer is the text analysis's model when one is configured (config.Config.TextAnalysisModel),
+// else the embedded methods, which send nothing anywhere.
+func textAnalyzer(cfg config.Config) text.Analyzer {
+	if s, maxBytes, ok := cfg.TextAnalysisModel(); ok {
+		return modelled.Analyzer{Model: model.New(s), Name: s.Model, MaxInput: maxBytes}
+	}
+	return embedded.Analyzer{}
 }
 
 // NewPlanner returns the Planner Agent of the configuration: the rule-based planner, and the LLM planner
