@@ -41,6 +41,18 @@ type PlanResult struct {
 	// Catalog holds the catalog entries of the plan's commands as it was checked against them: the
 	// workflow runs the plan against these, so a new release's catalog cannot change a running program.
 	Catalog catalog.Entries `json:"catalog,omitempty"`
+	// Policy is the workers' own rules for who may answer and when a step needs approval: the program's
+	// input cannot change them. Nil from a worker before identities.
+	Policy *Policy `json:"policy,omitempty"`
+}
+
+// Policy is a worker's configuration that a program obeys: recorded in its history with the plan, so a
+// replay on a worker configured otherwise decides as the original run did.
+type Policy struct {
+	// ApprovalThreshold is the most tasks a step with side effects runs without approval (EAAPL_APPROVAL_THRESHOLD); 0 never asks.
+	ApprovalThreshold int `json:"approval_threshold"`
+	// Approvers may answer any program's questions and approvals, besides its owner (EAAPL_APPROVERS).
+	Approvers []string `json:"approvers,omitempty"`
 }
 
 // BatchInput is a batch: tasks of one command, run one after another.
