@@ -203,7 +203,7 @@ func TestBadAnswersAreRejectedAndChangeNothing(t *testing.T) {
 		{"OptionNumberOutOfRange", workflows.Answer{QuestionID: "q1", Answer: "4"}, `"4" is not one of the answers to q1`},
 		{"UnknownField", map[string]any{"question_id": "q1", "answer": "skip", "note": "x"}, "an answer has two fields, question_id and answer"},
 		{"NotAnObject", "skip", "an answer must be a JSON object"},
-		{"AlreadyAnswered", workflows.Answer{QuestionID: "q1", Answer: "retry"}, `question q1 was already answered: "skip" (`+testOwner+`)`},
+		{"AlreadyAnswered", workflows.Answer{QuestionID: "q1", Answer: "retry"}, `question q1 was already answered: "skip" (` + testOwner + `)`},
 	}
 	outcomes := make([]*outcome, len(bad))
 	var before []workflows.Question
