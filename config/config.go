@@ -316,14 +316,6 @@ func (c Config) Validate() error {
 	if c.QuestionDefault != "skip" && c.QuestionDefault != "abort" {
 		return fmt.Errorf("configuration: EAAPL_QUESTION_DEFAULT is %q; it must be skip or abort", c.QuestionDefault)
 	}
-	if err := identity.Check(c.UserID); err != nil {
-		return fmt.Errorf("configuration: EAAPL_USER_ID: %w", err)
-	}
-	for _, a := range c.Approvers {
-		if err := identity.Check(a); err != nil {
-			return fmt.Errorf("configuration: EAAPL_APPROVERS: %w (the list is comma-separated)", err)
-		}
-	}
 	if c.ApprovalThreshold < 0 {
 		return fmt.Errorf("configuration: EAAPL_APPROVAL_THRESHOLD is %d; it must be 0 (never ask) or more", c.ApprovalThreshold)
 	}
@@ -357,6 +349,14 @@ func (c Config) Validate() error {
 	}
 	if c.ShutdownTimeout < 0 {
 		return fmt.Errorf("configuration: EAAPL_SHUTDOWN_TIMEOUT is %s; it must be 0 (hand running tasks back at once) or a positive duration such as 25s", c.ShutdownTimeout)
+	}
+	if err := identity.Check(c.UserID); err != nil {
+		return fmt.Errorf("configuration: EAAPL_USER_ID: %w", err)
+	}
+	for _, a := range c.Approvers {
+		if err := identity.Check(a); err != nil {
+			return fmt.Errorf("configuration: EAAPL_APPROVERS: %w (the list is comma-separated)", err)
+		}
 	}
 	return nil
 }
