@@ -17,7 +17,7 @@ run: tools build
 	@$(BIN)/eaapl dev --background
 	@echo
 	@echo "Running: $(PROGRAM)"
-	@$(BIN)/eaapl run "$(PROGRAM)"
+	@$(BIN)/eaapl run --same-settings "$(PROGRAM)"
 	@echo
 	@echo "Look at the run in the Temporal Web UI: http://127.0.0.1:8233 and at the emails in Mailpit: http://127.0.0.1:8025"
 	@echo "The stack keeps running; 'make stop' stops it."

@@ -146,6 +146,7 @@ type schemaDoc struct {
 	Schema               string                `json:"$schema"`
 	Title                string                `json:"title"`
 	Key                  string                `json:"x-key"`
+	Sealed               []string              `json:"x-sealed"`
 	Type                 string                `json:"type"`
 	Required             []string              `json:"required"`
 	Properties           map[string]schemaProp `json:"properties"`

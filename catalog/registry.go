@@ -1,8 +1,10 @@
 package catalog
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 )
 
@@ -216,6 +218,12 @@ type Label struct {
 	// None says the command's tasks are named by the command alone (RetrieveContacts), and a for_each
 	// item by its value.
 	None bool `json:"none,omitempty"`
+	// Verb and Quote make the summary the Temporal Web UI shows for a task: "Send 'Hello World!' to
+	// alice@example.com", the Verb, then the Quote argument's text in quotes, then Word and the label.
+	// Items names what a batch's items are: "Send 'Hello World!' to 100 recipients: alice@... to carol@...".
+	Verb  string `json:"verb,omitempty"`
+	Quote string `json:"quote,omitempty"`
+	Items string `json:"items,omitempty"`
 }
 
 // TaskLabel names one task of c with the given arguments: "SendEmail to alice@example.com", or the
@@ -229,6 +237,85 @@ func (c Command) TaskLabel(args map[string]any) string {
 		return c.Name + " " + c.Label.Word + " " + about
 	}
 	return c.Name + " " + about
+}
+
+// maxSummary bounds a summary: the Web UI shows one line, and a plan's description or a quoted subject
+// may be long.
+const maxSummary = 160
+
+// TaskSummary is what the Temporal Web UI shows for one task of c: "Send 'Hello World!' to
+// alice@example.com" when the label has a Verb, else the plan step's description ("Get your contacts"),
+// with what the task is about after a colon when the description does not say it, else TaskLabel.
+func (c Command) TaskSummary(description string, args map[string]any) string {
+	about := c.ItemLabel(args)
+	if c.Label.Verb != "" {
+		return clip(joinWords(c.Label.Verb, c.quoted(args), c.Label.Word, about))
+	}
+	d := strings.TrimSuffix(strings.TrimSpace(description), ".")
+	switch {
+	case d == "":
+		return clip(c.TaskLabel(args))
+	case about == "" || strings.Contains(d, about):
+		return clip(d)
+	}
+	return clip(d + ": " + about)
+}
+
+// BatchSummary is what the Web UI shows for a batch of n tasks of c, first and last naming its first and
+// last items: "Send 'Hello World!' to 100 recipients: alice@example.com to carol@example.com".
+func (c Command) BatchSummary(description string, n int, firstArgs, lastArgs map[string]any) string {
+	span := c.ItemLabel(firstArgs)
+	if last := c.ItemLabel(lastArgs); n > 1 && last != "" && last != span {
+		span += " to " + last
+	}
+	items := cmp.Or(c.Label.Items, "items")
+	if n == 1 {
+		items = strings.TrimSuffix(items, "s")
+	}
+	count := fmt.Sprintf("%d %s", n, items)
+	var head string
+	if c.Label.Verb != "" {
+		head = joinWords(c.Label.Verb, c.quoted(firstArgs), c.Label.Word, count)
+	} else {
+		head = cmp.Or(strings.TrimSuffix(strings.TrimSpace(description), "."), c.Name) + ", " + count
+	}
+	if span == "" {
+		return clip(head)
+	}
+	return clip(head + ": " + span)
+}
+
+// quoted is the Quote argument's text in quotes, shortened, or "" when the task has none as plain text.
+func (c Command) quoted(args map[string]any) string {
+	if c.Label.Quote == "" {
+		return ""
+	}
+	s, ok := args[c.Label.Quote].(string)
+	s = strings.Join(strings.Fields(s), " ")
+	if !ok || s == "" {
+		return ""
+	}
+	if r := []rune(s); len(r) > 40 {
+		s = string(r[:39]) + "…"
+	}
+	return "'" + s + "'"
+}
+
+func joinWords(words ...string) string {
+	var out []string
+	for _, w := range words {
+		if w != "" {
+			out = append(out, w)
+		}
+	}
+	return strings.Join(out, " ")
+}
+
+func clip(s string) string {
+	if r := []rune(s); len(r) > maxSummary {
+		return string(r[:maxSummary-1]) + "…"
+	}
+	return s
 }
 
 // ItemLabel names what one task of c is about, "alice@example.com", or "" when its label has no

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"net/mail"
+	"path/filepath"
 	"strings"
 	"time"
 )
@@ -21,6 +22,10 @@ const (
 	Time    Type = "time"    // RFC 3339 timestamp string
 	Address Type = "address" // an email address string
 	Contact Type = "contact" // object: name, email, source
+	// Path is a file named by a program: relative to the workspace folder (EAAPL_WORKSPACE). A path that
+	// leaves it through ".." is refused when the plan is checked, before anything runs; the worker's
+	// workspace refuses the rest (an absolute path elsewhere, a link out) before it reads.
+	Path Type = "path"
 	// ContentType is a large value (a document, a web page, a table) that travels by reference to a
 	// content store, not inside the workflow history: see ContentRef and ContentStore.
 	ContentType Type = "content"
@@ -214,6 +219,23 @@ func CheckAddress(s string) error {
 	return nil
 }
 
+// CheckPath checks that a file path a program names can lie inside the workspace: not empty, and not
+// leaving the folder through "..". An absolute path may name a file inside it, which only the worker,
+// which knows the folder, can tell.
+func CheckPath(s string) error {
+	switch {
+	case strings.TrimSpace(s) == "":
+		return errors.New("the file path is empty")
+	case strings.ContainsRune(s, 0):
+		return fmt.Errorf("%q is not a file path", s)
+	case filepath.IsAbs(s):
+		return nil
+	case !filepath.IsLocal(s) && filepath.Clean(s) != ".":
+		return fmt.Errorf("%q is outside the workspace: it leaves the workspace folder through \"..\"", s)
+	}
+	return nil
+}
+
 // Describe names a JSON value in an error message: "the text \"hi\"", "a list of 3", "an object".
 func Describe(v any) string {
 	switch x := v.(type) {
@@ -239,6 +261,17 @@ func init() {
 				return fmt.Errorf("expected text, got %s", Describe(v))
 			}
 			return nil
+		},
+	})
+	defineType(TypeDef{
+		Name: Path, Words: "a file path inside the workspace", From: []Type{String}, Schema: str,
+		Hint: "; relative to the workspace folder, as the user wrote it",
+		Check: func(v any) error {
+			s, ok := v.(string)
+			if !ok {
+				return fmt.Errorf("expected a file path, got %s", Describe(v))
+			}
+			return CheckPath(s)
 		},
 	})
 	defineType(TypeDef{

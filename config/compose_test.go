@@ -1,6 +1,7 @@
 package config_test
 
 import (
+	"fmt"
 	"maps"
 	"os/exec"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 
 	yaml "go.yaml.in/yaml/v3"
 
+	"github.com/eaapl/eaapl/bridge"
 	"github.com/eaapl/eaapl/config"
 	"github.com/eaapl/eaapl/internal/testenv/tools"
 )
@@ -95,5 +97,89 @@ func TestComposeFile(t *testing.T) {
 	}
 	if workers == 0 {
 		t.Fatal("no service in docker-compose.temporal.yml is built from the Dockerfile; where are the workers?")
+	}
+}
+
+// kafkaCompose is the part of `docker-compose config`'s output that the Kafka checks read.
+type kafkaCompose struct {
+	Services map[string]struct {
+		Environment map[string]string `yaml:"environment"`
+		Command     []string          `yaml:"command"`
+		DependsOn   map[string]any    `yaml:"depends_on"`
+	} `yaml:"services"`
+}
+
+// TestComposeKafkaRestrictsItsTopics checks the compose file's Kafka: every listener asks for SASL, the
+// broker allows only what ACLs grant, the workers log in as an account the broker has, with its
+// password, and wait for the ACLs; the ACL service names every topic, the sensitive ones being exactly
+// those whose values the bridge seals, and grants the worker writes to all of them and reads of the
+// sensitive ones to named consumers only. The broker itself cannot run here (no Docker engine).
+func TestComposeKafkaRestrictsItsTopics(t *testing.T) {
+	compose := tools.Path(t, "docker-compose")
+	out, err := exec.Command(compose, "-f", filepath.Join("..", "docker-compose.temporal.yml"), "config").Output()
+	if err != nil {
+		t.Fatalf("docker-compose config: %v", err)
+	}
+	var f kafkaCompose
+	if err := yaml.Unmarshal(out, &f); err != nil {
+		t.Fatal(err)
+	}
+	kafka, acls, worker := f.Services["kafka"], f.Services["kafka-acls"], f.Services["worker"]
+
+	env := kafka.Environment
+	for _, listener := range strings.Split(env["KAFKA_LISTENER_SECURITY_PROTOCOL_MAP"], ",") {
+		if name, proto, _ := strings.Cut(listener, ":"); proto != "SASL_PLAINTEXT" && proto != "SASL_SSL" {
+			t.Errorf("Kafka listener %s is %s: anyone reaching it is in without a password", name, proto)
+		}
+	}
+	if env["KAFKA_AUTHORIZER_CLASS_NAME"] == "" || env["KAFKA_ALLOW_EVERYONE_IF_NO_ACL_FOUND"] != "false" {
+		t.Errorf("Kafka has no authorizer, or allows everyone where no ACL is: %q, %q", env["KAFKA_AUTHORIZER_CLASS_NAME"], env["KAFKA_ALLOW_EVERYONE_IF_NO_ACL_FOUND"])
+	}
+	user, password := worker.Environment["KAFKA_SASL_USERNAME"], worker.Environment["KAFKA_SASL_PASSWORD"]
+	if worker.Environment["KAFKA_SASL_MECHANISM"] != "PLAIN" || user == "" || password == "" {
+		t.Fatalf("the worker does not log in to Kafka with SASL/PLAIN: %v", worker.Environment)
+	}
+	for _, l := range []string{"INTERNAL", "CONTROLLER", "EXTERNAL"} {
+		jaas := env["KAFKA_LISTENER_NAME_"+l+"_PLAIN_SASL_JAAS_CONFIG"]
+		if want := fmt.Sprintf("user_%s=%q", user, password); !strings.Contains(jaas, want) {
+			t.Errorf("listener %s has no account %s with the worker's password (want %s in %q)", l, user, want, jaas)
+		}
+	}
+	if _, ok := worker.DependsOn["kafka-acls"]; !ok {
+		t.Errorf("the workers do not wait for the ACLs: depends_on %v", worker.DependsOn)
+	}
+
+	sensitive := strings.Fields(acls.Environment["SENSITIVE_TOPICS"])
+	all := append(slices.Clone(sensitive), strings.Fields(acls.Environment["OTHER_TOPICS"])...)
+	if got, want := slices.Sorted(slices.Values(all)), slices.Sorted(slices.Values(bridge.TopicNames())); !slices.Equal(got, want) {
+		t.Errorf("the ACLs cover the topics %v, want the bridge's %v", got, want)
+	}
+	var sealed []string
+	for _, topic := range bridge.TopicNames() {
+		if bridge.SealedFields(topic) != nil {
+			sealed = append(sealed, topic)
+		}
+	}
+	if got, want := slices.Sorted(slices.Values(sensitive)), slices.Sorted(slices.Values(sealed)); !slices.Equal(got, want) {
+		t.Errorf("SENSITIVE_TOPICS %v, want the topics whose values the bridge seals %v", got, want)
+	}
+	script := strings.Join(acls.Command, "\n")
+	for _, want := range []string{
+		`for t in $$SENSITIVE_TOPICS $$OTHER_TOPICS; do
+  acl --allow-principal User:` + user + ` --operation Create --operation Write`,
+		`for t in $$OTHER_TOPICS; do
+  acl --allow-principal User:dashboards --operation Read`,
+		`acl --allow-principal User:security-auditor --operation Read --operation Describe --topic security.events`,
+	} {
+		if !strings.Contains(script, want) {
+			t.Errorf("the ACL script lacks %q:\n%s", want, script)
+		}
+	}
+	if n := strings.Count(script, "--operation Read"); n != 4 { // operator (all), dashboards (others), auditor, groups
+		t.Errorf("the ACL script grants Read %d times, want 4 (a new grant must be checked here):\n%s", n, script)
+	}
+	// The worker writes every topic; the operator only the recommendation of `eaapl stats`.
+	if n := strings.Count(script, "--operation Write"); n != 2 || !strings.Contains(script, "User:eaapl-operator --operation Write --operation Describe --topic analytics.data") {
+		t.Errorf("the ACL script grants Write %d times, want 2 (the worker's, and the operator's on analytics.data):\n%s", n, script)
 	}
 }

@@ -60,6 +60,9 @@ const MaxConcurrencyLimit = 500
 //	EAAPL_DATA_DIR         where `eaapl dev` keeps its data                 (.eaapl)
 //	EAAPL_KEY_FILE         payload keys, `id:base64key` a line, mode 0600; empty: EAAPL_DATA_DIR/payload.keys
 //	                       when it exists (`eaapl dev` writes one), else no encryption  ()
+//	EAAPL_TEMPORAL_TOKEN_FILE  a file holding the bearer token (a JWT) sent to Temporal as the
+//	                       Authorization header of every call, re-read when it changes, mode 0600; for
+//	                       a server with an authorizer. A static TEMPORAL_API_KEY does the same ()
 //	EAAPL_DEV_CODEC_PORT   the dev stack's codec server, for the Web UI and --codec-endpoint (8234)
 //	EAAPL_TEMPORAL_BIN     the temporal CLI `eaapl dev` runs                (bin/temporal)
 //	EAAPL_MAILPIT_BIN      the Mailpit binary `eaapl dev` runs              (bin/mailpit)
@@ -123,6 +126,7 @@ type Config struct {
 
 	DataDir           string        `envconfig:"EAAPL_DATA_DIR" default:".eaapl"`
 	KeyFile           string        `envconfig:"EAAPL_KEY_FILE"`
+	TemporalTokenFile string        `envconfig:"EAAPL_TEMPORAL_TOKEN_FILE"`
 	DevCodecPort      int           `envconfig:"EAAPL_DEV_CODEC_PORT" default:"8234"`
 	TemporalBin       string        `envconfig:"EAAPL_TEMPORAL_BIN" default:"bin/temporal"`
 	MailpitBin        string        `envconfig:"EAAPL_MAILPIT_BIN" default:"bin/mailpit"`

@@ -212,12 +212,23 @@ func TestDocumentsByEmail(t *testing.T) {
 			t.Fatal(err)
 		}
 		before := len(mailTo(t, d, "bob@example.com"))
+		// "..": refused when the plan is checked, before any step runs.
 		res, err := d.runPlan(t, "secrets-by-email", planSecretsByEmail)
 		if err == nil {
 			t.Fatalf("the program succeeded: %+v", res)
 		}
-		if res.State != workflows.StateFailed || !strings.Contains(res.Summary+stepReasons(res), "../secrets.txt is outside the workspace") {
-			t.Errorf("program %s: %s %s, want it failed naming ../secrets.txt as outside the workspace", res.State, res.Summary, stepReasons(res))
+		if !strings.Contains(err.Error(), `could not be planned: invalid plan: step "read": args.path: "../secrets.txt" is outside the workspace`) || len(res.Steps) != 0 {
+			t.Errorf("program %s: %v, want it refused at planning naming ../secrets.txt as outside the workspace, no step run", res.State, err)
+		}
+		// An absolute path elsewhere: only the worker knows the folder, and its workspace refuses it
+		// before reading.
+		abs := filepath.Join(filepath.Dir(d.workspace), "secrets.txt")
+		res, err = d.runPlan(t, "secrets-by-absolute-path", strings.ReplaceAll(planSecretsByEmail, "../secrets.txt", abs))
+		if err == nil {
+			t.Fatalf("the program succeeded: %+v", res)
+		}
+		if res.State != workflows.StateFailed || !strings.Contains(res.Summary+stepReasons(res), abs+" is outside the workspace") {
+			t.Errorf("program %s: %s %s, want it failed naming %s as outside the workspace", res.State, res.Summary, stepReasons(res), abs)
 		}
 		if got := len(mailTo(t, d, "bob@example.com")); got != before {
 			t.Errorf("bob got %d new messages, want none", got-before)

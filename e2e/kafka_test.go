@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -21,6 +23,7 @@ import (
 	"github.com/eaapl/eaapl/bridge/kafka"
 	"github.com/eaapl/eaapl/config"
 	"github.com/eaapl/eaapl/devstack"
+	"github.com/eaapl/eaapl/internal/crypt"
 	"github.com/eaapl/eaapl/internal/testenv"
 	"github.com/eaapl/eaapl/starter"
 	"github.com/eaapl/eaapl/workflows"
@@ -49,7 +52,8 @@ func TestKafkaHelloWorld(t *testing.T) {
 	addr := broker.Addr()
 	s := newStack(t)
 	const workerID, id = "e2e-kafka-worker", "kafka-hello-world"
-	st := s.kafkaWorker(t, testenv.WriteFile(t, "contacts.vcf", threeContacts), addr, workerID, nil)
+	keyFile := planCacheKey(t) // the worker seals contact data and message text with it
+	st := s.kafkaWorker(t, testenv.WriteFile(t, "contacts.vcf", threeContacts), addr, workerID, func(c *config.Config) { c.KeyFile = keyFile })
 	user := "me@example.com"
 	if _, err := devstack.SeedHistory(context.Background(), s.mailpit, user, "bob@example.com", startOfWeek(time.Now())); err != nil {
 		t.Fatal(err)
@@ -87,13 +91,60 @@ func TestKafkaHelloWorld(t *testing.T) {
 		return len(got[bridge.TopicLogsDebug]) > 0
 	}, bridge.TopicWorkerHeartbeat, bridge.TopicMonitoringMetrics, bridge.TopicResourceAllocation, bridge.TopicLogsDebug)
 
-	all := readEveryTopic(t, addr)
+	sealed := readEveryTopic(t, addr)
+
+	t.Run("NoContactAddressNameOrMessageIsInAnyRecordsBytes", func(t *testing.T) {
+		// Every byte kcat gets, keys and headers included, as a consumer without the key reads them.
+		for _, topic := range bridge.TopicNames() {
+			raw := readTopicRaw(t, addr, topic)
+			for _, secret := range []string{"@example.com", "Alice", "Carol", "Bob Example", "Hello World", helloWorld} {
+				if i := bytes.Index(raw, []byte(secret)); i >= 0 {
+					t.Errorf("%s holds %q in the clear: ...%s...", topic, secret, raw[max(0, i-200):min(len(raw), i+100)])
+				}
+			}
+		}
+		if !bytes.Contains(readTopicRaw(t, addr, bridge.TopicTaskDispatch), []byte(bridge.SealedPrefix)) {
+			t.Errorf("task.dispatch has no sealed value")
+		}
+	})
+
+	t.Run("EaaplEventsShowsThemDecryptedWithTheKeyAndSaysWhenItCannot", func(t *testing.T) {
+		bin := buildEaapl(t)
+		events := func(keyFile string) (stdout, stderr string) {
+			cmd := exec.Command(bin, "events", "--json", "--program", id, "--topic", bridge.TopicTaskDispatch+","+bridge.TopicTaskResult, "--brokers", addr)
+			cmd.Env = append(os.Environ(), "EAAPL_KEY_FILE="+keyFile, "EAAPL_DATA_DIR="+t.TempDir())
+			var out, errOut bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &out, &errOut
+			if err := cmd.Run(); err != nil {
+				t.Fatalf("eaapl events: %v\n%s", err, errOut.Bytes())
+			}
+			return out.String(), errOut.String()
+		}
+		out, errOut := events(keyFile)
+		for _, want := range []string{`"to":{"email":"carol@example.com"`, `"body":"Hello World!"`} {
+			if !strings.Contains(out, want) {
+				t.Errorf("eaapl events with the key does not show %s:\n%s", want, out)
+			}
+		}
+		if strings.Contains(out, bridge.SealedPrefix) || errOut != "" {
+			t.Errorf("eaapl events with the key left values sealed: stderr %q", errOut)
+		}
+		out, errOut = events("")
+		if strings.Contains(out, "carol@example.com") || !strings.Contains(out, bridge.SealedPrefix) {
+			t.Errorf("eaapl events without a key printed plain values:\n%s", out)
+		}
+		if !strings.Contains(errOut, "could not be opened") || !strings.Contains(errOut, "EAAPL_KEY_FILE") {
+			t.Errorf("eaapl events without a key says %q, want how many values it could not open and EAAPL_KEY_FILE", errOut)
+		}
+	})
+
+	all := openEveryTopic(t, sealed, keyFile)
 
 	t.Run("EveryRecordCarriesAnEventIDAndValidatesAgainstItsTopicsSchema", func(t *testing.T) {
 		schemas := compileSchemas(t)
 		for _, topic := range bridge.TopicNames() {
 			seen := map[string]bool{}
-			for _, r := range all[topic] {
+			for _, r := range sealed[topic] { // as published: sealed values validate too
 				if r.EventID == "" {
 					t.Errorf("%s offset %d (key %q) has no %s header", topic, r.Offset, r.Key, bridge.HeaderEventID)
 				} else if seen[r.EventID] {
@@ -578,6 +629,38 @@ func readEveryTopic(t *testing.T, addr string) map[string][]bridge.Record {
 		all[topic] = testenv.ReadTopic(t, addr, topic)
 	}
 	return all
+}
+
+// readTopicRaw is everything kcat prints of a topic: each record's key, headers and value.
+func readTopicRaw(t *testing.T, addr, topic string) []byte {
+	t.Helper()
+	out, err := exec.Command(testenv.Kcat(t), "-b", addr, "-C", "-t", topic, "-o", "beginning", "-e", "-J", "-q",
+		"-X", "fetch.wait.max.ms=10").Output()
+	if err != nil {
+		t.Fatalf("kcat -C -t %s: %v", topic, err)
+	}
+	return out
+}
+
+// openEveryTopic opens the sealed values of the records with the key file, failing on one it cannot open.
+func openEveryTopic(t *testing.T, sealed map[string][]bridge.Record, keyFile string) map[string][]bridge.Record {
+	t.Helper()
+	keys, err := crypt.LoadKeyFile(keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string][]bridge.Record{}
+	for topic, records := range sealed {
+		for _, r := range records {
+			v, o := bridge.OpenValue(topic, r.Value, keys)
+			if o.Err != nil {
+				t.Fatalf("%s offset %d: %v", topic, r.Offset, o.Err)
+			}
+			r.Value = v
+			out[topic] = append(out[topic], r)
+		}
+	}
+	return out
 }
 
 // compileSchemas compiles the checked-in schema of every topic, timestamps' format included.

@@ -33,6 +33,13 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
+// ValueError is a literal argument its command's type refuses: a file path that leaves the workspace, a
+// malformed address. Written by a person into a program, it is the program's fault, not the planner's.
+type ValueError struct{ Err error }
+
+func (e *ValueError) Error() string { return e.Err.Error() }
+func (e *ValueError) Unwrap() error { return e.Err }
+
 var (
 	idPattern        = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
 	referencePattern = regexp.MustCompile(`^\s*[A-Za-z_][A-Za-z0-9_]*(\s*\.\s*[A-Za-z_][A-Za-z0-9_]*)*\s*$`)
@@ -215,7 +222,9 @@ func (c *Compiled) compileStep(s *Step) error {
 			// No expression: the value is known now (an object or list too), so check it now.
 			lit, err := v.eval(Scope{})
 			if err == nil {
-				err = CheckType(field.Type, lit)
+				if err = CheckType(field.Type, lit); err != nil {
+					err = &ValueError{Err: err}
+				}
 			}
 			if err != nil {
 				return fail("args."+name, err)

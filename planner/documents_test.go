@@ -27,9 +27,6 @@ func TestDocumentProgramsPlanAsTheEngineerExpects(t *testing.T) {
 		{"Read todo.txt and email it to bob@example.com", `[
 			{"id": "read", "command": "ReadDocument", "args": {"path": "todo.txt"}},
 			{"id": "send", "command": "SendEmail", "args": {"to": "bob@example.com", "subject": "todo.txt", "body": "${steps.read.text}"}}]`},
-		{"Read ../secrets.txt and email it to bob@example.com", `[
-			{"id": "read", "command": "ReadDocument", "args": {"path": "../secrets.txt"}},
-			{"id": "send", "command": "SendEmail", "args": {"to": "bob@example.com", "subject": "secrets.txt", "body": "${steps.read.text}"}}]`},
 		{"For each row in orders.xlsx, email the address in the email column saying 'Your order {order} has shipped'", `[
 			{"id": "rows", "command": "ReadTable", "args": {"path": "orders.xlsx"}},
 			{"id": "send", "command": "SendEmail", "for_each": {"items": "${steps.rows.rows}", "as": "row"},
@@ -113,5 +110,25 @@ func TestDocsEnglishDocumentExamplesAreUnderstood(t *testing.T) {
 	}
 	if n < 7 {
 		t.Errorf("the section has %d examples, want every form's", n)
+	}
+}
+
+// TestAPathOutOfTheWorkspaceIsRefusedBeforeAnythingRuns: a file that leaves the workspace through ".."
+// is refused by the planner, so `eaapl run` starts nothing, instead of a program that fails at its first
+// step. The worker's workspace still refuses what only it can tell (an absolute path elsewhere, a link out).
+func TestAPathOutOfTheWorkspaceIsRefusedBeforeAnythingRuns(t *testing.T) {
+	for _, program := range []string{
+		"Read ../secrets.txt and email it to bob@example.com",
+		"Summarize reports/../../q3.md and email the summary to alice@example.com",
+		"Send 'Slides attached' to carol@example.com with ../slides.pdf attached",
+	} {
+		_, err := (&Rules{}).Plan(context.Background(), program, time.Date(2026, 1, 5, 10, 0, 0, 0, time.UTC))
+		var bad *plan.ValueError
+		if !errors.As(err, &bad) || !strings.Contains(err.Error(), "is outside the workspace") || !strings.Contains(err.Error(), "nothing was read or sent") {
+			t.Errorf("%q: %v, want it refused as outside the workspace", program, err)
+		}
+	}
+	if _, err := (&Rules{}).Plan(context.Background(), "Read notes/../todo.txt and email it to bob@example.com", time.Date(2026, 1, 5, 10, 0, 0, 0, time.UTC)); err != nil {
+		t.Errorf("a path that stays inside: %v", err)
 	}
 }

@@ -47,10 +47,7 @@ func (r *Rules) Plan(ctx context.Context, program string, now time.Time) (*plan.
 		if err != nil {
 			return nil, err
 		}
-		if err := plan.Validate(pl); err != nil {
-			return nil, fmt.Errorf("the rule-based planner made a plan that does not validate (a bug; please report the program): %w", err)
-		}
-		return pl, nil
+		return checked(pl)
 	}
 	toks, lerr := lex(program)
 	if lerr != nil {
@@ -74,11 +71,22 @@ func (r *Rules) Plan(ctx context.Context, program string, now time.Time) (*plan.
 	if err != nil {
 		return nil, err
 	}
-	// A plan the grammar made that does not validate is a bug of the planner: refuse it, never run it.
-	if err := plan.Validate(pl); err != nil {
-		return nil, fmt.Errorf("the rule-based planner made a plan that does not validate (a bug; please report the program): %w", err)
+	return checked(pl)
+}
+
+// checked validates a plan the grammar made. A value the person wrote that its command refuses
+// ("../secrets.txt" as a file to read) is the program's fault and refused as such; any other fault is a
+// bug of the planner: refused too, never run.
+func checked(pl *plan.Plan) (*plan.Plan, error) {
+	err := plan.Validate(pl)
+	var bad *plan.ValueError
+	switch {
+	case err == nil:
+		return pl, nil
+	case errors.As(err, &bad):
+		return nil, fmt.Errorf("refused, nothing was read or sent: %w", bad)
 	}
-	return pl, nil
+	return nil, fmt.Errorf("the rule-based planner made a plan that does not validate (a bug; please report the program): %w", err)
 }
 
 // NotUnderstoodError is returned for text the grammar does not cover: never a guessed plan.

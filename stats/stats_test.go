@@ -2,8 +2,10 @@ package stats_test
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +14,7 @@ import (
 	"github.com/eaapl/eaapl/bridge/kafka"
 	"github.com/eaapl/eaapl/catalog"
 	"github.com/eaapl/eaapl/devstack"
+	"github.com/eaapl/eaapl/internal/crypt"
 	"github.com/eaapl/eaapl/internal/testenv"
 	"github.com/eaapl/eaapl/stats"
 )
@@ -164,4 +167,49 @@ func TestStatsOnABroker(t *testing.T) {
 		t.Errorf("text report:\n%s", rep.Text())
 	}
 	t.Logf("\n%s", rep.Text())
+}
+
+// The analysis reads only what stays readable when the worker seals its events' values (the task's
+// command and context, analytics.data), so a consumer without the key gets the same report.
+func TestStatsOfSealedEventsNeedNoKey(t *testing.T) {
+	keys, err := crypt.ParseKeys([]byte("k1:" + base64.StdEncoding.EncodeToString(make([]byte, crypt.KeySize)) + "\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, sealed := stats.NewCollector(), stats.NewCollector()
+	at := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
+	var sealedValues int
+	for i, ev := range recorded(t) {
+		if ev.Topic == bridge.TopicTaskDispatch { // what a send's dispatch carries
+			var v bridge.TaskDispatch
+			if err := json.Unmarshal(ev.Value, &v); err != nil {
+				t.Fatal(err)
+			}
+			v.Parameters = map[string]any{"to": "alice@example.com", "body": "Hello"}
+			if ev, err = bridge.NewEvent(ev.ID, v); err != nil {
+				t.Fatal(err)
+			}
+		}
+		s, err := bridge.SealEvent(ev, keys)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sealedValues += strings.Count(string(s.Value), bridge.SealedPrefix)
+		ts := at.Add(time.Duration(i) * time.Second)
+		for _, c := range []struct {
+			coll *stats.Collector
+			ev   bridge.Event
+		}{{plain, ev}, {sealed, s}} {
+			if err := c.coll.Add(bridge.Record{Topic: c.ev.Topic, Key: c.ev.Key, EventID: c.ev.ID, Timestamp: ts, Value: c.ev.Value}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if sealedValues == 0 {
+		t.Fatal("nothing was sealed")
+	}
+	got, want := sealed.Analyse(stats.Options{BacklogTarget: 50, Top: 3}), plain.Analyse(stats.Options{BacklogTarget: 50, Top: 3})
+	if got.Tasks != 220 || !reflect.DeepEqual(got, want) {
+		t.Fatalf("report of sealed events:\n%s\nwant:\n%s", got.Text(), want.Text())
+	}
 }

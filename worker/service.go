@@ -12,6 +12,7 @@ import (
 	"github.com/eaapl/eaapl/bridge"
 	"github.com/eaapl/eaapl/bridge/kafka"
 	"github.com/eaapl/eaapl/config"
+	"github.com/eaapl/eaapl/internal/crypt"
 )
 
 // Service is a worker process's long-lived parts besides the Temporal client: the Kafka producer and the
@@ -55,6 +56,14 @@ func Setup(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Servic
 	s.producer = p
 	// The buffer logs to the plain logger: its warnings must not become logs.debug events it publishes.
 	var pub bridge.Publisher = p
+	keys, err := crypt.Load(s.cfg.KeyFile, s.cfg.DataDir)
+	if err != nil {
+		s.Close()
+		return nil, fmt.Errorf("kafka: %w", err)
+	}
+	if keys != nil { // contact data and message text leave the worker sealed (docs/events.md)
+		pub = bridge.NewSealing(pub, keys)
+	}
 	if s.obs != nil { // measured where records reach the producer, behind the buffer
 		pub = s.obs.meters.Publisher(pub)
 	}

@@ -143,7 +143,7 @@ func (p *program) runBatch(ctx workflow.Context, id, batchID string, items []api
 	}()
 	for {
 		var res api.BatchResult
-		opts := batchOptions(cmd, step, policy, activityID, len(items), labels[items[0].Task.Context.Item])
+		opts := batchOptions(cmd, step, policy, activityID, cmd.BatchSummary(step.Description, len(items), items[0].Task.Parameters, items[len(items)-1].Task.Parameters), len(items))
 		err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, opts), api.RunBatch,
 			api.BatchInput{Items: items, Mirror: p.events.on, Deps: p.plan.Deps(id)}).Get(ctx, &res)
 		p.sem.Release(1)
@@ -247,8 +247,8 @@ func (p *program) task(id string, item int, args map[string]any) catalog.Task {
 // that a dead worker is noticed as soon as with a single task. The retry
 // policy covers the batch activity itself (a worker that died or timed out); items are retried by the
 // workflow.
-func batchOptions(cmd catalog.Command, step *plan.Step, policy catalog.RetryPolicy, activityID string, n int, first string) workflow.ActivityOptions {
-	o := activityOptions(cmd, step, policy, activityID, fmt.Sprintf("%s × %d, from %s", cmd.Name, n, first))
+func batchOptions(cmd catalog.Command, step *plan.Step, policy catalog.RetryPolicy, activityID, summary string, n int) workflow.ActivityOptions {
+	o := activityOptions(cmd, step, policy, activityID, summary)
 	o.StartToCloseTimeout = time.Duration(cmd.Timeout) * time.Duration(n)
 	return o
 }

@@ -110,7 +110,7 @@ func stepProgress(s StepStatus) string {
 }
 
 // markdownSpecial are the characters that would make data markdown.
-var markdownSpecial = strings.NewReplacer("\\", "\\\\", "`", "\\`", "*", "\\*", "_", "\\_", "[", "\\[", "]", "\\]", "<", "&lt;", ">", "&gt;", "#", "\\#", "|", "\\|")
+var markdownSpecial = strings.NewReplacer("\\", "\\\\", "`", "\\`", "*", "\\*", "_", "\\_", "[", "\\[", "]", "\\]", "<", "\\<", ">", "\\>", "#", "\\#", "|", "\\|")
 
 // oneLine keeps data (a program's text, a contact's name) text: on one line, with markdown's characters
 // escaped, so that it neither breaks the list nor becomes a link or markup.

@@ -141,9 +141,11 @@ func (e *eventSink) answer(ctx workflow.Context, q *Question) {
 	if q.Via != "" {
 		by += " by " + q.Via
 	}
-	// The answer itself may be a person's address or an email's text: only a choice is quoted.
+	// The answer itself may be a person's address (a choice among contacts) or an email's text: only the
+	// answers every question shares are quoted.
 	answer := "an answer of " + fmt.Sprint(len(q.Answer)) + " bytes"
-	if _, _, ok := q.choose(q.Answer); ok {
+	switch q.Answer {
+	case AnswerSkip, AnswerAbort, AnswerRetry, AnswerApprove:
 		answer = q.Answer
 	}
 	e.security(ctx, q.ID+"/answer", kind, q.By, fmt.Sprintf("%s %s: %s (program %s)", by, what, answer, e.workflowID), "LOW")

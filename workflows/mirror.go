@@ -101,7 +101,8 @@ func (m *mirror) drain(ctx workflow.Context, timeout time.Duration) []bridge.Eve
 		return nil
 	}
 	m.closed = true
-	done, err := workflow.AwaitWithTimeout(ctx, timeout, func() bool { return len(m.pending) == 0 && m.inFlight == nil })
+	wait := workflow.AwaitOptions{Timeout: timeout, TimerOptions: workflow.TimerOptions{Summary: "Waiting for the program's last events to reach Kafka"}}
+	done, err := workflow.AwaitWithOptions(ctx, wait, func() bool { return len(m.pending) == 0 && m.inFlight == nil })
 	if done && err == nil {
 		return nil
 	}

@@ -411,7 +411,9 @@ func (k *asker) ask(ctx workflow.Context, q *Question) string {
 		return q.Answer
 	}
 
-	answered, err := workflow.AwaitWithTimeout(ctx, timeout, func() bool { return q.State != QuestionOpen || k.aborted != "" })
+	// The timer is named for what it waits for, in the Web UI's timeline.
+	wait := workflow.AwaitOptions{Timeout: timeout, TimerOptions: workflow.TimerOptions{Summary: clipText("Waiting for your answer to "+q.ID+": "+q.Text, 160)}}
+	answered, err := workflow.AwaitWithOptions(ctx, wait, func() bool { return q.State != QuestionOpen || k.aborted != "" })
 	switch {
 	case q.State != QuestionOpen:
 	case answered || err != nil: // the program was aborted, or canceled, meanwhile
@@ -468,4 +470,12 @@ func (in Input) checkQuestionInput() error {
 func isAddress(s string) bool {
 	addr, err := mail.ParseAddress(s)
 	return err == nil && addr.Address == s && strings.Contains(s[strings.IndexByte(s, '@')+1:], ".")
+}
+
+// clipText shortens s to at most n runes, marking the cut, for a one-line name in the Web UI.
+func clipText(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	return s
 }

@@ -29,7 +29,7 @@ func (p *program) runTask(ctx workflow.Context, id string, item int, label strin
 	taskID := task.TaskID
 	p.events.dispatch(ctx, task, p.plan.Deps(id))
 	retry := p.plan.RetryPolicy(id)
-	ctx = workflow.WithActivityOptions(ctx, activityOptions(cmd, step, retry, taskID, cmd.TaskLabel(args)))
+	ctx = workflow.WithActivityOptions(ctx, activityOptions(cmd, step, retry, taskID, cmd.TaskSummary(step.Description, args)))
 	var res catalog.TaskResult
 	if err := workflow.ExecuteActivity(ctx, cmd.Name, task).Get(ctx, &res); err != nil {
 		typ, msg := describeError(err)

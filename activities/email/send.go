@@ -21,7 +21,7 @@ type sendArgs struct {
 	Subject     string              `json:"subject" eaapl:"required" desc:"the subject line"`
 	Body        catalog.Content     `json:"body" eaapl:"required" desc:"the message text (a document's or a page's text may be given as it is)"`
 	Cc          []catalog.Recipient `json:"cc" desc:"who gets a copy"`
-	Attachments []string            `json:"attachments" desc:"workspace files to attach, as the user named them"`
+	Attachments []string            `json:"attachments" eaapl:"list<path>" desc:"workspace files to attach, as the user named them"`
 }
 
 type sendOutput struct {
@@ -46,7 +46,7 @@ var SendEmail = catalog.Define(catalog.Def[Deps, sendArgs, sendOutput]{
 	// a dead worker's task is retried elsewhere within seconds
 	HeartbeatTimeout: catalog.HeartbeatTimeout,
 	Retry:            catalog.DefaultRetry,
-	Label:            catalog.Label{Arg: "to", Word: "to"},
+	Label:            catalog.Label{Arg: "to", Word: "to", Verb: "Send", Quote: "subject", Items: "recipients"},
 	Run:              send,
 	Preview:          previewSend,
 	Verb:             "send",

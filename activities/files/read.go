@@ -11,7 +11,7 @@ import (
 )
 
 type readDocumentArgs struct {
-	Path string `json:"path" eaapl:"required" desc:"the file to read, inside the workspace, as the user wrote it: .txt, .md, .html, .json, .csv, .pdf or .docx"`
+	Path string `json:"path" eaapl:"path,required" desc:"the file to read, inside the workspace, as the user wrote it: .txt, .md, .html, .json, .csv, .pdf or .docx"`
 }
 
 type readDocumentOutput struct {
@@ -30,7 +30,7 @@ var ReadDocument = catalog.Define(catalog.Def[Deps, readDocumentArgs, readDocume
 	Timeout:          2 * time.Minute, // a 64 MB PDF is read page by page
 	HeartbeatTimeout: catalog.HeartbeatTimeout,
 	Retry:            catalog.DefaultRetry,
-	Label:            catalog.Label{Arg: "path"},
+	Label:            catalog.Label{Arg: "path", Verb: "Read", Items: "files"},
 	Run:              readDocument,
 	Hint:             hint,
 	ReadBack: func(r catalog.Reading) string {
@@ -80,7 +80,7 @@ const (
 )
 
 type readTableArgs struct {
-	Path  string `json:"path" eaapl:"required" desc:"the .csv or .xlsx file, inside the workspace"`
+	Path  string `json:"path" eaapl:"path,required" desc:"the .csv or .xlsx file, inside the workspace"`
 	Sheet string `json:"sheet" desc:"the .xlsx sheet; the first when empty"`
 }
 
@@ -101,7 +101,7 @@ var ReadTable = catalog.Define(catalog.Def[Deps, readTableArgs, readTableOutput]
 	Timeout:          2 * time.Minute,
 	HeartbeatTimeout: catalog.HeartbeatTimeout,
 	Retry:            catalog.DefaultRetry,
-	Label:            catalog.Label{Arg: "path"},
+	Label:            catalog.Label{Arg: "path", Verb: "Read", Items: "files"},
 	Run:              readTable,
 	Hint:             hint,
 	ReadBack: func(r catalog.Reading) string {

@@ -15,7 +15,7 @@ import (
 const MaxWriteBytes = 64 << 20
 
 type writeArgs struct {
-	Path      string          `json:"path" eaapl:"required" desc:"the file to write, inside the workspace"`
+	Path      string          `json:"path" eaapl:"path,required" desc:"the file to write, inside the workspace"`
 	Text      catalog.Content `json:"text" eaapl:"required" desc:"what the file should contain"`
 	Overwrite bool            `json:"overwrite" desc:"replace a file this program did not write; only when the user said so (WriteFile asks otherwise)"`
 }
@@ -35,7 +35,7 @@ var WriteFile = catalog.Define(catalog.Def[Deps, writeArgs, writeOutput]{
 	Timeout:          time.Minute,
 	HeartbeatTimeout: catalog.HeartbeatTimeout,
 	Retry:            catalog.DefaultRetry,
-	Label:            catalog.Label{Arg: "path", Word: "to"},
+	Label:            catalog.Label{Arg: "path", Word: "to", Verb: "Write", Items: "files"},
 	Run:              write,
 	Hint:             hint,
 	ReadBack: func(r catalog.Reading) string {
@@ -145,7 +145,7 @@ var ListFiles = catalog.Define(catalog.Def[Deps, listArgs, listOutput]{
 	Timeout:          time.Minute,
 	HeartbeatTimeout: catalog.HeartbeatTimeout,
 	Retry:            catalog.DefaultRetry,
-	Label:            catalog.Label{Arg: "pattern"},
+	Label:            catalog.Label{Arg: "pattern", Verb: "List the files matching", Items: "patterns"},
 	Run:              list,
 	Hint:             hint,
 	ReadBack: func(r catalog.Reading) string {

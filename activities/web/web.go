@@ -94,7 +94,7 @@ var FetchURL = catalog.Define(catalog.Def[Deps, fetchArgs, fetchOutput]{
 	// a dead worker's task is retried elsewhere within seconds
 	HeartbeatTimeout: catalog.HeartbeatTimeout,
 	Retry:            catalog.DefaultRetry,
-	Label:            catalog.Label{Arg: "url"},
+	Label:            catalog.Label{Arg: "url", Verb: "Fetch", Items: "pages"},
 	Run:              fetch,
 	Hint: func(errType string) string {
 		if errType == catalog.ErrInvalidArgument {

@@ -69,6 +69,13 @@ func dial(ctx context.Context, cfg config.Config, logger *slog.Logger, hostPort 
 		return nil, err
 	}
 	crypt.ClientOptions(&opts, keys)
+	if cfg.TemporalTokenFile != "" { // for a server with an authorizer (docs/security.md)
+		tokens, err := config.NewTokenFile(cfg.TemporalTokenFile)
+		if err != nil {
+			return nil, err
+		}
+		opts.Credentials = client.NewAPIKeyDynamicCredentials(tokens.Token)
+	}
 	var handler client.MetricsHandler
 	if len(metrics) > 0 {
 		handler = metrics[0]

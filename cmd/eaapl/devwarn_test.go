@@ -96,6 +96,16 @@ func TestDevWarnings(t *testing.T) {
 		if strings.Contains(same.stderr, "EAAPL_CONTACTS") {
 			t.Errorf("warned of the contacts with the worker's own:\n%s", same)
 		}
+		// make run's --same-settings refuses instead: its Hello World must not go to an address book
+		// that is not this shell's.
+		strict := d.eaaplWith(t, []string{"EAAPL_CONTACTS=" + mine}, "run", "--same-settings", "Send 'Hi' to bob@example.com")
+		if strict.code == 0 || !strings.Contains(strict.stderr, "not started") || !strings.Contains(strict.stderr, strconv.Quote(workerContacts)) ||
+			strings.Contains(strict.stderr, "Started ") {
+			t.Errorf("eaapl run --same-settings with other contacts than the worker's started or did not say why:\n%s", strict)
+		}
+		if r := d.eaapl(t, "run", "--same-settings", "Send 'Hi' to bob@example.com"); r.code != 0 {
+			t.Errorf("eaapl run --same-settings with the worker's own settings: %s", r)
+		}
 		bg := d.eaaplWith(t, []string{"EAAPL_CONTACTS=" + mine}, "dev", "--background")
 		if bg.code != 0 || !strings.Contains(bg.stdout, "already running") || !strings.Contains(bg.stdout, "Warning: EAAPL_CONTACTS is "+strconv.Quote(mine)) {
 			t.Errorf("eaapl dev --background on a running stack with other contacts does not warn:\n%s", bg)

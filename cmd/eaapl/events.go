@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/eaapl/eaapl/bridge"
 	"github.com/eaapl/eaapl/bridge/kafka"
 	"github.com/eaapl/eaapl/config"
+	"github.com/eaapl/eaapl/internal/crypt"
 )
 
 // maxSortedEvents bounds the events `eaapl events` holds to put them in time order.
@@ -23,7 +25,7 @@ func newEventsCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use: "events [--program ID] [--topic T] [--follow] [--json]",
 		Short: "print the events mirrored onto Kafka (KAFKA_BROKERS) in time order, or with --follow those that " +
-			"arrive from now on",
+			"arrive from now on; encrypted values are opened with the key file (EAAPL_KEY_FILE)",
 		ValidArgsFunction: noFiles,
 		RunE: withConfig(func(ctx context.Context, cfg config.Config, cmd *cobra.Command, args []string) error {
 			if len(args) > 0 {
@@ -46,18 +48,28 @@ func newEventsCmd() *cobra.Command {
 				}
 			}
 			stdout := cmd.OutOrStdout()
+			keys, err := crypt.Load(cfg.KeyFile, cfg.DataDir)
+			if err != nil {
+				return err
+			}
+			open := &eventOpener{stderr: cmd.ErrOrStderr()}
+			if keys != nil {
+				open.keys = keys
+			}
+			defer open.report()
 			ofProgram := func(r bridge.Record) bool { return program == "" || strings.HasPrefix(r.EventID, program+"/") }
 			if follow {
 				from := time.Now()
 				return kafka.Consume(ctx, kcfg, topics, true, func(r bridge.Record) error {
 					if ofProgram(r) && !r.Timestamp.Before(from) {
-						bridge.PrintRecord(stdout, r, asJSON)
+						bridge.PrintRecord(stdout, open.record(r), asJSON)
+						open.warnOnce()
 					}
 					return nil
 				})
 			}
 			var records []bridge.Record
-			err := kafka.Consume(ctx, kcfg, topics, false, func(r bridge.Record) error {
+			err = kafka.Consume(ctx, kcfg, topics, false, func(r bridge.Record) error {
 				if !ofProgram(r) {
 					return nil
 				}
@@ -73,7 +85,7 @@ func newEventsCmd() *cobra.Command {
 			// Each topic is in order; across topics, the time the broker took each record says.
 			slices.SortStableFunc(records, func(a, b bridge.Record) int { return a.Timestamp.Compare(b.Timestamp) })
 			for _, r := range records {
-				bridge.PrintRecord(stdout, r, asJSON)
+				bridge.PrintRecord(stdout, open.record(r), asJSON)
 			}
 			return nil
 		}),
@@ -87,4 +99,48 @@ func newEventsCmd() *cobra.Command {
 		return bridge.TopicNames(), cobra.ShellCompDirectiveNoFileComp
 	})
 	return cmd
+}
+
+// eventOpener opens the sealed values of the records `eaapl events` prints, with the payload keys
+// (EAAPL_KEY_FILE, or the dev stack's DATA_DIR/payload.keys), and says on stderr what it could not open.
+type eventOpener struct {
+	keys           bridge.ValueSealer // nil: no key file
+	stderr         io.Writer
+	sealed, opened int
+	why            error
+	warned         bool
+}
+
+func (o *eventOpener) record(r bridge.Record) bridge.Record {
+	v, res := bridge.OpenValue(r.Topic, r.Value, o.keys)
+	r.Value = v
+	o.sealed += res.Sealed
+	o.opened += res.Opened
+	if o.why == nil {
+		o.why = res.Err
+	}
+	return r
+}
+
+// warnOnce says, the first time a value stays sealed, why; --follow prints it as it happens.
+func (o *eventOpener) warnOnce() {
+	if o.why != nil && !o.warned {
+		o.warned = true
+		fmt.Fprintf(o.stderr, "eaapl events: encrypted values are shown as %s...: %s\n", bridge.SealedPrefix, o.advice())
+	}
+}
+
+// report says how many values stayed sealed, once the events are printed.
+func (o *eventOpener) report() {
+	if left := o.sealed - o.opened; left > 0 && !o.warned {
+		fmt.Fprintf(o.stderr, "eaapl events: %d of %d encrypted values could not be opened and are shown as %s...: %s\n",
+			left, o.sealed, bridge.SealedPrefix, o.advice())
+	}
+}
+
+func (o *eventOpener) advice() string {
+	if o.keys == nil {
+		return "no key file (set EAAPL_KEY_FILE to the worker's key file, or run in the folder of `eaapl dev`'s data)"
+	}
+	return fmt.Sprintf("%v (EAAPL_KEY_FILE must hold the key the worker sealed them with)", o.why)
 }

@@ -21,9 +21,9 @@ import (
 
 func newRunCmd() *cobra.Command {
 	var (
-		asJSON, confirmFirst, yes, dryRun, allowReuse bool
-		planFile, id, address                         string
-		pf                                            plannerFlags
+		asJSON, confirmFirst, yes, dryRun, sameSettings, allowReuse bool
+		planFile, id, address                                       string
+		pf                                                          plannerFlags
 	)
 	cmd := &cobra.Command{
 		Use: `run [--json] [--yes] [--dry-run] [--id ID] [--confirm] [--planner rules|llm] [--no-cache] "<program>"` + "\n" +
@@ -51,7 +51,7 @@ func newRunCmd() *cobra.Command {
 			case strings.TrimSpace(in.Program) == "":
 				return usageError{msg: "eaapl run needs a program in quotes, e.g. eaapl run \"Send 'Hi' to bob@example.com\""}
 			}
-			return runProgram(ctx, cfg, cmd, in, runOptions{asJSON: asJSON, confirm: confirmFirst, id: id, address: address, planner: opts, allowReuse: allowReuse})
+			return runProgram(ctx, cfg, cmd, in, runOptions{asJSON: asJSON, confirm: confirmFirst, sameSettings: sameSettings, id: id, address: address, planner: opts, allowReuse: allowReuse})
 		}),
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON")
@@ -62,6 +62,7 @@ func newRunCmd() *cobra.Command {
 	pf.add(cmd)
 	cmd.Flags().BoolVar(&confirmFirst, "confirm", false, "plan here, read the plan back in English and ask before starting it")
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "run the steps that only read, and show what the steps that write (send, write a file) would do without doing it")
+	cmd.Flags().BoolVar(&sameSettings, "same-settings", false, "refuse to start when the running dev stack's worker has other contacts, sender, time zone or task queue than this shell (make run uses it)")
 	cmd.Flags().BoolVar(&yes, "yes", false, "approve in advance, as EAAPL_USER_ID, a step that sends more emails than the worker's EAAPL_APPROVAL_THRESHOLD")
 	_ = cmd.MarkFlagFilename("plan", "json")
 	return cmd
@@ -69,14 +70,23 @@ func newRunCmd() *cobra.Command {
 
 // runOptions are the flags of `eaapl run` that say how to start and follow a program.
 type runOptions struct {
-	asJSON, confirm, allowReuse bool
-	id, address                 string
-	planner                     planner.Options
+	asJSON, confirm bool
+	// sameSettings refuses a start when the running worker's settings differ from these: `make run`'s
+	// Hello World must not email an address book a stack was started with earlier.
+	sameSettings bool
+	allowReuse   bool // start with the ID of an ended program (starter.Starter.AllowReuse)
+	id, address  string
+	planner      planner.Options
 }
 
 // runProgram starts a program, prints its progress and questions while it runs, then its result.
 func runProgram(ctx context.Context, cfg config.Config, cmd *cobra.Command, in workflows.Input, o runOptions) error {
 	stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
+	if o.sameSettings {
+		if err := refuseOtherSettings(cfg); err != nil {
+			return err
+		}
+	}
 	if in.Plan == nil && !o.confirm && plannedByRules(cfg, o.planner) {
 		// The rule-based planner plans here as the worker would: a program it cannot plan is refused
 		// now, instead of leaving a failed workflow behind.
@@ -176,6 +186,19 @@ func runProgram(ctx context.Context, cfg config.Config, cmd *cobra.Command, in w
 
 // workerSettingsEnv are the settings the dev stack's worker reads that a person may set differently here.
 var workerSettingsEnv = []string{"EAAPL_CONTACTS", "EAAPL_USER_NAME", "EAAPL_USER_EMAIL", "EAAPL_TIMEZONE", "EAAPL_TASK_QUEUE"}
+
+// refuseOtherSettings refuses to start a program when the running dev stack's worker has other settings than
+// this process: each difference, and what to do.
+func refuseOtherSettings(cfg config.Config) error {
+	var diffs []string
+	warnSettings(cfg, func(msg string) { diffs = append(diffs, "  - "+msg) })
+	if len(diffs) == 0 {
+		return nil
+	}
+	return fmt.Errorf("not started: the running dev stack's worker has other settings than this shell, and --same-settings "+
+		"(make run) runs only on this shell's:\n%s\nStop the stack (`make stop`) and run again, or give the stack's settings here "+
+		"(e.g. `EAAPL_CONTACTS=<its file> make run`)", strings.Join(diffs, "\n"))
+}
 
 // warnSettings warns of each setting given here that the running dev stack's worker has otherwise: the
 // worker, not this CLI, reads the contacts and sends the emails, so a setting given here alone would be

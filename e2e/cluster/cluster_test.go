@@ -1,9 +1,11 @@
 // Package cluster_test runs EaaPL the way a production deployment does, from real binaries: PostgreSQL from
 // Debian's packages; the Temporal server (go.temporal.io/server/cmd/server, pinned in the Makefile) with its
-// schema set up by the server's SQL tool, its frontend, history, matching and worker services each a
-// separate process joined through the server's membership protocol, the frontend requiring mutual TLS;
-// two `eaapl worker` processes configured only through environment variables; Mailpit. It runs the Hello
-// World program over 100 contacts, then kills a worker in the middle of a second program.
+// schema set up by the server's SQL tool, its frontend, internal frontend, history, matching and worker
+// services each a separate process joined through the server's membership protocol, the frontend requiring
+// mutual TLS and a JWT its own authorizer accepts (auth_test.go); two `eaapl worker` processes configured
+// only through environment variables, their token in EAAPL_TEMPORAL_TOKEN_FILE; Mailpit. It shows that the
+// server itself refuses a client without a valid token, runs the Hello World program over 100 contacts and
+// a program from the `eaapl run` CLI, then kills a worker in the middle of a second program.
 //
 // `make test` builds and installs what it needs (`make cluster-tools`). Run on its own, without them, the
 // test fails and says so: a skipped test would look like a passing one in CI.
@@ -22,6 +24,8 @@ import (
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/contrib/envconfig"
 
@@ -48,7 +52,10 @@ func TestProgramOnAClusterOfSeparateProcesses(t *testing.T) {
 	began := time.Now()
 	pg := startPostgres(t, logDir)
 	setUpSchema(t, sqlTool, schemaDir(t, temporalVersion(t, server)), pg)
-	c := startCluster(t, logDir, server, temporalCLI, pg)
+	iss := newIssuer(t, "eaapl-test-1", true)
+	c := startCluster(t, logDir, server, temporalCLI, pg, iss)
+	// EaaPL's workers and CLI may read and write the eaapl namespace, and nothing else.
+	eaaplToken := tokenFile(t, iss.token(t, "eaapl-worker", time.Hour, namespace+":write"))
 	if out, err := c.cli(temporalCLI, "", "operator", "namespace", "create", "--namespace", namespace, "--retention", "24h"); err != nil {
 		t.Fatalf("temporal operator namespace create: %v\n%s", err, out)
 	}
@@ -59,7 +66,7 @@ func TestProgramOnAClusterOfSeparateProcesses(t *testing.T) {
 		}
 		return nil
 	})
-	t.Logf("PostgreSQL, schema and a four-process Temporal cluster with namespace %q ready in %s", namespace, time.Since(began).Round(time.Second))
+	t.Logf("PostgreSQL, schema and a five-process Temporal cluster with namespace %q ready in %s", namespace, time.Since(began).Round(time.Second))
 
 	mailpit := testenv.Mailpit(t)
 	book := writeContacts(t, contacts)
@@ -71,6 +78,7 @@ func TestProgramOnAClusterOfSeparateProcesses(t *testing.T) {
 			"EAAPL_CONTACTS="+book,
 			"EAAPL_SMTP_ADDR="+smtp,
 			"EAAPL_MAILBOX_URL="+mailpit.APIURL,
+			"EAAPL_TEMPORAL_TOKEN_FILE="+eaaplToken,
 		)...)
 		workers[id] = start(t, logDir, id, nil, workerEnv[id], eaapl, "worker")
 	}
@@ -78,7 +86,48 @@ func TestProgramOnAClusterOfSeparateProcesses(t *testing.T) {
 		waitForLine(t, w, "Worker started", 2*time.Minute)
 	}
 
-	st := &starter.Starter{Client: dialCluster(t, c), TaskQueue: "eaapl"}
+	st := &starter.Starter{Client: dialCluster(t, c, iss.token(t, "eaapl-test", time.Hour, namespace+":write")), TaskQueue: "eaapl"}
+
+	t.Run("TheServerRefusesAClientWithoutAValidToken", func(t *testing.T) {
+		stranger := newIssuer(t, "eaapl-test-1", false) // the same key ID, another key: a forged token
+		for _, c2 := range []struct{ name, token string }{
+			{"NoToken", ""},
+			{"NotAJWT", "not-a-token"},
+			{"Expired", iss.token(t, "eaapl-worker", -time.Minute, namespace+":write")},
+			{"SignedByAnUnknownKey", stranger.token(t, "eaapl-worker", time.Hour, "temporal-system:admin")},
+			{"ForAnotherNamespace", iss.token(t, "eaapl-worker", time.Hour, "other:write")},
+			{"ReadOnly", iss.token(t, "eaapl-reader", time.Hour, namespace+":read")},
+		} {
+			t.Run(c2.name, func(t *testing.T) {
+				ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+				defer cancel()
+				id := "refused-" + c2.name
+				// Dialing asks for GetSystemInfo, which the authorizer allows anyone; the claim mapper
+				// refuses a token it cannot verify before that, a valid one without the role at the start.
+				cl, err := dial(ctx, c, c2.token)
+				if err == nil {
+					defer cl.Close()
+					_, err = (&starter.Starter{Client: cl, TaskQueue: "eaapl"}).Start(ctx, id, workflows.Input{Program: helloWorld})
+				}
+				var denied *serviceerror.PermissionDenied
+				if !errors.As(err, &denied) {
+					t.Fatalf("dialing and starting a program with this token: %v, want the server's PermissionDenied", err)
+				}
+				t.Logf("refused: %v", err)
+				if _, err := st.Client.DescribeWorkflowExecution(ctx, id, ""); !errors.As(err, new(*serviceerror.NotFound)) {
+					t.Errorf("the refused program %s exists: %v", id, err)
+				}
+			})
+		}
+		t.Run("ReadOnlyMayRead", func(t *testing.T) {
+			cl := dialCluster(t, c, iss.token(t, "eaapl-reader", time.Hour, namespace+":read"))
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			if _, err := cl.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Namespace: namespace}); err != nil {
+				t.Fatalf("listing programs with a read token: %v", err)
+			}
+		})
+	})
 
 	t.Run("HelloWorldOver100ContactsRunsOnBothWorkers", func(t *testing.T) {
 		res := runProgram(t, st, "hello-world-cluster", workflows.Input{Program: helloWorld})
@@ -126,6 +175,27 @@ func TestProgramOnAClusterOfSeparateProcesses(t *testing.T) {
 		}
 		if !identities["worker-a"] || !identities["worker-b"] {
 			t.Errorf("activities in the history were started by %v, want worker-a and worker-b", identities)
+		}
+	})
+
+	t.Run("TheCLIRunsAProgramWithItsTokenAndIsRefusedWithout", func(t *testing.T) {
+		const program = "Send 'Token checked' to token.check@example.com"
+		eaaplRun := func(id string, extra ...string) (string, error) {
+			cmd := exec.Command(eaapl, "run", "--id", id, program)
+			cmd.Env = cleanEnv(append(c.clientEnv(namespace), extra...)...)
+			out, err := cmd.CombinedOutput()
+			return string(out), err
+		}
+		out, err := eaaplRun("cli-without-token")
+		if err == nil || !strings.Contains(out, "Request unauthorized") {
+			t.Errorf("eaapl run without a token: %v\n%s\nwant it refused by the server (Request unauthorized)", err, out)
+		}
+		out, err = eaaplRun("cli-with-token", "EAAPL_TEMPORAL_TOKEN_FILE="+eaaplToken)
+		if err != nil {
+			t.Fatalf("eaapl run with the token: %v\n%s", err, out)
+		}
+		if n := len(messagesSaying(t, mailpit, "Token checked")); n != 1 {
+			t.Errorf("%d emails saying 'Token checked', want 1:\n%s", n, out)
 		}
 	})
 
@@ -263,26 +333,35 @@ func (m envMap) Environ() []string {
 
 func (m envMap) LookupEnv(k string) (string, bool) { v, ok := m[k]; return v, ok }
 
-// dialCluster connects a client to the cluster's frontend with the client certificate.
-func dialCluster(t *testing.T, c *cluster) client.Client {
+// dialCluster connects a client to the cluster's frontend with the client certificate and, unless it is
+// empty, the token, which the SDK sends as "Authorization: Bearer <token>" (TEMPORAL_API_KEY).
+func dialCluster(t *testing.T, c *cluster, token string) client.Client {
 	t.Helper()
-	env := envMap{}
-	for _, kv := range c.clientEnv(namespace) {
-		k, v, _ := strings.Cut(kv, "=")
-		env[k] = v
-	}
-	opts, err := envconfig.LoadClientOptions(envconfig.LoadClientOptionsRequest{DisableFile: true, EnvLookup: env})
-	if err != nil {
-		t.Fatal(err)
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	cl, err := client.DialContext(ctx, opts)
+	cl, err := dial(ctx, c, token)
 	if err != nil {
 		t.Fatalf("dial the cluster: %v", err)
 	}
 	t.Cleanup(cl.Close)
 	return cl
+}
+
+// dial is dialCluster that returns the error.
+func dial(ctx context.Context, c *cluster, token string) (client.Client, error) {
+	env := envMap{}
+	for _, kv := range c.clientEnv(namespace) {
+		k, v, _ := strings.Cut(kv, "=")
+		env[k] = v
+	}
+	if token != "" {
+		env["TEMPORAL_API_KEY"] = token
+	}
+	opts, err := envconfig.LoadClientOptions(envconfig.LoadClientOptionsRequest{DisableFile: true, EnvLookup: env})
+	if err != nil {
+		return nil, err
+	}
+	return client.DialContext(ctx, opts)
 }
 
 // runProgram starts a program and waits for it to complete.

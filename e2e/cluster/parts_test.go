@@ -281,16 +281,18 @@ func setUpSchema(t *testing.T, sqlTool, schema string, pg postgres) {
 	}
 }
 
-// cluster is a Temporal server whose four services run as separate processes on loopback, joined through
-// the server's membership protocol, persisting to PostgreSQL. Its frontend requires mutual TLS.
+// cluster is a Temporal server whose five services run as separate processes on loopback, joined through
+// the server's membership protocol, persisting to PostgreSQL. Its frontend requires mutual TLS and a
+// valid token (auth_test.go); the system worker reaches the cluster through the internal frontend.
 type cluster struct {
 	frontend string // host:port of the frontend's gRPC API
 	tls      testenv.Certs
 	services map[string]*process
+	admin    string // a token with temporal-system:admin, for the temporal CLI
 }
 
 // clientEnv are the standard TEMPORAL_* variables that connect a Temporal client (an EaaPL worker, the
-// temporal CLI) to the cluster's frontend, with the client certificate.
+// temporal CLI) to the cluster's frontend, with the client certificate and no token.
 func (c *cluster) clientEnv(namespace string) []string {
 	return []string{
 		"TEMPORAL_ADDRESS=" + c.frontend,
@@ -302,9 +304,10 @@ func (c *cluster) clientEnv(namespace string) []string {
 }
 
 // serverConfig is the server's configuration: the development-postgres12.yaml of the server's repository
-// with free ports, the four services bound to 127.0.0.1, mutual TLS on the frontend (the internal worker
-// service connects to it as a client too), and no metrics or pprof listeners, whose fixed ports the four
-// processes would fight over.
+// with free ports, the services bound to 127.0.0.1, mutual TLS and the server's JWT authorizer on the
+// frontend, an internal frontend (plain gRPC on loopback, no authorizer) through which the system worker
+// reaches the cluster, as the server's docker.yaml does with USE_INTERNAL_FRONTEND, and no metrics or
+// pprof listeners, whose fixed ports the processes would fight over.
 const serverConfig = `log:
   stdout: true
   level: warn
@@ -349,15 +352,18 @@ global:
       client:
         serverName: localhost
         rootCaFiles: ["{{.CA}}"]
-    systemWorker:
-      certFile: "{{.ClientCert}}"
-      keyFile: "{{.ClientKey}}"
-      client:
-        serverName: localhost
-        rootCaFiles: ["{{.CA}}"]
+  authorization:
+    jwtKeyProvider:
+      keySourceURIs: ["{{.JWKS}}"]
+      refreshInterval: 1m
+    permissionsClaimName: permissions
+    authorizer: default
+    claimMapper: default
 services:
   frontend:
     rpc: {grpcPort: {{.FrontendPort}}, httpPort: {{.HTTPPort}}, membershipPort: {{.FrontendMembership}}, bindOnIP: 127.0.0.1}
+  internal-frontend:
+    rpc: {grpcPort: {{.InternalPort}}, httpPort: {{.InternalHTTPPort}}, membershipPort: {{.InternalMembership}}, bindOnIP: 127.0.0.1}
   history:
     rpc: {grpcPort: {{.HistoryPort}}, membershipPort: {{.HistoryMembership}}, bindOnIP: 127.0.0.1}
   matching:
@@ -378,8 +384,6 @@ clusterMetadata:
       httpAddress: "127.0.0.1:{{.HTTPPort}}"
 dcRedirectionPolicy:
   policy: noop
-publicClient:
-  hostPort: "127.0.0.1:{{.FrontendPort}}"
 dynamicConfigClient:
   filepath: "{{.DynamicConfig}}"
   pollInterval: 10s
@@ -390,9 +394,10 @@ const dynamicConfig = `system.namespaceCacheRefreshInterval:
   - value: 1s
 `
 
-// startCluster writes the server's configuration and starts history, matching, frontend and worker, each
-// as its own process, then waits until the frontend answers that it is serving.
-func startCluster(t *testing.T, logDir, server, temporalCLI string, pg postgres) *cluster {
+// startCluster writes the server's configuration and starts frontend, internal frontend, history,
+// matching and worker, each as its own process, then waits until the frontend answers that it is serving.
+// The frontend trusts the tokens iss signs.
+func startCluster(t *testing.T, logDir, server, temporalCLI string, pg postgres, iss *issuer) *cluster {
 	t.Helper()
 	dir := t.TempDir()
 	if err := os.MkdirAll(filepath.Join(dir, "config"), 0o755); err != nil {
@@ -405,13 +410,13 @@ func startCluster(t *testing.T, logDir, server, temporalCLI string, pg postgres)
 	}
 	ports := map[string]int{}
 	for _, name := range []string{"FrontendPort", "HTTPPort", "FrontendMembership", "HistoryPort", "HistoryMembership",
-		"MatchingPort", "MatchingMembership", "WorkerPort", "WorkerMembership"} {
+		"MatchingPort", "MatchingMembership", "WorkerPort", "WorkerMembership", "InternalPort", "InternalHTTPPort", "InternalMembership"} {
 		ports[name] = lowFreePort(t)
 	}
 	values := map[string]any{
 		"PG": pg.port, "User": pg.user, "Password": pg.password, "DynamicConfig": dynamic,
 		"CA": files.CA, "ServerCert": files.ServerCert, "ServerKey": files.ServerKey,
-		"ClientCert": files.ClientCert, "ClientKey": files.ClientKey,
+		"JWKS": iss.jwksURL(),
 	}
 	for k, v := range ports {
 		values[k] = v
@@ -424,10 +429,11 @@ func startCluster(t *testing.T, logDir, server, temporalCLI string, pg postgres)
 	if err := os.WriteFile(filepath.Join(dir, "config", "development.yaml"), cfg.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	c := &cluster{frontend: fmt.Sprintf("127.0.0.1:%d", ports["FrontendPort"]), tls: files, services: map[string]*process{}}
+	c := &cluster{frontend: fmt.Sprintf("127.0.0.1:%d", ports["FrontendPort"]), tls: files, services: map[string]*process{},
+		admin: iss.token(t, "cluster-admin", time.Hour, "temporal-system:admin")}
 	// Each service writes the cluster's metadata record when it finds none, and on a new database two
 	// services starting at once collide on it: the frontend starts first, the others once it listens.
-	for _, svc := range []string{"frontend", "history", "matching", "worker"} {
+	for _, svc := range []string{"frontend", "internal-frontend", "history", "matching", "worker"} {
 		c.services[svc] = start(t, logDir, "temporal-"+svc, nil, cleanEnv(), server,
 			"--root", dir, "--config", "config", "--env", "development", "--allow-no-auth", "start", "--service", svc)
 		if svc == "frontend" {
@@ -458,13 +464,14 @@ func startCluster(t *testing.T, logDir, server, temporalCLI string, pg postgres)
 	return c
 }
 
-// cli runs the temporal CLI against the cluster, with the client certificate, and returns its output.
+// cli runs the temporal CLI against the cluster, with the client certificate and the admin token
+// (TEMPORAL_API_KEY, which the CLI sends as "Authorization: Bearer"), and returns its output.
 func (c *cluster) cli(temporalCLI, namespace string, args ...string) (string, error) {
 	if namespace == "" {
 		namespace = "default"
 	}
 	cmd := exec.Command(temporalCLI, args...)
-	cmd.Env = cleanEnv(c.clientEnv(namespace)...)
+	cmd.Env = cleanEnv(append(c.clientEnv(namespace), "TEMPORAL_API_KEY="+c.admin)...)
 	out, err := cmd.CombinedOutput()
 	return string(out), err
 }

@@ -28,6 +28,7 @@ var keyIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 // Keys are the payload keys of one key file: every key decrypts, the newest (the file's last line) encrypts.
 type Keys struct {
 	aeads   map[string]cipher.AEAD
+	values  map[string]cipher.AEAD // for event values: see valueAEAD
 	raw     map[string][]byte
 	current string
 }
@@ -61,7 +62,7 @@ func LoadKeyFile(path string) (*Keys, error) {
 
 // ParseKeys parses a key file's text (see LoadKeyFile). The errors name the line, never the key.
 func ParseKeys(data []byte) (*Keys, error) {
-	k := &Keys{aeads: map[string]cipher.AEAD{}, raw: map[string][]byte{}}
+	k := &Keys{aeads: map[string]cipher.AEAD{}, values: map[string]cipher.AEAD{}, raw: map[string][]byte{}}
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	for n := 1; sc.Scan(); n++ {
 		line := strings.TrimSpace(sc.Text())
@@ -93,7 +94,11 @@ func ParseKeys(data []byte) (*Keys, error) {
 		if err != nil {
 			return nil, fmt.Errorf("line %d: key %q: %w", n, id, err)
 		}
-		k.aeads[id], k.raw[id], k.current = aead, key, id
+		values, err := newGCM(subkey(key, "event-values"))
+		if err != nil {
+			return nil, fmt.Errorf("line %d: key %q: %w", n, id, err)
+		}
+		k.aeads[id], k.values[id], k.raw[id], k.current = aead, values, key, id
 	}
 	if err := sc.Err(); err != nil {
 		return nil, err

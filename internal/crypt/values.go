@@ -15,13 +15,17 @@ import (
 const ValuePrefix = "eaapl-enc:v1:"
 
 // valueAEAD returns the AEAD of a key for event values: a key derived from the payload key, so that a
-// value on Kafka and a payload in Temporal never share a key.
+// value on Kafka and a payload in Temporal never share a key. ParseKeys derives them once.
 func (k *Keys) valueAEAD(id string) (cipher.AEAD, error) {
-	raw, ok := k.raw[id]
+	aead, ok := k.values[id]
 	if !ok {
 		return nil, fmt.Errorf("key %q is not in the key file (EAAPL_KEY_FILE)", id)
 	}
-	block, err := aes.NewCipher(subkey(raw, "event-values"))
+	return aead, nil
+}
+
+func newGCM(key []byte) (cipher.AEAD, error) {
+	block, err := aes.NewCipher(key)
 	if err != nil {
 		return nil, err
 	}
