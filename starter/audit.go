@@ -2,8 +2,10 @@ package starter
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -111,12 +113,25 @@ func headerIdentity(fields map[string]*commonpb.Payload) string {
 	return id
 }
 
-// AddSecurityEvents adds a program's security.events records to its report, one line each.
+// AddSecurityEvents adds a program's security.events records to its report, in time order, one line
+// each: when, the event's type, who, and what happened.
 func (r *AuditReport) AddSecurityEvents(records []bridge.Record) {
+	slices.SortStableFunc(records, func(a, b bridge.Record) int { return a.Timestamp.Compare(b.Timestamp) })
 	for _, rec := range records {
-		var line strings.Builder
-		bridge.PrintRecord(&line, rec, false)
-		r.Events = append(r.Events, strings.TrimRight(line.String(), "\n"))
+		var ev bridge.SecurityEvent
+		if err := json.Unmarshal(rec.Value, &ev); err != nil {
+			r.Events = append(r.Events, fmt.Sprintf("%s (not a security event: %v)", rec.EventID, err))
+			continue
+		}
+		who := ev.UserID
+		if who == "" {
+			who = "(no identity)"
+		}
+		line := fmt.Sprintf("%s %s %s: %s", ev.Timestamp, ev.EventType, who, ev.Description)
+		if ev.WorkerID != "" {
+			line += " [worker " + ev.WorkerID + "]"
+		}
+		r.Events = append(r.Events, line)
 	}
 }
 

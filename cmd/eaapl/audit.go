@@ -11,6 +11,7 @@ import (
 	"github.com/eaapl/eaapl/bridge"
 	"github.com/eaapl/eaapl/bridge/kafka"
 	"github.com/eaapl/eaapl/config"
+	"github.com/eaapl/eaapl/internal/crypt"
 	"github.com/eaapl/eaapl/starter"
 )
 
@@ -50,6 +51,15 @@ func newAuditCmd() *cobra.Command {
 				if err != nil {
 					fmt.Fprintln(cmd.ErrOrStderr(), "Warning: security.events not read:", err)
 				}
+				// Their values are sealed with the payload keys, as `eaapl events` opens them.
+				open := &eventOpener{stderr: cmd.ErrOrStderr()}
+				if keys, err := crypt.Load(cfg.KeyFile, cfg.DataDir); err == nil && keys != nil {
+					open.keys = keys
+				}
+				for i := range records {
+					records[i] = open.record(records[i])
+				}
+				open.report()
 				r.AddSecurityEvents(records)
 			}
 			if asJSON {
