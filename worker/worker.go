@@ -267,7 +267,7 @@ func New(c client.Client, cfg config.Config, deps Dependencies, interceptors ...
 		Identity: Identity(cfg),
 		Tuner:    tuner,
 		// identity.Interceptor keeps who sent each signal; Refusals reports the updates refused for who sent them.
-		Interceptors: append([]interceptor.WorkerInterceptor{Heartbeats(), Usage(Identity(cfg)), identity.Interceptor(), Refusals(events, Identity(cfg))}, interceptors...),
+		Interceptors: append([]interceptor.WorkerInterceptor{Heartbeats(), Usage(Identity(cfg)), identity.Interceptor(workflows.SignalAnswer), Refusals(events, Identity(cfg))}, interceptors...),
 		// A workflow task that keeps failing (a panic, a nondeterministic change) fails the program with
 		// the reason, instead of retrying the task forever while the program looks like it runs.
 		WorkflowPanicPolicy: sdkworker.FailWorkflow,

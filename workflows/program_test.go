@@ -79,7 +79,7 @@ func (f *fakeWorld) env(t *testing.T) *testsuite.TestWorkflowEnvironment {
 		f.acting.owner = testOwner
 	}
 	env.SetWorkerOptions(worker.Options{DeadlockDetectionTimeout: 20 * time.Second,
-		Interceptors: []interceptor.WorkerInterceptor{&f.acting, identity.Interceptor()}})
+		Interceptors: []interceptor.WorkerInterceptor{&f.acting, identity.Interceptor(workflows.SignalAnswer)}})
 	env.RegisterWorkflowWithOptions(workflows.Program, workflowOptions)
 	(&activities.Commands{}).Register(env)
 	env.RegisterActivity(&activities.Planning{})

@@ -47,7 +47,7 @@ func TestReplay(t *testing.T) {
 func newReplayer(tb testing.TB) worker.WorkflowReplayer {
 	tb.Helper()
 	r, err := worker.NewWorkflowReplayerWithOptions(worker.WorkflowReplayerOptions{
-		Interceptors:       []interceptor.WorkerInterceptor{identity.Interceptor()},
+		Interceptors:       []interceptor.WorkerInterceptor{identity.Interceptor(workflows.SignalAnswer)},
 		ContextPropagators: []workflow.ContextPropagator{identity.Propagator()},
 	})
 	if err != nil {

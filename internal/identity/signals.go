@@ -1,23 +1,29 @@
 package identity
 
 import (
+	"slices"
+
 	"go.temporal.io/sdk/interceptor"
 	"go.temporal.io/sdk/workflow"
 )
 
-// Interceptor is the worker interceptor that keeps who sent each signal: the SDK gives a signal's
-// headers to the interceptors, then hands only its payload to the workflow's channel. It records the
-// senders of each signal name in the order the signals arrive, which is the order the channel gives
-// them, so SignalSender(ctx, name) after each Receive names the sender of that signal. Register it on
-// every worker and replayer of workflows that call SignalSender.
-func Interceptor() interceptor.WorkerInterceptor { return &workerInterceptor{} }
+// Interceptor is the worker interceptor that keeps who sent each signal of the given names: the SDK
+// gives a signal's headers to the interceptors, then hands only its payload to the workflow's channel.
+// It records the senders of each in the order the signals arrive, which is the order the channel gives
+// them, so SignalSender(ctx, name) after each Receive names the sender of that signal. Only the names
+// given are kept, since each must be read as often as it arrives. Register it on every worker and
+// replayer of workflows that call SignalSender.
+func Interceptor(names ...string) interceptor.WorkerInterceptor {
+	return &workerInterceptor{names: names}
+}
 
 type workerInterceptor struct {
 	interceptor.WorkerInterceptorBase
+	names []string
 }
 
-func (*workerInterceptor) InterceptWorkflow(ctx workflow.Context, next interceptor.WorkflowInboundInterceptor) interceptor.WorkflowInboundInterceptor {
-	return &inbound{WorkflowInboundInterceptorBase: interceptor.WorkflowInboundInterceptorBase{Next: next}, senders: &senders{byName: map[string][]string{}}}
+func (w *workerInterceptor) InterceptWorkflow(ctx workflow.Context, next interceptor.WorkflowInboundInterceptor) interceptor.WorkflowInboundInterceptor {
+	return &inbound{WorkflowInboundInterceptorBase: interceptor.WorkflowInboundInterceptorBase{Next: next}, senders: &senders{byName: map[string][]string{}}, names: w.names}
 }
 
 // senders are the identities of the signals received and not yet read, per signal name.
@@ -28,6 +34,7 @@ type sendersKey struct{}
 type inbound struct {
 	interceptor.WorkflowInboundInterceptorBase
 	senders *senders
+	names   []string
 }
 
 func (i *inbound) ExecuteWorkflow(ctx workflow.Context, in *interceptor.ExecuteWorkflowInput) (any, error) {
@@ -37,6 +44,9 @@ func (i *inbound) ExecuteWorkflow(ctx workflow.Context, in *interceptor.ExecuteW
 func (i *inbound) HandleSignal(ctx workflow.Context, in *interceptor.HandleSignalInput) error {
 	if err := i.Next.HandleSignal(ctx, in); err != nil {
 		return err // not delivered: no sender to read
+	}
+	if !slices.Contains(i.names, in.SignalName) {
+		return nil
 	}
 	i.senders.byName[in.SignalName] = append(i.senders.byName[in.SignalName], OfWorkflow(ctx))
 	return nil
