@@ -89,6 +89,8 @@ const MaxConcurrencyLimit = 500
 //	                       worker's setting: the programs it runs obey it, whatever their input says (100)
 //	EAAPL_APPROVERS        the users who may answer any program's questions and approvals besides its
 //	                       owner, comma-separated; a worker's setting ()
+//	EAAPL_ANSWERS_WITHOUT_IDENTITY  a worker's setting: take answers that say no identity (the Web UI's,
+//	                       the temporal CLI's) from anyone; for a machine with one user (false)
 //	EAAPL_WORKSPACE        the folder programs read and write files in; the working directory when empty ()
 //	EAAPL_HTTP_ALLOW       hosts, addresses and CIDRs FetchURL may reach although not public, comma-separated ()
 //	EAAPL_SHUTDOWN_TIMEOUT how long a stopping worker lets its running tasks finish; then they are
@@ -98,9 +100,11 @@ type Config struct {
 
 	UserID    string   `envconfig:"EAAPL_USER_ID"` // Load fills it in when empty
 	Approvers []string `envconfig:"EAAPL_APPROVERS"`
-	UserName  string   `envconfig:"EAAPL_USER_NAME" default:"EaaPL Demo"`
-	UserEmail string   `envconfig:"EAAPL_USER_EMAIL" default:"me@example.com"`
-	Contacts  string   `envconfig:"EAAPL_CONTACTS" default:"examples/contacts.vcf"`
+	// AnswersWithoutIdentity takes answers without an eaapl-identity header (docs/security.md).
+	AnswersWithoutIdentity bool   `envconfig:"EAAPL_ANSWERS_WITHOUT_IDENTITY" default:"false"`
+	UserName               string `envconfig:"EAAPL_USER_NAME" default:"EaaPL Demo"`
+	UserEmail              string `envconfig:"EAAPL_USER_EMAIL" default:"me@example.com"`
+	Contacts               string `envconfig:"EAAPL_CONTACTS" default:"examples/contacts.vcf"`
 
 	SMTPAddr     string `envconfig:"EAAPL_SMTP_ADDR" default:"127.0.0.1:1025"`
 	SMTPUsername string `envconfig:"EAAPL_SMTP_USERNAME"`

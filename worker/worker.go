@@ -127,7 +127,7 @@ func NewDependencies(cfg config.Config, events *bridge.Buffer) (Dependencies, er
 		},
 		Planning: &activities.Planning{Planner: NewPlanner(cfg, loc), WorkerID: Identity(cfg),
 			// The programs obey the worker's approval threshold and approvers, not their input's.
-			Policy: api.Policy{ApprovalThreshold: cfg.ApprovalThreshold, Approvers: cfg.Approvers}},
+			Policy: api.Policy{ApprovalThreshold: cfg.ApprovalThreshold, Approvers: cfg.Approvers, AnswersWithoutIdentity: cfg.AnswersWithoutIdentity}},
 		Mirror: &activities.Mirror{WorkerID: Identity(cfg)},
 	}
 	deps.Batches = &activities.Batches{Commands: deps.Commands, Events: events}

@@ -74,17 +74,20 @@ func TestWhoMayAnswer(t *testing.T) {
 		name      string
 		by        string
 		approvers []string
+		anonymous bool // the worker takes answers without an identity
 		taken     bool
 		reason    string
 	}{
-		{"TheOwner", testOwner, nil, true, ""},
-		{"AnApprover", "boss@example.com", []string{"boss@example.com"}, true, ""},
-		{"AnApproverInAnotherCase", "Boss@Example.com", []string{"boss@example.com"}, true, ""},
-		{"SomeoneElse", "mallory@attacker", []string{"boss@example.com"}, false, "mallory@attacker may not answer this program: only its owner, owner@example.com, and the approvers"},
-		{"Nobody", "", nil, false, "the answer does not say who sent it"},
+		{"TheOwner", testOwner, nil, false, true, ""},
+		{"AnApprover", "boss@example.com", []string{"boss@example.com"}, false, true, ""},
+		{"AnApproverInAnotherCase", "Boss@Example.com", []string{"boss@example.com"}, false, true, ""},
+		{"SomeoneElse", "mallory@attacker", []string{"boss@example.com"}, false, false, "mallory@attacker may not answer this program: only its owner, owner@example.com, and the approvers"},
+		{"Nobody", "", nil, false, false, "the answer does not say who sent it"},
+		{"NobodyWhenTheWorkerTakesAnswersWithoutIdentity", "", nil, true, true, ""},
+		{"SomeoneElseWhenTheWorkerTakesAnswersWithoutIdentity", "mallory@attacker", nil, true, false, "mallory@attacker may not answer"},
 	} {
 		t.Run("ByUpdate/"+tc.name, func(t *testing.T) {
-			f := &fakeWorld{plan: johnPlan(t, "Hi"), contacts: twoJohns, policy: api.Policy{Approvers: tc.approvers},
+			f := &fakeWorld{plan: johnPlan(t, "Hi"), contacts: twoJohns, policy: api.Policy{Approvers: tc.approvers, AnswersWithoutIdentity: tc.anonymous},
 				acting: actingAs{updates: map[string]string{"u1": tc.by}}}
 			env := f.env(t)
 			var o *outcome
@@ -104,7 +107,11 @@ func TestWhoMayAnswer(t *testing.T) {
 				return
 			}
 			o.accepted(t)
-			if _, ok := f.sentTo()["jd@example.com"]; !ok || qs[0].By != tc.by || qs[0].Via != "update" {
+			want := tc.by
+			if want == "" {
+				want = workflows.Unidentified
+			}
+			if _, ok := f.sentTo()["jd@example.com"]; !ok || qs[0].By != want || qs[0].Via != "update" {
 				t.Fatalf("sent %v, q1 answered by %q via %q; want sent to jd@example.com, answered by %s", f.sentTo(), qs[0].By, qs[0].Via, tc.by)
 			}
 		})

@@ -164,7 +164,7 @@ func (p *program) run(ctx workflow.Context) (Result, error) {
 	p.plan = compiled
 	if p.asker.authorize {
 		if pol := planned.Policy; pol != nil {
-			p.threshold, p.asker.approvers = pol.ApprovalThreshold, pol.Approvers
+			p.threshold, p.asker.approvers, p.asker.anonymous = pol.ApprovalThreshold, pol.Approvers, pol.AnswersWithoutIdentity
 		}
 		p.planSHA = planHash(planned.Plan)
 	}

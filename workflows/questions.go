@@ -134,6 +134,7 @@ type asker struct {
 	authorize bool
 	owner     string
 	approvers []string
+	anonymous bool // answers without an identity are taken (the worker's EAAPL_ANSWERS_WITHOUT_IDENTITY)
 	inAdvance bool
 	refused   []Refusal // answers refused because of who sent them, by signal (an update's leaves no trace)
 	timeout   time.Duration
@@ -291,6 +292,9 @@ func (k *asker) allowed(who string) error {
 	if !k.authorize {
 		return nil
 	}
+	if who == "" && k.anonymous {
+		return nil
+	}
 	if who == "" {
 		return temporal.NewNonRetryableApplicationError("the answer does not say who sent it, and only the program's owner and its approvers may answer: "+
 			"answer with `eaapl answer`, which sends EAAPL_USER_ID in the "+identity.HeaderKey+" header", ErrUnauthorized, nil)
@@ -307,11 +311,17 @@ func (k *asker) allowed(who string) error {
 
 // by is what a question records as who answered it: the identity, or (before identities) the way.
 func (k *asker) by(who, via string) string {
-	if k.authorize {
-		return who
+	switch {
+	case !k.authorize:
+		return via
+	case who == "":
+		return Unidentified
 	}
-	return via
+	return who
 }
+
+// Unidentified is who answered an answer without an identity, taken because the worker allows them.
+const Unidentified = "nobody (no identity: the Web UI or the temporal CLI)"
 
 // Refusal is an answer the program refused because of who sent it.
 type Refusal struct {

@@ -53,6 +53,8 @@ type Policy struct {
 	ApprovalThreshold int `json:"approval_threshold"`
 	// Approvers may answer any program's questions and approvals, besides its owner (EAAPL_APPROVERS).
 	Approvers []string `json:"approvers,omitempty"`
+	// AnswersWithoutIdentity takes answers that say no identity (the Web UI's) from anyone (EAAPL_ANSWERS_WITHOUT_IDENTITY).
+	AnswersWithoutIdentity bool `json:"answers_without_identity,omitempty"`
 }
 
 // BatchInput is a batch: tasks of one command, run one after another.
