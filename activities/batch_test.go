@@ -230,6 +230,7 @@ func TestEveryCommandRunsAsABatchItem(t *testing.T) {
 		"CheckEmailHistory": {"contacts": contacts, "since": "2026-11-23T00:00:00Z", "until": "2026-11-25T00:00:00Z"},
 		"ComposeEmail":      {"body": "Hello"},
 		"SendEmail":         {"to": contacts[0], "subject": "Hi", "body": "Hello"},
+		"FindReply":         {"message_id": "<ask@eaapl.test>", "from": "alice@example.com", "since": "2026-11-23T00:00:00Z"},
 		"ReadDocument":      {"path": "notes.md"},
 		"ReadTable":         {"path": "orders.csv"},
 		"WriteFile":         {"path": "out.txt", "text": "Hello"},

@@ -32,6 +32,8 @@ type Planning struct {
 	WorkerID string
 	// Policy is the worker's approval threshold and approvers, which the workflow obeys (api.Policy).
 	Policy api.Policy
+	// Tuning is recorded with every plan: how the workflow sizes its batches (api.Tuning).
+	Tuning *api.Tuning
 }
 
 // PlanRequest asks for a program's plan (activities/api, shared with the workflow).
@@ -51,6 +53,7 @@ type PlanResult struct {
 	// Planning says how an English program was planned: by which planner and model, from the cache or
 	// not, and the tokens it cost. Nil for a hand-written plan.
 	Planning *planner.Report `json:"planning,omitempty"`
+	Tuning   *api.Tuning     `json:"tuning,omitempty"`
 }
 
 // PlanProgram plans a program, or checks a given plan, and validates the result against the catalog. A
@@ -71,6 +74,7 @@ func (p *Planning) PlanProgram(ctx context.Context, req PlanRequest) (PlanResult
 	res.MirrorEvents = p.Events != nil
 	policy := p.Policy
 	res.Policy = &policy
+	res.Tuning = p.Tuning
 	p.reportPlanning(ctx, res.Planning, start, "success")
 	return res, nil
 }
@@ -101,9 +105,6 @@ func (p *Planning) plan(ctx context.Context, req PlanRequest) (PlanResult, error
 		}
 	}
 	if err := plan.Validate(pl); err != nil {
-		return res, planError(err)
-	}
-	if err := pl.Unsupported(); err != nil {
 		return res, planError(err)
 	}
 	res.Plan = pl

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/eaapl/eaapl/activities/contacts"
 	"github.com/eaapl/eaapl/activities/contacts/contactsfile"
@@ -32,7 +33,7 @@ type testWorker struct {
 
 func (w *testWorker) commands() *Commands {
 	return &Commands{
-		Deps:     append(catalog.Deps{contacts.Deps{Source: w.Contacts}, email.Deps{Mailbox: w.Mailbox, Sender: w.Sender, From: w.From}}, familyDeps()...),
+		Deps:     append(catalog.Deps{contacts.Deps{Source: w.Contacts}, email.Deps{Mailbox: w.Mailbox, Sender: w.Sender, Inbox: noReplies{}, From: w.From}}, familyDeps()...),
 		WorkerID: w.WorkerID,
 	}
 }
@@ -89,4 +90,15 @@ func writeFile(tb testing.TB, name, content string) string {
 		tb.Fatal(err)
 	}
 	return path
+}
+
+// noReplies is an inbox with no replies in it.
+type noReplies struct{}
+
+func (noReplies) Answering(context.Context, string, string, time.Time) ([]email.Received, error) {
+	return nil, nil
+}
+
+func (noReplies) ReceivedFrom(context.Context, string, string, time.Time) ([]email.Received, error) {
+	return nil, nil
 }

@@ -40,6 +40,9 @@ type BufferOptions struct {
 	MaxBatch       int           // events one Publish call carries at most; DefaultMaxBatch
 	AttemptTimeout time.Duration // bound of one Publish call; DefaultAttemptTimeout
 	RetryEvery     time.Duration // wait after a failed call; DefaultRetryEvery
+	// OnDrop, when set, is told of every event the Buffer drops (the queue full, or left at Close), as
+	// Dropped counts them: the worker's metrics count them by topic. It must not block or publish here.
+	OnDrop func([]Event)
 }
 
 // The defaults of BufferOptions. DefaultMaxQueued is the producer's own buffer (kgo's MaxBufferedRecords),
@@ -107,7 +110,7 @@ func (b *Buffer) Send(events ...Event) *Receipt {
 	}
 	b.mu.Unlock()
 	if len(r.dropped) > 0 {
-		b.dropped.Add(int64(len(r.dropped)))
+		b.drop(r.dropped)
 	}
 	b.poke()
 	return r
@@ -137,12 +140,29 @@ func (b *Buffer) Close(timeout time.Duration) {
 	case <-b.done:
 	case <-time.After(timeout):
 		b.mu.Lock()
-		n := len(b.queue)
+		left := b.queue
+		n := len(left)
 		b.queue, b.stopped = nil, true // the goroutine ends after its call in flight
 		b.mu.Unlock()
-		b.dropped.Add(int64(n))
+		b.drop(eventsOf(left))
 		b.logger.Warn("Kafka did not take the last events before the worker stopped", "events", n, "waited", timeout)
 	}
+}
+
+// drop counts events dropped, and tells OnDrop.
+func (b *Buffer) drop(events []Event) {
+	b.dropped.Add(int64(len(events)))
+	if b.opts.OnDrop != nil && len(events) > 0 {
+		b.opts.OnDrop(events)
+	}
+}
+
+func eventsOf(qs []queued) []Event {
+	out := make([]Event, len(qs))
+	for i, q := range qs {
+		out[i] = q.ev
+	}
+	return out
 }
 
 func (b *Buffer) poke() {
@@ -199,7 +219,7 @@ func (b *Buffer) run() {
 		}
 		if b.stopped { // Close gave up on them
 			b.mu.Unlock()
-			b.dropped.Add(int64(len(again)))
+			b.drop(eventsOf(again))
 			return
 		}
 		b.queue = append(again, b.queue...)

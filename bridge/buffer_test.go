@@ -119,11 +119,15 @@ func TestBuffer(t *testing.T) {
 
 	t.Run("DropsAndCountsPastItsBound", func(t *testing.T) {
 		k := &fakeKafka{down: true}
-		b := NewBuffer(k, BufferOptions{MaxQueued: 5, RetryEvery: time.Hour}, nil)
+		var told []string
+		b := NewBuffer(k, BufferOptions{MaxQueued: 5, RetryEvery: time.Hour, OnDrop: func(evs []Event) { told = append(told, ids(evs)...) }}, nil)
 		defer b.Close(10 * time.Millisecond)
 		r := b.Send(events("a", 8)...)
 		if got := b.Dropped(); got != 3 {
 			t.Errorf("dropped %d, want the 3 over the bound of 5", got)
+		}
+		if want := []string{"a-5", "a-6", "a-7"}; !slices.Equal(told, want) {
+			t.Errorf("OnDrop was told of %v, want %v", told, want)
 		}
 		k.setDown(false)
 		b.poke()
@@ -189,7 +193,11 @@ func TestBuffer(t *testing.T) {
 			t.Errorf("published %v before closing, want all 3", got)
 		}
 		down := &fakeKafka{down: true}
-		b = NewBuffer(down, fast, nil)
+		var mu sync.Mutex
+		told := 0
+		opts := fast
+		opts.OnDrop = func(evs []Event) { mu.Lock(); told += len(evs); mu.Unlock() }
+		b = NewBuffer(down, opts, nil)
 		b.Send(events("b", 2)...)
 		start := time.Now()
 		b.Close(50 * time.Millisecond)
@@ -198,6 +206,11 @@ func TestBuffer(t *testing.T) {
 		}
 		if got := b.Dropped(); got != 2 {
 			t.Errorf("dropped %d at Close, want 2", got)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if told != 2 {
+			t.Errorf("OnDrop was told of %d at Close, want 2", told)
 		}
 	})
 }

@@ -10,7 +10,7 @@ package catalog
 import "time"
 
 // Version changes whenever a command, argument or output changes in a way that affects plans.
-const Version = "2"
+const Version = "3"
 
 // Field is one argument or output field.
 type Field struct {

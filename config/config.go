@@ -18,6 +18,7 @@ import (
 	"github.com/kelseyhightower/envconfig"
 
 	"github.com/eaapl/eaapl/bridge/kafka"
+	"github.com/eaapl/eaapl/internal/carddav"
 	"github.com/eaapl/eaapl/internal/fetch"
 	"github.com/eaapl/eaapl/internal/identity"
 )
@@ -37,7 +38,8 @@ const MaxConcurrencyLimit = 500
 //	                       sent to the workflow in a header (docs/security.md) (EAAPL_USER_EMAIL when set, else the OS user)
 //	EAAPL_USER_NAME        the sender's display name                        (EaaPL Demo)
 //	EAAPL_USER_EMAIL       the sender's address; history is searched for it (me@example.com)
-//	EAAPL_CONTACTS         the contacts file, .vcf or .csv                  (examples/contacts.vcf)
+//	EAAPL_CONTACTS         the contacts file, .vcf or .csv, or a CardDAV address book's
+//	                       http(s)://[user@]host/.../addressbook/ URL    (examples/contacts.vcf)
 //	EAAPL_SMTP_ADDR        SMTP server host:port                            (127.0.0.1:1025)
 //	EAAPL_SMTP_USERNAME    SMTP user; no authentication when empty          ()
 //	EAAPL_SMTP_PASSWORD    SMTP password                                    ()
@@ -53,7 +55,8 @@ const MaxConcurrencyLimit = 500
 //	EAAPL_IMAP_SENT_FOLDER the Sent folder; empty finds the one marked SPECIAL-USE \Sent ()
 //	EAAPL_IMAP_SAVE_SENT   auto, always or never: append a copy of each email sent to Sent (auto)
 //	EAAPL_IMAP_CA_FILE     PEM CAs trusted for IMAP and CardDAV instead of the system's ()
-//	EAAPL_CONTACTS_PASSWORD  the password of a CardDAV EAAPL_CONTACTS (http(s)://user@host/book/) ()
+//	EAAPL_CONTACTS_USER    the user of a CardDAV EAAPL_CONTACTS, when its URL names none ()
+//	EAAPL_CONTACTS_PASSWORD, EAAPL_CONTACTS_PASSWORD_FILE  its password, or a file holding it ()
 //	EAAPL_MAX_CONCURRENCY  tasks of one program running at once, 1..500     (100)
 //	EAAPL_TIMEZONE         zone that "today" and "this week" are in         (Local)
 //	EAAPL_WORKER_ID        this worker's name in results and events         (hostname-pid)
@@ -93,6 +96,9 @@ const MaxConcurrencyLimit = 500
 //	                       the temporal CLI's) from anyone; for a machine with one user (false)
 //	EAAPL_WORKSPACE        the folder programs read and write files in; the working directory when empty ()
 //	EAAPL_HTTP_ALLOW       hosts, addresses and CIDRs FetchURL may reach although not public, comma-separated ()
+//	EAAPL_PPROF            true serves Go's pprof profiles at /debug/pprof/ on EAAPL_METRICS_ADDR (false)
+//	EAAPL_ADAPTIVE         on or off: batch sizes, concurrency and timeouts learned from the step's batches (on)
+//	EAAPL_BATCH_SECONDS    how long an adaptive batch should take, 1..600   (5)
 //	EAAPL_SHUTDOWN_TIMEOUT how long a stopping worker lets its running tasks finish; then they are
 //	                       cancelled and handed back to Temporal, to be retried on another worker (25s)
 type Config struct {
@@ -113,16 +119,18 @@ type Config struct {
 	SMTPCAFile   string `envconfig:"EAAPL_SMTP_CA_FILE"`
 	MailboxURL   string `envconfig:"EAAPL_MAILBOX_URL" default:"http://127.0.0.1:8025"`
 
-	IMAPURL          string `envconfig:"EAAPL_IMAP_URL"`
-	IMAPPassword     string `envconfig:"EAAPL_IMAP_PASSWORD"`
-	IMAPPasswordFile string `envconfig:"EAAPL_IMAP_PASSWORD_FILE"`
-	IMAPAuth         string `envconfig:"EAAPL_IMAP_AUTH" default:"password"`
-	IMAPTokenFile    string `envconfig:"EAAPL_IMAP_TOKEN_FILE"`
-	IMAPTokenCommand string `envconfig:"EAAPL_IMAP_TOKEN_COMMAND"`
-	IMAPSentFolder   string `envconfig:"EAAPL_IMAP_SENT_FOLDER"`
-	IMAPSaveSent     string `envconfig:"EAAPL_IMAP_SAVE_SENT" default:"auto"`
-	IMAPCAFile       string `envconfig:"EAAPL_IMAP_CA_FILE"`
-	ContactsPassword string `envconfig:"EAAPL_CONTACTS_PASSWORD"`
+	IMAPURL              string `envconfig:"EAAPL_IMAP_URL"`
+	IMAPPassword         string `envconfig:"EAAPL_IMAP_PASSWORD"`
+	IMAPPasswordFile     string `envconfig:"EAAPL_IMAP_PASSWORD_FILE"`
+	IMAPAuth             string `envconfig:"EAAPL_IMAP_AUTH" default:"password"`
+	IMAPTokenFile        string `envconfig:"EAAPL_IMAP_TOKEN_FILE"`
+	IMAPTokenCommand     string `envconfig:"EAAPL_IMAP_TOKEN_COMMAND"`
+	IMAPSentFolder       string `envconfig:"EAAPL_IMAP_SENT_FOLDER"`
+	IMAPSaveSent         string `envconfig:"EAAPL_IMAP_SAVE_SENT" default:"auto"`
+	IMAPCAFile           string `envconfig:"EAAPL_IMAP_CA_FILE"`
+	ContactsUser         string `envconfig:"EAAPL_CONTACTS_USER"`
+	ContactsPassword     string `envconfig:"EAAPL_CONTACTS_PASSWORD"`
+	ContactsPasswordFile string `envconfig:"EAAPL_CONTACTS_PASSWORD_FILE"`
 
 	MaxConcurrency int    `envconfig:"EAAPL_MAX_CONCURRENCY" default:"100"`
 	Timezone       string `envconfig:"EAAPL_TIMEZONE" default:"Local"`
@@ -165,12 +173,18 @@ type Config struct {
 	// MetricsAddr is where a worker serves Prometheus metrics, /readyz and /livez; empty is off
 	// (`eaapl dev` defaults it to 127.0.0.1:9464). See docs/operations.md.
 	MetricsAddr string `envconfig:"EAAPL_METRICS_ADDR"`
+	// Profiling serves Go's pprof profiles at /debug/pprof/ on MetricsAddr (`make bench -profile` reads them).
+	Profiling bool `envconfig:"EAAPL_PPROF"`
 	// CPUTarget and MemoryTarget (fractions, 0 is off) size a worker's activity slots by what it uses
 	// instead of a fixed 1,000; MemoryLimit (bytes) is what MemoryTarget is a fraction of, the
 	// container's limit or the machine's memory when 0. See docs/operations.md.
 	CPUTarget    float64 `envconfig:"EAAPL_CPU_TARGET"`
 	MemoryTarget float64 `envconfig:"EAAPL_MEMORY_TARGET"`
 	MemoryLimit  uint64  `envconfig:"EAAPL_MEMORY_LIMIT"`
+	// Adaptive (on or off) sizes a for_each step's batches, their concurrency and their timeouts from the
+	// step's finished batches; BatchSeconds is how long a batch should then take. See docs/scale.md.
+	Adaptive     string `envconfig:"EAAPL_ADAPTIVE" default:"on"`
+	BatchSeconds int    `envconfig:"EAAPL_BATCH_SECONDS" default:"5"`
 
 	// Workspace is the folder of the files programs name (ReadDocument, WriteFile, attachments); empty is
 	// the directory `eaapl dev` or `eaapl worker` runs in.
@@ -254,6 +268,12 @@ func (c Config) Validate() error {
 	if c.MaxConcurrency < 1 || c.MaxConcurrency > MaxConcurrencyLimit {
 		return fmt.Errorf("configuration: EAAPL_MAX_CONCURRENCY is %d; it must be between 1 and %d", c.MaxConcurrency, MaxConcurrencyLimit)
 	}
+	if c.Adaptive != "on" && c.Adaptive != "off" {
+		return fmt.Errorf("configuration: EAAPL_ADAPTIVE is %q; it must be on or off", c.Adaptive)
+	}
+	if c.BatchSeconds < 1 || c.BatchSeconds > 600 {
+		return fmt.Errorf("configuration: EAAPL_BATCH_SECONDS is %d; it must be between 1 and 600", c.BatchSeconds)
+	}
 	switch c.SMTPTLS {
 	case "none", "opportunistic", "mandatory":
 	default:
@@ -275,6 +295,13 @@ func (c Config) Validate() error {
 	}
 	if c.IMAPPassword != "" && c.IMAPPasswordFile != "" {
 		return fmt.Errorf("configuration: set EAAPL_IMAP_PASSWORD or EAAPL_IMAP_PASSWORD_FILE, not both")
+	}
+	if c.ContactsPassword != "" && c.ContactsPasswordFile != "" {
+		return fmt.Errorf("configuration: set EAAPL_CONTACTS_PASSWORD or EAAPL_CONTACTS_PASSWORD_FILE, not both")
+	}
+	if !c.ContactsIsAddressBook() && (c.ContactsUser != "" || c.ContactsPassword != "" || c.ContactsPasswordFile != "") {
+		// A password meant for an address book would otherwise be ignored in silence.
+		return fmt.Errorf("configuration: EAAPL_CONTACTS_USER/EAAPL_CONTACTS_PASSWORD(_FILE) are for a CardDAV address book, but EAAPL_CONTACTS is the file %q; set it to the address book's http(s):// URL, or remove them", c.Contacts)
 	}
 	if c.IMAPTokenFile != "" && c.IMAPTokenCommand != "" {
 		return fmt.Errorf("configuration: set EAAPL_IMAP_TOKEN_FILE or EAAPL_IMAP_TOKEN_COMMAND, not both")
@@ -385,6 +412,11 @@ func kindOf(goType string) string {
 // ModelConfigured says a model server is configured for the LLM planner: a key, or the URL of a server
 // that needs none.
 func (c Config) ModelConfigured() bool { return c.OpenAIAPIKey != "" || c.OpenAIBaseURL != "" }
+
+// ContactsIsAddressBook reports whether EAAPL_CONTACTS is a CardDAV address book's URL, not a file.
+func (c Config) ContactsIsAddressBook() bool {
+	return carddav.IsURL(c.Contacts)
+}
 
 // Location is the time zone of time phrases such as "this week".
 func (c Config) Location() (*time.Location, error) {

@@ -194,6 +194,9 @@ func TestLoadRejectsValuesThatMakeNoSense(t *testing.T) {
 		{"EAAPL_MAX_CONCURRENCY", "ten"},
 		{"EAAPL_MAX_CONCURRENCY", ""},
 		{"EAAPL_SMTP_TLS", "maybe"},
+		{"EAAPL_ADAPTIVE", "sometimes"},
+		{"EAAPL_BATCH_SECONDS", "0"},
+		{"EAAPL_BATCH_SECONDS", "601"},
 		{"EAAPL_HTTP_ALLOW", "10.0.0.0/99"},
 		{"EAAPL_TIMEZONE", "Mars/Base"},
 		{"EAAPL_LOG_LEVEL", "loud"},
@@ -268,6 +271,56 @@ func TestLoadRefusesSMTPCredentialsWithoutTLS(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A CardDAV password set beside a contacts file would be ignored in silence, and two passwords leave
+// which one is used to chance: both are refused, without the password in the message.
+func TestLoadRefusesAddressBookCredentialsItCannotUse(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		env      map[string]string
+		mentions []string
+	}{
+		{"PasswordBesideAFile", map[string]string{"EAAPL_CONTACTS": "contacts.vcf", "EAAPL_CONTACTS_PASSWORD": "planted-Value-78"},
+			[]string{"EAAPL_CONTACTS", "contacts.vcf", "http(s)://"}},
+		{"UserBesideAFile", map[string]string{"EAAPL_CONTACTS": "contacts.csv", "EAAPL_CONTACTS_USER": "me@example.com"},
+			[]string{"EAAPL_CONTACTS_USER", "contacts.csv"}},
+		{"PasswordAndFile", map[string]string{"EAAPL_CONTACTS": "https://dav.example.com/me/contacts/",
+			"EAAPL_CONTACTS_PASSWORD": "planted-Value-78", "EAAPL_CONTACTS_PASSWORD_FILE": "/run/secrets/dav"},
+			[]string{"EAAPL_CONTACTS_PASSWORD", "EAAPL_CONTACTS_PASSWORD_FILE", "not both"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			clearEnv(t)
+			for k, v := range tc.env {
+				t.Setenv(k, v)
+			}
+			_, err := config.Load()
+			if err == nil {
+				t.Fatalf("Load accepted %v", tc.env)
+			}
+			for _, want := range tc.mentions {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error %q does not say %q", err, want)
+				}
+			}
+			if strings.Contains(err.Error(), "planted-Value-78") {
+				t.Errorf("error %q holds the password", err)
+			}
+		})
+	}
+	t.Run("AnAddressBookWithAPasswordFileLoads", func(t *testing.T) {
+		clearEnv(t)
+		t.Setenv("EAAPL_CONTACTS", "https://dav.example.com/me/contacts/")
+		t.Setenv("EAAPL_CONTACTS_USER", "me@example.com")
+		t.Setenv("EAAPL_CONTACTS_PASSWORD_FILE", "/run/secrets/dav")
+		c, err := config.Load()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !c.ContactsIsAddressBook() || c.ContactsUser != "me@example.com" || c.ContactsPasswordFile != "/run/secrets/dav" {
+			t.Fatalf("loaded %q, user %q, password file %q", c.Contacts, c.ContactsUser, c.ContactsPasswordFile)
+		}
+	})
 }
 
 func TestLoadAcceptsTheEdgesOfEachRange(t *testing.T) {

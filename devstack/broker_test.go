@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"github.com/eaapl/eaapl/bridge"
 	"github.com/eaapl/eaapl/bridge/kafka"
+	"github.com/eaapl/eaapl/internal/testenv/kafkatest"
 	"net"
 	"strings"
 	"testing"
@@ -15,7 +16,7 @@ import (
 
 func TestBrokerStartsWithEveryTopic(t *testing.T) {
 	b := startBroker(t, "", 0)
-	parts := topicPartitions(t, b.Addr())
+	parts := kafkatest.TopicPartitions(t, b.Addr())
 	for _, name := range bridge.TopicNames() {
 		if got, want := parts[name], int(kafka.DefaultPartitions); got != want {
 			t.Errorf("%s has %d partitions, want %d", name, got, want)
@@ -31,38 +32,38 @@ func TestBrokerKeepsRecordsAcrossARestart(t *testing.T) {
 	b := startBroker(t, dir, 0)
 	addr := b.Addr()
 	p := newProducer(t, addr)
-	sent := []bridge.Event{resultEvent(t, "t-1", 1), resultEvent(t, "t-2", 1), resultEvent(t, "t-1", 2)}
-	publish(t, p, sent...)
+	sent := []bridge.Event{kafkatest.ResultEvent(t, "t-1", 1), kafkatest.ResultEvent(t, "t-2", 1), kafkatest.ResultEvent(t, "t-1", 2)}
+	kafkatest.Publish(t, p, sent...)
 	p.Close()
 	b.Close()
 
-	b = startBroker(t, dir, brokerPort(t, addr))
+	b = startBroker(t, dir, kafkatest.Port(t, addr))
 	if got, want := b.Addr(), addr; got != want {
 		t.Errorf("restarted on %s, want %s", got, want)
 	}
-	assertOrderPerKey(t, readAll(t, addr, bridge.TopicTaskResult), sent)
+	kafkatest.AssertOrderPerKey(t, readAll(t, addr, bridge.TopicTaskResult), sent)
 
 	// And it goes on taking records after the old ones.
-	more := resultEvent(t, "t-2", 2)
-	publish(t, newProducer(t, addr), more)
-	assertOrderPerKey(t, readAll(t, addr, bridge.TopicTaskResult), append(sent, more))
+	more := kafkatest.ResultEvent(t, "t-2", 2)
+	kafkatest.Publish(t, newProducer(t, addr), more)
+	kafkatest.AssertOrderPerKey(t, readAll(t, addr, bridge.TopicTaskResult), append(sent, more))
 }
 
 func TestBrokerInMemoryForgetsOnClose(t *testing.T) {
 	b := startBroker(t, "", 0)
 	addr := b.Addr()
 	p := newProducer(t, addr)
-	publish(t, p, resultEvent(t, "t-1", 1))
+	kafkatest.Publish(t, p, kafkatest.ResultEvent(t, "t-1", 1))
 	b.Close()
 
-	startBroker(t, "", brokerPort(t, addr))
+	startBroker(t, "", kafkatest.Port(t, addr))
 	if got := readAll(t, addr, bridge.TopicTaskResult); len(got) != 0 {
 		t.Errorf("a new in-memory broker has %d records", len(got))
 	}
 	// The producer's idempotence state is unknown to the new broker; it must not be stuck on it.
-	next := resultEvent(t, "t-1", 2)
-	publish(t, p, next)
-	assertOrderPerKey(t, readAll(t, addr, bridge.TopicTaskResult), []bridge.Event{next})
+	next := kafkatest.ResultEvent(t, "t-1", 2)
+	kafkatest.Publish(t, p, next)
+	kafkatest.AssertOrderPerKey(t, readAll(t, addr, bridge.TopicTaskResult), []bridge.Event{next})
 }
 
 func TestBrokerAddsTopicsMissingFromAnOlderDataDir(t *testing.T) {
@@ -74,7 +75,7 @@ func TestBrokerAddsTopicsMissingFromAnOlderDataDir(t *testing.T) {
 	old.Close()
 
 	b := startBroker(t, dir, 0)
-	parts := topicPartitions(t, b.Addr())
+	parts := kafkatest.TopicPartitions(t, b.Addr())
 	for _, name := range bridge.TopicNames() {
 		want := int(kafka.DefaultPartitions)
 		if name == bridge.TopicTaskResult {

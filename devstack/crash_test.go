@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"github.com/eaapl/eaapl/bridge"
+	"github.com/eaapl/eaapl/internal/testenv/kafkatest"
 	"os"
 	"os/exec"
 	"strconv"
@@ -39,18 +40,18 @@ func TestBrokerKeepsRecordsAfterACrash(t *testing.T) {
 
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	p := newProducer(t, addr)
-	sent := []bridge.Event{resultEvent(t, "t-1", 1), resultEvent(t, "t-2", 1), resultEvent(t, "t-1", 2)}
-	publish(t, p, sent...)
+	sent := []bridge.Event{kafkatest.ResultEvent(t, "t-1", 1), kafkatest.ResultEvent(t, "t-2", 1), kafkatest.ResultEvent(t, "t-1", 2)}
+	kafkatest.Publish(t, p, sent...)
 	if err := cmd.Process.Kill(); err != nil {
 		t.Fatal(err)
 	}
 	_ = cmd.Wait()
 
 	startBroker(t, dir, port)
-	assertOrderPerKey(t, readAll(t, addr, bridge.TopicTaskResult), sent)
-	more := resultEvent(t, "t-2", 2)
-	publish(t, p, more)
-	assertOrderPerKey(t, readAll(t, addr, bridge.TopicTaskResult), append(sent, more))
+	kafkatest.AssertOrderPerKey(t, readAll(t, addr, bridge.TopicTaskResult), sent)
+	more := kafkatest.ResultEvent(t, "t-2", 2)
+	kafkatest.Publish(t, p, more)
+	kafkatest.AssertOrderPerKey(t, readAll(t, addr, bridge.TopicTaskResult), append(sent, more))
 }
 
 func runBrokerUntilKilled(t *testing.T, dir string) {

@@ -10,7 +10,6 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/eaapl/eaapl/config"
-	"github.com/eaapl/eaapl/devstack"
 	"github.com/eaapl/eaapl/internal/testenv"
 	"github.com/eaapl/eaapl/starter"
 	"github.com/eaapl/eaapl/workflows"
@@ -22,15 +21,7 @@ import (
 func TestFollowAProgramInTheWebUI(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
-	srv, err := devstack.StartTemporal(ctx, devstack.TemporalOptions{Bin: testenv.Bin(t, "temporal")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = srv.Stop(ctx)
-	})
+	srv := testenv.TemporalWithUI(t, ctx)
 	c := dialTemporal(t, srv.Address)
 	mailpit := testenv.Mailpit(t)
 	cfg, err := config.Load()

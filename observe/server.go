@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"time"
 )
 
@@ -21,8 +22,15 @@ type Server struct {
 // Ready reports whether the process can do its work now; its error says why not.
 type Ready func(ctx context.Context) error
 
+// ServeOptions are what Serve serves besides the metrics and the probes.
+type ServeOptions struct {
+	// Profiling serves Go's profiles (net/http/pprof) at /debug/pprof/: CPU, heap and allocations of the
+	// process, for `go tool pprof` (EAAPL_PPROF; off by default, as they show the process's internals).
+	Profiling bool
+}
+
 // Serve listens on addr and serves metrics and the probes until Close.
-func Serve(addr string, m *Metrics, ready Ready, logger *slog.Logger) (*Server, error) {
+func Serve(addr string, m *Metrics, ready Ready, logger *slog.Logger, opts ServeOptions) (*Server, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("metrics server on EAAPL_METRICS_ADDR=%s: %w", addr, err)
@@ -39,13 +47,21 @@ func Serve(addr string, m *Metrics, ready Ready, logger *slog.Logger) (*Server, 
 		}
 		fmt.Fprintln(w, "ok")
 	})
+	paths := "/metrics /readyz /livez"
+	if opts.Profiling {
+		mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+		mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
+		paths += " /debug/pprof/"
+	}
 	s := &Server{
 		Addr:   ln.Addr().String(),
 		server: &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second},
 		done:   make(chan error, 1),
 	}
 	go func() { s.done <- s.server.Serve(ln) }()
-	logger.Info("Metrics and probes served", "addr", s.Addr, "paths", "/metrics /readyz /livez")
+	logger.Info("Metrics and probes served", "addr", s.Addr, "paths", paths)
 	return s, nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/eaapl/eaapl/activities/email"
 	"github.com/eaapl/eaapl/catalog"
 	"github.com/google/cel-go/cel"
 )
@@ -26,13 +27,18 @@ type Wait struct {
 	For   string `json:"for,omitempty"`   // Go duration text, "10m0s"
 }
 
-// AwaitReply waits for a reply to an email that was sent, up to a deadline. Its output is replied (bool):
-// false when the deadline passed without one.
+// AwaitReply waits for a reply to an email that was sent, up to a deadline: the interpreter asks the
+// ReplyFinder command between durable timers. Its outputs are replied (bool: false when the deadline
+// passed without one) and matched (how the reply was recognised).
 type AwaitReply struct {
 	To     string `json:"to"`     // the Message-ID of the email, "${steps.send.message_id}"
 	From   string `json:"from"`   // the address the reply comes from, or an expression
-	Within string `json:"within"` // Go duration text, from when the email was sent
+	Within string `json:"within"` // Go duration text, from when the wait starts: right after the email was sent
 }
+
+// ReplyFinder is the read-only command an await_reply step asks whether the reply came, with the
+// arguments message_id, from and since (when the wait started), and the outputs replied and matched.
+var ReplyFinder = email.FindReply.Name
 
 // Check stops the program before its later steps run when That is false: a placeholder of a personal
 // message that some item cannot fill, found before any email is sent.
@@ -93,10 +99,13 @@ const (
 
 // constructOutputs are the outputs of each construct step.
 var constructOutputs = map[string][]catalog.Field{
-	ConstructWait:       {{Name: "until", Type: catalog.Time, Required: true, Description: "when the wait ended"}},
-	ConstructAwaitReply: {{Name: "replied", Type: catalog.Bool, Required: true, Description: "whether a reply came before the deadline"}},
-	ConstructCheck:      nil,
-	ConstructAnswer:     {{Name: "value", Type: catalog.Any, Required: true, Description: "the answer"}},
+	ConstructWait: {{Name: "until", Type: catalog.Time, Required: true, Description: "when the wait ended"}},
+	ConstructAwaitReply: {
+		{Name: "replied", Type: catalog.Bool, Required: true, Description: "whether a reply came before the deadline"},
+		{Name: "matched", Type: catalog.String, Required: true, Description: "how the reply was recognised: in-reply-to, references or from; empty without one"},
+	},
+	ConstructCheck:  nil,
+	ConstructAnswer: {{Name: "value", Type: catalog.Any, Required: true, Description: "the answer"}},
 }
 
 // Construct returns the name of the step's construct, or "" for a step that runs a command.
@@ -232,6 +241,11 @@ func (c *Compiled) compileConstruct(s *Step, deps map[string]bool) error {
 		if err := checkDuration(a.Within); err != nil {
 			return fail("within", err)
 		}
+		poll, ok := c.cat.Lookup(ReplyFinder)
+		if !ok {
+			return fail("to", fmt.Errorf("a wait for a reply asks the %s command, and this catalog has none", ReplyFinder))
+		}
+		c.steps[s.ID].poll = poll
 	case ConstructCheck:
 		if strings.TrimSpace(s.Check.Error) == "" {
 			return fail("error", errors.New("a check needs the sentence it fails with"))
@@ -265,6 +279,16 @@ func (c *Compiled) compileConstruct(s *Step, deps map[string]bool) error {
 	return nil
 }
 
+// ReplyCommand is the catalog entry of the command an await_reply step asks whether the reply came
+// (ReplyFinder, as the plan was checked against it); false for any other step.
+func (c *Compiled) ReplyCommand(id string) (catalog.Command, bool) {
+	cs, ok := c.steps[id]
+	if !ok || cs.step.AwaitReply == nil {
+		return catalog.Command{}, false
+	}
+	return cs.poll, true
+}
+
 // checkDuration checks Go duration text of a wait: positive and at most maxWait.
 func checkDuration(s string) error {
 	d, err := time.ParseDuration(s)
@@ -282,22 +306,6 @@ func checkDuration(s string) error {
 // errScheduled is why a plan with a schedule does not compile: it is not run itself. A client creates a
 // Temporal Schedule from it, and each scheduled run plans Schedule.Program at its own start, which gives a
 // plan without a schedule. Refusing it here keeps any interpreter from running the steps now.
-// errAwaitReply refuses a plan that waits for a reply: the interpreter cannot wait for one yet, and a
-// program that sent its first email and then stopped would do less than it says.
-var errAwaitReply = errors.New("waiting for a reply (\"if he doesn't reply within a day\") is not supported by this version yet; nothing was started")
-
-// Unsupported refuses a plan with a step this version validates but cannot run yet (await_reply), naming
-// the step. The planning activity and `eaapl run` call it, so such a program is refused whole before
-// anything runs, instead of sending its first email and then stopping.
-func (p *Plan) Unsupported() error {
-	for _, s := range p.Steps {
-		if s.AwaitReply != nil {
-			return &Error{Step: s.ID, Field: "await_reply", Err: errAwaitReply}
-		}
-	}
-	return nil
-}
-
 var errScheduled = errors.New("a plan with a schedule is not run itself: create the schedule from it (`eaapl run` does), and each run plans schedule.program")
 
 // validateScheduled checks a plan with a schedule: the schedule, and the steps as the plan of one run.

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/eaapl/eaapl/catalog"
 	"github.com/eaapl/eaapl/plan"
 )
 
@@ -101,17 +102,27 @@ func TestAPlanWithAScheduleDoesNotCompile(t *testing.T) {
 	}
 }
 
-func TestAPlanThatWaitsForAReplyIsRefusedWhole(t *testing.T) {
+func TestAPlanThatWaitsForAReplyAsksTheReplyFinder(t *testing.T) {
 	p, err := plan.Parse([]byte(withoutSchedule))
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = p.Unsupported()
-	if err == nil || !strings.Contains(err.Error(), `step "await_reply"`) || !strings.Contains(err.Error(), "not supported") {
-		t.Fatalf("Unsupported() = %v, want the await_reply step refused", err)
+	if !slices.Contains(p.Commands(), plan.ReplyFinder) {
+		t.Fatalf("Commands() = %v; want %s, which the wait asks, so that the catalog records it", p.Commands(), plan.ReplyFinder)
 	}
-	p.Steps = slices.DeleteFunc(p.Steps, func(s plan.Step) bool { return s.AwaitReply != nil })
-	if err := p.Unsupported(); err != nil {
-		t.Errorf("without the await_reply step: Unsupported() = %v, want nil", err)
+	c, err := plan.Compile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cmd, ok := c.ReplyCommand("await_reply"); !ok || cmd.Name != plan.ReplyFinder || cmd.Timeout == 0 {
+		t.Fatalf("ReplyCommand(await_reply) = %+v, %v; want the %s entry", cmd, ok, plan.ReplyFinder)
+	}
+	if _, ok := c.ReplyCommand("again"); ok {
+		t.Error("ReplyCommand of a SendEmail step is set")
+	}
+	// A catalog recorded without it (as a plan's own commands only) cannot run the wait: named, not skipped.
+	cat := catalog.EntriesFor(slices.DeleteFunc(p.Commands(), func(n string) bool { return n == plan.ReplyFinder })...)
+	if _, err := plan.CompileWith(p, cat); err == nil || !strings.Contains(err.Error(), plan.ReplyFinder) || !strings.Contains(err.Error(), "await_reply") {
+		t.Fatalf("CompileWith a catalog without %s = %v; want an error naming the step and the command", plan.ReplyFinder, err)
 	}
 }

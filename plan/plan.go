@@ -98,6 +98,9 @@ func (p *Plan) Commands() []string {
 		if !slices.Contains(names, s.Command) {
 			names = append(names, s.Command)
 		}
+		if s.AwaitReply != nil && !slices.Contains(names, ReplyFinder) { // the command the wait asks
+			names = append(names, ReplyFinder)
+		}
 	}
 	return names
 }

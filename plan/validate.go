@@ -50,6 +50,7 @@ type Compiled struct {
 	Plan  *Plan
 	Order []string // step ids, dependencies first, otherwise in plan order
 	steps map[string]*compiledStep
+	cat   Catalog // where the commands were looked up, for those a construct asks (ReplyFinder)
 }
 
 type compiledStep struct {
@@ -63,6 +64,7 @@ type compiledStep struct {
 	cond       *expression
 	construct  map[string]value // a construct step's expressions, by field: "that", "value", "to", "from"
 	checkItem  string           // a check over a list: the name of its item (FailingItems)
+	poll       catalog.Command  // an await_reply step: the command it asks whether the reply came
 }
 
 // Validate checks a plan against the command catalog: version, step ids, commands, arguments and their
@@ -115,7 +117,7 @@ func CompileWith(p *Plan, cat Catalog) (*Compiled, error) {
 	if len(p.Steps) == 0 {
 		return nil, &Error{Field: "steps", Err: errors.New("the plan has no steps")}
 	}
-	c := &Compiled{Plan: p, steps: make(map[string]*compiledStep, len(p.Steps))}
+	c := &Compiled{Plan: p, cat: cat, steps: make(map[string]*compiledStep, len(p.Steps))}
 	for i := range p.Steps {
 		s := &p.Steps[i]
 		if !idPattern.MatchString(s.ID) {

@@ -29,12 +29,15 @@ func ReadBackConstruct(s plan.Step, loc *time.Location) (string, bool) {
 		}
 		return "Wait " + describeDuration(d) + ".", true
 	case s.AwaitReply != nil:
-		d, _ := time.ParseDuration(s.AwaitReply.Within)
+		within := s.AwaitReply.Within
+		if d, err := time.ParseDuration(within); err == nil {
+			within = describeDuration(d)
+		}
 		from := s.AwaitReply.From
 		if strings.Contains(from, "${") {
 			from = "the recipient"
 		}
-		return fmt.Sprintf("Wait up to %s for a reply from %s.", describeDuration(d), from), true
+		return fmt.Sprintf("Wait up to %s for a reply from %s to that email; a reply ends the wait.", within, from), true
 	case s.Check != nil:
 		return "Before sending, check: " + checkWords(s.Check) + ".", true
 	case s.Answer != nil:

@@ -18,7 +18,7 @@ func TestReadBackConstructs(t *testing.T) {
 		{"Tomorrow at 8am send 'Good morning' to bob@example.com", "wait", nil, "Wait until Thursday 26 November at 08:00."},
 		{"Tomorrow at 8am send 'Good morning' to bob@example.com", "wait", berlin, "Wait until Thursday 26 November at 09:00."},
 		{"Wait 90 minutes, then send 'Ready?' to bob@example.com", "wait", nil, "Wait 1 hour 30 minutes."},
-		{"Send 'Are you coming?' to bob@example.com and if he doesn't reply within a day, send it again", "await_reply_2", nil, "Wait up to 1 day for a reply from bob@example.com."},
+		{"Send 'Are you coming?' to bob@example.com and if he doesn't reply within a day, send it again", "await_reply_2", nil, "Wait up to 1 day for a reply from bob@example.com to that email; a reply ends the wait."},
 		{"Email each of my contacts saying 'Dear {first name}'", "check", nil, "Before sending, check: every contact it goes to has a name to fill {first name}."},
 		{"How many of my contacts haven't I emailed this week?", "answer", nil, "Answer with how many of your contacts you have not emailed since Monday 23 November."},
 		{"List my contacts at acme.com", "answer", nil, "Answer with the list of your contacts at acme.com."},

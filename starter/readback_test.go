@@ -53,6 +53,12 @@ func TestReadBackSaysWhatEachStepDoes(t *testing.T) {
 			`Write the message "Good morning".`,
 			"Send it to bob@example.com.",
 		}},
+		{"Send 'Are you coming?' to bob@example.com and if he doesn't reply within a day, send it again", []string{
+			`Write the message "Are you coming?".`,
+			"Send it to bob@example.com.",
+			"Wait up to 1 day for a reply from bob@example.com to that email; a reply ends the wait.",
+			"If bob@example.com has not replied by then, send the message of step 1 to them again.",
+		}},
 		{"How many of my contacts have I not emailed this month?", []string{
 			"Get your contacts.",
 			"Find which of them you have emailed since Sunday 1 November.",

@@ -12,7 +12,6 @@ import (
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
 
-	"github.com/eaapl/eaapl/devstack"
 	"github.com/eaapl/eaapl/internal/testenv"
 	"github.com/eaapl/eaapl/workflows"
 )
@@ -24,15 +23,7 @@ func TestWebUIListShowsTheProgram(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	srv, err := devstack.StartTemporal(ctx, devstack.TemporalOptions{Bin: testenv.Bin(t, "temporal")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = srv.Stop(ctx)
-	})
+	srv := testenv.TemporalWithUI(t, ctx)
 	c := dialTemporal(t, srv.Address)
 	s := &Starter{Client: c, TaskQueue: "nobody", Warn: func(w string) { t.Errorf("unexpected warning: %s", w) }}
 	program := "Send an email to my contact Ann Lee that says 'Lunch on Friday?'"

@@ -4,12 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"maps"
 	"strings"
 	"sync"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
+	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/interceptor"
 	"go.temporal.io/sdk/workflow"
 
@@ -97,7 +99,7 @@ func NewMeters(meter metric.Meter) (*Meters, error) {
 	m.asked = counter(MetricQuestionsAsked, "Questions asked, by kind.")
 	m.answered = counter(MetricQuestionsAnswered, "Questions closed, by kind and state (answered, timed_out, closed).")
 	m.approvals = counter(MetricApprovals, "Approval questions closed, by answer (approve, skip, abort).")
-	m.records = counter(MetricKafkaRecords, "Kafka records handed to the producer, by topic and outcome (produced, failed).")
+	m.records = counter(MetricKafkaRecords, "Kafka records, by topic and outcome: produced, failed (handed to the producer, which refused them), dropped (the worker's queue to Kafka was full, or still held them when it stopped).")
 	m.duration = hist(MetricTaskDuration, "s", "How long a task ran, by command.")
 	m.cpu = hist(MetricTaskCPU, "s", "CPU time of the worker process while a task ran, by command.")
 	m.wait = hist(MetricQuestionWait, "s", "How long a question waited for its answer, by kind.")
@@ -295,6 +297,24 @@ func (p *meteredPublisher) Publish(ctx context.Context, events ...bridge.Event) 
 	return err
 }
 
+// dropped counts events the worker's Buffer dropped (bridge.BufferOptions.OnDrop), by topic.
+func (m *Meters) dropped(events []bridge.Event) {
+	byTopic := map[string]int64{}
+	for _, e := range events {
+		topic := e.Topic
+		if !knownTopics[topic] {
+			topic = "other"
+		}
+		byTopic[topic]++
+	}
+	for topic, n := range byTopic {
+		m.records.Add(context.Background(), n, metric.WithAttributes(attribute.String("topic", topic), attribute.String("outcome", OutcomeDropped)))
+	}
+}
+
+// OutcomeDropped is the outcome of eaapl_kafka_records_total for records that never reached the producer.
+const OutcomeDropped = "dropped"
+
 // question counts a feedback.hitl event: a question asked (its context's state is open) or closed.
 func (m *Meters) question(ctx context.Context, e bridge.Event) {
 	var v struct {
@@ -333,21 +353,24 @@ func (m *Meters) question(ctx context.Context, e bridge.Event) {
 			m.wait.Record(ctx, v.Timestamp.Sub(q.asked).Seconds(), metric.WithAttributes(attribute.String("kind", q.kind)))
 		}
 	}
-	state := v.Context.State
+	m.closed(ctx, 1, q.kind, v.Context.State, v.Context.Answer)
+}
+
+// closed counts n questions of a kind closed in a state, and an approval's answer.
+func (m *Meters) closed(ctx context.Context, n int64, kind, state, answer string) {
 	switch state {
 	case workflows.QuestionAnswered, workflows.QuestionTimedOut, workflows.QuestionClosed:
 	default:
 		state = "other"
 	}
-	m.answered.Add(ctx, 1, metric.WithAttributes(attribute.String("kind", q.kind), attribute.String("state", state)))
-	if q.kind == workflows.KindApproval {
-		answer := v.Context.Answer
+	m.answered.Add(ctx, n, metric.WithAttributes(attribute.String("kind", kind), attribute.String("state", state)))
+	if kind == workflows.KindApproval {
 		switch answer {
 		case workflows.AnswerApprove, workflows.AnswerSkip, workflows.AnswerAbort:
 		default:
 			answer = "other"
 		}
-		m.approvals.Add(ctx, 1, metric.WithAttributes(attribute.String("answer", answer)))
+		m.approvals.Add(ctx, n, metric.WithAttributes(attribute.String("answer", answer)))
 	}
 }
 
@@ -379,3 +402,60 @@ func kindLabel(kind string) string {
 	}
 	return "other"
 }
+
+// Handler returns next (the SDK's metrics handler, for the worker's client) with the questions' metrics a
+// program records itself when its events do not go to Kafka (workflows.MetricQuestionsAsked and the
+// others) routed to these meters' instruments: the same series as those counted from feedback.hitl, with
+// the same bounded labels. Everything else goes to next.
+func (m *Meters) Handler(next client.MetricsHandler) client.MetricsHandler {
+	return &routedHandler{next: next, meters: m, tags: map[string]string{}}
+}
+
+type routedHandler struct {
+	next   client.MetricsHandler
+	meters *Meters
+	tags   map[string]string
+}
+
+func (h *routedHandler) WithTags(tags map[string]string) client.MetricsHandler {
+	merged := maps.Clone(h.tags)
+	maps.Copy(merged, tags)
+	return &routedHandler{next: h.next.WithTags(tags), meters: h.meters, tags: merged}
+}
+
+type counterFunc func(int64)
+
+func (f counterFunc) Inc(n int64) { f(n) }
+
+type timerFunc func(time.Duration)
+
+func (f timerFunc) Record(d time.Duration) { f(d) }
+
+func (h *routedHandler) Counter(name string) client.MetricsCounter {
+	m, ctx, kind := h.meters, context.Background(), kindLabel(h.tags["kind"])
+	switch name {
+	case workflows.MetricQuestionsAsked:
+		return counterFunc(func(n int64) {
+			m.asked.Add(ctx, n, metric.WithAttributes(attribute.String("kind", kind)))
+			m.open.Add(ctx, n)
+		})
+	case workflows.MetricQuestionsAnswered:
+		return counterFunc(func(n int64) {
+			m.open.Add(ctx, -n)
+			m.closed(ctx, n, kind, h.tags["state"], h.tags["answer"])
+		})
+	}
+	return h.next.Counter(name)
+}
+
+func (h *routedHandler) Timer(name string) client.MetricsTimer {
+	if name == workflows.MetricQuestionWait {
+		kind := kindLabel(h.tags["kind"])
+		return timerFunc(func(d time.Duration) {
+			h.meters.wait.Record(context.Background(), d.Seconds(), metric.WithAttributes(attribute.String("kind", kind)))
+		})
+	}
+	return h.next.Timer(name)
+}
+
+func (h *routedHandler) Gauge(name string) client.MetricsGauge { return h.next.Gauge(name) }

@@ -22,7 +22,7 @@ type observability struct {
 	client client.Client // set while the worker polls; nil before and after
 }
 
-func newObservability(addr string, logger *slog.Logger) (*observability, error) {
+func newObservability(addr string, profiling bool, logger *slog.Logger) (*observability, error) {
 	m, err := observe.NewMetrics()
 	if err != nil {
 		return nil, err
@@ -39,7 +39,7 @@ func newObservability(addr string, logger *slog.Logger) (*observability, error) 
 	}
 	meters.zero()
 	o := &observability{metrics: m, meters: meters}
-	o.server, err = observe.Serve(addr, m, o.ready, logger)
+	o.server, err = observe.Serve(addr, m, o.ready, logger, observe.ServeOptions{Profiling: profiling})
 	if err != nil {
 		return nil, err
 	}
@@ -82,7 +82,7 @@ func (s *Service) MetricsHandler() client.MetricsHandler {
 	if s.obs == nil {
 		return nil
 	}
-	return s.obs.metrics.SDKHandler()
+	return s.obs.meters.Handler(s.obs.metrics.SDKHandler()) // programs' own question metrics go to the meters
 }
 
 // MetricsAddr is where the worker serves /metrics, /readyz and /livez; empty when metrics are off.

@@ -31,7 +31,7 @@ type Service struct {
 func Setup(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Service, error) {
 	s := &Service{cfg: cfg, Logger: logger}
 	if cfg.MetricsAddr != "" {
-		obs, err := newObservability(cfg.MetricsAddr, logger)
+		obs, err := newObservability(cfg.MetricsAddr, cfg.Profiling, logger)
 		if err != nil {
 			return nil, err
 		}
@@ -67,7 +67,11 @@ func Setup(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Servic
 	if s.obs != nil { // measured where records reach the producer, behind the buffer
 		pub = s.obs.meters.Publisher(pub)
 	}
-	s.events = bridge.NewBuffer(pub, bridge.BufferOptions{}, logger.With("component", "kafka"))
+	var opts bridge.BufferOptions
+	if s.obs != nil {
+		opts.OnDrop = s.obs.meters.dropped
+	}
+	s.events = bridge.NewBuffer(pub, opts, logger.With("component", "kafka"))
 	s.telemetry = NewTelemetry(s.events, Identity(cfg), ActivitySlots)
 	s.Logger = slog.New(s.telemetry.LogHandler(logger.Handler(), level))
 	return s, nil
@@ -96,6 +100,7 @@ func (s *Service) Run(ctx context.Context, c client.Client, onStarted func() err
 	}
 	telCtx, stopTelemetry := context.WithCancel(context.Background())
 	if s.telemetry != nil {
+		s.telemetry.SetSlots(w.Slots)
 		s.telemetry.Start(telCtx, s.cfg.HeartbeatInterval)
 	}
 	s.Logger.Info("Worker started", "task_queue", s.cfg.TaskQueue, "identity", Identity(s.cfg),

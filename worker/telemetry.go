@@ -38,6 +38,9 @@ type Telemetry struct {
 	seq       atomic.Int64
 	lastErrs  sync.Map // task key -> last error message, for task.retry
 
+	// allocation, when set (SetSlots), reports the slot supplier's view for resource.allocation.
+	allocation func() map[string]any
+
 	stopped chan struct{}   // closed once the last heartbeat is queued
 	last    *bridge.Receipt // the last heartbeat's, set before stopped is closed
 }
@@ -55,18 +58,27 @@ func NewTelemetry(events *bridge.Buffer, workerID string, slots int) *Telemetry 
 	return t
 }
 
-// Start produces resource.allocation now, then a heartbeat and metrics every interval, until ctx ends;
+// SetSlots makes resource.allocation report the worker's slot supplier (Worker.Slots): how it sizes the
+// activity slots, and the slots it has issued. Call it before Start.
+func (t *Telemetry) SetSlots(allocation func() map[string]any) { t.allocation = allocation }
+
+// allocate queues resource.allocation: the slot supplier's view when SetSlots gave one, the fixed slots
+// otherwise; it returns the slots issued, to tell a change.
+func (t *Telemetry) allocate() any {
+	res := map[string]any{"activity_slots": t.slots}
+	if t.allocation != nil {
+		res = t.allocation()
+	}
+	res["cpus"], res["memory_limit_mb"] = runtime.NumCPU(), memoryLimitMB()
+	t.enqueue(bridge.ResourceAllocation{WorkerID: t.workerID, AllocatedResources: res, Timestamp: now()})
+	return res["activity_slots_issued"]
+}
+
+// Start produces resource.allocation now, then a heartbeat and metrics every interval, and
+// resource.allocation again when the slot supplier has issued another number of slots, until ctx ends;
 // the last heartbeat says the worker is offline.
 func (t *Telemetry) Start(ctx context.Context, interval time.Duration) {
-	t.enqueue(bridge.ResourceAllocation{
-		WorkerID: t.workerID,
-		AllocatedResources: map[string]any{
-			"activity_slots":  t.slots,
-			"cpus":            runtime.NumCPU(),
-			"memory_limit_mb": memoryLimitMB(),
-		},
-		Timestamp: now(),
-	})
+	issued := t.allocate()
 	go func() {
 		tick := time.NewTicker(interval)
 		defer tick.Stop()
@@ -85,6 +97,11 @@ func (t *Telemetry) Start(ctx context.Context, interval time.Duration) {
 					status = "busy"
 				}
 				t.report(status, cpu.sample())
+				if t.allocation != nil {
+					if now := t.allocation()["activity_slots_issued"]; now != issued {
+						issued = t.allocate()
+					}
+				}
 			}
 		}
 	}()

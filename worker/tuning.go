@@ -13,6 +13,9 @@ import (
 	"time"
 
 	sdkworker "go.temporal.io/sdk/worker"
+
+	"github.com/eaapl/eaapl/activities/api"
+	"github.com/eaapl/eaapl/config"
 )
 
 // ResourceTargets size a worker's activity slots by what the process uses instead of a fixed count:
@@ -163,4 +166,10 @@ func memoryLimit() uint64 {
 		}
 	}
 	return 0
+}
+
+// tuningOf is the adaptive tuning setting the planning activity records with every plan (EAAPL_ADAPTIVE,
+// EAAPL_BATCH_SECONDS); the workflow reads it from there (workflows/tuning.go).
+func tuningOf(cfg config.Config) *api.Tuning {
+	return &api.Tuning{Adaptive: cfg.Adaptive != "off", BatchSeconds: cfg.BatchSeconds}
 }

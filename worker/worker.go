@@ -24,6 +24,7 @@ import (
 	"github.com/eaapl/eaapl/activities/api"
 	_ "github.com/eaapl/eaapl/activities/builtin" // the commands the worker runs
 	"github.com/eaapl/eaapl/activities/contacts"
+	"github.com/eaapl/eaapl/activities/contacts/contactsdav"
 	"github.com/eaapl/eaapl/activities/contacts/contactsfile"
 	"github.com/eaapl/eaapl/activities/contentvalue/contentstore"
 	"github.com/eaapl/eaapl/activities/email"
@@ -39,6 +40,7 @@ import (
 	"github.com/eaapl/eaapl/bridge"
 	"github.com/eaapl/eaapl/catalog"
 	"github.com/eaapl/eaapl/config"
+	"github.com/eaapl/eaapl/internal/carddav"
 	"github.com/eaapl/eaapl/internal/content"
 	"github.com/eaapl/eaapl/internal/crypt"
 	"github.com/eaapl/eaapl/internal/fetch"
@@ -57,7 +59,8 @@ type Dependencies struct {
 	Batches  *activities.Batches
 }
 
-// NewDependencies makes the activities' dependencies from the configuration: the contacts file, the
+// NewDependencies makes the activities' dependencies from the configuration: the contacts file or
+// CardDAV address book, the
 // mailbox that holds email history (IMAP when EAAPL_IMAP_URL is set, else Mailpit), the SMTP sender (which
 // puts a copy of each email in the IMAP Sent folder), the workspace (EAAPL_WORKSPACE, the working
 // directory when empty), the guarded HTTP client (EAAPL_HTTP_ALLOW), the embedded text analysis, the
@@ -69,7 +72,9 @@ func NewDependencies(cfg config.Config, events *bridge.Buffer) (Dependencies, er
 		return Dependencies{}, fmt.Errorf("EAAPL_TIMEZONE: %w", err)
 	}
 	// The user's own mailbox over IMAP when one is set, else the dev stack's Mailpit.
-	var mailbox email.Mailbox = mailpit.New(cfg.MailboxURL, &http.Client{Timeout: 30 * time.Second})
+	pit := mailpit.New(cfg.MailboxURL, &http.Client{Timeout: 30 * time.Second})
+	var mailbox email.Mailbox = pit
+	var inbox email.Inbox = pit
 	var saveSent func(ctx context.Context, messageID string, raw []byte, sentAt time.Time) error
 	if cfg.IMAPURL != "" {
 		box, err := newIMAPMailbox(cfg)
@@ -77,11 +82,9 @@ func NewDependencies(cfg config.Config, events *bridge.Buffer) (Dependencies, er
 			return Dependencies{}, err
 		}
 		mailbox = imapMailbox{box}
+		inbox = imapMailbox{box}
 		// Mailpit holds every message sent through it; an IMAP Sent folder only what someone puts there.
-		saveSent = func(ctx context.Context, messageID string, raw []byte, sentAt time.Time) error {
-			_, err := box.SaveSent(ctx, messageID, raw, sentAt)
-			return err
-		}
+		saveSent = saveSentPatiently(box, sentCopyPatience)
 	}
 	sender, err := smtp.New(smtp.Config{
 		Addr:     cfg.SMTPAddr,
@@ -93,6 +96,10 @@ func NewDependencies(cfg config.Config, events *bridge.Buffer) (Dependencies, er
 	})
 	if err != nil {
 		return Dependencies{}, fmt.Errorf("smtp: %w", err)
+	}
+	contactsSource, err := newContactsSource(cfg)
+	if err != nil {
+		return Dependencies{}, err
 	}
 	ws, err := workspace.Open(cmp.Or(cfg.Workspace, "."))
 	if err != nil {
@@ -111,10 +118,11 @@ func NewDependencies(cfg config.Config, events *bridge.Buffer) (Dependencies, er
 		// Each command family's dependencies, wired to their adapters.
 		Commands: &activities.Commands{
 			Deps: catalog.Deps{
-				contacts.Deps{Source: contactsfile.FileContacts{Path: cfg.Contacts}},
+				contacts.Deps{Source: contactsSource},
 				email.Deps{
 					Mailbox:     mailbox,
 					Sender:      sender,
+					Inbox:       inbox,
 					From:        mail.Address{Name: cfg.UserName, Address: cfg.UserEmail},
 					Attachments: attachfiles.Files{WS: ws},
 					Store:       store,
@@ -125,7 +133,7 @@ func NewDependencies(cfg config.Config, events *bridge.Buffer) (Dependencies, er
 			},
 			WorkerID: Identity(cfg),
 		},
-		Planning: &activities.Planning{Planner: NewPlanner(cfg, loc), WorkerID: Identity(cfg),
+		Planning: &activities.Planning{Planner: NewPlanner(cfg, loc), WorkerID: Identity(cfg), Tuning: tuningOf(cfg),
 			// The programs obey the worker's approval threshold and approvers, not their input's.
 			Policy: api.Policy{ApprovalThreshold: cfg.ApprovalThreshold, Approvers: cfg.Approvers, AnswersWithoutIdentity: cfg.AnswersWithoutIdentity}},
 		Mirror: &activities.Mirror{WorkerID: Identity(cfg)},
@@ -135,6 +143,22 @@ func NewDependencies(cfg config.Config, events *bridge.Buffer) (Dependencies, er
 		deps.Planning.Events, deps.Mirror.Publisher = events, events
 	}
 	return deps, nil
+}
+
+// newContactsSource is the address book of EAAPL_CONTACTS: a CardDAV address book when it is an
+// http(s) URL (with EAAPL_CONTACTS_USER and the password from EAAPL_CONTACTS_PASSWORD or its file, and
+// the CAs of EAAPL_IMAP_CA_FILE), else a vCard or CSV file. Neither is read until a program asks.
+func newContactsSource(cfg config.Config) (contacts.Source, error) {
+	if !cfg.ContactsIsAddressBook() {
+		return contactsfile.FileContacts{Path: cfg.Contacts}, nil
+	}
+	book, err := contactsdav.New(carddav.Config{
+		URL: cfg.Contacts, User: cfg.ContactsUser, Password: cfg.ContactsPassword, CAFile: cfg.IMAPCAFile,
+	}, cfg.ContactsPasswordFile)
+	if err != nil {
+		return nil, fmt.Errorf("EAAPL_CONTACTS: %w", err)
+	}
+	return book, nil
 }
 
 // newIMAPMailbox is the EAAPL_IMAP_* mailbox. It connects on first use, so a server that is down at
@@ -155,6 +179,41 @@ func newIMAPMailbox(cfg config.Config) (*imapbox.Mailbox, error) {
 	return box, nil
 }
 
+// sentCopyPatience is how long a Sent copy that cannot be saved (the IMAP server is down or slow) is
+// tried again. The email went, so its task cannot fail (a retry would send it again), and a copy given up
+// on is an email that the history and the already-sent check never see: a few seconds' outage of the
+// mailbox must not cost that. It stays well under SendEmail's one-minute timeout.
+const sentCopyPatience = 30 * time.Second
+
+// saveSentPatiently saves each sent email's copy in Sent, trying again after a temporary error (0.5s,
+// 1s, 2s ... at most 8s apart) for up to patience; a refusal (credentials, a missing folder) is not tried
+// again. SaveSent searches Sent by Message-ID first, so a copy saved by an attempt whose answer was lost
+// is not saved twice.
+func saveSentPatiently(box sentSaver, patience time.Duration) func(ctx context.Context, messageID string, raw []byte, sentAt time.Time) error {
+	return func(ctx context.Context, messageID string, raw []byte, sentAt time.Time) error {
+		deadline := time.Now().Add(patience)
+		wait := 500 * time.Millisecond
+		for {
+			_, err := box.SaveSent(ctx, messageID, raw, sentAt)
+			var refused *imapbox.RefusedError
+			if err == nil || errors.As(err, &refused) || time.Now().Add(wait).After(deadline) {
+				return err
+			}
+			select {
+			case <-ctx.Done():
+				return err
+			case <-time.After(wait):
+			}
+			wait = min(2*wait, 8*time.Second)
+		}
+	}
+}
+
+// sentSaver is what saveSentPatiently uses of the IMAP mailbox.
+type sentSaver interface {
+	SaveSent(ctx context.Context, messageID string, raw []byte, sentAt time.Time) (imapbox.Saved, error)
+}
+
 // imapMailbox is the IMAP mailbox as the email family's Mailbox: a refusal retrying cannot fix (the
 // credentials, a missing folder, an untrusted certificate) fails the task for good instead of retrying.
 type imapMailbox struct{ box *imapbox.Mailbox }
@@ -167,6 +226,25 @@ func (m imapMailbox) Emailed(ctx context.Context, from string, to []string, sinc
 func (m imapMailbox) HasMessageID(ctx context.Context, messageID string) (bool, error) {
 	has, err := m.box.HasMessageID(ctx, messageID)
 	return has, refusal(err)
+}
+
+// Answering reads replies in INBOX; user is the mailbox's own.
+func (m imapMailbox) Answering(ctx context.Context, _, messageID string, since time.Time) ([]email.Received, error) {
+	replies, err := m.box.Replies(ctx, messageID, since)
+	return received(replies), refusal(err)
+}
+
+func (m imapMailbox) ReceivedFrom(ctx context.Context, _, from string, since time.Time) ([]email.Received, error) {
+	replies, err := m.box.ReceivedFrom(ctx, from, since)
+	return received(replies), refusal(err)
+}
+
+func received(replies []imapbox.Reply) []email.Received {
+	out := make([]email.Received, len(replies))
+	for i, r := range replies {
+		out[i] = email.Received{MessageID: r.MessageID, From: r.From, Subject: r.Subject, At: r.Date, InReplyTo: r.InReplyTo}
+	}
+	return out
 }
 
 func refusal(err error) error {
@@ -244,12 +322,13 @@ func New(c client.Client, cfg config.Config, deps Dependencies, interceptors ...
 		}
 		slots[i] = s
 	}
-	if act, err := activitySupplier(ResourceTargets{CPU: cfg.CPUTarget, Memory: cfg.MemoryTarget, MemoryLimit: cfg.MemoryLimit}); err != nil {
+	targets := ResourceTargets{CPU: cfg.CPUTarget, Memory: cfg.MemoryTarget, MemoryLimit: cfg.MemoryLimit}
+	if act, err := activitySupplier(targets); err != nil {
 		return nil, fmt.Errorf("worker slots: %w", err)
 	} else {
 		slots[0] = act // fixed, or sized by EAAPL_CPU_TARGET and EAAPL_MEMORY_TARGET (tuning.go)
 	}
-	activities := &taskCounter{SlotSupplier: slots[0], used: map[*sdkworker.SlotPermit]bool{}}
+	activities := &taskCounter{SlotSupplier: slots[0], used: map[*sdkworker.SlotPermit]bool{}, targets: targets}
 	tuner, err := sdkworker.NewCompositeTuner(sdkworker.CompositeTunerOptions{
 		ActivitySlotSupplier:      activities,
 		WorkflowSlotSupplier:      slots[1],
@@ -282,6 +361,9 @@ func New(c client.Client, cfg config.Config, deps Dependencies, interceptors ...
 // defaultSlots is the SDK's default number of slots for the kinds of task EaaPL does not count.
 const defaultSlots = 1000
 
+// Slots reports the worker's activity slots, as its slot supplier sees them (resource.allocation).
+func (w *Worker) Slots() map[string]any { return w.activities.Allocation() }
+
 // Stop stops polling, lets running activities finish within the shutdown timeout, cancels the others,
 // and waits (up to handBackWait) until each has reported its result or failure to Temporal: the SDK's
 // Stop returns as soon as it has cancelled them, and a process that exits then loses the reports.
@@ -293,12 +375,55 @@ func (w *Worker) Stop() {
 	}
 }
 
-// taskCounter is a slot supplier that counts the activity tasks in progress. The SDK releases a task's
-// slot only after it has reported the task's outcome, so zero means nothing is left to report.
+// taskCounter is a slot supplier that counts the activity tasks in progress, and the slots its supplier
+// has issued (resource.allocation reports them). The SDK releases a task's slot only after it has reported
+// the task's outcome, so zero in use means nothing is left to report.
 type taskCounter struct {
 	sdkworker.SlotSupplier
-	mu   sync.Mutex
-	used map[*sdkworker.SlotPermit]bool
+	targets ResourceTargets
+	mu      sync.Mutex
+	used    map[*sdkworker.SlotPermit]bool
+	issued  int
+}
+
+func (t *taskCounter) ReserveSlot(ctx context.Context, info sdkworker.SlotReservationInfo) (*sdkworker.SlotPermit, error) {
+	p, err := t.SlotSupplier.ReserveSlot(ctx, info)
+	if p != nil && err == nil {
+		t.mu.Lock()
+		t.issued++
+		t.mu.Unlock()
+	}
+	return p, err
+}
+
+func (t *taskCounter) TryReserveSlot(info sdkworker.SlotReservationInfo) *sdkworker.SlotPermit {
+	p := t.SlotSupplier.TryReserveSlot(info)
+	if p != nil {
+		t.mu.Lock()
+		t.issued++
+		t.mu.Unlock()
+	}
+	return p
+}
+
+// Allocation is the activity slots as the supplier sees them: how it sizes them, its bounds and targets,
+// and the slots it has issued and that run a task now.
+func (t *taskCounter) Allocation() map[string]any {
+	t.mu.Lock()
+	issued, used := t.issued, len(t.used)
+	t.mu.Unlock()
+	out := map[string]any{"activity_slots_issued": issued, "activity_slots_used": used}
+	if !t.targets.Enabled() {
+		out["slot_supplier"], out["activity_slots"] = "fixed", ActivitySlots
+		return out
+	}
+	minSlots, maxSlots := max(t.targets.MinSlots, 1), t.targets.MaxSlots
+	if maxSlots <= 0 {
+		maxSlots = ActivitySlots
+	}
+	out["slot_supplier"], out["activity_slots_min"], out["activity_slots_max"] = "resource-based", minSlots, maxSlots
+	out["cpu_target"], out["memory_target"] = t.targets.CPU, t.targets.Memory
+	return out
 }
 
 func (t *taskCounter) MarkSlotUsed(info sdkworker.SlotMarkUsedInfo) {
@@ -309,10 +434,16 @@ func (t *taskCounter) MarkSlotUsed(info sdkworker.SlotMarkUsedInfo) {
 }
 
 func (t *taskCounter) ReleaseSlot(info sdkworker.SlotReleaseInfo) {
-	t.mu.Lock()
-	delete(t.used, info.Permit())
-	t.mu.Unlock()
+	t.released(info.Permit())
 	t.SlotSupplier.ReleaseSlot(info)
+}
+
+// released counts a slot given back to the supplier.
+func (t *taskCounter) released(p *sdkworker.SlotPermit) {
+	t.mu.Lock()
+	delete(t.used, p)
+	t.issued = max(t.issued-1, 0)
+	t.mu.Unlock()
 }
 
 func (t *taskCounter) running() int {

@@ -79,7 +79,10 @@ func (p *program) runBatches(ctx workflow.Context, id string, queued []queuedIte
 	if concurrency <= 0 {
 		concurrency = DefaultMaxConcurrency
 	}
-	size := batchSize(len(queued), min(concurrency, maxConcurrency))
+	concurrency = min(concurrency, maxConcurrency)
+	fixed := batchSize(len(queued), concurrency)
+	tune := newTuner(p.tuning, len(queued), concurrency)
+	p.steps[id].tuner = tune
 	// A run that may repeat an earlier run of this workflow ID (a retry, a continue-as-new or a reset)
 	// may find its emails already sent: every item is checked in the mailbox first.
 	info := workflow.GetInfo(ctx)
@@ -91,14 +94,23 @@ func (p *program) runBatches(ctx workflow.Context, id string, queued []queuedIte
 	repeat = repeat || p.asker.authorize && !p.in.FirstRun
 	asTasks := itemsAsTasks(ctx)
 	wg := workflow.NewWaitGroup(ctx)
-	for b := 0; b*size < len(queued); b++ {
-		items := make([]api.BatchItem, 0, size)
+	for b, pos := 0, 0; pos < len(queued); b++ {
+		// The window's wait and the slot come before the batch is sized: a tuned size follows the
+		// batches that finished meanwhile (without tuning, the size is fixed and the wait never blocks).
+		err := workflow.Await(ctx, tune.mayStart)
+		if err == nil {
+			err = p.sem.Acquire(ctx, 1)
+		}
+		size := tune.batchSize(len(queued)-pos, b, fixed)
+		part := queued[pos:min(pos+size, len(queued))]
+		pos += len(part)
+		items := make([]api.BatchItem, 0, len(part))
 		labels := map[int]string{}
-		for _, q := range queued[b*size : min((b+1)*size, len(queued))] {
+		for _, q := range part {
 			items = append(items, api.BatchItem{Task: p.task(id, q.n, q.args), Attempt: 1, Check: repeat})
 			labels[q.n] = q.label
 		}
-		if err := p.sem.Acquire(ctx, 1); err != nil {
+		if err != nil {
 			for _, it := range items {
 				s.record(ItemResult{Item: it.Task.Context.Item, Label: labels[it.Task.Context.Item], State: StateFailed, Reason: fmt.Sprintf("canceled: %v", err)})
 			}
@@ -112,6 +124,7 @@ func (p *program) runBatches(ctx workflow.Context, id string, queued []queuedIte
 			continue
 		}
 		s.status.Running += len(items)
+		tune.inFlight++ // now, so that the window's wait for the next batch counts this one
 		wg.Add(1)
 		workflow.Go(ctx, func(ctx workflow.Context) {
 			defer wg.Done()
@@ -141,11 +154,20 @@ func (p *program) runBatch(ctx workflow.Context, id, batchID string, items []api
 		}
 		p.settleAlone(ctx, id, unsettled, outputs)
 	}()
-	for {
+	tune := p.steps[id].tuner // runBatches counted this batch in flight
+	for again := false; ; again = true {
 		var res api.BatchResult
 		opts := batchOptions(cmd, step, policy, activityID, cmd.BatchSummary(step.Description, len(items), items[0].Task.Parameters, items[len(items)-1].Task.Parameters), len(items))
+		if tune.on {
+			opts.StartToCloseTimeout = tune.itemTimeout(time.Duration(cmd.Timeout)) * time.Duration(len(items))
+		}
+		if again {
+			tune.inFlight++
+		}
 		err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, opts), api.RunBatch,
 			api.BatchInput{Items: items, Mirror: p.events.on, Deps: p.plan.Deps(id)}).Get(ctx, &res)
+		tune.inFlight--
+		tune.observe(res.Items, err)
 		p.sem.Release(1)
 		p.events.handBack(res.Events) // what Kafka had not taken from the worker
 		var retry []api.BatchItem

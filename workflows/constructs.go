@@ -11,9 +11,9 @@ import (
 	"github.com/eaapl/eaapl/plan"
 )
 
-// The constructs (plan/constructs.go) are steps the interpreter does itself, with no activity: a wait is
-// a durable timer, a check stops the program before its later steps, an answer becomes the program's
-// Result.Answer.
+// The constructs (plan/constructs.go) are steps the interpreter does itself: a wait is a durable timer,
+// a wait for a reply polls the reply command between durable timers (reply.go), a check stops the
+// program before its later steps, an answer becomes the program's Result.Answer.
 
 // versionConstructs marks histories in which construct steps run here; before it a construct step ran
 // the stand-in command Compile gave it (and failed, as no such activity exists).
@@ -56,6 +56,8 @@ func (p *program) runConstruct(ctx workflow.Context, id string, scope plan.Scope
 	switch step.Construct() {
 	case plan.ConstructWait:
 		output, err = p.wait(ctx, id)
+	case plan.ConstructAwaitReply:
+		output, err = p.awaitReply(ctx, id, scope)
 	case plan.ConstructCheck:
 		err = p.check(id, scope)
 	case plan.ConstructAnswer:
@@ -69,7 +71,11 @@ func (p *program) runConstruct(ctx workflow.Context, id string, scope plan.Scope
 		return
 	}
 	p.outputs[id] = output
-	s.status.State, s.status.Reason, s.status.Done = StateDone, "", 1
+	reason := ""
+	if step.Construct() == plan.ConstructAwaitReply {
+		reason = s.status.Reason // what came of the wait: "bob@example.com replied (In-Reply-To)"
+	}
+	s.status.State, s.status.Reason, s.status.Done = StateDone, reason, 1
 }
 
 // wait sleeps on a durable timer until the wait's time, or for its duration from now (when the steps it

@@ -114,6 +114,7 @@ func (e *eventSink) unauthorized(ctx workflow.Context, r Refusal, n int) {
 
 // question mirrors a question on feedback.hitl.
 func (e *eventSink) question(ctx workflow.Context, q *Question) {
+	e.countAsked(ctx, q) // without Kafka; with it, the worker counts the event (metrics.go)
 	values := make([]string, len(q.Options))
 	for i, o := range q.Options {
 		values[i] = o.Value
@@ -127,6 +128,7 @@ func (e *eventSink) question(ctx workflow.Context, q *Question) {
 // answer mirrors the answer to a question (or its default at the timeout) on feedback.hitl, and, since
 // identities, who answered it on security.events.
 func (e *eventSink) answer(ctx workflow.Context, q *Question) {
+	e.countAnswered(ctx, q)
 	e.hitl(ctx, q, q.ID+"/answer", map[string]any{
 		"workflow_id": e.workflowID, "question_id": q.ID, "state": q.State, "answer": q.Answer, "answered_by": q.By,
 	})

@@ -108,6 +108,7 @@ type program struct {
 	recorded     catalog.Entries  // the catalog entries the plan was compiled against, for the shards
 	shardSignals bool             // the shards' progress signal is received (shard.go)
 	handBack     *[]unsettledItem // in a shard: the items its batches could not finish, for the program
+	tuning       *api.Tuning      // nil: for_each batches have the fixed sizes (tuning.go)
 }
 
 func (p *program) setup(ctx workflow.Context) error {
@@ -182,6 +183,7 @@ func (p *program) run(ctx workflow.Context) (Result, error) {
 	if p.asker.authorize {
 		p.events.started(ctx, p.asker.owner, programHash(p.in.Program), p.planSHA)
 	}
+	p.tuning = adaptive(ctx, planned.Tuning)
 	for _, id := range compiled.Order {
 		p.events.dependency(ctx, id, "pending", p.plan.Deps(id), p.plan.Dependents(id))
 	}

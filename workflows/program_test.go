@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/mock"
+	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/interceptor"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
@@ -61,11 +62,13 @@ type fakeWorld struct {
 	anonymous bool             // the start carries no identity
 	policy    api.Policy       // the workers' approval threshold and approvers
 	acting    actingAs         // who sends the start, the updates and the signals (owner: testOwner when empty)
+	tuning    *api.Tuning      // recorded with the plan: adaptive tuning
 
 	mu       sync.Mutex
 	calls    map[string]int // SendEmail attempts by recipient
 	sent     []catalog.Task
 	batches  []activities.BatchInput
+	timeouts []time.Duration // each batch's start-to-close, in the order of batches
 	inFlight atomic.Int32
 	maxIn    atomic.Int32
 }
@@ -86,12 +89,12 @@ func (f *fakeWorld) env(t *testing.T) *testsuite.TestWorkflowEnvironment {
 	env.OnActivity("PlanProgram", mock.Anything, mock.Anything).Return(
 		func(_ context.Context, req activities.PlanRequest) (activities.PlanResult, error) {
 			if req.Plan != nil {
-				return activities.PlanResult{Plan: req.Plan, MirrorEvents: f.mirror, Policy: &f.policy}, nil
+				return activities.PlanResult{Plan: req.Plan, MirrorEvents: f.mirror, Policy: &f.policy, Tuning: f.tuning}, nil
 			}
 			if f.plan == nil {
 				return activities.PlanResult{}, temporal.NewNonRetryableApplicationError("not understood: \"if it rains\"", catalog.ErrInvalidArgument, nil)
 			}
-			return activities.PlanResult{Plan: f.plan, MirrorEvents: f.mirror, Policy: &f.policy}, nil
+			return activities.PlanResult{Plan: f.plan, MirrorEvents: f.mirror, Policy: &f.policy, Tuning: f.tuning}, nil
 		})
 	env.OnActivity("RetrieveContacts", mock.Anything, mock.Anything).Return(
 		func(_ context.Context, task catalog.Task) (catalog.TaskResult, error) {
@@ -121,8 +124,10 @@ func (f *fakeWorld) env(t *testing.T) *testsuite.TestWorkflowEnvironment {
 	env.RegisterActivity(&activities.Batches{})
 	env.OnActivity("RunBatch", mock.Anything, mock.Anything).Return(
 		func(ctx context.Context, in activities.BatchInput) (activities.BatchResult, error) {
+			info := activity.GetInfo(ctx)
 			f.mu.Lock()
 			f.batches = append(f.batches, in)
+			f.timeouts = append(f.timeouts, info.Deadline.Sub(info.StartedTime))
 			f.mu.Unlock()
 			if len(in.Items) > 0 && in.Items[0].Task.Command != "SendEmail" {
 				// The real batch runner, over the fake address book: a fake that accepted every command

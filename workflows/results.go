@@ -15,6 +15,7 @@ type stepRun struct {
 	finished  bool
 	shards    []*shardRun // a sharded step's shards (shard.go)
 	notListed int         // a sharded step's items its shards did not list
+	tuner     *tuner      // a batched step's (tuning.go); off when the program is not tuned
 }
 
 // progress is the step's status with the progress its running shards last signalled.

@@ -7,6 +7,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/eaapl/eaapl/activities/api"
 	"github.com/eaapl/eaapl/catalog"
 	"github.com/eaapl/eaapl/plan"
 )
@@ -70,6 +71,7 @@ type ShardInput struct {
 	MaxConcurrency int             `json:"max_concurrency"`
 	Mirror         bool            `json:"mirror,omitempty"`
 	Asking         bool            `json:"asking,omitempty"` // the program asks questions (versionQuestions)
+	Tuning         *api.Tuning     `json:"tuning,omitempty"` // the program's adaptive tuning (tuning.go)
 }
 
 // ShardItem is one item of a shard, with its arguments evaluated by the program.
@@ -159,7 +161,7 @@ func (p *program) runShards(ctx workflow.Context, id string, queued []queuedItem
 			continue
 		}
 		in := ShardInput{ProgramID: p.workflowID, UserID: p.in.UserID, Plan: p.plan.Plan, Catalog: p.recorded, Step: id,
-			Shard: k, Total: total, MaxConcurrency: concurrency, Mirror: p.events.on, Asking: p.asker.on}
+			Shard: k, Total: total, MaxConcurrency: concurrency, Mirror: p.events.on, Asking: p.asker.on, Tuning: p.tuning}
 		in.Items = make([]ShardItem, len(part))
 		for i, q := range part {
 			in.Items[i] = ShardItem{N: q.n, Label: q.label, Args: q.args}
@@ -274,6 +276,7 @@ func ForEachShard(ctx workflow.Context, in ShardInput) (ShardResult, error) {
 		handBack:   &[]unsettledItem{},
 	}
 	p.asker.on = in.Asking
+	p.tuning = adaptive(ctx, in.Tuning)
 	p.sem = workflow.NewSemaphore(ctx, int64(max(in.MaxConcurrency, 1)))
 	s := &stepRun{status: StepStatus{ID: in.Step, State: StateRunning, Total: in.Total}}
 	p.steps = map[string]*stepRun{in.Step: s}

@@ -44,6 +44,9 @@ type PlanResult struct {
 	// Policy is the workers' own rules for who may answer and when a step needs approval: the program's
 	// input cannot change them. Nil from a worker before identities.
 	Policy *Policy `json:"policy,omitempty"`
+	// Tuning says how the workflow sizes its for_each steps' batches: nil or not Adaptive is the fixed
+	// sizing (histories before it have none).
+	Tuning *Tuning `json:"tuning,omitempty"`
 }
 
 // Policy is a worker's configuration that a program obeys: recorded in its history with the plan, so a
@@ -55,6 +58,15 @@ type Policy struct {
 	Approvers []string `json:"approvers,omitempty"`
 	// AnswersWithoutIdentity takes answers that say no identity (the Web UI's) from anyone (EAAPL_ANSWERS_WITHOUT_IDENTITY).
 	AnswersWithoutIdentity bool `json:"answers_without_identity,omitempty"`
+}
+
+// Tuning is the worker's adaptive tuning setting (EAAPL_ADAPTIVE, EAAPL_BATCH_SECONDS), recorded with the
+// plan so that the workflow decides from the history, and a replay decides the same.
+type Tuning struct {
+	// Adaptive sizes batches, their concurrency and their timeouts from the step's finished batches.
+	Adaptive bool `json:"adaptive,omitempty"`
+	// BatchSeconds is how long a batch should take; the workflow's default when 0.
+	BatchSeconds int `json:"batch_seconds,omitempty"`
 }
 
 // BatchInput is a batch: tasks of one command, run one after another.

@@ -1,8 +1,9 @@
 // Package email is the email command family: CheckEmailHistory (whom the user emailed when), ComposeEmail
-// (a message from a text) and SendEmail (one email, at most once per task, with copies and workspace
-// files attached, and a batch capability: a batch's emails share one SMTP connection). It reaches the
-// mail server, the mailbox and the workspace only through Sender, Mailbox and Attachments, which the
-// worker wires to adapters (smtp, mailpit, attachfiles).
+// (a message from a text), SendEmail (one email, at most once per task, with copies and workspace
+// files attached, and a batch capability: a batch's emails share one SMTP connection) and FindReply (a
+// reply to an email, for "if he doesn't reply within a day"). It reaches the mail server, the mailbox
+// and the workspace only through Sender, Mailbox, Inbox and Attachments, which the worker wires to
+// adapters (smtp, mailpit or IMAP, attachfiles).
 package email
 
 import (
@@ -15,12 +16,15 @@ import (
 )
 
 // Commands are the family's commands, for catalog.Register.
-func Commands() []*catalog.Spec { return []*catalog.Spec{CheckEmailHistory, ComposeEmail, SendEmail} }
+func Commands() []*catalog.Spec {
+	return []*catalog.Spec{CheckEmailHistory, ComposeEmail, SendEmail, FindReply}
+}
 
 // Deps are what the family's commands use.
 type Deps struct {
 	Mailbox Mailbox      // the user's email history, also consulted before a send
 	Sender  Sender       // outgoing mail
+	Inbox   Inbox        // where replies arrive, which FindReply searches
 	From    mail.Address // the user: the sender of every email, and whose history is searched
 	// Attachments reads the workspace files an email carries; nil refuses attachments.
 	Attachments Attachments

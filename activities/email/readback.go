@@ -21,12 +21,12 @@ func readBackSend(r catalog.Reading) string {
 	}
 	s := r.Step()
 	var extra []string
-	if files, ok := textList(r, s.Args["attachments"]); !ok {
+	if files, ok := literalList(s.Args["attachments"], r.Text); !ok {
 		return ""
 	} else if len(files) > 0 {
 		extra = append(extra, "with "+andList(files)+" attached")
 	}
-	if cc, ok := addressList(r, s.Args["cc"]); !ok {
+	if cc, ok := literalList(s.Args["cc"], r.Address); !ok {
 		return ""
 	} else if len(cc) > 0 {
 		extra = append(extra, "with a copy to "+andList(cc))
@@ -37,8 +37,9 @@ func readBackSend(r catalog.Reading) string {
 	return strings.TrimSuffix(text, ".") + ", " + strings.Join(extra, ", ") + "."
 }
 
-// textList is a literal list of texts, as an argument writes it; none when the argument is absent.
-func textList(r catalog.Reading, v any) ([]string, bool) {
+// literalList is a literal list as an argument writes it, each item read by read (the reading's Text or
+// Address); none when the argument is absent.
+func literalList(v any, read func(any) (string, bool)) ([]string, bool) {
 	if v == nil {
 		return nil, true
 	}
@@ -48,25 +49,7 @@ func textList(r catalog.Reading, v any) ([]string, bool) {
 	}
 	out := make([]string, len(list))
 	for i, item := range list {
-		if out[i], ok = r.Text(item); !ok {
-			return nil, false
-		}
-	}
-	return out, true
-}
-
-// addressList is a literal list of addresses or contacts; none when the argument is absent.
-func addressList(r catalog.Reading, v any) ([]string, bool) {
-	if v == nil {
-		return nil, true
-	}
-	list, ok := v.([]any)
-	if !ok {
-		return nil, false
-	}
-	out := make([]string, len(list))
-	for i, item := range list {
-		if out[i], ok = r.Address(item); !ok {
+		if out[i], ok = read(item); !ok {
 			return nil, false
 		}
 	}
@@ -125,7 +108,7 @@ func readBackMessage(r catalog.Reading) string {
 	switch {
 	case s.ForEach == nil:
 		if s.If != "" {
-			return ""
+			return readBackIfNoReply(r, what)
 		}
 		if src, words, ok := r.Result(s.Args["to"]); ok && words.Each == "" && words.Noun != "" {
 			return fmt.Sprintf("Send %s to %s of step %d.", what, words.Noun, src.Number)
@@ -167,6 +150,28 @@ func readBackMessage(r catalog.Reading) string {
 		return ""
 	}
 	return fmt.Sprintf("Send %s to %s you have not emailed since %s.", what, whom, since)
+}
+
+// noReplyCond is the condition the rule-based planner writes for "if he doesn't reply": the await_reply
+// step's replied output is false.
+var noReplyCond = regexp.MustCompile(`^\s*!\s*steps\.([a-z][a-z0-9_]*)\.replied\s*$`)
+
+// readBackIfNoReply says what a send that runs only without a reply does: "If bob@example.com has not
+// replied by then, send the message of step 1 to them again."; "" for any other condition.
+func readBackIfNoReply(r catalog.Reading, what string) string {
+	s := r.Step()
+	m := noReplyCond.FindStringSubmatch(s.If)
+	if m == nil {
+		return ""
+	}
+	if wait, ok := r.StepByID(m[1]); !ok || wait.Command != "" { // the wait is a construct, not a command
+		return ""
+	}
+	addr, ok := r.Address(s.Args["to"])
+	if !ok {
+		return ""
+	}
+	return fmt.Sprintf("If %s has not replied by then, send %s to them again.", addr, what)
 }
 
 // andList writes "a, b and c".

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"github.com/eaapl/eaapl/bridge"
+	"github.com/eaapl/eaapl/internal/testenv/kafkatest"
 	"strings"
 	"testing"
 	"time"
@@ -27,13 +28,13 @@ func TestConsumeWithoutFollowStopsAtTheEnd(t *testing.T) {
 
 	t.Run("TopicsWithRecords", func(t *testing.T) {
 		p := newProducer(t, b.Addr())
-		sent := []bridge.Event{resultEvent(t, "t-1", 1), resultEvent(t, "t-2", 1), resultEvent(t, "t-3", 1)}
-		publish(t, p, sent...)
+		sent := []bridge.Event{kafkatest.ResultEvent(t, "t-1", 1), kafkatest.ResultEvent(t, "t-2", 1), kafkatest.ResultEvent(t, "t-3", 1)}
+		kafkatest.Publish(t, p, sent...)
 		var got []bridge.Record
 		if err := Consume(ctx, cfg, nil, false, func(r bridge.Record) error { got = append(got, r); return nil }); err != nil {
 			t.Fatal(err)
 		}
-		assertOrderPerKey(t, got, sent)
+		kafkatest.AssertOrderPerKey(t, got, sent)
 	})
 
 	t.Run("IgnoresRecordsProducedWhileReading", func(t *testing.T) {
@@ -42,7 +43,7 @@ func TestConsumeWithoutFollowStopsAtTheEnd(t *testing.T) {
 		var got []bridge.Record
 		err := Consume(ctx, cfg, nil, false, func(r bridge.Record) error {
 			if len(got) == 0 { // records on the partitions being read, and on others
-				publish(t, p, resultEvent(t, "t-1", 2), resultEvent(t, "t-2", 2), resultEvent(t, "t-3", 2), resultEvent(t, "t-4", 1))
+				kafkatest.Publish(t, p, kafkatest.ResultEvent(t, "t-1", 2), kafkatest.ResultEvent(t, "t-2", 2), kafkatest.ResultEvent(t, "t-3", 2), kafkatest.ResultEvent(t, "t-4", 1))
 			}
 			got = append(got, r)
 			return nil
@@ -72,8 +73,8 @@ func TestConsumeWithFollowReturnsWhenCanceled(t *testing.T) {
 	}()
 
 	// A record produced after Consume started reaches it.
-	ev := resultEvent(t, "t-1", 1)
-	publish(t, newProducer(t, b.Addr()), ev)
+	ev := kafkatest.ResultEvent(t, "t-1", 1)
+	kafkatest.Publish(t, newProducer(t, b.Addr()), ev)
 	select {
 	case r := <-got:
 		if r.EventID != ev.ID {
@@ -98,7 +99,7 @@ func TestConsumeWithFollowReturnsWhenCanceled(t *testing.T) {
 
 func TestConsumeReturnsTheCallbacksError(t *testing.T) {
 	b := startBroker(t, "", 0)
-	publish(t, newProducer(t, b.Addr()), resultEvent(t, "t-1", 1), resultEvent(t, "t-1", 2))
+	kafkatest.Publish(t, newProducer(t, b.Addr()), kafkatest.ResultEvent(t, "t-1", 1), kafkatest.ResultEvent(t, "t-1", 2))
 	errStop := errors.New("stop")
 	calls := 0
 	err := Consume(context.Background(), Config{Brokers: []string{b.Addr()}}, []string{bridge.TopicTaskResult}, false, func(bridge.Record) error {

@@ -2,12 +2,9 @@ package kafka
 
 import (
 	"context"
-	"fmt"
 	"github.com/eaapl/eaapl/bridge"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"net"
-	"slices"
-	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -55,16 +52,6 @@ func newProducer(tb testing.TB, addr string) *Producer {
 	return p
 }
 
-// publish publishes events and fails the test if that does not work within 30 seconds.
-func publish(tb testing.TB, p *Producer, events ...bridge.Event) {
-	tb.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := p.Publish(ctx, events...); err != nil {
-		tb.Fatal(err)
-	}
-}
-
 // readAll reads topics from addr up to their current ends.
 func readAll(tb testing.TB, addr string, topics ...string) []bridge.Record {
 	tb.Helper()
@@ -81,19 +68,6 @@ func readAll(tb testing.TB, addr string, topics ...string) []bridge.Record {
 	return got
 }
 
-// resultEvent is a task.result event for task, its ID made of the task and a sequence number so that a
-// test can check the order per key.
-func resultEvent(tb testing.TB, task string, seq int) bridge.Event {
-	tb.Helper()
-	ev, err := bridge.NewEvent(fmt.Sprintf("%s/%d", task, seq), bridge.TaskResult{
-		TaskID: task, WorkerID: "w-1", Status: "success", Output: map[string]any{"seq": seq}, ExecutionTime: float64(seq),
-	})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return ev
-}
-
 // freePort is a port nothing listens on (at the moment of the call).
 func freePort(tb testing.TB) int {
 	tb.Helper()
@@ -103,19 +77,6 @@ func freePort(tb testing.TB) int {
 	}
 	defer ln.Close()
 	return ln.Addr().(*net.TCPAddr).Port
-}
-
-func portOf(tb testing.TB, addr string) int {
-	tb.Helper()
-	_, p, err := net.SplitHostPort(addr)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	port, err := strconv.Atoi(p)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return port
 }
 
 // byEventID indexes records by event ID, failing on a record without one.
@@ -133,13 +94,4 @@ func byEventID(tb testing.TB, records []bridge.Record) map[string]bridge.Record 
 
 func taskForTest(id string) catalog.Task {
 	return catalog.Task{TaskID: id, Command: "send_email", Parameters: map[string]any{"to": "ada@example.com"}, Context: catalog.TaskContext{WorkflowID: "wf-1", Step: "send", Item: 2, UserID: "me", IdempotencyKey: "wf-1/send/2"}}
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
 }

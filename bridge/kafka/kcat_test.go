@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/eaapl/eaapl/internal/testenv/kafkatest"
 	"github.com/eaapl/eaapl/internal/testenv/tools"
 )
 
@@ -28,8 +29,8 @@ type kcatRecord struct {
 func TestKcatReadsPublishedRecords(t *testing.T) {
 	kcat := tools.Path(t, "kcat")
 	b := startBroker(t, "", 0)
-	sent := []bridge.Event{resultEvent(t, "t-1", 1), resultEvent(t, "t-2", 1), resultEvent(t, "t-1", 2)}
-	publish(t, newProducer(t, b.Addr()), sent...)
+	sent := []bridge.Event{kafkatest.ResultEvent(t, "t-1", 1), kafkatest.ResultEvent(t, "t-2", 1), kafkatest.ResultEvent(t, "t-1", 2)}
+	kafkatest.Publish(t, newProducer(t, b.Addr()), sent...)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -56,7 +57,7 @@ func TestKcatReadsPublishedRecords(t *testing.T) {
 		}
 		records = append(records, r)
 	}
-	assertOrderPerKey(t, records, sent)
+	kafkatest.AssertOrderPerKey(t, records, sent)
 	// Each value is the event's bytes, which bridge's schema tests validate.
 	got := byEventID(t, records)
 	for _, ev := range sent {

@@ -6,15 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"github.com/eaapl/eaapl/bridge"
+	"github.com/eaapl/eaapl/internal/testenv/kafkatest"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kfake"
-	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
@@ -26,8 +25,8 @@ func TestPublishedEventsReadBackWithKeysHeadersAndValues(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sent := []bridge.Event{dispatch, resultEvent(t, "t-1", 1), resultEvent(t, "t-2", 1)}
-	publish(t, p, sent...)
+	sent := []bridge.Event{dispatch, kafkatest.ResultEvent(t, "t-1", 1), kafkatest.ResultEvent(t, "t-2", 1)}
+	kafkatest.Publish(t, p, sent...)
 
 	got := byEventID(t, readAll(t, b.Addr(), bridge.TopicTaskDispatch, bridge.TopicTaskResult))
 	if len(got) != len(sent) {
@@ -78,7 +77,7 @@ func TestProducerIsIdempotentWithAcksFromAllReplicas(t *testing.T) {
 		return nil, nil, false
 	})
 
-	publish(t, newProducer(t, b.Addr()), resultEvent(t, "t-1", 1))
+	kafkatest.Publish(t, newProducer(t, b.Addr()), kafkatest.ResultEvent(t, "t-1", 1))
 
 	mu.Lock()
 	defer mu.Unlock()
@@ -107,7 +106,7 @@ func TestPublishKeepsOrderPerKeyAcrossPartitions(t *testing.T) {
 	var sent []bridge.Event
 	for seq := 1; seq <= 20; seq++ {
 		for _, k := range keys {
-			sent = append(sent, resultEvent(t, k, seq))
+			sent = append(sent, kafkatest.ResultEvent(t, k, seq))
 		}
 	}
 	// Concurrent publishes of different keys, each key's events in order.
@@ -116,44 +115,13 @@ func TestPublishKeepsOrderPerKeyAcrossPartitions(t *testing.T) {
 		wg.Go(func() {
 			for _, ev := range sent {
 				if ev.Key == k {
-					publish(t, p, ev)
+					kafkatest.Publish(t, p, ev)
 				}
 			}
 		})
 	}
 	wg.Wait()
-	assertOrderPerKey(t, readAll(t, b.Addr(), bridge.TopicTaskResult), sent)
-}
-
-// assertOrderPerKey checks that records hold exactly the events of want, each once (after dropping
-// duplicates by event ID), and in want's order within every key.
-func assertOrderPerKey(tb testing.TB, records []bridge.Record, want []bridge.Event) {
-	tb.Helper()
-	var d bridge.Dedup
-	got := make(map[string][]string)
-	partition := make(map[string]int32)
-	for _, r := range records {
-		if d.Seen(r.EventID) {
-			continue
-		}
-		if p, ok := partition[r.Key]; ok && p != r.Partition {
-			tb.Errorf("key %s is in partitions %d and %d", r.Key, p, r.Partition)
-		}
-		partition[r.Key] = r.Partition
-		got[r.Key] = append(got[r.Key], r.EventID)
-	}
-	wantIDs := make(map[string][]string)
-	for _, ev := range want {
-		wantIDs[ev.Key] = append(wantIDs[ev.Key], ev.ID)
-	}
-	for k, ids := range wantIDs {
-		if !slices.Equal(got[k], ids) {
-			tb.Errorf("key %s: read %v, want %v", k, got[k], ids)
-		}
-	}
-	if len(got) != len(wantIDs) {
-		tb.Errorf("read keys %v, want %v", sortedKeys(got), sortedKeys(wantIDs))
-	}
+	kafkatest.AssertOrderPerKey(t, readAll(t, b.Addr(), bridge.TopicTaskResult), sent)
 }
 
 func TestEnsureTopicsCreatesTheMissingOnesOnly(t *testing.T) {
@@ -176,7 +144,7 @@ func TestEnsureTopicsCreatesTheMissingOnesOnly(t *testing.T) {
 		if err := p.EnsureTopics(ctx); err != nil {
 			t.Fatalf("round %d: %v", round, err)
 		}
-		parts := topicPartitions(t, addr)
+		parts := kafkatest.TopicPartitions(t, addr)
 		for _, name := range bridge.TopicNames() {
 			want := 2
 			if name == bridge.TopicTaskResult {
@@ -213,31 +181,10 @@ func TestEnsureTopicsSaysWhatTheBrokerRefused(t *testing.T) {
 	}
 }
 
-// topicPartitions is the number of partitions of every topic on addr.
-func topicPartitions(tb testing.TB, addr string) map[string]int {
-	tb.Helper()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(addr))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer cl.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	details, err := kadm.NewClient(cl).ListTopics(ctx)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	out := make(map[string]int, len(details))
-	for name, d := range details {
-		out[name] = len(d.Partitions)
-	}
-	return out
-}
-
 func TestPublishReturnsPromptlyWhenTheBrokerIsDownAndDeliversOnceItIsUp(t *testing.T) {
 	port := freePort(t)
 	p := newProducer(t, fmt.Sprintf("127.0.0.1:%d", port))
-	first := []bridge.Event{resultEvent(t, "t-1", 1), resultEvent(t, "t-2", 1), resultEvent(t, "t-1", 2)}
+	first := []bridge.Event{kafkatest.ResultEvent(t, "t-1", 1), kafkatest.ResultEvent(t, "t-2", 1), kafkatest.ResultEvent(t, "t-1", 2)}
 
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	start := time.Now()
@@ -261,10 +208,10 @@ func TestPublishReturnsPromptlyWhenTheBrokerIsDownAndDeliversOnceItIsUp(t *testi
 	// The broker comes up on that port; the caller retries the events, then goes on. The retry waits
 	// for the records still buffered instead of producing them again.
 	b := startBroker(t, "", port)
-	second := []bridge.Event{resultEvent(t, "t-2", 2), resultEvent(t, "t-1", 3)}
-	publish(t, p, append(slices.Clone(first), second...)...)
+	second := []bridge.Event{kafkatest.ResultEvent(t, "t-2", 2), kafkatest.ResultEvent(t, "t-1", 3)}
+	kafkatest.Publish(t, p, append(slices.Clone(first), second...)...)
 	got := readAll(t, b.Addr(), bridge.TopicTaskResult)
-	assertOrderPerKey(t, got, append(first, second...))
+	kafkatest.AssertOrderPerKey(t, got, append(first, second...))
 	if len(got) != len(first)+len(second) {
 		t.Errorf("read %d records, want %d: the retry produced duplicates", len(got), len(first)+len(second))
 	}
@@ -273,7 +220,7 @@ func TestPublishReturnsPromptlyWhenTheBrokerIsDownAndDeliversOnceItIsUp(t *testi
 func TestEventsOfAPublishThatGaveUpArriveAnyway(t *testing.T) {
 	port := freePort(t)
 	p := newProducer(t, fmt.Sprintf("127.0.0.1:%d", port))
-	abandoned := []bridge.Event{resultEvent(t, "t-1", 1), resultEvent(t, "t-2", 1)}
+	abandoned := []bridge.Event{kafkatest.ResultEvent(t, "t-1", 1), kafkatest.ResultEvent(t, "t-2", 1)}
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
 	if err := p.Publish(ctx, abandoned...); err == nil {
@@ -283,10 +230,10 @@ func TestEventsOfAPublishThatGaveUpArriveAnyway(t *testing.T) {
 	// Another Publish on the same keys, not a retry: it must not fail because the first gave up, and
 	// the first one's records go out before it.
 	b := startBroker(t, "", port)
-	next := []bridge.Event{resultEvent(t, "t-1", 2), resultEvent(t, "t-2", 2)}
-	publish(t, p, next...)
+	next := []bridge.Event{kafkatest.ResultEvent(t, "t-1", 2), kafkatest.ResultEvent(t, "t-2", 2)}
+	kafkatest.Publish(t, p, next...)
 	got := readAll(t, b.Addr(), bridge.TopicTaskResult)
-	assertOrderPerKey(t, got, slices.Concat(abandoned, next))
+	kafkatest.AssertOrderPerKey(t, got, slices.Concat(abandoned, next))
 	if len(got) != len(abandoned)+len(next) {
 		t.Errorf("read %d records, want %d", len(got), len(abandoned)+len(next))
 	}
@@ -298,11 +245,11 @@ func TestPublishSurvivesABrokerRestart(t *testing.T) {
 	addr := b.Addr()
 	p := newProducer(t, addr)
 
-	before := []bridge.Event{resultEvent(t, "t-1", 1), resultEvent(t, "t-2", 1)}
-	publish(t, p, before...)
+	before := []bridge.Event{kafkatest.ResultEvent(t, "t-1", 1), kafkatest.ResultEvent(t, "t-2", 1)}
+	kafkatest.Publish(t, p, before...)
 	b.Close()
 
-	during := []bridge.Event{resultEvent(t, "t-1", 2), resultEvent(t, "t-2", 2)}
+	during := []bridge.Event{kafkatest.ResultEvent(t, "t-1", 2), kafkatest.ResultEvent(t, "t-2", 2)}
 	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
 	err := p.Publish(ctx, during...)
 	cancel()
@@ -310,10 +257,10 @@ func TestPublishSurvivesABrokerRestart(t *testing.T) {
 		t.Fatal("Publish to a stopped broker succeeded")
 	}
 
-	startBroker(t, dir, portOf(t, addr))
-	after := []bridge.Event{resultEvent(t, "t-1", 3), resultEvent(t, "t-2", 3)}
-	publish(t, p, append(slices.Clone(during), after...)...) // the retry, then the next step
-	assertOrderPerKey(t, readAll(t, addr, bridge.TopicTaskResult), slices.Concat(before, during, after))
+	startBroker(t, dir, kafkatest.Port(t, addr))
+	after := []bridge.Event{kafkatest.ResultEvent(t, "t-1", 3), kafkatest.ResultEvent(t, "t-2", 3)}
+	kafkatest.Publish(t, p, append(slices.Clone(during), after...)...) // the retry, then the next step
+	kafkatest.AssertOrderPerKey(t, readAll(t, addr, bridge.TopicTaskResult), slices.Concat(before, during, after))
 }
 
 func TestPublishChecksEvents(t *testing.T) {
@@ -323,12 +270,12 @@ func TestPublishChecksEvents(t *testing.T) {
 	if err := p.Publish(ctx); err != nil {
 		t.Errorf("publishing nothing: %v", err)
 	}
-	ev := resultEvent(t, "t-1", 1)
+	ev := kafkatest.ResultEvent(t, "t-1", 1)
 	ev.ID = ""
 	if err := p.Publish(ctx, ev); err == nil || !strings.Contains(err.Error(), "no ID") {
 		t.Errorf("an event without ID: error %v, want one saying it has no ID", err)
 	}
-	ev = resultEvent(t, "t-1", 1)
+	ev = kafkatest.ResultEvent(t, "t-1", 1)
 	ev.Topic = "no.such.topic"
 	shortCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()

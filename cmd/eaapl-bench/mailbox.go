@@ -30,7 +30,8 @@ const mailboxSettle = 500 * time.Millisecond
 // else, with distinct Message-IDs, and returns how many emails it holds. It fails with the first few
 // contacts at fault.
 func checkMailbox(ctx context.Context, apiURL string, contacts []string) (int, error) {
-	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	// A minute, and more for a mailbox that takes more pages to read (a million emails).
+	ctx, cancel := context.WithTimeout(ctx, time.Minute+time.Duration(len(contacts))*time.Millisecond/2)
 	defer cancel()
 	// Wait until the count reaches the contacts and stays there.
 	for last, since := -1, time.Now(); ; {

@@ -12,6 +12,7 @@ import (
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 
 	"github.com/eaapl/eaapl/activities/email"
 	"github.com/eaapl/eaapl/workflows"
@@ -69,7 +70,8 @@ func (h historyStats) totalActivities() int {
 }
 
 // readHistory reads a closed workflow's history: its length and size, its activities, and who ran them.
-func readHistory(ctx context.Context, c client.Client, workflowID string) (historyStats, error) {
+// dc decodes the payloads (encrypted, as the workers encrypt them).
+func readHistory(ctx context.Context, c client.Client, dc converter.DataConverter, workflowID string) (historyStats, error) {
 	h := historyStats{activities: map[string]int{}, itemsByWorker: map[string]int{}}
 	type scheduled struct {
 		typ      string
@@ -103,7 +105,7 @@ func readHistory(ctx context.Context, c client.Client, workflowID string) (histo
 			s := &scheduled{typ: a.GetActivityType().GetName(), items: 1}
 			if s.typ == "RunBatch" && len(a.GetInput().GetPayloads()) == 1 {
 				var in struct{ Items []json.RawMessage }
-				if json.Unmarshal(a.GetInput().GetPayloads()[0].GetData(), &in) == nil {
+				if dc.FromPayload(a.GetInput().GetPayloads()[0], &in) == nil {
 					s.items = len(in.Items)
 				}
 			}
@@ -135,7 +137,7 @@ func readHistory(ctx context.Context, c client.Client, workflowID string) (histo
 	h.sizeBytes = d.GetWorkflowExecutionInfo().GetHistorySizeBytes()
 	h.runs, h.maxEvents, h.maxBytes, h.firstSend, h.lastSend = 1, h.events, h.sizeBytes, firstSend, lastSend
 	for _, id := range shards {
-		sh, err := readHistory(ctx, c, id)
+		sh, err := readHistory(ctx, c, dc, id)
 		if err != nil {
 			return h, err
 		}

@@ -37,6 +37,7 @@ const (
 	kindHandWritten kind = "(a) hand-written Temporal"
 	kindExpert      kind = "(a') expert hand-written Temporal"
 	kindPlain       kind = "(b) plain SMTP loop"
+	kindOneEmail    kind = "one-email program through `eaapl run`"
 )
 
 // sendStep is the id of the planner's for_each step that sends the emails; its tasks are sendStep_1..N.
@@ -57,6 +58,7 @@ type runResult struct {
 	n       int
 	workers int             // EaaPL: worker processes
 	noKafka bool            // EaaPL: the Kafka bridge off
+	fixed   bool            // EaaPL: adaptive tuning off (EAAPL_ADAPTIVE=off), the fixed batch sizes
 	wall    time.Duration   // from starting the workflow (or the loop) to its end
 	walls   []time.Duration // of every repeat, when this is the median of several (sorted)
 	hist    historyStats    // EaaPL and (a)
@@ -66,14 +68,22 @@ type runResult struct {
 	// while the N-contact program ran.
 	priorityWait time.Duration
 	priorityRun  bool
+	// failed says why the run did not complete or its check failed; skipped why it was not run.
+	failed, skipped string
+	// The one-email runs: each run's wall time through `eaapl run`, sorted.
+	oneEmail []time.Duration
 }
 
 func (r runResult) label() string {
 	switch {
 	case r.priorityRun:
 		return fmt.Sprintf("%s, N=%d, with a high-priority program", r.kind, r.n)
+	case r.kind == kindOneEmail:
+		return fmt.Sprintf("%s, %d runs", r.kind, r.n)
 	case r.noKafka:
 		return fmt.Sprintf("%s, N=%d, Kafka bridge off", r.kind, r.n)
+	case r.fixed:
+		return fmt.Sprintf("%s, N=%d, adaptive tuning off", r.kind, r.n)
 	case r.kind == kindEaaPL && r.workers > 1:
 		return fmt.Sprintf("%s, N=%d, %d workers", r.kind, r.n, r.workers)
 	}
@@ -121,12 +131,20 @@ func (s *stack) prepare(ctx context.Context, o options, n int) (input, error) {
 	return input{contacts: contacts, addrs: addrs, mp: mp, stop: stop}, nil
 }
 
-// measureEaaPL runs the Hello World program over n contacts on `workers` worker processes, with the
-// Kafka bridge on (as `eaapl dev` runs them) unless noKafka; with priority, it also starts a one-email
-// high-priority program once the emails are going out, and times it.
-func (s *stack) measureEaaPL(ctx context.Context, o options, n, workers int, noKafka, priority bool) (runResult, error) {
-	r := runResult{kind: kindEaaPL, n: n, workers: workers, noKafka: noKafka, priorityRun: priority}
-	ctx, cancel := context.WithTimeout(ctx, o.runTimeout)
+// variant is how an EaaPL run differs from the default one: one worker, the Kafka bridge on, adaptive
+// tuning on, as `eaapl dev` runs them.
+type variant struct {
+	workers  int  // worker processes; 1 when 0
+	noKafka  bool // the Kafka bridge off
+	fixed    bool // adaptive tuning off
+	priority bool // also start a one-email high-priority program once the emails are going out, and time it
+}
+
+// measureEaaPL runs the Hello World program over n contacts as v says.
+func (s *stack) measureEaaPL(ctx context.Context, o options, n int, v variant) (runResult, error) {
+	workers, noKafka, priority := max(v.workers, 1), v.noKafka, v.priority
+	r := runResult{kind: kindEaaPL, n: n, workers: workers, noKafka: noKafka, fixed: v.fixed, priorityRun: priority}
+	ctx, cancel := context.WithTimeout(ctx, o.timeout(n))
 	defer cancel()
 	in, err := s.prepare(ctx, o, n)
 	if err != nil {
@@ -150,6 +168,20 @@ func (s *stack) measureEaaPL(ctx context.Context, o options, n, workers int, noK
 	if noKafka {
 		env = append(env, "KAFKA_BROKERS=") // the last value wins
 	}
+	if v.fixed {
+		env = append(env, "EAAPL_ADAPTIVE=off")
+	}
+	profiling := o.profileDir != "" && n == o.profileN && workers == 1 && !noKafka && !v.fixed && !priority
+	var metricsAddr string
+	if profiling {
+		if metricsAddr, err = freeAddr(); err != nil {
+			return r, err
+		}
+		if err := os.MkdirAll(o.profileDir, 0o755); err != nil {
+			return r, err
+		}
+		env = append(env, "EAAPL_METRICS_ADDR="+metricsAddr, "EAAPL_PPROF=true")
+	}
 	var procs []*workerProcess
 	defer func() {
 		for _, w := range procs {
@@ -164,6 +196,10 @@ func (s *stack) measureEaaPL(ctx context.Context, o options, n, workers int, noK
 		procs = append(procs, w)
 	}
 
+	var prof *profiler
+	if profiling {
+		prof = startProfiler(o.profileDir, metricsAddr)
+	}
 	fmt.Printf("\n%s: starting\n", r.label())
 	st := &starter.Starter{Client: s.client, TaskQueue: id}
 	began := time.Now()
@@ -174,7 +210,18 @@ func (s *stack) measureEaaPL(ctx context.Context, o options, n, workers int, noK
 	urgent := make(chan error, 1)
 	urgentStarted := false
 	lastPrint := time.Time{}
-	res, err := st.Wait(ctx, run, o.progress, func(status workflows.Status) {
+	// The benchmark answers no question: a program that asks one has met something it cannot do alone
+	// (a contacts file it cannot read, a mail server that refuses), so the run fails now, saying what
+	// was asked, instead of waiting for the question's timeout.
+	waitCtx, stopWaiting := context.WithCancelCause(ctx)
+	defer stopWaiting(nil)
+	res, err := st.Wait(waitCtx, run, o.progress, func(status workflows.Status) {
+		if len(status.Questions) > 0 {
+			q := status.Questions[0]
+			stopWaiting(fmt.Errorf("the program asked %s: %s %s", q.ID, q.Text, q.Error))
+			_ = s.client.TerminateWorkflow(context.Background(), id, "", "bench: the program asked a question")
+			return
+		}
 		if priority && !urgentStarted && sendingNow(status) {
 			urgentStarted = true
 			go func() {
@@ -192,6 +239,16 @@ func (s *stack) measureEaaPL(ctx context.Context, o options, n, workers int, noK
 	r.wall = time.Since(began)
 	for _, w := range procs {
 		r.peakRSS = max(r.peakRSS, w.peakRSS())
+	}
+	if prof != nil {
+		if line, perr := prof.finish(); perr != nil {
+			fmt.Printf("  profile: %v\n", perr)
+		} else {
+			fmt.Printf("  %s\n", line)
+		}
+	}
+	if cause := context.Cause(waitCtx); err != nil && cause != nil && ctx.Err() == nil {
+		err = cause
 	}
 	if err != nil {
 		var failed *starter.FailedError
@@ -216,7 +273,7 @@ func (s *stack) measureEaaPL(ctx context.Context, o options, n, workers int, noK
 		in.addrs = append(in.addrs, urgentAddress)
 	}
 	fmt.Printf("  %6.1fs  done: %s\n", r.wall.Seconds(), res.Summary)
-	if r.hist, err = readHistory(ctx, s.client, id); err != nil {
+	if r.hist, err = readHistory(ctx, s.client, s.dc, id); err != nil {
 		return r, fmt.Errorf("%s: %w", r.label(), err)
 	}
 	r.split = r.hist.itemsByWorker
@@ -253,7 +310,7 @@ func (s *stack) runUrgent(ctx context.Context, taskQueue string, r *runResult) e
 // measureHandWritten runs baseline (a) over n contacts on a worker in this process.
 func (s *stack) measureHandWritten(ctx context.Context, o options, n int) (runResult, error) {
 	r := runResult{kind: kindHandWritten, n: n}
-	ctx, cancel := context.WithTimeout(ctx, o.runTimeout)
+	ctx, cancel := context.WithTimeout(ctx, o.timeout(n))
 	defer cancel()
 	in, err := s.prepare(ctx, o, n)
 	if err != nil {
@@ -295,7 +352,7 @@ func (s *stack) measureHandWritten(ctx context.Context, o options, n int) (runRe
 		return r, fmt.Errorf("%s: %w", r.label(), err)
 	}
 	fmt.Printf("  %6.1fs  done: %d sent\n", r.wall.Seconds(), sent)
-	if r.hist, err = readHistory(ctx, s.client, id); err != nil {
+	if r.hist, err = readHistory(ctx, s.client, s.dc, id); err != nil {
 		return r, fmt.Errorf("%s: %w", r.label(), err)
 	}
 	return r, s.checked(ctx, r, in.mp, in.addrs)
@@ -305,7 +362,7 @@ func (s *stack) measureHandWritten(ctx context.Context, o options, n int) (runRe
 // sender and mailbox and batches of the size EaaPL would make.
 func (s *stack) measureExpert(ctx context.Context, o options, n int) (runResult, error) {
 	r := runResult{kind: kindExpert, n: n}
-	ctx, cancel := context.WithTimeout(ctx, o.runTimeout)
+	ctx, cancel := context.WithTimeout(ctx, o.timeout(n))
 	defer cancel()
 	in, err := s.prepare(ctx, o, n)
 	if err != nil {
@@ -336,7 +393,7 @@ func (s *stack) measureExpert(ctx context.Context, o options, n int) (runResult,
 	// each unless that makes more than 1,000 batches.
 	size := max(min((n+o.concurrency-1)/o.concurrency, 100), (n+999)/1000, 1)
 	run, err := s.client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: id}, expertType,
-		expertInput{Contacts: in.addrs, Subject: benchSubject, Body: benchBody, Window: o.concurrency, BatchSize: size})
+		expertInput{Contacts: n, Subject: benchSubject, Body: benchBody, Window: o.concurrency, BatchSize: size})
 	if err != nil {
 		return r, fmt.Errorf("%s: %w", r.label(), err)
 	}
@@ -347,7 +404,7 @@ func (s *stack) measureExpert(ctx context.Context, o options, n int) (runResult,
 		return r, fmt.Errorf("%s: %w", r.label(), err)
 	}
 	fmt.Printf("  %6.1fs  done: %d sent\n", r.wall.Seconds(), sent)
-	if r.hist, err = readHistory(ctx, s.client, id); err != nil {
+	if r.hist, err = readHistory(ctx, s.client, s.dc, id); err != nil {
 		return r, fmt.Errorf("%s: %w", r.label(), err)
 	}
 	return r, s.checked(ctx, r, in.mp, in.addrs)
@@ -356,7 +413,7 @@ func (s *stack) measureExpert(ctx context.Context, o options, n int) (runResult,
 // measurePlain runs baseline (b) over n contacts.
 func (s *stack) measurePlain(ctx context.Context, o options, n int) (runResult, error) {
 	r := runResult{kind: kindPlain, n: n}
-	ctx, cancel := context.WithTimeout(ctx, o.runTimeout)
+	ctx, cancel := context.WithTimeout(ctx, o.timeout(n))
 	defer cancel()
 	in, err := s.prepare(ctx, o, n)
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 	sdklog "go.temporal.io/sdk/log"
 
 	"github.com/eaapl/eaapl/devstack"
@@ -29,9 +30,10 @@ type stack struct {
 	client   client.Client
 	broker   *brokerProcess
 	eaaplBin string
-	contacts map[int]string // N -> contacts file
-	keyFile  string         // the payload keys of the client and the workers
-	seq      int            // runs so far, for unique workflow IDs
+	contacts map[int]string          // N -> contacts file
+	keyFile  string                  // the payload keys of the client and the workers
+	dc       converter.DataConverter // decodes the histories' payloads with those keys
+	seq      int                     // runs so far, for unique workflow IDs
 }
 
 func startStack(ctx context.Context, o options) (*stack, error) {
@@ -70,6 +72,8 @@ func startStack(ctx context.Context, o options) (*stack, error) {
 		Logger:    sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler)),
 	}
 	crypt.ClientOptions(&opts, keys)
+	opts.ConnectionOptions.GrpcCompression = &client.GrpcCompressionNone{} // as `eaapl` does with encrypted payloads
+	s.dc = crypt.DataConverter(keys)
 	s.client, err = client.DialContext(ctx, opts)
 	if err != nil {
 		return nil, fmt.Errorf("connect to Temporal at %s: %w", s.temporal.Address, err)
@@ -122,10 +126,13 @@ func (s *stack) contactsFile(n int) (string, []string, error) {
 func contactAddresses(n int) []string {
 	out := make([]string, n)
 	for i := range out {
-		out[i] = fmt.Sprintf("contact-%05d@bench.example.com", i+1)
+		out[i] = contactAddress(i + 1)
 	}
 	return out
 }
+
+// contactAddress is the address of the bench's contact i (1-based).
+func contactAddress(i int) string { return fmt.Sprintf("contact-%05d@bench.example.com", i) }
 
 // brokerChildArg makes this program serve the Kafka broker instead of benchmarking.
 const brokerChildArg = "-serve-kafka-broker"

@@ -3,10 +3,8 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
@@ -17,22 +15,14 @@ func TestQuestionsOnTheCLI(t *testing.T) {
 	d := newDevEnv(t)
 	const owner = "ann@example.com" // who runs the programs (and the dev stack)
 	d.env = append(d.env, "EAAPL_USER_ID="+owner)
-	t.Cleanup(func() {
-		if r := d.eaapl(t, "dev", "--stop"); r.code != 0 {
-			t.Errorf("eaapl dev --stop in cleanup: %s", r)
-		}
-		d.killSurvivors(t)
-	})
 	// The approval threshold is the worker's: the dev stack's worker asks above 2 emails a step.
-	if r := d.eaaplWith(t, []string{"EAAPL_APPROVAL_THRESHOLD=2"}, "dev", "--background"); r.code != 0 {
-		t.Fatalf("eaapl dev --background: %s", r)
-	}
+	d.startInBackground(t, "EAAPL_APPROVAL_THRESHOLD=2")
 
 	t.Run("RunShowsTheQuestionAndAnswerTakesIt", func(t *testing.T) {
 		const id = "program-cli-ask-body"
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		defer cancel()
-		var stdout, stderr lockedBuffer
+		var stdout, stderr syncBuffer
 		run := d.command(ctx, nil, "run", "--id", id, "Send it to dave@example.com")
 		run.Stdout, run.Stderr = &stdout, &stderr
 		if err := run.Start(); err != nil {
@@ -126,22 +116,4 @@ func TestQuestionsOnTheCLI(t *testing.T) {
 			t.Errorf("want the send step skipped as not approved, nothing sent:\n%s", r.stdout)
 		}
 	})
-}
-
-// lockedBuffer is a bytes.Buffer that a running command writes while the test reads it.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -165,6 +165,21 @@ func (d *devEnv) eaaplWith(tb testing.TB, extraEnv []string, args ...string) res
 	return r
 }
 
+// startInBackground runs `eaapl dev --background`, with extraEnv if any, failing the test with the end of
+// dev.log when it does not come up; when the test ends, the stack is stopped and what it left is killed.
+func (d *devEnv) startInBackground(t *testing.T, extraEnv ...string) {
+	t.Helper()
+	t.Cleanup(func() {
+		if r := d.eaapl(t, "dev", "--stop"); r.code != 0 {
+			t.Errorf("eaapl dev --stop in cleanup: %s", r)
+		}
+		d.killSurvivors(t)
+	})
+	if r := d.eaaplWith(t, extraEnv, "dev", "--background"); r.code != 0 {
+		t.Fatalf("eaapl dev --background: %s\n--- dev.log:\n%s", r, tail(filepath.Join(d.dataDir, devLogFile), 30))
+	}
+}
+
 // survivors returns the processes started in this test's environment that are still alive: `eaapl dev`
 // and every part it started inherit EAAPL_DATA_DIR, and the parts name the data folder on their
 // command line.

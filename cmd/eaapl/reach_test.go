@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"slices"
 	"strings"
 	"testing"
@@ -22,15 +23,7 @@ import (
 func TestWhatPeopleReachFor(t *testing.T) {
 	t.Parallel()
 	d := newDevEnv(t)
-	t.Cleanup(func() {
-		if r := d.eaapl(t, "dev", "--stop"); r.code != 0 {
-			t.Errorf("eaapl dev --stop in cleanup: %s", r)
-		}
-		d.killSurvivors(t)
-	})
-	if r := d.eaapl(t, "dev", "--background"); r.code != 0 {
-		t.Fatalf("eaapl dev --background: %s", r)
-	}
+	d.startInBackground(t)
 	inbox := func(t *testing.T) []inboxMessage {
 		t.Helper()
 		r := d.eaapl(t, "inbox", "--json")
@@ -125,13 +118,7 @@ func TestWhatPeopleReachFor(t *testing.T) {
 	})
 
 	t.Run("StatusOfAFailedProgramShowsTheAnswersAndExitsNonZero", func(t *testing.T) {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-		defer cancel()
-		run := d.command(ctx, nil, "run", "--id", "prog-failed", "Send 'Hi' to my contact Zed")
-		if err := run.Start(); err != nil {
-			t.Fatal(err)
-		}
-		waitFor(t, "the question about Zed", func() bool { return strings.Contains(d.eaapl(t, "status", "prog-failed").stdout, "Question q1") })
+		run := runAskingAboutZed(t, d, "prog-failed")
 		if r := d.eaapl(t, "answer", "prog-failed", "q1", "abort"); r.code != 0 {
 			t.Fatalf("eaapl answer: %s", r)
 		}
@@ -153,13 +140,7 @@ func TestWhatPeopleReachFor(t *testing.T) {
 	})
 
 	t.Run("CancelStopsAWaitingProgram", func(t *testing.T) {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-		defer cancel()
-		run := d.command(ctx, nil, "run", "--id", "prog-cancel", "Send 'Hi' to my contact Zed")
-		if err := run.Start(); err != nil {
-			t.Fatal(err)
-		}
-		waitFor(t, "the question about Zed", func() bool { return strings.Contains(d.eaapl(t, "status", "prog-cancel").stdout, "Question q1") })
+		run := runAskingAboutZed(t, d, "prog-cancel")
 		if r := d.eaapl(t, "cancel", "prog-cancel"); r.code != 0 || !strings.Contains(r.stdout, "Asked prog-cancel to stop") {
 			t.Fatalf("eaapl cancel: %s", r)
 		}
@@ -237,7 +218,7 @@ func TestWhatPeopleReachFor(t *testing.T) {
 
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
-		var out lockedBuffer
+		var out syncBuffer
 		follow := d.command(ctx, nil, "events", "--json", "--follow")
 		follow.Stdout = &out
 		if err := follow.Start(); err != nil {
@@ -258,6 +239,20 @@ func TestWhatPeopleReachFor(t *testing.T) {
 			}
 		}
 	})
+}
+
+// runAskingAboutZed starts `eaapl run` of a program that asks who Zed is, as the program id, and waits until
+// eaapl status shows the question; the run is killed if it is still going when the test ends.
+func runAskingAboutZed(t *testing.T, d *devEnv, id string) *exec.Cmd {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	t.Cleanup(cancel)
+	run := d.command(ctx, nil, "run", "--id", id, "Send 'Hi' to my contact Zed")
+	if err := run.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the question about Zed", func() bool { return strings.Contains(d.eaapl(t, "status", id).stdout, "Question q1") })
+	return run
 }
 
 // waitFor polls cond for up to a minute.

@@ -98,9 +98,6 @@ func runProgram(ctx context.Context, cfg config.Config, cmd *cobra.Command, in w
 			// "Every Monday at 9am, ..." runs nothing now: it creates a Temporal Schedule.
 			return createSchedule(ctx, cfg, cmd, p.Schedule, in, o)
 		}
-		if err := p.Unsupported(); err != nil { // refused whole, before anything is sent
-			return fmt.Errorf("not started: %w", err)
-		}
 	}
 	if o.confirm {
 		// The plan that runs is the one read back: planned here, then started as a plan, so that

@@ -22,15 +22,7 @@ func TestSchedule(t *testing.T) {
 	t.Parallel()
 	d := newDevEnv(t)
 	d.env = append(d.env, "EAAPL_TIMEZONE=Europe/Berlin")
-	t.Cleanup(func() {
-		if r := d.eaapl(t, "dev", "--stop"); r.code != 0 {
-			t.Errorf("eaapl dev --stop in cleanup: %s", r)
-		}
-		d.killSurvivors(t)
-	})
-	if r := d.eaapl(t, "dev", "--background"); r.code != 0 {
-		t.Fatalf("eaapl dev --background: %s", r)
-	}
+	d.startInBackground(t)
 
 	r := d.eaapl(t, "run", "--id", "weekly", "Every Monday at 9am, send 'Weekly hello' to dora@example.com")
 	if r.code != 0 {

@@ -47,8 +47,9 @@ func IsURL(s string) bool {
 // Config says where the address book is.
 type Config struct {
 	// URL is the address book's collection, such as https://me%40example.com@dav.example.com/me/contacts/.
-	// The user name may be in it; a password is refused (it would show wherever the URL does).
+	// The user name may be in it, or in User; a password is refused (it would show wherever the URL does).
 	URL      string
+	User     string // the user, when the URL has none (EAAPL_CONTACTS_USER)
 	Password string
 	CAFile   string        // PEM CAs to trust instead of the system's
 	Timeout  time.Duration // for each request; 30s when zero
@@ -59,6 +60,7 @@ type RefusedError struct {
 	URL    string // without credentials
 	Status string
 	Fix    string
+	Auth   bool // the credentials were refused (401), not the permission (403)
 }
 
 func (e *RefusedError) Error() string {
@@ -117,11 +119,17 @@ func Open(cfg Config) (*Book, error) {
 		user = u.User.Username()
 		u.User = nil
 	}
+	if cfg.User != "" {
+		if user != "" && user != cfg.User {
+			return nil, fmt.Errorf("CardDAV address book %s: the URL names user %s and EAAPL_CONTACTS_USER %s: set one", u.String(), user, cfg.User)
+		}
+		user = cfg.User
+	}
 	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("CardDAV URL %s: it must be an http or https URL of an address book", u.String())
 	}
 	if user != "" && cfg.Password == "" {
-		return nil, fmt.Errorf("CardDAV address book %s: user %s has no password: set EAAPL_CONTACTS_PASSWORD", u.String(), user)
+		return nil, fmt.Errorf("CardDAV address book %s: user %s has no password: set EAAPL_CONTACTS_PASSWORD or EAAPL_CONTACTS_PASSWORD_FILE", u.String(), user)
 	}
 	timeout := cfg.Timeout
 	if timeout <= 0 {
@@ -329,11 +337,11 @@ func (c *statusClient) Do(req *http.Request) (*http.Response, error) {
 	switch resp.StatusCode {
 	case http.StatusUnauthorized:
 		resp.Body.Close()
-		fix := "set the user in EAAPL_CONTACTS (https://me%40example.com@host/...) and the password in EAAPL_CONTACTS_PASSWORD"
+		fix := "set the user in EAAPL_CONTACTS_USER (or the URL: https://me%40example.com@host/...) and the password in EAAPL_CONTACTS_PASSWORD or EAAPL_CONTACTS_PASSWORD_FILE"
 		if c.user != "" {
 			fix = "check EAAPL_CONTACTS_PASSWORD for " + c.user + " (an app password where the provider requires one)"
 		}
-		return nil, &RefusedError{URL: c.book, Status: "the server refused the credentials (" + resp.Status + ")", Fix: fix}
+		return nil, &RefusedError{URL: c.book, Status: "the server refused the credentials (" + resp.Status + ")", Fix: fix, Auth: true}
 	case http.StatusForbidden:
 		resp.Body.Close()
 		return nil, &RefusedError{URL: c.book, Status: "permission denied (" + resp.Status + ")", Fix: "use an address book " + c.user + " may read"}

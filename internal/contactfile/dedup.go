@@ -70,6 +70,9 @@ func (d *Dedup) See(c Contact) (first string, dup bool) {
 		if f.source == file {
 			return "line " + strconv.Itoa(f.line), true
 		}
+		if f.line == 0 { // a source that is a whole card (CardDAV), not a file's line
+			return f.source, true
+		}
 		return f.source + ":" + strconv.Itoa(f.line), true
 	}
 	d.first[k] = dedupFirst{source: file, line: line}

@@ -13,29 +13,8 @@ import (
 
 	"github.com/go-pdf/fpdf"
 
-	"github.com/eaapl/eaapl/internal/workspace"
+	"github.com/eaapl/eaapl/internal/testenv"
 )
-
-func newWorkspace(tb testing.TB) *workspace.Workspace {
-	tb.Helper()
-	w, err := workspace.Open(tb.TempDir())
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { w.Close() })
-	return w
-}
-
-func put(tb testing.TB, w *workspace.Workspace, name string, data []byte) {
-	tb.Helper()
-	p := filepath.Join(w.Dir(), name)
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		tb.Fatal(err)
-	}
-	if err := os.WriteFile(p, data, 0o644); err != nil {
-		tb.Fatal(err)
-	}
-}
 
 // writePDF makes a two-page PDF with fpdf, a real PDF writer, with the Info title set.
 func writePDF(tb testing.TB) []byte {
@@ -90,29 +69,29 @@ func writeDOCX(tb testing.TB) []byte {
 }
 
 func TestRead(t *testing.T) {
-	w := newWorkspace(t)
+	w := testenv.Workspace(t)
 	ctx := context.Background()
 	html := `<!doctype html><html><head><title>Status  page</title><style>p{color:red}</style>
 <script>alert("x")</script></head><body><h1>All systems</h1><p>API is   <b>up</b>.<br>Mail is up.</p>
 <ul><li>one</li><li>two</li></ul><table><tr><th>Service</th><th>State</th></tr><tr><td>db</td><td>ok</td></tr></table>
 <img src="x.png" alt="a chart"></body></html>`
 	latin1 := []byte("<html><head><meta charset=\"iso-8859-1\"><title>Caf\xe9</title></head><body>na\xefve</body></html>")
-	put(t, w, "todo.txt", []byte("\xef\xbb\xbfbuy milk\ncall Bob"))
-	put(t, w, "q3-report.md", []byte("Intro text\n\n# Q3 Report #\n\nRevenue up."))
-	put(t, w, "setext.md", []byte("Weekly Notes\n===\n\nbody"))
-	put(t, w, "page.html", []byte(html))
-	put(t, w, "latin.htm", latin1)
-	put(t, w, "data.json", []byte(`{"a": [1, 2]}`))
-	put(t, w, "orders.csv", []byte("order,email\n1,a@example.com\n"))
-	put(t, w, "report.pdf", writePDF(t))
-	put(t, w, "notes.docx", writeDOCX(t))
+	testenv.PutFile(t, w, "todo.txt", []byte("\xef\xbb\xbfbuy milk\ncall Bob"))
+	testenv.PutFile(t, w, "q3-report.md", []byte("Intro text\n\n# Q3 Report #\n\nRevenue up."))
+	testenv.PutFile(t, w, "setext.md", []byte("Weekly Notes\n===\n\nbody"))
+	testenv.PutFile(t, w, "page.html", []byte(html))
+	testenv.PutFile(t, w, "latin.htm", latin1)
+	testenv.PutFile(t, w, "data.json", []byte(`{"a": [1, 2]}`))
+	testenv.PutFile(t, w, "orders.csv", []byte("order,email\n1,a@example.com\n"))
+	testenv.PutFile(t, w, "report.pdf", writePDF(t))
+	testenv.PutFile(t, w, "notes.docx", writeDOCX(t))
 	// Written by a real word processor's format writer: pandoc 2.17 from testdata/meeting-notes.md
 	// (pandoc testdata/meeting-notes.md -o testdata/meeting-notes.docx).
 	fixture, err := os.ReadFile("testdata/meeting-notes.docx")
 	if err != nil {
 		t.Fatal(err)
 	}
-	put(t, w, "meeting-notes.docx", fixture)
+	testenv.PutFile(t, w, "meeting-notes.docx", fixture)
 
 	for _, c := range []struct {
 		name, format, title, text string
@@ -142,13 +121,13 @@ func TestRead(t *testing.T) {
 }
 
 func TestReadRefuses(t *testing.T) {
-	w := newWorkspace(t)
+	w := testenv.Workspace(t)
 	ctx := context.Background()
-	put(t, w, "big.txt", bytes.Repeat([]byte("x"), 2000))
-	put(t, w, "bad.json", []byte(`{"a": `))
-	put(t, w, "fake.pdf", []byte("%PDF-1.4 this is not really a pdf"))
-	put(t, w, "fake.docx", []byte("not a zip"))
-	put(t, w, "image.png", []byte("\x89PNG"))
+	testenv.PutFile(t, w, "big.txt", bytes.Repeat([]byte("x"), 2000))
+	testenv.PutFile(t, w, "bad.json", []byte(`{"a": `))
+	testenv.PutFile(t, w, "fake.pdf", []byte("%PDF-1.4 this is not really a pdf"))
+	testenv.PutFile(t, w, "fake.docx", []byte("not a zip"))
+	testenv.PutFile(t, w, "image.png", []byte("\x89PNG"))
 	bomb := func() []byte { // a .docx whose body unpacks to far more than its size
 		var buf bytes.Buffer
 		z := zip.NewWriter(&buf)
@@ -159,10 +138,10 @@ func TestReadRefuses(t *testing.T) {
 		z.Close()
 		return buf.Bytes()
 	}()
-	put(t, w, "bomb.docx", bomb)
+	testenv.PutFile(t, w, "bomb.docx", bomb)
 	real := writePDF(t)
-	put(t, w, "cut.pdf", real[:len(real)/2]) // a real PDF cut in half, as a failed download leaves it
-	put(t, w, "empty.pdf", nil)
+	testenv.PutFile(t, w, "cut.pdf", real[:len(real)/2]) // a real PDF cut in half, as a failed download leaves it
+	testenv.PutFile(t, w, "empty.pdf", "")
 
 	for _, c := range []struct {
 		name string
@@ -198,10 +177,10 @@ func TestReadLarge(t *testing.T) {
 	if testing.Short() {
 		t.Skip("writes 50 MB")
 	}
-	w := newWorkspace(t)
+	w := testenv.Workspace(t)
 	line := []byte("The quick brown fox jumps over the lazy dog.\n")
 	big := bytes.Repeat(line, 50<<20/len(line))
-	put(t, w, "big.md", big)
+	testenv.PutFile(t, w, "big.md", big)
 	doc, err := Read(context.Background(), w, "big.md", Limits{})
 	if err != nil {
 		t.Fatal(err)

@@ -292,6 +292,21 @@ func TestRepliesDeliveredByPostfix(t *testing.T) {
 	if len(from) != 2 || !contains(from, "bob@example.com") || !contains(from, "alice@example.com") {
 		t.Fatalf("Replies = %+v; want Bob's (In-Reply-To) and Alice's (References), not Carol's", replies)
 	}
+	for _, r := range replies {
+		if r.InReplyTo != (r.From == "bob@example.com") {
+			t.Errorf("reply %+v: InReplyTo is %v; want true for Bob's only (Alice's names it in References)", r, r.InReplyTo)
+		}
+	}
+	fromBob, err := m.ReceivedFrom(ctx, "bob@example.com", sent)
+	if err != nil || len(fromBob) != 1 || fromBob[0].MessageID != "bob-reply@example.com" {
+		t.Fatalf("ReceivedFrom(bob) = %+v, %v; want Bob's one message", fromBob, err)
+	}
+	if none, err := m.ReceivedFrom(ctx, "bob@example.com", time.Now().Add(time.Hour)); err != nil || len(none) != 0 {
+		t.Fatalf("ReceivedFrom(bob) since an hour from now = %+v, %v; want none", none, err)
+	}
+	if none, err := m.ReceivedFrom(ctx, "dave@example.com", sent); err != nil || len(none) != 0 {
+		t.Fatalf("ReceivedFrom(dave) = %+v, %v; want none", none, err)
+	}
 	none, err := m.Replies(ctx, "never-answered@eaapl.test", sent)
 	if err != nil || len(none) != 0 {
 		t.Fatalf("Replies to an unanswered message = %+v, %v; want none", none, err)

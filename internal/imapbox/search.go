@@ -150,6 +150,8 @@ type Reply struct {
 	From      string    // the sender's address
 	Subject   string    //
 	Date      time.Time // its Date header, or when the server received it
+	// InReplyTo is true when its In-Reply-To names the message (Replies); false when only its References do.
+	InReplyTo bool
 }
 
 // Replies returns the messages in INBOX since the given time (zero for any time) whose In-Reply-To or
@@ -193,10 +195,11 @@ func (m *Mailbox) Replies(ctx context.Context, messageID string, since time.Time
 			if !since.IsZero() && at.Before(since) {
 				return
 			}
-			if !slices.Contains(env.InReplyTo, id) && !referencesID(msg.FindBodySection(refs), id) {
+			inReplyTo := slices.Contains(env.InReplyTo, id)
+			if !inReplyTo && !referencesID(msg.FindBodySection(refs), id) {
 				return
 			}
-			r := Reply{MessageID: env.MessageID, Subject: env.Subject, Date: at}
+			r := Reply{MessageID: env.MessageID, Subject: env.Subject, Date: at, InReplyTo: inReplyTo}
 			if len(env.From) > 0 {
 				r.From = env.From[0].Addr()
 			}
@@ -208,6 +211,51 @@ func (m *Mailbox) Replies(ctx context.Context, messageID string, since time.Time
 	}
 	slices.SortStableFunc(replies, func(a, b Reply) int { return a.Date.Compare(b.Date) })
 	return replies, nil
+}
+
+// ReceivedFrom returns the messages in INBOX from the address from sent since the given time, oldest
+// first, at most 100 (the latest): a reply written as a new email, which names no Message-ID.
+func (m *Mailbox) ReceivedFrom(ctx context.Context, from string, since time.Time) ([]Reply, error) {
+	from = strings.TrimSpace(from)
+	if from == "" || strings.ContainsAny(from, " \"\r\n\\") {
+		return nil, fmt.Errorf("IMAP: cannot search for messages from %q", from)
+	}
+	criteria := imap.SearchCriteria{Header: []imap.SearchCriteriaHeaderField{{Key: "From", Value: from}}}
+	if !since.IsZero() {
+		criteria.Since = since.UTC().AddDate(0, 0, -1) // INTERNALDATE, whole days: checked exactly below
+	}
+	var out []Reply
+	err := m.with(ctx, func(c *conn) error {
+		if err := m.examine(c, "INBOX"); err != nil {
+			return err
+		}
+		uids, err := m.search(c, &criteria)
+		if err != nil {
+			return err
+		}
+		if len(uids) > maxReplies {
+			uids = uids[len(uids)-maxReplies:]
+		}
+		return m.envelopes(ctx, c, uids, nil, func(msg *imapclient.FetchMessageBuffer) {
+			env := msg.Envelope
+			if env == nil || !hasAddress(env.From, from) {
+				return
+			}
+			at := env.Date
+			if at.IsZero() {
+				at = msg.InternalDate
+			}
+			if !since.IsZero() && at.Before(since) {
+				return
+			}
+			out = append(out, Reply{MessageID: env.MessageID, From: env.From[0].Addr(), Subject: env.Subject, Date: at})
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	slices.SortStableFunc(out, func(a, b Reply) int { return a.Date.Compare(b.Date) })
+	return out, nil
 }
 
 // referencesID reports whether a fetched References header lists id.

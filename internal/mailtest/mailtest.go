@@ -12,10 +12,13 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/mail"
 	"os"
 	"os/exec"
 	"os/user"
@@ -68,12 +71,16 @@ type System struct {
 
 	dovecot *daemon
 	ports   map[string]int
+	users   []User // the users with a mailbox
 }
 
 // Options change what Start starts.
 type Options struct {
 	// Contacts are the cards of Me's CardDAV address book; Alice and Bob when nil.
 	Contacts []User
+	// Mailboxes are more users with a mailbox, beside Me, Bob and Alice (a Password is not needed to
+	// receive; Folder logs in with it).
+	Mailboxes []User
 }
 
 // Start starts Dovecot, Postfix and Radicale for the test; they stop when it ends. It fails the test,
@@ -123,6 +130,7 @@ func Start(tb testing.TB, opts Options) *System {
 	introspect := httptest.NewServer(http.HandlerFunc(s.introspect))
 	tb.Cleanup(introspect.Close)
 
+	s.users = append([]User{Me, Bob, Alice}, opts.Mailboxes...)
 	s.writeDovecot(tb, certs, introspect.URL)
 	s.StartDovecot(tb)
 	s.startPostfix(tb, certs)
@@ -209,7 +217,7 @@ func (s *System) writeDovecot(tb testing.TB, certs testenv.Certs, introspectURL 
 	chownTo(tb, mail, "dovecot")
 	uid, gid := lookupUser(tb, "dovecot")
 	var passwd strings.Builder // user:password:uid:gid:gecos:home:shell:extra, a passdb and a userdb
-	for _, u := range []User{Me, Bob, Alice} {
+	for _, u := range s.users {
 		fmt.Fprintf(&passwd, "%s:{PLAIN}%s:%d:%d::%s/%s::\n", u.Address, u.Password, uid, gid, mail, u.Address)
 	}
 	writeFile(tb, filepath.Join(d, "passwd"), passwd.String(), 0o644)
@@ -311,7 +319,7 @@ func (s *System) startPostfix(tb testing.TB, certs testenv.Certs) {
 	data := mkdir(tb, s.Dir, "postfix-data", 0o755)
 	chownTo(tb, data, "postfix")
 	var users strings.Builder
-	for _, u := range []User{Me, Bob, Alice} {
+	for _, u := range s.users {
 		fmt.Fprintf(&users, "%s OK\n", u.Address)
 	}
 	writeFile(tb, filepath.Join(conf, "vmailbox"), users.String(), 0o644)
@@ -344,6 +352,10 @@ smtpd_sasl_type = dovecot
 smtpd_sasl_path = inet:%[8]s
 smtpd_relay_restrictions = permit_sasl_authenticated, reject_unauth_destination
 smtpd_recipient_restrictions = reject_unlisted_recipient
+# Mail deferred while Dovecot is down (StopDovecot) is delivered within seconds of its return, not minutes.
+queue_run_delay = 2s
+minimal_backoff_time = 2s
+maximal_backoff_time = 4s
 `, queue, data, conf, Domain, s.addr("lmtp"), certs.ServerCert, certs.ServerKey, s.addr("auth")), 0o644)
 	// Nothing runs chrooted: the queue folder holds none of the files a chroot needs.
 	writeFile(tb, filepath.Join(conf, "master.cf"), fmt.Sprintf(`%[1]s inet n - n - - smtpd
@@ -668,6 +680,98 @@ func (s *System) Folder(tb testing.TB, u User, folder string) []Message {
 		out = append(out, msg)
 	}
 	return out
+}
+
+// Count is how many messages a user's folder holds, by IMAP STATUS; an error, not a failed test, while
+// Dovecot is down.
+func (s *System) Count(tb testing.TB, u User, folder string) (int, error) {
+	c, err := imapclient.DialTLS(s.IMAPSAddr, &imapclient.Options{TLSConfig: s.TLSConfig(tb)})
+	if err != nil {
+		return 0, err
+	}
+	defer c.Close()
+	if err := c.Login(u.Address, u.Password).Wait(); err != nil {
+		return 0, err
+	}
+	st, err := c.Status(folder, &imap.StatusOptions{NumMessages: true}).Wait()
+	if err != nil {
+		return 0, err
+	}
+	return int(*st.NumMessages), nil
+}
+
+// Delivered is every Message-ID (without angle brackets) in the users' INBOXes, with how many times it
+// is there, read from Dovecot's maildirs on disk: quick for hundreds of mailboxes, and it works while
+// a worker holding IMAP connections is frozen.
+func (s *System) Delivered(tb testing.TB) map[string]int {
+	tb.Helper()
+	ids := map[string]int{}
+	for _, u := range s.users {
+		for _, sub := range []string{"new", "cur"} {
+			dir := filepath.Join(s.Dir, "mail", u.Address, "Maildir", sub)
+			entries, err := os.ReadDir(dir)
+			if errors.Is(err, fs.ErrNotExist) {
+				continue
+			}
+			if err != nil {
+				tb.Fatal(err)
+			}
+			for _, e := range entries {
+				f, err := os.Open(filepath.Join(dir, e.Name()))
+				if errors.Is(err, fs.ErrNotExist) {
+					continue // moved from new to cur meanwhile
+				}
+				if err != nil {
+					tb.Fatal(err)
+				}
+				m, err := mail.ReadMessage(bufio.NewReader(f))
+				f.Close()
+				if err != nil {
+					tb.Fatalf("message %s of %s: %v", e.Name(), u.Address, err)
+				}
+				ids[strings.Trim(m.Header.Get("Message-ID"), "<> ")]++
+			}
+		}
+	}
+	return ids
+}
+
+// Accepted is how many messages Postfix accepted with each Message-ID (without angle brackets), from
+// its log: a message counts once it is in the queue (qmgr's "from=" line, written when the message is
+// committed, as the client is told 250), however many times it was then delivered. An email a client
+// submitted twice is here twice; one Postfix delivered twice (Dovecot stopped after writing it and
+// before confirming it) is here once; one whose DATA was cut off is not here.
+func (s *System) Accepted(tb testing.TB) map[string]int {
+	tb.Helper()
+	b, err := os.ReadFile(filepath.Join(s.Dir, "postfix", "postfix.log"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	byQueueID := map[string]string{} // queue ID -> Message-ID, from cleanup
+	queued := map[string]bool{}      // queue IDs qmgr took (again for each retry of a deferred delivery)
+	for _, line := range strings.Split(string(b), "\n") {
+		if _, after, ok := strings.Cut(line, "postfix/cleanup["); ok {
+			if rest, id, ok := strings.Cut(after, ": message-id=<"); ok {
+				if _, queueID, ok := strings.Cut(rest, "]: "); ok {
+					byQueueID[queueID] = strings.TrimSuffix(strings.TrimSpace(id), ">")
+				}
+			}
+		}
+		if _, after, ok := strings.Cut(line, "postfix/qmgr["); ok {
+			if _, rest, ok := strings.Cut(after, "]: "); ok {
+				if queueID, _, ok := strings.Cut(rest, ": from=<"); ok {
+					queued[queueID] = true
+				}
+			}
+		}
+	}
+	ids := map[string]int{}
+	for queueID := range queued {
+		if id, known := byQueueID[queueID]; known {
+			ids[id]++
+		}
+	}
+	return ids
 }
 
 // WaitFor waits up to 30 seconds until the user's folder holds n messages with the Message-ID (Postfix

@@ -4,32 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/eaapl/eaapl/internal/testenv"
 	"github.com/eaapl/eaapl/internal/workspace"
 )
-
-func newWorkspace(tb testing.TB) *workspace.Workspace {
-	tb.Helper()
-	w, err := workspace.Open(tb.TempDir())
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { w.Close() })
-	return w
-}
-
-func put(tb testing.TB, w *workspace.Workspace, name, text string) {
-	tb.Helper()
-	if err := os.WriteFile(filepath.Join(w.Dir(), name), []byte(text), 0o644); err != nil {
-		tb.Fatal(err)
-	}
-}
 
 // readAll reads every page of a table, pageSize rows at a time, as a for_each over it would.
 func readAll(tb testing.TB, w *workspace.Workspace, name string, opt Options) (rows []Row, pages int) {
@@ -65,8 +48,8 @@ func describe(rows []Row, cols ...string) string {
 }
 
 func TestCSV(t *testing.T) {
-	w := newWorkspace(t)
-	put(t, w, "orders.csv", "order, email ,note\n"+
+	w := testenv.Workspace(t)
+	testenv.PutFile(t, w, "orders.csv", "order, email ,note\n"+
 		"A1,a@example.com,first\n"+
 		"A2,b@example.com,\"two\nlines\"\n"+
 		"\n"+
@@ -98,7 +81,7 @@ func TestCSV(t *testing.T) {
 		for i := range 25 {
 			fmt.Fprintf(&b, "%d,%s\n", i, long)
 		}
-		put(t, w, "long.csv", b.String())
+		testenv.PutFile(t, w, "long.csv", b.String())
 		p, err := Read(context.Background(), w, "long.csv", nil, Options{})
 		if err != nil || len(p.Rows) != 11 || p.Next == nil {
 			t.Fatalf("first page has %d rows (next %v), %v; want 11, cut at about 1 MB", len(p.Rows), p.Next, err)
@@ -109,8 +92,8 @@ func TestCSV(t *testing.T) {
 		}
 	})
 	t.Run("SemicolonsAndTabs", func(t *testing.T) {
-		put(t, w, "eu.csv", "name;amount\nBob;1,5\n")
-		put(t, w, "tabs.csv", "name\tamount\nAnn\t2\n")
+		testenv.PutFile(t, w, "eu.csv", "name;amount\nBob;1,5\n")
+		testenv.PutFile(t, w, "tabs.csv", "name\tamount\nAnn\t2\n")
 		for name, want := range map[string]string{"eu.csv": "2:Bob|1,5", "tabs.csv": "2:Ann|2"} {
 			p, err := Read(context.Background(), w, name, nil, Options{})
 			if err != nil || describe(p.Rows, "name", "amount") != want {
@@ -119,12 +102,12 @@ func TestCSV(t *testing.T) {
 		}
 	})
 	t.Run("AChangedFileIsNotResumed", func(t *testing.T) {
-		put(t, w, "c.csv", "a\n1\n2\n3\n")
+		testenv.PutFile(t, w, "c.csv", "a\n1\n2\n3\n")
 		p, err := Read(context.Background(), w, "c.csv", nil, Options{PageSize: 1})
 		if err != nil || p.Next == nil {
 			t.Fatalf("first page = %+v, %v", p, err)
 		}
-		put(t, w, "c.csv", "a\n0\n1\n2\n3\n")
+		testenv.PutFile(t, w, "c.csv", "a\n0\n1\n2\n3\n")
 		var ce *ChangedError
 		if _, err := Read(context.Background(), w, "c.csv", p.Next, Options{PageSize: 1}); !errors.As(err, &ce) || ce.Rows != 1 {
 			t.Fatalf("read from a checkpoint of a changed file = %v, want a *ChangedError", err)
@@ -141,7 +124,7 @@ func TestCSV(t *testing.T) {
 	} {
 		t.Run("Refuses_"+c.name, func(t *testing.T) {
 			if !strings.HasPrefix(c.name, "..") {
-				put(t, w, c.name, c.text)
+				testenv.PutFile(t, w, c.name, c.text)
 			}
 			_, err := Read(context.Background(), w, c.name, nil, Options{})
 			if err == nil || !strings.Contains(err.Error(), c.want) {
@@ -187,7 +170,7 @@ func writeXLSX(tb testing.TB, w *workspace.Workspace, name string) {
 }
 
 func TestXLSX(t *testing.T) {
-	w := newWorkspace(t)
+	w := testenv.Workspace(t)
 	writeXLSX(t, w, "orders.xlsx")
 	want := "2:A1|a@example.com|10 3:A2|b@example.com|12.5 5:A3|c@example.com|9 6:A4|d@example.com|"
 	for _, size := range []int{1, 2, 100} {
@@ -207,7 +190,7 @@ func TestXLSX(t *testing.T) {
 		}
 	})
 	t.Run("NotAWorkbook", func(t *testing.T) {
-		put(t, w, "fake.xlsx", "not a zip")
+		testenv.PutFile(t, w, "fake.xlsx", "not a zip")
 		if _, err := Read(context.Background(), w, "fake.xlsx", nil, Options{}); err == nil || !strings.Contains(err.Error(), "fake.xlsx: not an .xlsx workbook") {
 			t.Fatalf("Read(fake.xlsx) = %v", err)
 		}

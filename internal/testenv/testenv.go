@@ -68,6 +68,22 @@ func Temporal(tb testing.TB) *testsuite.DevServer {
 	return nil
 }
 
+// TemporalWithUI starts a Temporal dev server with its Web UI, as `eaapl dev` starts it (devstack), for
+// the test; it is stopped when the test ends. ctx bounds the start.
+func TemporalWithUI(tb testing.TB, ctx context.Context) *devstack.Temporal {
+	tb.Helper()
+	srv, err := devstack.StartTemporal(ctx, devstack.TemporalOptions{Bin: Bin(tb, "temporal")})
+	if err != nil {
+		tb.Fatalf("start the Temporal dev server with its Web UI: %v", err)
+	}
+	tb.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = srv.Stop(ctx)
+	})
+	return srv
+}
+
 // startTemporal starts the dev server on free ports, its output going to the file at logPath.
 func startTemporal(bin, logPath string) (*testsuite.DevServer, error) {
 	log, err := os.Create(logPath)

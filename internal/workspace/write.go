@@ -97,6 +97,12 @@ func (w *Workspace) WriteFile(req Write) (WriteResult, error) {
 	if rel == "." {
 		return WriteResult{}, fmt.Errorf("write %s: the path names the workspace folder itself, not a file", req.Path)
 	}
+	if req.Key != "" {
+		// An earlier attempt of this task killed after linking its file into place, but before removing
+		// the temporary name, left it: this attempt may find the file written and write nothing.
+		_ = w.root.Remove(tempName(path.Dir(rel), req.Key, "file:"+rel))
+		_ = w.root.Remove(tempName(path.Dir(recordName(rel)), req.Key, "record:"+rel))
+	}
 	sumBytes := sha256.Sum256(req.Data)
 	sum := hex.EncodeToString(sumBytes[:])
 	res := WriteResult{Path: rel, Size: int64(len(req.Data)), SHA256: sum}
@@ -152,7 +158,7 @@ func (w *Workspace) WriteFile(req Write) (WriteResult, error) {
 		return WriteResult{}, fmt.Errorf("write %s: %w", req.Path, err)
 	}
 
-	tmp, err := w.writeTemp(path.Dir(rel), req.Data)
+	tmp, err := w.writeTemp(path.Dir(rel), req.Data, req.Key, "file:"+rel)
 	if err != nil {
 		return WriteResult{}, fmt.Errorf("write %s: %w", req.Path, err)
 	}
@@ -185,12 +191,13 @@ func (w *Workspace) WriteFile(req Write) (WriteResult, error) {
 	return res, nil
 }
 
-// writeTemp writes data to a new, synced file with a random name in dir and returns that name.
-func (w *Workspace) writeTemp(dir string, data []byte) (string, error) {
-	var b [8]byte
-	rand.Read(b[:])
-	name := path.Join(dir, ".eaapl-tmp-"+hex.EncodeToString(b[:]))
-	f, err := w.root.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+// writeTemp writes data to a synced file in dir and returns its name. The name is made from the task's
+// key and what is written (target), not at random: a task killed after writing it leaves it behind, and
+// the task's retry writes the same name again and moves it into place, so no temporary file is left
+// over. Without a key the name is random, as writes of different tasks would share it.
+func (w *Workspace) writeTemp(dir string, data []byte, key, target string) (string, error) {
+	name := tempName(dir, key, target)
+	f, err := w.root.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
 		return "", err
 	}
@@ -209,6 +216,18 @@ func (w *Workspace) writeTemp(dir string, data []byte) (string, error) {
 		return "", err
 	}
 	return name, nil
+}
+
+// tempName is the temporary file writeTemp writes for a task's key and target in dir: random without a key.
+func tempName(dir, key, target string) string {
+	var b [8]byte
+	if key == "" {
+		rand.Read(b[:])
+	} else {
+		sum := sha256.Sum256([]byte(key + "\x00" + target))
+		copy(b[:], sum[:])
+	}
+	return path.Join(dir, ".eaapl-tmp-"+hex.EncodeToString(b[:]))
 }
 
 // syncDir makes a rename in dir durable; where the system cannot sync a folder, the rename still happened.
@@ -261,7 +280,7 @@ func (w *Workspace) saveRecord(rec writeRecord) error {
 	if err := w.root.MkdirAll(path.Dir(name), 0o755); err != nil {
 		return fmt.Errorf("record the write: %w", err)
 	}
-	tmp, err := w.writeTemp(path.Dir(name), data)
+	tmp, err := w.writeTemp(path.Dir(name), data, rec.Key, "record:"+rec.Path)
 	if err != nil {
 		return fmt.Errorf("record the write: %w", err)
 	}

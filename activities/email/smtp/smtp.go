@@ -112,9 +112,11 @@ func (s *Sender) Send(ctx context.Context, m email.Message) error {
 	}
 	sendCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	if err := s.client.DialAndSendWithContext(context.WithValue(sendCtx, sendCtxKey{}, sendCtx), msg); err != nil {
+	if err := s.client.DialAndSendWithContext(context.WithValue(sendCtx, sendCtxKey{}, sendCtx), msg); err != nil && !msg.IsDelivered() {
 		return s.classify(err)
 	}
+	// Delivered: the server accepted the message, whatever failed after it (RSET, QUIT, a connection
+	// dropped then). Failing the task would send it again where no copy in Sent shows it went.
 	return s.saved(ctx, m, raw)
 }
 
@@ -196,7 +198,9 @@ func (ss *smtpSession) Send(ctx context.Context, m email.Message) error {
 	}
 	if err := ss.smtp.client.SendWithSMTPClient(ss.conn, msg); err != nil {
 		ss.Close()
-		return ss.smtp.classify(err)
+		if !msg.IsDelivered() { // accepted, then the RSET after it failed: it went (see Sender.Send)
+			return ss.smtp.classify(err)
+		}
 	}
 	return ss.smtp.saved(ctx, m, raw)
 }

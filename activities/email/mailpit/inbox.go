@@ -1,0 +1,141 @@
+package mailpit
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/eaapl/eaapl/activities/email"
+)
+
+// The dev stack's Mailpit holds every message its SMTP server received, the user's own and those sent to
+// the user alike: the user's inbox is the messages addressed to the user. Mailpit's search has no
+// In-Reply-To or References term, so Answering searches for the messages to the user since a time (newest
+// first, at most email.MaxReplies of them) and reads each one's headers (GET /api/v1/message/{ID}/headers).
+
+// Answering returns the messages to user received at or after since whose In-Reply-To or References
+// names messageID, oldest first.
+func (m *Mailbox) Answering(ctx context.Context, user, messageID string, since time.Time) ([]email.Received, error) {
+	id := strings.Trim(strings.TrimSpace(messageID), "<>")
+	if id == "" {
+		return nil, fmt.Errorf("mailpit: no Message-ID to look for replies to")
+	}
+	candidates, err := m.received(ctx, user, inboxQuery(user, "", since), since)
+	if err != nil {
+		return nil, err
+	}
+	var out []email.Received
+	for _, c := range candidates {
+		var headers map[string][]string
+		if err := m.get(ctx, m.base+"/api/v1/message/"+url.PathEscape(c.id)+"/headers", &headers); err != nil {
+			return nil, err
+		}
+		inReplyTo := slices.Contains(messageIDs(header(headers, "In-Reply-To")), id)
+		if inReplyTo || slices.Contains(messageIDs(header(headers, "References")), id) {
+			c.msg.InReplyTo = inReplyTo
+			out = append(out, c.msg)
+		}
+	}
+	return out, nil
+}
+
+// ReceivedFrom returns the messages from the address from to user received at or after since, oldest first.
+func (m *Mailbox) ReceivedFrom(ctx context.Context, user, from string, since time.Time) ([]email.Received, error) {
+	candidates, err := m.received(ctx, user, inboxQuery(user, from, since), since)
+	if err != nil {
+		return nil, err
+	}
+	var out []email.Received
+	for _, c := range candidates {
+		if strings.EqualFold(c.msg.From, strings.TrimSpace(from)) {
+			out = append(out, c.msg)
+		}
+	}
+	return out, nil
+}
+
+type candidate struct {
+	id  string // Mailpit's own id, for its API
+	msg email.Received
+}
+
+// received returns the newest email.MaxReplies messages the query finds that are addressed to the user
+// (To, Cc or Bcc, checked here: to: is a substring match) and were received at or after since, oldest first.
+func (m *Mailbox) received(ctx context.Context, user, query string, since time.Time) ([]candidate, error) {
+	page, err := m.search(ctx, query, 0, email.MaxReplies)
+	if err != nil {
+		return nil, err
+	}
+	var out []candidate
+	for _, s := range page.Messages {
+		if s.Created.Before(since) || !addressedTo(s, user) {
+			continue
+		}
+		c := candidate{id: s.ID, msg: email.Received{MessageID: strings.Trim(s.MessageID, "<>"), Subject: s.Subject, At: s.Created}}
+		if s.From != nil {
+			c.msg.From = strings.TrimSpace(s.From.Address)
+		}
+		out = append(out, c)
+	}
+	slices.SortStableFunc(out, func(a, b candidate) int { return a.msg.At.Compare(b.msg.At) })
+	return out, nil
+}
+
+// inboxQuery is the search for messages to user (and from from, when set) since a time. Mailpit splits a
+// query at spaces and drops double quotes, so an address holding either is left out of the query: the
+// caller checks the sender itself, and the user's address comes from the configuration.
+func inboxQuery(user, from string, since time.Time) string {
+	var terms []string
+	for _, t := range []struct{ key, addr string }{{"to:", user}, {"from:", from}} {
+		if a := strings.TrimSpace(t.addr); a != "" && !strings.ContainsAny(a, " \"") {
+			terms = append(terms, t.key+a)
+		}
+	}
+	terms = append(terms, "after:"+since.UTC().Truncate(time.Second).Format(time.RFC3339))
+	return strings.Join(terms, " ")
+}
+
+// addressedTo reports whether the message went to user, in To, Cc or Bcc (Mailpit adds envelope
+// recipients missing from the headers to Bcc).
+func addressedTo(s mailpitSummary, user string) bool {
+	for _, list := range [][]mailpitAddress{s.To, s.Cc, s.Bcc} {
+		for _, a := range list {
+			if strings.EqualFold(strings.TrimSpace(a.Address), strings.TrimSpace(user)) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// header is a header's values joined, its name matched case-insensitively.
+func header(h map[string][]string, name string) string {
+	for k, v := range h {
+		if strings.EqualFold(k, name) {
+			return strings.Join(v, " ")
+		}
+	}
+	return ""
+}
+
+// msgIDPattern is one <id> of a Message-ID list (In-Reply-To, References).
+var msgIDPattern = regexp.MustCompile(`<([^<>\s]+)>`)
+
+// messageIDs lists the Message-IDs of an In-Reply-To or References header, without their brackets; a
+// header that holds a single bare id gives that id.
+func messageIDs(v string) []string {
+	var ids []string
+	for _, m := range msgIDPattern.FindAllStringSubmatch(v, -1) {
+		ids = append(ids, m[1])
+	}
+	if bare := strings.TrimSpace(v); len(ids) == 0 && strings.Contains(bare, "@") && !strings.ContainsAny(bare, " \t") {
+		ids = append(ids, bare)
+	}
+	return ids
+}
+
+var _ email.Inbox = (*Mailbox)(nil)

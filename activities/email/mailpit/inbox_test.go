@@ -1,0 +1,56 @@
+package mailpit
+
+import (
+	"context"
+	"net/smtp"
+	"testing"
+	"time"
+
+	"github.com/eaapl/eaapl/internal/testenv"
+)
+
+// TestRepliesInMailpit finds replies in a real Mailpit: by In-Reply-To, by References, and by sender, among
+// the user's own sent mail and messages to others.
+func TestRepliesInMailpit(t *testing.T) {
+	m := testenv.Mailpit(t)
+	send := func(from, to, headers string) {
+		t.Helper()
+		msg := "From: " + from + "\r\nTo: " + to + "\r\n" + headers + "\r\n\r\nbody\r\n"
+		if err := smtp.SendMail(m.SMTPAddr, nil, from, []string{to}, []byte(msg)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	since := time.Now().Add(-2 * time.Second)
+	send("me@example.com", "bob@example.com", "Subject: Are you coming?\r\nMessage-ID: <ask@eaapl.test>")
+	send("bob@example.com", "me@example.com", "Subject: Re: Are you coming?\r\nMessage-ID: <bob-irt@x>\r\nIn-Reply-To: <ask@eaapl.test>")
+	send("alice@example.com", "me@example.com", "Subject: Re: Re\r\nMessage-ID: <alice-refs@x>\r\nIn-Reply-To: <other@x>\r\nReferences: <ask@eaapl.test>\r\n <other@x>")
+	send("bob@example.com", "carol@example.com", "Subject: Re\r\nMessage-ID: <bob-to-carol@x>\r\nIn-Reply-To: <ask@eaapl.test>")
+	send("carol@example.com", "me@example.com", "Subject: Hi\r\nMessage-ID: <carol@x>\r\nIn-Reply-To: <ask@eaapl.test-not>")
+	mailbox := New(m.APIURL, nil)
+	ctx := context.Background()
+
+	got, err := mailbox.Answering(ctx, "me@example.com", "<ask@eaapl.test>", since)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string]bool{}
+	for _, r := range got {
+		ids[r.MessageID] = r.InReplyTo
+	}
+	if len(got) != 2 || ids["bob-irt@x"] != true || ids["alice-refs@x"] != false {
+		t.Fatalf("Answering = %+v; want Bob's (In-Reply-To) and Alice's (References) only: not Carol's, nor Bob's to Carol", got)
+	}
+	if later, err := mailbox.Answering(ctx, "me@example.com", "ask@eaapl.test", time.Now().Add(time.Hour)); err != nil || len(later) != 0 {
+		t.Fatalf("Answering since an hour from now = %+v, %v; want none", later, err)
+	}
+	from, err := mailbox.ReceivedFrom(ctx, "me@example.com", "bob@example.com", since)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(from) != 1 || from[0].MessageID != "bob-irt@x" || from[0].From != "bob@example.com" {
+		t.Fatalf("ReceivedFrom(bob) = %+v; want Bob's one message to me", from)
+	}
+	if none, err := mailbox.ReceivedFrom(ctx, "me@example.com", "dave@example.com", since); err != nil || len(none) != 0 {
+		t.Fatalf("ReceivedFrom(dave) = %+v, %v; want none", none, err)
+	}
+}

@@ -1,0 +1,253 @@
+package workflows_test
+
+import (
+	"context"
+	"errors"
+	"net/mail"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/mock"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
+
+	"github.com/eaapl/eaapl/activities"
+	"github.com/eaapl/eaapl/activities/email"
+	"github.com/eaapl/eaapl/catalog"
+	"github.com/eaapl/eaapl/workflows"
+)
+
+const askProgram = "Send 'Are you coming?' to bob@example.com and if he doesn't reply within a day, send it again"
+
+// replyInbox is the user's inbox: Bob's reply to one Message-ID lands in it when the test says so.
+type replyInbox struct {
+	mu      sync.Mutex
+	replyTo string // the Message-ID Bob answers; "" until he does
+	asked   int    // Answering calls: one per poll
+}
+
+func (b *replyInbox) reply(messageID string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.replyTo = strings.Trim(messageID, "<>")
+}
+
+func (b *replyInbox) Answering(_ context.Context, _, id string, _ time.Time) ([]email.Received, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.asked++
+	if b.replyTo == "" || b.replyTo != id {
+		return nil, nil
+	}
+	return []email.Received{{MessageID: "bob-reply@example.com", From: "bob@example.com", At: time.Now(), InReplyTo: true}}, nil
+}
+
+func (b *replyInbox) ReceivedFrom(context.Context, string, string, time.Time) ([]email.Received, error) {
+	return nil, nil
+}
+
+func (b *replyInbox) polls() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.asked
+}
+
+// replyEnv is the fake world with the real FindReply command over inbox.
+func replyEnv(t *testing.T, f *fakeWorld, inbox *replyInbox) *testsuite.TestWorkflowEnvironment {
+	env := f.env(t)
+	commands := &activities.Commands{Deps: catalog.Deps{email.Deps{Inbox: inbox, From: mail.Address{Address: "me@example.com"}}}, WorkerID: "test-worker"}
+	env.OnActivity("FindReply", mock.Anything, mock.Anything).Return(commands.Run).Maybe()
+	return env
+}
+
+func sendsTo(f *fakeWorld, addr string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n := 0
+	for _, t := range f.sent {
+		if t.Parameters["to"].(map[string]any)["email"] == addr {
+			n++
+		}
+	}
+	return n
+}
+
+func TestAwaitReply(t *testing.T) {
+	t.Run("NoReplyWithinADaySendsItAgainExactlyOnce", func(t *testing.T) {
+		f, inbox := &fakeWorld{}, &replyInbox{}
+		planOf(t, f, askProgram)
+		env := replyEnv(t, f, inbox)
+		start := env.Now()
+		var during workflows.Status
+		sentDuring := -1
+		env.RegisterDelayedCallback(func() {
+			v, err := env.QueryWorkflow(workflows.QueryStatus)
+			if err == nil {
+				err = v.Get(&during)
+			}
+			if err != nil {
+				t.Errorf("status query: %v", err)
+			}
+			sentDuring = sendsTo(f, "bob@example.com")
+		}, 12*time.Hour)
+		env.ExecuteWorkflow(workflows.WorkflowType, workflows.Input{Program: f.plan.Program})
+		if err := env.GetWorkflowError(); err != nil {
+			t.Fatalf("workflow failed: %v", err)
+		}
+		if got := env.Now().Sub(start); got < 24*time.Hour || got > 25*time.Hour {
+			t.Errorf("the program ended %s after it started; want just after its day's wait", got)
+		}
+		if n := sendsTo(f, "bob@example.com"); n != 2 {
+			t.Errorf("Bob got %d emails, want 2: the first and the one sent again", n)
+		}
+		if sentDuring != 1 {
+			t.Errorf("half-way through the wait Bob had %d emails, want 1", sentDuring)
+		}
+		w := stepStatus(t, during, "await_reply_2")
+		want := "waiting for a reply from bob@example.com until " + start.Add(24*time.Hour).UTC().Format("Monday 2 January 15:04:05 MST")
+		if w.State != workflows.StateWaiting || w.Reason != want {
+			t.Errorf("half-way, the wait is %q (%q), want %q (%q)", w.State, w.Reason, workflows.StateWaiting, want)
+		}
+		// A day of polls: bounded, a few minutes apart.
+		if n := inbox.polls(); n < 20 || n > 125 {
+			t.Errorf("the mailbox was asked %d times in a day, want from 20 to 125", n)
+		}
+		var res workflows.Result
+		if err := env.GetWorkflowResult(&res); err != nil {
+			t.Fatal(err)
+		}
+		if st := stepState(t, res, "send_2"); st != workflows.StateDone {
+			t.Errorf("send_2 is %s, want done", st)
+		}
+		if r := stepReason(t, res, "await_reply_2"); !strings.HasPrefix(r, "no reply from bob@example.com by ") {
+			t.Errorf("the wait's reason is %q, want no reply by its deadline", r)
+		}
+	})
+
+	t.Run("AReplyEndsTheWaitAndNothingIsSentAgain", func(t *testing.T) {
+		f, inbox := &fakeWorld{}, &replyInbox{}
+		planOf(t, f, askProgram)
+		env := replyEnv(t, f, inbox)
+		start := env.Now()
+		env.RegisterDelayedCallback(func() {
+			sent := f.sentTo()["bob@example.com"]
+			inbox.reply("<" + sent.Context.IdempotencyKey + ">") // the Message-ID fakeWorld's send gave it
+		}, 3*time.Hour)
+		env.ExecuteWorkflow(workflows.WorkflowType, workflows.Input{Program: f.plan.Program})
+		if err := env.GetWorkflowError(); err != nil {
+			t.Fatalf("workflow failed: %v", err)
+		}
+		if n := sendsTo(f, "bob@example.com"); n != 1 {
+			t.Errorf("Bob got %d emails, want 1: he replied", n)
+		}
+		if got := env.Now().Sub(start); got < 3*time.Hour || got > 3*time.Hour+2*time.Minute {
+			t.Errorf("the program ended %s after it started; want soon after the reply at 3h", got)
+		}
+		var res workflows.Result
+		if err := env.GetWorkflowResult(&res); err != nil {
+			t.Fatal(err)
+		}
+		if st := stepState(t, res, "send_2"); st != workflows.StateSkipped {
+			t.Errorf("send_2 is %s, want skipped", st)
+		}
+		if r := stepReason(t, res, "send_2"); r != "bob@example.com replied" {
+			t.Errorf("send_2's reason is %q", r)
+		}
+		if r, want := stepReason(t, res, "await_reply_2"), "bob@example.com replied (its In-Reply-To names the email)"; r != want {
+			t.Errorf("the wait's reason is %q, want %q", r, want)
+		}
+	})
+
+	t.Run("AReplyToAnotherEmailDoesNotCount", func(t *testing.T) {
+		f, inbox := &fakeWorld{}, &replyInbox{}
+		planOf(t, f, askProgram)
+		env := replyEnv(t, f, inbox)
+		env.RegisterDelayedCallback(func() { inbox.reply("<some-other-email@example.com>") }, time.Hour)
+		env.ExecuteWorkflow(workflows.WorkflowType, workflows.Input{Program: f.plan.Program})
+		if err := env.GetWorkflowError(); err != nil {
+			t.Fatalf("workflow failed: %v", err)
+		}
+		if n := sendsTo(f, "bob@example.com"); n != 2 {
+			t.Errorf("Bob got %d emails, want 2", n)
+		}
+	})
+
+	t.Run("ACancelDuringTheWaitEndsItWithoutSendingAgain", func(t *testing.T) {
+		f, inbox := &fakeWorld{}, &replyInbox{}
+		planOf(t, f, askProgram)
+		env := replyEnv(t, f, inbox)
+		env.RegisterDelayedCallback(env.CancelWorkflow, 2*time.Hour)
+		env.ExecuteWorkflow(workflows.WorkflowType, workflows.Input{Program: f.plan.Program})
+		var canceled *temporal.CanceledError
+		if err := env.GetWorkflowError(); !errors.As(err, &canceled) {
+			t.Fatalf("error = %v, want the workflow canceled", err)
+		}
+		if n := sendsTo(f, "bob@example.com"); n != 1 {
+			t.Errorf("Bob got %d emails, want 1", n)
+		}
+	})
+
+	t.Run("AMailboxThatRefusesFailsTheWaitInsteadOfSendingAgain", func(t *testing.T) {
+		f := &fakeWorld{}
+		planOf(t, f, askProgram)
+		env := f.env(t)
+		env.OnActivity("FindReply", mock.Anything, mock.Anything).Return(catalog.TaskResult{},
+			temporal.NewNonRetryableApplicationError("IMAP server 127.0.0.1:993 refused the credentials", catalog.ErrUnauthorized, nil))
+		env.ExecuteWorkflow(workflows.WorkflowType, workflows.Input{Program: f.plan.Program})
+		res := failedResult(t, env.GetWorkflowError())
+		if n := sendsTo(f, "bob@example.com"); n != 1 {
+			t.Errorf("Bob got %d emails, want 1: no reply cannot be told", n)
+		}
+		if want := "could not tell whether bob@example.com replied"; !strings.Contains(res.Summary, want) || !strings.Contains(res.Summary, "refused the credentials") {
+			t.Errorf("summary %q, want it to say %q and why", res.Summary, want)
+		}
+	})
+}
+
+func TestAwaitReplyInADryRunDoesNotWait(t *testing.T) {
+	f, inbox := &fakeWorld{}, &replyInbox{}
+	planOf(t, f, askProgram)
+	env := replyEnv(t, f, inbox)
+	start := env.Now()
+	env.ExecuteWorkflow(workflows.WorkflowType, workflows.Input{Program: f.plan.Program, DryRun: true})
+	if err := env.GetWorkflowError(); err != nil {
+		t.Fatalf("workflow failed: %v", err)
+	}
+	if got := env.Now().Sub(start); got > time.Minute {
+		t.Errorf("the dry run took %s, want no wait", got)
+	}
+	if n := inbox.polls(); n != 0 {
+		t.Errorf("the dry run asked the mailbox %d times, want none: nothing was sent", n)
+	}
+	var res workflows.Result
+	if err := env.GetWorkflowResult(&res); err != nil {
+		t.Fatal(err)
+	}
+	if r := stepReason(t, res, "await_reply_2"); !strings.HasPrefix(r, "dry run: would wait up to 24h0m0s for a reply from bob@example.com") {
+		t.Errorf("the wait's reason is %q", r)
+	}
+}
+
+func stepState(t *testing.T, res workflows.Result, id string) string {
+	t.Helper()
+	for _, s := range res.Steps {
+		if s.ID == id {
+			return s.State
+		}
+	}
+	t.Fatalf("no step %q in the result", id)
+	return ""
+}
+
+func stepReason(t *testing.T, res workflows.Result, id string) string {
+	t.Helper()
+	for _, s := range res.Steps {
+		if s.ID == id {
+			return s.Reason
+		}
+	}
+	t.Fatalf("no step %q in the result", id)
+	return ""
+}
