@@ -26,6 +26,7 @@ import (
 	"github.com/eaapl/eaapl/activities/contacts"
 	"github.com/eaapl/eaapl/activities/contacts/contactsdav"
 	"github.com/eaapl/eaapl/activities/contacts/contactsfile"
+	"github.com/eaapl/eaapl/activities/contentvalue"
 	"github.com/eaapl/eaapl/activities/contentvalue/contentstore"
 	"github.com/eaapl/eaapl/activities/email"
 	"github.com/eaapl/eaapl/activities/email/attachfiles"
@@ -57,6 +58,7 @@ type Dependencies struct {
 	Planning *activities.Planning
 	Mirror   *activities.Mirror
 	Batches  *activities.Batches
+	Lists    *contentvalue.Lists // reads stored lists (a large contacts list) for the workflows, a page at a time
 }
 
 // NewDependencies makes the activities' dependencies from the configuration: the contacts file or
@@ -118,7 +120,7 @@ func NewDependencies(cfg config.Config, events *bridge.Buffer) (Dependencies, er
 		// Each command family's dependencies, wired to their adapters.
 		Commands: &activities.Commands{
 			Deps: catalog.Deps{
-				contacts.Deps{Source: contactsSource},
+				contacts.Deps{Source: contactsSource, Store: store},
 				email.Deps{
 					Mailbox:     mailbox,
 					Sender:      sender,
@@ -137,6 +139,7 @@ func NewDependencies(cfg config.Config, events *bridge.Buffer) (Dependencies, er
 			// The programs obey the worker's approval threshold and approvers, not their input's.
 			Policy: api.Policy{ApprovalThreshold: cfg.ApprovalThreshold, Approvers: cfg.Approvers, AnswersWithoutIdentity: cfg.AnswersWithoutIdentity}},
 		Mirror: &activities.Mirror{WorkerID: Identity(cfg)},
+		Lists:  &contentvalue.Lists{Store: store},
 	}
 	deps.Batches = &activities.Batches{Commands: deps.Commands, Events: events}
 	if events != nil { // a nil *Buffer in an interface would not be nil
@@ -467,4 +470,9 @@ func Register(r interface {
 	r.RegisterActivity(deps.Planning)
 	r.RegisterActivity(deps.Mirror)
 	r.RegisterActivity(deps.Batches)
+	lists := deps.Lists
+	if lists == nil { // without a store, a stored list cannot be read: ReadListPage says so
+		lists = &contentvalue.Lists{}
+	}
+	r.RegisterActivity(lists)
 }

@@ -56,10 +56,11 @@ var Summarize = catalog.Define(catalog.Def[Deps, summarizeArgs, summarizeOutput]
 		return state, s
 	},
 	Forms: catalog.Forms{
-		Phrases: []string{"summarize {text}", "summarize it", "a summary of {text}"},
-		Args:    map[string][]string{"text": {"summarize"}, "sentences": {"in", "sentences"}},
+		Phrases:    []string{"summarize {text}", "summarize it", "a summary of {text}"},
+		Statements: []string{"summarize {text}", "summarise {text}", "make a summary of {text}", "summarize the document {text}", "summarise the document {text}", "summarize the file {text}"},
+		Args:       map[string][]string{"text": {"summarize"}, "sentences": {"in", "sentences"}},
 		Results: map[string]catalog.ResultWords{
-			"summary":   {Noun: "the summary", Words: []string{"the summary", "it"}},
+			"summary":   {Noun: "the summary", Words: []string{"the summary", "it"}, Subject: "Summary of {text}"},
 			"sentences": {Noun: "the summary's sentences", Each: "sentence"},
 			"of":        {Noun: "how many sentences the text has"},
 			"method":    {Noun: "how the summary was made"},
@@ -123,11 +124,12 @@ var AnalyzeTrends = catalog.Define(catalog.Def[Deps, trendsArgs, trendsOutput]{
 		return state, s
 	},
 	Forms: catalog.Forms{
-		Phrases: []string{"analyze {text} for trends", "analyze it for trends", "the trends in {text}", "find the trends in {rows}"},
-		Args:    map[string][]string{"text": {"analyze", "in"}, "rows": {"the rows of"}},
+		Phrases:    []string{"analyze {text} for trends", "analyze it for trends", "the trends in {text}", "find the trends in {rows}"},
+		Statements: []string{"analyze {text} for trends", "analyse {text} for trends", "find the trends in {text}"},
+		Args:       map[string][]string{"text": {"analyze", "in"}, "rows": {"the rows of"}},
 		Results: map[string]catalog.ResultWords{
 			"trends": {Noun: "the trends", Each: "trend"},
-			"report": {Noun: "the trends", Words: []string{"the trends", "the analysis"}},
+			"report": {Noun: "the trends", Words: []string{"the trends", "the analysis"}, Subject: "Trends in {text}"},
 			"count":  {Noun: "how many series were found"},
 		},
 	},
@@ -234,11 +236,12 @@ var Extract = catalog.Define(catalog.Def[Deps, extractArgs, extractOutput]{
 		return fmt.Sprintf("Take %s out of %s, %s.", andList(names), source(r, s.Args["text"]), where)
 	},
 	Forms: catalog.Forms{
-		Phrases: []string{"extract {fields} from {text}", "find {fields} in {text}", "take {fields} out of {text}"},
-		Args:    map[string][]string{"text": {"from", "in", "out of"}, "fields": {"extract", "find"}},
+		Phrases:    []string{"extract {fields} from {text}", "find {fields} in {text}", "take {fields} out of {text}"},
+		Statements: []string{"extract {fields} from {text}", "take {fields} out of {text}"},
+		Args:       map[string][]string{"text": {"from", "in", "out of"}, "fields": {"extract", "find"}},
 		Results: map[string]catalog.ResultWords{
 			"fields": {Noun: "the fields", Each: "field"},
-			"values": {Noun: "the values found"},
+			"values": {Noun: "the values found", Words: []string{"the values", "the fields"}, Subject: "{fields} from {text}"},
 			"found":  {Noun: "how many were found"},
 		},
 	},
@@ -309,10 +312,11 @@ var Classify = catalog.Define(catalog.Def[Deps, classifyArgs, classifyOutput]{
 		return state, l
 	},
 	Forms: catalog.Forms{
-		Phrases: []string{"classify {text} as {labels}", "classify {text} into {labels}", "is {text} {labels}"},
-		Args:    map[string][]string{"text": {"classify"}, "labels": {"as", "into"}},
+		Phrases:    []string{"classify {text} as {labels}", "classify {text} into {labels}"},
+		Statements: []string{"classify {text} as {labels}", "classify {text} into {labels}"},
+		Args:       map[string][]string{"text": {"classify"}, "labels": {"as", "into"}},
 		Results: map[string]catalog.ResultWords{
-			"label":  {Noun: "the label", Words: []string{"the label", "the class"}},
+			"label":  {Noun: "the label", Words: []string{"the label", "the class"}, Subject: "{text} is {.label}"},
 			"scores": {Noun: "the labels' scores", Each: "score"},
 			"reason": {Noun: "why"},
 			"method": {Noun: "how it was classified"},
