@@ -30,6 +30,8 @@ type Planning struct {
 	// security.events from here, and PlanResult tells the workflow to mirror its steps.
 	Events   Publisher
 	WorkerID string
+	// Policy is the worker's approval threshold and approvers, which the workflow obeys (api.Policy).
+	Policy api.Policy
 	// Tuning is recorded with every plan: how the workflow sizes its batches (api.Tuning).
 	Tuning *api.Tuning
 }
@@ -46,6 +48,8 @@ type PlanResult struct {
 	// Catalog holds the catalog entries of the plan's commands as it was checked against them: the
 	// workflow runs the plan against these, so a new release's catalog cannot change a running program.
 	Catalog catalog.Entries `json:"catalog,omitempty"`
+	// Policy is the worker's approval threshold and approvers (api.Policy).
+	Policy *api.Policy `json:"policy,omitempty"`
 	// Planning says how an English program was planned: by which planner and model, from the cache or
 	// not, and the tokens it cost. Nil for a hand-written plan.
 	Planning *planner.Report `json:"planning,omitempty"`
@@ -68,6 +72,8 @@ func (p *Planning) PlanProgram(ctx context.Context, req PlanRequest) (PlanResult
 		return PlanResult{}, err
 	}
 	res.MirrorEvents = p.Events != nil
+	policy := p.Policy
+	res.Policy = &policy
 	res.Tuning = p.Tuning
 	p.reportPlanning(ctx, res.Planning, start, "success")
 	return res, nil

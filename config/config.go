@@ -11,6 +11,8 @@ import (
 	"log/slog"
 	"net/mail"
 	"net/url"
+	"os"
+	"os/user"
 	"strings"
 	"time"
 
@@ -20,6 +22,7 @@ import (
 	"github.com/eaapl/eaapl/catalog"
 	"github.com/eaapl/eaapl/internal/carddav"
 	"github.com/eaapl/eaapl/internal/fetch"
+	"github.com/eaapl/eaapl/internal/identity"
 	"github.com/eaapl/eaapl/internal/model"
 )
 
@@ -34,7 +37,8 @@ const MaxConcurrencyLimit = 500
 // Config is EaaPL's configuration. Load reads it from these environment variables:
 //
 //	EAAPL_TASK_QUEUE       Temporal task queue of programs and tasks        (eaapl)
-//	EAAPL_USER_ID          who the programs run for                         (user_123)
+//	EAAPL_USER_ID          who is acting: the owner of the programs started, who answers and cancels;
+//	                       sent to the workflow in a header (docs/security.md) (EAAPL_USER_EMAIL when set, else the OS user)
 //	EAAPL_USER_NAME        the sender's display name                        (EaaPL Demo)
 //	EAAPL_USER_EMAIL       the sender's address; history is searched for it (me@example.com)
 //	EAAPL_CONTACTS         the contacts file, .vcf or .csv, or a CardDAV address book's
@@ -94,7 +98,12 @@ const MaxConcurrencyLimit = 500
 //	                       and the step's output says so (100000)
 //	EAAPL_QUESTION_TIMEOUT how long a program's question waits for an answer   (1h)
 //	EAAPL_QUESTION_DEFAULT the answer applied then: skip or abort             (skip)
-//	EAAPL_APPROVAL_THRESHOLD  the most emails a step sends without asking for approval; 0 never asks (100)
+//	EAAPL_APPROVAL_THRESHOLD  the most emails a step sends without asking for approval; 0 never asks; a
+//	                       worker's setting: the programs it runs obey it, whatever their input says (100)
+//	EAAPL_APPROVERS        the users who may answer any program's questions and approvals besides its
+//	                       owner, comma-separated; a worker's setting ()
+//	EAAPL_ANSWERS_WITHOUT_IDENTITY  a worker's setting: take answers that say no identity (the Web UI's,
+//	                       the temporal CLI's) from anyone; for a machine with one user (false)
 //	EAAPL_WORKSPACE        the folder programs read and write files in; the working directory when empty ()
 //	EAAPL_HTTP_ALLOW       hosts, addresses and CIDRs FetchURL may reach although not public, comma-separated ()
 //	EAAPL_PPROF            true serves Go's pprof profiles at /debug/pprof/ on EAAPL_METRICS_ADDR (false)
@@ -105,10 +114,13 @@ const MaxConcurrencyLimit = 500
 type Config struct {
 	TaskQueue string `envconfig:"EAAPL_TASK_QUEUE" default:"eaapl"`
 
-	UserID    string `envconfig:"EAAPL_USER_ID" default:"user_123"`
-	UserName  string `envconfig:"EAAPL_USER_NAME" default:"EaaPL Demo"`
-	UserEmail string `envconfig:"EAAPL_USER_EMAIL" default:"me@example.com"`
-	Contacts  string `envconfig:"EAAPL_CONTACTS" default:"examples/contacts.vcf"`
+	UserID    string   `envconfig:"EAAPL_USER_ID"` // Load fills it in when empty
+	Approvers []string `envconfig:"EAAPL_APPROVERS"`
+	// AnswersWithoutIdentity takes answers without an eaapl-identity header (docs/security.md).
+	AnswersWithoutIdentity bool   `envconfig:"EAAPL_ANSWERS_WITHOUT_IDENTITY" default:"false"`
+	UserName               string `envconfig:"EAAPL_USER_NAME" default:"EaaPL Demo"`
+	UserEmail              string `envconfig:"EAAPL_USER_EMAIL" default:"me@example.com"`
+	Contacts               string `envconfig:"EAAPL_CONTACTS" default:"examples/contacts.vcf"`
 
 	SMTPAddr     string `envconfig:"EAAPL_SMTP_ADDR" default:"127.0.0.1:1025"`
 	SMTPUsername string `envconfig:"EAAPL_SMTP_USERNAME"`
@@ -237,10 +249,25 @@ func Load() (Config, error) {
 		}
 		return Config{}, fmt.Errorf("configuration: %w", err)
 	}
+	if c.UserID == "" {
+		c.UserID = defaultUserID()
+	}
 	if err := c.Validate(); err != nil {
 		return Config{}, err
 	}
 	return c, nil
+}
+
+// defaultUserID is who is acting when EAAPL_USER_ID is not set: EAAPL_USER_EMAIL when it is set, else
+// the operating system's user, else "unknown".
+func defaultUserID() string {
+	if email := strings.TrimSpace(os.Getenv("EAAPL_USER_EMAIL")); email != "" {
+		return email
+	}
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return u.Username
+	}
+	return "unknown"
 }
 
 // Validate checks values that parse but make no sense, naming the variable at fault.
@@ -386,6 +413,14 @@ func (c Config) Validate() error {
 	}
 	if c.ShutdownTimeout < 0 {
 		return fmt.Errorf("configuration: EAAPL_SHUTDOWN_TIMEOUT is %s; it must be 0 (hand running tasks back at once) or a positive duration such as 25s", c.ShutdownTimeout)
+	}
+	if err := identity.Check(c.UserID); err != nil {
+		return fmt.Errorf("configuration: EAAPL_USER_ID: %w", err)
+	}
+	for _, a := range c.Approvers {
+		if err := identity.Check(a); err != nil {
+			return fmt.Errorf("configuration: EAAPL_APPROVERS: %w (the list is comma-separated)", err)
+		}
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"os"
+	"os/user"
 	"path/filepath"
 	"reflect"
 	"regexp"
@@ -110,6 +111,8 @@ func loaded(c config.Config) map[string]string {
 			switch {
 			case name == "" && f.Kind() == reflect.Struct:
 				walk(f)
+			case strings.HasPrefix(name, config.Prefix+"_") && f.Kind() == reflect.Slice:
+				out[name] = strings.Join(f.Interface().([]string), ",") // as the variable is written
 			case strings.HasPrefix(name, config.Prefix+"_"):
 				out[name] = fmt.Sprint(f.Interface())
 			}
@@ -126,6 +129,20 @@ var computedDefaults = map[string]string{
 	"EAAPL_WORKSPACE": "the working directory", // worker.NewDependencies opens "."
 }
 
+// filledDefaults are described in words too, and Load fills them in: with what their function says.
+var filledDefaults = map[string]struct {
+	words string
+	value func() string
+}{
+	"EAAPL_USER_ID": {"EAAPL_USER_EMAIL when set, else the OS user", func() string {
+		u, err := user.Current()
+		if err != nil {
+			return "unknown"
+		}
+		return u.Username
+	}},
+}
+
 func TestLoadDefaultsAreTheDocs(t *testing.T) {
 	clearEnv(t)
 	c, err := config.Load()
@@ -140,6 +157,12 @@ func TestLoadDefaultsAreTheDocs(t *testing.T) {
 		value, ok := got[name]
 		if !ok {
 			t.Errorf("README documents %s, which Load does not read", name)
+			continue
+		}
+		if f, ok := filledDefaults[name]; ok && want.described {
+			if want.value != f.words || value != f.value() {
+				t.Errorf("%s: README says %q, Load gave %q; want %q and %q", name, want.value, value, f.words, f.value())
+			}
 			continue
 		}
 		if want.described {
@@ -203,6 +226,8 @@ func TestLoadRejectsValuesThatMakeNoSense(t *testing.T) {
 		{"EAAPL_QUESTION_TIMEOUT", "0s"},
 		{"EAAPL_QUESTION_DEFAULT", "retry"},
 		{"EAAPL_APPROVAL_THRESHOLD", "-1"},
+		{"EAAPL_USER_ID", "mallory attacker"},
+		{"EAAPL_APPROVERS", "mallory attacker"},
 		{"EAAPL_SHUTDOWN_TIMEOUT", "-1s"},
 		{"EAAPL_SHUTDOWN_TIMEOUT", "a while"},
 		{"KAFKA_TLS", "perhaps"},
@@ -361,8 +386,25 @@ func TestLoadIgnoresVariablesWithoutThePrefix(t *testing.T) {
 	if got, want := c.DataDir, ".eaapl"; got != want {
 		t.Errorf("DataDir = %q, want %q", got, want)
 	}
-	if got, want := c.UserID, "user_123"; got != want {
+	if got := c.UserID; got == "someone" {
+		t.Errorf("UserID = %q, read from USER_ID", got)
+	}
+}
+
+func TestTheUserIsTheSendersAddressWhenNotSet(t *testing.T) {
+	clearEnv(t)
+	t.Setenv("EAAPL_USER_EMAIL", "ann@example.com")
+	c, err := config.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := c.UserID, "ann@example.com"; got != want {
 		t.Errorf("UserID = %q, want %q", got, want)
+	}
+	t.Setenv("EAAPL_USER_ID", "ann")
+	t.Setenv("EAAPL_APPROVERS", "boss@example.com,ops")
+	if c, err = config.Load(); err != nil || c.UserID != "ann" || !slices.Equal(c.Approvers, []string{"boss@example.com", "ops"}) {
+		t.Errorf("Load = %q %q, %v; want ann and the two approvers", c.UserID, c.Approvers, err)
 	}
 }
 

@@ -156,6 +156,7 @@ func workerEnv(address, queue, contacts, smtpAddr, mailboxURL string) []string {
 		"EAAPL_MAILBOX_URL=" + mailboxURL,
 		"EAAPL_USER_EMAIL=me@example.com",
 		"EAAPL_LOG_LEVEL=info",
+		"EAAPL_APPROVAL_THRESHOLD=0", // the runs here are not asked for approval
 		"KAFKA_BROKERS=",
 	}
 }

@@ -53,6 +53,9 @@ EMAIL:carol@example.com
 END:VCARD
 `
 
+// testOwner is who starts the e2e programs and answers them (EAAPL_USER_ID).
+const testOwner = "owner@example.com"
+
 // stack is one Temporal dev server and one Mailpit, shared by the runs of a test.
 type stack struct {
 	temporal *testsuite.DevServer
@@ -77,11 +80,12 @@ func (s *stack) worker(t *testing.T, contactsFile string, edit func(*config.Conf
 	cfg.WorkerID = "e2e-worker"
 	cfg.Planner = "rules"         // a model key in the developer's shell must not send these tests to a model
 	cfg.TextAnalyzer = "embedded" // nor their documents
+	cfg.ApprovalThreshold = 0     // the worker's gate: tests of approval set it
 	if edit != nil {
 		edit(&cfg)
 	}
 	startWorker(t, s.temporal.Client(), cfg)
-	return &starter.Starter{Client: s.temporal.Client(), TaskQueue: cfg.TaskQueue}
+	return &starter.Starter{Client: s.temporal.Client(), TaskQueue: cfg.TaskQueue, Identity: testOwner}
 }
 
 // run starts a program and waits for its result; a failed program returns its result and the error.

@@ -118,6 +118,7 @@ func startMetricsWorker(t *testing.T, s *stack, contacts string) *metricsWorker 
 	cfg.SMTPAddr, cfg.MailboxURL = s.mailpit.SMTPAddr, s.mailpit.APIURL
 	cfg.WorkerID = "e2e-metrics"
 	cfg.Planner = "rules"
+	cfg.ApprovalThreshold = 0 // 1,000 emails, nobody to approve them
 	cfg.MetricsAddr = "127.0.0.1:0"
 	svc, err := worker.Setup(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/eaapl/eaapl/config"
 	"github.com/eaapl/eaapl/internal/testenv"
 	"github.com/eaapl/eaapl/plan"
 	"github.com/eaapl/eaapl/starter"
@@ -35,19 +36,37 @@ END:VCARD
 // can: the answer update (what `eaapl answer` sends) and the answer signal (`temporal workflow signal`).
 func TestQuestions(t *testing.T) {
 	s := newStack(t)
-	st := s.worker(t, testenv.WriteFile(t, "contacts.vcf", johnsAndAnn), nil)
+	st := s.worker(t, testenv.WriteFile(t, "contacts.vcf", johnsAndAnn), func(cfg *config.Config) { cfg.ApprovalThreshold = 2 })
 
-	t.Run("WhichJohnIsAnsweredWithTemporalWorkflowSignal", func(t *testing.T) {
+	t.Run("WhichJohnIsAnsweredByTheOwnerAloneWhateverTheOthersSend", func(t *testing.T) {
 		const id = "ask-which-john"
+		mallory := &starter.Starter{Client: st.Client, TaskQueue: st.TaskQueue, Identity: "mallory@attacker"}
 		res := s.runAnswering(t, st, id, workflows.Input{Program: "Send 'Lunch?' to my contact John"}, func(q workflows.Question) {
 			if q.Text != "2 contacts are named John. Which one?" {
 				t.Errorf("question = %q", q.Text)
 			}
-			// The README's command.
-			out, err := exec.Command(testenv.Bin(t, "temporal"), "workflow", "signal", "--address", s.temporal.FrontendHostPort(),
-				"--workflow-id", id, "--name", "answer", "--input", `{"question_id": "`+q.ID+`", "answer": "jd@example.com"}`).CombinedOutput()
-			if err != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			// The issue's attack: another user's update, through eaapl and through the temporal CLI.
+			_, err := mallory.Answer(ctx, id, q.ID, "john.smith@example.com")
+			var rejected *starter.RejectedAnswerError
+			if !errors.As(err, &rejected) || !strings.Contains(rejected.Reason, "mallory@attacker may not answer this program: only its owner, "+testOwner) {
+				t.Errorf("mallory's answer: %v, want it rejected naming the owner", err)
+			}
+			out, err := exec.Command(testenv.Bin(t, "temporal"), "workflow", "update", "execute", "--address", s.temporal.FrontendHostPort(),
+				"--identity", "mallory@attacker", "--workflow-id", id, "--name", "answer",
+				"--input", `{"question_id": "`+q.ID+`", "answer": "john.smith@example.com"}`).CombinedOutput()
+			if err == nil || !strings.Contains(string(out), "does not say who sent it") {
+				t.Errorf("temporal workflow update --identity mallory@attacker: %v\n%s\nwant it rejected: no eaapl identity", err, out)
+			}
+			// A signal without an identity (the temporal CLI's) is ignored.
+			if out, err := exec.Command(testenv.Bin(t, "temporal"), "workflow", "signal", "--address", s.temporal.FrontendHostPort(),
+				"--workflow-id", id, "--name", "answer", "--input", `{"question_id": "`+q.ID+`", "answer": "john.smith@example.com"}`).CombinedOutput(); err != nil {
 				t.Fatalf("temporal workflow signal: %v\n%s", err, out)
+			}
+			time.Sleep(time.Second) // the signal is taken (and ignored) before the owner's answer
+			if _, err := st.Answer(ctx, id, q.ID, "jd@example.com"); err != nil {
+				t.Fatalf("the owner's answer: %v", err)
 			}
 		})
 		if res.State != workflows.StateCompleted {
@@ -58,6 +77,13 @@ func TestQuestions(t *testing.T) {
 		}
 		if got := testenv.Messages(t, s.mailpit, "to:john.smith@example.com"); len(got) != 0 {
 			t.Errorf("john.smith@example.com got %d emails, want none", len(got))
+		}
+		a, err := st.Audit(context.Background(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.Owner != testOwner || len(a.Questions) != 1 || a.Questions[0].By != testOwner || len(a.Refused) != 1 || a.Refused[0].Via != "signal" || a.Refused[0].By != "" {
+			t.Errorf("audit = %+v, want owned and answered by %s, the anonymous signal refused", a, testOwner)
 		}
 	})
 
@@ -128,7 +154,8 @@ func TestQuestions(t *testing.T) {
 	t.Run("ASendToMoreThanTheThresholdWaitsForApproval", func(t *testing.T) {
 		const id = "ask-approval"
 		before := len(testenv.Messages(t, s.mailpit, "subject:\"Hello all\""))
-		res := s.runAnswering(t, st, id, workflows.Input{Program: "Send 'Hello all' to all my contacts", ApprovalThreshold: 2}, func(q workflows.Question) {
+		// The input's threshold of 0 skipped the gate before identities: now the worker's (2) decides.
+		res := s.runAnswering(t, st, id, workflows.Input{Program: "Send 'Hello all' to all my contacts", ApprovalThreshold: 0}, func(q workflows.Question) {
 			if q.Kind != workflows.KindApproval || len(testenv.Messages(t, s.mailpit, "subject:\"Hello all\"")) != before {
 				t.Errorf("question %+v, or something was sent before the approval", q)
 			}

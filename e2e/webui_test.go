@@ -32,6 +32,7 @@ func TestFollowAProgramInTheWebUI(t *testing.T) {
 	cfg.Contacts = testenv.WriteFile(t, "contacts.vcf", johnsAndAnn)
 	cfg.SMTPAddr, cfg.MailboxURL = mailpit.SMTPAddr, mailpit.APIURL
 	cfg.Planner = "rules"
+	cfg.AnswersWithoutIdentity = true // the Web UI's update carries no eaapl-identity header
 	startWorker(t, c, cfg)
 	st := &starter.Starter{Client: c, TaskQueue: cfg.TaskQueue}
 

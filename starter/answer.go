@@ -26,7 +26,15 @@ func (e *RejectedAnswerError) Error() string {
 
 // Answer answers a program's question through the answer update, which checks the answer before taking
 // it: a bad one is a *RejectedAnswerError and changes nothing.
+//
+// The answer goes with the starter's Identity: the program takes it only from its owner or an approver.
+// An answer longer than workflows.MaxAnswerBytes is refused here, before it is sent.
 func (s *Starter) Answer(ctx context.Context, workflowID, questionID, answer string) (workflows.AnswerResult, error) {
+	if len(answer) > workflows.MaxAnswerBytes {
+		return workflows.AnswerResult{}, &RejectedAnswerError{QuestionID: workflows.Excerpt(questionID),
+			Reason: fmt.Sprintf("the answer %s is too long: an answer has at most %d bytes", workflows.Excerpt(answer), workflows.MaxAnswerBytes)}
+	}
+	ctx = s.acting(ctx)
 	h, err := s.Client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
 		WorkflowID:   workflowID,
 		UpdateName:   workflows.UpdateAnswer,

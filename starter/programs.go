@@ -134,6 +134,8 @@ func PrintPrograms(w io.Writer, programs []Program) {
 
 // Cancel asks a running program to stop: Temporal cancels it, its running tasks are told to stop, and
 // what was done stays done.
+//
+// Temporal records who asked in the cancel request's identity: the client's (dial sets EAAPL_USER_ID).
 func (s *Starter) Cancel(ctx context.Context, id string) error {
 	// Temporal takes a cancel request for an ended program without a word; say it has ended instead.
 	d, err := s.Client.DescribeWorkflowExecution(ctx, id, "")

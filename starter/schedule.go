@@ -72,7 +72,8 @@ func (s *Starter) CreateSchedule(ctx context.Context, id string, sc *plan.Schedu
 		return Scheduled{}, errors.New("create schedule: the plan has no schedule")
 	}
 	in.Program, in.Plan = sc.Program, nil
-	h, err := s.Client.ScheduleClient().Create(ctx, client.ScheduleOptions{
+	// The schedule's action keeps the creator's identity header: each run's owner is who scheduled it.
+	h, err := s.Client.ScheduleClient().Create(s.acting(ctx), client.ScheduleOptions{
 		ID:      id,
 		Spec:    ScheduleSpec(sc),
 		Overlap: enums.SCHEDULE_OVERLAP_POLICY_SKIP,

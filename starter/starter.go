@@ -12,9 +12,12 @@ import (
 	"strings"
 	"time"
 
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/eaapl/eaapl/internal/identity"
 	"github.com/eaapl/eaapl/workflows"
 )
 
@@ -29,6 +32,29 @@ type Starter struct {
 	// so the program's text then stays out of the EaaPLProgram attribute; the static summary and details,
 	// which are payloads, still show it through the codec server.
 	Encrypted bool
+	// Identity is who is acting (EAAPL_USER_ID): it goes with each start, answer and cancel in the
+	// eaapl-identity header (internal/identity; the client needs identity.Propagator), and the program
+	// started is its owner.
+	Identity string
+	// AllowReuse lets Start run a program with the ID of one that has ended (`eaapl run --allow-reuse`);
+	// it still never sends an email the earlier run sent (workflows.Input.FirstRun).
+	AllowReuse bool
+}
+
+// acting is ctx carrying the starter's identity for the propagator.
+func (s *Starter) acting(ctx context.Context) context.Context {
+	if s.Identity == "" {
+		return ctx
+	}
+	return identity.NewContext(ctx, s.Identity)
+}
+
+// ReusedIDError is a start refused because a program with that ID has already run.
+type ReusedIDError struct{ ID string }
+
+func (e *ReusedIDError) Error() string {
+	return fmt.Sprintf("not started: a program with the ID %s exists already, running or ended (`eaapl audit %s` shows it); "+
+		"give another --id, or --allow-reuse to run it again, which sends no email the earlier run sent", e.ID, e.ID)
 }
 
 // NewWorkflowID returns a fresh, readable workflow ID: program-20261125-214000-1a2b3c.
@@ -42,7 +68,14 @@ func NewWorkflowID(now time.Time) string {
 // program's text: in the workflow list (its static summary, and the EaaPLProgram search attribute as a
 // column) and on the program's page (its static details, with the plan's steps when in holds a plan).
 // On a server without the EaaPLProgram attribute the program starts without it, and Warn says so.
+//
+// An ID that a program has already used (running or ended) is refused with a *ReusedIDError unless
+// AllowReuse; a program text longer than workflows.MaxProgramBytes is refused before it is sent.
 func (s *Starter) Start(ctx context.Context, id string, in workflows.Input) (client.WorkflowRun, error) {
+	if len(in.Program) > workflows.MaxProgramBytes {
+		return nil, fmt.Errorf("not started: the program %s is longer than %d bytes", workflows.Excerpt(in.Program), workflows.MaxProgramBytes)
+	}
+	ctx = s.acting(ctx)
 	text := programText(in)
 	opts := client.StartWorkflowOptions{
 		ID:                                       id,
@@ -50,6 +83,12 @@ func (s *Starter) Start(ctx context.Context, id string, in workflows.Input) (cli
 		StaticSummary:                            oneLine(text, summaryMax),
 		StaticDetails:                            staticDetails(in),
 		WorkflowExecutionErrorWhenAlreadyStarted: true,
+		WorkflowIDReusePolicy:                    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+	}
+	// Refusing an ID that has run is what lets the program skip looking for its emails in the mailbox.
+	in.FirstRun = !s.AllowReuse
+	if s.AllowReuse {
+		opts.WorkflowIDReusePolicy = enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE
 	}
 	if text != "" && !s.Encrypted {
 		opts.TypedSearchAttributes = temporal.NewSearchAttributes(ProgramAttribute.ValueSet(cutText(text, attributeMax)))
@@ -62,6 +101,10 @@ func (s *Starter) Start(ctx context.Context, id string, in workflows.Input) (cli
 			s.Warn(fmt.Sprintf("the Temporal server has no %s search attribute, so the Web UI's list cannot show the program's text as a column; "+
 				"`temporal operator search-attribute create --name %s --type Text` adds it", ProgramAttributeName, ProgramAttributeName))
 		}
+	}
+	var started *serviceerror.WorkflowExecutionAlreadyStarted
+	if errors.As(err, &started) {
+		return nil, &ReusedIDError{ID: id}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("start program: %w", err)

@@ -21,6 +21,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/eaapl/eaapl/activities"
+	"github.com/eaapl/eaapl/activities/api"
 	_ "github.com/eaapl/eaapl/activities/builtin" // the commands the worker runs
 	"github.com/eaapl/eaapl/activities/contacts"
 	"github.com/eaapl/eaapl/activities/contacts/contactsdav"
@@ -45,6 +46,7 @@ import (
 	"github.com/eaapl/eaapl/internal/content"
 	"github.com/eaapl/eaapl/internal/crypt"
 	"github.com/eaapl/eaapl/internal/fetch"
+	"github.com/eaapl/eaapl/internal/identity"
 	"github.com/eaapl/eaapl/internal/imapbox"
 	"github.com/eaapl/eaapl/internal/model"
 	"github.com/eaapl/eaapl/internal/workspace"
@@ -135,9 +137,11 @@ func NewDependencies(cfg config.Config, events *bridge.Buffer) (Dependencies, er
 			},
 			WorkerID: Identity(cfg),
 		},
-		Planning: &activities.Planning{Planner: NewPlanner(cfg, loc), WorkerID: Identity(cfg), Tuning: tuningOf(cfg)},
-		Mirror:   &activities.Mirror{WorkerID: Identity(cfg)},
-		Lists:    &contentvalue.Lists{Store: store},
+		Planning: &activities.Planning{Planner: NewPlanner(cfg, loc), WorkerID: Identity(cfg), Tuning: tuningOf(cfg),
+			// The programs obey the worker's approval threshold and approvers, not their input's.
+			Policy: api.Policy{ApprovalThreshold: cfg.ApprovalThreshold, Approvers: cfg.Approvers, AnswersWithoutIdentity: cfg.AnswersWithoutIdentity}},
+		Mirror: &activities.Mirror{WorkerID: Identity(cfg)},
+		Lists:  &contentvalue.Lists{Store: store},
 	}
 	deps.Batches = &activities.Batches{Commands: deps.Commands, Events: events}
 	if events != nil { // a nil *Buffer in an interface would not be nil
@@ -348,10 +352,18 @@ func New(c client.Client, cfg config.Config, deps Dependencies, interceptors ...
 	if err != nil {
 		return nil, fmt.Errorf("worker tuner: %w", err)
 	}
+	var events *bridge.Buffer
+	if deps.Batches != nil {
+		events = deps.Batches.Events
+	}
 	w := sdkworker.New(c, cfg.TaskQueue, sdkworker.Options{
-		Identity:     Identity(cfg),
-		Tuner:        tuner,
-		Interceptors: append([]interceptor.WorkerInterceptor{Heartbeats(), Usage(Identity(cfg))}, interceptors...),
+		Identity: Identity(cfg),
+		Tuner:    tuner,
+		// identity.Interceptor keeps who sent each signal; Refusals reports the updates refused for who sent them.
+		Interceptors: append([]interceptor.WorkerInterceptor{Heartbeats(), Usage(Identity(cfg)), identity.Interceptor(workflows.SignalAnswer), Refusals(events, Identity(cfg))}, interceptors...),
+		// A workflow task that keeps failing (a panic, a nondeterministic change) fails the program with
+		// the reason, instead of retrying the task forever while the program looks like it runs.
+		WorkflowPanicPolicy: sdkworker.FailWorkflow,
 		// On Stop, running activities get this long to finish; then their contexts are cancelled and
 		// each reports a retryable failure, so Temporal hands the task to another worker.
 		WorkerStopTimeout: cfg.ShutdownTimeout,

@@ -89,6 +89,9 @@ func (p *program) runBatches(ctx workflow.Context, id string, queued []queuedIte
 	// (A reset run keeps the started event of the run it resets, whose run ID is OriginalRunID.)
 	reset := info.OriginalRunID != "" && info.OriginalRunID != info.WorkflowExecution.RunID
 	repeat := info.Attempt > 1 || info.ContinuedExecutionRunID != "" || reset
+	// A run whose starter did not make sure the ID is new (--allow-reuse, another client) may follow a
+	// finished run of the same ID, whose emails have the same Message-IDs (versionIdentities).
+	repeat = repeat || p.asker.authorize && !p.in.FirstRun
 	asTasks := itemsAsTasks(ctx)
 	wg := workflow.NewWaitGroup(ctx)
 	for b, pos := 0, 0; pos < len(queued); b++ {

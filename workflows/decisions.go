@@ -159,11 +159,14 @@ func withArg(args map[string]any, name string, value any) map[string]any {
 }
 
 // approve is the approval gate of a for_each step with side effects: when more of its items would run
-// than the input's approval threshold, and the input did not approve in advance, it asks the user before
-// any of them runs. It returns why the step's tasks must not run, or "" when they may.
+// than the approval threshold (the worker's; the input's before identities), it asks the user before
+// any of them runs. It returns why the step's tasks must not run, or "" when they may. Approved in
+// advance, the question is still asked, and answered at once by the owner (asker.inAdvance); before
+// identities, the input's approved skipped it.
 func (p *program) approve(ctx workflow.Context, id string, scope plan.Scope, items []any) string {
 	cmd := p.plan.Command(id)
-	if !p.asker.on || p.in.Approved || p.in.ApprovalThreshold <= 0 || cmd.SideEffect != catalog.Writes || len(items) <= p.in.ApprovalThreshold {
+	skipped := !p.asker.authorize && p.in.Approved
+	if !p.asker.on || skipped || p.threshold <= 0 || cmd.SideEffect != catalog.Writes || len(items) <= p.threshold {
 		return ""
 	}
 	scope.ItemName = p.plan.Step(id).ForEach.As
@@ -178,10 +181,12 @@ func (p *program) approve(ctx workflow.Context, id string, scope plan.Scope, ite
 }
 
 // askApproval asks to approve a step that would run its command n times (at most n, when upTo: the
-// items of a stored list, whose conditions the shards evaluate) when that is over the threshold.
+// items of a stored list, whose conditions the shards evaluate) when that is over the threshold (the
+// worker's; the input's before identities, when the input's approved also skipped it).
 func (p *program) askApproval(ctx workflow.Context, id string, n int, upTo bool) string {
 	cmd := p.plan.Command(id)
-	if !p.asker.on || p.in.Approved || p.in.ApprovalThreshold <= 0 || cmd.SideEffect != catalog.Writes || n <= p.in.ApprovalThreshold {
+	skipped := !p.asker.authorize && p.in.Approved
+	if !p.asker.on || skipped || p.threshold <= 0 || cmd.SideEffect != catalog.Writes || n <= p.threshold {
 		return ""
 	}
 	times := fmt.Sprintf("%d times", n)
@@ -193,7 +198,7 @@ func (p *program) askApproval(ctx workflow.Context, id string, n int, upTo bool)
 	q := &Question{
 		Step:    id,
 		Kind:    KindApproval,
-		Text:    fmt.Sprintf("Step %s would run %s %s (%s), more than the approval threshold of %d. Approve?", id, cmd.Name, times, p.plan.Step(id).Description, p.in.ApprovalThreshold),
+		Text:    fmt.Sprintf("Step %s would run %s %s (%s), more than the approval threshold of %d. Approve?", id, cmd.Name, times, p.plan.Step(id).Description, p.threshold),
 		Options: []catalog.Option{{Value: AnswerApprove, Label: fmt.Sprintf("run all %d", n)}},
 	}
 	answer := p.asker.ask(ctx, q)

@@ -19,6 +19,7 @@ type eventSink struct {
 	mirror
 	workflowID string
 	userID     string
+	audit      bool // who did what goes on security.events too (versionIdentities)
 }
 
 func (e *eventSink) eventID(topic, about string) string {
@@ -78,6 +79,39 @@ func nonNil(s []string) []string {
 	return s
 }
 
+// security puts an audit event on security.events: about makes its id, which is the same on replay.
+func (e *eventSink) security(ctx workflow.Context, about, eventType, user, description, severity string) {
+	if !e.audit {
+		return
+	}
+	id := e.eventID(bridge.TopicSecurityEvents, about)
+	e.emit(ctx, id, bridge.SecurityEvent{
+		EventID: id, Timestamp: timestamp(ctx), EventType: eventType, UserID: user, Description: description, Severity: severity,
+	})
+}
+
+// The audit's event types on security.events (docs/security.md, "Audit").
+const (
+	EventProgramStarted = "program_started"
+	EventAnswered       = "question_answered"
+	EventApproval       = "approval"
+	EventUnauthorized   = "authorization_failure"
+)
+
+// started records who started the program, and its text and plan by their SHA-256.
+func (e *eventSink) started(ctx workflow.Context, owner, programSHA, planSHA string) {
+	who := owner
+	if who == "" {
+		who = "nobody (the start carried no identity)"
+	}
+	e.security(ctx, "started", EventProgramStarted, owner, fmt.Sprintf("program %s started by %s; program text sha256 %s, plan sha256 %s", e.workflowID, who, programSHA, planSHA), "LOW")
+}
+
+// unauthorized records an answer refused because of who sent it; n numbers it among the refusals.
+func (e *eventSink) unauthorized(ctx workflow.Context, r Refusal, n int) {
+	e.security(ctx, fmt.Sprintf("unauthorized/%s/%d", r.Via, n), EventUnauthorized, r.By, fmt.Sprintf("answer by %s to %s of program %s refused: %s", r.Via, r.QuestionID, e.workflowID, r.Reason), "HIGH")
+}
+
 // question mirrors a question on feedback.hitl.
 func (e *eventSink) question(ctx workflow.Context, q *Question) {
 	e.countAsked(ctx, q) // without Kafka; with it, the worker counts the event (metrics.go)
@@ -91,12 +125,32 @@ func (e *eventSink) question(ctx workflow.Context, q *Question) {
 	})
 }
 
-// answer mirrors the answer to a question (or its default at the timeout) on feedback.hitl.
+// answer mirrors the answer to a question (or its default at the timeout) on feedback.hitl, and, since
+// identities, who answered it on security.events.
 func (e *eventSink) answer(ctx workflow.Context, q *Question) {
 	e.countAnswered(ctx, q)
 	e.hitl(ctx, q, q.ID+"/answer", map[string]any{
 		"workflow_id": e.workflowID, "question_id": q.ID, "state": q.State, "answer": q.Answer, "answered_by": q.By,
 	})
+	if !e.audit {
+		return
+	}
+	kind, what := EventAnswered, "answered "+q.ID
+	if q.Kind == KindApproval {
+		kind, what = EventApproval, fmt.Sprintf("answered the approval %s of step %s", q.ID, q.Step)
+	}
+	by := q.By
+	if q.Via != "" {
+		by += " by " + q.Via
+	}
+	// The answer itself may be a person's address (a choice among contacts) or an email's text: only the
+	// answers every question shares are quoted.
+	answer := "an answer of " + fmt.Sprint(len(q.Answer)) + " bytes"
+	switch q.Answer {
+	case AnswerSkip, AnswerAbort, AnswerRetry, AnswerApprove:
+		answer = q.Answer
+	}
+	e.security(ctx, q.ID+"/answer", kind, q.By, fmt.Sprintf("%s %s: %s (program %s)", by, what, answer, e.workflowID), "LOW")
 }
 
 func (e *eventSink) hitl(ctx workflow.Context, q *Question, about string, context map[string]any) {

@@ -1,6 +1,9 @@
 package workflows
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -9,6 +12,7 @@ import (
 
 	"github.com/eaapl/eaapl/activities/api"
 	"github.com/eaapl/eaapl/catalog"
+	"github.com/eaapl/eaapl/internal/identity"
 	"github.com/eaapl/eaapl/plan"
 )
 
@@ -29,6 +33,14 @@ var planningOptions = workflow.ActivityOptions{
 // with it (PlanResult.Catalog); older ones compile against the worker's catalog, as they did.
 const versionRecordedCatalog = "recorded-catalog"
 
+// versionIdentities marks histories recorded after identities: the program's owner is the identity
+// that started it, only the owner and the worker's approvers may answer, and the approval threshold is
+// the worker's (api.Policy), not the input's. Older histories replay as they ran: anyone could answer.
+const versionIdentities = "identities"
+
+// defaultApprovalThreshold applies when the planning worker sent no policy (a worker before identities).
+const defaultApprovalThreshold = 100
+
 // nonRetryable lists the error types no retry can fix.
 var nonRetryable = []string{catalog.ErrInvalidArgument, catalog.ErrNotFound, catalog.ErrUnauthorized}
 
@@ -37,6 +49,9 @@ var nonRetryable = []string{catalog.ErrInvalidArgument, catalog.ErrNotFound, cat
 // It returns the Result, or a ProgramFailed error whose details hold the Result.
 func Program(ctx workflow.Context, in Input) (Result, error) {
 	id := workflow.GetInfo(ctx).WorkflowExecution.ID
+	if len(in.Program) > MaxProgramBytes {
+		return Result{}, temporal.NewNonRetryableApplicationError(fmt.Sprintf("program input: the program %s is longer than %d bytes", Excerpt(in.Program), MaxProgramBytes), catalog.ErrInvalidArgument, nil)
+	}
 	events := &eventSink{workflowID: id, userID: in.UserID}
 	p := &program{
 		in:         in,
@@ -52,6 +67,17 @@ func Program(ctx workflow.Context, in Input) (Result, error) {
 	}
 	if err := in.checkQuestionInput(); err != nil {
 		return Result{}, temporal.NewNonRetryableApplicationError("program input: "+err.Error(), catalog.ErrInvalidArgument, nil)
+	}
+	if workflow.GetVersion(ctx, versionIdentities, workflow.DefaultVersion, 1) >= 1 {
+		// The owner is who started the program, as its start's header says; not the input's user_id,
+		// which any client may write.
+		owner := identity.OfWorkflow(ctx)
+		p.asker.authorize, p.asker.owner = true, owner
+		p.asker.inAdvance = in.Approved && owner != ""
+		p.threshold, events.audit = defaultApprovalThreshold, true
+		if owner != "" {
+			events.userID = owner
+		}
 	}
 	if err := p.setup(ctx); err != nil {
 		return Result{}, err
@@ -73,9 +99,11 @@ type program struct {
 	outputs    map[string]any     // step id -> output, as expressions see it
 	sem        workflow.Semaphore // bounds the tasks running at once
 
-	asker    *asker
-	events   *eventSink
-	answered *ProgramAnswer // the answer step's, for the result (constructs.go)
+	asker     *asker
+	events    *eventSink
+	threshold int // the approval threshold it obeys: the worker's (versionIdentities), else the input's
+	planSHA   string
+	answered  *ProgramAnswer // the answer step's, for the result (constructs.go)
 
 	recorded     catalog.Entries  // the catalog entries the plan was compiled against, for the shards
 	shardSignals bool             // the shards' progress signal is received (shard.go)
@@ -99,6 +127,12 @@ func (p *program) setup(ctx workflow.Context) error {
 	if err := p.asker.setup(ctx); err != nil {
 		return err
 	}
+	if err := workflow.SetQueryHandler(ctx, QueryAudit, func() (Audit, error) { return p.audit(), nil }); err != nil {
+		return fmt.Errorf("register %s query: %w", QueryAudit, err)
+	}
+	if !p.asker.authorize {
+		p.threshold = p.in.ApprovalThreshold
+	}
 	n := int64(p.in.MaxConcurrency)
 	if n <= 0 {
 		n = DefaultMaxConcurrency
@@ -110,7 +144,7 @@ func (p *program) setup(ctx workflow.Context) error {
 func (p *program) run(ctx workflow.Context) (Result, error) {
 	logger := workflow.GetLogger(ctx)
 	var planned api.PlanResult
-	req := api.PlanRequest{Program: p.in.Program, Plan: p.in.Plan, Now: p.start, UserID: p.in.UserID, Planner: p.in.Planner, NoCache: p.in.NoCache}
+	req := api.PlanRequest{Program: p.in.Program, Plan: p.in.Plan, Now: p.start, UserID: p.events.userID, Planner: p.in.Planner, NoCache: p.in.NoCache}
 	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, planningOptions), api.PlanProgram, req).Get(ctx, &planned); err != nil {
 		p.state = StateFailed
 		_, msg := describeError(err)
@@ -130,6 +164,12 @@ func (p *program) run(ctx workflow.Context) (Result, error) {
 		return p.result(), temporal.NewNonRetryableApplicationError(err.Error(), catalog.ErrInvalidArgument, err)
 	}
 	p.plan = compiled
+	if p.asker.authorize {
+		if pol := planned.Policy; pol != nil {
+			p.threshold, p.asker.approvers, p.asker.anonymous = pol.ApprovalThreshold, pol.Approvers, pol.AnswersWithoutIdentity
+		}
+		p.planSHA = planHash(planned.Plan)
+	}
 	p.steps = make(map[string]*stepRun, len(compiled.Order))
 	for _, s := range compiled.Plan.Steps {
 		p.steps[s.ID] = &stepRun{status: StepStatus{ID: s.ID, Command: s.Command, Description: s.Description, State: StatePending}}
@@ -141,6 +181,9 @@ func (p *program) run(ctx workflow.Context) (Result, error) {
 		p.events.start(ctx)
 	}
 	p.asker.on = workflow.GetVersion(ctx, versionQuestions, workflow.DefaultVersion, 1) >= 1
+	if p.asker.authorize {
+		p.events.started(ctx, p.asker.owner, programHash(p.in.Program), p.planSHA)
+	}
 	p.tuning = adaptive(ctx, planned.Tuning)
 	for _, id := range compiled.Order {
 		p.events.dependency(ctx, id, "pending", p.plan.Deps(id), p.plan.Dependents(id))
@@ -171,6 +214,40 @@ func (p *program) run(ctx workflow.Context) (Result, error) {
 		return Result{}, temporal.NewNonRetryableApplicationError("the program failed: "+res.Summary, ErrProgramFailed, nil, res)
 	}
 	return res, nil
+}
+
+// audit is the audit query's answer.
+func (p *program) audit() Audit {
+	a := Audit{
+		WorkflowID: p.workflowID, Owner: p.asker.owner, Started: p.start, ProgramSHA: programHash(p.in.Program),
+		PlanSHA: p.planSHA, Approvers: p.asker.approvers, ApprovalThreshold: p.threshold, State: p.state, Refused: p.asker.refused,
+	}
+	for _, q := range p.asker.questions {
+		a.Questions = append(a.Questions, *q)
+	}
+	return a
+}
+
+// programHash is the SHA-256 of a program's text, hex; "" for a hand-written plan.
+func programHash(text string) string {
+	if text == "" {
+		return ""
+	}
+	sum := sha256.Sum256([]byte(text))
+	return hex.EncodeToString(sum[:])
+}
+
+// planHash is the SHA-256 of a plan's JSON (encoding/json writes maps in key order, so it is stable;
+// workflowcheck sees its encoder cache, which changes no output).
+//
+//workflowcheck:ignore
+func planHash(pl *plan.Plan) string {
+	b, err := json.Marshal(pl)
+	if err != nil {
+		return ""
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
 }
 
 func (p *program) allFinished() bool {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/stretchr/testify/mock"
 	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/interceptor"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/worker"
@@ -23,6 +24,7 @@ import (
 	contactsfamily "github.com/eaapl/eaapl/activities/contacts"
 	"github.com/eaapl/eaapl/activities/contentvalue"
 	"github.com/eaapl/eaapl/catalog"
+	"github.com/eaapl/eaapl/internal/identity"
 	"github.com/eaapl/eaapl/plan"
 	"github.com/eaapl/eaapl/workflows"
 )
@@ -52,14 +54,17 @@ func contacts(emails ...string) []any {
 // fakeWorld stands in for the activities: a planner returning a fixed plan, an address book, a mailbox
 // history and a sender that records what it sent.
 type fakeWorld struct {
-	plan     *plan.Plan
-	contacts []any
-	emailed  []any
-	sendErr  map[string]error     // by recipient
-	flaky    map[string]int       // by recipient: how many sends fail with a temporary error first
-	mirror   bool                 // the workers have a Kafka bridge
-	tuning   *api.Tuning          // recorded with the plan: adaptive tuning
-	store    catalog.ContentStore // when set, RetrieveContacts keeps the contacts in it (a stored list)
+	plan      *plan.Plan
+	contacts  []any
+	emailed   []any
+	sendErr   map[string]error     // by recipient
+	flaky     map[string]int       // by recipient: how many sends fail with a temporary error first
+	mirror    bool                 // the workers have a Kafka bridge
+	anonymous bool                 // the start carries no identity
+	policy    api.Policy           // the workers' approval threshold and approvers
+	acting    actingAs             // who sends the start, the updates and the signals (owner: testOwner when empty)
+	tuning    *api.Tuning          // recorded with the plan: adaptive tuning
+	store     catalog.ContentStore // when set, RetrieveContacts keeps the contacts in it (a stored list)
 
 	historyContacts int // how many contacts CheckEmailHistory was given
 
@@ -77,19 +82,23 @@ func (f *fakeWorld) env(t *testing.T) *testsuite.TestWorkflowEnvironment {
 	env := s.NewTestWorkflowEnvironment()
 	// The shared machine can stall a workflow task past the SDK's 1 s deadlock limit; these tests check
 	// behaviour, and the replay tests keep the default.
-	env.SetWorkerOptions(worker.Options{DeadlockDetectionTimeout: 20 * time.Second})
+	if f.acting.owner == "" && !f.anonymous {
+		f.acting.owner = testOwner
+	}
+	env.SetWorkerOptions(worker.Options{DeadlockDetectionTimeout: 20 * time.Second,
+		Interceptors: []interceptor.WorkerInterceptor{&f.acting, identity.Interceptor(workflows.SignalAnswer)}})
 	env.RegisterWorkflowWithOptions(workflows.Program, workflowOptions)
 	(&activities.Commands{}).Register(env)
 	env.RegisterActivity(&activities.Planning{})
 	env.OnActivity("PlanProgram", mock.Anything, mock.Anything).Return(
 		func(_ context.Context, req activities.PlanRequest) (activities.PlanResult, error) {
 			if req.Plan != nil {
-				return activities.PlanResult{Plan: req.Plan, MirrorEvents: f.mirror, Tuning: f.tuning}, nil
+				return activities.PlanResult{Plan: req.Plan, MirrorEvents: f.mirror, Policy: &f.policy, Tuning: f.tuning}, nil
 			}
 			if f.plan == nil {
 				return activities.PlanResult{}, temporal.NewNonRetryableApplicationError("not understood: \"if it rains\"", catalog.ErrInvalidArgument, nil)
 			}
-			return activities.PlanResult{Plan: f.plan, MirrorEvents: f.mirror, Tuning: f.tuning}, nil
+			return activities.PlanResult{Plan: f.plan, MirrorEvents: f.mirror, Policy: &f.policy, Tuning: f.tuning}, nil
 		})
 	env.OnActivity("RetrieveContacts", mock.Anything, mock.Anything).Return(
 		func(_ context.Context, task catalog.Task) (catalog.TaskResult, error) {

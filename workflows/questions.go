@@ -5,13 +5,16 @@ import (
 	"errors"
 	"fmt"
 	"net/mail"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/eaapl/eaapl/catalog"
+	"github.com/eaapl/eaapl/internal/identity"
 )
 
 // Names of the human-in-the-loop messages. The signal and the update share the name "answer" and the
@@ -64,7 +67,11 @@ type Question struct {
 	Timeout string           `json:"timeout"`
 	State   string           `json:"state"` // open, answered, timed_out or closed
 	Answer  string           `json:"answer,omitempty"`
-	By      string           `json:"answered_by,omitempty"` // update, signal or timeout
+	// By is who answered: the identity of the user (histories before identities: update or signal), or
+	// timeout, or program aborted. Via says how: update, signal or in advance (`eaapl run --yes`).
+	By       string    `json:"answered_by,omitempty"`
+	Via      string    `json:"via,omitempty"`
+	Answered time.Time `json:"answered_at,omitzero"`
 
 	param  string // the task parameter the answer sets
 	arg    any    // the value it sets it to
@@ -94,13 +101,13 @@ func (a *Answer) UnmarshalJSON(b []byte) error {
 	if v, ok := raw["question_id"]; ok {
 		known++
 		if json.Unmarshal(v, &a.QuestionID) != nil {
-			a.problem = fmt.Sprintf("question_id must be text in quotes such as \"q1\", not %s", v)
+			a.problem = fmt.Sprintf("question_id must be text in quotes such as \"q1\", not %s", excerptRaw(string(v)))
 		}
 	}
 	if v, ok := raw["answer"]; ok {
 		known++
 		if json.Unmarshal(v, &a.Answer) != nil {
-			a.problem = fmt.Sprintf("the answer must be text in quotes, not %s", v)
+			a.problem = fmt.Sprintf("the answer must be text in quotes, not %s", excerptRaw(string(v)))
 		}
 	}
 	if known < len(raw) {
@@ -121,7 +128,15 @@ type AnswerResult struct {
 // default of abort at a question's timeout, aborts the program: aborted says why, and the interpreter
 // starts nothing more.
 type asker struct {
-	on        bool // questions are on (versionQuestions); off, nothing is asked
+	on bool // questions are on (versionQuestions); off, nothing is asked
+	// authorize says who may answer (versionIdentities): the owner, who started the program, and the
+	// worker's approvers; inAdvance approves the approvals as the owner (`eaapl run --yes`).
+	authorize bool
+	owner     string
+	approvers []string
+	anonymous bool // answers without an identity are taken (the worker's EAAPL_ANSWERS_WITHOUT_IDENTITY)
+	inAdvance bool
+	refused   []Refusal // answers refused because of who sent them, by signal (an update's leaves no trace)
 	timeout   time.Duration
 	dflt      string // skip or abort
 	questions []*Question
@@ -154,13 +169,22 @@ func (k *asker) setup(ctx workflow.Context) error {
 	}
 	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateAnswer,
 		func(ctx workflow.Context, a Answer) (AnswerResult, error) {
-			q, err := k.answer(a, "update")
+			who := identity.OfWorkflow(ctx)
+			if err := k.allowed(who); err != nil {
+				return AnswerResult{}, err
+			}
+			q, err := k.answer(ctx, a, k.by(who, "update"), "update")
 			if err != nil {
 				return AnswerResult{}, err
 			}
 			return AnswerResult{QuestionID: q.ID, Answer: q.Answer, Question: q.Text}, nil
 		},
 		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, a Answer) error {
+			// Runs before the update is written to the history: a refused one leaves no trace there
+			// (the worker's interceptor reports an unauthorized one on security.events).
+			if err := k.allowed(identity.OfWorkflow(ctx)); err != nil {
+				return err
+			}
 			_, err := k.check(a)
 			return err
 		}},
@@ -174,8 +198,13 @@ func (k *asker) setup(ctx workflow.Context) error {
 			if !ch.Receive(ctx, &a) {
 				return
 			}
-			if _, err := k.answer(a, "signal"); err != nil {
-				workflow.GetLogger(ctx).Warn("Answer by signal ignored", "question_id", a.QuestionID, "answer", a.Answer, "reason", err.Error())
+			who, _ := identity.SignalSender(ctx, SignalAnswer) // read for every signal, to stay in step
+			if err := k.allowed(who); err != nil {
+				k.refuse(ctx, who, a, err)
+				continue
+			}
+			if _, err := k.answer(ctx, a, k.by(who, "signal"), "signal"); err != nil {
+				workflow.GetLogger(ctx).Warn("Answer by signal ignored", "question_id", Excerpt(a.QuestionID), "answer", Excerpt(a.Answer), "reason", err.Error())
 			}
 		}
 	})
@@ -188,6 +217,12 @@ func (k *asker) check(a Answer) (*Question, error) {
 	if a.problem != "" {
 		return nil, errors.New(a.problem)
 	}
+	if len(a.QuestionID) > maxQuestionID {
+		return nil, fmt.Errorf("there is no question %s; %s", Excerpt(a.QuestionID), k.openList())
+	}
+	if len(a.Answer) > MaxAnswerBytes {
+		return nil, fmt.Errorf("the answer %s is too long: an answer has at most %d bytes", Excerpt(a.Answer), MaxAnswerBytes)
+	}
 	if strings.TrimSpace(a.QuestionID) == "" {
 		return nil, fmt.Errorf("question_id is missing; %s", k.openList())
 	}
@@ -198,7 +233,7 @@ func (k *asker) check(a Answer) (*Question, error) {
 		}
 	}
 	if q == nil {
-		return nil, fmt.Errorf("there is no question %q; %s", a.QuestionID, k.openList())
+		return nil, fmt.Errorf("there is no question %s; %s", Excerpt(a.QuestionID), k.openList())
 	}
 	if q.State != QuestionOpen {
 		return nil, fmt.Errorf("question %s was already %s: %q (%s)", q.ID, strings.ReplaceAll(q.State, "_", " "), q.Answer, q.By)
@@ -217,13 +252,14 @@ func (k *asker) check(a Answer) (*Question, error) {
 		if isAddress(text) {
 			return q, nil
 		}
-		return nil, fmt.Errorf("%q is not an email address; %s", text, q.expects())
+		return nil, fmt.Errorf("%s is not an email address; %s", Excerpt(text), q.expects())
 	}
-	return nil, fmt.Errorf("%q is not one of the answers to %s; %s", text, q.ID, q.expects())
+	return nil, fmt.Errorf("%s is not one of the answers to %s; %s", Excerpt(text), q.ID, q.expects())
 }
 
 // answer checks an answer and, when it is good, answers the question: the task waiting on it goes on.
-func (k *asker) answer(a Answer, by string) (*Question, error) {
+// by is who answered, via how.
+func (k *asker) answer(ctx workflow.Context, a Answer, by, via string) (*Question, error) {
 	q, err := k.check(a)
 	if err != nil {
 		return nil, err
@@ -234,8 +270,86 @@ func (k *asker) answer(a Answer, by string) (*Question, error) {
 	} else {
 		q.Answer, q.arg = text, text
 	}
-	q.State, q.By = QuestionAnswered, by
+	q.State, q.By, q.Answered = QuestionAnswered, by, workflow.Now(ctx)
+	if k.authorize {
+		q.Via = via
+	}
 	return q, nil
+}
+
+// The limits on what a person sends a program, checked before it enters the history, a log or an event.
+const (
+	MaxAnswerBytes = 64 << 10 // an answer: a choice, an address, or a text such as an email's body
+	maxQuestionID  = 16       // q1, q2, ...
+)
+
+// ErrUnauthorized is the error type of an answer refused because of who sent it.
+const ErrUnauthorized = catalog.ErrUnauthorized
+
+// allowed says whether who may answer the program's questions and approvals: its owner, or one of the
+// worker's approvers. Before identities (an older history) anyone may, as then.
+func (k *asker) allowed(who string) error {
+	if !k.authorize {
+		return nil
+	}
+	if who == "" && k.anonymous {
+		return nil
+	}
+	if who == "" {
+		return temporal.NewNonRetryableApplicationError("the answer does not say who sent it, and only the program's owner and its approvers may answer: "+
+			"answer with `eaapl answer`, which sends EAAPL_USER_ID in the "+identity.HeaderKey+" header", ErrUnauthorized, nil)
+	}
+	if strings.EqualFold(who, k.owner) || slices.ContainsFunc(k.approvers, func(a string) bool { return strings.EqualFold(a, who) }) {
+		return nil
+	}
+	owner := k.owner
+	if owner == "" {
+		owner = "nobody (it was started without an identity)"
+	}
+	return temporal.NewNonRetryableApplicationError(fmt.Sprintf("%s may not answer this program: only its owner, %s, and the approvers in the worker's EAAPL_APPROVERS may", who, owner), ErrUnauthorized, nil)
+}
+
+// by is what a question records as who answered it: the identity, or (before identities) the way.
+func (k *asker) by(who, via string) string {
+	switch {
+	case !k.authorize:
+		return via
+	case who == "":
+		return Unidentified
+	}
+	return who
+}
+
+// Unidentified is who answered an answer without an identity, taken because the worker allows them.
+const Unidentified = "nobody (no identity: the Web UI or the temporal CLI)"
+
+// Refusal is an answer the program refused because of who sent it.
+type Refusal struct {
+	At         time.Time `json:"at"`
+	By         string    `json:"by"` // the sender's identity; empty when it said none
+	Via        string    `json:"via"`
+	QuestionID string    `json:"question_id,omitempty"`
+	Reason     string    `json:"reason"`
+}
+
+// maxRefusals bounds the refusals kept for the audit: a flood of signals must not grow the state, and
+// so the query results, without end. Every one still goes on security.events.
+const maxRefusals = 100
+
+// refuse records an answer by signal refused because of who sent it: in the audit, on security.events,
+// and in the log, with excerpts only.
+func (k *asker) refuse(ctx workflow.Context, who string, a Answer, err error) {
+	var appErr *temporal.ApplicationError
+	reason := err.Error()
+	if errors.As(err, &appErr) {
+		reason = appErr.Message()
+	}
+	r := Refusal{At: workflow.Now(ctx), By: who, Via: "signal", QuestionID: Excerpt(a.QuestionID), Reason: reason}
+	if len(k.refused) < maxRefusals {
+		k.refused = append(k.refused, r)
+	}
+	k.events.unauthorized(ctx, r, len(k.refused))
+	workflow.GetLogger(ctx).Warn("Answer by signal refused", "by", Excerpt(who), "question_id", r.QuestionID, "reason", reason)
 }
 
 // choose finds the option an answer names: by its value (in any case) or, when the question is a choice
@@ -300,6 +414,12 @@ func (k *asker) ask(ctx workflow.Context, q *Question) string {
 	k.questions = append(k.questions, q)
 	k.events.question(ctx, q)
 	workflow.GetLogger(ctx).Info("Question asked", "question_id", q.ID, "question", q.Text)
+	if q.Kind == KindApproval && k.inAdvance {
+		// `eaapl run --yes`: the owner, who may approve, approved when starting the program.
+		q.State, q.Answer, q.arg, q.By, q.Via, q.Answered = QuestionAnswered, AnswerApprove, AnswerApprove, k.owner, "in advance (eaapl run --yes)", q.Asked
+		k.events.answer(ctx, q)
+		return q.Answer
+	}
 
 	// The timer is named for what it waits for, in the Web UI's timeline.
 	wait := workflow.AwaitOptions{Timeout: timeout, TimerOptions: workflow.TimerOptions{Summary: clipText("Waiting for your answer to "+q.ID+": "+q.Text, 160)}}
@@ -310,6 +430,9 @@ func (k *asker) ask(ctx workflow.Context, q *Question) string {
 		q.State, q.Answer, q.By = QuestionClosed, AnswerAbort, "program aborted"
 	default:
 		q.State, q.Answer, q.arg, q.By = QuestionTimedOut, q.Default, q.Default, "timeout"
+	}
+	if q.State != QuestionAnswered && k.authorize {
+		q.Answered = workflow.Now(ctx)
 	}
 	k.events.answer(ctx, q)
 	if q.Answer == AnswerAbort && k.aborted == "" {

@@ -13,6 +13,7 @@ import (
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/eaapl/eaapl/activities"
+	"github.com/eaapl/eaapl/activities/api"
 	"github.com/eaapl/eaapl/bridge"
 	"github.com/eaapl/eaapl/catalog"
 	"github.com/eaapl/eaapl/plan"
@@ -127,8 +128,8 @@ func TestQuestions(t *testing.T) {
 			t.Fatalf("sent to %v, want jd@example.com alone", sent)
 		}
 		qs := query[[]workflows.Question](t, env, workflows.QueryQuestions)
-		if qs[0].State != workflows.QuestionAnswered || qs[0].Answer != "jd@example.com" || qs[0].By != "update" {
-			t.Errorf("q1 = %+v, want answered jd@example.com by update", qs[0])
+		if qs[0].State != workflows.QuestionAnswered || qs[0].Answer != "jd@example.com" || qs[0].By != testOwner || qs[0].Via != "update" || qs[0].Answered.IsZero() {
+			t.Errorf("q1 = %+v, want answered jd@example.com by the owner, by update, with the time", qs[0])
 		}
 		if res.State != workflows.StateCompleted {
 			t.Errorf("state = %q, want completed", res.State)
@@ -148,8 +149,8 @@ func TestQuestions(t *testing.T) {
 		if !ok || task.Parameters["body"] != "Lunch at noon?" {
 			t.Fatalf("sent %v, want the answered body to john.smith@example.com", f.sentTo())
 		}
-		if qs := query[[]workflows.Question](t, env, workflows.QueryQuestions); qs[0].By != "signal" {
-			t.Errorf("q1 answered by %q, want signal", qs[0].By)
+		if qs := query[[]workflows.Question](t, env, workflows.QueryQuestions); qs[0].By != testOwner || qs[0].Via != "signal" {
+			t.Errorf("q1 answered by %q via %q, want the owner by signal", qs[0].By, qs[0].Via)
 		}
 	})
 
@@ -202,7 +203,7 @@ func TestBadAnswersAreRejectedAndChangeNothing(t *testing.T) {
 		{"OptionNumberOutOfRange", workflows.Answer{QuestionID: "q1", Answer: "4"}, `"4" is not one of the answers to q1`},
 		{"UnknownField", map[string]any{"question_id": "q1", "answer": "skip", "note": "x"}, "an answer has two fields, question_id and answer"},
 		{"NotAnObject", "skip", "an answer must be a JSON object"},
-		{"AlreadyAnswered", workflows.Answer{QuestionID: "q1", Answer: "retry"}, `question q1 was already answered: "skip" (update)`},
+		{"AlreadyAnswered", workflows.Answer{QuestionID: "q1", Answer: "retry"}, `question q1 was already answered: "skip" (` + testOwner + `)`},
 	}
 	outcomes := make([]*outcome, len(bad))
 	var before []workflows.Question
@@ -309,18 +310,23 @@ func TestFailuresBecomeDecisions(t *testing.T) {
 func TestApprovalGate(t *testing.T) {
 	three := contacts("alice@example.com", "bob@example.com", "carol@example.com")
 	for _, tc := range []struct {
-		name     string
-		in       workflows.Input
-		answer   string // "" for no question
-		wantSent int
+		name      string
+		threshold int // the worker's
+		in        workflows.Input
+		answer    string // "" for no question
+		wantSent  int
 	}{
-		{"AsksBeforeSendingMoreThanTheThreshold", workflows.Input{ApprovalThreshold: 2}, "approve", 3},
-		{"SendsNothingWhenTheAnswerIsSkip", workflows.Input{ApprovalThreshold: 2}, "skip", 0},
-		{"DoesNotAskWhenApprovedInAdvance", workflows.Input{ApprovalThreshold: 2, Approved: true}, "", 3},
-		{"DoesNotAskAtTheThreshold", workflows.Input{ApprovalThreshold: 3}, "", 3},
+		{"AsksBeforeSendingMoreThanTheThreshold", 2, workflows.Input{}, "approve", 3},
+		{"SendsNothingWhenTheAnswerIsSkip", 2, workflows.Input{}, "skip", 0},
+		{"DoesNotAskWhenApprovedInAdvance", 2, workflows.Input{Approved: true}, "", 3},
+		{"DoesNotAskAtTheThreshold", 3, workflows.Input{}, "", 3},
+		{"DoesNotAskWhenTheWorkerSaysNever", 0, workflows.Input{}, "", 3},
+		// The input's threshold was obeyed before identities: 0 skipped the gate, and so did a large one.
+		{"IgnoresTheInputsThresholdOfZero", 2, workflows.Input{ApprovalThreshold: 0}, "approve", 3},
+		{"IgnoresTheInputsHigherThreshold", 2, workflows.Input{ApprovalThreshold: 1000}, "skip", 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			f := &fakeWorld{plan: helloPlan(t), contacts: three, emailed: []any{}}
+			f := &fakeWorld{plan: helloPlan(t), contacts: three, emailed: []any{}, policy: api.Policy{ApprovalThreshold: tc.threshold}}
 			env := f.env(t)
 			var answered *outcome
 			env.RegisterDelayedCallback(func() {
@@ -351,14 +357,37 @@ func TestApprovalGate(t *testing.T) {
 			}
 		})
 	}
+	t.Run("ApprovedInAdvanceIsTheOwnersAnswer", func(t *testing.T) {
+		f := &fakeWorld{plan: helloPlan(t), contacts: three, emailed: []any{}, policy: api.Policy{ApprovalThreshold: 2}}
+		env := f.env(t)
+		env.ExecuteWorkflow(workflows.WorkflowType, workflows.Input{Program: f.plan.Program, Approved: true})
+		completed(t, env)
+		a := query[workflows.Audit](t, env, workflows.QueryAudit)
+		if len(a.Questions) != 1 || a.Questions[0].Answer != workflows.AnswerApprove || a.Questions[0].By != testOwner || !strings.Contains(a.Questions[0].Via, "in advance") {
+			t.Fatalf("audit questions = %+v, want q1 approved in advance by %s", a.Questions, testOwner)
+		}
+	})
+	t.Run("ApprovedInAdvanceWithoutAnIdentityApprovesNothing", func(t *testing.T) {
+		f := &fakeWorld{plan: helloPlan(t), contacts: three, emailed: []any{}, policy: api.Policy{ApprovalThreshold: 2}, anonymous: true}
+		env := f.env(t)
+		env.ExecuteWorkflow(workflows.WorkflowType, workflows.Input{Program: f.plan.Program, Approved: true, QuestionTimeout: "10m"})
+		res := completed(t, env)
+		if got := len(f.sentTo()); got != 0 {
+			t.Fatalf("sent %d, want none: nobody approved (%s)", got, res.Summary)
+		}
+		if send := res.Steps[3]; !strings.Contains(send.Reason, "not approved: q1 had no answer within 10m") {
+			t.Errorf("send = %s (%s), want not approved at the timeout", send.State, send.Reason)
+		}
+	})
 	t.Run("AbortFailsTheProgramSayingWhyOnce", func(t *testing.T) {
 		f := &fakeWorld{plan: helloPlan(t), contacts: three, emailed: []any{}}
+		f.policy.ApprovalThreshold = 2
 		env := f.env(t)
 		var answered *outcome
 		env.RegisterDelayedCallback(func() {
 			answered = update(t, env, "approval", workflows.Answer{QuestionID: "q1", Answer: "abort"})
 		}, time.Minute)
-		env.ExecuteWorkflow(workflows.WorkflowType, workflows.Input{Program: f.plan.Program, ApprovalThreshold: 2})
+		env.ExecuteWorkflow(workflows.WorkflowType, workflows.Input{Program: f.plan.Program})
 		answered.accepted(t)
 		res := failedResult(t, env.GetWorkflowError())
 		if !strings.HasPrefix(res.Summary, "aborted: the answer to q1") || strings.Count(res.Summary, "the answer to q1") != 1 || !strings.HasSuffix(res.Summary, "; send skipped") {
@@ -405,14 +434,15 @@ func TestQuestionsAreMirroredOnFeedbackHITL(t *testing.T) {
 		if err := json.Unmarshal(events[i].Value, v); err != nil {
 			t.Fatal(err)
 		}
-		if events[i].Key != v.FeedbackID || v.TaskID != "find" || v.UserID != "user_123" || v.Question != "2 contacts are named John. Which one?" || v.Timestamp == "" {
-			t.Errorf("event %d = %+v (key %s), want keyed by its feedback_id, about task find, for user_123", i, v, events[i].Key)
+		// The user is the owner, who started the program: not the input's user_id, which any client writes.
+		if events[i].Key != v.FeedbackID || v.TaskID != "find" || v.UserID != testOwner || v.Question != "2 contacts are named John. Which one?" || v.Timestamp == "" {
+			t.Errorf("event %d = %+v (key %s), want keyed by its feedback_id, about task find, for %s", i, v, events[i].Key, testOwner)
 		}
 	}
 	if asked.Context["question_id"] != "q1" || asked.Context["state"] != "open" || asked.Context["default"] != "skip" {
 		t.Errorf("question context = %v", asked.Context)
 	}
-	if answered.Context["answer"] != "john.smith@example.com" || answered.Context["answered_by"] != "signal" || answered.FeedbackID == asked.FeedbackID {
+	if answered.Context["answer"] != "john.smith@example.com" || answered.Context["answered_by"] != testOwner || answered.FeedbackID == asked.FeedbackID {
 		t.Errorf("answer event = %+v", answered)
 	}
 }

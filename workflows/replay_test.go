@@ -9,11 +9,13 @@ import (
 	"testing"
 
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/interceptor"
 	sdklog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/eaapl/eaapl/catalog"
+	"github.com/eaapl/eaapl/internal/identity"
 	"github.com/eaapl/eaapl/workflows"
 )
 
@@ -30,7 +32,7 @@ func TestReplay(t *testing.T) {
 	logger := sdklog.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 	for _, file := range files {
 		t.Run(filepath.Base(file), func(t *testing.T) {
-			r := worker.NewWorkflowReplayer()
+			r := newReplayer(t)
 			r.RegisterWorkflowWithOptions(workflows.Program, workflowOptions)
 			r.RegisterWorkflowWithOptions(workflows.ForEachShard, workflow.RegisterOptions{Name: workflows.ShardWorkflowType})
 			if err := replayAsRecorded(r, logger, file); err != nil {
@@ -38,6 +40,20 @@ func TestReplay(t *testing.T) {
 			}
 		})
 	}
+}
+
+// newReplayer is a replayer that reads identities as the workers do: the propagator (the start's and
+// updates' headers) and the interceptor (the signals' senders).
+func newReplayer(tb testing.TB) worker.WorkflowReplayer {
+	tb.Helper()
+	r, err := worker.NewWorkflowReplayerWithOptions(worker.WorkflowReplayerOptions{
+		Interceptors:       []interceptor.WorkerInterceptor{identity.Interceptor(workflows.SignalAnswer)},
+		ContextPropagators: []workflow.ContextPropagator{identity.Propagator()},
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return r
 }
 
 // replayAsRecorded replays a history under the workflow ID it ran as, which `-record` makes its file
@@ -66,7 +82,7 @@ func TestReplayShardedRun(t *testing.T) {
 	}
 	logger := sdklog.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 	for _, file := range files {
-		r := worker.NewWorkflowReplayer()
+		r := newReplayer(t)
 		r.RegisterWorkflowWithOptions(workflows.Program, workflowOptions)
 		r.RegisterWorkflowWithOptions(workflows.ForEachShard, workflow.RegisterOptions{Name: workflows.ShardWorkflowType})
 		if err := replayAsRecorded(r, logger, file); err != nil {
@@ -99,7 +115,7 @@ func TestReplayAfterACatalogChange(t *testing.T) {
 	}
 	logger := sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler)) // the old history's failure is expected
 	replay := func(file string) error {
-		r := worker.NewWorkflowReplayer()
+		r := newReplayer(t)
 		r.RegisterWorkflowWithOptions(workflows.Program, workflowOptions)
 		return r.ReplayWorkflowHistoryFromJSONFile(logger, filepath.Join("testdata", "histories", file))
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/eaapl/eaapl/activities/api"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -147,7 +148,7 @@ func TestShardsOverAStoredList(t *testing.T) {
 	})
 
 	t.Run("AnApprovalCountsTheListBeforeAnyShard", func(t *testing.T) {
-		f := &fakeWorld{plan: helloPlan(t), contacts: manyContacts(n), emailed: []any{}, store: testStore(t)}
+		f := &fakeWorld{plan: helloPlan(t), contacts: manyContacts(n), emailed: []any{}, store: testStore(t), policy: api.Policy{ApprovalThreshold: 100}}
 		env := f.env(t)
 		env.RegisterWorkflowWithOptions(workflows.ForEachShard, workflow.RegisterOptions{Name: workflows.ShardWorkflowType})
 		var approved *outcome
@@ -161,7 +162,7 @@ func TestShardsOverAStoredList(t *testing.T) {
 			}
 			approved = update(t, env, "approve", workflows.Answer{QuestionID: qs[0].ID, Answer: workflows.AnswerApprove})
 		}, time.Minute)
-		env.ExecuteWorkflow(workflows.WorkflowType, workflows.Input{Program: f.plan.Program, ShardSize: size, ApprovalThreshold: 100})
+		env.ExecuteWorkflow(workflows.WorkflowType, workflows.Input{Program: f.plan.Program, ShardSize: size})
 		res := completed(t, env)
 		approved.accepted(t)
 		if got, want := res.Summary, fmt.Sprintf("send: %d done, 0 skipped, 0 failed", n); got != want {

@@ -7,6 +7,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"time"
+	"unicode/utf8"
 
 	"github.com/eaapl/eaapl/activities/contentvalue"
 	"github.com/eaapl/eaapl/catalog"
@@ -21,7 +23,51 @@ const (
 	QueryPlan = "plan"
 	// QueryStatus returns a Status.
 	QueryStatus = "status"
+	// QueryAudit returns an Audit: who started the program, who answered what and when (`eaapl audit`).
+	QueryAudit = "audit"
 )
+
+// MaxProgramBytes bounds a program's English text: checked by the starter before it enters a history,
+// and by the workflow before it enters the planner, a log or an event.
+const MaxProgramBytes = 64 << 10
+
+// excerptLen is how much of a too-large or unexpected value an error quotes.
+const excerptLen = 80
+
+// Excerpt quotes s for an error or a log: whole when short, else its first 80 bytes (cut at a
+// character) and its size, "\"Dear …\"…(1,048,576 bytes)", so that a large value never travels whole.
+func Excerpt(s string) string {
+	if len(s) <= excerptLen {
+		return fmt.Sprintf("%q", s)
+	}
+	return fmt.Sprintf("%q…(%s bytes)", s[:cutAt(s)], thousands(len(s)))
+}
+
+// excerptRaw is Excerpt for JSON as it was sent, unquoted.
+func excerptRaw(s string) string {
+	if len(s) <= excerptLen {
+		return s
+	}
+	return fmt.Sprintf("%s…(%s bytes)", s[:cutAt(s)], thousands(len(s)))
+}
+
+// cutAt is where an excerpt of s ends: at most excerptLen bytes, at the start of a character.
+func cutAt(s string) int {
+	cut := excerptLen
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return cut
+}
+
+// thousands writes n with commas: 1048576 -> 1,048,576.
+func thousands(n int) string {
+	s := fmt.Sprint(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
 
 // DefaultMaxConcurrency is how many of a program's tasks run at once when the input does not say.
 const DefaultMaxConcurrency = 100
@@ -47,10 +93,17 @@ type Input struct {
 	// or abort.
 	QuestionTimeout string `json:"question_timeout,omitempty"`
 	QuestionDefault string `json:"question_default,omitempty"`
-	// ApprovalThreshold is the most tasks a step with side effects (emails) runs without asking for
-	// approval first; 0 asks never. Approved approves in advance (`eaapl run --yes`).
-	ApprovalThreshold int  `json:"approval_threshold,omitempty"`
-	Approved          bool `json:"approved,omitempty"`
+	// ApprovalThreshold was the most tasks a step with side effects runs without approval; since
+	// identities (versionIdentities) the worker's EAAPL_APPROVAL_THRESHOLD decides, and this is ignored:
+	// kept so that older histories replay as they ran.
+	ApprovalThreshold int `json:"approval_threshold,omitempty"`
+	// Approved approves in advance (`eaapl run --yes`): since identities, an approval answered by the
+	// identity that started the program, when it says one.
+	Approved bool `json:"approved,omitempty"`
+	// FirstRun says the starter made sure no earlier run had this workflow ID (starter.Start refuses
+	// to reuse one unless told to), so a batch's fresh items need not look for their emails in the
+	// mailbox first. Without it every item is looked for: a run that reuses an ID never sends twice.
+	FirstRun bool `json:"first_run,omitempty"`
 	// ShardSize is the most items of a for_each step one history runs: a step over more runs in shards
 	// of this size (shard.go); DefaultShardSize when 0.
 	ShardSize int `json:"shard_size,omitempty"`
@@ -148,6 +201,22 @@ type ItemResult struct {
 	State  string              `json:"state"` // done, skipped or failed
 	Reason string              `json:"reason,omitempty"`
 	Task   *catalog.TaskResult `json:"task,omitempty"`
+}
+
+// Audit is what the audit query returns: who did what to the program, from its own state.
+type Audit struct {
+	WorkflowID string `json:"workflow_id"`
+	// Owner is the identity that started the program (empty: it said none, or it started before identities).
+	Owner      string    `json:"owner"`
+	Started    time.Time `json:"started"`
+	ProgramSHA string    `json:"program_sha256,omitempty"` // of the English text
+	PlanSHA    string    `json:"plan_sha256,omitempty"`    // of the plan's JSON, once planned
+	Approvers  []string  `json:"approvers,omitempty"`      // the worker's, besides the owner
+	// ApprovalThreshold is the threshold the program obeyed (the worker's, since identities).
+	ApprovalThreshold int        `json:"approval_threshold"`
+	Questions         []Question `json:"questions,omitempty"` // every question, with who answered it and when
+	Refused           []Refusal  `json:"refused,omitempty"`   // answers by signal refused because of who sent them
+	State             string     `json:"state"`
 }
 
 // ErrProgramFailed is the error type of a program that ended with failed tasks; its details hold the Result.

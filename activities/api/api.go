@@ -41,9 +41,23 @@ type PlanResult struct {
 	// Catalog holds the catalog entries of the plan's commands as it was checked against them: the
 	// workflow runs the plan against these, so a new release's catalog cannot change a running program.
 	Catalog catalog.Entries `json:"catalog,omitempty"`
+	// Policy is the workers' own rules for who may answer and when a step needs approval: the program's
+	// input cannot change them. Nil from a worker before identities.
+	Policy *Policy `json:"policy,omitempty"`
 	// Tuning says how the workflow sizes its for_each steps' batches: nil or not Adaptive is the fixed
 	// sizing (histories before it have none).
 	Tuning *Tuning `json:"tuning,omitempty"`
+}
+
+// Policy is a worker's configuration that a program obeys: recorded in its history with the plan, so a
+// replay on a worker configured otherwise decides as the original run did.
+type Policy struct {
+	// ApprovalThreshold is the most tasks a step with side effects runs without approval (EAAPL_APPROVAL_THRESHOLD); 0 never asks.
+	ApprovalThreshold int `json:"approval_threshold"`
+	// Approvers may answer any program's questions and approvals, besides its owner (EAAPL_APPROVERS).
+	Approvers []string `json:"approvers,omitempty"`
+	// AnswersWithoutIdentity takes answers that say no identity (the Web UI's) from anyone (EAAPL_ANSWERS_WITHOUT_IDENTITY).
+	AnswersWithoutIdentity bool `json:"answers_without_identity,omitempty"`
 }
 
 // Tuning is the worker's adaptive tuning setting (EAAPL_ADAPTIVE, EAAPL_BATCH_SECONDS), recorded with the

@@ -162,6 +162,7 @@ func (s *stack) measureEaaPL(ctx context.Context, o options, n int, v variant) (
 		"EAAPL_MAILBOX_URL=" + in.mp.APIURL,
 		"KAFKA_BROKERS=" + s.broker.addr,
 		"EAAPL_PLANNER=rules",         // the benchmark measures running a program, not a model's planning
+		"EAAPL_APPROVAL_THRESHOLD=0",  // nobody is there to approve a step of N emails
 		"EAAPL_KEY_FILE=" + s.keyFile, // payloads encrypted, as `eaapl dev` runs them
 	}
 	if noKafka {

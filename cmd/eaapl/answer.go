@@ -27,7 +27,7 @@ func newAnswerCmd() *cobra.Command {
 				return err
 			}
 			defer c.Close()
-			s := &starter.Starter{Client: c, TaskQueue: cfg.TaskQueue}
+			s := &starter.Starter{Client: c, TaskQueue: cfg.TaskQueue, Identity: cfg.UserID}
 			res, err := s.Answer(ctx, args[0], args[1], args[2])
 			if err != nil {
 				return err

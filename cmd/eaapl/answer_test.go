@@ -13,7 +13,10 @@ import (
 func TestQuestionsOnTheCLI(t *testing.T) {
 	t.Parallel()
 	d := newDevEnv(t)
-	d.startInBackground(t)
+	const owner = "ann@example.com" // who runs the programs (and the dev stack)
+	d.env = append(d.env, "EAAPL_USER_ID="+owner)
+	// The approval threshold is the worker's: the dev stack's worker asks above 2 emails a step.
+	d.startInBackground(t, "EAAPL_APPROVAL_THRESHOLD=2")
 
 	t.Run("RunShowsTheQuestionAndAnswerTakesIt", func(t *testing.T) {
 		const id = "program-cli-ask-body"
@@ -46,6 +49,14 @@ func TestQuestionsOnTheCLI(t *testing.T) {
 				t.Errorf("eaapl answer %s %q: %s\nwant exit code 1 and %q", bad.qid, bad.answer, r, bad.reason)
 			}
 		}
+		// Another user may not answer: the worker's EAAPL_APPROVERS is empty, and the owner is who ran it.
+		if r := d.eaaplWith(t, []string{"EAAPL_USER_ID=mallory@attacker"}, "answer", id, "q1", "Hi from mallory"); r.code != 1 || !strings.Contains(r.stderr, "mallory@attacker may not answer this program") {
+			t.Errorf("mallory's eaapl answer: %s, want it refused", r)
+		}
+		// An answer too large is refused before it is sent, quoting only its start.
+		if r := d.eaapl(t, "answer", id, "q1", strings.Repeat("x", 70000)); r.code != 1 || !strings.Contains(r.stderr, "…(70,000 bytes) is too long") || len(r.stderr) > 400 {
+			t.Errorf("a 70,000-byte answer: %s, want it refused with an excerpt", r)
+		}
 		r := d.eaapl(t, "answer", id, "q1", "Lunch at noon?")
 		if r.code != 0 || !strings.Contains(r.stdout, "q1 answered: Lunch at noon?") {
 			t.Fatalf("eaapl answer: %s", r)
@@ -61,6 +72,20 @@ func TestQuestionsOnTheCLI(t *testing.T) {
 		}
 		if r := d.eaapl(t, "answer", id, "q1", "Again"); r.code != 1 || !strings.Contains(r.stderr, "already completed") {
 			t.Errorf("an answer to a finished program: %s, want it refused", r)
+		}
+		// eaapl audit: who started it and who answered what, and no mallory among them.
+		a := d.eaapl(t, "audit", id)
+		for _, want := range []string{"Program  " + id + " (completed)", "Text     sha256 ", "Plan     sha256 ", `q1       The program does not say`, `"Lunch at noon?", ` + owner + ` by update at `} {
+			if !strings.Contains(a.stdout, want) {
+				t.Errorf("eaapl audit does not show %q:\n%s", want, a)
+			}
+		}
+		if a.code != 0 || !strings.Contains(a.stdout, "Owner    "+owner+", started ") || strings.Contains(a.stdout, "mallory") {
+			t.Errorf("eaapl audit: %s, want owner %s and no mallory (an update refused by the validator is in no history)", a, owner)
+		}
+		// The ID of a program that has ended is refused, and --allow-reuse runs it without sending twice.
+		if r := d.eaapl(t, "run", "--id", id, "Send 'Again' to dave@example.com"); r.code != 1 || !strings.Contains(r.stderr, "not started: a program with the ID "+id+" exists already") {
+			t.Errorf("eaapl run with a used --id: %s, want it refused", r)
 		}
 	})
 

@@ -25,7 +25,7 @@ func newCancelCmd() *cobra.Command {
 				return err
 			}
 			defer c.Close()
-			s := &starter.Starter{Client: c, TaskQueue: cfg.TaskQueue}
+			s := &starter.Starter{Client: c, TaskQueue: cfg.TaskQueue, Identity: cfg.UserID}
 			if err := s.Cancel(ctx, args[0]); err != nil {
 				return err
 			}

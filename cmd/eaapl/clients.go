@@ -14,6 +14,7 @@ import (
 
 	"github.com/eaapl/eaapl/config"
 	"github.com/eaapl/eaapl/internal/crypt"
+	"github.com/eaapl/eaapl/internal/identity"
 )
 
 // newLogger returns the process's structured logger at the configured level.
@@ -56,6 +57,13 @@ func dial(ctx context.Context, cfg config.Config, logger *slog.Logger, hostPort 
 		opts.HostPort = fmt.Sprintf("127.0.0.1:%d", cfg.DevTemporalPort)
 	}
 	opts.Logger = sdklog.NewStructuredLogger(logger)
+	// Who is acting: Temporal records the client's identity with each request (a cancel's too), and the
+	// propagator sends EAAPL_USER_ID in the eaapl-identity header of starts and answers; on a worker,
+	// the same propagator reads it back for the workflow (internal/identity).
+	if opts.Identity == "" {
+		opts.Identity = cfg.UserID
+	}
+	opts.ContextPropagators = append(opts.ContextPropagators, identity.Propagator())
 	keys, err := crypt.Load(cfg.KeyFile, cfg.DataDir)
 	if err != nil {
 		return nil, err

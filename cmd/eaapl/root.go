@@ -28,6 +28,7 @@ func commands() []*cobra.Command {
 		newStatusCmd(),
 		newListCmd(),
 		newCancelCmd(),
+		newAuditCmd(),
 		newScheduleCmd(),
 		newAnswerCmd(),
 		newEventsCmd(),

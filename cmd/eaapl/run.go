@@ -21,15 +21,15 @@ import (
 
 func newRunCmd() *cobra.Command {
 	var (
-		asJSON, confirmFirst, yes, dryRun, sameSettings bool
-		planFile, id, address                           string
-		pf                                              plannerFlags
+		asJSON, confirmFirst, yes, dryRun, sameSettings, allowReuse bool
+		planFile, id, address                                       string
+		pf                                                          plannerFlags
 	)
 	cmd := &cobra.Command{
 		Use: `run [--json] [--yes] [--dry-run] [--id ID] [--confirm] [--planner rules|llm] [--no-cache] "<program>"` + "\n" +
 			`run [--json] [--yes] [--dry-run] [--id ID] [--confirm] --plan plan.json`,
 		Short: "run a program and wait for its result; --confirm reads the plan back in English and asks before " +
-			"starting it; --yes approves in advance a step over EAAPL_APPROVAL_THRESHOLD",
+			"starting it; --yes approves in advance, as EAAPL_USER_ID, a step over the worker's EAAPL_APPROVAL_THRESHOLD",
 		ValidArgsFunction: noFiles,
 		RunE: withConfig(func(ctx context.Context, cfg config.Config, cmd *cobra.Command, args []string) error {
 			opts, err := pf.options()
@@ -38,7 +38,7 @@ func newRunCmd() *cobra.Command {
 			}
 			in := workflows.Input{Program: strings.Join(args, " "), UserID: cfg.UserID, MaxConcurrency: cfg.MaxConcurrency, EventsTimeout: cfg.EventsTimeout.String(),
 				Planner: opts.Planner, NoCache: opts.NoCache,
-				QuestionTimeout: cfg.QuestionTimeout.String(), QuestionDefault: cfg.QuestionDefault, ApprovalThreshold: cfg.ApprovalThreshold, Approved: yes, DryRun: dryRun}
+				QuestionTimeout: cfg.QuestionTimeout.String(), QuestionDefault: cfg.QuestionDefault, Approved: yes, DryRun: dryRun}
 			switch {
 			case planFile != "" && in.Program != "":
 				return usageError{msg: "give either a program or --plan, not both"}
@@ -51,18 +51,19 @@ func newRunCmd() *cobra.Command {
 			case strings.TrimSpace(in.Program) == "":
 				return usageError{msg: "eaapl run needs a program in quotes, e.g. eaapl run \"Send 'Hi' to bob@example.com\""}
 			}
-			return runProgram(ctx, cfg, cmd, in, runOptions{asJSON: asJSON, confirm: confirmFirst, sameSettings: sameSettings, id: id, address: address, planner: opts})
+			return runProgram(ctx, cfg, cmd, in, runOptions{asJSON: asJSON, confirm: confirmFirst, sameSettings: sameSettings, id: id, address: address, planner: opts, allowReuse: allowReuse})
 		}),
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON")
 	cmd.Flags().StringVar(&planFile, "plan", "", "run a hand-written plan from this JSON file instead of English")
-	cmd.Flags().StringVar(&id, "id", "", "the workflow ID (default: a new program-... ID)")
+	cmd.Flags().StringVar(&id, "id", "", "the workflow ID (default: a new program-... ID); one that a program has used is refused")
+	cmd.Flags().BoolVar(&allowReuse, "allow-reuse", false, "run with the --id of a program that has ended; no email the earlier run sent is sent again")
 	addAddressFlag(cmd, &address)
 	pf.add(cmd)
 	cmd.Flags().BoolVar(&confirmFirst, "confirm", false, "plan here, read the plan back in English and ask before starting it")
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "run the steps that only read, and show what the steps that write (send, write a file) would do without doing it")
 	cmd.Flags().BoolVar(&sameSettings, "same-settings", false, "refuse to start when the running dev stack's worker has other contacts, sender, time zone or task queue than this shell (make run uses it)")
-	cmd.Flags().BoolVar(&yes, "yes", false, "approve in advance a step that sends more emails than EAAPL_APPROVAL_THRESHOLD")
+	cmd.Flags().BoolVar(&yes, "yes", false, "approve in advance, as EAAPL_USER_ID, a step that sends more emails than the worker's EAAPL_APPROVAL_THRESHOLD")
 	_ = cmd.MarkFlagFilename("plan", "json")
 	return cmd
 }
@@ -73,6 +74,7 @@ type runOptions struct {
 	// sameSettings refuses a start when the running worker's settings differ from these: `make run`'s
 	// Hello World must not email an address book a stack was started with earlier.
 	sameSettings bool
+	allowReuse   bool // start with the ID of an ended program (starter.Starter.AllowReuse)
 	id, address  string
 	planner      planner.Options
 }
@@ -148,7 +150,7 @@ func runProgram(ctx context.Context, cfg config.Config, cmd *cobra.Command, in w
 		defer p.mu.Unlock()
 		fmt.Fprintln(stderr, "Warning:", msg)
 	}
-	s := &starter.Starter{Client: c, TaskQueue: cfg.TaskQueue, Encrypted: encrypts(cfg), Warn: warn}
+	s := &starter.Starter{Client: c, TaskQueue: cfg.TaskQueue, Encrypted: encrypts(cfg), Warn: warn, Identity: cfg.UserID, AllowReuse: o.allowReuse}
 	warnSettings(cfg, warn)
 	id := o.id
 	if id == "" {

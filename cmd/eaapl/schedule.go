@@ -52,7 +52,7 @@ func newScheduleCmd() *cobra.Command {
 				return err
 			}
 			defer c.Close()
-			s := &starter.Starter{Client: c, TaskQueue: cfg.TaskQueue, Encrypted: encrypts(cfg)}
+			s := &starter.Starter{Client: c, TaskQueue: cfg.TaskQueue, Encrypted: encrypts(cfg), Identity: cfg.UserID}
 			out := cmd.OutOrStdout()
 			if verb == "list" {
 				dc, err := dataConverter(cfg)
@@ -123,7 +123,7 @@ func createSchedule(ctx context.Context, cfg config.Config, cmd *cobra.Command, 
 		return err
 	}
 	defer c.Close()
-	s := &starter.Starter{Client: c, TaskQueue: cfg.TaskQueue, Encrypted: encrypts(cfg)}
+	s := &starter.Starter{Client: c, TaskQueue: cfg.TaskQueue, Encrypted: encrypts(cfg), Identity: cfg.UserID}
 	id := o.id
 	if id == "" {
 		id = starter.NewScheduleID(time.Now())

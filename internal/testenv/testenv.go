@@ -19,8 +19,10 @@ import (
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
 
 	"github.com/eaapl/eaapl/devstack"
+	"github.com/eaapl/eaapl/internal/identity"
 	"github.com/eaapl/eaapl/internal/testenv/tools"
 )
 
@@ -96,6 +98,8 @@ func startTemporal(bin, logPath string) (*testsuite.DevServer, error) {
 		ClientOptions: &client.Options{
 			HostPort: "", // a free port
 			Logger:   sdklog.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil))),
+			// As the CLI's clients: starts and answers carry the caller's identity, and workers read it.
+			ContextPropagators: []workflow.ContextPropagator{identity.Propagator()},
 		},
 		LogLevel:  "error",
 		ExtraArgs: devstack.SearchAttributeArgs(), // as the dev stack's server has them
