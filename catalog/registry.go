@@ -109,6 +109,20 @@ func (s *Spec) Check() error {
 			return fmt.Errorf("catalog: command %q: its forms name the argument %q, which it does not have", s.Name, name)
 		}
 	}
+	for name := range s.Forms.Joined {
+		if _, ok := s.Arg(name); !ok {
+			return fmt.Errorf("catalog: command %q: its forms join the argument %q, which it does not have", s.Name, name)
+		}
+	}
+	for _, st := range s.Forms.Statements {
+		for _, w := range strings.Fields(st) {
+			if name, ok := strings.CutPrefix(w, "{"); ok {
+				if _, has := s.Arg(strings.TrimSuffix(name, "}")); !has {
+					return fmt.Errorf("catalog: command %q: its statement %q names the argument %q, which it does not have", s.Name, st, strings.TrimSuffix(name, "}"))
+				}
+			}
+		}
+	}
 	for name := range s.Forms.Results {
 		if _, ok := s.OutputField(name); !ok {
 			return fmt.Errorf("catalog: command %q: its forms name the output %q, which it does not have", s.Name, name)
@@ -189,24 +203,6 @@ func (e Entries) Names() []string {
 	}
 	slices.Sort(names)
 	return names
-}
-
-// Forms are a command's English as data, for the rule-based planner's grammar: the phrases that ask for
-// it and the words for its arguments and results. The planner reads them; it does not name commands.
-type Forms struct {
-	// Phrases are ways a sentence asks for the command, with arguments in braces: "send {body} to {to}".
-	Phrases []string `json:"phrases"`
-	// Args are the words that introduce or name each argument: "to": {"to"}, "subject": {"with the subject"}.
-	Args map[string][]string `json:"args,omitempty"`
-	// Results are the words for each output.
-	Results map[string]ResultWords `json:"results,omitempty"`
-}
-
-// ResultWords name one output of a command in English.
-type ResultWords struct {
-	Noun  string   `json:"noun"`            // "your contacts"
-	Each  string   `json:"each,omitempty"`  // one item of a list output: "each contact"
-	Words []string `json:"words,omitempty"` // words a sentence uses for it: "my contacts", "everyone"
 }
 
 // Label says how a task of the command is named in progress, results and the Temporal UI: by one
@@ -356,6 +352,15 @@ type Reading interface {
 	Address(v any) (string, bool)
 	// Addresses are the addresses of a literal list of contacts written as a CEL list in for_each.items.
 	Addresses(items string) ([]string, bool)
+	// Model is the model the text analysis sends text to, as configured where the plan is read back;
+	// false when none is (the analysis stays on the worker).
+	Model() (ModelView, bool)
+}
+
+// ModelView names a model server for a read-back: "gpt-4o-mini" at "api.openai.com".
+type ModelView struct {
+	Name string
+	Host string
 }
 
 // StepView is a plan step as a read-back sees it.

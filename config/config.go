@@ -5,6 +5,7 @@
 package config
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -16,8 +17,10 @@ import (
 	"github.com/kelseyhightower/envconfig"
 
 	"github.com/eaapl/eaapl/bridge/kafka"
+	"github.com/eaapl/eaapl/catalog"
 	"github.com/eaapl/eaapl/internal/carddav"
 	"github.com/eaapl/eaapl/internal/fetch"
+	"github.com/eaapl/eaapl/internal/model"
 )
 
 // Prefix is the prefix of EaaPL's own environment variables. The struct tags below spell each name out in
@@ -82,6 +85,13 @@ const MaxConcurrencyLimit = 500
 //	OPENAI_API_KEY         the model server's key; empty for servers that need none ()
 //	OPENAI_BASE_URL        an OpenAI-compatible server (Azure OpenAI, Ollama, vLLM, llama.cpp); OpenAI's when empty ()
 //	OPENAI_API_VERSION     the API version of an Azure OpenAI endpoint      (2024-10-21)
+//	EAAPL_TEXT_ANALYZER    what Summarize, Extract, Classify (and AnalyzeTrends' series in prose) run on:
+//	                       model, embedded (nothing leaves the worker), or auto: the model when one is
+//	                       configured (auto)
+//	EAAPL_TEXT_MODEL       the model the text analysis asks; EAAPL_PLANNER_MODEL when empty ()
+//	EAAPL_TEXT_MODEL_TIMEOUT    how long one request of the text analysis to the model may take (1m0s)
+//	EAAPL_TEXT_MODEL_MAX_BYTES  the most text one analysis sends to the model; a longer text is cut,
+//	                       and the step's output says so (100000)
 //	EAAPL_QUESTION_TIMEOUT how long a program's question waits for an answer   (1h)
 //	EAAPL_QUESTION_DEFAULT the answer applied then: skip or abort             (skip)
 //	EAAPL_APPROVAL_THRESHOLD  the most emails a step sends without asking for approval; 0 never asks (100)
@@ -149,9 +159,14 @@ type Config struct {
 	PlannerTimeout time.Duration `envconfig:"EAAPL_PLANNER_TIMEOUT" default:"30s"`
 	PlanCache      string        `envconfig:"EAAPL_PLAN_CACHE" default:".eaapl/plans"`
 	// The model server's settings have the names OpenAI's own tools read.
-	OpenAIAPIKey      string        `envconfig:"OPENAI_API_KEY"`
-	OpenAIBaseURL     string        `envconfig:"OPENAI_BASE_URL"`
-	OpenAIAPIVersion  string        `envconfig:"OPENAI_API_VERSION" default:"2024-10-21"`
+	OpenAIAPIKey     string `envconfig:"OPENAI_API_KEY"`
+	OpenAIBaseURL    string `envconfig:"OPENAI_BASE_URL"`
+	OpenAIAPIVersion string `envconfig:"OPENAI_API_VERSION" default:"2024-10-21"`
+	// The text analysis's model is on the same server as the planner's (OPENAI_*).
+	TextAnalyzer      string        `envconfig:"EAAPL_TEXT_ANALYZER" default:"auto"`
+	TextModel         string        `envconfig:"EAAPL_TEXT_MODEL"`
+	TextModelTimeout  time.Duration `envconfig:"EAAPL_TEXT_MODEL_TIMEOUT" default:"1m0s"`
+	TextModelMaxBytes int           `envconfig:"EAAPL_TEXT_MODEL_MAX_BYTES" default:"100000"`
 	QuestionTimeout   time.Duration `envconfig:"EAAPL_QUESTION_TIMEOUT" default:"1h"`
 	QuestionDefault   string        `envconfig:"EAAPL_QUESTION_DEFAULT" default:"skip"`
 	ApprovalThreshold int           `envconfig:"EAAPL_APPROVAL_THRESHOLD" default:"100"`
@@ -310,6 +325,20 @@ func (c Config) Validate() error {
 	if c.ModelConfigured() && strings.TrimSpace(c.PlannerModel) == "" {
 		return fmt.Errorf("configuration: EAAPL_PLANNER_MODEL must name a model")
 	}
+	switch c.TextAnalyzer {
+	case "auto", "embedded", "model":
+	default:
+		return fmt.Errorf("configuration: EAAPL_TEXT_ANALYZER is %q; it must be auto, embedded or model", c.TextAnalyzer)
+	}
+	if c.TextAnalyzer == "model" && !c.ModelConfigured() {
+		return fmt.Errorf("configuration: EAAPL_TEXT_ANALYZER is model, but no model server is configured: set OPENAI_API_KEY, or OPENAI_BASE_URL for a server that needs no key")
+	}
+	if c.TextModelTimeout <= 0 {
+		return fmt.Errorf("configuration: EAAPL_TEXT_MODEL_TIMEOUT is %s; it must be a positive duration such as 60s", c.TextModelTimeout)
+	}
+	if c.TextModelMaxBytes < 1000 || c.TextModelMaxBytes > MaxTextModelBytes {
+		return fmt.Errorf("configuration: EAAPL_TEXT_MODEL_MAX_BYTES is %d; it must be between 1000 and %d", c.TextModelMaxBytes, MaxTextModelBytes)
+	}
 	if c.PlannerTimeout <= 0 {
 		return fmt.Errorf("configuration: EAAPL_PLANNER_TIMEOUT is %s; it must be positive", c.PlannerTimeout)
 	}
@@ -377,6 +406,27 @@ func kindOf(goType string) string {
 // ModelConfigured says a model server is configured for the LLM planner: a key, or the URL of a server
 // that needs none.
 func (c Config) ModelConfigured() bool { return c.OpenAIAPIKey != "" || c.OpenAIBaseURL != "" }
+
+// MaxTextModelBytes bounds EAAPL_TEXT_MODEL_MAX_BYTES: about 2.5 million tokens, more than any model takes.
+const MaxTextModelBytes = 10 << 20
+
+// TextAnalysisModel is the model the text analysis sends text to, and the most bytes of text it sends; false
+// when the analysis is embedded (EAAPL_TEXT_ANALYZER=embedded, or auto with no model server).
+func (c Config) TextAnalysisModel() (model.Settings, int, bool) {
+	if c.TextAnalyzer == "embedded" || !c.ModelConfigured() {
+		return model.Settings{}, 0, false
+	}
+	return model.Settings{
+		APIKey: c.OpenAIAPIKey, BaseURL: c.OpenAIBaseURL, APIVersion: c.OpenAIAPIVersion,
+		Model: cmp.Or(strings.TrimSpace(c.TextModel), c.PlannerModel), Timeout: c.TextModelTimeout,
+	}, c.TextModelMaxBytes, true
+}
+
+// TextModelView names the text analysis's model for read-backs (starter.WithModel).
+func (c Config) TextModelView() (catalog.ModelView, bool) {
+	s, _, ok := c.TextAnalysisModel()
+	return catalog.ModelView{Name: s.Model, Host: s.Host()}, ok
+}
 
 // ContactsIsAddressBook reports whether EAAPL_CONTACTS is a CardDAV address book's URL, not a file.
 func (c Config) ContactsIsAddressBook() bool {

@@ -194,6 +194,11 @@ func TestLoadRejectsValuesThatMakeNoSense(t *testing.T) {
 		{"EAAPL_PLANNER", "maybe"},
 		{"EAAPL_PLANNER", "llm"}, // with no model server configured
 		{"EAAPL_PLANNER_TIMEOUT", "0s"},
+		{"EAAPL_TEXT_ANALYZER", "cloud"},
+		{"EAAPL_TEXT_ANALYZER", "model"}, // with no model server configured
+		{"EAAPL_TEXT_MODEL_TIMEOUT", "0s"},
+		{"EAAPL_TEXT_MODEL_MAX_BYTES", "10"},
+		{"EAAPL_TEXT_MODEL_MAX_BYTES", "999999999"},
 		{"OPENAI_BASE_URL", "localhost:11434"},
 		{"EAAPL_QUESTION_TIMEOUT", "0s"},
 		{"EAAPL_QUESTION_DEFAULT", "retry"},
@@ -358,5 +363,33 @@ func TestLoadIgnoresVariablesWithoutThePrefix(t *testing.T) {
 	}
 	if got, want := c.UserID, "user_123"; got != want {
 		t.Errorf("UserID = %q, want %q", got, want)
+	}
+}
+
+func TestTheTextAnalysisUsesTheModelOnlyWhenOneIsConfigured(t *testing.T) {
+	for _, tc := range []struct {
+		analyzer, baseURL string
+		want              bool
+	}{
+		{"auto", "", false},
+		{"auto", "http://127.0.0.1:11434/v1", true},
+		{"embedded", "http://127.0.0.1:11434/v1", false},
+		{"model", "http://127.0.0.1:11434/v1", true},
+	} {
+		c := config.Config{TextAnalyzer: tc.analyzer, OpenAIBaseURL: tc.baseURL, PlannerModel: "gpt-4o-mini", TextModelMaxBytes: 5000}
+		s, maxBytes, ok := c.TextAnalysisModel()
+		if ok != tc.want {
+			t.Errorf("EAAPL_TEXT_ANALYZER=%s OPENAI_BASE_URL=%q: model %v, want %v", tc.analyzer, tc.baseURL, ok, tc.want)
+		}
+		if ok && (s.Model != "gpt-4o-mini" || maxBytes != 5000 || s.Host() != "127.0.0.1:11434") {
+			t.Errorf("model %+v, %d bytes; want EAAPL_PLANNER_MODEL's, 5000, at 127.0.0.1:11434", s, maxBytes)
+		}
+		if v, vok := c.TextModelView(); vok != ok || (ok && v.Name != "gpt-4o-mini") {
+			t.Errorf("TextModelView = %+v, %v", v, vok)
+		}
+	}
+	c := config.Config{TextAnalyzer: "auto", OpenAIAPIKey: "sk-x", PlannerModel: "gpt-4o-mini", TextModel: "gpt-x"}
+	if s, _, _ := c.TextAnalysisModel(); s.Model != "gpt-x" || s.Host() != "api.openai.com" {
+		t.Errorf("EAAPL_TEXT_MODEL=gpt-x: %+v at %s", s, s.Host())
 	}
 }

@@ -75,7 +75,8 @@ func (s *stack) worker(t *testing.T, contactsFile string, edit func(*config.Conf
 	cfg.Contacts = contactsFile
 	cfg.SMTPAddr, cfg.MailboxURL = s.mailpit.SMTPAddr, s.mailpit.APIURL
 	cfg.WorkerID = "e2e-worker"
-	cfg.Planner = "rules" // a model key in the developer's shell must not send these tests to a model
+	cfg.Planner = "rules"         // a model key in the developer's shell must not send these tests to a model
+	cfg.TextAnalyzer = "embedded" // nor their documents
 	if edit != nil {
 		edit(&cfg)
 	}

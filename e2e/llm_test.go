@@ -2,6 +2,8 @@ package e2e_test
 
 import (
 	"context"
+	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -16,6 +18,9 @@ import (
 	"github.com/eaapl/eaapl/config"
 	"github.com/eaapl/eaapl/internal/crypt"
 	"github.com/eaapl/eaapl/internal/testenv"
+	"github.com/eaapl/eaapl/planner"
+	"github.com/eaapl/eaapl/starter"
+	"github.com/eaapl/eaapl/worker"
 	"github.com/eaapl/eaapl/workflows"
 )
 
@@ -186,4 +191,139 @@ func planCacheKey(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return path
+}
+
+// TestAnalysisWithTheModel runs the spec's example, "Open the document q3-report.md, analyze it for
+// trends, and summarize it", planned by the rule-based planner, on a worker whose text analysis has a
+// model (OPENAI_BASE_URL pointing at a fake OpenAI-compatible server, which first answers 429 with a
+// Retry-After): the summary `eaapl run` prints is
+// the model's, the trends are still computed on the worker (the report has a table), the model is sent
+// the document's text and nothing else, and the read-back says the text goes to the model.
+func TestAnalysisWithTheModel(t *testing.T) {
+	const program = "Open the document q3-report.md, analyze it for trends, and summarize it"
+	const modelSummary = "Revenue rose from 120 to 180 over the quarter. The mobile app shipped in August."
+	// The model is first rate limited for 3 seconds: the step is retried after the server's Retry-After,
+	// not after the retry policy's 1 second.
+	limited := testenv.ModelAnswer{Status: 429, Body: []byte(`{"error": {"message": "Rate limit reached", "type": "requests"}}`), Header: map[string]string{"Retry-After": "3"}}
+	model := testenv.NewFakeModel(t, limited, testenv.ChatAnswer(`{"sentences": ["Revenue rose from 120 to 180 over the quarter.", "The mobile app shipped in August."]}`))
+	s := newStack(t)
+	root := t.TempDir()
+	ws := filepath.Join(root, "workspace")
+	if err := os.Mkdir(ws, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(ws, "q3-report.md"), []byte(q3Report), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var cfg config.Config
+	st := s.worker(t, testenv.WriteFile(t, "contacts.vcf", injectionContacts), func(c *config.Config) {
+		c.Workspace, c.DataDir = ws, filepath.Join(root, "data")
+		c.Planner = "rules" // the program's plan is the rule-based planner's; only the analysis asks the model
+		c.OpenAIBaseURL, c.OpenAIAPIKey = model.URL, "sk-test"
+		c.TextAnalyzer, c.TextModel = "auto", "gpt-fake" // auto: the model, as one is configured
+		cfg = *c
+	})
+
+	t.Run("TheReadBackSaysTheDocumentGoesToTheModel", func(t *testing.T) {
+		p, _, err := worker.NewPlanner(cfg, time.UTC).Plan(context.Background(), program, time.Now(), planner.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b strings.Builder
+		starter.PrintReadBack(&b, p, time.Now(), starter.WithModel(cfg.TextModelView()))
+		host := strings.TrimSuffix(strings.TrimPrefix(model.URL, "http://"), "/v1")
+		if want := "Summarize the document's text (step 1) with the model gpt-fake at " + host + ": the document's text is sent to it."; !strings.Contains(b.String(), want) {
+			t.Errorf("read-back:\n%s\nwant the line %q", b.String(), want)
+		}
+	})
+
+	began := time.Now()
+	res, err := s.run(t, st, "analysis-with-the-model", workflows.Input{Program: program})
+	if err != nil {
+		t.Fatalf("program: %v (%+v)", err, res)
+	}
+	if took := time.Since(began); took < 3*time.Second {
+		t.Errorf("the program took %s: the rate-limited summary was retried before the server's Retry-After of 3s", took)
+	}
+	t.Run("ThePrintedSummaryIsTheModels", func(t *testing.T) {
+		sum := output(t, res, "summarize")
+		if sum["summary"] != modelSummary || sum["method"] != "model:gpt-fake" {
+			t.Errorf("summary %v, want the model's, by model:gpt-fake", sum)
+		}
+		var b strings.Builder
+		starter.PrintResult(&b, res)
+		if !strings.Contains(b.String(), modelSummary) {
+			t.Errorf("eaapl run prints:\n%s\nwant the model's summary", b.String())
+		}
+	})
+	t.Run("TheTrendsAreComputedOnTheWorker", func(t *testing.T) {
+		trends := output(t, res, "trends")
+		if r, _ := trends["report"].(string); !strings.Contains(r, "Revenue went up from 120 (July) to 180 (September)") {
+			t.Errorf("trends %v, want revenue up from 120 to 180, computed", trends)
+		}
+	})
+	t.Run("TheModelWasSentTheDocumentOnly", func(t *testing.T) {
+		reqs := model.Requests()
+		if len(reqs) != 2 {
+			t.Fatalf("the model got %d requests, want 2: the summary's and its retry after the 429 (the trends come from the table)", len(reqs))
+		}
+		for _, r := range reqs {
+			if !strings.Contains(r, "Support tickets fell after the release.") || !strings.Contains(r, `"model":"gpt-fake"`) {
+				t.Errorf("request %s lacks the document or the model", r)
+			}
+			for _, data := range []string{"mallory@", "alice@", "Ignore previous instructions"} {
+				if strings.Contains(r, data) {
+					t.Errorf("the model was sent contact data %q", data)
+				}
+			}
+		}
+	})
+}
+
+// TestLLMPlannerConstructs runs programs of the language's constructs planned by the model in the worker
+// (a fake OpenAI-compatible server answering as a model taught by the prompt would): a wait then a send,
+// and an answer. The plans are validated like the rule-based planner's and run on the real interpreter.
+func TestLLMPlannerConstructs(t *testing.T) {
+	model := testenv.NewFakeModel(t,
+		testenv.ChatAnswer(`{"version": 1, "steps": [{"id": "wait", "command": "", "description": "Wait 2 seconds.", "wait": {"for": "2s"}}, {"id": "send", "command": "SendEmail", "depends_on": ["wait"], "args": {"to": {"name": "", "email": "bob@example.com"}, "subject": "After the wait", "body": "After the wait"}}]}`),
+		testenv.ChatAnswer(`{"version": 1, "steps": [{"id": "contacts", "command": "RetrieveContacts"}, {"id": "answer", "command": "", "answer": {"value": "${size(steps.contacts.contacts.filter(contact, contact.email.endsWith('@example.com')))}", "kind": "number", "label": "contacts at example.com"}}]}`),
+	)
+	s := newStack(t)
+	st := s.worker(t, testenv.WriteFile(t, "contacts.vcf", threeContacts), func(c *config.Config) {
+		c.Planner = "llm"
+		c.OpenAIBaseURL, c.OpenAIAPIKey = model.URL, "sk-test"
+		c.PlanCache = ""
+	})
+
+	t.Run("AWaitThenASend", func(t *testing.T) {
+		began := time.Now()
+		res, err := s.run(t, st, "llm-wait-send", workflows.Input{Program: "Wait 2 seconds, then send 'After the wait' to bob@example.com"})
+		if err != nil {
+			t.Fatalf("program: %v (%+v)", err, res)
+		}
+		msgs := testenv.Messages(t, s.mailpit, "to:bob@example.com")
+		if len(msgs) != 1 || strings.TrimSpace(msgs[0].Text) != "After the wait" {
+			t.Fatalf("bob got %+v, want one email saying After the wait", msgs)
+		}
+		if took := time.Since(began); took < 2*time.Second {
+			t.Errorf("the program took %s, less than its 2-second wait", took)
+		}
+	})
+	t.Run("AnAnswer", func(t *testing.T) {
+		res, err := s.run(t, st, "llm-answer", workflows.Input{Program: "How many of my contacts are at example.com?"})
+		if err != nil {
+			t.Fatalf("program: %v (%+v)", err, res)
+		}
+		if res.Answer == nil || fmt.Sprint(res.Answer.Value) != "3" {
+			t.Fatalf("answer %+v, want 3 contacts at example.com", res.Answer)
+		}
+	})
+	if n := len(model.Requests()); n != 2 {
+		t.Errorf("the model got %d requests, want 2", n)
+	}
+	for _, r := range model.Requests() {
+		if !strings.Contains(r, `\"wait\": {`) || !strings.Contains(r, `\"answer\": {`) {
+			t.Errorf("the prompt does not describe the constructs")
+		}
+	}
 }

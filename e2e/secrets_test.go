@@ -21,6 +21,7 @@ import (
 	"github.com/eaapl/eaapl/bridge/kafka"
 	"github.com/eaapl/eaapl/config"
 	"github.com/eaapl/eaapl/internal/testenv"
+	"github.com/eaapl/eaapl/plan"
 	"github.com/eaapl/eaapl/starter"
 	"github.com/eaapl/eaapl/worker"
 	"github.com/eaapl/eaapl/workflows"
@@ -51,8 +52,9 @@ func (s *syncBuffer) String() string {
 }
 
 // TestSecretsStaySecret plants an SMTP password and a model API key in the worker's configuration, runs
-// the Hello World program (which authenticates to the SMTP server) and a program whose send is refused
-// for bad credentials, and looks for both secrets in every place a run leaves something: the histories,
+// the Hello World program (which authenticates to the SMTP server), a program whose send is refused
+// for bad credentials, and a Summarize whose model server refuses the key and echoes it back (as OpenAI's
+// 401 does, in part), and looks for both secrets in every place a run leaves something: the histories,
 // the results and errors, the worker's log at debug level, and every record on every Kafka topic.
 func TestSecretsStaySecret(t *testing.T) {
 	broker := testenv.Broker(t, t.TempDir(), 0)
@@ -64,7 +66,9 @@ func TestSecretsStaySecret(t *testing.T) {
 	refusing := testenv.Mailpit(t, "--smtp-auth-accept-any=false", "--smtp-auth-file", authFile)
 
 	var log syncBuffer
-	startWorkerWithSecrets := func(smtpAddr, mailboxURL, queue string) *starter.Starter {
+	// The model server of the text analysis: it refuses the key, quoting it, as a careless proxy would.
+	refusingModel := testenv.NewFakeModel(t, testenv.ModelAnswer{Status: 401, Body: []byte(`{"error": {"message": "Incorrect API key provided: ` + plantedAPIKey + `", "type": "invalid_request_error", "code": "invalid_api_key"}}`)})
+	startWorkerWithSecrets := func(smtpAddr, mailboxURL, queue string, edits ...func(*config.Config)) *starter.Starter {
 		cfg, err := config.Load()
 		if err != nil {
 			t.Fatal(err)
@@ -79,12 +83,19 @@ func TestSecretsStaySecret(t *testing.T) {
 		cfg.HeartbeatInterval = 500 * time.Millisecond
 		cfg.LogLevel, cfg.EventsLogLevel = "debug", "debug"
 		cfg.WorkerID = "e2e-secrets-" + queue
+		cfg.TextAnalyzer = "embedded" // no document goes to a model server on the internet
+		for _, edit := range edits {
+			edit(&cfg)
+		}
 		logger := slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelDebug}))
 		startWorkerLogging(t, s.temporal.Client(), cfg, logger)
 		return &starter.Starter{Client: s.temporal.Client(), TaskQueue: cfg.TaskQueue}
 	}
 	good := startWorkerWithSecrets(s.mailpit.SMTPAddr, s.mailpit.APIURL, "e2e-secrets")
 	bad := startWorkerWithSecrets(refusing.SMTPAddr, refusing.APIURL, "e2e-secrets-refused")
+	analysis := startWorkerWithSecrets(s.mailpit.SMTPAddr, s.mailpit.APIURL, "e2e-secrets-model", func(c *config.Config) {
+		c.TextAnalyzer, c.OpenAIBaseURL = "model", refusingModel.URL
+	})
 
 	var evidence []string // everything the runs left, as text
 	res, err := s.run(t, good, "secrets-hello-world", workflows.Input{Program: helloWorld, UserID: "user_123"})
@@ -108,7 +119,22 @@ func TestSecretsStaySecret(t *testing.T) {
 		t.Fatalf("the run with the wrong password does not report the server's refusal (535), so the error path was not taken: %s", said)
 	}
 
-	for _, id := range []string{"secrets-hello-world", "secrets-refused"} {
+	summaryPlan, err := plan.Parse([]byte(`{"version": 1, "steps": [{"id": "summarize", "command": "Summarize", "args": {"text": "The quarter went well. Revenue grew."}}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	unauthorized, err := s.run(t, analysis, "secrets-model-refused", workflows.Input{Plan: summaryPlan})
+	b, _ = json.Marshal(unauthorized)
+	said = string(b) + " " + fmt.Sprint(err)
+	evidence = append(evidence, said)
+	if n := len(refusingModel.Requests()); n != 1 || !strings.Contains(said, "401") || !strings.Contains(said, "OPENAI_API_KEY") {
+		t.Fatalf("the summary with the refused key made %d requests (want 1: a 401 is not retried) and reports %s; want the 401 and OPENAI_API_KEY named", n, said)
+	}
+	if !strings.Contains(refusingModel.Requests()[0], "Revenue grew.") {
+		t.Fatal("the model was not sent the text, so the path under test was not taken")
+	}
+
+	for _, id := range []string{"secrets-hello-world", "secrets-refused", "secrets-model-refused"} {
 		it := s.temporal.Client().GetWorkflowHistory(context.Background(), id, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
 		for it.HasNext() {
 			ev, err := it.Next()
@@ -144,7 +170,7 @@ func TestSecretsStaySecret(t *testing.T) {
 			t.Errorf("%s is in what the runs left: ...%s...", name, all[max(0, i-200):min(len(all), i+len(secret)+50)])
 		}
 	}
-	t.Logf("searched %d bytes: 2 histories, 2 results, %d Kafka records, %d bytes of debug log", len(all), records, len(log.String()))
+	t.Logf("searched %d bytes: 3 histories, 3 results, %d Kafka records, %d bytes of debug log", len(all), records, len(log.String()))
 }
 
 // startWorkerLogging is startWorker with the worker's log kept.

@@ -1,39 +1,75 @@
 package e2e_test
 
 import (
+	"bufio"
 	"context"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/eaapl/eaapl/activities/contentvalue"
+	"github.com/eaapl/eaapl/config"
+	"github.com/eaapl/eaapl/devstack"
 	"github.com/eaapl/eaapl/internal/testenv"
+	"github.com/eaapl/eaapl/starter"
 	"github.com/eaapl/eaapl/workflows"
 )
 
-// TestShardedForEach runs a for_each over 2,000 contacts with a shard size of 500 on the dev stack: its
-// items run in 4 ForEachShard child workflows, each contact gets exactly one email, and every run's
-// history (the program's and each shard's) stays far under Temporal's limits.
+// TestShardedForEach runs a for_each over 2,000 contacts with a shard size of 500 on the dev stack: the
+// contacts are a stored list (more than RetrieveContacts carries), its items run in 4 ForEachShard child
+// workflows that each read their own range of it, each contact gets exactly one email, `eaapl status`
+// counts the items of every shard while they run, and every run's history (the program's and each
+// shard's) stays far under Temporal's limits; the program's holds no item.
 func TestShardedForEach(t *testing.T) {
-	const n, size, id = 2000, 500, "sharded-for-each"
+	const n, size, id = 2000, 500, "sharded-stored-list"
 	s := newStack(t)
 	var csv strings.Builder
 	csv.WriteString("name,email\n")
 	for i := range n {
 		fmt.Fprintf(&csv, "Contact %d,contact-%04d@example.com\n", i+1, i+1)
 	}
-	st := s.worker(t, testenv.WriteFile(t, "contacts.csv", csv.String()), nil)
-	res, err := s.run(t, st, id, workflows.Input{Program: "Send 'Hi there' to all my contacts", ShardSize: size})
+	st := s.worker(t, testenv.WriteFile(t, "contacts.csv", csv.String()), func(c *config.Config) { c.DataDir = t.TempDir() })
+	var statuses []string // eaapl status's lines for the send step, while shards ran
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	wr, err := st.Start(ctx, id, workflows.Input{Program: "Send 'Hi there' to all my contacts", ShardSize: size})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := st.Wait(ctx, wr, 100*time.Millisecond, func(cur workflows.Status) {
+		var b strings.Builder
+		starter.PrintStatus(&b, cur)
+		for _, line := range strings.Split(b.String(), "\n") {
+			if strings.Contains(line, "send") && cur.State == workflows.StateRunning {
+				statuses = append(statuses, strings.TrimSpace(line))
+			}
+		}
+	})
+	s.recordHistory(t, id)
 	if err != nil {
 		t.Fatalf("program failed: %v", err)
 	}
 	if got, want := res.Summary, fmt.Sprintf("send: %d done, 0 skipped, 0 failed", n); got != want {
 		t.Fatalf("summary = %q, want %q", got, want)
+	}
+	reported := 0
+	for _, r := range res.Steps[len(res.Steps)-1].Reports {
+		reported += r.Count
+	}
+	if got := len(res.Steps[len(res.Steps)-1].Reports); got != n/size || reported != n {
+		t.Errorf("the send step's result has %d reports of %d items, want one per shard, %d items in all", got, reported, n)
 	}
 	shards := []string{id}
 	for k := 1; k <= n/size; k++ {
@@ -42,6 +78,27 @@ func TestShardedForEach(t *testing.T) {
 	for k, wf := range shards[1:] {
 		s.recordHistoryAs(t, wf, fmt.Sprintf("%s-shard-%d", id, k+1))
 	}
+
+	t.Run("StatusCountsTheItemsOfEveryShard", func(t *testing.T) {
+		// Some line while it ran says that items of more than one shard are done: more than a shard's
+		// worth, fewer than all.
+		var between []string
+		counts := regexp.MustCompile(`running: (\d+)/(\d+) done`)
+		for _, line := range statuses {
+			m := counts.FindStringSubmatch(line)
+			if m == nil {
+				continue
+			}
+			done, _ := strconv.Atoi(m[1])
+			if total, _ := strconv.Atoi(m[2]); total == n && done > size && done < n {
+				between = append(between, line)
+			}
+		}
+		t.Logf("%d status lines while it ran, %d counting more than one shard, e.g. %q", len(statuses), len(between), between[:min(1, len(between))])
+		if len(between) == 0 {
+			t.Errorf("no status while it ran counted more than one shard's items; the send step's lines were %q", statuses)
+		}
+	})
 
 	t.Run("EachContactGotExactlyOneEmail", func(t *testing.T) {
 		got := map[string]int{}
@@ -63,7 +120,7 @@ func TestShardedForEach(t *testing.T) {
 
 	t.Run("EveryHistoryIsUnderTheLimits", func(t *testing.T) {
 		const maxEvents, maxBytes = 10240, 10 << 20
-		children := 0
+		children, pages := 0, 0
 		for _, wf := range shards {
 			events, bytes := 0, 0
 			it := s.temporal.Client().GetWorkflowHistory(context.Background(), wf, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
@@ -77,17 +134,30 @@ func TestShardedForEach(t *testing.T) {
 				if e.GetStartChildWorkflowExecutionInitiatedEventAttributes() != nil {
 					children++
 				}
+				if a := e.GetActivityTaskScheduledEventAttributes(); a != nil && a.GetActivityType().GetName() == contentvalue.ReadListPage {
+					pages++
+				}
 			}
 			if events == 0 || events > maxEvents || bytes > maxBytes {
 				t.Errorf("%s: %d events, %d bytes; want some, and at most %d events and %d bytes", wf, events, bytes, maxEvents, maxBytes)
+			}
+			// Before the stored list, the program's history held every contact twice (744 KB).
+			if wf == id && bytes > 100<<10 {
+				t.Errorf("the program's history is %d bytes, want under 100 KB: its items reach it", bytes)
 			}
 			t.Logf("%s: %d events, %d bytes", wf, events, bytes)
 		}
 		if children != n/size {
 			t.Errorf("%d child workflows started, want %d shards of %d", children, n/size, size)
 		}
+		if pages != n/listPage {
+			t.Errorf("%d pages of the stored list read, want %d (each shard its own %d items, in pages of %d)", pages, n/listPage, size, listPage)
+		}
 	})
 }
+
+// listPage is how many items a shard reads at once (workflows.listPageItems).
+const listPage = 500
 
 // recordHistoryAs writes a run's history for the replay test under another name, with -record (a
 // shard's workflow ID holds slashes).
@@ -106,4 +176,293 @@ func (s *stack) recordHistoryAs(t *testing.T, id, name string) {
 		t.Fatal(err)
 	}
 	t.Logf("recorded %s", path)
+}
+
+// The sharded crash tests send Hello World to shardedContacts contacts in shards of shardedSize through
+// real `eaapl worker` processes that share one content store (EAAPL_DATA_DIR), each email held up by
+// testenv.DelaySMTP as in the crash tests, and interrupt the send once Mailpit holds shardedInterrupt.
+const (
+	shardedContacts  = 2000
+	shardedSize      = 500
+	shardedInterrupt = 300
+)
+
+// TestShardedForEachFailover kills one of two worker processes with SIGKILL in the middle of a shard's
+// batches: the other finishes the shards (their workflow tasks, and the batches whose heartbeats time
+// out), and every contact gets exactly one email.
+func TestShardedForEachFailover(t *testing.T) {
+	bin := buildEaapl(t)
+	srv := testenv.Temporal(t)
+	mp := testenv.Mailpit(t)
+	queue, contacts, data := "sharded-failover", contactsCSV(t, shardedContacts), t.TempDir()
+	env := func(smtp string) []string {
+		return append(workerEnv(srv.FrontendHostPort(), queue, contacts, smtp, mp.APIURL), "EAAPL_DATA_DIR="+data)
+	}
+	doomedSMTP := testenv.DelaySMTP(t, mp.SMTPAddr, smtpDelay)
+	doomed := startWorkerProcess(t, bin, env(doomedSMTP.Addr), "worker-killed")
+	survivor := startWorkerProcess(t, bin, env(testenv.DelaySMTP(t, mp.SMTPAddr, smtpDelay).Addr), "worker-survivor")
+	waitForPollers(t, srv.Client(), queue, doomed, survivor)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	st := &starter.Starter{Client: srv.Client(), TaskQueue: queue}
+	run, err := st.Start(ctx, "sharded-failover", workflows.Input{Program: helloWorld, MaxConcurrency: crashConcurrency, ShardSize: shardedSize})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitForMessages(t, mp.APIURL, shardedInterrupt)
+	deadline := time.Now().Add(time.Minute)
+	for len(doomedSMTP.Sessions()) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s is in no batch after a minute", doomed.id)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	inFlight := len(doomedSMTP.Sessions())
+	doomed.kill(t)
+	sent, err := messageCount(mp.APIURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sent >= shardedContacts {
+		t.Fatalf("the send was over (%d emails) before the kill; the test proves nothing", sent)
+	}
+	t.Logf("killed %s in the middle of %d batches, with %d of %d emails in Mailpit", doomed.id, inFlight, sent, shardedContacts)
+	res, err := st.Wait(ctx, run, 500*time.Millisecond, nil)
+	if err != nil {
+		t.Fatalf("program: %v", err)
+	}
+	assertShardedOnce(t, res, mp)
+	if !survivor.running() {
+		t.Error("the surviving worker exited")
+	}
+}
+
+// TestShardedForEachRestart stops the whole dev stack (the Temporal dev server with its SQLite file,
+// and Mailpit with its database) in the middle of a sharded send and starts it again on the same ports
+// and data: the worker, which stays up, reconnects, the program and its shards resume and complete, and
+// nothing is sent twice.
+func TestShardedForEachRestart(t *testing.T) {
+	bin := buildEaapl(t)
+	opts := devstack.Options{
+		TemporalBin: testenv.Bin(t, "temporal"),
+		MailpitBin:  testenv.Bin(t, "mailpit"),
+		DataDir:     t.TempDir(),
+		KafkaPort:   -1,
+	}
+	for _, port := range []*int{&opts.TemporalPort, &opts.UIPort, &opts.SMTPPort, &opts.MailpitPort} {
+		p, err := devstack.FreePort()
+		if err != nil {
+			t.Fatal(err)
+		}
+		*port = p
+	}
+	start := func() *devstack.Stack {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		s, err := devstack.Start(ctx, opts)
+		if err != nil {
+			t.Fatalf("start the dev stack: %v", err)
+		}
+		t.Cleanup(func() { stopStack(t, s) })
+		return s
+	}
+	stack := start()
+	queue := "sharded-restart"
+	address, mailbox := stack.Temporal.Address, stack.Mailpit.APIURL
+	proxy := testenv.DelaySMTP(t, stack.Mailpit.SMTPAddr, smtpDelay)
+	env := append(workerEnv(address, queue, contactsCSV(t, shardedContacts), proxy.Addr, mailbox), "EAAPL_DATA_DIR="+t.TempDir())
+	w := startWorkerProcess(t, bin, env, "worker-restart")
+	c := dialTemporal(t, address)
+	waitForPollers(t, c, queue, w)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	st := &starter.Starter{Client: c, TaskQueue: queue}
+	if _, err := st.Start(ctx, "sharded-restart", workflows.Input{Program: helloWorld, MaxConcurrency: crashConcurrency, ShardSize: shardedSize}); err != nil {
+		t.Fatal(err)
+	}
+	waitForMessages(t, mailbox, shardedInterrupt)
+	sent, err := messageCount(mailbox)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inFlight := len(proxy.Sessions())
+	stopStack(t, stack)
+	t.Logf("stopped the stack in the middle of %d batches, with %d of %d emails in Mailpit", inFlight, sent, shardedContacts)
+	if sent >= shardedContacts {
+		t.Fatalf("the send was over (%d emails) before the stop; the test proves nothing", sent)
+	}
+	time.Sleep(3 * time.Second) // the worker polls a server that is not there
+	restarted := time.Now()
+	stack = start()
+
+	var res workflows.Result
+	if err := c.GetWorkflow(ctx, "sharded-restart", "").Get(ctx, &res); err != nil {
+		t.Fatalf("program: %v", err)
+	}
+	t.Logf("done %s after the restart", time.Since(restarted).Round(time.Second))
+	assertShardedOnce(t, res, stack.Mailpit)
+	if !w.running() {
+		t.Error("the worker exited while the server was away")
+	}
+}
+
+// assertShardedOnce checks that the sharded Hello World completed with every send done, and that Mailpit
+// holds exactly one email per contact (person1@example.com on).
+func assertShardedOnce(t *testing.T, res workflows.Result, mp *devstack.Mailpit) {
+	t.Helper()
+	if got, want := res.Summary, fmt.Sprintf("send: %d done, 0 skipped, 0 failed", shardedContacts); res.State != workflows.StateCompleted || got != want {
+		t.Errorf("program %s: %q, want completed: %q", res.State, got, want)
+	}
+	got := map[string]int{}
+	msgs := testenv.Messages(t, mp, "")
+	for _, m := range msgs {
+		for _, to := range m.To {
+			got[to]++
+		}
+	}
+	for i := 1; i <= shardedContacts; i++ {
+		if addr := fmt.Sprintf("person%d@example.com", i); got[addr] != 1 {
+			t.Errorf("%s got %d emails, want 1", addr, got[addr])
+		}
+	}
+	if len(msgs) != shardedContacts {
+		t.Errorf("Mailpit holds %d emails, want %d", len(msgs), shardedContacts)
+	}
+}
+
+// TestQuestionInsideAShard runs a send to 1,100 contacts (a stored list) in shards of 500 through a mail
+// server that refuses one recipient for now (451, a refusal a retry may fix): the shard retries it, gives
+// up, and hands it back; the program asks retry, skip or abort, and while the question is open the other
+// contacts are sent to. The server then takes the recipient, the answer retry sends it, and each contact
+// has exactly one email.
+func TestQuestionInsideAShard(t *testing.T) {
+	const n, size, id = 1100, 500, "sharded-question"
+	const refused = "person777@example.com"
+	s := newStack(t)
+	proxy := refuseRecipient(t, s.mailpit.SMTPAddr, refused)
+	st := s.worker(t, contactsCSV(t, n), func(c *config.Config) { c.DataDir, c.SMTPAddr = t.TempDir(), proxy.addr })
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	wr, err := st.Start(ctx, id, workflows.Input{Program: "Send 'Hi there' to all my contacts", ShardSize: size})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var q workflows.Question
+	deadline := time.Now().Add(2 * time.Minute)
+	for q.ID == "" {
+		if time.Now().After(deadline) {
+			t.Fatal("no question about the refused recipient after two minutes")
+		}
+		time.Sleep(200 * time.Millisecond)
+		qs, err := st.Questions(ctx, id)
+		if err == nil && len(qs) > 0 {
+			q = qs[0]
+		}
+	}
+	if q.Kind != workflows.KindDecision || q.Item != refused || !strings.Contains(q.Text, "451") {
+		t.Errorf("question = %+v, want a decision about %s that quotes the server's 451", q, refused)
+	}
+	waitForMessages(t, s.mailpit.APIURL, n-1) // the others went on while it was open
+	proxy.refusing.Store(false)
+	if _, err := st.Answer(ctx, id, q.ID, "retry"); err != nil {
+		t.Fatalf("answer retry: %v", err)
+	}
+	res, err := st.Wait(ctx, wr, 200*time.Millisecond, nil)
+	if err != nil {
+		t.Fatalf("program: %v", err)
+	}
+	if got, want := res.Summary, fmt.Sprintf("send: %d done, 0 skipped, 0 failed", n); got != want {
+		t.Errorf("summary = %q, want %q", got, want)
+	}
+	got := map[string]int{}
+	for _, m := range testenv.Messages(t, s.mailpit, "") {
+		for _, to := range m.To {
+			got[to]++
+		}
+	}
+	for i := 1; i <= n; i++ {
+		if addr := fmt.Sprintf("person%d@example.com", i); got[addr] != 1 {
+			t.Errorf("%s got %d emails, want 1", addr, got[addr])
+		}
+	}
+}
+
+// recipientRefuser is an SMTP proxy on loopback that answers "451" to RCPT TO the one address while
+// refusing is true, and passes everything else on to the server.
+type recipientRefuser struct {
+	addr     string
+	refusing atomic.Bool
+}
+
+func refuseRecipient(t *testing.T, target, address string) *recipientRefuser {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	p := &recipientRefuser{addr: l.Addr().String()}
+	p.refusing.Store(true)
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go p.serve(c, target, address)
+		}
+	}()
+	return p
+}
+
+// serve passes a session on line by line: SMTP without pipelining (what net/smtp speaks) says one
+// command and waits for its reply, so a refusal written in place of the server's is the only reply.
+func (p *recipientRefuser) serve(c net.Conn, target, address string) {
+	defer c.Close()
+	s, err := net.Dial("tcp", target)
+	if err != nil {
+		return
+	}
+	defer s.Close()
+	var mu sync.Mutex // one writer to the client at a time
+	go func() {
+		r := bufio.NewReader(s)
+		for {
+			line, err := r.ReadBytes('\n')
+			if err != nil {
+				c.Close()
+				return
+			}
+			mu.Lock()
+			_, _ = c.Write(line)
+			mu.Unlock()
+		}
+	}()
+	r := bufio.NewReader(c)
+	data := false
+	for {
+		line, err := r.ReadBytes('\n')
+		if err != nil {
+			return
+		}
+		cmd := strings.ToUpper(strings.TrimSpace(string(line)))
+		switch {
+		case data && cmd == ".":
+			data = false
+		case data:
+		case cmd == "DATA":
+			data = true
+		case strings.HasPrefix(cmd, "RCPT TO:") && strings.Contains(cmd, strings.ToUpper(address)) && p.refusing.Load():
+			mu.Lock()
+			_, _ = c.Write([]byte("451 4.3.0 " + address + ": mailbox busy, try again later\r\n"))
+			mu.Unlock()
+			continue
+		}
+		if _, err := s.Write(line); err != nil {
+			return
+		}
+	}
 }

@@ -8,8 +8,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/eaapl/eaapl/activities/contacts"
-	"github.com/eaapl/eaapl/activities/email"
+	"github.com/eaapl/eaapl/catalog"
 	"github.com/eaapl/eaapl/plan"
 )
 
@@ -101,9 +100,6 @@ const (
 	stepAnswer   = "answer"
 )
 
-// itemName is what one contact is called in the plan's expressions.
-var itemName = contactList.Item
-
 // sent is what a send statement did, for the statements after it: "again", "it", "her", a reply.
 type sent struct {
 	send    string         // its step id
@@ -124,19 +120,25 @@ type list struct {
 
 // builder writes the plan of a program, statement after statement.
 type builder struct {
+	l   *language
 	p   *plan.Plan
 	now time.Time
 	n   int // the statement being built, from 1
 	// ref is the time the statement runs at, which its time phrases ("this week") are resolved against:
 	// the start, or the end of an earlier wait until a time. After a wait of a duration it is not known
 	// (unknown says which wait), and a time phrase is refused rather than resolved against a guess.
-	ref      time.Time
-	unknown  string
-	prev     []string // the steps the statement waits for: the last ones of the statement before
-	ids      []string // the steps of the statement being built
-	last     *sent
-	lastList *list
-	named    map[string]*list // the lists the program named
+	ref       time.Time
+	unknown   string
+	prev      []string // the steps the statement waits for: the last ones of the statement before
+	ids       []string // the steps of the statement being built
+	last      *sent
+	lastList  *list
+	named     map[string]*list // the lists the program named
+	words     []string         // the program's words, by token
+	made      []*made          // the steps of command statements, for "it", "the summary" and conditions
+	fresh     bool             // a command statement came after the last email: "it" is its result
+	records   bool             // the items of the iteration being built are records with fields (rows), not text
+	readChain bool             // the statement before ran a command that only reads
 }
 
 func (b *builder) id(base string) string {
@@ -152,8 +154,8 @@ func (b *builder) add(s plan.Step) {
 }
 
 // build writes the plan of a parsed program. now is in the zone that time phrases are in.
-func build(prog *parsedProgram, text string, now time.Time) (*plan.Plan, *failure, error) {
-	b := &builder{p: &plan.Plan{Version: plan.Version, Program: text}, now: now, ref: now}
+func build(l *language, prog *parsedProgram, words []string, text string, now time.Time) (*plan.Plan, *failure, error) {
+	b := &builder{l: l, words: words, p: &plan.Plan{Version: plan.Version, Program: text}, now: now, ref: now}
 	if sc := prog.schedule; sc != nil {
 		zone := now.Location().String()
 		if zone == "Local" {
@@ -182,20 +184,32 @@ func build(prog *parsedProgram, text string, now time.Time) (*plan.Plan, *failur
 				b.named = map[string]*list{}
 			}
 			b.named[s.name] = b.lastList
+		case commandStatement:
+			f = b.command(s.command)
 		default:
 			f, err = b.send(s)
 		}
 		if f != nil || err != nil {
 			return nil, f, err
 		}
-		b.link()
+		// Reads after reads ("open it, analyze it for trends, and summarize it") wait only for the
+		// data they read: nothing in the world changes between them.
+		reads := s.kind == commandStatement && s.command.form.spec.SideEffect == catalog.Reads
+		b.linkAfter(!(reads && b.readChain))
+		b.readChain = reads
+	}
+	if f := b.quiet(); f != nil {
+		return nil, f, nil
 	}
 	return b.p, nil, nil
 }
 
 // link makes the first steps of the statement just built wait for the statement before, and remembers
 // its last steps for the next.
-func (b *builder) link() {
+func (b *builder) link() { b.linkAfter(true) }
+
+// linkAfter is link, adding the wait for the statement before only when after is true.
+func (b *builder) linkAfter(after bool) {
 	mine := map[string]bool{}
 	for _, id := range b.ids {
 		mine[id] = true
@@ -209,7 +223,7 @@ func (b *builder) link() {
 				root, needed[d] = false, true
 			}
 		}
-		if root {
+		if root && after {
 			for _, d := range b.prev {
 				if !slices.Contains(s.DependsOn, d) {
 					s.DependsOn = append(s.DependsOn, d)
@@ -260,7 +274,7 @@ func (b *builder) contacts() {
 	if _, ok := b.p.Step(stepContacts); ok {
 		return
 	}
-	b.add(plan.Step{ID: stepContacts, Command: contactCommand, Description: "Get your contacts."})
+	b.add(plan.Step{ID: stepContacts, Command: b.l.listCommand, Description: "Get your contacts."})
 }
 
 // history adds the step that finds whom the user emailed in a period, over the contacts expression.
@@ -271,7 +285,7 @@ func (b *builder) history(contacts any, per period, what string, at span) (strin
 	id := b.id(stepHistory)
 	s := plan.Step{
 		ID:          id,
-		Command:     email.CheckEmailHistory.Name,
+		Command:     b.l.history,
 		Description: fmt.Sprintf("Find which of %s you have emailed %s.", what, per.describe(b.ref)),
 		Args: map[string]any{
 			"contacts": contacts,
@@ -307,31 +321,31 @@ type selected struct {
 // selectContacts writes a selection with its conditions on the email history.
 func (b *builder) selectContacts(sel *selection, conds []conditionClause) (*selected, *failure) {
 	b.contacts()
-	out := &selected{items: "steps." + stepContacts + "." + contactList.Output, desc: "your contacts", deps: []string{stepContacts}}
+	out := &selected{items: "steps." + stepContacts + "." + b.l.list.Output, desc: "your contacts", deps: []string{stepContacts}}
 	var preds []string
 	var words []string
 	if sel != nil {
 		if len(sel.domains) > 0 {
 			var or []string
 			for _, d := range sel.domains {
-				or = append(or, fmt.Sprintf("%s.%s.lowerAscii().endsWith(%s)", itemName, contactList.Email, celString("@"+d)))
+				or = append(or, fmt.Sprintf("%s.%s.lowerAscii().endsWith(%s)", b.l.list.Item, b.l.list.Email, celString("@"+d)))
 			}
 			preds = append(preds, parenthesize(strings.Join(or, " || "), len(or) > 1))
 			words = append(words, "at "+orList(sel.domains))
 		}
 		if sel.named != "" {
-			preds = append(preds, nameIs(itemName, sel.named))
+			preds = append(preds, b.nameIs(b.l.list.Item, sel.named))
 			words = append(words, "named "+sel.named)
 		}
 		if sel.prefix != "" {
-			preds = append(preds, fmt.Sprintf("%s.%s.trim().lowerAscii().startsWith(%s)", itemName, contactList.Name, celString(strings.ToLower(sel.prefix))))
+			preds = append(preds, fmt.Sprintf("%s.%s.trim().lowerAscii().startsWith(%s)", b.l.list.Item, b.l.list.Name, celString(strings.ToLower(sel.prefix))))
 			words = append(words, fmt.Sprintf("whose name starts with %q", sel.prefix))
 		}
 		for _, e := range sel.except {
 			if strings.Contains(e, "@") {
-				preds = append(preds, fmt.Sprintf("%s.%s.lowerAscii() != %s", itemName, contactList.Email, celString(strings.ToLower(e))))
+				preds = append(preds, fmt.Sprintf("%s.%s.lowerAscii() != %s", b.l.list.Item, b.l.list.Email, celString(strings.ToLower(e))))
 			} else {
-				preds = append(preds, "!"+nameIs(itemName, e))
+				preds = append(preds, "!"+b.nameIs(b.l.list.Item, e))
 			}
 		}
 		if len(sel.except) > 0 {
@@ -354,12 +368,12 @@ func (b *builder) selectContacts(sel *selection, conds []conditionClause) (*sele
 		out.deps = []string{id}
 		out.condition = true
 		if c.emailed {
-			preds = append(preds, fmt.Sprintf("%s.email in steps.%s.emailed", itemName, id))
+			preds = append(preds, fmt.Sprintf("%s.email in steps.%s.emailed", b.l.list.Item, id))
 			out.condWords = "you have emailed " + c.period.describe(b.ref)
 			words = append(words, out.condWords)
 			out.skip = "you have not emailed them " + c.period.describe(b.ref)
 		} else {
-			preds = append(preds, fmt.Sprintf("!(%s.email in steps.%s.emailed)", itemName, id))
+			preds = append(preds, fmt.Sprintf("!(%s.email in steps.%s.emailed)", b.l.list.Item, id))
 			out.condWords = "you have not emailed " + c.period.describe(b.ref)
 			words = append(words, out.condWords)
 			out.skip = "you emailed them " + c.period.describe(b.ref)
@@ -375,7 +389,7 @@ func (b *builder) selectContacts(sel *selection, conds []conditionClause) (*sele
 	if sel != nil && sel.first > 0 {
 		list := out.items
 		if cond != "" {
-			list = fmt.Sprintf("%s.filter(%s, %s)", out.items, itemName, cond)
+			list = fmt.Sprintf("%s.filter(%s, %s)", out.items, b.l.list.Item, cond)
 		}
 		out.items = fmt.Sprintf("(size(%s) > %d ? %s.slice(0, %d) : %s)", list, sel.first, list, sel.first, list)
 		out.desc = fmt.Sprintf("the first %d of %s", sel.first, out.desc)
@@ -386,8 +400,8 @@ func (b *builder) selectContacts(sel *selection, conds []conditionClause) (*sele
 }
 
 // nameIs is a CEL condition: the item's full name or first name is name, ignoring case.
-func nameIs(item, name string) string {
-	n, f := celString(strings.ToLower(name)), contactList.Name
+func (b *builder) nameIs(item, name string) string {
+	n, f := celString(strings.ToLower(name)), b.l.list.Name
 	return fmt.Sprintf("(%s.%s.trim().lowerAscii() == %s || %s.%s.trim().lowerAscii().split(' ')[0] == %s)", item, f, n, item, f, n)
 }
 
@@ -425,7 +439,7 @@ func (b *builder) answer(s *sentence) *failure {
 	}
 	items := sel.items
 	if sel.cond != "" {
-		items = fmt.Sprintf("%s.filter(%s, %s)", sel.items, itemName, sel.cond)
+		items = fmt.Sprintf("%s.filter(%s, %s)", sel.items, b.l.list.Item, sel.cond)
 	}
 	a := &plan.Answer{Value: "${" + items + "}", Kind: plan.AnswerList, Label: sel.desc}
 	desc := "Answer: " + sel.desc + "."
@@ -525,20 +539,52 @@ func (b *builder) send(s *sentence) (*failure, error) {
 	}
 
 	// Whom.
-	send := plan.Step{ID: b.id(stepSend), Command: email.SendEmail.Name, Args: map[string]any{}}
+	send := plan.Step{ID: b.id(stepSend), Command: b.l.sendEmail, Args: map[string]any{}}
 	var whom string        // for descriptions
 	var item string        // the expression of one recipient, for placeholders
 	var literalTo []string // the addresses, when they are known now
 	var sel *selected
-	var one *sent // a single recipient, for a reply later
+	var one *sent   // a single recipient, for a reply later
+	var each string // the item of an iteration over rows or lines
+	if named != nil && (named.it || named.column != "") && s.iter == nil {
+		return &failure{from: named.from, to: named.to, why: "it names an item, and the statement goes over no list; start with For each row in <table> or For each line in <file>"}, nil
+	}
 	switch {
+	case s.iter != nil:
+		if cond != nil {
+			return &failure{from: cond.from, to: cond.to, why: "a condition on whom you emailed works only with your contacts"}, nil
+		}
+		id, items, as, where, f := b.iterate(s.iter)
+		if f != nil {
+			return f, nil
+		}
+		send.ForEach = &plan.ForEach{Items: "${" + items + "}", As: as}
+		send.If = where
+		if where != "" {
+			send.SkipReason = "it is not one of the " + as + "s " + strings.TrimSuffix(strings.TrimPrefix(describeForm(s.iter), strings.TrimSuffix(describeForm(&commandClause{form: s.iter.form, args: s.iter.args}), ".")), ".")
+			send.SkipReason = strings.TrimSpace(send.SkipReason)
+		}
+		send.DependsOn = append(send.DependsOn, id)
+		each = as
+		switch {
+		case named == nil:
+			return &failure{from: s.span.from, to: s.span.to, why: fmt.Sprintf("say whom to email for each %s: the address in the <column> column, or it (each line an address)", as)}, nil
+		case named.column != "":
+			send.Args["to"] = "${" + as + "." + named.column + "}"
+			whom = fmt.Sprintf("the address in the %s column of each %s", named.column, as)
+		case named.it:
+			send.Args["to"] = "${" + as + "}"
+			whom = "each " + as
+		default:
+			return &failure{from: named.from, to: named.to, why: fmt.Sprintf("for each %s, the email goes to the address in one column (the address in the email column) or to it (each line an address)", as)}, nil
+		}
 	case named == nil && s.forEach == nil && again:
 		// The recipients of the email before.
 		send.Args["to"], send.If = b.last.to, b.last.cond
 		if b.last.forEach != nil {
 			fe := *b.last.forEach
 			send.ForEach = &fe
-			item = itemName
+			item = b.l.list.Item
 		}
 		whom = b.last.whom
 		one = b.last
@@ -565,36 +611,36 @@ func (b *builder) send(s *sentence) (*failure, error) {
 			// "them" after an email to a list: the same list.
 			fe := *b.last.forEach
 			send.ForEach, send.If = &fe, b.last.cond
-			send.Args["to"] = "${" + itemName + "}"
-			item, whom = itemName, b.last.whom
+			send.Args["to"] = "${" + b.l.list.Item + "}"
+			item, whom = b.l.list.Item, b.last.whom
 			break
 		}
 		var f *failure
 		if sel, f = b.selectContacts(csel, conds); f != nil {
 			return f, nil
 		}
-		send.ForEach = &plan.ForEach{Items: "${" + sel.items + "}", As: itemName}
+		send.ForEach = &plan.ForEach{Items: "${" + sel.items + "}", As: b.l.list.Item}
 		send.If, send.SkipReason = sel.cond, sel.skip
-		send.Args["to"] = "${" + itemName + "}"
+		send.Args["to"] = "${" + b.l.list.Item + "}"
 		send.DependsOn = append(send.DependsOn, sel.deps...)
-		item, whom = itemName, "each of "+sel.desc
+		item, whom = b.l.list.Item, "each of "+sel.desc
 		if csel == nil || !csel.filtered() {
 			whom = strings.TrimSpace("each contact " + sel.condWords)
 		}
 	case named.list != "":
 		l := b.named[named.list]
-		send.ForEach = &plan.ForEach{Items: "${" + l.items + "}", As: itemName}
-		send.Args["to"] = "${" + itemName + "}"
-		item, whom = itemName, "each of "+l.desc
+		send.ForEach = &plan.ForEach{Items: "${" + l.items + "}", As: b.l.list.Item}
+		send.Args["to"] = "${" + b.l.list.Item + "}"
+		item, whom = b.l.list.Item, "each of "+l.desc
 		b.lastList = l
 	case named.them:
 		if b.lastList == nil {
 			return &failure{from: named.from, to: named.to, why: "it does not say who they are; start with \"For each of my contacts,\" or write \"to each of my contacts\""}, nil
 		}
-		send.ForEach = &plan.ForEach{Items: "${" + b.lastList.items + "}", As: itemName}
-		send.Args["to"] = "${" + itemName + "}"
+		send.ForEach = &plan.ForEach{Items: "${" + b.lastList.items + "}", As: b.l.list.Item}
+		send.Args["to"] = "${" + b.l.list.Item + "}"
 		send.DependsOn = append(send.DependsOn, b.answerOf())
-		item, whom = itemName, "each of "+b.lastList.desc
+		item, whom = b.l.list.Item, "each of "+b.lastList.desc
 	case named.one:
 		// "her" is the one recipient of the condition, or of the email before.
 		switch {
@@ -611,6 +657,16 @@ func (b *builder) send(s *sentence) (*failure, error) {
 		}
 		fallthrough
 	default:
+		if cond != nil && cond.who == nil && named.name != "" {
+			// "my contact Ann who I haven't emailed this week" could pick the Ann you have not emailed
+			// among several, or send only if you have not: the condition on one contact goes first.
+			message := "<message>"
+			if len(s.messages) == 1 {
+				message = s.messages[0].text
+			}
+			when := strings.Join(b.words[cond.when.from:cond.when.to], " ")
+			return &failure{from: cond.from, to: cond.to, why: fmt.Sprintf("after one contact it could choose among contacts named %s or be a condition on the email; a condition on one contact goes first: If I haven't emailed my contact %s %s, send her '%s'", named.name, named.name, when, message), form: "If I haven't emailed my contact <name> <time>, send her '<message>'"}, nil
+		}
 		if cond != nil && cond.who == nil {
 			return &failure{from: cond.from, to: cond.to, why: "a condition on whom you have emailed works only with your contacts, not with addresses"}, nil
 		}
@@ -621,7 +677,7 @@ func (b *builder) send(s *sentence) (*failure, error) {
 			find := b.id(stepFind)
 			b.add(plan.Step{
 				ID:          find,
-				Command:     contacts.FindContact.Name,
+				Command:     b.l.find,
 				Description: fmt.Sprintf("Find your contact %s; if several contacts or none have the name, ask which address.", named.name),
 				Args:        map[string]any{"name": literal(named.name)},
 			})
@@ -641,9 +697,9 @@ func (b *builder) send(s *sentence) (*failure, error) {
 				for i, a := range addrs {
 					items[i] = fmt.Sprintf("{'name': '', 'email': '%s'}", a)
 				}
-				send.ForEach = &plan.ForEach{Items: "${[" + strings.Join(items, ", ") + "]}", As: itemName}
-				send.Args["to"] = "${" + itemName + "}"
-				item = itemName
+				send.ForEach = &plan.ForEach{Items: "${[" + strings.Join(items, ", ") + "]}", As: b.l.list.Item}
+				send.Args["to"] = "${" + b.l.list.Item + "}"
+				item = b.l.list.Item
 			}
 		}
 		if cond != nil {
@@ -675,6 +731,44 @@ func (b *builder) send(s *sentence) (*failure, error) {
 		message = &s.messages[0]
 	}
 	switch {
+	case s.result != nil && len(s.messages) > 0:
+		return &failure{from: s.result.from, to: s.messages[0].to, why: "say either what a step made or a message, not both"}, nil
+	case s.result != nil && (!s.it || b.fresh):
+		words := strings.Join(wordsOfSpan(b, s), " ")
+		body, _ := catalog.Lookup(b.l.sendEmail)
+		bodyField, _ := body.Arg("body")
+		m, out, f := b.resolve(words, *s.result, bodyField.Type)
+		if f != nil {
+			return f, nil
+		}
+		send.Args["body"] = "${steps." + m.id + "." + out + "}"
+		send.Args["subject"] = b.subjectOf(m, out)
+		if len(s.subjects) == 1 {
+			subj, _, f := b.fill(s.subjects[0].text, "", nil, &s.subjects[0])
+			if f != nil {
+				return f, nil
+			}
+			send.Args["subject"] = subj
+		}
+		send.DependsOn = append(send.DependsOn, m.id)
+	case each != "":
+		if message == nil {
+			return &failure{from: s.span.from, to: s.span.to, why: "say what to send to each, like saying 'Your order {order} has shipped'"}, nil
+		}
+		if strings.TrimSpace(message.text) == "" {
+			return &failure{from: message.from, to: message.to, why: "the message is empty; write it between the quotes"}, nil
+		}
+		body, f := fillRow(message.text, each, b.records, message)
+		if f != nil {
+			return f, nil
+		}
+		subject := firstLine(body)
+		if len(s.subjects) == 1 {
+			if subject, f = fillRow(s.subjects[0].text, each, b.records, &s.subjects[0]); f != nil {
+				return f, nil
+			}
+		}
+		send.Args["subject"], send.Args["body"] = subject, body
 	case message == nil && (again || s.it && b.last != nil):
 		for k, v := range b.last.args {
 			send.Args[k] = v
@@ -691,21 +785,21 @@ func (b *builder) send(s *sentence) (*failure, error) {
 		if len(s.subjects) == 1 {
 			subject = s.subjects[0].text
 		}
-		body, bodyFilled, f := fill(text, item, literalTo, message)
+		body, bodyFilled, f := b.fill(text, item, literalTo, message)
 		if f != nil {
 			return f, nil
 		}
 		var subj string
 		var subjFilled []string
 		if len(s.subjects) == 1 {
-			if subj, subjFilled, f = fill(subject, item, literalTo, &s.subjects[0]); f != nil {
+			if subj, subjFilled, f = b.fill(subject, item, literalTo, &s.subjects[0]); f != nil {
 				return f, nil
 			}
 		}
 		if len(bodyFilled)+len(subjFilled) == 0 {
 			compose := plan.Step{
 				ID:          b.id(stepCompose),
-				Command:     email.ComposeEmail.Name,
+				Command:     b.l.compose,
 				Description: fmt.Sprintf("Write the message %q.", abbreviate(text)),
 				Args:        map[string]any{"body": body},
 			}
@@ -736,9 +830,35 @@ func (b *builder) send(s *sentence) (*failure, error) {
 			}
 		}
 	}
-	send.DependsOn = uniq(send.DependsOn)
+	for _, v := range s.values {
+		cond, id, skip, f := b.valueCond(v)
+		if f != nil {
+			return f, nil
+		}
+		send.If = joinConditions(send.If, cond)
+		send.SkipReason = joinReasons(send.SkipReason, skip)
+		send.DependsOn = append(send.DependsOn, id)
+	}
 	send.Description = describeSend(whom)
+	if len(s.attach) > 0 {
+		files := make([]any, len(s.attach))
+		for i, f := range s.attach {
+			files[i] = literal(f)
+		}
+		send.Args["attachments"] = files
+		send.Description = strings.TrimSuffix(send.Description, ".") + " with " + andList(s.attach) + " attached."
+	}
+	if len(s.cc) > 0 {
+		cc := make([]any, len(s.cc))
+		for i, a := range dedupe(s.cc) {
+			cc[i] = a
+		}
+		send.Args["cc"] = cc[:len(dedupe(s.cc))]
+		send.Description = strings.TrimSuffix(send.Description, ".") + ", with a copy to " + andList(dedupe(s.cc)) + "."
+	}
+	send.DependsOn = uniq(send.DependsOn)
 	b.add(send)
+	b.fresh = false
 
 	b.last = &sent{send: send.ID, to: send.Args["to"], forEach: send.ForEach, cond: send.If, whom: whom,
 		args: map[string]any{"subject": send.Args["subject"], "body": send.Args["body"]}}
@@ -754,12 +874,15 @@ func (b *builder) send(s *sentence) (*failure, error) {
 		if send.ForEach.Items != "" && b.lastList == nil && sel != nil {
 			b.lastList = &list{items: strings.TrimSuffix(strings.TrimPrefix(send.ForEach.Items, "${"), "}"), desc: sel.desc}
 			if send.If != "" && sel.cond != "" {
-				b.lastList.items = fmt.Sprintf("%s.filter(%s, %s)", sel.items, itemName, sel.cond)
+				b.lastList.items = fmt.Sprintf("%s.filter(%s, %s)", sel.items, b.l.list.Item, sel.cond)
 			}
 		}
 	}
 	return nil, nil
 }
+
+// wordsOfSpan are the words of the statement's result phrase.
+func wordsOfSpan(b *builder, s *sentence) []string { return b.words[s.result.from:s.result.to] }
 
 // checkNames is the check before a personal message is sent that every recipient has the name a
 // placeholder needs: over the send's list (the items its condition keeps), or its one recipient.
@@ -846,7 +969,7 @@ var placeholders = map[string]string{
 // written as one CEL field access, so a contact's name is inserted as it is and never read as a template.
 // "{{" is a literal "{", and "${" is never a placeholder. It returns the template and the placeholders
 // filled, or a failure naming one that cannot be filled.
-func fill(text, item string, addresses []string, q *quoteClause) (string, []string, *failure) {
+func (bd *builder) fill(text, item string, addresses []string, q *quoteClause) (string, []string, *failure) {
 	var b, lit strings.Builder
 	var used []string
 	for i := 0; i < len(text); {
@@ -871,7 +994,7 @@ func fill(text, item string, addresses []string, q *quoteClause) (string, []stri
 		switch {
 		case item == "" && len(addresses) == 1 && ph == "email":
 			lit.WriteString(addresses[0])
-		case item == "" || item == itemName && len(addresses) > 0 && ph != "email":
+		case item == "" || item == bd.l.list.Item && len(addresses) > 0 && ph != "email":
 			who := "the recipient"
 			if len(addresses) > 0 {
 				who = andList(addresses)

@@ -18,29 +18,32 @@ func TestDocumentProgramsPlanAsTheEngineerExpects(t *testing.T) {
 	cases := []struct{ program, steps string }{
 		{"Open the document q3-report.md, analyze it for trends, and summarize it", `[
 			{"id": "read", "command": "ReadDocument", "args": {"path": "q3-report.md"}},
-			{"id": "trends", "command": "AnalyzeTrends", "args": {"text": "${steps.read.text}"}},
+			{"id": "analyze", "command": "AnalyzeTrends", "args": {"text": "${steps.read.text}"}},
 			{"id": "summarize", "command": "Summarize", "args": {"text": "${steps.read.text}"}}]`},
 		{"Summarize meeting-notes.md and email the summary to alice@example.com", `[
 			{"id": "read", "command": "ReadDocument", "args": {"path": "meeting-notes.md"}},
 			{"id": "summarize", "command": "Summarize", "args": {"text": "${steps.read.text}"}},
-			{"id": "send", "command": "SendEmail", "args": {"to": "alice@example.com", "subject": "Summary of meeting-notes.md", "body": "${steps.summarize.summary}"}}]`},
+			{"id": "send_2", "command": "SendEmail", "args": {"to": {"name": "", "email": "alice@example.com"}, "subject": "Summary of meeting-notes.md", "body": "${steps.summarize.summary}"}}]`},
 		{"Read todo.txt and email it to bob@example.com", `[
 			{"id": "read", "command": "ReadDocument", "args": {"path": "todo.txt"}},
-			{"id": "send", "command": "SendEmail", "args": {"to": "bob@example.com", "subject": "todo.txt", "body": "${steps.read.text}"}}]`},
+			{"id": "send_2", "command": "SendEmail", "args": {"to": {"name": "", "email": "bob@example.com"}, "subject": "todo.txt", "body": "${steps.read.text}"}}]`},
 		{"For each row in orders.xlsx, email the address in the email column saying 'Your order {order} has shipped'", `[
 			{"id": "rows", "command": "ReadTable", "args": {"path": "orders.xlsx"}},
 			{"id": "send", "command": "SendEmail", "for_each": {"items": "${steps.rows.rows}", "as": "row"},
 			 "args": {"to": "${row.email}", "subject": "Your order ${row.order} has shipped", "body": "Your order ${row.order} has shipped"}}]`},
 		{"Fetch https://status.example.test/ and email the page to ops@example.com", `[
 			{"id": "fetch", "command": "FetchURL", "args": {"url": "https://status.example.test/"}},
-			{"id": "send", "command": "SendEmail", "args": {"to": "ops@example.com", "subject": "${steps.fetch.title}", "body": "${steps.fetch.text}"}}]`},
+			{"id": "send_2", "command": "SendEmail", "args": {"to": {"name": "", "email": "ops@example.com"}, "subject": "${steps.fetch.title}", "body": "${steps.fetch.text}"}}]`},
 		{"Send 'Slides attached' to carol@example.com with slides.pdf attached", `[
-			{"id": "send", "command": "SendEmail", "args": {"to": "carol@example.com", "subject": "Slides attached", "body": "Slides attached", "attachments": ["slides.pdf"]}}]`},
+			{"id": "compose", "command": "ComposeEmail", "args": {"body": "Slides attached"}},
+			{"id": "send", "command": "SendEmail", "args": {"to": {"name": "", "email": "carol@example.com"}, "subject": "${steps.compose.subject}", "body": "${steps.compose.body}", "attachments": ["slides.pdf"]}}]`},
 		{"Send 'Slides attached' to carol@example.com with slides.pdf attached and a copy to dave@example.com", `[
-			{"id": "send", "command": "SendEmail", "args": {"to": "carol@example.com", "subject": "Slides attached", "body": "Slides attached",
+			{"id": "compose", "command": "ComposeEmail", "args": {"body": "Slides attached"}},
+			{"id": "send", "command": "SendEmail", "args": {"to": {"name": "", "email": "carol@example.com"}, "subject": "${steps.compose.subject}", "body": "${steps.compose.body}",
 			 "attachments": ["slides.pdf"], "cc": ["dave@example.com"]}}]`},
 		{"Send 'Costs ${x}' to carol@example.com with a.pdf and b.xlsx attached", `[
-			{"id": "send", "command": "SendEmail", "args": {"to": "carol@example.com", "subject": "Costs $${x}", "body": "Costs $${x}", "attachments": ["a.pdf", "b.xlsx"]}}]`},
+			{"id": "compose", "command": "ComposeEmail", "args": {"body": "Costs $${x}"}},
+			{"id": "send", "command": "SendEmail", "args": {"to": {"name": "", "email": "carol@example.com"}, "subject": "${steps.compose.subject}", "body": "${steps.compose.body}", "attachments": ["a.pdf", "b.xlsx"]}}]`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.program, func(t *testing.T) {
@@ -70,12 +73,12 @@ func TestDocumentNearMissesAreRefusedWithThePartQuoted(t *testing.T) {
 	for program, part := range map[string]string{
 		"Read todo.txt":              "Read todo.txt",
 		"Read todo.txt and print it": "print it",
-		"Summarize notes.md and email it to bob@example.com":                                          "email it to bob@example.com",
-		"Read todo.txt and email the summary to bob@example.com":                                      "email the summary to bob@example.com",
-		"Read todo.txt, summarize it, summarize it":                                                   "summarize it",
-		"Fetch https://status.example.test/ and email the document to ops@example.com":                "email the document to ops@example.com",
-		"For each row in orders.xlsx, email the address in the email column saying 'Hi {first name}'": "{first name}",
-		"For each row in orders.xlsx, email the address in the email column saying 'Hi ${row.x}'":     "Hi ${row.x}",
+		"Summarize notes.md and email it to bob@example.com":                                          "it",
+		"Read todo.txt and email the summary to bob@example.com":                                      "the summary",
+		"Read todo.txt, summarize it, summarize it":                                                   "it",
+		"Fetch https://status.example.test/ and email the document to ops@example.com":                "the document",
+		"For each row in orders.xlsx, email the address in the email column saying 'Hi {first name}'": "'Hi {first name}'",
+		"For each row in orders.xlsx, email the address in the email column saying 'Hi ${row.x}'":     "'Hi ${row.x}'",
 	} {
 		_, err := (&Rules{}).Plan(context.Background(), program, time.Date(2026, 1, 5, 10, 0, 0, 0, time.UTC))
 		var nu *NotUnderstoodError

@@ -13,15 +13,17 @@ import (
 //
 //	program   = [schedule [","]] statement { separator statement } ["." | "!" | "?"]
 //	separator = "." | "!" | "?" | ";" | line break | [","] ["and"] ("then" | "after that") | "and" (before "if he doesn't reply")
-//	statement = wait | answer | { lead [","] } action { [","] ["and"] clause }
-//	lead      = "for" contacts | condition | reply-condition | when
-//	action    = verb [recipients] [object] [quote]
-//	clause    = "to" recipients | message | subject | condition | relative-condition | when | "again"
+//	            | after a command statement: "," | ", and" | "and"
+//	statement = command | wait | answer | name | { lead [","] } action { [","] ["and"] clause }
+//	command   = one of the registered commands' Forms.Statements: words and {arg} slots ("read {path}")
+//	lead      = "for" contacts | "for each" item "in" source { where } | condition | value-condition | reply-condition | when
+//	action    = verb [recipients] [object | result] [quote]
+//	clause    = "to" recipients | message | subject | condition | relative-condition | when | "again" | attachments | copy
 //
 // The parser matches whole clauses at a position; where no clause matches, the text up to the next place
 // a clause starts is the part not understood. It never skips a word it does not know. It is written by hand
 // over the lexer rather than with a parser library (participle and the like build a grammar from Go types
-// fixed at compile time): its phrases come from the commands' vocabularies at run time, and its errors
+// fixed at compile time): its phrases come from the registered commands' Forms at run time, and its errors
 // quote the part not understood up to where the next clause starts, which a generic parser cannot know.
 
 // span is the tokens [from, to) of a clause.
@@ -51,6 +53,8 @@ type recipientClause struct {
 	addresses []string
 	name      string // a contact by name: "my contact John Smith", as written
 	list      string // a list the program named: "the acme people"
+	it        bool   // "to it": the item of "For each line in emails.txt"
+	column    string // "the address in the email column": the item's field
 }
 
 // quoteClause is a message or a subject.
@@ -66,6 +70,7 @@ type conditionClause struct {
 	period  period
 	emailed bool
 	who     *recipientClause
+	when    span // the time phrase: "this week"
 }
 
 // replyClause is "if he doesn't reply within a day".
@@ -86,8 +91,27 @@ type clause struct {
 	reply      *replyClause
 	when       *whenClause
 	again      *span
-	it         bool // the object "it": the message of the statement before, when there is one
-	lead       bool // a lead: "then" may follow it
+	it         bool            // the object "it": the message of the statement before, when there is one
+	lead       bool            // a lead: "then" may follow it
+	iter       *commandClause  // "for each row in orders.xlsx"
+	value      *valueCondition // "if the page contains 'down'"
+	result     *span           // "email the summary": the words for a result of a step before
+	attach     []string        // "with slides.pdf attached"
+	cc         []string        // "and a copy to ann@example.com"
+}
+
+// valueCondition is a condition on a value a step before made: "if there are more than 5 files", "if
+// the page contains 'down'", "if the label is urgent".
+type valueCondition struct {
+	span
+	count  bool   // on how many: there are more than N
+	noun   string // what is counted, "files"; "" for the last list
+	op     string // >, <, >=, ==
+	n      int
+	result string // the words for the result: "the page", "it"
+	text   string // contains, is
+	not    bool
+	equals bool // is, rather than contains
 }
 
 // statementKind is what a statement does.
@@ -98,6 +122,7 @@ const (
 	waitStatement
 	answerStatement
 	nameStatement
+	commandStatement
 )
 
 // sentence is a parsed statement, before its clauses are checked against each other.
@@ -115,6 +140,13 @@ type sentence struct {
 	whens      []whenClause
 	again      *span
 	it         bool
+	result     *span
+	iter       *commandClause
+	values     []valueCondition
+	attach     []string
+	cc         []string
+	// command statements
+	command *commandClause
 	// answers
 	count bool
 	// waits
@@ -151,6 +183,17 @@ func (s *sentence) add(c *clause) {
 		s.again = c.again
 	}
 	s.it = s.it || c.it
+	if c.result != nil {
+		s.result = c.result
+	}
+	if c.iter != nil {
+		s.iter = c.iter
+	}
+	if c.value != nil {
+		s.values = append(s.values, *c.value)
+	}
+	s.attach = append(s.attach, c.attach...)
+	s.cc = append(s.cc, c.cc...)
 }
 
 // failure is text not understood: the tokens [from, to), or from up to where the next clause starts
@@ -158,65 +201,19 @@ func (s *sentence) add(c *clause) {
 type failure struct {
 	from, to int
 	why      string
+	form     string // the pattern of the form that fits, listed first among the nearest
 }
 
-// The phrases of the grammar, built once from the vocabularies. A clause parser tries all of a list and
-// takes the longest match, so that "with the subject line" wins over "with the subject".
+// The phrases of the grammar that no command gives (the others are the language's, from the registry).
 var (
-	contactPhrases = concat(
-		join(words.quantifiers, words.nouns),
-		[]string{"all contacts"},
-		join([]string{"every contact", "each contact"}, concat([]string{""}, join([]string{"in my"}, words.nouns), []string{"on my contact list"})),
-	)
-	// answerPhrases are the lists a question may ask about, besides contactPhrases.
-	answerPhrases  = concat([]string{"contacts", "the contacts", "of my contacts", "of the contacts"}, join([]string{"of"}, contactPhrases))
-	sendObjects    = words.objects
-	messageMarkers = words.markers["body"]
-	joinedMessages = concat(messageMarkers, words.joined["body"])
-	subjectMarkers = words.markers["subject"]
-	joinedSubjects = concat(subjectMarkers, words.joined["subject"])
-	haveNotEmailed = concat(join([]string{"have not", "have not yet", "did not"}, words.actions), join([]string{"have not"}, words.actions, []string{"yet"}))
-	haveEmailed    = join([]string{"", "have", "have already", "already"}, words.actions)
-	leadConditions = concat(
-		join([]string{"if i"}, haveNotEmailed, []string{"them"}),
-		join([]string{"unless i"}, haveEmailed, []string{"them"}),
-	)
-	// oneConditions are followed by the one recipient: "if I haven't emailed alice@example.com".
-	oneConditions      = join([]string{"if i"}, haveNotEmailed)
-	trailingConditions = concat(leadConditions, join([]string{"i", "who i", "whom i", "that i"}, haveNotEmailed),
-		join([]string{"who", "that"}, []string{"has not", "have not"}, []string{"heard from me"}))
 	// getVerbs make a statement whose recipients come first: "Everyone in my contacts gets 'Hi'".
-	getVerbs          = []string{"gets", "get", "should get", "will get", "receives", "should receive"}
-	positiveRelatives = join([]string{"who i", "whom i", "that i"}, []string{"emailed", "have emailed", "sent an email to", "wrote to", "have written to"})
-	// questionConditions follow "how many of my contacts": "haven't I emailed", "have I not emailed".
-	questionNegative = concat(join([]string{"have not i", "have i not", "did i not", "i have not", "i did not", "who i have not", "who i did not", "that i have not"}, words.actions))
-	questionPositive = join([]string{"have i", "did i", "who i", "who i have", "that i", "that i have", "i have", "i"}, words.actions)
-	lastPhrases      = join([]string{"in the", "within the", "over the", "during the"}, []string{"last", "past"})
-	numberWords      = map[string]int{"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12}
-	replyPronouns    = []string{"he", "she", "they"}
-	domainPattern    = regexp.MustCompile(`^[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}$`)
-	answerHeads      = []string{"list", "show", "show me", "tell me", "give me", "which are", "who are"}
+	getVerbs      = []string{"gets", "get", "should get", "will get", "receives", "should receive"}
+	lastPhrases   = join([]string{"in the", "within the", "over the", "during the"}, []string{"last", "past"})
+	numberWords   = map[string]int{"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12}
+	replyPronouns = []string{"he", "she", "they"}
+	domainPattern = regexp.MustCompile(`^[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}$`)
+	answerHeads   = []string{"list", "show", "show me", "tell me", "give me", "which are", "who are"}
 )
-
-// grammarWords are the words a contact's name may not contain: a name never swallows a time, a
-// condition or another part of the sentence ("my contact Ann on Friday" is Ann, on Friday).
-var grammarWords = map[string]bool{}
-
-func init() {
-	for _, w := range strings.Fields(`and or if unless on at in by for from to then after before when within
-		tomorrow today tonight this next last every each all everyone everybody anyone someone nobody
-		who whom that which whose with without saying except named called again please possible
-		a an the it them her him me my i you send email emails wait list show tell how many
-		monday tuesday wednesday thursday friday saturday sunday weekday day week month
-		contacts contact`) {
-		grammarWords[w] = true
-	}
-	for _, v := range vocabularies {
-		for _, w := range v.Verbs {
-			grammarWords[w] = true
-		}
-	}
-}
 
 // maxDays bounds "in the last N days" to ten years.
 const maxDays = 3650
@@ -253,34 +250,26 @@ const whyTime = "a time must be today, this week, this month, last week, last mo
 
 // parser parses the tokens of one program.
 type parser struct {
+	l     *language
 	src   string // the program, for text quoted as written (a contact's name)
 	toks  []token
 	end   int      // the tokens from end on are the closing "." or "!"
 	names []string // the lists the program has named so far, lower case: "acme people"
 }
 
-func newParser(src string, toks []token) *parser {
-	toks = lineBreaks(src, toks)
+func newParser(l *language, src string, toks []token) *parser {
+	toks = lineBreaks(l, src, toks)
 	end := len(toks)
 	for end > 0 && toks[end-1].kind == punct && strings.Contains(".!?\n;", toks[end-1].text) {
 		end--
 	}
-	return &parser{src: src, toks: toks, end: end}
-}
-
-// lineStarters are the words that start a statement on a new line even in lower case.
-var lineStarters = map[string]bool{"wait": true, "list": true, "show": true, "tell": true, "how": true, "then": true}
-
-func init() {
-	for _, v := range words.verbs {
-		lineStarters[strings.Fields(v)[0]] = true
-	}
+	return &parser{l: l, src: src, toks: toks, end: end}
 }
 
 // lineBreaks keeps the line breaks that end a statement: those before a line that starts with a capital
 // letter or a word that starts a statement. Any other line break is a space, so that a sentence may be wrapped ("... to each of my
 // contacts\nthat says 'Hi'").
-func lineBreaks(src string, toks []token) []token {
+func lineBreaks(l *language, src string, toks []token) []token {
 	out := toks[:0:0]
 	for i, t := range toks {
 		if t.kind == punct && t.text == "\n" {
@@ -289,7 +278,7 @@ func lineBreaks(src string, toks []token) []token {
 				next++
 			}
 			if next >= len(toks) || toks[next].kind != word ||
-				!unicode.IsUpper([]rune(src[toks[next].start:toks[next].end])[0]) && !lineStarters[toks[next].text] {
+				!unicode.IsUpper([]rune(src[toks[next].start:toks[next].end])[0]) && !l.lineStarters[toks[next].text] {
 				continue
 			}
 		}
@@ -331,6 +320,22 @@ func (p *parser) separator(pos int) int {
 		return at - pos
 	}
 	return n
+}
+
+// stepSeparator returns the length of ",", ", and" or "and" after a command statement, which lead to
+// what to do with its result: "Read todo.txt and email it to bob@example.com".
+func (p *parser) stepSeparator(pos int) int {
+	at := pos
+	if p.isPunct(at, ",") {
+		at++
+	}
+	if p.isWord(at, "and") {
+		at++
+	}
+	if at == pos || at >= p.end {
+		return 0
+	}
+	return at - pos
 }
 
 // namingAt reports whether "call them ..." starts at pos.
@@ -376,7 +381,9 @@ func (p *parser) parse() (*parsedProgram, *failure) {
 	for pos < p.end {
 		s, next, f := p.statement(pos)
 		if f != nil {
-			if f.from == pos && sep.to > sep.from && p.toks[sep.from].kind == word {
+			if f.from == pos && sep.to > sep.from && p.isWord(sep.to-1, "and") {
+				// "Read todo.txt and print it": the part is what follows "and"
+			} else if f.from == pos && sep.to > sep.from && p.toks[sep.from].kind == word {
 				f.from = sep.from // "Then call Bob": quote the word that led to it
 			} else if f.from == pos && sep.to > sep.from && sep.to-sep.from > 1 && p.toks[sep.to-1].kind == word {
 				f.from = sep.to - 1
@@ -391,6 +398,9 @@ func (p *parser) parse() (*parsedProgram, *failure) {
 			prog.seps = append(prog.seps, sep)
 		}
 		n := p.separator(next)
+		if n == 0 && s != nil && s.kind == commandStatement {
+			n = p.stepSeparator(next)
+		}
 		if n == 0 && next < p.end {
 			return nil, &failure{from: next, to: p.nextClause(next+1, true)}
 		}
@@ -411,6 +421,21 @@ func (p *parser) statement(pos int) (*sentence, int, *failure) {
 	if pos >= p.end {
 		return nil, pos, nil
 	}
+	c, next, cf := p.commandStatement(pos, false)
+	if c != nil {
+		return &sentence{kind: commandStatement, acted: true, span: c.span, command: c}, next, nil
+	}
+	s, next, f := p.otherStatement(pos)
+	if f != nil && cf != nil {
+		// "Shout and ...": the words began a command's statement and nothing else reads them.
+		return nil, 0, cf
+	}
+	return s, next, f
+}
+
+// otherStatement parses a statement that is not a command's statement: a wait, an answer, a name, a
+// send.
+func (p *parser) otherStatement(pos int) (*sentence, int, *failure) {
 	if s, next, f := p.waitStatement(pos); s != nil || f != nil {
 		return s, next, f
 	}
@@ -487,6 +512,7 @@ func (p *parser) clauseAt(pos int, acted, joined bool) (*clause, *failure) {
 		parsers = []func(int) (*clause, *failure){
 			p.forEach,
 			p.reply,
+			p.valueCondition,
 			func(pos int) (*clause, *failure) { return p.condition(pos, true) },
 			p.whenClause,
 			p.action,
@@ -499,6 +525,8 @@ func (p *parser) clauseAt(pos int, acted, joined bool) (*clause, *failure) {
 			func(pos int) (*clause, *failure) { return p.condition(pos, false) },
 			p.whenClause,
 			p.againClause,
+			p.attachments,
+			p.copyTo,
 		}
 	}
 	var first *failure
@@ -569,7 +597,13 @@ func (p *parser) forEach(pos int) (*clause, *failure) {
 	if !p.isWord(pos, "for") {
 		return nil, nil
 	}
-	sel, next, f := p.selection(pos+1, contactPhrases)
+	if it, next, f := p.commandStatement(pos, true); it != nil || f != nil {
+		if f != nil {
+			return nil, f
+		}
+		return &clause{next: next, iter: it, lead: true}, nil
+	}
+	sel, next, f := p.selection(pos+1, p.l.contactPhrases)
 	if f != nil || sel == nil {
 		return nil, f
 	}
@@ -586,21 +620,32 @@ func (p *parser) forEach(pos int) (*clause, *failure) {
 
 // action parses the verb, with the recipients, the word "email" and the message that may follow it.
 func (p *parser) action(pos int) (*clause, *failure) {
-	next, ok := p.phrase(pos, words.verbs...)
+	next, ok := p.phrase(pos, p.l.verbs...)
 	if !ok {
 		return nil, nil
 	}
 	verb := p.toks[pos].text
 	c := &clause{action: true}
+	if n, ok := p.phrase(next, p.l.resultWords...); ok && !p.isWord(next, "them") && !p.isWord(next, "her") && !p.isWord(next, "him") {
+		// "email the summary to ...", "email it to ...": what a step before made.
+		c.result, c.it = &span{next, n}, p.isWord(next, "it")
+		c.next = n
+		if n < p.end && p.toks[n].kind == quoted {
+			return nil, &failure{from: next, to: n + 1, why: "say either what a step made or a message, not both"}
+		}
+		return c, nil
+	}
 	r, after, f := p.recipients(next)
 	if f != nil {
 		return nil, f
 	}
 	if r != nil {
 		c.recipients, next = r, after
+	} else if name := p.capitalName(next); name != "" {
+		return nil, &failure{from: next, to: next + len(strings.Fields(name)), why: fmt.Sprintf("%s is not an address or a list of contacts; for your contact, write my contact %s", name, name), form: contactForm}
 	}
 	if verb != "email" { // "Email" is followed by its recipients, not by "an email"
-		if n, ok := p.phrase(next, sendObjects...); ok {
+		if n, ok := p.phrase(next, p.l.sendObjects...); ok {
 			c.it = p.isWord(next, "it")
 			next = n
 		}
@@ -618,9 +663,16 @@ func (p *parser) to(pos int) (*clause, *failure) {
 	if !p.isWord(pos, "to") {
 		return nil, nil
 	}
+	if p.isWord(pos+1, "it") {
+		return &clause{next: pos + 2, recipients: &recipientClause{span: span{pos, pos + 2}, it: true}}, nil
+	}
 	r, next, f := p.recipients(pos + 1)
 	if f != nil {
 		return nil, f
+	}
+	if r == nil && p.capitalName(pos+1) != "" {
+		name := p.capitalName(pos + 1)
+		return nil, &failure{from: pos, to: pos + 1 + len(strings.Fields(name)), why: fmt.Sprintf("%s is not an address or a list of contacts; for your contact, write to my contact %s", name, name), form: contactForm}
 	}
 	if r == nil {
 		return nil, &failure{from: pos, why: "say whom to email: each of my contacts, everyone in my contacts, them (after \"For each of my contacts\") or addresses such as bob@example.com"}
@@ -632,7 +684,7 @@ func (p *parser) to(pos int) (*clause, *failure) {
 // recipients parses the contacts, a pronoun, a contact by name or a list of addresses at pos. An address
 // EaaPL does not accept is a failure; anything else that is not a recipient is no match.
 func (p *parser) recipients(pos int) (*recipientClause, int, *failure) {
-	if sel, next, f := p.selection(pos, contactPhrases); f != nil {
+	if sel, next, f := p.selection(pos, p.l.contactPhrases); f != nil {
 		return nil, 0, f
 	} else if sel != nil {
 		return &recipientClause{span: sel.span, contacts: sel}, next, nil
@@ -649,8 +701,17 @@ func (p *parser) recipients(pos int) (*recipientClause, int, *failure) {
 	if next, ok := p.phrase(pos, "those contacts", "these contacts", "those people", "them all"); ok {
 		return &recipientClause{span: span{pos, next}, them: true}, next, nil
 	}
-	if next, ok := p.phrase(pos, words.refer...); ok {
+	if next, ok := p.phrase(pos, p.l.refer...); ok {
 		return p.contactName(pos, next)
+	}
+	if n, ok := p.phrase(pos, "the address in the", "the addresses in the", "the email in the", "the email address in the"); ok {
+		if n >= p.end || p.toks[n].kind != word || !p.isWord(n+1, "column") {
+			return nil, 0, &failure{from: pos, to: n + 1, why: "say which column, like the address in the email column"}
+		}
+		if !identifier.MatchString(p.toks[n].text) {
+			return nil, 0, &failure{from: n, to: n + 1, why: "a column name is lower case letters, digits and _, like email"}
+		}
+		return &recipientClause{span: span{pos, n + 2}, column: p.toks[n].text}, n + 2, nil
 	}
 	addrs, next, f := p.addresses(pos)
 	if f != nil || len(addrs) == 0 {
@@ -723,7 +784,7 @@ func (p *parser) selection(pos int, phrases []string) (*selection, int, *failure
 			continue
 		}
 		if n, ok := p.phrase(next, "whose name starts with", "whose names start with", "whose name begins with"); ok {
-			if n < p.end && (p.toks[n].kind == quoted || p.toks[n].kind == word && (isNameWord(p.toks[n].text) || len(p.toks[n].text) == 1)) {
+			if n < p.end && (p.toks[n].kind == quoted || p.toks[n].kind == word && (p.isNameWord(p.toks[n].text) || len(p.toks[n].text) == 1)) {
 				text := p.toks[n].text
 				if p.toks[n].kind == word {
 					text = p.src[p.toks[n].start:p.toks[n].end]
@@ -764,7 +825,7 @@ func (p *parser) selection(pos int, phrases []string) (*selection, int, *failure
 				if p.isWord(at, "and") {
 					at++
 				}
-				if at == n || !(at < p.end && (p.toks[at].kind == address || p.toks[at].kind == word && isNameWord(p.toks[at].text))) {
+				if at == n || !(at < p.end && (p.toks[at].kind == address || p.toks[at].kind == word && p.isNameWord(p.toks[at].text))) {
 					break
 				}
 				n = at
@@ -784,8 +845,8 @@ func (p *parser) selection(pos int, phrases []string) (*selection, int, *failure
 
 // isNameWord reports whether a word may be part of a name: not a word of the grammar, and made of letters,
 // apostrophes, dots and hyphens.
-func isNameWord(w string) bool {
-	if grammarWords[w] || w == "" {
+func (p *parser) isNameWord(w string) bool {
+	if p.l.grammarWords[w] || w == "" {
 		return false
 	}
 	for _, r := range w {
@@ -799,7 +860,7 @@ func isNameWord(w string) bool {
 // nameAt returns the name of words at pos, as written, and the position after it; "" when there is none.
 func (p *parser) nameAt(pos int) (string, int) {
 	next := pos
-	for next < p.end && p.toks[next].kind == word && isNameWord(p.toks[next].text) {
+	for next < p.end && p.toks[next].kind == word && p.isNameWord(p.toks[next].text) {
 		next++
 	}
 	if next == pos {
@@ -808,13 +869,31 @@ func (p *parser) nameAt(pos int) (string, int) {
 	return p.src[p.toks[pos].start:p.toks[next-1].end], next
 }
 
+// contactForm is the form for one contact by name.
+const contactForm = "Send '<message>' to my contact <name>"
+
+// capitalName returns the name at pos when it is written with capitals, "Ann Lee", and "" otherwise: a
+// person the program names without "my contact".
+func (p *parser) capitalName(pos int) string {
+	name, next := p.nameAt(pos)
+	if name == "" {
+		return ""
+	}
+	for _, t := range p.toks[pos:next] {
+		if r := []rune(p.src[t.start:t.end]); !unicode.IsUpper(r[0]) {
+			return ""
+		}
+	}
+	return name
+}
+
 // contactName parses the name after "my contact": its words up to a word of the grammar ("Send my contact
 // Ann an email ...", "my contact Ann on Friday").
 func (p *parser) contactName(pos, from int) (*recipientClause, int, *failure) {
 	name, next := p.nameAt(from)
 	if name == "" {
 		why := "say which contact: my contact John, or my contact John Smith"
-		if from < p.end && p.toks[from].kind == word && grammarWords[p.toks[from].text] {
+		if from < p.end && p.toks[from].kind == word && p.l.grammarWords[p.toks[from].text] {
 			why = fmt.Sprintf("%q is a word of the grammar, not a name; %s", p.toks[from].text, why)
 		}
 		return nil, 0, &failure{from: pos, to: from + 1, why: why}
@@ -831,9 +910,9 @@ func (p *parser) message(pos int, joined bool) (*clause, *failure) {
 	if p.isWord(pos, "with") && pos+1 < p.end && p.toks[pos+1].kind == quoted {
 		return &clause{next: pos + 2, message: &quoteClause{span{pos, pos + 2}, p.toks[pos+1].text}}, nil // "with 'Hi'"
 	}
-	markers := messageMarkers
+	markers := p.l.messageMarkers
 	if joined {
-		markers = joinedMessages
+		markers = p.l.joinedMessages
 	}
 	q, f := p.quoteAfter(pos, markers, "the message must be in quotes, like saying 'Hello'")
 	if q == nil {
@@ -844,9 +923,9 @@ func (p *parser) message(pos int, joined bool) (*clause, *failure) {
 
 // subject parses "with the subject '...'".
 func (p *parser) subject(pos int, joined bool) (*clause, *failure) {
-	markers := subjectMarkers
+	markers := p.l.subjectMarkers
 	if joined {
-		markers = joinedSubjects
+		markers = p.l.joinedSubjects
 	}
 	q, f := p.quoteAfter(pos, markers, "the subject must be in quotes, like with the subject 'Hello'")
 	if q == nil {
@@ -882,20 +961,20 @@ func (p *parser) againClause(pos int) (*clause, *failure) {
 // haven't emailed <time>" and "who I emailed <time>"; as a lead also "if I haven't emailed
 // bob@example.com <time>".
 func (p *parser) condition(pos int, lead bool) (*clause, *failure) {
-	heads := trailingConditions
+	heads := p.l.trailingConditions
 	if lead {
-		heads = leadConditions
+		heads = p.l.leadConditions
 	}
 	emailed := false
 	var who *recipientClause
 	next, ok := p.phrase(pos, heads...)
 	if !ok && !lead {
-		if next, ok = p.phrase(pos, positiveRelatives...); ok {
+		if next, ok = p.phrase(pos, p.l.positiveRelatives...); ok {
 			emailed = true
 		}
 	}
 	if !ok && lead {
-		if n, found := p.phrase(pos, oneConditions...); found {
+		if n, found := p.phrase(pos, p.l.oneConditions...); found {
 			r, after, f := p.recipients(n)
 			if f != nil {
 				return nil, f
@@ -919,7 +998,7 @@ func (p *parser) condition(pos int, lead bool) (*clause, *failure) {
 		}
 		return nil, &failure{from: next, why: whyTime}
 	}
-	return &clause{next: after, lead: lead, condition: &conditionClause{span{pos, after}, per, emailed, who}}, nil
+	return &clause{next: after, lead: lead, condition: &conditionClause{span{pos, after}, per, emailed, who, span{next, after}}}, nil
 }
 
 // reply parses "if he doesn't reply within a day".
@@ -1049,13 +1128,13 @@ func (p *parser) answerStatement(pos int) (*sentence, int, *failure) {
 	} else if !ok && !p.isWord(pos, "who") && !p.isWord(pos, "whom") {
 		return nil, 0, nil
 	}
-	sel, next, f := p.selection(pos, concat(contactPhrases, answerPhrases))
+	sel, next, f := p.selection(pos, concat(p.l.contactPhrases, p.l.answerPhrases))
 	if f != nil {
 		return nil, 0, f
 	}
 	if sel == nil && !s.count && (p.isWord(pos, "who") || p.isWord(pos, "whom")) {
 		// "Who haven't I emailed this week?": which of my contacts.
-		if _, ok := p.phrase(pos+1, concat(questionNegative, questionPositive)...); ok {
+		if _, ok := p.phrase(pos+1, concat(p.l.questionNegative, p.l.questionPositive)...); ok {
 			sel, next = &selection{span: span{pos, pos + 1}}, pos+1
 		} else {
 			return nil, 0, nil
@@ -1069,7 +1148,7 @@ func (p *parser) answerStatement(pos int) (*sentence, int, *failure) {
 	if n, ok := p.phrase(pos, "do i have", "are there", "i have"); ok && (n >= p.end || p.separator(n) > 0) {
 		pos = n
 	}
-	if n, ok := p.phrase(pos, questionNegative...); ok {
+	if n, ok := p.phrase(pos, p.l.questionNegative...); ok {
 		per, after, f := p.period(n)
 		if f != nil {
 			return nil, 0, f
@@ -1077,9 +1156,9 @@ func (p *parser) answerStatement(pos int) (*sentence, int, *failure) {
 		if after < 0 {
 			return nil, 0, &failure{from: n, why: whyTime}
 		}
-		s.conditions = append(s.conditions, conditionClause{span{pos, after}, per, false, nil})
+		s.conditions = append(s.conditions, conditionClause{span{pos, after}, per, false, nil, span{n, after}})
 		pos = after
-	} else if n, ok := p.phrase(pos, questionPositive...); ok {
+	} else if n, ok := p.phrase(pos, p.l.questionPositive...); ok {
 		per, after, f := p.period(n)
 		if f != nil {
 			return nil, 0, f
@@ -1087,7 +1166,7 @@ func (p *parser) answerStatement(pos int) (*sentence, int, *failure) {
 		if after < 0 {
 			return nil, 0, &failure{from: n, why: whyTime}
 		}
-		s.conditions = append(s.conditions, conditionClause{span{pos, after}, per, true, nil})
+		s.conditions = append(s.conditions, conditionClause{span{pos, after}, per, true, nil, span{n, after}})
 		pos = after
 	}
 	if pos < p.end && p.separator(pos) == 0 {
@@ -1100,7 +1179,7 @@ func (p *parser) answerStatement(pos int) (*sentence, int, *failure) {
 // getStatement parses a statement whose recipients come first: "Everyone in my contacts who I haven't
 // emailed today gets 'Good morning!'".
 func (p *parser) getStatement(pos int) (*sentence, int, *failure) {
-	sel, next, f := p.selection(pos, contactPhrases)
+	sel, next, f := p.selection(pos, p.l.contactPhrases)
 	if f != nil || sel == nil {
 		return nil, 0, nil // not this form: the other statements say what is wrong
 	}
@@ -1141,7 +1220,7 @@ func (p *parser) nameStatement(pos int) (*sentence, int, *failure) {
 	}
 	name := strings.Join(words, " ")
 	for _, w := range words {
-		if grammarWords[w] && w != "people" {
+		if p.l.grammarWords[w] && w != "people" {
 			return nil, 0, &failure{from: head, to: next, why: fmt.Sprintf("%q is a word of the grammar; give the list a name without it", w)}
 		}
 	}

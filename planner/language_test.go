@@ -185,8 +185,8 @@ func TestRefusalsSuggestTheNearestForms(t *testing.T) {
 	if !errors.As(err, &nu) {
 		t.Fatalf("error = %v, want a NotUnderstoodError", err)
 	}
-	if len(nu.Nearest) == 0 || len(nu.Nearest) > 3 || !slices.ContainsFunc(nu.Nearest, func(f string) bool { return strings.Contains(f, "at <clock>") }) {
-		t.Errorf("Nearest = %q, want a schedule form (\"... at <clock>\") among at most three", nu.Nearest)
+	if len(nu.Nearest) == 0 || len(nu.Nearest) > maxNearest || !slices.ContainsFunc(nu.Nearest, func(f string) bool { return strings.Contains(f, "at <clock>") }) {
+		t.Errorf("Nearest = %q, want a schedule form (\"... at <clock>\") among at most five", nu.Nearest)
 	}
 	if !strings.Contains(err.Error(), "the nearest forms are:\n  - ") {
 		t.Errorf("error does not list the nearest forms:\n%s", err)

@@ -7,13 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 	"sync/atomic"
 	"time"
 
 	openai "github.com/sashabaranov/go-openai"
 
+	"github.com/eaapl/eaapl/internal/model"
 	"github.com/eaapl/eaapl/plan"
 )
 
@@ -34,20 +34,10 @@ type LLMConfig struct {
 	APIVersion string
 }
 
-// NewClient returns the go-openai client for the configuration: one per process, shared by every request.
+// NewClient returns the go-openai client for the configuration: one per process, shared by every request
+// (internal/model, which the model-backed text analysis uses too).
 func NewClient(cfg LLMConfig) *openai.Client {
-	c := openai.DefaultConfig(cfg.APIKey)
-	base := strings.TrimRight(cfg.BaseURL, "/")
-	if u, err := url.Parse(base); err == nil && (strings.HasSuffix(u.Hostname(), ".openai.azure.com") || strings.HasSuffix(u.Hostname(), ".cognitiveservices.azure.com")) {
-		c = openai.DefaultAzureConfig(cfg.APIKey, base)
-		if cfg.APIVersion != "" {
-			c.APIVersion = cfg.APIVersion
-		}
-	} else if base != "" {
-		c.BaseURL = base
-	}
-	c.HTTPClient = &http.Client{Timeout: cfg.Timeout}
-	return openai.NewClientWithConfig(c)
+	return model.NewOpenAI(model.Settings{APIKey: cfg.APIKey, BaseURL: cfg.BaseURL, Model: cfg.Model, Timeout: cfg.Timeout, APIVersion: cfg.APIVersion})
 }
 
 // LLM plans with a language model. The model sees the program text and the command catalog, nothing
@@ -177,7 +167,7 @@ func (l *LLM) Plan(ctx context.Context, program string, now time.Time, noCache b
 			return p, rep, nil
 		}
 		var cannot *CannotPlanError
-		if errors.As(err, &cannot) {
+		if errors.As(err, &cannot) || errors.Is(err, errScheduleZone) { // no answer of the model's can fix these
 			return nil, rep, err
 		}
 		lastErr = err
@@ -286,11 +276,23 @@ func (l *LLM) finish(tmpl []byte, program string, now time.Time) (*plan.Plan, er
 	if err := resolveTimes(p, now.In(loc)); err != nil {
 		return nil, err
 	}
+	if p.Schedule != nil && strings.TrimSpace(p.Schedule.TimeZone) == "" {
+		// The model is not told the user's zone; a schedule runs in the configured one.
+		if l.Location == nil || l.Location.String() == "Local" {
+			return nil, errScheduleZone
+		}
+		p.Schedule.TimeZone = l.Location.String()
+	}
 	if err := plan.Validate(p); err != nil {
 		return nil, err
 	}
 	return p, nil
 }
+
+// errScheduleZone refuses a schedule when the zone its times are in is not named: the machine's own
+// ("Local") is not a zone a Temporal Schedule can keep, and guessing one would run it at other hours.
+var errScheduleZone = errors.New("a schedule needs a named time zone: set EAAPL_TIMEZONE to an IANA zone such as Europe/Berlin or UTC " +
+	"(on Linux, `readlink /etc/localtime` names this machine's), then run the program again; nothing was scheduled")
 
 // extractJSON takes the JSON object out of an answer that may wrap it in a Markdown code fence or a
 // sentence, as models without a JSON mode do.

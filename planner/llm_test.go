@@ -337,3 +337,135 @@ func isTemporary(err error) bool {
 	var t interface{ Temporary() bool }
 	return errors.As(err, &t) && t.Temporary()
 }
+
+// constructsModel returns an LLM planner in zone loc whose fake model answers with the given contents.
+func constructsModel(t *testing.T, loc *time.Location, contents ...string) (*planner.LLM, *testenv.FakeModel) {
+	t.Helper()
+	answers := make([]testenv.ModelAnswer, len(contents))
+	for i, c := range contents {
+		answers[i] = testenv.ChatAnswer(c)
+	}
+	f := testenv.NewFakeModel(t, answers...)
+	client := planner.NewClient(planner.LLMConfig{APIKey: "sk-test", BaseURL: f.URL, Model: "gpt-4o-mini", Timeout: 10 * time.Second})
+	return &planner.LLM{Client: client, Model: "gpt-4o-mini", Location: loc}, f
+}
+
+// TestLLMPlansTheLanguagesConstructs: programs of the language's constructs, as a model would plan them
+// from the prompt, are read, their times resolved and validated like the rule-based planner's plans.
+func TestLLMPlansTheLanguagesConstructs(t *testing.T) {
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, program, answer string
+		check                 func(t *testing.T, p *plan.Plan)
+	}{
+		{"ASequence", "Send 'Hello' to alice@example.com, then send 'Bye' to bob@example.com",
+			`{"version": 1, "steps": [{"id": "hello", "command": "SendEmail", "args": {"to": {"name": "", "email": "alice@example.com"}, "subject": "Hello", "body": "Hello"}}, {"id": "bye", "command": "SendEmail", "depends_on": ["hello"], "args": {"to": {"name": "", "email": "bob@example.com"}, "subject": "Bye", "body": "Bye"}}]}`,
+			func(t *testing.T, p *plan.Plan) {
+				if len(p.Steps) != 2 || p.Steps[1].DependsOn[0] != "hello" {
+					t.Errorf("steps %+v, want bye after hello", p.Steps)
+				}
+			}},
+		{"AWaitUntilTomorrow", "Tomorrow at 8am send 'Good morning' to bob@example.com",
+			`{"version": 1, "steps": [{"id": "wait", "command": "", "wait": {"until": "tomorrow at 08:00"}}, {"id": "send", "command": "SendEmail", "depends_on": ["wait"], "args": {"to": {"name": "", "email": "bob@example.com"}, "subject": "Good morning", "body": "Good morning"}}]}`,
+			func(t *testing.T, p *plan.Plan) {
+				// The start is 22:40 in Berlin on Wednesday: tomorrow is Thursday, 08:00 there.
+				if got := p.Steps[0].Wait.Until; got != "2026-11-26T08:00:00+01:00" {
+					t.Errorf("wait.until = %q, want 08:00 on Thursday in Berlin", got)
+				}
+			}},
+		{"AWaitFor", "Wait 10 minutes, then send 'Hi' to bob@example.com",
+			`{"version": 1, "steps": [{"id": "wait", "command": "", "wait": {"for": "10m0s"}}, {"id": "send", "command": "SendEmail", "depends_on": ["wait"], "args": {"to": {"name": "", "email": "bob@example.com"}, "subject": "Hi", "body": "Hi"}}]}`,
+			func(t *testing.T, p *plan.Plan) {
+				if p.Steps[0].Wait.For != "10m0s" {
+					t.Errorf("wait = %+v", p.Steps[0].Wait)
+				}
+			}},
+		{"AFilterAndAPlaceholderWithItsCheck", "Email each of my contacts at acme.com saying 'Dear {first name}'",
+			`{"version": 1, "steps": [{"id": "contacts", "command": "RetrieveContacts"}, {"id": "check", "command": "", "check": {"that": "steps.contacts.contacts.all(contact, contact.name.trim() != '')", "error": "a contact has no name"}}, {"id": "send", "command": "SendEmail", "depends_on": ["check"], "args": {"to": "${contact}", "subject": "Dear ${contact.name.trim().split(' ')[0]}", "body": "Dear ${contact.name.trim().split(' ')[0]}"}, "for_each": {"items": "${steps.contacts.contacts}", "as": "contact"}, "if": "contact.email.endsWith('@acme.com')", "skip_reason": "not at acme.com"}]}`,
+			func(t *testing.T, p *plan.Plan) {
+				if p.Steps[1].Construct() != plan.ConstructCheck || p.Steps[2].If == "" {
+					t.Errorf("steps %+v, want a check, then a filtered for_each", p.Steps)
+				}
+			}},
+		{"AnAnswer", "How many of my contacts have I not emailed this week?",
+			`{"version": 1, "steps": [{"id": "contacts", "command": "RetrieveContacts"}, {"id": "history", "command": "CheckEmailHistory", "args": {"contacts": "${steps.contacts.contacts}", "since": "start of this week", "until": "now"}}, {"id": "answer", "command": "", "answer": {"value": "${size(steps.contacts.contacts.filter(contact, !(contact.email in steps.history.emailed)))}", "kind": "number", "label": "how many"}}]}`,
+			func(t *testing.T, p *plan.Plan) {
+				if p.Steps[2].Answer == nil || p.Steps[1].Args["since"] != "2026-11-23T00:00:00+01:00" {
+					t.Errorf("steps %+v, want an answer and this week's Monday in Berlin", p.Steps)
+				}
+			}},
+		{"AnAwaitReply", "Send 'Are you coming?' to bob@example.com and if he doesn't reply within a day, send it again",
+			`{"version": 1, "steps": [{"id": "send", "command": "SendEmail", "args": {"to": {"name": "", "email": "bob@example.com"}, "subject": "Are you coming?", "body": "Are you coming?"}}, {"id": "reply", "command": "", "depends_on": ["send"], "await_reply": {"to": "${steps.send.message_id}", "from": "bob@example.com", "within": "24h0m0s"}}, {"id": "again", "command": "SendEmail", "depends_on": ["reply"], "if": "!steps.reply.replied", "args": {"to": {"name": "", "email": "bob@example.com"}, "subject": "Are you coming?", "body": "Are you coming?"}}]}`,
+			func(t *testing.T, p *plan.Plan) {
+				if r := p.Steps[1].AwaitReply; r == nil || r.Within != "24h0m0s" || p.Steps[2].If != "!steps.reply.replied" {
+					t.Errorf("steps %+v, want an await_reply of a day and a send if no reply came", p.Steps)
+				}
+			}},
+		{"AScheduleInTheConfiguredZone", "Every weekday at 9am, send 'Daily digest' to ann@example.com",
+			`{"version": 1, "schedule": {"calendar": [{"days_of_week": ["monday", "tuesday", "wednesday", "thursday", "friday"], "hour": 9, "minute": 0}], "program": "send 'Daily digest' to ann@example.com"}, "steps": [{"id": "send", "command": "SendEmail", "args": {"to": {"name": "", "email": "ann@example.com"}, "subject": "Daily digest", "body": "Daily digest"}}]}`,
+			func(t *testing.T, p *plan.Plan) {
+				if p.Schedule == nil || p.Schedule.TimeZone != "Europe/Berlin" || p.Schedule.Program != "send 'Daily digest' to ann@example.com" {
+					t.Errorf("schedule %+v, want the weekday calendar in Europe/Berlin", p.Schedule)
+				}
+			}},
+		{"DocumentCommands", "Open the document q3-report.md, analyze it for trends, and summarize it",
+			`{"version": 1, "steps": [{"id": "read", "command": "ReadDocument", "args": {"path": "q3-report.md"}}, {"id": "trends", "command": "AnalyzeTrends", "args": {"text": "${steps.read.text}"}}, {"id": "summarize", "command": "Summarize", "args": {"text": "${steps.read.text}"}}]}`,
+			func(t *testing.T, p *plan.Plan) {
+				if got := p.Commands(); strings.Join(got, ",") != "ReadDocument,AnalyzeTrends,Summarize" {
+					t.Errorf("commands %v", got)
+				}
+			}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			llm, f := constructsModel(t, berlin, tc.answer)
+			p, rep, err := llm.Plan(context.Background(), tc.program, start, true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.Rounds != 1 {
+				t.Errorf("%d rounds, want 1", rep.Rounds)
+			}
+			tc.check(t, p)
+			system := decodeRequest(t, f.Requests()[0]).Messages[0].Content
+			for _, want := range []string{`"wait": {`, `"await_reply": {`, `"check": {`, `"answer": {`, `"schedule": {`, "ReadDocument", "Summarize", "{first name}"} {
+				if !strings.Contains(system, want) {
+					t.Errorf("the prompt lacks %s", want)
+				}
+			}
+		})
+	}
+}
+
+// TestLLMRefusesAScheduleWithoutANamedZone: with the machine's zone (EAAPL_TIMEZONE unset), a schedule
+// the model plans is refused, saying how to set the zone, without a repair round: the model cannot fix it.
+func TestLLMRefusesAScheduleWithoutANamedZone(t *testing.T) {
+	llm, f := constructsModel(t, time.Local, `{"version": 1, "schedule": {"calendar": [{"days_of_week": ["monday"], "hour": 9, "minute": 0}], "program": "send 'Hi' to ann@example.com"}, "steps": [{"id": "send", "command": "SendEmail", "args": {"to": {"name": "", "email": "ann@example.com"}, "subject": "Hi", "body": "Hi"}}]}`)
+	_, _, err := llm.Plan(context.Background(), "Every Monday at 9am, send 'Hi' to ann@example.com", start, true)
+	if err == nil || !strings.Contains(err.Error(), "set EAAPL_TIMEZONE to an IANA zone such as Europe/Berlin") {
+		t.Fatalf("err = %v, want the refusal naming EAAPL_TIMEZONE", err)
+	}
+	if n := len(f.Requests()); n != 1 {
+		t.Errorf("%d requests, want 1: no repair round", n)
+	}
+}
+
+// TestLLMRefusesAnUnknownConstruct: a step with a construct the plan package does not have is refused
+// like a hand-written plan's, after the repair round, naming the field.
+func TestLLMRefusesAnUnknownConstruct(t *testing.T) {
+	const loop = `{"version": 1, "steps": [{"id": "again", "command": "", "loop": {"times": 3}}]}`
+	llm, f := constructsModel(t, time.UTC, loop, loop)
+	_, _, err := llm.Plan(context.Background(), "Send 'Hi' to bob@example.com three times", start, true)
+	var invalid *planner.InvalidPlanError
+	if !errors.As(err, &invalid) || !strings.Contains(err.Error(), `"loop"`) {
+		t.Fatalf("err = %v, want an InvalidPlanError naming the unknown field loop", err)
+	}
+	if n := len(f.Requests()); n != 2 {
+		t.Errorf("%d requests, want 2: the answer and its repair", n)
+	}
+	if !strings.Contains(f.Requests()[1], "loop") {
+		t.Error("the repair round does not show the model its error")
+	}
+}

@@ -11,7 +11,7 @@ import (
 
 // promptVersion changes whenever the prompt or the response schema changes, so that plans cached under
 // the old prompt are not reused.
-const promptVersion = "1"
+const promptVersion = "2"
 
 // systemPrompt is the model's whole view of the world: what a plan is, the catalog, and how to answer. It is
 // made from constants and the catalog only; nothing a user stored (contacts, emails) ever goes into it.
@@ -26,7 +26,8 @@ var systemPrompt = sync.OnceValue(func() string {
 		cat.Write(b)
 		cat.WriteByte('\n')
 	}
-	return strings.NewReplacer("{{catalog}}", strings.TrimSpace(cat.String()), "{{schema}}", responseSchema()).Replace(systemTemplate)
+	return strings.NewReplacer("{{catalog}}", strings.TrimSpace(cat.String()), "{{constructs}}", constructsSection(),
+		"{{idioms}}", idiomsSection(), "{{schema}}", responseSchema()).Replace(systemTemplate)
 })
 
 const systemTemplate = `You are the planner of EaaPL, which runs programs written in English. You turn one English program into a plan: a JSON document of steps, each running one command of the catalog below. You never run anything yourself and you know nothing about the user's data; the plan's commands fetch it when the plan runs.
@@ -52,6 +53,10 @@ Argument values are JSON values, or strings with expressions in ${...} (CEL). "$
 - now: the program's start time.
 A literal "${" in a message is written "$${".
 
+Several statements ("then", "after that", several sentences) are several steps in order: a step that must wait for another without reading its output lists it in depends_on. A filter on a list ("my contacts at acme.com", "whose name starts with A", "except Bob", "who I haven't emailed this week") is the for_each step's "if" over the item, with a "skip_reason". "the first 10" is the for_each items "${(size(steps.contacts.contacts) > 10 ? steps.contacts.contacts.slice(0, 10) : steps.contacts.contacts)}".
+
+A message's placeholders are filled per item of the for_each, as text: {name} is "${contact.name}", {first name} "${contact.name.trim().split(' ')[0]}", {email} "${contact.email}", a table row's {column} "${row.column}" (for_each "as": "row"). A placeholder the items may not fill needs a check step before the send (see the constructs). Data only ever fills text: never put an item's value where a command name, a condition or an expression is expected.
+
 A list of addresses is written as a CEL list of contacts: "${[{'name': '', 'email': 'ann@example.com'}, {'name': '', 'email': 'bob@example.com'}]}". One address is a contact object: {"name": "", "email": "bob@example.com"}.
 
 Arguments of type "time" take one of these phrases, which EaaPL turns into a time when the program runs (you are not told today's date, and must not guess one):
@@ -66,6 +71,10 @@ For "since I emailed them this week" use since "start of this week" and until "n
 Each command has a name, a description, its arguments and its output. Types: string, bool, int, time, address (an email address), contact (an object {name, email, source}), list<T>.
 
 {{catalog}}
+
+# Constructs
+
+{{constructs}}
 
 # Rules
 
@@ -92,6 +101,10 @@ Plan:
    "for_each": {"items": "${steps.contacts.contacts}", "as": "contact"},
    "if": "!(contact.email in steps.history.emailed)", "skip_reason": "you emailed them this week"}
 ]}
+
+# More examples (descriptions left out)
+
+{{idioms}}
 `
 
 // userPrompt is the program, marked off so that the model can tell it from the instructions.
@@ -134,9 +147,11 @@ var responseSchema = sync.OnceValue(func() string {
 	for i, c := range cmds {
 		steps[i] = stepSchema(c)
 	}
+	steps = append(steps, constructStepSchemas()...)
 	s := obj(map[string]any{
 		"version":     map[string]any{"type": "integer", "enum": []int{1}},
 		"steps":       map[string]any{"type": "array", "minItems": 1, "items": map[string]any{"anyOf": steps}},
+		"schedule":    scheduleSchema(),
 		"cannot_plan": map[string]any{"type": "string", "description": "why the program cannot be planned; only instead of a plan"},
 	}, nil)
 	b, err := json.Marshal(s)

@@ -73,6 +73,7 @@ func TestThePromptsExampleIsAValidAnswer(t *testing.T) {
 	if !ok {
 		t.Fatal("the prompt has no example plan")
 	}
+	after, _, _ = strings.Cut(after, "\n# More examples")
 	example := []byte(strings.TrimSpace(after))
 
 	c := jsonschema.NewCompiler()
@@ -93,6 +94,15 @@ func TestThePromptsExampleIsAValidAnswer(t *testing.T) {
 	}
 	if err := sch.Validate(inst); err != nil {
 		t.Errorf("the example does not match the response schema: %v", err)
+	}
+	for _, id := range idioms { // the examples of the constructs, too
+		inst, err := jsonschema.UnmarshalJSON(strings.NewReader(id.Plan))
+		if err != nil {
+			t.Fatalf("the example of %q is not JSON: %v", id.Program, err)
+		}
+		if err := sch.Validate(inst); err != nil {
+			t.Errorf("the example of %q does not match the response schema: %v", id.Program, err)
+		}
 	}
 	var refusal any
 	_ = json.Unmarshal([]byte(`{"cannot_plan": "no command sends text messages"}`), &refusal)

@@ -43,12 +43,6 @@ func (r *Rules) Plan(ctx context.Context, program string, now time.Time) (*plan.
 	if r != nil && r.Location != nil {
 		loc = r.Location
 	}
-	if pl, ok, err := documentPlan(program); ok {
-		if err != nil {
-			return nil, err
-		}
-		return checked(pl)
-	}
 	toks, lerr := lex(program)
 	if lerr != nil {
 		return nil, notUnderstood(program, program[lerr.start:], "the quotation that starts here is never closed")
@@ -56,7 +50,8 @@ func (r *Rules) Plan(ctx context.Context, program string, now time.Time) (*plan.
 	if len(toks) > maxTokens {
 		return nil, fmt.Errorf("the program is too long: the rule-based planner reads programs of at most %d words (a quoted message counts as one)", maxTokens)
 	}
-	p := newParser(program, toks)
+	l := currentLanguage()
+	p := newParser(l, program, toks)
 	prog, f := p.parse()
 	if f != nil {
 		return nil, p.notUnderstood(program, f)
@@ -64,7 +59,7 @@ func (r *Rules) Plan(ctx context.Context, program string, now time.Time) (*plan.
 	if len(prog.statements) == 0 {
 		return nil, notUnderstood(program, program, "it does not say what to do; start with Send or Email")
 	}
-	pl, f, err := build(prog, program, now.In(loc))
+	pl, f, err := build(l, prog, wordsOf(p.toks), program, now.In(loc))
 	if f != nil {
 		return nil, p.notUnderstood(program, f)
 	}
@@ -93,13 +88,14 @@ func checked(pl *plan.Plan) (*plan.Plan, error) {
 type NotUnderstoodError struct {
 	Program   string
 	Part      string   // the part not understood, quoted in Error()
-	Supported []string // the supported forms
-	Nearest   []string // the forms nearest to the part not understood, at most three
+	Supported []string // the supported forms, which `eaapl plan --help` lists
+	Nearest   []string // the forms nearest to the program, at most maxNearest
 
 	why string // what is wrong with Part, when the grammar can tell
 }
 
-// Error is one sentence quoting the part not understood, then the supported forms as a short list.
+// Error is one sentence quoting the part not understood and why, the nearest forms, and where the
+// others are: every form is a screenful, so a refusal names `eaapl plan --help` rather than list them.
 func (e *NotUnderstoodError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "cannot understand %q", e.Part)
@@ -111,20 +107,21 @@ func (e *NotUnderstoodError) Error() string {
 		for _, f := range e.Nearest {
 			b.WriteString("\n  - " + f)
 		}
-		b.WriteString("\nand all the supported forms are:")
-	} else if len(e.Supported) > 0 {
-		b.WriteString("; the supported forms are:")
-	}
-	if len(e.Supported) > 0 {
-		for _, f := range e.Supported {
-			b.WriteString("\n  - " + f)
-		}
+		b.WriteString("\n" + allFormsHint)
+	} else {
+		b.WriteString("; " + allFormsHint)
 	}
 	return b.String()
 }
 
+// allFormsHint says where every form is listed.
+const allFormsHint = "every form, with an example of each: eaapl plan --help (or docs/english.md)"
+
+// maxNearest bounds the forms a refusal suggests.
+const maxNearest = 5
+
 func notUnderstood(program, part, why string) *NotUnderstoodError {
-	return &NotUnderstoodError{Program: program, Part: strings.TrimSpace(part), Supported: Forms(), Nearest: nearest(program), why: why}
+	return &NotUnderstoodError{Program: program, Part: strings.TrimSpace(part), Supported: Forms(), Nearest: nearest(program, why), why: why}
 }
 
 // notUnderstood quotes the tokens of a failure, without the punctuation and "and" that separate it from
@@ -150,29 +147,37 @@ func (p *parser) notUnderstood(program string, f *failure) *NotUnderstoodError {
 			why = "if the message has an apostrophe at the end of a word, put the message in double quotes"
 		}
 	}
-	return notUnderstood(program, program[p.toks[from].start:p.toks[to-1].end], why)
+	nu := notUnderstood(program, program[p.toks[from].start:p.toks[to-1].end], why)
+	if f.form != "" {
+		nu.Nearest = append([]string{f.form}, slices.DeleteFunc(nu.Nearest, func(s string) bool { return s == f.form })...)
+		nu.Nearest = nu.Nearest[:min(len(nu.Nearest), maxNearest)]
+	}
+	return nu
 }
 
 // Forms returns the supported forms, as "<pattern>" lines (for error messages and `eaapl plan --help`).
 func Forms() []string {
 	var out []string
-	for _, f := range allForms() {
+	for _, f := range currentLanguage().forms {
 		out = append(out, f.Pattern)
 	}
 	return out
 }
 
 // AllForms returns the supported forms with an example of each.
-func AllForms() []Form { return allForms() }
+func AllForms() []Form { return currentLanguage().forms }
 
-// nearest returns the three forms whose examples share the most words with the program, best first; none
+// nearest returns the (at most maxNearest) forms whose examples share the most words with the program, best first; none
 // when no form shares a word that means something.
-func nearest(program string) []string {
-	have := map[string]bool{}
-	for _, w := range strings.Fields(strings.ToLower(program)) {
-		w = strings.Trim(w, ".,;:!?'\"")
-		if len(w) > 2 && !stopWords[w] {
-			have[w] = true
+func nearest(program, why string) []string {
+	// A word of the reason counts twice: it names what the program should say instead.
+	have := map[string]int{}
+	for i, text := range []string{program, why} {
+		for _, w := range strings.Fields(strings.ToLower(text)) {
+			w = strings.Trim(w, ".,;:!?'\"")
+			if len(w) > 2 && !stopWords[w] {
+				have[w] = max(have[w], i+1)
+			}
 		}
 	}
 	type scored struct {
@@ -180,14 +185,14 @@ func nearest(program string) []string {
 		score int
 	}
 	var all []scored
-	for _, f := range allForms() {
+	for _, f := range currentLanguage().forms {
 		n := 0
 		seen := map[string]bool{}
 		for _, w := range strings.Fields(strings.ToLower(f.Example + " " + f.Pattern)) {
 			w = strings.Trim(w, ".,;:!?'\"<>()")
-			if have[w] && !seen[w] {
+			if have[w] > 0 && !seen[w] {
 				seen[w] = true
-				n++
+				n += have[w]
 			}
 		}
 		if n > 0 {
@@ -196,7 +201,7 @@ func nearest(program string) []string {
 	}
 	slices.SortStableFunc(all, func(a, b scored) int { return b.score - a.score })
 	var out []string
-	for i := 0; i < len(all) && i < 3; i++ {
+	for i := 0; i < len(all) && i < maxNearest; i++ {
 		out = append(out, all[i].form)
 	}
 	return out

@@ -14,9 +14,18 @@ import (
 	"github.com/eaapl/eaapl/planner"
 )
 
+// ReadBackOption is a setting of the process that runs the plan which its read-back states.
+type ReadBackOption func(*readBack)
+
+// WithModel makes the read-back say that the text analysis steps send their text to this model
+// (config.Config.TextModelView); without it they say the text stays on the worker.
+func WithModel(m catalog.ModelView, ok bool) ReadBackOption {
+	return func(r *readBack) { r.model, r.hasModel = m, ok }
+}
+
 // PrintReadBack writes a plan as numbered English sentences, for a person to check before it runs.
-func PrintReadBack(w io.Writer, p *plan.Plan, now time.Time) {
-	for i, s := range ReadBack(p, now) {
+func PrintReadBack(w io.Writer, p *plan.Plan, now time.Time, opts ...ReadBackOption) {
+	for i, s := range ReadBack(p, now, opts...) {
 		fmt.Fprintf(w, "%d. %s\n", i+1, s)
 	}
 }
@@ -26,8 +35,11 @@ func PrintReadBack(w io.Writer, p *plan.Plan, now time.Time) {
 // free text (a model writes it), and the read-back must say what will run, not what the plan claims. A
 // shape it has no words for is shown as the command with its arguments, as written. now is when the plan
 // was made: a time range that ends then needs no end date.
-func ReadBack(p *plan.Plan, now time.Time) []string {
+func ReadBack(p *plan.Plan, now time.Time, opts ...ReadBackOption) []string {
 	r := readBack{p: p, now: now, index: map[string]int{}}
+	for _, o := range opts {
+		o(&r)
+	}
 	for i, s := range p.Steps {
 		r.index[s.ID] = i
 	}
@@ -42,6 +54,9 @@ type readBack struct {
 	p     *plan.Plan
 	now   time.Time
 	index map[string]int // step id -> position
+
+	model    catalog.ModelView // where the text analysis sends text, when hasModel
+	hasModel bool
 }
 
 var (
@@ -128,6 +143,8 @@ func (rd reading) IsItem(v any) bool {
 }
 
 func (rd reading) Address(v any) (string, bool) { return literalAddress(v) }
+
+func (rd reading) Model() (catalog.ModelView, bool) { return rd.r.model, rd.r.hasModel }
 
 func (rd reading) Addresses(items string) ([]string, bool) {
 	if !literalList.MatchString(items) {

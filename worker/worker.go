@@ -25,6 +25,7 @@ import (
 	"github.com/eaapl/eaapl/activities/contacts"
 	"github.com/eaapl/eaapl/activities/contacts/contactsdav"
 	"github.com/eaapl/eaapl/activities/contacts/contactsfile"
+	"github.com/eaapl/eaapl/activities/contentvalue"
 	"github.com/eaapl/eaapl/activities/contentvalue/contentstore"
 	"github.com/eaapl/eaapl/activities/email"
 	"github.com/eaapl/eaapl/activities/email/attachfiles"
@@ -34,6 +35,7 @@ import (
 	"github.com/eaapl/eaapl/activities/files/local"
 	"github.com/eaapl/eaapl/activities/text"
 	"github.com/eaapl/eaapl/activities/text/embedded"
+	"github.com/eaapl/eaapl/activities/text/modelled"
 	"github.com/eaapl/eaapl/activities/web"
 	"github.com/eaapl/eaapl/activities/web/httpfetch"
 	"github.com/eaapl/eaapl/bridge"
@@ -44,6 +46,7 @@ import (
 	"github.com/eaapl/eaapl/internal/crypt"
 	"github.com/eaapl/eaapl/internal/fetch"
 	"github.com/eaapl/eaapl/internal/imapbox"
+	"github.com/eaapl/eaapl/internal/model"
 	"github.com/eaapl/eaapl/internal/workspace"
 	"github.com/eaapl/eaapl/planner"
 	"github.com/eaapl/eaapl/workflows"
@@ -55,6 +58,7 @@ type Dependencies struct {
 	Planning *activities.Planning
 	Mirror   *activities.Mirror
 	Batches  *activities.Batches
+	Lists    *contentvalue.Lists // reads stored lists (a large contacts list) for the workflows, a page at a time
 }
 
 // NewDependencies makes the activities' dependencies from the configuration: the contacts file or
@@ -116,7 +120,7 @@ func NewDependencies(cfg config.Config, events *bridge.Buffer) (Dependencies, er
 		// Each command family's dependencies, wired to their adapters.
 		Commands: &activities.Commands{
 			Deps: catalog.Deps{
-				contacts.Deps{Source: contactsSource},
+				contacts.Deps{Source: contactsSource, Store: store},
 				email.Deps{
 					Mailbox:     mailbox,
 					Sender:      sender,
@@ -127,12 +131,13 @@ func NewDependencies(cfg config.Config, events *bridge.Buffer) (Dependencies, er
 				},
 				files.Deps{Workspace: local.Workspace{WS: ws}, Store: store},
 				web.Deps{Fetcher: httpfetch.Fetcher{Client: fetch.New(fetch.Config{Allow: allow})}, Store: store},
-				text.Deps{Analyzer: embedded.Analyzer{}, Store: store},
+				text.Deps{Analyzer: textAnalyzer(cfg), Store: store},
 			},
 			WorkerID: Identity(cfg),
 		},
 		Planning: &activities.Planning{Planner: NewPlanner(cfg, loc), WorkerID: Identity(cfg), Tuning: tuningOf(cfg)},
 		Mirror:   &activities.Mirror{WorkerID: Identity(cfg)},
+		Lists:    &contentvalue.Lists{Store: store},
 	}
 	deps.Batches = &activities.Batches{Commands: deps.Commands, Events: events}
 	if events != nil { // a nil *Buffer in an interface would not be nil
@@ -252,6 +257,15 @@ func refusal(err error) error {
 		return catalog.Invalid("%v", err)
 	}
 	return err
+}
+
+// textAnalyzer is the text analysis's model when one is configured (config.Config.TextAnalysisModel),
+// else the embedded methods, which send nothing anywhere.
+func textAnalyzer(cfg config.Config) text.Analyzer {
+	if s, maxBytes, ok := cfg.TextAnalysisModel(); ok {
+		return modelled.Analyzer{Model: model.New(s), Name: s.Model, MaxInput: maxBytes}
+	}
+	return embedded.Analyzer{}
 }
 
 // NewPlanner returns the Planner Agent of the configuration: the rule-based planner, and the LLM planner
@@ -455,4 +469,9 @@ func Register(r interface {
 	r.RegisterActivity(deps.Planning)
 	r.RegisterActivity(deps.Mirror)
 	r.RegisterActivity(deps.Batches)
+	lists := deps.Lists
+	if lists == nil { // without a store, a stored list cannot be read: ReadListPage says so
+		lists = &contentvalue.Lists{}
+	}
+	r.RegisterActivity(lists)
 }

@@ -174,15 +174,26 @@ func (p *program) approve(ctx workflow.Context, id string, scope plan.Scope, ite
 			n++
 		}
 	}
-	if n <= p.in.ApprovalThreshold {
+	return p.askApproval(ctx, id, n, false)
+}
+
+// askApproval asks to approve a step that would run its command n times (at most n, when upTo: the
+// items of a stored list, whose conditions the shards evaluate) when that is over the threshold.
+func (p *program) askApproval(ctx workflow.Context, id string, n int, upTo bool) string {
+	cmd := p.plan.Command(id)
+	if !p.asker.on || p.in.Approved || p.in.ApprovalThreshold <= 0 || cmd.SideEffect != catalog.Writes || n <= p.in.ApprovalThreshold {
 		return ""
+	}
+	times := fmt.Sprintf("%d times", n)
+	if upTo {
+		times = fmt.Sprintf("up to %d times", n)
 	}
 	s := p.steps[id]
 	s.status.State = StateWaiting
 	q := &Question{
 		Step:    id,
 		Kind:    KindApproval,
-		Text:    fmt.Sprintf("Step %s would run %s %d times (%s), more than the approval threshold of %d. Approve?", id, cmd.Name, n, p.plan.Step(id).Description, p.in.ApprovalThreshold),
+		Text:    fmt.Sprintf("Step %s would run %s %s (%s), more than the approval threshold of %d. Approve?", id, cmd.Name, times, p.plan.Step(id).Description, p.in.ApprovalThreshold),
 		Options: []catalog.Option{{Value: AnswerApprove, Label: fmt.Sprintf("run all %d", n)}},
 	}
 	answer := p.asker.ask(ctx, q)

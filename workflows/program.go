@@ -80,6 +80,7 @@ type program struct {
 	recorded     catalog.Entries  // the catalog entries the plan was compiled against, for the shards
 	shardSignals bool             // the shards' progress signal is received (shard.go)
 	handBack     *[]unsettledItem // in a shard: the items its batches could not finish, for the program
+	lists        map[string][]any // stored lists read whole, by "step.field" (storeditems.go)
 	tuning       *api.Tuning      // nil: for_each batches have the fixed sizes (tuning.go)
 }
 
@@ -215,6 +216,15 @@ func (p *program) runStep(ctx workflow.Context, id string) {
 	p.events.dependency(ctx, id, "in_progress", p.plan.Deps(id), p.plan.Dependents(id))
 	scope := plan.Scope{Steps: p.outputs, Now: p.start}
 	step := p.plan.Step(id)
+	if p.runsStoredShards(ctx, id, scope) { // over a stored list, in shards that read it (storeditems.go)
+		return
+	}
+	steps, err := p.withStoredLists(ctx, id)
+	if err != nil {
+		s.fail(err.Error())
+		return
+	}
+	scope.Steps = steps
 	if p.runsConstruct(ctx, id) {
 		p.runConstruct(ctx, id, scope)
 		return
@@ -322,7 +332,7 @@ func (p *program) runForEach(ctx workflow.Context, id string, scope plan.Scope, 
 	}
 	switch {
 	case batched && p.sharding(ctx, id, len(queued)):
-		p.runShards(ctx, id, queued, len(items)) // no step reads its outputs (shard.go)
+		p.runQueuedShards(ctx, id, queued, len(items)) // no step reads its outputs (shard.go)
 	case batched:
 		p.runBatches(ctx, id, queued, len(items), outputs)
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/eaapl/eaapl/activities"
 	"github.com/eaapl/eaapl/activities/api"
 	contactsfamily "github.com/eaapl/eaapl/activities/contacts"
+	"github.com/eaapl/eaapl/activities/contentvalue"
 	"github.com/eaapl/eaapl/catalog"
 	"github.com/eaapl/eaapl/plan"
 	"github.com/eaapl/eaapl/workflows"
@@ -54,10 +55,13 @@ type fakeWorld struct {
 	plan     *plan.Plan
 	contacts []any
 	emailed  []any
-	sendErr  map[string]error // by recipient
-	flaky    map[string]int   // by recipient: how many sends fail with a temporary error first
-	mirror   bool             // the workers have a Kafka bridge
-	tuning   *api.Tuning      // recorded with the plan: adaptive tuning
+	sendErr  map[string]error     // by recipient
+	flaky    map[string]int       // by recipient: how many sends fail with a temporary error first
+	mirror   bool                 // the workers have a Kafka bridge
+	tuning   *api.Tuning          // recorded with the plan: adaptive tuning
+	store    catalog.ContentStore // when set, RetrieveContacts keeps the contacts in it (a stored list)
+
+	historyContacts int // how many contacts CheckEmailHistory was given
 
 	mu       sync.Mutex
 	calls    map[string]int // SendEmail attempts by recipient
@@ -92,10 +96,29 @@ func (f *fakeWorld) env(t *testing.T) *testsuite.TestWorkflowEnvironment {
 			if f.contacts == nil {
 				return catalog.TaskResult{}, temporal.NewNonRetryableApplicationError("contacts file examples/missing.vcf not found", catalog.ErrNotFound, nil)
 			}
+			if f.store != nil {
+				w := contentvalue.NewListWriter(f.store, 100)
+				for _, c := range f.contacts {
+					if err := w.Add(context.Background(), c); err != nil {
+						return catalog.TaskResult{}, err
+					}
+				}
+				list, err := w.Finish(context.Background())
+				if err != nil {
+					return catalog.TaskResult{}, err
+				}
+				return success(task, map[string]any{"contacts": list.Value(), "count": len(f.contacts)}), nil
+			}
 			return success(task, map[string]any{"contacts": f.contacts, "count": len(f.contacts)}), nil
 		}).Maybe()
+	env.RegisterActivity(&contentvalue.Lists{Store: f.store})
 	env.OnActivity("CheckEmailHistory", mock.Anything, mock.Anything).Return(
 		func(_ context.Context, task catalog.Task) (catalog.TaskResult, error) {
+			if list, ok := task.Parameters["contacts"].([]any); ok {
+				f.mu.Lock()
+				f.historyContacts = len(list)
+				f.mu.Unlock()
+			}
 			return success(task, map[string]any{"emailed": f.emailed, "not_emailed": []any{}, "since": task.Parameters["since"], "until": task.Parameters["until"]}), nil
 		}).Maybe()
 	env.OnActivity("ComposeEmail", mock.Anything, mock.Anything).Return(

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/eaapl/eaapl/activities/contentvalue"
 )
 
 // What the program did so far, for the status query and the result: each step's progress and items.
@@ -77,7 +79,7 @@ func (p *program) result() Result {
 		run := p.steps[s.ID]
 		items, notListed := listed(sortedItems(run.items))
 		notListed += run.notListed
-		res.Steps = append(res.Steps, StepResult{ID: s.ID, Command: s.Command, Description: s.Description, State: s.State, Reason: s.Reason, Items: items, NotListed: notListed})
+		res.Steps = append(res.Steps, StepResult{ID: s.ID, Command: s.Command, Description: s.Description, State: s.State, Reason: s.Reason, Items: items, NotListed: notListed, Reports: run.reports()})
 		switch {
 		case p.plan.Step(s.ID).ForEach != nil && s.State != StateSkipped:
 			summary = append(summary, fmt.Sprintf("%s: %d done, %d skipped, %d failed", s.ID, s.Done, s.Skipped, s.Failed))
@@ -127,5 +129,16 @@ func listed(items []ItemResult) ([]ItemResult, int) {
 func sortedItems(items []ItemResult) []ItemResult {
 	out := slices.Clone(items)
 	slices.SortStableFunc(out, func(a, b ItemResult) int { return a.Item - b.Item })
+	return out
+}
+
+// reports are a sharded step's stored reports, in the order of its shards.
+func (s *stepRun) reports() []contentvalue.List {
+	var out []contentvalue.List
+	for _, run := range s.shards {
+		if run.report != nil {
+			out = append(out, *run.report)
+		}
+	}
 	return out
 }

@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -8,6 +9,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/eaapl/eaapl/activities/api"
+	"github.com/eaapl/eaapl/activities/contentvalue"
 	"github.com/eaapl/eaapl/catalog"
 	"github.com/eaapl/eaapl/plan"
 )
@@ -30,6 +32,9 @@ import (
 // versionShards marks histories in which a for_each step over more than the shard size runs in shards.
 // It is only asked on that path: a program whose steps all fit keeps the commands it had before.
 const versionShards = "for-each-shards"
+
+// versionShardReport marks shard histories that store every item's result (ShardResult.Report).
+const versionShardReport = "shard-report"
 
 // ShardWorkflowType is the child workflow type of a shard.
 const ShardWorkflowType = "ForEachShard"
@@ -58,7 +63,8 @@ const listedShardItems = 100
 
 // ShardInput is a shard: some items of one for_each step, with what they need to run as the program
 // would run them (the plan, its recorded catalog entries, the program's workflow ID for task ids and
-// idempotency keys).
+// idempotency keys). The items are either in Items, evaluated by the program, or a range [From, To) of
+// a stored list (List), which the shard reads and evaluates itself (storeditems.go).
 type ShardInput struct {
 	ProgramID      string          `json:"program_id"`
 	UserID         string          `json:"user_id,omitempty"`
@@ -70,8 +76,45 @@ type ShardInput struct {
 	Items          []ShardItem     `json:"items"`
 	MaxConcurrency int             `json:"max_concurrency"`
 	Mirror         bool            `json:"mirror,omitempty"`
-	Asking         bool            `json:"asking,omitempty"` // the program asks questions (versionQuestions)
-	Tuning         *api.Tuning     `json:"tuning,omitempty"` // the program's adaptive tuning (tuning.go)
+	Asking         bool            `json:"asking,omitempty"`  // the program asks questions (versionQuestions)
+	DryRun         bool            `json:"dry_run,omitempty"` // the program is a dry run: writes are previewed
+	Tuning         *api.Tuning     `json:"tuning,omitempty"`  // the program's adaptive tuning (tuning.go)
+
+	List     *contentvalue.List `json:"list,omitempty"`      // the step's items, stored: this shard runs [From, To)
+	From     int                `json:"from,omitempty"`      // 0-based, inclusive
+	To       int                `json:"to,omitempty"`        // 0-based, exclusive
+	ItemName string             `json:"item_name,omitempty"` // for_each.as
+	Steps    map[string]any     `json:"steps,omitempty"`     // the other steps' values its items' arguments read
+	Now      time.Time          `json:"now,omitzero"`        // the program's start, as its expressions see it
+}
+
+// first and count are the shard's first item (1-based) and how many it has.
+func (in ShardInput) first() int {
+	if in.List != nil {
+		return in.From + 1
+	}
+	if len(in.Items) == 0 {
+		return 0
+	}
+	return in.Items[0].N
+}
+
+func (in ShardInput) count() int {
+	if in.List != nil {
+		return in.To - in.From
+	}
+	return len(in.Items)
+}
+
+// last is the shard's last item (1-based).
+func (in ShardInput) last() int {
+	if in.List != nil {
+		return in.To
+	}
+	if len(in.Items) == 0 {
+		return 0
+	}
+	return in.Items[len(in.Items)-1].N
 }
 
 // ShardItem is one item of a shard, with its arguments evaluated by the program.
@@ -96,9 +139,10 @@ type ShardProgress struct {
 // program must settle itself (they gave up, or need input).
 type ShardResult struct {
 	ShardProgress
-	Items     []ItemResult      `json:"items,omitempty"`
-	NotListed int               `json:"not_listed,omitempty"`
-	Unsettled []UnsettledResult `json:"unsettled,omitempty"`
+	Report    *contentvalue.List `json:"report,omitempty"` // every item's result (ItemResult without its task), stored
+	Items     []ItemResult       `json:"items,omitempty"`
+	NotListed int                `json:"not_listed,omitempty"`
+	Unsettled []UnsettledResult  `json:"unsettled,omitempty"`
 }
 
 // UnsettledResult is an item a shard could not finish, handed back to the program to settle.
@@ -132,51 +176,87 @@ func (p *program) sharding(ctx workflow.Context, id string, queued int) bool {
 	return workflow.GetVersion(ctx, versionShards, workflow.DefaultVersion, 1) >= 1
 }
 
-// runShards runs a step's queued items in shards, shardWindow at a time, records their counts and first
-// failures, and settles the items they hand back.
-func (p *program) runShards(ctx workflow.Context, id string, queued []queuedItem, total int) {
-	s := p.steps[id]
+// runQueuedShards runs a step's queued items in shards of the shard size.
+func (p *program) runQueuedShards(ctx workflow.Context, id string, queued []queuedItem, total int) {
 	size := p.in.shardSize()
+	var parts []shardPart
+	for k := 1; (k-1)*size < len(queued); k++ {
+		part := queued[(k-1)*size : min(k*size, len(queued))]
+		in := p.shardInput(id, k, total)
+		in.Items = make([]ShardItem, len(part))
+		for i, q := range part {
+			in.Items[i] = ShardItem{N: q.n, Label: q.label, Args: q.args}
+		}
+		parts = append(parts, shardPart{in: in, queued: part})
+	}
+	p.runShards(ctx, id, parts)
+}
+
+// shardPart is one shard to run: its input, and its items when the program evaluated them.
+type shardPart struct {
+	in     ShardInput
+	queued []queuedItem
+}
+
+// shardInput is what every shard k of step id gets; the caller adds its items.
+func (p *program) shardInput(id string, k, total int) ShardInput {
 	concurrency := p.in.MaxConcurrency
 	if concurrency <= 0 {
 		concurrency = DefaultMaxConcurrency
 	}
 	concurrency = max(min(concurrency, maxConcurrency)/shardWindow, 1)
+	return ShardInput{ProgramID: p.workflowID, UserID: p.in.UserID, Plan: p.plan.Plan, Catalog: p.recorded, Step: id,
+		Shard: k, Total: total, MaxConcurrency: concurrency, Mirror: p.events.on, Asking: p.asker.on, DryRun: p.in.DryRun, Tuning: p.tuning}
+}
+
+// runShards runs a step's shards, shardWindow at a time, records their counts and first failures, and
+// settles the items they hand back.
+func (p *program) runShards(ctx workflow.Context, id string, parts []shardPart) {
+	s := p.steps[id]
 	if !p.shardSignals {
 		p.shardSignals = true
 		p.onShardProgress(ctx)
 	}
 	window := workflow.NewSemaphore(ctx, shardWindow)
 	wg := workflow.NewWaitGroup(ctx)
-	for k := 1; (k-1)*size < len(queued); k++ {
-		part := queued[(k-1)*size : min(k*size, len(queued))]
+	for _, part := range parts {
 		if err := window.Acquire(ctx, 1); err != nil || p.asker.aborted != "" {
 			reason := "not run: the program was " + p.asker.aborted
 			if err != nil {
 				reason = fmt.Sprintf("canceled: %v", err)
 			}
-			for _, q := range part {
-				s.record(ItemResult{Item: q.n, Label: q.label, State: StateSkipped, Reason: reason})
-			}
+			p.skipShard(s, part, reason)
 			continue
 		}
-		in := ShardInput{ProgramID: p.workflowID, UserID: p.in.UserID, Plan: p.plan.Plan, Catalog: p.recorded, Step: id,
-			Shard: k, Total: total, MaxConcurrency: concurrency, Mirror: p.events.on, Asking: p.asker.on, Tuning: p.tuning}
-		in.Items = make([]ShardItem, len(part))
-		for i, q := range part {
-			in.Items[i] = ShardItem{N: q.n, Label: q.label, Args: q.args}
-		}
-		run := &shardRun{id: ShardID(p.workflowID, id, k), items: len(part), progress: ShardProgress{Step: id, Shard: k, Running: len(part)}}
+		in := part.in
+		run := &shardRun{id: ShardID(p.workflowID, id, in.Shard), items: in.count(), progress: ShardProgress{Step: id, Shard: in.Shard, Running: in.count()}}
 		s.shards = append(s.shards, run)
 		wg.Add(1)
 		workflow.Go(ctx, func(ctx workflow.Context) {
 			defer wg.Done()
 			res := p.runShard(ctx, in, run)
 			window.Release(1)
-			p.settleShard(ctx, id, run, res, part)
+			p.settleShard(ctx, id, run, res)
 		})
 	}
 	wg.Wait(ctx)
+}
+
+// skipShard records the items of a shard that did not start: each, when the program has them, else
+// the first listedShardItems and a count of the others.
+func (p *program) skipShard(s *stepRun, part shardPart, reason string) {
+	if part.in.List == nil {
+		for _, q := range part.queued {
+			s.record(ItemResult{Item: q.n, Label: q.label, State: StateSkipped, Reason: reason})
+		}
+		return
+	}
+	n := part.in.count()
+	for i := range min(n, listedShardItems) {
+		s.items = append(s.items, ItemResult{Item: part.in.From + i + 1, Label: fmt.Sprintf("item %d", part.in.From+i+1), State: StateSkipped, Reason: reason})
+	}
+	s.status.Skipped += n
+	s.notListed += max(n-listedShardItems, 0)
 }
 
 // shardRun is one shard of a step, as the program sees it.
@@ -184,14 +264,15 @@ type shardRun struct {
 	id       string
 	items    int
 	finished bool
-	progress ShardProgress // what it last said, while it runs
+	progress ShardProgress      // what it last said, while it runs
+	report   *contentvalue.List // every item's result, stored, once it ended
 }
 
 // runShard runs one shard as a child workflow; a shard that fails as a whole fails each of its items.
 func (p *program) runShard(ctx workflow.Context, in ShardInput, run *shardRun) ShardResult {
 	opts := workflow.ChildWorkflowOptions{
 		WorkflowID:    run.id,
-		StaticSummary: fmt.Sprintf("Items %d to %d of step %s", in.Items[0].N, in.Items[len(in.Items)-1].N, in.Step),
+		StaticSummary: fmt.Sprintf("Items %d to %d of step %s", in.first(), in.last(), in.Step),
 	}
 	child := workflow.ExecuteChildWorkflow(workflow.WithChildOptions(ctx, opts), ShardWorkflowType, in)
 	done := false
@@ -205,20 +286,22 @@ func (p *program) runShard(ctx workflow.Context, in ShardInput, run *shardRun) S
 	done = true
 	if err != nil {
 		_, msg := describeError(err)
-		res = ShardResult{ShardProgress: ShardProgress{Step: in.Step, Shard: in.Shard, Failed: len(in.Items)}}
-		for i, it := range in.Items {
-			if i < listedShardItems {
-				res.Items = append(res.Items, ItemResult{Item: it.N, Label: it.Label, State: StateFailed, Reason: "its shard failed: " + msg})
+		res = ShardResult{ShardProgress: ShardProgress{Step: in.Step, Shard: in.Shard, Failed: in.count()}}
+		for i := range min(in.count(), listedShardItems) {
+			n, label := in.first()+i, fmt.Sprintf("item %d", in.first()+i)
+			if in.List == nil {
+				n, label = in.Items[i].N, in.Items[i].Label
 			}
+			res.Items = append(res.Items, ItemResult{Item: n, Label: label, State: StateFailed, Reason: "its shard failed: " + msg})
 		}
-		res.NotListed = max(len(in.Items)-listedShardItems, 0)
+		res.NotListed = max(in.count()-listedShardItems, 0)
 	}
 	return res
 }
 
 // settleShard adds a finished shard's counts and listed items to its step, then settles the items it
 // handed back, as an unsharded batch's.
-func (p *program) settleShard(ctx workflow.Context, id string, run *shardRun, res ShardResult, part []queuedItem) {
+func (p *program) settleShard(ctx workflow.Context, id string, run *shardRun, res ShardResult) {
 	s := p.steps[id]
 	run.finished = true
 	s.status.Done += res.Done
@@ -226,16 +309,13 @@ func (p *program) settleShard(ctx workflow.Context, id string, run *shardRun, re
 	s.status.Skipped += res.Skipped
 	s.status.Attempts = max(s.status.Attempts, res.Attempts)
 	s.notListed += res.NotListed
+	run.report = res.Report
 	for _, it := range res.Items {
 		if len(s.items) < listedItems {
 			s.items = append(s.items, it)
 		} else {
 			s.notListed++
 		}
-	}
-	labels := map[int]string{}
-	for _, q := range part {
-		labels[q.n] = q.label
 	}
 	unsettled := make([]unsettledItem, len(res.Unsettled))
 	for i, u := range res.Unsettled {
@@ -249,8 +329,11 @@ func (p *program) settleShard(ctx workflow.Context, id string, run *shardRun, re
 // the program would, tells the program its progress, and returns its counts, its first results that
 // were not done and the items the program must settle.
 func ForEachShard(ctx workflow.Context, in ShardInput) (ShardResult, error) {
-	if in.Plan == nil || len(in.Items) == 0 {
+	if in.Plan == nil || (len(in.Items) == 0 && in.List == nil) {
 		return ShardResult{}, temporal.NewNonRetryableApplicationError("shard input: no plan or no items", catalog.ErrInvalidArgument, nil)
+	}
+	if l := in.List; l != nil && (in.From < 0 || in.From >= in.To || in.To > l.Count) {
+		return ShardResult{}, temporal.NewNonRetryableApplicationError(fmt.Sprintf("shard input: items %d to %d are not within %s", in.From+1, in.To, l), catalog.ErrInvalidArgument, nil)
 	}
 	var cat plan.Catalog = plan.Registered
 	if in.Catalog != nil {
@@ -265,15 +348,18 @@ func ForEachShard(ctx workflow.Context, in ShardInput) (ShardResult, error) {
 	}
 	events := &eventSink{workflowID: in.ProgramID, userID: in.UserID}
 	p := &program{
-		in:         Input{UserID: in.UserID, MaxConcurrency: in.MaxConcurrency},
+		in:         Input{UserID: in.UserID, MaxConcurrency: in.MaxConcurrency, DryRun: in.DryRun},
 		workflowID: in.ProgramID,
-		start:      workflow.Now(ctx),
+		start:      in.Now,
 		state:      StateRunning,
 		plan:       compiled,
 		outputs:    map[string]any{},
 		events:     events,
 		asker:      newAsker(Input{}, events),
 		handBack:   &[]unsettledItem{},
+	}
+	if p.start.IsZero() {
+		p.start = workflow.Now(ctx)
 	}
 	p.asker.on = in.Asking
 	p.tuning = adaptive(ctx, in.Tuning)
@@ -314,6 +400,11 @@ func ForEachShard(ctx workflow.Context, in ShardInput) (ShardResult, error) {
 	for i, it := range in.Items {
 		queued[i] = queuedItem{n: it.N, label: it.Label, args: it.Args}
 	}
+	if in.List != nil {
+		if queued, err = p.readShardItems(ctx, in, s); err != nil {
+			return ShardResult{}, fmt.Errorf("shard %d of step %s: read its items: %w", in.Shard, in.Step, err)
+		}
+	}
 	s.status.Running = 0
 	p.runBatches(ctx, in.Step, queued, in.Total, nil)
 	finished = true
@@ -327,11 +418,44 @@ func ForEachShard(ctx workflow.Context, in ShardInput) (ShardResult, error) {
 		}
 	}
 	res.NotListed = len(s.items) - len(res.Items) // the unsettled items are listed by the program
+	if workflow.GetVersion(ctx, versionShardReport, workflow.DefaultVersion, 1) >= 1 {
+		res.Report = storeReport(ctx, s.items)
+	}
 	for _, u := range *p.handBack {
 		res.Unsettled = append(res.Unsettled, UnsettledResult{Task: u.task, Label: u.label, Result: u.result, NeedsInput: u.needsInput})
 	}
 	return res, nil
 }
+
+// storeReport keeps a shard's item results, without their tasks' details, in the content store, so that
+// the program's result can point at every item's outcome without carrying it. A report that cannot be
+// stored (a worker without a content store) is left out: the items' results are still in the shard's
+// history and on task.result.
+func storeReport(ctx workflow.Context, items []ItemResult) *contentvalue.List {
+	req := contentvalue.StoreRequest{Items: make([]json.RawMessage, 0, len(items))}
+	for _, it := range sortedItems(items) {
+		it.Task = nil
+		b, err := encodeItem(it)
+		if err != nil {
+			return nil
+		}
+		req.Items = append(req.Items, b)
+	}
+	var list contentvalue.List
+	opts := listPageOptions
+	opts.Summary = "Store the shard's report"
+	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, opts), contentvalue.StoreList, req).Get(ctx, &list); err != nil {
+		workflow.GetLogger(ctx).Warn("The shard's report was not stored", "error", err)
+		return nil
+	}
+	return &list
+}
+
+// encodeItem is an item result as JSON: deterministic; workflowcheck sees the reflection inside
+// encoding/json.
+//
+//workflowcheck:ignore
+func encodeItem(it ItemResult) (json.RawMessage, error) { return json.Marshal(it) }
 
 // onShardProgress keeps the progress the shards signal, for the status query.
 func (p *program) onShardProgress(ctx workflow.Context) {

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/eaapl/eaapl/activities/contentvalue"
 	"github.com/eaapl/eaapl/catalog"
 	"github.com/eaapl/eaapl/plan"
 )
@@ -137,6 +138,10 @@ type StepResult struct {
 	// NotListed counts the items left out of Items: a step lists at most listedItems, those that were not
 	// done first, so that the result stays under Temporal's payload limit at any size.
 	NotListed int `json:"not_listed,omitempty"`
+	// Reports are a sharded step's stored reports, one per shard in shard order: every
+	// item's result (without its task's details), read with the ReadListPage activity or
+	// contentvalue.ReadRange.
+	Reports []contentvalue.List `json:"reports,omitempty"`
 }
 
 // ItemResult is one task's outcome, or why no task ran for the item.

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/eaapl/eaapl/activities/contentvalue"
 	"github.com/eaapl/eaapl/catalog"
 	"github.com/eaapl/eaapl/internal/contactfile"
 )
@@ -23,6 +24,9 @@ func Commands() []*catalog.Spec { return []*catalog.Spec{RetrieveContacts, FindC
 // Deps are what the family's commands use.
 type Deps struct {
 	Source Source // the user's address book
+	// Store keeps a long contacts list out of the task's output (contentvalue.List); without one the
+	// output carries every contact, as it did before.
+	Store catalog.ContentStore
 
 	once *readOnce // FindContact's batch session: one read for the batch's items
 }
@@ -42,6 +46,11 @@ type Book interface {
 // heartbeat follows each.
 const pageRows = 5000
 
+// inlineContacts is the most contacts RetrieveContacts' output carries itself (about 100 KB); with a
+// content store, a longer list is stored (contentvalue.List) and its items reach the steps that use them
+// a page at a time, so that neither the output nor the program's history grows with the address book.
+const inlineContacts = 1000
+
 // Bad rows: when more than manyBadShare of the rows and more than manyBadRows rows are not contacts, the
 // file is probably not what the user thinks it is, and RetrieveContacts asks before anyone is emailed.
 const (
@@ -57,10 +66,12 @@ type retrieveArgs struct {
 }
 
 type retrieveOutput struct {
-	Contacts     []catalog.ContactValue `json:"contacts" eaapl:"required" desc:"the contacts, in file order, one per address"`
-	Count        int                    `json:"count" eaapl:"required" desc:"how many contacts"`
-	Skipped      []string               `json:"skipped" desc:"the first rows left out (not a contact, or an address already listed), as file:line: why"`
-	SkippedCount int                    `json:"skipped_count" desc:"how many rows were left out"`
+	// Contacts is a []catalog.ContactValue, or for more than inlineContacts a stored list's value
+	// (contentvalue.List.Value), which the workflow reads in pages.
+	Contacts     any      `json:"contacts" eaapl:"list<contact>,required" desc:"the contacts, in file order, one per address"`
+	Count        int      `json:"count" eaapl:"required" desc:"how many contacts"`
+	Skipped      []string `json:"skipped" desc:"the first rows left out (not a contact, or an address already listed), as file:line: why"`
+	SkippedCount int      `json:"skipped_count" desc:"how many rows were left out"`
 }
 
 var RetrieveContacts = catalog.Define(catalog.Def[Deps, retrieveArgs, retrieveOutput]{
@@ -94,24 +105,42 @@ var RetrieveContacts = catalog.Define(catalog.Def[Deps, retrieveArgs, retrieveOu
 			}},
 			"count": {Noun: "the number of your contacts"},
 		},
+		Nouns: []string{"contacts", "contact list", "address book"},
+		Quantifiers: []string{
+			"each of my", "each one of my", "every one of my", "all my", "all of my", "everyone in my",
+			"everybody in my", "everyone on my", "everybody on my", "my", "my whole", "anyone in my", "anybody in my",
+		},
+		List: &catalog.ListWords{Output: "contacts", Item: "contact", Name: "name", Email: "email"},
+		Examples: []catalog.Example{
+			{Pattern: "<contacts> is each of my contacts, all (of) my contacts, everyone in my contacts or every contact", Program: "Send 'Hi' to each of my contacts"},
+			{Pattern: "<contacts> at <domain>, whose name starts with <letters>, named <name>, except <names>", Program: "Send 'Office closed' to my contacts at acme.com except Dave"},
+			{Pattern: "the first <N> of <contacts>", Program: "Send 'Hi' to the first 10 of my contacts"},
+		},
 	},
 })
 
 func retrieve(ctx context.Context, d Deps, args retrieveArgs) (retrieveOutput, error) {
-	b, err := read(ctx, d, true)
+	b, err := read(ctx, d, true, d.Store)
 	if err != nil {
 		return retrieveOutput{}, err
 	}
 	if bad := b.badCount; !args.SkipBadRows && bad > manyBadRows && float64(bad) > manyBadShare*float64(b.rows) {
 		return retrieveOutput{}, catalog.Ask(catalog.InputRequest{
 			Question: fmt.Sprintf("%d of the %d rows of your contacts file are not contacts (%s). Send to the other %d contacts anyway?",
-				bad, b.rows, examples(b.bad, bad, 3), len(b.contacts)),
+				bad, b.rows, examples(b.bad, bad, 3), b.count),
 			Kind:    catalog.InputChoice,
 			Options: []catalog.Option{{Value: "continue", Label: fmt.Sprintf("skip the %d bad rows and go on", bad), Arg: true}},
 			Param:   "skip_bad_rows",
 		})
 	}
-	out := retrieveOutput{Contacts: b.contacts, Count: len(b.contacts), SkippedCount: b.skippedCount, Skipped: []string{}}
+	out := retrieveOutput{Contacts: b.contacts, Count: b.count, SkippedCount: b.skippedCount, Skipped: []string{}}
+	if b.stored != nil {
+		list, err := b.stored.Finish(ctx)
+		if err != nil {
+			return retrieveOutput{}, fmt.Errorf("retrieve contacts: keep %d contacts in the content store: %w", b.count, err)
+		}
+		out.Contacts = list.Value()
+	}
 	for _, e := range b.skipped {
 		out.Skipped = append(out.Skipped, e.Error())
 	}
@@ -160,11 +189,14 @@ func skippedDetail(output map[string]any) string {
 	return detail
 }
 
-// book is what one read of the address book found: the contacts, one per address, in file order; the
-// rows that are not contacts (bad); and those and the rows that repeat an address (skipped), in file
-// order. Of the rows left out it keeps the first listedSkipped, and counts them all.
+// book is what one read of the address book found: the contacts, one per address, in file order (in
+// memory, or past inlineContacts in the content store when the read was given one); the rows that are
+// not contacts (bad); and those and the rows that repeat an address (skipped), in file order. Of the
+// rows left out it keeps the first listedSkipped, and counts them all.
 type book struct {
 	contacts     []catalog.ContactValue
+	stored       *contentvalue.ListWriter // the contacts, when there are more than inlineContacts
+	count        int
 	bad          []contactfile.RowError
 	badCount     int
 	skipped      []contactfile.RowError
@@ -176,12 +208,13 @@ type book struct {
 // heartbeats set (a task of its own), it heartbeats the checkpoint after each page: a few dozen bytes
 // whatever the file's size, so that a worker's death is seen within the heartbeat timeout. A later attempt
 // reads the file again from the start: its output holds every contact, and the rows that repeat an
-// address are found only by a read that saw the rows before them.
-func read(ctx context.Context, d Deps, heartbeats bool) (book, error) {
+// address are found only by a read that saw the rows before them. With a store, the contacts past
+// inlineContacts are written to it as they are read, so the worker never holds them all.
+func read(ctx context.Context, d Deps, heartbeats bool, store catalog.ContentStore) (book, error) {
 	if d.Source == nil {
 		return book{}, fmt.Errorf("%w: contacts Source", catalog.ErrMissingDependency)
 	}
-	b, err := readBook(ctx, d.Source, heartbeats)
+	b, err := readBook(ctx, d.Source, heartbeats, store)
 	var (
 		pathErr   *fs.PathError
 		formatErr *contactfile.FormatError
@@ -202,7 +235,7 @@ func read(ctx context.Context, d Deps, heartbeats bool) (book, error) {
 	return b, nil
 }
 
-func readBook(ctx context.Context, src Source, heartbeats bool) (book, error) {
+func readBook(ctx context.Context, src Source, heartbeats bool, store catalog.ContentStore) (book, error) {
 	r, err := src.Open(ctx)
 	if err != nil {
 		return book{}, err
@@ -220,7 +253,9 @@ func readBook(ctx context.Context, src Source, heartbeats bool) (book, error) {
 		}
 		kept, dups := dedup.Filter(p.Contacts)
 		for _, c := range kept {
-			b.contacts = append(b.contacts, catalog.ContactValue{Name: c.Name, Email: c.Email, Source: c.Source})
+			if err := b.add(ctx, catalog.ContactValue{Name: c.Name, Email: c.Email, Source: c.Source}, store); err != nil {
+				return book{}, err
+			}
 		}
 		skipped := inFileOrder(p.Bad, dups)
 		b.bad = append(b.bad, p.Bad[:min(len(p.Bad), listedSkipped-len(b.bad))]...)
@@ -233,6 +268,26 @@ func readBook(ctx context.Context, src Source, heartbeats bool) (book, error) {
 		}
 	}
 	return b, nil
+}
+
+// add keeps a contact: in memory up to inlineContacts (or always, without a store), then in the store,
+// starting with those it kept.
+func (b *book) add(ctx context.Context, c catalog.ContactValue, store catalog.ContentStore) error {
+	b.count++
+	if b.stored == nil && (store == nil || len(b.contacts) < inlineContacts) {
+		b.contacts = append(b.contacts, c)
+		return nil
+	}
+	if b.stored == nil {
+		b.stored = contentvalue.NewListWriter(store, 0)
+		for _, kept := range b.contacts {
+			if err := b.stored.Add(ctx, kept); err != nil {
+				return err
+			}
+		}
+		b.contacts = nil
+	}
+	return b.stored.Add(ctx, c)
 }
 
 // inFileOrder merges two lists of rows of one page, each in file order, into one in file order.

@@ -48,6 +48,10 @@ var FindContact = catalog.Define(catalog.Def[Deps, findArgs, findOutput]{
 		Phrases: []string{"my contact {name}"},
 		Args:    map[string][]string{"name": {"my contact"}},
 		Results: map[string]catalog.ResultWords{"contact": {Noun: "the contact", Words: []string{"them", "him", "her"}}},
+		Refer:   []string{"my contact"},
+		Examples: []catalog.Example{
+			{Pattern: "Send '<message>' to my contact <name>", Program: "Send 'Lunch?' to my contact John"},
+		},
 	},
 })
 
@@ -169,14 +173,14 @@ type readOnce struct {
 
 func (r *readOnce) read(ctx context.Context, d Deps) (book, error) {
 	if r == nil {
-		return read(ctx, d, false)
+		return read(ctx, d, false, nil)
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.done {
 		return r.book, nil
 	}
-	b, err := read(ctx, d, false)
+	b, err := read(ctx, d, false, nil)
 	if err != nil {
 		return book{}, err // the next item tries again
 	}

@@ -65,6 +65,15 @@ var CheckEmailHistory = catalog.Define(catalog.Def[Deps, historyArgs, historyOut
 			"since":       {Noun: "the start of the range"},
 			"until":       {Noun: "the end of the range"},
 		},
+		Actions: []string{"emailed", "email", "sent an email to", "written to", "contacted"},
+		Examples: []catalog.Example{
+			{Pattern: "Send an email to <contacts> if I haven't emailed them <time> that says '<message>'", Program: "Send an email to each of my contacts if I haven't emailed them this week that says 'Hello World!'"},
+			{Pattern: "Email <contacts> who I haven't emailed <time> with the message '<message>'", Program: "Email all my contacts who I haven't emailed in the last 30 days with the message 'Long time!'"},
+			{Pattern: "For each of my contacts, if I haven't emailed them <time>, send them an email saying '<message>'", Program: "For each of my contacts, if I haven't emailed them today, send them an email saying 'Hi'"},
+			{Pattern: "If I haven't emailed <address> <time>, send her '<message>'", Program: "If I haven't emailed alice@example.com this month, send her 'Long time no see'"},
+			{Pattern: "If I haven't emailed my contact <name> <time>, send her '<message>'", Program: "If I haven't emailed my contact Ann this week, send her 'Hi'"},
+			{Pattern: "<contacts> who I emailed <time>", Program: "Send 'Thanks' to my contacts who I emailed last month"},
+		},
 	},
 })
 

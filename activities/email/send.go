@@ -90,6 +90,15 @@ var SendEmail = catalog.Define(catalog.Def[Deps, sendArgs, sendOutput]{
 			"message_id":   {Noun: "its Message-ID"},
 			"already_sent": {Noun: "whether it had been sent before"},
 		},
+		Verbs:   []string{"send", "email", "write", "drop a line", "message", "remind", "reach out to"},
+		Objects: []string{"email", "emails", "message", "messages", "note", "mail", "a email", "a emails", "a message", "a messages", "a note", "a mail", "an email", "an emails", "an message", "an messages", "an note", "an mail", "it", "this"},
+		Examples: []catalog.Example{
+			{Pattern: "Send an email to <recipients> that says '<message>'", Program: "Send an email to each of my contacts that says 'Hello World!'"},
+			{Pattern: "Send '<message>' to <recipients>", Program: "Send 'Lunch?' to bob@example.com"},
+			{Pattern: "Email <recipients> saying '<message>'", Program: "Email everyone in my contacts saying 'Happy new year'"},
+			{Pattern: "Send '<message>' to <address> with <file> attached (and a copy to <address>)", Program: "Send 'Slides attached' to carol@example.com with slides.pdf attached"},
+			{Pattern: "Email <result> to <recipients>: it, the summary, the trends, the page, the document", Program: "Read todo.txt and email it to bob@example.com"},
+		},
 	},
 })
 

@@ -41,10 +41,14 @@ var ReadDocument = catalog.Define(catalog.Def[Deps, readDocumentArgs, readDocume
 		return fmt.Sprintf("Read the document %s.", path)
 	},
 	Forms: catalog.Forms{
-		Phrases: []string{"open the document {path}", "open {path}", "read the document {path}", "read the file {path}", "read {path}"},
-		Args:    map[string][]string{"path": {"the document", "the file"}},
+		Phrases: []string{"open the document {path}", "open {path}", "read the document {path}", "read the file {path}", "read {path}", "for each line in {path}"},
+		Statements: []string{"open the document {path}", "open the file {path}", "open {path}", "read the document {path}", "read the file {path}", "read {path}",
+			"for each line in {path}", "for each line of {path}"},
+		Args:  map[string][]string{"path": {"the document", "the file"}},
+		Quiet: true,
 		Results: map[string]catalog.ResultWords{
-			"text":   {Noun: "the document's text", Words: []string{"it", "the document", "the text"}},
+			// Each: "for each line in emails.txt" goes over the text's lines that are not blank.
+			"text":   {Noun: "the document's text", Each: "line", Words: []string{"it", "the document", "the text", "the file"}, Subject: "{path}"},
 			"title":  {Noun: "the document's title"},
 			"path":   {Noun: "the document's path"},
 			"format": {Noun: "the document's format"},
@@ -120,10 +124,12 @@ var ReadTable = catalog.Define(catalog.Def[Deps, readTableArgs, readTableOutput]
 		return fmt.Sprintf("Read the rows of %s.", path)
 	},
 	Forms: catalog.Forms{
-		Phrases: []string{"for each row in {path}", "for each row of {path}", "read the table {path}", "the rows of {path}"},
-		Args:    map[string][]string{"path": {"the table", "the spreadsheet", "the file"}, "sheet": {"the sheet"}},
+		Phrases:    []string{"for each row in {path}", "for each row of {path}", "read the table {path}", "the rows of {path}"},
+		Statements: []string{"for each row in {path}", "for each row of {path}", "read the table {path}", "read the rows of {path}", "read the spreadsheet {path}"},
+		Args:       map[string][]string{"path": {"the table", "the spreadsheet", "the file"}, "sheet": {"the sheet"}},
+		Quiet:      true,
 		Results: map[string]catalog.ResultWords{
-			"rows":   {Noun: "the table's rows", Each: "row", Words: []string{"each row", "every row"}},
+			"rows":   {Noun: "the table's rows", Each: "row", Words: []string{"the rows", "the table"}, Subject: "{path}"},
 			"header": {Noun: "the table's columns"},
 			"lines":  {Noun: "the rows' lines"},
 			"count":  {Noun: "how many rows the table has"},

@@ -67,8 +67,9 @@ var WriteFile = catalog.Define(catalog.Def[Deps, writeArgs, writeOutput]{
 		return "written", path
 	},
 	Forms: catalog.Forms{
-		Phrases: []string{"write {text} to {path}", "save {text} to {path}", "save {text} as {path}"},
-		Args:    map[string][]string{"path": {"to", "to the file", "as"}, "text": {"write", "save"}},
+		Phrases:    []string{"write {text} to {path}", "save {text} to {path}", "save {text} as {path}"},
+		Statements: []string{"write {text} to {path}", "save {text} to {path}", "save {text} as {path}", "write {text} to the file {path}", "save {text} in {path}"},
+		Args:       map[string][]string{"path": {"to", "to the file", "as"}, "text": {"write", "save"}},
 		Results: map[string]catalog.ResultWords{
 			"path":    {Noun: "the file written"},
 			"size":    {Noun: "its size"},
@@ -156,11 +157,12 @@ var ListFiles = catalog.Define(catalog.Def[Deps, listArgs, listOutput]{
 		return fmt.Sprintf("List the files that match %s.", pattern)
 	},
 	Forms: catalog.Forms{
-		Phrases: []string{"list the files {pattern}", "list {pattern}", "the files matching {pattern}", "for each file matching {pattern}"},
-		Args:    map[string][]string{"pattern": {"matching", "that match", "in"}},
+		Phrases:    []string{"list the files matching {pattern}", "list the files in {pattern}", "find the files matching {pattern}"},
+		Statements: []string{"list the files matching {pattern}", "list the files that match {pattern}", "list the files in {pattern}", "find the files matching {pattern}", "list {pattern}"},
+		Args:       map[string][]string{"pattern": {"matching", "that match", "in"}},
 		Results: map[string]catalog.ResultWords{
 			"files":     {Noun: "the files found", Each: "file"},
-			"paths":     {Noun: "the files' paths", Each: "file"},
+			"paths":     {Noun: "the files' paths", Words: []string{"the files", "the list"}, Subject: "The files matching {pattern}"},
 			"count":     {Noun: "how many files there are"},
 			"truncated": {Noun: "whether there were more"},
 		},

@@ -3,6 +3,7 @@ package text
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -18,7 +19,8 @@ type summarizeOutput struct {
 	Summary   string   `json:"summary" eaapl:"required" desc:"the summary: the chosen sentences, in the text's order"`
 	Sentences []string `json:"sentences" eaapl:"required" desc:"the summary's sentences"`
 	Of        int      `json:"of" eaapl:"required" desc:"how many sentences the text has"`
-	Method    string   `json:"method" eaapl:"required" desc:"what produced it: textrank, all-sentences, or a model"`
+	Method    string   `json:"method" eaapl:"required" desc:"what produced it: textrank, all-sentences, or model:<name>"`
+	Note      string   `json:"note" desc:"what was not analysed: the end of a text longer than the model takes"`
 }
 
 // MaxSentences bounds a summary's length.
@@ -27,7 +29,7 @@ const MaxSentences = 50
 // Summarize summarizes a text.
 var Summarize = catalog.Define(catalog.Def[Deps, summarizeArgs, summarizeOutput]{
 	Name:             "Summarize",
-	Description:      "Summarize a text in a few of its own sentences (extractive, TextRank), on the worker.",
+	Description:      "Summarize a text in a few sentences: by the configured model, else on the worker in a few of the text's own sentences (extractive, TextRank); the output's method says which.",
 	SideEffect:       catalog.Reads,
 	Timeout:          timeout,
 	HeartbeatTimeout: catalog.HeartbeatTimeout,
@@ -41,25 +43,27 @@ var Summarize = catalog.Define(catalog.Def[Deps, summarizeArgs, summarizeOutput]
 		if err != nil {
 			return summarizeOutput{}, err
 		}
+		text, note := bound(d.Analyzer, text)
 		s, err := d.Analyzer.Summarize(ctx, text, args.Sentences)
 		if err != nil {
 			return summarizeOutput{}, analysisError(err)
 		}
-		return summarizeOutput{Summary: s.Text, Sentences: s.Sentences, Of: s.Of, Method: s.Method}, nil
+		return summarizeOutput{Summary: s.Text, Sentences: s.Sentences, Of: s.Of, Method: s.Method, Note: note}, nil
 	},
 	Hint: hint,
 	ReadBack: func(r catalog.Reading) string {
-		return fmt.Sprintf("Summarize %s, %s.", source(r, r.Step().Args["text"]), where)
+		return sends(r, "Summarize "+source(r, r.Step().Args["text"]), r.Step().Args["text"])
 	},
 	Outcome: func(state string, output map[string]any) (string, string) {
 		s, _ := output["summary"].(string)
 		return state, s
 	},
 	Forms: catalog.Forms{
-		Phrases: []string{"summarize {text}", "summarize it", "a summary of {text}"},
-		Args:    map[string][]string{"text": {"summarize"}, "sentences": {"in", "sentences"}},
+		Phrases:    []string{"summarize {text}", "summarize it", "a summary of {text}"},
+		Statements: []string{"summarize {text}", "summarise {text}", "make a summary of {text}", "summarize the document {text}", "summarise the document {text}", "summarize the file {text}"},
+		Args:       map[string][]string{"text": {"summarize"}, "sentences": {"in", "sentences"}},
 		Results: map[string]catalog.ResultWords{
-			"summary":   {Noun: "the summary", Words: []string{"the summary", "it"}},
+			"summary":   {Noun: "the summary", Words: []string{"the summary", "it"}, Subject: "Summary of {text}"},
 			"sentences": {Noun: "the summary's sentences", Each: "sentence"},
 			"of":        {Noun: "how many sentences the text has"},
 			"method":    {Noun: "how the summary was made"},
@@ -82,7 +86,7 @@ type trendsOutput struct {
 // AnalyzeTrends finds the numeric series of a text or table and describes their trends.
 var AnalyzeTrends = catalog.Define(catalog.Def[Deps, trendsArgs, trendsOutput]{
 	Name:             "AnalyzeTrends",
-	Description:      "Find the numeric series in a text or a table's rows and describe each one's trend: direction, first-to-last change, highest and lowest, least-squares slope; on the worker.",
+	Description:      "Find the numeric series in a text or a table's rows and describe each one's trend: direction, first-to-last change, highest and lowest, least-squares slope; computed on the worker (a configured model only finds the series in a text that has no table or \"Label: 120\" lines).",
 	SideEffect:       catalog.Reads,
 	Timeout:          timeout,
 	HeartbeatTimeout: catalog.HeartbeatTimeout,
@@ -116,18 +120,26 @@ var AnalyzeTrends = catalog.Define(catalog.Def[Deps, trendsArgs, trendsOutput]{
 		if v, ok := s.Args["rows"]; ok {
 			what = source(r, v)
 		}
-		return fmt.Sprintf("Find the trends in %s, %s.", what, where)
+		if _, ok := s.Args["rows"]; ok {
+			// A table's rows are computed on the worker whichever analyzer is configured.
+			return fmt.Sprintf("Find the trends in %s, %s.", what, local)
+		}
+		if m, ok := r.Model(); ok {
+			return fmt.Sprintf("Find the trends in %s, computed on the worker; a text with no table or \"Label: 120\" lines is sent to the model %s at %s to find its series.", what, m.Name, m.Host)
+		}
+		return fmt.Sprintf("Find the trends in %s, %s.", what, local)
 	},
 	Outcome: func(state string, output map[string]any) (string, string) {
 		s, _ := output["report"].(string)
 		return state, s
 	},
 	Forms: catalog.Forms{
-		Phrases: []string{"analyze {text} for trends", "analyze it for trends", "the trends in {text}", "find the trends in {rows}"},
-		Args:    map[string][]string{"text": {"analyze", "in"}, "rows": {"the rows of"}},
+		Phrases:    []string{"analyze {text} for trends", "analyze it for trends", "the trends in {text}", "find the trends in {rows}"},
+		Statements: []string{"analyze {text} for trends", "analyse {text} for trends", "find the trends in {text}"},
+		Args:       map[string][]string{"text": {"analyze", "in"}, "rows": {"the rows of"}},
 		Results: map[string]catalog.ResultWords{
 			"trends": {Noun: "the trends", Each: "trend"},
-			"report": {Noun: "the trends", Words: []string{"the trends", "the analysis"}},
+			"report": {Noun: "the trends", Words: []string{"the trends", "the analysis"}, Subject: "Trends in {text}"},
 			"count":  {Noun: "how many series were found"},
 		},
 	},
@@ -178,6 +190,7 @@ type extractOutput struct {
 	Fields []Field           `json:"fields" eaapl:"list<any>,required" desc:"each field asked for, in order: name, value, found (false when the text does not have it: nothing is made up), line, method"`
 	Values map[string]string `json:"values" eaapl:"any,required" desc:"the values found, by field name (values.total)"`
 	Found  int               `json:"found" eaapl:"required" desc:"how many fields were found"`
+	Note   string            `json:"note" desc:"what was not analysed: the end of a text longer than the model takes"`
 }
 
 // MaxFields bounds how many fields one Extract asks for.
@@ -186,7 +199,7 @@ const MaxFields = 100
 // Extract takes named fields out of a text.
 var Extract = catalog.Define(catalog.Def[Deps, extractArgs, extractOutput]{
 	Name:             "Extract",
-	Description:      "Take named fields out of a text (\"Key: value\" lines, else a pattern the name implies: email, url, date, amount, phone); a field not in the text is not found, never made up; on the worker.",
+	Description:      "Take named fields out of a text, as strings: by the configured model, else on the worker (\"Key: value\" lines, else a pattern the name implies: email, url, date, amount, phone); a field not in the text is not found, never made up.",
 	SideEffect:       catalog.Reads,
 	Timeout:          timeout,
 	HeartbeatTimeout: catalog.HeartbeatTimeout,
@@ -205,13 +218,14 @@ var Extract = catalog.Define(catalog.Def[Deps, extractArgs, extractOutput]{
 		if err != nil {
 			return extractOutput{}, err
 		}
+		text, note := bound(d.Analyzer, text)
 		fields, err := d.Analyzer.Extract(ctx, text, args.Fields)
 		if err != nil {
 			return extractOutput{}, analysisError(err)
 		}
-		out := extractOutput{Fields: fields, Values: map[string]string{}}
+		out := extractOutput{Fields: fields, Values: map[string]string{}, Note: note}
 		for _, f := range fields {
-			if f.Found {
+			if f.Found && slices.Contains(args.Fields, f.Name) { // the fields asked for, nothing else
 				out.Values[f.Name] = f.Value
 				out.Found++
 			}
@@ -229,16 +243,17 @@ var Extract = catalog.Define(catalog.Def[Deps, extractArgs, extractOutput]{
 			}
 		}
 		if !ok || len(names) != len(list) || len(names) == 0 {
-			return fmt.Sprintf("Take fields out of %s, %s.", source(r, s.Args["text"]), where)
+			return sends(r, "Take fields out of "+source(r, s.Args["text"]), s.Args["text"])
 		}
-		return fmt.Sprintf("Take %s out of %s, %s.", andList(names), source(r, s.Args["text"]), where)
+		return sends(r, fmt.Sprintf("Take %s out of %s", andList(names), source(r, s.Args["text"])), s.Args["text"])
 	},
 	Forms: catalog.Forms{
-		Phrases: []string{"extract {fields} from {text}", "find {fields} in {text}", "take {fields} out of {text}"},
-		Args:    map[string][]string{"text": {"from", "in", "out of"}, "fields": {"extract", "find"}},
+		Phrases:    []string{"extract {fields} from {text}", "find {fields} in {text}", "take {fields} out of {text}"},
+		Statements: []string{"extract {fields} from {text}", "take {fields} out of {text}"},
+		Args:       map[string][]string{"text": {"from", "in", "out of"}, "fields": {"extract", "find"}},
 		Results: map[string]catalog.ResultWords{
 			"fields": {Noun: "the fields", Each: "field"},
-			"values": {Noun: "the values found"},
+			"values": {Noun: "the values found", Words: []string{"the values", "the fields"}, Subject: "{fields} from {text}"},
 			"found":  {Noun: "how many were found"},
 		},
 	},
@@ -253,7 +268,8 @@ type classifyOutput struct {
 	Label  string  `json:"label" eaapl:"required" desc:"the label chosen; empty when no keyword occurs or two labels tie (then the program can ask)"`
 	Scores []Score `json:"scores" eaapl:"list<any>,required" desc:"for each label, in order: label, hits, matched keywords"`
 	Reason string  `json:"reason" eaapl:"required" desc:"why this label, or why none"`
-	Method string  `json:"method" eaapl:"required" desc:"what produced it: keyword-overlap, or a model"`
+	Method string  `json:"method" eaapl:"required" desc:"what produced it: keyword-overlap, or model:<name>"`
+	Note   string  `json:"note" desc:"what was not analysed: the end of a text longer than the model takes"`
 }
 
 // MaxLabels bounds how many labels one Classify chooses from.
@@ -262,7 +278,7 @@ const MaxLabels = 50
 // Classify puts a text into one of the given labels.
 var Classify = catalog.Define(catalog.Def[Deps, classifyArgs, classifyOutput]{
 	Name:             "Classify",
-	Description:      "Put a text into one of the given labels by the labels' words (keyword overlap); no label when nothing or a tie decides; on the worker.",
+	Description:      "Put a text into one of the given labels: by the configured model, else on the worker by the labels' words (keyword overlap); no label when nothing or a tie decides.",
 	SideEffect:       catalog.Reads,
 	Timeout:          timeout,
 	HeartbeatTimeout: catalog.HeartbeatTimeout,
@@ -283,11 +299,16 @@ var Classify = catalog.Define(catalog.Def[Deps, classifyArgs, classifyOutput]{
 		if err != nil {
 			return classifyOutput{}, err
 		}
+		text, note := bound(d.Analyzer, text)
 		c, err := d.Analyzer.Classify(ctx, text, labels)
 		if err != nil {
 			return classifyOutput{}, analysisError(err)
 		}
-		return classifyOutput{Label: c.Label, Scores: c.Scores, Reason: c.Reason, Method: c.Method}, nil
+		if c.Label != "" && !slices.Contains(args.Labels, c.Label) {
+			// Whatever the analyzer, a condition on the label sees one of the given labels only.
+			return classifyOutput{}, catalog.Fail(ModelRefused, "the analysis answered the label %q, which is not one of the given labels", c.Label)
+		}
+		return classifyOutput{Label: c.Label, Scores: c.Scores, Reason: c.Reason, Method: c.Method, Note: note}, nil
 	},
 	Hint: hint,
 	ReadBack: func(r catalog.Reading) string {
@@ -300,19 +321,20 @@ var Classify = catalog.Define(catalog.Def[Deps, classifyArgs, classifyOutput]{
 			}
 		}
 		if !ok || len(names) != len(list) || len(names) == 0 {
-			return fmt.Sprintf("Classify %s, %s.", source(r, s.Args["text"]), where)
+			return sends(r, "Classify "+source(r, s.Args["text"]), s.Args["text"])
 		}
-		return fmt.Sprintf("Classify %s as %s, %s.", source(r, s.Args["text"]), strings.Replace(andList(names), " and ", " or ", 1), where)
+		return sends(r, fmt.Sprintf("Classify %s as %s", source(r, s.Args["text"]), strings.Replace(andList(names), " and ", " or ", 1)), s.Args["text"])
 	},
 	Outcome: func(state string, output map[string]any) (string, string) {
 		l, _ := output["label"].(string)
 		return state, l
 	},
 	Forms: catalog.Forms{
-		Phrases: []string{"classify {text} as {labels}", "classify {text} into {labels}", "is {text} {labels}"},
-		Args:    map[string][]string{"text": {"classify"}, "labels": {"as", "into"}},
+		Phrases:    []string{"classify {text} as {labels}", "classify {text} into {labels}"},
+		Statements: []string{"classify {text} as {labels}", "classify {text} into {labels}"},
+		Args:       map[string][]string{"text": {"classify"}, "labels": {"as", "into"}},
 		Results: map[string]catalog.ResultWords{
-			"label":  {Noun: "the label", Words: []string{"the label", "the class"}},
+			"label":  {Noun: "the label", Words: []string{"the label", "the class"}, Subject: "{text} is {.label}"},
 			"scores": {Noun: "the labels' scores", Each: "score"},
 			"reason": {Noun: "why"},
 			"method": {Noun: "how it was classified"},

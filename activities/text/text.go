@@ -1,8 +1,9 @@
 // Package text is the text-analysis command family: Summarize, AnalyzeTrends, Extract (named fields) and
-// Classify (into given labels). They run on an Analyzer, which the worker wires to the embedded default
-// (text/embedded: TextRank, least squares, key-value lines, keyword overlap), which sends nothing
-// anywhere; every result names the method that produced it. These commands are the only place a model
-// could be given the user's data, so their read-back says where the text goes.
+// Classify (into given labels). They run on an Analyzer, which the worker wires to a model when one is
+// configured (text/modelled, on internal/model) and to the embedded default otherwise (text/embedded:
+// TextRank, least squares, key-value lines, keyword overlap), which sends nothing anywhere; every result
+// names the method that produced it. These commands are the only place the user's data is given to a
+// model, so their read-back says where the text goes (catalog.Reading.Model).
 package text
 
 import (
@@ -11,6 +12,9 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
+
+	"go.temporal.io/sdk/temporal"
 
 	"github.com/eaapl/eaapl/activities/contentvalue"
 	"github.com/eaapl/eaapl/catalog"
@@ -41,6 +45,41 @@ type Analyzer interface {
 type InvalidError struct{ Msg string }
 
 func (e *InvalidError) Error() string { return e.Msg }
+
+// LaterError is an analysis the model server asked to try again (429, 5xx, no answer in time): After is
+// its Retry-After, 0 when it gave none.
+type LaterError struct {
+	Err   error
+	After time.Duration
+}
+
+func (e *LaterError) Error() string { return e.Err.Error() }
+func (e *LaterError) Unwrap() error { return e.Err }
+
+// RefusedError is a request a retry cannot fix: the server refused it (a bad key, an unknown model, too
+// large), or the model's answer broke the rules (a label it was not given). Unauthorized marks a refused key.
+type RefusedError struct {
+	Err          error
+	Unauthorized bool
+}
+
+func (e *RefusedError) Error() string { return e.Err.Error() }
+func (e *RefusedError) Unwrap() error { return e.Err }
+
+// Bounded is an Analyzer that takes at most MaxInputBytes of text (a model's context); the commands cut
+// a longer text and say so in their output's note.
+type Bounded interface {
+	MaxInputBytes() int
+}
+
+// The error types of a model's failures, as Temporal application error types.
+const (
+	ModelRetryLater = "ModelRetryLater" // retried, after the server's Retry-After when it sent one
+	ModelRefused    = "ModelRefused"    // not retried: a retry cannot fix it
+)
+
+// maxRetryAfter bounds how long a model server's Retry-After may hold a task back.
+const maxRetryAfter = 5 * time.Minute
 
 // Summary is an extractive summary.
 type Summary struct {
@@ -106,10 +145,22 @@ type Classification struct {
 // MaxTextBytes is the most text an analysis step reads (a 50 MB document fits).
 const MaxTextBytes = 64 << 20
 
-// where says, in every read-back, where the text goes: the embedded default keeps it on the worker.
-const where = "on the worker with no model: nothing is sent anywhere"
+// local says, in a read-back, that the text stays on the worker: no model is configured.
+const local = "on the worker with no model: nothing is sent anywhere"
 
-// timeout is each analysis's time per attempt: TextRank over 1000 sentences of a 64 MB text.
+// sends is a read-back sentence: what the step does, then where its text goes, which is v (the
+// step's text argument): "Summarize the document's text (step 1) with the model gpt-4o-mini at
+// api.openai.com: the document's text is sent to it."
+func sends(r catalog.Reading, does string, v any) string {
+	m, ok := r.Model()
+	if !ok {
+		return does + ", " + local + "."
+	}
+	return fmt.Sprintf("%s with the model %s at %s: %s is sent to it.", does, m.Name, m.Host, noun(r, v))
+}
+
+// timeout is each analysis's time per attempt: TextRank over 1000 sentences of a 64 MB text, or a model's
+// answer (its own request timeout is shorter, EAAPL_TEXT_MODEL_TIMEOUT).
 const timeout = 2 * time.Minute
 
 // textOf reads a content argument, naming it in errors.
@@ -125,21 +176,62 @@ func textOf(ctx context.Context, d Deps, name string, c catalog.Content) (string
 	return s, err
 }
 
-// analysisError makes an analyzer's refusal of its input non-retryable.
+// bound cuts a text to what a Bounded analyzer takes, at a character's edge, and says what was cut.
+func bound(a Analyzer, text string) (string, string) {
+	b, ok := a.(Bounded)
+	if !ok || b.MaxInputBytes() <= 0 || len(text) <= b.MaxInputBytes() {
+		return text, ""
+	}
+	n := b.MaxInputBytes()
+	for n > 0 && !utf8.RuneStart(text[n]) {
+		n--
+	}
+	return text[:n], fmt.Sprintf("only the first %d of the text's %d bytes were analysed: the model takes at most %d (EAAPL_TEXT_MODEL_MAX_BYTES)", n, len(text), b.MaxInputBytes())
+}
+
+// analysisError makes an analyzer's refusal of its input non-retryable, a model's refusal too, and has a
+// model's "try later" retried after its Retry-After.
 func analysisError(err error) error {
-	var inv *InvalidError
-	if errors.As(err, &inv) {
+	var (
+		inv     *InvalidError
+		later   *LaterError
+		refused *RefusedError
+	)
+	switch {
+	case errors.As(err, &inv):
 		return catalog.Invalid("%s", inv.Msg)
+	case errors.As(err, &refused) && refused.Unauthorized:
+		return catalog.Fail(catalog.ErrUnauthorized, "%v", refused)
+	case errors.As(err, &refused):
+		return catalog.Fail(ModelRefused, "%v", refused)
+	case errors.As(err, &later):
+		// NextRetryDelay makes Temporal wait the server's Retry-After instead of the policy's backoff.
+		return temporal.NewApplicationErrorWithOptions(later.Error(), ModelRetryLater, temporal.ApplicationErrorOptions{NextRetryDelay: min(later.After, maxRetryAfter)})
 	}
 	return err
 }
 
 // hint is what fixes a failing analysis.
 func hint(errType string) string {
-	if errType == catalog.ErrInvalidArgument {
+	switch errType {
+	case catalog.ErrInvalidArgument:
 		return "give the step a text (a document's or a page's) and the arguments it asks for"
+	case catalog.ErrUnauthorized:
+		return "the model server refused the key: set OPENAI_API_KEY to a valid key (or EAAPL_TEXT_ANALYZER=embedded), restart the worker, then answer retry"
+	case ModelRefused:
+		return "check EAAPL_TEXT_MODEL and OPENAI_BASE_URL (or set EAAPL_TEXT_ANALYZER=embedded), restart the worker, then answer retry"
+	case ModelRetryLater:
+		return "the model server is busy or down: answer retry later"
 	}
 	return "check the content store (EAAPL_DATA_DIR/content) is readable by the worker, then answer retry"
+}
+
+// noun names a step's text without its step: "the document's text", or "the text".
+func noun(r catalog.Reading, v any) string {
+	if _, words, ok := r.Result(v); ok && words.Noun != "" {
+		return words.Noun
+	}
+	return "the text"
 }
 
 // source names where a step's text comes from: "the document's text (step 1)", or "the text".

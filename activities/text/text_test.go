@@ -2,13 +2,17 @@ package text_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/eaapl/eaapl/activities"
 	"github.com/eaapl/eaapl/activities/text"
 	"github.com/eaapl/eaapl/activities/text/embedded"
 	"github.com/eaapl/eaapl/catalog"
+	"github.com/eaapl/eaapl/plan"
+	"github.com/eaapl/eaapl/starter"
 )
 
 func run(t *testing.T, command string, params map[string]any) map[string]any {
@@ -59,4 +63,35 @@ func TestAnalysis(t *testing.T) {
 			t.Errorf("classification %v, want no label and a reason", out)
 		}
 	})
+}
+
+// TestReadBackSaysWhereTheTextGoes: with a model configured, each analysis step's read-back names the model
+// and its host and says the text is sent to it; without one, that nothing is sent anywhere.
+func TestReadBackSaysWhereTheTextGoes(t *testing.T) {
+	p, err := plan.Parse([]byte(`{"version": 1, "program": "Open the document q3-report.md, analyze it for trends, and summarize it", "steps": [
+	{"id": "read", "command": "ReadDocument", "args": {"path": "q3-report.md"}},
+	{"id": "trends", "command": "AnalyzeTrends", "args": {"text": "${steps.read.text}"}},
+	{"id": "summarize", "command": "Summarize", "args": {"text": "${steps.read.text}"}},
+	{"id": "fields", "command": "Extract", "args": {"text": "${steps.read.text}", "fields": ["total"]}},
+	{"id": "kind", "command": "Classify", "args": {"text": "${steps.read.text}", "labels": ["report", "invoice"]}}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := catalog.ModelView{Name: "gpt-x", Host: "127.0.0.1:11434"}
+	got := starter.ReadBack(p, time.Now(), starter.WithModel(m, true))
+	want := []string{
+		"Read the document q3-report.md.",
+		`Find the trends in the document's text (step 1), computed on the worker; a text with no table or "Label: 120" lines is sent to the model gpt-x at 127.0.0.1:11434 to find its series.`,
+		"Summarize the document's text (step 1) with the model gpt-x at 127.0.0.1:11434: the document's text is sent to it.",
+		"Take total out of the document's text (step 1) with the model gpt-x at 127.0.0.1:11434: the document's text is sent to it.",
+		`Classify the document's text (step 1) as "report" or "invoice" with the model gpt-x at 127.0.0.1:11434: the document's text is sent to it.`,
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("read-back with a model:\n got %q\nwant %q", got, want)
+	}
+	for i, s := range starter.ReadBack(p, time.Now())[1:] {
+		if !strings.HasSuffix(s, "on the worker with no model: nothing is sent anywhere.") {
+			t.Errorf("read-back of step %d without a model: %q", i+2, s)
+		}
+	}
 }

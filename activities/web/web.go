@@ -110,10 +110,12 @@ var FetchURL = catalog.Define(catalog.Def[Deps, fetchArgs, fetchOutput]{
 		return fmt.Sprintf("Fetch the page %s.", u)
 	},
 	Forms: catalog.Forms{
-		Phrases: []string{"fetch {url}", "fetch the page {url}", "get the page {url}", "download {url}", "open the page {url}"},
-		Args:    map[string][]string{"url": {"the page", "the address", "from"}},
+		Phrases:    []string{"fetch {url}", "fetch the page {url}", "get the page {url}", "download {url}", "open the page {url}"},
+		Statements: []string{"fetch {url}", "fetch the page {url}", "get the page {url}", "download {url}", "download the page {url}", "open the page {url}"},
+		Quiet:      true,
+		Args:       map[string][]string{"url": {"the page", "the address", "from"}},
 		Results: map[string]catalog.ResultWords{
-			"text":         {Noun: "the page's text", Words: []string{"the page", "it"}},
+			"text":         {Noun: "the page's text", Words: []string{"the page", "it"}, Subject: "{.title}"},
 			"title":        {Noun: "the page's title"},
 			"json":         {Noun: "the page's data"},
 			"url":          {Noun: "the page's address"},

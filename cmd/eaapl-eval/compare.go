@@ -28,7 +28,8 @@ import (
 //     so in depends_on or by reading that step's output;
 //   - an optional argument that says what its absence says is dropped: an empty subject, a priority of
 //     "normal", an "until" equal to the start of the program (rounded up to the second), and the empty
-//     name of a literal contact.
+//     name of a literal contact; a literal contact with only an address is that address, as SendEmail
+//     reads it.
 //
 // Everything else counts: the commands, the messages to the character, the recipients, the times.
 func canonical(p *plan.Plan, now time.Time) (string, error) {
@@ -201,6 +202,9 @@ func canonicalValue(v any, rw func(string, bool) (string, error)) (any, error) {
 				continue
 			}
 			out[k] = e
+		}
+		if email, ok := out["email"].(string); ok && len(out) == 1 {
+			return email, nil // a literal contact with only an address sends as the address does
 		}
 		return out, nil
 	case []any:

@@ -37,6 +37,9 @@ type evalCase struct {
 	Program    string          `json:"program"`
 	Plan       json.RawMessage `json:"plan,omitempty"`
 	CannotPlan bool            `json:"cannot_plan,omitempty"` // no plan of the catalog can do it: a refusal is right
+	// Part, when set, is the part of the program a refusal by the rule-based planner must quote: a
+	// refusal that quotes another part points the person at the wrong words.
+	Part string `json:"part,omitempty"`
 
 	want string // the expected plan, canonical
 }
@@ -148,6 +151,10 @@ func judge(c evalCase, p *plan.Plan, err error) (outcome, string) {
 	case errors.As(err, &model):
 		return failed, err.Error()
 	case err != nil && c.CannotPlan:
+		var nu *planner.NotUnderstoodError
+		if c.Part != "" && errors.As(err, &nu) && nu.Part != c.Part {
+			return wrong, fmt.Sprintf("refused, quoting %q rather than %q: %s", nu.Part, c.Part, firstLine(err.Error()))
+		}
 		return right, "refused: " + firstLine(err.Error())
 	case err != nil:
 		return refused, firstLine(err.Error())

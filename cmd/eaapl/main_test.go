@@ -199,8 +199,8 @@ func TestPlan(t *testing.T) {
 		if !strings.Contains(err.Error(), `"if it rains"`) {
 			t.Errorf("error = %q, want it to quote %q", err, "if it rains")
 		}
-		if !strings.Contains(err.Error(), "Send '<message>' to <recipients>") {
-			t.Errorf("error = %q, want it to list the forms it knows", err)
+		if !strings.Contains(err.Error(), "the nearest forms are:\n  - ") || !strings.Contains(err.Error(), "eaapl plan --help") {
+			t.Errorf("error = %q, want it to list the nearest forms and point to eaapl plan --help", err)
 		}
 		if got, want := exitCode(err), 1; got != want {
 			t.Errorf("exit code = %d, want %d", got, want)

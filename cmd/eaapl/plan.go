@@ -38,7 +38,7 @@ func newPlanCmd() *cobra.Command {
 			}
 			stdout := cmd.OutOrStdout()
 			if !asJSON {
-				starter.PrintReadBack(stdout, p, now)
+				starter.PrintReadBack(stdout, p, now, starter.WithModel(cfg.TextModelView()))
 				fmt.Fprintln(stdout)
 				fmt.Fprintln(cmd.ErrOrStderr(), describeReport(rep))
 			}

@@ -93,9 +93,9 @@ func describeReport(rep planner.Report) string {
 }
 
 // confirm shows a plan read back in English and asks whether to run it; only "y" or "yes" runs it.
-func confirm(p *plan.Plan, now time.Time, stderr io.Writer) error {
+func confirm(cfg config.Config, p *plan.Plan, now time.Time, stderr io.Writer) error {
 	fmt.Fprintln(stderr, "The plan:")
-	starter.PrintReadBack(stderr, p, now)
+	starter.PrintReadBack(stderr, p, now, starter.WithModel(cfg.TextModelView()))
 	fmt.Fprint(stderr, "Run it? [y/N] ")
 	answer, _ := bufio.NewReader(confirmInput).ReadString('\n')
 	switch strings.ToLower(strings.TrimSpace(answer)) {

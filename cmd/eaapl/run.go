@@ -98,6 +98,25 @@ func runProgram(ctx context.Context, cfg config.Config, cmd *cobra.Command, in w
 			return createSchedule(ctx, cfg, cmd, p.Schedule, in, o)
 		}
 	}
+	if in.Plan == nil && !o.confirm && !plannedByRules(cfg, o.planner) && cfg.ModelConfigured() {
+		// The model plans here too, so that a schedule it plans is created like the rule-based one's
+		// (a worker cannot create one) and the plan that runs is the one reported. A model that is busy
+		// (429, 5xx, a timeout) leaves the planning to the worker, whose planning task retries it.
+		p, rep, _, err := planHere(ctx, cfg, in.Program, o.planner)
+		var busy *planner.ModelError
+		switch {
+		case errors.As(err, &busy) && busy.Temporary():
+			fmt.Fprintf(stderr, "The model did not plan the program here (%v); the worker plans it, retrying. A schedule planned there is refused: run it again later to create one.\n", err)
+		case err != nil:
+			return fmt.Errorf("not started: %w", err)
+		case p.Schedule != nil:
+			fmt.Fprintln(stderr, describeReport(rep))
+			return createSchedule(ctx, cfg, cmd, p.Schedule, in, o)
+		default:
+			fmt.Fprintln(stderr, describeReport(rep))
+			in.Plan = p
+		}
+	}
 	if o.confirm {
 		// The plan that runs is the one read back: planned here, then started as a plan, so that
 		// nothing (a model's second answer, a later time) changes it after the yes.
@@ -110,7 +129,7 @@ func runProgram(ctx context.Context, cfg config.Config, cmd *cobra.Command, in w
 			fmt.Fprintln(stderr, describeReport(rep))
 			in.Plan, now = p, at
 		}
-		if err := confirm(in.Plan, now, stderr); err != nil {
+		if err := confirm(cfg, in.Plan, now, stderr); err != nil {
 			return err
 		}
 	}

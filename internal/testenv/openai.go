@@ -18,6 +18,18 @@ type ModelAnswer struct {
 	Status int             `json:"status"`
 	Body   json.RawMessage `json:"body"`
 	Delay  string          `json:"delay,omitempty"` // Go duration text
+	// Header is sent with the answer, e.g. {"Retry-After": "2"}.
+	Header map[string]string `json:"header,omitempty"`
+}
+
+// ChatAnswer is a 200 answer whose message is content, with a token count.
+func ChatAnswer(content string) ModelAnswer {
+	b, _ := json.Marshal(map[string]any{
+		"id": "chatcmpl-fake", "object": "chat.completion", "created": 1795642800, "model": "fake-model",
+		"choices": []any{map[string]any{"index": 0, "finish_reason": "stop", "message": map[string]any{"role": "assistant", "content": content}}},
+		"usage":   map[string]any{"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120},
+	})
+	return ModelAnswer{Status: http.StatusOK, Body: b}
 }
 
 // FakeModel is an OpenAI-compatible chat completions server (net/http/httptest) that answers from recorded
@@ -79,6 +91,9 @@ func (f *FakeModel) serve(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	w.Header().Set("Content-Type", "application/json")
+	for k, v := range a.Header {
+		w.Header().Set(k, v)
+	}
 	w.WriteHeader(a.Status)
 	w.Write(a.Body)
 }

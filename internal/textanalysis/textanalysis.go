@@ -12,7 +12,8 @@
 //     address, a date, an amount, a URL, a phone number).
 //   - Classify: into given labels by keyword overlap; no label when nothing or a tie decides.
 //
-// A model-backed implementation (the planner's OpenAI-compatible client) fits the Analyzer interface.
+// The model-backed analysis (activities/text/modelled, used when a model is configured) uses Trends and
+// Sentences from here too: it computes trends from the series a model finds, and counts a text's sentences.
 package textanalysis
 
 import "context"

@@ -29,12 +29,14 @@ func (Analyzer) Trends(ctx context.Context, t string, header []string, rows []ma
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	var series []textanalysis.Series
 	if len(rows) > 0 {
-		series = textanalysis.SeriesFromTable(header, rows)
-	} else {
-		series = textanalysis.SeriesFromText(t)
+		return TrendsOf(textanalysis.SeriesFromTable(header, rows)), nil
 	}
+	return TrendsOf(textanalysis.SeriesFromText(t)), nil
+}
+
+// TrendsOf describes each series of two or more points (textanalysis.Trends) as text.Trend.
+func TrendsOf(series []textanalysis.Series) []text.Trend {
 	trends := textanalysis.Trends(series)
 	out := make([]text.Trend, len(trends))
 	for i, tr := range trends {
@@ -44,7 +46,7 @@ func (Analyzer) Trends(ctx context.Context, t string, header []string, rows []ma
 			Highest: point(tr.Highest), Lowest: point(tr.Lowest), Slope: tr.Slope, Method: tr.Method,
 		}
 	}
-	return out, nil
+	return out
 }
 
 func point(p textanalysis.Point) text.Point { return text.Point{Label: p.Label, Value: p.Value} }

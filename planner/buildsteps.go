@@ -1,0 +1,402 @@
+package planner
+
+import (
+	"fmt"
+	"maps"
+	"path"
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/eaapl/eaapl/catalog"
+	"github.com/eaapl/eaapl/plan"
+)
+
+// made is a step a command statement added, whose results later statements may use.
+type made struct {
+	id   string
+	spec *catalog.Spec
+	args map[string]slotValue
+	from []string // the made steps its arguments read
+	at   span
+	used bool
+}
+
+// command adds the step of a command statement.
+func (b *builder) command(c *commandClause) *failure {
+	step := plan.Step{ID: b.unique(stepName(c.form.spec.Name)), Command: c.form.spec.Name, Description: describeForm(c), Args: map[string]any{}}
+	m := &made{id: step.ID, spec: c.form.spec, args: c.args, at: c.span}
+	for _, name := range slices.Sorted(maps.Keys(c.args)) {
+		v, deps, from, f := b.value(c.args[name])
+		if f != nil {
+			return f
+		}
+		step.Args[name] = v
+		step.DependsOn = append(step.DependsOn, deps...)
+		m.from = append(m.from, from...)
+	}
+	step.DependsOn = uniq(step.DependsOn)
+	b.add(step)
+	b.made = append(b.made, m)
+	b.fresh = true
+	return nil
+}
+
+// unique is base when no step has that id yet, else base_2, base_3 ...
+func (b *builder) unique(base string) string {
+	id := base
+	for n := 2; ; n++ {
+		if _, taken := b.p.Step(id); !taken {
+			return id
+		}
+		id = fmt.Sprintf("%s_%d", base, n)
+	}
+}
+
+// stepName is a step id for a command: the first word of its name, "read" for ReadDocument.
+func stepName(command string) string {
+	for i, r := range command {
+		if i > 0 && unicode.IsUpper(r) {
+			return strings.ToLower(command[:i])
+		}
+	}
+	return strings.ToLower(command)
+}
+
+// value writes a slot's value as a plan argument, with the steps it reads.
+func (b *builder) value(v slotValue) (any, []string, []string, *failure) {
+	switch {
+	case v.list != nil:
+		out := make([]any, len(v.list))
+		for i, item := range v.list {
+			out[i] = literal(item)
+		}
+		return out, nil, nil, nil
+	case v.result != "":
+		m, out, f := b.resolve(v.result, v.span, v.want)
+		if f != nil {
+			return nil, nil, nil, f
+		}
+		return "${steps." + m.id + "." + out + "}", []string{m.id}, []string{m.id}, nil
+	case v.file:
+		m := b.readFile(v)
+		out := itOutput(m.spec)
+		m.used = true
+		return "${steps." + m.id + "." + out + "}", []string{m.id}, []string{m.id}, nil
+	}
+	return literal(v.text), nil, nil, nil
+}
+
+// readFile adds the step that reads a file's text, for a text slot given a file name.
+func (b *builder) readFile(v slotValue) *made {
+	r := b.l.reader
+	slot := r.parts[1].slot
+	step := plan.Step{ID: b.unique("read"), Command: r.spec.Name, Description: "Read " + v.text + ".", Args: map[string]any{slot: literal(v.text)}}
+	b.add(step)
+	m := &made{id: step.ID, spec: r.spec, args: map[string]slotValue{slot: {span: v.span, text: v.text}}, at: v.span}
+	b.made = append(b.made, m)
+	return m
+}
+
+// itOutput is the output of a command that "it" names, or "".
+func itOutput(s *catalog.Spec) string {
+	for _, out := range slices.Sorted(maps.Keys(s.Forms.Results)) {
+		if slices.Contains(s.Forms.Results[out].Words, "it") {
+			return out
+		}
+	}
+	return ""
+}
+
+// resolve finds the step and output the words name: "it" is the latest result "it" may name, unless that
+// was made from another such result (the summary of the document: "it" could be either); other words
+// are the latest result with those words.
+func (b *builder) resolve(words string, at span, want catalog.Type) (*made, string, *failure) {
+	for i := len(b.made) - 1; i >= 0; i-- {
+		m := b.made[i]
+		for _, out := range slices.Sorted(maps.Keys(m.spec.Forms.Results)) {
+			if !slices.Contains(m.spec.Forms.Results[out].Words, words) {
+				continue
+			}
+			if words == "it" {
+				for _, src := range m.from {
+					if s := b.madeStep(src); s != nil && itOutput(s.spec) != "" {
+						return nil, "", &failure{from: at.from, to: at.to, why: fmt.Sprintf("\"it\" could be %s or %s, made from it; say which, like %q or %q",
+							resultNoun(s, itOutput(s.spec)), resultNoun(m, out), pickWords(s.spec.Forms.Results[itOutput(s.spec)].Words), pickWords(m.spec.Forms.Results[out].Words))}
+					}
+				}
+			}
+			// The result must be of the type the argument takes: a list of files is no message. An
+			// output of any type could be anything, so it only goes where anything may.
+			if field, _ := m.spec.OutputField(out); field.Type == catalog.Any && want != catalog.Any || !catalog.Assignable(field.Type, want) {
+				return nil, "", &failure{from: at.from, to: at.to, why: fmt.Sprintf("%s is %s, which cannot be used here (it needs %s)", words, describeType(field.Type), describeType(want))}
+			}
+			m.used = true
+			return m, out, nil
+		}
+	}
+	if words == "it" {
+		return nil, "", &failure{from: at.from, to: at.to, why: "nothing before it made something \"it\" can be; read a file or fetch a page first"}
+	}
+	return nil, "", &failure{from: at.from, to: at.to, why: fmt.Sprintf("no step before it made %s", words)}
+}
+
+// describeType names a type for people.
+func describeType(t catalog.Type) string {
+	if _, list := t.Elem(); list {
+		return "a list"
+	}
+	switch t {
+	case catalog.ContentType, catalog.String:
+		return "a text"
+	case catalog.Any:
+		return "a value of any shape"
+	}
+	return "a " + string(t)
+}
+
+func (b *builder) madeStep(id string) *made {
+	for _, m := range b.made {
+		if m.id == id {
+			return m
+		}
+	}
+	return nil
+}
+
+// resultNoun is the output's noun: "the document's text".
+func resultNoun(m *made, out string) string {
+	if n := m.spec.Forms.Results[out].Noun; n != "" {
+		return n
+	}
+	return out
+}
+
+// pickWords is the first of an output's words that is not "it".
+func pickWords(words []string) string {
+	for _, w := range words {
+		if w != "it" {
+			return w
+		}
+	}
+	return "it"
+}
+
+// subjectOf is the subject of an email of a step's output, from the output's Subject template.
+func (b *builder) subjectOf(m *made, out string) string {
+	tmpl := m.spec.Forms.Results[out].Subject
+	if tmpl == "" {
+		return capitalize(resultNoun(m, out))
+	}
+	var sb strings.Builder
+	for i := 0; i < len(tmpl); {
+		if tmpl[i] != '{' {
+			sb.WriteByte(tmpl[i])
+			i++
+			continue
+		}
+		end := strings.IndexByte(tmpl[i:], '}')
+		if end < 0 {
+			sb.WriteString(tmpl[i:])
+			break
+		}
+		name := tmpl[i+1 : i+end]
+		i += end + 1
+		if strings.HasPrefix(name, ".") {
+			sb.WriteString("${steps." + m.id + "." + name[1:] + "}")
+			continue
+		}
+		v := m.args[name]
+		switch {
+		case v.result != "" || v.file:
+			if src := b.source(m, v); src != nil {
+				sb.WriteString(b.subjectOf(src, itOutput(src.spec)))
+			}
+		case v.list != nil:
+			sb.WriteString(literal(andList(v.list)))
+		case v.quoted:
+			sb.WriteString(literal(v.text))
+		default:
+			sb.WriteString(literal(path.Base(v.text))) // a file by its name: week.txt
+		}
+	}
+	return sb.String()
+}
+
+// source is the made step an argument of m read.
+func (b *builder) source(m *made, v slotValue) *made {
+	for _, id := range m.from {
+		if s := b.madeStep(id); s != nil && s.at.from <= v.from {
+			return s
+		}
+	}
+	if len(m.from) > 0 {
+		return b.madeStep(m.from[0])
+	}
+	return nil
+}
+
+// iterate adds the step an iteration reads ("for each row in orders.xlsx") and returns it, the items
+// expression (without ${ }), the item's name and the condition of its where clauses.
+func (b *builder) iterate(c *commandClause) (string, string, string, string, *failure) {
+	b.records = false
+	spec := c.form.spec
+	step := plan.Step{ID: b.unique(c.form.each() + "s"), Command: spec.Name, Description: describeForm(c), Args: map[string]any{}}
+	for _, name := range slices.Sorted(maps.Keys(c.args)) {
+		val, deps, _, f := b.value(c.args[name])
+		if f != nil {
+			return "", "", "", "", f
+		}
+		step.Args[name] = val
+		step.DependsOn = append(step.DependsOn, deps...)
+	}
+	each := c.form.each()
+	var out string
+	for _, o := range slices.Sorted(maps.Keys(spec.Forms.Results)) {
+		if spec.Forms.Results[o].Each == each {
+			out = o
+			break
+		}
+	}
+	field, _ := spec.OutputField(out)
+	if out == "" {
+		return "", "", "", "", &failure{from: c.from, to: c.to, why: fmt.Sprintf("%s gives no list of %ss (a bug of its forms)", spec.Name, each)}
+	}
+	b.add(step)
+	items := "steps." + step.ID + "." + out
+	_, b.records = field.Type.Elem()
+	if !b.records {
+		// A text: its lines that are not blank.
+		items = fmt.Sprintf("%s.split(\"\\n\").map(%s, %s.trim()).filter(%s, %s != \"\")", items, each, each, each, each)
+	}
+	var conds []string
+	for _, w := range c.where {
+		if _, list := field.Type.Elem(); !list {
+			return "", "", "", "", &failure{from: w.from, to: w.to, why: "a line has no columns; where goes with the rows of a table"}
+		}
+		cond := fmt.Sprintf("%s.%s.trim().lowerAscii() == %s", each, w.field, celString(strings.ToLower(w.value)))
+		if w.not {
+			cond = fmt.Sprintf("%s.%s.trim().lowerAscii() != %s", each, w.field, celString(strings.ToLower(w.value)))
+		}
+		conds = append(conds, cond)
+	}
+	return step.ID, items, each, strings.Join(conds, " && "), nil
+}
+
+// valueCond writes a condition on a value a step before made, with the step it reads and why an item
+// is skipped when it is false.
+func (b *builder) valueCond(v valueCondition) (string, string, string, *failure) {
+	if v.count {
+		for i := len(b.made) - 1; i >= 0; i-- {
+			m := b.made[i]
+			for _, out := range slices.Sorted(maps.Keys(m.spec.Forms.Results)) {
+				each := m.spec.Forms.Results[out].Each
+				field, _ := m.spec.OutputField(out)
+				if _, list := field.Type.Elem(); !list || each == "" || v.noun != "" && v.noun != each && v.noun != each+"s" {
+					continue
+				}
+				m.used = true
+				what := each + "s"
+				cond := fmt.Sprintf("size(steps.%s.%s) %s %d", m.id, out, v.op, v.n)
+				return cond, m.id, fmt.Sprintf("there are not %s %d %s", map[string]string{">": "more than", "<": "fewer than", ">=": "at least", "==": "exactly"}[v.op], v.n, what), nil
+			}
+		}
+		what := "a list"
+		if v.noun != "" {
+			what = v.noun
+		}
+		return "", "", "", &failure{from: v.from, to: v.to, why: fmt.Sprintf("no step before it made %s to count; list them first, like List the files matching *.csv", what)}
+	}
+	m, out, f := b.resolve(v.result, v.span, catalog.ContentType)
+	if f != nil {
+		return "", "", "", f
+	}
+	expr := fmt.Sprintf("steps.%s.%s", m.id, out)
+	var cond, skip string
+	if v.equals {
+		cond = fmt.Sprintf("%s.trim().lowerAscii() == %s", expr, celString(strings.ToLower(strings.TrimSpace(v.text))))
+		skip = fmt.Sprintf("%s is not %q", v.result, v.text)
+	} else {
+		cond = fmt.Sprintf("%s.lowerAscii().contains(%s)", expr, celString(strings.ToLower(v.text)))
+		skip = fmt.Sprintf("%s does not contain %q", v.result, v.text)
+	}
+	if v.not {
+		cond = "!(" + cond + ")"
+		skip = strings.Replace(strings.Replace(skip, "is not", "is", 1), "does not contain", "contains", 1)
+	}
+	return cond, m.id, skip, nil
+}
+
+// quiet returns a failure for a step that does nothing a person sees, because no later step uses it.
+func (b *builder) quiet() *failure {
+	for _, m := range b.made {
+		if m.spec.Forms.Quiet && !m.used {
+			return &failure{from: m.at.from, to: m.at.to, why: "it reads but does nothing with what it read; add for example: and email it to bob@example.com"}
+		}
+	}
+	return nil
+}
+
+// describeForm writes a command statement as a description: "Read todo.txt."
+func describeForm(c *commandClause) string {
+	var words []string
+	for _, part := range c.form.parts {
+		if part.word != "" {
+			words = append(words, part.word)
+			continue
+		}
+		v := c.args[part.slot]
+		switch {
+		case v.quoted:
+			words = append(words, fmt.Sprintf("%q", abbreviate(v.text)))
+		case v.list != nil:
+			words = append(words, andList(v.list))
+		case v.result != "":
+			words = append(words, v.result)
+		default:
+			words = append(words, v.text)
+		}
+	}
+	for _, w := range c.where {
+		if w.not {
+			words = append(words, "where", w.field, "is not", w.value)
+		} else {
+			words = append(words, "where", w.field, "is", w.value)
+		}
+	}
+	return capitalize(strings.Join(words, " ")) + "."
+}
+
+func capitalize(s string) string {
+	r, size := utf8.DecodeRuneInString(s)
+	if size == 0 {
+		return s
+	}
+	return string(unicode.ToUpper(r)) + s[size:]
+}
+
+// fillRow turns a message to each row into a template: {column} is that row's cell, as text.
+func fillRow(text, each string, records bool, q *quoteClause) (string, *failure) {
+	if !records && rowPlaceholder.MatchString(text) {
+		return "", &failure{from: q.to - 1, to: q.to, why: fmt.Sprintf("the placeholder %s cannot be filled: each %s is only an address (write {{ for a brace)", rowPlaceholder.FindString(text), each)}
+	}
+	if strings.Contains(text, "${") {
+		return "", &failure{from: q.to - 1, to: q.to, why: "a message to each row fills {column} placeholders only; write it without ${"}
+	}
+	var bad string
+	body := rowPlaceholder.ReplaceAllStringFunc(text, func(ph string) string {
+		name := strings.TrimSpace(ph[1 : len(ph)-1])
+		if !identifier.MatchString(name) {
+			if bad == "" {
+				bad = ph
+			}
+			return ph
+		}
+		return "${" + each + "." + name + "}"
+	})
+	if bad != "" {
+		return "", &failure{from: q.to - 1, to: q.to, why: fmt.Sprintf("the placeholder %s cannot be filled: a placeholder names one column of the table, in lower case letters, digits and _, for example {order}", bad)}
+	}
+	return body, nil
+}

@@ -1,0 +1,198 @@
+package planner
+
+import (
+	"maps"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/eaapl/eaapl/catalog"
+)
+
+// Form is one English form, as people read it in docs/english.md, `eaapl plan --help` and error messages.
+type Form struct {
+	Pattern string // the form with its parts in angle brackets: "Send '<message>' to <recipients>"
+	Example string // a whole program of the form, which the planner understands
+}
+
+// languageForms are the forms of the language itself: sequence, iteration, conditions, time, answers and
+// schedules. The commands' own forms come from the registry (catalog.Forms.Examples).
+var languageForms = []Form{
+	{"<statement>, then <statement> (also: and then, after that, ; or a new sentence)", "Send 'Hello' to alice@example.com, then send 'Bye' to bob@example.com"},
+	{"<step> and <step>: a command's statement, then what to do with its result (it, the summary ...)", "Read todo.txt and email it to bob@example.com, then send 'Done' to alice@example.com"},
+	{"For each row in <table> [where <column> is <value>], <statement> ({column} fills a row's cell; the address in the <column> column)", "For each row in orders.xlsx where status is late, email the address in the email column saying 'Order {order} is late'"},
+	{"For each line in <file>, send '<message>' to it (each line that is not blank is an address)", "For each line in emails.txt, send 'Hi' to it"},
+	{"If there are more than <N> <things>, <statement> (also: fewer than, at least, no)", "List the files matching *.csv. If there are more than 5 files, send 'Many files' to bob@example.com"},
+	{"If <result> contains '<text>', <statement> (also: does not contain, is '<text>')", "Fetch https://status.example.test/ and if the page contains 'down', email it to ops@example.com"},
+	{"<when> <statement>, or <statement> <when>", "Tomorrow at 8am send 'Good morning' to bob@example.com"},
+	{"Wait <duration>, then <statement>", "Wait 10 minutes, then send 'Ready?' to bob@example.com"},
+	{"<statement> and if he doesn't reply within <duration>, send it again", "Send 'Are you coming?' to bob@example.com and if he doesn't reply within a day, send it again"},
+	{"How many of <contacts> haven't I emailed <time>?", "How many of my contacts haven't I emailed this week?"},
+	{"List <contacts> (also: show me, tell me)", "List the contacts I haven't emailed this month"},
+	{"Every <day> at <clock>, <program>", "Every weekday at 9am, send 'Daily digest' to each of my contacts"},
+	{"<contacts> gets '<message>' (also: get, should get, receives)", "Everyone in my contacts at acme.com gets 'The office is closed on Friday'"},
+	{"Call them <name> (also: save them as <name>); later: to the <name>", "List my contacts at acme.com and call them the acme people. Send 'Office closed' to the acme people."},
+	{"<recipients> is <contacts>, my contact <name>, them, her, him, or addresses: bob@example.com, or bob@example.com and ann@example.com", "Send 'Hi' to ann@example.com and bob@example.com"},
+	{"<time> is today, this week, this month, last week, last month, in the last N days or weeks, since the start of the week or month", "Email my contacts who I haven't emailed today saying 'Hi'"},
+	{"<when> is in N minutes/hours/days, at 5pm, tomorrow at 8am, on Friday at 9 (24-hour: 9 is 09:00)", "Send 'Hi' to bob@example.com on Friday at 9"},
+	{"<day> is day, weekday, Monday ... Sunday; or: on the 1st of every month at <clock>", "Every Monday at 9am, send 'Weekly report?' to bob@example.com"},
+}
+
+// language is the grammar's words, gathered from the registered commands' Forms: the sentence grammar's
+// lists, the commands that play each part in it, and the commands' statements.
+type language struct {
+	verbs, objects, nouns, quantifiers, actions, refer []string
+	markers, joined                                    map[string][]string
+
+	// The commands of the sentence grammar, found by the words they give: the list "my contacts" is the
+	// output of the command with a List; "my contact <name>" runs the one with Refer; a condition on
+	// whom you emailed runs the one with Actions; a message is written by the one with Joined markers;
+	// the verbs run the one with Verbs.
+	list                                           catalog.ListWords
+	listCommand, find, history, compose, sendEmail string
+
+	statements []statementForm
+	// resultWords are the words for the results of the commands' statements: "it", "the summary".
+	resultWords []string
+	// reader is the statement "read {path}" of the command that reads a file's text, for a text slot
+	// given a file name: "summarize notes.md" reads notes.md first.
+	reader *statementForm
+	forms  []Form // the commands' forms, then the language's
+
+	// The phrases of the grammar. A clause parser tries all of a list and takes the longest match, so
+	// that "with the subject line" wins over "with the subject".
+	contactPhrases, answerPhrases, sendObjects           []string
+	messageMarkers, joinedMessages                       []string
+	subjectMarkers, joinedSubjects                       []string
+	haveNotEmailed, haveEmailed, leadConditions          []string
+	oneConditions, trailingConditions, positiveRelatives []string
+	questionNegative, questionPositive                   []string
+	grammarWords, lineStarters                           map[string]bool
+}
+
+// loaded caches the language of the registry as it was when it was gathered: commands only ever join
+// the registry (at start-up, or in a test), so its size says whether the cache is current.
+var loaded struct {
+	sync.Mutex
+	specs int
+	l     *language
+}
+
+// currentLanguage returns the language of the commands registered now.
+func currentLanguage() *language {
+	specs := catalog.Specs()
+	loaded.Lock()
+	defer loaded.Unlock()
+	if loaded.l == nil || loaded.specs != len(specs) {
+		loaded.l, loaded.specs = gather(specs), len(specs)
+	}
+	return loaded.l
+}
+
+// gather builds the language from the commands' Forms.
+func gather(specs []*catalog.Spec) *language {
+	l := &language{markers: map[string][]string{}, joined: map[string][]string{}}
+	for _, s := range specs {
+		f := s.Forms
+		l.verbs = append(l.verbs, f.Verbs...)
+		l.objects = append(l.objects, f.Objects...)
+		l.nouns = append(l.nouns, f.Nouns...)
+		l.quantifiers = append(l.quantifiers, f.Quantifiers...)
+		l.actions = append(l.actions, f.Actions...)
+		l.refer = append(l.refer, f.Refer...)
+		if len(f.Joined) > 0 {
+			for k, m := range f.Args {
+				l.markers[k] = append(l.markers[k], m...)
+			}
+			for k, m := range f.Joined {
+				l.joined[k] = append(l.joined[k], m...)
+			}
+			l.compose = setOnce(l.compose, s.Name)
+		}
+		if f.List != nil {
+			l.list, l.listCommand = *f.List, setOnce(l.listCommand, s.Name)
+		}
+		if len(f.Refer) > 0 {
+			l.find = setOnce(l.find, s.Name)
+		}
+		if len(f.Actions) > 0 {
+			l.history = setOnce(l.history, s.Name)
+		}
+		if len(f.Verbs) > 0 {
+			l.sendEmail = setOnce(l.sendEmail, s.Name)
+		}
+		for _, st := range f.Statements {
+			form := parseStatementForm(s, st)
+			l.statements = append(l.statements, form)
+			if len(form.parts) == 2 && form.parts[0].word == "read" && form.parts[1].slot != "" && l.reader == nil {
+				l.reader = &form
+			}
+		}
+		if len(f.Statements) > 0 {
+			for _, out := range slices.Sorted(maps.Keys(f.Results)) {
+				l.resultWords = append(l.resultWords, f.Results[out].Words...)
+			}
+		}
+		for _, e := range f.Examples {
+			l.forms = append(l.forms, Form{Pattern: e.Pattern, Example: e.Program})
+		}
+	}
+	l.forms = append(l.forms, languageForms...)
+	// The longest statement first, so that "read the document {path}" wins over "read {path}".
+	slices.SortStableFunc(l.statements, func(a, b statementForm) int { return len(b.parts) - len(a.parts) })
+
+	l.contactPhrases = concat(
+		join(l.quantifiers, l.nouns),
+		[]string{"all contacts"},
+		join([]string{"every contact", "each contact"}, concat([]string{""}, join([]string{"in my"}, l.nouns), []string{"on my contact list"})),
+	)
+	l.answerPhrases = concat([]string{"contacts", "the contacts", "of my contacts", "of the contacts"}, join([]string{"of"}, l.contactPhrases))
+	l.sendObjects = l.objects
+	l.messageMarkers = l.markers["body"]
+	l.joinedMessages = concat(l.messageMarkers, l.joined["body"])
+	l.subjectMarkers = l.markers["subject"]
+	l.joinedSubjects = concat(l.subjectMarkers, l.joined["subject"])
+	l.haveNotEmailed = concat(join([]string{"have not", "have not yet", "did not"}, l.actions), join([]string{"have not"}, l.actions, []string{"yet"}))
+	l.haveEmailed = join([]string{"", "have", "have already", "already"}, l.actions)
+	l.leadConditions = concat(
+		join([]string{"if i"}, l.haveNotEmailed, []string{"them"}),
+		join([]string{"unless i"}, l.haveEmailed, []string{"them"}),
+	)
+	l.oneConditions = join([]string{"if i"}, l.haveNotEmailed)
+	l.trailingConditions = concat(l.leadConditions, join([]string{"i", "who i", "whom i", "that i"}, l.haveNotEmailed),
+		join([]string{"who", "that"}, []string{"has not", "have not"}, []string{"heard from me"}))
+	l.positiveRelatives = join([]string{"who i", "whom i", "that i"}, []string{"emailed", "have emailed", "sent an email to", "wrote to", "have written to"})
+	l.questionNegative = join([]string{"have not i", "have i not", "did i not", "i have not", "i did not", "who i have not", "who i did not", "that i have not"}, l.actions)
+	l.questionPositive = join([]string{"have i", "did i", "who i", "who i have", "that i", "that i have", "i have", "i"}, l.actions)
+
+	l.grammarWords = map[string]bool{}
+	for _, w := range strings.Fields(`and or if unless on at in by for from to then after before when within
+		tomorrow today tonight this next last every each all everyone everybody anyone someone nobody
+		who whom that which whose with without saying except named called again please possible
+		a an the it them her him me my i you send email emails wait list show tell how many
+		monday tuesday wednesday thursday friday saturday sunday weekday day week month
+		contacts contact where`) {
+		l.grammarWords[w] = true
+	}
+	for _, v := range l.verbs {
+		l.grammarWords[v] = true
+	}
+	l.lineStarters = map[string]bool{"wait": true, "list": true, "show": true, "tell": true, "how": true, "then": true}
+	for _, v := range l.verbs {
+		l.lineStarters[strings.Fields(v)[0]] = true
+	}
+	for _, st := range l.statements {
+		if len(st.parts) > 0 && st.parts[0].word != "" {
+			l.lineStarters[st.parts[0].word] = true
+		}
+	}
+	return l
+}
+
+// setOnce keeps the first command found for a part of the grammar.
+func setOnce(have, name string) string {
+	if have != "" {
+		return have
+	}
+	return name
+}
