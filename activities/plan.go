@@ -92,9 +92,18 @@ func (p *Planning) plan(ctx context.Context, req PlanRequest) (PlanResult, error
 		if p.Planner == nil {
 			return PlanResult{}, temporal.NewNonRetryableApplicationError("this worker has no planner configured", catalog.ErrInvalidArgument, nil)
 		}
+		opts := planner.Options{Planner: req.Planner, NoCache: req.NoCache}
+		if req.TimeZone != "" {
+			loc, err := time.LoadLocation(req.TimeZone)
+			if err != nil {
+				return PlanResult{}, temporal.NewNonRetryableApplicationError(
+					fmt.Sprintf("the program's time zone %q is not an IANA zone such as Europe/Berlin: %v", req.TimeZone, err), catalog.ErrInvalidArgument, nil)
+			}
+			opts.Location = loc
+		}
 		var err error
 		var rep planner.Report
-		pl, rep, err = p.Planner.Plan(ctx, req.Program, req.Now, planner.Options{Planner: req.Planner, NoCache: req.NoCache})
+		pl, rep, err = p.Planner.Plan(ctx, req.Program, req.Now, opts)
 		if activity.IsActivity(ctx) && rep.Planner != "" {
 			activity.GetLogger(ctx).Info("Planning finished", "planner", rep.Planner, "model", rep.Model, "cached", rep.Cached,
 				"rounds", rep.Rounds, "total_tokens", rep.Usage.TotalTokens, "cache_error", rep.CacheError, "error", err)

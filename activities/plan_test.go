@@ -153,3 +153,41 @@ func TestPlanResultRecordsTheCatalogEntries(t *testing.T) {
 		t.Fatalf("recorded SendEmail entry %s, want the registered %s", b1, b2)
 	}
 }
+
+// TestPlanProgramPlansInTheProgramsZone: "today" is the day where the person who started the program is
+// (PlanRequest.TimeZone), not where the worker is; a zone that is not one is refused, naming it.
+func TestPlanProgramPlansInTheProgramsZone(t *testing.T) {
+	worker, err := time.LoadLocation("America/Los_Angeles")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &Planning{Planner: &planner.Agent{Rules: &planner.Rules{Location: worker}}, WorkerID: "worker_test"}
+	// 23:30 UTC on Tuesday 1 December: still the 1st in Los Angeles, already the 2nd in Tokyo.
+	now := time.Date(2026, 12, 1, 23, 30, 0, 0, time.UTC)
+	program := "Send an email to each of my contacts if I haven't emailed them today that says 'Hi'"
+	since := func(res PlanResult) string {
+		for _, s := range res.Plan.Steps {
+			if v, ok := s.Args["since"].(string); ok {
+				return v
+			}
+		}
+		return ""
+	}
+	res, err := runPlanning(t, p, PlanRequest{Program: program, Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := since(res); got != "2026-12-01T00:00:00-08:00" {
+		t.Errorf("without a zone, today starts %s, want the worker's 2026-12-01T00:00:00-08:00", got)
+	}
+	res, err = runPlanning(t, p, PlanRequest{Program: program, Now: now, TimeZone: "Asia/Tokyo"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := since(res); got != "2026-12-02T00:00:00+09:00" {
+		t.Errorf("in Tokyo, today starts %s, want 2026-12-02T00:00:00+09:00", got)
+	}
+	if _, err := runPlanning(t, p, PlanRequest{Program: program, Now: now, TimeZone: "Mars/Olympus"}); err == nil || !strings.Contains(err.Error(), `"Mars/Olympus"`) {
+		t.Errorf("an unknown zone: %v, want it refused naming it", err)
+	}
+}

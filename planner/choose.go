@@ -19,6 +19,23 @@ const (
 type Options struct {
 	Planner string // KindRules, KindLLM, or empty or KindAuto for the agent's default
 	NoCache bool   // ask the model even when the cache has a plan
+	// Location is the zone time phrases resolve in ("today", "at 5pm"): the person's, sent with the
+	// program; the planners' own when nil.
+	Location *time.Location
+}
+
+type zoneKey struct{}
+
+// zoneFrom is the zone a plan's time phrases resolve in: the one the request carries (Options.Location),
+// else the planner's own, else UTC.
+func zoneFrom(ctx context.Context, own *time.Location) *time.Location {
+	if loc, ok := ctx.Value(zoneKey{}).(*time.Location); ok && loc != nil {
+		return loc
+	}
+	if own != nil {
+		return own
+	}
+	return time.UTC
 }
 
 // Agent is the Planner Agent: it plans each program with the planner the request asks for, or its default.
@@ -30,6 +47,9 @@ type Agent struct {
 
 // Plan plans a program and says how.
 func (a *Agent) Plan(ctx context.Context, program string, now time.Time, opts Options) (*plan.Plan, Report, error) {
+	if opts.Location != nil {
+		ctx = context.WithValue(ctx, zoneKey{}, opts.Location)
+	}
 	kind, err := a.choose(opts.Planner)
 	if err != nil {
 		return nil, Report{}, err

@@ -133,10 +133,11 @@ func (l *LLM) Plan(ctx context.Context, program string, now time.Time, noCache b
 	if now.IsZero() {
 		return nil, rep, errors.New("the program's start time (now) is not set")
 	}
+	loc := zoneFrom(ctx, l.Location)
 	key := cacheKey(program, l.Model)
 	if l.Cache != nil && !noCache {
 		if tmpl, ok := l.Cache.Get(key); ok {
-			if p, err := l.finish(tmpl, program, now); err == nil {
+			if p, err := l.finish(tmpl, program, now, loc); err == nil {
 				rep.Cached = true
 				return p, rep, nil
 			}
@@ -155,7 +156,7 @@ func (l *LLM) Plan(ctx context.Context, program string, now time.Time, noCache b
 			return nil, rep, err
 		}
 		rep.Rounds = round
-		tmpl, p, err := l.read(reply, program, now)
+		tmpl, p, err := l.read(reply, program, now, loc)
 		if err == nil {
 			if l.Cache != nil {
 				// A cache that cannot be written costs a model call next time, nothing more; the
@@ -241,7 +242,7 @@ func modelError(ctx context.Context, err error) error {
 
 // read turns the model's answer into a plan: the template as the model wrote it (time phrases unresolved,
 // for the cache) and the plan with its times resolved from now, validated against the catalog.
-func (l *LLM) read(reply, program string, now time.Time) ([]byte, *plan.Plan, error) {
+func (l *LLM) read(reply, program string, now time.Time, loc *time.Location) ([]byte, *plan.Plan, error) {
 	body := extractJSON(reply)
 	if !json.Valid(body) {
 		return nil, nil, fmt.Errorf("the answer is not a JSON object: %q", abbreviate(strings.TrimSpace(reply)))
@@ -255,7 +256,7 @@ func (l *LLM) read(reply, program string, now time.Time) ([]byte, *plan.Plan, er
 	if probe.CannotPlan != nil {
 		return nil, nil, &CannotPlanError{Program: program, Reason: strings.TrimSpace(*probe.CannotPlan)}
 	}
-	p, err := l.finish(body, program, now)
+	p, err := l.finish(body, program, now, loc)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -263,25 +264,21 @@ func (l *LLM) read(reply, program string, now time.Time) ([]byte, *plan.Plan, er
 }
 
 // finish parses a plan template, records the program, resolves its time phrases and validates it.
-func (l *LLM) finish(tmpl []byte, program string, now time.Time) (*plan.Plan, error) {
+func (l *LLM) finish(tmpl []byte, program string, now time.Time, loc *time.Location) (*plan.Plan, error) {
 	p, err := plan.Parse(tmpl)
 	if err != nil {
 		return nil, err
 	}
 	p.Program = program
-	loc := time.UTC
-	if l.Location != nil {
-		loc = l.Location
-	}
 	if err := resolveTimes(p, now.In(loc)); err != nil {
 		return nil, err
 	}
 	if p.Schedule != nil && strings.TrimSpace(p.Schedule.TimeZone) == "" {
 		// The model is not told the user's zone; a schedule runs in the configured one.
-		if l.Location == nil || l.Location.String() == "Local" {
+		if loc == time.UTC && l.Location == nil || loc.String() == "Local" {
 			return nil, errScheduleZone
 		}
-		p.Schedule.TimeZone = l.Location.String()
+		p.Schedule.TimeZone = loc.String()
 	}
 	if err := plan.Validate(p); err != nil {
 		return nil, err

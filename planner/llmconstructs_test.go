@@ -41,7 +41,7 @@ func TestTheIdiomsAreValidPlans(t *testing.T) {
 	l := &LLM{Location: berlin}
 	now := time.Date(2026, time.November, 25, 21, 40, 0, 0, time.UTC)
 	for _, id := range idioms {
-		if _, err := l.finish([]byte(id.Plan), id.Program, now); err != nil {
+		if _, err := l.finish([]byte(id.Plan), id.Program, now, berlin); err != nil {
 			t.Errorf("%s: %v", id.Program, err)
 		}
 		if !strings.Contains(systemPrompt(), id.Program) {

@@ -111,7 +111,7 @@ func TestThePromptsExampleIsAValidAnswer(t *testing.T) {
 	}
 
 	l := &LLM{Model: "m"}
-	_, p, err := l.read(string(example), "Send an email to each of my contacts if I haven't emailed them this week that says 'Hello World!'", now)
+	_, p, err := l.read(string(example), "Send an email to each of my contacts if I haven't emailed them this week that says 'Hello World!'", now, time.UTC)
 	if err != nil {
 		t.Fatalf("the planner rejects the prompt's own example: %v", err)
 	}

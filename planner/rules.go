@@ -39,10 +39,11 @@ func (r *Rules) Plan(ctx context.Context, program string, now time.Time) (*plan.
 	if now.IsZero() {
 		return nil, errors.New("the program's start time (now) is not set")
 	}
-	loc := time.UTC
-	if r != nil && r.Location != nil {
-		loc = r.Location
+	var own *time.Location
+	if r != nil {
+		own = r.Location
 	}
+	loc := zoneFrom(ctx, own)
 	toks, lerr := lex(program)
 	if lerr != nil {
 		return nil, notUnderstood(program, program[lerr.start:], "the quotation that starts here is never closed")

@@ -67,6 +67,6 @@ func CompareSettings(cfg config.Config, given func(env string) bool) ([]SettingM
 	add("EAAPL_CONTACTS", here.Contacts, worker.Contacts, "the worker reads the contacts, so programs email the contacts in its file")
 	add("EAAPL_USER_NAME", here.UserName, worker.UserName, "the worker sends the emails, under its name")
 	add("EAAPL_USER_EMAIL", here.UserEmail, worker.UserEmail, "the worker sends the emails from its address and searches the history for it")
-	add("EAAPL_TIMEZONE", here.Timezone, worker.Timezone, `"today" and "this week" are planned here in one zone and run by the worker in the other`)
+	// EAAPL_TIMEZONE is not compared: a program carries the zone it was started in (Input.TimeZone).
 	return out, nil
 }

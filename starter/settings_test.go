@@ -85,7 +85,7 @@ func TestCompareSettings(t *testing.T) {
 		for _, m := range got {
 			envs = append(envs, m.Env)
 		}
-		if want := "EAAPL_TASK_QUEUE EAAPL_CONTACTS EAAPL_USER_NAME EAAPL_USER_EMAIL EAAPL_TIMEZONE"; strings.Join(envs, " ") != want {
+		if want := "EAAPL_TASK_QUEUE EAAPL_CONTACTS EAAPL_USER_NAME EAAPL_USER_EMAIL"; strings.Join(envs, " ") != want {
 			t.Errorf("mismatches = %v, want %s", envs, want)
 		}
 	})

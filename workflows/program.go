@@ -144,7 +144,7 @@ func (p *program) setup(ctx workflow.Context) error {
 func (p *program) run(ctx workflow.Context) (Result, error) {
 	logger := workflow.GetLogger(ctx)
 	var planned api.PlanResult
-	req := api.PlanRequest{Program: p.in.Program, Plan: p.in.Plan, Now: p.start, UserID: p.events.userID, Planner: p.in.Planner, NoCache: p.in.NoCache}
+	req := api.PlanRequest{Program: p.in.Program, Plan: p.in.Plan, Now: p.start, UserID: p.events.userID, Planner: p.in.Planner, NoCache: p.in.NoCache, TimeZone: p.in.TimeZone}
 	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, planningOptions), api.PlanProgram, req).Get(ctx, &planned); err != nil {
 		p.state = StateFailed
 		_, msg := describeError(err)

@@ -88,6 +88,9 @@ type Input struct {
 	Planner string `json:"planner,omitempty"`
 	// NoCache makes the LLM planner ask the model even when the plan cache has the program's plan.
 	NoCache bool `json:"no_cache,omitempty"`
+	// TimeZone is the IANA zone "today", "this week" and "at 5pm" are reckoned in, as the person who
+	// started the program has it (`eaapl run` sends EAAPL_TIMEZONE); the worker's EAAPL_TIMEZONE when empty.
+	TimeZone string `json:"time_zone,omitempty"`
 	// QuestionTimeout is how long a question waits for an answer, as Go duration text ("1h");
 	// DefaultQuestionTimeout when empty. QuestionDefault is the answer applied then: skip (the default)
 	// or abort.

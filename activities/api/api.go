@@ -29,6 +29,8 @@ type PlanRequest struct {
 	Planner string `json:"planner,omitempty"`
 	// NoCache asks the model even when the plan cache has this program's plan.
 	NoCache bool `json:"no_cache,omitempty"`
+	// TimeZone is the zone time phrases are planned in; the worker's when empty.
+	TimeZone string `json:"time_zone,omitempty"`
 }
 
 // PlanResult is the part of the planning activity's result that the workflow reads: the validated plan,

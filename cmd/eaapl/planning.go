@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/eaapl/eaapl/config"
+	"github.com/eaapl/eaapl/devstack"
 	"github.com/eaapl/eaapl/plan"
 	"github.com/eaapl/eaapl/planner"
 	"github.com/eaapl/eaapl/starter"
@@ -44,6 +45,9 @@ func (f *plannerFlags) options() (planner.Options, error) {
 // planHere plans a program in this process, as a worker would: the same configuration, planners and
 // cache. It returns the validated plan, how it was made, and the time it was planned at.
 func planHere(ctx context.Context, cfg config.Config, program string, opts planner.Options) (*plan.Plan, planner.Report, time.Time, error) {
+	if zone := programZone(cfg); zone != "" {
+		cfg.Timezone = zone
+	}
 	loc, err := cfg.Location()
 	if err != nil {
 		return nil, planner.Report{}, time.Time{}, err
@@ -57,6 +61,19 @@ func planHere(ctx context.Context, cfg config.Config, program string, opts plann
 		return nil, rep, now, err
 	}
 	return p, rep, now, nil
+}
+
+// programZone is the time zone a program started from here is planned in, sent with it (Input.TimeZone):
+// EAAPL_TIMEZONE as this shell has it when set, else the running dev stack worker's, else "" (each worker's
+// own). `eaapl plan`, `eaapl run` and `--confirm` all plan in it, so "today" is the same day for all three.
+func programZone(cfg config.Config) string {
+	if _, set := os.LookupEnv("EAAPL_TIMEZONE"); set {
+		return cfg.Timezone
+	}
+	if ws, err := devstack.ReadSettings(cfg.DataDir); err == nil {
+		return ws.Timezone
+	}
+	return ""
 }
 
 // describeReport is one line saying how a plan was made.

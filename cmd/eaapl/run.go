@@ -38,7 +38,8 @@ func newRunCmd() *cobra.Command {
 			}
 			in := workflows.Input{Program: strings.Join(args, " "), UserID: cfg.UserID, MaxConcurrency: cfg.MaxConcurrency, EventsTimeout: cfg.EventsTimeout.String(),
 				Planner: opts.Planner, NoCache: opts.NoCache,
-				QuestionTimeout: cfg.QuestionTimeout.String(), QuestionDefault: cfg.QuestionDefault, Approved: yes, DryRun: dryRun}
+				QuestionTimeout: cfg.QuestionTimeout.String(), QuestionDefault: cfg.QuestionDefault, Approved: yes, DryRun: dryRun,
+				TimeZone: programZone(cfg)}
 			switch {
 			case planFile != "" && in.Program != "":
 				return usageError{msg: "give either a program or --plan, not both"}
@@ -201,7 +202,7 @@ func runProgram(ctx context.Context, cfg config.Config, cmd *cobra.Command, in w
 }
 
 // workerSettingsEnv are the settings the dev stack's worker reads that a person may set differently here.
-var workerSettingsEnv = []string{"EAAPL_CONTACTS", "EAAPL_USER_NAME", "EAAPL_USER_EMAIL", "EAAPL_TIMEZONE", "EAAPL_TASK_QUEUE"}
+var workerSettingsEnv = []string{"EAAPL_CONTACTS", "EAAPL_USER_NAME", "EAAPL_USER_EMAIL", "EAAPL_TASK_QUEUE"}
 
 // refuseOtherSettings refuses to start a program when the running dev stack's worker has other settings than
 // this process: each difference, and what to do.
