@@ -118,6 +118,10 @@ func TestWhatPeopleReachFor(t *testing.T) {
 	})
 
 	t.Run("StatusOfAFailedProgramShowsTheAnswersAndExitsNonZero", func(t *testing.T) {
+		// Who answers is the caller's identity (EAAPL_USER_ID): the owner here, who started it.
+		env := d.env
+		d.env = append(append([]string{}, d.env...), "EAAPL_USER_ID=ann@example.com")
+		defer func() { d.env = env }()
 		run := runAskingAboutZed(t, d, "prog-failed")
 		if r := d.eaapl(t, "answer", "prog-failed", "q1", "abort"); r.code != 0 {
 			t.Fatalf("eaapl answer: %s", r)
@@ -127,7 +131,7 @@ func TestWhatPeopleReachFor(t *testing.T) {
 		if r.code != 1 {
 			t.Errorf("eaapl status of a failed program: exit code %d, want 1\n%s", r.code, r)
 		}
-		for _, want := range []string{"Result:   failed", "3. send     SendEmail     skipped", "Questions:", `q1 (find): No contact is named Zed. What is Zed's email address?: answered "abort" (by update)`} {
+		for _, want := range []string{"Result:   failed", "3. send     SendEmail     skipped", "Questions:", `q1 (find): No contact is named Zed. What is Zed's email address?: answered "abort" (by ann@example.com)`} {
 			if !strings.Contains(r.stdout, want) {
 				t.Errorf("eaapl status does not show %q:\n%s", want, r)
 			}
