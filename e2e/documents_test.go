@@ -455,7 +455,9 @@ func historySize(t *testing.T, d *documentsStack, id string) (int, int) {
 // write is a question, and replaced only on "replace".
 func TestWriteFileOnce(t *testing.T) {
 	d := newDocumentsStack(t)
+	defer func() { d.st.AllowReuse = false }()
 	for run := range 2 {
+		d.st.AllowReuse = run == 1 // the same ID again, as `eaapl run --allow-reuse` asks
 		res, err := d.runPlan(t, "write-once", planWrite)
 		if err != nil {
 			t.Fatalf("run %d: %v (%+v)", run+1, err, res)

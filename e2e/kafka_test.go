@@ -254,9 +254,15 @@ func TestKafkaHelloWorld(t *testing.T) {
 	})
 
 	t.Run("ACleanRunHasNoErrorsRetriesPrioritiesOrAlerts", func(t *testing.T) {
-		for _, topic := range []string{bridge.TopicErrorsReport, bridge.TopicTaskRetry, bridge.TopicTaskPriority, bridge.TopicSystemAlerts, bridge.TopicSecurityEvents, bridge.TopicFeedbackHITL} {
+		for _, topic := range []string{bridge.TopicErrorsReport, bridge.TopicTaskRetry, bridge.TopicTaskPriority, bridge.TopicSystemAlerts, bridge.TopicFeedbackHITL} {
 			if n := len(all[topic]); n > 0 {
 				t.Errorf("%s has %d records: %s", topic, n, all[topic][0].Value)
+			}
+		}
+		// security.events holds the audit trail's start of the program, and nothing else.
+		for _, r := range all[bridge.TopicSecurityEvents] {
+			if typ := field[string](t, r, "event_type"); typ != "program_started" {
+				t.Errorf("security.events has a %s record in a clean run: %s", typ, r.Value)
 			}
 		}
 	})
@@ -286,7 +292,7 @@ func TestKafkaReportsRejectionsAndFailures(t *testing.T) {
 		if err := validate(schemas[bridge.TopicSecurityEvents], r.Value); err != nil {
 			t.Errorf("%s does not validate: %v", r.Value, err)
 		}
-		for name, want := range map[string]string{"event_type": "program_rejected", "user_id": "user_rain", "worker_id": workerID, "event_id": r.Key} {
+		for name, want := range map[string]string{"event_type": "program_rejected", "user_id": testOwner, "worker_id": workerID, "event_id": r.Key} {
 			if got := field[string](t, r, name); got != want {
 				t.Errorf("%s = %q, want %q", name, got, want)
 			}
@@ -549,7 +555,7 @@ func TestKafkaFeedbackHITL(t *testing.T) {
 		if err := json.Unmarshal(r.Value, &v); err != nil {
 			t.Fatal(err)
 		}
-		if r.Key != v.FeedbackID || r.EventID != v.FeedbackID || v.TaskID != "find" || v.UserID != "user_john" || v.WorkerID != workerID ||
+		if r.Key != v.FeedbackID || r.EventID != v.FeedbackID || v.TaskID != "find" || v.UserID != testOwner || v.WorkerID != workerID ||
 			v.Question != "2 contacts are named John. Which one?" {
 			t.Errorf("record %d: key %q, event ID %q, value %+v", i, r.Key, r.EventID, v)
 		}

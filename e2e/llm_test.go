@@ -257,7 +257,7 @@ func TestAnalysisWithTheModel(t *testing.T) {
 		}
 	})
 	t.Run("TheTrendsAreComputedOnTheWorker", func(t *testing.T) {
-		trends := output(t, res, "trends")
+		trends := output(t, res, "analyze")
 		if r, _ := trends["report"].(string); !strings.Contains(r, "Revenue went up from 120 (July) to 180 (September)") {
 			t.Errorf("trends %v, want revenue up from 120 to 180, computed", trends)
 		}

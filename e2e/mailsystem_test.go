@@ -481,7 +481,8 @@ func TestKilledWorkerOnARealMailSystem(t *testing.T) {
 	srv := testenv.Temporal(t)
 	queue := "mail-failover"
 	env := func(smtpAddr string) []string {
-		e := []string{"TEMPORAL_ADDRESS=" + srv.FrontendHostPort(), "TEMPORAL_NAMESPACE=default", "EAAPL_TASK_QUEUE=" + queue, "KAFKA_BROKERS=", "EAAPL_PLANNER=rules"}
+		e := []string{"TEMPORAL_ADDRESS=" + srv.FrontendHostPort(), "TEMPORAL_NAMESPACE=default", "EAAPL_TASK_QUEUE=" + queue, "KAFKA_BROKERS=", "EAAPL_PLANNER=rules",
+			"EAAPL_APPROVAL_THRESHOLD=0"} // the worker's gate: this run is not asked for approval
 		for name, value := range sys.Env() {
 			e = append(e, name+"="+value)
 		}
