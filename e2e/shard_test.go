@@ -40,7 +40,11 @@ func TestShardedForEach(t *testing.T) {
 	for i := range n {
 		fmt.Fprintf(&csv, "Contact %d,contact-%04d@example.com\n", i+1, i+1)
 	}
-	st := s.worker(t, testenv.WriteFile(t, "contacts.csv", csv.String()), func(c *config.Config) { c.DataDir = t.TempDir() })
+	st := s.worker(t, testenv.WriteFile(t, "contacts.csv", csv.String()), func(c *config.Config) {
+		c.DataDir = t.TempDir()
+		// A slower mail server, so that the shards end at times a status poll can tell apart.
+		c.SMTPAddr = testenv.DelaySMTP(t, s.mailpit.SMTPAddr, 10*time.Millisecond).Addr
+	})
 	var statuses []string // eaapl status's lines for the send step, while shards ran
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
