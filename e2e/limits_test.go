@@ -155,7 +155,7 @@ func TestAWorkflowTaskThatKeepsFailingEnds(t *testing.T) {
 	if f.Status != "terminated" || f.Err == nil {
 		t.Fatalf("the program %s (%v), want terminated with the reason", f.Status, f.Err)
 	}
-	for _, want := range []string{"workflow task failed 10 times in a row", "GRPC_MESSAGE_TOO_LARGE", "the worker ended it"} {
+	for _, want := range []string{"workflow task failed 4 times in a row", "GRPC_MESSAGE_TOO_LARGE", "the worker ended it"} {
 		if !strings.Contains(f.Err.Error(), want) {
 			t.Errorf("the reason %q does not say %q", f.Err, want)
 		}

@@ -30,8 +30,10 @@ import (
 // cause as the reason, and says so on system.alerts and security.events.
 
 // StuckTaskAttempts is the attempt of a workflow task at which the worker gives up on its run. A worker
-// that dies during a task costs one attempt; ten in a row is no longer a crash.
-const StuckTaskAttempts = 10
+// that dies during a task costs one attempt; five in a row is no longer a crash. The SDK reports only a
+// task's first failure and lets the later attempts time out (10 s each, and from the fourth the server
+// adds 5 s, 10 s, 20 s ...), so the fifth attempt comes about 40 seconds after the first.
+const StuckTaskAttempts = 5
 
 // stuckQueue bounds the runs waiting to be ended; more at once are seen again on their next attempt.
 const stuckQueue = 64
@@ -117,7 +119,7 @@ func (w *TaskWatch) Run(ctx context.Context, c client.Client) {
 // end terminates a run whose workflow task keeps failing, with the last recorded cause as the reason.
 func (w *TaskWatch) end(ctx context.Context, c client.Client, run stuckRun) error {
 	cause, message := w.lastFailure(ctx, c, run)
-	reason := fmt.Sprintf("its workflow task failed %d times in a row", run.attempt)
+	reason := fmt.Sprintf("its workflow task failed %d times in a row", run.attempt-1)
 	if cause != enumspb.WORKFLOW_TASK_FAILED_CAUSE_UNSPECIFIED {
 		reason += ", the last recorded failure: " + causeText(cause)
 	}
