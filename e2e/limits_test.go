@@ -42,9 +42,29 @@ func largeBodyPlan(tb testing.TB, bodyBytes int, template string) *plan.Plan {
 	return p
 }
 
-// TestTooLargeForTemporal: the issue's 100 KB body joined with itself 200 times, and a fan-out of 40
-// sends of a 250 KB body each (under the expression limits, 10 MB in one workflow task), fail the
-// program with an error naming the limit; the emails that did fit went once each.
+// builtBodyPlan sends to each contact a 100 KB body that the plan builds from a 10 KB one, so that the
+// recorded history holds little besides what the guard refused.
+func builtBodyPlan(tb testing.TB) *plan.Plan {
+	tb.Helper()
+	p, err := plan.Parse([]byte(fmt.Sprintf(`{"version": 1, "program": "Send a long letter to each of my contacts", "steps": [
+		{"id": "contacts", "command": "RetrieveContacts"},
+		{"id": "base", "command": "ComposeEmail", "args": {"subject": "A long letter", "body": %q}},
+		{"id": "compose", "command": "ComposeEmail", "depends_on": ["base"], "args": {"subject": "A long letter", "body": %q}},
+		{"id": "send", "command": "SendEmail", "depends_on": ["contacts", "compose"],
+		 "for_each": {"items": "${steps.contacts.contacts}", "as": "contact"},
+		 "args": {"to": "${contact}", "subject": "A long letter", "body": "${steps.compose.body}"}}]}`,
+		strings.Repeat("B", 10_000), strings.Repeat("${steps.base.body}", 10))))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return p
+}
+
+// TestTooLargeForTemporal: the issue's 100 KB body joined with itself 200 times, a fan-out of 40 sends
+// of a 250 KB body each (under the expression limits, 10 MB in one workflow task), and one batch of 40
+// sends of 100 KB (4 MB in one command) fail the program with an error naming the limit; the emails that
+// did fit went once each. With -record, the batch's run is kept for the replay test (the others' are
+// megabytes).
 func TestTooLargeForTemporal(t *testing.T) {
 	s := newStack(t)
 	st := s.worker(t, contactsCSV(t, 40), nil)
@@ -52,13 +72,19 @@ func TestTooLargeForTemporal(t *testing.T) {
 		name, id string
 		plan     *plan.Plan
 		want     []string
+		oneBatch bool // max_concurrency 1: the step's items go in one batch
 	}{
-		{"JoinedBody", "too-large-joined", largeBodyPlan(t, 100_000, strings.Repeat("${steps.compose.body}", 200)), []string{`step "send"`, "more than the 256 KiB"}},
-		{"FanOut", "too-large-fan-out", largeBodyPlan(t, 250_000, "${steps.compose.body}"), []string{"workflow task may carry", "MaxTaskBytes"}},
+		{"OneBatch", "too-large-batch", builtBodyPlan(t), []string{"RunBatch", "more than the 1.9 MiB Temporal takes in one command"}, true},
+		{"JoinedBody", "too-large-joined", largeBodyPlan(t, 100_000, strings.Repeat("${steps.compose.body}", 200)), []string{`step "send"`, "more than the 256 KiB"}, false},
+		{"FanOut", "too-large-fan-out", largeBodyPlan(t, 250_000, "${steps.compose.body}"), []string{"workflow task may carry", "MaxTaskBytes"}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			start := time.Now()
-			res, err := s.run(t, st, tc.id, workflows.Input{Plan: tc.plan})
+			in := workflows.Input{Plan: tc.plan}
+			if tc.oneBatch {
+				in.MaxConcurrency = 1
+			}
+			res, err := s.run(t, st, tc.id, in)
 			if err == nil || res.State != workflows.StateFailed {
 				t.Fatalf("program %s (%v), want failed", res.State, err)
 			}
