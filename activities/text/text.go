@@ -176,6 +176,16 @@ func textOf(ctx context.Context, d Deps, name string, c catalog.Content) (string
 	return s, err
 }
 
+// boundedText reads a content argument, as textOf does, and cuts it, as bound does.
+func boundedText(ctx context.Context, d Deps, name string, c catalog.Content) (text, note string, err error) {
+	text, err = textOf(ctx, d, name, c)
+	if err != nil {
+		return "", "", err
+	}
+	text, note = bound(d.Analyzer, text)
+	return text, note, nil
+}
+
 // bound cuts a text to what a Bounded analyzer takes, at a character's edge, and says what was cut.
 func bound(a Analyzer, text string) (string, string) {
 	b, ok := a.(Bounded)
