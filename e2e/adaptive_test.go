@@ -29,7 +29,7 @@ func TestAdaptiveForEach(t *testing.T) {
 	if got, want := res.Summary, fmt.Sprintf("send: %d done, 0 skipped, 0 failed", n); got != want {
 		t.Fatalf("summary = %q, want %q", got, want)
 	}
-	assertOneEmailEach(t, s.mailpit, n)
+	assertOneEmailEach(t, s.mailpit, n, numberedContact)
 
 	var sizes []int
 	marker := false

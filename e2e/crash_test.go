@@ -68,7 +68,7 @@ func contactsCSV(t *testing.T, n int) string {
 	var b strings.Builder
 	b.WriteString("name,email\n")
 	for i := 1; i <= n; i++ {
-		fmt.Fprintf(&b, "Person %d,person%d@example.com\n", i, i)
+		fmt.Fprintf(&b, "Person %d,%s\n", i, personAddress(i))
 	}
 	return testenv.WriteFile(t, "contacts.csv", b.String())
 }
@@ -256,7 +256,7 @@ func assertOneEmailPerContact(t *testing.T, res workflows.Result, apiURL string,
 		}
 	}
 	for i := 1; i <= n; i++ {
-		to := fmt.Sprintf("person%d@example.com", i)
+		to := personAddress(i)
 		if k := byRecipient[to]; k != 1 {
 			t.Errorf("%s received %d emails, want exactly 1", to, k)
 		}

@@ -12,6 +12,9 @@ import (
 // numberedContact is the address of contact i (from 1) of numberedContacts.
 func numberedContact(i int) string { return fmt.Sprintf("contact-%04d@example.com", i) }
 
+// personAddress is the address of contact i (from 1) of contactsCSV.
+func personAddress(i int) string { return fmt.Sprintf("person%d@example.com", i) }
+
 // numberedContacts writes an address book of n contacts, "Contact 1" at contact-0001@example.com and on,
 // for the tests that send to many.
 func numberedContacts(t *testing.T, n int) string {
@@ -24,9 +27,9 @@ func numberedContacts(t *testing.T, n int) string {
 	return testenv.WriteFile(t, "contacts.csv", csv.String())
 }
 
-// assertOneEmailEach checks that Mailpit holds exactly one email to each of the n numbered contacts and
-// no other.
-func assertOneEmailEach(t *testing.T, mp *devstack.Mailpit, n int) {
+// assertOneEmailEach checks that Mailpit holds exactly one email to each of n contacts, address(1) to
+// address(n), and no other.
+func assertOneEmailEach(t *testing.T, mp *devstack.Mailpit, n int, address func(int) string) {
 	t.Helper()
 	got := map[string]int{}
 	msgs := testenv.Messages(t, mp, "")
@@ -36,7 +39,7 @@ func assertOneEmailEach(t *testing.T, mp *devstack.Mailpit, n int) {
 		}
 	}
 	for i := 1; i <= n; i++ {
-		if addr := numberedContact(i); got[addr] != 1 {
+		if addr := address(i); got[addr] != 1 {
 			t.Errorf("%s got %d emails, want 1", addr, got[addr])
 		}
 	}

@@ -99,7 +99,7 @@ func TestShardedForEach(t *testing.T) {
 		}
 	})
 
-	t.Run("EachContactGotExactlyOneEmail", func(t *testing.T) { assertOneEmailEach(t, s.mailpit, n) })
+	t.Run("EachContactGotExactlyOneEmail", func(t *testing.T) { assertOneEmailEach(t, s.mailpit, n, numberedContact) })
 
 	t.Run("EveryHistoryIsUnderTheLimits", func(t *testing.T) {
 		const maxEvents, maxBytes = 10240, 10 << 20
@@ -227,21 +227,7 @@ func assertShardedOnce(t *testing.T, res workflows.Result, mp *devstack.Mailpit)
 	if got, want := res.Summary, fmt.Sprintf("send: %d done, 0 skipped, 0 failed", shardedContacts); res.State != workflows.StateCompleted || got != want {
 		t.Errorf("program %s: %q, want completed: %q", res.State, got, want)
 	}
-	got := map[string]int{}
-	msgs := testenv.Messages(t, mp, "")
-	for _, m := range msgs {
-		for _, to := range m.To {
-			got[to]++
-		}
-	}
-	for i := 1; i <= shardedContacts; i++ {
-		if addr := fmt.Sprintf("person%d@example.com", i); got[addr] != 1 {
-			t.Errorf("%s got %d emails, want 1", addr, got[addr])
-		}
-	}
-	if len(msgs) != shardedContacts {
-		t.Errorf("Mailpit holds %d emails, want %d", len(msgs), shardedContacts)
-	}
+	assertOneEmailEach(t, mp, shardedContacts, personAddress)
 }
 
 // TestQuestionInsideAShard runs a send to 1,100 contacts (a stored list) in shards of 500 through a mail
@@ -288,17 +274,7 @@ func TestQuestionInsideAShard(t *testing.T) {
 	if got, want := res.Summary, fmt.Sprintf("send: %d done, 0 skipped, 0 failed", n); got != want {
 		t.Errorf("summary = %q, want %q", got, want)
 	}
-	got := map[string]int{}
-	for _, m := range testenv.Messages(t, s.mailpit, "") {
-		for _, to := range m.To {
-			got[to]++
-		}
-	}
-	for i := 1; i <= n; i++ {
-		if addr := fmt.Sprintf("person%d@example.com", i); got[addr] != 1 {
-			t.Errorf("%s got %d emails, want 1", addr, got[addr])
-		}
-	}
+	assertOneEmailEach(t, s.mailpit, n, personAddress)
 }
 
 // recipientRefuser is an SMTP proxy on loopback that answers "451" to RCPT TO the one address while
