@@ -206,7 +206,9 @@ func messageCount(apiURL string) (int, error) {
 	if resp.StatusCode != http.StatusOK {
 		return 0, fmt.Errorf("GET messages: %s", resp.Status)
 	}
-	return list.Total, json.NewDecoder(resp.Body).Decode(&list)
+	// Decoded before Total is read: Go leaves the order of a return's operands around a call unspecified.
+	err = json.NewDecoder(resp.Body).Decode(&list)
+	return list.Total, err
 }
 
 // waitForMessages waits until Mailpit holds at least n messages and returns how many it holds.
