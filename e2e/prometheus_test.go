@@ -18,20 +18,25 @@ import (
 	"testing"
 	"time"
 
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/interceptor"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/eaapl/eaapl/config"
 	"github.com/eaapl/eaapl/devstack"
 	"github.com/eaapl/eaapl/internal/identity"
+	"github.com/eaapl/eaapl/internal/testenv"
+	"github.com/eaapl/eaapl/observe"
 	"github.com/eaapl/eaapl/starter"
 	"github.com/eaapl/eaapl/worker"
 	"github.com/eaapl/eaapl/workflows"
 )
 
-// TestPrometheusScrapesAProgram runs a 1,000-contact program on a worker that serves its metrics, with a
-// real Prometheus (Debian's, installed by `make obs-tools`) scraping it every second, and asks
-// Prometheus's HTTP API what it saw.
+// TestPrometheusScrapesAProgram runs a 1,000-contact program on a worker that serves its metrics and
+// mirrors onto a real broker, with a real Prometheus (Debian's, installed by `make obs-tools`) scraping it
+// every second, and asks Prometheus's HTTP API what it saw. The client and the worker trace as they do
+// with OTEL_* set, into the OpenTelemetry SDK's in-memory recorder: the program is one trace.
 func TestPrometheusScrapesAProgram(t *testing.T) {
 	const n = 1000
 	promBin, err := exec.LookPath("prometheus")
@@ -39,7 +44,15 @@ func TestPrometheusScrapesAProgram(t *testing.T) {
 		t.Fatal("prometheus is not installed: `make obs-tools` installs it from Debian")
 	}
 	s := newStack(t)
-	w := startMetricsWorker(t, s, contactsCSV(t, n), "e2e-metrics", nil)
+	broker := testenv.Broker(t, "", 0)
+	spans := tracetest.NewSpanRecorder()
+	tracing := observe.NewTracing(spans, func(string) (string, bool) { return "", false })
+	t.Cleanup(func() { _ = tracing.Shutdown(context.Background()) })
+	tracer, err := tracing.Interceptor()
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := startMetricsWorker(t, s, contactsCSV(t, n), "e2e-metrics", func(c *config.Config) { c.Kafka.Brokers = []string{broker.Addr()} }, tracer)
 	prom := startPrometheus(t, promBin, w.MetricsAddr())
 
 	t.Run("ProbesAnswer", func(t *testing.T) {
@@ -96,6 +109,18 @@ func TestPrometheusScrapesAProgram(t *testing.T) {
 	if got := prom.value(t, `sum(temporal_activity_execution_latency_seconds_count)`); got <= 0 {
 		t.Errorf("temporal_activity_execution_latency_seconds_count = %v, want the SDK's activity latencies", got)
 	}
+	// Every email's task.result reached Kafka (and its dispatch and analytics.data).
+	if got := prom.await(t, `sum(eaapl_kafka_records_total{topic="task.result",outcome="produced"})`, func(v float64) bool { return v >= n }, 30*time.Second); got < n {
+		t.Errorf("task.result records produced = %v, want at least %d", got, n)
+	}
+	t.Run("OneTrace", func(t *testing.T) {
+		names := oneTrace(t, spans.Ended())
+		for _, want := range []string{"RunWorkflow:" + workflows.WorkflowType, "RunActivity:PlanProgram", "RunActivity:RetrieveContacts", "RunActivity:RunBatch", worker.SpanPublish} {
+			if names[want] == 0 {
+				t.Errorf("no %s span", want)
+			}
+		}
+	})
 	t.Run("DashboardQueriesUseExportedMetrics", func(t *testing.T) {
 		checkDashboard(t, w.MetricsAddr(), prom)
 	})
@@ -113,7 +138,7 @@ type metricsWorker struct {
 	stop func()
 }
 
-func startMetricsWorker(t *testing.T, s *stack, contacts, workerID string, edit func(*config.Config)) *metricsWorker {
+func startMetricsWorker(t *testing.T, s *stack, contacts, workerID string, edit func(*config.Config), interceptors ...interceptor.ClientInterceptor) *metricsWorker {
 	t.Helper()
 	cfg, err := config.Load()
 	if err != nil {
@@ -133,7 +158,7 @@ func startMetricsWorker(t *testing.T, s *stack, contacts, workerID string, edit 
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := client.Dial(client.Options{HostPort: s.temporal.FrontendHostPort(), MetricsHandler: svc.MetricsHandler(),
+	c, err := client.Dial(client.Options{HostPort: s.temporal.FrontendHostPort(), MetricsHandler: svc.MetricsHandler(), Interceptors: interceptors,
 		ContextPropagators: []workflow.ContextPropagator{identity.Propagator()}}) // as `eaapl` dials, so answers say who sent them
 	if err != nil {
 		t.Fatal(err)

@@ -78,31 +78,10 @@ func TestOneProgramIsOneTrace(t *testing.T) {
 	}
 
 	spans := rec.Ended()
-	names := map[string]int{}
-	traces := map[string]bool{}
-	var root sdktrace.ReadOnlySpan
+	names := oneTrace(t, spans)
 	byID := map[string]sdktrace.ReadOnlySpan{}
 	for _, sp := range spans {
 		byID[sp.SpanContext().SpanID().String()] = sp
-	}
-	for _, sp := range spans {
-		names[sp.Name()]++
-		traces[sp.SpanContext().TraceID().String()] = true
-		if !sp.Parent().IsValid() {
-			root = sp
-		}
-	}
-	list := make([]string, 0, len(names))
-	for n, k := range names {
-		list = append(list, fmt.Sprintf("%s×%d", n, k))
-	}
-	sort.Strings(list)
-	t.Logf("%d spans: %s", len(spans), strings.Join(list, ", "))
-	if len(traces) != 1 {
-		t.Errorf("spans in %d traces, want one", len(traces))
-	}
-	if root == nil || root.Name() != "StartWorkflow:"+workflows.WorkflowType {
-		t.Errorf("root span %v, want StartWorkflow:%s", root, workflows.WorkflowType)
 	}
 	for _, want := range []string{"RunWorkflow:" + workflows.WorkflowType, "RunActivity:PlanProgram", "RunActivity:RetrieveContacts", "RunActivity:RunBatch"} {
 		if names[want] == 0 {
@@ -131,4 +110,33 @@ func TestOneProgramIsOneTrace(t *testing.T) {
 	if publishes == 0 || names["RunActivity:PublishEvents"] == 0 {
 		t.Errorf("%d %s spans and %d PublishEvents activities, want the program's events published in the trace", publishes, worker.SpanPublish, names["RunActivity:PublishEvents"])
 	}
+}
+
+// oneTrace checks that spans are one trace, rooted at the client's StartWorkflow of a program, and returns
+// how many spans of each name it has.
+func oneTrace(t *testing.T, spans []sdktrace.ReadOnlySpan) map[string]int {
+	t.Helper()
+	names := map[string]int{}
+	traces := map[string]bool{}
+	var roots []string
+	for _, sp := range spans {
+		names[sp.Name()]++
+		traces[sp.SpanContext().TraceID().String()] = true
+		if !sp.Parent().IsValid() {
+			roots = append(roots, sp.Name())
+		}
+	}
+	list := make([]string, 0, len(names))
+	for n, k := range names {
+		list = append(list, fmt.Sprintf("%s×%d", n, k))
+	}
+	sort.Strings(list)
+	t.Logf("%d spans: %s", len(spans), strings.Join(list, ", "))
+	if len(traces) != 1 {
+		t.Errorf("spans in %d traces, want one", len(traces))
+	}
+	if len(roots) != 1 || roots[0] != "StartWorkflow:"+workflows.WorkflowType {
+		t.Errorf("root spans %v, want one, StartWorkflow:%s", roots, workflows.WorkflowType)
+	}
+	return names
 }
