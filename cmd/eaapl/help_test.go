@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -52,6 +53,53 @@ func TestPlanHelpAndDocsEnglishListTheSameForms(t *testing.T) {
 		for _, p := range s.Forms.Phrases {
 			if !strings.Contains(help, p) {
 				t.Errorf("%s's phrase %q is not in eaapl plan --help", s.Name, p)
+			}
+		}
+	}
+}
+
+// TestPlanAndRunHelpListEachCommandsStatementsAndExamplesByFamily checks that `eaapl plan --help` and
+// `eaapl run --help` list every registered command under its family's heading, with each of its
+// statements and each example's form and program, not only its phrases.
+func TestPlanAndRunHelpListEachCommandsStatementsAndExamplesByFamily(t *testing.T) {
+	isolateEnv(t)
+	for _, verb := range []string{"plan", "run"} {
+		help, _, err := runCLI(t, verb, "--help")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, byFamily, ok := strings.Cut(help, "The English of each command, by family")
+		if !ok {
+			t.Fatalf("eaapl %s --help has no list of the commands by family:\n%s", verb, help)
+		}
+		byFamily, _, _ = strings.Cut(byFamily, "\nFlags:")
+		// Read the list back: "  family", then "    Command: what it does", then its "      ..." lines.
+		familyOf, lines := map[string]string{}, map[string]string{}
+		family, command := "", ""
+		for line := range strings.Lines(byFamily) {
+			switch indent := len(line) - len(strings.TrimLeft(line, " ")); indent {
+			case 2:
+				family = strings.TrimSpace(line)
+			case 4:
+				command, _, _ = strings.Cut(strings.TrimSpace(line), ":")
+				familyOf[command] = family
+			case 6:
+				lines[command] += strings.TrimSpace(line) + "\n"
+			}
+		}
+		for _, s := range catalog.Specs() {
+			if got, want := familyOf[s.Name], filepath.Base(s.Dir()); got != want {
+				t.Errorf("eaapl %s --help lists %s under the family %q, want %q", verb, s.Name, got, want)
+			}
+			if len(s.Forms.Statements) > 0 {
+				if got, want := lines[s.Name], "statements: "+strings.Join(s.Forms.Statements, "; ")+"\n"; !strings.Contains(got, want) {
+					t.Errorf("eaapl %s --help lists for %s:\n%swant the line %q", verb, s.Name, got, want)
+				}
+			}
+			for _, e := range s.Forms.Examples {
+				if got, want := lines[s.Name], "example: "+e.Pattern+"  =>  "+e.Program+"\n"; !strings.Contains(got, want) {
+					t.Errorf("eaapl %s --help lists for %s:\n%swant the line %q", verb, s.Name, got, want)
+				}
 			}
 		}
 	}
