@@ -30,7 +30,7 @@ func newRunCmd() *cobra.Command {
 			`run [--json] [--yes] [--dry-run] [--id ID] [--confirm] --plan plan.json`,
 		Short: "run a program and wait for its result; --confirm reads the plan back in English and asks before " +
 			"starting it; --yes approves in advance, as EAAPL_USER_ID, a step over the worker's EAAPL_APPROVAL_THRESHOLD",
-		Long: formsHelp(), // the English a program may use, as eaapl plan --help lists it
+		Long:              formsHelp(), // the English a program may use, as eaapl plan --help lists it
 		ValidArgsFunction: noFiles,
 		RunE: withConfig(func(ctx context.Context, cfg config.Config, cmd *cobra.Command, args []string) error {
 			opts, err := pf.options()
