@@ -532,7 +532,7 @@ func (b *builder) send(s *sentence) (*failure, error) {
 		b.add(plan.Step{
 			ID:          id,
 			AwaitReply:  &plan.AwaitReply{To: "${steps." + b.last.send + ".message_id}", From: b.last.from, Within: within.String()},
-			Description: fmt.Sprintf("Wait up to %s for %s to reply.", describeDuration(within), b.last.whom),
+			Description: fmt.Sprintf("Wait up to %s for %s to reply.", catalog.DescribeDuration(within), b.last.whom),
 			DependsOn:   []string{b.last.send},
 		})
 		replyIf = "!steps." + id + ".replied"

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/eaapl/eaapl/catalog"
 	"github.com/eaapl/eaapl/plan"
 )
 
@@ -27,11 +28,11 @@ func ReadBackConstruct(s plan.Step, loc *time.Location) (string, bool) {
 		if err != nil {
 			return "Wait " + s.Wait.For + ".", true
 		}
-		return "Wait " + describeDuration(d) + ".", true
+		return "Wait " + catalog.DescribeDuration(d) + ".", true
 	case s.AwaitReply != nil:
 		within := s.AwaitReply.Within
 		if d, err := time.ParseDuration(within); err == nil {
-			within = describeDuration(d)
+			within = catalog.DescribeDuration(d)
 		}
 		from := s.AwaitReply.From
 		if strings.Contains(from, "${") {

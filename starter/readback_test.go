@@ -56,7 +56,7 @@ func TestReadBackSaysWhatEachStepDoes(t *testing.T) {
 		{"Send 'Are you coming?' to bob@example.com and if he doesn't reply within a day, send it again", []string{
 			`Write the message "Are you coming?".`,
 			"Send it to bob@example.com.",
-			"Wait up to 1 day for a reply from bob@example.com to that email; a reply ends the wait.",
+			"Wait up to a day for a reply from bob@example.com to that email; a reply ends the wait.",
 			"If bob@example.com has not replied by then, send the message of step 1 to them again.",
 		}},
 		{"How many of my contacts have I not emailed this month?", []string{
