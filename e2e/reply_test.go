@@ -32,7 +32,7 @@ func TestAwaitReply(t *testing.T) {
 			t.Fatal(err)
 		}
 		asked := waitForMatching(t, s, askQuery, 1, time.Minute)
-		during := waitForStep(t, s, ctx, id, "await_reply_2", workflows.StateWaiting)
+		during := waitForStep(t, s, ctx, id, "wait_for_reply_2", workflows.StateWaiting)
 		if !strings.HasPrefix(during.Reason, "waiting for a reply from bob@example.com until ") {
 			t.Errorf("the wait's status is %q, want it to say whose reply it waits for and until when", during.Reason)
 		}
@@ -53,7 +53,7 @@ func TestAwaitReply(t *testing.T) {
 		if n := len(testenv.Messages(t, s.mailpit, askQuery)); n != 1 {
 			t.Errorf("Bob got %d emails, want 1: he replied (%s)", n, res.Summary)
 		}
-		if got, want := resultStep(t, res, "await_reply_2").Reason, "bob@example.com replied (its In-Reply-To names the email)"; got != want {
+		if got, want := resultStep(t, res, "wait_for_reply_2").Reason, "bob@example.com replied (its In-Reply-To names the email)"; got != want {
 			t.Errorf("the wait ended with %q, want %q", got, want)
 		}
 		if got := resultStep(t, res, "send_2"); got.State != workflows.StateSkipped || got.Reason != "bob@example.com replied" {
@@ -99,7 +99,7 @@ func TestAwaitReply(t *testing.T) {
 		if n := len(testenv.Messages(t, s.mailpit, askQuery)) - before; n != 2 {
 			t.Errorf("Bob got %d emails, want 2: the first, and once again without a reply (%s)", n, res.Summary)
 		}
-		if got := resultStep(t, res, "await_reply_2").Reason; !strings.HasPrefix(got, "no reply from bob@example.com by ") {
+		if got := resultStep(t, res, "wait_for_reply_2").Reason; !strings.HasPrefix(got, "no reply from bob@example.com by ") {
 			t.Errorf("the wait ended with %q, want no reply by its deadline", got)
 		}
 	})

@@ -95,7 +95,7 @@ const (
 	stepFind     = "find"
 	stepSend     = "send"
 	stepWait     = "wait"
-	stepReply    = "await_reply"
+	stepReply    = "wait_for_reply"
 	stepCheck    = "check"
 	stepAnswer   = "answer"
 )

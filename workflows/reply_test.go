@@ -105,7 +105,7 @@ func TestAwaitReply(t *testing.T) {
 		if sentDuring != 1 {
 			t.Errorf("half-way through the wait Bob had %d emails, want 1", sentDuring)
 		}
-		w := stepStatus(t, during, "await_reply_2")
+		w := stepStatus(t, during, "wait_for_reply_2")
 		want := "waiting for a reply from bob@example.com until " + start.Add(24*time.Hour).UTC().Format("Monday 2 January 15:04:05 MST")
 		if w.State != workflows.StateWaiting || w.Reason != want {
 			t.Errorf("half-way, the wait is %q (%q), want %q (%q)", w.State, w.Reason, workflows.StateWaiting, want)
@@ -121,7 +121,7 @@ func TestAwaitReply(t *testing.T) {
 		if st := stepState(t, res, "send_2"); st != workflows.StateDone {
 			t.Errorf("send_2 is %s, want done", st)
 		}
-		if r := stepReason(t, res, "await_reply_2"); !strings.HasPrefix(r, "no reply from bob@example.com by ") {
+		if r := stepReason(t, res, "wait_for_reply_2"); !strings.HasPrefix(r, "no reply from bob@example.com by ") {
 			t.Errorf("the wait's reason is %q, want no reply by its deadline", r)
 		}
 	})
@@ -155,7 +155,7 @@ func TestAwaitReply(t *testing.T) {
 		if r := stepReason(t, res, "send_2"); r != "bob@example.com replied" {
 			t.Errorf("send_2's reason is %q", r)
 		}
-		if r, want := stepReason(t, res, "await_reply_2"), "bob@example.com replied (its In-Reply-To names the email)"; r != want {
+		if r, want := stepReason(t, res, "wait_for_reply_2"), "bob@example.com replied (its In-Reply-To names the email)"; r != want {
 			t.Errorf("the wait's reason is %q, want %q", r, want)
 		}
 	})
@@ -225,7 +225,7 @@ func TestAwaitReplyInADryRunDoesNotWait(t *testing.T) {
 	if err := env.GetWorkflowResult(&res); err != nil {
 		t.Fatal(err)
 	}
-	if r := stepReason(t, res, "await_reply_2"); !strings.HasPrefix(r, "dry run: would wait up to 24h0m0s for a reply from bob@example.com") {
+	if r := stepReason(t, res, "wait_for_reply_2"); !strings.HasPrefix(r, "dry run: would wait up to 24h0m0s for a reply from bob@example.com") {
 		t.Errorf("the wait's reason is %q", r)
 	}
 }
