@@ -738,6 +738,9 @@ func (b *builder) send(s *sentence) (*failure, error) {
 		body, _ := catalog.Lookup(b.l.sendEmail)
 		bodyField, _ := body.Arg("body")
 		m, out, f := b.resolve(words, *s.result, bodyField.Type)
+		if f == nil && words == "it" {
+			f = b.sentIt(m, out, *s.result)
+		}
 		if f != nil {
 			return f, nil
 		}
