@@ -77,8 +77,9 @@ func (p *program) awaitReply(ctx workflow.Context, id string, scope plan.Scope) 
 	start := workflow.Now(ctx)
 	deadline := start.Add(within)
 	s := p.steps[id]
-	s.status.Command = cmd.Name // its tasks are the reply command's polls, as the result table shows
-	if p.in.DryRun {            // the email was previewed, not sent: no reply can come, and the preview shows the send again
+	// Its tasks are the reply command's polls: the result table names that command.
+	s.status.Command = cmd.Name
+	if p.in.DryRun { // the email was previewed, not sent: no reply can come, and the preview shows the send again
 		s.status.Reason = fmt.Sprintf("dry run: would wait up to %s for a reply from %s; previewed as no reply", catalog.DescribeDuration(within), from)
 		return map[string]any{"replied": false, "matched": ""}, nil
 	}
