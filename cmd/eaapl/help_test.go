@@ -7,8 +7,11 @@ import (
 	"strings"
 	"testing"
 
+	"go.temporal.io/sdk/temporal"
+
 	"github.com/eaapl/eaapl/catalog"
 	"github.com/eaapl/eaapl/planner"
+	"github.com/eaapl/eaapl/starter"
 )
 
 // TestPlanHelpAndDocsEnglishListTheSameForms checks that `eaapl plan --help` lists every form of
@@ -102,5 +105,14 @@ func TestPlanAndRunHelpListEachCommandsStatementsAndExamplesByFamily(t *testing.
 				}
 			}
 		}
+	}
+}
+
+// TestACanceledProgramSaysSoInOneSentence checks the error `eaapl status` ends with for a canceled
+// program: the state, not Temporal's "workflow execution error (type: , workflowID: ...)".
+func TestACanceledProgramSaysSoInOneSentence(t *testing.T) {
+	err := finishedError("lang-tomorrow", starter.Finished{Status: "canceled", Err: temporal.NewCanceledError()})
+	if err == nil || err.Error() != "program lang-tomorrow canceled" {
+		t.Errorf("finishedError = %v, want \"program lang-tomorrow canceled\"", err)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"go.temporal.io/sdk/temporal"
 
 	"github.com/eaapl/eaapl/config"
 	"github.com/eaapl/eaapl/plan"
@@ -187,6 +188,8 @@ func runProgram(ctx context.Context, cfg config.Config, cmd *cobra.Command, in w
 		res = failed.Result
 	case err != nil && ctx.Err() != nil: // Ctrl-C stops the waiting, not the program
 		return fmt.Errorf("stopped waiting; the program goes on: eaapl status %s", wr.GetID())
+	case temporal.IsCanceledError(err): // eaapl cancel, or the Web UI's Cancel
+		return fmt.Errorf("program %s was canceled before it ended", wr.GetID())
 	case err != nil:
 		return err
 	}
