@@ -51,3 +51,34 @@ func TestReadBackConstructs(t *testing.T) {
 		}
 	})
 }
+
+// TestReadBackConditionSaysTheGrammarsConditions reads back the "if" of each condition the grammar
+// writes, and refuses words for any other shape, so a condition is never misread.
+func TestReadBackConditionSaysTheGrammarsConditions(t *testing.T) {
+	for _, tt := range []struct{ program, step, want string }{
+		{"If I haven't emailed alice@example.com this month, send her 'Long time no see'", "send", "you have not emailed alice@example.com since Sunday 1 November"},
+		{"If I haven't emailed my contact Ann this week, send her 'Hi'", "send", "you have not emailed the contact (step 1) since Monday 23 November"},
+		{"Read notes.md, classify it as urgent or normal and if the label is urgent, send 'Urgent' to bob@example.com", "send_3", `the label (step 2) is "urgent"`},
+		{"Read notes.md, classify it as urgent or normal and if the label is not urgent, send 'Calm' to bob@example.com", "send_3", `the label (step 2) is not "urgent"`},
+		{"Fetch https://example.com and if the page contains 'down', send 'Down' to bob@example.com", "send_2", `the page's text (step 1) contains "down"`},
+		{"Fetch https://example.com and if the page does not contain 'up', send 'Down' to bob@example.com", "send_2", `the page's text (step 1) does not contain "up"`},
+		{"List the files matching *.csv and if there are at least 3 files, send 'Many' to bob@example.com", "send_2", "there are at least 3 files (step 1)"},
+	} {
+		t.Run(tt.program, func(t *testing.T) {
+			p := mustPlan(t, &Rules{}, tt.program, now)
+			s, ok := p.Step(tt.step)
+			if !ok || s.If == "" {
+				t.Fatalf("no step %q with a condition in %s", tt.step, planJSON(t, p))
+			}
+			if got, ok := ReadBackCondition(p, s.If, nil); !ok || got != tt.want {
+				t.Errorf("ReadBackCondition(%q) = %q, %v; want %q", s.If, got, ok, tt.want)
+			}
+		})
+	}
+	p := mustPlan(t, &Rules{}, "Fetch https://example.com and if the page contains 'down', send 'Down' to bob@example.com", now)
+	for _, cond := range []string{"true", "steps.fetch.text == 'x'", "steps.fetch.text.contains('x')", "!(steps.nowhere.emailed)", "size(steps.fetch.text) > 2", "steps.fetch.text.lowerAscii().contains(steps.fetch.title)", "(((", ""} {
+		if got, ok := ReadBackCondition(p, cond, nil); ok {
+			t.Errorf("ReadBackCondition(%q) = %q, true; want no words for a shape the grammar does not write", cond, got)
+		}
+	}
+}
