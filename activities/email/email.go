@@ -64,6 +64,17 @@ type Mailbox interface {
 	HasMessageID(ctx context.Context, messageID string) (bool, error)
 }
 
+// UnconfirmedCopies is a Mailbox whose Sent folder gets each email's copy before the submission, marked
+// unconfirmed until the server accepted it (IMAP, on a mail system that does not save sent mail itself),
+// so that an attempt that died in between leaves a copy saying it may have gone.
+type UnconfirmedCopies interface {
+	// Unconfirmed reports whether the mailbox holds a copy of the message still marked unconfirmed, and
+	// no confirmed one: whether it went is not known.
+	Unconfirmed(ctx context.Context, messageID string) (bool, error)
+	// ConfirmCopy marks that copy confirmed: the user said the email went.
+	ConfirmCopy(ctx context.Context, messageID string) error
+}
+
 // Sender sends email.
 type Sender interface {
 	// Send sends m. A refusal that retrying cannot change is a *RejectedError; a message sent whose copy
