@@ -114,6 +114,11 @@ func (m *Mailbox) ConfirmSent(ctx context.Context, messageID string, raw []byte,
 			return err
 		}
 		if len(found.confirmed) > 0 { // the provider's own copy: ours goes
+			if m.cfg.SaveSent != "always" {
+				m.mu.Lock()
+				m.providerSet, m.providerSaves = true, true
+				m.mu.Unlock()
+			}
 			saved = SavedPresent
 			return m.remove(c, found.pending)
 		}

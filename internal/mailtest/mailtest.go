@@ -641,6 +641,7 @@ type Message struct {
 	To        []string
 	Subject   string
 	InReplyTo []string
+	Flags     []imap.Flag // \Seen, $EaaplPending ...
 }
 
 // Folder lists the messages in a user's folder ("INBOX", "Sent"), over IMAP with TLS.
@@ -663,14 +664,14 @@ func (s *System) Folder(tb testing.TB, u User, folder string) []Message {
 	}
 	var all imap.SeqSet
 	all.AddRange(1, mb.NumMessages)
-	msgs, err := c.Fetch(all, &imap.FetchOptions{Envelope: true}).Collect()
+	msgs, err := c.Fetch(all, &imap.FetchOptions{Envelope: true, Flags: true}).Collect()
 	if err != nil {
 		tb.Fatalf("IMAP fetch %s of %s: %v", folder, u.Address, err)
 	}
 	var out []Message
 	for _, m := range msgs {
 		e := m.Envelope
-		msg := Message{MessageID: e.MessageID, Subject: e.Subject, InReplyTo: e.InReplyTo}
+		msg := Message{MessageID: e.MessageID, Subject: e.Subject, InReplyTo: e.InReplyTo, Flags: m.Flags}
 		if len(e.From) > 0 {
 			msg.From = e.From[0].Addr()
 		}
