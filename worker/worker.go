@@ -250,9 +250,13 @@ func (m imapMailbox) HasMessageID(ctx context.Context, messageID string) (bool, 
 	return has, refusal(err)
 }
 
-func (m imapMailbox) Unconfirmed(ctx context.Context, messageID string) (bool, error) {
-	pending, err := m.box.Unconfirmed(ctx, messageID)
-	return pending, refusal(err)
+func (m imapMailbox) Unconfirmed(ctx context.Context, messageID string) (string, error) {
+	copy, err := m.box.Unconfirmed(ctx, messageID)
+	return copy, refusal(err)
+}
+
+func (m imapMailbox) DiscardCopy(ctx context.Context, messageID string) error {
+	return refusal(m.box.DiscardSent(ctx, messageID))
 }
 
 func (m imapMailbox) ConfirmCopy(ctx context.Context, messageID string) error {

@@ -23,7 +23,7 @@ type sendArgs struct {
 	Cc          []catalog.Recipient `json:"cc" desc:"who gets a copy"`
 	Attachments []string            `json:"attachments" eaapl:"list<path>" desc:"workspace files to attach, as the user named them"`
 	// IfUnconfirmed is the user's answer when an earlier attempt may have sent the email (see send).
-	IfUnconfirmed string `json:"if_unconfirmed" desc:"send (again) or sent (count it sent), when an earlier attempt may have sent it; set by an answer"`
+	IfUnconfirmed string `json:"if_unconfirmed" desc:"send (again) or sent (count it sent), and the copy in Sent it is about, when an earlier attempt may have sent it; set by an answer"`
 }
 
 // The answers to "may have been sent before a crash".
@@ -161,10 +161,8 @@ func send(ctx context.Context, d Deps, args sendArgs) (sendOutput, error) {
 		out.Attached = append(out.Attached, f.Name)
 	}
 
-	switch args.IfUnconfirmed {
-	case "", ResendUnconfirmed, CountUnconfirmed:
-	default:
-		return sendOutput{}, catalog.Invalid("parameter %q is %q; it must be %s or %s", unconfirmedParam, args.IfUnconfirmed, ResendUnconfirmed, CountUnconfirmed)
+	if a := args.IfUnconfirmed; a != "" && !strings.HasPrefix(a, ResendUnconfirmed+" ") && !strings.HasPrefix(a, CountUnconfirmed+" ") {
+		return sendOutput{}, catalog.Invalid("parameter %q is %q; it must be %q or %q and the copy's name", unconfirmedParam, a, ResendUnconfirmed, CountUnconfirmed)
 	}
 	if call.Check {
 		sent, err := d.Mailbox.HasMessageID(ctx, id)
@@ -214,36 +212,41 @@ func send(ctx context.Context, d Deps, args sendArgs) (sendOutput, error) {
 
 // unconfirmed handles a copy an earlier attempt saved in Sent before its submission and never confirmed:
 // that attempt died (or lost its connection) between saving it and hearing whether the server accepted
-// the email, so whether it went is not known, and no guess is made: the user is asked. done is true when
-// the answer counts it sent; with the answer send, the email goes again.
+// the email, so whether it went is not known, and no guess is made: the user is asked. The answer names
+// the copy it is about ("send uid-17"), so that an answer is never taken for a later copy (the resend
+// killed in its turn): that one is asked about again. done is true when the answer counts it sent; with
+// the answer send, the copy is removed and the email goes again.
 func unconfirmed(ctx context.Context, mb Mailbox, args sendArgs, to, id string) (done bool, err error) {
 	copies, ok := mb.(UnconfirmedCopies)
 	if !ok {
 		return false, nil
 	}
-	if args.IfUnconfirmed == ResendUnconfirmed {
-		return false, nil
-	}
-	pending, err := copies.Unconfirmed(ctx, id)
+	copy, err := copies.Unconfirmed(ctx, id)
 	if err != nil {
 		return false, fmt.Errorf("check whether %s was already sent: %w", id, err)
 	}
-	if !pending {
+	if copy == "" {
 		return false, nil
 	}
-	if args.IfUnconfirmed == CountUnconfirmed {
+	switch args.IfUnconfirmed {
+	case CountUnconfirmed + " " + copy:
 		if err := copies.ConfirmCopy(ctx, id); err != nil {
 			return false, fmt.Errorf("mark the copy of %s in Sent confirmed: %w", id, err)
 		}
 		return true, nil
+	case ResendUnconfirmed + " " + copy:
+		if err := copies.DiscardCopy(ctx, id); err != nil {
+			return false, fmt.Errorf("remove the unconfirmed copy of %s from Sent before sending it again: %w", id, err)
+		}
+		return false, nil
 	}
 	return false, catalog.Ask(catalog.InputRequest{
 		Question: fmt.Sprintf("The email %q to %s may have been sent before a crash: its copy is in your Sent folder, "+
 			"but whether the mail server accepted it is not known. Send it again, or count it as sent?", oneLine(args.Subject), to),
 		Kind: catalog.InputChoice,
 		Options: []catalog.Option{
-			{Value: ResendUnconfirmed, Label: "send it again (" + to + " may get it twice)"},
-			{Value: CountUnconfirmed, Label: "count it as sent, and keep its copy in Sent"},
+			{Value: ResendUnconfirmed, Label: "send it again (" + to + " may get it twice)", Arg: ResendUnconfirmed + " " + copy},
+			{Value: CountUnconfirmed, Label: "count it as sent, and keep its copy in Sent", Arg: CountUnconfirmed + " " + copy},
 		},
 		Param: unconfirmedParam,
 	})

@@ -3,6 +3,8 @@ package imapbox
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strconv"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
@@ -158,25 +160,28 @@ func (m *Mailbox) DiscardSent(ctx context.Context, messageID string) error {
 	})
 }
 
-// Unconfirmed reports whether the Sent folder holds a copy of the message still marked unconfirmed and
-// no confirmed one: the attempt that saved it ended between saving it and learning whether the server
-// accepted the message, so nobody knows whether it went.
-func (m *Mailbox) Unconfirmed(ctx context.Context, messageID string) (bool, error) {
+// Unconfirmed returns the copy of the message in Sent still marked unconfirmed, when there is no
+// confirmed one: the attempt that saved it ended between saving it and learning whether the server
+// accepted the message, so nobody knows whether it went. The copy is named by its UID, which no later
+// copy has (an answer about this copy is not taken for another); "" when there is none.
+func (m *Mailbox) Unconfirmed(ctx context.Context, messageID string) (string, error) {
 	id, err := bareID(messageID)
 	if err != nil {
-		return false, err
+		return "", err
 	}
-	var unconfirmed bool
+	var copy string
 	err = m.with(ctx, func(c *conn) error {
 		folder, err := m.sent(c)
 		if err != nil {
 			return err
 		}
 		found, err := m.copiesOf(ctx, c, folder, id)
-		unconfirmed = len(found.pending) > 0 && len(found.confirmed) == 0
+		if len(found.pending) > 0 && len(found.confirmed) == 0 {
+			copy = "uid-" + strconv.FormatUint(uint64(slices.Max(found.pending)), 10)
+		}
 		return err
 	})
-	return unconfirmed, err
+	return copy, err
 }
 
 // ConfirmCopy takes the unconfirmed mark off the message's copy: the user said it went.

@@ -3,6 +3,7 @@ package imapbox_test
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -49,8 +50,8 @@ func TestUnconfirmedCopiesOnDovecot(t *testing.T) {
 		if has, err := m.HasMessageID(ctx, "<pending@eaapl.test>"); err != nil || has {
 			t.Fatalf("HasMessageID = %v, %v; want false", has, err)
 		}
-		if un, err := m.Unconfirmed(ctx, "<pending@eaapl.test>"); err != nil || !un {
-			t.Fatalf("Unconfirmed = %v, %v; want true", un, err)
+		if copy, err := m.Unconfirmed(ctx, "<pending@eaapl.test>"); err != nil || !strings.HasPrefix(copy, "uid-") {
+			t.Fatalf("Unconfirmed = %q, %v; want the copy's name", copy, err)
 		}
 		got, err := m.Emailed(ctx, "me@example.com", []string{"bob@example.com"}, now.Add(-time.Hour), now.Add(time.Hour))
 		if err != nil || len(got) != 0 {
@@ -67,8 +68,8 @@ func TestUnconfirmedCopiesOnDovecot(t *testing.T) {
 		if has, err := m.HasMessageID(ctx, "<pending@eaapl.test>"); err != nil || !has {
 			t.Fatalf("HasMessageID = %v, %v; want true", has, err)
 		}
-		if un, err := m.Unconfirmed(ctx, "<pending@eaapl.test>"); err != nil || un {
-			t.Fatalf("Unconfirmed = %v, %v; want false", un, err)
+		if copy, err := m.Unconfirmed(ctx, "<pending@eaapl.test>"); err != nil || copy != "" {
+			t.Fatalf("Unconfirmed = %q, %v; want none", copy, err)
 		}
 		got, err := m.Emailed(ctx, "me@example.com", []string{"bob@example.com"}, now.Add(-time.Hour), now.Add(time.Hour))
 		if err != nil || !got["bob@example.com"].Equal(now) {
@@ -91,6 +92,26 @@ func TestUnconfirmedCopiesOnDovecot(t *testing.T) {
 		}
 		if got := sentCopies(t, sys, "refused@eaapl.test"); len(got) != 0 {
 			t.Fatalf("Sent holds %v after DiscardSent, want nothing", got)
+		}
+	})
+	t.Run("ALaterCopyHasAnotherName", func(t *testing.T) {
+		raw := message("again@eaapl.test", "bob@example.com", "Hi", now)
+		if _, err := m.PrepareSent(ctx, "<again@eaapl.test>", raw, now); err != nil {
+			t.Fatal(err)
+		}
+		first, err := m.Unconfirmed(ctx, "<again@eaapl.test>")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := m.DiscardSent(ctx, "<again@eaapl.test>"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := m.PrepareSent(ctx, "<again@eaapl.test>", raw, now); err != nil {
+			t.Fatal(err)
+		}
+		second, err := m.Unconfirmed(ctx, "<again@eaapl.test>")
+		if err != nil || second == "" || second == first {
+			t.Fatalf("the copy saved again is %q (%v), the first %q: want another name", second, err, first)
 		}
 	})
 	t.Run("ConfirmCopyIsTheUsersAnswer", func(t *testing.T) {
