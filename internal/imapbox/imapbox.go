@@ -1,6 +1,7 @@
 // Package imapbox is the user's own mailbox over IMAP (github.com/emersion/go-imap v2): the email history
 // and the "already sent?" check read the Sent folder, reply detection reads INBOX, and a copy of each
-// message EaaPL submits is appended to Sent unless the provider saves one itself. Everything is searched
+// message EaaPL submits is appended to Sent unless the provider saves one itself: before the submission,
+// marked unconfirmed until the server accepted it (pending.go), so a crash in between leaves a trace. Everything is searched
 // on the server (SEARCH by date, address and header) and only the envelopes of the matches are fetched,
 // a page at a time, so a mailbox of 100,000 messages is never downloaded.
 //
