@@ -145,7 +145,7 @@ func NewDependencies(cfg config.Config, events *bridge.Buffer) (Dependencies, er
 	}
 	deps.Batches = &activities.Batches{Commands: deps.Commands, Events: events}
 	if events != nil { // a nil *Buffer in an interface would not be nil
-		deps.Planning.Events, deps.Mirror.Publisher = events, events
+		deps.Planning.Events, deps.Mirror.Publisher = traced(events), traced(events) // tracing.go
 	}
 	return deps, nil
 }
