@@ -76,7 +76,9 @@ func (c *Compiled) Args(id string, s Scope) (map[string]any, error) {
 			return nil, fmt.Errorf("step %q: args.%s: %w", id, name, err)
 		}
 		field, _ := cs.cmd.Arg(name)
-		if err := CheckType(field.Type, v); err != nil {
+		if field.Stored && catalog.IsStoredList(v) {
+			// the command reads the list itself and checks its items
+		} else if err := CheckType(field.Type, v); err != nil {
 			return nil, fmt.Errorf("step %q: args.%s: %w", id, name, err)
 		}
 		args[name] = v
