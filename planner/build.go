@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/eaapl/eaapl/catalog"
 	"github.com/eaapl/eaapl/plan"
@@ -1057,13 +1056,7 @@ func day(t, now time.Time) string {
 }
 
 // abbreviate shortens a long text for a description.
-func abbreviate(text string) string {
-	const max = 60
-	if utf8.RuneCountInString(text) <= max {
-		return text
-	}
-	return string([]rune(text)[:max-1]) + "…"
-}
+func abbreviate(text string) string { return catalog.Clip(text, 60) }
 
 // andList writes "a, b and c".
 func andList(items []string) string {
