@@ -2,8 +2,11 @@ package activities
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"net/mail"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"sync"
@@ -13,7 +16,11 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 
+	"github.com/eaapl/eaapl/activities/contentvalue"
+	"github.com/eaapl/eaapl/activities/contentvalue/contentstore"
+	"github.com/eaapl/eaapl/activities/email"
 	"github.com/eaapl/eaapl/catalog"
+	"github.com/eaapl/eaapl/internal/content"
 )
 
 // fakeMailbox is a Mailbox whose history is a map of address -> last time emailed, and whose sent IDs are
@@ -504,4 +511,108 @@ func TestAsActivities(t *testing.T) {
 	send.Parameters["to"] = map[string]any{"name": "Dan", "email": "dan@", "source": "contacts.csv:5"}
 	_, err = runActivity(t, a, a.SendEmail, send)
 	assertAppError(t, err, catalog.ErrInvalidArgument, `"dan@" (from contacts.csv:5)`)
+}
+
+// Issue 16: contacts given as a stored list (a long address book) are read, searched for and written
+// again a page at a time: not_emailed is a stored list, and emailed is one past 1,000 addresses.
+func TestCheckEmailHistoryOfAStoredList(t *testing.T) {
+	ctx := context.Background()
+	dir, err := content.OpenDir(filepath.Join(t.TempDir(), "content"), content.DirOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := contentstore.FromStore(dir)
+	storeContacts := func(t *testing.T, n int) contentvalue.List {
+		w := contentvalue.NewListWriter(store, 0)
+		for i := range n {
+			if err := w.Add(ctx, Contact{Name: fmt.Sprintf("P%d", i+1), Email: fmt.Sprintf("p%d@example.com", i+1), Source: fmt.Sprintf("c.csv:%d", i+2)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		l, err := w.Finish(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return l
+	}
+	run := func(mb *fakeMailbox, list any, st catalog.ContentStore) (catalog.TaskResult, error) {
+		c := &Commands{Deps: catalog.Deps{email.Deps{Mailbox: mb, From: me, Store: st}}, WorkerID: "w"}
+		tk := task("t", map[string]any{"contacts": list, "since": "2026-11-23T00:00:00Z", "until": "2026-11-25T00:00:00Z"})
+		tk.Command = "CheckEmailHistory"
+		return c.Run(ctx, tk)
+	}
+	emailedAt := time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
+	readAll := func(t *testing.T, v any) []json.RawMessage {
+		t.Helper()
+		l, ok := contentvalue.ListOf(v)
+		if !ok {
+			t.Fatalf("%v is not a stored list", v)
+		}
+		items, err := contentvalue.ReadRange(ctx, store, l, 0, l.Count)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return items
+	}
+
+	t.Run("ManyEmailed", func(t *testing.T) {
+		const n = 25000
+		mb := &fakeMailbox{history: map[string]time.Time{}}
+		for i := 1; i <= n; i += 16 { // 1,563 addresses: past the 1,000 emailed carries itself
+			mb.history[fmt.Sprintf("p%d@example.com", i)] = emailedAt
+		}
+		res, err := run(mb, storeContacts(t, n).Value(), store)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if mb.calls != 3 || len(mb.lastTo) != 5000 {
+			t.Errorf("the mailbox was searched %d times, the last for %d addresses; want 3 searches of at most 10,000", mb.calls, len(mb.lastTo))
+		}
+		emailed, notEmailed := readAll(t, res.Output["emailed"]), readAll(t, res.Output["not_emailed"])
+		if len(emailed) != len(mb.history) || len(notEmailed) != n-len(mb.history) {
+			t.Fatalf("%d emailed and %d not emailed, want %d and %d", len(emailed), len(notEmailed), len(mb.history), n-len(mb.history))
+		}
+		if string(emailed[1]) != `"p17@example.com"` {
+			t.Errorf("emailed[1] = %s, want \"p17@example.com\" (the contacts' order)", emailed[1])
+		}
+		var c Contact
+		if err := json.Unmarshal(notEmailed[0], &c); err != nil || c != (Contact{Name: "P2", Email: "p2@example.com", Source: "c.csv:3"}) {
+			t.Errorf("not_emailed[0] = %s, want P2 whole", notEmailed[0])
+		}
+	})
+	t.Run("FewEmailedAreCarried", func(t *testing.T) {
+		mb := &fakeMailbox{history: map[string]time.Time{"p7@example.com": emailedAt, "p3@example.com": emailedAt}}
+		res, err := run(mb, storeContacts(t, 1500).Value(), store)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := res.Output["emailed"]; !reflect.DeepEqual(got, []string{"p3@example.com", "p7@example.com"}) {
+			t.Errorf("emailed = %#v, want the two addresses", got)
+		}
+		if got := len(readAll(t, res.Output["not_emailed"])); got != 1498 {
+			t.Errorf("%d not emailed, want 1,498", got)
+		}
+	})
+	t.Run("AListAnotherStoreHoldsIsRefused", func(t *testing.T) {
+		other, err := content.OpenDir(filepath.Join(t.TempDir(), "other"), content.DirOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = run(&fakeMailbox{history: map[string]time.Time{}}, storeContacts(t, 10).Value(), contentstore.FromStore(other))
+		if typ, nonRetryable := errorType(t, err); typ != catalog.ErrNotFound || !nonRetryable || !strings.Contains(err.Error(), "one content store") {
+			t.Errorf("error = %v (%s), want a NotFound naming the shared content store", err, typ)
+		}
+	})
+	t.Run("WithoutAStore", func(t *testing.T) {
+		_, err := run(&fakeMailbox{history: map[string]time.Time{}}, storeContacts(t, 10).Value(), nil)
+		if typ, nonRetryable := errorType(t, err); typ != catalog.ErrInvalidArgument || !nonRetryable || !strings.Contains(err.Error(), "no content store") {
+			t.Errorf("error = %v (%s), want an InvalidArgument: no content store", err, typ)
+		}
+	})
+	t.Run("AnObjectThatIsNotAList", func(t *testing.T) {
+		_, err := run(&fakeMailbox{history: map[string]time.Time{}}, map[string]any{"stored_list": "x"}, store)
+		if typ, _ := errorType(t, err); typ != catalog.ErrInvalidArgument || !strings.Contains(err.Error(), `parameter "contacts"`) {
+			t.Errorf("error = %v (%s), want parameter \"contacts\" refused", err, typ)
+		}
+	})
 }

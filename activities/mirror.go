@@ -3,10 +3,12 @@ package activities
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"go.temporal.io/sdk/activity"
 
+	"github.com/eaapl/eaapl/activities/api"
 	"github.com/eaapl/eaapl/bridge"
 )
 
@@ -34,7 +36,7 @@ func (m *Mirror) PublishEvents(ctx context.Context, batch []bridge.Event) error 
 	ctx, cancel := context.WithTimeout(ctx, publishAttemptTimeout)
 	defer cancel()
 	events := batch
-	if info := activity.GetInfo(ctx); info.Attempt > 1 {
+	if info := activity.GetInfo(ctx); info.Attempt > 1 || strings.HasPrefix(info.ActivityID, api.LatePublishID) {
 		alert, err := bridge.NewEvent(info.WorkflowExecution.ID+"/"+info.ActivityID+"/late", bridge.SystemAlert{
 			AlertID:            info.WorkflowExecution.ID + "/" + info.ActivityID + "/late",
 			Timestamp:          time.Now().UTC().Format(time.RFC3339Nano),

@@ -14,10 +14,24 @@ const Version = "3"
 
 // Field is one argument or output field.
 type Field struct {
-	Name        string `json:"name"`
-	Type        Type   `json:"type"`
-	Required    bool   `json:"required,omitempty"`
+	Name     string `json:"name"`
+	Type     Type   `json:"type"`
+	Required bool   `json:"required,omitempty"`
+	// Stored marks a list argument that also takes a stored list (contentvalue.List) as it is: the program
+	// passes the reference, and the command reads the list a page at a time (eaapl:"stored").
+	Stored      bool   `json:"stored,omitempty"`
 	Description string `json:"description"`
+}
+
+// StoredListKey is the one key of a value that stands for a stored list, {"stored_list": ...}
+// (activities/contentvalue): a long list kept in the content store and read a page at a time.
+const StoredListKey = "stored_list"
+
+// IsStoredList says whether v has the shape of a stored list's value; contentvalue.ListOf reads it.
+func IsStoredList(v any) bool {
+	m, ok := v.(map[string]any)
+	_, stored := m[StoredListKey]
+	return ok && len(m) == 1 && stored
 }
 
 // SideEffect says whether a command changes the world; writes must be idempotent per task.

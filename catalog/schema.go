@@ -15,7 +15,8 @@ import (
 //
 // json names it (a field without a json name is not part of the schema); eaapl holds its type, when its
 // Go type does not say it (a string that is an address or a time), and "required"; desc is its English
-// description, which the LLM planner reads. The Go types that say their catalog type are in goTypes.
+// description, which the LLM planner reads; "stored" marks a list argument that takes a stored list as
+// it is (Field.Stored). The Go types that say their catalog type are in goTypes.
 
 // goTypes maps the Go types of values to their catalog types.
 var goTypes = map[reflect.Type]Type{
@@ -77,6 +78,8 @@ func schemaOf(t reflect.Type) ([]Field, error) {
 			case part == "":
 			case part == "required":
 				f.Required = true
+			case part == "stored":
+				f.Stored = true
 			default:
 				f.Type = Type(part)
 			}

@@ -49,7 +49,9 @@ type composeFile struct {
 		Image       string            `yaml:"image"`
 		Build       any               `yaml:"build"`
 		Environment map[string]string `yaml:"environment"`
+		Volumes     []string          `yaml:"volumes"` // source:target[:mode]
 	} `yaml:"services"`
+	Volumes map[string]any `yaml:"volumes"`
 }
 
 // TestComposeFile checks docker-compose.temporal.yml with Debian's docker-compose (`make cluster-tools`
@@ -93,6 +95,17 @@ func TestComposeFile(t *testing.T) {
 		}
 		if svc.Environment["TEMPORAL_ADDRESS"] == "" {
 			t.Errorf("service %s does not set TEMPORAL_ADDRESS: its workers would dial 127.0.0.1, themselves", name)
+		}
+		// Its replicas share one content store: a contacts list past 1,000 that one stores, the others
+		// read (docs/scale.md). A named volume at EAAPL_DATA_DIR is one for all of them.
+		dataDir, shared := svc.Environment["EAAPL_DATA_DIR"], false
+		for _, v := range svc.Volumes {
+			parts := strings.Split(v, ":")
+			_, named := f.Volumes[parts[0]]
+			shared = shared || (len(parts) >= 2 && named && parts[1] == dataDir && !slices.Contains(parts[2:], "ro"))
+		}
+		if dataDir == "" || !shared {
+			t.Errorf("service %s: EAAPL_DATA_DIR %q is not a named volume it mounts writable (volumes %v): its replicas would not share one content store", name, dataDir, svc.Volumes)
 		}
 	}
 	if workers == 0 {

@@ -139,6 +139,83 @@ func TestShardedForEach(t *testing.T) {
 	})
 }
 
+// TestShardedHelloWorld runs Hello World itself over 2,000 contacts (a stored list) in shards of 500 on
+// the dev stack, twice. CheckEmailHistory gets the stored list, not its contacts, and writes what it
+// found as stored lists: neither run's program history holds a contact. The first run sends each
+// contact exactly one email; the second finds all 2,000 emailed (past the 1,000 addresses its output
+// carries itself, so each shard reads them), and sends nothing.
+func TestShardedHelloWorld(t *testing.T) {
+	const n, size = 2000, 500
+	s := newStack(t)
+	st := s.worker(t, contactsCSV(t, n), func(c *config.Config) { c.DataDir = t.TempDir() })
+	for _, run := range []struct {
+		id                   string
+		done, skipped, total int // the send step's items, and Mailpit's emails after it
+	}{
+		{"sharded-hello-world", n, 0, n},
+		{"sharded-hello-world-again", 0, n, n},
+	} {
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+		defer cancel()
+		wr, err := st.Start(ctx, run.id, workflows.Input{Program: helloWorld, ShardSize: size})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := st.Wait(ctx, wr, 200*time.Millisecond, nil)
+		s.recordHistory(t, run.id)
+		s.recordHistoryAs(t, workflows.ShardID(run.id, "send", 1), run.id+"-shard-1")
+		if err != nil {
+			t.Fatalf("%s: %v", run.id, err)
+		}
+		if got, want := res.Summary, fmt.Sprintf("send: %d done, %d skipped, 0 failed", run.done, run.skipped); got != want {
+			t.Fatalf("%s: summary = %q, want %q", run.id, got, want)
+		}
+		got := map[string]int{}
+		msgs := testenv.Messages(t, s.mailpit, "")
+		for _, m := range msgs {
+			for _, to := range m.To {
+				got[to]++
+			}
+		}
+		for i := 1; i <= n; i++ {
+			if addr := fmt.Sprintf("person%d@example.com", i); got[addr] != 1 {
+				t.Errorf("%s: %s got %d emails, want 1", run.id, addr, got[addr])
+			}
+		}
+		if len(msgs) != run.total {
+			t.Errorf("%s: Mailpit holds %d emails, want %d", run.id, len(msgs), run.total)
+		}
+		for k := 0; k <= n/size; k++ {
+			wf := run.id
+			if k > 0 {
+				wf = workflows.ShardID(run.id, "send", k)
+			}
+			events, bytes, contacts := 0, 0, 0
+			it := s.temporal.Client().GetWorkflowHistory(context.Background(), wf, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+			for it.HasNext() {
+				e, err := it.Next()
+				if err != nil {
+					t.Fatalf("history of %s: %v", wf, err)
+				}
+				events++
+				bytes += proto.Size(e)
+				if a := e.GetActivityTaskScheduledEventAttributes(); a != nil && a.GetActivityType().GetName() == contentvalue.ReadListPage {
+					contacts++
+				}
+			}
+			if events == 0 || events > 10240 || bytes > 10<<20 {
+				t.Errorf("%s: %d events, %d bytes; want some, and at most 10,240 events and 10 MB", wf, events, bytes)
+			}
+			// Before, CheckEmailHistory's contacts were read into the program: 2,000 contacts, 4 pages,
+			// 750 KB. What it holds now is the shards' first 100 items each, which its result lists.
+			if k == 0 && (contacts > 0 || bytes > 200<<10) {
+				t.Errorf("%s: %d bytes, %d pages of a stored list read; want under 200 KB and none", wf, bytes, contacts)
+			}
+			t.Logf("%s: %d events, %d bytes, %d pages read", wf, events, bytes, contacts)
+		}
+	}
+}
+
 // listPage is how many items a shard reads at once (workflows.listPageItems).
 const listPage = 500
 

@@ -76,8 +76,11 @@ func (c *Compiled) Args(id string, s Scope) (map[string]any, error) {
 			return nil, fmt.Errorf("step %q: args.%s: %w", id, name, err)
 		}
 		field, _ := cs.cmd.Arg(name)
-		if err := CheckType(field.Type, v); err != nil {
-			return nil, fmt.Errorf("step %q: args.%s: %w", id, name, err)
+		// A stored list given to an argument that takes one: the command reads and checks its items.
+		if stored := field.Stored && catalog.IsStoredList(v); !stored {
+			if err := CheckType(field.Type, v); err != nil {
+				return nil, fmt.Errorf("step %q: args.%s: %w", id, name, err)
+			}
 		}
 		args[name] = v
 	}

@@ -132,6 +132,25 @@ func TestEvaluateHelloWorld(t *testing.T) {
 		}
 	})
 
+	t.Run("AStoredListGoesToAnArgumentThatTakesOne", func(t *testing.T) {
+		// RetrieveContacts past 1,000 contacts: CheckEmailHistory's contacts (eaapl:"stored") takes the
+		// list's reference as it is; SendEmail's to does not, and is refused it.
+		stored := `{"contacts": {"contacts": {"stored_list": {"count": 2000, "chunk_items": 1000, "index": {"ref": "sha256:ab"}}}, "count": 2000},
+			"history": {"emailed": [], "not_emailed": [], "since": "2026-11-23T00:00:00Z", "until": "2026-11-25T21:40:00Z"}, "compose": {"subject": "Hi", "body": "Hi"}}`
+		got, err := c.Args("history", helloScope(t, stored, nil))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if list, _ := got["contacts"].(map[string]any); list["stored_list"] == nil {
+			t.Errorf("contacts = %#v, want the stored list as it is", got["contacts"])
+		}
+		list := helloScope(t, stored, nil).Steps["contacts"].(map[string]any)["contacts"]
+		_, err = c.Args("send", helloScope(t, stored, list))
+		if err == nil || !strings.Contains(err.Error(), "args.to") {
+			t.Errorf("send to a stored list: error %v, want args.to refused", err)
+		}
+	})
+
 	t.Run("ArgsOfFirstStepNeedNoOutputs", func(t *testing.T) {
 		got, err := c.Args("compose", plan.Scope{})
 		if err != nil {

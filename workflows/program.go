@@ -29,6 +29,18 @@ var planningOptions = workflow.ActivityOptions{
 	Summary: "Plan the program",
 }
 
+// versionLocalPlanning marks histories whose PlanProgram runs as a local activity, in the worker running
+// the workflow task: no task queue round trip and one workflow task fewer (about 100-150 ms of a
+// one-email program). A model's planning may take a minute; the SDK keeps the workflow task alive.
+const versionLocalPlanning = "local-planning"
+
+// localPlanningOptions are planningOptions for the local activity.
+var localPlanningOptions = workflow.LocalActivityOptions{
+	StartToCloseTimeout: planningOptions.StartToCloseTimeout,
+	RetryPolicy:         planningOptions.RetryPolicy,
+	Summary:             planningOptions.Summary,
+}
+
 // versionRecordedCatalog marks histories whose plan is compiled against the catalog entries recorded
 // with it (PlanResult.Catalog); older ones compile against the worker's catalog, as they did.
 const versionRecordedCatalog = "recorded-catalog"
@@ -147,7 +159,13 @@ func (p *program) run(ctx workflow.Context) (Result, error) {
 	logger := workflow.GetLogger(ctx)
 	var planned api.PlanResult
 	req := api.PlanRequest{Program: p.in.Program, Plan: p.in.Plan, Now: p.start, UserID: p.events.userID, Planner: p.in.Planner, NoCache: p.in.NoCache, TimeZone: p.in.TimeZone}
-	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, planningOptions), api.PlanProgram, req).Get(ctx, &planned); err != nil {
+	var planning workflow.Future
+	if workflow.GetVersion(ctx, versionLocalPlanning, workflow.DefaultVersion, 1) >= 1 {
+		planning = workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, localPlanningOptions), api.PlanProgram, req)
+	} else {
+		planning = workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, planningOptions), api.PlanProgram, req)
+	}
+	if err := planning.Get(ctx, &planned); err != nil {
 		p.state = StateFailed
 		_, msg := describeError(err)
 		return p.result(), temporal.NewNonRetryableApplicationError("the program could not be planned: "+msg, catalog.ErrInvalidArgument, err)

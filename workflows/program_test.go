@@ -66,7 +66,8 @@ type fakeWorld struct {
 	tuning    *api.Tuning          // recorded with the plan: adaptive tuning
 	store     catalog.ContentStore // when set, RetrieveContacts keeps the contacts in it (a stored list)
 
-	historyContacts int // how many contacts CheckEmailHistory was given
+	historyContacts int  // how many contacts CheckEmailHistory was given
+	historyStored   bool // as a stored list
 
 	mu       sync.Mutex
 	calls    map[string]int // SendEmail attempts by recipient
@@ -123,11 +124,13 @@ func (f *fakeWorld) env(t *testing.T) *testsuite.TestWorkflowEnvironment {
 	env.RegisterActivity(&contentvalue.Lists{Store: f.store})
 	env.OnActivity("CheckEmailHistory", mock.Anything, mock.Anything).Return(
 		func(_ context.Context, task catalog.Task) (catalog.TaskResult, error) {
+			f.mu.Lock()
 			if list, ok := task.Parameters["contacts"].([]any); ok {
-				f.mu.Lock()
 				f.historyContacts = len(list)
-				f.mu.Unlock()
+			} else if stored, ok := contentvalue.ListOf(task.Parameters["contacts"]); ok {
+				f.historyContacts, f.historyStored = stored.Count, true
 			}
+			f.mu.Unlock()
 			return success(task, map[string]any{"emailed": f.emailed, "not_emailed": []any{}, "since": task.Parameters["since"], "until": task.Parameters["until"]}), nil
 		}).Maybe()
 	env.OnActivity("ComposeEmail", mock.Anything, mock.Anything).Return(

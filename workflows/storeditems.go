@@ -20,15 +20,23 @@ import (
 // content store and returns only a contentvalue.List: the items never pass through one payload or the
 // program's history. A for_each step over such a list that runs in shards hands each shard only the
 // list and its range; the shard reads its items a page at a time (the ReadListPage activity) and
-// evaluates their conditions and arguments itself (readShardItems). Any other step that reads the list
-// (CheckEmailHistory's contacts, a for_each that does not shard) gets it whole, read in pages into the
-// program (withStoredLists), as it would have had it before: correct, but with the list in the
-// program's history again, so its size is bounded as before (docs/scale.md).
+// evaluates their conditions and arguments itself (readShardItems). A command argument that takes a
+// stored list (catalog.Field.Stored: CheckEmailHistory's contacts) gets the reference as it is, and the
+// command reads the list itself. Any other step that reads the list (a for_each that does not shard)
+// gets it whole, read in pages into the program (withStoredLists), as it would have had it before:
+// correct, but with the list in the program's history again, so its size is bounded as before
+// (docs/scale.md). A shard whose condition reads a stored list of another step (CheckEmailHistory's
+// emailed, past 1,000 addresses) reads that list whole into the shard.
 
 // versionStoredItems marks histories in which a step's output held a stored list and the program read
 // it through ReadListPage. Older histories never hold one (their commands returned every item), so
 // the marker only records the choice; it is asked where a stored list is first met.
 const versionStoredItems = "stored-list-items"
+
+// versionStoredArgs marks histories in which a step given a stored list as a whole argument that takes
+// one (catalog.Field.Stored) got the reference, and a stored list its step does not name was not read:
+// before, every stored list of the steps it depends on was read into the program.
+const versionStoredArgs = "stored-list-args"
 
 // listPageItems is how many items of a stored list one ReadListPage returns: about 50 KB of contacts.
 const listPageItems = 500
@@ -183,6 +191,9 @@ func (p *program) withStoredLists(ctx workflow.Context, id string) (map[string]a
 			if !ok {
 				continue
 			}
+			if !p.readsWhole(id, dep, field) && workflow.GetVersion(ctx, versionStoredArgs, workflow.DefaultVersion, 1) >= 1 {
+				continue // the command reads it itself, or nothing reads it
+			}
 			items, err := p.wholeList(ctx, dep+"."+field, list)
 			if err != nil {
 				return nil, fmt.Errorf("step %q: read steps.%s.%s: %w", id, dep, field, err)
@@ -200,6 +211,63 @@ func (p *program) withStoredLists(ctx workflow.Context, id string) (map[string]a
 		}
 	}
 	return steps, nil
+}
+
+// readsWhole says whether step id needs steps.dep.field's items in the program: whether its for_each,
+// condition or an argument other than one that takes a stored list as it is (exactly
+// ${steps.dep.field}) names the field.
+func (p *program) readsWhole(id, dep, field string) bool {
+	step, cmd := p.plan.Step(id), p.plan.Command(id)
+	rest := &plan.Step{If: step.If, Args: map[string]any{}}
+	for _, name := range sortedFields(step.Args) {
+		v := step.Args[name]
+		s, _ := v.(string)
+		m := wholeStepField.FindStringSubmatch(strings.TrimSpace(s))
+		if f, ok := cmd.Arg(name); ok && f.Stored && m != nil && m[1] == dep && m[2] == field {
+			continue
+		}
+		rest.Args[name] = v
+	}
+	text := stepText(rest)
+	if step.ForEach != nil {
+		text += " " + step.ForEach.Items
+	}
+	return strings.Contains(text, "."+field) || strings.Contains(text, `"`+field) || strings.Contains(text, `'`+field)
+}
+
+// storedSteps returns a shard's view of the other steps with every stored list in them read whole
+// (CheckEmailHistory's emailed past 1,000 addresses): its condition and arguments see the items, as
+// the program's would. It is steps itself when they hold none.
+func storedSteps(ctx workflow.Context, steps map[string]any) (map[string]any, error) {
+	out, cloned := steps, false
+	for _, dep := range sortedFields(steps) {
+		fields, ok := steps[dep].(map[string]any)
+		if !ok {
+			continue
+		}
+		var read map[string]any
+		for _, field := range sortedFields(fields) {
+			list, ok := contentvalue.ListOf(fields[field])
+			if !ok {
+				continue
+			}
+			items, err := readList(ctx, list, 0, list.Count)
+			if err != nil {
+				return nil, fmt.Errorf("read steps.%s.%s: %w", dep, field, err)
+			}
+			if read == nil {
+				read = cloneFields(fields)
+			}
+			read[field] = items
+		}
+		if read != nil {
+			if !cloned {
+				out, cloned = cloneFields(steps), true
+			}
+			out[dep] = read
+		}
+	}
+	return out, nil
 }
 
 // wholeList reads every item of a stored list, once per program and field.
@@ -248,7 +316,11 @@ func readList(ctx workflow.Context, list contentvalue.List, from, to int) ([]any
 // condition holds with its arguments, as the program does for items it evaluates itself (runForEach);
 // the others are recorded as skipped or failed.
 func (p *program) readShardItems(ctx workflow.Context, in ShardInput, s *stepRun) ([]queuedItem, error) {
-	scope := plan.Scope{Steps: in.Steps, Now: in.Now, ItemName: in.ItemName}
+	steps, err := storedSteps(ctx, in.Steps)
+	if err != nil {
+		return nil, err
+	}
+	scope := plan.Scope{Steps: steps, Now: in.Now, ItemName: in.ItemName}
 	var queued []queuedItem
 	for at := in.From; at < in.To; at += listPageItems {
 		items, err := readList(ctx, *in.List, at, min(at+listPageItems, in.To))

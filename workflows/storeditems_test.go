@@ -37,7 +37,7 @@ func testStore(t *testing.T) catalog.ContentStore {
 
 // Issue 16 item 1: a for_each over a stored list (RetrieveContacts over a long address book) hands
 // each shard only the list and its range; the shard reads its items itself and evaluates their
-// conditions; a step that reads the list whole (CheckEmailHistory) gets every contact.
+// conditions; CheckEmailHistory, whose contacts argument takes a stored list, gets the list's reference.
 func TestShardsOverAStoredList(t *testing.T) {
 	const n, size = 450, 100
 
@@ -68,8 +68,8 @@ func TestShardsOverAStoredList(t *testing.T) {
 				t.Errorf("%s: sent %d times, want %d", to, f.calls[to], want)
 			}
 		}
-		if f.historyContacts != n {
-			t.Errorf("CheckEmailHistory was given %d contacts, want all %d", f.historyContacts, n)
+		if f.historyContacts != n || !f.historyStored {
+			t.Errorf("CheckEmailHistory was given %d contacts (stored: %v), want the stored list of all %d", f.historyContacts, f.historyStored, n)
 		}
 		if len(inputs) != 5 {
 			t.Fatalf("%d shards, want 5", len(inputs))

@@ -19,6 +19,10 @@ const (
 	PublishEvents = "PublishEvents" // activities.Mirror.PublishEvents: []bridge.Event -> nothing
 )
 
+// LatePublishID starts the activity ID of a PublishEvents that follows a failed first attempt (run as
+// a local activity): its events are late from its first attempt on.
+const LatePublishID = "publish-late-"
+
 // PlanRequest asks for a program's plan: from its English text, or a hand-written plan to check.
 type PlanRequest struct {
 	Program string     `json:"program,omitempty"`

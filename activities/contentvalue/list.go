@@ -22,7 +22,7 @@ import (
 // one or two chunks under it, so a worker never holds more than a chunk of the list.
 
 // ListKey is the one key of a value that stands for a stored list.
-const ListKey = "stored_list"
+const ListKey = catalog.StoredListKey
 
 // DefaultChunkItems is how many items one chunk of a stored list holds: a chunk of contacts is about
 // 100 KB, and a list of 1,000,000 items has an index of 1,000 references (about 120 KB).

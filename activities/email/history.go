@@ -2,33 +2,86 @@ package email
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"regexp"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/eaapl/eaapl/activities/contentvalue"
 	"github.com/eaapl/eaapl/catalog"
+	"github.com/eaapl/eaapl/internal/content"
 )
 
 type historyArgs struct {
-	Contacts []catalog.ContactValue `json:"contacts" eaapl:"required" desc:"the contacts to look for"`
-	Since    string                 `json:"since" eaapl:"time,required" desc:"start of the range, inclusive"`
-	Until    string                 `json:"until" eaapl:"time" desc:"end of the range, exclusive; now when empty"`
+	Contacts contactList `json:"contacts" eaapl:"list<contact>,required,stored" desc:"the contacts to look for"`
+	Since    string      `json:"since" eaapl:"time,required" desc:"start of the range, inclusive"`
+	Until    string      `json:"until" eaapl:"time" desc:"end of the range, exclusive; now when empty"`
 }
 
+// historyOutput's lists are what checkHistory says: for contacts given as a stored list, not_emailed is a
+// stored list too, and so is emailed past inlineEmailed addresses.
 type historyOutput struct {
-	Emailed    []string               `json:"emailed" eaapl:"list<address>,required" desc:"addresses the user emailed in the range"`
-	NotEmailed []catalog.ContactValue `json:"not_emailed" eaapl:"required" desc:"contacts the user did not email in the range"`
-	Since      string                 `json:"since" eaapl:"time,required" desc:"start of the range searched"`
-	Until      string                 `json:"until" eaapl:"time,required" desc:"end of the range searched"`
+	Emailed    any    `json:"emailed" eaapl:"list<address>,required" desc:"addresses the user emailed in the range"`
+	NotEmailed any    `json:"not_emailed" eaapl:"list<contact>,required" desc:"contacts the user did not email in the range"`
+	Since      string `json:"since" eaapl:"time,required" desc:"start of the range searched"`
+	Until      string `json:"until" eaapl:"time,required" desc:"end of the range searched"`
 }
+
+// contactList is the contacts argument: the contacts themselves, or a stored list of them (a long
+// address book, which RetrieveContacts keeps in the content store), read a page at a time.
+type contactList struct {
+	Items  []catalog.ContactValue
+	Stored *contentvalue.List
+}
+
+// UnmarshalJSON reads a JSON list of contacts or a stored list's value, {"stored_list": ...}.
+func (c *contactList) UnmarshalJSON(b []byte) error {
+	var v any
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	if _, ok := v.(map[string]any); ok {
+		l, ok := contentvalue.ListOf(v)
+		if !ok {
+			return errors.New("an object that is not a stored list")
+		}
+		*c = contactList{Stored: &l}
+		return nil
+	}
+	var items []catalog.ContactValue
+	if err := json.Unmarshal(b, &items); err != nil {
+		return err
+	}
+	*c = contactList{Items: items}
+	return nil
+}
+
+// MarshalJSON writes the list as it was read.
+func (c contactList) MarshalJSON() ([]byte, error) {
+	if c.Stored != nil {
+		return json.Marshal(c.Stored.Value())
+	}
+	return json.Marshal(c.Items)
+}
+
+// inlineEmailed is the most addresses the emailed output of a stored contact list carries itself (about
+// 30 KB); past it, emailed is a stored list too, so that the output stays small whatever the list's size.
+const inlineEmailed = 1000
+
+// historyPageContacts is how many contacts of a stored list one mailbox search checks: a search reads
+// every message the user sent in the range, so fewer, larger searches are cheaper, and a page of
+// addresses stays a few hundred KB in memory.
+const historyPageContacts = 10000
 
 var CheckEmailHistory = catalog.Define(catalog.Def[Deps, historyArgs, historyOutput]{
 	Name:        "CheckEmailHistory",
 	Description: "Find which of the given contacts the user emailed within a time range.",
 	SideEffect:  catalog.Reads,
-	Timeout:     2 * time.Minute,
+	// a stored list of 1,000,000 contacts is read, searched for and written again in one attempt
+	Timeout: 15 * time.Minute,
 	// a dead worker's task is retried elsewhere within seconds
 	HeartbeatTimeout: catalog.HeartbeatTimeout,
 	Retry:            catalog.DefaultRetry,
@@ -107,7 +160,10 @@ var oneResult = regexp.MustCompile(`^\$\{\s*\[\s*steps\.([a-z][a-z0-9_]*)\.([a-z
 
 // checkHistory finds which of the given contacts the user emailed within [since, until); until empty
 // means now. Output: emailed (the contacts' addresses, sorted, each once), not_emailed (the other
-// contacts, in the order given), and since and until as searched (RFC 3339, UTC).
+// contacts, in the order given), and since and until as searched (RFC 3339, UTC). For contacts given as
+// a stored list, the list is read and searched for a page at a time: not_emailed is a stored list, and
+// emailed is in the contacts' order (each once, as RetrieveContacts keeps an address once) and stored
+// past inlineEmailed addresses.
 func checkHistory(ctx context.Context, d Deps, args historyArgs) (historyOutput, error) {
 	since, err := parseTime(args.Since)
 	if err != nil {
@@ -122,35 +178,135 @@ func checkHistory(ctx context.Context, d Deps, args historyArgs) (historyOutput,
 	if !since.Before(until) {
 		return historyOutput{}, catalog.Invalid("the time range is empty: since %s is not before until %s", formatTime(since), formatTime(until))
 	}
-	addrs := make([]string, 0, len(args.Contacts))
-	for i, c := range args.Contacts {
-		if strings.TrimSpace(c.Email) == "" {
-			return historyOutput{}, catalog.Invalid("contacts[%d] (%s) has no email", i, contactLabel(c))
-		}
-		addrs = append(addrs, c.Email)
+	if err := checkAddresses(args.Contacts.Items, 0); err != nil {
+		return historyOutput{}, err
 	}
 	if d.Mailbox == nil {
 		return historyOutput{}, fmt.Errorf("%w: Mailbox", catalog.ErrMissingDependency)
 	}
-
-	var found map[string]time.Time
-	if len(addrs) > 0 {
-		if found, err = d.Mailbox.Emailed(ctx, d.From.Address, addrs, since, until); err != nil {
-			return historyOutput{}, fmt.Errorf("check email history of %s: %w", d.From.Address, err)
-		}
+	if args.Contacts.Stored != nil {
+		return checkStoredHistory(ctx, d, *args.Contacts.Stored, since, until)
 	}
-	emailed := []string{}
+
+	found, err := emailed(ctx, d, args.Contacts.Items, since, until)
+	if err != nil {
+		return historyOutput{}, err
+	}
+	emailedAddrs := []string{}
 	notEmailed := []catalog.ContactValue{}
-	for _, c := range args.Contacts {
+	for _, c := range args.Contacts.Items {
 		if _, ok := found[c.Email]; ok {
-			emailed = append(emailed, c.Email)
+			emailedAddrs = append(emailedAddrs, c.Email)
 		} else {
 			notEmailed = append(notEmailed, c)
 		}
 	}
-	slices.Sort(emailed)
-	emailed = slices.Compact(emailed)
-	return historyOutput{Emailed: emailed, NotEmailed: notEmailed, Since: formatTime(since), Until: formatTime(until)}, nil
+	slices.Sort(emailedAddrs)
+	emailedAddrs = slices.Compact(emailedAddrs)
+	return historyOutput{Emailed: emailedAddrs, NotEmailed: notEmailed, Since: formatTime(since), Until: formatTime(until)}, nil
+}
+
+// checkAddresses refuses a contact without an address; first is the position of contacts[0] in the list.
+func checkAddresses(contacts []catalog.ContactValue, first int) error {
+	for i, c := range contacts {
+		if strings.TrimSpace(c.Email) == "" {
+			return catalog.Invalid("contacts[%d] (%s) has no email", first+i, contactLabel(c))
+		}
+	}
+	return nil
+}
+
+// emailed searches the mailbox for the contacts' addresses.
+func emailed(ctx context.Context, d Deps, contacts []catalog.ContactValue, since, until time.Time) (map[string]time.Time, error) {
+	if len(contacts) == 0 {
+		return nil, nil
+	}
+	addrs := make([]string, len(contacts))
+	for i, c := range contacts {
+		addrs[i] = c.Email
+	}
+	found, err := d.Mailbox.Emailed(ctx, d.From.Address, addrs, since, until)
+	if err != nil {
+		return nil, fmt.Errorf("check email history of %s: %w", d.From.Address, err)
+	}
+	return found, nil
+}
+
+// checkStoredHistory is checkHistory over a stored list: it holds one page of contacts at a time and
+// writes not_emailed (and a long emailed) to the store as it goes. A retry starts again from the top.
+func checkStoredHistory(ctx context.Context, d Deps, list contentvalue.List, since, until time.Time) (historyOutput, error) {
+	if d.Store == nil {
+		return historyOutput{}, catalog.Fail(catalog.ErrInvalidArgument, "read %s: %v", list, contentvalue.ErrNoStore)
+	}
+	notEmailed := contentvalue.NewListWriter(d.Store, 0)
+	emailedAddrs := []string{}
+	var emailedStored *contentvalue.ListWriter // past inlineEmailed addresses
+	for from := 0; from < list.Count; from += historyPageContacts {
+		page, err := readContacts(ctx, d.Store, list, from, min(historyPageContacts, list.Count-from))
+		if err != nil {
+			return historyOutput{}, err
+		}
+		found, err := emailed(ctx, d, page, since, until)
+		if err != nil {
+			return historyOutput{}, err
+		}
+		for _, c := range page {
+			if _, ok := found[c.Email]; !ok {
+				err = notEmailed.Add(ctx, c)
+			} else if emailedStored != nil {
+				err = emailedStored.Add(ctx, c.Email)
+			} else if emailedAddrs = append(emailedAddrs, c.Email); len(emailedAddrs) > inlineEmailed {
+				emailedStored = contentvalue.NewListWriter(d.Store, 0)
+				for _, addr := range emailedAddrs {
+					if err = emailedStored.Add(ctx, addr); err != nil {
+						break
+					}
+				}
+				emailedAddrs = nil
+			}
+			if err != nil {
+				return historyOutput{}, fmt.Errorf("store the result of checking %s: %w", list, err)
+			}
+		}
+		catalog.Heartbeat(ctx, from+len(page)) // progress only: a retry reads the list again
+	}
+	out := historyOutput{Emailed: emailedAddrs, Since: formatTime(since), Until: formatTime(until)}
+	if emailedStored != nil {
+		l, err := emailedStored.Finish(ctx)
+		if err != nil {
+			return historyOutput{}, fmt.Errorf("store the addresses emailed of %s: %w", list, err)
+		}
+		out.Emailed = l.Value()
+	}
+	l, err := notEmailed.Finish(ctx)
+	if err != nil {
+		return historyOutput{}, fmt.Errorf("store the contacts not emailed of %s: %w", list, err)
+	}
+	out.NotEmailed = l.Value()
+	return out, nil
+}
+
+// readContacts reads contacts [from, from+n) of a stored list and checks that each has an address.
+func readContacts(ctx context.Context, store catalog.ContentStore, list contentvalue.List, from, n int) ([]catalog.ContactValue, error) {
+	contacts := make([]catalog.ContactValue, 0, n)
+	for at := from; at < from+n; at += contentvalue.MaxPageItems {
+		raw, err := contentvalue.ReadRange(ctx, store, list, at, min(contentvalue.MaxPageItems, from+n-at))
+		switch {
+		case errors.Is(err, content.ErrNotFound):
+			// Most likely another worker wrote it into a store this one does not share.
+			return nil, catalog.Fail(catalog.ErrNotFound, "read %s: %v: every worker must use one content store (EAAPL_DATA_DIR on a volume they all mount; docs/scale.md)", list, err)
+		case err != nil:
+			return nil, fmt.Errorf("read contacts %d to %d of %s: %w", at+1, min(at+contentvalue.MaxPageItems, from+n), list, err)
+		}
+		for i, b := range raw {
+			var c catalog.ContactValue
+			if err := json.Unmarshal(b, &c); err != nil {
+				return nil, catalog.Invalid("contacts[%d] of %s is not a contact: %v", at+i, list, err)
+			}
+			contacts = append(contacts, c)
+		}
+	}
+	return contacts, checkAddresses(contacts, from)
 }
 
 // parseTime reads an RFC 3339 time, with or without fractional seconds.

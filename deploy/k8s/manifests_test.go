@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -184,6 +185,8 @@ func TestManifests(t *testing.T) {
 	var pdb policyv1.PodDisruptionBudget
 	decode(t, "worker-deployment.yaml", &dep)
 	decode(t, "pdb.yaml", &pdb)
+	var pvc corev1.PersistentVolumeClaim
+	decode(t, "content-pvc.yaml", &pvc)
 	raw, err := os.ReadFile("scaledobject.yaml")
 	if err != nil {
 		t.Fatal(err)
@@ -261,6 +264,28 @@ func TestManifests(t *testing.T) {
 		}
 		if so.Spec.MinReplicaCount == nil || *so.Spec.MinReplicaCount < 1 || so.Spec.MaxReplicaCount == nil || *so.Spec.MaxReplicaCount < *so.Spec.MinReplicaCount {
 			t.Errorf("replicas %v..%v, want at least one, and a maximum", so.Spec.MinReplicaCount, so.Spec.MaxReplicaCount)
+		}
+	})
+	t.Run("EveryPodSharesOneContentStore", func(t *testing.T) {
+		// A contacts list past 1,000 that one pod stores, the others read (docs/scale.md).
+		if pvc.Kind != "PersistentVolumeClaim" || !slices.Contains(pvc.Spec.AccessModes, corev1.ReadWriteMany) {
+			t.Fatalf("content-pvc.yaml: %s with access modes %v, want a PersistentVolumeClaim pods on any node can mount (ReadWriteMany)", pvc.Kind, pvc.Spec.AccessModes)
+		}
+		var volume string
+		for _, v := range pod.Spec.Volumes {
+			if v.PersistentVolumeClaim != nil && v.PersistentVolumeClaim.ClaimName == pvc.Name && !v.PersistentVolumeClaim.ReadOnly {
+				volume = v.Name
+			}
+		}
+		mounted := false
+		for _, m := range c.VolumeMounts {
+			mounted = mounted || (m.Name == volume && volume != "" && m.MountPath == env["EAAPL_DATA_DIR"] && !m.ReadOnly)
+		}
+		if !mounted {
+			t.Errorf("EAAPL_DATA_DIR %q is not the claim %s mounted writable (volumes %+v, mounts %+v)", env["EAAPL_DATA_DIR"], pvc.Name, pod.Spec.Volumes, c.VolumeMounts)
+		}
+		if sc := pod.Spec.SecurityContext; sc == nil || sc.FSGroup == nil || *sc.FSGroup != 65532 {
+			t.Errorf("the pod's securityContext %+v, want fsGroup 65532 so that the image's nonroot user can write the store", sc)
 		}
 	})
 	t.Run("PDBKeepsAWorker", func(t *testing.T) {
