@@ -263,9 +263,16 @@ func (b *builder) iterate(c *commandClause) (string, string, string, string, *fa
 	if out == "" {
 		return "", "", "", "", &failure{from: c.from, to: c.to, why: fmt.Sprintf("%s gives no list of %ss (a bug of its forms)", spec.Name, each)}
 	}
+	_, b.records = field.Type.Elem()
+	if b.records {
+		var cols []string
+		for _, w := range c.where {
+			cols = append(cols, w.field)
+		}
+		addColumns(&step, cols)
+	}
 	b.add(step)
 	items := "steps." + step.ID + "." + out
-	_, b.records = field.Type.Elem()
 	if !b.records {
 		// A text: its lines that are not blank.
 		items = fmt.Sprintf("%s.split(\"\\n\").map(%s, %s.trim()).filter(%s, %s != \"\")", items, each, each, each, each)
@@ -377,14 +384,15 @@ func capitalize(s string) string {
 }
 
 // fillRow turns a message to each row into a template: {column} is that row's cell, as text.
-func fillRow(text, each string, records bool, q *quoteClause) (string, *failure) {
+func fillRow(text, each string, records bool, q *quoteClause) (string, []string, *failure) {
 	if !records && rowPlaceholder.MatchString(text) {
-		return "", &failure{from: q.to - 1, to: q.to, why: fmt.Sprintf("the placeholder %s cannot be filled: each %s is only an address (write {{ for a brace)", rowPlaceholder.FindString(text), each)}
+		return "", nil, &failure{from: q.to - 1, to: q.to, why: fmt.Sprintf("the placeholder %s cannot be filled: each %s is only an address (write {{ for a brace)", rowPlaceholder.FindString(text), each)}
 	}
 	if strings.Contains(text, "${") {
-		return "", &failure{from: q.to - 1, to: q.to, why: "a message to each row fills {column} placeholders only; write it without ${"}
+		return "", nil, &failure{from: q.to - 1, to: q.to, why: "a message to each row fills {column} placeholders only; write it without ${"}
 	}
 	var bad string
+	var cols []string
 	body := rowPlaceholder.ReplaceAllStringFunc(text, func(ph string) string {
 		name := strings.TrimSpace(ph[1 : len(ph)-1])
 		if !identifier.MatchString(name) {
@@ -393,10 +401,31 @@ func fillRow(text, each string, records bool, q *quoteClause) (string, *failure)
 			}
 			return ph
 		}
+		cols = append(cols, name)
 		return "${" + each + "." + name + "}"
 	})
 	if bad != "" {
-		return "", &failure{from: q.to - 1, to: q.to, why: fmt.Sprintf("the placeholder %s cannot be filled: a placeholder names one column of the table, in lower case letters, digits and _, for example {order}", bad)}
+		return "", nil, &failure{from: q.to - 1, to: q.to, why: fmt.Sprintf("the placeholder %s cannot be filled: a placeholder names one column of the table, in lower case letters, digits and _, for example {order}", bad)}
 	}
-	return body, nil
+	return body, cols, nil
+}
+
+// addColumns lists, on a step that reads a table, columns the program uses, so that the read stops the
+// program when the table lacks one, before any row is used (ReadTable's columns argument); a command
+// without that argument is left as it is.
+func addColumns(step *plan.Step, cols []string) {
+	spec, ok := catalog.Lookup(step.Command)
+	if !ok || len(cols) == 0 {
+		return
+	}
+	if _, has := spec.Arg("columns"); !has {
+		return
+	}
+	have, _ := step.Args["columns"].([]any)
+	for _, c := range cols {
+		if !slices.Contains(have, any(c)) {
+			have = append(have, c)
+		}
+	}
+	step.Args["columns"] = have
 }
