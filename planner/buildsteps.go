@@ -263,7 +263,11 @@ func (b *builder) iterate(c *commandClause) (string, string, string, string, *fa
 	if out == "" {
 		return "", "", "", "", &failure{from: c.from, to: c.to, why: fmt.Sprintf("%s gives no list of %ss (a bug of its forms)", spec.Name, each)}
 	}
-	_, b.records = field.Type.Elem()
+	elem, isList := field.Type.Elem()
+	if !isList {
+		return "", "", "", "", &failure{from: c.from, to: c.to, why: fmt.Sprintf("%s's %s is not a list (a bug of its forms)", spec.Name, out)}
+	}
+	b.records = elem != catalog.String // rows have fields; lines are text
 	if b.records {
 		var cols []string
 		for _, w := range c.where {
@@ -273,13 +277,9 @@ func (b *builder) iterate(c *commandClause) (string, string, string, string, *fa
 	}
 	b.add(step)
 	items := "steps." + step.ID + "." + out
-	if !b.records {
-		// A text: its lines that are not blank.
-		items = fmt.Sprintf("%s.split(\"\\n\").map(%s, %s.trim()).filter(%s, %s != \"\")", items, each, each, each, each)
-	}
 	var conds []string
 	for _, w := range c.where {
-		if _, list := field.Type.Elem(); !list {
+		if !b.records {
 			return "", "", "", "", &failure{from: w.from, to: w.to, why: "a line has no columns; where goes with the rows of a table"}
 		}
 		cond := fmt.Sprintf("%s.%s.trim().lowerAscii() == %s", each, w.field, celString(strings.ToLower(w.value)))
@@ -320,6 +320,9 @@ func (b *builder) valueCond(v valueCondition) (string, string, string, *failure)
 		return "", "", "", f
 	}
 	expr := fmt.Sprintf("steps.%s.%s", m.id, out)
+	if field, _ := m.spec.OutputField(out); field.Type == catalog.ContentType && b.l.textTest != "" {
+		return b.textTest(v, m.id, expr) // a text that may be too large for the workflow to read
+	}
 	var cond, skip string
 	if v.equals {
 		cond = fmt.Sprintf("%s.trim().lowerAscii() == %s", expr, celString(strings.ToLower(strings.TrimSpace(v.text))))
@@ -333,6 +336,31 @@ func (b *builder) valueCond(v valueCondition) (string, string, string, *failure)
 		skip = strings.Replace(strings.Replace(skip, "is not", "is", 1), "does not contain", "contains", 1)
 	}
 	return cond, m.id, skip, nil
+}
+
+// textTest writes a value condition as a step of the command that tests a text (Forms.Condition) on
+// the worker, which reads a text of any size from the content store, and a condition on its result;
+// expr is the text, the output of step id.
+func (b *builder) textTest(v valueCondition, id, expr string) (string, string, string, *failure) {
+	w := b.l.textTestWords
+	test := plan.Step{
+		ID:          b.unique("test"),
+		Command:     b.l.textTest,
+		Description: fmt.Sprintf("Look for %q in %s.", v.text, v.result),
+		Args:        map[string]any{w.Text: "${" + expr + "}", w.Phrase: literal(v.text)},
+		DependsOn:   []string{id},
+	}
+	cond, skip := "steps."+test.ID+"."+w.Contains, fmt.Sprintf("%s does not contain %q", v.result, v.text)
+	if v.equals {
+		test.Description = fmt.Sprintf("Compare %s with %q.", v.result, v.text)
+		cond, skip = "steps."+test.ID+"."+w.Equals, fmt.Sprintf("%s is not %q", v.result, v.text)
+	}
+	if v.not {
+		cond = "!" + cond
+		skip = strings.Replace(strings.Replace(skip, "is not", "is", 1), "does not contain", "contains", 1)
+	}
+	b.add(test)
+	return cond, test.ID, skip, nil
 }
 
 // quiet returns a failure for a step that does nothing a person sees, because no later step uses it.

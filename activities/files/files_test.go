@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -256,6 +257,37 @@ func TestReadTableOfAMillionRows(t *testing.T) {
 	if err != nil || len(last) != 1 || !strings.Contains(string(last[0]), `"order":"A-0999999"`) {
 		t.Errorf("the last row: %s, %v", last, err)
 	}
+}
+
+func TestReadLines(t *testing.T) {
+	w := newWorld(t)
+	w.put(t, "emails.txt", "ann@example.com\n\n  bob@example.com  \r\n\t\ncarol@example.com")
+	res, err := w.run("ReadLines", map[string]any{"path": "emails.txt"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := res.Output["lines"].([]string); !slices.Equal(got, []string{"ann@example.com", "bob@example.com", "carol@example.com"}) || res.Output["count"] != 3 {
+		t.Errorf("output %v, want the three lines that are not blank, trimmed", res.Output)
+	}
+	t.Run("ALargeDocumentsLinesAreAStoredList", func(t *testing.T) {
+		var big strings.Builder
+		for i := 0; big.Len() < 3<<20; i++ { // 3 MB: its text would travel as a content reference
+			fmt.Fprintf(&big, "user%d@example.com %s\n", i, strings.Repeat("x", 60))
+		}
+		w.put(t, "big.txt", big.String())
+		res, err := w.run("ReadLines", map[string]any{"path": "big.txt"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		list, ok := contentvalue.ListOf(res.Output["lines"])
+		if !ok || list.Count != res.Output["count"] || list.Count < 30000 {
+			t.Fatalf("lines %v, count %v: want a stored list of every line", res.Output["lines"], res.Output["count"])
+		}
+		last, err := contentvalue.ReadRange(context.Background(), w.store, list, list.Count-1, 1)
+		if err != nil || !strings.HasPrefix(string(last[0]), fmt.Sprintf(`"user%d@example.com x`, list.Count-1)) {
+			t.Errorf("the last line: %s, %v", last, err)
+		}
+	})
 }
 
 func TestWriteFile(t *testing.T) {

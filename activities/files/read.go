@@ -43,14 +43,12 @@ var ReadDocument = catalog.Define(catalog.Def[Deps, readDocumentArgs, readDocume
 		return fmt.Sprintf("Read the document %s.", path)
 	},
 	Forms: catalog.Forms{
-		Phrases: []string{"open the document {path}", "open {path}", "read the document {path}", "read the file {path}", "read {path}", "for each line in {path}"},
-		Statements: []string{"open the document {path}", "open the file {path}", "open {path}", "read the document {path}", "read the file {path}", "read {path}",
-			"for each line in {path}", "for each line of {path}"},
-		Args:  map[string][]string{"path": {"the document", "the file"}},
-		Quiet: true,
+		Phrases:    []string{"open the document {path}", "open {path}", "read the document {path}", "read the file {path}", "read {path}"},
+		Statements: []string{"open the document {path}", "open the file {path}", "open {path}", "read the document {path}", "read the file {path}", "read {path}"},
+		Args:       map[string][]string{"path": {"the document", "the file"}},
+		Quiet:      true,
 		Results: map[string]catalog.ResultWords{
-			// Each: "for each line in emails.txt" goes over the text's lines that are not blank.
-			"text":   {Noun: "the document's text", Each: "line", Words: []string{"it", "the document", "the text", "the file"}, Subject: "{path}"},
+			"text":   {Noun: "the document's text", Words: []string{"it", "the document", "the text", "the file"}, Subject: "{path}"},
 			"title":  {Noun: "the document's title"},
 			"path":   {Noun: "the document's path"},
 			"format": {Noun: "the document's format"},
