@@ -306,6 +306,11 @@ func (b *builder) valueCond(v valueCondition) (string, string, string, *failure)
 				m.used = true
 				what := each + "s"
 				cond := fmt.Sprintf("size(steps.%s.%s) %s %d", m.id, out, v.op, v.n)
+				if c, has := m.spec.OutputField("count"); has && c.Type == catalog.Int {
+					// The command counts its list: a long one is a stored list, whose size the
+					// workflow would have to read it all to know.
+					cond = fmt.Sprintf("steps.%s.count %s %d", m.id, v.op, v.n)
+				}
 				return cond, m.id, fmt.Sprintf("there are not %s %d %s", map[string]string{">": "more than", "<": "fewer than", ">=": "at least", "==": "exactly"}[v.op], v.n, what), nil
 			}
 		}

@@ -67,9 +67,9 @@ func TestIterationsAndValueConditionsEvaluate(t *testing.T) {
 			want    bool
 		}{
 			{"List the files matching *.csv. If there are more than 2 files, send 'Many files' to bob@example.com",
-				map[string]any{"list": map[string]any{"files": []any{"a", "b", "c"}}}, true},
+				map[string]any{"list": map[string]any{"files": []any{"a", "b", "c"}, "count": 3}}, true},
 			{"List the files matching *.csv. If there are more than 2 files, send 'Many files' to bob@example.com",
-				map[string]any{"list": map[string]any{"files": []any{"a", "b"}}}, false},
+				map[string]any{"list": map[string]any{"files": []any{"a", "b"}, "count": 2}}, false},
 			// FindText looks in the page on the worker (activities/text); the send reads its answer.
 			{"Fetch https://status.example.test/ and if the page contains 'down', email it to ops@example.com",
 				map[string]any{"fetch": map[string]any{"text": map[string]any{"ref": "sha256:1", "size": 60 << 20}}, "test": map[string]any{"contains": true}}, true},
