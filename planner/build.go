@@ -564,7 +564,7 @@ func (b *builder) send(s *sentence) (*failure, error) {
 		send.If = where
 		if where != "" {
 			send.SkipReason = "it is not one of the " + as + "s " + strings.TrimSuffix(strings.TrimPrefix(describeForm(s.iter), strings.TrimSuffix(describeForm(&commandClause{form: s.iter.form, args: s.iter.args}), ".")), ".")
-			send.SkipReason = strings.TrimSpace(send.SkipReason)
+			send.SkipReason = strings.Join(strings.Fields(send.SkipReason), " ")
 		}
 		send.DependsOn = append(send.DependsOn, id)
 		each = as
