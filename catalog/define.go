@@ -261,6 +261,25 @@ func Ask(req InputRequest) error {
 	return &Failure{Type: ErrNeedsInput, Msg: req.Question, Request: &req}
 }
 
+// LaterError is a failure the other side asked to try again (a 429 or 5xx, no answer in time): After is
+// its Retry-After, 0 when it gave none. An adapter returns it; its command makes it RetryLater's error.
+type LaterError struct {
+	Err   error
+	After time.Duration
+}
+
+func (e *LaterError) Error() string { return e.Err.Error() }
+func (e *LaterError) Unwrap() error { return e.Err }
+
+// MaxRetryAfter bounds how long a server's Retry-After may hold a task back.
+const MaxRetryAfter = 5 * time.Minute
+
+// RetryLater is the task's error for later, of the Temporal error type errType: retried, after the
+// server's Retry-After (at most MaxRetryAfter) instead of the policy's backoff when it sent one.
+func RetryLater(errType string, later *LaterError) error {
+	return temporal.NewApplicationErrorWithOptions(later.Error(), errType, temporal.ApplicationErrorOptions{NextRetryDelay: min(later.After, MaxRetryAfter)})
+}
+
 // decodeArgs checks that every argument the entry marks as required is present, then decodes the
 // parameters into args (a pointer to the command's argument struct) one by one, so that an error names
 // the parameter and what was expected: parameters arrive as JSON-decoded values.

@@ -291,10 +291,7 @@ func (c Command) quoted(args map[string]any) string {
 	if !ok || s == "" {
 		return ""
 	}
-	if r := []rune(s); len(r) > 40 {
-		s = string(r[:39]) + "…"
-	}
-	return "'" + s + "'"
+	return "'" + Clip(s, 40) + "'"
 }
 
 func joinWords(words ...string) string {
@@ -307,9 +304,12 @@ func joinWords(words ...string) string {
 	return strings.Join(out, " ")
 }
 
-func clip(s string) string {
-	if r := []rune(s); len(r) > maxSummary {
-		return string(r[:maxSummary-1]) + "…"
+func clip(s string) string { return Clip(s, maxSummary) }
+
+// Clip shortens s to at most n runes (n > 0), marking the cut with "…", for a one-line name or summary.
+func Clip(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
 	}
 	return s
 }

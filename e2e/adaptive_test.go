@@ -11,7 +11,6 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/converter"
 
-	"github.com/eaapl/eaapl/internal/testenv"
 	"github.com/eaapl/eaapl/workflows"
 )
 
@@ -22,12 +21,7 @@ import (
 func TestAdaptiveForEach(t *testing.T) {
 	const n, concurrency, id = 1200, 20, "adaptive-for-each"
 	s := newStack(t)
-	var csv strings.Builder
-	csv.WriteString("name,email\n")
-	for i := range n {
-		fmt.Fprintf(&csv, "Contact %d,contact-%04d@example.com\n", i+1, i+1)
-	}
-	st := s.worker(t, testenv.WriteFile(t, "contacts.csv", csv.String()), nil)
+	st := s.worker(t, numberedContacts(t, n), nil)
 	res, err := s.run(t, st, id, workflows.Input{Program: "Send 'Hi there' to all my contacts", MaxConcurrency: concurrency})
 	if err != nil {
 		t.Fatalf("program failed: %v", err)
@@ -35,17 +29,7 @@ func TestAdaptiveForEach(t *testing.T) {
 	if got, want := res.Summary, fmt.Sprintf("send: %d done, 0 skipped, 0 failed", n); got != want {
 		t.Fatalf("summary = %q, want %q", got, want)
 	}
-	got := map[string]int{}
-	for _, m := range testenv.Messages(t, s.mailpit, "") {
-		for _, to := range m.To {
-			got[to]++
-		}
-	}
-	for i := range n {
-		if addr := fmt.Sprintf("contact-%04d@example.com", i+1); got[addr] != 1 {
-			t.Errorf("%s got %d emails, want 1", addr, got[addr])
-		}
-	}
+	assertOneEmailEach(t, s.mailpit, n, numberedContact)
 
 	var sizes []int
 	marker := false

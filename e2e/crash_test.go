@@ -22,7 +22,6 @@ import (
 
 	"github.com/eaapl/eaapl/devstack"
 	"github.com/eaapl/eaapl/internal/testenv"
-	"github.com/eaapl/eaapl/starter"
 	"github.com/eaapl/eaapl/workflows"
 )
 
@@ -69,7 +68,7 @@ func contactsCSV(t *testing.T, n int) string {
 	var b strings.Builder
 	b.WriteString("name,email\n")
 	for i := 1; i <= n; i++ {
-		fmt.Fprintf(&b, "Person %d,person%d@example.com\n", i, i)
+		fmt.Fprintf(&b, "Person %d,%s\n", i, personAddress(i))
 	}
 	return testenv.WriteFile(t, "contacts.csv", b.String())
 }
@@ -207,7 +206,9 @@ func messageCount(apiURL string) (int, error) {
 	if resp.StatusCode != http.StatusOK {
 		return 0, fmt.Errorf("GET messages: %s", resp.Status)
 	}
-	return list.Total, json.NewDecoder(resp.Body).Decode(&list)
+	// Decoded before Total is read: Go leaves the order of a return's operands around a call unspecified.
+	err = json.NewDecoder(resp.Body).Decode(&list)
+	return list.Total, err
 }
 
 // waitForMessages waits until Mailpit holds at least n messages and returns how many it holds.
@@ -257,7 +258,7 @@ func assertOneEmailPerContact(t *testing.T, res workflows.Result, apiURL string,
 		}
 	}
 	for i := 1; i <= n; i++ {
-		to := fmt.Sprintf("person%d@example.com", i)
+		to := personAddress(i)
 		if k := byRecipient[to]; k != 1 {
 			t.Errorf("%s received %d emails, want exactly 1", to, k)
 		}
@@ -353,19 +354,12 @@ func resumable(s testenv.Session, now time.Time) bool {
 // out, resuming after the items their heartbeats recorded and finding in the mailbox the emails sent
 // after that, and every contact gets exactly one email.
 func TestFailoverWithoutDuplicates(t *testing.T) {
-	bin := buildEaapl(t)
-	srv := testenv.Temporal(t)
-	mp := testenv.Mailpit(t)
-	queue, contacts := "failover", contactsCSV(t, crashContacts)
-	// Each worker sends through its own proxy, so that the test sees the doomed one's sessions.
-	doomedSMTP := testenv.DelaySMTP(t, mp.SMTPAddr, smtpDelay)
-	doomed := startWorkerProcess(t, bin, workerEnv(srv.FrontendHostPort(), queue, contacts, doomedSMTP.Addr, mp.APIURL), "worker-killed")
-	survivor := startWorkerProcess(t, bin, workerEnv(srv.FrontendHostPort(), queue, contacts, testenv.DelaySMTP(t, mp.SMTPAddr, smtpDelay).Addr, mp.APIURL), "worker-survivor")
-	waitForPollers(t, srv.Client(), queue, doomed, survivor)
+	p := startFailoverPair(t, "failover", contactsCSV(t, crashContacts))
+	doomed, survivor := p.doomed, p.survivor
 
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	st := &starter.Starter{Client: srv.Client(), TaskQueue: queue}
+	st := p.starter
 	run, err := st.Start(ctx, "failover", workflows.Input{Program: helloWorld, MaxConcurrency: crashConcurrency})
 	if err != nil {
 		t.Fatal(err)
@@ -373,35 +367,18 @@ func TestFailoverWithoutDuplicates(t *testing.T) {
 
 	// Kill it in the middle of a batch whose emails Mailpit holds beyond the batch's last heartbeat: the
 	// batch must resume on the survivor and find them there.
-	waitForMessages(t, mp.APIURL, interruptAt)
-	deadline := time.Now().Add(time.Minute)
-	for !slices.ContainsFunc(doomedSMTP.Sessions(), func(s testenv.Session) bool { return resumable(s, time.Now()) }) {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s is in no batch with emails sent after its first heartbeat after a minute (open sessions: %d)", doomed.id, len(doomedSMTP.Sessions()))
-		}
-		time.Sleep(time.Millisecond)
-	}
-	inFlight := len(doomedSMTP.Sessions())
-	killed := time.Now()
-	doomed.kill(t)
-	n, err := messageCount(mp.APIURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if n >= crashContacts {
-		t.Fatalf("the send was over (%d emails) before the kill; the test proves nothing", n)
-	}
-	t.Logf("killed %s in the middle of %d batches, with %d of %d emails in Mailpit", doomed.id, inFlight, n, crashContacts)
+	inFlight, killed := p.killMidBatch(t, interruptAt, crashContacts, "with emails sent after its first heartbeat",
+		func(s testenv.Session) bool { return resumable(s, time.Now()) })
 
 	res, err := st.Wait(ctx, run, 500*time.Millisecond, nil)
 	if err != nil {
 		t.Fatalf("program: %v", err)
 	}
 	byWorker, retried, alreadySent := sendStats(res)
-	batches := retriedBatches(t, srv.Client(), "failover")
+	batches := retriedBatches(t, p.srv.Client(), "failover")
 	t.Logf("done %s after the kill; sends per worker %v, batches retried per worker %v, %d items retried, %d found already sent",
 		time.Since(killed).Round(time.Second), byWorker, batches, retried, len(alreadySent))
-	assertOneEmailPerContact(t, res, mp.APIURL, crashContacts)
+	assertOneEmailPerContact(t, res, p.mp.APIURL, crashContacts)
 	assertFeedback(t, res)
 	// The items the doomed worker's heartbeats recorded keep its results; those it sent after its last
 	// heartbeat (every 2 s) the survivor finds already sent in the mailbox; the survivor did the others.
@@ -431,66 +408,18 @@ func TestFailoverWithoutDuplicates(t *testing.T) {
 // same ports and data: the worker process, which stays up, reconnects, the program resumes and completes,
 // and nothing is sent twice.
 func TestRestartMidProgram(t *testing.T) {
-	bin := buildEaapl(t)
-	opts := devstack.Options{
-		TemporalBin: testenv.Bin(t, "temporal"),
-		MailpitBin:  testenv.Bin(t, "mailpit"),
-		DataDir:     t.TempDir(),
-		KafkaPort:   -1,
-	}
-	for _, port := range []*int{&opts.TemporalPort, &opts.UIPort, &opts.SMTPPort, &opts.MailpitPort} {
-		p, err := devstack.FreePort()
-		if err != nil {
-			t.Fatal(err)
-		}
-		*port = p
-	}
-	start := func() *devstack.Stack {
-		t.Helper()
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-		defer cancel()
-		s, err := devstack.Start(ctx, opts)
-		if err != nil {
-			t.Fatalf("start the dev stack: %v", err)
-		}
-		t.Cleanup(func() { stopStack(t, s) })
-		return s
-	}
-	stack := start()
-	queue := "restart"
-	address, mailbox := stack.Temporal.Address, stack.Mailpit.APIURL
-	proxy := testenv.DelaySMTP(t, stack.Mailpit.SMTPAddr, smtpDelay)
-	env := workerEnv(address, queue, contactsCSV(t, crashContacts), proxy.Addr, mailbox)
-	w := startWorkerProcess(t, bin, env, "worker-restart")
-	c := dialTemporal(t, address)
-	waitForPollers(t, c, queue, w)
+	r := startRestartRig(t, "restart", contactsCSV(t, crashContacts))
+	c, w := r.client, r.worker
 
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	st := &starter.Starter{Client: c, TaskQueue: queue}
-	if _, err := st.Start(ctx, "restart", workflows.Input{Program: helloWorld, MaxConcurrency: crashConcurrency}); err != nil {
+	if _, err := r.starter.Start(ctx, "restart", workflows.Input{Program: helloWorld, MaxConcurrency: crashConcurrency}); err != nil {
 		t.Fatal(err)
 	}
 
 	// Stop it while the worker is in the middle of batches, with items left to send.
-	waitForMessages(t, mailbox, interruptAt)
-	deadline := time.Now().Add(time.Minute)
-	for !slices.ContainsFunc(proxy.Sessions(), func(s testenv.Session) bool { return len(s.Emails) < crashBatch-2 }) {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s is in the middle of no batch after a minute", w.id)
-		}
-		time.Sleep(time.Millisecond)
-	}
-	inFlight := len(proxy.Sessions())
-	n, err := messageCount(mailbox)
-	if err != nil {
-		t.Fatal(err)
-	}
-	stopStack(t, stack)
-	t.Logf("stopped the stack in the middle of %d batches, with %d of %d emails in Mailpit", inFlight, n, crashContacts)
-	time.Sleep(3 * time.Second) // the worker polls a server that is not there
-	restarted := time.Now()
-	start()
+	restarted := r.restartMidSend(t, interruptAt, crashContacts, "with items left to send",
+		func(s testenv.Session) bool { return len(s.Emails) < crashBatch-2 })
 
 	// A client from before the restart reconnects like the worker does.
 	var res workflows.Result
@@ -501,7 +430,7 @@ func TestRestartMidProgram(t *testing.T) {
 	batches := retriedBatches(t, c, "restart")
 	t.Logf("done %s after the restart; sends per worker %v, %d items and %v batches retried, %d found already sent",
 		time.Since(restarted).Round(time.Second), byWorker, retried, batches, len(alreadySent))
-	assertOneEmailPerContact(t, res, mailbox, crashContacts)
+	assertOneEmailPerContact(t, res, r.mailbox(), crashContacts)
 	assertFeedback(t, res)
 	// The batches under way lost their SMTP server: their remaining items failed and went again in later
 	// batches, or, their results lost with the server, the batches themselves went again.

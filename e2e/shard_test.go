@@ -35,12 +35,7 @@ import (
 func TestShardedForEach(t *testing.T) {
 	const n, size, id = 2000, 500, "sharded-stored-list"
 	s := newStack(t)
-	var csv strings.Builder
-	csv.WriteString("name,email\n")
-	for i := range n {
-		fmt.Fprintf(&csv, "Contact %d,contact-%04d@example.com\n", i+1, i+1)
-	}
-	st := s.worker(t, testenv.WriteFile(t, "contacts.csv", csv.String()), func(c *config.Config) {
+	st := s.worker(t, numberedContacts(t, n), func(c *config.Config) {
 		c.DataDir = t.TempDir()
 		// A slower mail server, so that the shards end at times a status poll can tell apart.
 		c.SMTPAddr = testenv.DelaySMTP(t, s.mailpit.SMTPAddr, 10*time.Millisecond).Addr
@@ -104,23 +99,7 @@ func TestShardedForEach(t *testing.T) {
 		}
 	})
 
-	t.Run("EachContactGotExactlyOneEmail", func(t *testing.T) {
-		got := map[string]int{}
-		msgs := testenv.Messages(t, s.mailpit, "")
-		for _, m := range msgs {
-			for _, to := range m.To {
-				got[to]++
-			}
-		}
-		for i := range n {
-			if addr := fmt.Sprintf("contact-%04d@example.com", i+1); got[addr] != 1 {
-				t.Errorf("%s got %d emails, want 1", addr, got[addr])
-			}
-		}
-		if len(msgs) != n {
-			t.Errorf("Mailpit holds %d emails, want %d", len(msgs), n)
-		}
-	})
+	t.Run("EachContactGotExactlyOneEmail", func(t *testing.T) { assertOneEmailEach(t, s.mailpit, n, numberedContact) })
 
 	t.Run("EveryHistoryIsUnderTheLimits", func(t *testing.T) {
 		const maxEvents, maxBytes = 10240, 10 << 20
@@ -195,49 +174,22 @@ const (
 // batches: the other finishes the shards (their workflow tasks, and the batches whose heartbeats time
 // out), and every contact gets exactly one email.
 func TestShardedForEachFailover(t *testing.T) {
-	bin := buildEaapl(t)
-	srv := testenv.Temporal(t)
-	mp := testenv.Mailpit(t)
-	queue, contacts, data := "sharded-failover", contactsCSV(t, shardedContacts), t.TempDir()
-	env := func(smtp string) []string {
-		return append(workerEnv(srv.FrontendHostPort(), queue, contacts, smtp, mp.APIURL), "EAAPL_DATA_DIR="+data)
-	}
-	doomedSMTP := testenv.DelaySMTP(t, mp.SMTPAddr, smtpDelay)
-	doomed := startWorkerProcess(t, bin, env(doomedSMTP.Addr), "worker-killed")
-	survivor := startWorkerProcess(t, bin, env(testenv.DelaySMTP(t, mp.SMTPAddr, smtpDelay).Addr), "worker-survivor")
-	waitForPollers(t, srv.Client(), queue, doomed, survivor)
+	p := startFailoverPair(t, "sharded-failover", contactsCSV(t, shardedContacts), "EAAPL_DATA_DIR="+t.TempDir())
 
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	st := &starter.Starter{Client: srv.Client(), TaskQueue: queue}
+	st := p.starter
 	run, err := st.Start(ctx, "sharded-failover", workflows.Input{Program: helloWorld, MaxConcurrency: crashConcurrency, ShardSize: shardedSize})
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitForMessages(t, mp.APIURL, shardedInterrupt)
-	deadline := time.Now().Add(time.Minute)
-	for len(doomedSMTP.Sessions()) == 0 {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s is in no batch after a minute", doomed.id)
-		}
-		time.Sleep(time.Millisecond)
-	}
-	inFlight := len(doomedSMTP.Sessions())
-	doomed.kill(t)
-	sent, err := messageCount(mp.APIURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if sent >= shardedContacts {
-		t.Fatalf("the send was over (%d emails) before the kill; the test proves nothing", sent)
-	}
-	t.Logf("killed %s in the middle of %d batches, with %d of %d emails in Mailpit", doomed.id, inFlight, sent, shardedContacts)
+	p.killMidBatch(t, shardedInterrupt, shardedContacts, "", anySession)
 	res, err := st.Wait(ctx, run, 500*time.Millisecond, nil)
 	if err != nil {
 		t.Fatalf("program: %v", err)
 	}
-	assertShardedOnce(t, res, mp)
-	if !survivor.running() {
+	assertShardedOnce(t, res, p.mp)
+	if !p.survivor.running() {
 		t.Error("the surviving worker exited")
 	}
 }
@@ -247,67 +199,22 @@ func TestShardedForEachFailover(t *testing.T) {
 // and data: the worker, which stays up, reconnects, the program and its shards resume and complete, and
 // nothing is sent twice.
 func TestShardedForEachRestart(t *testing.T) {
-	bin := buildEaapl(t)
-	opts := devstack.Options{
-		TemporalBin: testenv.Bin(t, "temporal"),
-		MailpitBin:  testenv.Bin(t, "mailpit"),
-		DataDir:     t.TempDir(),
-		KafkaPort:   -1,
-	}
-	for _, port := range []*int{&opts.TemporalPort, &opts.UIPort, &opts.SMTPPort, &opts.MailpitPort} {
-		p, err := devstack.FreePort()
-		if err != nil {
-			t.Fatal(err)
-		}
-		*port = p
-	}
-	start := func() *devstack.Stack {
-		t.Helper()
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-		defer cancel()
-		s, err := devstack.Start(ctx, opts)
-		if err != nil {
-			t.Fatalf("start the dev stack: %v", err)
-		}
-		t.Cleanup(func() { stopStack(t, s) })
-		return s
-	}
-	stack := start()
-	queue := "sharded-restart"
-	address, mailbox := stack.Temporal.Address, stack.Mailpit.APIURL
-	proxy := testenv.DelaySMTP(t, stack.Mailpit.SMTPAddr, smtpDelay)
-	env := append(workerEnv(address, queue, contactsCSV(t, shardedContacts), proxy.Addr, mailbox), "EAAPL_DATA_DIR="+t.TempDir())
-	w := startWorkerProcess(t, bin, env, "worker-restart")
-	c := dialTemporal(t, address)
-	waitForPollers(t, c, queue, w)
+	r := startRestartRig(t, "sharded-restart", contactsCSV(t, shardedContacts), "EAAPL_DATA_DIR="+t.TempDir())
+	c, w := r.client, r.worker
 
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	st := &starter.Starter{Client: c, TaskQueue: queue}
-	if _, err := st.Start(ctx, "sharded-restart", workflows.Input{Program: helloWorld, MaxConcurrency: crashConcurrency, ShardSize: shardedSize}); err != nil {
+	if _, err := r.starter.Start(ctx, "sharded-restart", workflows.Input{Program: helloWorld, MaxConcurrency: crashConcurrency, ShardSize: shardedSize}); err != nil {
 		t.Fatal(err)
 	}
-	waitForMessages(t, mailbox, shardedInterrupt)
-	sent, err := messageCount(mailbox)
-	if err != nil {
-		t.Fatal(err)
-	}
-	inFlight := len(proxy.Sessions())
-	stopStack(t, stack)
-	t.Logf("stopped the stack in the middle of %d batches, with %d of %d emails in Mailpit", inFlight, sent, shardedContacts)
-	if sent >= shardedContacts {
-		t.Fatalf("the send was over (%d emails) before the stop; the test proves nothing", sent)
-	}
-	time.Sleep(3 * time.Second) // the worker polls a server that is not there
-	restarted := time.Now()
-	stack = start()
+	restarted := r.restartMidSend(t, shardedInterrupt, shardedContacts, "", anySession)
 
 	var res workflows.Result
 	if err := c.GetWorkflow(ctx, "sharded-restart", "").Get(ctx, &res); err != nil {
 		t.Fatalf("program: %v", err)
 	}
 	t.Logf("done %s after the restart", time.Since(restarted).Round(time.Second))
-	assertShardedOnce(t, res, stack.Mailpit)
+	assertShardedOnce(t, res, r.stack.Mailpit)
 	if !w.running() {
 		t.Error("the worker exited while the server was away")
 	}
@@ -320,21 +227,7 @@ func assertShardedOnce(t *testing.T, res workflows.Result, mp *devstack.Mailpit)
 	if got, want := res.Summary, fmt.Sprintf("send: %d done, 0 skipped, 0 failed", shardedContacts); res.State != workflows.StateCompleted || got != want {
 		t.Errorf("program %s: %q, want completed: %q", res.State, got, want)
 	}
-	got := map[string]int{}
-	msgs := testenv.Messages(t, mp, "")
-	for _, m := range msgs {
-		for _, to := range m.To {
-			got[to]++
-		}
-	}
-	for i := 1; i <= shardedContacts; i++ {
-		if addr := fmt.Sprintf("person%d@example.com", i); got[addr] != 1 {
-			t.Errorf("%s got %d emails, want 1", addr, got[addr])
-		}
-	}
-	if len(msgs) != shardedContacts {
-		t.Errorf("Mailpit holds %d emails, want %d", len(msgs), shardedContacts)
-	}
+	assertOneEmailEach(t, mp, shardedContacts, personAddress)
 }
 
 // TestQuestionInsideAShard runs a send to 1,100 contacts (a stored list) in shards of 500 through a mail
@@ -381,17 +274,7 @@ func TestQuestionInsideAShard(t *testing.T) {
 	if got, want := res.Summary, fmt.Sprintf("send: %d done, 0 skipped, 0 failed", n); got != want {
 		t.Errorf("summary = %q, want %q", got, want)
 	}
-	got := map[string]int{}
-	for _, m := range testenv.Messages(t, s.mailpit, "") {
-		for _, to := range m.To {
-			got[to]++
-		}
-	}
-	for i := 1; i <= n; i++ {
-		if addr := fmt.Sprintf("person%d@example.com", i); got[addr] != 1 {
-			t.Errorf("%s got %d emails, want 1", addr, got[addr])
-		}
-	}
+	assertOneEmailEach(t, s.mailpit, n, personAddress)
 }
 
 // recipientRefuser is an SMTP proxy on loopback that answers "451" to RCPT TO the one address while

@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/eaapl/eaapl/catalog"
 	"github.com/eaapl/eaapl/plan"
@@ -95,7 +94,7 @@ const (
 	stepFind     = "find"
 	stepSend     = "send"
 	stepWait     = "wait"
-	stepReply    = "await_reply"
+	stepReply    = "wait_for_reply"
 	stepCheck    = "check"
 	stepAnswer   = "answer"
 )
@@ -532,7 +531,7 @@ func (b *builder) send(s *sentence) (*failure, error) {
 		b.add(plan.Step{
 			ID:          id,
 			AwaitReply:  &plan.AwaitReply{To: "${steps." + b.last.send + ".message_id}", From: b.last.from, Within: within.String()},
-			Description: fmt.Sprintf("Wait up to %s for %s to reply.", describeDuration(within), b.last.whom),
+			Description: fmt.Sprintf("Wait up to %s for %s to reply.", catalog.DescribeDuration(within), b.last.whom),
 			DependsOn:   []string{b.last.send},
 		})
 		replyIf = "!steps." + id + ".replied"
@@ -741,6 +740,9 @@ func (b *builder) send(s *sentence) (*failure, error) {
 		body, _ := catalog.Lookup(b.l.sendEmail)
 		bodyField, _ := body.Arg("body")
 		m, out, f := b.resolve(words, *s.result, bodyField.Type)
+		if f == nil && words == "it" {
+			f = b.sentIt(m, out, *s.result)
+		}
 		if f != nil {
 			return f, nil
 		}
@@ -1071,13 +1073,7 @@ func day(t, now time.Time) string {
 }
 
 // abbreviate shortens a long text for a description.
-func abbreviate(text string) string {
-	const max = 60
-	if utf8.RuneCountInString(text) <= max {
-		return text
-	}
-	return string([]rune(text)[:max-1]) + "…"
-}
+func abbreviate(text string) string { return catalog.Clip(text, 60) }
 
 // andList writes "a, b and c".
 func andList(items []string) string {

@@ -18,9 +18,7 @@ import (
 )
 
 // ChatClient is the part of go-openai's *openai.Client the LLM planner uses.
-type ChatClient interface {
-	CreateChatCompletion(ctx context.Context, req openai.ChatCompletionRequest) (openai.ChatCompletionResponse, error)
-}
+type ChatClient = model.ChatClient
 
 // LLMConfig configures the LLM planner: any server that speaks OpenAI's chat completions API (OpenAI,
 // Azure OpenAI, Ollama, vLLM, a llama.cpp server).
@@ -195,11 +193,9 @@ func (l *LLM) complete(ctx context.Context, msgs []openai.ChatCompletionMessage)
 			},
 		}
 	}
-	resp, err := l.Client.CreateChatCompletion(ctx, req)
-	if status(err) == http.StatusBadRequest && req.ResponseFormat != nil {
+	resp, formatRefused, err := model.Send(ctx, l.Client, req)
+	if formatRefused {
 		l.plainJSON.Store(true)
-		req.ResponseFormat = nil
-		resp, err = l.Client.CreateChatCompletion(ctx, req)
 	}
 	if err != nil {
 		return "", resp.Usage, modelError(ctx, err)
@@ -214,26 +210,11 @@ func (l *LLM) complete(ctx context.Context, msgs []openai.ChatCompletionMessage)
 	return m.Content, resp.Usage, nil
 }
 
-// status is the HTTP status of a go-openai error, 0 when there is none.
-func status(err error) int {
-	var apiErr *openai.APIError
-	var reqErr *openai.RequestError
-	switch {
-	case errors.As(err, &apiErr):
-		return apiErr.HTTPStatusCode
-	case errors.As(err, &reqErr):
-		return reqErr.HTTPStatusCode
-	}
-	return 0
-}
-
 // modelError classifies a failed call: 408, 409, 429 and 5xx, timeouts and network errors are temporary;
 // other 4xx (a bad key, an unknown model) are not, and retrying would not help.
 func modelError(ctx context.Context, err error) error {
-	code := status(err)
-	if code != 0 {
-		temp := code == http.StatusRequestTimeout || code == http.StatusConflict || code == http.StatusTooManyRequests || code >= 500
-		return &ModelError{Status: code, Err: err, temporary: temp}
+	if code := model.Status(err); code != 0 {
+		return &ModelError{Status: code, Err: err, temporary: model.TemporaryStatus(code)}
 	}
 	// No answer: a timeout, a connection refused, a reply cut short. Worth another try, unless the caller
 	// gave up.

@@ -422,7 +422,7 @@ func (k *asker) ask(ctx workflow.Context, q *Question) string {
 	}
 
 	// The timer is named for what it waits for, in the Web UI's timeline.
-	wait := workflow.AwaitOptions{Timeout: timeout, TimerOptions: workflow.TimerOptions{Summary: clipText("Waiting for your answer to "+q.ID+": "+q.Text, 160)}}
+	wait := workflow.AwaitOptions{Timeout: timeout, TimerOptions: workflow.TimerOptions{Summary: catalog.Clip("Waiting for your answer to "+q.ID+": "+q.Text, 160)}}
 	answered, err := workflow.AwaitWithOptions(ctx, wait, func() bool { return q.State != QuestionOpen || k.aborted != "" })
 	switch {
 	case q.State != QuestionOpen:
@@ -480,12 +480,4 @@ func (in Input) checkQuestionInput() error {
 func isAddress(s string) bool {
 	addr, err := mail.ParseAddress(s)
 	return err == nil && addr.Address == s && strings.Contains(s[strings.IndexByte(s, '@')+1:], ".")
-}
-
-// clipText shortens s to at most n runes, marking the cut, for a one-line name in the Web UI.
-func clipText(s string, n int) string {
-	if r := []rune(s); len(r) > n {
-		return string(r[:n-1]) + "…"
-	}
-	return s
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -82,7 +81,7 @@ func TestShardedStoredList(t *testing.T) {
 
 			id := fmt.Sprintf("scale-%d", n)
 			var res workflows.Result
-			peak := peakHeap(t, func() {
+			peak := testenv.PeakHeap(10*time.Millisecond, func() {
 				ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
 				defer cancel()
 				run, err := srv.Client().ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: queue},
@@ -174,30 +173,4 @@ func historySize(t *testing.T, c client.Client, id string) (events, bytes int) {
 		bytes += proto.Size(e)
 	}
 	return events, bytes
-}
-
-// peakHeap runs f and returns the most heap in use while it ran, sampled every 10 ms.
-func peakHeap(t *testing.T, f func()) uint64 {
-	t.Helper()
-	runtime.GC()
-	done, sampled := make(chan struct{}), make(chan uint64)
-	go func() {
-		var m runtime.MemStats
-		var peak uint64
-		tick := time.NewTicker(10 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			runtime.ReadMemStats(&m)
-			peak = max(peak, m.HeapInuse)
-			select {
-			case <-done:
-				sampled <- peak
-				return
-			case <-tick.C:
-			}
-		}
-	}()
-	f()
-	close(done)
-	return <-sampled
 }

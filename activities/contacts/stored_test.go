@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +16,7 @@ import (
 	"github.com/eaapl/eaapl/activities/contentvalue/contentstore"
 	"github.com/eaapl/eaapl/catalog"
 	"github.com/eaapl/eaapl/internal/content"
+	"github.com/eaapl/eaapl/internal/testenv"
 )
 
 // writeCSV writes n contacts, person1@example.com on, and one repeated address after the first 1,500.
@@ -116,11 +116,11 @@ func TestRetrieveContactsHeapStaysSmall(t *testing.T) {
 	path := writeCSV(t, n)
 	store := newStore(t)
 	var res catalog.TaskResult
-	stored := peakHeap(func() { res = retrieve(t, contacts.Deps{Source: contactsfile.FileContacts{Path: path}, Store: store}) })
+	stored := testenv.PeakHeap(time.Millisecond, func() { res = retrieve(t, contacts.Deps{Source: contactsfile.FileContacts{Path: path}, Store: store}) })
 	if res.Output["count"] != n {
 		t.Fatalf("count = %v, want %d", res.Output["count"], n)
 	}
-	carried := peakHeap(func() { res = retrieve(t, contacts.Deps{Source: contactsfile.FileContacts{Path: path}}) })
+	carried := testenv.PeakHeap(time.Millisecond, func() { res = retrieve(t, contacts.Deps{Source: contactsfile.FileContacts{Path: path}}) })
 	t.Logf("peak heap in use reading %d contacts: %.1f MB into the store, %.1f MB carrying them", n, mb(stored), mb(carried))
 	if stored > 48<<20 || stored > carried*2/3 {
 		t.Errorf("peak heap %.1f MB reading %d contacts into the store (%.1f MB carrying them), want under 48 MB and well under", mb(stored), n, mb(carried))
@@ -128,28 +128,3 @@ func TestRetrieveContactsHeapStaysSmall(t *testing.T) {
 }
 
 func mb(n uint64) float64 { return float64(n) / (1 << 20) }
-
-// peakHeap runs f and returns the most heap in use while it ran, sampled every millisecond.
-func peakHeap(f func()) uint64 {
-	runtime.GC()
-	done, sampled := make(chan struct{}), make(chan uint64)
-	go func() {
-		var m runtime.MemStats
-		var peak uint64
-		tick := time.NewTicker(time.Millisecond)
-		defer tick.Stop()
-		for {
-			runtime.ReadMemStats(&m)
-			peak = max(peak, m.HeapInuse)
-			select {
-			case <-done:
-				sampled <- peak
-				return
-			case <-tick.C:
-			}
-		}
-	}()
-	f()
-	close(done)
-	return <-sampled
-}

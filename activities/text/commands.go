@@ -23,41 +23,51 @@ type summarizeOutput struct {
 	Note      string   `json:"note" desc:"what was not analysed: the end of a text longer than the model takes"`
 }
 
+// analysis completes the Def every text command shares: it only reads, has an analysis's time and
+// heartbeat, retries as usual, names no item, and has the analyzer's failure hints.
+func analysis[A, O any](def catalog.Def[Deps, A, O]) catalog.Def[Deps, A, O] {
+	def.SideEffect = catalog.Reads
+	def.Timeout = timeout
+	def.HeartbeatTimeout = catalog.HeartbeatTimeout
+	def.Retry = catalog.DefaultRetry
+	def.Label = catalog.Label{None: true}
+	def.Hint = hint
+	return def
+}
+
+// outcome says a task's state with its output's text field as the detail: the summary, the label.
+func outcome(field string) func(state string, output map[string]any) (string, string) {
+	return func(state string, output map[string]any) (string, string) {
+		s, _ := output[field].(string)
+		return state, s
+	}
+}
+
 // MaxSentences bounds a summary's length.
 const MaxSentences = 50
 
 // Summarize summarizes a text.
-var Summarize = catalog.Define(catalog.Def[Deps, summarizeArgs, summarizeOutput]{
-	Name:             "Summarize",
-	Description:      "Summarize a text in a few sentences: by the configured model, else on the worker in a few of the text's own sentences (extractive, TextRank); the output's method says which.",
-	SideEffect:       catalog.Reads,
-	Timeout:          timeout,
-	HeartbeatTimeout: catalog.HeartbeatTimeout,
-	Retry:            catalog.DefaultRetry,
-	Label:            catalog.Label{None: true},
+var Summarize = catalog.Define(analysis(catalog.Def[Deps, summarizeArgs, summarizeOutput]{
+	Name:        "Summarize",
+	Description: "Summarize a text in a few sentences: by the configured model, else on the worker in a few of the text's own sentences (extractive, TextRank); the output's method says which.",
 	Run: func(ctx context.Context, d Deps, args summarizeArgs) (summarizeOutput, error) {
 		if args.Sentences < 0 || args.Sentences > MaxSentences {
 			return summarizeOutput{}, catalog.Invalid("parameter %q is %d; it must be between 1 and %d (0 for 3)", "sentences", args.Sentences, MaxSentences)
 		}
-		text, err := textOf(ctx, d, "text", args.Text)
+		text, note, err := boundedText(ctx, d, "text", args.Text)
 		if err != nil {
 			return summarizeOutput{}, err
 		}
-		text, note := bound(d.Analyzer, text)
 		s, err := d.Analyzer.Summarize(ctx, text, args.Sentences)
 		if err != nil {
 			return summarizeOutput{}, analysisError(err)
 		}
 		return summarizeOutput{Summary: s.Text, Sentences: s.Sentences, Of: s.Of, Method: s.Method, Note: note}, nil
 	},
-	Hint: hint,
 	ReadBack: func(r catalog.Reading) string {
 		return sends(r, "Summarize "+source(r, r.Step().Args["text"]), r.Step().Args["text"])
 	},
-	Outcome: func(state string, output map[string]any) (string, string) {
-		s, _ := output["summary"].(string)
-		return state, s
-	},
+	Outcome: outcome("summary"),
 	Forms: catalog.Forms{
 		Phrases:    []string{"summarize {text}", "summarize it", "a summary of {text}"},
 		Statements: []string{"summarize {text}", "summarise {text}", "make a summary of {text}", "summarize the document {text}", "summarise the document {text}", "summarize the file {text}"},
@@ -69,7 +79,7 @@ var Summarize = catalog.Define(catalog.Def[Deps, summarizeArgs, summarizeOutput]
 			"method":    {Noun: "how the summary was made"},
 		},
 	},
-})
+}))
 
 type trendsArgs struct {
 	Text   catalog.Content     `json:"text" desc:"a text with numbers in it (Markdown tables, \"Label: 120\" lines); give it or rows"`
@@ -84,14 +94,9 @@ type trendsOutput struct {
 }
 
 // AnalyzeTrends finds the numeric series of a text or table and describes their trends.
-var AnalyzeTrends = catalog.Define(catalog.Def[Deps, trendsArgs, trendsOutput]{
-	Name:             "AnalyzeTrends",
-	Description:      "Find the numeric series in a text or a table's rows and describe each one's trend: direction, first-to-last change, highest and lowest, least-squares slope; computed on the worker (a configured model only finds the series in a text that has no table or \"Label: 120\" lines).",
-	SideEffect:       catalog.Reads,
-	Timeout:          timeout,
-	HeartbeatTimeout: catalog.HeartbeatTimeout,
-	Retry:            catalog.DefaultRetry,
-	Label:            catalog.Label{None: true},
+var AnalyzeTrends = catalog.Define(analysis(catalog.Def[Deps, trendsArgs, trendsOutput]{
+	Name:        "AnalyzeTrends",
+	Description: "Find the numeric series in a text or a table's rows and describe each one's trend: direction, first-to-last change, highest and lowest, least-squares slope; computed on the worker (a configured model only finds the series in a text that has no table or \"Label: 120\" lines).",
 	Run: func(ctx context.Context, d Deps, args trendsArgs) (trendsOutput, error) {
 		text, err := textOf(ctx, d, "text", args.Text)
 		if err != nil {
@@ -113,7 +118,6 @@ var AnalyzeTrends = catalog.Define(catalog.Def[Deps, trendsArgs, trendsOutput]{
 		}
 		return trendsOutput{Trends: trends, Report: Report(trends), Count: len(trends)}, nil
 	},
-	Hint: hint,
 	ReadBack: func(r catalog.Reading) string {
 		s := r.Step()
 		what := source(r, s.Args["text"])
@@ -129,10 +133,7 @@ var AnalyzeTrends = catalog.Define(catalog.Def[Deps, trendsArgs, trendsOutput]{
 		}
 		return fmt.Sprintf("Find the trends in %s, %s.", what, local)
 	},
-	Outcome: func(state string, output map[string]any) (string, string) {
-		s, _ := output["report"].(string)
-		return state, s
-	},
+	Outcome: outcome("report"),
 	Forms: catalog.Forms{
 		Phrases:    []string{"analyze {text} for trends", "analyze it for trends", "the trends in {text}", "find the trends in {rows}"},
 		Statements: []string{"analyze {text} for trends", "analyse {text} for trends", "find the trends in {text}"},
@@ -143,7 +144,7 @@ var AnalyzeTrends = catalog.Define(catalog.Def[Deps, trendsArgs, trendsOutput]{
 			"count":  {Noun: "how many series were found"},
 		},
 	},
-})
+}))
 
 // Report says each trend in one sentence: "revenue went up from 120 (Q1) to 180 (Q4), +60 (+50.0%);
 // highest 180 (Q4), lowest 120 (Q1); 20 per step."
@@ -197,14 +198,9 @@ type extractOutput struct {
 const MaxFields = 100
 
 // Extract takes named fields out of a text.
-var Extract = catalog.Define(catalog.Def[Deps, extractArgs, extractOutput]{
-	Name:             "Extract",
-	Description:      "Take named fields out of a text, as strings: by the configured model, else on the worker (\"Key: value\" lines, else a pattern the name implies: email, url, date, amount, phone); a field not in the text is not found, never made up.",
-	SideEffect:       catalog.Reads,
-	Timeout:          timeout,
-	HeartbeatTimeout: catalog.HeartbeatTimeout,
-	Retry:            catalog.DefaultRetry,
-	Label:            catalog.Label{None: true},
+var Extract = catalog.Define(analysis(catalog.Def[Deps, extractArgs, extractOutput]{
+	Name:        "Extract",
+	Description: "Take named fields out of a text, as strings: by the configured model, else on the worker (\"Key: value\" lines, else a pattern the name implies: email, url, date, amount, phone); a field not in the text is not found, never made up.",
 	Run: func(ctx context.Context, d Deps, args extractArgs) (extractOutput, error) {
 		if len(args.Fields) == 0 || len(args.Fields) > MaxFields {
 			return extractOutput{}, catalog.Invalid("parameter %q must name 1 to %d fields", "fields", MaxFields)
@@ -214,11 +210,10 @@ var Extract = catalog.Define(catalog.Def[Deps, extractArgs, extractOutput]{
 				return extractOutput{}, catalog.Invalid("parameter %q: field %d has no name", "fields", i+1)
 			}
 		}
-		text, err := textOf(ctx, d, "text", args.Text)
+		text, note, err := boundedText(ctx, d, "text", args.Text)
 		if err != nil {
 			return extractOutput{}, err
 		}
-		text, note := bound(d.Analyzer, text)
 		fields, err := d.Analyzer.Extract(ctx, text, args.Fields)
 		if err != nil {
 			return extractOutput{}, analysisError(err)
@@ -232,7 +227,6 @@ var Extract = catalog.Define(catalog.Def[Deps, extractArgs, extractOutput]{
 		}
 		return out, nil
 	},
-	Hint: hint,
 	ReadBack: func(r catalog.Reading) string {
 		s := r.Step()
 		list, ok := s.Args["fields"].([]any)
@@ -257,7 +251,7 @@ var Extract = catalog.Define(catalog.Def[Deps, extractArgs, extractOutput]{
 			"found":  {Noun: "how many were found"},
 		},
 	},
-})
+}))
 
 type classifyArgs struct {
 	Text   catalog.Content `json:"text" eaapl:"required" desc:"the text to classify"`
@@ -276,14 +270,9 @@ type classifyOutput struct {
 const MaxLabels = 50
 
 // Classify puts a text into one of the given labels.
-var Classify = catalog.Define(catalog.Def[Deps, classifyArgs, classifyOutput]{
-	Name:             "Classify",
-	Description:      "Put a text into one of the given labels: by the configured model, else on the worker by the labels' words (keyword overlap); no label when nothing or a tie decides.",
-	SideEffect:       catalog.Reads,
-	Timeout:          timeout,
-	HeartbeatTimeout: catalog.HeartbeatTimeout,
-	Retry:            catalog.DefaultRetry,
-	Label:            catalog.Label{None: true},
+var Classify = catalog.Define(analysis(catalog.Def[Deps, classifyArgs, classifyOutput]{
+	Name:        "Classify",
+	Description: "Put a text into one of the given labels: by the configured model, else on the worker by the labels' words (keyword overlap); no label when nothing or a tie decides.",
 	Run: func(ctx context.Context, d Deps, args classifyArgs) (classifyOutput, error) {
 		if len(args.Labels) < 2 || len(args.Labels) > MaxLabels {
 			return classifyOutput{}, catalog.Invalid("parameter %q must give 2 to %d labels", "labels", MaxLabels)
@@ -295,11 +284,10 @@ var Classify = catalog.Define(catalog.Def[Deps, classifyArgs, classifyOutput]{
 			}
 			labels[i] = Label{Name: l}
 		}
-		text, err := textOf(ctx, d, "text", args.Text)
+		text, note, err := boundedText(ctx, d, "text", args.Text)
 		if err != nil {
 			return classifyOutput{}, err
 		}
-		text, note := bound(d.Analyzer, text)
 		c, err := d.Analyzer.Classify(ctx, text, labels)
 		if err != nil {
 			return classifyOutput{}, analysisError(err)
@@ -310,7 +298,6 @@ var Classify = catalog.Define(catalog.Def[Deps, classifyArgs, classifyOutput]{
 		}
 		return classifyOutput{Label: c.Label, Scores: c.Scores, Reason: c.Reason, Method: c.Method, Note: note}, nil
 	},
-	Hint: hint,
 	ReadBack: func(r catalog.Reading) string {
 		s := r.Step()
 		list, ok := s.Args["labels"].([]any)
@@ -325,10 +312,7 @@ var Classify = catalog.Define(catalog.Def[Deps, classifyArgs, classifyOutput]{
 		}
 		return sends(r, fmt.Sprintf("Classify %s as %s", source(r, s.Args["text"]), strings.Replace(andList(names), " and ", " or ", 1)), s.Args["text"])
 	},
-	Outcome: func(state string, output map[string]any) (string, string) {
-		l, _ := output["label"].(string)
-		return state, l
-	},
+	Outcome: outcome("label"),
 	Forms: catalog.Forms{
 		Phrases:    []string{"classify {text} as {labels}", "classify {text} into {labels}"},
 		Statements: []string{"classify {text} as {labels}", "classify {text} into {labels}"},
@@ -340,4 +324,4 @@ var Classify = catalog.Define(catalog.Def[Deps, classifyArgs, classifyOutput]{
 			"method": {Noun: "how it was classified"},
 		},
 	},
-})
+}))

@@ -14,8 +14,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"go.temporal.io/sdk/temporal"
-
 	"github.com/eaapl/eaapl/activities/contentvalue"
 	"github.com/eaapl/eaapl/catalog"
 )
@@ -46,15 +44,8 @@ type InvalidError struct{ Msg string }
 
 func (e *InvalidError) Error() string { return e.Msg }
 
-// LaterError is an analysis the model server asked to try again (429, 5xx, no answer in time): After is
-// its Retry-After, 0 when it gave none.
-type LaterError struct {
-	Err   error
-	After time.Duration
-}
-
-func (e *LaterError) Error() string { return e.Err.Error() }
-func (e *LaterError) Unwrap() error { return e.Err }
+// LaterError is an analysis the model server asked to try again (429, 5xx, no answer in time).
+type LaterError = catalog.LaterError
 
 // RefusedError is a request a retry cannot fix: the server refused it (a bad key, an unknown model, too
 // large), or the model's answer broke the rules (a label it was not given). Unauthorized marks a refused key.
@@ -77,9 +68,6 @@ const (
 	ModelRetryLater = "ModelRetryLater" // retried, after the server's Retry-After when it sent one
 	ModelRefused    = "ModelRefused"    // not retried: a retry cannot fix it
 )
-
-// maxRetryAfter bounds how long a model server's Retry-After may hold a task back.
-const maxRetryAfter = 5 * time.Minute
 
 // Summary is an extractive summary.
 type Summary struct {
@@ -176,6 +164,16 @@ func textOf(ctx context.Context, d Deps, name string, c catalog.Content) (string
 	return s, err
 }
 
+// boundedText reads a content argument, as textOf does, and cuts it, as bound does.
+func boundedText(ctx context.Context, d Deps, name string, c catalog.Content) (text, note string, err error) {
+	text, err = textOf(ctx, d, name, c)
+	if err != nil {
+		return "", "", err
+	}
+	text, note = bound(d.Analyzer, text)
+	return text, note, nil
+}
+
 // bound cuts a text to what a Bounded analyzer takes, at a character's edge, and says what was cut.
 func bound(a Analyzer, text string) (string, string) {
 	b, ok := a.(Bounded)
@@ -205,8 +203,7 @@ func analysisError(err error) error {
 	case errors.As(err, &refused):
 		return catalog.Fail(ModelRefused, "%v", refused)
 	case errors.As(err, &later):
-		// NextRetryDelay makes Temporal wait the server's Retry-After instead of the policy's backoff.
-		return temporal.NewApplicationErrorWithOptions(later.Error(), ModelRetryLater, temporal.ApplicationErrorOptions{NextRetryDelay: min(later.After, maxRetryAfter)})
+		return catalog.RetryLater(ModelRetryLater, later)
 	}
 	return err
 }

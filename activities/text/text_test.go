@@ -95,3 +95,18 @@ func TestReadBackSaysWhereTheTextGoes(t *testing.T) {
 		}
 	}
 }
+
+func TestTextCommandsShareTheAnalysisDef(t *testing.T) {
+	for _, s := range []*catalog.Spec{text.Summarize, text.AnalyzeTrends, text.Extract, text.Classify} {
+		c := s.Command
+		if c.SideEffect != catalog.Reads || c.Timeout != catalog.Duration(2*time.Minute) || c.HeartbeatTimeout != catalog.Duration(catalog.HeartbeatTimeout) || !c.Label.None {
+			t.Errorf("%s: side effect %v, timeout %v, heartbeat %v, label %+v; want a read with 2m, the heartbeat and no label", c.Name, c.SideEffect, c.Timeout, c.HeartbeatTimeout, c.Label)
+		}
+		if s.Hint == nil || s.Hint(text.ModelRetryLater) == "" {
+			t.Errorf("%s: no failure hint", c.Name)
+		}
+	}
+	if verb, detail := text.Classify.Outcome("completed", map[string]any{"label": "urgent"}); verb != "completed" || detail != "urgent" {
+		t.Errorf("Classify's outcome = %q, %q; want completed, urgent", verb, detail)
+	}
+}

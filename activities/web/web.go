@@ -11,8 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"go.temporal.io/sdk/temporal"
-
 	"github.com/eaapl/eaapl/activities/contentvalue"
 	"github.com/eaapl/eaapl/catalog"
 )
@@ -53,20 +51,11 @@ type PermanentError struct{ Err error }
 func (e *PermanentError) Error() string { return e.Err.Error() }
 func (e *PermanentError) Unwrap() error { return e.Err }
 
-// LaterError is a fetch the server asked to try again: After is its Retry-After, 0 when it gave none.
-type LaterError struct {
-	Err   error
-	After time.Duration
-}
-
-func (e *LaterError) Error() string { return e.Err.Error() }
-func (e *LaterError) Unwrap() error { return e.Err }
+// LaterError is a fetch the server asked to try again (429, 5xx).
+type LaterError = catalog.LaterError
 
 // HTTPRetryLater is the error type of a fetch the server asked to retry (429, 5xx).
 const HTTPRetryLater = "HTTPRetryLater"
-
-// maxRetryAfter bounds how long a server's Retry-After may hold a task back.
-const maxRetryAfter = 5 * time.Minute
 
 type fetchArgs struct {
 	URL string `json:"url" eaapl:"required" desc:"the http or https address of the page"`
@@ -146,9 +135,7 @@ func fetch(ctx context.Context, d Deps, args fetchArgs) (fetchOutput, error) {
 	case errors.As(err, &permanent):
 		return fetchOutput{}, catalog.Invalid("%v", err)
 	case errors.As(err, &later):
-		after := min(later.After, maxRetryAfter)
-		// NextRetryDelay makes Temporal wait the server's Retry-After instead of the policy's backoff.
-		return fetchOutput{}, temporal.NewApplicationErrorWithOptions(err.Error(), HTTPRetryLater, temporal.ApplicationErrorOptions{NextRetryDelay: after})
+		return fetchOutput{}, catalog.RetryLater(HTTPRetryLater, later)
 	case err != nil:
 		return fetchOutput{}, err
 	}

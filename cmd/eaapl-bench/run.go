@@ -131,6 +131,20 @@ func (s *stack) prepare(ctx context.Context, o options, n int) (input, error) {
 	return input{contacts: contacts, addrs: addrs, mp: mp, stop: stop}, nil
 }
 
+// begin readies a measured run over n contacts (prepare's) under the deadline o gives n, with a workflow
+// ID, and task queue, that is prefix and a number unique in the bench; done stops its Mailpit and ends
+// the deadline.
+func (s *stack) begin(ctx context.Context, o options, n int, prefix string) (_ context.Context, _ input, id string, done func(), _ error) {
+	ctx, cancel := context.WithTimeout(ctx, o.timeout(n))
+	in, err := s.prepare(ctx, o, n)
+	if err != nil {
+		cancel()
+		return nil, input{}, "", nil, err
+	}
+	s.seq++
+	return ctx, in, fmt.Sprintf("%s-%d", prefix, s.seq), func() { in.stop(); cancel() }, nil
+}
+
 // variant is how an EaaPL run differs from the default one: one worker, the Kafka bridge on, adaptive
 // tuning on, as `eaapl dev` runs them.
 type variant struct {
@@ -144,15 +158,11 @@ type variant struct {
 func (s *stack) measureEaaPL(ctx context.Context, o options, n int, v variant) (runResult, error) {
 	workers, noKafka, priority := max(v.workers, 1), v.noKafka, v.priority
 	r := runResult{kind: kindEaaPL, n: n, workers: workers, noKafka: noKafka, fixed: v.fixed, priorityRun: priority}
-	ctx, cancel := context.WithTimeout(ctx, o.timeout(n))
-	defer cancel()
-	in, err := s.prepare(ctx, o, n)
+	ctx, in, id, done, err := s.begin(ctx, o, n, fmt.Sprintf("bench-eaapl-n%d-w%d", n, workers))
 	if err != nil {
 		return r, err
 	}
-	defer in.stop()
-	s.seq++
-	id := fmt.Sprintf("bench-eaapl-n%d-w%d-%d", n, workers, s.seq)
+	defer done()
 	env := []string{
 		"TEMPORAL_ADDRESS=" + s.temporal.Address,
 		"TEMPORAL_NAMESPACE=" + s.temporal.Namespace,
@@ -310,116 +320,99 @@ func (s *stack) runUrgent(ctx context.Context, taskQueue string, r *runResult) e
 // measureHandWritten runs baseline (a) over n contacts on a worker in this process.
 func (s *stack) measureHandWritten(ctx context.Context, o options, n int) (runResult, error) {
 	r := runResult{kind: kindHandWritten, n: n}
-	ctx, cancel := context.WithTimeout(ctx, o.timeout(n))
-	defer cancel()
-	in, err := s.prepare(ctx, o, n)
+	ctx, in, id, done, err := s.begin(ctx, o, n, fmt.Sprintf("bench-handwritten-n%d", n))
 	if err != nil {
 		return r, err
 	}
-	defer in.stop()
-	s.seq++
-	id := fmt.Sprintf("bench-handwritten-n%d-%d", n, s.seq)
-	sender, err := smtp.New(smtp.Config{Addr: in.mp.SMTPAddr})
+	defer done()
+	stop, err := s.baselineWorker(r, id, in.mp, func(w sdkworker.Worker, deps email.Deps) {
+		w.RegisterWorkflowWithOptions(handWritten, workflow.RegisterOptions{Name: handWrittenType})
+		(&activities.Commands{Deps: catalog.Deps{deps}, WorkerID: "bench-handwritten"}).Register(w)
+	})
 	if err != nil {
 		return r, err
 	}
-	w := sdkworker.New(s.client, id, sdkworker.Options{MaxConcurrentActivityExecutionSize: worker.ActivitySlots})
-	w.RegisterWorkflowWithOptions(handWritten, workflow.RegisterOptions{Name: handWrittenType})
-	(&activities.Commands{
-		Deps: catalog.Deps{email.Deps{
-			Mailbox: mailpit.New(in.mp.APIURL, &http.Client{Timeout: 30 * time.Second}),
-			Sender:  sender,
-			From:    benchFrom(),
-		}},
-		WorkerID: "bench-handwritten",
-	}).Register(w)
-	if err := w.Start(); err != nil {
-		return r, fmt.Errorf("%s: start worker: %w", r.label(), err)
-	}
-	defer w.Stop()
-
-	fmt.Printf("\n%s: starting\n", r.label())
-	began := time.Now()
-	run, err := s.client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: id}, handWrittenType,
+	defer stop()
+	err = s.runBaseline(ctx, &r, id, in, handWrittenType,
 		handWrittenInput{Contacts: in.addrs, Subject: benchSubject, Body: benchBody, Window: o.concurrency})
-	if err != nil {
-		return r, fmt.Errorf("%s: %w", r.label(), err)
-	}
-	var sent int
-	err = run.Get(ctx, &sent)
-	r.wall = time.Since(began)
-	if err != nil {
-		return r, fmt.Errorf("%s: %w", r.label(), err)
-	}
-	fmt.Printf("  %6.1fs  done: %d sent\n", r.wall.Seconds(), sent)
-	if r.hist, err = readHistory(ctx, s.client, s.dc, id); err != nil {
-		return r, fmt.Errorf("%s: %w", r.label(), err)
-	}
-	return r, s.checked(ctx, r, in.mp, in.addrs)
+	return r, err
 }
 
 // measureExpert runs baseline (a') over n contacts on a worker in this process, with EaaPL's SMTP
 // sender and mailbox and batches of the size EaaPL would make.
 func (s *stack) measureExpert(ctx context.Context, o options, n int) (runResult, error) {
 	r := runResult{kind: kindExpert, n: n}
-	ctx, cancel := context.WithTimeout(ctx, o.timeout(n))
-	defer cancel()
-	in, err := s.prepare(ctx, o, n)
+	ctx, in, id, done, err := s.begin(ctx, o, n, fmt.Sprintf("bench-expert-n%d", n))
 	if err != nil {
 		return r, err
 	}
-	defer in.stop()
-	s.seq++
-	id := fmt.Sprintf("bench-expert-n%d-%d", n, s.seq)
-	sender, err := smtp.New(smtp.Config{Addr: in.mp.SMTPAddr})
+	defer done()
+	stop, err := s.baselineWorker(r, id, in.mp, func(w sdkworker.Worker, deps email.Deps) {
+		w.RegisterWorkflowWithOptions(expertWorkflow, workflow.RegisterOptions{Name: expertType})
+		w.RegisterActivityWithOptions((&expertSender{deps: deps}).SendBatch, activity.RegisterOptions{Name: expertActivity})
+	})
 	if err != nil {
 		return r, err
 	}
-	w := sdkworker.New(s.client, id, sdkworker.Options{MaxConcurrentActivityExecutionSize: worker.ActivitySlots})
-	w.RegisterWorkflowWithOptions(expertWorkflow, workflow.RegisterOptions{Name: expertType})
-	w.RegisterActivityWithOptions((&expertSender{deps: email.Deps{
-		Mailbox: mailpit.New(in.mp.APIURL, &http.Client{Timeout: 30 * time.Second}),
-		Sender:  sender,
-		From:    benchFrom(),
-	}}).SendBatch, activity.RegisterOptions{Name: expertActivity})
-	if err := w.Start(); err != nil {
-		return r, fmt.Errorf("%s: start worker: %w", r.label(), err)
-	}
-	defer w.Stop()
-
-	fmt.Printf("\n%s: starting\n", r.label())
-	began := time.Now()
+	defer stop()
 	// The batch size EaaPL's workflow would choose: enough batches for the window, at most 100 items
 	// each unless that makes more than 1,000 batches.
 	size := max(min((n+o.concurrency-1)/o.concurrency, 100), (n+999)/1000, 1)
-	run, err := s.client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: id}, expertType,
+	err = s.runBaseline(ctx, &r, id, in, expertType,
 		expertInput{Contacts: n, Subject: benchSubject, Body: benchBody, Window: o.concurrency, BatchSize: size})
+	return r, err
+}
+
+// baselineWorker starts an SDK worker in this process on the task queue id, with the email dependencies
+// an EaaPL worker has (its SMTP sender to mp, mp's mailbox); register adds the baseline's workflow and
+// activities to it. stop stops it.
+func (s *stack) baselineWorker(r runResult, id string, mp *devstack.Mailpit, register func(sdkworker.Worker, email.Deps)) (stop func(), _ error) {
+	sender, err := smtp.New(smtp.Config{Addr: mp.SMTPAddr})
 	if err != nil {
-		return r, fmt.Errorf("%s: %w", r.label(), err)
+		return nil, err
+	}
+	w := sdkworker.New(s.client, id, sdkworker.Options{MaxConcurrentActivityExecutionSize: worker.ActivitySlots})
+	register(w, email.Deps{
+		Mailbox: mailpit.New(mp.APIURL, &http.Client{Timeout: 30 * time.Second}),
+		Sender:  sender,
+		From:    benchFrom(),
+	})
+	if err := w.Start(); err != nil {
+		return nil, fmt.Errorf("%s: start worker: %w", r.label(), err)
+	}
+	return w.Stop, nil
+}
+
+// runBaseline runs a baseline's workflow (type wf, input arg) with the ID id on the task queue id, timing
+// it into r up to its count of emails sent, then reads its history into r and checks the mailbox.
+func (s *stack) runBaseline(ctx context.Context, r *runResult, id string, in input, wf string, arg any) error {
+	fmt.Printf("\n%s: starting\n", r.label())
+	began := time.Now()
+	run, err := s.client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: id}, wf, arg)
+	if err != nil {
+		return fmt.Errorf("%s: %w", r.label(), err)
 	}
 	var sent int
 	err = run.Get(ctx, &sent)
 	r.wall = time.Since(began)
 	if err != nil {
-		return r, fmt.Errorf("%s: %w", r.label(), err)
+		return fmt.Errorf("%s: %w", r.label(), err)
 	}
 	fmt.Printf("  %6.1fs  done: %d sent\n", r.wall.Seconds(), sent)
 	if r.hist, err = readHistory(ctx, s.client, s.dc, id); err != nil {
-		return r, fmt.Errorf("%s: %w", r.label(), err)
+		return fmt.Errorf("%s: %w", r.label(), err)
 	}
-	return r, s.checked(ctx, r, in.mp, in.addrs)
+	return s.checked(ctx, *r, in.mp, in.addrs)
 }
 
 // measurePlain runs baseline (b) over n contacts.
 func (s *stack) measurePlain(ctx context.Context, o options, n int) (runResult, error) {
 	r := runResult{kind: kindPlain, n: n}
-	ctx, cancel := context.WithTimeout(ctx, o.timeout(n))
-	defer cancel()
-	in, err := s.prepare(ctx, o, n)
+	ctx, in, _, done, err := s.begin(ctx, o, n, "bench-plain")
 	if err != nil {
 		return r, err
 	}
-	defer in.stop()
+	defer done()
 	fmt.Printf("\n%s: starting\n", r.label())
 	began := time.Now()
 	err = plainSMTP(ctx, in.mp.SMTPAddr, benchFrom(), in.addrs, benchSubject, benchBody, o.concurrency)

@@ -17,6 +17,8 @@ import (
 	"time"
 
 	openai "github.com/sashabaranov/go-openai"
+
+	"github.com/eaapl/eaapl/internal/usage"
 )
 
 // Settings are a model server's: the same variables configure the planner and the text analysis.
@@ -102,15 +104,13 @@ func (c *Client) Complete(ctx context.Context, r Request) (string, error) {
 		defer cancel()
 	}
 	after := new(retryAfter)
-	resp, err := c.Chat.CreateChatCompletion(context.WithValue(ctx, retryAfterKey{}, after), req)
-	if status(err) == http.StatusBadRequest && req.ResponseFormat != nil {
-		// Servers without a JSON mode refuse the format; the answer is parsed leniently anyway.
-		req.ResponseFormat = nil
-		resp, err = c.Chat.CreateChatCompletion(context.WithValue(ctx, retryAfterKey{}, after), req)
-	}
+	// A server without a JSON mode refuses the format; the answer is parsed leniently anyway.
+	resp, _, err := Send(context.WithValue(ctx, retryAfterKey{}, after), c.Chat, req)
 	if err != nil {
 		return "", c.classify(ctx, err, after.d)
 	}
+	// Spent whatever the answer says, even a refusal: the task's figures and analytics.data report it.
+	usage.AddModelTokens(ctx, resp.Usage.PromptTokens, resp.Usage.CompletionTokens)
 	if len(resp.Choices) == 0 {
 		return "", &Error{Msg: "the model's answer has no choices", Temporary: true}
 	}
@@ -123,6 +123,19 @@ func (c *Client) Complete(ctx context.Context, r Request) (string, error) {
 		text = text[:MaxAnswerBytes]
 	}
 	return text, nil
+}
+
+// Send asks chat once, and at once again without req's response format when the server refuses that
+// format (400, as servers without a JSON mode or without json_schema do); formatRefused says it did, so
+// that a caller can stop offering it.
+func Send(ctx context.Context, chat ChatClient, req openai.ChatCompletionRequest) (resp openai.ChatCompletionResponse, formatRefused bool, err error) {
+	resp, err = chat.CreateChatCompletion(ctx, req)
+	if Status(err) == http.StatusBadRequest && req.ResponseFormat != nil {
+		req.ResponseFormat = nil
+		resp, err = chat.CreateChatCompletion(ctx, req)
+		return resp, true, err
+	}
+	return resp, false, err
 }
 
 // Error is a failed request. Temporary errors (429, 408, 409, 5xx, a timeout, no answer) may succeed
@@ -140,7 +153,7 @@ func (e *Error) Error() string { return e.Msg }
 // classify turns a go-openai error into an *Error whose message names the server and never the key.
 func (c *Client) classify(ctx context.Context, err error, after time.Duration) error {
 	host, name := c.Settings.Host(), c.Settings.Model
-	code := status(err)
+	code := Status(err)
 	if code == 0 {
 		// No answer (refused connection, timeout, a task cancelled as its worker stops): another attempt,
 		// perhaps on another worker, may get one.
@@ -151,7 +164,7 @@ func (c *Client) classify(ctx context.Context, err error, after time.Duration) e
 		}
 		return &Error{Msg: c.redact(msg), Temporary: temp}
 	}
-	temp := code == http.StatusRequestTimeout || code == http.StatusConflict || code == http.StatusTooManyRequests || code >= 500
+	temp := TemporaryStatus(code)
 	msg := fmt.Sprintf("the model server at %s answered %d %s: %s", host, code, http.StatusText(code), detail(err))
 	switch {
 	case code == http.StatusUnauthorized || code == http.StatusForbidden:
@@ -189,8 +202,14 @@ func (c *Client) redact(s string) string {
 	return keyLike.ReplaceAllString(s, "[API key]")
 }
 
-// status is the HTTP status of a go-openai error, 0 when there is none.
-func status(err error) int {
+// TemporaryStatus says whether a later request may succeed where the server answered code: 408, 409,
+// 429 and 5xx; a bad key, an unknown model or a request too large will not.
+func TemporaryStatus(code int) bool {
+	return code == http.StatusRequestTimeout || code == http.StatusConflict || code == http.StatusTooManyRequests || code >= 500
+}
+
+// Status is the HTTP status of a go-openai error, 0 when there is none.
+func Status(err error) int {
 	var apiErr *openai.APIError
 	var reqErr *openai.RequestError
 	switch {
