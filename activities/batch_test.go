@@ -232,6 +232,7 @@ func TestEveryCommandRunsAsABatchItem(t *testing.T) {
 		"SendEmail":         {"to": contacts[0], "subject": "Hi", "body": "Hello"},
 		"FindReply":         {"message_id": "<ask@eaapl.test>", "from": "alice@example.com", "since": "2026-11-23T00:00:00Z"},
 		"ReadDocument":      {"path": "notes.md"},
+		"ReadLines":         {"path": "notes.md"},
 		"ReadTable":         {"path": "orders.csv"},
 		"WriteFile":         {"path": "out.txt", "text": "Hello"},
 		"ListFiles":         {"pattern": "*.md"},
@@ -240,6 +241,7 @@ func TestEveryCommandRunsAsABatchItem(t *testing.T) {
 		"AnalyzeTrends":     {"text": "# Sales\n\nJan: 10\nFeb: 12\nMar: 15\n"},
 		"Extract":           {"text": "Total: $40\nDue: May 3", "fields": []any{"total", "due"}},
 		"Classify":          {"text": "The invoice total is due", "labels": []any{"billing", "travel"}},
+		"FindText":          {"text": "All systems operational.", "phrase": "operational"},
 	}
 	for _, name := range catalog.Names() {
 		t.Run(name, func(t *testing.T) {

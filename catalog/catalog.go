@@ -10,7 +10,7 @@ package catalog
 import "time"
 
 // Version changes whenever a command, argument or output changes in a way that affects plans.
-const Version = "3"
+const Version = "4" // 4: ReadLines, FindText, ReadTable's columns and stored rows
 
 // Field is one argument or output field.
 type Field struct {

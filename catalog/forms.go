@@ -53,6 +53,11 @@ type Forms struct {
 	// (reading a file): a program that only runs it is refused as doing nothing.
 	Quiet bool `json:"quiet,omitempty"`
 
+	// Condition, when the command tells whether a text contains or is a phrase: the grammar's "if the
+	// page contains 'down'" becomes a step of it, which reads the text on the worker, so that a text of
+	// any size (a content reference) is tested without entering the program.
+	Condition *ConditionWords `json:"condition,omitempty"`
+
 	// Examples are the forms as docs/english.md and `eaapl plan --help` show them, each with a whole
 	// program the planner understands.
 	Examples []Example `json:"examples,omitempty"`
@@ -64,6 +69,16 @@ type ListWords struct {
 	Item   string `json:"item"`   // what one item is called in the plan's expressions: "contact"
 	Name   string `json:"name"`   // the item's field a name filter ("named John", "except Bob") reads
 	Email  string `json:"email"`  // the item's field an address filter ("at acme.com") reads
+}
+
+// ConditionWords say which arguments and outputs of a command test a text: Text and Phrase are its
+// arguments, Contains and Equals its bool outputs (the text contains the phrase; the text, trimmed, is
+// the phrase), both ignoring case.
+type ConditionWords struct {
+	Text     string `json:"text"`
+	Phrase   string `json:"phrase"`
+	Contains string `json:"contains"`
+	Equals   string `json:"equals"`
 }
 
 // Example is one form of the language with a whole program of that form.

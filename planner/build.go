@@ -543,8 +543,9 @@ func (b *builder) send(s *sentence) (*failure, error) {
 	var item string        // the expression of one recipient, for placeholders
 	var literalTo []string // the addresses, when they are known now
 	var sel *selected
-	var one *sent   // a single recipient, for a reply later
-	var each string // the item of an iteration over rows or lines
+	var one *sent    // a single recipient, for a reply later
+	var each string  // the item of an iteration over rows or lines
+	var table string // the step that reads the rows or lines
 	if named != nil && (named.it || named.column != "") && s.iter == nil {
 		return &failure{from: named.from, to: named.to, why: "it names an item, and the statement goes over no list; start with For each row in <table> or For each line in <file>"}, nil
 	}
@@ -557,11 +558,12 @@ func (b *builder) send(s *sentence) (*failure, error) {
 		if f != nil {
 			return f, nil
 		}
+		table = id
 		send.ForEach = &plan.ForEach{Items: "${" + items + "}", As: as}
 		send.If = where
 		if where != "" {
 			send.SkipReason = "it is not one of the " + as + "s " + strings.TrimSuffix(strings.TrimPrefix(describeForm(s.iter), strings.TrimSuffix(describeForm(&commandClause{form: s.iter.form, args: s.iter.args}), ".")), ".")
-			send.SkipReason = strings.TrimSpace(send.SkipReason)
+			send.SkipReason = strings.Join(strings.Fields(send.SkipReason), " ")
 		}
 		send.DependsOn = append(send.DependsOn, id)
 		each = as
@@ -570,6 +572,7 @@ func (b *builder) send(s *sentence) (*failure, error) {
 			return &failure{from: s.span.from, to: s.span.to, why: fmt.Sprintf("say whom to email for each %s: the address in the <column> column, or it (each line an address)", as)}, nil
 		case named.column != "":
 			send.Args["to"] = "${" + as + "." + named.column + "}"
+			b.addColumns(table, named.column)
 			whom = fmt.Sprintf("the address in the %s column of each %s", named.column, as)
 		case named.it:
 			send.Args["to"] = "${" + as + "}"
@@ -760,15 +763,17 @@ func (b *builder) send(s *sentence) (*failure, error) {
 		if strings.TrimSpace(message.text) == "" {
 			return &failure{from: message.from, to: message.to, why: "the message is empty; write it between the quotes"}, nil
 		}
-		body, f := fillRow(message.text, each, b.records, message)
+		body, cols, f := fillRow(message.text, each, b.records, message)
 		if f != nil {
 			return f, nil
 		}
+		b.addColumns(table, cols...)
 		subject := firstLine(body)
 		if len(s.subjects) == 1 {
-			if subject, f = fillRow(s.subjects[0].text, each, b.records, &s.subjects[0]); f != nil {
+			if subject, cols, f = fillRow(s.subjects[0].text, each, b.records, &s.subjects[0]); f != nil {
 				return f, nil
 			}
+			b.addColumns(table, cols...)
 		}
 		send.Args["subject"], send.Args["body"] = subject, body
 	case message == nil && (again || s.it && b.last != nil):
@@ -901,6 +906,15 @@ func (b *builder) checkNames(send plan.Step, item, placeholder string) plan.Step
 			That:  that,
 			Error: fmt.Sprintf("the placeholder %s cannot be filled: a contact the email goes to has no name; no email was sent", placeholder),
 		},
+	}
+}
+
+// addColumns lists columns the program uses on the step id that reads them (addColumns).
+func (b *builder) addColumns(id string, cols ...string) {
+	for i := range b.p.Steps {
+		if b.p.Steps[i].ID == id {
+			addColumns(&b.p.Steps[i], cols)
+		}
 	}
 }
 

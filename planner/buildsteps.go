@@ -287,16 +287,23 @@ func (b *builder) iterate(c *commandClause) (string, string, string, string, *fa
 	if out == "" {
 		return "", "", "", "", &failure{from: c.from, to: c.to, why: fmt.Sprintf("%s gives no list of %ss (a bug of its forms)", spec.Name, each)}
 	}
+	elem, isList := field.Type.Elem()
+	if !isList {
+		return "", "", "", "", &failure{from: c.from, to: c.to, why: fmt.Sprintf("%s's %s is not a list (a bug of its forms)", spec.Name, out)}
+	}
+	b.records = elem != catalog.String // rows have fields; lines are text
+	if b.records {
+		var cols []string
+		for _, w := range c.where {
+			cols = append(cols, w.field)
+		}
+		addColumns(&step, cols)
+	}
 	b.add(step)
 	items := "steps." + step.ID + "." + out
-	_, b.records = field.Type.Elem()
-	if !b.records {
-		// A text: its lines that are not blank.
-		items = fmt.Sprintf("%s.split(\"\\n\").map(%s, %s.trim()).filter(%s, %s != \"\")", items, each, each, each, each)
-	}
 	var conds []string
 	for _, w := range c.where {
-		if _, list := field.Type.Elem(); !list {
+		if !b.records {
 			return "", "", "", "", &failure{from: w.from, to: w.to, why: "a line has no columns; where goes with the rows of a table"}
 		}
 		cond := fmt.Sprintf("%s.%s.trim().lowerAscii() == %s", each, w.field, celString(strings.ToLower(w.value)))
@@ -323,6 +330,11 @@ func (b *builder) valueCond(v valueCondition) (string, string, string, *failure)
 				m.used = true
 				what := each + "s"
 				cond := fmt.Sprintf("size(steps.%s.%s) %s %d", m.id, out, v.op, v.n)
+				if c, has := m.spec.OutputField("count"); has && c.Type == catalog.Int {
+					// The command counts its list: a long one is a stored list, whose size the
+					// workflow would have to read it all to know.
+					cond = fmt.Sprintf("steps.%s.count %s %d", m.id, v.op, v.n)
+				}
 				return cond, m.id, fmt.Sprintf("there are not %s %d %s", map[string]string{">": "more than", "<": "fewer than", ">=": "at least", "==": "exactly"}[v.op], v.n, what), nil
 			}
 		}
@@ -337,6 +349,9 @@ func (b *builder) valueCond(v valueCondition) (string, string, string, *failure)
 		return "", "", "", f
 	}
 	expr := fmt.Sprintf("steps.%s.%s", m.id, out)
+	if field, _ := m.spec.OutputField(out); field.Type == catalog.ContentType && b.l.textTest != "" {
+		return b.textTest(v, m.id, expr) // a text that may be too large for the workflow to read
+	}
 	var cond, skip string
 	if v.equals {
 		cond = fmt.Sprintf("%s.trim().lowerAscii() == %s", expr, celString(strings.ToLower(strings.TrimSpace(v.text))))
@@ -350,6 +365,31 @@ func (b *builder) valueCond(v valueCondition) (string, string, string, *failure)
 		skip = strings.Replace(strings.Replace(skip, "is not", "is", 1), "does not contain", "contains", 1)
 	}
 	return cond, m.id, skip, nil
+}
+
+// textTest writes a value condition as a step of the command that tests a text (Forms.Condition) on
+// the worker, which reads a text of any size from the content store, and a condition on its result;
+// expr is the text, the output of step id.
+func (b *builder) textTest(v valueCondition, id, expr string) (string, string, string, *failure) {
+	w := b.l.textTestWords
+	test := plan.Step{
+		ID:          b.unique("test"),
+		Command:     b.l.textTest,
+		Description: fmt.Sprintf("Look for %q in %s.", v.text, v.result),
+		Args:        map[string]any{w.Text: "${" + expr + "}", w.Phrase: literal(v.text)},
+		DependsOn:   []string{id},
+	}
+	cond, skip := "steps."+test.ID+"."+w.Contains, fmt.Sprintf("%s does not contain %q", v.result, v.text)
+	if v.equals {
+		test.Description = fmt.Sprintf("Compare %s with %q.", v.result, v.text)
+		cond, skip = "steps."+test.ID+"."+w.Equals, fmt.Sprintf("%s is not %q", v.result, v.text)
+	}
+	if v.not {
+		cond = "!" + cond
+		skip = strings.Replace(strings.Replace(skip, "is not", "is", 1), "does not contain", "contains", 1)
+	}
+	b.add(test)
+	return cond, test.ID, skip, nil
 }
 
 // quiet returns a failure for a step that does nothing a person sees, because no later step uses it.
@@ -401,14 +441,15 @@ func capitalize(s string) string {
 }
 
 // fillRow turns a message to each row into a template: {column} is that row's cell, as text.
-func fillRow(text, each string, records bool, q *quoteClause) (string, *failure) {
+func fillRow(text, each string, records bool, q *quoteClause) (string, []string, *failure) {
 	if !records && rowPlaceholder.MatchString(text) {
-		return "", &failure{from: q.to - 1, to: q.to, why: fmt.Sprintf("the placeholder %s cannot be filled: each %s is only an address (write {{ for a brace)", rowPlaceholder.FindString(text), each)}
+		return "", nil, &failure{from: q.to - 1, to: q.to, why: fmt.Sprintf("the placeholder %s cannot be filled: each %s is only an address (write {{ for a brace)", rowPlaceholder.FindString(text), each)}
 	}
 	if strings.Contains(text, "${") {
-		return "", &failure{from: q.to - 1, to: q.to, why: "a message to each row fills {column} placeholders only; write it without ${"}
+		return "", nil, &failure{from: q.to - 1, to: q.to, why: "a message to each row fills {column} placeholders only; write it without ${"}
 	}
 	var bad string
+	var cols []string
 	body := rowPlaceholder.ReplaceAllStringFunc(text, func(ph string) string {
 		name := strings.TrimSpace(ph[1 : len(ph)-1])
 		if !identifier.MatchString(name) {
@@ -417,10 +458,31 @@ func fillRow(text, each string, records bool, q *quoteClause) (string, *failure)
 			}
 			return ph
 		}
+		cols = append(cols, name)
 		return "${" + each + "." + name + "}"
 	})
 	if bad != "" {
-		return "", &failure{from: q.to - 1, to: q.to, why: fmt.Sprintf("the placeholder %s cannot be filled: a placeholder names one column of the table, in lower case letters, digits and _, for example {order}", bad)}
+		return "", nil, &failure{from: q.to - 1, to: q.to, why: fmt.Sprintf("the placeholder %s cannot be filled: a placeholder names one column of the table, in lower case letters, digits and _, for example {order}", bad)}
 	}
-	return body, nil
+	return body, cols, nil
+}
+
+// addColumns lists, on a step that reads a table, columns the program uses, so that the read stops the
+// program when the table lacks one, before any row is used (ReadTable's columns argument); a command
+// without that argument is left as it is.
+func addColumns(step *plan.Step, cols []string) {
+	spec, ok := catalog.Lookup(step.Command)
+	if !ok || len(cols) == 0 {
+		return
+	}
+	if _, has := spec.Arg("columns"); !has {
+		return
+	}
+	have, _ := step.Args["columns"].([]any)
+	for _, c := range cols {
+		if !slices.Contains(have, any(c)) {
+			have = append(have, c)
+		}
+	}
+	step.Args["columns"] = have
 }

@@ -28,7 +28,7 @@ func TestDocumentProgramsPlanAsTheEngineerExpects(t *testing.T) {
 			{"id": "read", "command": "ReadDocument", "args": {"path": "todo.txt"}},
 			{"id": "send_2", "command": "SendEmail", "args": {"to": {"name": "", "email": "bob@example.com"}, "subject": "todo.txt", "body": "${steps.read.text}"}}]`},
 		{"For each row in orders.xlsx, email the address in the email column saying 'Your order {order} has shipped'", `[
-			{"id": "rows", "command": "ReadTable", "args": {"path": "orders.xlsx"}},
+			{"id": "rows", "command": "ReadTable", "args": {"path": "orders.xlsx", "columns": ["email", "order"]}},
 			{"id": "send", "command": "SendEmail", "for_each": {"items": "${steps.rows.rows}", "as": "row"},
 			 "args": {"to": "${row.email}", "subject": "Your order ${row.order} has shipped", "body": "Your order ${row.order} has shipped"}}]`},
 		{"Fetch https://status.example.test/ and email the page to ops@example.com", `[

@@ -18,9 +18,10 @@ func TestIterationsAndValueConditionsEvaluate(t *testing.T) {
 		}
 		return c
 	}
-	t.Run("EachLineThatIsNotBlankIsAnAddress", func(t *testing.T) {
+	t.Run("EachLineIsAnAddress", func(t *testing.T) {
 		c := compile(t, "For each line in emails.txt, send 'Hi' to it")
-		out := map[string]any{"lines": map[string]any{"text": "ann@example.com\n\n  bob@example.com  \r\n\t\ncarol@example.com"}}
+		// ReadLines gives the lines that are not blank, trimmed (activities/files).
+		out := map[string]any{"lines": map[string]any{"lines": []any{"ann@example.com", "bob@example.com", "carol@example.com"}}}
 		items, err := c.Items("send", plan.Scope{Now: now, Steps: out})
 		if err != nil {
 			t.Fatal(err)
@@ -66,13 +67,16 @@ func TestIterationsAndValueConditionsEvaluate(t *testing.T) {
 			want    bool
 		}{
 			{"List the files matching *.csv. If there are more than 2 files, send 'Many files' to bob@example.com",
-				map[string]any{"list": map[string]any{"files": []any{"a", "b", "c"}}}, true},
+				map[string]any{"list": map[string]any{"files": []any{"a", "b", "c"}, "count": 3}}, true},
 			{"List the files matching *.csv. If there are more than 2 files, send 'Many files' to bob@example.com",
-				map[string]any{"list": map[string]any{"files": []any{"a", "b"}}}, false},
+				map[string]any{"list": map[string]any{"files": []any{"a", "b"}, "count": 2}}, false},
+			// FindText looks in the page on the worker (activities/text); the send reads its answer.
 			{"Fetch https://status.example.test/ and if the page contains 'down', email it to ops@example.com",
-				map[string]any{"fetch": map[string]any{"text": "API: DOWN since 9:00"}}, true},
+				map[string]any{"fetch": map[string]any{"text": map[string]any{"ref": "sha256:1", "size": 60 << 20}}, "test": map[string]any{"contains": true}}, true},
 			{"Fetch https://status.example.test/ and if the page contains 'down', email it to ops@example.com",
-				map[string]any{"fetch": map[string]any{"text": "All systems up"}}, false},
+				map[string]any{"fetch": map[string]any{"text": "All systems up"}, "test": map[string]any{"contains": false}}, false},
+			{"Fetch https://status.example.test/ and if the page does not contain 'down', email it to ops@example.com",
+				map[string]any{"fetch": map[string]any{"text": "All systems up"}, "test": map[string]any{"contains": false}}, true},
 			{"Read mail.txt and classify it as urgent, normal or low. If the label is urgent, send 'Urgent mail' to bob@example.com",
 				map[string]any{"read": map[string]any{"text": "x"}, "classify": map[string]any{"label": "urgent"}}, true},
 			{"Read mail.txt and classify it as urgent, normal or low. If the label is urgent, send 'Urgent mail' to bob@example.com",
@@ -88,6 +92,13 @@ func TestIterationsAndValueConditionsEvaluate(t *testing.T) {
 			if err != nil || got != tc.want {
 				t.Errorf("%q over %v: condition %v, %v; want %v", tc.program, tc.out, got, err, tc.want)
 			}
+		}
+	})
+	t.Run("AContainsOnAPageIsTestedOnTheWorker", func(t *testing.T) {
+		pl := mustPlan(t, &Rules{}, "Fetch https://status.example.test/ and if the page contains 'down', email it to ops@example.com", now)
+		test, ok := pl.Step("test")
+		if !ok || test.Command != "FindText" || test.Args["text"] != "${steps.fetch.text}" || test.Args["phrase"] != "down" {
+			t.Fatalf("steps %+v, want a FindText step over the page's text looking for down", pl.Steps)
 		}
 	})
 }

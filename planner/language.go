@@ -50,6 +50,8 @@ type language struct {
 	// the verbs run the one with Verbs.
 	list                                           catalog.ListWords
 	listCommand, find, history, compose, sendEmail string
+	textTest                                       string                 // the command that tests a text (Forms.Condition)
+	textTestWords                                  catalog.ConditionWords // its arguments and outputs
 
 	statements []statementForm
 	// resultWords are the words for the results of the commands' statements: "it", "the summary".
@@ -120,6 +122,9 @@ func gather(specs []*catalog.Spec) *language {
 		}
 		if len(f.Verbs) > 0 {
 			l.sendEmail = setOnce(l.sendEmail, s.Name)
+		}
+		if f.Condition != nil {
+			l.textTest, l.textTestWords = setOnce(l.textTest, s.Name), *f.Condition
 		}
 		for _, st := range f.Statements {
 			form := parseStatementForm(s, st)

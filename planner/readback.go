@@ -2,6 +2,8 @@ package planner
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -97,6 +99,9 @@ func ReadBackCondition(p *plan.Plan, cond string, loc *time.Location) (string, b
 }
 
 func conditionWords(p *plan.Plan, e celast.Expr, loc *time.Location) (string, bool) {
+	if e.Kind() == celast.SelectKind {
+		return textTestWords(p, e)
+	}
 	if e.Kind() != celast.CallKind {
 		return "", false
 	}
@@ -143,9 +148,24 @@ func conditionWords(p *plan.Plan, e celast.Expr, loc *time.Location) (string, bo
 		}
 		return fmt.Sprintf("%s contains %q", noun, text), true
 	}
-	// size(steps.s.f) > N, < N, >= N, == N
+	// size(steps.s.f) > N, < N, >= N, == N; or steps.s.count, the command's count of its list
 	ops := map[string]string{"_>_": "more than", "_<_": "fewer than", "_>=_": "at least", "_==_": "exactly"}
 	op, isOp := ops[call.FunctionName()]
+	if isOp && len(args) == 2 && args[1].Kind() == celast.LiteralKind {
+		if s, out, ok := stepOutput(p, args[0]); ok && out == "count" {
+			n, ok := args[1].AsLiteral().Value().(int64)
+			spec, ok2 := catalog.Get(s.Command)
+			if !ok || !ok2 {
+				return "", false
+			}
+			for _, name := range slices.Sorted(maps.Keys(spec.Forms.Results)) {
+				if each := spec.Forms.Results[name].Each; each != "" {
+					return fmt.Sprintf("there are %s %d %ss (step %d)", op, n, each, stepNumber(p, s.ID)), true
+				}
+			}
+			return "", false
+		}
+	}
 	if !isOp || len(args) != 2 || args[0].Kind() != celast.CallKind || args[0].AsCall().FunctionName() != "size" || len(args[0].AsCall().Args()) != 1 {
 		return "", false
 	}
@@ -162,6 +182,47 @@ func conditionWords(p *plan.Plan, e celast.Expr, loc *time.Location) (string, bo
 		return "", false
 	}
 	return fmt.Sprintf("there are %s %d %ss (step %d)", op, n, spec.Forms.Results[out].Each, stepNumber(p, s.ID)), true
+}
+
+// textTestWords reads steps.<id>.contains (or .equals) of a step of the command that tests a text
+// (Forms.Condition): "the page's text (step 1) contains \"down\"".
+func textTestWords(p *plan.Plan, e celast.Expr) (string, bool) {
+	s, out, ok := stepOutput(p, e)
+	if !ok {
+		return "", false
+	}
+	spec, ok := catalog.Get(s.Command)
+	if !ok || spec.Forms.Condition == nil {
+		return "", false
+	}
+	w := spec.Forms.Condition
+	phrase, ok := s.Args[w.Phrase].(string)
+	if !ok {
+		return "", false
+	}
+	text, ok := s.Args[w.Text].(string)
+	if !ok || !strings.HasPrefix(text, "${") || !strings.HasSuffix(text, "}") {
+		return "", false
+	}
+	env, err := cel.NewEnv()
+	if err != nil {
+		return "", false
+	}
+	tree, iss := env.Parse(strings.TrimSuffix(strings.TrimPrefix(text, "${"), "}"))
+	if iss.Err() != nil {
+		return "", false
+	}
+	noun, ok := chainOn(p, tree.NativeRep().Expr())
+	if !ok {
+		return "", false
+	}
+	switch out {
+	case w.Contains:
+		return fmt.Sprintf("%s contains %q", noun, phrase), true
+	case w.Equals:
+		return fmt.Sprintf("%s is %q", noun, phrase), true
+	}
+	return "", false
 }
 
 // chainOn reads steps.<id>.<out> under the given member calls, outermost first (lowerAscii, then trim),

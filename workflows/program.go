@@ -394,6 +394,7 @@ func (p *program) runForEach(ctx workflow.Context, id string, scope plan.Scope, 
 		n, label := i+1, p.itemLabel(id, item, nil)
 		run, err := p.plan.Condition(id, scope)
 		if err == nil && !run {
+			label = p.skippedLabel(id, item, scope, label)
 			s.record(ItemResult{Item: n, Label: label, State: StateSkipped, Reason: skipReason(p.plan.Step(id))})
 			continue
 		}
@@ -456,6 +457,15 @@ func (p *program) itemLabel(id string, item any, args map[string]any) string {
 		return label
 	}
 	return catalog.LabelOf(p.plan.ItemType(id), item)
+}
+
+// skippedLabel names an item its condition skips as a run item would be named: by its label argument
+// ("alice@example.com" for a table's row), when its arguments can be evaluated; else as before.
+func (p *program) skippedLabel(id string, item any, scope plan.Scope, label string) string {
+	if args, err := p.plan.Args(id, scope); err == nil {
+		return p.itemLabel(id, item, args)
+	}
+	return label
 }
 
 func (p *program) depsFinished(id string) bool {

@@ -332,6 +332,7 @@ func (p *program) readShardItems(ctx workflow.Context, in ShardInput, s *stepRun
 			n, label := at+i+1, p.itemLabel(in.Step, item, nil)
 			run, err := p.plan.Condition(in.Step, scope)
 			if err == nil && !run {
+				label = p.skippedLabel(in.Step, item, scope, label)
 				s.record(ItemResult{Item: n, Label: label, State: StateSkipped, Reason: skipReason(p.plan.Step(in.Step))})
 				continue
 			}

@@ -1,4 +1,5 @@
-// Package files is the files command family: ReadDocument (a file's text), ReadTable (a .csv or .xlsx as
+// Package files is the files command family: ReadDocument (a file's text), ReadLines (its lines, items
+// of a for_each), ReadTable (a .csv or .xlsx as
 // records, items of a for_each like contacts), WriteFile (atomic, idempotent per task, never replacing a
 // file the program did not write without asking) and ListFiles (a glob). Every path resolves inside the
 // workspace (EAAPL_WORKSPACE); one that leaves it is refused before anything is read. The family reaches
@@ -17,7 +18,7 @@ import (
 
 // Commands are the family's commands, for catalog.Register.
 func Commands() []*catalog.Spec {
-	return []*catalog.Spec{ReadDocument, ReadTable, WriteFile, ListFiles}
+	return []*catalog.Spec{ReadDocument, ReadLines, ReadTable, WriteFile, ListFiles}
 }
 
 // Deps are what the family's commands use.

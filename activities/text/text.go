@@ -20,7 +20,7 @@ import (
 
 // Commands are the family's commands, for catalog.Register.
 func Commands() []*catalog.Spec {
-	return []*catalog.Spec{Summarize, AnalyzeTrends, Extract, Classify}
+	return []*catalog.Spec{Summarize, AnalyzeTrends, Extract, Classify, FindText}
 }
 
 // Deps are what the family's commands use.
