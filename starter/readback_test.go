@@ -73,7 +73,8 @@ func TestReadBackSaysWhatEachStepDoes(t *testing.T) {
 		{"Fetch https://example.com and if the page does not contain 'up', send 'Down' to bob@example.com", []string{
 			"Fetch the page https://example.com.",
 			`Write the message "Down".`,
-			`Send it to bob@example.com, only if the page's text (step 1) does not contain "up".`,
+			`Look for "up" in the page's text (step 1).`,
+			`Send the message of step 2 to bob@example.com, only if the page's text (step 1) does not contain "up".`,
 		}},
 		{"List the files matching *.csv and if there are more than 5 files, send 'Many' to bob@example.com", []string{
 			"List the files that match *.csv.",

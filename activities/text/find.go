@@ -26,7 +26,7 @@ type findOutput struct {
 // runs: on the worker, which reads a large text from the content store, never in the workflow.
 var FindText = catalog.Define(catalog.Def[Deps, findArgs, findOutput]{
 	Name:        "FindText",
-	Description: "Tell whether a text (a document's or a page's, of any size) contains a phrase, or is it, ignoring case; for conditions such as \"if the page contains 'down'\".",
+	Description: "Tell whether a text (a document's or a page's, of any size) contains a phrase or is that phrase, ignoring case; for conditions such as \"if the page contains 'down'\".",
 	SideEffect:  catalog.Reads,
 	Timeout:     time.Minute,
 	Retry:       catalog.DefaultRetry,
@@ -39,7 +39,7 @@ var FindText = catalog.Define(catalog.Def[Deps, findArgs, findOutput]{
 		if !ok {
 			return ""
 		}
-		return fmt.Sprintf("Check, on the worker, whether %s contains %q or is it.", source(r, s.Args["text"]), phrase)
+		return fmt.Sprintf("Look for %q in %s.", phrase, source(r, s.Args["text"]))
 	},
 	Forms: catalog.Forms{
 		// Said only inside a condition on a value: "if the page contains 'down'", "if the summary is 'ok'".
