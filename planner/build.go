@@ -128,6 +128,9 @@ type builder struct {
 	// (unknown says which wait), and a time phrase is refused rather than resolved against a guess.
 	ref       time.Time
 	unknown   string
+	// earliest is the soonest the statement can run: ref plus the waits of a duration since. A time of
+	// day not after it cannot be kept ("Wait 20 hours. Send ... at 5pm"), so it is refused.
+	earliest  time.Time
 	prev      []string // the steps the statement waits for: the last ones of the statement before
 	ids       []string // the steps of the statement being built
 	last      *sent
@@ -154,7 +157,7 @@ func (b *builder) add(s plan.Step) {
 
 // build writes the plan of a parsed program. now is in the zone that time phrases are in.
 func build(l *language, prog *parsedProgram, words []string, text string, now time.Time) (*plan.Plan, *failure, error) {
-	b := &builder{l: l, words: words, p: &plan.Plan{Version: plan.Version, Program: text}, now: now, ref: now}
+	b := &builder{l: l, words: words, p: &plan.Plan{Version: plan.Version, Program: text}, now: now, ref: now, earliest: now}
 	if sc := prog.schedule; sc != nil {
 		zone := now.Location().String()
 		if zone == "Local" {
@@ -249,6 +252,10 @@ func (b *builder) wait(w *whenClause, sp span) *failure {
 		if b.unknown == "" {
 			b.unknown = w.describe(b.now)
 		}
+		b.earliest = b.earliest.Add(time.Duration(w.after))
+		if b.earliest.Sub(b.now) > maxDuration {
+			return &failure{from: w.from, to: w.to, why: "the waits of the program add up to more than 366 days; a program waits at most 366 days in all"}
+		}
 		step.Description = "Wait " + w.describe(b.now) + "."
 	} else {
 		at := w.at(b.now)
@@ -257,8 +264,11 @@ func (b *builder) wait(w *whenClause, sp span) *failure {
 			return &failure{from: w.from, to: w.to, why: fmt.Sprintf("%s today has passed; say tomorrow at %s, or another day", w.clock, w.clock)}
 		case !at.After(b.ref):
 			return &failure{from: w.from, to: w.to, why: "it is before the time the statement before it runs; put the statements in the order they run"}
+		case !at.After(b.earliest):
+			return &failure{from: w.from, to: w.to, why: fmt.Sprintf("after the wait %s it may already be past %s, so that time cannot be kept; name a day after the wait ends, or wait until a time instead",
+				b.unknown, at.Format("15:04 on Monday 2 January"))}
 		}
-		b.ref = at
+		b.ref, b.earliest = at, at
 		step.Wait = &plan.Wait{Until: at.Format(time.RFC3339)}
 		step.Description = "Wait " + w.describe(b.now) + "."
 	}
