@@ -141,6 +141,9 @@ type builder struct {
 	fresh     bool             // a command statement came after the last email: "it" is its result
 	records   bool             // the items of the iteration being built are records with fields (rows), not text
 	readChain bool             // the statement before ran a command that only reads
+	// people are the single recipients named so far, by description: "him" after two of them could be
+	// either, and EaaPL does not guess which from a name or an address.
+	people []string
 }
 
 func (b *builder) id(base string) string {
@@ -540,6 +543,9 @@ func (b *builder) send(s *sentence) (*failure, error) {
 		if b.last == nil || b.last.from == "" {
 			return &failure{from: r.from, to: r.to, why: "a reply can be awaited after an email to one recipient; say whom before, like Send 'Are you coming?' to bob@example.com"}, nil
 		}
+		if len(b.people) > 1 {
+			return &failure{from: r.from, to: r.to, why: fmt.Sprintf("it could mean a reply from %s; a reply is awaited only when one person was emailed before", orList(b.people))}, nil
+		}
 		id := b.id(stepReply)
 		within := time.Duration(r.within)
 		b.add(plan.Step{
@@ -659,6 +665,8 @@ func (b *builder) send(s *sentence) (*failure, error) {
 		switch {
 		case cond != nil && cond.who != nil:
 			named = cond.who
+		case b.last != nil && b.last.from != "" && len(b.people) > 1:
+			return &failure{from: named.from, to: named.to, why: fmt.Sprintf("%q could be %s; name the recipient again", b.words[named.to-1], orList(b.people))}, nil
 		case b.last != nil && b.last.from != "":
 			send.Args["to"] = b.last.to
 			whom, one = b.last.whom, b.last
@@ -879,6 +887,9 @@ func (b *builder) send(s *sentence) (*failure, error) {
 		if strings.HasPrefix(d, stepCompose) || strings.HasPrefix(d, stepCheck) {
 			b.last.deps = append(b.last.deps, d)
 		}
+	}
+	if one != nil && send.ForEach == nil && !slices.Contains(b.people, one.whom) {
+		b.people = append(b.people, one.whom)
 	}
 	if one != nil && send.ForEach == nil && send.If == "" {
 		b.last.from = one.from // one recipient, surely sent to: a reply can be awaited
