@@ -126,8 +126,8 @@ type builder struct {
 	// ref is the time the statement runs at, which its time phrases ("this week") are resolved against:
 	// the start, or the end of an earlier wait until a time. After a wait of a duration it is not known
 	// (unknown says which wait), and a time phrase is refused rather than resolved against a guess.
-	ref       time.Time
-	unknown   string
+	ref     time.Time
+	unknown string
 	// earliest is the soonest the statement can run: ref plus the waits of a duration since. A time of
 	// day not after it cannot be kept ("Wait 20 hours. Send ... at 5pm"), so it is refused.
 	earliest  time.Time
