@@ -66,6 +66,12 @@ func TestReadBackSaysWhatEachStepDoes(t *testing.T) {
 			`Write the message "Gentle reminder".`,
 			"If ann@example.com has not replied by then, send it to carl@example.com.",
 		}},
+		{"Send 'Thanks' to my contacts who I haven't emailed last month", []string{
+			"Get your contacts.",
+			"Find which of them you have emailed since Thursday 1 October until Sunday 1 November.",
+			`Write the message "Thanks".`,
+			"Send it to each contact you have not emailed since Thursday 1 October until Sunday 1 November.",
+		}},
 		{"How many of my contacts have I not emailed this month?", []string{
 			"Get your contacts.",
 			"Find which of them you have emailed since Sunday 1 November.",

@@ -149,6 +149,10 @@ func readBackMessage(r catalog.Reading) string {
 	if !ok {
 		return ""
 	}
+	// A window that ends before now ("last month") is said with its end, as the history step says it.
+	if until, ok := r.Time(hist.Args["until"]); ok && !r.IsNow(hist.Args["until"]) {
+		return fmt.Sprintf("Send %s to %s you have not emailed since %s until %s.", what, whom, since, until)
+	}
 	return fmt.Sprintf("Send %s to %s you have not emailed since %s.", what, whom, since)
 }
 
