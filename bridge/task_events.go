@@ -75,11 +75,15 @@ func ResourceUsageOf(u *catalog.ResourceUsage) map[string]any {
 	if u == nil {
 		return map[string]any{}
 	}
-	return map[string]any{
+	m := map[string]any{
 		"cpu_time_ms":       u.CPUTimeMs,
 		"allocated_bytes":   u.AllocatedBytes,
 		"overlapping_tasks": u.OverlappingTasks,
 	}
+	if u.ModelPromptTokens > 0 || u.ModelCompletionTokens > 0 {
+		m["model_prompt_tokens"], m["model_completion_tokens"] = u.ModelPromptTokens, u.ModelCompletionTokens
+	}
+	return m
 }
 
 // maxValueBytes bounds the parameters or output an event carries, well under Kafka's default limit of

@@ -1,5 +1,11 @@
 package catalog
 
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
 // Forms are a command's English as data, for the rule-based planner's grammar (planner/), `eaapl plan
 // --help` and docs/english.md. The grammar reads only these lists, from the registry, so a new command
 // brings its own English without an edit to the planner. A command takes part in the grammar in one of
@@ -75,4 +81,30 @@ type ResultWords struct {
 	// {arg} is the step's argument arg as written (or, for an argument read from a step before, that
 	// step's subject) and {.out} is the step's output out: "Summary of {text}", "{path}", "{.title}".
 	Subject string `json:"subject,omitempty"`
+}
+
+// DescribeDuration says a duration in English, for everything a person reads (read-backs, a program's
+// status, a dry run): "a day", "20 seconds", "1 hour 30 minutes"; never Go's "24h0m0s". A part under a
+// second is dropped unless it is all there is.
+func DescribeDuration(d time.Duration) string {
+	var parts []string
+	for _, u := range []struct {
+		name, one string
+		size      time.Duration
+	}{{"day", "a day", 24 * time.Hour}, {"hour", "an hour", time.Hour}, {"minute", "a minute", time.Minute}, {"second", "a second", time.Second}} {
+		n := d / u.size
+		switch {
+		case n == 1 && d == u.size: // the whole duration is one unit
+			return u.one
+		case n == 1:
+			parts = append(parts, "1 "+u.name)
+		case n > 1:
+			parts = append(parts, fmt.Sprintf("%d %ss", n, u.name))
+		}
+		d -= n * u.size
+	}
+	if len(parts) == 0 {
+		return d.String()
+	}
+	return strings.Join(parts, " ")
 }

@@ -55,6 +55,10 @@ type ResourceUsage struct {
 	CPUTimeMs        float64 `json:"cpu_time_ms"`       // user and system CPU time of the worker process
 	AllocatedBytes   uint64  `json:"allocated_bytes"`   // heap memory the worker process allocated
 	OverlappingTasks int64   `json:"overlapping_tasks"` // other activities (tasks, event publishing) that ran on the worker during the attempt
+	// The tokens the attempt's requests to a language model spent (Summarize, Extract, Classify with a
+	// model), as the model server counted them: the task's own, whatever else ran.
+	ModelPromptTokens     int64 `json:"model_prompt_tokens,omitempty"`
+	ModelCompletionTokens int64 `json:"model_completion_tokens,omitempty"`
 }
 
 // TaskError describes why a task failed.

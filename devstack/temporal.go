@@ -32,12 +32,22 @@ const (
 // of 512 KiB: a batch activity's scheduled event carries its items (tens of KB for 100 emails), so with the
 // default the server read each one back from the database, with all the events written alongside it, when
 // a worker picked the batch up (half the server's CPU at 10,000 contacts).
+//
+// And bounds on what anyone who can reach the server may send a program, so that repeated signals cannot
+// fill its history: at most MaxSignalsPerProgram signals a run (the server's default is 10,000), each
+// within the server's 2 MiB blob limit (docs/security.md).
 var devServerConfig = []string{
+	"--dynamic-config-value", "history.maximumSignalsPerExecution=" + strconv.Itoa(MaxSignalsPerProgram),
 	"--dynamic-config-value", "matching.numTaskqueueReadPartitions=1",
 	"--dynamic-config-value", "matching.numTaskqueueWritePartitions=1",
 	"--dynamic-config-value", "matching.useNewMatcher=true",
 	"--dynamic-config-value", "history.eventsCacheMaxSizeBytes=33554432",
 }
+
+// MaxSignalsPerProgram is the most signals the dev server takes for one run of a program. EaaPL's own
+// clients answer by update; its shards signal their progress every 10 seconds, which 1,000 leaves room
+// for (a shard whose signal is refused goes on; the program counts its items when it ends).
+const MaxSignalsPerProgram = 1000
 
 // SearchAttributes are the custom search attributes the dev server registers at its start, as Name=Type:
 // EaaPLProgram holds a program's English text (starter.ProgramAttributeName sets it), so the Web UI's

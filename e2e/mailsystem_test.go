@@ -259,7 +259,7 @@ func TestAwaitReplyOnARealMailSystem(t *testing.T) {
 		if repliedAt == 0 || took < repliedAt || took > repliedAt+15*time.Minute {
 			t.Errorf("the program ended %s in (test clock), Bob replied %s in; want it to end within a poll (12 minutes) of the reply", took, repliedAt)
 		}
-		if got, want := resultStep(t, res, "await_reply_2").Reason, mailtest.Bob.Address+" replied (its In-Reply-To names the email)"; got != want {
+		if got, want := resultStep(t, res, "wait_for_reply_2").Reason, mailtest.Bob.Address+" replied (its In-Reply-To names the email)"; got != want {
 			t.Errorf("the wait ended with %q, want %q", got, want)
 		}
 		time.Sleep(2 * time.Second) // Postfix delivers in the background: give a stray email time to land
@@ -281,7 +281,7 @@ func TestAwaitReplyOnARealMailSystem(t *testing.T) {
 			t.Errorf("Bob got %d emails asking, want 2: the first and once again (%s)", got, res.Summary)
 		}
 		// Bob's reply to the first run is an earlier message from him, not a reply to this one.
-		if got := resultStep(t, res, "await_reply_2").Reason; !strings.HasPrefix(got, "no reply from "+mailtest.Bob.Address+" by ") {
+		if got := resultStep(t, res, "wait_for_reply_2").Reason; !strings.HasPrefix(got, "no reply from "+mailtest.Bob.Address+" by ") {
 			t.Errorf("the wait ended with %q, want no reply", got)
 		}
 	})

@@ -14,21 +14,29 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/interceptor"
+	"go.temporal.io/sdk/workflow"
 
 	"github.com/eaapl/eaapl/config"
 	"github.com/eaapl/eaapl/devstack"
+	"github.com/eaapl/eaapl/internal/identity"
+	"github.com/eaapl/eaapl/internal/testenv"
+	"github.com/eaapl/eaapl/observe"
 	"github.com/eaapl/eaapl/starter"
 	"github.com/eaapl/eaapl/worker"
 	"github.com/eaapl/eaapl/workflows"
 )
 
-// TestPrometheusScrapesAProgram runs a 1,000-contact program on a worker that serves its metrics, with a
-// real Prometheus (Debian's, installed by `make obs-tools`) scraping it every second, and asks
-// Prometheus's HTTP API what it saw.
+// TestPrometheusScrapesAProgram runs a 1,000-contact program on a worker that serves its metrics and
+// mirrors onto a real broker, with a real Prometheus (Debian's, installed by `make obs-tools`) scraping it
+// every second, and asks Prometheus's HTTP API what it saw. The client and the worker trace as they do
+// with OTEL_* set, into the OpenTelemetry SDK's in-memory recorder: the program is one trace.
 func TestPrometheusScrapesAProgram(t *testing.T) {
 	const n = 1000
 	promBin, err := exec.LookPath("prometheus")
@@ -36,7 +44,15 @@ func TestPrometheusScrapesAProgram(t *testing.T) {
 		t.Fatal("prometheus is not installed: `make obs-tools` installs it from Debian")
 	}
 	s := newStack(t)
-	w := startMetricsWorker(t, s, contactsCSV(t, n))
+	broker := testenv.Broker(t, "", 0)
+	spans := tracetest.NewSpanRecorder()
+	tracing := observe.NewTracing(spans, func(string) (string, bool) { return "", false })
+	t.Cleanup(func() { _ = tracing.Shutdown(context.Background()) })
+	tracer, err := tracing.Interceptor()
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := startMetricsWorker(t, s, contactsCSV(t, n), "e2e-metrics", func(c *config.Config) { c.Kafka.Brokers = []string{broker.Addr()} }, tracer)
 	prom := startPrometheus(t, promBin, w.MetricsAddr())
 
 	t.Run("ProbesAnswer", func(t *testing.T) {
@@ -93,6 +109,18 @@ func TestPrometheusScrapesAProgram(t *testing.T) {
 	if got := prom.value(t, `sum(temporal_activity_execution_latency_seconds_count)`); got <= 0 {
 		t.Errorf("temporal_activity_execution_latency_seconds_count = %v, want the SDK's activity latencies", got)
 	}
+	// Every email's task.result reached Kafka (and its dispatch and analytics.data).
+	if got := prom.await(t, `sum(eaapl_kafka_records_total{topic="task.result",outcome="produced"})`, func(v float64) bool { return v >= n }, 30*time.Second); got < n {
+		t.Errorf("task.result records produced = %v, want at least %d", got, n)
+	}
+	t.Run("OneTrace", func(t *testing.T) {
+		names := oneTrace(t, spans.Ended())
+		for _, want := range []string{"RunWorkflow:" + workflows.WorkflowType, "RunActivity:PlanProgram", "RunActivity:RetrieveContacts", "RunActivity:RunBatch", worker.SpanPublish} {
+			if names[want] == 0 {
+				t.Errorf("no %s span", want)
+			}
+		}
+	})
 	t.Run("DashboardQueriesUseExportedMetrics", func(t *testing.T) {
 		checkDashboard(t, w.MetricsAddr(), prom)
 	})
@@ -105,30 +133,37 @@ func TestPrometheusScrapesAProgram(t *testing.T) {
 type metricsWorker struct {
 	*worker.Service
 	starter *starter.Starter
+	// stop ends the worker's polling, as a worker that is scaled down does, and leaves its metrics
+	// served until the test ends, so that Prometheus still has what it counted.
+	stop func()
 }
 
-func startMetricsWorker(t *testing.T, s *stack, contacts string) *metricsWorker {
+func startMetricsWorker(t *testing.T, s *stack, contacts, workerID string, edit func(*config.Config), interceptors ...interceptor.ClientInterceptor) *metricsWorker {
 	t.Helper()
 	cfg, err := config.Load()
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.TaskQueue = "e2e-" + t.Name()
+	cfg.TaskQueue = "e2e-" + strings.ReplaceAll(t.Name(), "/", "-")
 	cfg.Contacts = contacts
 	cfg.SMTPAddr, cfg.MailboxURL = s.mailpit.SMTPAddr, s.mailpit.APIURL
-	cfg.WorkerID = "e2e-metrics"
+	cfg.WorkerID = workerID
 	cfg.Planner = "rules"
 	cfg.ApprovalThreshold = 0 // 1,000 emails, nobody to approve them
 	cfg.MetricsAddr = "127.0.0.1:0"
+	if edit != nil {
+		edit(&cfg)
+	}
 	svc, err := worker.Setup(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := client.Dial(client.Options{HostPort: s.temporal.FrontendHostPort(), MetricsHandler: svc.MetricsHandler()})
+	c, err := client.Dial(client.Options{HostPort: s.temporal.FrontendHostPort(), MetricsHandler: svc.MetricsHandler(), Interceptors: interceptors,
+		ContextPropagators: []workflow.ContextPropagator{identity.Propagator()}}) // as `eaapl` dials, so answers say who sent them
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, stop := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(context.Background())
 	started, stopped := make(chan struct{}), make(chan error, 1)
 	go func() { stopped <- svc.Run(ctx, c, func() error { close(started); return nil }) }()
 	select {
@@ -136,19 +171,20 @@ func startMetricsWorker(t *testing.T, s *stack, contacts string) *metricsWorker 
 	case err := <-stopped:
 		t.Fatalf("worker: %v", err)
 	}
+	var once sync.Once
+	stop := func() { once.Do(func() { cancel(); <-stopped }) }
 	t.Cleanup(func() {
 		stop()
-		<-stopped
 		svc.Close()
 		c.Close()
 	})
-	return &metricsWorker{Service: svc, starter: &starter.Starter{Client: c, TaskQueue: cfg.TaskQueue}}
+	return &metricsWorker{Service: svc, starter: &starter.Starter{Client: c, TaskQueue: cfg.TaskQueue, Identity: testOwner}, stop: stop}
 }
 
 // prometheus is a Prometheus server scraping one target.
 type prometheus struct{ api string }
 
-func startPrometheus(t *testing.T, bin, target string) *prometheus {
+func startPrometheus(t *testing.T, bin string, targets ...string) *prometheus {
 	t.Helper()
 	dir := t.TempDir()
 	conf := filepath.Join(dir, "prometheus.yml")
@@ -157,8 +193,8 @@ func startPrometheus(t *testing.T, bin, target string) *prometheus {
 scrape_configs:
   - job_name: eaapl-worker
     static_configs:
-      - targets: [%q]
-`, target)), 0o644); err != nil {
+      - targets: [%s]
+`, quoted(targets))), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	port, err := devstack.FreePort()
@@ -186,9 +222,18 @@ scrape_configs:
 		}
 	})
 	p := &prometheus{api: "http://" + addr}
-	// Ready once it answers and has scraped the worker once.
-	p.await(t, `up{job="eaapl-worker"}`, func(v float64) bool { return v == 1 }, 60*time.Second)
+	// Ready once it answers and has scraped every worker once.
+	p.await(t, `sum(up{job="eaapl-worker"})`, func(v float64) bool { return v == float64(len(targets)) }, 60*time.Second)
 	return p
+}
+
+// quoted is a YAML flow list's items: "a", "b".
+func quoted(items []string) string {
+	q := make([]string, len(items))
+	for i, s := range items {
+		q[i] = strconv.Quote(s)
+	}
+	return strings.Join(q, ", ")
 }
 
 // value is the one number an instant query returns; NaN-free queries only.

@@ -10,12 +10,15 @@ import (
 	"testing"
 	"time"
 
+	"go.opentelemetry.io/otel/codes"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	"go.opentelemetry.io/otel/trace"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/interceptor"
 
 	"github.com/eaapl/eaapl/config"
+	"github.com/eaapl/eaapl/internal/testenv"
 	"github.com/eaapl/eaapl/observe"
 	"github.com/eaapl/eaapl/starter"
 	"github.com/eaapl/eaapl/worker"
@@ -25,9 +28,11 @@ import (
 // TestOneProgramIsOneTrace runs a program on a client and worker with the SDK's tracing interceptor, as
 // `eaapl run` and `eaapl worker` have when OTEL_* is set, with the spans going to the OpenTelemetry
 // SDK's in-memory recorder instead of OTLP: every span of the run is in one trace, from the client's
-// start through the workflow, planning and the batches of tasks.
+// start through the workflow, planning and the batches of tasks, to the publishes of the program's
+// events to Kafka (the worker has the bridge, to a real broker).
 func TestOneProgramIsOneTrace(t *testing.T) {
 	s := newStack(t)
+	broker := testenv.Broker(t, "", 0)
 	rec := tracetest.NewSpanRecorder()
 	tracing := observe.NewTracing(rec, func(string) (string, bool) { return "", false })
 	t.Cleanup(func() { _ = tracing.Shutdown(context.Background()) })
@@ -50,6 +55,7 @@ func TestOneProgramIsOneTrace(t *testing.T) {
 	cfg.SMTPAddr, cfg.MailboxURL = s.mailpit.SMTPAddr, s.mailpit.APIURL
 	cfg.WorkerID = "e2e-tracing"
 	cfg.Planner = "rules"
+	cfg.Kafka.Brokers = []string{broker.Addr()}
 	svc, err := worker.Setup(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
@@ -72,14 +78,52 @@ func TestOneProgramIsOneTrace(t *testing.T) {
 	}
 
 	spans := rec.Ended()
+	names := oneTrace(t, spans)
+	byID := map[string]sdktrace.ReadOnlySpan{}
+	for _, sp := range spans {
+		byID[sp.SpanContext().SpanID().String()] = sp
+	}
+	for _, want := range []string{"RunWorkflow:" + workflows.WorkflowType, "RunActivity:PlanProgram", "RunActivity:RetrieveContacts", "RunActivity:RunBatch"} {
+		if names[want] == 0 {
+			t.Errorf("no %s span", want)
+		}
+	}
+	if got, want := names["RunActivity:RunBatch"], 5; got != want {
+		t.Errorf("%d RunBatch spans, want %d: 25 contacts over 5 at once", got, want)
+	}
+	// The program's events reach Kafka inside the trace: each publish is a producer span under the
+	// activity that published.
+	publishes := 0
+	for _, sp := range spans {
+		if sp.Name() != worker.SpanPublish {
+			continue
+		}
+		publishes++
+		parent, ok := byID[sp.Parent().SpanID().String()]
+		if !ok || !strings.HasPrefix(parent.Name(), "RunActivity:") || sp.SpanKind() != trace.SpanKindProducer {
+			t.Errorf("publish span (kind %v) under %v, want a producer span under an activity's", sp.SpanKind(), parent)
+		}
+		if sp.Status().Code == codes.Error {
+			t.Errorf("a publish failed: %s", sp.Status().Description)
+		}
+	}
+	if publishes == 0 || names["RunActivity:PublishEvents"] == 0 {
+		t.Errorf("%d %s spans and %d PublishEvents activities, want the program's events published in the trace", publishes, worker.SpanPublish, names["RunActivity:PublishEvents"])
+	}
+}
+
+// oneTrace checks that spans are one trace, rooted at the client's StartWorkflow of a program, and returns
+// how many spans of each name it has.
+func oneTrace(t *testing.T, spans []sdktrace.ReadOnlySpan) map[string]int {
+	t.Helper()
 	names := map[string]int{}
 	traces := map[string]bool{}
-	var root sdktrace.ReadOnlySpan
+	var roots []string
 	for _, sp := range spans {
 		names[sp.Name()]++
 		traces[sp.SpanContext().TraceID().String()] = true
 		if !sp.Parent().IsValid() {
-			root = sp
+			roots = append(roots, sp.Name())
 		}
 	}
 	list := make([]string, 0, len(names))
@@ -91,15 +135,8 @@ func TestOneProgramIsOneTrace(t *testing.T) {
 	if len(traces) != 1 {
 		t.Errorf("spans in %d traces, want one", len(traces))
 	}
-	if root == nil || root.Name() != "StartWorkflow:"+workflows.WorkflowType {
-		t.Errorf("root span %v, want StartWorkflow:%s", root, workflows.WorkflowType)
+	if len(roots) != 1 || roots[0] != "StartWorkflow:"+workflows.WorkflowType {
+		t.Errorf("root spans %v, want one, StartWorkflow:%s", roots, workflows.WorkflowType)
 	}
-	for _, want := range []string{"RunWorkflow:" + workflows.WorkflowType, "RunActivity:PlanProgram", "RunActivity:RetrieveContacts", "RunActivity:RunBatch"} {
-		if names[want] == 0 {
-			t.Errorf("no %s span", want)
-		}
-	}
-	if got, want := names["RunActivity:RunBatch"], 5; got != want {
-		t.Errorf("%d RunBatch spans, want %d: 25 contacts over 5 at once", got, want)
-	}
+	return names
 }

@@ -94,7 +94,7 @@ const (
 	stepFind     = "find"
 	stepSend     = "send"
 	stepWait     = "wait"
-	stepReply    = "await_reply"
+	stepReply    = "wait_for_reply"
 	stepCheck    = "check"
 	stepAnswer   = "answer"
 )
@@ -551,7 +551,7 @@ func (b *builder) send(s *sentence) (*failure, error) {
 		b.add(plan.Step{
 			ID:          id,
 			AwaitReply:  &plan.AwaitReply{To: "${steps." + b.last.send + ".message_id}", From: b.last.from, Within: within.String()},
-			Description: fmt.Sprintf("Wait up to %s for %s to reply.", describeDuration(within), b.last.whom),
+			Description: fmt.Sprintf("Wait up to %s for %s to reply.", catalog.DescribeDuration(within), b.last.whom),
 			DependsOn:   []string{b.last.send},
 		})
 		replyIf = "!steps." + id + ".replied"
@@ -759,6 +759,9 @@ func (b *builder) send(s *sentence) (*failure, error) {
 		body, _ := catalog.Lookup(b.l.sendEmail)
 		bodyField, _ := body.Arg("body")
 		m, out, f := b.resolve(words, *s.result, bodyField.Type)
+		if f == nil && words == "it" {
+			f = b.sentIt(m, out, *s.result)
+		}
 		if f != nil {
 			return f, nil
 		}

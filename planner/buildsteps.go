@@ -109,6 +109,30 @@ func itOutput(s *catalog.Spec) string {
 	return ""
 }
 
+// sentIt checks the "it" an email sends: when a later step made something from the result "it" names,
+// that "it" does not (the values extracted from the document, its label, its trends), the email could
+// be meant to carry either; it is refused rather than guessed. ("Analyze it for trends, and summarize
+// it" summarizes the document: a command's "it" goes on naming what the one before it read.)
+func (b *builder) sentIt(m *made, out string, at span) *failure {
+	for _, later := range b.made[slices.Index(b.made, m)+1:] {
+		if named := namedOutput(later.spec); named != "" && slices.Contains(later.from, m.id) {
+			return &failure{from: at.from, to: at.to, why: fmt.Sprintf("\"it\" could be %s or %s, made from it; say which, like %q or %q",
+				resultNoun(m, out), resultNoun(later, named), pickWords(m.spec.Forms.Results[out].Words), pickWords(later.spec.Forms.Results[named].Words))}
+		}
+	}
+	return nil
+}
+
+// namedOutput is the first output of a command that a sentence names by words ("the values"), or "".
+func namedOutput(s *catalog.Spec) string {
+	for _, out := range slices.Sorted(maps.Keys(s.Forms.Results)) {
+		if len(s.Forms.Results[out].Words) > 0 {
+			return out
+		}
+	}
+	return ""
+}
+
 // resolve finds the step and output the words name: "it" is the latest result "it" may name, unless that
 // was made from another such result (the summary of the document: "it" could be either); other words
 // are the latest result with those words.

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/eaapl/eaapl/catalog"
 	"github.com/eaapl/eaapl/plan"
 )
 
@@ -48,6 +49,7 @@ func (c clock) String() string {
 const maxDuration = 366 * 24 * time.Hour
 
 var units = map[string]time.Duration{
+	"second": time.Second, "seconds": time.Second, "sec": time.Second, "secs": time.Second,
 	"minute": time.Minute, "minutes": time.Minute, "min": time.Minute, "mins": time.Minute,
 	"hour": time.Hour, "hours": time.Hour,
 	"day": 24 * time.Hour, "days": 24 * time.Hour,
@@ -59,7 +61,7 @@ var weekdayNames = map[string]time.Weekday{
 	"thursday": time.Thursday, "friday": time.Friday, "saturday": time.Saturday,
 }
 
-// duration parses "10 minutes", "an hour", "two days"; it returns -1 when there is none at pos.
+// duration parses "20 seconds", "10 minutes", "an hour", "two days"; it returns -1 when there is none at pos.
 func (p *parser) duration(pos int) (duration, int, *failure) {
 	if pos+1 >= p.end+1 || pos >= p.end || p.toks[pos].kind != word {
 		return 0, -1, nil
@@ -78,7 +80,7 @@ func (p *parser) duration(pos int) (duration, int, *failure) {
 	}
 	d := time.Duration(n) * unit
 	if n < 1 || d > maxDuration {
-		return 0, 0, &failure{from: pos, to: pos + 2, why: "a wait must be from 1 minute to 366 days"}
+		return 0, 0, &failure{from: pos, to: pos + 2, why: "a wait must be from 1 second to 366 days"}
 	}
 	return duration(d), pos + 2, nil
 }
@@ -219,31 +221,9 @@ func (w whenClause) at(now time.Time) time.Time {
 // describe names a when for people: "in 2 hours", "at 17:00 on Wednesday 25 November".
 func (w whenClause) describe(now time.Time) string {
 	if w.after > 0 {
-		return "for " + describeDuration(time.Duration(w.after))
+		return "for " + catalog.DescribeDuration(time.Duration(w.after))
 	}
 	return "until " + w.at(now).Format("15:04 on Monday 2 January")
-}
-
-// describeDuration writes "10 minutes", "1 day", "2 hours 30 minutes".
-func describeDuration(d time.Duration) string {
-	var parts []string
-	for _, u := range []struct {
-		name string
-		size time.Duration
-	}{{"day", 24 * time.Hour}, {"hour", time.Hour}, {"minute", time.Minute}} {
-		if n := int(d / u.size); n > 0 {
-			name := u.name
-			if n > 1 {
-				name += "s"
-			}
-			parts = append(parts, fmt.Sprintf("%d %s", n, name))
-			d -= time.Duration(n) * u.size
-		}
-	}
-	if len(parts) == 0 {
-		return d.String()
-	}
-	return strings.Join(parts, " ")
 }
 
 // scheduleClause is "every Monday at 9am", "every weekday at 8:30", "on the 1st of every month at 9".

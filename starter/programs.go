@@ -177,5 +177,26 @@ func (s *Starter) Finished(ctx context.Context, id string) (f Finished, ok bool,
 	case err != nil:
 		f.Err = err
 	}
+	if st == enumspb.WORKFLOW_EXECUTION_STATUS_TERMINATED { // the SDK's error says only "terminated"
+		if reason := s.terminationReason(ctx, id); reason != "" {
+			f.Err = errors.New(reason)
+		}
+	}
 	return f, true, nil
+}
+
+// terminationReason is the reason a terminated program's last event gives (a worker that ended a
+// program whose workflow task kept failing says why there), or "" when it cannot be read.
+func (s *Starter) terminationReason(ctx context.Context, id string) string {
+	it := s.Client.GetWorkflowHistory(ctx, id, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT)
+	for it.HasNext() {
+		ev, err := it.Next()
+		if err != nil {
+			return ""
+		}
+		if reason := ev.GetWorkflowExecutionTerminatedEventAttributes().GetReason(); reason != "" {
+			return reason
+		}
+	}
+	return ""
 }

@@ -89,6 +89,12 @@ func (r readBack) sentence(i int) string {
 	text, _ := planner.ReadBackConstruct(s, r.now.Location())
 	if spec, ok := catalog.Get(s.Command); ok && text == "" {
 		text = spec.ReadBack(reading{r: r, i: i})
+		// A condition the command has no words for: the step read without it, then the condition.
+		if cond, known := planner.ReadBackCondition(r.p, s.If, r.now.Location()); text == "" && s.If != "" && known {
+			if without := spec.ReadBack(reading{r: r, i: i, noIf: true}); without != "" {
+				text = strings.TrimSuffix(without, ".") + ", only if " + cond + "."
+			}
+		}
 	}
 	if text == "" {
 		text = r.generic(s)
@@ -101,11 +107,18 @@ func (r readBack) sentence(i int) string {
 
 // reading is step i of the plan as a command's read-back sees it (catalog.Reading).
 type reading struct {
-	r readBack
-	i int
+	r    readBack
+	i    int
+	noIf bool // the step as if it had no condition (sentence says the condition)
 }
 
-func (rd reading) Step() catalog.StepView { return rd.r.view(rd.i) }
+func (rd reading) Step() catalog.StepView {
+	v := rd.r.view(rd.i)
+	if rd.noIf {
+		v.If = ""
+	}
+	return v
+}
 
 func (rd reading) StepByID(id string) (catalog.StepView, bool) {
 	i, ok := rd.r.index[id]

@@ -53,10 +53,37 @@ func TestReadBackSaysWhatEachStepDoes(t *testing.T) {
 			`Write the message "Good morning".`,
 			"Send it to bob@example.com.",
 		}},
+		{"If I haven't emailed alice@example.com this month, send her 'Long time no see'", []string{
+			"Find whether you have emailed alice@example.com since Sunday 1 November.",
+			`Write the message "Long time no see".`,
+			"Send it to alice@example.com, only if you have not emailed alice@example.com since Sunday 1 November.",
+		}},
+		{"If I haven't emailed my contact Ann this week, send her 'Hi'", []string{
+			`Find your contact "Ann"; ask you which address if several contacts or none have the name.`,
+			"Find whether you have emailed the contact (step 1) since Monday 23 November.",
+			`Write the message "Hi".`,
+			"Send it to the contact of step 1, only if you have not emailed the contact (step 1) since Monday 23 November.",
+		}},
+		{"Read notes.md, classify it as urgent or normal and if the label is urgent, send 'Urgent' to bob@example.com", []string{
+			"Read the document notes.md.",
+			`Classify the document's text (step 1) as "urgent" or "normal", on the worker with no model: nothing is sent anywhere.`,
+			`Write the message "Urgent".`,
+			`Send it to bob@example.com, only if the label (step 2) is "urgent".`,
+		}},
+		{"Fetch https://example.com and if the page does not contain 'up', send 'Down' to bob@example.com", []string{
+			"Fetch the page https://example.com.",
+			`Write the message "Down".`,
+			`Send it to bob@example.com, only if the page's text (step 1) does not contain "up".`,
+		}},
+		{"List the files matching *.csv and if there are more than 5 files, send 'Many' to bob@example.com", []string{
+			"List the files that match *.csv.",
+			`Write the message "Many".`,
+			"Send it to bob@example.com, only if there are more than 5 files (step 1).",
+		}},
 		{"Send 'Are you coming?' to bob@example.com and if he doesn't reply within a day, send it again", []string{
 			`Write the message "Are you coming?".`,
 			"Send it to bob@example.com.",
-			"Wait up to 1 day for a reply from bob@example.com to that email; a reply ends the wait.",
+			"Wait up to a day for a reply from bob@example.com to that email; a reply ends the wait.",
 			"If bob@example.com has not replied by then, send the message of step 1 to them again.",
 		}},
 		{"Send 'Can you review this?' to ann@example.com. If she doesn't reply within 2 hours, send 'Gentle reminder' to carl@example.com", []string{

@@ -21,7 +21,7 @@ func PrintProgress(w io.Writer, prev, cur workflows.Status) {
 		if b, ok := before[s.ID]; ok && b == s {
 			continue
 		}
-		fmt.Fprintf(w, "  %d. %-10s %-18s %s\n", i+1, s.ID, s.Command, stepCounts(s))
+		fmt.Fprintf(w, "  %d. %-16s %-18s %s\n", i+1, s.ID, s.Command, stepCounts(s))
 	}
 }
 

@@ -28,6 +28,7 @@ type task struct {
 	arrived, ended              time.Time
 	status                      string
 	ms, cpuMs, allocated        float64
+	prompt, completion          int64 // model tokens
 	done                        bool
 }
 
@@ -73,8 +74,10 @@ func (c *Collector) Add(r bridge.Record) error {
 				WorkflowID  string  `json:"workflow_id"`
 			} `json:"metrics"`
 			ResourceUsage struct {
-				CPUTimeMs      float64 `json:"cpu_time_ms"`
-				AllocatedBytes float64 `json:"allocated_bytes"`
+				CPUTimeMs             float64 `json:"cpu_time_ms"`
+				AllocatedBytes        float64 `json:"allocated_bytes"`
+				ModelPromptTokens     int64   `json:"model_prompt_tokens"`
+				ModelCompletionTokens int64   `json:"model_completion_tokens"`
 			} `json:"resource_usage"`
 		}
 		if json.Unmarshal(r.Value, &a) != nil || a.TaskID == "" || a.Metrics.WorkflowID == "" || a.Metrics.Status == "" {
@@ -87,6 +90,7 @@ func (c *Collector) Add(r bridge.Record) error {
 		}
 		t.done, t.status, t.ms = true, a.Metrics.Status, a.Metrics.ExecutionMs
 		t.cpuMs, t.allocated = a.ResourceUsage.CPUTimeMs, a.ResourceUsage.AllocatedBytes
+		t.prompt, t.completion = a.ResourceUsage.ModelPromptTokens, a.ResourceUsage.ModelCompletionTokens
 		t.ended = a.Timestamp
 		if t.ended.IsZero() {
 			t.ended = r.Timestamp
@@ -142,6 +146,10 @@ type CommandStats struct {
 	ErrorRate float64 `json:"error_rate"` // failed tasks over finished ones
 	CPUMs     float64 `json:"cpu_ms_per_task"`
 	MemoryMB  float64 `json:"memory_mb_per_task"` // heap allocated while the task ran
+	// The tokens the command's tasks spent on a language model, in all (Summarize, Extract, Classify
+	// with a model; 0 for the others).
+	ModelPromptTokens     int64 `json:"model_prompt_tokens"`
+	ModelCompletionTokens int64 `json:"model_completion_tokens"`
 }
 
 // Slow is a program or a step and how long it took: from its first task's arrival to its last task's end.
@@ -226,6 +234,7 @@ func commandStats(cmd string, ts []*task) CommandStats {
 	ms := make([]float64, len(ts))
 	failed := 0
 	var cpu, mem float64
+	var prompt, completion int64
 	for i, t := range ts {
 		ms[i] = t.ms
 		if t.status != catalog.StatusSuccess {
@@ -233,6 +242,8 @@ func commandStats(cmd string, ts []*task) CommandStats {
 		}
 		cpu += t.cpuMs
 		mem += t.allocated
+		prompt += t.prompt
+		completion += t.completion
 	}
 	sort.Float64s(ms)
 	n := float64(len(ts))
@@ -242,6 +253,8 @@ func commandStats(cmd string, ts []*task) CommandStats {
 		ErrorRate: float64(failed) / n,
 		CPUMs:     cpu / n,
 		MemoryMB:  mem / n / (1 << 20),
+
+		ModelPromptTokens: prompt, ModelCompletionTokens: completion,
 	}
 }
 
@@ -339,9 +352,13 @@ func (r Report) Text() string {
 		fmt.Fprintf(&b, " (%d results without their dispatch left out)", r.Unmatched)
 	}
 	b.WriteString("\n\n")
-	fmt.Fprintf(&b, "%-20s %8s %10s %10s %10s %7s %10s %10s\n", "COMMAND", "COUNT", "P50", "P95", "P99", "ERRORS", "CPU/TASK", "MEM/TASK")
+	fmt.Fprintf(&b, "%-20s %8s %10s %10s %10s %7s %10s %10s %18s\n", "COMMAND", "COUNT", "P50", "P95", "P99", "ERRORS", "CPU/TASK", "MEM/TASK", "MODEL TOKENS IN/OUT")
 	for _, c := range r.Commands {
-		fmt.Fprintf(&b, "%-20s %8d %10s %10s %10s %6.1f%% %10s %8.2fMB\n", c.Command, c.Count, ms(c.P50Ms), ms(c.P95Ms), ms(c.P99Ms), 100*c.ErrorRate, ms(c.CPUMs), c.MemoryMB)
+		tokens := "-"
+		if c.ModelPromptTokens > 0 || c.ModelCompletionTokens > 0 {
+			tokens = fmt.Sprintf("%d/%d", c.ModelPromptTokens, c.ModelCompletionTokens)
+		}
+		fmt.Fprintf(&b, "%-20s %8d %10s %10s %10s %6.1f%% %10s %8.2fMB %18s\n", c.Command, c.Count, ms(c.P50Ms), ms(c.P95Ms), ms(c.P99Ms), 100*c.ErrorRate, ms(c.CPUMs), c.MemoryMB, tokens)
 	}
 	b.WriteString("\nSlowest programs:\n")
 	for _, p := range r.Programs {

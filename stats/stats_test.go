@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -20,7 +21,8 @@ import (
 )
 
 // recorded is a day of programs as the bridge mirrors them: each program retrieves contacts, composes
-// one email, and sends it to 20 contacts; the events are made by the bridge's own functions (the ones
+// one email, sends it to 20 contacts, and has a model summarize a document (100 prompt and 20
+// completion tokens); the events are made by the bridge's own functions (the ones
 // the workflow and the batch runner publish through), with timestamps over one day.
 func recorded(tb testing.TB) []bridge.Event {
 	tb.Helper()
@@ -48,7 +50,7 @@ func recorded(tb testing.TB) []bridge.Event {
 			ms      int64
 		}
 		at := start
-		for _, s := range []step{{"s1", "RetrieveContacts", 1, 40}, {"s2", "ComposeEmail", 1, 5}, {"s3", "SendEmail", 20, 100}} {
+		for _, s := range []step{{"s1", "RetrieveContacts", 1, 40}, {"s2", "ComposeEmail", 1, 5}, {"s3", "SendEmail", 20, 100}, {"s4", "Summarize", 1, 50}} {
 			for i := 1; i <= s.n; i++ {
 				t := catalog.Task{TaskID: fmt.Sprintf("%s-%d", s.id, i), Command: s.cmd, Context: catalog.TaskContext{WorkflowID: wf, Step: s.id, Item: i}}
 				add(bridge.DispatchEvents(t, nil))
@@ -63,6 +65,9 @@ func recorded(tb testing.TB) []bridge.Event {
 				at = at.Add(time.Duration(ms) * time.Millisecond)
 				r := catalog.TaskResult{TaskID: t.TaskID, WorkerID: "w1", Status: status, ExecutionTime: ms,
 					Resources: &catalog.ResourceUsage{CPUTimeMs: 2, AllocatedBytes: 1 << 20}}
+				if s.cmd == "Summarize" {
+					r.Resources.ModelPromptTokens, r.Resources.ModelCompletionTokens = 100, 20
+				}
 				add(bridge.ResultEvents(wf, r, at.Format(time.RFC3339Nano)))
 			}
 		}
@@ -117,6 +122,12 @@ func TestStatsOnABroker(t *testing.T) {
 		if send.CPUMs != 2 || send.MemoryMB != 1 {
 			t.Errorf("per task %v ms CPU and %v MB, want 2 and 1", send.CPUMs, send.MemoryMB)
 		}
+		if sum := byCmd["Summarize"]; sum.Count != 10 || sum.ModelPromptTokens != 1000 || sum.ModelCompletionTokens != 200 {
+			t.Errorf("Summarize %+v, want 10 tasks that spent 1,000 prompt and 200 completion tokens", sum)
+		}
+		if send.ModelPromptTokens != 0 || send.ModelCompletionTokens != 0 {
+			t.Errorf("SendEmail spent %d/%d model tokens, want none", send.ModelPromptTokens, send.ModelCompletionTokens)
+		}
 	})
 	t.Run("SlowestProgramAndStep", func(t *testing.T) {
 		if len(rep.Programs) != 3 || rep.Programs[0].Workflow != "program-3" {
@@ -128,8 +139,8 @@ func TestStatsOnABroker(t *testing.T) {
 	})
 	t.Run("Forecast", func(t *testing.T) {
 		f := rep.Forecast
-		if f.PeakHour != 9 || f.PeakArrivals != 9*22 || f.ArrivalsByHour[15] != 22 {
-			t.Fatalf("arrivals: peak %d:00 with %v, 15:00 %v; want 9:00 with 198 and 22", f.PeakHour, f.PeakArrivals, f.ArrivalsByHour[15])
+		if f.PeakHour != 9 || f.PeakArrivals != 9*23 || f.ArrivalsByHour[15] != 23 {
+			t.Fatalf("arrivals: peak %d:00 with %v, 15:00 %v; want 9:00 with 207 and 23", f.PeakHour, f.PeakArrivals, f.ArrivalsByHour[15])
 		}
 		if f.Workers < 1 || f.PerWorkerPerHour <= 0 {
 			t.Fatalf("forecast %+v, want at least one worker from a measured throughput", f)
@@ -163,7 +174,7 @@ func TestStatsOnABroker(t *testing.T) {
 			t.Errorf("re-read %d tasks, want %d", got, rep.Tasks)
 		}
 	})
-	if !strings.Contains(rep.Text(), "SendEmail") || !strings.Contains(rep.Text(), "Recommendation:") {
+	if text := rep.Text(); !strings.Contains(text, "SendEmail") || !strings.Contains(text, "Recommendation:") || !regexp.MustCompile(`Summarize +10 .* 1000/200\n`).MatchString(text) {
 		t.Errorf("text report:\n%s", rep.Text())
 	}
 	t.Logf("\n%s", rep.Text())
@@ -209,7 +220,7 @@ func TestStatsOfSealedEventsNeedNoKey(t *testing.T) {
 		t.Fatal("nothing was sealed")
 	}
 	got, want := sealed.Analyse(stats.Options{BacklogTarget: 50, Top: 3}), plain.Analyse(stats.Options{BacklogTarget: 50, Top: 3})
-	if got.Tasks != 220 || !reflect.DeepEqual(got, want) {
+	if got.Tasks != 230 || !reflect.DeepEqual(got, want) {
 		t.Fatalf("report of sealed events:\n%s\nwant:\n%s", got.Text(), want.Text())
 	}
 }

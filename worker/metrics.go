@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"maps"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -19,6 +20,7 @@ import (
 	"github.com/eaapl/eaapl/activities/email"
 	"github.com/eaapl/eaapl/bridge"
 	"github.com/eaapl/eaapl/catalog"
+	"github.com/eaapl/eaapl/internal/usage"
 	"github.com/eaapl/eaapl/workflows"
 )
 
@@ -37,12 +39,12 @@ const (
 	MetricEmailsSent        = "eaapl_emails_sent"
 	MetricBatchItems        = "eaapl_batch_items"
 	MetricQuestionsAsked    = "eaapl_questions_asked"
-	MetricQuestionsOpen     = "eaapl_questions_open"
 	MetricQuestionsAnswered = "eaapl_questions_answered"
 	MetricQuestionWait      = "eaapl_question_wait"
 	MetricApprovals         = "eaapl_approvals"
 	MetricKafkaRecords      = "eaapl_kafka_records"
 	MetricKafkaPublishDelay = "eaapl_kafka_publish_delay"
+	MetricModelTokens       = "eaapl_model_tokens"
 )
 
 // Task outcomes, the outcome label of eaapl_tasks_total.
@@ -61,9 +63,8 @@ const maxTracked = 10000
 // handler, which does not count again during replay; questions and Kafka records from the events that
 // go through the publisher (Publisher).
 type Meters struct {
-	tasks, emails, asked, answered, approvals, records metric.Int64Counter
-	open                                               metric.Int64UpDownCounter
-	duration, cpu, wait, delay, items                  metric.Float64Histogram
+	tasks, emails, asked, answered, approvals, records, tokens metric.Int64Counter
+	duration, cpu, wait, delay, items                          metric.Float64Histogram
 
 	mu    sync.Mutex
 	asks  map[string]question // question event id -> when it was asked and its kind
@@ -100,22 +101,27 @@ func NewMeters(meter metric.Meter) (*Meters, error) {
 	m.answered = counter(MetricQuestionsAnswered, "Questions closed, by kind and state (answered, timed_out, closed).")
 	m.approvals = counter(MetricApprovals, "Approval questions closed, by answer (approve, skip, abort).")
 	m.records = counter(MetricKafkaRecords, "Kafka records, by topic and outcome: produced, failed (handed to the producer, which refused them), dropped (the worker's queue to Kafka was full, or still held them when it stopped).")
+	m.tokens = counter(MetricModelTokens, "Tokens spent on the language model by tasks (Summarize, Extract, Classify with a model), by command and type (prompt, completion).")
 	m.duration = hist(MetricTaskDuration, "s", "How long a task ran, by command.")
 	m.cpu = hist(MetricTaskCPU, "s", "CPU time of the worker process while a task ran, by command.")
 	m.wait = hist(MetricQuestionWait, "s", "How long a question waited for its answer, by kind.")
 	m.delay = hist(MetricKafkaPublishDelay, "s", "How long the brokers took to acknowledge a publish, by topic.")
 	m.items = hist(MetricBatchItems, "", "Items per RunBatch activity, by command.")
-	open, err := meter.Int64UpDownCounter(MetricQuestionsOpen, metric.WithDescription("Questions waiting for an answer."))
-	m.open = open
-	errs = append(errs, err)
 	return m, errors.Join(errs...)
 }
 
-// zero makes the unlabelled series exist at 0.
+// zero makes the unlabelled series, and the questions' for every kind and state, exist at 0: the
+// questions waiting are the sum of asked minus the sum of closed over every worker, and a worker that has
+// asked none must still count in it.
 func (m *Meters) zero() {
 	ctx := context.Background()
 	m.emails.Add(ctx, 0)
-	m.open.Add(ctx, 0)
+	for _, kind := range questionKinds {
+		m.asked.Add(ctx, 0, metric.WithAttributes(attribute.String("kind", kind)))
+		for _, state := range questionStates {
+			m.answered.Add(ctx, 0, metric.WithAttributes(attribute.String("kind", kind), attribute.String("state", state)))
+		}
+	}
 }
 
 // Interceptor measures activities and programs.
@@ -181,6 +187,11 @@ func (a *meterActivity) ExecuteActivity(ctx context.Context, in *interceptor.Exe
 	if r, ok := out.(catalog.TaskResult); ok {
 		res = r
 	}
+	if res.Resources == nil {
+		// The usage interceptor, outside this one, puts them in the result once this returns; a failed
+		// attempt's go in its error's details. Both are what its span holds now.
+		res.Resources = usage.SoFar(ctx)
+	}
 	a.meters.task(ctx, task.Command, res, err, time.Since(start))
 	return out, err
 }
@@ -219,11 +230,21 @@ func (m *Meters) task(ctx context.Context, command string, res catalog.TaskResul
 		took = time.Duration(res.ExecutionTime) * time.Millisecond
 	}
 	m.duration.Record(ctx, took.Seconds(), attrs) // a task under a millisecond counts too
-	if res.Resources != nil {
-		m.cpu.Record(ctx, res.Resources.CPUTimeMs/1000, attrs)
+	if u := res.Resources; u != nil {
+		m.cpu.Record(ctx, u.CPUTimeMs/1000, attrs)
+		m.modelTokens(ctx, cmd, u)
 	}
 	if outcome == OutcomeSuccess && cmd == sendEmail {
 		m.emails.Add(ctx, 1)
+	}
+}
+
+// modelTokens counts the tokens a task's attempt spent on the model, a failed attempt's too.
+func (m *Meters) modelTokens(ctx context.Context, cmd string, u *catalog.ResourceUsage) {
+	for typ, n := range map[string]int64{"prompt": u.ModelPromptTokens, "completion": u.ModelCompletionTokens} {
+		if n > 0 {
+			m.tokens.Add(ctx, n, metric.WithAttributes(attribute.String("command", cmd), attribute.String("type", typ)))
+		}
 	}
 }
 
@@ -340,15 +361,15 @@ func (m *Meters) question(ctx context.Context, e bridge.Event) {
 		kind := kindLabel(v.Context.Kind)
 		m.asks[key] = question{kind: kind, asked: v.Timestamp}
 		m.asked.Add(ctx, 1, metric.WithAttributes(attribute.String("kind", kind)))
-		m.open.Add(ctx, 1)
 		return
 	}
 	q, ok := m.asks[key]
 	if !ok {
-		q.kind = "unknown" // asked before this worker started
+		// Asked on another worker, or before this one started: it is closed here all the same, so that
+		// the sums over workers of asked and closed agree. The answer's event says the kind.
+		q.kind = kindLabel(v.Context.Kind)
 	} else {
 		delete(m.asks, key)
-		m.open.Add(ctx, -1)
 		if !q.asked.IsZero() && !v.Timestamp.IsZero() {
 			m.wait.Record(ctx, v.Timestamp.Sub(q.asked).Seconds(), metric.WithAttributes(attribute.String("kind", q.kind)))
 		}
@@ -358,9 +379,7 @@ func (m *Meters) question(ctx context.Context, e bridge.Event) {
 
 // closed counts n questions of a kind closed in a state, and an approval's answer.
 func (m *Meters) closed(ctx context.Context, n int64, kind, state, answer string) {
-	switch state {
-	case workflows.QuestionAnswered, workflows.QuestionTimedOut, workflows.QuestionClosed:
-	default:
+	if !slices.Contains(questionStates, state) {
 		state = "other"
 	}
 	m.answered.Add(ctx, n, metric.WithAttributes(attribute.String("kind", kind), attribute.String("state", state)))
@@ -395,9 +414,14 @@ var knownTopics = func() map[string]bool {
 	return m
 }()
 
+// questionKinds and questionStates are the values of the kind and state labels of the questions' metrics.
+var (
+	questionKinds  = []string{workflows.KindDecision, workflows.KindApproval, "choice", "text", "address", "other"}
+	questionStates = []string{workflows.QuestionAnswered, workflows.QuestionTimedOut, workflows.QuestionClosed, "other"}
+)
+
 func kindLabel(kind string) string {
-	switch kind {
-	case workflows.KindDecision, workflows.KindApproval, "choice", "text", "address":
+	if slices.Contains(questionKinds, kind) {
 		return kind
 	}
 	return "other"
@@ -437,11 +461,9 @@ func (h *routedHandler) Counter(name string) client.MetricsCounter {
 	case workflows.MetricQuestionsAsked:
 		return counterFunc(func(n int64) {
 			m.asked.Add(ctx, n, metric.WithAttributes(attribute.String("kind", kind)))
-			m.open.Add(ctx, n)
 		})
 	case workflows.MetricQuestionsAnswered:
 		return counterFunc(func(n int64) {
-			m.open.Add(ctx, -n)
 			m.closed(ctx, n, kind, h.tags["state"], h.tags["answer"])
 		})
 	}

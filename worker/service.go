@@ -25,11 +25,12 @@ type Service struct {
 	events    *bridge.Buffer // in front of producer: the activities and the telemetry publish through it
 	telemetry *Telemetry
 	obs       *observability // nil when EAAPL_METRICS_ADDR is empty
+	watch     *TaskWatch     // ends the programs whose workflow task keeps failing (stuck.go)
 }
 
 // Setup connects to Kafka, if configured, and makes sure the topics exist.
 func Setup(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Service, error) {
-	s := &Service{cfg: cfg, Logger: logger}
+	s := &Service{cfg: cfg, Logger: logger, watch: NewTaskWatch(0, nil, Identity(cfg), logger)}
 	if cfg.MetricsAddr != "" {
 		obs, err := newObservability(cfg.MetricsAddr, cfg.Profiling, logger)
 		if err != nil {
@@ -73,9 +74,15 @@ func Setup(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Servic
 	}
 	s.events = bridge.NewBuffer(pub, opts, logger.With("component", "kafka"))
 	s.telemetry = NewTelemetry(s.events, Identity(cfg), ActivitySlots)
+	s.watch.events = s.events
 	s.Logger = slog.New(s.telemetry.LogHandler(logger.Handler(), level))
 	return s, nil
 }
+
+// ClientOptions prepares the options of the worker's Temporal client, after the rest is set (the
+// converters): its calls are where the worker sees a workflow task that keeps failing (TaskWatch).
+// Without it, such a program is not ended.
+func (s *Service) ClientOptions(opts *client.Options) { s.watch.ClientOptions(opts) }
 
 // Run runs a worker until ctx ends, then stops it and sends the last events. onStarted, when set, is called
 // once the worker polls; its error stops the worker.
@@ -99,6 +106,7 @@ func (s *Service) Run(ctx context.Context, c client.Client, onStarted func() err
 		return fmt.Errorf("start worker: %w", err)
 	}
 	telCtx, stopTelemetry := context.WithCancel(context.Background())
+	go s.watch.Run(telCtx, c)
 	if s.telemetry != nil {
 		s.telemetry.SetSlots(w.Slots)
 		s.telemetry.Start(telCtx, s.cfg.HeartbeatInterval)

@@ -49,6 +49,7 @@ import (
 	"github.com/eaapl/eaapl/internal/identity"
 	"github.com/eaapl/eaapl/internal/imapbox"
 	"github.com/eaapl/eaapl/internal/model"
+	"github.com/eaapl/eaapl/internal/payloadguard"
 	"github.com/eaapl/eaapl/internal/workspace"
 	"github.com/eaapl/eaapl/planner"
 	"github.com/eaapl/eaapl/workflows"
@@ -145,7 +146,7 @@ func NewDependencies(cfg config.Config, events *bridge.Buffer) (Dependencies, er
 	}
 	deps.Batches = &activities.Batches{Commands: deps.Commands, Events: events}
 	if events != nil { // a nil *Buffer in an interface would not be nil
-		deps.Planning.Events, deps.Mirror.Publisher = events, events
+		deps.Planning.Events, deps.Mirror.Publisher = traced(events), traced(events) // tracing.go
 	}
 	return deps, nil
 }
@@ -360,7 +361,8 @@ func New(c client.Client, cfg config.Config, deps Dependencies, interceptors ...
 		Identity: Identity(cfg),
 		Tuner:    tuner,
 		// identity.Interceptor keeps who sent each signal; Refusals reports the updates refused for who sent them.
-		Interceptors: append([]interceptor.WorkerInterceptor{Heartbeats(), Usage(Identity(cfg)), identity.Interceptor(workflows.SignalAnswer), Refusals(events, Identity(cfg))}, interceptors...),
+		// payloadguard fails a command too large for Temporal instead of letting it fail every workflow task.
+		Interceptors: append([]interceptor.WorkerInterceptor{Heartbeats(), Usage(Identity(cfg)), identity.Interceptor(workflows.SignalAnswer), Refusals(events, Identity(cfg)), payloadguard.Interceptor()}, interceptors...),
 		// A workflow task that keeps failing (a panic, a nondeterministic change) fails the program with
 		// the reason, instead of retrying the task forever while the program looks like it runs.
 		WorkflowPanicPolicy: sdkworker.FailWorkflow,

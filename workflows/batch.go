@@ -71,6 +71,19 @@ func batchSize(n, concurrency int) int {
 
 func ceilDiv(a, b int) int { return (a + b - 1) / b }
 
+// mayRepeat says whether this run may repeat an earlier run of its workflow ID, and so find its emails
+// already sent: then every item is checked in the mailbox first. A shard repeats when its program does.
+func (p *program) mayRepeat(ctx workflow.Context) bool {
+	info := workflow.GetInfo(ctx)
+	// A retry, a continue-as-new or a reset (a reset run keeps the started event of the run it resets,
+	// whose run ID is OriginalRunID).
+	reset := info.OriginalRunID != "" && info.OriginalRunID != info.WorkflowExecution.RunID
+	repeat := info.Attempt > 1 || info.ContinuedExecutionRunID != "" || reset
+	// A run whose starter did not make sure the ID is new (--allow-reuse, another client) may follow a
+	// finished run of the same ID, whose emails have the same Message-IDs (versionIdentities).
+	return repeat || p.asker.authorize && !p.in.FirstRun || p.programRepeats
+}
+
 // runBatches runs a step's queued items in batches and records each item's result; outputs[n-1] gets
 // item n's output.
 func (p *program) runBatches(ctx workflow.Context, id string, queued []queuedItem, total int, outputs []any) {
@@ -83,15 +96,7 @@ func (p *program) runBatches(ctx workflow.Context, id string, queued []queuedIte
 	fixed := batchSize(len(queued), concurrency)
 	tune := newTuner(p.tuning, len(queued), concurrency)
 	p.steps[id].tuner = tune
-	// A run that may repeat an earlier run of this workflow ID (a retry, a continue-as-new or a reset)
-	// may find its emails already sent: every item is checked in the mailbox first.
-	info := workflow.GetInfo(ctx)
-	// (A reset run keeps the started event of the run it resets, whose run ID is OriginalRunID.)
-	reset := info.OriginalRunID != "" && info.OriginalRunID != info.WorkflowExecution.RunID
-	repeat := info.Attempt > 1 || info.ContinuedExecutionRunID != "" || reset
-	// A run whose starter did not make sure the ID is new (--allow-reuse, another client) may follow a
-	// finished run of the same ID, whose emails have the same Message-IDs (versionIdentities).
-	repeat = repeat || p.asker.authorize && !p.in.FirstRun
+	repeat := p.mayRepeat(ctx)
 	asTasks := itemsAsTasks(ctx)
 	wg := workflow.NewWaitGroup(ctx)
 	for b, pos := 0, 0; pos < len(queued); b++ {

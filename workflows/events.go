@@ -130,7 +130,7 @@ func (e *eventSink) question(ctx workflow.Context, q *Question) {
 func (e *eventSink) answer(ctx workflow.Context, q *Question) {
 	e.countAnswered(ctx, q)
 	e.hitl(ctx, q, q.ID+"/answer", map[string]any{
-		"workflow_id": e.workflowID, "question_id": q.ID, "state": q.State, "answer": q.Answer, "answered_by": q.By,
+		"workflow_id": e.workflowID, "question_id": q.ID, "state": q.State, "kind": q.Kind, "answer": q.Answer, "answered_by": q.By,
 	})
 	if !e.audit {
 		return

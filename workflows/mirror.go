@@ -25,8 +25,19 @@ const versionKafkaBridge = "kafka-bridge"
 // DefaultEventsTimeout is how long a program waits, at its end, for its events to reach Kafka.
 const DefaultEventsTimeout = 30 * time.Second
 
-// maxBatch keeps one activity call's events well under Temporal's payload limit.
-const maxBatch = 500
+// maxBatch and maxBatchBytes keep one activity call's events well under Temporal's limits on a command
+// (2 MiB) and on a workflow task (4 MiB), whatever the tasks' parameters hold; an event larger than
+// maxEventBytes (a task whose parameters hold a long text) is dropped with a warning, since no batch
+// could carry it and Kafka's default record limit (1 MB) would refuse it anyway.
+const (
+	maxBatch      = 500
+	maxBatchBytes = 512 << 10
+	maxEventBytes = 256 << 10
+)
+
+// versionMirrorBounds marks histories whose mirror bounds its batches by bytes too: it is asked only when
+// the bytes decide (a batch cut shorter, an event dropped), so a history from before replays as it ran.
+const versionMirrorBounds = "mirror-bounds"
 
 var publishOptions = workflow.ActivityOptions{
 	StartToCloseTimeout: 30 * time.Second,
@@ -70,6 +81,10 @@ func (m *mirror) emit(ctx workflow.Context, id string, v bridge.Value) {
 		workflow.GetLogger(ctx).Warn("Dropped an event that cannot be encoded", "event", id, "error", err)
 		return
 	}
+	if len(ev.Value) > maxEventBytes && workflow.GetVersion(ctx, versionMirrorBounds, workflow.DefaultVersion, 1) >= 1 {
+		workflow.GetLogger(ctx).Warn("Dropped an event too large to mirror", "event", id, "bytes", len(ev.Value), "limit", maxEventBytes)
+		return
+	}
 	m.pending = append(m.pending, ev)
 }
 
@@ -83,7 +98,7 @@ func (m *mirror) run(ctx workflow.Context) {
 		if len(m.pending) == 0 {
 			return
 		}
-		n := min(len(m.pending), maxBatch)
+		n := batchLength(ctx, m.pending)
 		m.inFlight, m.pending = m.pending[:n:n], m.pending[n:]
 		if err := workflow.ExecuteActivity(ctx, api.PublishEvents, m.inFlight).Get(ctx, nil); err != nil {
 			// Only cancellation ends an activity that retries forever; keep the events for the backlog.
@@ -93,6 +108,22 @@ func (m *mirror) run(ctx workflow.Context) {
 		}
 		m.inFlight = nil
 	}
+}
+
+// batchLength is how many of the pending events the next call publishes: at most maxBatch, and (since
+// versionMirrorBounds) at most maxBatchBytes of values, but at least one.
+func batchLength(ctx workflow.Context, pending []bridge.Event) int {
+	n := min(len(pending), maxBatch)
+	size := 0
+	for i, ev := range pending[:n] {
+		if size += len(ev.Value); size > maxBatchBytes && i > 0 {
+			if workflow.GetVersion(ctx, versionMirrorBounds, workflow.DefaultVersion, 1) >= 1 {
+				return i
+			}
+			break
+		}
+	}
+	return n
 }
 
 // drain waits up to timeout for every event to be published, and returns those that were not.

@@ -110,6 +110,8 @@ type program struct {
 	handBack     *[]unsettledItem // in a shard: the items its batches could not finish, for the program
 	lists        map[string][]any // stored lists read whole, by "step.field" (storeditems.go)
 	tuning       *api.Tuning      // nil: for_each batches have the fixed sizes (tuning.go)
+	// programRepeats: in a shard, its program's run may repeat an earlier run (ShardInput.Repeat).
+	programRepeats bool
 }
 
 func (p *program) setup(ctx workflow.Context) error {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/eaapl/eaapl/catalog"
 	"github.com/eaapl/eaapl/internal/identity"
+	"github.com/eaapl/eaapl/internal/payloadguard"
 	"github.com/eaapl/eaapl/workflows"
 )
 
@@ -43,11 +44,11 @@ func TestReplay(t *testing.T) {
 }
 
 // newReplayer is a replayer that reads identities as the workers do: the propagator (the start's and
-// updates' headers) and the interceptor (the signals' senders).
+// updates' headers) and the interceptor (the signals' senders); and bounds commands as they do.
 func newReplayer(tb testing.TB) worker.WorkflowReplayer {
 	tb.Helper()
 	r, err := worker.NewWorkflowReplayerWithOptions(worker.WorkflowReplayerOptions{
-		Interceptors:       []interceptor.WorkerInterceptor{identity.Interceptor(workflows.SignalAnswer)},
+		Interceptors:       []interceptor.WorkerInterceptor{identity.Interceptor(workflows.SignalAnswer), payloadguard.Interceptor()},
 		ContextPropagators: []workflow.ContextPropagator{identity.Propagator()},
 	})
 	if err != nil {

@@ -22,6 +22,11 @@ import (
 // step failed ("this worker cannot do an await_reply step yet"), and plans with one were refused.
 const versionAwaitReply = "await-reply"
 
+// versionReplyPollEvents marks histories in which each poll of an await_reply step is mirrored on Kafka
+// like a task (task.dispatch, then task.result and analytics.data); before it the polls had no events,
+// and the mirror's batches (its PublishEvents activities) were fewer.
+const versionReplyPollEvents = "await-reply-poll-events"
+
 // The time between two polls: a twentieth of the wait, at most a minute, but never so short that a wait
 // polls more than maxReplyPolls times, and never under minReplyPoll (the mailbox is not hammered).
 const (
@@ -68,11 +73,14 @@ func (p *program) awaitReply(ctx workflow.Context, id string, scope plan.Scope) 
 	if !ok {
 		return nil, fmt.Errorf("no command to look for the reply with")
 	}
+	mirrored := workflow.GetVersion(ctx, versionReplyPollEvents, workflow.DefaultVersion, 1) >= 1
 	start := workflow.Now(ctx)
 	deadline := start.Add(within)
 	s := p.steps[id]
+	// Its tasks are the reply command's polls: the result table names that command.
+	s.status.Command = cmd.Name
 	if p.in.DryRun { // the email was previewed, not sent: no reply can come, and the preview shows the send again
-		s.status.Reason = fmt.Sprintf("dry run: would wait up to %s for a reply from %s; previewed as no reply", within, from)
+		s.status.Reason = fmt.Sprintf("dry run: would wait up to %s for a reply from %s; previewed as no reply", catalog.DescribeDuration(within), from)
 		return map[string]any{"replied": false, "matched": ""}, nil
 	}
 	s.status.State = StateWaiting
@@ -80,7 +88,7 @@ func (p *program) awaitReply(ctx workflow.Context, id string, scope plan.Scope) 
 	args := map[string]any{"message_id": to, "from": from, "since": start.UTC().Format(time.RFC3339Nano)}
 	interval := replyPollInterval(within)
 	for poll := 1; poll <= maxReplyPolls+2; poll++ {
-		out, err := p.pollReply(ctx, id, cmd, args, poll)
+		out, err := p.pollReply(ctx, id, cmd, args, poll, mirrored)
 		now := workflow.Now(ctx)
 		switch {
 		case temporal.IsCanceledError(err):
@@ -108,8 +116,10 @@ func (p *program) awaitReply(ctx workflow.Context, id string, scope plan.Scope) 
 	return nil, fmt.Errorf("asked %d times whether %s replied, and the deadline has not passed", maxReplyPolls+2, from)
 }
 
-// pollReply asks the reply command once. Its activity id names the step and the poll, "await_reply_2/poll-3".
-func (p *program) pollReply(ctx workflow.Context, id string, cmd catalog.Command, args map[string]any, poll int) (map[string]any, error) {
+// pollReply asks the reply command once. Its activity id names the step and the poll,
+// "wait_for_reply_2/poll-3". When mirrored, the poll goes on Kafka as a task: task.dispatch before it,
+// task.result and analytics.data after, their parameters and output sealed like every task's.
+func (p *program) pollReply(ctx workflow.Context, id string, cmd catalog.Command, args map[string]any, poll int, mirrored bool) (map[string]any, error) {
 	task := catalog.Task{
 		TaskID:     fmt.Sprintf("%s/poll-%d", id, poll),
 		Command:    cmd.Name,
@@ -125,9 +135,19 @@ func (p *program) pollReply(ctx workflow.Context, id string, cmd catalog.Command
 	// The Web UI names each poll for what it looks for: "Look for a reply from bob@example.com (poll 3)".
 	summary := fmt.Sprintf("Look for a reply from %v (poll %d)", args["from"], poll)
 	o := activityOptions(cmd, p.plan.Step(id), cmd.Retry, task.TaskID, summary)
+	if mirrored {
+		p.events.dispatch(ctx, task, p.plan.Deps(id))
+	}
 	var res catalog.TaskResult
 	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, o), cmd.Name, task).Get(ctx, &res); err != nil {
+		if mirrored {
+			typ, msg := describeError(err)
+			p.events.result(ctx, catalog.TaskResult{TaskID: task.TaskID, Status: catalog.StatusFailure, Error: &catalog.TaskError{Type: typ, Message: msg}})
+		}
 		return nil, err
+	}
+	if mirrored {
+		p.events.result(ctx, res)
 	}
 	if res.Status != catalog.StatusSuccess {
 		return nil, errors.New("the reply command did not succeed")

@@ -3,7 +3,9 @@ package workflows_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/mail"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -15,6 +17,7 @@ import (
 
 	"github.com/eaapl/eaapl/activities"
 	"github.com/eaapl/eaapl/activities/email"
+	"github.com/eaapl/eaapl/bridge"
 	"github.com/eaapl/eaapl/catalog"
 	"github.com/eaapl/eaapl/workflows"
 )
@@ -105,7 +108,7 @@ func TestAwaitReply(t *testing.T) {
 		if sentDuring != 1 {
 			t.Errorf("half-way through the wait Bob had %d emails, want 1", sentDuring)
 		}
-		w := stepStatus(t, during, "await_reply_2")
+		w := stepStatus(t, during, "wait_for_reply_2")
 		want := "waiting for a reply from bob@example.com until " + start.Add(24*time.Hour).UTC().Format("Monday 2 January 15:04:05 MST")
 		if w.State != workflows.StateWaiting || w.Reason != want {
 			t.Errorf("half-way, the wait is %q (%q), want %q (%q)", w.State, w.Reason, workflows.StateWaiting, want)
@@ -121,7 +124,7 @@ func TestAwaitReply(t *testing.T) {
 		if st := stepState(t, res, "send_2"); st != workflows.StateDone {
 			t.Errorf("send_2 is %s, want done", st)
 		}
-		if r := stepReason(t, res, "await_reply_2"); !strings.HasPrefix(r, "no reply from bob@example.com by ") {
+		if r := stepReason(t, res, "wait_for_reply_2"); !strings.HasPrefix(r, "no reply from bob@example.com by ") {
 			t.Errorf("the wait's reason is %q, want no reply by its deadline", r)
 		}
 	})
@@ -155,7 +158,7 @@ func TestAwaitReply(t *testing.T) {
 		if r := stepReason(t, res, "send_2"); r != "bob@example.com replied" {
 			t.Errorf("send_2's reason is %q", r)
 		}
-		if r, want := stepReason(t, res, "await_reply_2"), "bob@example.com replied (its In-Reply-To names the email)"; r != want {
+		if r, want := stepReason(t, res, "wait_for_reply_2"), "bob@example.com replied (its In-Reply-To names the email)"; r != want {
 			t.Errorf("the wait's reason is %q, want %q", r, want)
 		}
 	})
@@ -225,9 +228,76 @@ func TestAwaitReplyInADryRunDoesNotWait(t *testing.T) {
 	if err := env.GetWorkflowResult(&res); err != nil {
 		t.Fatal(err)
 	}
-	if r := stepReason(t, res, "await_reply_2"); !strings.HasPrefix(r, "dry run: would wait up to 24h0m0s for a reply from bob@example.com") {
-		t.Errorf("the wait's reason is %q", r)
+	if r, want := stepReason(t, res, "wait_for_reply_2"), "dry run: would wait up to a day for a reply from bob@example.com; previewed as no reply"; r != want {
+		t.Errorf("the wait's reason is %q, want %q", r, want)
 	}
+}
+
+// TestAwaitReplyPollsAreMirroredLikeTasks runs the wait with the Kafka bridge on: each poll is a task on
+// task.dispatch and task.result (and analytics.data), keyed by its id, FindReply its command; the last
+// poll's result says Bob replied. The result table names the step's command too.
+func TestAwaitReplyPollsAreMirroredLikeTasks(t *testing.T) {
+	f, inbox := &fakeWorld{mirror: true}, &replyInbox{}
+	planOf(t, f, askProgram)
+	env := replyEnv(t, f, inbox)
+	k := &fakeKafka{}
+	env.RegisterActivity(&activities.Mirror{})
+	env.OnActivity("PublishEvents", mock.Anything, mock.Anything).Return(k.publish)
+	env.RegisterDelayedCallback(func() {
+		inbox.reply("<" + f.sentTo()["bob@example.com"].Context.IdempotencyKey + ">")
+	}, 30*time.Minute)
+	env.ExecuteWorkflow(workflows.WorkflowType, workflows.Input{Program: f.plan.Program})
+	if err := env.GetWorkflowError(); err != nil {
+		t.Fatalf("workflow failed: %v", err)
+	}
+	polls := inbox.polls()
+	if polls < 2 {
+		t.Fatalf("the mailbox was asked %d times, want a few polls before the reply at 30 minutes", polls)
+	}
+	topics := k.byTopic()
+	var want []string
+	for i := 1; i <= polls; i++ {
+		want = append(want, fmt.Sprintf("wait_for_reply_2/poll-%d", i))
+	}
+	for _, topic := range []string{bridge.TopicTaskDispatch, bridge.TopicTaskResult, bridge.TopicAnalyticsData} {
+		var got []string
+		for _, e := range topics[topic] {
+			if strings.HasPrefix(e.Key, "wait_for_reply_2/") || strings.Contains(e.ID, "/wait_for_reply_2/") {
+				got = append(got, strings.TrimPrefix(e.ID, workflowIDPrefix(e.ID, topic)))
+			}
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("%s has the polls %v, want one event per poll, in order: %v", topic, got, want)
+		}
+	}
+	for _, e := range topics[bridge.TopicTaskDispatch] {
+		if strings.HasPrefix(e.Key, "wait_for_reply_2/") && !strings.Contains(string(e.Value), `"command":"FindReply"`) {
+			t.Errorf("task.dispatch %s is %s, want FindReply's task", e.Key, e.Value)
+		}
+	}
+	results := topics[bridge.TopicTaskResult]
+	last := results[slices.IndexFunc(results, func(e bridge.Event) bool { return e.Key == want[len(want)-1] })]
+	if !strings.Contains(string(last.Value), `"replied":true`) || !strings.Contains(string(last.Value), `"status":"success"`) {
+		t.Errorf("the last poll's task.result is %s, want a success that found the reply", last.Value)
+	}
+	var res workflows.Result
+	if err := env.GetWorkflowResult(&res); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range res.Steps {
+		if s.ID == "wait_for_reply_2" && s.Command != "FindReply" {
+			t.Errorf("the wait's command is %q, want FindReply, the command of its polls", s.Command)
+		}
+	}
+}
+
+// workflowIDPrefix is an event id's part before what the event is about: "<workflow>/<topic>/".
+func workflowIDPrefix(id, topic string) string {
+	i := strings.Index(id, "/"+topic+"/")
+	if i < 0 {
+		return ""
+	}
+	return id[:i+len(topic)+2]
 }
 
 func stepState(t *testing.T, res workflows.Result, id string) string {

@@ -79,6 +79,9 @@ type ShardInput struct {
 	Asking         bool            `json:"asking,omitempty"`  // the program asks questions (versionQuestions)
 	DryRun         bool            `json:"dry_run,omitempty"` // the program is a dry run: writes are previewed
 	Tuning         *api.Tuning     `json:"tuning,omitempty"`  // the program's adaptive tuning (tuning.go)
+	// Repeat says the program's run may repeat an earlier run of its ID (--allow-reuse, a reset): the
+	// shard's own run looks new, so without it the shard would send what the earlier run's shard sent.
+	Repeat bool `json:"repeat,omitempty"`
 
 	List     *contentvalue.List `json:"list,omitempty"`      // the step's items, stored: this shard runs [From, To)
 	From     int                `json:"from,omitempty"`      // 0-based, inclusive
@@ -182,7 +185,7 @@ func (p *program) runQueuedShards(ctx workflow.Context, id string, queued []queu
 	var parts []shardPart
 	for k := 1; (k-1)*size < len(queued); k++ {
 		part := queued[(k-1)*size : min(k*size, len(queued))]
-		in := p.shardInput(id, k, total)
+		in := p.shardInput(ctx, id, k, total)
 		in.Items = make([]ShardItem, len(part))
 		for i, q := range part {
 			in.Items[i] = ShardItem{N: q.n, Label: q.label, Args: q.args}
@@ -199,14 +202,15 @@ type shardPart struct {
 }
 
 // shardInput is what every shard k of step id gets; the caller adds its items.
-func (p *program) shardInput(id string, k, total int) ShardInput {
+func (p *program) shardInput(ctx workflow.Context, id string, k, total int) ShardInput {
 	concurrency := p.in.MaxConcurrency
 	if concurrency <= 0 {
 		concurrency = DefaultMaxConcurrency
 	}
 	concurrency = max(min(concurrency, maxConcurrency)/shardWindow, 1)
 	return ShardInput{ProgramID: p.workflowID, UserID: p.in.UserID, Plan: p.plan.Plan, Catalog: p.recorded, Step: id,
-		Shard: k, Total: total, MaxConcurrency: concurrency, Mirror: p.events.on, Asking: p.asker.on, DryRun: p.in.DryRun, Tuning: p.tuning}
+		Shard: k, Total: total, MaxConcurrency: concurrency, Mirror: p.events.on, Asking: p.asker.on, DryRun: p.in.DryRun, Tuning: p.tuning,
+		Repeat: p.mayRepeat(ctx)}
 }
 
 // runShards runs a step's shards, shardWindow at a time, records their counts and first failures, and
@@ -362,6 +366,7 @@ func ForEachShard(ctx workflow.Context, in ShardInput) (ShardResult, error) {
 		p.start = workflow.Now(ctx)
 	}
 	p.asker.on = in.Asking
+	p.programRepeats = in.Repeat
 	p.tuning = adaptive(ctx, in.Tuning)
 	p.sem = workflow.NewSemaphore(ctx, int64(max(in.MaxConcurrency, 1)))
 	s := &stepRun{status: StepStatus{ID: in.Step, State: StateRunning, Total: in.Total}}

@@ -155,7 +155,7 @@ func (p *program) runsStoredShards(ctx workflow.Context, id string, scope plan.S
 	size := p.in.shardSize()
 	var parts []shardPart
 	for from := 0; from < list.Count; from += size {
-		in := p.shardInput(id, len(parts)+1, list.Count)
+		in := p.shardInput(ctx, id, len(parts)+1, list.Count)
 		in.List, in.From, in.To = &list, from, min(from+size, list.Count)
 		in.ItemName, in.Steps, in.Now = p.plan.Step(id).ForEach.As, steps, scope.Now
 		parts = append(parts, shardPart{in: in})

@@ -3,6 +3,7 @@ package email
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -38,12 +39,23 @@ var CheckEmailHistory = catalog.Define(catalog.Def[Deps, historyArgs, historyOut
 	},
 	ReadBack: func(r catalog.Reading) string {
 		s := r.Step()
-		whom := listOf(r, s.Args["contacts"])
+		var find string
+		if whom := listOf(r, s.Args["contacts"]); whom != "" {
+			find = "which of " + whom + " you have emailed"
+		} else if addrs, ok := literalList(s.Args["contacts"], r.Address); ok && len(addrs) > 0 {
+			// The addresses a program names: "If I haven't emailed alice@example.com this month, ...".
+			find = "whether you have emailed " + andList(addrs)
+		} else if m := oneResult.FindStringSubmatch(fmt.Sprint(s.Args["contacts"])); m != nil {
+			// The contact a step found: "If I haven't emailed my contact Ann this week, ...".
+			if src, words, ok := r.Result("${steps." + m[1] + "." + m[2] + "}"); ok && words.Noun != "" {
+				find = fmt.Sprintf("whether you have emailed %s (step %d)", words.Noun, src.Number)
+			}
+		}
 		since, ok := r.Time(s.Args["since"])
-		if whom == "" || !ok {
+		if find == "" || !ok {
 			return ""
 		}
-		text := fmt.Sprintf("Find which of %s you have emailed since %s", whom, since)
+		text := fmt.Sprintf("Find %s since %s", find, since)
 		if until, ok := s.Args["until"]; ok && !r.IsNow(until) {
 			u, ok := r.Time(until)
 			if !ok {
@@ -89,6 +101,9 @@ func listOf(r catalog.Reading, v any) string {
 	}
 	return fmt.Sprintf("%s (step %d)", words.Noun, src.Number)
 }
+
+// oneResult is a list of one step's result, as the planner writes the contact a step found: "${[steps.find.contact]}".
+var oneResult = regexp.MustCompile(`^\$\{\s*\[\s*steps\.([a-z][a-z0-9_]*)\.([a-z_][a-z0-9_]*)\s*\]\s*\}$`)
 
 // checkHistory finds which of the given contacts the user emailed within [since, until); until empty
 // means now. Output: emailed (the contacts' addresses, sorted, each once), not_emailed (the other

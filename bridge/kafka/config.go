@@ -8,6 +8,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"strings"
@@ -143,6 +144,17 @@ func (c Config) saslMechanism() (sasl.Mechanism, error) {
 		return scram.Auth{User: c.SASLUser, Pass: c.SASLPassword}.AsSha512Mechanism(), nil
 	}
 	return nil, fmt.Errorf("kafka SASL mechanism %q is not one of %s, %s, %s", c.SASLMechanism, SASLPlain, SASLScramSHA256, SASLScramSHA512)
+}
+
+// loginHint says, after a connection the broker closed at once, that a SASL login may be why: a broker
+// that refuses a login may close the connection without an error code (kfake does; Kafka itself answers
+// SASL_AUTHENTICATION_FAILED), and "EOF" alone names neither the user nor the variables to check.
+func (c Config) loginHint(err error) string {
+	if c.SASLMechanism == "" || !(errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)) {
+		return ""
+	}
+	return fmt.Sprintf(" (the broker closed the connection: if it refused the %s login of %q, check KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD and KAFKA_SASL_MECHANISM)",
+		strings.ToUpper(c.SASLMechanism), c.SASLUser)
 }
 
 // kgoLogger hands kgo's log lines to slog. kgo's info level logs every connection and metadata refresh,

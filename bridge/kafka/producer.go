@@ -246,7 +246,7 @@ func ensureTopics(ctx context.Context, adm *kadm.Client, names []string, partiti
 // Ping reports whether a broker answers.
 func (p *Producer) Ping(ctx context.Context) error {
 	if err := p.client.Ping(ctx); err != nil {
-		return fmt.Errorf("reach Kafka at %s: %w", p.cfg.brokerList(), err)
+		return fmt.Errorf("reach Kafka at %s: %w%s", p.cfg.brokerList(), err, p.cfg.loginHint(err))
 	}
 	return nil
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/eaapl/eaapl/config"
 	"github.com/eaapl/eaapl/internal/crypt"
 	"github.com/eaapl/eaapl/internal/identity"
+	"github.com/eaapl/eaapl/worker"
 )
 
 // newLogger returns the process's structured logger at the configured level.
@@ -44,8 +45,9 @@ func addAddressFlag(cmd *cobra.Command, address *string) {
 
 // dial connects to Temporal with the standard TEMPORAL_* settings; hostPort, when set, overrides them.
 // Without TEMPORAL_ADDRESS it dials the dev stack's port, EAAPL_DEV_TEMPORAL_PORT.
-// metrics, when not nil, is where the client and its workers report the SDK's metrics.
-func dial(ctx context.Context, cfg config.Config, logger *slog.Logger, hostPort string, metrics ...client.MetricsHandler) (client.Client, error) {
+// svc, for a worker's client, is the worker's service: its metrics handler, when not nil, is where the
+// client and its workers report the SDK's metrics, and it watches the workflow tasks the client polls.
+func dial(ctx context.Context, cfg config.Config, logger *slog.Logger, hostPort string, svc ...*worker.Service) (client.Client, error) {
 	opts, err := envconfig.LoadDefaultClientOptions()
 	if err != nil {
 		return nil, fmt.Errorf("temporal configuration: %w", err)
@@ -82,8 +84,9 @@ func dial(ctx context.Context, cfg config.Config, logger *slog.Logger, hostPort 
 		opts.Credentials = client.NewAPIKeyDynamicCredentials(tokens.Token)
 	}
 	var handler client.MetricsHandler
-	if len(metrics) > 0 {
-		handler = metrics[0]
+	if len(svc) > 0 {
+		handler = svc[0].MetricsHandler()
+		svc[0].ClientOptions(&opts)
 	}
 	if err := observeClient(ctx, &opts, handler); err != nil {
 		return nil, fmt.Errorf("tracing: %w", err)

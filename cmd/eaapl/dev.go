@@ -73,7 +73,7 @@ func runDev(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) er
 	}
 	ready := filepath.Join(cfg.DataDir, readyFile)
 	_ = os.Remove(ready) // stale from a stack that was killed
-	stackLog, err := os.OpenFile(filepath.Join(cfg.DataDir, stackLogFile), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	stackLog, err := openPrivate(filepath.Join(cfg.DataDir, stackLogFile), os.O_APPEND)
 	if err != nil {
 		return fmt.Errorf("stack log: %w", err)
 	}
@@ -180,7 +180,7 @@ func startBackground(ctx context.Context, cfg config.Config, stdout io.Writer) e
 		return fmt.Errorf("data folder: %w", err)
 	}
 	logPath := filepath.Join(cfg.DataDir, devLogFile)
-	logFile, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
+	logFile, err := openPrivate(logPath, os.O_TRUNC)
 	if err != nil {
 		return fmt.Errorf("dev log: %w", err)
 	}
@@ -343,3 +343,17 @@ func tail(path string, n int) string {
 // devMetricsAddr is where `eaapl dev`'s worker serves /metrics, /readyz and /livez unless
 // EAAPL_METRICS_ADDR says otherwise.
 const devMetricsAddr = "127.0.0.1:9464"
+
+// openPrivate opens a log for writing (flag adds O_APPEND or O_TRUNC), readable by its owner alone: a
+// log quotes the programs it ran, and one a release before wrote 0644 is made 0600 as well.
+func openPrivate(path string, flag int) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|flag, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
+}

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -50,19 +52,53 @@ func newPlanCmd() *cobra.Command {
 	return cmd
 }
 
-// formsHelp is the English the rule-based planner understands, as docs/english.md lists it, and each
-// registered command's phrases, from the command registry.
+// formsHelp is the English the rule-based planner understands, as docs/english.md lists it, then each
+// registered command's English from the command registry, grouped by family: its statements (the phrases
+// the grammar reads as a step by themselves), its other phrases, and its examples with a whole program.
 func formsHelp() string {
 	var b strings.Builder
 	b.WriteString("The forms of a program (docs/english.md):\n")
 	for _, f := range planner.Forms() {
 		b.WriteString("  - " + f + "\n")
 	}
-	b.WriteString("The phrases of each command (from the command registry):\n")
+	b.WriteString("\nThe English of each command, by family (from the command registry):\n")
+	family := ""
 	for _, s := range catalog.Specs() {
-		b.WriteString("  " + s.Name + ": " + strings.Join(s.Forms.Phrases, "; ") + "\n")
+		if f := filepath.Base(s.Dir()); f != family {
+			family = f
+			b.WriteString("\n  " + family + "\n")
+		}
+		b.WriteString("    " + s.Name + ": " + firstClause(s.Description) + "\n")
+		if len(s.Forms.Statements) > 0 {
+			b.WriteString("      statements: " + strings.Join(s.Forms.Statements, "; ") + "\n")
+		}
+		if phrases := notIn(s.Forms.Phrases, s.Forms.Statements); len(phrases) > 0 {
+			b.WriteString("      phrases: " + strings.Join(phrases, "; ") + "\n")
+		}
+		for _, e := range s.Forms.Examples {
+			b.WriteString("      example: " + e.Pattern + "  =>  " + e.Program + "\n")
+		}
 	}
 	return b.String()
+}
+
+// firstClause is a description up to its first ": ", "; " or ". ", for a line of help.
+func firstClause(d string) string {
+	for _, sep := range []string{": ", "; ", ". "} {
+		d, _, _ = strings.Cut(d, sep)
+	}
+	return strings.TrimSuffix(d, ".")
+}
+
+// notIn is the strings of list that are not in seen, in order.
+func notIn(list, seen []string) []string {
+	var out []string
+	for _, s := range list {
+		if !slices.Contains(seen, s) {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // writeJSON prints v as indented JSON for people to read and tools to parse. It leaves <, > and &

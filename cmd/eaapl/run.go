@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"go.temporal.io/sdk/temporal"
 
 	"github.com/eaapl/eaapl/config"
 	"github.com/eaapl/eaapl/plan"
@@ -30,6 +31,7 @@ func newRunCmd() *cobra.Command {
 			`run [--json] [--yes] [--dry-run] [--id ID] [--confirm] --plan plan.json`,
 		Short: "run a program and wait for its result; --confirm reads the plan back in English and asks before " +
 			"starting it; --yes approves in advance, as EAAPL_USER_ID, a step over the worker's EAAPL_APPROVAL_THRESHOLD",
+		Long:              formsHelp(), // the English a program may use, as eaapl plan --help lists it
 		ValidArgsFunction: noFiles,
 		RunE: withConfig(func(ctx context.Context, cfg config.Config, cmd *cobra.Command, args []string) error {
 			opts, err := pf.options()
@@ -186,6 +188,8 @@ func runProgram(ctx context.Context, cfg config.Config, cmd *cobra.Command, in w
 		res = failed.Result
 	case err != nil && ctx.Err() != nil: // Ctrl-C stops the waiting, not the program
 		return fmt.Errorf("stopped waiting; the program goes on: eaapl status %s", wr.GetID())
+	case temporal.IsCanceledError(err): // eaapl cancel, or the Web UI's Cancel
+		return fmt.Errorf("program %s was canceled before it ended", wr.GetID())
 	case err != nil:
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/spf13/cobra"
+	"go.temporal.io/sdk/temporal"
 
 	"github.com/eaapl/eaapl/config"
 	"github.com/eaapl/eaapl/starter"
@@ -124,7 +125,7 @@ func finishedError(id string, f starter.Finished) error {
 	if errors.As(f.Err, &failed) {
 		return fmt.Errorf("%s: %s", id, failed.Message)
 	}
-	if f.Err != nil {
+	if f.Err != nil && !temporal.IsCanceledError(f.Err) { // a cancel's error says only "canceled"
 		return fmt.Errorf("program %s %s: %w", id, f.Status, f.Err)
 	}
 	return fmt.Errorf("program %s %s", id, f.Status)

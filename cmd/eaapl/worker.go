@@ -32,7 +32,7 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, address 
 		return err
 	}
 	defer svc.Close()
-	c, err := dial(ctx, cfg, svc.Logger, address, svc.MetricsHandler())
+	c, err := dial(ctx, cfg, svc.Logger, address, svc)
 	if err != nil {
 		return err
 	}

@@ -1,18 +1,23 @@
 // Package k8s_test checks the Kubernetes manifests of deploy/k8s by decoding them strictly into the
-// Kubernetes API's own Go types, and the KEDA ScaledObject into scaledObject below: an unknown or
-// misspelt field fails, as it would at `kubectl apply --validate=strict`, without fetching schemas from
-// the internet.
+// Kubernetes API's own Go types, and the KEDA ScaledObject against the schema of KEDA's own CRD, from
+// KEDA's module: an unknown or misspelt field fails, as it would at `kubectl apply --validate=strict`.
 package k8s_test
 
 import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/santhosh-tekuri/jsonschema/v6"
 	appsv1 "k8s.io/api/apps/v1"
-	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -22,67 +27,141 @@ import (
 	"github.com/eaapl/eaapl/config"
 )
 
-// scaledObject mirrors KEDA's ScaledObject (keda.sh/v1alpha1, github.com/kedacore/keda/v2/apis/keda/v1alpha1
-// at v2.21.0, scaledobject_types.go): the fields its CRD has, with the same JSON names and types. KEDA's
-// own package was tried first: it is served, but it imports controller-runtime, client-go and KEDA's
-// webhooks, and compiling that tree took more than 15 minutes on the build machine, for one test; the
-// mirror keeps the check strict (an unknown field fails) at no such cost.
+// kedaModule is the KEDA release whose ScaledObject CRD the manifest is validated against: the CRD's
+// OpenAPI schema (config/crd/bases/keda.sh_scaledobjects.yaml in the module) is what the API server
+// checks a ScaledObject with, and `go mod download` fetches it from the module proxy, as it does every
+// other module, without adding KEDA to this module's requirements. KEDA's Go package
+// (apis/keda/v1alpha1) was tried instead: it imports controller-runtime, client-go and KEDA's webhooks,
+// and a cold build of a program importing it alone took longer than this repository's whole test build
+// (docs/operations.md, "Kubernetes", has the measure).
+const kedaModule = "github.com/kedacore/keda/v2@v2.21.0"
+
+// kedaCRD is the path of the ScaledObject CRD inside kedaModule.
+const kedaCRD = "config/crd/bases/keda.sh_scaledobjects.yaml"
+
+// scaledObject holds the fields of a ScaledObject that the checks below compare with the other manifests.
+// It is not where strictness comes from: the manifest is validated against KEDA's own schema first
+// (scaledObjectSchema), which refuses a field the CRD does not have.
 type scaledObject struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`
-	Spec              scaledObjectSpec `json:"spec"`
+	Spec              struct {
+		ScaleTargetRef *struct {
+			Name string `json:"name"`
+		} `json:"scaleTargetRef"`
+		MinReplicaCount *int32 `json:"minReplicaCount,omitempty"`
+		MaxReplicaCount *int32 `json:"maxReplicaCount,omitempty"`
+		Triggers        []struct {
+			Type     string            `json:"type"`
+			Metadata map[string]string `json:"metadata"`
+		} `json:"triggers"`
+	} `json:"spec"`
 }
 
-type scaledObjectSpec struct {
-	ScaleTargetRef        *scaleTarget    `json:"scaleTargetRef"`
-	PollingInterval       *int32          `json:"pollingInterval,omitempty"`
-	InitialCooldownPeriod *int32          `json:"initialCooldownPeriod,omitempty"`
-	CooldownPeriod        *int32          `json:"cooldownPeriod,omitempty"`
-	IdleReplicaCount      *int32          `json:"idleReplicaCount,omitempty"`
-	MinReplicaCount       *int32          `json:"minReplicaCount,omitempty"`
-	MaxReplicaCount       *int32          `json:"maxReplicaCount,omitempty"`
-	Advanced              *advancedConfig `json:"advanced,omitempty"`
-	Triggers              []scaleTriggers `json:"triggers"`
-	Fallback              *fallback       `json:"fallback,omitempty"`
+// scaledObjectSchema compiles the openAPIV3Schema of KEDA's ScaledObject CRD at v1alpha1, made strict as
+// `kubectl apply --validate=strict` is: an object schema with properties takes no other field, unless it
+// says x-kubernetes-preserve-unknown-fields or gives additionalProperties. The CEL rules of
+// x-kubernetes-validations are not evaluated here.
+func scaledObjectSchema(t *testing.T) *jsonschema.Schema {
+	t.Helper()
+	gobin, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatalf("the go command is not on PATH, and fetches KEDA's CRD (%s): %v", kedaModule, err)
+	}
+	out, err := exec.Command(gobin, "mod", "download", "-json", kedaModule).Output()
+	if err != nil {
+		var exit *exec.ExitError
+		if errors.As(err, &exit) {
+			err = fmt.Errorf("%w: %s%s", err, out, exit.Stderr)
+		}
+		t.Fatalf("go mod download %s: %v", kedaModule, err)
+	}
+	var mod struct{ Dir string }
+	if err := json.Unmarshal(out, &mod); err != nil || mod.Dir == "" {
+		t.Fatalf("go mod download -json %s printed %s: %v", kedaModule, out, err)
+	}
+	raw, err := os.ReadFile(filepath.Join(mod.Dir, kedaCRD))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var crd struct {
+		Spec struct {
+			Names    struct{ Kind string }
+			Versions []struct {
+				Name   string
+				Schema struct {
+					OpenAPIV3Schema map[string]any `json:"openAPIV3Schema"`
+				}
+			}
+		}
+	}
+	if err := yaml.Unmarshal(raw, &crd); err != nil {
+		t.Fatalf("%s in %s: %v", kedaCRD, kedaModule, err)
+	}
+	var schema map[string]any
+	for _, v := range crd.Spec.Versions {
+		if v.Name == "v1alpha1" {
+			schema = v.Schema.OpenAPIV3Schema
+		}
+	}
+	if crd.Spec.Names.Kind != "ScaledObject" || schema == nil {
+		t.Fatalf("%s in %s: no v1alpha1 schema of a ScaledObject", kedaCRD, kedaModule)
+	}
+	strict(schema)
+	c := jsonschema.NewCompiler()
+	c.DefaultDraft(jsonschema.Draft4) // OpenAPI 3.0's schema objects are draft 4's, with extensions
+	if err := c.AddResource("keda.sh_scaledobjects.json", schema); err != nil {
+		t.Fatal(err)
+	}
+	sch, err := c.Compile("keda.sh_scaledobjects.json")
+	if err != nil {
+		t.Fatalf("compile KEDA's ScaledObject schema: %v", err)
+	}
+	return sch
 }
 
-type scaleTarget struct {
-	Name                   string `json:"name"`
-	APIVersion             string `json:"apiVersion,omitempty"`
-	Kind                   string `json:"kind,omitempty"`
-	EnvSourceContainerName string `json:"envSourceContainerName,omitempty"`
+// strict sets additionalProperties: false on every object schema in s that lists its properties and
+// neither preserves unknown fields nor says what other properties may be.
+func strict(s map[string]any) {
+	if props, ok := s["properties"].(map[string]any); ok {
+		_, open := s["additionalProperties"]
+		if keep, _ := s["x-kubernetes-preserve-unknown-fields"].(bool); !open && !keep {
+			s["additionalProperties"] = false
+		}
+		for _, p := range props {
+			if m, ok := p.(map[string]any); ok {
+				strict(m)
+			}
+		}
+	}
+	for _, key := range []string{"items", "additionalProperties"} {
+		if m, ok := s[key].(map[string]any); ok {
+			strict(m)
+		}
+	}
 }
 
-type advancedConfig struct {
-	HorizontalPodAutoscalerConfig *struct {
-		Name     string                                         `json:"name,omitempty"`
-		Behavior *autoscalingv2.HorizontalPodAutoscalerBehavior `json:"behavior,omitempty"`
-	} `json:"horizontalPodAutoscalerConfig,omitempty"`
-	RestoreToOriginalReplicaCount bool `json:"restoreToOriginalReplicaCount,omitempty"`
-	ScalingModifiers              *struct {
-		Formula          string                         `json:"formula,omitempty"`
-		Target           string                         `json:"target,omitempty"`
-		ActivationTarget string                         `json:"activationTarget,omitempty"`
-		MetricType       autoscalingv2.MetricTargetType `json:"metricType,omitempty"`
-	} `json:"scalingModifiers,omitempty"`
-}
-
-type scaleTriggers struct {
-	Type              string            `json:"type"`
-	Name              string            `json:"name,omitempty"`
-	UseCachedMetrics  bool              `json:"useCachedMetrics,omitempty"`
-	Metadata          map[string]string `json:"metadata"`
-	AuthenticationRef *struct {
-		Name string `json:"name"`
-		Kind string `json:"kind,omitempty"`
-	} `json:"authenticationRef,omitempty"`
-	MetricType autoscalingv2.MetricTargetType `json:"metricType,omitempty"`
-}
-
-type fallback struct {
-	FailureReplicas int32  `json:"failureReplicas"`
-	Replicas        int32  `json:"replicas"`
-	Behavior        string `json:"behavior,omitempty"`
+// validateScaledObject checks a ScaledObject manifest against KEDA's schema, and its metadata strictly
+// against Kubernetes' ObjectMeta (the CRD's schema leaves metadata to the API server).
+func validateScaledObject(sch *jsonschema.Schema, manifest []byte) error {
+	js, err := yaml.YAMLToJSON(manifest)
+	if err != nil {
+		return err
+	}
+	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(js))
+	if err != nil {
+		return err
+	}
+	if err := sch.Validate(inst); err != nil {
+		return err
+	}
+	var meta struct {
+		metav1.TypeMeta `json:",inline"`
+		Metadata        metav1.ObjectMeta `json:"metadata"`
+		Spec            json.RawMessage   `json:"spec"`
+		Status          json.RawMessage   `json:"status,omitempty"`
+	}
+	return yaml.UnmarshalStrict(manifest, &meta)
 }
 
 func decode(t *testing.T, path string, into any) {
@@ -104,8 +183,17 @@ func TestManifests(t *testing.T) {
 	var so scaledObject
 	var pdb policyv1.PodDisruptionBudget
 	decode(t, "worker-deployment.yaml", &dep)
-	decode(t, "scaledobject.yaml", &so)
 	decode(t, "pdb.yaml", &pdb)
+	raw, err := os.ReadFile("scaledobject.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := validateScaledObject(scaledObjectSchema(t), raw); err != nil {
+		t.Fatalf("scaledobject.yaml against KEDA's CRD (%s): %v", kedaModule, err)
+	}
+	if err := yaml.Unmarshal(raw, &so); err != nil {
+		t.Fatalf("scaledobject.yaml: %v", err)
+	}
 
 	if dep.Kind != "Deployment" || so.Kind != "ScaledObject" || pdb.Kind != "PodDisruptionBudget" {
 		t.Fatalf("kinds %q, %q, %q", dep.Kind, so.Kind, pdb.Kind)
@@ -197,11 +285,38 @@ func atoi(t *testing.T, s string) int {
 	return n
 }
 
-// TestStrictDecodingCatchesATypo makes sure the check above can fail: a misspelt field is an error.
+// TestStrictDecodingCatchesATypo makes sure the checks above can fail: a misspelt field, at the top of a
+// Deployment or deep in a ScaledObject, is an error that names it.
 func TestStrictDecodingCatchesATypo(t *testing.T) {
-	var so scaledObject
-	bad := []byte("apiVersion: keda.sh/v1alpha1\nkind: ScaledObject\nspec:\n  scaleTargetRef: {name: x}\n  maxReplicas: 3\n")
-	if err := yaml.UnmarshalStrict(bad, &so); err == nil || !strings.Contains(err.Error(), "maxReplicas") {
-		t.Fatalf("a misspelt field decoded: %v", err)
+	var dep appsv1.Deployment
+	if err := yaml.UnmarshalStrict([]byte("apiVersion: apps/v1\nkind: Deployment\nspec:\n  replica: 2\n"), &dep); err == nil || !strings.Contains(err.Error(), "replica") {
+		t.Errorf("a misspelt Deployment field decoded: %v", err)
 	}
+	sch := scaledObjectSchema(t)
+	good, err := os.ReadFile("scaledobject.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ name, from, to, field string }{
+		{"InTheSpec", "maxReplicaCount:", "maxReplicas:", "maxReplicas"},
+		{"InTheTarget", "    name: eaapl-worker", "    nmae: eaapl-worker", "nmae"},
+		{"InATrigger", "  - type: temporal", "  - typ: temporal", "typ"},
+		{"InTheMetadata", "  name: eaapl-worker", "  nmae: eaapl-worker", "nmae"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			bad := strings.Replace(string(good), c.from, c.to, 1)
+			if bad == string(good) {
+				t.Fatalf("scaledobject.yaml has no %q to misspell", c.from)
+			}
+			if err := validateScaledObject(sch, []byte(bad)); err == nil || !strings.Contains(err.Error(), c.field) {
+				t.Errorf("%s passed KEDA's schema: %v", c.field, err)
+			}
+		})
+	}
+	t.Run("AWrongType", func(t *testing.T) {
+		bad := strings.Replace(string(good), "minReplicaCount: 1", "minReplicaCount: one", 1)
+		if err := validateScaledObject(sch, []byte(bad)); err == nil {
+			t.Error("minReplicaCount: one passed KEDA's schema")
+		}
+	})
 }

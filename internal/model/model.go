@@ -17,6 +17,8 @@ import (
 	"time"
 
 	openai "github.com/sashabaranov/go-openai"
+
+	"github.com/eaapl/eaapl/internal/usage"
 )
 
 // Settings are a model server's: the same variables configure the planner and the text analysis.
@@ -107,6 +109,8 @@ func (c *Client) Complete(ctx context.Context, r Request) (string, error) {
 	if err != nil {
 		return "", c.classify(ctx, err, after.d)
 	}
+	// Spent whatever the answer says, even a refusal: the task's figures and analytics.data report it.
+	usage.AddModelTokens(ctx, resp.Usage.PromptTokens, resp.Usage.CompletionTokens)
 	if len(resp.Choices) == 0 {
 		return "", &Error{Msg: "the model's answer has no choices", Temporary: true}
 	}

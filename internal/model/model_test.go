@@ -11,6 +11,7 @@ import (
 
 	"github.com/eaapl/eaapl/internal/model"
 	"github.com/eaapl/eaapl/internal/testenv"
+	"github.com/eaapl/eaapl/internal/usage"
 )
 
 const key = "sk-test-0123456789abcdef"
@@ -118,5 +119,27 @@ func TestParseRetryAfter(t *testing.T) {
 		if got := model.ParseRetryAfter(v, now); got != want {
 			t.Errorf("ParseRetryAfter(%q) = %s, want %s", v, got, want)
 		}
+	}
+}
+
+// TestCompleteAddsTheTokensToTheTask: the tokens each answer reports go to the measure of the task whose
+// context the request had, a JSON-mode retry's refusal adds none, and a request outside a task is fine.
+func TestCompleteAddsTheTokensToTheTask(t *testing.T) {
+	refused := apiError(http.StatusBadRequest, "response_format is not supported")
+	f := testenv.NewFakeModel(t, testenv.ChatAnswer(`{"a": 1}`), refused, testenv.ChatAnswer(`{"b": 2}`), testenv.ChatAnswer(`{}`))
+	c := client(f, 5*time.Second)
+	var m usage.Meter
+	span := m.Start()
+	ctx := usage.WithSpan(context.Background(), span)
+	for _, jsonMode := range []bool{false, true} { // the second is refused its JSON mode, then answered
+		if _, err := c.Complete(ctx, model.Request{User: "x", JSON: jsonMode}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if used := span.Stop(); used.ModelPromptTokens != 200 || used.ModelCompletionTokens != 40 {
+		t.Errorf("the task spent %d/%d tokens, want 200/40: two answers of 100/20", used.ModelPromptTokens, used.ModelCompletionTokens)
+	}
+	if _, err := c.Complete(context.Background(), model.Request{User: "x"}); err != nil {
+		t.Fatalf("a request outside a task: %v", err)
 	}
 }

@@ -2,12 +2,15 @@
 // allocations while the task ran, and how many other tasks ran meanwhile, which says whether the figures
 // are the task's own (none did) or an upper bound shared with the others. Go cannot measure a goroutine's
 // CPU time, and a task's goroutine moves between threads, so the process's figures are the honest ones.
+// The tokens a task spent on a language model are its own: the model client adds them to the task's
+// span through its context (AddModelTokens).
 package usage
 
 import (
 	"context"
 	"runtime/metrics"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -28,6 +31,8 @@ type Span struct {
 	started int64 // tasks started before it
 	before  sample
 	split   bool // the activity runs several tasks, each with its own span: it is not one itself
+
+	promptTokens, completionTokens atomic.Int64 // spent on a language model (AddModelTokens)
 }
 
 // Start begins measuring a task.
@@ -54,10 +59,45 @@ func (s *Span) Stop() *catalog.ResourceUsage {
 	overlapping := s.running + s.m.started - s.started - 1
 	s.m.mu.Unlock()
 	return &catalog.ResourceUsage{
-		CPUTimeMs:        float64(after.cpu-s.before.cpu) / float64(time.Millisecond),
-		AllocatedBytes:   after.alloc - s.before.alloc,
-		OverlappingTasks: overlapping,
+		CPUTimeMs:             float64(after.cpu-s.before.cpu) / float64(time.Millisecond),
+		AllocatedBytes:        after.alloc - s.before.alloc,
+		OverlappingTasks:      overlapping,
+		ModelPromptTokens:     s.promptTokens.Load(),
+		ModelCompletionTokens: s.completionTokens.Load(),
 	}
+}
+
+// SoFar is what the task whose context ctx is has used since it started, its span still running: for an
+// interceptor inside the one that stops it. It is nil outside a measured task and in a split activity.
+func SoFar(ctx context.Context) *catalog.ResourceUsage {
+	s, ok := ctx.Value(spanKey{}).(*Span)
+	if !ok || s == nil {
+		return nil
+	}
+	now := read()
+	s.m.mu.Lock()
+	defer s.m.mu.Unlock()
+	if s.split {
+		return nil
+	}
+	return &catalog.ResourceUsage{
+		CPUTimeMs:             float64(now.cpu-s.before.cpu) / float64(time.Millisecond),
+		AllocatedBytes:        now.alloc - s.before.alloc,
+		OverlappingTasks:      s.running + s.m.started - s.started - 1,
+		ModelPromptTokens:     s.promptTokens.Load(),
+		ModelCompletionTokens: s.completionTokens.Load(),
+	}
+}
+
+// AddModelTokens adds the tokens of one answer of a language model (the prompt's and the completion's, as
+// the server counted them) to the task whose context ctx is; it does nothing outside a measured task.
+func AddModelTokens(ctx context.Context, prompt, completion int) {
+	s, ok := ctx.Value(spanKey{}).(*Span)
+	if !ok || s == nil || prompt < 0 || completion < 0 {
+		return
+	}
+	s.promptTokens.Add(int64(prompt))
+	s.completionTokens.Add(int64(completion))
 }
 
 type spanKey struct{}

@@ -49,3 +49,26 @@ func TestASplitActivityIsNotATask(t *testing.T) {
 		t.Error("Split without a span returned a meter")
 	}
 }
+
+func TestModelTokensAreTheTasksOwn(t *testing.T) {
+	var m Meter
+	a, b := m.Start(), m.Start() // b overlaps a, but spends its own tokens
+	ctxA, ctxB := WithSpan(context.Background(), a), WithSpan(context.Background(), b)
+	AddModelTokens(ctxA, 100, 20)
+	AddModelTokens(ctxA, 50, 5)
+	AddModelTokens(ctxB, 7, 1)
+	AddModelTokens(ctxB, -3, 2)                   // a count no server sends: ignored
+	AddModelTokens(context.Background(), 999, 99) // outside a task: nowhere to go
+	if so := SoFar(ctxA); so == nil || so.ModelPromptTokens != 150 || so.ModelCompletionTokens != 25 || so.OverlappingTasks != 1 {
+		t.Errorf("a so far = %+v, want 150/25 tokens and one overlapping task", so)
+	}
+	if used := b.Stop(); used.ModelPromptTokens != 7 || used.ModelCompletionTokens != 1 {
+		t.Errorf("b = %+v, want 7/1 tokens", used)
+	}
+	if used := a.Stop(); used.ModelPromptTokens != 150 || used.ModelCompletionTokens != 25 {
+		t.Errorf("a = %+v, want 150/25 tokens", used)
+	}
+	if SoFar(context.Background()) != nil {
+		t.Error("SoFar outside a task returned figures")
+	}
+}

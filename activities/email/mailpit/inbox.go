@@ -14,11 +14,25 @@ import (
 
 // The dev stack's Mailpit holds every message its SMTP server received, the user's own and those sent to
 // the user alike: the user's inbox is the messages addressed to the user. Mailpit's search has no
-// In-Reply-To or References term, so Answering searches for the messages to the user since a time (newest
-// first, at most email.MaxReplies of them) and reads each one's headers (GET /api/v1/message/{ID}/headers).
+// In-Reply-To or References term, so Answering searches for the messages to the user since a time, page
+// by page, and reads each one's headers (GET /api/v1/message/{ID}/headers). The pages are bounded
+// (maxInboxScan messages by default): beyond that the search fails, saying so, rather than miss a reply
+// buried under newer mail and report "no reply".
+
+// maxInboxScan bounds the messages one search reads: a reply under more newer messages than this is an
+// error, not a "no reply".
+const maxInboxScan = 2000
+
+// WithScanLimit returns the mailbox reading at most n messages in one inbox search (maxInboxScan by
+// default), so that a test can reach the bound.
+func (m *Mailbox) WithScanLimit(n int) *Mailbox {
+	c := *m
+	c.scanLimit = n
+	return &c
+}
 
 // Answering returns the messages to user received at or after since whose In-Reply-To or References
-// names messageID, oldest first.
+// names messageID, oldest first, at most email.MaxReplies.
 func (m *Mailbox) Answering(ctx context.Context, user, messageID string, since time.Time) ([]email.Received, error) {
 	id := strings.Trim(strings.TrimSpace(messageID), "<>")
 	if id == "" {
@@ -40,10 +54,11 @@ func (m *Mailbox) Answering(ctx context.Context, user, messageID string, since t
 			out = append(out, c.msg)
 		}
 	}
-	return out, nil
+	return out[:min(len(out), email.MaxReplies)], nil
 }
 
-// ReceivedFrom returns the messages from the address from to user received at or after since, oldest first.
+// ReceivedFrom returns the messages from the address from to user received at or after since, oldest
+// first, at most email.MaxReplies.
 func (m *Mailbox) ReceivedFrom(ctx context.Context, user, from string, since time.Time) ([]email.Received, error) {
 	candidates, err := m.received(ctx, user, inboxQuery(user, from, since), since)
 	if err != nil {
@@ -55,7 +70,7 @@ func (m *Mailbox) ReceivedFrom(ctx context.Context, user, from string, since tim
 			out = append(out, c.msg)
 		}
 	}
-	return out, nil
+	return out[:min(len(out), email.MaxReplies)], nil
 }
 
 type candidate struct {
@@ -63,23 +78,33 @@ type candidate struct {
 	msg email.Received
 }
 
-// received returns the newest email.MaxReplies messages the query finds that are addressed to the user
-// (To, Cc or Bcc, checked here: to: is a substring match) and were received at or after since, oldest first.
+// received returns every message the query finds that is addressed to the user (To, Cc or Bcc, checked
+// here: to: is a substring match) and was received at or after since, oldest first. It reads the search
+// page by page, newest first, and fails when more messages match than its scan limit.
 func (m *Mailbox) received(ctx context.Context, user, query string, since time.Time) ([]candidate, error) {
-	page, err := m.search(ctx, query, 0, email.MaxReplies)
-	if err != nil {
-		return nil, err
-	}
 	var out []candidate
-	for _, s := range page.Messages {
-		if s.Created.Before(since) || !addressedTo(s, user) {
-			continue
+	for start := 0; ; {
+		page, err := m.search(ctx, query, start, min(m.pageSize, m.scanLimit-start))
+		if err != nil {
+			return nil, err
 		}
-		c := candidate{id: s.ID, msg: email.Received{MessageID: strings.Trim(s.MessageID, "<>"), Subject: s.Subject, At: s.Created}}
-		if s.From != nil {
-			c.msg.From = strings.TrimSpace(s.From.Address)
+		for _, s := range page.Messages {
+			if s.Created.Before(since) || !addressedTo(s, user) {
+				continue
+			}
+			c := candidate{id: s.ID, msg: email.Received{MessageID: strings.Trim(s.MessageID, "<>"), Subject: s.Subject, At: s.Created}}
+			if s.From != nil {
+				c.msg.From = strings.TrimSpace(s.From.Address)
+			}
+			out = append(out, c)
 		}
-		out = append(out, c)
+		start += len(page.Messages)
+		if len(page.Messages) == 0 || start >= page.MessagesCount {
+			break
+		}
+		if start >= m.scanLimit {
+			return nil, fmt.Errorf("mailpit: %d messages match %q, more than the %d one search reads; a reply among them could be missed", page.MessagesCount, query, m.scanLimit)
+		}
 	}
 	slices.SortStableFunc(out, func(a, b candidate) int { return a.msg.At.Compare(b.msg.At) })
 	return out, nil

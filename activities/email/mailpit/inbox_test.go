@@ -2,7 +2,9 @@ package mailpit
 
 import (
 	"context"
+	"fmt"
 	"net/smtp"
+	"strings"
 	"testing"
 	"time"
 
@@ -52,5 +54,48 @@ func TestRepliesInMailpit(t *testing.T) {
 	}
 	if none, err := mailbox.ReceivedFrom(ctx, "me@example.com", "dave@example.com", since); err != nil || len(none) != 0 {
 		t.Fatalf("ReceivedFrom(dave) = %+v, %v; want none", none, err)
+	}
+}
+
+// TestAReplyUnderManyNewerMessagesIsFound buries Bob's reply under 150 newer messages to the user: the
+// search reads every page (40 a page here), so the reply is found by its In-Reply-To and by its sender;
+// with a scan limit below the messages there are, the search fails, saying so, rather than report no reply.
+func TestAReplyUnderManyNewerMessagesIsFound(t *testing.T) {
+	m := testenv.Mailpit(t)
+	send := func(from, to, headers string) {
+		t.Helper()
+		msg := "From: " + from + "\r\nTo: " + to + "\r\n" + headers + "\r\n\r\nbody\r\n"
+		if err := smtp.SendMail(m.SMTPAddr, nil, from, []string{to}, []byte(msg)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	since := time.Now().Add(-2 * time.Second)
+	send("me@example.com", "bob@example.com", "Subject: Are you coming?\r\nMessage-ID: <ask@eaapl.test>")
+	send("bob@example.com", "me@example.com", "Subject: Re: Are you coming?\r\nMessage-ID: <bob-irt@x>\r\nIn-Reply-To: <ask@eaapl.test>")
+	const newer = 150
+	for i := range newer {
+		send(fmt.Sprintf("news%d@example.com", i), "me@example.com", fmt.Sprintf("Subject: News %d\r\nMessage-ID: <news-%d@x>", i, i))
+	}
+	mailbox := New(m.APIURL, nil).WithPageSize(40)
+	ctx := context.Background()
+
+	got, err := mailbox.Answering(ctx, "me@example.com", "<ask@eaapl.test>", since)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].MessageID != "bob-irt@x" || !got[0].InReplyTo {
+		t.Fatalf("Answering = %+v; want Bob's reply, by its In-Reply-To, under %d newer messages", got, newer)
+	}
+	from, err := mailbox.ReceivedFrom(ctx, "me@example.com", "bob@example.com", since)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(from) != 1 || from[0].MessageID != "bob-irt@x" {
+		t.Fatalf("ReceivedFrom(bob) = %+v; want Bob's reply", from)
+	}
+
+	_, err = mailbox.WithScanLimit(100).Answering(ctx, "me@example.com", "<ask@eaapl.test>", since)
+	if err == nil || !strings.Contains(err.Error(), "more than the 100 one search reads") {
+		t.Fatalf("Answering with a scan limit of 100 under %d messages: err = %v; want it to say the search stopped at 100", newer+1, err)
 	}
 }

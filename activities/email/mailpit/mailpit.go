@@ -17,9 +17,10 @@ import (
 // Mailbox is an email.Mailbox over Mailpit's HTTP API (https://mailpit.axllent.org/docs/api-v1/): every message the
 // dev stack's SMTP server received is the user's sent mail.
 type Mailbox struct {
-	base     string
-	client   *http.Client
-	pageSize int
+	base      string
+	client    *http.Client
+	pageSize  int
+	scanLimit int // the most messages one inbox search reads (inbox.go)
 }
 
 // mailpitPageSize is how many messages one search request returns.
@@ -31,7 +32,7 @@ func New(baseURL string, httpClient *http.Client) *Mailbox {
 	if httpClient == nil {
 		httpClient = http.DefaultClient
 	}
-	return &Mailbox{base: strings.TrimRight(baseURL, "/"), client: httpClient, pageSize: mailpitPageSize}
+	return &Mailbox{base: strings.TrimRight(baseURL, "/"), client: httpClient, pageSize: mailpitPageSize, scanLimit: maxInboxScan}
 }
 
 // WithPageSize returns the mailbox asking for n messages per search request (250 by default): a small n
