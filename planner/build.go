@@ -185,6 +185,11 @@ func build(l *language, prog *parsedProgram, words []string, text string, now ti
 				f = &failure{from: s.span.from, to: s.span.to, why: "there is no list before it to name; name a list of contacts, like List my contacts at acme.com. Call them the acme people."}
 				break
 			}
+			if _, taken := b.named[s.name]; taken {
+				// A second "call them acme" is more likely a slip than a wish to forget the first list.
+				f = &failure{from: s.span.from, to: s.span.to, why: fmt.Sprintf("%q already names a list before it; give this list another name", s.name)}
+				break
+			}
 			if b.named == nil {
 				b.named = map[string]*list{}
 			}
