@@ -5,10 +5,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"math/rand/v2"
+	"slices"
 	"strings"
-	"syscall"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/emersion/go-imap/v2"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
@@ -468,12 +473,14 @@ func TestHelloWorldWithContactsFromRadicale(t *testing.T) {
 	}
 }
 
-// TestKilledWorkerOnARealMailSystem kills an `eaapl worker` process with SIGKILL in the middle of a
-// Hello World send to 200 contacts read from Radicale, delivered by Postfix into Dovecot and copied to
-// Sent over IMAP, then starts a second worker: the program resumes there, and each contact's mailbox
-// holds exactly one email, Sent one copy of each. The kill comes at a moment when no email is between
-// Postfix's acceptance and its copy in Sent: a kill inside that window sends the email again (the
-// retry finds no copy), which this test does not hide but docs/crashes.md measures and explains.
+// TestKilledWorkerOnARealMailSystem kills `eaapl worker` processes with SIGKILL, one after another, at
+// random moments in the middle of a Hello World send to 200 contacts read from Radicale, submitted to
+// Postfix, delivered into Dovecot and copied to Sent over IMAP; after each kill another worker takes over.
+// Each email's copy is saved in Sent, marked unconfirmed, before its submission, so a kill between the
+// submission and the server's reply leaves a copy whose retry cannot know whether it went: it asks, and
+// the test answers as the truth is (Postfix's log says whether it accepted the email). In the end each
+// contact's mailbox holds exactly one email, Postfix accepted each once, and Sent holds one confirmed
+// copy of each and nothing unconfirmed.
 func TestKilledWorkerOnARealMailSystem(t *testing.T) {
 	users := mailUsers(crashContacts)
 	sys := mailtest.Start(t, mailtest.Options{Contacts: users, Mailboxes: users})
@@ -488,80 +495,141 @@ func TestKilledWorkerOnARealMailSystem(t *testing.T) {
 		}
 		return append(e, "EAAPL_SMTP_ADDR="+smtpAddr) // last: it wins
 	}
+	seed := uint64(time.Now().UnixNano())
+	rng := rand.New(rand.NewPCG(seed, 18))
+	t.Logf("kill moments from seed %d", seed)
 	// Each chunk to Postfix is held, so the send lasts long enough to be interrupted.
-	doomed := startWorkerProcess(t, bin, env(testenv.DelaySMTP(t, sys.SubmissionAddr, smtpDelay).Addr), "mail-worker-killed")
-	waitForPollers(t, srv.Client(), queue, doomed)
+	slow := func(id string) *workerProcess {
+		return startWorkerProcess(t, bin, env(testenv.DelaySMTP(t, sys.SubmissionAddr, smtpDelay).Addr), id)
+	}
+	current := slow("mail-worker-1")
+	waitForPollers(t, srv.Client(), queue, current)
 
-	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)
 	defer cancel()
-	st := &starter.Starter{Client: srv.Client(), TaskQueue: queue}
-	// Three batches at once, not crashConcurrency: each has an email between acceptance and Sent copy about
-	// an eighth of the time, and the freezes below look for a moment when none has.
-	run, err := st.Start(ctx, "mail-failover", workflows.Input{Program: helloWorld, MaxConcurrency: 3})
+	st := &starter.Starter{Client: srv.Client(), TaskQueue: queue, Identity: testOwner} // the owner answers
+	const id = "mail-failover"
+	run, err := st.Start(ctx, id, workflows.Input{Program: helloWorld, MaxConcurrency: crashConcurrency})
 	if err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(2 * time.Minute)
-	for {
-		n, err := sys.Count(t, mailtest.Me, "Sent")
-		if err == nil && n >= interruptAt {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("Sent holds %d messages after two minutes, want %d (last error: %v)", n, interruptAt, err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	// The one moment a kill can send an email twice is after the server accepted it and before its copy
-	// is in Sent, which is what the retry searches (docs/crashes.md). Freeze the worker, and kill it only
-	// when every email Postfix accepted (its log) has its copy in Sent; otherwise let it go on a little
-	// and try again.
-	var n, tries int
-	for {
-		tries++
-		freeze(t, doomed)
-		time.Sleep(300 * time.Millisecond) // for Postfix to log what it accepted
-		sent := map[string]bool{}
-		for _, m := range sys.Folder(t, mailtest.Me, "Sent") {
-			sent[m.MessageID] = true
-		}
-		var unsaved []string
-		for id := range sys.Accepted(t) {
-			if !sent[id] {
-				unsaved = append(unsaved, id)
+	answers := answerUnconfirmed(t, ctx, st, sys, id)
+
+	const kills = 4
+	for k := 1; k <= kills; k++ {
+		target := k * crashContacts / (kills + 2) // 33, 66, 100, 133 copies in Sent
+		deadline := time.Now().Add(2 * time.Minute)
+		for {
+			n, err := sys.Count(t, mailtest.Me, "Sent")
+			if err == nil && n >= target {
+				break
 			}
+			if time.Now().After(deadline) {
+				t.Fatalf("Sent holds %d messages after two minutes, want %d (last error: %v)", n, target, err)
+			}
+			time.Sleep(20 * time.Millisecond)
 		}
-		n = len(sent)
-		if len(unsaved) == 0 {
-			break
+		time.Sleep(time.Duration(rng.IntN(1000)) * time.Millisecond) // a random moment, the window included
+		current.kill(t)
+		n, _ := sys.Count(t, mailtest.Me, "Sent")
+		if n >= crashContacts {
+			t.Fatalf("the send was over (%d in Sent) before kill %d; the test proves nothing", n, k)
 		}
-		if tries == 20 {
-			t.Fatalf("in 20 freezes the worker always had an email accepted and not yet in Sent: %v", unsaved)
+		t.Logf("kill %d: %s, with %d copies in Sent", k, current.id, n)
+		if k < kills {
+			current = slow(fmt.Sprintf("mail-worker-%d", k+1))
+		} else {
+			current = startWorkerProcess(t, bin, env(sys.SubmissionAddr), "mail-worker-last")
 		}
-		if err := doomed.cmd.Process.Signal(syscall.SIGCONT); err != nil {
-			t.Fatal(err)
-		}
-		time.Sleep(time.Duration(50+37*tries) * time.Millisecond)
 	}
-	doomed.kill(t)
-	if n >= crashContacts {
-		t.Fatalf("the send was over (%d in Sent) before the kill; the test proves nothing", n)
-	}
-	killed := time.Now()
-	t.Logf("killed %s with %d of %d emails in Sent, on freeze %d", doomed.id, n, crashContacts, tries)
-	successor := startWorkerProcess(t, bin, env(sys.SubmissionAddr), "mail-worker-successor")
 
 	res, err := st.Wait(ctx, run, 500*time.Millisecond, nil)
 	if err != nil {
 		t.Fatalf("program: %v", err)
 	}
+	got := answers()
 	byWorker, retried, alreadySent := sendStats(res)
-	t.Logf("done %s after the kill; sends per worker %v, %d items retried, %d found already sent in Sent",
-		time.Since(killed).Round(time.Second), byWorker, retried, len(alreadySent))
-	if byWorker[successor.id] == 0 {
-		t.Errorf("sends per worker %v: the second worker did none, so nothing resumed", byWorker)
+	t.Logf("sends per worker %v, %d items retried, %d found already sent in Sent; questions answered %v",
+		byWorker, retried, len(alreadySent), got)
+	if got["send"]+got["sent"] == 0 {
+		t.Errorf("%d kills and no email was left between its copy and the server's reply: the window was not hit", kills)
+	}
+	if got["other"] > 0 {
+		t.Errorf("%d questions were not about an unconfirmed copy", got["other"])
 	}
 	assertOneEmailInEachMailbox(t, sys, res, users, 0, false)
+	for _, m := range sys.Folder(t, mailtest.Me, "Sent") {
+		if slices.Contains(m.Flags, imapbox.PendingKeyword) || !slices.Contains(m.Flags, imap.FlagSeen) {
+			t.Errorf("Sent's copy of the email to %v is %v, want confirmed and seen", m.To, m.Flags)
+		}
+	}
+}
+
+// answerUnconfirmed answers, until the test ends, every "may have been sent before a crash" question of
+// the program as the truth is: "sent" when Postfix accepted the email whose unconfirmed copy is in Sent
+// (its log says so), else "send". The returned func counts the answers given (send, sent, and other for
+// questions of another kind, which are answered abort).
+func answerUnconfirmed(t *testing.T, ctx context.Context, st *starter.Starter, sys *mailtest.System, id string) func() map[string]int {
+	t.Helper()
+	var mu sync.Mutex
+	counts := map[string]int{}
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for ctx.Err() == nil {
+			time.Sleep(500 * time.Millisecond)
+			qs, err := st.Questions(ctx, id)
+			if err != nil {
+				continue
+			}
+			for _, q := range qs {
+				if q.State != "open" {
+					continue
+				}
+				answer := "abort"
+				if strings.Contains(q.Text, "may have been sent before a crash") {
+					answer = truth(t, sys, q.Text)
+				}
+				if answer == "" {
+					continue // the copy is not found yet: ask Sent again on the next round
+				}
+				if _, err := st.Answer(ctx, id, q.ID, answer); err != nil {
+					t.Logf("answer %s %s: %v", q.ID, answer, err)
+					continue
+				}
+				mu.Lock()
+				if answer == "abort" {
+					counts["other"]++
+					t.Logf("question %s is not about an unconfirmed copy: %s", q.ID, q.Text)
+				} else {
+					counts[answer]++
+				}
+				mu.Unlock()
+			}
+		}
+	}()
+	t.Cleanup(func() { cancel(); <-done })
+	return func() map[string]int {
+		mu.Lock()
+		defer mu.Unlock()
+		return maps.Clone(counts)
+	}
+}
+
+// truth is the true answer to a question about the unconfirmed copy of the email to the address the
+// question names: sent when Postfix accepted it, else send; "" when Sent holds no unconfirmed copy to it.
+func truth(t *testing.T, sys *mailtest.System, question string) string {
+	for _, m := range sys.Folder(t, mailtest.Me, "Sent") {
+		if !slices.Contains(m.Flags, imapbox.PendingKeyword) || len(m.To) != 1 || !strings.Contains(question, " to "+m.To[0]+" ") {
+			continue
+		}
+		if sys.Accepted(t)[m.MessageID] > 0 {
+			return "sent"
+		}
+		return "send"
+	}
+	return ""
 }
 
 // pendingAttempt is the highest attempt of the workflow's open activities of the type: 2 once the first

@@ -16,21 +16,21 @@ type flakySent struct {
 	calls    int
 }
 
-func (f *flakySent) SaveSent(context.Context, string, []byte, time.Time) (imapbox.Saved, error) {
+func (f *flakySent) save() error {
 	f.calls++
 	if f.calls <= f.failures {
-		return "", f.err
+		return f.err
 	}
-	return imapbox.SavedAppended, nil
+	return nil
 }
 
-// A Sent copy that cannot be saved while the IMAP server is down is saved once it is back; a refusal is
+// A Sent copy that cannot be confirmed while the IMAP server is down is saved once it is back; a refusal is
 // not tried again, and an outage longer than the patience gives up with the last error.
-func TestSaveSentPatiently(t *testing.T) {
+func TestSentCopiesPatiently(t *testing.T) {
 	down := errors.New("dial tcp 127.0.0.1:143: connection refused")
 	t.Run("SavedWhenTheServerIsBack", func(t *testing.T) {
 		f := &flakySent{failures: 2, err: down}
-		if err := saveSentPatiently(f, 10*time.Second)(context.Background(), "<id@example.com>", nil, time.Now()); err != nil {
+		if err := patiently(context.Background(), 10*time.Second, f.save); err != nil {
 			t.Fatalf("save: %v", err)
 		}
 		if f.calls != 3 {
@@ -39,7 +39,7 @@ func TestSaveSentPatiently(t *testing.T) {
 	})
 	t.Run("ARefusalIsNotTriedAgain", func(t *testing.T) {
 		f := &flakySent{failures: 5, err: &imapbox.RefusedError{Server: "127.0.0.1:143", Auth: true}}
-		err := saveSentPatiently(f, 10*time.Second)(context.Background(), "<id@example.com>", nil, time.Now())
+		err := patiently(context.Background(), 10*time.Second, f.save)
 		var refused *imapbox.RefusedError
 		if !errors.As(err, &refused) || f.calls != 1 {
 			t.Fatalf("error %v after %d calls, want the refusal after 1", err, f.calls)
@@ -48,7 +48,7 @@ func TestSaveSentPatiently(t *testing.T) {
 	t.Run("GivesUpAfterThePatience", func(t *testing.T) {
 		f := &flakySent{failures: 1000, err: down}
 		began := time.Now()
-		err := saveSentPatiently(f, 2*time.Second)(context.Background(), "<id@example.com>", nil, time.Now())
+		err := patiently(context.Background(), 2*time.Second, f.save)
 		if !errors.Is(err, down) {
 			t.Fatalf("error %v, want the last one", err)
 		}

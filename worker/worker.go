@@ -80,7 +80,7 @@ func NewDependencies(cfg config.Config, events *bridge.Buffer) (Dependencies, er
 	pit := mailpit.New(cfg.MailboxURL, &http.Client{Timeout: 30 * time.Second})
 	var mailbox email.Mailbox = pit
 	var inbox email.Inbox = pit
-	var saveSent func(ctx context.Context, messageID string, raw []byte, sentAt time.Time) error
+	var copies smtp.SentCopies
 	if cfg.IMAPURL != "" {
 		box, err := newIMAPMailbox(cfg)
 		if err != nil {
@@ -89,7 +89,7 @@ func NewDependencies(cfg config.Config, events *bridge.Buffer) (Dependencies, er
 		mailbox = imapMailbox{box}
 		inbox = imapMailbox{box}
 		// Mailpit holds every message sent through it; an IMAP Sent folder only what someone puts there.
-		saveSent = saveSentPatiently(box, sentCopyPatience)
+		copies = sentCopies{box: box, patience: sentCopyPatience}
 	}
 	sender, err := smtp.New(smtp.Config{
 		Addr:     cfg.SMTPAddr,
@@ -97,7 +97,7 @@ func NewDependencies(cfg config.Config, events *bridge.Buffer) (Dependencies, er
 		Password: cfg.SMTPPassword,
 		TLS:      cfg.SMTPTLS,
 		CAFile:   cfg.SMTPCAFile,
-		SaveSent: saveSent,
+		Copies:   copies,
 	})
 	if err != nil {
 		return Dependencies{}, fmt.Errorf("smtp: %w", err)
@@ -185,39 +185,56 @@ func newIMAPMailbox(cfg config.Config) (*imapbox.Mailbox, error) {
 	return box, nil
 }
 
-// sentCopyPatience is how long a Sent copy that cannot be saved (the IMAP server is down or slow) is
-// tried again. The email went, so its task cannot fail (a retry would send it again), and a copy given up
-// on is an email that the history and the already-sent check never see: a few seconds' outage of the
-// mailbox must not cost that. It stays well under SendEmail's one-minute timeout.
+// sentCopyPatience is how long confirming a Sent copy (or removing one for an email the server refused)
+// is tried again while the IMAP server is down or slow. The email went, so its task cannot fail (a retry
+// would send it again), and a copy left unconfirmed is an email that the history does not count and whose
+// retry would have to ask: a few seconds' outage of the mailbox must not cost that. It stays well under
+// SendEmail's one-minute timeout.
 const sentCopyPatience = 30 * time.Second
 
-// saveSentPatiently saves each sent email's copy in Sent, trying again after a temporary error (0.5s,
-// 1s, 2s ... at most 8s apart) for up to patience; a refusal (credentials, a missing folder) is not tried
-// again. SaveSent searches Sent by Message-ID first, so a copy saved by an attempt whose answer was lost
-// is not saved twice.
-func saveSentPatiently(box sentSaver, patience time.Duration) func(ctx context.Context, messageID string, raw []byte, sentAt time.Time) error {
-	return func(ctx context.Context, messageID string, raw []byte, sentAt time.Time) error {
-		deadline := time.Now().Add(patience)
-		wait := 500 * time.Millisecond
-		for {
-			_, err := box.SaveSent(ctx, messageID, raw, sentAt)
-			var refused *imapbox.RefusedError
-			if err == nil || errors.As(err, &refused) || time.Now().Add(wait).After(deadline) {
-				return err
-			}
-			select {
-			case <-ctx.Done():
-				return err
-			case <-time.After(wait):
-			}
-			wait = min(2*wait, 8*time.Second)
-		}
-	}
+// sentCopies keeps each sent email's copy in the IMAP Sent folder for the SMTP sender: saved, marked
+// unconfirmed, before the submission (a failure stops the send, and its retry saves it), then confirmed
+// or removed, trying again patiently (see patiently).
+type sentCopies struct {
+	box      *imapbox.Mailbox
+	patience time.Duration
 }
 
-// sentSaver is what saveSentPatiently uses of the IMAP mailbox.
-type sentSaver interface {
-	SaveSent(ctx context.Context, messageID string, raw []byte, sentAt time.Time) (imapbox.Saved, error)
+func (s sentCopies) Prepare(ctx context.Context, messageID string, raw []byte, sentAt time.Time) error {
+	_, err := s.box.PrepareSent(ctx, messageID, raw, sentAt)
+	return err
+}
+
+func (s sentCopies) Confirm(ctx context.Context, messageID string, raw []byte, sentAt time.Time) error {
+	return patiently(ctx, s.patience, func() error {
+		_, err := s.box.ConfirmSent(ctx, messageID, raw, sentAt)
+		return err
+	})
+}
+
+func (s sentCopies) Discard(ctx context.Context, messageID string) error {
+	return patiently(ctx, s.patience, func() error { return s.box.DiscardSent(ctx, messageID) })
+}
+
+// patiently runs fn until it succeeds, trying again after a temporary error (0.5s, 1s, 2s ... at most 8s
+// apart) for up to patience; a refusal (credentials, a missing folder) is not tried again. The Sent copy
+// calls search Sent by Message-ID first, so a call whose answer was lost is not done twice.
+func patiently(ctx context.Context, patience time.Duration, fn func() error) error {
+	deadline := time.Now().Add(patience)
+	wait := 500 * time.Millisecond
+	for {
+		err := fn()
+		var refused *imapbox.RefusedError
+		if err == nil || errors.As(err, &refused) || time.Now().Add(wait).After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 8*time.Second)
+	}
 }
 
 // imapMailbox is the IMAP mailbox as the email family's Mailbox: a refusal retrying cannot fix (the
@@ -232,6 +249,19 @@ func (m imapMailbox) Emailed(ctx context.Context, from string, to []string, sinc
 func (m imapMailbox) HasMessageID(ctx context.Context, messageID string) (bool, error) {
 	has, err := m.box.HasMessageID(ctx, messageID)
 	return has, refusal(err)
+}
+
+func (m imapMailbox) Unconfirmed(ctx context.Context, messageID string) (string, error) {
+	copy, err := m.box.Unconfirmed(ctx, messageID)
+	return copy, refusal(err)
+}
+
+func (m imapMailbox) DiscardCopy(ctx context.Context, messageID string) error {
+	return refusal(m.box.DiscardSent(ctx, messageID))
+}
+
+func (m imapMailbox) ConfirmCopy(ctx context.Context, messageID string) error {
+	return refusal(m.box.ConfirmCopy(ctx, messageID))
 }
 
 // Answering reads replies in INBOX; user is the mailbox's own.

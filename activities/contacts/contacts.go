@@ -78,7 +78,9 @@ var RetrieveContacts = catalog.Define(catalog.Def[Deps, retrieveArgs, retrieveOu
 	Name:        "RetrieveContacts",
 	Description: "Get the user's contacts from their address book (a vCard or CSV file).",
 	SideEffect:  catalog.Reads,
-	Timeout:     time.Minute,
+	// A large CardDAV book the server has not cached reads for minutes, a heartbeat a page; the
+	// heartbeat timeout, not this, is what notices a dead worker.
+	Timeout: 10 * time.Minute,
 	// a dead worker's task is retried elsewhere within seconds
 	HeartbeatTimeout: catalog.HeartbeatTimeout,
 	Retry:            catalog.DefaultRetry,

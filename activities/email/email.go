@@ -64,6 +64,21 @@ type Mailbox interface {
 	HasMessageID(ctx context.Context, messageID string) (bool, error)
 }
 
+// UnconfirmedCopies is a Mailbox whose Sent folder gets each email's copy before the submission, marked
+// unconfirmed until the server accepted it (IMAP, on a mail system that does not save sent mail itself),
+// so that an attempt that died in between leaves a copy saying it may have gone.
+type UnconfirmedCopies interface {
+	// Unconfirmed names the copy of the message still marked unconfirmed when there is no confirmed one
+	// (whether it went is not known), and is "" otherwise. A later copy of the same message has another
+	// name, so an answer about one copy is not taken for the next.
+	Unconfirmed(ctx context.Context, messageID string) (string, error)
+	// ConfirmCopy marks the unconfirmed copy confirmed: the user said the email went.
+	ConfirmCopy(ctx context.Context, messageID string) error
+	// DiscardCopy removes the unconfirmed copy: the user said it did not go, and it is sent again (with a
+	// copy of its own).
+	DiscardCopy(ctx context.Context, messageID string) error
+}
+
 // Sender sends email.
 type Sender interface {
 	// Send sends m. A refusal that retrying cannot change is a *RejectedError; a message sent whose copy

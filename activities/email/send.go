@@ -22,7 +22,16 @@ type sendArgs struct {
 	Body        catalog.Content     `json:"body" eaapl:"required" desc:"the message text (a document's or a page's text may be given as it is)"`
 	Cc          []catalog.Recipient `json:"cc" desc:"who gets a copy"`
 	Attachments []string            `json:"attachments" eaapl:"list<path>" desc:"workspace files to attach, as the user named them"`
+	// IfUnconfirmed is the user's answer when an earlier attempt may have sent the email (see send).
+	IfUnconfirmed string `json:"if_unconfirmed" desc:"send (again) or sent (count it sent), and the copy in Sent it is about, when an earlier attempt may have sent it; set by an answer"`
 }
+
+// The answers to "may have been sent before a crash".
+const (
+	ResendUnconfirmed = "send"
+	CountUnconfirmed  = "sent"
+	unconfirmedParam  = "if_unconfirmed"
+)
 
 type sendOutput struct {
 	Recipient   string   `json:"recipient" eaapl:"address,required" desc:"the address the email went to"`
@@ -152,6 +161,9 @@ func send(ctx context.Context, d Deps, args sendArgs) (sendOutput, error) {
 		out.Attached = append(out.Attached, f.Name)
 	}
 
+	if a := args.IfUnconfirmed; a != "" && !strings.HasPrefix(a, ResendUnconfirmed+" ") && !strings.HasPrefix(a, CountUnconfirmed+" ") {
+		return sendOutput{}, catalog.Invalid("parameter %q is %q; it must be %q or %q and the copy's name", unconfirmedParam, a, ResendUnconfirmed, CountUnconfirmed)
+	}
 	if call.Check {
 		sent, err := d.Mailbox.HasMessageID(ctx, id)
 		if err != nil {
@@ -161,6 +173,10 @@ func send(ctx context.Context, d Deps, args sendArgs) (sendOutput, error) {
 		if sent {
 			out.AlreadySent = true
 			return out, nil
+		}
+		if done, err := unconfirmed(ctx, d.Mailbox, args, to.Address, id); err != nil || done {
+			out.AlreadySent = done
+			return out, err
 		}
 	}
 	err = d.Sender.Send(ctx, Message{
@@ -192,6 +208,48 @@ func send(ctx context.Context, d Deps, args sendArgs) (sendOutput, error) {
 		return sendOutput{}, fmt.Errorf("send to %s: %w", to.Address, err)
 	}
 	return out, nil
+}
+
+// unconfirmed handles a copy an earlier attempt saved in Sent before its submission and never confirmed:
+// that attempt died (or lost its connection) between saving it and hearing whether the server accepted
+// the email, so whether it went is not known, and no guess is made: the user is asked. The answer names
+// the copy it is about ("send uid-17"), so that an answer is never taken for a later copy (the resend
+// killed in its turn): that one is asked about again. done is true when the answer counts it sent; with
+// the answer send, the copy is removed and the email goes again.
+func unconfirmed(ctx context.Context, mb Mailbox, args sendArgs, to, id string) (done bool, err error) {
+	copies, ok := mb.(UnconfirmedCopies)
+	if !ok {
+		return false, nil
+	}
+	copy, err := copies.Unconfirmed(ctx, id)
+	if err != nil {
+		return false, fmt.Errorf("check whether %s was already sent: %w", id, err)
+	}
+	if copy == "" {
+		return false, nil
+	}
+	switch args.IfUnconfirmed {
+	case CountUnconfirmed + " " + copy:
+		if err := copies.ConfirmCopy(ctx, id); err != nil {
+			return false, fmt.Errorf("mark the copy of %s in Sent confirmed: %w", id, err)
+		}
+		return true, nil
+	case ResendUnconfirmed + " " + copy:
+		if err := copies.DiscardCopy(ctx, id); err != nil {
+			return false, fmt.Errorf("remove the unconfirmed copy of %s from Sent before sending it again: %w", id, err)
+		}
+		return false, nil
+	}
+	return false, catalog.Ask(catalog.InputRequest{
+		Question: fmt.Sprintf("The email %q to %s may have been sent before a crash: its copy is in your Sent folder, "+
+			"but whether the mail server accepted it is not known. Send it again, or count it as sent?", oneLine(args.Subject), to),
+		Kind: catalog.InputChoice,
+		Options: []catalog.Option{
+			{Value: ResendUnconfirmed, Label: "send it again (" + to + " may get it twice)", Arg: ResendUnconfirmed + " " + copy},
+			{Value: CountUnconfirmed, Label: "count it as sent, and keep its copy in Sent", Arg: CountUnconfirmed + " " + copy},
+		},
+		Param: unconfirmedParam,
+	})
 }
 
 // copies checks the CC addresses and returns them bare, without the recipient or repeats.

@@ -3,8 +3,8 @@
 // contactfile.CardContact (FN or N, the preferred EMAIL), and a card that is not a contact is reported as
 // a bad row, with the card's name as its source, while the read goes on.
 //
-// A page is one REPORT addressbook-multiget of up to MaxPage cards, after one PROPFIND that lists the
-// cards' names (not their data); the checkpoint is the name of the last card read, so a read resumes in
+// A page is one REPORT addressbook-multiget of up to MaxPage cards, after one REPORT addressbook-query
+// that lists the cards' names and ETags (not their data); the checkpoint is the name of the last card read, so a read resumes in
 // name order, as small as the file reader's.
 package carddav
 
@@ -12,6 +12,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
@@ -51,8 +52,10 @@ type Config struct {
 	URL      string
 	User     string // the user, when the URL has none (EAAPL_CONTACTS_USER)
 	Password string
-	CAFile   string        // PEM CAs to trust instead of the system's
-	Timeout  time.Duration // for each request; 30s when zero
+	CAFile   string // PEM CAs to trust instead of the system's
+	// Timeout bounds each request; 5 minutes when zero: a server's first read of a large book may be slow
+	// (Radicale parses and caches every card on its first listing: 41 s for 5,000 on this machine).
+	Timeout time.Duration
 }
 
 // RefusedError is a request the server refused for good: the credentials (401) or the permission (403).
@@ -97,6 +100,8 @@ type Book struct {
 	name   string // its last path element, the start of each card's source
 	client *webcarddav.Client
 	dav    *webdav.Client
+	http   *statusClient
+	origin string   // scheme://host of the server
 	paths  []string // the cards' paths, sorted; listed on the first read
 }
 
@@ -133,7 +138,7 @@ func Open(cfg Config) (*Book, error) {
 	}
 	timeout := cfg.Timeout
 	if timeout <= 0 {
-		timeout = 30 * time.Second
+		timeout = 5 * time.Minute
 	}
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	if cfg.CAFile != "" {
@@ -154,6 +159,7 @@ func Open(cfg Config) (*Book, error) {
 	b.name = path.Base(b.path)
 	hc := &statusClient{http: &http.Client{Transport: transport, Timeout: timeout}, user: user, password: cfg.Password, book: b.url}
 	endpoint := u.Scheme + "://" + u.Host
+	b.http, b.origin = hc, endpoint
 	if b.client, err = webcarddav.NewClient(hc, endpoint); err != nil {
 		return nil, fmt.Errorf("CardDAV address book %s: %w", b.url, err)
 	}
@@ -274,23 +280,89 @@ func (b *Book) list(ctx context.Context) error {
 		}
 		return &contactfile.FormatError{Path: b.url, Msg: msg}
 	}
-	infos, err := b.dav.ReadDir(ctx, b.path, false)
+	paths, ok, err := b.queryNames(ctx)
 	if err != nil {
-		return b.wrap(err)
+		return err
 	}
-	paths := make([]string, 0, len(infos))
-	for _, fi := range infos {
-		if fi.IsDir || strings.TrimSuffix(fi.Path, "/") == strings.TrimSuffix(b.path, "/") {
-			continue
+	if !ok { // a server that does not take the query: the PROPFIND every WebDAV server answers
+		infos, err := b.dav.ReadDir(ctx, b.path, false)
+		if err != nil {
+			return b.wrap(err)
 		}
-		paths = append(paths, fi.Path)
-		if len(paths) > MaxCards {
-			return &contactfile.FormatError{Path: b.url, Msg: fmt.Sprintf("holds more than %d cards", MaxCards)}
+		for _, fi := range infos {
+			if !fi.IsDir {
+				paths = append(paths, fi.Path)
+			}
 		}
+	}
+	paths = slices.DeleteFunc(paths, func(p string) bool { return strings.TrimSuffix(p, "/") == strings.TrimSuffix(b.path, "/") })
+	if len(paths) > MaxCards {
+		return &contactfile.FormatError{Path: b.url, Msg: fmt.Sprintf("holds more than %d cards", MaxCards)}
 	}
 	slices.Sort(paths)
-	b.paths = paths
+	b.paths = slices.Compact(paths)
 	return nil
+}
+
+// queryNames lists the cards' paths with one REPORT addressbook-query (RFC 6352, 8.6) that asks for each
+// card's ETag only: no card data, and an empty filter, which every card matches. Radicale answers it from
+// its item cache: with 5,000 cards it took 0.7 s, where the PROPFIND of depth 1 (go-webdav's ReadDir) took
+// 30 s, reading each card's properties one by one. ok is false when the server does not answer it with a
+// multistatus (it does not support the report); a refusal or a failure to reach it is an error.
+func (b *Book) queryNames(ctx context.Context) (paths []string, ok bool, err error) {
+	const query = `<?xml version="1.0" encoding="utf-8"?>` +
+		`<C:addressbook-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:carddav">` +
+		`<D:prop><D:getetag/></D:prop><C:filter/></C:addressbook-query>`
+	req, err := http.NewRequestWithContext(ctx, "REPORT", b.origin+(&url.URL{Path: b.path}).EscapedPath(), strings.NewReader(query))
+	if err != nil {
+		return nil, false, b.wrap(err)
+	}
+	req.Header.Set("Content-Type", "application/xml; charset=utf-8")
+	req.Header.Set("Depth", "1")
+	resp, err := b.http.Do(req)
+	if err != nil {
+		return nil, false, b.wrap(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusMultiStatus {
+		if resp.StatusCode >= 500 && resp.StatusCode != http.StatusNotImplemented {
+			return nil, false, b.wrap(fmt.Errorf("the server answered the listing with %s", resp.Status))
+		}
+		return nil, false, nil
+	}
+	// Streamed, so that a large book's answer is not held whole; bounded, as a card's entry is a few
+	// hundred bytes.
+	dec := xml.NewDecoder(io.LimitReader(resp.Body, MaxCards*1024))
+	inHref := false
+	for {
+		tok, err := dec.Token()
+		if errors.Is(err, io.EOF) {
+			return paths, true, nil
+		}
+		if err != nil {
+			return nil, false, b.wrap(fmt.Errorf("read the list of cards: %w", err))
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			inHref = t.Name.Space == "DAV:" && t.Name.Local == "href"
+		case xml.EndElement:
+			inHref = false
+		case xml.CharData:
+			if !inHref {
+				continue
+			}
+			u, err := url.Parse(strings.TrimSpace(string(t)))
+			if err != nil {
+				return nil, false, b.wrap(fmt.Errorf("the list of cards has a bad href %q: %w", string(t), err))
+			}
+			if strings.HasSuffix(u.Path, "/") {
+				continue // a collection, not a card
+			}
+			if paths = append(paths, u.Path); len(paths) > MaxCards {
+				return nil, false, &contactfile.FormatError{Path: b.url, Msg: fmt.Sprintf("holds more than %d cards", MaxCards)}
+			}
+		}
+	}
 }
 
 // source names a card in a contact or a bad row: the address book's name and the card's, such as

@@ -1,6 +1,7 @@
 // Package imapbox is the user's own mailbox over IMAP (github.com/emersion/go-imap v2): the email history
 // and the "already sent?" check read the Sent folder, reply detection reads INBOX, and a copy of each
-// message EaaPL submits is appended to Sent unless the provider saves one itself. Everything is searched
+// message EaaPL submits is appended to Sent unless the provider saves one itself: before the submission,
+// marked unconfirmed until the server accepted it (pending.go), so a crash in between leaves a trace. Everything is searched
 // on the server (SEARCH by date, address and header) and only the envelopes of the matches are fetched,
 // a page at a time, so a mailbox of 100,000 messages is never downloaded.
 //
@@ -19,6 +20,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -194,7 +196,9 @@ func (m *Mailbox) Close() error {
 type conn struct {
 	raw      net.Conn
 	client   *imapclient.Client
-	selected string // the folder EXAMINEd, "" for none
+	selected string // the folder EXAMINEd or SELECTed, "" for none
+	writable bool   // selected read-write (SELECT), so flags can be stored
+	keywords bool   // the selected folder keeps keywords such as PendingKeyword (PERMANENTFLAGS)
 	timeout  time.Duration
 }
 
@@ -419,15 +423,20 @@ func redactErr(err error) error {
 
 // examine selects a folder read-only. When it is selected already, a NOOP makes the server take in
 // the messages other sessions added since (Dovecot's SEARCH does not on its own).
-func (m *Mailbox) examine(c *conn, folder string) error {
+func (m *Mailbox) examine(c *conn, folder string) error { return m.open(c, folder, false) }
+
+// open selects a folder, read-write (SELECT) when write is set, else read-only (EXAMINE) unless it is
+// selected read-write already; a folder selected already is refreshed with a NOOP.
+func (m *Mailbox) open(c *conn, folder string, write bool) error {
 	c.arm()
-	if c.selected == folder {
+	if c.selected == folder && (c.writable || !write) {
 		if err := c.client.Noop().Wait(); err != nil {
 			return m.classify("noop", err)
 		}
 		return nil
 	}
-	if _, err := c.client.Select(folder, &imap.SelectOptions{ReadOnly: true}).Wait(); err != nil {
+	data, err := c.client.Select(folder, &imap.SelectOptions{ReadOnly: !write}).Wait()
+	if err != nil {
 		c.selected = ""
 		var ie *imap.Error
 		if errors.As(err, &ie) && ie.Type == imap.StatusResponseTypeNo && !temporaryCode(ie.Code) {
@@ -435,7 +444,8 @@ func (m *Mailbox) examine(c *conn, folder string) error {
 		}
 		return m.classify("open folder "+strconv.Quote(folder), err)
 	}
-	c.selected = folder
+	c.selected, c.writable = folder, write
+	c.keywords = write && (slices.Contains(data.PermanentFlags, imap.FlagWildcard) || slices.Contains(data.PermanentFlags, PendingKeyword))
 	return nil
 }
 

@@ -45,6 +45,8 @@ func (m *Mailbox) Emailed(ctx context.Context, from string, to []string, since, 
 	criteria := imap.SearchCriteria{
 		SentSince:  since.UTC().AddDate(0, 0, -1),
 		SentBefore: until.UTC().AddDate(0, 0, 2),
+		// A copy still marked unconfirmed is an email not known to have gone (see PrepareSent).
+		NotFlag: []imap.Flag{PendingKeyword, imap.FlagDeleted},
 	}
 	from = strings.TrimSpace(from)
 	if from != "" {
@@ -103,8 +105,10 @@ func (m *Mailbox) Emailed(ctx context.Context, from string, to []string, since, 
 	return found, nil
 }
 
-// HasMessageID reports whether the Sent folder holds a message with this Message-ID (with or without
-// its angle brackets). It has the signature of the activities' Mailbox interface.
+// HasMessageID reports whether the Sent folder holds a confirmed copy of the message with this
+// Message-ID (with or without its angle brackets): one the server accepted. A copy still marked
+// unconfirmed does not count (Unconfirmed reports it). It has the signature of the activities' Mailbox
+// interface.
 func (m *Mailbox) HasMessageID(ctx context.Context, messageID string) (bool, error) {
 	id, err := bareID(messageID)
 	if err != nil {
@@ -122,26 +126,44 @@ func (m *Mailbox) HasMessageID(ctx context.Context, messageID string) (bool, err
 	return has, err
 }
 
-// hasID searches folder for the Message-ID; the server's HEADER search matches substrings, so the
-// matches' envelopes are compared exactly.
+// hasID reports whether folder holds a confirmed copy of the message.
 func (m *Mailbox) hasID(ctx context.Context, c *conn, folder, id string) (bool, error) {
+	found, err := m.copiesOf(ctx, c, folder, id)
+	return len(found.confirmed) > 0, err
+}
+
+// copies are the UIDs of a folder's copies of one message, not deleted: those marked unconfirmed
+// (PendingKeyword) and the others.
+type copies struct{ pending, confirmed []imap.UID }
+
+// copiesOf searches folder for the Message-ID; the server's HEADER search matches substrings, so the
+// matches' envelopes are compared exactly.
+func (m *Mailbox) copiesOf(ctx context.Context, c *conn, folder, id string) (copies, error) {
+	var found copies
 	if err := m.examine(c, folder); err != nil {
-		return false, err
+		return found, err
 	}
-	uids, err := m.search(c, &imap.SearchCriteria{Header: []imap.SearchCriteriaHeaderField{{Key: "Message-ID", Value: "<" + id + ">"}}})
+	uids, err := m.search(c, &imap.SearchCriteria{
+		Header:  []imap.SearchCriteriaHeaderField{{Key: "Message-ID", Value: "<" + id + ">"}},
+		NotFlag: []imap.Flag{imap.FlagDeleted},
+	})
 	if err != nil {
-		return false, err
+		return found, err
 	}
 	if len(uids) > maxReplies {
 		uids = uids[:maxReplies]
 	}
-	has := false
 	err = m.envelopes(ctx, c, uids, nil, func(msg *imapclient.FetchMessageBuffer) {
-		if msg.Envelope != nil && msg.Envelope.MessageID == id {
-			has = true
+		if msg.Envelope == nil || msg.Envelope.MessageID != id {
+			return
+		}
+		if slices.Contains(msg.Flags, PendingKeyword) {
+			found.pending = append(found.pending, msg.UID)
+		} else {
+			found.confirmed = append(found.confirmed, msg.UID)
 		}
 	})
-	return has, err
+	return found, err
 }
 
 // Reply is a message in INBOX that answers one the user sent.
@@ -285,10 +307,10 @@ func (m *Mailbox) search(c *conn, criteria *imap.SearchCriteria) ([]imap.UID, er
 	return data.AllUIDs(), nil
 }
 
-// envelopes fetches the envelope and internal date (and section, if any) of the messages, fetchPage at
+// envelopes fetches the envelope, flags and internal date (and section, if any) of the messages, fetchPage at
 // a time, handing each to fn.
 func (m *Mailbox) envelopes(ctx context.Context, c *conn, uids []imap.UID, section *imap.FetchItemBodySection, fn func(*imapclient.FetchMessageBuffer)) error {
-	opts := &imap.FetchOptions{Envelope: true, InternalDate: true, UID: true}
+	opts := &imap.FetchOptions{Envelope: true, InternalDate: true, UID: true, Flags: true}
 	if section != nil {
 		opts.BodySection = []*imap.FetchItemBodySection{section}
 	}

@@ -52,17 +52,8 @@ func (m *Mailbox) SaveSent(ctx context.Context, messageID string, raw []byte, se
 			saved = SavedPresent
 			return nil
 		}
-		c.arm()
-		cmd := c.client.Append(folder, int64(len(raw)), &imap.AppendOptions{Flags: []imap.Flag{imap.FlagSeen}, Time: sentAt})
-		if _, err := cmd.Write(raw); err != nil {
-			_ = cmd.Close()
-			return m.classify("append to "+folder, err)
-		}
-		if err := cmd.Close(); err != nil {
-			return m.classify("append to "+folder, err)
-		}
-		if _, err := cmd.Wait(); err != nil {
-			return m.classify("append to "+folder, err)
+		if err := m.append(c, folder, raw, sentAt, imap.FlagSeen); err != nil {
+			return err
 		}
 		saved = SavedAppended
 		return nil

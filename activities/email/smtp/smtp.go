@@ -32,17 +32,31 @@ type Config struct {
 	TLS      string        // "none", "opportunistic" (STARTTLS when offered; the default) or "mandatory"
 	CAFile   string        // PEM CAs trusted instead of the system's (a company or test CA); empty for the system's
 	Timeout  time.Duration // for connecting and for each command; 30s when zero
-	// SaveSent, when set, is called after each message the server accepted, with the exact bytes
-	// submitted: the worker puts them in the IMAP Sent folder. Its error becomes an *email.NotSavedError.
-	SaveSent func(ctx context.Context, messageID string, raw []byte, sentAt time.Time) error
+	// Copies, when set, keeps the Sent folder's copy of each message, with the exact bytes submitted:
+	// the worker's IMAP Sent folder.
+	Copies SentCopies
+}
+
+// SentCopies keeps a copy of each message in the Sent folder, saved before its submission so that a
+// worker killed once the server accepted it leaves a trace. Prepare saves it, marked unconfirmed; its
+// error stops the send (nothing is sent). Confirm is called once the server accepted the message; its
+// error becomes an *email.NotSavedError (the message went). Discard is called when the server surely did
+// not accept it (it refused it, or the message was never handed over); its error is not the send's.
+// When the send fails in a way that leaves it unknown whether the server accepted the message (the
+// connection lost while waiting for the reply to the end of DATA), neither is called: the copy stays
+// unconfirmed, and the retry asks the user (see activities/email's SendEmail).
+type SentCopies interface {
+	Prepare(ctx context.Context, messageID string, raw []byte, sentAt time.Time) error
+	Confirm(ctx context.Context, messageID string, raw []byte, sentAt time.Time) error
+	Discard(ctx context.Context, messageID string) error
 }
 
 // Sender is an email.Sender that delivers through an SMTP server, one connection per message so that concurrent
 // tasks do not queue behind one another.
 type Sender struct {
-	addr     string
-	client   *mail.Client
-	saveSent func(ctx context.Context, messageID string, raw []byte, sentAt time.Time) error
+	addr   string
+	client *mail.Client
+	copies SentCopies
 }
 
 // New returns a Sender for the server cfg names. It does not connect: a server that is down when the
@@ -99,7 +113,7 @@ func New(cfg Config) (*Sender, error) {
 	if err != nil {
 		return nil, fmt.Errorf("SMTP client for %s: %w", cfg.Addr, err)
 	}
-	return &Sender{addr: cfg.Addr, client: client, saveSent: cfg.SaveSent}, nil
+	return &Sender{addr: cfg.Addr, client: client, copies: cfg.Copies}, nil
 }
 
 // Send delivers m: From with its name, To, Cc, Subject, Date, the exact Message-ID, a plain-text body and
@@ -110,14 +124,18 @@ func (s *Sender) Send(ctx context.Context, m email.Message) error {
 	if err != nil {
 		return err
 	}
+	sentAt := time.Now()
+	if err := s.prepare(ctx, m, raw, sentAt); err != nil {
+		return err
+	}
 	sendCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	if err := s.client.DialAndSendWithContext(context.WithValue(sendCtx, sendCtxKey{}, sendCtx), msg); err != nil && !msg.IsDelivered() {
-		return s.classify(err)
+		return s.failed(ctx, m, err)
 	}
 	// Delivered: the server accepted the message, whatever failed after it (RSET, QUIT, a connection
 	// dropped then). Failing the task would send it again where no copy in Sent shows it went.
-	return s.saved(ctx, m, raw)
+	return s.confirm(ctx, m, raw, sentAt)
 }
 
 // message makes the go-mail message and renders it once: go-mail writes the same Msg (its Date set
@@ -127,7 +145,7 @@ func (s *Sender) message(m email.Message) (*mail.Msg, []byte, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	if s.saveSent == nil {
+	if s.copies == nil {
 		return msg, nil, nil
 	}
 	var raw bytes.Buffer
@@ -137,15 +155,50 @@ func (s *Sender) message(m email.Message) (*mail.Msg, []byte, error) {
 	return msg, raw.Bytes(), nil
 }
 
-// saved hands a sent message to SaveSent.
-func (s *Sender) saved(ctx context.Context, m email.Message, raw []byte) error {
-	if s.saveSent == nil {
+// prepare saves the copy in Sent, marked unconfirmed, before the submission.
+func (s *Sender) prepare(ctx context.Context, m email.Message, raw []byte, sentAt time.Time) error {
+	if s.copies == nil {
 		return nil
 	}
-	if err := s.saveSent(ctx, m.MessageID, raw, time.Now()); err != nil {
+	if err := s.copies.Prepare(ctx, m.MessageID, raw, sentAt); err != nil {
+		return fmt.Errorf("save the copy of %s in Sent before sending it (nothing was sent): %w", m.MessageID, err)
+	}
+	return nil
+}
+
+// confirm marks the copy of a message the server accepted confirmed.
+func (s *Sender) confirm(ctx context.Context, m email.Message, raw []byte, sentAt time.Time) error {
+	if s.copies == nil {
+		return nil
+	}
+	if err := s.copies.Confirm(ctx, m.MessageID, raw, sentAt); err != nil {
 		return &email.NotSavedError{MessageID: m.MessageID, Err: err}
 	}
 	return nil
+}
+
+// failed classifies a failed submission and, when the server surely did not accept the message, removes
+// its unconfirmed copy. The copy's context is not the send's: a send cut off by its context must still
+// tidy up where it can, and a retry will otherwise ask.
+func (s *Sender) failed(ctx context.Context, m email.Message, err error) error {
+	if s.copies != nil && !mayHaveBeenAccepted(err) {
+		tidy, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		_ = s.copies.Discard(tidy, m.MessageID) // on failure the copy stays unconfirmed, and the retry asks
+	}
+	return s.classify(err)
+}
+
+// mayHaveBeenAccepted reports whether a failed submission may still have been accepted: the message was
+// handed over and the end of DATA sent, but no reply to it came (the connection lost, the context ended).
+// A reply code (4xx, 5xx) refuses it; a failure before the end of DATA leaves the server nothing to deliver.
+func mayHaveBeenAccepted(err error) bool {
+	var se *mail.SendError
+	if !errors.As(err, &se) || se.Reason != mail.ErrSMTPDataClose {
+		return false
+	}
+	code, _ := smtpReply(err)
+	return code == 0
 }
 
 func (s *Sender) newMsg(m email.Message) (*mail.Msg, error) {
@@ -190,19 +243,23 @@ func (ss *smtpSession) Send(ctx context.Context, m email.Message) error {
 	if err != nil {
 		return err
 	}
+	sentAt := time.Now()
+	if err := ss.smtp.prepare(ctx, m, raw, sentAt); err != nil {
+		return err
+	}
 	if ss.conn == nil {
 		if ss.conn, err = ss.smtp.client.DialToSMTPClientWithContext(context.WithValue(ctx, sendCtxKey{}, ctx)); err != nil {
 			ss.conn = nil
-			return ss.smtp.classify(err)
+			return ss.smtp.failed(ctx, m, err)
 		}
 	}
 	if err := ss.smtp.client.SendWithSMTPClient(ss.conn, msg); err != nil {
 		ss.Close()
 		if !msg.IsDelivered() { // accepted, then the RSET after it failed: it went (see Sender.Send)
-			return ss.smtp.classify(err)
+			return ss.smtp.failed(ctx, m, err)
 		}
 	}
-	return ss.smtp.saved(ctx, m, raw)
+	return ss.smtp.confirm(ctx, m, raw, sentAt)
 }
 
 func (ss *smtpSession) Close() {

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
@@ -63,17 +62,11 @@ func TestCertificatesAndCredentialsOnPostfix(t *testing.T) {
 			}
 		}
 	})
-	t.Run("CAFileIsTrustedAndSaveSentGetsTheSubmittedBytes", func(t *testing.T) {
-		var saved []byte
+	t.Run("CAFileIsTrustedAndTheCopyGetsTheSubmittedBytes", func(t *testing.T) {
 		c := cfg
 		c.CAFile = sys.CAFile
-		c.SaveSent = func(_ context.Context, id string, raw []byte, _ time.Time) error {
-			if id != msg.MessageID {
-				t.Errorf("SaveSent got Message-ID %q, want %q", id, msg.MessageID)
-			}
-			saved = raw
-			return nil
-		}
+		copies := &recordedCopies{}
+		c.Copies = copies
 		s, err := smtp.New(c)
 		if err != nil {
 			t.Fatal(err)
@@ -84,22 +77,26 @@ func TestCertificatesAndCredentialsOnPostfix(t *testing.T) {
 		if err := s.Send(ctx, m); err != nil {
 			t.Fatal(err)
 		}
+		if got, want := copies.String(), "prepare "+msg.MessageID+", confirm "+msg.MessageID; got != want {
+			t.Errorf("Sent copy calls %q, want %q: saved before the submission, confirmed after", got, want)
+		}
+		saved := copies.raw
 		sys.WaitFor(t, mailtest.Bob, "INBOX", msg.MessageID, 1)
 		for _, want := range []string{"Message-ID: " + msg.MessageID, "Date: ", "Subject: Hello", "Hello World!", "boundary="} {
 			if !strings.Contains(string(saved), want) {
-				t.Errorf("SaveSent's bytes lack %q:\n%s", want, saved)
+				t.Errorf("the copy's bytes lack %q:\n%s", want, saved)
 			}
 		}
 		// Postfix and Dovecot only prepend headers (Received, Return-Path ...): what Bob got ends with
-		// exactly the bytes SaveSent was given.
+		// exactly the bytes the copy was given.
 		if got := delivered(t, sys, mailtest.Bob); !bytes.HasSuffix(got, saved) {
 			t.Errorf("the copy for Sent is not the message submitted:\nsaved:\n%s\ndelivered:\n%s", saved, got)
 		}
 	})
-	t.Run("AFailedCopyIsNotSavedErrorNotAFailedSend", func(t *testing.T) {
+	t.Run("AFailedConfirmationIsNotSavedErrorNotAFailedSend", func(t *testing.T) {
 		c := cfg
 		c.CAFile = sys.CAFile
-		c.SaveSent = func(context.Context, string, []byte, time.Time) error { return errors.New("Sent is full") }
+		c.Copies = &recordedCopies{fail: "confirm"}
 		s, err := smtp.New(c)
 		if err != nil {
 			t.Fatal(err)
@@ -114,6 +111,49 @@ func TestCertificatesAndCredentialsOnPostfix(t *testing.T) {
 			t.Fatalf("send whose copy failed: %v; want a *NotSavedError", err)
 		}
 		sys.WaitFor(t, mailtest.Bob, "INBOX", m.MessageID, 1)
+	})
+	t.Run("ACopyThatCannotBeSavedFirstSendsNothing", func(t *testing.T) {
+		c := cfg
+		c.CAFile = sys.CAFile
+		copies := &recordedCopies{fail: "prepare"}
+		c.Copies = copies
+		s, err := smtp.New(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := msg
+		m.To, m.MessageID = mailtest.Alice.Address, "<smtp-notprepared@eaapl.test>"
+		err = s.Send(ctx, m)
+		var rejected *email.RejectedError
+		if err == nil || errors.As(err, &rejected) || !strings.Contains(err.Error(), "nothing was sent") {
+			t.Fatalf("send whose copy could not be saved: %v; want a temporary error saying nothing was sent", err)
+		}
+		if got, want := copies.String(), "prepare "+m.MessageID; got != want {
+			t.Errorf("Sent copy calls %q, want %q", got, want)
+		}
+		if n, err := sys.Count(t, mailtest.Alice, "INBOX"); err != nil || n != 0 {
+			t.Errorf("Alice's INBOX holds %d messages (%v), want none", n, err)
+		}
+	})
+	t.Run("ARefusedRecipientDiscardsTheCopy", func(t *testing.T) {
+		c := cfg
+		c.CAFile = sys.CAFile
+		copies := &recordedCopies{}
+		c.Copies = copies
+		s, err := smtp.New(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := msg
+		m.To, m.MessageID = "nobody@"+mailtest.Domain, "<smtp-refused@eaapl.test>"
+		err = s.Send(ctx, m)
+		var rejected *email.RejectedError
+		if !errors.As(err, &rejected) {
+			t.Fatalf("send to an unknown recipient: %v; want a *RejectedError", err)
+		}
+		if got, want := copies.String(), "prepare "+m.MessageID+", discard "+m.MessageID; got != want {
+			t.Errorf("Sent copy calls %q, want %q", got, want)
+		}
 	})
 	t.Run("CredentialsWithoutTLSAreRefused", func(t *testing.T) {
 		c := cfg
