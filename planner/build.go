@@ -126,8 +126,11 @@ type builder struct {
 	// ref is the time the statement runs at, which its time phrases ("this week") are resolved against:
 	// the start, or the end of an earlier wait until a time. After a wait of a duration it is not known
 	// (unknown says which wait), and a time phrase is refused rather than resolved against a guess.
-	ref       time.Time
-	unknown   string
+	ref     time.Time
+	unknown string
+	// earliest is the soonest the statement can run: ref plus the waits of a duration since. A time of
+	// day not after it cannot be kept ("Wait 20 hours. Send ... at 5pm"), so it is refused.
+	earliest  time.Time
 	prev      []string // the steps the statement waits for: the last ones of the statement before
 	ids       []string // the steps of the statement being built
 	last      *sent
@@ -138,6 +141,9 @@ type builder struct {
 	fresh     bool             // a command statement came after the last email: "it" is its result
 	records   bool             // the items of the iteration being built are records with fields (rows), not text
 	readChain bool             // the statement before ran a command that only reads
+	// people are the single recipients named so far, by description: "him" after two of them could be
+	// either, and EaaPL does not guess which from a name or an address.
+	people []string
 }
 
 func (b *builder) id(base string) string {
@@ -154,7 +160,7 @@ func (b *builder) add(s plan.Step) {
 
 // build writes the plan of a parsed program. now is in the zone that time phrases are in.
 func build(l *language, prog *parsedProgram, words []string, text string, now time.Time) (*plan.Plan, *failure, error) {
-	b := &builder{l: l, words: words, p: &plan.Plan{Version: plan.Version, Program: text}, now: now, ref: now}
+	b := &builder{l: l, words: words, p: &plan.Plan{Version: plan.Version, Program: text}, now: now, ref: now, earliest: now}
 	if sc := prog.schedule; sc != nil {
 		zone := now.Location().String()
 		if zone == "Local" {
@@ -177,6 +183,11 @@ func build(l *language, prog *parsedProgram, words []string, text string, now ti
 		case nameStatement:
 			if b.lastList == nil {
 				f = &failure{from: s.span.from, to: s.span.to, why: "there is no list before it to name; name a list of contacts, like List my contacts at acme.com. Call them the acme people."}
+				break
+			}
+			if _, taken := b.named[s.name]; taken {
+				// A second "call them acme" is more likely a slip than a wish to forget the first list.
+				f = &failure{from: s.span.from, to: s.span.to, why: fmt.Sprintf("%q already names a list before it; give this list another name", s.name)}
 				break
 			}
 			if b.named == nil {
@@ -249,16 +260,27 @@ func (b *builder) wait(w *whenClause, sp span) *failure {
 		if b.unknown == "" {
 			b.unknown = w.describe(b.now)
 		}
+		b.earliest = b.earliest.Add(time.Duration(w.after))
+		if b.earliest.Sub(b.now) > maxDuration {
+			return &failure{from: w.from, to: w.to, why: "the waits of the program add up to more than 366 days; a program waits at most 366 days in all"}
+		}
 		step.Description = "Wait " + w.describe(b.now) + "."
 	} else {
 		at := w.at(b.now)
 		switch {
+		case w.day.kind == dayWeekday && w.day.weekday == b.now.Weekday():
+			// "on Wednesday" written on a Wednesday could be today or next week: ask, never pick.
+			return &failure{from: w.from, to: w.to, why: fmt.Sprintf("%s is today, so it could mean today or %s; write today at %s for today (a weekday names one of the next six days)",
+				w.day.weekday, at.Format("Monday 2 January"), w.clock)}
 		case !at.After(b.now):
 			return &failure{from: w.from, to: w.to, why: fmt.Sprintf("%s today has passed; say tomorrow at %s, or another day", w.clock, w.clock)}
 		case !at.After(b.ref):
 			return &failure{from: w.from, to: w.to, why: "it is before the time the statement before it runs; put the statements in the order they run"}
+		case !at.After(b.earliest):
+			return &failure{from: w.from, to: w.to, why: fmt.Sprintf("after the wait %s it may already be past %s, so that time cannot be kept; name a day after the wait ends, or wait until a time instead",
+				b.unknown, at.Format("15:04 on Monday 2 January"))}
 		}
-		b.ref = at
+		b.ref, b.earliest = at, at
 		step.Wait = &plan.Wait{Until: at.Format(time.RFC3339)}
 		step.Description = "Wait " + w.describe(b.now) + "."
 	}
@@ -526,6 +548,9 @@ func (b *builder) send(s *sentence) (*failure, error) {
 		if b.last == nil || b.last.from == "" {
 			return &failure{from: r.from, to: r.to, why: "a reply can be awaited after an email to one recipient; say whom before, like Send 'Are you coming?' to bob@example.com"}, nil
 		}
+		if len(b.people) > 1 {
+			return &failure{from: r.from, to: r.to, why: fmt.Sprintf("it could mean a reply from %s; a reply is awaited only when one person was emailed before", orList(b.people))}, nil
+		}
 		id := b.id(stepReply)
 		within := time.Duration(r.within)
 		b.add(plan.Step{
@@ -648,6 +673,8 @@ func (b *builder) send(s *sentence) (*failure, error) {
 		switch {
 		case cond != nil && cond.who != nil:
 			named = cond.who
+		case b.last != nil && b.last.from != "" && len(b.people) > 1:
+			return &failure{from: named.from, to: named.to, why: fmt.Sprintf("%q could be %s; name the recipient again", b.words[named.to-1], orList(b.people))}, nil
 		case b.last != nil && b.last.from != "":
 			send.Args["to"] = b.last.to
 			whom, one = b.last.whom, b.last
@@ -873,6 +900,9 @@ func (b *builder) send(s *sentence) (*failure, error) {
 		if strings.HasPrefix(d, stepCompose) || strings.HasPrefix(d, stepCheck) {
 			b.last.deps = append(b.last.deps, d)
 		}
+	}
+	if one != nil && send.ForEach == nil && !slices.Contains(b.people, one.whom) {
+		b.people = append(b.people, one.whom)
 	}
 	if one != nil && send.ForEach == nil && send.If == "" {
 		b.last.from = one.from // one recipient, surely sent to: a reply can be awaited

@@ -348,6 +348,15 @@ func (b *builder) valueCond(v valueCondition) (string, string, string, *failure)
 	if f != nil {
 		return "", "", "", f
 	}
+	// "If it is urgent" after "classify it" means the label, not the text "it" names elsewhere: when a
+	// later step made a result "it" cannot name, "it" is ambiguous and the writer says which.
+	if latest := b.made[len(b.made)-1]; v.result == "it" && latest != m {
+		if outs := slices.Sorted(maps.Keys(latest.spec.Forms.Results)); len(outs) > 0 {
+			later := outs[0]
+			return "", "", "", &failure{from: v.from, to: v.to, why: fmt.Sprintf("\"it\" could be %s or %s made after it; say which, like %q or %q",
+				resultNoun(m, out), resultNoun(latest, later), "if "+pickWords(m.spec.Forms.Results[out].Words)+" ...", "if "+pickWords(latest.spec.Forms.Results[later].Words)+" ...")}
+		}
+	}
 	expr := fmt.Sprintf("steps.%s.%s", m.id, out)
 	if field, _ := m.spec.OutputField(out); field.Type == catalog.ContentType && b.l.textTest != "" {
 		return b.textTest(v, m.id, expr) // a text that may be too large for the workflow to read

@@ -866,7 +866,8 @@ func (p *parser) nameAt(pos int) (string, int) {
 	if next == pos {
 		return "", pos
 	}
-	return p.src[p.toks[pos].start:p.toks[next-1].end], next
+	// One space between the words, as the contacts have it: "Ann\nSmith" continued on the next line is "Ann Smith".
+	return strings.Join(strings.Fields(p.src[p.toks[pos].start:p.toks[next-1].end]), " "), next
 }
 
 // contactForm is the form for one contact by name.

@@ -463,3 +463,22 @@ func planJSON(tb testing.TB, p *plan.Plan) string {
 	}
 	return string(data) + "\n"
 }
+
+// TestPlanKeepsWhatTheSentenceSays: a name over two lines is one name, and a time of day after a duration
+// wait is kept when the wait surely ends before it.
+func TestPlanKeepsWhatTheSentenceSays(t *testing.T) {
+	p, err := (&Rules{Location: time.UTC}).Plan(context.Background(), "Send 'Hi' to my contact Ann\nsmith", now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if find, _ := p.Step("find"); find.Args["name"] != "Ann smith" {
+		t.Errorf("find's name is %q, want \"Ann smith\"", find.Args["name"])
+	}
+	p, err = (&Rules{Location: time.UTC}).Plan(context.Background(), "Wait 2 hours. Send 'Hi' to bob@example.com tomorrow at 9am", now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w, _ := p.Step("wait_2"); w.Wait == nil || w.Wait.Until != "2026-11-26T09:00:00Z" {
+		t.Errorf("the second wait is %+v, want until 2026-11-26T09:00:00Z", w.Wait)
+	}
+}

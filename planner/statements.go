@@ -186,6 +186,19 @@ func (p *parser) slot(pos int, field catalog.Field, stop string) (slotValue, int
 		return slotValue{}, -1, nil
 	}
 	v := slotValue{span: span{pos, after}, text: text}
+	web := strings.HasPrefix(text, "http://") || strings.HasPrefix(text, "https://")
+	switch {
+	case web && (field.Type == catalog.ContentType || field.Type == catalog.Path):
+		// "Summarize https://..." means the page, which no file is: say how to fetch it, never read a file so named.
+		how := fmt.Sprintf("fetch it first, like Fetch %s and summarize the page", text)
+		if field.Type == catalog.Path {
+			how = fmt.Sprintf("write Fetch %s instead", text)
+		}
+		return slotValue{}, 0, &failure{from: pos, to: after, why: text + " is a web page, not a file; " + how}
+	case !web && field.Name == "url":
+		// FetchURL's address: a bare host name is not an address the fetcher can open, and no guess adds one.
+		return slotValue{}, 0, &failure{from: pos, to: after, why: fmt.Sprintf("a web address starts with https:// or http://, like https://%s", strings.TrimPrefix(text, "//"))}
+	}
 	if field.Type == catalog.ContentType {
 		if p.l.reader == nil {
 			return slotValue{}, -1, nil

@@ -24,10 +24,27 @@ func WithModel(m catalog.ModelView, ok bool) ReadBackOption {
 }
 
 // PrintReadBack writes a plan as numbered English sentences, for a person to check before it runs.
+// A schedule is said first, so that nobody confirms a program that repeats as if it ran once; the
+// times are in now's zone, named when it is not the machine's own.
 func PrintReadBack(w io.Writer, p *plan.Plan, now time.Time, opts ...ReadBackOption) {
+	if p.Schedule != nil {
+		fmt.Fprintf(w, "%s\nEach run does this:\n", planner.ReadBackSchedule(p.Schedule))
+	} else if loc := now.Location(); loc != time.Local && waitsUntil(p) {
+		fmt.Fprintf(w, "Times are in %s.\n", loc)
+	}
 	for i, s := range ReadBack(p, now, opts...) {
 		fmt.Fprintf(w, "%d. %s\n", i+1, s)
 	}
+}
+
+// waitsUntil says a plan has a wait until a time of day, whose zone matters.
+func waitsUntil(p *plan.Plan) bool {
+	for _, s := range p.Steps {
+		if s.Wait != nil && s.Wait.Until != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // ReadBack says in English what each step of a plan does, one sentence per step. The sentences are made
@@ -176,6 +193,11 @@ func (r readBack) view(i int) catalog.StepView {
 	v := catalog.StepView{ID: s.ID, Number: i + 1, Command: s.Command, Args: s.Args, If: s.If}
 	if s.ForEach != nil {
 		v.ForEach = &catalog.ForEachView{Items: s.ForEach.Items, As: s.ForEach.As}
+	}
+	if s.AwaitReply != nil {
+		// A reply wait is a construct with no arguments: its fields stand in for them, so that the send
+		// after it can say whose reply it waits for, and to which email.
+		v.Args = map[string]any{"to": s.AwaitReply.To, "from": s.AwaitReply.From}
 	}
 	return v
 }

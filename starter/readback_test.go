@@ -87,6 +87,19 @@ func TestReadBackSaysWhatEachStepDoes(t *testing.T) {
 			"Wait up to a day for a reply from bob@example.com to that email; a reply ends the wait.",
 			"If bob@example.com has not replied by then, send the message of step 1 to them again.",
 		}},
+		{"Send 'Can you review this?' to ann@example.com. If she doesn't reply within 2 hours, send 'Gentle reminder' to carl@example.com", []string{
+			`Write the message "Can you review this?".`,
+			"Send it to ann@example.com.",
+			"Wait up to 2 hours for a reply from ann@example.com to that email; a reply ends the wait.",
+			`Write the message "Gentle reminder".`,
+			"If ann@example.com has not replied by then, send it to carl@example.com.",
+		}},
+		{"Send 'Thanks' to my contacts who I haven't emailed last month", []string{
+			"Get your contacts.",
+			"Find which of them you have emailed since Thursday 1 October until Sunday 1 November.",
+			`Write the message "Thanks".`,
+			"Send it to each contact you have not emailed since Thursday 1 October until Sunday 1 November.",
+		}},
 		{"How many of my contacts have I not emailed this month?", []string{
 			"Get your contacts.",
 			"Find which of them you have emailed since Sunday 1 November.",
@@ -146,5 +159,36 @@ func TestReadBackShowsShapesItHasNoWordsForAsWritten(t *testing.T) {
 	want := `Run SendEmail for each c in ${steps.contacts.contacts} with body = "${steps.compose.body}", subject = "${steps.compose.subject}", to = "${c}", when c.email.endsWith('@example.com'), urgently.`
 	if got != want {
 		t.Errorf("read-back of a step with an unknown condition:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+// TestPrintReadBackSaysTheScheduleAndTheZone: a program that repeats is said to repeat before its steps, and times are
+// in the program's zone, named, not the machine's.
+func TestPrintReadBackSaysTheScheduleAndTheZone(t *testing.T) {
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Skip("no time zone data:", err)
+	}
+	for _, tc := range []struct {
+		program string
+		want    string
+	}{
+		{"Every Monday at 9am, send 'Weekly report?' to bob@example.com",
+			"Every Monday at 9:00 (Europe/Berlin), run: send 'Weekly report?' to bob@example.com\nEach run does this:\n1. Write the message \"Weekly report?\".\n2. Send it to bob@example.com.\n"},
+		{"Tomorrow at 8am send 'A' to bob@example.com",
+			"Times are in Europe/Berlin.\n1. Wait until Thursday 26 November at 08:00.\n2. Write the message \"A\".\n3. Send it to bob@example.com.\n"},
+	} {
+		t.Run(tc.program, func(t *testing.T) {
+			at := now.In(berlin)
+			p, err := (&planner.Rules{Location: berlin}).Plan(context.Background(), tc.program, at)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var b strings.Builder
+			starter.PrintReadBack(&b, p, at)
+			if b.String() != tc.want {
+				t.Errorf("read-back:\n%s\nwant:\n%s", b.String(), tc.want)
+			}
+		})
 	}
 }

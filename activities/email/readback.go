@@ -149,6 +149,10 @@ func readBackMessage(r catalog.Reading) string {
 	if !ok {
 		return ""
 	}
+	// A window that ends before now ("last month") is said with its end, as the history step says it.
+	if until, ok := r.Time(hist.Args["until"]); ok && !r.IsNow(hist.Args["until"]) {
+		return fmt.Sprintf("Send %s to %s you have not emailed since %s until %s.", what, whom, since, until)
+	}
 	return fmt.Sprintf("Send %s to %s you have not emailed since %s.", what, whom, since)
 }
 
@@ -164,14 +168,29 @@ func readBackIfNoReply(r catalog.Reading, what string) string {
 	if m == nil {
 		return ""
 	}
-	if wait, ok := r.StepByID(m[1]); !ok || wait.Command != "" { // the wait is a construct, not a command
+	wait, ok := r.StepByID(m[1])
+	if !ok || wait.Command != "" { // the wait is a construct, not a command
 		return ""
 	}
 	addr, ok := r.Address(s.Args["to"])
 	if !ok {
 		return ""
 	}
-	return fmt.Sprintf("If %s has not replied by then, send %s to them again.", addr, what)
+	// The reply is the awaited person's, who need not be the one this email goes to; "again" only when
+	// it is the same email to the same person.
+	first, _, sentBefore := r.Ref(wait.Args["to"])
+	who := "the person emailed before"
+	if sentBefore {
+		who = fmt.Sprintf("the person step %d emailed", first.Number)
+	}
+	if from, ok := r.Address(wait.Args["from"]); ok {
+		who = from
+	}
+	if firstTo, _ := r.Address(first.Args["to"]); sentBefore && firstTo == addr && who == addr &&
+		first.Args["body"] == s.Args["body"] && first.Args["subject"] == s.Args["subject"] {
+		return fmt.Sprintf("If %s has not replied by then, send %s to them again.", addr, what)
+	}
+	return fmt.Sprintf("If %s has not replied by then, send %s to %s.", who, what, addr)
 }
 
 // andList writes "a, b and c".

@@ -52,7 +52,7 @@ func planHere(ctx context.Context, cfg config.Config, program string, opts plann
 	if err != nil {
 		return nil, planner.Report{}, time.Time{}, err
 	}
-	now := time.Now()
+	now := time.Now().In(loc) // the read-back shows times in the zone the program is planned in
 	p, rep, err := worker.NewPlanner(cfg, loc).Plan(ctx, program, now, opts)
 	if err != nil {
 		return nil, rep, now, err
