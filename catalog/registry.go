@@ -355,6 +355,22 @@ type Reading interface {
 	// Model is the model the text analysis sends text to, as configured where the plan is read back;
 	// false when none is (the analysis stays on the worker).
 	Model() (ModelView, bool)
+	// Selection says which items of the step's for_each list it goes to, for the selections the
+	// rule-based planner writes (a list output, its first N, a filter on the item); false for another shape.
+	Selection() (SelectionView, bool)
+	// Template is a text argument with fields of the for_each item in it, written as placeholders ("Hi
+	// {first name}"), and what fills each placeholder ("first name"); false for any other text.
+	Template(v any) (string, []string, bool)
+}
+
+// SelectionView is the items a for_each step goes to: the list output Output of step From (with its
+// words), its first First items when First > 0, and only the items Filter says when it is not "" ("at
+// acme.com, except those named Dave").
+type SelectionView struct {
+	From   StepView
+	Words  ResultWords
+	First  int
+	Filter string
 }
 
 // ModelView names a model server for a read-back: "gpt-4o-mini" at "api.openai.com".

@@ -6,9 +6,12 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/google/cel-go/cel"
 	celast "github.com/google/cel-go/common/ast"
+	celparser "github.com/google/cel-go/parser"
 
 	"github.com/eaapl/eaapl/catalog"
 	"github.com/eaapl/eaapl/plan"
@@ -295,4 +298,391 @@ func stepNumber(p *plan.Plan, id string) int {
 		}
 	}
 	return 0
+}
+
+// Times says the times of a plan's arguments for people (the read-back's own wording).
+type Times interface {
+	Time(v any) (string, bool)
+	IsNow(v any) bool
+}
+
+// Selection is the items a for_each step goes to, as the rule-based planner selects them: a list output
+// of a step, maybe only its first First items, maybe only those Filter says.
+type Selection struct {
+	From   plan.Step
+	Output string
+	First  int    // 0: every item
+	Filter string // "at acme.com, except those named Dave"; "" when every item is used
+}
+
+// ReadBackSelection says which items of a list a for_each step over items (as as, with the condition
+// cond) goes to, for the selections the rule-based planner writes: "${steps.s.out}", the first N of it,
+// and conditions on the item's domain, name, first letters, email history or a table column; false for
+// any other shape, which the read-back then shows as written. Every expression is parsed with CEL's
+// parser and each part must match a known shape exactly, so nothing unknown is put in words.
+func ReadBackSelection(p *plan.Plan, items, as, cond string, t Times) (Selection, bool) {
+	inner, ok := strings.CutPrefix(items, "${")
+	if inner, ok = strings.CutSuffix(inner, "}"); !ok {
+		return Selection{}, false
+	}
+	list, ok := parseCEL(inner)
+	if !ok {
+		return Selection{}, false
+	}
+	var sel Selection
+	if list.Kind() == celast.CallKind && list.AsCall().FunctionName() == "_?_:_" {
+		first, whole, ok := firstN(list)
+		if !ok {
+			return Selection{}, false
+		}
+		sel.First, list = first, whole
+		if list.Kind() == celast.CallKind && list.AsCall().FunctionName() == "filter" {
+			// L.filter(as, cond): the condition is applied before the first N are taken.
+			call := list.AsCall()
+			args := call.Args()
+			if !call.IsMemberFunction() || len(args) != 2 || args[0].Kind() != celast.IdentKind || args[0].AsIdent() != as || cond != "" {
+				return Selection{}, false
+			}
+			words, ok := filterWords(p, args[1], as, t)
+			if !ok {
+				return Selection{}, false
+			}
+			sel.Filter, list = words, call.Target()
+		}
+	}
+	s, out, ok := stepOutput(p, list)
+	if !ok {
+		return Selection{}, false
+	}
+	sel.From, sel.Output = s, out
+	if cond != "" {
+		e, ok := parseCEL(cond)
+		if !ok {
+			return Selection{}, false
+		}
+		if sel.Filter, ok = filterWords(p, e, as, t); !ok {
+			return Selection{}, false
+		}
+	}
+	return sel, true
+}
+
+// parseCEL parses an expression without CEL's macros, so that L.filter(x, c) stays the call it is written as.
+func parseCEL(expr string) (celast.Expr, bool) {
+	env, err := cel.NewEnv(cel.ClearMacros())
+	if err != nil {
+		return nil, false
+	}
+	tree, iss := env.Parse(expr)
+	if iss.Err() != nil {
+		return nil, false
+	}
+	return tree.NativeRep().Expr(), true
+}
+
+// firstN reads (size(L) > N ? L.slice(0, N) : L), the same L three times: N and L.
+func firstN(e celast.Expr) (int, celast.Expr, bool) {
+	args := e.AsCall().Args()
+	if len(args) != 3 {
+		return 0, nil, false
+	}
+	test, slice, whole := args[0], args[1], args[2]
+	if test.Kind() != celast.CallKind || test.AsCall().FunctionName() != "_>_" || len(test.AsCall().Args()) != 2 {
+		return 0, nil, false
+	}
+	size, n := test.AsCall().Args()[0], test.AsCall().Args()[1]
+	if size.Kind() != celast.CallKind || size.AsCall().FunctionName() != "size" || len(size.AsCall().Args()) != 1 || n.Kind() != celast.LiteralKind {
+		return 0, nil, false
+	}
+	count, ok := n.AsLiteral().Value().(int64)
+	if !ok || count <= 0 {
+		return 0, nil, false
+	}
+	if slice.Kind() != celast.CallKind || slice.AsCall().FunctionName() != "slice" || !slice.AsCall().IsMemberFunction() || len(slice.AsCall().Args()) != 2 {
+		return 0, nil, false
+	}
+	from, to := slice.AsCall().Args()[0], slice.AsCall().Args()[1]
+	if from.Kind() != celast.LiteralKind || from.AsLiteral().Value() != int64(0) || to.Kind() != celast.LiteralKind || to.AsLiteral().Value() != count {
+		return 0, nil, false
+	}
+	l := unparsed(whole)
+	if l == "" || unparsed(size.AsCall().Args()[0]) != l || unparsed(slice.AsCall().Target()) != l {
+		return 0, nil, false
+	}
+	return int(count), whole, true
+}
+
+// unparsed writes an expression back as CEL text, to compare two parts; "" when it cannot.
+func unparsed(e celast.Expr) string {
+	s, err := celparser.Unparse(e, celast.NewSourceInfo(nil))
+	if err != nil {
+		return ""
+	}
+	return s
+}
+
+// filterWords says a condition on the item as: its clauses joined by &&, the kept ones first, then
+// the exceptions: "at acme.com, whose name starts with A, except those named Bob and Carol".
+func filterWords(p *plan.Plan, e celast.Expr, as string, t Times) (string, bool) {
+	var kept, except, exceptAddrs []string
+	var clause func(e celast.Expr) bool
+	clause = func(e celast.Expr) bool {
+		if e.Kind() != celast.CallKind {
+			return false
+		}
+		call := e.AsCall()
+		args := call.Args()
+		if call.FunctionName() == "_&&_" && len(args) == 2 {
+			return clause(args[0]) && clause(args[1])
+		}
+		if domains, ok := domainTest(e, as); ok {
+			kept = append(kept, "at "+strings.Join(domains, " or "))
+			return true
+		}
+		if name, ok := nameTest(e, as); ok {
+			kept = append(kept, "named "+name)
+			return true
+		}
+		if call.FunctionName() == "!_" && len(args) == 1 {
+			if name, ok := nameTest(args[0], as); ok {
+				except = append(except, name)
+				return true
+			}
+			if words, ok := emailedTest(p, args[0], as, t); ok {
+				kept = append(kept, "you have not emailed "+words)
+				return true
+			}
+			return false
+		}
+		if words, ok := emailedTest(p, e, as, t); ok {
+			kept = append(kept, "you have emailed "+words)
+			return true
+		}
+		switch fn := call.FunctionName(); {
+		case fn == "startsWith" && call.IsMemberFunction() && len(args) == 1:
+			prefix, ok := lowerLiteral(args[0])
+			if !ok || !itemField(call.Target(), as, "name", "lowerAscii", "trim") {
+				return false
+			}
+			kept = append(kept, "whose name starts with "+capitalized(prefix))
+			return true
+		case fn == "_!=_" && len(args) == 2: // as.email.lowerAscii() != "bob@acme.com"
+			addr, ok := lowerLiteral(args[1])
+			if !ok || !itemField(args[0], as, "email", "lowerAscii") {
+				return false
+			}
+			exceptAddrs = append(exceptAddrs, addr)
+			return true
+		case fn == "_==_" && len(args) == 2: // row.status.trim().lowerAscii() == "late"
+			value, ok := lowerLiteral(args[1])
+			col, ok2 := itemColumn(args[0], as, "lowerAscii", "trim")
+			if !ok || !ok2 {
+				return false
+			}
+			kept = append(kept, fmt.Sprintf("whose %s is %q", col, value))
+			return true
+		}
+		return false
+	}
+	if !clause(e) {
+		return "", false
+	}
+	if len(except) > 0 {
+		kept = append(kept, "except those named "+andList(except))
+	}
+	if len(exceptAddrs) > 0 {
+		kept = append(kept, "except "+andList(exceptAddrs))
+	}
+	return strings.Join(kept, ", "), true
+}
+
+// domainTest reads as.email.lowerAscii().endsWith("@d"), or several of them joined by ||: the domains.
+func domainTest(e celast.Expr, as string) ([]string, bool) {
+	if e.Kind() != celast.CallKind {
+		return nil, false
+	}
+	call := e.AsCall()
+	args := call.Args()
+	if call.FunctionName() == "_||_" && len(args) == 2 {
+		a, ok := domainTest(args[0], as)
+		b, ok2 := domainTest(args[1], as)
+		return append(a, b...), ok && ok2
+	}
+	if call.FunctionName() != "endsWith" || !call.IsMemberFunction() || len(args) != 1 || !itemField(call.Target(), as, "email", "lowerAscii") {
+		return nil, false
+	}
+	suffix, ok := lowerLiteral(args[0])
+	domain, at := strings.CutPrefix(suffix, "@")
+	if !ok || !at || domain == "" {
+		return nil, false
+	}
+	return []string{domain}, true
+}
+
+// nameTest reads (as.name.trim().lowerAscii() == "x" || as.name.trim().lowerAscii().split(' ')[0] == "x"),
+// the full name or the first name: the name, capitalised.
+func nameTest(e celast.Expr, as string) (string, bool) {
+	if e.Kind() != celast.CallKind || e.AsCall().FunctionName() != "_||_" || len(e.AsCall().Args()) != 2 {
+		return "", false
+	}
+	full, first := e.AsCall().Args()[0], e.AsCall().Args()[1]
+	if full.Kind() != celast.CallKind || full.AsCall().FunctionName() != "_==_" || first.Kind() != celast.CallKind || first.AsCall().FunctionName() != "_==_" {
+		return "", false
+	}
+	name, ok := lowerLiteral(full.AsCall().Args()[1])
+	name2, ok2 := lowerLiteral(first.AsCall().Args()[1])
+	if !ok || !ok2 || name != name2 || !itemField(full.AsCall().Args()[0], as, "name", "lowerAscii", "trim") {
+		return "", false
+	}
+	// split(' ')[0]
+	idx := first.AsCall().Args()[0]
+	if idx.Kind() != celast.CallKind || idx.AsCall().FunctionName() != "_[_]" || len(idx.AsCall().Args()) != 2 {
+		return "", false
+	}
+	split, zero := idx.AsCall().Args()[0], idx.AsCall().Args()[1]
+	if zero.Kind() != celast.LiteralKind || zero.AsLiteral().Value() != int64(0) || split.Kind() != celast.CallKind ||
+		split.AsCall().FunctionName() != "split" || !split.AsCall().IsMemberFunction() || len(split.AsCall().Args()) != 1 {
+		return "", false
+	}
+	if sep, ok := stringLiteral(split.AsCall().Args()[0]); !ok || sep != " " || !itemField(split.AsCall().Target(), as, "name", "lowerAscii", "trim") {
+		return "", false
+	}
+	return capitalized(name), true
+}
+
+// emailedTest reads as.email in steps.h.emailed, h a CheckEmailHistory step: "since X" or "since X until Y".
+func emailedTest(p *plan.Plan, e celast.Expr, as string, t Times) (string, bool) {
+	if e.Kind() != celast.CallKind || e.AsCall().FunctionName() != "@in" || len(e.AsCall().Args()) != 2 {
+		return "", false
+	}
+	args := e.AsCall().Args()
+	s, out, ok := stepOutput(p, args[1])
+	if !ok || out != "emailed" || s.Command != "CheckEmailHistory" || !itemField(args[0], as, "email") {
+		return "", false
+	}
+	since, ok := t.Time(s.Args["since"])
+	if !ok {
+		return "", false
+	}
+	if until, ok := t.Time(s.Args["until"]); ok && !t.IsNow(s.Args["until"]) {
+		return "since " + since + " until " + until, true
+	}
+	return "since " + since, true
+}
+
+// itemField reads as.field under the given member calls, outermost first.
+func itemField(e celast.Expr, as, field string, calls ...string) bool {
+	col, ok := itemColumn(e, as, calls...)
+	return ok && col == field
+}
+
+// itemColumn reads as.<column> under the given member calls, outermost first: the column.
+func itemColumn(e celast.Expr, as string, calls ...string) (string, bool) {
+	for _, name := range calls {
+		if e.Kind() != celast.CallKind || e.AsCall().FunctionName() != name || !e.AsCall().IsMemberFunction() || len(e.AsCall().Args()) != 0 {
+			return "", false
+		}
+		e = e.AsCall().Target()
+	}
+	if e.Kind() != celast.SelectKind || e.AsSelect().IsTestOnly() {
+		return "", false
+	}
+	op := e.AsSelect().Operand()
+	if op.Kind() != celast.IdentKind || op.AsIdent() != as {
+		return "", false
+	}
+	return e.AsSelect().FieldName(), true
+}
+
+// lowerLiteral is a string literal in lower case: one compared with a lowerAscii() value. A literal
+// with capitals never matches such a value, so it is not read as a filter.
+func lowerLiteral(e celast.Expr) (string, bool) {
+	s, ok := stringLiteral(e)
+	return s, ok && s != "" && s == strings.ToLower(s)
+}
+
+// capitalized writes a lower-cased name as a name: "dave smith" -> "Dave Smith". The tests ignore case.
+func capitalized(s string) string {
+	words := strings.Split(s, " ")
+	for i, w := range words {
+		if r, size := utf8.DecodeRuneInString(w); size > 0 {
+			words[i] = string(unicode.ToUpper(r)) + w[size:]
+		}
+	}
+	return strings.Join(words, " ")
+}
+
+// ReadBackTemplate writes a text argument with fields of the for_each item as in it as the program's
+// placeholders, for the fields the rule-based planner fills: "Hi ${contact.name.trim().split(' ')[0]}"
+// -> "Hi {first name}", "${row.order}" -> "{order}"; and what fills each placeholder ("first name",
+// "order"). False for any other expression, and for literal braces, which would read as placeholders.
+func ReadBackTemplate(text, as string) (string, []string, bool) {
+	var b strings.Builder
+	var filled []string
+	for rest := text; rest != ""; {
+		i := strings.Index(rest, "${")
+		if i < 0 {
+			i = len(rest)
+		}
+		if i > 0 && rest[i-1] == '$' { // "$${" is a literal "${"
+			i--
+		}
+		lit := rest[:i]
+		if strings.ContainsAny(lit, "{}") {
+			return "", nil, false
+		}
+		b.WriteString(lit)
+		rest = rest[i:]
+		if rest == "" {
+			break
+		}
+		if strings.HasPrefix(rest, "$${") {
+			b.WriteString("${")
+			rest = rest[3:]
+			continue
+		}
+		end := strings.IndexByte(rest, '}')
+		if end < 0 {
+			return "", nil, false
+		}
+		e, ok := parseCEL(rest[2:end])
+		if !ok {
+			return "", nil, false
+		}
+		var ph, fill string
+		switch {
+		case isFirstName(e, as):
+			ph, fill = "first name", "first name"
+		case itemField(e, as, "name", "trim"):
+			ph, fill = "name", "name"
+		case itemField(e, as, "email"):
+			ph, fill = "email", "address"
+		default:
+			col, ok := itemColumn(e, as)
+			if !ok || col == "name" {
+				return "", nil, false
+			}
+			ph, fill = col, col
+		}
+		b.WriteString("{" + ph + "}")
+		if !slices.Contains(filled, fill) {
+			filled = append(filled, fill)
+		}
+		rest = rest[end+1:]
+	}
+	return b.String(), filled, len(filled) > 0
+}
+
+// isFirstName reads as.name.trim().split(' ')[0].
+func isFirstName(e celast.Expr, as string) bool {
+	if e.Kind() != celast.CallKind || e.AsCall().FunctionName() != "_[_]" || len(e.AsCall().Args()) != 2 {
+		return false
+	}
+	split, zero := e.AsCall().Args()[0], e.AsCall().Args()[1]
+	if zero.Kind() != celast.LiteralKind || zero.AsLiteral().Value() != int64(0) || split.Kind() != celast.CallKind ||
+		split.AsCall().FunctionName() != "split" || !split.AsCall().IsMemberFunction() || len(split.AsCall().Args()) != 1 {
+		return false
+	}
+	sep, ok := stringLiteral(split.AsCall().Args()[0])
+	return ok && sep == " " && itemField(split.AsCall().Target(), as, "name", "trim")
 }

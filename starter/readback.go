@@ -176,6 +176,39 @@ func (rd reading) Address(v any) (string, bool) { return literalAddress(v) }
 
 func (rd reading) Model() (catalog.ModelView, bool) { return rd.r.model, rd.r.hasModel }
 
+func (rd reading) Selection() (catalog.SelectionView, bool) {
+	s := rd.r.p.Steps[rd.i]
+	if s.ForEach == nil {
+		return catalog.SelectionView{}, false
+	}
+	cond := s.If
+	if rd.noIf {
+		cond = ""
+	}
+	sel, ok := planner.ReadBackSelection(rd.r.p, s.ForEach.Items, s.ForEach.As, cond, rd)
+	if !ok {
+		return catalog.SelectionView{}, false
+	}
+	spec, ok := catalog.Get(sel.From.Command)
+	if !ok {
+		return catalog.SelectionView{}, false
+	}
+	words, ok := spec.Forms.Results[sel.Output]
+	if !ok || words.Each == "" {
+		return catalog.SelectionView{}, false
+	}
+	return catalog.SelectionView{From: rd.r.view(rd.r.index[sel.From.ID]), Words: words, First: sel.First, Filter: sel.Filter}, true
+}
+
+func (rd reading) Template(v any) (string, []string, bool) {
+	text, ok := v.(string)
+	fe := rd.r.p.Steps[rd.i].ForEach
+	if !ok || fe == nil {
+		return "", nil, false
+	}
+	return planner.ReadBackTemplate(text, fe.As)
+}
+
 func (rd reading) Addresses(items string) ([]string, bool) {
 	if !literalList.MatchString(items) {
 		return nil, false

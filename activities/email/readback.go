@@ -72,6 +72,12 @@ func what(r catalog.Reading, s catalog.StepView) (string, bool) {
 		body = fmt.Sprintf("%s (step %d)", words.Noun, src.Number)
 	} else if t, ok := s.Args["body"].(string); ok {
 		body = fmt.Sprintf("%q", t) // a literal, or a text with the item's fields in it
+		if text, fills, ok := template(r, s, t); ok {
+			body = text + " " + fills
+			if s.Args["subject"] == t { // the subject is the message's own first line
+				return body, true
+			}
+		}
 	} else {
 		return "", false
 	}
@@ -79,10 +85,52 @@ func what(r catalog.Reading, s catalog.StepView) (string, bool) {
 	if !ok {
 		return "", false
 	}
+	if text, fills, ok := template(r, s, subject); ok {
+		return fmt.Sprintf("%s with the subject %s %s", body, text, fills), true
+	}
 	if _, _, isRef := r.Ref(subject); isRef {
 		return body, true
 	}
 	return fmt.Sprintf("%s with the subject %q", body, subject), true
+}
+
+// template is a text with the for_each item's fields written as placeholders, quoted, and what fills
+// them: "\"Hi {first name}\"", "(each contact's first name filled in)".
+func template(r catalog.Reading, s catalog.StepView, text string) (string, string, bool) {
+	t, fills, ok := r.Template(text)
+	if !ok || s.ForEach == nil {
+		return "", "", false
+	}
+	var each string
+	if sel, ok := r.Selection(); ok {
+		each = sel.Words.Each
+	} else if _, words, ok := r.Result(s.ForEach.Items); ok {
+		each = words.Each
+	}
+	if each == "" {
+		return "", "", false
+	}
+	return fmt.Sprintf("%q", t), fmt.Sprintf("(each %s's %s filled in)", each, andList(fills)), true
+}
+
+// selected says the items a for_each step goes to from its selection: "each of your contacts at
+// acme.com", "the first 10 of your contacts"; "" for a shape the reading does not know.
+func selected(r catalog.Reading) string {
+	sel, ok := r.Selection()
+	if !ok {
+		return ""
+	}
+	whom := "each of " + sel.Words.Noun
+	if sel.First > 0 {
+		whom = fmt.Sprintf("the first %d of %s", sel.First, sel.Words.Noun)
+	}
+	if sel.From.Number != 1 {
+		whom += fmt.Sprintf(" (step %d)", sel.From.Number)
+	}
+	if sel.Filter != "" {
+		whom += " " + sel.Filter
+	}
+	return whom
 }
 
 // itemField is the field of the for_each item a value reads, as in "${row.email}".
@@ -95,14 +143,21 @@ func readBackMessage(r catalog.Reading) string {
 		return ""
 	}
 	var whom string
-	if s.ForEach != nil && s.If == "" {
+	if s.ForEach != nil {
 		if to, _ := s.Args["to"].(string); itemField.MatchString(to) {
 			m := itemField.FindStringSubmatch(to)
-			src, words, ok := r.Result(s.ForEach.Items)
-			if m[1] != s.ForEach.As || !ok || words.Each == "" {
+			sel, ok := r.Selection()
+			if m[1] != s.ForEach.As || !ok {
 				return ""
 			}
-			return fmt.Sprintf("Send %s to the address in the %s column of each %s of step %d.", what, m[2], words.Each, src.Number)
+			each := fmt.Sprintf("each %s of step %d", sel.Words.Each, sel.From.Number)
+			if sel.First > 0 {
+				each = fmt.Sprintf("each of the first %d %ss of step %d", sel.First, sel.Words.Each, sel.From.Number)
+			}
+			if sel.Filter != "" {
+				each += " " + sel.Filter
+			}
+			return fmt.Sprintf("Send %s to the address in the %s column of %s.", what, m[2], each)
 		}
 	}
 	switch {
@@ -127,7 +182,7 @@ func readBackMessage(r catalog.Reading) string {
 		}
 		src, words, ok := r.Result(s.ForEach.Items)
 		if !ok || words.Each == "" {
-			return ""
+			return sendToSelected(r, what)
 		}
 		whom = "each " + words.Each
 		if src.Number != 1 {
@@ -139,7 +194,7 @@ func readBackMessage(r catalog.Reading) string {
 	}
 	m := notEmailedCond.FindStringSubmatch(s.If)
 	if m == nil || m[1] != s.ForEach.As {
-		return ""
+		return sendToSelected(r, what)
 	}
 	hist, ok := r.StepByID(m[2])
 	if !ok || hist.Command != CheckEmailHistory.Name {
@@ -154,6 +209,15 @@ func readBackMessage(r catalog.Reading) string {
 		return fmt.Sprintf("Send %s to %s you have not emailed since %s until %s.", what, whom, since, until)
 	}
 	return fmt.Sprintf("Send %s to %s you have not emailed since %s.", what, whom, since)
+}
+
+// sendToSelected says a send to the items of a selection; "" when the selection is not known.
+func sendToSelected(r catalog.Reading, what string) string {
+	whom := selected(r)
+	if whom == "" {
+		return ""
+	}
+	return fmt.Sprintf("Send %s to %s.", what, whom)
 }
 
 // noReplyCond is the condition the rule-based planner writes for "if he doesn't reply": the await_reply
