@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -79,6 +80,94 @@ func TestReadBackConditionSaysTheGrammarsConditions(t *testing.T) {
 	for _, cond := range []string{"true", "steps.fetch.text == 'x'", "steps.fetch.text.contains('x')", "!(steps.nowhere.emailed)", "size(steps.fetch.text) > 2", "steps.fetch.text.lowerAscii().contains(steps.fetch.title)", "(((", ""} {
 		if got, ok := ReadBackCondition(p, cond, nil); ok {
 			t.Errorf("ReadBackCondition(%q) = %q, true; want no words for a shape the grammar does not write", cond, got)
+		}
+	}
+}
+
+// fixedTimes says each time as written, for the selection tests.
+type fixedTimes struct{}
+
+func (fixedTimes) Time(v any) (string, bool) { s, ok := v.(string); return s, ok && s != "" }
+func (fixedTimes) IsNow(v any) bool          { return v == "now" }
+
+func TestReadBackSelectionSaysThePlannersFilters(t *testing.T) {
+	p := &plan.Plan{Version: 1, Steps: []plan.Step{
+		{ID: "contacts", Command: "RetrieveContacts"},
+		{ID: "history", Command: "CheckEmailHistory", Args: map[string]any{"since": "S", "until": "now"}},
+		{ID: "rows", Command: "ReadTable", Args: map[string]any{"path": "t.csv"}},
+	}}
+	const all = "${steps.contacts.contacts}"
+	nameIs := func(n string) string {
+		return `(c.name.trim().lowerAscii() == "` + n + `" || c.name.trim().lowerAscii().split(' ')[0] == "` + n + `")`
+	}
+	for _, tc := range []struct {
+		items, as, cond string
+		first           int
+		want            string // "-": not recognised
+	}{
+		{all, "c", "", 0, ""},
+		{all, "c", `c.email.lowerAscii().endsWith("@acme.com")`, 0, "at acme.com"},
+		{all, "c", `(c.email.lowerAscii().endsWith("@a.com") || c.email.lowerAscii().endsWith("@b.org"))`, 0, "at a.com or b.org"},
+		{all, "c", `c.email.lowerAscii().endsWith("@acme.com") && !` + nameIs("dave"), 0, "at acme.com, except those named Dave"},
+		{all, "c", nameIs("john smith"), 0, "named John Smith"},
+		{all, "c", `!` + nameIs("bob") + ` && !` + nameIs("carol"), 0, "except those named Bob and Carol"},
+		{all, "c", `c.name.trim().lowerAscii().startsWith("a")`, 0, "whose name starts with A"},
+		{all, "c", `c.email.lowerAscii() != "bob@acme.com"`, 0, "except bob@acme.com"},
+		{all, "c", `c.email in steps.history.emailed`, 0, "you have emailed since S"},
+		{all, "c", `!(c.email in steps.history.emailed)`, 0, "you have not emailed since S"},
+		{"${steps.rows.rows}", "row", `row.status.trim().lowerAscii() == "late"`, 0, `whose status is "late"`},
+		{"${(size(steps.contacts.contacts) > 10 ? steps.contacts.contacts.slice(0, 10) : steps.contacts.contacts)}", "c", "", 10, ""},
+		{`${(size(steps.contacts.contacts.filter(c, c.email.lowerAscii().endsWith("@x.com"))) > 3 ? steps.contacts.contacts.filter(c, c.email.lowerAscii().endsWith("@x.com")).slice(0, 3) : steps.contacts.contacts.filter(c, c.email.lowerAscii().endsWith("@x.com")))}`, "c", "", 3, "at x.com"},
+
+		// Shapes that must stay as written.
+		{all, "c", `c.email.endsWith("@acme.com")`, 0, "-"},                                   // no lowerAscii: case matters
+		{all, "c", `c.email.lowerAscii().endsWith("@Acme.com")`, 0, "-"},                      // never matches a lower-cased address
+		{all, "c", `c.email.lowerAscii().endsWith("acme.com")`, 0, "-"},                       // not a domain: "notacme.com" too
+		{all, "c", `d.email.lowerAscii().endsWith("@acme.com")`, 0, "-"},                      // not the item
+		{all, "c", `c.email.lowerAscii().endsWith("@acme.com") || ` + nameIs("dave"), 0, "-"}, // or, not and
+		{all, "c", `c.name.trim().lowerAscii() == "dave" || c.name.trim().lowerAscii().split(' ')[0] == "bob"`, 0, "-"},
+		{all, "c", `c.name.trim().lowerAscii().split(' ')[0] != "dave"`, 0, "-"},
+		{all, "c", `c.name.startsWith("A")`, 0, "-"},
+		{all, "c", `!(c.email in steps.rows.rows)`, 0, "-"},
+		{all, "c", `c.email.lowerAscii().endsWith(`, 0, "-"}, // does not parse
+		{"${(size(steps.contacts.contacts) > 10 ? steps.contacts.contacts.slice(0, 5) : steps.contacts.contacts)}", "c", "", 0, "-"},
+		{"${(size(steps.contacts.contacts) > 10 ? steps.rows.rows.slice(0, 10) : steps.contacts.contacts)}", "c", "", 0, "-"},
+		{"${steps.contacts.contacts.filter(c, c.name == 'x')}", "c", "", 0, "-"},
+		{"${steps.nope.contacts}", "c", "", 0, "-"},
+	} {
+		sel, ok := ReadBackSelection(p, tc.items, tc.as, tc.cond, fixedTimes{})
+		switch {
+		case tc.want == "-" && ok:
+			t.Errorf("%s if %s: read as %+v, want it shown as written", tc.items, tc.cond, sel)
+		case tc.want != "-" && !ok:
+			t.Errorf("%s if %s: not recognised, want %q", tc.items, tc.cond, tc.want)
+		case ok && (sel.Filter != tc.want || sel.First != tc.first):
+			t.Errorf("%s if %s: first %d filter %q, want first %d filter %q", tc.items, tc.cond, sel.First, sel.Filter, tc.first, tc.want)
+		}
+	}
+}
+
+func TestReadBackTemplateWritesThePlaceholders(t *testing.T) {
+	for _, tc := range []struct {
+		text, as, want string
+		fills          []string // nil: not recognised
+	}{
+		{"Hi ${c.name.trim().split(' ')[0]}", "c", "Hi {first name}", []string{"first name"}},
+		{"Dear ${c.name.trim()} (${c.email})", "c", "Dear {name} ({email})", []string{"name", "address"}},
+		{"Your order ${row.order} is late, ${row.order}", "row", "Your order {order} is late, {order}", []string{"order"}},
+		{"Cost: $${5} for ${row.item}", "row", "", nil}, // a literal "${5}" would read as a placeholder {5}
+		{"Hi", "c", "", nil},                                // nothing filled: a literal
+		{"Hi ${c.name}", "c", "", nil},                      // not the planner's field
+		{"Hi ${d.email}", "c", "", nil},                     // not the item
+		{"Hi ${c.name.upperAscii()}", "c", "", nil},         // an expression
+		{"Hi ${steps.compose.body}", "c", "", nil},          // another step
+		{"Use {first name} ${c.email}", "c", "", nil},       // literal braces would read as a placeholder
+		{"Hi ${c.name.trim().split(',')[0]}", "c", "", nil}, // another split
+		{"Hi ${c.email", "c", "", nil},                      // unclosed
+	} {
+		got, fills, ok := ReadBackTemplate(tc.text, tc.as)
+		if ok != (tc.fills != nil) || ok && (got != tc.want || !slices.Equal(fills, tc.fills)) {
+			t.Errorf("ReadBackTemplate(%q) = %q %q %v, want %q %q", tc.text, got, fills, ok, tc.want, tc.fills)
 		}
 	}
 }

@@ -108,7 +108,52 @@ func TestReadBackSaysWhatEachStepDoes(t *testing.T) {
 		{"Send 'Hi {first name}' to all my contacts", []string{
 			"Get your contacts.",
 			"Before sending, check: every contact it goes to has a name to fill {first name}.",
-			`Send "Hi ${contact.name.trim().split(' ')[0]}" with the subject "Hi ${contact.name.trim().split(' ')[0]}" to each contact.`,
+			`Send "Hi {first name}" (each contact's first name filled in) to each contact.`,
+		}},
+		{"Send 'Office closed on Friday' to my contacts at acme.com except Dave", []string{
+			"Get your contacts.",
+			`Write the message "Office closed on Friday".`,
+			"Send it to each of your contacts at acme.com, except those named Dave.",
+		}},
+		{"Email each of my contacts whose name starts with A saying 'Hi {first name}'", []string{
+			"Get your contacts.",
+			"Before sending, check: every contact it goes to has a name to fill {first name}.",
+			`Send "Hi {first name}" (each contact's first name filled in) to each of your contacts whose name starts with A.`,
+		}},
+		{"For each row in orders.xlsx where status is late, email the address in the email column saying 'Your order {order} is late'", []string{
+			`Read the rows of orders.xlsx; stop before any row is used unless it has the columns "status", "email" and "order".`,
+			`Send "Your order {order} is late" (each row's order filled in) to the address in the email column of each row of step 1 whose status is "late".`,
+		}},
+		{"Send 'Hi' to the first 10 of my contacts", []string{
+			"Get your contacts.",
+			`Write the message "Hi".`,
+			"Send it to the first 10 of your contacts.",
+		}},
+		{"Send 'Hi' to the first 3 of my contacts at acme.com", []string{
+			"Get your contacts.",
+			`Write the message "Hi".`,
+			"Send it to the first 3 of your contacts at acme.com.",
+		}},
+		{"Send 'Hi' to my contacts named John", []string{
+			"Get your contacts.",
+			`Write the message "Hi".`,
+			"Send it to each of your contacts named John.",
+		}},
+		{"Send 'Hi' to my contacts who I emailed last month", []string{
+			"Get your contacts.",
+			"Find which of them you have emailed since Thursday 1 October until Sunday 1 November.",
+			`Write the message "Hi".`,
+			"Send it to each of your contacts you have emailed since Thursday 1 October until Sunday 1 November.",
+		}},
+		{"Send 'Hi' to my contacts except Bob and Carol", []string{
+			"Get your contacts.",
+			`Write the message "Hi".`,
+			"Send it to each of your contacts except those named Bob and Carol.",
+		}},
+		{"Send 'Hi' to my contacts at acme.com except bob@acme.com", []string{
+			"Get your contacts.",
+			`Write the message "Hi".`,
+			"Send it to each of your contacts at acme.com, except bob@acme.com.",
 		}},
 	} {
 		t.Run(tc.program, func(t *testing.T) {
