@@ -440,3 +440,16 @@ func waitGone(tb testing.TB, pid int) {
 	}
 	tb.Fatalf("process %d of the child's group still runs after Stop", pid)
 }
+
+// Two parts of one stack given the same port fail to start (CI saw Mailpit's SMTP and web on one port):
+// FreePort never hands a port out twice.
+func TestFreePortNeverRepeats(t *testing.T) {
+	seen := map[int]bool{}
+	for range 500 {
+		p := freePort(t)
+		if seen[p] {
+			t.Fatalf("port %d handed out twice", p)
+		}
+		seen[p] = true
+	}
+}

@@ -180,15 +180,34 @@ func (e *PortInUseError) Error() string {
 // Unwrap returns what the check ran into, or nil.
 func (e *PortInUseError) Unwrap() error { return e.Err }
 
-// FreePort returns a free TCP port on 127.0.0.1. Another process may take it before it is used; for the
-// dev stack and tests that risk is acceptable.
+// handedOut holds the ports FreePort returned: the kernel may offer a port again as soon as its probe
+// closes, and two parts of one stack given the same port fail to start (Mailpit's SMTP and web both on it).
+var handedOut struct {
+	sync.Mutex
+	ports map[int]bool
+}
+
+// FreePort returns a free TCP port on 127.0.0.1, never one it returned before in this process. Another
+// process may take it before it is used; for the dev stack and tests that risk is acceptable.
 func FreePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("find a free port: %w", err)
+	handedOut.Lock()
+	defer handedOut.Unlock()
+	if handedOut.ports == nil {
+		handedOut.ports = map[int]bool{}
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
+	for range 100 {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return 0, fmt.Errorf("find a free port: %w", err)
+		}
+		port := l.Addr().(*net.TCPAddr).Port
+		l.Close()
+		if !handedOut.ports[port] {
+			handedOut.ports[port] = true
+			return port, nil
+		}
+	}
+	return 0, errors.New("find a free port: the system offered only ports given out already")
 }
 
 // portOrFree returns port, or a free one when port is 0.

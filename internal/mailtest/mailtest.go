@@ -33,6 +33,7 @@ import (
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
 
+	"github.com/eaapl/eaapl/devstack"
 	"github.com/eaapl/eaapl/internal/testenv"
 )
 
@@ -543,14 +544,15 @@ func (s *System) Log(tb testing.TB, name string) string {
 	return string(b)
 }
 
+// freePort is a port nothing listens on, never one handed out before in this process (the servers of
+// one mail system each need their own).
 func freePort(tb testing.TB) int {
 	tb.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	port, err := devstack.FreePort()
 	if err != nil {
 		tb.Fatal(err)
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	return port
 }
 
 func mkdir(tb testing.TB, parent, name string, mode os.FileMode) string {
