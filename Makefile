@@ -28,7 +28,7 @@ stop: build
 
 ## test: build the tools the tests need (and the headless browser), lint, then run every test (unit, replay, integration)
 test: tools kcat chromium cluster-tools mail-tools obs-tools lint
-	$(GO) test -count=1 -timeout 25m ./...
+	$(GO) test -count=1 -timeout 30m ./...
 
 ## cluster-tools: what the cluster test (e2e/cluster) and the compose test need: the Temporal server and its
 ## SQL schema tool, pinned, into ./bin, and PostgreSQL and docker-compose from Debian

@@ -151,8 +151,8 @@ func TestLLMPlannerEndToEnd(t *testing.T) {
 	})
 }
 
-// planningResult reads a program's planning task from its history: its result and the attempt that
-// produced it.
+// planningResult reads a program's planning task from its history, a local activity's marker or an
+// activity's events: its result and the attempt that produced it.
 func planningResult(t *testing.T, s *stack, workflowID string) (activities.PlanResult, int32) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -164,6 +164,25 @@ func planningResult(t *testing.T, s *stack, workflowID string) (activities.PlanR
 		ev, err := it.Next()
 		if err != nil {
 			t.Fatal(err)
+		}
+		// Planning runs as a local activity (workflows' local-planning): a LocalActivity marker holds its
+		// type, the attempt that succeeded and the result.
+		if m := ev.GetMarkerRecordedEventAttributes(); m != nil && m.GetMarkerName() == "LocalActivity" {
+			var data struct {
+				ActivityType string
+				Attempt      int32
+			}
+			dc := converter.GetDefaultDataConverter()
+			if err := dc.FromPayloads(m.GetDetails()["data"], &data); err != nil {
+				t.Fatal(err)
+			}
+			if data.ActivityType == "PlanProgram" {
+				var res activities.PlanResult
+				if err := dc.FromPayloads(m.GetDetails()["result"], &res); err != nil {
+					t.Fatal(err)
+				}
+				return res, data.Attempt
+			}
 		}
 		if a := ev.GetActivityTaskScheduledEventAttributes(); a != nil && a.GetActivityType().GetName() == "PlanProgram" {
 			planningID = ev.GetEventId()
