@@ -550,14 +550,14 @@ func nameTest(e celast.Expr, as string) (string, bool) {
 	return capitalized(name), true
 }
 
-// emailedTest reads as.email in steps.h.emailed, h a CheckEmailHistory step: "since X" or "since X until Y".
+// emailedTest reads as.email in steps.h.emailed, h the email history's step (the language's history command): "since X" or "since X until Y".
 func emailedTest(p *plan.Plan, e celast.Expr, as string, t Times) (string, bool) {
 	if e.Kind() != celast.CallKind || e.AsCall().FunctionName() != "@in" || len(e.AsCall().Args()) != 2 {
 		return "", false
 	}
 	args := e.AsCall().Args()
 	s, out, ok := stepOutput(p, args[1])
-	if !ok || out != "emailed" || s.Command != "CheckEmailHistory" || !itemField(args[0], as, "email") {
+	if !ok || out != "emailed" || s.Command != currentLanguage().history || !itemField(args[0], as, "email") {
 		return "", false
 	}
 	since, ok := t.Time(s.Args["since"])
