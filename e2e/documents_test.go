@@ -534,7 +534,7 @@ func TestDocumentPlansReadBack(t *testing.T) {
 		{planQ3Report, []string{"Read the document q3-report.md.", "Find the trends in the document's text (step 1), " + local + ".", "Summarize the document's text (step 1), " + local + "."}},
 		{planSummaryByEmail, []string{"Read the document meeting-notes.md.", "Summarize the document's text (step 1), " + local + ".", `Send the summary (step 2) with the subject "Summary of meeting-notes.md" to alice@example.com.`}},
 		{planTodoByEmail, []string{"Read the document todo.txt.", `Send the document's text (step 1) with the subject "todo.txt" to bob@example.com.`}},
-		{planOrders, []string{"Read the rows of orders.xlsx.", `Send "Your order ${row.order} has shipped" with the subject "Your order ${row.order} has shipped" to the address in the email column of each row of step 1.`}},
+		{planOrders, []string{"Read the rows of orders.xlsx.", `Send "Your order {order} has shipped" (each row's order filled in) to the address in the email column of each row of step 1.`}},
 		{planFetch, []string{"Fetch the page PAGE_ADDRESS.", "Send the page's text (step 1) to ops@example.com."}},
 		{planSlides, []string{`Send "Slides attached" with the subject "Slides attached" to carol@example.com, with slides.pdf attached, with a copy to dave@example.com.`}},
 		{planLarge, []string{"Read the document big.txt.", "Write the document's text (step 1) to the file copy.txt."}},
