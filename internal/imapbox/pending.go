@@ -140,24 +140,7 @@ func (m *Mailbox) DiscardSent(ctx context.Context, messageID string) error {
 	if m.cfg.SaveSent == "never" {
 		return nil
 	}
-	id, err := bareID(messageID)
-	if err != nil {
-		return err
-	}
-	return m.with(ctx, func(c *conn) error {
-		folder, err := m.sent(c)
-		if err != nil {
-			return err
-		}
-		if err := m.open(c, folder, true); err != nil {
-			return err
-		}
-		found, err := m.copiesOf(ctx, c, folder, id)
-		if err != nil {
-			return err
-		}
-		return m.remove(c, found.pending)
-	})
+	return m.onPendingCopies(ctx, messageID, m.remove)
 }
 
 // Unconfirmed returns the copy of the message in Sent still marked unconfirmed, when there is no
@@ -186,6 +169,11 @@ func (m *Mailbox) Unconfirmed(ctx context.Context, messageID string) (string, er
 
 // ConfirmCopy takes the unconfirmed mark off the message's copy: the user said it went.
 func (m *Mailbox) ConfirmCopy(ctx context.Context, messageID string) error {
+	return m.onPendingCopies(ctx, messageID, m.confirm)
+}
+
+// onPendingCopies runs act, in Sent opened for writing, on the message's copies still marked unconfirmed.
+func (m *Mailbox) onPendingCopies(ctx context.Context, messageID string, act func(*conn, []imap.UID) error) error {
 	id, err := bareID(messageID)
 	if err != nil {
 		return err
@@ -202,7 +190,7 @@ func (m *Mailbox) ConfirmCopy(ctx context.Context, messageID string) error {
 		if err != nil {
 			return err
 		}
-		return m.confirm(c, found.pending)
+		return act(c, found.pending)
 	})
 }
 
