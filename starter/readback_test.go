@@ -155,6 +155,17 @@ func TestReadBackSaysWhatEachStepDoes(t *testing.T) {
 			`Write the message "Hi".`,
 			"Send it to each of your contacts at acme.com, except bob@acme.com.",
 		}},
+		// A group left out is said as the program says it, never as a filter on the whole list.
+		{"Send 'Hi' to all my contacts except those at acme.com", []string{
+			"Get your contacts.",
+			`Write the message "Hi".`,
+			"Send it to each of your contacts except those at acme.com.",
+		}},
+		{"Send 'Hi' to my contacts except Bob and those named Carol at acme.com", []string{
+			"Get your contacts.",
+			`Write the message "Hi".`,
+			"Send it to each of your contacts except those named Bob, except those at acme.com named Carol.",
+		}},
 	} {
 		t.Run(tc.program, func(t *testing.T) {
 			p, err := (&planner.Rules{}).Plan(context.Background(), tc.program, now)
