@@ -457,10 +457,15 @@ func startOfWeek(t time.Time) time.Time {
 	return time.Date(y, m, d-(int(t.Weekday())+6)%7, 0, 0, 0, 0, t.Location())
 }
 
-// startWorker runs a worker, as `eaapl worker` does, until the test ends.
+// startWorker runs a worker, as `eaapl worker` does, until the test ends, its log discarded.
 func startWorker(t *testing.T, c client.Client, cfg config.Config) {
 	t.Helper()
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	startWorkerLogging(t, c, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+}
+
+// startWorkerLogging is startWorker with the worker's log kept: it logs to logger.
+func startWorkerLogging(t *testing.T, c client.Client, cfg config.Config, logger *slog.Logger) {
+	t.Helper()
 	svc, err := worker.Setup(context.Background(), cfg, logger)
 	if err != nil {
 		t.Fatal(err)

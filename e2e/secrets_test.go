@@ -14,7 +14,6 @@ import (
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
-	"go.temporal.io/sdk/client"
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/eaapl/eaapl/bridge"
@@ -23,7 +22,6 @@ import (
 	"github.com/eaapl/eaapl/internal/testenv"
 	"github.com/eaapl/eaapl/plan"
 	"github.com/eaapl/eaapl/starter"
-	"github.com/eaapl/eaapl/worker"
 	"github.com/eaapl/eaapl/workflows"
 )
 
@@ -171,28 +169,4 @@ func TestSecretsStaySecret(t *testing.T) {
 		}
 	}
 	t.Logf("searched %d bytes: 3 histories, 3 results, %d Kafka records, %d bytes of debug log", len(all), records, len(log.String()))
-}
-
-// startWorkerLogging is startWorker with the worker's log kept.
-func startWorkerLogging(t *testing.T, c client.Client, cfg config.Config, logger *slog.Logger) {
-	t.Helper()
-	svc, err := worker.Setup(context.Background(), cfg, logger)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	started, stopped := make(chan struct{}), make(chan error, 1)
-	go func() {
-		stopped <- svc.Run(ctx, c, func() error { close(started); return nil })
-	}()
-	select {
-	case <-started:
-	case err := <-stopped:
-		t.Fatalf("worker: %v", err)
-	}
-	t.Cleanup(func() {
-		cancel()
-		<-stopped
-		svc.Close()
-	})
 }
