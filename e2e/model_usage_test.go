@@ -3,8 +3,6 @@ package e2e_test
 import (
 	"context"
 	"encoding/json"
-	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -93,22 +91,17 @@ func TestModelTokensAreReported(t *testing.T) {
 		}
 	})
 	t.Run("OnTheMetricsEndpoint", func(t *testing.T) {
-		resp, err := http.Get("http://" + w.MetricsAddr() + "/metrics")
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
+		body := workerMetrics(t, w.MetricsAddr())
 		for _, want := range []string{
 			`eaapl_model_tokens_total{command="Summarize",type="prompt"} 100`,
 			`eaapl_model_tokens_total{command="Summarize",type="completion"} 20`,
 		} {
-			if !strings.Contains(string(body), want) {
-				t.Errorf("/metrics lacks %s:\n%s", want, grepMetrics(string(body), "eaapl_model_tokens"))
+			if !strings.Contains(body, want) {
+				t.Errorf("/metrics lacks %s:\n%s", want, grepMetrics(body, "eaapl_model_tokens"))
 			}
 		}
-		if n := strings.Count(string(body), "eaapl_model_tokens_total{"); n != 2 {
-			t.Errorf("%d eaapl_model_tokens_total series, want Summarize's two:\n%s", n, grepMetrics(string(body), "eaapl_model_tokens"))
+		if n := strings.Count(body, "eaapl_model_tokens_total{"); n != 2 {
+			t.Errorf("%d eaapl_model_tokens_total series, want Summarize's two:\n%s", n, grepMetrics(body, "eaapl_model_tokens"))
 		}
 	})
 }
