@@ -17,10 +17,7 @@ func TestRepliesInMailpit(t *testing.T) {
 	m := testenv.Mailpit(t)
 	send := func(from, to, headers string) {
 		t.Helper()
-		msg := "From: " + from + "\r\nTo: " + to + "\r\n" + headers + "\r\n\r\nbody\r\n"
-		if err := smtp.SendMail(m.SMTPAddr, nil, from, []string{to}, []byte(msg)); err != nil {
-			t.Fatal(err)
-		}
+		sendTo(t, m.SMTPAddr, from, to, headers)
 	}
 	since := time.Now().Add(-2 * time.Second)
 	send("me@example.com", "bob@example.com", "Subject: Are you coming?\r\nMessage-ID: <ask@eaapl.test>")
@@ -64,10 +61,7 @@ func TestAReplyUnderManyNewerMessagesIsFound(t *testing.T) {
 	m := testenv.Mailpit(t)
 	send := func(from, to, headers string) {
 		t.Helper()
-		msg := "From: " + from + "\r\nTo: " + to + "\r\n" + headers + "\r\n\r\nbody\r\n"
-		if err := smtp.SendMail(m.SMTPAddr, nil, from, []string{to}, []byte(msg)); err != nil {
-			t.Fatal(err)
-		}
+		sendTo(t, m.SMTPAddr, from, to, headers)
 	}
 	since := time.Now().Add(-2 * time.Second)
 	send("me@example.com", "bob@example.com", "Subject: Are you coming?\r\nMessage-ID: <ask@eaapl.test>")
@@ -97,5 +91,15 @@ func TestAReplyUnderManyNewerMessagesIsFound(t *testing.T) {
 	_, err = mailbox.WithScanLimit(100).Answering(ctx, "me@example.com", "<ask@eaapl.test>", since)
 	if err == nil || !strings.Contains(err.Error(), "more than the 100 one search reads") {
 		t.Fatalf("Answering with a scan limit of 100 under %d messages: err = %v; want it to say the search stopped at 100", newer+1, err)
+	}
+}
+
+// sendTo sends, through the SMTP server at addr, a message from one address to another with the headers
+// given (lines joined by CRLF) and a one-line body.
+func sendTo(t *testing.T, addr, from, to, headers string) {
+	t.Helper()
+	msg := "From: " + from + "\r\nTo: " + to + "\r\n" + headers + "\r\n\r\nbody\r\n"
+	if err := smtp.SendMail(addr, nil, from, []string{to}, []byte(msg)); err != nil {
+		t.Fatal(err)
 	}
 }
