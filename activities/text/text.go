@@ -151,11 +151,16 @@ func sends(r catalog.Reading, does string, v any) string {
 // answer (its own request timeout is shorter, EAAPL_TEXT_MODEL_TIMEOUT).
 const timeout = 2 * time.Minute
 
-// textOf reads a content argument, naming it in errors.
+// textOf reads a content argument for an analysis, naming it in errors.
 func textOf(ctx context.Context, d Deps, name string, c catalog.Content) (string, error) {
 	if d.Analyzer == nil {
 		return "", fmt.Errorf("%w: Analyzer", catalog.ErrMissingDependency)
 	}
+	return readText(ctx, d, name, c)
+}
+
+// readText reads a content argument of at most MaxTextBytes; a larger one is invalid, named in the error.
+func readText(ctx context.Context, d Deps, name string, c catalog.Content) (string, error) {
 	s, err := contentvalue.Read(ctx, d.Store, c, MaxTextBytes)
 	var tl *contentvalue.TooLargeError
 	if errors.As(err, &tl) {
