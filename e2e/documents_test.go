@@ -18,7 +18,6 @@ import (
 	"time"
 
 	"github.com/xuri/excelize/v2"
-	enumspb "go.temporal.io/api/enums/v1"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/eaapl/eaapl/config"
@@ -435,19 +434,12 @@ const planLarge = `{"version": 1, "program": "Read big.txt and write it to copy.
 // historySize is the size of a workflow's history in bytes (its events as protobuf) and its event count.
 func historySize(t *testing.T, d *documentsStack, id string) (int, int) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	it := d.temporal.Client().GetWorkflowHistory(ctx, id, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
-	size, n := 0, 0
-	for it.HasNext() {
-		e, err := it.Next()
-		if err != nil {
-			t.Fatal(err)
-		}
+	events := history(t, d.temporal.Client(), id)
+	size := 0
+	for _, e := range events {
 		size += proto.Size(e)
-		n++
 	}
-	return size, n
+	return size, len(events)
 }
 
 // TestWriteFileOnce: a program run again under the same workflow ID (the same tasks, so the same

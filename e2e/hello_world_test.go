@@ -20,6 +20,8 @@ import (
 	"testing"
 	"time"
 
+	enumspb "go.temporal.io/api/enums/v1"
+	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/testsuite"
 
@@ -106,8 +108,32 @@ func (s *stack) run(t *testing.T, st *starter.Starter, id string, in workflows.I
 	return res, err
 }
 
+// history is the events of the workflow's history, read within a minute.
+func history(t *testing.T, c client.Client, id string) []*historypb.HistoryEvent {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var events []*historypb.HistoryEvent
+	it := c.GetWorkflowHistory(ctx, id, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	for it.HasNext() {
+		e, err := it.Next()
+		if err != nil {
+			t.Fatalf("history of %s: %v", id, err)
+		}
+		events = append(events, e)
+	}
+	return events
+}
+
 // recordHistory writes a run's history for the replay test, with -record.
 func (s *stack) recordHistory(t *testing.T, id string) {
+	t.Helper()
+	s.recordHistoryAs(t, id, id)
+}
+
+// recordHistoryAs writes a run's history for the replay test under another name, with -record (a
+// shard's workflow ID holds slashes).
+func (s *stack) recordHistoryAs(t *testing.T, id, name string) {
 	t.Helper()
 	if !*record {
 		return
@@ -117,7 +143,7 @@ func (s *stack) recordHistory(t *testing.T, id string) {
 	if err != nil {
 		t.Fatalf("temporal workflow show %s: %v", id, err)
 	}
-	path := filepath.Join(testenv.Root(t), "workflows", "testdata", "histories", id+".json")
+	path := filepath.Join(testenv.Root(t), "workflows", "testdata", "histories", name+".json")
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		t.Fatal(err)
 	}
