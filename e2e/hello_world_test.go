@@ -68,9 +68,10 @@ func newStack(t *testing.T) *stack {
 	return &stack{temporal: testenv.Temporal(t), mailpit: testenv.Mailpit(t)}
 }
 
-// worker starts a real worker on its own task queue, reading the given contacts file, and returns a
-// starter for that queue.
-func (s *stack) worker(t *testing.T, contactsFile string, edit func(*config.Config)) *starter.Starter {
+// workerConfig is the configuration, from the environment, of a test's worker: its own task queue (named
+// for the test), the contacts file, the stack's Mailpit, and the rule-based planner (a model key in the
+// developer's shell must not send these tests to a model).
+func (s *stack) workerConfig(t *testing.T, contactsFile, workerID string) config.Config {
 	t.Helper()
 	cfg, err := config.Load()
 	if err != nil {
@@ -79,9 +80,17 @@ func (s *stack) worker(t *testing.T, contactsFile string, edit func(*config.Conf
 	cfg.TaskQueue = "e2e-" + strings.ReplaceAll(t.Name(), "/", "-")
 	cfg.Contacts = contactsFile
 	cfg.SMTPAddr, cfg.MailboxURL = s.mailpit.SMTPAddr, s.mailpit.APIURL
-	cfg.WorkerID = "e2e-worker"
-	cfg.Planner = "rules"         // a model key in the developer's shell must not send these tests to a model
-	cfg.TextAnalyzer = "embedded" // nor their documents
+	cfg.WorkerID = workerID
+	cfg.Planner = "rules"
+	return cfg
+}
+
+// worker starts a real worker on its own task queue, reading the given contacts file, and returns a
+// starter for that queue.
+func (s *stack) worker(t *testing.T, contactsFile string, edit func(*config.Config)) *starter.Starter {
+	t.Helper()
+	cfg := s.workerConfig(t, contactsFile, "e2e-worker")
+	cfg.TextAnalyzer = "embedded" // a model key in the developer's shell must not send their documents to a model
 	cfg.ApprovalThreshold = 0     // the worker's gate: tests of approval set it
 	if edit != nil {
 		edit(&cfg)

@@ -140,15 +140,7 @@ type metricsWorker struct {
 
 func startMetricsWorker(t *testing.T, s *stack, contacts, workerID string, edit func(*config.Config), interceptors ...interceptor.ClientInterceptor) *metricsWorker {
 	t.Helper()
-	cfg, err := config.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.TaskQueue = "e2e-" + strings.ReplaceAll(t.Name(), "/", "-")
-	cfg.Contacts = contacts
-	cfg.SMTPAddr, cfg.MailboxURL = s.mailpit.SMTPAddr, s.mailpit.APIURL
-	cfg.WorkerID = workerID
-	cfg.Planner = "rules"
+	cfg := s.workerConfig(t, contacts, workerID)
 	cfg.ApprovalThreshold = 0 // 1,000 emails, nobody to approve them
 	cfg.MetricsAddr = "127.0.0.1:0"
 	if edit != nil {
