@@ -3,7 +3,6 @@ package e2e_test
 import (
 	"context"
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -24,14 +23,7 @@ func TestModelTokensAreReported(t *testing.T) {
 	model := testenv.NewFakeModel(t, testenv.ChatAnswer(`{"sentences": ["Revenue rose from 120 to 180 over the quarter."]}`))
 	broker := testenv.Broker(t, "", 0)
 	s := newStack(t)
-	root := t.TempDir()
-	ws := filepath.Join(root, "workspace")
-	if err := os.Mkdir(ws, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(ws, "q3-report.md"), []byte(q3Report), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	root, ws := q3Workspace(t)
 	w := startMetricsWorker(t, s, testenv.WriteFile(t, "contacts.vcf", injectionContacts), "e2e-model-usage", func(c *config.Config) {
 		c.Workspace, c.DataDir = ws, filepath.Join(root, "data")
 		c.Kafka.Brokers = []string{broker.Addr()}
