@@ -223,8 +223,7 @@ func TestAwaitReplyPollsAreMirroredLikeTasks(t *testing.T) {
 	planOf(t, f, askProgram)
 	env := replyEnv(t, f, inbox)
 	k := &fakeKafka{}
-	env.RegisterActivity(&activities.Mirror{})
-	env.OnActivity("PublishEvents", mock.Anything, mock.Anything).Return(k.publish)
+	k.receive(env)
 	env.RegisterDelayedCallback(func() {
 		inbox.reply("<" + f.sentTo()["bob@example.com"].Context.IdempotencyKey + ">")
 	}, 30*time.Minute)
