@@ -99,8 +99,17 @@ func (s *stack) worker(t *testing.T, contactsFile string, edit func(*config.Conf
 	return &starter.Starter{Client: s.temporal.Client(), TaskQueue: cfg.TaskQueue, Identity: testOwner}
 }
 
-// run starts a program and waits for its result; a failed program returns its result and the error.
+// run starts a program and waits for its result, as runProgram does, and records its history (-record).
 func (s *stack) run(t *testing.T, st *starter.Starter, id string, in workflows.Input) (workflows.Result, error) {
+	t.Helper()
+	res, err := runProgram(t, st, id, in)
+	s.recordHistory(t, id)
+	return res, err
+}
+
+// runProgram starts a program and waits, up to 2 minutes, for its result; a failed program returns its
+// result and the error.
+func runProgram(t *testing.T, st *starter.Starter, id string, in workflows.Input) (workflows.Result, error) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -113,7 +122,6 @@ func (s *stack) run(t *testing.T, st *starter.Starter, id string, in workflows.I
 	if errors.As(err, &failed) {
 		res = failed.Result
 	}
-	s.recordHistory(t, id)
 	return res, err
 }
 

@@ -1,9 +1,7 @@
 package e2e_test
 
 import (
-	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -56,17 +54,7 @@ func TestSecretsStaySecretOnARealMailSystem(t *testing.T) {
 	var evidence []string // everything the runs left, as text
 	run := func(t *testing.T, st *starter.Starter, id, program string) workflows.Result {
 		t.Helper()
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-		defer cancel()
-		wr, err := st.Start(ctx, id, workflows.Input{Program: program})
-		if err != nil {
-			t.Fatal(err)
-		}
-		res, err := st.Wait(ctx, wr, 200*time.Millisecond, nil)
-		var failed *starter.FailedError
-		if errors.As(err, &failed) {
-			res = failed.Result
-		}
+		res, err := runProgram(t, st, id, workflows.Input{Program: program})
 		b, _ := json.Marshal(res)
 		evidence = append(evidence, string(b)+" "+fmt.Sprint(err), string(historyBytes(t, temporal.Client(), id)))
 		return res
