@@ -414,6 +414,10 @@ func (p *parser) parse() (*parsedProgram, *failure) {
 		if s != nil && len(prog.statements) > 0 && p.messageFor(prog.statements[len(prog.statements)-1], s, sep) {
 			s = nil // "Email ann@example.com. Say 'Hi there'.": the message of the email before
 		}
+		if s != nil && s.kind == sendStatement && messageVerbs[s.verb] && len(s.recipients) == 0 && s.forEach == nil && s.iter == nil && !s.it && s.again == nil {
+			return nil, &failure{from: s.span.from, to: s.span.to, why: "it does not say whom to tell; alone, it gives the message of an email just before it that has none " +
+				"(Email ann@example.com. Say 'Hi there'.); else write Say '<message>' to <recipients>"}
+		}
 		if s != nil {
 			prog.statements = append(prog.statements, s)
 			prog.seps = append(prog.seps, sep)
