@@ -18,6 +18,8 @@ type Form struct {
 // languageForms are the forms of the language itself: sequence, iteration, conditions, time, answers and
 // schedules. The commands' own forms come from the registry (catalog.Forms.Examples).
 var languageForms = []Form{
+	{"Please <statement> (also: could you, can you, hey, just, I want to, I'd like to; please or thanks at the end): the polite words add nothing", "Could you please send 'Hi' to bob@example.com? Thanks!"},
+	{"Email <recipients>. Say '<message>'. (also: Tell him, her or them '<message>'): the message of the email just before, which has none", "Email ann@example.com. Say 'Hi there'."},
 	{"<statement>, then <statement> (also: and then, after that, ; or a new sentence)", "Send 'Hello' to alice@example.com, then send 'Bye' to bob@example.com"},
 	{"<step> and <step>: a command's statement, then what to do with its result (it, the summary ...)", "Read todo.txt and email it to bob@example.com, then send 'Done' to alice@example.com"},
 	{"For each row in <table> [where <column> is <value>], <statement> ({column} fills a row's cell; the address in the <column> column)", "For each row in orders.xlsx where status is late, email the address in the email column saying 'Order {order} is late'"},
