@@ -830,7 +830,7 @@ func (p *parser) madePhraseAt(pos int) (*commandClause, int, *failure) {
 	for _, mp := range p.l.madePhrases {
 		c, next, f := p.matchForm(pos, mp.form)
 		if c != nil {
-			c.output = mp.output
+			c.form, c.output = mp.as, mp.output // described as its statement: "Summarize notes.md."
 			return c, next, nil
 		}
 		if first == nil {
@@ -1257,6 +1257,15 @@ func (p *parser) reply(pos int) (*clause, *failure) {
 
 // period parses a time phrase; it returns -1 when there is none at pos.
 func (p *parser) period(pos int) (period, int, *failure) {
+	if n, ok := p.phrase(pos, "so far this week", "this week so far"); ok {
+		return period{kind: thisWeek}, n, nil
+	}
+	if n, ok := p.phrase(pos, "so far this month", "this month so far"); ok {
+		return period{kind: thisMonth}, n, nil
+	}
+	if n, ok := p.phrase(pos, "so far today", "today so far"); ok {
+		return period{kind: today}, n, nil
+	}
 	switch {
 	case p.isWord(pos, "today"):
 		return period{kind: today}, pos + 1, nil
@@ -1272,14 +1281,8 @@ func (p *parser) period(pos int) (period, int, *failure) {
 	if n, ok := p.phrase(pos, "since the start of the month", "since the beginning of the month"); ok {
 		return period{kind: thisMonth}, n, nil
 	}
-	if n, ok := p.phrase(pos, "since the start of the week", "since the beginning of the week", "so far this week", "this week so far"); ok {
+	if n, ok := p.phrase(pos, "since the start of the week", "since the beginning of the week"); ok {
 		return period{kind: thisWeek}, n, nil
-	}
-	if n, ok := p.phrase(pos, "so far this month", "this month so far"); ok {
-		return period{kind: thisMonth}, n, nil
-	}
-	if n, ok := p.phrase(pos, "so far today", "today so far"); ok {
-		return period{kind: today}, n, nil
 	}
 	next, ok := p.phrase(pos, lastPhrases...)
 	if !ok && p.isWord(pos, "in") && (p.isWord(pos+2, "days") || p.isWord(pos+2, "day") || p.isWord(pos+2, "weeks")) {

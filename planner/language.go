@@ -152,7 +152,15 @@ func gather(specs []*catalog.Spec) *language {
 			for _, out := range slices.Sorted(maps.Keys(f.Results)) {
 				l.resultWords = append(l.resultWords, f.Results[out].Words...)
 				for _, ph := range f.Results[out].Phrases {
-					l.madePhrases = append(l.madePhrases, madePhrase{form: parseStatementForm(s, ph), output: out})
+					mp := madePhrase{form: parseStatementForm(s, ph), output: out}
+					mp.as = mp.form
+					for _, st := range f.Statements {
+						if form := parseStatementForm(s, st); slices.Equal(slotsOf(form), slotsOf(mp.form)) {
+							mp.as = form
+							break
+						}
+					}
+					l.madePhrases = append(l.madePhrases, mp)
 				}
 			}
 		}
@@ -225,6 +233,18 @@ func gather(specs []*catalog.Spec) *language {
 type madePhrase struct {
 	form   statementForm
 	output string
+	as     statementForm // the command's first statement with the same slots, which describes the step
+}
+
+// slotsOf is the slots of a form, in order.
+func slotsOf(f statementForm) []string {
+	var slots []string
+	for _, p := range f.parts {
+		if p.slot != "" {
+			slots = append(slots, p.slot)
+		}
+	}
+	return slots
 }
 
 // setOnce keeps the first command found for a part of the grammar.
