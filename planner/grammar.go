@@ -381,7 +381,7 @@ type parsedProgram struct {
 func (p *parser) parse() (*parsedProgram, *failure) {
 	prog := &parsedProgram{}
 	pos := 0
-	if sc, next, f := p.schedule(0); f != nil {
+	if sc, next, f := p.schedule(p.politeLead(0)); f != nil { // "Please, every Monday at 9am, ..."
 		return nil, f
 	} else if sc != nil {
 		prog.schedule = sc
@@ -775,9 +775,10 @@ func (p *parser) action(pos int) (*clause, *failure) {
 		if n, ok := p.phrase(next, p.l.sendObjects...); ok {
 			c.it = p.isWord(next, "it")
 			next = n
-		} else if n, ok := p.phrase(next, "the message", "the note", "the text"); ok && n < p.end && p.toks[n].kind == quoted {
-			next = n // "Send the message 'Welcome aboard!' to ..."; without a quotation it could be the message before
 		}
+	}
+	if n, ok := p.phrase(next, "the message", "the note"); ok && n < p.end && p.toks[n].kind == quoted {
+		next = n // "Send the message 'Welcome aboard!' to ..."; without a quotation it could be the message before
 	}
 	if next < p.end && p.toks[next].kind == quoted {
 		c.message = &quoteClause{span{next, next + 1}, p.toks[next].text}

@@ -64,6 +64,7 @@ func TestPoliteWordsAddNothing(t *testing.T) {
 		{"Please list my contacts at acme.com", "List my contacts at acme.com"},
 		{"Can you tell me how many contacts I have?", "Tell me how many contacts I have"},
 		{"Please wait 10 minutes, then send 'Ready?' to bob@example.com", "Wait 10 minutes, then send 'Ready?' to bob@example.com"},
+		{"Please, every Monday at 9am, send 'Hi' to bob@example.com", "Every Monday at 9am, send 'Hi' to bob@example.com"},
 		{"Could you summarize notes.md and email the summary to bob@example.com? Thanks", "Summarize notes.md and email the summary to bob@example.com"},
 	}
 	for _, tt := range tests {
@@ -87,6 +88,7 @@ func TestOtherVerbsSendTheSameEmail(t *testing.T) {
 		{"Shoot my contact Ann a quick note saying 'Hi'", "Send 'Hi' to my contact Ann"},
 		{"Write to bob@example.com: 'See you'", "Send 'See you' to bob@example.com"},
 		{"Send the message 'Welcome aboard!' to new.hire@example.com with the subject line 'Welcome'", "Send 'Welcome aboard!' to new.hire@example.com with the subject 'Welcome'"},
+		{"Email bob@example.com the message 'Hi'", "Send 'Hi' to bob@example.com"},
 		// "tell him" after the verb, or a statement that only says the message, is the email's message.
 		{"Email bob@example.com and tell him 'Moved to 3pm'", "Send 'Moved to 3pm' to bob@example.com"},
 		{"Email my contact Ann and tell her 'Hi'", "Send 'Hi' to my contact Ann"},
@@ -176,6 +178,8 @@ func TestNewFormsNearMissesAreRefusedWithAReason(t *testing.T) {
 		{"Please", "Please", "does not say what to do"},
 		{"Thanks!", "Thanks!", "does not say what to do"},
 		{"Let bob@example.com 'Hi'", "Let bob@example.com 'Hi'", ""},
+		// Without a quotation, "the message" could be the message of an email before.
+		{"Send the message to bob@example.com", "the message", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.program, func(t *testing.T) {
