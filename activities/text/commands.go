@@ -69,7 +69,7 @@ var Summarize = catalog.Define(analysis(catalog.Def[Deps, summarizeArgs, summari
 	},
 	Outcome: outcome("summary"),
 	Forms: catalog.Forms{
-		Phrases:    []string{"summarize {text}", "summarize it", "a summary of {text}"},
+		Phrases:    []string{"summarize {text}", "summarize it", "a summary of {text}", "the summary of {text}"},
 		Statements: []string{"summarize {text}", "summarise {text}", "make a summary of {text}", "summarize the document {text}", "summarise the document {text}", "summarize the file {text}"},
 		Args:       map[string][]string{"text": {"summarize"}, "sentences": {"in", "sentences"}},
 		Results: map[string]catalog.ResultWords{
@@ -145,7 +145,7 @@ var AnalyzeTrends = catalog.Define(analysis(catalog.Def[Deps, trendsArgs, trends
 		Results: map[string]catalog.ResultWords{
 			"trends": {Noun: "the trends", Each: "trend"},
 			"report": {Noun: "the trends", Words: []string{"the trends", "the analysis"}, Subject: "Trends in {text}",
-				Phrases: []string{"the trends in {text}", "the trends of {text}"}},
+				Phrases: []string{"the trends in {text}"}},
 			"count": {Noun: "how many series were found"},
 		},
 	},
