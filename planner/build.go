@@ -478,6 +478,9 @@ func (b *builder) answer(s *sentence) *failure {
 func (b *builder) send(s *sentence) (*failure, error) {
 	// The recipients: once, and "them" or "her" only when the program said before who they are.
 	var named *recipientClause
+	if again := s.forEachAgain; again != nil {
+		return &failure{from: again.from, to: again.to, why: "the statement already says which contacts to go over; say it once"}, nil
+	}
 	if s.forEach != nil && s.forEach.someone && (len(s.recipients) != 1 || !s.recipients[0].them) {
 		// "If I haven't emailed someone in my contacts ..., send 'Hi' to bob@example.com" could mean one
 		// email to bob for each of them, or one if there is any: only "them" has one reading.

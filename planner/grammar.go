@@ -153,6 +153,8 @@ type sentence struct {
 	verb       string
 	made       *commandClause
 	tells      []recipientClause
+	// forEachAgain is a second list of contacts to go over, which is refused: the one list is said once
+	forEachAgain *selection
 	// command statements
 	command *commandClause
 	// answers
@@ -166,7 +168,9 @@ type sentence struct {
 func (s *sentence) add(c *clause) {
 	s.acted = s.acted || c.action
 	s.leads = s.leads || c.lead
-	if c.forEach != nil {
+	if c.forEach != nil && s.forEach != nil {
+		s.forEachAgain = c.forEach // "For each of my contacts at acme.com, for each of my contacts, ..."
+	} else if c.forEach != nil {
 		s.forEach = c.forEach
 	}
 	if c.recipients != nil {

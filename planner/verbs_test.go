@@ -173,6 +173,9 @@ func TestNewFormsNearMissesAreRefusedWithAReason(t *testing.T) {
 		{"Email my contacts and tell him 'Hi'", "him", "one person"},
 		{"Email my contacts. Tell her 'Hi'.", "her", "one person"},
 		{"Email *.csv to bob@example.com", "*.csv", ""},
+		// A second list to go over would replace the first (the filter at acme.com was lost before).
+		{"For each of my contacts at acme.com, if I haven't emailed someone in my contacts this week, send them 'X'", "someone in my contacts", "say it once"},
+		{"For each of my contacts at acme.com, for each of my contacts, send them 'X'", "for each of my contacts", "say it once"},
 		{"Email bob@example.com a summary of notes.md 'Hi'", "a summary of notes.md 'Hi'", "not both"},
 		{"Email bob@example.com a summary of", "a summary of", "needs its text"},
 		{"Please", "Please", "does not say what to do"},
