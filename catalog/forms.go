@@ -99,6 +99,10 @@ type ResultWords struct {
 	// OneOf names the list argument whose values are the only ones the output can be ("labels" for
 	// Classify's label): a condition on another value is refused, since it could never hold.
 	OneOf string `json:"one_of,omitempty"`
+	// Phrases are noun phrases with the command's argument slots that run the command inside another
+	// statement and stand for this output there: "Email bob@example.com a summary of notes.md" runs
+	// Summarize on notes.md and emails the summary. A slot takes what a statement's slot takes.
+	Phrases []string `json:"phrases,omitempty"`
 }
 
 // DescribeDuration says a duration in English, for everything a person reads (read-backs, a program's
