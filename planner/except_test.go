@@ -96,6 +96,8 @@ func TestExceptLeavesOutExactlyTheGroupItDescribes(t *testing.T) {
 		{"Send 'Hi' to my contacts except those who I haven't emailed this week", []string{bobEx, carol}},
 		{"Send 'Hi' to my contacts except Dave and those who I emailed this week", []string{bobAcme, ann, those}},
 		{"My contacts except Bob get 'Party!'", []string{carol, dave, ann, those}},
+		{"Send 'Hi' to my contacts except Bob, thanks", []string{carol, dave, ann, those}},
+		{"Please send 'Hi' to my contacts except those at acme.com, thanks", []string{bobEx, dave, ann, those}},
 		// The neighbours that were right stay right.
 		{"Send 'Hi' to all my contacts except Bob", []string{carol, dave, ann, those}},
 		{"Send 'Hi' to my contacts at acme.com except Bob", []string{carol}},

@@ -1088,6 +1088,7 @@ func (p *parser) filter(pos int, sel *selection) (int, bool, *failure) {
 // after a name or an address is refused: it could describe the one left out or the whole list.
 func (p *parser) exceptList(pos, n int) ([]exclusion, int, *failure) {
 	var except []exclusion
+	last := n
 	for {
 		if n < p.end && p.toks[n].kind == address {
 			except = append(except, exclusion{who: p.toks[n].text})
@@ -1103,8 +1104,10 @@ func (p *parser) exceptList(pos, n int) ([]exclusion, int, *failure) {
 			except = append(except, exclusion{who: name})
 			n = after
 		} else {
+			n = last // the separator before it is not part of the list: "except Bob, thanks"
 			break
 		}
+		last = n
 		at := n
 		if p.isPunct(at, ",") {
 			at++
