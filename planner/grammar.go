@@ -34,8 +34,8 @@ type span struct{ from, to int }
 // selection is a list of contacts, narrowed by filters: "my contacts at acme.com except Dave".
 type selection struct {
 	span
-	domains []string // at acme.com: the address ends with @domain
-	prefix  string   // whose name starts with
+	domains []string    // at acme.com: the address ends with @domain
+	prefix  string      // whose name starts with
 	named   string      // named John: the full or first name
 	except  []exclusion // the contacts left out, in the order written
 	first   int         // the first N, after the other filters; 0 is all
