@@ -1127,6 +1127,13 @@ func (p *parser) exceptList(pos, n int) ([]exclusion, int, *failure) {
 		if f := p.describesWhich(pos, n, last.who); f != nil {
 			return nil, 0, f
 		}
+	} else if g := last.group; p.isPunct(n, ",") {
+		// "except those at acme.com, who I emailed today": the group's own filters stop at the comma.
+		group := strings.Join(strings.Fields(p.src[p.toks[g.from].start:p.toks[g.to-1].end]), " ")
+		if f := p.describesWhich(pos, n, group); f != nil {
+			f.why = fmt.Sprintf("it is not clear whether what follows the comma belongs to %q or says which contacts get the email; EaaPL does not guess. To leave out %s, end the list there, or write it without the comma to make it part of them", group, group)
+			return nil, 0, f
+		}
 	}
 	return except, n, nil
 }
