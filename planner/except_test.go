@@ -160,6 +160,8 @@ func TestExceptAndNamesRefuseWhatTheyCannotRead(t *testing.T) {
 		{"Send 'Hi' to my contacts except Bob who I emailed this week", "except Bob who I emailed this week", "says something about Bob"},
 		{"Send 'Hi' to my contacts except bob@example.com at acme.com", "except bob@example.com at acme.com", "describes"},
 		{"Send 'Hi' to my contacts except not Bob", "except not", "would bring them back"},
+		{"Send 'Hi' to my contacts except those at acme.com and example.org", "and example.org", "example.org is a domain, not whom to leave out"},
+		{"Send 'Hi' to my contacts except Bob and example.org", "and example.org", "example.org is a domain"},
 		{"Send 'Hi' to my contacts except those at acme.com, who I emailed today", "except those at acme.com, who I emailed today", "belongs to \"those at acme.com\""},
 		{"Send 'Hi' to my contacts except those at acme.com, named Bob", "except those at acme.com, named Bob", "belongs to \"those at acme.com\""},
 		{"Send 'Hi' to my contacts except my contact Bob", "except my contact Bob", "except Bob (every contact named Bob)"},

@@ -1115,6 +1115,9 @@ func (p *parser) exceptList(pos, n int) ([]exclusion, int, *failure) {
 		if p.isWord(at, "and") {
 			at++
 		}
+		if at > n && at < p.end && p.toks[at].kind == word && domainPattern.MatchString(p.toks[at].text) {
+			return nil, 0, &failure{from: n, to: at + 1, why: fmt.Sprintf("%s is a domain, not whom to leave out; to leave out those at it, write except those at %s (or: except those at acme.com or %s)", p.toks[at].text, p.toks[at].text, p.toks[at].text)}
+		}
 		if _, group := p.phrase(at, groupHeads...); at == n || !(group || at < p.end && (p.toks[at].kind == address || p.toks[at].kind == word && p.isNameWord(p.toks[at].text))) {
 			break
 		}
@@ -1261,8 +1264,8 @@ func (p *parser) describesWhich(pos, n int, who string) *failure {
 // isNameWord reports whether a word may be part of a name: not a word of the grammar, and made of letters,
 // apostrophes, dots and hyphens.
 func (p *parser) isNameWord(w string) bool {
-	if p.l.grammarWords[w] || w == "" {
-		return false
+	if p.l.grammarWords[w] || w == "" || domainPattern.MatchString(w) {
+		return false // a domain is no name: "except those at acme.com and example.org"
 	}
 	for _, r := range w {
 		if !(r == '\'' || r == '-' || r == '.' || r >= 'a' && r <= 'z' || r > 127) {
