@@ -303,8 +303,8 @@ func (p *parser) separator(pos int) int {
 		}
 		at++
 	}
-	if p.isWord(at, "and") && (p.isWord(at+1, "then") || p.isWord(at+1, "after") && p.isWord(at+2, "that") || p.replyAt(at+1) || p.namingAt(at+1)) {
-		if p.replyAt(at+1) || p.namingAt(at+1) {
+	if p.isWord(at, "and") && (p.isWord(at+1, "then") || p.isWord(at+1, "after") && p.isWord(at+2, "that") || p.replyAt(at+1) || p.namingAt(at+1) || p.verbAt(at+1)) {
+		if p.replyAt(at+1) || p.namingAt(at+1) || p.verbAt(at+1) {
 			return at + 1 - pos
 		}
 		at++
@@ -336,6 +336,28 @@ func (p *parser) stepSeparator(pos int) int {
 		return 0
 	}
 	return at - pos
+}
+
+// verbAt reports whether a verb that starts a statement is at pos ("send", "email", "wait", "read" ...):
+// after "and" it starts the next statement, "Send 'Hello' to alice@example.com and send 'Bye' to
+// bob@example.com". "and message 'Hi'" is the message of the statement it is in, not the verb "message".
+func (p *parser) verbAt(pos int) bool {
+	if pos >= p.end || p.toks[pos].kind != word || !p.l.lineStarters[p.toks[pos].text] || p.isWord(pos, "for") || p.isWord(pos, "then") {
+		return false
+	}
+	if c, _ := p.message(pos, true); c != nil {
+		return false
+	}
+	return true
+}
+
+// andVerb reports whether the separator at pos is "and" (or ", and") before a verb: the statements on
+// either side must each be whole, or "and" could join their parts.
+func (p *parser) andVerb(pos int) bool {
+	if p.isPunct(pos, ",") {
+		pos++
+	}
+	return p.isWord(pos, "and") && p.verbAt(pos+1)
 }
 
 // namingAt reports whether "call them ..." starts at pos.
@@ -392,6 +414,10 @@ func (p *parser) parse() (*parsedProgram, *failure) {
 				}
 			}
 			return nil, f
+		}
+		if s != nil && s.lacks() == "message" && sep.to > sep.from && p.andVerb(sep.from) && len(prog.statements) > 0 && prog.statements[len(prog.statements)-1].kind == sendStatement {
+			// "Send 'Hi' to ann@example.com and email bob@example.com": the same 'Hi', or ask?
+			return nil, &failure{from: sep.from, to: s.span.to, why: "the email after \"and\" has no message: it could be the message before or another; write send it to ... for the same message, or give it its own"}
 		}
 		if s != nil {
 			prog.statements = append(prog.statements, s)
@@ -454,7 +480,11 @@ func (p *parser) otherStatement(pos int) (*sentence, int, *failure) {
 	s := &sentence{kind: sendStatement}
 	start := pos
 	for pos < p.end {
-		if p.separator(pos) > 0 {
+		if n := p.separator(pos); n > 0 {
+			if lacks := s.lacks(); s.acted && lacks != "" && p.andVerb(pos) {
+				return nil, 0, &failure{from: pos, to: p.nextClause(pos+n+1, true),
+					why: fmt.Sprintf("the email before \"and\" has no %s, so this could be part of it or another email; give each email its recipients and message, or write one email to all of them", lacks)}
+			}
 			if s.acted || !s.leads || !p.leadThen(pos) {
 				break
 			}
@@ -494,6 +524,21 @@ func (p *parser) otherStatement(pos int) (*sentence, int, *failure) {
 		return nil, 0, &failure{from: start, to: pos, why: "it does not say what to do; start with Send or Email"}
 	}
 	return s, pos, nil
+}
+
+// lacks names what a send statement does not say, "message" or "recipients", and "" when it says both
+// (or is not a send statement): an email that lacks either is not whole, and "and" after it could join parts.
+func (s *sentence) lacks() string {
+	if s.kind != sendStatement || s.again != nil {
+		return ""
+	}
+	if len(s.recipients) == 0 {
+		return "recipients"
+	}
+	if len(s.messages) == 0 && !s.it && s.result == nil {
+		return "message"
+	}
+	return ""
 }
 
 // leadThen reports whether the separator at pos is a "then" after the leads of a statement, which goes on.
