@@ -1140,6 +1140,12 @@ func (p *parser) waitStatement(pos int) (*sentence, int, *failure) {
 	}
 	if p.isWord(next, "until") || p.isWord(next, "till") {
 		w, after, f := p.when(next + 1)
+		if w == nil && f == nil {
+			w, after, f = p.clockWhen(next+1, next+1) // "wait until 9am", "wait until 8am tomorrow"
+			if f != nil && f.from == next+1 {
+				f.from = pos // "Wait until 5": quote the wait
+			}
+		}
 		if f != nil {
 			return nil, 0, f
 		}
