@@ -131,6 +131,7 @@ type sentence struct {
 	span       span
 	acted      bool
 	leads      bool
+	scoped     bool // a lead other than a time: "For each of my contacts, ...", "If I haven't emailed ..., "
 	forEach    *selection
 	recipients []recipientClause
 	messages   []quoteClause
@@ -158,6 +159,7 @@ type sentence struct {
 func (s *sentence) add(c *clause) {
 	s.acted = s.acted || c.action
 	s.leads = s.leads || c.lead
+	s.scoped = s.scoped || c.lead && c.when == nil
 	if c.forEach != nil {
 		s.forEach = c.forEach
 	}
@@ -484,6 +486,10 @@ func (p *parser) otherStatement(pos int) (*sentence, int, *failure) {
 			if lacks := s.lacks(); s.acted && lacks != "" && p.andVerb(pos) {
 				return nil, 0, &failure{from: pos, to: p.nextClause(pos+n+1, true),
 					why: fmt.Sprintf("the email before \"and\" has no %s, so this could be part of it or another email; give each email its recipients and message, or write one email to all of them", lacks)}
+			}
+			if s.acted && s.scoped && p.andVerb(pos) {
+				return nil, 0, &failure{from: pos, to: p.nextClause(pos+n+1, true),
+					why: "\"and\" could put this under the \"for each\" or \"if\" that the statement before starts with, or after it; write then for once after it, or give this statement its own"}
 			}
 			if s.acted || !s.leads || !p.leadThen(pos) {
 				break
