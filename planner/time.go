@@ -35,7 +35,7 @@ type dayRef struct {
 }
 
 const (
-	dayToday   = iota
+	dayToday = iota
 	dayTomorrow
 	dayWeekday // "on Friday": the next Friday after today
 	dayNext    // "next Friday": the Friday of next week (weeks start on Monday)
@@ -242,16 +242,16 @@ func (p *parser) date(pos int) (dayRef, int, *failure) {
 			d.month, d.date, next = m, n, pos+2 // December 24
 		}
 	} else if n, ok := dayOfMonth(word(pos)); ok {
-		if m, ok := monthNames[word(pos + 1)]; ok {
+		if m, ok := monthNames[word(pos+1)]; ok {
 			d.month, d.date, next = m, n, pos+2 // 24 December
 		} else if p.isWord(pos+1, "of") {
-			if m, ok := monthNames[word(pos + 2)]; ok {
+			if m, ok := monthNames[word(pos+2)]; ok {
 				d.month, d.date, next = m, n, pos+3 // 24th of December
 			}
 		}
 	} else if p.isWord(pos, "the") {
 		if n, ok := dayOfMonth(word(pos + 1)); ok && p.isWord(pos+2, "of") {
-			if m, ok := monthNames[word(pos + 3)]; ok {
+			if m, ok := monthNames[word(pos+3)]; ok {
 				d.month, d.date, next = m, n, pos+4 // the 24th of December
 			}
 		}
@@ -402,8 +402,10 @@ func (w whenClause) date(now time.Time) (time.Time, string) {
 		this, okThis := in(year)
 		next, okNext := in(year + 1)
 		switch {
-		case !okThis && !okNext:
+		case !okThis && !okNext && time.Date(2028, dd.month, dd.date, 0, 0, 0, 0, time.UTC).Day() != dd.date:
 			return this, fmt.Sprintf("%s has no day %d", dd.month, dd.date)
+		case !okThis && !okNext:
+			return this, fmt.Sprintf("%s is not in %d or %d", name, year, year+1) // 29 February
 		case okThis && this.After(now):
 		case !okThis || now.Sub(this) > next.Sub(now):
 			year = year + 1
