@@ -159,9 +159,9 @@ func (p *parser) clockWhen(from, pos int) (*whenClause, int, *failure) {
 
 // dayPhrase parses a day: "today", "tomorrow", "on Friday", "next Friday", "this Friday", "on 24 December",
 // "on December 24th 2027", "on the 24th of December", "on Friday 11 December". A weekday without "on" is
-// a day only before "at" or a date, and only where lead is true ("Friday at 9, send ..."). next is -1 when
-// there is none at pos.
-func (p *parser) dayPhrase(pos int, lead bool) (dayRef, int, *failure) {
+// a day only where first is true (the day before the clock) and "at" or a date follows it: "Friday at 9,
+// send ...". next is -1 when there is none at pos.
+func (p *parser) dayPhrase(pos int, first bool) (dayRef, int, *failure) {
 	switch {
 	case p.isWord(pos, "today"):
 		return dayRef{kind: dayToday}, pos + 1, nil
@@ -183,7 +183,7 @@ func (p *parser) dayPhrase(pos int, lead bool) (dayRef, int, *failure) {
 		}
 		return dayRef{}, -1, nil // "this week", "next week": periods, not days
 	}
-	if !on && !lead {
+	if !on && !first {
 		return dayRef{}, -1, nil
 	}
 	if wd, ok := p.weekdayAt(at); ok {
