@@ -305,6 +305,9 @@ func (p *parser) separator(pos int) int {
 		}
 		at++
 	}
+	if p.isWord(at, "and") && p.isWord(at+1, "also") && p.verbAt(at+2) {
+		return at + 2 - pos // "... and also send 'Bye' to bob@example.com"
+	}
 	if p.isWord(at, "and") && (p.isWord(at+1, "then") || p.isWord(at+1, "after") && p.isWord(at+2, "that") || p.replyAt(at+1) || p.namingAt(at+1) || p.verbAt(at+1)) {
 		if p.replyAt(at+1) || p.namingAt(at+1) || p.verbAt(at+1) {
 			return at + 1 - pos
@@ -353,13 +356,19 @@ func (p *parser) verbAt(pos int) bool {
 	return true
 }
 
-// andVerb reports whether the separator at pos is "and" (or ", and") before a verb: the statements on
+// andVerb reports whether the separator at pos is "and" (or ", and", "and also") before a verb: the statements on
 // either side must each be whole, or "and" could join their parts.
 func (p *parser) andVerb(pos int) bool {
 	if p.isPunct(pos, ",") {
 		pos++
 	}
-	return p.isWord(pos, "and") && p.verbAt(pos+1)
+	if !p.isWord(pos, "and") {
+		return false
+	}
+	if p.isWord(pos+1, "also") {
+		pos++
+	}
+	return p.verbAt(pos + 1)
 }
 
 // namingAt reports whether "call them ..." starts at pos.

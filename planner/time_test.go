@@ -30,6 +30,9 @@ func TestPlanSeparatesStatementsJoinedByAndAVerb(t *testing.T) {
 		{"AddressesStayOneList", "Send 'Hello' to alice@example.com and bob@example.com and send 'Bye' to carol@example.com",
 			[]string{"compose:ComposeEmail:", "send:SendEmail:compose", "compose_2:ComposeEmail:send", "send_2:SendEmail:compose_2"},
 			map[string]any{"send_2": "carol@example.com"}},
+		{"AndAlso", "Send 'Hello' to alice@example.com and also send 'Bye' to bob@example.com",
+			[]string{"compose:ComposeEmail:", "send:SendEmail:compose", "compose_2:ComposeEmail:send", "send_2:SendEmail:compose_2"},
+			map[string]any{"send": "alice@example.com", "send_2": "bob@example.com"}},
 		{"WaitAndSend", "Wait 10 minutes and send 'Hi' to bob@example.com",
 			[]string{"wait::", "compose_2:ComposeEmail:wait", "send_2:SendEmail:compose_2"},
 			map[string]any{"send_2": "bob@example.com"}},
@@ -219,6 +222,7 @@ func TestPlanRefusesAndBetweenStatementsThatAreNotWhole(t *testing.T) {
 		{"ForEachLead", "For each of my contacts, send them 'Hi' and send 'Done' to bob@example.com", "and send", `"and" could put this under the "for each" or "if"`},
 		{"IfLead", "If I haven't emailed alice@example.com this month, send her 'Hi' and send 'Done' to bob@example.com", "and send", `"and" could put this under`},
 		{"EachLineLead", "For each line in emails.txt, send 'Hi' to it and send 'Done' to bob@example.com", "and send", `"and" could put this under`},
+		{"AndAlsoAfterNoMessage", "Send an email to ann@example.com and also send 'Hi' to bob@example.com", "and also send", `the email before "and" has no message`},
 		{"AndAtTheEnd", "Send 'Hi' to bob@example.com and", "and", ""},
 	}
 	for _, tt := range tests {
