@@ -160,3 +160,47 @@ func TestConstructs(t *testing.T) {
 		}
 	})
 }
+
+// TestEveryStepKindHasACommandName runs a program of each construct and checks that the result names
+// every step's command: the result table's command column is never empty.
+func TestEveryStepKindHasACommandName(t *testing.T) {
+	for _, tt := range []struct {
+		program string
+		want    map[string]string // step id -> command column
+	}{
+		{"Wait 2 hours, then send 'Good morning' to bob@example.com", map[string]string{"wait": "Wait", "send_2": "SendEmail"}},
+		{"Tomorrow at 8am send 'Good morning' to bob@example.com", map[string]string{"wait": "WaitUntil"}},
+		{"Send 'Hi {first name}' to all my contacts", map[string]string{"check": "Check", "send": "SendEmail"}},
+		{"How many of my contacts have I not emailed this month?", map[string]string{"answer": "Answer"}},
+	} {
+		t.Run(tt.program, func(t *testing.T) {
+			f := &fakeWorld{contacts: contacts("alice@example.com"), emailed: []any{}}
+			f.contacts[0].(map[string]any)["name"] = "Alice Smith"
+			planOf(t, f, tt.program)
+			env := f.env(t)
+			env.ExecuteWorkflow(workflows.WorkflowType, workflows.Input{Program: f.plan.Program})
+			if err := env.GetWorkflowError(); err != nil {
+				t.Fatalf("workflow failed: %v", err)
+			}
+			var res workflows.Result
+			if err := env.GetWorkflowResult(&res); err != nil {
+				t.Fatal(err)
+			}
+			seen := 0
+			for _, s := range res.Steps {
+				if s.Command == "" {
+					t.Errorf("step %s has no command name in the result", s.ID)
+				}
+				if w, ok := tt.want[s.ID]; ok {
+					seen++
+					if s.Command != w {
+						t.Errorf("step %s is named %q in the result, want %q", s.ID, s.Command, w)
+					}
+				}
+			}
+			if seen != len(tt.want) {
+				t.Errorf("the result has %d of the steps %v: %+v", seen, tt.want, res.Steps)
+			}
+		})
+	}
+}

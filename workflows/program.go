@@ -192,7 +192,7 @@ func (p *program) run(ctx workflow.Context) (Result, error) {
 	}
 	p.steps = make(map[string]*stepRun, len(compiled.Order))
 	for _, s := range compiled.Plan.Steps {
-		p.steps[s.ID] = &stepRun{status: StepStatus{ID: s.ID, Command: s.Command, Description: s.Description, State: StatePending}}
+		p.steps[s.ID] = &stepRun{status: StepStatus{ID: s.ID, Command: s.CommandName(), Description: s.Description, State: StatePending}}
 	}
 	p.state = StateRunning
 	logger.Info("Program planned", "steps", len(compiled.Order))
