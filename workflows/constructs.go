@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -65,7 +66,12 @@ func (p *program) runConstruct(ctx workflow.Context, id string, scope plan.Scope
 	default:
 		err = fmt.Errorf("this worker cannot do an %s step yet", step.Construct())
 	}
-	if err != nil {
+	var canceled *stepCanceled
+	switch {
+	case errors.As(err, &canceled):
+		s.cancel(canceled.doing)
+		return
+	case err != nil:
 		s.fail(err.Error())
 		s.status.Failed = 1
 		return
@@ -103,7 +109,7 @@ func (p *program) wait(ctx workflow.Context, id string) (map[string]any, error) 
 		timer := workflow.NewTimerWithOptions(ctx, d, workflow.TimerOptions{Summary: p.waitSummary(id, until)})
 		if err := timer.Get(ctx, nil); err != nil {
 			if temporal.IsCanceledError(err) {
-				return nil, fmt.Errorf("canceled while %s", s.status.Reason)
+				return nil, &stepCanceled{doing: s.status.Reason}
 			}
 			return nil, err
 		}

@@ -77,6 +77,7 @@ func TestConstructs(t *testing.T) {
 		f := &fakeWorld{}
 		planOf(t, f, "Wait 2 hours, then send 'Good morning' to bob@example.com")
 		env := f.env(t)
+		start := env.Now()
 		env.RegisterDelayedCallback(env.CancelWorkflow, 30*time.Minute)
 		env.ExecuteWorkflow(workflows.WorkflowType, workflows.Input{Program: f.plan.Program})
 		err := env.GetWorkflowError()
@@ -86,6 +87,37 @@ func TestConstructs(t *testing.T) {
 		}
 		if n := len(f.sentTo()); n != 0 {
 			t.Errorf("sent %d emails after a cancel during the wait, want none", n)
+		}
+		// The result goes with the cancellation: the wait was canceled, the steps after it did not run.
+		var res workflows.Result
+		if !canceled.HasDetails() {
+			t.Fatal("the cancellation carries no result")
+		}
+		if err := canceled.Details(&res); err != nil {
+			t.Fatal(err)
+		}
+		if res.State != workflows.StateCanceled || !strings.HasPrefix(res.Summary, "the program was canceled; wait canceled while waiting until") {
+			t.Errorf("result %q: %q, want canceled, saying so", res.State, res.Summary)
+		}
+		want := map[string]string{"wait": workflows.StateCanceled, "compose_2": workflows.StateNotRun, "send_2": workflows.StateNotRun}
+		for _, s := range res.Steps {
+			if s.State != want[s.ID] {
+				t.Errorf("step %s is %q (%s), want %q", s.ID, s.State, s.Reason, want[s.ID])
+			}
+		}
+		if got, want := res.Steps[0].Reason, "canceled while waiting until "+start.Add(2*time.Hour).UTC().Format("Monday 2 January 15:04:05 MST"); got != want {
+			t.Errorf("the wait's reason is %q, want %q", got, want)
+		}
+		v, err := env.QueryWorkflow(workflows.QueryStatus)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var st workflows.Status
+		if err := v.Get(&st); err != nil {
+			t.Fatal(err)
+		}
+		if st.State != workflows.StateCanceled || stepStatus(t, st, "wait").State != workflows.StateCanceled || stepStatus(t, st, "send_2").State != workflows.StateNotRun {
+			t.Errorf("status after the cancel = %+v, want the program and its wait canceled, the send not run", st)
 		}
 	})
 
