@@ -236,3 +236,65 @@ func TestEveryStepKindHasACommandName(t *testing.T) {
 		})
 	}
 }
+
+// TestAWaitWhoseTimeHasPassedSaysSo runs "..., then at 5pm send ..." where the step before the wait
+// ends past 5pm: the send runs at once, and the wait says that its time had passed and when it began, in
+// the status and the result; a wait that begins on time says nothing.
+func TestAWaitWhoseTimeHasPassedSaysSo(t *testing.T) {
+	const program = "Send 'x' to all my contacts, then at 5pm send 'y' to bob@example.com"
+	for _, tt := range []struct {
+		name  string
+		start time.Time
+		want  string // the wait's note
+	}{
+		{"TwentyMinutesLate", time.Date(2026, 11, 25, 17, 20, 5, 0, time.UTC),
+			"Wednesday 25 November 17:00:00 UTC had passed when this step began, at 17:20:05 UTC: it did not wait, and the steps after it ran at once, 20 minutes 5 seconds late"},
+		{"ADayLate", time.Date(2026, 11, 26, 18, 0, 0, 0, time.UTC),
+			"Wednesday 25 November 17:00:00 UTC had passed when this step began, at Thursday 26 November 18:00:00 UTC: it did not wait, and the steps after it ran at once, 1 day 1 hour late"},
+		{"UnderAMinuteIsOnTime", time.Date(2026, 11, 25, 17, 0, 30, 0, time.UTC), ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f := &fakeWorld{contacts: contacts("alice@example.com")}
+			planOf(t, f, program) // planned at 10:00: 5pm is today's
+			env := f.env(t)
+			env.SetStartTime(tt.start)
+			env.ExecuteWorkflow(workflows.WorkflowType, workflows.Input{Plan: f.plan})
+			if err := env.GetWorkflowError(); err != nil {
+				t.Fatalf("workflow failed: %v", err)
+			}
+			var res workflows.Result
+			if err := env.GetWorkflowResult(&res); err != nil {
+				t.Fatal(err)
+			}
+			if _, ok := f.sentTo()["bob@example.com"]; !ok {
+				t.Errorf("no email to bob@example.com after the wait: %v", f.sentTo())
+			}
+			if got := env.Now().Sub(tt.start); got > time.Minute {
+				t.Errorf("the program took %s, want it not to wait for a time that had passed", got)
+			}
+			var wait workflows.StepResult
+			for _, s := range res.Steps {
+				if s.ID == "wait_2" {
+					wait = s
+				}
+			}
+			if wait.State != workflows.StateDone || wait.Reason != tt.want {
+				t.Errorf("the wait is %q: %q, want done: %q", wait.State, wait.Reason, tt.want)
+			}
+			if tt.want != "" && !strings.Contains(res.Summary, "wait_2: "+tt.want) {
+				t.Errorf("summary = %q, want it to say that the wait's time had passed", res.Summary)
+			}
+			v, err := env.QueryWorkflow(workflows.QueryStatus)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var st workflows.Status
+			if err := v.Get(&st); err != nil {
+				t.Fatal(err)
+			}
+			if got := stepStatus(t, st, "wait_2").Reason; got != tt.want {
+				t.Errorf("the status says of the wait %q, want %q", got, tt.want)
+			}
+		})
+	}
+}

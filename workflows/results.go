@@ -126,6 +126,8 @@ func (p *program) result() Result {
 			summary = append(summary, s.ID+" "+s.State) // the abort leads the summary; once is enough
 		case s.State == StateFailed || s.State == StateSkipped:
 			summary = append(summary, fmt.Sprintf("%s %s: %s", s.ID, s.State, s.Reason))
+		case s.State == StateDone && s.Reason != "" && p.plan.Step(s.ID).Wait != nil: // its time had passed
+			summary = append(summary, s.ID+": "+s.Reason)
 		case s.State == StateCanceled:
 			summary = append(summary, s.ID+" "+s.Reason)
 		case s.State == StateNotRun:
