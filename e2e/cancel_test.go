@@ -79,6 +79,7 @@ func TestACancelDuringAWaitShowsTheWaitCanceled(t *testing.T) {
 		t.Fatalf("eaapl run did not end within a minute of the cancel:\n%s%s", runOut.String(), runErr.String())
 	}
 	s.recordHistory(t, id)
+	t.Logf("eaapl run wrote:\n%s%s", runOut.String(), runErr.String())
 
 	// The run's table, and `eaapl status`, show the wait canceled, what it waited for, and the rest not run.
 	table := regexp.MustCompile(`(?m)^1\. wait +Wait +canceled +while waiting ` + regexp.QuoteMeta(waited) + `\n` +
@@ -91,6 +92,7 @@ func TestACancelDuringAWaitShowsTheWaitCanceled(t *testing.T) {
 		t.Errorf("eaapl run's errors are\n%s\nwant %q", runErr.String(), want)
 	}
 	status, err := cli("status", id).Output()
+	t.Logf("eaapl status wrote:\n%s", status)
 	if err == nil {
 		t.Errorf("eaapl status of a canceled program exited 0, want non-zero")
 	}
