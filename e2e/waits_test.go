@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/eaapl/eaapl/internal/testenv"
+	"github.com/eaapl/eaapl/planner"
 	"github.com/eaapl/eaapl/workflows"
 )
 
@@ -121,5 +122,43 @@ func TestACancelDuringAWaitShowsTheWaitCanceled(t *testing.T) {
 	}
 	if n := len(testenv.Messages(t, s.mailpit, `to:bob@example.com subject:"Good morning"`)); n != 0 {
 		t.Errorf("%d 'Good morning' emails after a cancel during the wait, want none", n)
+	}
+}
+
+// TestAWaitWhoseTimeHasPassedRunsAtOnceAndSaysSo runs "Send ..., then at 5pm send ..." with the wait's
+// time set to five minutes before the run, as if the first send had run past 5pm: the second send goes at
+// once, and the wait says that its time had passed when it began.
+func TestAWaitWhoseTimeHasPassedRunsAtOnceAndSaysSo(t *testing.T) {
+	s := newStack(t)
+	st := s.worker(t, testenv.WriteFile(t, "contacts.vcf", threeContacts), nil)
+	p, err := (&planner.Rules{}).Plan(context.Background(), "Send 'Before' to alice@example.com, then at 5pm send 'After' to bob@example.com", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	until := time.Now().Add(-5 * time.Minute).UTC().Truncate(time.Second)
+	wait := ""
+	for i := range p.Steps {
+		if p.Steps[i].Wait != nil {
+			p.Steps[i].Wait.Until, wait = until.Format(time.RFC3339), p.Steps[i].ID
+		}
+	}
+	if wait == "" {
+		t.Fatalf("the plan has no wait: %+v", p.Steps)
+	}
+	res, err := s.run(t, st, "late-wait", workflows.Input{Plan: p, UserID: "user_123"})
+	if err != nil {
+		t.Fatalf("program failed: %v", err)
+	}
+	if n := len(testenv.Messages(t, s.mailpit, `to:bob@example.com subject:"After"`)); n != 1 {
+		t.Errorf("%d 'After' emails to bob, want 1 (%s)", n, res.Summary)
+	}
+	prefix := until.Format("Monday 2 January 15:04:05 MST") + " had passed when this step began, at "
+	for _, step := range res.Steps {
+		if step.ID == wait && (step.State != workflows.StateDone || !strings.HasPrefix(step.Reason, prefix) || !strings.Contains(step.Reason, "the steps after it ran at once, 5 minutes")) {
+			t.Errorf("the wait is %s: %q, want done: %q...", step.State, step.Reason, prefix)
+		}
+	}
+	if !strings.Contains(res.Summary, wait+": "+prefix) {
+		t.Errorf("summary = %q, want it to say the wait's time had passed", res.Summary)
 	}
 }
