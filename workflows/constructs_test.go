@@ -298,3 +298,59 @@ func TestAWaitWhoseTimeHasPassedSaysSo(t *testing.T) {
 		})
 	}
 }
+
+// TestACancelWhileASendRetriesShowsItCanceled cancels a program while its one send is being retried (the
+// mail server keeps failing): the send is canceled while it ran, not failed.
+func TestACancelWhileASendRetriesShowsItCanceled(t *testing.T) {
+	f := &fakeWorld{flaky: map[string]int{"bob@example.com": 1000}}
+	planOf(t, f, "Send 'Hi' to bob@example.com")
+	env := f.env(t)
+	env.RegisterDelayedCallback(env.CancelWorkflow, 2*time.Minute)
+	env.ExecuteWorkflow(workflows.WorkflowType, workflows.Input{Program: f.plan.Program})
+	var canceled *temporal.CanceledError
+	if err := env.GetWorkflowError(); !errors.As(err, &canceled) {
+		t.Fatalf("error = %v, want the workflow canceled", err)
+	}
+	var res workflows.Result
+	if err := canceled.Details(&res); err != nil {
+		t.Fatal(err)
+	}
+	if f.calls["bob@example.com"] < 2 {
+		t.Errorf("the send was tried %d times before the cancel, want it retried", f.calls["bob@example.com"])
+	}
+	want := map[string]string{"compose": workflows.StateDone, "send": workflows.StateCanceled}
+	for _, s := range res.Steps {
+		if s.State != want[s.ID] {
+			t.Errorf("step %s is %q (%s), want %q", s.ID, s.State, s.Reason, want[s.ID])
+		}
+		if s.ID == "send" && s.Reason != "canceled while it ran" {
+			t.Errorf("the send's reason is %q, want %q", s.Reason, "canceled while it ran")
+		}
+	}
+}
+
+// TestACancelWhileASendToEachContactRetriesShowsItCanceled: the same over a for_each, whose batch keeps
+// retrying one contact: the step is canceled, counting what was done.
+func TestACancelWhileASendToEachContactRetriesShowsItCanceled(t *testing.T) {
+	f := &fakeWorld{contacts: contacts("alice@example.com", "bob@example.com"), flaky: map[string]int{"bob@example.com": 1000}}
+	planOf(t, f, "Send 'Hi' to all my contacts")
+	env := f.env(t)
+	env.RegisterDelayedCallback(env.CancelWorkflow, 10*time.Minute)
+	env.ExecuteWorkflow(workflows.WorkflowType, workflows.Input{Program: f.plan.Program})
+	var canceled *temporal.CanceledError
+	if err := env.GetWorkflowError(); !errors.As(err, &canceled) {
+		t.Fatalf("error = %v, want the workflow canceled", err)
+	}
+	var res workflows.Result
+	if err := canceled.Details(&res); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range res.Steps {
+		if s.ID == "send" && (s.State != workflows.StateCanceled || s.Reason != "canceled while it ran: 1 of 2 tasks done") {
+			t.Errorf("the send is %q (%s), want canceled while it ran: 1 of 2 tasks done", s.State, s.Reason)
+		}
+	}
+	if want := "the program was canceled; send canceled while it ran: 1 of 2 tasks done"; res.Summary != want {
+		t.Errorf("summary = %q, want %q", res.Summary, want)
+	}
+}

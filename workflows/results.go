@@ -65,11 +65,14 @@ func (p *program) markCanceled() {
 		if s.finished {
 			continue
 		}
+		st := s.progress()
 		switch {
 		case s.status.State == StatePending:
 			s.cancel("")
 		case strings.HasPrefix(s.status.Reason, "waiting "):
 			s.cancel(s.status.Reason)
+		case st.Total > 1:
+			s.cancel(fmt.Sprintf("it ran: %d of %d tasks done", st.Done, st.Total))
 		default:
 			s.cancel("it ran")
 		}
@@ -120,6 +123,10 @@ func (p *program) result() Result {
 		notListed += run.notListed
 		res.Steps = append(res.Steps, StepResult{ID: s.ID, Command: s.Command, Description: s.Description, State: s.State, Reason: s.Reason, Items: items, NotListed: notListed, Reports: run.reports()})
 		switch {
+		case s.State == StateCanceled:
+			summary = append(summary, s.ID+" "+s.Reason)
+		case s.State == StateNotRun:
+			notRun++
 		case p.plan.Step(s.ID).ForEach != nil && s.State != StateSkipped:
 			summary = append(summary, fmt.Sprintf("%s: %d done, %d skipped, %d failed", s.ID, s.Done, s.Skipped, s.Failed))
 		case (s.State == StateFailed || s.State == StateSkipped) && p.asker.aborted != "" && s.Reason == p.asker.aborted:
@@ -128,10 +135,6 @@ func (p *program) result() Result {
 			summary = append(summary, fmt.Sprintf("%s %s: %s", s.ID, s.State, s.Reason))
 		case s.State == StateDone && s.Reason != "" && p.plan.Step(s.ID).Wait != nil: // its time had passed
 			summary = append(summary, s.ID+": "+s.Reason)
-		case s.State == StateCanceled:
-			summary = append(summary, s.ID+" "+s.Reason)
-		case s.State == StateNotRun:
-			notRun++
 		}
 	}
 	switch {
