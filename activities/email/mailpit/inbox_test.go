@@ -10,23 +10,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/eaapl/eaapl/devstack"
 	"github.com/eaapl/eaapl/internal/testenv"
 )
 
 // TestRepliesInMailpit finds replies in a real Mailpit: by In-Reply-To, by References, and by sender, among
 // the user's own sent mail and messages to others.
 func TestRepliesInMailpit(t *testing.T) {
-	m := testenv.Mailpit(t)
-	send := func(from, to, headers string) {
-		t.Helper()
-		msg := "From: " + from + "\r\nTo: " + to + "\r\n" + headers + "\r\n\r\nbody\r\n"
-		if err := smtp.SendMail(m.SMTPAddr, nil, from, []string{to}, []byte(msg)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	since := time.Now().Add(-2 * time.Second)
-	send("me@example.com", "bob@example.com", "Subject: Are you coming?\r\nMessage-ID: <ask@eaapl.test>")
-	send("bob@example.com", "me@example.com", "Subject: Re: Are you coming?\r\nMessage-ID: <bob-irt@x>\r\nIn-Reply-To: <ask@eaapl.test>")
+	m, send, since := bobReplied(t)
 	send("alice@example.com", "me@example.com", "Subject: Re: Re\r\nMessage-ID: <alice-refs@x>\r\nIn-Reply-To: <other@x>\r\nReferences: <ask@eaapl.test>\r\n <other@x>")
 	send("bob@example.com", "carol@example.com", "Subject: Re\r\nMessage-ID: <bob-to-carol@x>\r\nIn-Reply-To: <ask@eaapl.test>")
 	send("carol@example.com", "me@example.com", "Subject: Hi\r\nMessage-ID: <carol@x>\r\nIn-Reply-To: <ask@eaapl.test-not>")
@@ -63,17 +54,7 @@ func TestRepliesInMailpit(t *testing.T) {
 // search reads every page (40 a page here), so the reply is found by its In-Reply-To and by its sender;
 // with a scan limit below the messages there are, the search fails, saying so, rather than report no reply.
 func TestAReplyUnderManyNewerMessagesIsFound(t *testing.T) {
-	m := testenv.Mailpit(t)
-	send := func(from, to, headers string) {
-		t.Helper()
-		msg := "From: " + from + "\r\nTo: " + to + "\r\n" + headers + "\r\n\r\nbody\r\n"
-		if err := smtp.SendMail(m.SMTPAddr, nil, from, []string{to}, []byte(msg)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	since := time.Now().Add(-2 * time.Second)
-	send("me@example.com", "bob@example.com", "Subject: Are you coming?\r\nMessage-ID: <ask@eaapl.test>")
-	send("bob@example.com", "me@example.com", "Subject: Re: Are you coming?\r\nMessage-ID: <bob-irt@x>\r\nIn-Reply-To: <ask@eaapl.test>")
+	m, send, since := bobReplied(t)
 	const newer = 150
 	for i := range newer {
 		send(fmt.Sprintf("news%d@example.com", i), "me@example.com", fmt.Sprintf("Subject: News %d\r\nMessage-ID: <news-%d@x>", i, i))
@@ -102,6 +83,25 @@ func TestAReplyUnderManyNewerMessagesIsFound(t *testing.T) {
 	}
 }
 
+// bobReplied is a Mailpit in which the user asked Bob "Are you coming?" (<ask@eaapl.test>) and Bob
+// replied (<bob-irt@x>, whose In-Reply-To names it); send sends more, from one address to another with the
+// headers given (lines joined by CRLF); since is a moment before the first message.
+func bobReplied(t *testing.T) (m *devstack.Mailpit, send func(from, to, headers string), since time.Time) {
+	t.Helper()
+	m = testenv.Mailpit(t)
+	send = func(from, to, headers string) {
+		t.Helper()
+		msg := "From: " + from + "\r\nTo: " + to + "\r\n" + headers + "\r\n\r\nbody\r\n"
+		if err := smtp.SendMail(m.SMTPAddr, nil, from, []string{to}, []byte(msg)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	since = time.Now().Add(-2 * time.Second)
+	send("me@example.com", "bob@example.com", "Subject: Are you coming?\r\nMessage-ID: <ask@eaapl.test>")
+	send("bob@example.com", "me@example.com", "Subject: Re: Are you coming?\r\nMessage-ID: <bob-irt@x>\r\nIn-Reply-To: <ask@eaapl.test>")
+	return m, send, since
+}
+
 // countingTransport counts the requests to Mailpit by kind: searches and header reads.
 type countingTransport struct {
 	mu               sync.Mutex
@@ -128,21 +128,12 @@ func (c *countingTransport) take() (searches, headers int) {
 	return searches, headers
 }
 
-// TestAPollReadsOnlyTheHeadersOfNewMessages polls for a reply under 120 other messages to the user, as
-// an await_reply step does every minute: the first poll reads every candidate's headers once, a poll that
-// repeats it reads only its search page, and a poll after one more message reads that message's headers
-// alone; the reply is found each time.
+// TestAPollReadsOnlyTheHeadersOfNewMessages polls for replies to the user's question among 120 other
+// messages to the user, as an await_reply step does every minute: the first poll reads every candidate's
+// headers once, a poll that repeats it reads only its search page, and a poll after one more message (a
+// reply by References) reads that message's headers alone; the replies are found each time.
 func TestAPollReadsOnlyTheHeadersOfNewMessages(t *testing.T) {
-	m := testenv.Mailpit(t)
-	send := func(from, to, headers string) {
-		t.Helper()
-		msg := "From: " + from + "\r\nTo: " + to + "\r\n" + headers + "\r\n\r\nbody\r\n"
-		if err := smtp.SendMail(m.SMTPAddr, nil, from, []string{to}, []byte(msg)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	since := time.Now().Add(-2 * time.Second)
-	send("me@example.com", "bob@example.com", "Subject: Are you coming?\r\nMessage-ID: <ask@eaapl.test>")
+	m, send, since := bobReplied(t)
 	const others = 120
 	for i := range others {
 		send(fmt.Sprintf("news%d@example.com", i), "me@example.com", fmt.Sprintf("Subject: News %d\r\nMessage-ID: <news-%d@x>", i, i))
@@ -161,17 +152,17 @@ func TestAPollReadsOnlyTheHeadersOfNewMessages(t *testing.T) {
 			t.Errorf("%s: %d replies with %d searches and %d header reads, want %d, %d and %d", what, len(got), searches, headers, wantReplies, wantSearches, wantHeaders)
 		}
 	}
-	poll("the first poll", 0, 1, others)
-	poll("the same poll again", 0, 1, 0)
-	send("bob@example.com", "me@example.com", "Subject: Re: Are you coming?\r\nMessage-ID: <bob-irt@x>\r\nIn-Reply-To: <ask@eaapl.test>")
-	poll("a poll after Bob's reply", 1, 1, 1)
-	poll("a poll after that", 1, 1, 0)
+	poll("the first poll", 1, 1, others+1) // Bob's reply and the others
+	poll("the same poll again", 1, 1, 0)
+	send("alice@example.com", "me@example.com", "Subject: Re: Re\r\nMessage-ID: <alice-refs@x>\r\nIn-Reply-To: <other@x>\r\nReferences: <ask@eaapl.test>")
+	poll("a poll after Alice's reply", 2, 1, 1)
+	poll("a poll after that", 2, 1, 0)
 	// A copy of the mailbox (another page size) remembers what the mailbox read.
 	if _, err := mailbox.WithPageSize(40).Answering(ctx, "me@example.com", "<ask@eaapl.test>", since); err != nil {
 		t.Fatal(err)
 	}
 	if searches, headers := counter.take(); searches != 4 || headers != 0 {
-		t.Errorf("a poll 40 a page read %d pages and %d headers, want 4 pages (121 messages) and no headers", searches, headers)
+		t.Errorf("a poll 40 a page read %d pages and %d headers, want 4 pages (122 messages) and no headers", searches, headers)
 	}
 }
 
