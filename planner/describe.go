@@ -29,7 +29,7 @@ const (
 
 // maxDescribeDepth bounds the nesting the describer reads; deeper expressions are shown as written (a
 // sentence nested that deep is no longer read by anyone).
-const maxDescribeDepth = 12
+const maxDescribeDepth = 24
 
 // val is an expression read as a noun phrase: its words, its type when known, the item noun of a list
 // ("contact"), and the case and space changes applied to a text (lowerAscii, upperAscii, trim), which a
@@ -257,8 +257,8 @@ func fieldOf(base val, name string, quoted bool) (val, bool) {
 	if w, ok := fieldWords[name]; ok && base.typ == catalog.Contact {
 		words = w
 	}
-	if quoted || words == "" || strings.ToLower(words) != words || !isWordy(words) {
-		words = strconv.Quote(name) + " field"
+	if quoted || words == "" || !isWordy(words) {
+		words = strconv.Quote(name) // a column named "Order ID": said as it is named
 	}
 	if base.variable {
 		return val{words: base.words + "'s " + words, typ: typ}, true
@@ -346,8 +346,16 @@ func (d *describer) callNoun(e celast.Expr) (val, bool) {
 		return d.filterNoun(call.Target(), args[0], args[1])
 	case !member && fn == "timestamp" && len(args) == 1:
 		s, ok := stringLiteral(args[0])
+		if !ok {
+			// A text read as a time: a step's time output, a table's date column.
+			v, ok := d.noun(args[0])
+			if !ok || !textual(v) && v.typ != catalog.Time || v.modified() || v.open {
+				return val{}, false
+			}
+			return val{words: v.words + " (as a time)", typ: kindTimestamp}, true
+		}
 		t, err := time.Parse(time.RFC3339, s)
-		if !ok || err != nil {
+		if err != nil {
 			return val{}, false
 		}
 		return val{words: d.timeWords(t), typ: kindTimestamp}, true
@@ -781,7 +789,10 @@ func ReadBackValue(p *plan.Plan, v any, items, as string, loc *time.Location) st
 	if err != nil {
 		return strconv.Quote(s) + " (as written)"
 	}
-	if len(parts) == 1 && parts[0].Expr {
+	if len(parts) == 1 && !parts[0].Expr {
+		return strconv.Quote(parts[0].Text) // "$${" is the "${" it stands for
+	}
+	if len(parts) == 1 {
 		if words, ok := ReadBackExpr(p, parts[0].Text, items, as, loc); ok {
 			return words
 		}

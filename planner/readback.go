@@ -53,6 +53,9 @@ func ReadBackConstructIn(p *plan.Plan, s plan.Step, loc *time.Location) (string,
 		from := s.AwaitReply.From
 		if strings.Contains(from, "${") {
 			from = "the recipient"
+			if p != nil {
+				from = ReadBackValue(p, from, "", "", loc)
+			}
 		}
 		return fmt.Sprintf("Wait up to %s for a reply from %s to that email; a reply ends the wait.", within, from), true
 	case s.Check != nil:
