@@ -498,6 +498,13 @@ func (d *describer) clause(e celast.Expr, neg bool) (cond, bool) {
 	if !ok || v.isLiteral || v.modified() || v.typ != catalog.Bool && v.typ != catalog.Any {
 		return cond{}, false
 	}
+	// "whether a reply came (step 3)": "a reply came (step 3)", "it is false that a reply came (step 3)".
+	if that, ok := strings.CutPrefix(v.words, "whether "); ok {
+		if neg {
+			return cond{words: "it is false that " + that, open: true}, true
+		}
+		return cond{words: that, open: v.open}, true
+	}
 	if neg {
 		return cond{words: v.words + " is false", open: v.open}, true
 	}
@@ -774,46 +781,54 @@ func isCondition(e celast.Expr) bool {
 		fn == "all" || fn == "exists" || fn == "exists_one"
 }
 
-// ReadBackValue says an argument's value in words: a literal as it is, "${expr}" as ReadBackExpr says
-// it, a text with expressions in it with each in braces ("Dear {the contact's first name}"); anything
-// else as written, quoted, with "(as written)".
+// ReadBackValue says an argument's value in words (ReadBackWords), or else as written, quoted, with
+// "(as written)".
 func ReadBackValue(p *plan.Plan, v any, items, as string, loc *time.Location) string {
+	if words, ok := ReadBackWords(p, v, items, as, loc); ok {
+		return words
+	}
+	if s, ok := v.(string); ok {
+		return strconv.Quote(s) + " (as written)"
+	}
+	return jsonText(v) + " (as written)"
+}
+
+// ReadBackWords says an argument's value in words: a literal as it is (a text quoted, "$${" as the "${"
+// it stands for), "${expr}" as ReadBackExpr says it, a text with expressions in it with each in braces
+// ("Dear {the contact's first name}"); false when a part has no exact words, or the text has literal
+// braces, which would read as one of its parts.
+func ReadBackWords(p *plan.Plan, v any, items, as string, loc *time.Location) (string, bool) {
 	s, ok := v.(string)
 	if !ok {
-		if strings.Contains(jsonText(v), "${") {
-			return jsonText(v) + " (as written)"
-		}
-		return jsonText(v)
+		text := jsonText(v)
+		return text, !strings.Contains(text, "${")
 	}
 	parts, err := plan.SplitTemplate(s)
 	if err != nil {
-		return strconv.Quote(s) + " (as written)"
+		return "", false
 	}
 	if len(parts) == 1 && !parts[0].Expr {
-		return strconv.Quote(parts[0].Text) // "$${" is the "${" it stands for
+		return strconv.Quote(parts[0].Text), true
 	}
 	if len(parts) == 1 {
-		if words, ok := ReadBackExpr(p, parts[0].Text, items, as, loc); ok {
-			return words
-		}
-		return strconv.Quote(s) + " (as written)"
+		return ReadBackExpr(p, parts[0].Text, items, as, loc)
 	}
 	var b strings.Builder
 	for _, part := range parts {
 		if !part.Expr {
-			if strings.ContainsAny(part.Text, "{}") { // literal braces would read as one of the parts
-				return strconv.Quote(s) + " (as written)"
+			if strings.ContainsAny(part.Text, "{}") {
+				return "", false
 			}
 			b.WriteString(part.Text)
 			continue
 		}
 		words, ok := ReadBackExpr(p, part.Text, items, as, loc)
 		if !ok {
-			return strconv.Quote(s) + " (as written)"
+			return "", false
 		}
 		b.WriteString("{" + words + "}")
 	}
-	return strconv.Quote(b.String())
+	return strconv.Quote(b.String()), true
 }
 
 func jsonText(v any) string {

@@ -52,9 +52,10 @@ func ReadBackConstructIn(p *plan.Plan, s plan.Step, loc *time.Location) (string,
 		}
 		from := s.AwaitReply.From
 		if strings.Contains(from, "${") {
-			from = "the recipient"
 			if p != nil {
 				from = ReadBackValue(p, from, "", "", loc)
+			} else {
+				from = "the recipient"
 			}
 		}
 		return fmt.Sprintf("Wait up to %s for a reply from %s to that email; a reply ends the wait.", within, from), true

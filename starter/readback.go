@@ -209,6 +209,14 @@ func (rd reading) Template(v any) (string, []string, bool) {
 	return planner.ReadBackTemplate(text, fe.As)
 }
 
+func (rd reading) Words(v any) (string, bool) {
+	var items, as string
+	if fe := rd.r.p.Steps[rd.i].ForEach; fe != nil {
+		items, as = fe.Items, fe.As
+	}
+	return planner.ReadBackWords(rd.r.p, v, items, as, rd.r.now.Location())
+}
+
 func (rd reading) Addresses(items string) ([]string, bool) {
 	if !literalList.MatchString(items) {
 		return nil, false

@@ -87,6 +87,35 @@ func TestReadBackSaysTheLLMPlannersShapesInWords(t *testing.T) {
 				`Read the rows of orders.csv.`,
 				`Send "Your order {order} is late" (each row's order filled in) with the subject "Order {order}" (each row's order filled in) to the address in the email column of each row of step 1 where the row's status is "late".`,
 			}},
+		{"StepsOutputsInTexts",
+			`{"version": 1, "steps": [{"id": "read", "command": "ReadDocument", "args": {"path": "notes.md"}}, {"id": "summarize", "command": "Summarize", "args": {"text": "${steps.read.text}"}}, {"id": "send", "command": "SendEmail", "args": {"to": {"name": "", "email": "kim@example.org"}, "subject": "Notes of ${steps.read.title}", "body": "Summary: ${steps.summarize.summary}"}}, {"id": "save", "command": "WriteFile", "args": {"path": "summary.md", "text": "# Summary\n${steps.summarize.summary}"}}]}`,
+			[]string{
+				"Read the document notes.md.",
+				"Summarize the document's text (step 1), on the worker with no model: nothing is sent anywhere.",
+				`Send "Summary: {the summary (step 2)}" with the subject "Notes of {the document's title (step 1)}" to kim@example.org.`,
+				`Write "# Summary\n{the summary (step 2)}" to the file summary.md.`,
+			}},
+		{"TheContactsNotEmailed",
+			`{"version": 1, "steps": [{"id": "contacts", "command": "RetrieveContacts"}, {"id": "history", "command": "CheckEmailHistory", "args": {"contacts": "${steps.contacts.contacts}", "since": "7 days ago", "until": "now"}}, {"id": "send", "command": "SendEmail", "args": {"to": "${contact}", "subject": "Hi", "body": "Hi ${contact.name}"}, "for_each": {"items": "${steps.history.not_emailed}", "as": "contact"}}]}`,
+			[]string{
+				"Get your contacts.",
+				"Find which of them you have emailed since 21:40 on Wednesday 18 November.",
+				`Send "Hi {the contact's name}" with the subject "Hi" to each of the contacts you have not emailed (step 2).`,
+			}},
+		{"AReplyFromAContactFound",
+			`{"version": 1, "steps": [{"id": "find", "command": "FindContact", "args": {"name": "Ann"}}, {"id": "send", "command": "SendEmail", "args": {"to": "${steps.find.contact}", "subject": "Hi", "body": "Hi"}}, {"id": "reply", "command": "", "await_reply": {"to": "${steps.send.message_id}", "from": "${steps.find.contact.email}", "within": "2h0m0s"}}, {"id": "again", "command": "SendEmail", "if": "!steps.reply.replied", "args": {"to": "${steps.find.contact}", "subject": "Hi?", "body": "Hi?"}}]}`,
+			[]string{
+				`Find your contact "Ann"; ask you which address if several contacts or none have the name.`,
+				`Send "Hi" with the subject "Hi" to the contact of step 1.`,
+				"Wait up to 2 hours for a reply from the email address of the contact (step 1) to that email; a reply ends the wait.",
+				`Send "Hi?" with the subject "Hi?" to the contact of step 1, only if it is false that a reply came (step 3).`,
+			}},
+		{"TheLinesOfAFile",
+			`{"version": 1, "steps": [{"id": "lines", "command": "ReadLines", "args": {"path": "emails.txt"}}, {"id": "send", "command": "SendEmail", "args": {"to": "${line}", "subject": "Hi", "body": "Hi"}, "for_each": {"items": "${steps.lines.lines}", "as": "line"}, "if": "line.contains('@')"}]}`,
+			[]string{
+				"Read the lines of emails.txt that are not blank.",
+				`Send "Hi" with the subject "Hi" to each of the document's lines where the line contains "@".`,
+			}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := llmPlan(t, tc.answer)
