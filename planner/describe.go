@@ -340,6 +340,18 @@ func (d *describer) callNoun(e celast.Expr) (val, bool) {
 			v.trim = true
 		}
 		return v, true
+	case fn == "_?_:_" && len(args) == 3:
+		// (size(L) > N ? L.slice(0, N) : L), the planner's "the first N": nothing else is a list.
+		n, whole, ok := firstN(e)
+		if !ok {
+			return val{}, false
+		}
+		v, ok := d.noun(whole)
+		if _, isList := v.typ.Elem(); !ok || !isList || v.modified() {
+			return val{}, false
+		}
+		v.words = fmt.Sprintf("the first %d of %s", n, v.words)
+		return v, true
 	case fn == "_[_]" && len(args) == 2:
 		return d.index(args[0], args[1])
 	case member && fn == "filter" && len(args) == 2:
@@ -421,6 +433,8 @@ func (d *describer) index(target, key celast.Expr) (val, bool) {
 		v.trim = false
 		if strings.HasSuffix(v.words, "'s name") {
 			v.words = strings.TrimSuffix(v.words, "name") + "first name"
+		} else if rest, ok := strings.CutPrefix(v.words, "the name of "); ok {
+			v.words = "the first name of " + rest
 		} else {
 			v.words = "the first word of " + v.words
 		}

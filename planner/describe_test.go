@@ -7,7 +7,7 @@ import (
 	"github.com/eaapl/eaapl/plan"
 )
 
-// describePlan is a plan of the steps the describer's tests read from: step numbers 1 to 8.
+// describePlan is a plan of the steps the describer's tests read from: step numbers 1 to 9.
 func describePlan(t testing.TB) *plan.Plan {
 	t.Helper()
 	p := &plan.Plan{Version: 1, Steps: []plan.Step{
@@ -19,6 +19,7 @@ func describePlan(t testing.TB) *plan.Plan {
 		{ID: "classify", Command: "Classify", Args: map[string]any{"text": "${steps.fetch.text}", "labels": []any{"urgent", "normal"}}},
 		{ID: "send", Command: "SendEmail", Args: map[string]any{"to": "bob@example.com", "subject": "Hi", "body": "Hi"}},
 		{ID: "reply", AwaitReply: &plan.AwaitReply{To: "${steps.send.message_id}", From: "bob@example.com", Within: "24h0m0s"}},
+		{ID: "find", Command: "FindContact", Args: map[string]any{"name": "Ann"}},
 	}}
 	if err := plan.Validate(p); err != nil {
 		t.Fatal(err)
@@ -167,6 +168,8 @@ func TestReadBackValueSaysArgumentsInWords(t *testing.T) {
 		{"${size(steps.contacts.contacts.filter(c, !(c.email in steps.history.emailed)))}", "", "", "the number of those of your contacts (step 1) where the contact's email address is not one of the addresses you emailed (step 2)"},
 		{"${steps.contacts.contacts.all(c, c.name != '')}", "", "", "for each of your contacts (step 1), the contact's name is not empty"},
 		{"${c.name.lowerAscii()}", contacts, "c", "the contact's name in lower case"},
+		{"${(size(steps.contacts.contacts) > 5 ? steps.contacts.contacts.slice(0, 5) : steps.contacts.contacts)}", "", "", "the first 5 of your contacts (step 1)"},
+		{"Hi ${steps.find.contact.name.trim().split(' ')[0]}", "", "", `"Hi {the first name of the contact (step 9)}"`},
 		{"Hello", "", "", `"Hello"`},
 		{"Price $${5}", "", "", `"Price ${5}"`},
 		{3.0, "", "", "3"},
