@@ -62,6 +62,15 @@ func (v val) text() string {
 
 func (v val) modified() bool { return v.lower || v.upper || v.trim }
 
+// part is a value as one part of a condition: an open one bracketed, so that the words after it ("is
+// more than 0") are not read as part of its own clause.
+func (v val) part() string {
+	if v.open {
+		return "(" + v.words + ")"
+	}
+	return v.words
+}
+
 // cond is a condition in words; group says it joins several with "and" or "or", open that it ends in
 // an open clause: either is bracketed when it is one part of a larger join.
 type cond struct {
@@ -611,9 +620,9 @@ func (d *describer) compare(fn string, a, b celast.Expr, neg bool) (cond, bool) 
 			return cond{}, false
 		}
 		if l.trim {
-			return cond{words: l.words + " " + verb + " blank", open: l.open}, true
+			return cond{words: l.part() + " " + verb + " blank"}, true
 		}
-		return cond{words: l.words + " " + verb + " empty", open: l.open}, true
+		return cond{words: l.part() + " " + verb + " empty"}, true
 	}
 	if l.modified() {
 		suffix, ok := ignoring(l, r)
@@ -622,7 +631,7 @@ func (d *describer) compare(fn string, a, b celast.Expr, neg bool) (cond, bool) 
 		}
 		return cond{words: l.words + " " + verb + " " + r.words + suffix}, true
 	}
-	return cond{words: l.words + " " + verb + " " + r.words, open: l.open || r.open}, true
+	return cond{words: l.part() + " " + verb + " " + r.part()}, true
 }
 
 // ignoring says how a changed text is compared with a literal: " (ignoring case)", " (ignoring spaces
@@ -722,7 +731,7 @@ func (d *describer) in(x, list celast.Expr, neg bool) (cond, bool) {
 	if _, isList := l.typ.Elem(); !ok || !isList || v.modified() || l.modified() {
 		return cond{}, false
 	}
-	return cond{words: v.words + " " + verb + " " + l.words, open: l.open}, true
+	return cond{words: v.words + " " + verb + " " + l.part()}, true
 }
 
 // quantified reads L.all(x, P), L.exists(x, P) and L.exists_one(x, P): "for each of your contacts

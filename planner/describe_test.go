@@ -91,7 +91,7 @@ func TestDescribeSaysEachPartExactly(t *testing.T) {
 		{"", "", `steps.contacts.contacts.exists(c, c.email.endsWith("@acme.com"))`, `for at least one of your contacts (step 1), the contact's email address ends with "@acme.com"`},
 		{"", "", `!steps.contacts.contacts.exists(c, c.email.endsWith("@acme.com"))`, `for each of your contacts (step 1), the contact's email address does not end with "@acme.com"`},
 		{"", "", `steps.contacts.contacts.exists_one(c, c.name == "Ann")`, `for exactly one of your contacts (step 1), the contact's name is "Ann"`},
-		{"", "", `size(steps.contacts.contacts.filter(c, !(c.email in steps.history.emailed))) > 0`, `the number of those of your contacts (step 1) where the contact's email address is not one of the addresses you emailed (step 2) is more than 0`},
+		{"", "", `size(steps.contacts.contacts.filter(c, !(c.email in steps.history.emailed))) > 0`, `(the number of those of your contacts (step 1) where the contact's email address is not one of the addresses you emailed (step 2)) is more than 0`},
 		{"", "", `steps.history.not_emailed.exists(x, x.email == "a@b.c") && steps.fetch.status == 200`, `(for at least one of the contacts you have not emailed (step 2), the contact's email address is "a@b.c") and the page's HTTP status (step 4) is 200`},
 		{"", "", `steps.rows.rows.all(r, r.email.contains("@"))`, `for each of the table's rows (step 3), the row's email contains "@"`},
 	} {

@@ -255,6 +255,9 @@ func (r readBack) generic(s plan.Step) string {
 		items, as = s.ForEach.Items, s.ForEach.As
 		list := planner.ReadBackValue(r.p, items, "", "", loc)
 		if _, ok := planner.ReadBackExpr(r.p, as, items, as, loc); ok && !strings.HasSuffix(list, "(as written)") {
+			if strings.Contains(list, " where ") { // "those of ... where ...": its clause ends before the arguments
+				list = "(" + list + ")"
+			}
 			fmt.Fprintf(&b, " for each of %s", list) // the arguments name the item by its noun: "the contact"
 		} else {
 			fmt.Fprintf(&b, " for each %s in %q (as written)", as, items)
