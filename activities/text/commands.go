@@ -229,14 +229,8 @@ var Extract = catalog.Define(analysis(catalog.Def[Deps, extractArgs, extractOutp
 	},
 	ReadBack: func(r catalog.Reading) string {
 		s := r.Step()
-		list, ok := s.Args["fields"].([]any)
-		var names []string
-		for _, f := range list {
-			if n, ok := r.Text(f); ok {
-				names = append(names, n)
-			}
-		}
-		if !ok || len(names) != len(list) || len(names) == 0 {
+		names, ok := texts(r, s.Args["fields"])
+		if !ok {
 			return sends(r, "Take fields out of "+source(r, s.Args["text"]), s.Args["text"])
 		}
 		return sends(r, fmt.Sprintf("Take %s out of %s", andList(names), source(r, s.Args["text"])), s.Args["text"])
@@ -300,15 +294,13 @@ var Classify = catalog.Define(analysis(catalog.Def[Deps, classifyArgs, classifyO
 	},
 	ReadBack: func(r catalog.Reading) string {
 		s := r.Step()
-		list, ok := s.Args["labels"].([]any)
-		var names []string
-		for _, l := range list {
-			if n, ok := r.Text(l); ok {
-				names = append(names, fmt.Sprintf("%q", n))
-			}
-		}
-		if !ok || len(names) != len(list) || len(names) == 0 {
+		labels, ok := texts(r, s.Args["labels"])
+		if !ok {
 			return sends(r, "Classify "+source(r, s.Args["text"]), s.Args["text"])
+		}
+		names := make([]string, len(labels))
+		for i, l := range labels {
+			names[i] = fmt.Sprintf("%q", l)
 		}
 		return sends(r, fmt.Sprintf("Classify %s as %s", source(r, s.Args["text"]), strings.Replace(andList(names), " and ", " or ", 1)), s.Args["text"])
 	},
