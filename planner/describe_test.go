@@ -187,6 +187,35 @@ func TestReadBackValueSaysArgumentsInWords(t *testing.T) {
 	}
 }
 
+// TestAReplyWaitNamesTheEmail: the email a reply wait is for, from its "to": the step before's, an
+// earlier step's, or one named by its Message-ID.
+func TestAReplyWaitNamesTheEmail(t *testing.T) {
+	p := describePlan(t)
+	for to, want := range map[string]string{
+		"${steps.send.message_id}":  "that email",
+		"${steps.fetch.title}":      `the email whose Message-ID is the page's title (step 4)`,
+		"<abc@example.com>":         `the email whose Message-ID is "<abc@example.com>"`,
+		"${ steps.send.message_id}": "that email",
+	} {
+		p.Steps[7].AwaitReply.To = to
+		got, _ := ReadBackConstructIn(p, p.Steps[7], nil)
+		if w := "Wait up to a day for a reply from bob@example.com to " + want + "; a reply ends the wait."; got != w {
+			t.Errorf("to %s: %q, want %q", to, got, w)
+		}
+	}
+	p.Steps = append(p.Steps, plan.Step{ID: "later", AwaitReply: &plan.AwaitReply{To: "${steps.send.message_id}", From: "${steps.find.contact.email}", Within: "1h0m0s"}})
+	if got, want := must(ReadBackConstructIn(p, p.Steps[9], nil)), "Wait up to an hour for a reply from the email address of the contact (step 9) to the email of step 7; a reply ends the wait."; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+func must(s string, ok bool) string {
+	if !ok {
+		return "(no words)"
+	}
+	return s
+}
+
 // FuzzDescribe: the describer says any parsed expression in words or gives up, and never panics, with
 // or without an item bound.
 func FuzzDescribe(f *testing.F) {

@@ -58,7 +58,7 @@ func ReadBackConstructIn(p *plan.Plan, s plan.Step, loc *time.Location) (string,
 				from = "the recipient"
 			}
 		}
-		return fmt.Sprintf("Wait up to %s for a reply from %s to that email; a reply ends the wait.", within, from), true
+		return fmt.Sprintf("Wait up to %s for a reply from %s to %s; a reply ends the wait.", within, from, repliedTo(p, s)), true
 	case s.Check != nil:
 		return checkWords(p, s.Check, loc), true
 	case s.Answer != nil:
@@ -73,6 +73,25 @@ func ReadBackConstructIn(p *plan.Plan, s plan.Step, loc *time.Location) (string,
 		return "Answer with " + label + ": " + ReadBackValue(p, s.Answer.Value, "", "", loc) + ".", true
 	}
 	return "", false
+}
+
+// repliedTo names the email a reply wait waits for a reply to: "that email", the one the step before it
+// sent; "the email of step 2" for an earlier one; else its Message-ID in words.
+func repliedTo(p *plan.Plan, s plan.Step) string {
+	if p == nil {
+		return "that email"
+	}
+	n := stepNumber(p, s.ID)
+	if e, ok := parseCEL(strings.TrimSuffix(strings.TrimPrefix(s.AwaitReply.To, "${"), "}")); ok && strings.HasPrefix(s.AwaitReply.To, "${") {
+		if sent, out, ok := stepOutput(p, e); ok && out == "message_id" && sent.Command != "" {
+			if m := stepNumber(p, sent.ID); m == n-1 {
+				return "that email"
+			} else if m > 0 {
+				return fmt.Sprintf("the email of step %d", m)
+			}
+		}
+	}
+	return "the email whose Message-ID is " + ReadBackValue(p, s.AwaitReply.To, "", "", nil)
 }
 
 // checkWords says what a check checks: from its error when it is the rule-based planner's ("the
