@@ -43,6 +43,7 @@ type val struct {
 	isLiteral          bool
 	lower, upper, trim bool
 	open               bool // ends in a clause ("those of ... where ..."): bracketed when joined
+	sum                bool // made by + or -: "the number of your contacts (step 1) plus 1"
 }
 
 // text writes a value as a noun phrase, its changes said inline.
@@ -390,18 +391,19 @@ func (d *describer) callNoun(e celast.Expr) (val, bool) {
 	case (fn == "_+_" || fn == "_-_") && len(args) == 2:
 		a, ok := d.noun(args[0])
 		b, ok2 := d.noun(args[1])
-		if !ok || !ok2 || a.open || b.open {
+		// A sum on the right would be read as going on from the left: "5 minus 2 plus 1" is not 5 - (2 + 1).
+		if !ok || !ok2 || a.open || b.open || b.sum {
 			return val{}, false
 		}
 		switch {
-		case a.typ == kindTimestamp && b.typ == kindDuration && fn == "_+_":
-			return val{words: b.words + " after " + a.words, typ: kindTimestamp}, true
-		case a.typ == kindTimestamp && b.typ == kindDuration:
-			return val{words: b.words + " before " + a.words, typ: kindTimestamp}, true
+		case a.typ == kindTimestamp && b.typ == kindDuration && fn == "_+_" && !a.sum:
+			return val{words: b.words + " after " + a.words, typ: kindTimestamp, sum: true}, true
+		case a.typ == kindTimestamp && b.typ == kindDuration && !a.sum:
+			return val{words: b.words + " before " + a.words, typ: kindTimestamp, sum: true}, true
 		case numeric(a.typ) && numeric(b.typ) && fn == "_+_":
-			return val{words: a.words + " plus " + b.words, typ: kindNumber}, true
+			return val{words: a.words + " plus " + b.words, typ: kindNumber, sum: true}, true
 		case numeric(a.typ) && numeric(b.typ):
-			return val{words: a.words + " minus " + b.words, typ: kindNumber}, true
+			return val{words: a.words + " minus " + b.words, typ: kindNumber, sum: true}, true
 		}
 	}
 	return val{}, false

@@ -85,6 +85,7 @@ func TestDescribeSaysEachPartExactly(t *testing.T) {
 		{"", "", `now > timestamp("2026-12-01T09:00:00Z")`, `the time the program started is after 09:00 on Tuesday 1 December 2026`},
 		{"", "", `now - duration("168h") < timestamp("2026-11-20T00:00:00Z")`, `7 days before the time the program started is before Friday 20 November 2026`},
 		{"", "", `steps.contacts.count + 1 > 2`, `the number of your contacts (step 1) plus 1 is more than 2`},
+		{"", "", `steps.contacts.count - steps.rows.count + 1 > 2`, `the number of your contacts (step 1) minus how many rows the table has (step 3) plus 1 is more than 2`},
 		// The list macros, with their variable bound to one item.
 		{"", "", `steps.contacts.contacts.all(c, c.name.trim() != '')`, `for each of your contacts (step 1), the contact's name is not blank`},
 		{"", "", `!steps.contacts.contacts.all(c, c.name.trim() != '')`, `for at least one of your contacts (step 1), the contact's name is blank`},
@@ -128,6 +129,8 @@ func TestDescribeLeavesWhatItCannotSayExactly(t *testing.T) {
 		{"", "", `size(steps.fetch.text) > 2`, "a page's text is stored content, not a text"},
 		{"", "", `steps.contacts.contacts.map(c, c.email).size() > 1`, "map has no words"},
 		{"", "", `true`, "a literal condition"},
+		{"", "", `steps.contacts.count - (steps.rows.count + 1) > 0`, "a sum on the right reads as going on from the left"},
+		{"", "", `now - duration("1h") - duration("2h") > now`, "a time moved twice"},
 		{"", "", `now > steps.history.since`, "a timestamp compared with a text"},
 		{"", "", `steps.contacts.contacts.exists_one(c, c.name == "Ann") == false`, "a condition compared with a literal"},
 		{"", "", `!steps.contacts.contacts.exists_one(c, c.name == "Ann")`, "not exactly one has no short words"},
