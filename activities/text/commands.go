@@ -69,14 +69,18 @@ var Summarize = catalog.Define(analysis(catalog.Def[Deps, summarizeArgs, summari
 	},
 	Outcome: outcome("summary"),
 	Forms: catalog.Forms{
-		Phrases:    []string{"summarize {text}", "summarize it", "a summary of {text}"},
+		Phrases:    []string{"summarize {text}", "summarize it", "a summary of {text}", "the summary of {text}"},
 		Statements: []string{"summarize {text}", "summarise {text}", "make a summary of {text}", "summarize the document {text}", "summarise the document {text}", "summarize the file {text}"},
 		Args:       map[string][]string{"text": {"summarize"}, "sentences": {"in", "sentences"}},
 		Results: map[string]catalog.ResultWords{
-			"summary":   {Noun: "the summary", Words: []string{"the summary", "it"}, Subject: "Summary of {text}"},
+			"summary": {Noun: "the summary", Words: []string{"the summary", "it"}, Subject: "Summary of {text}",
+				Phrases: []string{"a summary of {text}", "the summary of {text}"}},
 			"sentences": {Noun: "the summary's sentences", Each: "sentence"},
 			"of":        {Noun: "how many sentences the text has"},
 			"method":    {Noun: "how the summary was made"},
+		},
+		Examples: []catalog.Example{
+			{Pattern: "Email <recipients> a summary of <file> (also: the summary of <file>, the trends in <file>)", Program: "Email alice@example.com a summary of meeting-notes.md"},
 		},
 	},
 }))
@@ -140,8 +144,9 @@ var AnalyzeTrends = catalog.Define(analysis(catalog.Def[Deps, trendsArgs, trends
 		Args:       map[string][]string{"text": {"analyze", "in"}, "rows": {"the rows of"}},
 		Results: map[string]catalog.ResultWords{
 			"trends": {Noun: "the trends", Each: "trend"},
-			"report": {Noun: "the trends", Words: []string{"the trends", "the analysis"}, Subject: "Trends in {text}"},
-			"count":  {Noun: "how many series were found"},
+			"report": {Noun: "the trends", Words: []string{"the trends", "the analysis"}, Subject: "Trends in {text}",
+				Phrases: []string{"the trends in {text}"}},
+			"count": {Noun: "how many series were found"},
 		},
 	},
 }))
