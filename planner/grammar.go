@@ -245,6 +245,9 @@ func concat(lists ...[]string) []string {
 	return out
 }
 
+// whyQuestion is the reason given for a question that is not about the contacts.
+const whyQuestion = "the questions EaaPL answers are about your contacts, like Which of my contacts haven't I emailed this week?, How many of my contacts are at acme.com? or Who haven't I emailed this month?"
+
 // whyTime is the reason given for a time phrase that is not understood.
 const whyTime = "a time must be today, this week, this month, last week, last month, or in the last N days or weeks"
 
@@ -1124,14 +1127,20 @@ func (p *parser) answerStatement(pos int) (*sentence, int, *failure) {
 	if ok {
 		pos = next
 	}
+	which := !ok && p.isWord(pos, "which")
 	if n, isCount := p.phrase(pos, "how many"); isCount {
 		s.count, pos = true, n
+	} else if which {
+		pos++ // "Which of my contacts haven't I emailed this week?", "Which contacts did I email last week?"
 	} else if !ok && !p.isWord(pos, "who") && !p.isWord(pos, "whom") {
 		return nil, 0, nil
 	}
 	sel, next, f := p.selection(pos, concat(p.l.contactPhrases, p.l.answerPhrases))
 	if f != nil {
 		return nil, 0, f
+	}
+	if sel == nil && which {
+		return nil, 0, &failure{from: start, to: pos + 1, why: whyQuestion, form: "List <contacts> (also: show me, tell me)"}
 	}
 	if sel == nil && !s.count && (p.isWord(pos, "who") || p.isWord(pos, "whom")) {
 		// "Who haven't I emailed this week?": which of my contacts.
@@ -1146,6 +1155,22 @@ func (p *parser) answerStatement(pos int) (*sentence, int, *failure) {
 	}
 	s.forEach = sel
 	pos = next
+	// "Which of my contacts are at acme.com?": the filter "at acme.com", said as the question's verb, and
+	// the whole question: "... at acme.com are at acme.org" would be neither of the domains' "or".
+	if n, ok := p.phrase(pos, "are at", "is at"); ok && n < p.end && p.toks[n].kind == word && domainPattern.MatchString(p.toks[n].text) {
+		from := pos
+		var domains []string
+		for ok {
+			domains = append(domains, p.toks[n].text)
+			pos = n + 1
+			n, ok = p.phrase(pos, "or")
+			ok = ok && n < p.end && p.toks[n].kind == word && domainPattern.MatchString(p.toks[n].text)
+		}
+		if sel.filtered() || pos < p.end && p.separator(pos) == 0 {
+			return nil, 0, &failure{from: from, to: p.nextClause(pos, true), why: "\"are at <domain>\" comes right after the contacts and ends the question: Which of my contacts are at acme.com?; with another filter or a condition, write at <domain> after the contacts: Which of my contacts at acme.com haven't I emailed this week?"}
+		}
+		sel.domains, sel.to = domains, pos
+	}
 	if n, ok := p.phrase(pos, "do i have", "are there", "i have"); ok && (n >= p.end || p.separator(n) > 0) {
 		pos = n
 	}
@@ -1178,24 +1203,87 @@ func (p *parser) answerStatement(pos int) (*sentence, int, *failure) {
 }
 
 // getStatement parses a statement whose recipients come first: "Everyone in my contacts who I haven't
-// emailed today gets 'Good morning!'".
+// emailed today gets 'Good morning!'", "My contact Ann gets 'Hi'", "alice@example.com gets 'Hi'". The
+// recipients are read up to the verb, so that a name never takes the verb in: the verbs are tried where
+// they stand, the first place the recipients end at wins ("my contacts named Will get 'Hi'": not "will get").
 func (p *parser) getStatement(pos int) (*sentence, int, *failure) {
-	sel, next, f := p.selection(pos, p.l.contactPhrases)
-	if f != nil || sel == nil {
+	if p.clauseStarts(pos, false) {
+		return nil, 0, nil // "Email bob@example.com so that he gets 'Hi'": a statement of another form
+	}
+	var first *failure
+	verb := -1 // where the first verb stands
+	for k := pos + 1; k < p.end && p.separator(k) == 0; k++ {
+		after, ok := p.phrase(k, getVerbs...)
+		if !ok || after >= p.end || p.toks[after].kind != quoted {
+			continue
+		}
+		if verb < 0 {
+			verb = k
+		}
+		s, f := p.recipientsUpTo(pos, k)
+		if s != nil {
+			s.messages = []quoteClause{{span{after, after + 1}, p.toks[after].text}}
+			s.span = span{pos, after + 1}
+			return s, after + 1, nil
+		}
+		if first == nil {
+			first = f
+		}
+	}
+	switch {
+	case verb < 0:
 		return nil, 0, nil // not this form: the other statements say what is wrong
+	case first != nil:
+		return nil, 0, first
 	}
-	s := &sentence{kind: sendStatement, acted: true, recipients: []recipientClause{{span: sel.span, contacts: sel}}}
-	if c, _ := p.condition(next, false); c != nil {
-		s.conditions = append(s.conditions, *c.condition)
-		next = c.next
+	end := p.end
+	p.end = verb
+	name, next := p.nameAt(pos)
+	p.end = end
+	if name != "" {
+		return nil, 0, &failure{from: pos, to: next, why: fmt.Sprintf("%s is not an address or a list of contacts; for your contact, write my contact %s", name, name), form: contactForm}
 	}
-	after, ok := p.phrase(next, getVerbs...)
-	if !ok || after >= p.end || p.toks[after].kind != quoted {
-		return nil, 0, nil
+	return nil, 0, &failure{from: pos, to: verb, why: "say who gets it: everyone in my contacts, my contacts at acme.com, my contact Ann, or addresses such as bob@example.com", form: getForm}
+}
+
+// getForm is the form of a statement whose recipients come first.
+const getForm = "<contacts> gets '<message>' (also: get, should get, receives)"
+
+// recipientsUpTo parses the recipients of a get statement, and their condition, in the tokens [pos, k):
+// a sentence when they fill them exactly.
+func (p *parser) recipientsUpTo(pos, k int) (*sentence, *failure) {
+	end := p.end
+	p.end = k
+	defer func() { p.end = end }()
+	var r *recipientClause
+	next := 0
+	if sel, n, f := p.selection(pos, p.l.contactPhrases); f != nil {
+		return nil, f
+	} else if sel != nil {
+		r, next = &recipientClause{span: sel.span, contacts: sel}, n
+	} else if rc, n, f := p.recipients(pos); f != nil {
+		return nil, f
+	} else if rc != nil && (len(rc.addresses) > 0 || rc.name != "" || rc.list != "") {
+		r, next = rc, n // "them", "her" and an item's column get nothing first: they name what a statement before did
 	}
-	s.messages = []quoteClause{{span{after, after + 1}, p.toks[after].text}}
-	s.span = span{pos, after + 1}
-	return s, after + 1, nil
+	if r == nil {
+		return nil, nil
+	}
+	s := &sentence{kind: sendStatement, acted: true, recipients: []recipientClause{*r}}
+	if next < k {
+		c, f := p.condition(next, false)
+		if f != nil {
+			return nil, f
+		}
+		if c != nil {
+			s.conditions = append(s.conditions, *c.condition)
+			next = c.next
+		}
+	}
+	if next != k {
+		return nil, nil
+	}
+	return s, nil
 }
 
 // nameStatement parses "call them the acme people" and "save them as late payers": a name for the list
