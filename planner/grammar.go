@@ -803,8 +803,18 @@ func (p *parser) selection(pos int, phrases []string) (*selection, int, *failure
 		}
 		if n, ok := p.phrase(next, "named", "called", "whose name is"); ok {
 			name, after := p.nameAt(n)
-			if name == "" || sel.named != "" {
-				return nil, 0, &failure{from: next, to: n, why: "say the name, like named John"}
+			if n < p.end && p.toks[n].kind == quoted {
+				// named 'Ann Lee', named "O'Brien": the name as quoted, which may hold any word
+				name, after = strings.TrimSpace(p.toks[n].text), n+1
+				if name == "" || strings.ContainsFunc(name, unicode.IsControl) {
+					return nil, 0, &failure{from: next, to: after, why: "a quoted name is one line of text, not empty, like named 'Ann Lee'"}
+				}
+			}
+			if sel.named != "" {
+				return nil, 0, &failure{from: next, to: after, why: fmt.Sprintf("the contacts are already named %s; give one name", sel.named)}
+			}
+			if name == "" {
+				return nil, 0, &failure{from: next, to: n, why: "say the name, like named John or named 'Ann Lee'"}
 			}
 			sel.named, next = name, after
 			continue
