@@ -202,6 +202,7 @@ type failure struct {
 	from, to int
 	why      string
 	form     string // the pattern of the form that fits, listed first among the nearest
+	exact    bool   // the part is the tokens [from, to): not the separator word before them ("then")
 }
 
 // The phrases of the grammar that no command gives (the others are the language's, from the registry).
@@ -384,7 +385,9 @@ func (p *parser) parse() (*parsedProgram, *failure) {
 	for pos < p.end {
 		s, next, f := p.statement(pos)
 		if f != nil {
-			if f.from == pos && sep.to > sep.from && p.isWord(sep.to-1, "and") {
+			if f.exact {
+				// "..., then notify Bob": the word not understood is "notify"
+			} else if f.from == pos && sep.to > sep.from && p.isWord(sep.to-1, "and") {
 				// "Read todo.txt and print it": the part is what follows "and"
 			} else if f.from == pos && sep.to > sep.from && p.toks[sep.from].kind == word {
 				f.from = sep.from // "Then call Bob": quote the word that led to it
@@ -485,6 +488,9 @@ func (p *parser) otherStatement(pos int) (*sentence, int, *failure) {
 				f.to = p.nextClause(f.from+1, s.acted)
 			}
 			return nil, 0, f
+		}
+		if c == nil && !s.acted && from == pos {
+			return nil, 0, p.startFailure(pos) // "Notify everyone ...": where the action should be
 		}
 		if c == nil {
 			return nil, 0, &failure{from: from, to: p.nextClause(from+1, s.acted)}

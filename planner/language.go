@@ -54,6 +54,9 @@ type language struct {
 	textTestWords                                  catalog.ConditionWords // its arguments and outputs
 
 	statements []statementForm
+	// starts are the first words of the verbs and of the commands' statements, in the registry's order:
+	// the verbs a refusal of an unknown one lists.
+	starts []string
 	// resultWords are the words for the results of the commands' statements: "it", "the summary".
 	resultWords []string
 	// reader is the statement "read {path}" of the command that reads a file's text, for a text slot
@@ -126,8 +129,21 @@ func gather(specs []*catalog.Spec) *language {
 		if f.Condition != nil {
 			l.textTest, l.textTestWords = setOnce(l.textTest, s.Name), *f.Condition
 		}
+		for _, v := range f.Verbs {
+			l.starts = addStart(l.starts, strings.Fields(v))
+		}
 		for _, st := range f.Statements {
 			form := parseStatementForm(s, st)
+			if !form.iterates() {
+				var lead []string // the words before the first slot: "make a summary of"
+				for _, part := range form.parts {
+					if part.slot != "" {
+						break
+					}
+					lead = append(lead, part.word)
+				}
+				l.starts = addStart(l.starts, lead)
+			}
 			l.statements = append(l.statements, form)
 			if len(form.parts) == 2 && form.parts[0].word == "read" && form.parts[1].slot != "" && l.reader == nil {
 				l.reader = &form
@@ -192,6 +208,39 @@ func gather(specs []*catalog.Spec) *language {
 		}
 	}
 	return l
+}
+
+// addStart adds the phrase of words to the starts, one for each first word: the words that all the
+// phrases with that first word begin with ("get the page"; "find" for "find the files matching" and
+// "find the trends in").
+func addStart(starts []string, words []string) []string {
+	if len(words) == 0 {
+		return starts
+	}
+	for i, s := range starts {
+		have := strings.Fields(s)
+		if have[0] != words[0] {
+			continue
+		}
+		n := 1
+		for n < len(have) && n < len(words) && have[n] == words[n] {
+			n++
+		}
+		for n > 1 && (have[n-1] == "the" || have[n-1] == "a" || have[n-1] == "an") {
+			n--
+		}
+		starts[i] = strings.Join(have[:n], " ")
+		return starts
+	}
+	return append(starts, strings.Join(words, " "))
+}
+
+// appendNew appends s to list when it is not in it.
+func appendNew(list []string, s string) []string {
+	if slices.Contains(list, s) {
+		return list
+	}
+	return append(list, s)
 }
 
 // setOnce keeps the first command found for a part of the grammar.

@@ -271,7 +271,7 @@ func TestPlanRejectsWhatItDoesNotUnderstand(t *testing.T) {
 		{"Send an email to each of my contacts saying 'Hi'. Then call Bob.", "Then call Bob", ""},
 		{"Send an email to each of my contacts saying 'Hi' and", "and", ""},
 		{"For each of my contacts", "For each of my contacts", "does not say what to do"},
-		{"Each of my contacts 'Hi'", "Each of my contacts 'Hi'", ""},
+		{"Each of my contacts 'Hi'", "Each of my contacts", "it does not say what to do with them"},
 		{"Send an email to each of my contacts saying ''", "saying ''", "the message is empty"},
 		{"Send an email to each of my contacts saying 'Hi' with the subject 'A\nB'", "with the subject 'A\nB'", "one line"},
 		{"Send an email to each of my contacts saying 'Hi' with the subject ' '", "with the subject ' '", "the subject is empty"},
