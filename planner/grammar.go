@@ -1196,7 +1196,7 @@ func (p *parser) answerStatement(pos int) (*sentence, int, *failure) {
 			return nil, 0, f
 		}
 		if after < 0 {
-			return nil, 0, &failure{from: n, why: whyTime}
+			return nil, 0, p.noTime(pos, n)
 		}
 		s.conditions = append(s.conditions, conditionClause{span{pos, after}, per, false, nil, span{n, after}})
 		pos = after
@@ -1206,7 +1206,7 @@ func (p *parser) answerStatement(pos int) (*sentence, int, *failure) {
 			return nil, 0, f
 		}
 		if after < 0 {
-			return nil, 0, &failure{from: n, why: whyTime}
+			return nil, 0, p.noTime(pos, n)
 		}
 		s.conditions = append(s.conditions, conditionClause{span{pos, after}, per, true, nil, span{n, after}})
 		pos = after
@@ -1216,6 +1216,15 @@ func (p *parser) answerStatement(pos int) (*sentence, int, *failure) {
 	}
 	s.span = span{start, pos}
 	return s, pos, nil
+}
+
+// noTime is the failure of a question's condition [pos, n) without a time phrase after it: "Which
+// contacts haven't I emailed?" says no time, "... emailed this year" one the grammar does not know.
+func (p *parser) noTime(pos, n int) *failure {
+	if n >= p.end || p.separator(n) > 0 {
+		return &failure{from: pos, to: n, why: "it does not say since when; add today, this week, this month or in the last N days"}
+	}
+	return &failure{from: n, to: p.nextClause(n+1, true), why: whyTime}
 }
 
 // getStatement parses a statement whose recipients come first: "Everyone in my contacts who I haven't

@@ -2,6 +2,7 @@ package planner
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/eaapl/eaapl/plan"
@@ -64,6 +65,92 @@ func TestAQuotedNameChoosesTheContactsOfThatName(t *testing.T) {
 		t.Run(tt.program, func(t *testing.T) {
 			if got := sentTo(t, tt.program, people...); !slices.Equal(got, tt.want) {
 				t.Fatalf("sent to %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// samePlan reports whether two programs plan the same steps, descriptions aside.
+func samePlan(t *testing.T, a, b string) (string, string, bool) {
+	t.Helper()
+	pa, pb := mustPlan(t, &Rules{}, a, now), mustPlan(t, &Rules{}, b, now)
+	pa.Program, pb.Program = "", ""
+	for _, p := range []*plan.Plan{pa, pb} {
+		for i := range p.Steps {
+			p.Steps[i].Description, p.Steps[i].SkipReason = "", ""
+			if p.Steps[i].Answer != nil {
+				p.Steps[i].Answer.Label = ""
+			}
+		}
+	}
+	ja, jb := planJSON(t, pa), planJSON(t, pb)
+	return ja, jb, ja == jb
+}
+
+func TestQuestionsWithWhichPlanAsTheirLists(t *testing.T) {
+	for question, list := range map[string]string{
+		"Which of my contacts haven't I emailed this week?":              "List my contacts who I haven't emailed this week",
+		"Which contacts did I email last week?":                          "List the contacts I emailed last week",
+		"Which of my contacts at acme.com haven't I emailed this month?": "List my contacts at acme.com who I haven't emailed this month",
+		"Who haven't I emailed this month?":                              "List my contacts who I haven't emailed this month",
+		"Who are my contacts at acme.com?":                               "List my contacts at acme.com",
+		"Which of my contacts are at acme.com?":                          "List my contacts at acme.com",
+		"Which contacts are at acme.com or acme.org?":                    "List my contacts at acme.com or acme.org",
+		"How many of my contacts are at acme.com?":                       "How many of my contacts at acme.com are there?",
+	} {
+		t.Run(question, func(t *testing.T) {
+			if a, b, ok := samePlan(t, question, list); !ok {
+				t.Fatalf("%q plans\n%s\nwant the plan of %q:\n%s", question, a, list, b)
+			}
+		})
+	}
+	for program, part := range map[string]string{
+		// "are at" after another filter would make the domains' "or" an "and": refused, not guessed.
+		"Which of my contacts at acme.com are at acme.org?":                 "are at acme.org",
+		"Which of my contacts are at acme.com haven't I emailed this week?": "are at acme.com haven't I emailed this week",
+		"How many of my contacts haven't I emailed this year?":              "this year",
+		"Which files are big?":              "Which files",
+		"Which contacts haven't I emailed?": "haven't I emailed",
+	} {
+		t.Run(program, func(t *testing.T) {
+			if nu := refusal(t, program); nu.Part != part {
+				t.Errorf("Part = %q, want %q: %v", nu.Part, part, nu)
+			}
+		})
+	}
+}
+
+func TestGetStatementsNameTheirRecipientsFirst(t *testing.T) {
+	for get, send := range map[string]string{
+		"My contact Ann gets 'Hi'":                                                             "Send 'Hi' to my contact Ann",
+		"My contact Ann Lee should get 'Hi'":                                                   "Send 'Hi' to my contact Ann Lee",
+		"My contact Will will get 'Hi'":                                                        "Send 'Hi' to my contact Will",
+		"alice@example.com gets 'Hi'":                                                          "Send 'Hi' to alice@example.com",
+		"alice@example.com and bob@example.com get 'Hi'":                                       "Send 'Hi' to alice@example.com and bob@example.com",
+		"My contacts named Will get 'Hi'":                                                      "Send 'Hi' to my contacts named Will",
+		"Everyone in my contacts at acme.com receives 'Hi'":                                    "Send 'Hi' to my contacts at acme.com",
+		"List my contacts at acme.com and call them the acme people. The acme people get 'Hi'": "List my contacts at acme.com and call them the acme people. Send 'Hi' to the acme people",
+	} {
+		t.Run(get, func(t *testing.T) {
+			if a, b, ok := samePlan(t, get, send); !ok {
+				t.Fatalf("%q plans\n%s\nwant the plan of %q:\n%s", get, a, send, b)
+			}
+		})
+	}
+	for program, want := range map[string][2]string{
+		// A bare name is not a contact: refused as in "Send 'Hi' to Ann" (eval 206, 213).
+		"Ann and Bob get 'Hi'":    {"Ann", "Ann is not an address or a list of contacts; for your contact, write my contact Ann"},
+		"Bob gets 'Hi'":           {"Bob", "for your contact, write my contact Bob"},
+		"Ann Lee should get 'Hi'": {"Ann Lee", "write my contact Ann Lee"},
+		"Everyone gets 'Hi'":      {"Everyone", "say who gets it"},
+		"Them get 'Hi'":           {"Them", "say who gets it"},
+		"My contact Ann who I haven't emailed this week gets 'Hi'":    {"who I haven't emailed this week", "a condition on one contact goes first"},
+		"alice@example.com who I haven't emailed this week gets 'Hi'": {"who I haven't emailed this week", "works only with your contacts"},
+	} {
+		t.Run(program, func(t *testing.T) {
+			nu := refusal(t, program)
+			if nu.Part != want[0] || !strings.Contains(nu.Error(), want[1]) {
+				t.Errorf("refused quoting %q, want %q and the reason %q: %v", nu.Part, want[0], want[1], nu)
 			}
 		})
 	}
