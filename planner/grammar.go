@@ -3,6 +3,7 @@ package planner
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -1261,14 +1262,23 @@ func (p *parser) getStatement(pos int) (*sentence, int, *failure) {
 	case first != nil:
 		return nil, 0, first
 	}
-	end := p.end
-	p.end = verb
-	name, next := p.nameAt(pos)
-	p.end = end
-	if name != "" {
+	// Names, addresses, "and" and commas before the verb: "Ann and Bob get 'Hi'" names people without
+	// "my contact".
+	names := true
+	for _, t := range p.toks[pos:verb] {
+		names = names && (t.kind == address || t.kind == punct && t.text == "," || t.kind == word && (t.text == "and" || p.isNameWord(t.text)))
+	}
+	if name, next := p.nameAt(pos); names && name != "" {
+		next = min(next, verb)
+		name = strings.Join(strings.Fields(p.src[p.toks[pos].start:p.toks[next-1].end]), " ")
 		return nil, 0, &failure{from: pos, to: next, why: fmt.Sprintf("%s is not an address or a list of contacts; for your contact, write my contact %s", name, name), form: contactForm}
 	}
-	return nil, 0, &failure{from: pos, to: verb, why: "say who gets it: everyone in my contacts, my contacts at acme.com, my contact Ann, or addresses such as bob@example.com", form: getForm}
+	// "Everyone gets 'Hi'", "My friends get 'Hi'": words for people that are not a list EaaPL has.
+	if _, ok := p.phrase(pos, "everyone", "everybody", "all", "each", "every", "my", "the", "them", "they", "those", "these", "people"); ok &&
+		!slices.ContainsFunc(p.toks[pos:verb], func(t token) bool { return t.kind == quoted }) {
+		return nil, 0, &failure{from: pos, to: verb, why: "say who gets it: everyone in my contacts, my contacts at acme.com, my contact Ann, or addresses such as bob@example.com", form: getForm}
+	}
+	return nil, 0, nil // "Reply 'Thanks' to everyone who gets 'X'": not this form
 }
 
 // getForm is the form of a statement whose recipients come first.

@@ -139,11 +139,14 @@ func TestGetStatementsNameTheirRecipientsFirst(t *testing.T) {
 	}
 	for program, want := range map[string][2]string{
 		// A bare name is not a contact: refused as in "Send 'Hi' to Ann" (eval 206, 213).
-		"Ann and Bob get 'Hi'":    {"Ann", "Ann is not an address or a list of contacts; for your contact, write my contact Ann"},
-		"Bob gets 'Hi'":           {"Bob", "for your contact, write my contact Bob"},
-		"Ann Lee should get 'Hi'": {"Ann Lee", "write my contact Ann Lee"},
-		"Everyone gets 'Hi'":      {"Everyone", "say who gets it"},
-		"Them get 'Hi'":           {"Them", "say who gets it"},
+		"Ann and Bob get 'Hi'":                    {"Ann", "Ann is not an address or a list of contacts; for your contact, write my contact Ann"},
+		"Bob gets 'Hi'":                           {"Bob", "for your contact, write my contact Bob"},
+		"Ann Lee should get 'Hi'":                 {"Ann Lee", "write my contact Ann Lee"},
+		"Ann, Bob and carol@example.com get 'Hi'": {"Ann", "write my contact Ann"},
+		// A get verb later in a statement of another form does not make its first word a name.
+		"Reply 'Thanks' to everyone who gets 'X'": {"Reply", `does not know the verb "Reply"`},
+		"Everyone gets 'Hi'":                      {"Everyone", "say who gets it"},
+		"Them get 'Hi'":                           {"Them", "say who gets it"},
 		"My contact Ann who I haven't emailed this week gets 'Hi'":    {"who I haven't emailed this week", "a condition on one contact goes first"},
 		"alice@example.com who I haven't emailed this week gets 'Hi'": {"who I haven't emailed this week", "works only with your contacts"},
 	} {
