@@ -817,6 +817,17 @@ func (p *parser) selection(pos int, phrases []string) (*selection, int, *failure
 					return nil, 0, &failure{from: next, to: after, why: "a quoted name is one line of text, not empty, like named 'Ann Lee'"}
 				}
 			}
+			at := after
+			if p.isPunct(at, ",") {
+				at++
+			}
+			if _, ok := p.phrase(at, "and", "or"); ok {
+				at++
+			}
+			if name != "" && at > after && at < p.end && p.toks[at].kind == quoted {
+				// "Send my contacts named 'Ann' and 'Bob'": two names, or a name and the message.
+				return nil, 0, &failure{from: next, to: at + 1, why: fmt.Sprintf("%s could be a second name or the message; give one name, and the message with saying '...'", p.src[p.toks[at].start:p.toks[at].end])}
+			}
 			if sel.named != "" {
 				return nil, 0, &failure{from: next, to: after, why: fmt.Sprintf("the contacts are already named %s; give one name", sel.named)}
 			}

@@ -87,6 +87,26 @@ func samePlan(t *testing.T, a, b string) (string, string, bool) {
 	return ja, jb, ja == jb
 }
 
+func TestAQuotedNameBeforeAnotherQuotationIsRefused(t *testing.T) {
+	for program, part := range map[string]string{
+		"Send my contacts named 'Ann' and 'Bob'": "named 'Ann' and 'Bob'",
+		"Email my contacts named 'Ann', 'Bob'":   "named 'Ann', 'Bob'",
+		"Send my contacts named 'Ann' or 'Bob'":  "named 'Ann' or 'Bob'",
+		"Send my contacts named Ann and 'Bob'":   "named Ann and 'Bob'",
+	} {
+		t.Run(program, func(t *testing.T) {
+			nu := refusal(t, program)
+			if nu.Part != part || !strings.Contains(nu.Error(), "could be a second name or the message") {
+				t.Errorf("refused quoting %q, want %q and that the quotation could be a name or the message: %v", nu.Part, part, nu)
+			}
+		})
+	}
+	// One quotation after the name is the message, as after any recipients.
+	if a, b, ok := samePlan(t, "Send my contacts named 'Ann' 'Hi'", "Send 'Hi' to my contacts named Ann"); !ok {
+		t.Errorf("plans\n%s\nwant\n%s", a, b)
+	}
+}
+
 func TestQuestionsWithWhichPlanAsTheirLists(t *testing.T) {
 	for question, list := range map[string]string{
 		"Which of my contacts haven't I emailed this week?":              "List my contacts who I haven't emailed this week",
