@@ -856,6 +856,10 @@ func (p *parser) selection(pos int, phrases []string) (*selection, int, *failure
 				if p.isWord(at, "and") {
 					at++
 				}
+				if at > n && at < p.end && p.toks[at].kind == quoted {
+					// "Send my contacts except Ann and 'Bob'": another one left out, or the message.
+					return nil, 0, &failure{from: next, to: at + 1, why: fmt.Sprintf("%s could be another one to leave out or the message; give the message with saying '...'", p.src[p.toks[at].start:p.toks[at].end])}
+				}
 				if at == n || !(at < p.end && (p.toks[at].kind == address || p.toks[at].kind == word && p.isNameWord(p.toks[at].text))) {
 					break
 				}

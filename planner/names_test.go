@@ -101,6 +101,10 @@ func TestAQuotedNameBeforeAnotherQuotationIsRefused(t *testing.T) {
 			}
 		})
 	}
+	nu := refusal(t, "Send my contacts except Ann and 'Bob'")
+	if nu.Part != "except Ann and 'Bob'" || !strings.Contains(nu.Error(), "could be another one to leave out or the message") {
+		t.Errorf("refused quoting %q: %v", nu.Part, nu)
+	}
 	// One quotation after the name is the message, as after any recipients.
 	if a, b, ok := samePlan(t, "Send my contacts named 'Ann' 'Hi'", "Send 'Hi' to my contacts named Ann"); !ok {
 		t.Errorf("plans\n%s\nwant\n%s", a, b)
