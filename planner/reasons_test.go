@@ -131,3 +131,38 @@ func listed(verbs []string, first string) bool {
 	}
 	return false
 }
+
+func TestTheExamplesTheReasonsGiveAreUnderstood(t *testing.T) {
+	// A reason that suggests a program the planner refuses sends the person round in circles.
+	programs := []string{
+		// whyQuestion
+		"Which of my contacts haven't I emailed this week?",
+		"How many of my contacts are at acme.com?",
+		"Who haven't I emailed this month?",
+		// "are at <domain>" after a filter
+		"Which of my contacts are at acme.com?",
+		"Which of my contacts at acme.com haven't I emailed this week?",
+		// a message or contacts with nothing to do, words before the verb
+		"Send 'Hi' to bob@example.com",
+		"Send 'Hi' to each of my contacts",
+		"Each of my contacts gets 'Hi'",
+		"My contacts at acme.com get 'Hi'",
+		"bob@example.com gets 'Hi'",
+		// say who gets it
+		"Everyone in my contacts gets 'Hi'",
+		"My contacts at acme.com get 'Hi'",
+		"My contact Ann gets 'Hi'",
+		// a schedule after the first statement
+		"Every Monday at 9am, send 'Hi' to bob@example.com",
+		// a quoted name
+		"Send 'Hi' to my contacts named 'Ann Lee'",
+	}
+	if !strings.Contains(whyQuestion, programs[0]) || !strings.Contains(whyQuestion, programs[1]) || !strings.Contains(whyQuestion, programs[2]) {
+		t.Fatalf("whyQuestion %q no longer gives the examples tested here", whyQuestion)
+	}
+	for _, program := range programs {
+		if _, err := (&Rules{}).Plan(context.Background(), program, now); err != nil {
+			t.Errorf("a reason suggests %q, which is refused: %v", program, err)
+		}
+	}
+}
