@@ -493,6 +493,9 @@ func (p *parser) otherStatement(pos int) (*sentence, int, *failure) {
 		if c == nil && !s.acted && from == pos {
 			return nil, 0, p.startFailure(pos) // "Notify everyone ...": where the action should be
 		}
+		if c == nil && p.isWord(pos, "if") {
+			return nil, 0, &failure{from: pos, to: p.nextClause(pos+1, s.acted), why: whyIf} // "... if it rains"
+		}
 		if c == nil {
 			return nil, 0, &failure{from: from, to: p.nextClause(from+1, s.acted)}
 		}

@@ -64,6 +64,9 @@ func (p *parser) startFailure(pos int) *failure {
 		return &failure{from: pos, to: next, why: "a schedule goes at the start of the program and repeats all of it, like Every Monday at 9am, send 'Hi' to bob@example.com", form: "Every <day> at <clock>, <program>"}
 	}
 	w := t.text
+	if w == "if" {
+		return &failure{from: pos, to: to, why: whyIf}
+	}
 	verbAt := -1 // where a verb EaaPL knows follows the part
 	if to < p.end {
 		if _, ok := p.phrase(to, p.l.verbs...); ok {
@@ -97,6 +100,9 @@ func (p *parser) startFailure(pos int) *failure {
 	}
 	return &failure{from: pos, to: pos + 1, exact: true, why: fmt.Sprintf("EaaPL does not know the verb %q; %s", p.src[t.start:t.end], p.verbList()), form: sendForm}
 }
+
+// whyIf is the reason for a condition the grammar does not know: the conditions it knows.
+const whyIf = "the conditions EaaPL knows are: if I haven't emailed them <time> (or unless I emailed them), if I haven't emailed <address> or my contact <name> <time>, if there are more than <N> <things> (or fewer than, at least, no), if <result> contains or is '<text>', and if he doesn't reply within <duration>"
 
 // sendForm is the form of the plainest email.
 const sendForm = "Send '<message>' to <recipients>"

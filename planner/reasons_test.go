@@ -54,6 +54,9 @@ func TestARefusalAtAStatementsStartQuotesTheWordsAndSaysWhy(t *testing.T) {
 		{"Send 'Hi' to bob@example.com, then call Bob", "then call Bob", `EaaPL knows "call" only as the start of call them, call those, call it`},
 		{"Get the weather", "Get the weather", `EaaPL knows "get" only as the start of get the page {url}`},
 		{"Summarize my inbox and send the summary to bob@example.com", "my inbox", `"summarize {text}" needs its text: a quotation, a file name`},
+		// A condition EaaPL does not know, wherever it stands.
+		{"Send 'Hello' to my contact Ann if possible", "if possible", "the conditions EaaPL knows are: if I haven't emailed them <time>"},
+		{"If Bob replies, send 'Hi' to ann@example.com", "If Bob replies", "the conditions EaaPL knows are"},
 		// A schedule after the first statement.
 		{"Send 'Hi' to bob@example.com, then every Monday at 9am send 'Hi' to bob@example.com", "then every Monday at 9am", "a schedule goes at the start of the program"},
 	}
