@@ -70,23 +70,6 @@ func TestAQuotedNameChoosesTheContactsOfThatName(t *testing.T) {
 	}
 }
 
-// samePlan reports whether two programs plan the same steps, descriptions aside.
-func samePlan(t *testing.T, a, b string) (string, string, bool) {
-	t.Helper()
-	pa, pb := mustPlan(t, &Rules{}, a, now), mustPlan(t, &Rules{}, b, now)
-	pa.Program, pb.Program = "", ""
-	for _, p := range []*plan.Plan{pa, pb} {
-		for i := range p.Steps {
-			p.Steps[i].Description, p.Steps[i].SkipReason = "", ""
-			if p.Steps[i].Answer != nil {
-				p.Steps[i].Answer.Label = ""
-			}
-		}
-	}
-	ja, jb := planJSON(t, pa), planJSON(t, pb)
-	return ja, jb, ja == jb
-}
-
 func TestAQuotedNameBeforeAnotherQuotationIsRefused(t *testing.T) {
 	for program, part := range map[string]string{
 		"Send my contacts named 'Ann' and 'Bob'": "named 'Ann' and 'Bob'",
@@ -106,9 +89,7 @@ func TestAQuotedNameBeforeAnotherQuotationIsRefused(t *testing.T) {
 		t.Errorf("refused quoting %q: %v", nu.Part, nu)
 	}
 	// One quotation after the name is the message, as after any recipients.
-	if a, b, ok := samePlan(t, "Send my contacts named 'Ann' 'Hi'", "Send 'Hi' to my contacts named Ann"); !ok {
-		t.Errorf("plans\n%s\nwant\n%s", a, b)
-	}
+	samePlan(t, "Send my contacts named 'Ann' 'Hi'", "Send 'Hi' to my contacts named Ann")
 }
 
 func TestQuestionsWithWhichPlanAsTheirLists(t *testing.T) {
@@ -123,9 +104,7 @@ func TestQuestionsWithWhichPlanAsTheirLists(t *testing.T) {
 		"How many of my contacts are at acme.com?":                       "How many of my contacts at acme.com are there?",
 	} {
 		t.Run(question, func(t *testing.T) {
-			if a, b, ok := samePlan(t, question, list); !ok {
-				t.Fatalf("%q plans\n%s\nwant the plan of %q:\n%s", question, a, list, b)
-			}
+			samePlan(t, question, list)
 		})
 	}
 	for program, part := range map[string]string{
@@ -156,9 +135,7 @@ func TestGetStatementsNameTheirRecipientsFirst(t *testing.T) {
 		"List my contacts at acme.com and call them the acme people. The acme people get 'Hi'": "List my contacts at acme.com and call them the acme people. Send 'Hi' to the acme people",
 	} {
 		t.Run(get, func(t *testing.T) {
-			if a, b, ok := samePlan(t, get, send); !ok {
-				t.Fatalf("%q plans\n%s\nwant the plan of %q:\n%s", get, a, send, b)
-			}
+			samePlan(t, get, send)
 		})
 	}
 	for program, want := range map[string][2]string{

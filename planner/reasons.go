@@ -134,6 +134,9 @@ func (p *parser) startsOf(w string) []string {
 	for _, ph := range concat(namingHeads, answerHeads, []string{"how many"}, p.l.verbs) {
 		add(ph)
 	}
+	for _, v := range p.l.aroundVerbs {
+		add(v[0] + " <recipients> " + v[1]) // "let <recipients> know"
+	}
 	slices.SortStableFunc(out, func(a, b string) int { return len(strings.Fields(a)) - len(strings.Fields(b)) })
 	return out
 }

@@ -41,7 +41,8 @@ func TestARefusalAtAStatementsStartQuotesTheWordsAndSaysWhy(t *testing.T) {
 		{"Who is Bob?", "Who", "the questions EaaPL answers are about your contacts"},
 		{"Which files are big?", "Which files", "the questions EaaPL answers are about your contacts"},
 		// Words before the verb that are not a verb: left out, not called a verb.
-		{"Could you please email bob@example.com saying 'Hi'", "Could you please", `the verb comes first: leave out the words before "email"`},
+		{"Could you maybe email bob@example.com saying 'Hi'", "maybe", `the verb comes first: leave out the words before "email"`},
+		{"We should email bob@example.com saying 'Hi'", "We should", `the verb comes first: leave out the words before "email"`},
 		{"Ann, send her 'Hi'", "Ann", `the verb comes first: leave out the words before "send"`},
 		{"I love you", "I love you", "EaaPL finds no verb it knows in it; its verbs are send"},
 		// Contacts, an address or a message with nothing to do.
@@ -53,6 +54,7 @@ func TestARefusalAtAStatementsStartQuotesTheWordsAndSaysWhy(t *testing.T) {
 		// A word EaaPL knows, that starts other phrases than this one.
 		{"Send 'Hi' to bob@example.com, then call Bob", "then call Bob", `EaaPL knows "call" only as the start of call them, call those, call it`},
 		{"Get the weather", "Get the weather", `EaaPL knows "get" only as the start of get the page {url}`},
+		{"Let everyone know 'Hi'", "Let everyone know 'Hi'", `EaaPL knows "let" only as the start of let <recipients> know`},
 		{"Summarize my inbox and send the summary to bob@example.com", "my inbox", `"summarize {text}" needs its text: a quotation, a file name`},
 		// A condition EaaPL does not know, wherever it stands.
 		{"Send 'Hello' to my contact Ann if possible", "if possible", "the conditions EaaPL knows are: if I haven't emailed them <time>"},
@@ -76,9 +78,10 @@ func TestARefusalAtAStatementsStartQuotesTheWordsAndSaysWhy(t *testing.T) {
 func TestARefusalCallsAWordAVerbOnlyWhenItCouldBeOne(t *testing.T) {
 	// A wrong reason is worse than none: these start with no verb EaaPL knows, and none is a verb.
 	for _, program := range []string{
-		"Could you please email bob@example.com saying 'Hi'",
-		"I want to send 'Hi' to bob@example.com",
-		"Hey, can you send 'Hi' to bob@example.com?",
+		"Could you maybe email bob@example.com saying 'Hi'",
+		"I need to send 'Hi' to bob@example.com",
+		"Hey there, send 'Hi' to bob@example.com?",
+		"We should email bob@example.com saying 'Hi'",
 		"What's the weather like in Paris?",
 		"Ann, send her 'Hi'",
 		"Ann and Bob, send them 'Hi'",
