@@ -238,7 +238,7 @@ func (r readBack) view(i int) catalog.StepView {
 // generic shows a step it has no words for as it is written.
 func (r readBack) generic(s plan.Step) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Run %s", s.Command)
+	fmt.Fprintf(&b, "Run %s", s.CommandName())
 	if s.ForEach != nil {
 		fmt.Fprintf(&b, " for each %s in %s", s.ForEach.As, s.ForEach.Items)
 	}
