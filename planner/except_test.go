@@ -24,9 +24,9 @@ var (
 	exceptEmailed = []any{"bob@example.com", "carol@acme.com"}
 )
 
-// sentTo evaluates a plan's email step (the last step) as the interpreter does, over exceptContacts:
+// exceptSentTo evaluates a plan's email step (the last step) as the interpreter does, over exceptContacts:
 // the addresses it sends to.
-func sentTo(t *testing.T, program string) []string {
+func exceptSentTo(t *testing.T, program string) []string {
 	t.Helper()
 	p := mustPlan(t, &Rules{}, program, now)
 	c, err := plan.Compile(p)
@@ -105,7 +105,7 @@ func TestExceptLeavesOutExactlyTheGroupItDescribes(t *testing.T) {
 		{"Send 'Hi' to my contacts named Bob except Bob Smith", []string{bobEx}},
 	} {
 		t.Run(tc.program, func(t *testing.T) {
-			if got := sentTo(t, tc.program); !slices.Equal(got, tc.want) {
+			if got := exceptSentTo(t, tc.program); !slices.Equal(got, tc.want) {
 				t.Errorf("sent to %q, want %q", got, tc.want)
 			}
 		})
