@@ -1226,6 +1226,11 @@ func (p *parser) exceptList(pos, n int) ([]exclusion, int, *failure) {
 		if p.isWord(at, "and") {
 			at++
 		}
+		if len(except) == 1 && p.isPunct(n, ",") && p.isWord(n+1, "and") && at < p.end && (p.toks[at].kind == address || p.toks[at].kind == word && p.isNameWord(p.toks[at].text)) {
+			// "Send 'Hi' to my contacts except Ann, and bob@example.com": bob left out too, or emailed too?
+			return nil, 0, &failure{from: n, to: at + 1, why: fmt.Sprintf("after one left out, \", and %s\" could be another one to leave out or another recipient; write %s and %s (no comma) to leave both out, or email %s in a statement of its own",
+				p.src[p.toks[at].start:p.toks[at].end], p.src[p.toks[pos].start:p.toks[n-1].end], p.src[p.toks[at].start:p.toks[at].end], p.src[p.toks[at].start:p.toks[at].end])}
+		}
 		if at > n && at < p.end && p.toks[at].kind == quoted {
 			// "Send my contacts except Ann and 'Bob'": another one left out, or the message.
 			return nil, 0, &failure{from: pos, to: at + 1, why: fmt.Sprintf("%s could be another one to leave out or the message; give the message with saying '...'", p.src[p.toks[at].start:p.toks[at].end])}
