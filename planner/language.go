@@ -68,6 +68,7 @@ type language struct {
 	subjectMarkers, joinedSubjects                       []string
 	haveNotEmailed, haveEmailed, leadConditions          []string
 	oneConditions, trailingConditions, positiveRelatives []string
+	positiveIfs, onePositive                             []string
 	questionNegative, questionPositive                   []string
 	grammarWords, lineStarters                           map[string]bool
 }
@@ -163,7 +164,9 @@ func gather(specs []*catalog.Spec) *language {
 		join([]string{"if i"}, l.haveNotEmailed, []string{"them"}),
 		join([]string{"unless i"}, l.haveEmailed, []string{"them"}),
 	)
-	l.oneConditions = join([]string{"if i"}, l.haveNotEmailed)
+	l.oneConditions = concat(join([]string{"if i"}, l.haveNotEmailed), join([]string{"unless i"}, l.haveEmailed))
+	l.positiveIfs = join([]string{"if i"}, l.haveEmailed, []string{"them"})
+	l.onePositive = join([]string{"if i"}, l.haveEmailed)
 	l.trailingConditions = concat(l.leadConditions, join([]string{"i", "who i", "whom i", "that i"}, l.haveNotEmailed),
 		join([]string{"who", "that"}, []string{"has not", "have not"}, []string{"heard from me"}))
 	l.positiveRelatives = join([]string{"who i", "whom i", "that i"}, []string{"emailed", "have emailed", "sent an email to", "wrote to", "have written to"})
@@ -172,7 +175,7 @@ func gather(specs []*catalog.Spec) *language {
 
 	l.grammarWords = map[string]bool{}
 	for _, w := range strings.Fields(`and or if unless on at in by for from to then after before when within
-		tomorrow today tonight this next last every each all everyone everybody anyone someone nobody
+		tomorrow today tonight yesterday since myself this next last every each all everyone everybody anyone someone nobody
 		who whom that which whose with without saying except named called again please possible
 		a an the it them her him me my i you send email emails wait list show tell how many
 		monday tuesday wednesday thursday friday saturday sunday weekday day week month
