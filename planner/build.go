@@ -33,6 +33,7 @@ const (
 type period struct {
 	kind   periodKind
 	days   int // for lastDays
+	hours  int // for lastDays, when it is in hours ("in the last 48 hours"): days is then 0
 	months int // for lastMonths
 	// For sinceDay: back days before today ("since yesterday": 1), or a weekday (weekday+1 in
 	// weekday, so that 0 is none), or a date: month (1-12), dayOfMonth and year (0: the latest one
@@ -83,7 +84,7 @@ func (p period) since(now time.Time) time.Time {
 		last := first.AddDate(0, 1, -1).Day()
 		return first.AddDate(0, 0, min(d, last)-1)
 	default:
-		return now.Add(-time.Duration(p.days) * 24 * time.Hour)
+		return now.Add(-time.Duration(p.days)*24*time.Hour - time.Duration(p.hours)*time.Hour)
 	}
 }
 
@@ -109,7 +110,8 @@ func (p period) doubt(now time.Time) string {
 	case p.kind != sinceDay:
 	case p.weekday > 0 && time.Weekday(p.weekday-1) == now.Weekday():
 		w := time.Weekday(p.weekday - 1)
-		return fmt.Sprintf("%s is today, so since %s could mean since today or since %s; write today, or in the last 7 days", w, w, day(p.since(now).AddDate(0, 0, -7), now))
+		week := p.since(now).AddDate(0, 0, -7)
+		return fmt.Sprintf("%s is today, so since %s could mean since today or since %s; write today, or since %s", w, w, day(week, now), week.Format("2 January"))
 	case p.month > 0 && p.year > 0 && p.since(now).After(now):
 		return fmt.Sprintf("%s has not come yet; the time must be in the past", day(p.since(now), now))
 	}

@@ -212,3 +212,41 @@ func assertRefused(t *testing.T, err error, part, why string) {
 		t.Errorf("refusal %q, want the part %q and %q", nu.Error(), part, why)
 	}
 }
+
+// TestPlanWindowsInHours: "in the last 48 hours" and "in 2 hours" right after "emailed" are windows;
+// "in 30 minutes" there is refused, naming it, rather than taken as a wait.
+func TestPlanWindowsInHours(t *testing.T) {
+	for phrase, since := range map[string]string{"in the last 48 hours": "2026-11-23T21:40:00Z", "in 2 hours": "2026-11-25T19:40:00Z", "in the last hour": "2026-11-25T20:40:00Z"} {
+		p := mustPlan(t, &Rules{}, "Send 'Hi' to my contacts who I haven't emailed "+phrase, now)
+		if h, _ := p.Step("history"); h.Args["since"] != since {
+			t.Errorf("%s: since = %v, want %s", phrase, h.Args["since"], since)
+		}
+		if _, ok := p.Step("wait"); ok {
+			t.Errorf("%s: the plan waits", phrase)
+		}
+	}
+	_, err := (&Rules{}).Plan(context.Background(), "Send 'Hi' to my contacts who I haven't emailed in 30 minutes", now)
+	assertRefused(t, err, "who I haven't emailed in 30 minutes", `"in 30 minutes" would be the window`)
+}
+
+// TestReadBackConditionsOnOneRecipient: the read-back says a positive check, a window that ends at
+// midnight (yesterday) and a check joined with "no reply" in words, never as CEL.
+func TestReadBackConditionsOnOneRecipient(t *testing.T) {
+	tests := []struct{ program, step, want string }{
+		{"If I have emailed alice@example.com this month, send her 'Hi'", "send", "you have emailed alice@example.com since Sunday 1 November"},
+		{"Unless I emailed alice@example.com yesterday, send her 'Hi'", "send", "you have not emailed alice@example.com since Tuesday 24 November until Wednesday 25 November"},
+		{"Send 'Hi' to alice@example.com if I haven't emailed her in the last 2 days", "send", "you have not emailed alice@example.com since 21:40 on Monday 23 November"},
+		{"Send 'Hi' to bob@example.com. If he doesn't reply within a day, send him 'Ping' unless I emailed him today", "send_2",
+			"you have not emailed bob@example.com since Wednesday 25 November and no reply has come during the wait of step 3"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.program, func(t *testing.T) {
+			p := mustPlan(t, &Rules{}, tt.program, now)
+			send, _ := p.Step(tt.step)
+			got, ok := ReadBackCondition(p, send.If, time.UTC)
+			if !ok || got != tt.want {
+				t.Errorf("ReadBackCondition(%q) = %q, %v; want %q", send.If, got, ok, tt.want)
+			}
+		})
+	}
+}

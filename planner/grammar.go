@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 	"unicode"
+
+	"github.com/eaapl/eaapl/catalog"
 )
 
 // The grammar (docs/english.md writes it out for users) is a sequence of statements; a statement is a
@@ -252,7 +254,7 @@ func concat(lists ...[]string) []string {
 }
 
 // whyTime is the reason given for a time phrase that is not understood.
-const whyTime = "a time must be today, this week, this month, last week, last month, or in the last N days or weeks"
+const whyTime = "a time must be today, yesterday, this week, this month, last week, last month, in the last N hours, days, weeks or months, or since yesterday, a weekday or a date (since 1 December)"
 
 // parser parses the tokens of one program.
 type parser struct {
@@ -1017,13 +1019,25 @@ func (p *parser) condition(pos int, lead bool) (*clause, *failure) {
 		return nil, f
 	}
 	if after < 0 {
+		if (p.isWord(next, "in") || p.isWord(next, "for") || p.isWord(next, "within")) && next+1 < p.end {
+			if d, end, _ := p.duration(next + 1); end > 0 {
+				// "who I haven't emailed in 2 hours": a window right after "emailed", and one in hours or
+				// minutes is not one EaaPL has; it is not taken as a wait either.
+				return nil, &failure{from: start, to: end, why: fmt.Sprintf("right after \"emailed\", \"%s\" would be the window, and a window is in hours, days, weeks or months (in the last 2 hours); to wait %s first, write it before the statement: %s %s, send ...",
+					strings.Join(wordsOf(p.toks[next:end]), " "), catalog.DescribeDuration(time.Duration(d)), capitalize(p.toks[next].text), strings.Join(wordsOf(p.toks[next+1:end]), " "))}
+			}
+		}
 		if p.boundary(next, !lead) {
 			return nil, &failure{from: start, to: next, why: "it does not say since when; add today, this week, this month or in the last N days"}
 		}
 		return nil, &failure{from: next, why: whyTime}
 	}
 	if emailed && per.negative {
-		return nil, &failure{from: next, to: after, why: fmt.Sprintf("\"%s\" says how long you have not emailed; for when you emailed, write in the last %s", strings.Join(wordsOf(p.toks[next:after]), " "), strings.Join(wordsOf(p.toks[next+1:after]), " "))}
+		unit := wordsOf(p.toks[next+1 : after])
+		if unit[0] == "a" || unit[0] == "an" || unit[0] == "one" {
+			unit = unit[1:] // "for a week": in the last week
+		}
+		return nil, &failure{from: next, to: after, why: fmt.Sprintf("\"%s\" says how long you have not emailed; for when you emailed, write in the last %s", strings.Join(wordsOf(p.toks[next:after]), " "), strings.Join(unit, " "))}
 	}
 	return &clause{next: after, lead: lead, condition: &conditionClause{span{start, after}, per, emailed, who, span{next, after}, relative}}, nil
 }
@@ -1090,13 +1104,15 @@ func (p *parser) period(pos int) (period, int, *failure) {
 	if !ok {
 		return period{}, -1, nil
 	}
-	if p.isWord(next, "a") || p.isWord(next, "one") {
-		if !p.isWord(next+1, "day") && !p.isWord(next+1, "week") && !p.isWord(next+1, "month") {
+	if p.isWord(next, "a") || p.isWord(next, "an") || p.isWord(next, "one") {
+		if !p.isWord(next+1, "hour") && !p.isWord(next+1, "day") && !p.isWord(next+1, "week") && !p.isWord(next+1, "month") {
 			return period{}, -1, nil
 		}
 		next++ // "in a week": one week
 	}
 	switch {
+	case p.isWord(next, "hour"):
+		return period{kind: lastDays, hours: 1, negative: negative}, next + 1, nil
 	case p.isWord(next, "day"):
 		return period{kind: lastDays, days: 1, negative: negative}, next + 1, nil
 	case p.isWord(next, "week"):
@@ -1106,12 +1122,19 @@ func (p *parser) period(pos int) (period, int, *failure) {
 	}
 	weeks := p.isWord(next+1, "weeks") || p.isWord(next+1, "week")
 	months := p.isWord(next+1, "months") || p.isWord(next+1, "month")
-	if next >= p.end || p.toks[next].kind != word || !(p.isWord(next+1, "days") || p.isWord(next+1, "day") || weeks || months) {
+	hours := p.isWord(next+1, "hours") || p.isWord(next+1, "hour")
+	if next >= p.end || p.toks[next].kind != word || !(p.isWord(next+1, "days") || p.isWord(next+1, "day") || weeks || months || hours) {
 		return period{}, -1, nil
 	}
 	n, ok := number(p.toks[next].text)
 	if !ok {
 		return period{}, -1, nil
+	}
+	if hours {
+		if n < 1 || n > maxDays*24 {
+			return period{}, 0, &failure{from: next, to: next + 2, why: fmt.Sprintf("the number of hours must be from 1 to %d", maxDays*24)}
+		}
+		return period{kind: lastDays, hours: n, negative: negative}, next + 2, nil
 	}
 	if months {
 		if n < 1 || n > maxDays/30 {
@@ -1133,10 +1156,10 @@ func (p *parser) unitAt(pos int) bool {
 	if !(pos < p.end && p.toks[pos].kind == word) {
 		return false
 	}
-	if _, ok := number(p.toks[pos].text); !ok && !p.isWord(pos, "a") {
+	if _, ok := number(p.toks[pos].text); !ok && !p.isWord(pos, "a") && !p.isWord(pos, "an") {
 		return false
 	}
-	_, ok := p.phrase(pos+1, "day", "days", "week", "weeks", "month", "months")
+	_, ok := p.phrase(pos+1, "hour", "hours", "day", "days", "week", "weeks", "month", "months")
 	return ok
 }
 

@@ -32,8 +32,9 @@ var languageForms = []Form{
 	{"Every <day> at <clock>, <program>", "Every weekday at 9am, send 'Daily digest' to each of my contacts"},
 	{"<contacts> gets '<message>' (also: get, should get, receives)", "Everyone in my contacts at acme.com gets 'The office is closed on Friday'"},
 	{"Call them <name> (also: save them as <name>); later: to the <name>", "List my contacts at acme.com and call them the acme people. Send 'Office closed' to the acme people."},
-	{"<recipients> is <contacts>, my contact <name>, them, her, him, or addresses: bob@example.com, or bob@example.com and ann@example.com", "Send 'Hi' to ann@example.com and bob@example.com"},
-	{"<time> is today, this week, this month, last week, last month, in the last N days or weeks, since the start of the week or month", "Email my contacts who I haven't emailed today saying 'Hi'"},
+	{"<recipients> is <contacts>, my contact <name>, them, her, him, me (your address, EAAPL_USER_EMAIL), or addresses: bob@example.com, or bob@example.com and ann@example.com", "Send 'Hi' to ann@example.com and bob@example.com"},
+	{"<statement> if I haven't emailed her <time> (after one recipient; also: only if, if I have emailed, unless I emailed)", "Send 'Hi' to alice@example.com if I haven't emailed her this month"},
+	{"<time> is today, yesterday, this week, this month, last week, last month, in the last N hours, days, weeks or months, since yesterday, since Monday, since 1 December, since the start of the week or month, for N days or weeks", "Email my contacts who I haven't emailed for 2 weeks saying 'Hi'"},
 	{"<when> is in N seconds/minutes/hours/days, at 5pm, tomorrow at 8am, on Friday at 9 (24-hour: 9 is 09:00)", "Send 'Hi' to bob@example.com on Friday at 9"},
 	{"<day> is day, weekday, Monday ... Sunday; or: on the 1st of every month at <clock>", "Every Monday at 9am, send 'Weekly report?' to bob@example.com"},
 }

@@ -116,6 +116,10 @@ func conditionWords(p *plan.Plan, e celast.Expr, loc *time.Location) (string, bo
 		if in := args[0]; in.Kind() == celast.CallKind && in.AsCall().FunctionName() == "@in" && len(in.AsCall().Args()) == 2 {
 			return emailedWords(p, in, "you have not emailed", loc)
 		}
+		if s, out, ok := stepOutput(p, args[0]); ok && out == "replied" && s.AwaitReply != nil {
+			// !steps.w.replied: no reply came while the wait of step N lasted.
+			return fmt.Sprintf("no reply has come during the wait of step %d", stepNumber(p, s.ID)), true
+		}
 		words, ok := conditionWords(p, args[0], loc)
 		if !ok {
 			return "", false
@@ -126,6 +130,10 @@ func conditionWords(p *plan.Plan, e celast.Expr, loc *time.Location) (string, bo
 			}
 		}
 		return "", false
+	case fn == "_&&_" && len(args) == 2: // both: "you have not emailed ... and no reply has come ..."
+		a, ok := conditionWords(p, args[0], loc)
+		b, ok2 := conditionWords(p, args[1], loc)
+		return a + " and " + b, ok && ok2
 	case fn == "@in" && len(args) == 2: // x in steps.h.emailed: the check of one recipient, positive
 		return emailedWords(p, e, "you have emailed", loc)
 	case fn == "_==_" && len(args) == 2: // steps.s.f.trim().lowerAscii() == "x"
