@@ -298,7 +298,7 @@ func (b *builder) linkAfter(after bool) {
 		}
 		if root && after {
 			for _, d := range b.prev {
-				if !slices.Contains(s.DependsOn, d) {
+				if !b.waitsFor(s, d) {
 					s.DependsOn = append(s.DependsOn, d)
 				}
 			}
@@ -307,12 +307,69 @@ func (b *builder) linkAfter(after bool) {
 	var sinks []string
 	for _, id := range b.ids {
 		if !needed[id] {
-			sinks = append(sinks, id)
+			for _, d := range b.sure(id) {
+				if !slices.Contains(sinks, d) {
+					sinks = append(sinks, d)
+				}
+			}
 		}
 	}
 	if len(sinks) > 0 {
 		b.prev = sinks
 	}
+}
+
+// waitsFor reports whether step s depends on step id, directly or through the steps it depends on.
+func (b *builder) waitsFor(s *plan.Step, id string) bool {
+	for _, d := range s.DependsOn {
+		if d == id {
+			return true
+		}
+		if ds, ok := b.p.Step(d); ok && b.waitsFor(ds, id) {
+			return true
+		}
+	}
+	return false
+}
+
+// sure returns the steps the next statement waits for in place of step id: id itself, or, when id may
+// be skipped, the steps before it that may not. A step whose own condition is false is skipped, and so
+// is every step that depends on it (the interpreter runs a step only after the steps it depends on are
+// done): "If I haven't emailed alice@example.com today, send her 'Hi'. Send 'Yo' to bob@example.com"
+// must email bob whether or not alice is emailed, so bob's email waits for what alice's condition reads,
+// not for her email. What belongs to the skipped email (the wait for her reply) depends on it itself.
+func (b *builder) sure(id string) []string {
+	s, ok := b.p.Step(id)
+	if !ok || !b.mayBeSkipped(id) {
+		return []string{id}
+	}
+	var out []string
+	for _, d := range s.DependsOn {
+		for _, x := range b.sure(d) {
+			if !slices.Contains(out, x) {
+				out = append(out, x)
+			}
+		}
+	}
+	return out
+}
+
+// mayBeSkipped reports whether step id may be skipped when the program runs: it is one step (not one per
+// item) with a condition, or it depends on such a step.
+func (b *builder) mayBeSkipped(id string) bool {
+	s, ok := b.p.Step(id)
+	if !ok {
+		return false
+	}
+	if s.If != "" && s.ForEach == nil {
+		return true
+	}
+	for _, d := range s.DependsOn {
+		if b.mayBeSkipped(d) {
+			return true
+		}
+	}
+	return false
 }
 
 // wait adds a wait step.

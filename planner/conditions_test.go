@@ -3,6 +3,7 @@ package planner
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -248,5 +249,30 @@ func TestReadBackConditionsOnOneRecipient(t *testing.T) {
 				t.Errorf("ReadBackCondition(%q) = %q, %v; want %q", send.If, got, ok, tt.want)
 			}
 		})
+	}
+}
+
+// TestPlanStatementAfterAConditionalEmailIsNotSkippedWithIt: a step whose condition is false is skipped,
+// and so is every step that depends on it; the statement after a conditional email waits for what the
+// condition reads, not for the email, so that bob is emailed whether or not alice is. The wait for
+// alice's reply still depends on her email.
+func TestPlanStatementAfterAConditionalEmailIsNotSkippedWithIt(t *testing.T) {
+	p := mustPlan(t, &Rules{}, "If I haven't emailed alice@example.com today, send her 'Hi'. Send 'Yo' to bob@example.com", now)
+	assertValid(t, p)
+	c, _ := p.Step("compose_2")
+	if slices.Contains(c.DependsOn, "send") || !slices.Contains(c.DependsOn, "history") {
+		t.Errorf("compose_2 depends on %v, want the history, not the conditional send", c.DependsOn)
+	}
+	p = mustPlan(t, &Rules{}, "If I haven't emailed alice@example.com today, send her 'Hi' and if she doesn't reply within a day, send it again. Send 'Yo' to bob@example.com", now)
+	if w, _ := p.Step("wait_for_reply_2"); !slices.Equal(w.DependsOn, []string{"send"}) {
+		t.Errorf("wait_for_reply_2 depends on %v, want [send]", w.DependsOn)
+	}
+	for _, id := range []string{"compose_3"} {
+		s, _ := p.Step(id)
+		for _, d := range s.DependsOn {
+			if d == "send" || d == "send_2" || d == "wait_for_reply_2" {
+				t.Errorf("%s depends on %s, which may be skipped", id, d)
+			}
+		}
 	}
 }
