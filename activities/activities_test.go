@@ -443,6 +443,12 @@ func runActivity(tb testing.TB, a *testWorker, fn any, t catalog.Task) (catalog.
 	var ts testsuite.WorkflowTestSuite
 	env := ts.NewTestActivityEnvironment()
 	a.commands().Register(env) // one activity per command, as a worker registers them
+	return runActivityIn(tb, env, fn, t)
+}
+
+// runActivityIn runs an activity registered in env and decodes its result, as the workflow sees it.
+func runActivityIn(tb testing.TB, env *testsuite.TestActivityEnvironment, fn any, t catalog.Task) (catalog.TaskResult, error) {
+	tb.Helper()
 	val, err := env.ExecuteActivity(fn, t)
 	if err != nil {
 		return catalog.TaskResult{}, err

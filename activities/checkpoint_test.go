@@ -46,12 +46,8 @@ func TestRetrieveContactsHeartbeatsSmallCheckpoints(t *testing.T) {
 	a := &testWorker{Contacts: FileContacts{Path: path}, WorkerID: "w"}
 
 	env, beats, sizes := heartbeatEnv(a)
-	val, err := env.ExecuteActivity(a.RetrieveContacts, catalog.Task{TaskID: "contacts"})
+	res, err := runActivityIn(t, env, a.RetrieveContacts, catalog.Task{TaskID: "contacts"})
 	if err != nil {
-		t.Fatal(err)
-	}
-	var res catalog.TaskResult
-	if err := val.Get(&res); err != nil {
 		t.Fatal(err)
 	}
 	if res.Output["count"] != float64(n) {
@@ -76,12 +72,8 @@ func TestRetrieveContactsHeartbeatsSmallCheckpoints(t *testing.T) {
 		for _, details := range []any{"not a checkpoint", first} {
 			env, _, _ := heartbeatEnv(a)
 			env.SetHeartbeatDetails(details)
-			val, err := env.ExecuteActivity(a.RetrieveContacts, catalog.Task{TaskID: "contacts"})
+			res, err := runActivityIn(t, env, a.RetrieveContacts, catalog.Task{TaskID: "contacts"})
 			if err != nil {
-				t.Fatal(err)
-			}
-			var res catalog.TaskResult
-			if err := val.Get(&res); err != nil {
 				t.Fatal(err)
 			}
 			if got := res.Output["count"]; got != float64(n) {

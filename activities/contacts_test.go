@@ -59,11 +59,7 @@ func TestRetrieveContactsSkipsBadRows(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var emails []string
-			for _, c := range res.Output["contacts"].([]Contact) {
-				emails = append(emails, c.Email)
-			}
-			if got := strings.Join(emails, " "); got != tc.wantEmails {
+			if got := contactEmails(res); got != tc.wantEmails {
 				t.Errorf("emails = %q, want %q", got, tc.wantEmails)
 			}
 			skipped := res.Output["skipped"].([]string)
@@ -133,11 +129,7 @@ func TestRetrieveContactsDeduplicates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var emails []string
-	for _, c := range res.Output["contacts"].([]Contact) {
-		emails = append(emails, c.Email)
-	}
-	if got, want := strings.Join(emails, " "), "ann@example.com dup@example.com bob@example.com"; got != want {
+	if got, want := contactEmails(res), "ann@example.com dup@example.com bob@example.com"; got != want {
 		t.Fatalf("emails = %q, want %q", got, want)
 	}
 	want := []string{
@@ -216,4 +208,13 @@ func retrieveSpec(tb testing.TB) *catalog.Spec {
 		tb.Fatal("RetrieveContacts is not registered")
 	}
 	return spec
+}
+
+// contactEmails are the addresses of RetrieveContacts' contacts, in order, space-separated.
+func contactEmails(res catalog.TaskResult) string {
+	var emails []string
+	for _, c := range res.Output["contacts"].([]Contact) {
+		emails = append(emails, c.Email)
+	}
+	return strings.Join(emails, " ")
 }

@@ -123,9 +123,21 @@ func (s *Spec) Check() error {
 			}
 		}
 	}
-	for name := range s.Forms.Results {
+	for name, r := range s.Forms.Results {
 		if _, ok := s.OutputField(name); !ok {
 			return fmt.Errorf("catalog: command %q: its forms name the output %q, which it does not have", s.Name, name)
+		}
+		for _, ph := range r.Phrases {
+			if !strings.Contains(ph, "{") || strings.HasPrefix(ph, "{") {
+				return fmt.Errorf("catalog: command %q: the phrase %q of its output %q must start with a word and have an argument slot", s.Name, ph, name)
+			}
+			for _, w := range strings.Fields(ph) {
+				if arg, ok := strings.CutPrefix(w, "{"); ok {
+					if _, has := s.Arg(strings.TrimSuffix(arg, "}")); !has {
+						return fmt.Errorf("catalog: command %q: the phrase %q of its output %q names the argument %q, which it does not have", s.Name, ph, name, strings.TrimSuffix(arg, "}"))
+					}
+				}
+			}
 		}
 	}
 	return nil

@@ -87,6 +87,12 @@ func TestCheckRefusesAnIncompleteCommand(t *testing.T) {
 		{"FormsArgument", func(d *catalog.Def[catalog.NoDeps, echoArgs, echoOutput]) {
 			d.Forms.Args = map[string][]string{"nope": {"x"}}
 		}, `argument "nope"`},
+		{"ResultPhraseArgument", func(d *catalog.Def[catalog.NoDeps, echoArgs, echoOutput]) {
+			d.Forms.Results = map[string]catalog.ResultWords{"text": {Phrases: []string{"an echo of {nope}"}}}
+		}, `names the argument "nope"`},
+		{"ResultPhraseWithoutSlot", func(d *catalog.Def[catalog.NoDeps, echoArgs, echoOutput]) {
+			d.Forms.Results = map[string]catalog.ResultWords{"text": {Phrases: []string{"an echo"}}}
+		}, "argument slot"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			d := echoDef()

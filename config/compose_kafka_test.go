@@ -18,12 +18,10 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 	"github.com/twmb/franz-go/pkg/sasl/plain"
-	yaml "go.yaml.in/yaml/v3"
 
 	"github.com/eaapl/eaapl/bridge"
 	"github.com/eaapl/eaapl/bridge/kafka"
 	"github.com/eaapl/eaapl/config"
-	"github.com/eaapl/eaapl/internal/testenv/tools"
 )
 
 // TestComposeKafkaOnAKafkaProtocolBroker runs the compose file's Kafka security as far as it can run
@@ -34,15 +32,7 @@ import (
 // exactly the worker service's KAFKA_* settings. What kfake cannot show: the apache/kafka image's reading
 // of the KAFKA_* variables, the JAAS syntax (parsed here by a pattern), and StandardAuthorizer itself.
 func TestComposeKafkaOnAKafkaProtocolBroker(t *testing.T) {
-	compose := tools.Path(t, "docker-compose")
-	out, err := exec.Command(compose, "-f", filepath.Join("..", "docker-compose.temporal.yml"), "config").Output()
-	if err != nil {
-		t.Fatalf("docker-compose config: %v", err)
-	}
-	var f kafkaCompose
-	if err := yaml.Unmarshal(out, &f); err != nil {
-		t.Fatal(err)
-	}
+	f := composeConfig[kafkaCompose](t)
 	broker, acls, worker := f.Services["kafka"], f.Services["kafka-acls"], f.Services["worker"]
 
 	// The broker's accounts, as its JAAS lines give them.

@@ -54,10 +54,10 @@ type composeFile struct {
 	Volumes map[string]any `yaml:"volumes"`
 }
 
-// TestComposeFile checks docker-compose.temporal.yml with Debian's docker-compose (`make cluster-tools`
-// installs it), then checks that the EaaPL workers are configured only with variables that EaaPL really
-// reads, and with values config.Load accepts: a misspelt variable would otherwise be ignored in silence.
-func TestComposeFile(t *testing.T) {
+// composeConfig is docker-compose.temporal.yml as Debian's docker-compose (`make cluster-tools` installs
+// it) checks and prints it with `docker-compose config`, read into a T.
+func composeConfig[T any](t *testing.T) T {
+	t.Helper()
 	compose := tools.Path(t, "docker-compose")
 	cmd := exec.Command(compose, "-f", filepath.Join("..", "docker-compose.temporal.yml"), "config")
 	var stderr strings.Builder
@@ -66,10 +66,18 @@ func TestComposeFile(t *testing.T) {
 	if err != nil {
 		t.Fatalf("docker-compose config rejects docker-compose.temporal.yml: %v\n%s", err, stderr.String())
 	}
-	var f composeFile
+	var f T
 	if err := yaml.Unmarshal(out, &f); err != nil {
 		t.Fatalf("read docker-compose config's output: %v", err)
 	}
+	return f
+}
+
+// TestComposeFile checks docker-compose.temporal.yml with Debian's docker-compose (`make cluster-tools`
+// installs it), then checks that the EaaPL workers are configured only with variables that EaaPL really
+// reads, and with values config.Load accepts: a misspelt variable would otherwise be ignored in silence.
+func TestComposeFile(t *testing.T) {
+	f := composeConfig[composeFile](t)
 
 	read := readVariables()
 	var workers int
@@ -128,15 +136,7 @@ type kafkaCompose struct {
 // those whose values the bridge seals, and grants the worker writes to all of them and reads of the
 // sensitive ones to named consumers only. The broker itself cannot run here (no Docker engine).
 func TestComposeKafkaRestrictsItsTopics(t *testing.T) {
-	compose := tools.Path(t, "docker-compose")
-	out, err := exec.Command(compose, "-f", filepath.Join("..", "docker-compose.temporal.yml"), "config").Output()
-	if err != nil {
-		t.Fatalf("docker-compose config: %v", err)
-	}
-	var f kafkaCompose
-	if err := yaml.Unmarshal(out, &f); err != nil {
-		t.Fatal(err)
-	}
+	f := composeConfig[kafkaCompose](t)
 	kafka, acls, worker := f.Services["kafka"], f.Services["kafka-acls"], f.Services["worker"]
 
 	env := kafka.Environment

@@ -18,7 +18,6 @@ import (
 	"time"
 
 	"github.com/xuri/excelize/v2"
-	enumspb "go.temporal.io/api/enums/v1"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/eaapl/eaapl/config"
@@ -432,22 +431,30 @@ const planLarge = `{"version": 1, "program": "Read big.txt and write it to copy.
 	{"id": "read", "command": "ReadDocument", "args": {"path": "big.txt"}},
 	{"id": "write", "command": "WriteFile", "args": {"path": "copy.txt", "text": "${steps.read.text}"}}]}`
 
+// q3Workspace is a new folder, root, with a workspace folder in it, ws, that holds q3-report.md (q3Report);
+// the worker's data folder can go in root.
+func q3Workspace(t *testing.T) (root, ws string) {
+	t.Helper()
+	root = t.TempDir()
+	ws = filepath.Join(root, "workspace")
+	if err := os.Mkdir(ws, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(ws, "q3-report.md"), []byte(q3Report), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return root, ws
+}
+
 // historySize is the size of a workflow's history in bytes (its events as protobuf) and its event count.
 func historySize(t *testing.T, d *documentsStack, id string) (int, int) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	it := d.temporal.Client().GetWorkflowHistory(ctx, id, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
-	size, n := 0, 0
-	for it.HasNext() {
-		e, err := it.Next()
-		if err != nil {
-			t.Fatal(err)
-		}
+	events := history(t, d.temporal.Client(), id)
+	size := 0
+	for _, e := range events {
 		size += proto.Size(e)
-		n++
 	}
-	return size, n
+	return size, len(events)
 }
 
 // TestWriteFileOnce: a program run again under the same workflow ID (the same tasks, so the same

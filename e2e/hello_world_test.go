@@ -20,6 +20,8 @@ import (
 	"testing"
 	"time"
 
+	enumspb "go.temporal.io/api/enums/v1"
+	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/testsuite"
 
@@ -66,9 +68,10 @@ func newStack(t *testing.T) *stack {
 	return &stack{temporal: testenv.Temporal(t), mailpit: testenv.Mailpit(t)}
 }
 
-// worker starts a real worker on its own task queue, reading the given contacts file, and returns a
-// starter for that queue.
-func (s *stack) worker(t *testing.T, contactsFile string, edit func(*config.Config)) *starter.Starter {
+// workerConfig is the configuration, from the environment, of a test's worker: its own task queue (named
+// for the test), the contacts file, the stack's Mailpit, and the rule-based planner (a model key in the
+// developer's shell must not send these tests to a model).
+func (s *stack) workerConfig(t *testing.T, contactsFile, workerID string) config.Config {
 	t.Helper()
 	cfg, err := config.Load()
 	if err != nil {
@@ -77,9 +80,17 @@ func (s *stack) worker(t *testing.T, contactsFile string, edit func(*config.Conf
 	cfg.TaskQueue = "e2e-" + strings.ReplaceAll(t.Name(), "/", "-")
 	cfg.Contacts = contactsFile
 	cfg.SMTPAddr, cfg.MailboxURL = s.mailpit.SMTPAddr, s.mailpit.APIURL
-	cfg.WorkerID = "e2e-worker"
-	cfg.Planner = "rules"         // a model key in the developer's shell must not send these tests to a model
-	cfg.TextAnalyzer = "embedded" // nor their documents
+	cfg.WorkerID = workerID
+	cfg.Planner = "rules"
+	return cfg
+}
+
+// worker starts a real worker on its own task queue, reading the given contacts file, and returns a
+// starter for that queue.
+func (s *stack) worker(t *testing.T, contactsFile string, edit func(*config.Config)) *starter.Starter {
+	t.Helper()
+	cfg := s.workerConfig(t, contactsFile, "e2e-worker")
+	cfg.TextAnalyzer = "embedded" // a model key in the developer's shell must not send their documents to a model
 	cfg.ApprovalThreshold = 0     // the worker's gate: tests of approval set it
 	if edit != nil {
 		edit(&cfg)
@@ -88,8 +99,17 @@ func (s *stack) worker(t *testing.T, contactsFile string, edit func(*config.Conf
 	return &starter.Starter{Client: s.temporal.Client(), TaskQueue: cfg.TaskQueue, Identity: testOwner}
 }
 
-// run starts a program and waits for its result; a failed program returns its result and the error.
+// run starts a program and waits for its result, as runProgram does, and records its history (-record).
 func (s *stack) run(t *testing.T, st *starter.Starter, id string, in workflows.Input) (workflows.Result, error) {
+	t.Helper()
+	res, err := runProgram(t, st, id, in)
+	s.recordHistory(t, id)
+	return res, err
+}
+
+// runProgram starts a program and waits, up to 2 minutes, for its result; a failed program returns its
+// result and the error.
+func runProgram(t *testing.T, st *starter.Starter, id string, in workflows.Input) (workflows.Result, error) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -102,12 +122,35 @@ func (s *stack) run(t *testing.T, st *starter.Starter, id string, in workflows.I
 	if errors.As(err, &failed) {
 		res = failed.Result
 	}
-	s.recordHistory(t, id)
 	return res, err
+}
+
+// history is the events of the workflow's history, read within a minute.
+func history(t *testing.T, c client.Client, id string) []*historypb.HistoryEvent {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var events []*historypb.HistoryEvent
+	it := c.GetWorkflowHistory(ctx, id, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	for it.HasNext() {
+		e, err := it.Next()
+		if err != nil {
+			t.Fatalf("history of %s: %v", id, err)
+		}
+		events = append(events, e)
+	}
+	return events
 }
 
 // recordHistory writes a run's history for the replay test, with -record.
 func (s *stack) recordHistory(t *testing.T, id string) {
+	t.Helper()
+	s.recordHistoryAs(t, id, id)
+}
+
+// recordHistoryAs writes a run's history for the replay test under another name, with -record (a
+// shard's workflow ID holds slashes).
+func (s *stack) recordHistoryAs(t *testing.T, id, name string) {
 	t.Helper()
 	if !*record {
 		return
@@ -117,7 +160,7 @@ func (s *stack) recordHistory(t *testing.T, id string) {
 	if err != nil {
 		t.Fatalf("temporal workflow show %s: %v", id, err)
 	}
-	path := filepath.Join(testenv.Root(t), "workflows", "testdata", "histories", id+".json")
+	path := filepath.Join(testenv.Root(t), "workflows", "testdata", "histories", name+".json")
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -457,10 +500,15 @@ func startOfWeek(t time.Time) time.Time {
 	return time.Date(y, m, d-(int(t.Weekday())+6)%7, 0, 0, 0, 0, t.Location())
 }
 
-// startWorker runs a worker, as `eaapl worker` does, until the test ends.
+// startWorker runs a worker, as `eaapl worker` does, until the test ends, its log discarded.
 func startWorker(t *testing.T, c client.Client, cfg config.Config) {
 	t.Helper()
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	startWorkerLogging(t, c, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+}
+
+// startWorkerLogging is startWorker with the worker's log kept: it logs to logger.
+func startWorkerLogging(t *testing.T, c client.Client, cfg config.Config, logger *slog.Logger) {
+	t.Helper()
 	svc, err := worker.Setup(context.Background(), cfg, logger)
 	if err != nil {
 		t.Fatal(err)

@@ -14,7 +14,6 @@ import (
 	"go.temporal.io/sdk/workflow"
 	"google.golang.org/grpc"
 
-	"github.com/eaapl/eaapl/config"
 	"github.com/eaapl/eaapl/devstack"
 	"github.com/eaapl/eaapl/internal/identity"
 	"github.com/eaapl/eaapl/internal/testenv"
@@ -123,14 +122,8 @@ func TestTooLargeForTemporal(t *testing.T) {
 // comes back StuckTaskAttempts times, terminated with the cause, which `eaapl status` reports.
 func TestAWorkflowTaskThatKeepsFailingEnds(t *testing.T) {
 	s := newStack(t)
-	cfg, err := config.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.TaskQueue = "e2e-" + t.Name()
-	cfg.Contacts = contactsCSV(t, 1)
-	cfg.SMTPAddr, cfg.MailboxURL = s.mailpit.SMTPAddr, s.mailpit.APIURL
-	cfg.WorkerID, cfg.Planner, cfg.ApprovalThreshold = "e2e-stuck-worker", "rules", 0
+	cfg := s.workerConfig(t, contactsCSV(t, 1), "e2e-stuck-worker")
+	cfg.ApprovalThreshold = 0
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	svc, err := worker.Setup(context.Background(), cfg, logger)
 	if err != nil {
@@ -214,14 +207,8 @@ func TestSignalsAreBounded(t *testing.T) {
 	}
 	defer c.Close()
 	s := &stack{mailpit: testenv.Mailpit(t)}
-	cfg, err := config.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.TaskQueue = "e2e-" + t.Name()
-	cfg.Contacts = contactsCSV(t, 2)
-	cfg.SMTPAddr, cfg.MailboxURL = s.mailpit.SMTPAddr, s.mailpit.APIURL
-	cfg.WorkerID, cfg.Planner, cfg.ApprovalThreshold = "e2e-signals-worker", "rules", 1 // two sends wait for approval
+	cfg := s.workerConfig(t, contactsCSV(t, 2), "e2e-signals-worker")
+	cfg.ApprovalThreshold = 1 // two sends wait for approval
 	startWorker(t, c, cfg)
 	st := &starter.Starter{Client: c, TaskQueue: cfg.TaskQueue, Identity: testOwner}
 	const id = "signals-bounded"

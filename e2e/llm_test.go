@@ -3,7 +3,6 @@ package e2e_test
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -226,14 +225,7 @@ func TestAnalysisWithTheModel(t *testing.T) {
 	limited := testenv.ModelAnswer{Status: 429, Body: []byte(`{"error": {"message": "Rate limit reached", "type": "requests"}}`), Header: map[string]string{"Retry-After": "3"}}
 	model := testenv.NewFakeModel(t, limited, testenv.ChatAnswer(`{"sentences": ["Revenue rose from 120 to 180 over the quarter.", "The mobile app shipped in August."]}`))
 	s := newStack(t)
-	root := t.TempDir()
-	ws := filepath.Join(root, "workspace")
-	if err := os.Mkdir(ws, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(ws, "q3-report.md"), []byte(q3Report), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	root, ws := q3Workspace(t)
 	var cfg config.Config
 	st := s.worker(t, testenv.WriteFile(t, "contacts.vcf", injectionContacts), func(c *config.Config) {
 		c.Workspace, c.DataDir = ws, filepath.Join(root, "data")

@@ -3,7 +3,6 @@ package e2e_test
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"maps"
 	"math/rand/v2"
@@ -50,18 +49,7 @@ func TestHelloWorldOnARealMailSystem(t *testing.T) {
 	}
 	run := func(t *testing.T, st *starter.Starter, id string) (workflows.Result, error) {
 		t.Helper()
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-		defer cancel()
-		wr, err := st.Start(ctx, id, workflows.Input{Program: helloWorld, UserID: "user_123"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		res, err := st.Wait(ctx, wr, 200*time.Millisecond, nil)
-		var failed *starter.FailedError
-		if errors.As(err, &failed) {
-			res = failed.Result
-		}
-		return res, err
+		return runProgram(t, st, id, workflows.Input{Program: helloWorld, UserID: "user_123"})
 	}
 
 	t.Run("SentThisWeekIsRespected", func(t *testing.T) {

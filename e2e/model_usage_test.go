@@ -3,9 +3,6 @@ package e2e_test
 import (
 	"context"
 	"encoding/json"
-	"io"
-	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -26,14 +23,7 @@ func TestModelTokensAreReported(t *testing.T) {
 	model := testenv.NewFakeModel(t, testenv.ChatAnswer(`{"sentences": ["Revenue rose from 120 to 180 over the quarter."]}`))
 	broker := testenv.Broker(t, "", 0)
 	s := newStack(t)
-	root := t.TempDir()
-	ws := filepath.Join(root, "workspace")
-	if err := os.Mkdir(ws, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(ws, "q3-report.md"), []byte(q3Report), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	root, ws := q3Workspace(t)
 	w := startMetricsWorker(t, s, testenv.WriteFile(t, "contacts.vcf", injectionContacts), "e2e-model-usage", func(c *config.Config) {
 		c.Workspace, c.DataDir = ws, filepath.Join(root, "data")
 		c.Kafka.Brokers = []string{broker.Addr()}
@@ -93,22 +83,17 @@ func TestModelTokensAreReported(t *testing.T) {
 		}
 	})
 	t.Run("OnTheMetricsEndpoint", func(t *testing.T) {
-		resp, err := http.Get("http://" + w.MetricsAddr() + "/metrics")
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
+		body := workerMetrics(t, w.MetricsAddr())
 		for _, want := range []string{
 			`eaapl_model_tokens_total{command="Summarize",type="prompt"} 100`,
 			`eaapl_model_tokens_total{command="Summarize",type="completion"} 20`,
 		} {
-			if !strings.Contains(string(body), want) {
-				t.Errorf("/metrics lacks %s:\n%s", want, grepMetrics(string(body), "eaapl_model_tokens"))
+			if !strings.Contains(body, want) {
+				t.Errorf("/metrics lacks %s:\n%s", want, grepMetrics(body, "eaapl_model_tokens"))
 			}
 		}
-		if n := strings.Count(string(body), "eaapl_model_tokens_total{"); n != 2 {
-			t.Errorf("%d eaapl_model_tokens_total series, want Summarize's two:\n%s", n, grepMetrics(string(body), "eaapl_model_tokens"))
+		if n := strings.Count(body, "eaapl_model_tokens_total{"); n != 2 {
+			t.Errorf("%d eaapl_model_tokens_total series, want Summarize's two:\n%s", n, grepMetrics(body, "eaapl_model_tokens"))
 		}
 	})
 }

@@ -140,15 +140,7 @@ type metricsWorker struct {
 
 func startMetricsWorker(t *testing.T, s *stack, contacts, workerID string, edit func(*config.Config), interceptors ...interceptor.ClientInterceptor) *metricsWorker {
 	t.Helper()
-	cfg, err := config.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.TaskQueue = "e2e-" + strings.ReplaceAll(t.Name(), "/", "-")
-	cfg.Contacts = contacts
-	cfg.SMTPAddr, cfg.MailboxURL = s.mailpit.SMTPAddr, s.mailpit.APIURL
-	cfg.WorkerID = workerID
-	cfg.Planner = "rules"
+	cfg := s.workerConfig(t, contacts, workerID)
 	cfg.ApprovalThreshold = 0 // 1,000 emails, nobody to approve them
 	cfg.MetricsAddr = "127.0.0.1:0"
 	if edit != nil {
@@ -295,26 +287,34 @@ func (p *prometheus) query(q string) (float64, error) {
 // metricName matches the metric names in a PromQL expression: EaaPL's and the Temporal SDK's.
 var metricName = regexp.MustCompile(`\b(?:eaapl|temporal)_[a-z0-9_]+\b`)
 
-// checkDashboard checks every query of deploy/grafana/eaapl.json: each metric it names is on the
-// worker's /metrics, and Prometheus evaluates it without error.
-func checkDashboard(t *testing.T, metricsAddr string, prom *prometheus) {
+// dashboardPanel is a panel of deploy/grafana/eaapl.json: its title and its queries.
+type dashboardPanel struct {
+	Title   string `json:"title"`
+	Targets []struct {
+		Expr string `json:"expr"`
+	} `json:"targets"`
+}
+
+// dashboardPanels reads the panels of deploy/grafana/eaapl.json.
+func dashboardPanels(t *testing.T) []dashboardPanel {
 	t.Helper()
 	raw, err := os.ReadFile(filepath.Join("..", "deploy", "grafana", "eaapl.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	var dash struct {
-		Panels []struct {
-			Title   string `json:"title"`
-			Targets []struct {
-				Expr string `json:"expr"`
-			} `json:"targets"`
-		} `json:"panels"`
+		Panels []dashboardPanel `json:"panels"`
 	}
 	if err := json.Unmarshal(raw, &dash); err != nil {
 		t.Fatalf("deploy/grafana/eaapl.json: %v", err)
 	}
-	resp, err := http.Get("http://" + metricsAddr + "/metrics")
+	return dash.Panels
+}
+
+// workerMetrics is the text of the worker's /metrics at addr.
+func workerMetrics(t *testing.T, addr string) string {
+	t.Helper()
+	resp, err := http.Get("http://" + addr + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -323,16 +323,30 @@ func checkDashboard(t *testing.T, metricsAddr string, prom *prometheus) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return string(body)
+}
+
+// exportedMetrics are the names of the series in a /metrics text (a name with labels or without).
+func exportedMetrics(body string) map[string]bool {
 	exported := map[string]bool{}
-	for _, line := range strings.Split(string(body), "\n") {
+	for _, line := range strings.Split(body, "\n") {
 		if name, _, ok := strings.Cut(line, "{"); ok && !strings.HasPrefix(line, "#") {
 			exported[name] = true
 		} else if name, _, ok := strings.Cut(line, " "); ok && !strings.HasPrefix(line, "#") {
 			exported[name] = true
 		}
 	}
+	return exported
+}
+
+// checkDashboard checks every query of deploy/grafana/eaapl.json: each metric it names is on the
+// worker's /metrics, and Prometheus evaluates it without error.
+func checkDashboard(t *testing.T, metricsAddr string, prom *prometheus) {
+	t.Helper()
+	panels := dashboardPanels(t)
+	exported := exportedMetrics(workerMetrics(t, metricsAddr))
 	queries := 0
-	for _, p := range dash.Panels {
+	for _, p := range panels {
 		if len(p.Targets) == 0 {
 			t.Errorf("panel %q has no query", p.Title)
 		}

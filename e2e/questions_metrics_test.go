@@ -2,12 +2,9 @@ package e2e_test
 
 import (
 	"context"
-	"encoding/json"
 	"io"
 	"net/http"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -94,22 +91,7 @@ func TestQuestionsWaitingAcrossWorkers(t *testing.T) {
 // dashboardQuery is the query of the dashboard's panel with the given title.
 func dashboardQuery(t *testing.T, title string) string {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join("..", "deploy", "grafana", "eaapl.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var dash struct {
-		Panels []struct {
-			Title   string `json:"title"`
-			Targets []struct {
-				Expr string `json:"expr"`
-			} `json:"targets"`
-		} `json:"panels"`
-	}
-	if err := json.Unmarshal(raw, &dash); err != nil {
-		t.Fatalf("deploy/grafana/eaapl.json: %v", err)
-	}
-	for _, p := range dash.Panels {
+	for _, p := range dashboardPanels(t) {
 		if p.Title == title && len(p.Targets) == 1 {
 			return p.Targets[0].Expr
 		}

@@ -13,8 +13,6 @@ import (
 	"testing"
 	"time"
 
-	enumspb "go.temporal.io/api/enums/v1"
-	"go.temporal.io/sdk/client"
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/eaapl/eaapl/bridge"
@@ -23,7 +21,6 @@ import (
 	"github.com/eaapl/eaapl/internal/testenv"
 	"github.com/eaapl/eaapl/plan"
 	"github.com/eaapl/eaapl/starter"
-	"github.com/eaapl/eaapl/worker"
 	"github.com/eaapl/eaapl/workflows"
 )
 
@@ -135,20 +132,24 @@ func TestSecretsStaySecret(t *testing.T) {
 	}
 
 	for _, id := range []string{"secrets-hello-world", "secrets-refused", "secrets-model-refused"} {
-		it := s.temporal.Client().GetWorkflowHistory(context.Background(), id, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
-		for it.HasNext() {
-			ev, err := it.Next()
-			if err != nil {
-				t.Fatal(err)
-			}
+		for _, ev := range history(t, s.temporal.Client(), id) {
 			evidence = append(evidence, protojson.Format(ev))
 		}
 	}
+	searchWhatTheRunsLeft(t, broker.Addr(), evidence, &log, []string{"alice@example.com", "SendEmail", "e2e-secrets"},
+		map[string]string{"the SMTP password": plantedSMTPPassword, "the API key": plantedAPIKey})
+}
+
+// searchWhatTheRunsLeft adds every record on the broker at brokerAddr and the worker's log to evidence
+// (what the runs left, as text, their histories and results) and searches it all: each of findable must
+// be in it, so that the search can find things, and none of the secrets (by name).
+func searchWhatTheRunsLeft(t *testing.T, brokerAddr string, evidence []string, log *syncBuffer, findable []string, secrets map[string]string) {
+	t.Helper()
 	time.Sleep(time.Second) // a heartbeat and the last logs reach Kafka
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	records := 0
-	err = kafka.Consume(ctx, kafka.Config{Brokers: []string{broker.Addr()}}, nil, false, func(r bridge.Record) error {
+	err := kafka.Consume(ctx, kafka.Config{Brokers: []string{brokerAddr}}, nil, false, func(r bridge.Record) error {
 		records++
 		evidence = append(evidence, r.Topic+" "+r.Key+" "+string(r.Value))
 		return nil
@@ -157,42 +158,16 @@ func TestSecretsStaySecret(t *testing.T) {
 		t.Fatal(err)
 	}
 	evidence = append(evidence, log.String())
-
 	all := strings.Join(evidence, "\n")
-	// The search must be able to find things: what the runs did is there.
-	for _, there := range []string{"alice@example.com", "SendEmail", "e2e-secrets"} {
+	for _, there := range findable {
 		if !strings.Contains(all, there) {
 			t.Fatalf("%q is not in what the runs left (%d Kafka records, %d bytes of log): the search sees nothing", there, records, len(log.String()))
 		}
 	}
-	for name, secret := range map[string]string{"the SMTP password": plantedSMTPPassword, "the API key": plantedAPIKey} {
+	for name, secret := range secrets {
 		if i := strings.Index(all, secret); i >= 0 {
 			t.Errorf("%s is in what the runs left: ...%s...", name, all[max(0, i-200):min(len(all), i+len(secret)+50)])
 		}
 	}
 	t.Logf("searched %d bytes: 3 histories, 3 results, %d Kafka records, %d bytes of debug log", len(all), records, len(log.String()))
-}
-
-// startWorkerLogging is startWorker with the worker's log kept.
-func startWorkerLogging(t *testing.T, c client.Client, cfg config.Config, logger *slog.Logger) {
-	t.Helper()
-	svc, err := worker.Setup(context.Background(), cfg, logger)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	started, stopped := make(chan struct{}), make(chan error, 1)
-	go func() {
-		stopped <- svc.Run(ctx, c, func() error { close(started); return nil })
-	}()
-	select {
-	case <-started:
-	case err := <-stopped:
-		t.Fatalf("worker: %v", err)
-	}
-	t.Cleanup(func() {
-		cancel()
-		<-stopped
-		svc.Close()
-	})
 }

@@ -5,9 +5,6 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -16,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	enumspb "go.temporal.io/api/enums/v1"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/eaapl/eaapl/activities/contentvalue"
@@ -105,14 +101,9 @@ func TestShardedForEach(t *testing.T) {
 		const maxEvents, maxBytes = 10240, 10 << 20
 		children, pages := 0, 0
 		for _, wf := range shards {
-			events, bytes := 0, 0
-			it := s.temporal.Client().GetWorkflowHistory(context.Background(), wf, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
-			for it.HasNext() {
-				e, err := it.Next()
-				if err != nil {
-					t.Fatalf("history of %s: %v", wf, err)
-				}
-				events++
+			hist := history(t, s.temporal.Client(), wf)
+			events, bytes := len(hist), 0
+			for _, e := range hist {
 				bytes += proto.Size(e)
 				if e.GetStartChildWorkflowExecutionInitiatedEventAttributes() != nil {
 					children++
@@ -190,14 +181,9 @@ func TestShardedHelloWorld(t *testing.T) {
 			if k > 0 {
 				wf = workflows.ShardID(run.id, "send", k)
 			}
-			events, bytes, contacts := 0, 0, 0
-			it := s.temporal.Client().GetWorkflowHistory(context.Background(), wf, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
-			for it.HasNext() {
-				e, err := it.Next()
-				if err != nil {
-					t.Fatalf("history of %s: %v", wf, err)
-				}
-				events++
+			hist := history(t, s.temporal.Client(), wf)
+			events, bytes, contacts := len(hist), 0, 0
+			for _, e := range hist {
 				bytes += proto.Size(e)
 				if a := e.GetActivityTaskScheduledEventAttributes(); a != nil && a.GetActivityType().GetName() == contentvalue.ReadListPage {
 					contacts++
@@ -218,25 +204,6 @@ func TestShardedHelloWorld(t *testing.T) {
 
 // listPage is how many items a shard reads at once (workflows.listPageItems).
 const listPage = 500
-
-// recordHistoryAs writes a run's history for the replay test under another name, with -record (a
-// shard's workflow ID holds slashes).
-func (s *stack) recordHistoryAs(t *testing.T, id, name string) {
-	t.Helper()
-	if !*record {
-		return
-	}
-	out, err := exec.Command(testenv.Bin(t, "temporal"), "workflow", "show", "--workflow-id", id,
-		"--address", s.temporal.FrontendHostPort(), "--output", "json").Output()
-	if err != nil {
-		t.Fatalf("temporal workflow show %s: %v", id, err)
-	}
-	path := filepath.Join(testenv.Root(t), "workflows", "testdata", "histories", name+".json")
-	if err := os.WriteFile(path, out, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("recorded %s", path)
-}
 
 // The sharded crash tests send Hello World to shardedContacts contacts in shards of shardedSize through
 // real `eaapl worker` processes that share one content store (EAAPL_DATA_DIR), each email held up by

@@ -17,7 +17,6 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/interceptor"
 
-	"github.com/eaapl/eaapl/config"
 	"github.com/eaapl/eaapl/internal/testenv"
 	"github.com/eaapl/eaapl/observe"
 	"github.com/eaapl/eaapl/starter"
@@ -46,15 +45,7 @@ func TestOneProgramIsOneTrace(t *testing.T) {
 	}
 	defer c.Close()
 
-	cfg, err := config.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.TaskQueue = "e2e-" + t.Name()
-	cfg.Contacts = contactsCSV(t, 25)
-	cfg.SMTPAddr, cfg.MailboxURL = s.mailpit.SMTPAddr, s.mailpit.APIURL
-	cfg.WorkerID = "e2e-tracing"
-	cfg.Planner = "rules"
+	cfg := s.workerConfig(t, contactsCSV(t, 25), "e2e-tracing")
 	cfg.Kafka.Brokers = []string{broker.Addr()}
 	svc, err := worker.Setup(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {

@@ -26,19 +26,7 @@ func sizePlan(tb testing.TB, body, contacts string) *plan.Compiled {
 			}, "for_each": map[string]any{"items": "${steps.contacts.contacts}", "as": "contact"}},
 		},
 	}
-	src, err := json.Marshal(doc)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	p, err := plan.Parse(src)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	c, err := plan.Compile(p)
-	if err != nil {
-		tb.Fatalf("compile: %v", err)
-	}
-	return c
+	return compileDoc(tb, doc)
 }
 
 // sizeScope is the scope with a 100 KB body and n contacts.
@@ -136,12 +124,17 @@ func sizePlanWithLiteral(tb testing.TB, contacts []any) *plan.Compiled {
 			}},
 		},
 	}
-	src, _ := json.Marshal(doc)
-	p, err := plan.Parse(src)
+	return compileDoc(tb, doc)
+}
+
+// compileDoc is the plan document doc (JSON's maps and lists), parsed and compiled.
+func compileDoc(tb testing.TB, doc map[string]any) *plan.Compiled {
+	tb.Helper()
+	src, err := json.Marshal(doc)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	c, err := plan.Compile(p)
+	c, err := parseAndCompile(string(src))
 	if err != nil {
 		tb.Fatalf("compile: %v", err)
 	}

@@ -606,6 +606,18 @@ func (b *builder) answer(s *sentence) *failure {
 func (b *builder) send(s *sentence) (*failure, error) {
 	// The recipients: once, and "them" or "her" only when the program said before who they are.
 	var named *recipientClause
+	if again := s.forEachAgain; again != nil {
+		return &failure{from: again.from, to: again.to, why: "the statement already says which contacts to go over; say it once"}, nil
+	}
+	if s.forEach != nil && s.forEach.someone && (len(s.recipients) != 1 || !s.recipients[0].them) {
+		// "If I haven't emailed someone in my contacts ..., send 'Hi' to bob@example.com" could mean one
+		// email to bob for each of them, or one if there is any: only "them" has one reading.
+		at := s.span
+		if len(s.recipients) > 0 {
+			at = s.recipients[0].span
+		}
+		return &failure{from: at.from, to: at.to, why: "after \"if I haven't emailed someone in my contacts\", the email goes to them: write send them '<message>'"}, nil
+	}
 	for i := range s.recipients {
 		r := &s.recipients[i]
 		switch {
@@ -929,7 +941,32 @@ func (b *builder) send(s *sentence) (*failure, error) {
 	if len(s.messages) == 1 {
 		message = &s.messages[0]
 	}
+	for _, t := range s.tells {
+		if t.one && send.ForEach != nil {
+			return &failure{from: t.from, to: t.to, why: fmt.Sprintf("%q is one person, and the email goes to %s; write them", b.words[t.to-1], whom)}, nil
+		}
+	}
 	switch {
+	case s.made != nil && len(s.messages) > 0:
+		return &failure{from: s.made.from, to: s.messages[0].to, why: "say either what a step makes or a message, not both"}, nil
+	case s.made != nil:
+		// "Email alice@example.com a summary of notes.md": the command runs in this statement, after its
+		// wait if it has one, and the email carries its output.
+		if f := b.command(s.made); f != nil {
+			return f, nil
+		}
+		m := b.made[len(b.made)-1]
+		m.used = true
+		send.Args["body"] = "${steps." + m.id + "." + s.made.output + "}"
+		send.Args["subject"] = b.subjectOf(m, s.made.output)
+		if len(s.subjects) == 1 {
+			subj, _, f := b.fill(s.subjects[0].text, "", nil, &s.subjects[0])
+			if f != nil {
+				return f, nil
+			}
+			send.Args["subject"] = subj
+		}
+		send.DependsOn = append(send.DependsOn, m.id)
 	case s.result != nil && len(s.messages) > 0:
 		return &failure{from: s.result.from, to: s.messages[0].to, why: "say either what a step made or a message, not both"}, nil
 	case s.result != nil && (!s.it || b.fresh):

@@ -35,7 +35,7 @@ var shout = catalog.Define(catalog.Def[catalog.NoDeps, shoutArgs, shoutOutput]{
 	Forms: catalog.Forms{
 		Phrases:    []string{"shout {text}"},
 		Statements: []string{"shout {text}", "shout {text} out loud"},
-		Results:    map[string]catalog.ResultWords{"shout": {Noun: "the shout", Words: []string{"the shout"}, Subject: "Shouted: {text}"}},
+		Results:    map[string]catalog.ResultWords{"shout": {Noun: "the shout", Words: []string{"the shout"}, Subject: "Shouted: {text}", Phrases: []string{"a shouted {text}"}}},
 		Examples:   []catalog.Example{{Pattern: "Shout <text> (a command of a test)", Program: "Shout 'hello' and email the shout to bob@example.com"}},
 	},
 })
@@ -57,6 +57,17 @@ func TestACommandRegisteredInATestBringsItsOwnEnglish(t *testing.T) {
 		_, err := (&Rules{}).Plan(context.Background(), "Shout and email the shout to bob@example.com", now)
 		if err == nil || !strings.Contains(err.Error(), "needs its text: a quotation, a file name") {
 			t.Fatalf("error = %v, want it to say what the slot needs", err)
+		}
+	})
+	t.Run("ItsPhraseMakesAnEmail", func(t *testing.T) {
+		// Results.Phrases: the command runs inside the email's statement, which sends its output.
+		p := mustPlan(t, &Rules{}, "Email bob@example.com a shouted notes.md", now)
+		got, _ := json.Marshal(p.Steps)
+		want := `[{"id":"read","command":"ReadDocument","description":"Read notes.md.","args":{"path":"notes.md"}},` +
+			`{"id":"shout","command":"Shout","description":"Shout notes.md.","args":{"text":"${steps.read.text}"},"depends_on":["read"]},` +
+			`{"id":"send","command":"SendEmail","description":"Send it to bob@example.com.","args":{"body":"${steps.shout.shout}","subject":"Shouted: notes.md","to":{"email":"bob@example.com","name":""}},"depends_on":["shout"]}]`
+		if string(got) != want {
+			t.Errorf("plan\n %s\nwant\n %s", got, want)
 		}
 	})
 	t.Run("ItsFormIsListed", func(t *testing.T) {

@@ -3,6 +3,7 @@ package planner
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -40,6 +41,7 @@ type selection struct {
 	named   string   // named John: the full or first name
 	except  []string // names (full or first) or addresses left out
 	first   int      // the first N, after the other filters; 0 is all
+	someone bool     // "if I haven't emailed someone in my contacts": each contact, sent to as "them"
 }
 
 // filtered reports whether the selection has any filter.
@@ -99,13 +101,16 @@ type clause struct {
 	reply      *replyClause
 	when       *whenClause
 	again      *span
-	it         bool            // the object "it": the message of the statement before, when there is one
-	lead       bool            // a lead: "then" may follow it
-	iter       *commandClause  // "for each row in orders.xlsx"
-	value      *valueCondition // "if the page contains 'down'"
-	result     *span           // "email the summary": the words for a result of a step before
-	attach     []string        // "with slides.pdf attached"
-	cc         []string        // "and a copy to ann@example.com"
+	it         bool             // the object "it": the message of the statement before, when there is one
+	lead       bool             // a lead: "then" may follow it
+	iter       *commandClause   // "for each row in orders.xlsx"
+	value      *valueCondition  // "if the page contains 'down'"
+	result     *span            // "email the summary": the words for a result of a step before
+	attach     []string         // "with slides.pdf attached"
+	cc         []string         // "and a copy to ann@example.com"
+	verb       string           // the first word of the action's verb: "send", "tell"
+	made       *commandClause   // "a summary of notes.md": a command the email's text is made by
+	tells      *recipientClause // "tell him": whom the message tells, one person or them
 }
 
 // valueCondition is a condition on a value a step before made: "if there are more than 5 files", "if
@@ -153,6 +158,11 @@ type sentence struct {
 	values     []valueCondition
 	attach     []string
 	cc         []string
+	verb       string
+	made       *commandClause
+	tells      []recipientClause
+	// forEachAgain is a second list of contacts to go over, which is refused: the one list is said once
+	forEachAgain *selection
 	// command statements
 	command *commandClause
 	// answers
@@ -166,7 +176,9 @@ type sentence struct {
 func (s *sentence) add(c *clause) {
 	s.acted = s.acted || c.action
 	s.leads = s.leads || c.lead
-	if c.forEach != nil {
+	if c.forEach != nil && s.forEach != nil {
+		s.forEachAgain = c.forEach // "For each of my contacts at acme.com, for each of my contacts, ..."
+	} else if c.forEach != nil {
 		s.forEach = c.forEach
 	}
 	if c.recipients != nil {
@@ -202,6 +214,15 @@ func (s *sentence) add(c *clause) {
 	}
 	s.attach = append(s.attach, c.attach...)
 	s.cc = append(s.cc, c.cc...)
+	if c.verb != "" {
+		s.verb = c.verb
+	}
+	if c.made != nil {
+		s.made = c.made
+	}
+	if c.tells != nil {
+		s.tells = append(s.tells, *c.tells)
+	}
 }
 
 // failure is text not understood: the tokens [from, to), or from up to where the next clause starts
@@ -372,7 +393,7 @@ type parsedProgram struct {
 func (p *parser) parse() (*parsedProgram, *failure) {
 	prog := &parsedProgram{}
 	pos := 0
-	if sc, next, f := p.schedule(0); f != nil {
+	if sc, next, f := p.schedule(p.politeLead(0)); f != nil { // "Please, every Monday at 9am, ..."
 		return nil, f
 	} else if sc != nil {
 		prog.schedule = sc
@@ -401,6 +422,14 @@ func (p *parser) parse() (*parsedProgram, *failure) {
 			}
 			return nil, f
 		}
+		next += p.courtesy(next, false)
+		if s != nil && len(prog.statements) > 0 && p.messageFor(prog.statements[len(prog.statements)-1], s, sep) {
+			s = nil // "Email ann@example.com. Say 'Hi there'.": the message of the email before
+		}
+		if s != nil && s.kind == sendStatement && messageVerbs[s.verb] && len(s.recipients) == 0 && s.forEach == nil && s.iter == nil && !s.it && s.again == nil {
+			return nil, &failure{from: s.span.from, to: s.span.to, why: "it does not say whom to tell; alone, it gives the message of an email just before it that has none " +
+				"(Email ann@example.com. Say 'Hi there'.); else write Say '<message>' to <recipients>"}
+		}
 		if s != nil {
 			prog.statements = append(prog.statements, s)
 			prog.seps = append(prog.seps, sep)
@@ -426,6 +455,10 @@ func (p *parser) statement(pos int) (*sentence, int, *failure) {
 	for pos < p.end && p.isPunct(pos, ",") {
 		pos++
 	}
+	if n := p.courtesy(pos, true); n > 0 {
+		return nil, pos + n, nil // "Thanks!" after the last statement
+	}
+	pos = p.politeLead(pos)
 	if pos >= p.end {
 		return nil, pos, nil
 	}
@@ -439,6 +472,44 @@ func (p *parser) statement(pos int) (*sentence, int, *failure) {
 		return nil, 0, cf
 	}
 	return s, next, f
+}
+
+// politeLeads are the words before a statement that ask politely and add nothing to what it does.
+var politeLeads = []string{"please", "could you", "can you", "would you", "hey", "just", "i want to", "i would like to", "i'd like to"}
+
+// politeLead returns the position after the polite words at the start of a statement, "Could you
+// please", "Hey, can you", "I want to", or pos when there are none.
+func (p *parser) politeLead(pos int) int {
+	for {
+		n, ok := p.phrase(pos, politeLeads...)
+		if !ok {
+			return pos
+		}
+		pos = n
+		if p.isPunct(pos, ",") {
+			pos++
+		}
+	}
+}
+
+// courtesy returns the length of the "please" or thanks at pos that ends a statement ("please", ",
+// please", ", thanks"), or that is a statement alone ("Thanks!"), or 0. A separator or the end must
+// follow. Thanks right after the words of a statement need a comma: "Email bob@example.com thanks" could
+// mean the message "thanks", which the program must quote.
+func (p *parser) courtesy(pos int, alone bool) int {
+	at := pos
+	if p.isPunct(at, ",") {
+		at++
+	}
+	words := []string{"please"}
+	if alone || at > pos {
+		words = append(words, "thanks", "thank you", "thanks a lot", "thank you very much", "many thanks")
+	}
+	n, ok := p.phrase(at, words...)
+	if !ok || n < p.end && p.separator(n) == 0 {
+		return 0
+	}
+	return n - pos
 }
 
 // otherStatement parses a statement that is not a command's statement: a wait, an answer, a name, a
@@ -462,6 +533,10 @@ func (p *parser) otherStatement(pos int) (*sentence, int, *failure) {
 	s := &sentence{kind: sendStatement}
 	start := pos
 	for pos < p.end {
+		if n := p.courtesy(pos, false); s.acted && n > 0 {
+			pos += n // "Send 'Hi' to bob@example.com, please"
+			break
+		}
 		if p.separator(pos) > 0 {
 			if s.acted || !s.leads || !p.leadThen(pos) {
 				break
@@ -504,6 +579,39 @@ func (p *parser) otherStatement(pos int) (*sentence, int, *failure) {
 	return s, pos, nil
 }
 
+// messageVerbs are the verbs whose statement may give only the message of the email before it.
+var messageVerbs = map[string]bool{"say": true, "tell": true}
+
+// messageFor reports whether s only gives the message of the email of the statement before, which has
+// none: "Email ann@example.com. Say 'Hi there'.", "Email bob@example.com. Tell him 'Running late'."; if
+// so, the message becomes that email's. A sequence ("then", "after that") keeps two statements.
+func (p *parser) messageFor(before, s *sentence, sep span) bool {
+	for i := sep.from; i < sep.to; i++ {
+		if p.isWord(i, "then") || p.isWord(i, "after") {
+			return false
+		}
+	}
+	if before.kind != sendStatement || s.kind != sendStatement || !messageVerbs[s.verb] || len(s.messages) != 1 ||
+		len(before.messages) > 0 || before.result != nil || before.made != nil || before.it || before.again != nil || len(before.replies) > 0 {
+		return false
+	}
+	if s.leads || s.forEach != nil || s.iter != nil || len(s.subjects)+len(s.conditions)+len(s.replies)+len(s.whens)+len(s.values)+len(s.attach)+len(s.cc) > 0 ||
+		s.again != nil || s.it || s.result != nil || s.made != nil || len(s.recipients) > 1 {
+		return false
+	}
+	if len(s.recipients) == 1 {
+		r := s.recipients[0]
+		if !r.one && !(r.them && r.contacts == nil) {
+			return false // "Tell bob@example.com 'Hi'" is an email of its own
+		}
+		before.tells = append(before.tells, r)
+	}
+	before.messages = append(before.messages, s.messages...)
+	before.tells = append(before.tells, s.tells...)
+	before.span.to = s.span.to
+	return true
+}
+
 // leadThen reports whether the separator at pos is a "then" after the leads of a statement, which goes on.
 func (p *parser) leadThen(pos int) bool {
 	at := pos
@@ -528,6 +636,7 @@ func (p *parser) clauseAt(pos int, acted, joined bool) (*clause, *failure) {
 	} else {
 		parsers = []func(int) (*clause, *failure){
 			p.to,
+			p.tell,
 			func(pos int) (*clause, *failure) { return p.message(pos, joined) },
 			func(pos int) (*clause, *failure) { return p.subject(pos, joined) },
 			func(pos int) (*clause, *failure) { return p.condition(pos, false) },
@@ -626,14 +735,20 @@ func (p *parser) forEach(pos int) (*clause, *failure) {
 	return c, nil
 }
 
-// action parses the verb, with the recipients, the word "email" and the message that may follow it.
+// action parses the verb, with the recipients, the word "email" and the message that may follow it; or a
+// verb around its recipients, "let all my contacts know". What the email carries may also be what a step
+// before made ("email the summary to ..."), what a phrase makes ("email bob@example.com a summary of
+// notes.md"), or files to attach ("email slides.pdf to ...").
 func (p *parser) action(pos int) (*clause, *failure) {
 	next, ok := p.phrase(pos, p.l.verbs...)
 	if !ok {
-		return nil, nil
+		return p.aroundVerb(pos)
 	}
 	verb := p.toks[pos].text
-	c := &clause{action: true}
+	c := &clause{action: true, verb: verb}
+	if m, n, f := p.madePhraseAt(next); f != nil || m != nil {
+		return p.made(c, m, next, n, f)
+	}
 	if n, ok := p.phrase(next, p.l.resultWords...); ok && !p.isWord(next, "them") && !p.isWord(next, "her") && !p.isWord(next, "him") {
 		// "email the summary to ...", "email it to ...": what a step before made.
 		c.result, c.it = &span{next, n}, p.isWord(next, "it")
@@ -643,20 +758,39 @@ func (p *parser) action(pos int) (*clause, *failure) {
 		}
 		return c, nil
 	}
+	if attachVerbs[verb] {
+		// "Email slides.pdf to carol@example.com": the files attached, as "with slides.pdf attached" says.
+		if files, n := p.files(next); len(files) > 0 && p.isWord(n, "to") && !slices.ContainsFunc(files, isPattern) {
+			c.attach, c.next = files, n
+			return c, nil
+		}
+	}
 	r, after, f := p.recipients(next)
 	if f != nil {
 		return nil, f
 	}
 	if r != nil {
 		c.recipients, next = r, after
+		// "Email alice@example.com a summary of notes.md", "send bob@example.com the summary".
+		if m, n, f := p.madePhraseAt(next); f != nil || m != nil {
+			return p.made(c, m, next, n, f)
+		}
+		if n, ok := p.phrase(next, p.l.resultWords...); ok && !p.isWord(next, "it") && !(n < p.end && p.toks[n].kind == quoted) {
+			// Not before a quotation: "Email my contacts the text 'Hi'" is a message.
+			c.result, c.next = &span{next, n}, n
+			return c, nil
+		}
 	} else if name := p.capitalName(next); name != "" {
 		return nil, &failure{from: next, to: next + len(strings.Fields(name)), why: fmt.Sprintf("%s is not an address or a list of contacts; for your contact, write my contact %s", name, name), form: contactForm}
 	}
-	if verb != "email" { // "Email" is followed by its recipients, not by "an email"
+	if verb != "email" && verb != "mail" { // "Email" is followed by its recipients, not by "an email"
 		if n, ok := p.phrase(next, p.l.sendObjects...); ok {
 			c.it = p.isWord(next, "it")
 			next = n
 		}
+	}
+	if n, ok := p.phrase(next, "the message", "the note"); ok && n < p.end && p.toks[n].kind == quoted {
+		next = n // "Send the message 'Welcome aboard!' to ..."; without a quotation it could be the message before
 	}
 	if next < p.end && p.toks[next].kind == quoted {
 		c.message = &quoteClause{span{next, next + 1}, p.toks[next].text}
@@ -664,6 +798,90 @@ func (p *parser) action(pos int) (*clause, *failure) {
 	}
 	c.next = next
 	return c, nil
+}
+
+// isPattern reports whether a file name is a pattern, "*.csv", which names no one file to attach.
+func isPattern(name string) bool { return strings.ContainsAny(name, "*?[") }
+
+// attachVerbs are the verbs whose object may be files to attach: "email slides.pdf to ...".
+var attachVerbs = map[string]bool{"email": true, "mail": true, "send": true}
+
+// aroundVerb parses a verb around its recipients and the message that may follow: "let all my contacts
+// know: 'The office is closed'", "drop ann@example.com a line saying 'Hi'". It is no match unless the
+// recipients and the verb's last words are there.
+func (p *parser) aroundVerb(pos int) (*clause, *failure) {
+	for _, v := range p.l.aroundVerbs {
+		n, ok := p.phrase(pos, v[0])
+		if !ok {
+			continue
+		}
+		r, after, f := p.recipients(n)
+		if f != nil {
+			return nil, f
+		}
+		if r == nil {
+			continue
+		}
+		end, ok := p.phrase(after, v[1])
+		if !ok {
+			continue
+		}
+		c := &clause{action: true, verb: p.toks[pos].text, recipients: r, next: end}
+		if end < p.end && p.toks[end].kind == quoted {
+			c.message = &quoteClause{span{end, end + 1}, p.toks[end].text}
+			c.next = end + 1
+		}
+		return c, nil
+	}
+	return nil, nil
+}
+
+// madePhraseAt matches a phrase that runs a command and stands for its output at pos: "a summary of
+// notes.md". A phrase whose first words match but whose slot does not is a failure saying what it takes.
+func (p *parser) madePhraseAt(pos int) (*commandClause, int, *failure) {
+	var first *failure
+	for _, mp := range p.l.madePhrases {
+		c, next, f := p.matchForm(pos, mp.form)
+		if c != nil {
+			c.form, c.output = mp.as, mp.output // described as its statement: "Summarize notes.md."
+			return c, next, nil
+		}
+		if first == nil {
+			first = f
+		}
+	}
+	return nil, 0, first
+}
+
+// made completes an action whose email carries what a phrase makes: the command runs first, in the same
+// statement, and the email sends its output.
+func (p *parser) made(c *clause, m *commandClause, at, next int, f *failure) (*clause, *failure) {
+	if f != nil {
+		return nil, f
+	}
+	if next < p.end && p.toks[next].kind == quoted {
+		return nil, &failure{from: at, to: next + 1, why: "say either what a step makes or a message, not both"}
+	}
+	c.made, c.next = m, next
+	return c, nil
+}
+
+// tell parses "tell him '...'" and "telling them '...'" after a verb: the message, and whom it tells,
+// which must be the email's recipients.
+func (p *parser) tell(pos int) (*clause, *failure) {
+	n, ok := p.phrase(pos, join([]string{"tell", "telling"}, []string{"him", "her", "them"})...)
+	if !ok {
+		return nil, nil
+	}
+	whom := &recipientClause{span: span{pos + 1, n}, one: !p.isWord(n-1, "them"), them: p.isWord(n-1, "them")}
+	next := n
+	if p.isPunct(next, ":") {
+		next++
+	}
+	if next >= p.end || p.toks[next].kind != quoted {
+		return nil, &failure{from: pos, to: next + 1, why: "the message must be in quotes, like tell him 'Hello'"}
+	}
+	return &clause{next: next + 1, message: &quoteClause{span{pos, next + 1}, p.toks[next].text}, tells: whom}, nil
 }
 
 // to parses "to" and the recipients.
@@ -997,8 +1215,31 @@ func (p *parser) condition(pos int, lead bool) (*clause, *failure) {
 	}
 	if !ok {
 		n, found := p.phrase(pos, p.l.oneConditions...)
+		negative, _ := p.phrase(pos, join([]string{"if i"}, p.l.haveNotEmailed)...)
 		if n2, positive := p.phrase(pos, p.l.onePositive...); positive && n2 > n {
 			n, found, emailed = n2, true, true
+		}
+		if found && lead && negative == n {
+			if sel, after, f := p.selection(n, p.l.someonePhrases); f != nil || sel != nil {
+				// "If I haven't emailed someone in my contacts this week, send them ...": each contact
+				// the condition keeps. Not "anyone", which could mean the condition that I emailed none.
+				if f != nil {
+					return nil, f
+				}
+				sel.someone = true
+				per, end, f := p.period(after)
+				if f != nil {
+					return nil, f
+				}
+				if end < 0 {
+					return nil, &failure{from: after, why: whyTime}
+				}
+				return &clause{next: end, lead: true, forEach: sel, condition: &conditionClause{span{pos, end}, per, false, nil, span{after, end}, false}}, nil
+			}
+			if after, any := p.phrase(n, join([]string{"anyone in my", "anybody in my", "any of my", "anyone on my", "anybody on my"}, p.l.nouns)...); any {
+				return nil, &failure{from: pos, to: after, why: "it could mean each contact you have not emailed, or that you have emailed none of them; " +
+					"for each, write If I haven't emailed someone in my contacts <time>, send them '<message>'"}
+			}
 		}
 		if found {
 			r, after, f := p.recipients(n)
@@ -1064,6 +1305,15 @@ func (p *parser) reply(pos int) (*clause, *failure) {
 
 // period parses a time phrase; it returns -1 when there is none at pos.
 func (p *parser) period(pos int) (period, int, *failure) {
+	if n, ok := p.phrase(pos, "so far this week", "this week so far"); ok {
+		return period{kind: thisWeek}, n, nil
+	}
+	if n, ok := p.phrase(pos, "so far this month", "this month so far"); ok {
+		return period{kind: thisMonth}, n, nil
+	}
+	if n, ok := p.phrase(pos, "so far today", "today so far"); ok {
+		return period{kind: today}, n, nil
+	}
 	switch {
 	case p.isWord(pos, "today"):
 		return period{kind: today}, pos + 1, nil

@@ -18,6 +18,8 @@ type Form struct {
 // languageForms are the forms of the language itself: sequence, iteration, conditions, time, answers and
 // schedules. The commands' own forms come from the registry (catalog.Forms.Examples).
 var languageForms = []Form{
+	{"Please <statement> (also: could you, can you, hey, just, I want to, I'd like to; please or thanks at the end): the polite words add nothing", "Could you please send 'Hi' to bob@example.com? Thanks!"},
+	{"Email <recipients>. Say '<message>'. (also: Tell him, her or them '<message>'): the message of the email just before, which has none", "Email ann@example.com. Say 'Hi there'."},
 	{"<statement>, then <statement> (also: and then, after that, ; or a new sentence)", "Send 'Hello' to alice@example.com, then send 'Bye' to bob@example.com"},
 	{"<step> and <step>: a command's statement, then what to do with its result (it, the summary ...)", "Read todo.txt and email it to bob@example.com, then send 'Done' to alice@example.com"},
 	{"For each row in <table> [where <column> is <value>], <statement> ({column} fills a row's cell; the address in the <column> column)", "For each row in orders.xlsx where status is late, email the address in the email column saying 'Order {order} is late'"},
@@ -44,6 +46,12 @@ var languageForms = []Form{
 type language struct {
 	verbs, objects, nouns, quantifiers, actions, refer []string
 	markers, joined                                    map[string][]string
+	// aroundVerbs are the verbs that go around their recipients, split at {to}: "let" and "know" of
+	// "let {to} know".
+	aroundVerbs [][2]string
+	// madePhrases are the noun phrases that run a command inside another statement and stand for one
+	// of its outputs: "a summary of {text}" (Results.Phrases).
+	madePhrases []madePhrase
 
 	// The commands of the sentence grammar, found by the words they give: the list "my contacts" is the
 	// output of the command with a List; "my contact <name>" runs the one with Refer; a condition on
@@ -69,7 +77,7 @@ type language struct {
 	subjectMarkers, joinedSubjects                       []string
 	haveNotEmailed, haveEmailed, leadConditions          []string
 	oneConditions, trailingConditions, positiveRelatives []string
-	positiveIfs, onePositive                             []string
+	positiveIfs, onePositive, someonePhrases             []string
 	questionNegative, questionPositive                   []string
 	grammarWords, lineStarters                           map[string]bool
 }
@@ -98,7 +106,13 @@ func gather(specs []*catalog.Spec) *language {
 	l := &language{markers: map[string][]string{}, joined: map[string][]string{}}
 	for _, s := range specs {
 		f := s.Forms
-		l.verbs = append(l.verbs, f.Verbs...)
+		for _, v := range f.Verbs {
+			if head, tail, around := strings.Cut(v, "{to}"); around {
+				l.aroundVerbs = append(l.aroundVerbs, [2]string{strings.TrimSpace(head), strings.TrimSpace(tail)})
+				continue
+			}
+			l.verbs = append(l.verbs, v)
+		}
 		l.objects = append(l.objects, f.Objects...)
 		l.nouns = append(l.nouns, f.Nouns...)
 		l.quantifiers = append(l.quantifiers, f.Quantifiers...)
@@ -138,6 +152,17 @@ func gather(specs []*catalog.Spec) *language {
 		if len(f.Statements) > 0 {
 			for _, out := range slices.Sorted(maps.Keys(f.Results)) {
 				l.resultWords = append(l.resultWords, f.Results[out].Words...)
+				for _, ph := range f.Results[out].Phrases {
+					mp := madePhrase{form: parseStatementForm(s, ph), output: out}
+					mp.as = mp.form
+					for _, st := range f.Statements {
+						if form := parseStatementForm(s, st); slices.Equal(slotsOf(form), slotsOf(mp.form)) {
+							mp.as = form
+							break
+						}
+					}
+					l.madePhrases = append(l.madePhrases, mp)
+				}
 			}
 		}
 		for _, e := range f.Examples {
@@ -147,6 +172,7 @@ func gather(specs []*catalog.Spec) *language {
 	l.forms = append(l.forms, languageForms...)
 	// The longest statement first, so that "read the document {path}" wins over "read {path}".
 	slices.SortStableFunc(l.statements, func(a, b statementForm) int { return len(b.parts) - len(a.parts) })
+	slices.SortStableFunc(l.madePhrases, func(a, b madePhrase) int { return len(b.form.parts) - len(a.form.parts) })
 
 	l.contactPhrases = concat(
 		join(l.quantifiers, l.nouns),
@@ -168,6 +194,7 @@ func gather(specs []*catalog.Spec) *language {
 	l.oneConditions = concat(join([]string{"if i"}, l.haveNotEmailed), join([]string{"unless i"}, l.haveEmailed))
 	l.positiveIfs = join([]string{"if i"}, l.haveEmailed, []string{"them"})
 	l.onePositive = join([]string{"if i"}, l.haveEmailed)
+	l.someonePhrases = join([]string{"someone in my", "somebody in my", "someone on my", "somebody on my", "someone from my", "somebody from my"}, l.nouns)
 	l.trailingConditions = concat(l.leadConditions, join([]string{"i", "who i", "whom i", "that i"}, l.haveNotEmailed),
 		join([]string{"who", "that"}, []string{"has not", "have not"}, []string{"heard from me"}))
 	l.positiveRelatives = join([]string{"who i", "whom i", "that i"}, []string{"emailed", "have emailed", "sent an email to", "wrote to", "have written to"})
@@ -186,9 +213,15 @@ func gather(specs []*catalog.Spec) *language {
 	for _, v := range l.verbs {
 		l.grammarWords[v] = true
 	}
+	for _, v := range l.aroundVerbs {
+		l.grammarWords[v[0]] = true
+	}
 	l.lineStarters = map[string]bool{"wait": true, "list": true, "show": true, "tell": true, "how": true, "then": true}
 	for _, v := range l.verbs {
 		l.lineStarters[strings.Fields(v)[0]] = true
+	}
+	for _, v := range l.aroundVerbs {
+		l.lineStarters[strings.Fields(v[0])[0]] = true
 	}
 	for _, st := range l.statements {
 		if len(st.parts) > 0 && st.parts[0].word != "" {
@@ -196,6 +229,25 @@ func gather(specs []*catalog.Spec) *language {
 		}
 	}
 	return l
+}
+
+// madePhrase is a noun phrase that runs a command and stands for one of its outputs: "a summary of
+// {text}" is Summarize's summary.
+type madePhrase struct {
+	form   statementForm
+	output string
+	as     statementForm // the command's first statement with the same slots, which describes the step
+}
+
+// slotsOf is the slots of a form, in order.
+func slotsOf(f statementForm) []string {
+	var slots []string
+	for _, p := range f.parts {
+		if p.slot != "" {
+			slots = append(slots, p.slot)
+		}
+	}
+	return slots
 }
 
 // setOnce keeps the first command found for a part of the grammar.

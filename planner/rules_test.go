@@ -245,7 +245,6 @@ func TestPlanRejectsWhatItDoesNotUnderstand(t *testing.T) {
 		why     string // in the error, when the planner can say more than "cannot understand"
 	}{
 		{"Send an email to each of my contacts if it rains that says 'Hi'", "if it rains", ""},
-		{"Please send an email to each of my contacts saying 'Hi'", "Please", ""},
 		{"Send a text to each of my contacts saying 'Hi'", "a text", ""},
 		{"Send an email to my friends saying 'Hi'", "to my friends", "say whom to email"},
 		{"Send an email to each of my contacts saying Hi", "saying Hi", "the message must be in quotes"},
@@ -280,7 +279,6 @@ func TestPlanRejectsWhatItDoesNotUnderstand(t *testing.T) {
 		{"Email bob@example.com 'Hi' if", "if", ""},
 		{"Send an email to everyone saying 'Hi'", "to everyone", "say whom to email"},
 		{"Send an email to each of my contacts saying 'the boys' game is on'", "game is on'", "put the message in double quotes"},
-		{"Tell my contacts 'Hi'", "Tell my contacts 'Hi'", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.program, func(t *testing.T) {

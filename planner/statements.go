@@ -63,6 +63,8 @@ type commandClause struct {
 	args map[string]slotValue
 	// for "for each row in orders.xlsx where status is late"
 	where []whereClause
+	// output is the output a phrase stands for: "a summary of notes.md" is the summary
+	output string
 }
 
 // whereClause is a filter on the items of an iteration: "where status is late".
@@ -418,6 +420,22 @@ func (p *parser) attachments(pos int) (*clause, *failure) {
 	if p.isWord(at, "the") && p.isWord(at+1, "file") {
 		at += 2
 	}
+	files, at := p.files(at)
+	if len(files) == 0 {
+		return nil, nil
+	}
+	if !attaching {
+		if !p.isWord(at, "attached") {
+			return nil, &failure{from: pos, to: at + 1, why: "say with <file> attached, like with slides.pdf attached"}
+		}
+		at++
+	}
+	return &clause{next: at, attach: files}, nil
+}
+
+// files parses file names to attach: "slides.pdf", "a.pdf, b.pdf and c.pdf"; not addresses or web
+// addresses.
+func (p *parser) files(at int) ([]string, int) {
 	var files []string
 	for at < p.end {
 		if len(files) > 0 {
@@ -441,16 +459,7 @@ func (p *parser) attachments(pos int) (*clause, *failure) {
 		files = append(files, f)
 		at = after
 	}
-	if len(files) == 0 {
-		return nil, nil
-	}
-	if !attaching {
-		if !p.isWord(at, "attached") {
-			return nil, &failure{from: pos, to: at + 1, why: "say with <file> attached, like with slides.pdf attached"}
-		}
-		at++
-	}
-	return &clause{next: at, attach: files}, nil
+	return files, at
 }
 
 // copyTo parses "a copy to ann@example.com", "cc ann@example.com", "with a copy to ...".

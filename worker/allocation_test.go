@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http/httptest"
 	"strings"
 	"sync"
@@ -100,30 +99,42 @@ func TestResourceAllocationReportsTheSlotSupplier(t *testing.T) {
 // TestDroppedKafkaRecordsAreCounted: records the worker's queue to Kafka drops are on /metrics as
 // eaapl_kafka_records_total{outcome="dropped"}, by topic.
 func TestDroppedKafkaRecordsAreCounted(t *testing.T) {
-	m, err := observe.NewMetrics()
-	if err != nil {
-		t.Fatal(err)
-	}
-	meters, err := NewMeters(m.Meter())
-	if err != nil {
-		t.Fatal(err)
-	}
+	m, meters := newMeters(t)
 	buf := bridge.NewBuffer(failing{}, bridge.BufferOptions{MaxQueued: 2, RetryEvery: time.Hour, OnDrop: meters.dropped}, nil)
 	buf.Send(
 		bridge.Event{Topic: bridge.TopicTaskResult, ID: "1"}, bridge.Event{Topic: bridge.TopicTaskResult, ID: "2"},
 		bridge.Event{Topic: bridge.TopicTaskResult, ID: "3"}, bridge.Event{Topic: bridge.TopicTaskDispatch, ID: "4"})
 	buf.Close(10 * time.Millisecond) // the broker never answers: the two queued are dropped too
-	rec := httptest.NewRecorder()
-	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
-	body, _ := io.ReadAll(rec.Body)
+	body := metricsText(m)
 	for _, want := range []string{
 		`eaapl_kafka_records_total{outcome="dropped",topic="task.result"} 3`,
 		`eaapl_kafka_records_total{outcome="dropped",topic="task.dispatch"} 1`,
 	} {
-		if !strings.Contains(string(body), want) {
-			t.Errorf("/metrics lacks %s:\n%s", want, grepLines(string(body), "eaapl_kafka_records"))
+		if !strings.Contains(body, want) {
+			t.Errorf("/metrics lacks %s:\n%s", want, grepLines(body, "eaapl_kafka_records"))
 		}
 	}
+}
+
+// newMeters is a new metrics registry and the worker's meters on it.
+func newMeters(tb testing.TB) (*observe.Metrics, *Meters) {
+	tb.Helper()
+	m, err := observe.NewMetrics()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	meters, err := NewMeters(m.Meter())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return m, meters
+}
+
+// metricsText is what the registry's /metrics serves.
+func metricsText(m *observe.Metrics) string {
+	rec := httptest.NewRecorder()
+	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	return rec.Body.String()
 }
 
 type failing struct{}
@@ -143,14 +154,7 @@ func grepLines(s, sub string) string {
 // TestQuestionsWithoutKafkaAreCounted: the question metrics a program records itself (no Kafka bridge),
 // through the worker's metrics handler, land on the same series the feedback.hitl events feed.
 func TestQuestionsWithoutKafkaAreCounted(t *testing.T) {
-	m, err := observe.NewMetrics()
-	if err != nil {
-		t.Fatal(err)
-	}
-	meters, err := NewMeters(m.Meter())
-	if err != nil {
-		t.Fatal(err)
-	}
+	m, meters := newMeters(t)
 	h := meters.Handler(m.SDKHandler()).WithTags(map[string]string{"namespace": "default", "workflow_type": workflows.WorkflowType})
 	h.WithTags(map[string]string{"kind": workflows.KindApproval}).Counter(workflows.MetricQuestionsAsked).Inc(1)
 	h.WithTags(map[string]string{"kind": "made-up"}).Counter(workflows.MetricQuestionsAsked).Inc(1)
@@ -158,9 +162,7 @@ func TestQuestionsWithoutKafkaAreCounted(t *testing.T) {
 	closed.Counter(workflows.MetricQuestionsAnswered).Inc(1)
 	closed.Timer(workflows.MetricQuestionWait).Record(3 * time.Second)
 	h.Counter(MetricProgramsStarted).Inc(1) // not a question: to the SDK's handler, as before
-	rec := httptest.NewRecorder()
-	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
-	body, _ := io.ReadAll(rec.Body)
+	body := metricsText(m)
 	for _, want := range []string{
 		`eaapl_questions_asked_total{kind="approval"} 1`,
 		`eaapl_questions_asked_total{kind="other"} 1`,
@@ -169,8 +171,8 @@ func TestQuestionsWithoutKafkaAreCounted(t *testing.T) {
 		`eaapl_question_wait_seconds_count{kind="approval"} 1`,
 		`eaapl_programs_started_total{`,
 	} {
-		if !strings.Contains(string(body), want) {
-			t.Errorf("/metrics lacks %s:\n%s", want, grepLines(string(body), "eaapl_"))
+		if !strings.Contains(body, want) {
+			t.Errorf("/metrics lacks %s:\n%s", want, grepLines(body, "eaapl_"))
 		}
 	}
 }
@@ -192,22 +194,11 @@ func TestQuestionsAskedOnOneWorkerAndClosedOnAnother(t *testing.T) {
 		meters  *Meters
 	}
 	start := func() worker {
-		m, err := observe.NewMetrics()
-		if err != nil {
-			t.Fatal(err)
-		}
-		meters, err := NewMeters(m.Meter())
-		if err != nil {
-			t.Fatal(err)
-		}
+		m, meters := newMeters(t)
 		meters.zero()
 		return worker{m, meters}
 	}
-	scrape := func(w worker) string {
-		rec := httptest.NewRecorder()
-		w.metrics.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
-		return rec.Body.String()
-	}
+	scrape := func(w worker) string { return metricsText(w.metrics) }
 	// waiting is the dashboard's sum(eaapl_questions_asked_total) - sum(eaapl_questions_answered_total).
 	waiting := func(workers ...worker) float64 {
 		var n float64

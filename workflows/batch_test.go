@@ -37,13 +37,7 @@ func TestBatches(t *testing.T) {
 		f := &fakeWorld{plan: helloPlan(t), contacts: contacts(emails...), emailed: []any{}}
 		env := f.env(t)
 		env.ExecuteWorkflow(workflows.WorkflowType, workflows.Input{Program: f.plan.Program, MaxConcurrency: 100, FirstRun: true})
-		if err := env.GetWorkflowError(); err != nil {
-			t.Fatalf("workflow failed: %v", err)
-		}
-		var res workflows.Result
-		if err := env.GetWorkflowResult(&res); err != nil {
-			t.Fatal(err)
-		}
+		res := completed(t, env)
 		if got, want := res.Summary, "send: 450 done, 0 skipped, 0 failed"; got != want {
 			t.Errorf("summary = %q, want %q", got, want)
 		}
@@ -73,13 +67,7 @@ func TestBatches(t *testing.T) {
 			flaky: map[string]int{"bob@example.com": 2}}
 		env := f.env(t)
 		env.ExecuteWorkflow(workflows.WorkflowType, workflows.Input{Program: f.plan.Program, MaxConcurrency: 1})
-		if err := env.GetWorkflowError(); err != nil {
-			t.Fatalf("workflow failed: %v", err)
-		}
-		var res workflows.Result
-		if err := env.GetWorkflowResult(&res); err != nil {
-			t.Fatal(err)
-		}
+		res := completed(t, env)
 		if got, want := len(f.batches), 3; got != want {
 			t.Fatalf("%d batches, want %d: all three, then bob twice", got, want)
 		}

@@ -125,13 +125,7 @@ func TestConstructs(t *testing.T) {
 		planOf(t, f, "How many of my contacts have I not emailed this month?")
 		env := f.env(t)
 		env.ExecuteWorkflow(workflows.WorkflowType, workflows.Input{Program: f.plan.Program})
-		if err := env.GetWorkflowError(); err != nil {
-			t.Fatalf("workflow failed: %v", err)
-		}
-		var res workflows.Result
-		if err := env.GetWorkflowResult(&res); err != nil {
-			t.Fatal(err)
-		}
+		res := completed(t, env)
 		if res.Answer == nil {
 			t.Fatalf("the result has no answer: %+v", res)
 		}
@@ -148,13 +142,7 @@ func TestConstructs(t *testing.T) {
 		planOf(t, f, "List my contacts")
 		env := f.env(t)
 		env.ExecuteWorkflow(workflows.WorkflowType, workflows.Input{Program: f.plan.Program})
-		if err := env.GetWorkflowError(); err != nil {
-			t.Fatalf("workflow failed: %v", err)
-		}
-		var res workflows.Result
-		if err := env.GetWorkflowResult(&res); err != nil {
-			t.Fatal(err)
-		}
+		res := completed(t, env)
 		if res.Answer == nil || !strings.Contains(res.Answer.Text, "(2): alice@example.com <alice@example.com>, bob@example.com <bob@example.com>") {
 			t.Errorf("answer = %+v, want the two contacts listed", res.Answer)
 		}

@@ -7,11 +7,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stretchr/testify/mock"
 	"go.temporal.io/sdk/interceptor"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/eaapl/eaapl/activities"
 	"github.com/eaapl/eaapl/activities/api"
 	"github.com/eaapl/eaapl/bridge"
 	"github.com/eaapl/eaapl/internal/identity"
@@ -120,8 +118,7 @@ func TestWhoMayAnswer(t *testing.T) {
 		k := &fakeKafka{}
 		f := &fakeWorld{plan: johnPlan(t, "Hi"), contacts: twoJohns, mirror: true, acting: actingAs{signals: []string{"mallory@attacker", testOwner}}}
 		env := f.env(t)
-		env.RegisterActivity(&activities.Mirror{})
-		env.OnActivity("PublishEvents", mock.Anything, mock.Anything).Return(k.publish)
+		k.receive(env)
 		env.RegisterDelayedCallback(func() {
 			env.SignalWorkflow(workflows.SignalAnswer, workflows.Answer{QuestionID: "q1", Answer: "john.smith@example.com"})
 		}, time.Minute)

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/mock"
+	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/eaapl/eaapl/activities"
@@ -21,6 +22,13 @@ type fakeKafka struct {
 	batches  [][]bridge.Event
 	failures int  // calls to refuse before accepting
 	down     bool // refuse every call
+}
+
+// receive makes k the Kafka the program in env mirrors its events to, through the real Mirror activities
+// with PublishEvents mocked.
+func (k *fakeKafka) receive(env *testsuite.TestWorkflowEnvironment) {
+	env.RegisterActivity(&activities.Mirror{})
+	env.OnActivity("PublishEvents", mock.Anything, mock.Anything).Return(k.publish)
 }
 
 func (k *fakeKafka) publish(_ context.Context, batch []bridge.Event) error {
@@ -50,8 +58,7 @@ func (k *fakeKafka) byTopic() map[string][]bridge.Event {
 func mirrored(t *testing.T, k *fakeKafka, in workflows.Input) (*fakeWorld, *backlog) {
 	f := &fakeWorld{plan: helloPlan(t), contacts: contacts("alice@example.com", "bob@example.com", "carol@example.com"), emailed: []any{"bob@example.com"}, mirror: true}
 	env := f.env(t)
-	env.RegisterActivity(&activities.Mirror{})
-	env.OnActivity("PublishEvents", mock.Anything, mock.Anything).Return(k.publish)
+	k.receive(env)
 	b := &backlog{}
 	env.RegisterWorkflowWithOptions(workflows.PublishEventBacklog, workflow.RegisterOptions{Name: workflows.BacklogWorkflowType})
 	env.OnWorkflow(workflows.BacklogWorkflowType, mock.Anything, mock.Anything).Return(b.run)

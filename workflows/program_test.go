@@ -257,13 +257,7 @@ func TestProgram(t *testing.T) {
 		f := &fakeWorld{plan: helloPlan(t), contacts: contacts("alice@example.com", "bob@example.com", "carol@example.com"), emailed: []any{"bob@example.com"}}
 		env := f.env(t)
 		env.ExecuteWorkflow(workflows.WorkflowType, workflows.Input{Program: f.plan.Program, UserID: "user_123"})
-		if err := env.GetWorkflowError(); err != nil {
-			t.Fatalf("workflow failed: %v", err)
-		}
-		var res workflows.Result
-		if err := env.GetWorkflowResult(&res); err != nil {
-			t.Fatal(err)
-		}
+		res := completed(t, env)
 		if got, want := res.State, workflows.StateCompleted; got != want {
 			t.Fatalf("state = %q, want %q", got, want)
 		}

@@ -8,11 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stretchr/testify/mock"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 
-	"github.com/eaapl/eaapl/activities"
 	"github.com/eaapl/eaapl/activities/api"
 	"github.com/eaapl/eaapl/bridge"
 	"github.com/eaapl/eaapl/catalog"
@@ -418,8 +416,7 @@ func TestQuestionsAreMirroredOnFeedbackHITL(t *testing.T) {
 	k := &fakeKafka{}
 	f := &fakeWorld{plan: johnPlan(t, "Hi"), contacts: twoJohns, mirror: true}
 	env := f.env(t)
-	env.RegisterActivity(&activities.Mirror{})
-	env.OnActivity("PublishEvents", mock.Anything, mock.Anything).Return(k.publish)
+	k.receive(env)
 	env.RegisterDelayedCallback(func() {
 		env.SignalWorkflow(workflows.SignalAnswer, workflows.Answer{QuestionID: "q1", Answer: "1"})
 	}, time.Minute)
@@ -454,8 +451,7 @@ func TestAGivenUpTaskIsReportedOnErrorsAndAlerts(t *testing.T) {
 	f := &fakeWorld{plan: p, contacts: contacts("carol@example.com"), emailed: []any{}, mirror: true,
 		sendErr: map[string]error{"carol@example.com": errors.New("SMTP server 127.0.0.1:1025 unreachable")}}
 	env := f.env(t)
-	env.RegisterActivity(&activities.Mirror{})
-	env.OnActivity("PublishEvents", mock.Anything, mock.Anything).Return(k.publish)
+	k.receive(env)
 	env.RegisterDelayedCallback(func() {
 		env.SignalWorkflow(workflows.SignalAnswer, workflows.Answer{QuestionID: "q1", Answer: "skip"})
 	}, time.Minute)

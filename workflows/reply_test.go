@@ -96,9 +96,7 @@ func TestAwaitReply(t *testing.T) {
 			sentDuring = sendsTo(f, "bob@example.com")
 		}, 12*time.Hour)
 		env.ExecuteWorkflow(workflows.WorkflowType, workflows.Input{Program: f.plan.Program})
-		if err := env.GetWorkflowError(); err != nil {
-			t.Fatalf("workflow failed: %v", err)
-		}
+		res := completed(t, env)
 		if got := env.Now().Sub(start); got < 24*time.Hour || got > 25*time.Hour {
 			t.Errorf("the program ended %s after it started; want just after its day's wait", got)
 		}
@@ -116,10 +114,6 @@ func TestAwaitReply(t *testing.T) {
 		// A day of polls: bounded, a few minutes apart.
 		if n := inbox.polls(); n < 20 || n > 125 {
 			t.Errorf("the mailbox was asked %d times in a day, want from 20 to 125", n)
-		}
-		var res workflows.Result
-		if err := env.GetWorkflowResult(&res); err != nil {
-			t.Fatal(err)
 		}
 		if st := stepState(t, res, "send_2"); st != workflows.StateDone {
 			t.Errorf("send_2 is %s, want done", st)
@@ -139,18 +133,12 @@ func TestAwaitReply(t *testing.T) {
 			inbox.reply("<" + sent.Context.IdempotencyKey + ">") // the Message-ID fakeWorld's send gave it
 		}, 3*time.Hour)
 		env.ExecuteWorkflow(workflows.WorkflowType, workflows.Input{Program: f.plan.Program})
-		if err := env.GetWorkflowError(); err != nil {
-			t.Fatalf("workflow failed: %v", err)
-		}
+		res := completed(t, env)
 		if n := sendsTo(f, "bob@example.com"); n != 1 {
 			t.Errorf("Bob got %d emails, want 1: he replied", n)
 		}
 		if got := env.Now().Sub(start); got < 3*time.Hour || got > 3*time.Hour+2*time.Minute {
 			t.Errorf("the program ended %s after it started; want soon after the reply at 3h", got)
-		}
-		var res workflows.Result
-		if err := env.GetWorkflowResult(&res); err != nil {
-			t.Fatal(err)
 		}
 		if st := stepState(t, res, "send_2"); st != workflows.StateSkipped {
 			t.Errorf("send_2 is %s, want skipped", st)
@@ -215,18 +203,12 @@ func TestAwaitReplyInADryRunDoesNotWait(t *testing.T) {
 	env := replyEnv(t, f, inbox)
 	start := env.Now()
 	env.ExecuteWorkflow(workflows.WorkflowType, workflows.Input{Program: f.plan.Program, DryRun: true})
-	if err := env.GetWorkflowError(); err != nil {
-		t.Fatalf("workflow failed: %v", err)
-	}
+	res := completed(t, env)
 	if got := env.Now().Sub(start); got > time.Minute {
 		t.Errorf("the dry run took %s, want no wait", got)
 	}
 	if n := inbox.polls(); n != 0 {
 		t.Errorf("the dry run asked the mailbox %d times, want none: nothing was sent", n)
-	}
-	var res workflows.Result
-	if err := env.GetWorkflowResult(&res); err != nil {
-		t.Fatal(err)
 	}
 	if r, want := stepReason(t, res, "wait_for_reply_2"), "dry run: would wait up to a day for a reply from bob@example.com; previewed as no reply"; r != want {
 		t.Errorf("the wait's reason is %q, want %q", r, want)
@@ -241,15 +223,12 @@ func TestAwaitReplyPollsAreMirroredLikeTasks(t *testing.T) {
 	planOf(t, f, askProgram)
 	env := replyEnv(t, f, inbox)
 	k := &fakeKafka{}
-	env.RegisterActivity(&activities.Mirror{})
-	env.OnActivity("PublishEvents", mock.Anything, mock.Anything).Return(k.publish)
+	k.receive(env)
 	env.RegisterDelayedCallback(func() {
 		inbox.reply("<" + f.sentTo()["bob@example.com"].Context.IdempotencyKey + ">")
 	}, 30*time.Minute)
 	env.ExecuteWorkflow(workflows.WorkflowType, workflows.Input{Program: f.plan.Program})
-	if err := env.GetWorkflowError(); err != nil {
-		t.Fatalf("workflow failed: %v", err)
-	}
+	res := completed(t, env)
 	polls := inbox.polls()
 	if polls < 2 {
 		t.Fatalf("the mailbox was asked %d times, want a few polls before the reply at 30 minutes", polls)
@@ -280,10 +259,6 @@ func TestAwaitReplyPollsAreMirroredLikeTasks(t *testing.T) {
 	if !strings.Contains(string(last.Value), `"replied":true`) || !strings.Contains(string(last.Value), `"status":"success"`) {
 		t.Errorf("the last poll's task.result is %s, want a success that found the reply", last.Value)
 	}
-	var res workflows.Result
-	if err := env.GetWorkflowResult(&res); err != nil {
-		t.Fatal(err)
-	}
 	for _, s := range res.Steps {
 		if s.ID == "wait_for_reply_2" && s.Command != "FindReply" {
 			t.Errorf("the wait's command is %q, want FindReply, the command of its polls", s.Command)
@@ -300,24 +275,26 @@ func workflowIDPrefix(id, topic string) string {
 	return id[:i+len(topic)+2]
 }
 
-func stepState(t *testing.T, res workflows.Result, id string) string {
+// stepResult is the result's step with the id.
+func stepResult(t *testing.T, res workflows.Result, id string) workflows.StepResult {
 	t.Helper()
 	for _, s := range res.Steps {
 		if s.ID == id {
-			return s.State
+			return s
 		}
 	}
 	t.Fatalf("no step %q in the result", id)
-	return ""
+	return workflows.StepResult{}
 }
 
+// stepState is the state of the result's step with the id.
+func stepState(t *testing.T, res workflows.Result, id string) string {
+	t.Helper()
+	return stepResult(t, res, id).State
+}
+
+// stepReason is the reason of the result's step with the id.
 func stepReason(t *testing.T, res workflows.Result, id string) string {
 	t.Helper()
-	for _, s := range res.Steps {
-		if s.ID == id {
-			return s.Reason
-		}
-	}
-	t.Fatalf("no step %q in the result", id)
-	return ""
+	return stepResult(t, res, id).Reason
 }

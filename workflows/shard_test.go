@@ -9,6 +9,7 @@ import (
 
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/eaapl/eaapl/catalog"
@@ -25,6 +26,49 @@ func manyContacts(n int) []any {
 	return contacts(emails...)
 }
 
+// shardEnv is f's test environment with the shard workflow registered.
+func (f *fakeWorld) shardEnv(t *testing.T) *testsuite.TestWorkflowEnvironment {
+	env := f.env(t)
+	env.RegisterWorkflowWithOptions(workflows.ForEachShard, workflow.RegisterOptions{Name: workflows.ShardWorkflowType})
+	return env
+}
+
+// questionInAShard is a world of n contacts, kept in store when it is not nil, to whom the Hello World
+// program sends, with two attempts a send: the send to the contact bad fails until it is told otherwise.
+func questionInAShard(t *testing.T, n int, store catalog.ContentStore) (f *fakeWorld, bad string) {
+	p := helloPlan(t)
+	p.Steps[3].Retry = &plan.Retry{MaximumAttempts: ptr[int32](2)}
+	bad = "contact-321@example.com"
+	f = &fakeWorld{plan: p, contacts: manyContacts(n), emailed: []any{}, store: store,
+		sendErr: map[string]error{bad: errors.New("SMTP server 127.0.0.1:1025 unreachable")}}
+	return f, bad
+}
+
+// answerRetryInAShard runs f's program in shards of size; an hour in, the program must have one open
+// question, a decision about bad, which is answered retry once the send to bad works, and the answer must
+// be taken. It returns the program's result and its status while the question was open.
+func (f *fakeWorld) answerRetryInAShard(t *testing.T, bad string, size int) (workflows.Result, workflows.Status) {
+	t.Helper()
+	env := f.shardEnv(t)
+	var retried *outcome
+	var st workflows.Status
+	env.RegisterDelayedCallback(func() {
+		st = query[workflows.Status](t, env, workflows.QueryStatus)
+		qs := query[[]workflows.Question](t, env, workflows.QueryQuestions)
+		if len(qs) != 1 || qs[0].Kind != workflows.KindDecision || qs[0].Item != bad || qs[0].State != workflows.QuestionOpen {
+			t.Fatalf("questions = %+v, want one open decision about %s", qs, bad)
+		}
+		f.mu.Lock()
+		f.sendErr = nil
+		f.mu.Unlock()
+		retried = update(t, env, "retry", workflows.Answer{QuestionID: qs[0].ID, Answer: "retry"})
+	}, time.Hour)
+	env.ExecuteWorkflow(workflows.WorkflowType, workflows.Input{Program: f.plan.Program, ShardSize: size})
+	res := completed(t, env)
+	retried.accepted(t)
+	return res, st
+}
+
 // A for_each over more items than a shard holds runs in child workflows of at most the shard size, each
 // item once; a question raised in a shard is asked and answered through the program; its status counts
 // the items of every shard.
@@ -33,8 +77,7 @@ func TestShards(t *testing.T) {
 
 	t.Run("EachItemRunsOnceInShardsOfTheShardSize", func(t *testing.T) {
 		f := &fakeWorld{plan: helloPlan(t), contacts: manyContacts(n), emailed: []any{}}
-		env := f.env(t)
-		env.RegisterWorkflowWithOptions(workflows.ForEachShard, workflow.RegisterOptions{Name: workflows.ShardWorkflowType})
+		env := f.shardEnv(t)
 		var shards []string
 		env.SetOnChildWorkflowStartedListener(func(info *workflow.Info, _ workflow.Context, _ converter.EncodedValues) {
 			shards = append(shards, info.WorkflowExecution.ID)
@@ -67,29 +110,8 @@ func TestShards(t *testing.T) {
 	})
 
 	t.Run("AQuestionInAShardIsAnsweredThroughTheProgram", func(t *testing.T) {
-		p := helloPlan(t)
-		p.Steps[3].Retry = &plan.Retry{MaximumAttempts: ptr[int32](2)}
-		const bad = "contact-321@example.com"
-		f := &fakeWorld{plan: p, contacts: manyContacts(n), emailed: []any{},
-			sendErr: map[string]error{bad: errors.New("SMTP server 127.0.0.1:1025 unreachable")}}
-		env := f.env(t)
-		env.RegisterWorkflowWithOptions(workflows.ForEachShard, workflow.RegisterOptions{Name: workflows.ShardWorkflowType})
-		var retried *outcome
-		var st workflows.Status
-		env.RegisterDelayedCallback(func() {
-			st = query[workflows.Status](t, env, workflows.QueryStatus)
-			qs := query[[]workflows.Question](t, env, workflows.QueryQuestions)
-			if len(qs) != 1 || qs[0].Kind != workflows.KindDecision || qs[0].Item != bad || qs[0].State != workflows.QuestionOpen {
-				t.Fatalf("questions = %+v, want one open decision about %s", qs, bad)
-			}
-			f.mu.Lock()
-			f.sendErr = nil
-			f.mu.Unlock()
-			retried = update(t, env, "retry", workflows.Answer{QuestionID: qs[0].ID, Answer: "retry"})
-		}, time.Hour)
-		env.ExecuteWorkflow(workflows.WorkflowType, workflows.Input{Program: p.Program, ShardSize: size})
-		res := completed(t, env)
-		retried.accepted(t)
+		f, bad := questionInAShard(t, n, nil)
+		res, st := f.answerRetryInAShard(t, bad, size)
 		send := st.Steps[len(st.Steps)-1]
 		if send.Total != n || send.Done != n-1 || send.Failed != 0 {
 			t.Errorf("status while the question was open = %+v, want %d done of %d", send, n-1, n)
@@ -110,8 +132,7 @@ func TestShards(t *testing.T) {
 		p.Steps[3].Retry = &plan.Retry{InitialInterval: "10m", MaximumInterval: "1h", MaximumAttempts: ptr[int32](3)}
 		const slow = "contact-050@example.com"
 		f := &fakeWorld{plan: p, contacts: manyContacts(n), emailed: []any{}, flaky: map[string]int{slow: 1}}
-		env := f.env(t)
-		env.RegisterWorkflowWithOptions(workflows.ForEachShard, workflow.RegisterOptions{Name: workflows.ShardWorkflowType})
+		env := f.shardEnv(t)
 		var st workflows.Status
 		env.RegisterDelayedCallback(func() { st = query[workflows.Status](t, env, workflows.QueryStatus) }, 5*time.Minute)
 		env.ExecuteWorkflow(workflows.WorkflowType, workflows.Input{Program: p.Program, ShardSize: size})
@@ -132,8 +153,7 @@ func TestShards(t *testing.T) {
 		// Shards 2 and 3 hold the window for 10 minutes, each waiting to retry one item.
 		f := &fakeWorld{plan: p, contacts: manyContacts(n), emailed: []any{}, sendErr: map[string]error{asks: needs},
 			flaky: map[string]int{"contact-150@example.com": 1, "contact-250@example.com": 1}}
-		env := f.env(t)
-		env.RegisterWorkflowWithOptions(workflows.ForEachShard, workflow.RegisterOptions{Name: workflows.ShardWorkflowType})
+		env := f.shardEnv(t)
 		var aborted *outcome
 		env.RegisterDelayedCallback(func() {
 			qs := query[[]workflows.Question](t, env, workflows.QueryQuestions)
@@ -160,8 +180,7 @@ func TestShards(t *testing.T) {
 
 	t.Run("AStepOfAtMostTheShardSizeRunsAsBefore", func(t *testing.T) {
 		f := &fakeWorld{plan: helloPlan(t), contacts: manyContacts(size), emailed: []any{}}
-		env := f.env(t)
-		env.RegisterWorkflowWithOptions(workflows.ForEachShard, workflow.RegisterOptions{Name: workflows.ShardWorkflowType})
+		env := f.shardEnv(t)
 		children := 0
 		env.SetOnChildWorkflowStartedListener(func(*workflow.Info, workflow.Context, converter.EncodedValues) { children++ })
 		env.ExecuteWorkflow(workflows.WorkflowType, workflows.Input{Program: f.plan.Program, ShardSize: size})

@@ -3,7 +3,6 @@ package workflows_test
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"github.com/eaapl/eaapl/activities/api"
 	"log/slog"
@@ -22,7 +21,6 @@ import (
 	"github.com/eaapl/eaapl/activities/contentvalue/contentstore"
 	"github.com/eaapl/eaapl/catalog"
 	"github.com/eaapl/eaapl/internal/content"
-	"github.com/eaapl/eaapl/plan"
 	"github.com/eaapl/eaapl/workflows"
 )
 
@@ -44,8 +42,7 @@ func TestShardsOverAStoredList(t *testing.T) {
 	t.Run("EachShardReadsItsOwnRange", func(t *testing.T) {
 		emailed := []any{"contact-007@example.com", "contact-444@example.com"}
 		f := &fakeWorld{plan: helloPlan(t), contacts: manyContacts(n), emailed: emailed, store: testStore(t)}
-		env := f.env(t)
-		env.RegisterWorkflowWithOptions(workflows.ForEachShard, workflow.RegisterOptions{Name: workflows.ShardWorkflowType})
+		env := f.shardEnv(t)
 		var inputs []workflows.ShardInput
 		env.SetOnChildWorkflowStartedListener(func(_ *workflow.Info, _ workflow.Context, args converter.EncodedValues) {
 			var in workflows.ShardInput
@@ -118,27 +115,8 @@ func TestShardsOverAStoredList(t *testing.T) {
 	})
 
 	t.Run("AQuestionInAShardIsAnsweredThroughTheProgram", func(t *testing.T) {
-		p := helloPlan(t)
-		p.Steps[3].Retry = &plan.Retry{MaximumAttempts: ptr[int32](2)}
-		const bad = "contact-321@example.com"
-		f := &fakeWorld{plan: p, contacts: manyContacts(n), emailed: []any{}, store: testStore(t),
-			sendErr: map[string]error{bad: errors.New("SMTP server 127.0.0.1:1025 unreachable")}}
-		env := f.env(t)
-		env.RegisterWorkflowWithOptions(workflows.ForEachShard, workflow.RegisterOptions{Name: workflows.ShardWorkflowType})
-		var retried *outcome
-		env.RegisterDelayedCallback(func() {
-			qs := query[[]workflows.Question](t, env, workflows.QueryQuestions)
-			if len(qs) != 1 || qs[0].Item != bad || qs[0].State != workflows.QuestionOpen {
-				t.Fatalf("questions = %+v, want one open decision about %s", qs, bad)
-			}
-			f.mu.Lock()
-			f.sendErr = nil
-			f.mu.Unlock()
-			retried = update(t, env, "retry", workflows.Answer{QuestionID: qs[0].ID, Answer: "retry"})
-		}, time.Hour)
-		env.ExecuteWorkflow(workflows.WorkflowType, workflows.Input{Program: p.Program, ShardSize: size})
-		res := completed(t, env)
-		retried.accepted(t)
+		f, bad := questionInAShard(t, n, testStore(t))
+		res, _ := f.answerRetryInAShard(t, bad, size)
 		if got := itemsOf(t, res, "send")[bad]; got.State != workflows.StateDone || got.Task == nil || got.Task.TaskID != "send_321-run2" {
 			t.Errorf("%s = %+v, want done by task send_321-run2 after the answer", bad, got)
 		}
@@ -149,8 +127,7 @@ func TestShardsOverAStoredList(t *testing.T) {
 
 	t.Run("AnApprovalCountsTheListBeforeAnyShard", func(t *testing.T) {
 		f := &fakeWorld{plan: helloPlan(t), contacts: manyContacts(n), emailed: []any{}, store: testStore(t), policy: api.Policy{ApprovalThreshold: 100}}
-		env := f.env(t)
-		env.RegisterWorkflowWithOptions(workflows.ForEachShard, workflow.RegisterOptions{Name: workflows.ShardWorkflowType})
+		env := f.shardEnv(t)
 		var approved *outcome
 		env.RegisterDelayedCallback(func() {
 			qs := query[[]workflows.Question](t, env, workflows.QueryQuestions)
@@ -173,8 +150,7 @@ func TestShardsOverAStoredList(t *testing.T) {
 	t.Run("ADryRunInShardsSendsNothing", func(t *testing.T) {
 		for _, store := range []catalog.ContentStore{nil, testStore(t)} { // items evaluated by the program, and stored
 			f := &fakeWorld{plan: helloPlan(t), contacts: manyContacts(n), emailed: []any{}, store: store}
-			env := f.env(t)
-			env.RegisterWorkflowWithOptions(workflows.ForEachShard, workflow.RegisterOptions{Name: workflows.ShardWorkflowType})
+			env := f.shardEnv(t)
 			env.ExecuteWorkflow(workflows.WorkflowType, workflows.Input{Program: f.plan.Program, ShardSize: size, DryRun: true})
 			completed(t, env)
 			items := 0

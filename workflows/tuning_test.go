@@ -22,13 +22,7 @@ func TestAdaptiveTuning(t *testing.T) {
 		f := &fakeWorld{plan: helloPlan(t), contacts: contacts(emails...), emailed: []any{}, tuning: tuning}
 		env := f.env(t)
 		env.ExecuteWorkflow(workflows.WorkflowType, workflows.Input{Program: f.plan.Program, MaxConcurrency: 20})
-		if err := env.GetWorkflowError(); err != nil {
-			t.Fatalf("workflow failed: %v", err)
-		}
-		var res workflows.Result
-		if err := env.GetWorkflowResult(&res); err != nil {
-			t.Fatal(err)
-		}
+		res := completed(t, env)
 		if got, want := res.Summary, "send: 2000 done, 0 skipped, 0 failed"; got != want {
 			t.Errorf("summary = %q, want %q", got, want)
 		}

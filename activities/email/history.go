@@ -137,6 +137,7 @@ var CheckEmailHistory = catalog.Define(catalog.Def[Deps, historyArgs, historyOut
 			{Pattern: "For each of my contacts, if I haven't emailed them <time>, send them an email saying '<message>'", Program: "For each of my contacts, if I haven't emailed them today, send them an email saying 'Hi'"},
 			{Pattern: "If I haven't emailed <address> <time>, send her '<message>'", Program: "If I haven't emailed alice@example.com this month, send her 'Long time no see'"},
 			{Pattern: "If I haven't emailed my contact <name> <time>, send her '<message>'", Program: "If I haven't emailed my contact Ann this week, send her 'Hi'"},
+			{Pattern: "If I haven't emailed someone in my contacts <time>, send them '<message>' (each contact; not anyone, which could mean none)", Program: "If I haven't emailed someone in my contacts so far this week, send them 'Quick hello'"},
 			{Pattern: "<contacts> who I emailed <time>", Program: "Send 'Thanks' to my contacts who I emailed last month"},
 		},
 	},

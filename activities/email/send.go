@@ -89,7 +89,8 @@ var SendEmail = catalog.Define(catalog.Def[Deps, sendArgs, sendOutput]{
 	Forms: catalog.Forms{
 		// As docs/english.md writes them; the message and the subject are ComposeEmail's.
 		Phrases: []string{"send an email to {to}", "send {body} to {to}", "email {to}", "send {to} an email",
-			"send {body} to {to} with {attachments} attached", "email {attachments} to {to}"},
+			"send {body} to {to} with {attachments} attached", "email {attachments} to {to}",
+			"tell {to} {body}", "say {body} to {to}", "let {to} know {body}"},
 		Args: map[string][]string{"to": {"to"}, "cc": {"cc", "copying", "with a copy to"},
 			"attachments": {"attached", "attaching", "with the file"}},
 		Results: map[string]catalog.ResultWords{
@@ -99,7 +100,13 @@ var SendEmail = catalog.Define(catalog.Def[Deps, sendArgs, sendOutput]{
 			"message_id":   {Noun: "its Message-ID"},
 			"already_sent": {Noun: "whether it had been sent before"},
 		},
-		Verbs:   []string{"send", "email", "write", "drop a line", "message", "remind", "reach out to"},
+		// A verb with {to} goes around its recipients: "let all my contacts know", "drop ann@example.com a
+		// line". "mail" is "email" (the post is no command of EaaPL); "say" and "tell" give a message.
+		Verbs: []string{"send", "email", "mail", "write", "drop a line", "message", "remind", "reach out to", "tell", "say",
+			"drop a note", "drop a quick note", "drop a quick line", "drop an email", "drop a quick email",
+			"shoot a note", "shoot a quick note", "shoot a line", "shoot a quick line", "shoot an email", "shoot a quick email",
+			"let {to} know", "drop {to} a line", "drop {to} a note", "drop {to} a quick line", "drop {to} a quick note",
+			"drop {to} an email", "shoot {to} a note", "shoot {to} a quick note", "shoot {to} an email", "shoot {to} a quick email"},
 		Objects: []string{"email", "emails", "message", "messages", "note", "mail", "a email", "a emails", "a message", "a messages", "a note", "a mail", "an email", "an emails", "an message", "an messages", "an note", "an mail", "it", "this"},
 		Examples: []catalog.Example{
 			{Pattern: "Send an email to <recipients> that says '<message>'", Program: "Send an email to each of my contacts that says 'Hello World!'"},
@@ -107,6 +114,8 @@ var SendEmail = catalog.Define(catalog.Def[Deps, sendArgs, sendOutput]{
 			{Pattern: "Email <recipients> saying '<message>'", Program: "Email everyone in my contacts saying 'Happy new year'"},
 			{Pattern: "Send '<message>' to <address> with <file> attached (and a copy to <address>)", Program: "Send 'Slides attached' to carol@example.com with slides.pdf attached"},
 			{Pattern: "Email <result> to <recipients>: it, the summary, the trends, the page, the document", Program: "Read todo.txt and email it to bob@example.com"},
+			{Pattern: "Email <file> to <recipients>: the file attached (the program asks for the message unless it gives one)", Program: "Email slides.pdf to carol@example.com"},
+			{Pattern: "Tell <recipients> '<message>' (also: mail, say '<message>' to, let <recipients> know, drop or shoot a (quick) note or line to)", Program: "Tell ann@example.com 'Thanks for yesterday'"},
 		},
 	},
 })

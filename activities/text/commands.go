@@ -69,14 +69,18 @@ var Summarize = catalog.Define(analysis(catalog.Def[Deps, summarizeArgs, summari
 	},
 	Outcome: outcome("summary"),
 	Forms: catalog.Forms{
-		Phrases:    []string{"summarize {text}", "summarize it", "a summary of {text}"},
+		Phrases:    []string{"summarize {text}", "summarize it", "a summary of {text}", "the summary of {text}"},
 		Statements: []string{"summarize {text}", "summarise {text}", "make a summary of {text}", "summarize the document {text}", "summarise the document {text}", "summarize the file {text}"},
 		Args:       map[string][]string{"text": {"summarize"}, "sentences": {"in", "sentences"}},
 		Results: map[string]catalog.ResultWords{
-			"summary":   {Noun: "the summary", Words: []string{"the summary", "it"}, Subject: "Summary of {text}"},
+			"summary": {Noun: "the summary", Words: []string{"the summary", "it"}, Subject: "Summary of {text}",
+				Phrases: []string{"a summary of {text}", "the summary of {text}"}},
 			"sentences": {Noun: "the summary's sentences", Each: "sentence"},
 			"of":        {Noun: "how many sentences the text has"},
 			"method":    {Noun: "how the summary was made"},
+		},
+		Examples: []catalog.Example{
+			{Pattern: "Email <recipients> a summary of <file> (also: the summary of <file>, the trends in <file>)", Program: "Email alice@example.com a summary of meeting-notes.md"},
 		},
 	},
 }))
@@ -140,8 +144,9 @@ var AnalyzeTrends = catalog.Define(analysis(catalog.Def[Deps, trendsArgs, trends
 		Args:       map[string][]string{"text": {"analyze", "in"}, "rows": {"the rows of"}},
 		Results: map[string]catalog.ResultWords{
 			"trends": {Noun: "the trends", Each: "trend"},
-			"report": {Noun: "the trends", Words: []string{"the trends", "the analysis"}, Subject: "Trends in {text}"},
-			"count":  {Noun: "how many series were found"},
+			"report": {Noun: "the trends", Words: []string{"the trends", "the analysis"}, Subject: "Trends in {text}",
+				Phrases: []string{"the trends in {text}"}},
+			"count": {Noun: "how many series were found"},
 		},
 	},
 }))
@@ -229,14 +234,8 @@ var Extract = catalog.Define(analysis(catalog.Def[Deps, extractArgs, extractOutp
 	},
 	ReadBack: func(r catalog.Reading) string {
 		s := r.Step()
-		list, ok := s.Args["fields"].([]any)
-		var names []string
-		for _, f := range list {
-			if n, ok := r.Text(f); ok {
-				names = append(names, n)
-			}
-		}
-		if !ok || len(names) != len(list) || len(names) == 0 {
+		names, ok := texts(r, s.Args["fields"])
+		if !ok {
 			return sends(r, "Take fields out of "+source(r, s.Args["text"]), s.Args["text"])
 		}
 		return sends(r, fmt.Sprintf("Take %s out of %s", andList(names), source(r, s.Args["text"])), s.Args["text"])
@@ -300,15 +299,13 @@ var Classify = catalog.Define(analysis(catalog.Def[Deps, classifyArgs, classifyO
 	},
 	ReadBack: func(r catalog.Reading) string {
 		s := r.Step()
-		list, ok := s.Args["labels"].([]any)
-		var names []string
-		for _, l := range list {
-			if n, ok := r.Text(l); ok {
-				names = append(names, fmt.Sprintf("%q", n))
-			}
-		}
-		if !ok || len(names) != len(list) || len(names) == 0 {
+		labels, ok := texts(r, s.Args["labels"])
+		if !ok {
 			return sends(r, "Classify "+source(r, s.Args["text"]), s.Args["text"])
+		}
+		names := make([]string, len(labels))
+		for i, l := range labels {
+			names[i] = fmt.Sprintf("%q", l)
 		}
 		return sends(r, fmt.Sprintf("Classify %s as %s", source(r, s.Args["text"]), strings.Replace(andList(names), " and ", " or ", 1)), s.Args["text"])
 	},

@@ -2,12 +2,10 @@ package text
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
 
-	"github.com/eaapl/eaapl/activities/contentvalue"
 	"github.com/eaapl/eaapl/catalog"
 )
 
@@ -57,11 +55,7 @@ func findText(ctx context.Context, d Deps, args findArgs) (findOutput, error) {
 	if args.Phrase == "" {
 		return findOutput{}, catalog.Invalid("parameter %q must not be empty", "phrase")
 	}
-	text, err := contentvalue.Read(ctx, d.Store, args.Text, MaxTextBytes)
-	var tl *contentvalue.TooLargeError
-	if errors.As(err, &tl) {
-		return findOutput{}, catalog.Invalid("parameter %q: %v", "text", err)
-	}
+	text, err := readText(ctx, d, "text", args.Text)
 	if err != nil {
 		return findOutput{}, err
 	}

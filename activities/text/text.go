@@ -147,15 +147,36 @@ func sends(r catalog.Reading, does string, v any) string {
 	return fmt.Sprintf("%s with the model %s at %s: %s is sent to it.", does, m.Name, m.Host, noun(r, v))
 }
 
+// texts are the items of a list argument when every one is a text the reading knows; false for anything
+// else, or for an empty list.
+func texts(r catalog.Reading, v any) ([]string, bool) {
+	list, ok := v.([]any)
+	if !ok || len(list) == 0 {
+		return nil, false
+	}
+	out := make([]string, len(list))
+	for i, item := range list {
+		if out[i], ok = r.Text(item); !ok {
+			return nil, false
+		}
+	}
+	return out, true
+}
+
 // timeout is each analysis's time per attempt: TextRank over 1000 sentences of a 64 MB text, or a model's
 // answer (its own request timeout is shorter, EAAPL_TEXT_MODEL_TIMEOUT).
 const timeout = 2 * time.Minute
 
-// textOf reads a content argument, naming it in errors.
+// textOf reads a content argument for an analysis, naming it in errors.
 func textOf(ctx context.Context, d Deps, name string, c catalog.Content) (string, error) {
 	if d.Analyzer == nil {
 		return "", fmt.Errorf("%w: Analyzer", catalog.ErrMissingDependency)
 	}
+	return readText(ctx, d, name, c)
+}
+
+// readText reads a content argument of at most MaxTextBytes; a larger one is invalid, named in the error.
+func readText(ctx context.Context, d Deps, name string, c catalog.Content) (string, error) {
 	s, err := contentvalue.Read(ctx, d.Store, c, MaxTextBytes)
 	var tl *contentvalue.TooLargeError
 	if errors.As(err, &tl) {

@@ -110,3 +110,26 @@ func TestTextCommandsShareTheAnalysisDef(t *testing.T) {
 		t.Errorf("Classify's outcome = %q, %q; want completed, urgent", verb, detail)
 	}
 }
+
+// TestReadBackOfListsItCannotRead: a fields or labels list that holds anything but texts (here a value of
+// an earlier step) is read back without naming its items, rather than naming only some of them.
+func TestReadBackOfListsItCannotRead(t *testing.T) {
+	p, err := plan.Parse([]byte(`{"version": 1, "program": "fields and labels", "steps": [
+	{"id": "read", "command": "ReadDocument", "args": {"path": "q3-report.md"}},
+	{"id": "fields", "command": "Extract", "args": {"text": "${steps.read.text}", "fields": ["total", "${steps.read.path}"]}},
+	{"id": "kind", "command": "Classify", "args": {"text": "${steps.read.text}", "labels": ["${steps.read.path}", "invoice"]}},
+	{"id": "none", "command": "Classify", "args": {"text": "${steps.read.text}", "labels": []}}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := starter.ReadBack(p, time.Now())
+	want := []string{
+		"Read the document q3-report.md.",
+		"Take fields out of the document's text (step 1), on the worker with no model: nothing is sent anywhere.",
+		"Classify the document's text (step 1), on the worker with no model: nothing is sent anywhere.",
+		"Classify the document's text (step 1), on the worker with no model: nothing is sent anywhere.",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("read-back:\n got %q\nwant %q", got, want)
+	}
+}

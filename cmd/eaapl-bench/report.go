@@ -153,6 +153,17 @@ func atLeast(v, want float64, format string) string {
 	return "NOT met: " + fmt.Sprintf(format, want-v) + " short"
 }
 
+// ratioTarget is the target that a's emails/s over b's be at least want.
+func ratioTarget(name string, a, b runResult, want float64) target {
+	t := target{name: name, want: fmt.Sprintf("≥ %.1f", want)}
+	if v, ok := ratio(a, b); ok {
+		t.measured, t.verdict = fmt.Sprintf("%.2f", v), atLeast(v, want, "%.2f")
+	} else {
+		t.measured, t.verdict = "not measured", why(pick(a, b))
+	}
+	return t
+}
+
 func notMeasured(why string) target { return target{measured: "not measured", verdict: why} }
 
 // why says why a run has no figure.
@@ -170,27 +181,16 @@ func why(r runResult) string {
 
 func (rep report) targets() []target {
 	var out []target
-	for _, n := range []int{10_000, 100_000} {
-		e, _ := rep.find(kindEaaPL, n)
-		p, _ := rep.find(kindPlain, n)
-		t := target{name: fmt.Sprintf("EaaPL / (b) plain SMTP at N=%d", n), want: fmt.Sprintf("≥ %.1f", targetVsPlain)}
-		if v, ok := ratio(e, p); ok {
-			t.measured, t.verdict = fmt.Sprintf("%.2f", v), atLeast(v, targetVsPlain, "%.2f")
-		} else {
-			t.measured, t.verdict = "not measured", why(pick(e, p))
+	for _, baseline := range []struct {
+		kind kind
+		name string
+		want float64
+	}{{kindPlain, "(b) plain SMTP", targetVsPlain}, {kindExpert, "(a') expert hand-written", targetVsExpert}} {
+		for _, n := range []int{10_000, 100_000} {
+			e, _ := rep.find(kindEaaPL, n)
+			b, _ := rep.find(baseline.kind, n)
+			out = append(out, ratioTarget(fmt.Sprintf("EaaPL / %s at N=%d", baseline.name, n), e, b, baseline.want))
 		}
-		out = append(out, t)
-	}
-	for _, n := range []int{10_000, 100_000} {
-		e, _ := rep.find(kindEaaPL, n)
-		x, _ := rep.find(kindExpert, n)
-		t := target{name: fmt.Sprintf("EaaPL / (a') expert hand-written at N=%d", n), want: fmt.Sprintf("≥ %.1f", targetVsExpert)}
-		if v, ok := ratio(e, x); ok {
-			t.measured, t.verdict = fmt.Sprintf("%.2f", v), atLeast(v, targetVsExpert, "%.2f")
-		} else {
-			t.measured, t.verdict = "not measured", why(pick(e, x))
-		}
-		out = append(out, t)
 	}
 	for _, n := range rep.opts.sizes {
 		if n < 10_000 && slices.Max(rep.opts.sizes) >= 10_000 {
@@ -214,13 +214,7 @@ func (rep report) targets() []target {
 	{
 		small, _ := rep.find(kindEaaPL, 10_000)
 		big, _ := rep.find(kindEaaPL, 100_000)
-		t := target{name: "EaaPL emails/s at N=100,000 / at N=10,000", want: fmt.Sprintf("≥ %.1f", targetLinear)}
-		if v, ok := ratio(big, small); ok {
-			t.measured, t.verdict = fmt.Sprintf("%.2f", v), atLeast(v, targetLinear, "%.2f")
-		} else {
-			t.measured, t.verdict = "not measured", why(pick(big, small))
-		}
-		out = append(out, t)
+		out = append(out, ratioTarget("EaaPL emails/s at N=100,000 / at N=10,000", big, small, targetLinear))
 	}
 	{
 		checked, failed := 0, 0

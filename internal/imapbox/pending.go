@@ -37,17 +37,9 @@ func (m *Mailbox) PrepareSent(ctx context.Context, messageID string, raw []byte,
 	if providerSaves {
 		return SavedSkipped, nil
 	}
-	id, err := bareID(messageID)
-	if err != nil {
-		return "", err
-	}
 	raw = crlf(raw)
 	var saved Saved
-	err = m.with(ctx, func(c *conn) error {
-		folder, err := m.sent(c)
-		if err != nil {
-			return err
-		}
+	err := m.inSent(ctx, messageID, func(c *conn, folder, id string) error {
 		if err := m.open(c, folder, true); err != nil {
 			return err
 		}
@@ -80,24 +72,9 @@ func (m *Mailbox) ConfirmSent(ctx context.Context, messageID string, raw []byte,
 	if m.cfg.SaveSent == "never" {
 		return SavedSkipped, nil
 	}
-	id, err := bareID(messageID)
-	if err != nil {
-		return "", err
-	}
 	pending := false
 	var saved Saved
-	err = m.with(ctx, func(c *conn) error {
-		folder, err := m.sent(c)
-		if err != nil {
-			return err
-		}
-		if err := m.open(c, folder, true); err != nil {
-			return err
-		}
-		found, err := m.copiesOf(ctx, c, folder, id)
-		if err != nil {
-			return err
-		}
+	err := m.copiesInSent(ctx, messageID, func(c *conn, folder, id string, found copies) error {
 		if pending = len(found.pending) > 0; !pending {
 			return nil // SaveSent's way, below
 		}
@@ -148,16 +125,8 @@ func (m *Mailbox) DiscardSent(ctx context.Context, messageID string) error {
 // accepted the message, so nobody knows whether it went. The copy is named by its UID, which no later
 // copy has (an answer about this copy is not taken for another); "" when there is none.
 func (m *Mailbox) Unconfirmed(ctx context.Context, messageID string) (string, error) {
-	id, err := bareID(messageID)
-	if err != nil {
-		return "", err
-	}
 	var copy string
-	err = m.with(ctx, func(c *conn) error {
-		folder, err := m.sent(c)
-		if err != nil {
-			return err
-		}
+	err := m.inSent(ctx, messageID, func(c *conn, folder, id string) error {
 		found, err := m.copiesOf(ctx, c, folder, id)
 		if len(found.pending) > 0 && len(found.confirmed) == 0 {
 			copy = "uid-" + strconv.FormatUint(uint64(slices.Max(found.pending)), 10)
@@ -174,6 +143,28 @@ func (m *Mailbox) ConfirmCopy(ctx context.Context, messageID string) error {
 
 // onPendingCopies runs act, in Sent opened for writing, on the message's copies still marked unconfirmed.
 func (m *Mailbox) onPendingCopies(ctx context.Context, messageID string, act func(*conn, []imap.UID) error) error {
+	return m.copiesInSent(ctx, messageID, func(c *conn, _, _ string, found copies) error {
+		return act(c, found.pending)
+	})
+}
+
+// copiesInSent runs fn, in Sent opened for writing, on the message's copies there.
+func (m *Mailbox) copiesInSent(ctx context.Context, messageID string, fn func(c *conn, folder, id string, found copies) error) error {
+	return m.inSent(ctx, messageID, func(c *conn, folder, id string) error {
+		if err := m.open(c, folder, true); err != nil {
+			return err
+		}
+		found, err := m.copiesOf(ctx, c, folder, id)
+		if err != nil {
+			return err
+		}
+		return fn(c, folder, id, found)
+	})
+}
+
+// inSent runs fn over a connection of the pool, with the Sent folder's name and the Message-ID without its
+// angle brackets; a Message-ID that is not one is an error before any connection is taken.
+func (m *Mailbox) inSent(ctx context.Context, messageID string, fn func(c *conn, folder, id string) error) error {
 	id, err := bareID(messageID)
 	if err != nil {
 		return err
@@ -183,14 +174,7 @@ func (m *Mailbox) onPendingCopies(ctx context.Context, messageID string, act fun
 		if err != nil {
 			return err
 		}
-		if err := m.open(c, folder, true); err != nil {
-			return err
-		}
-		found, err := m.copiesOf(ctx, c, folder, id)
-		if err != nil {
-			return err
-		}
-		return act(c, found.pending)
+		return fn(c, folder, id)
 	})
 }
 

@@ -110,16 +110,9 @@ func (m *Mailbox) Emailed(ctx context.Context, from string, to []string, since, 
 // unconfirmed does not count (Unconfirmed reports it). It has the signature of the activities' Mailbox
 // interface.
 func (m *Mailbox) HasMessageID(ctx context.Context, messageID string) (bool, error) {
-	id, err := bareID(messageID)
-	if err != nil {
-		return false, err
-	}
 	var has bool
-	err = m.with(ctx, func(c *conn) error {
-		folder, err := m.sent(c)
-		if err != nil {
-			return err
-		}
+	err := m.inSent(ctx, messageID, func(c *conn, folder, id string) error {
+		var err error
 		has, err = m.hasID(ctx, c, folder, id)
 		return err
 	})
@@ -189,50 +182,19 @@ func (m *Mailbox) Replies(ctx context.Context, messageID string, since time.Time
 		{Header: []imap.SearchCriteriaHeaderField{{Key: "In-Reply-To", Value: quoted}}},
 		{Header: []imap.SearchCriteriaHeaderField{{Key: "References", Value: quoted}}},
 	}}}
-	if !since.IsZero() {
-		criteria.Since = since.UTC().AddDate(0, 0, -1) // INTERNALDATE, whole days: checked exactly below
-	}
 	refs := &imap.FetchItemBodySection{Specifier: imap.PartSpecifierHeader, HeaderFields: []string{"References"}, Peek: true}
-	var replies []Reply
-	err = m.with(ctx, func(c *conn) error {
-		if err := m.examine(c, "INBOX"); err != nil {
-			return err
+	return m.inboxSince(ctx, criteria, since, refs, func(msg *imapclient.FetchMessageBuffer, at time.Time) (Reply, bool) {
+		env := msg.Envelope
+		inReplyTo := slices.Contains(env.InReplyTo, id)
+		if !inReplyTo && !referencesID(msg.FindBodySection(refs), id) {
+			return Reply{}, false
 		}
-		uids, err := m.search(c, &criteria)
-		if err != nil {
-			return err
+		r := Reply{MessageID: env.MessageID, Subject: env.Subject, Date: at, InReplyTo: inReplyTo}
+		if len(env.From) > 0 {
+			r.From = env.From[0].Addr()
 		}
-		if len(uids) > maxReplies {
-			uids = uids[len(uids)-maxReplies:]
-		}
-		return m.envelopes(ctx, c, uids, refs, func(msg *imapclient.FetchMessageBuffer) {
-			env := msg.Envelope
-			if env == nil {
-				return
-			}
-			at := env.Date
-			if at.IsZero() {
-				at = msg.InternalDate
-			}
-			if !since.IsZero() && at.Before(since) {
-				return
-			}
-			inReplyTo := slices.Contains(env.InReplyTo, id)
-			if !inReplyTo && !referencesID(msg.FindBodySection(refs), id) {
-				return
-			}
-			r := Reply{MessageID: env.MessageID, Subject: env.Subject, Date: at, InReplyTo: inReplyTo}
-			if len(env.From) > 0 {
-				r.From = env.From[0].Addr()
-			}
-			replies = append(replies, r)
-		})
+		return r, true
 	})
-	if err != nil {
-		return nil, err
-	}
-	slices.SortStableFunc(replies, func(a, b Reply) int { return a.Date.Compare(b.Date) })
-	return replies, nil
 }
 
 // ReceivedFrom returns the messages in INBOX from the address from sent since the given time, oldest
@@ -243,6 +205,21 @@ func (m *Mailbox) ReceivedFrom(ctx context.Context, from string, since time.Time
 		return nil, fmt.Errorf("IMAP: cannot search for messages from %q", from)
 	}
 	criteria := imap.SearchCriteria{Header: []imap.SearchCriteriaHeaderField{{Key: "From", Value: from}}}
+	return m.inboxSince(ctx, criteria, since, nil, func(msg *imapclient.FetchMessageBuffer, at time.Time) (Reply, bool) {
+		env := msg.Envelope
+		if !hasAddress(env.From, from) {
+			return Reply{}, false
+		}
+		return Reply{MessageID: env.MessageID, From: env.From[0].Addr(), Subject: env.Subject, Date: at}, true
+	})
+}
+
+// inboxSince searches INBOX for the messages criteria find that are dated since the given time (zero for
+// any time), the latest maxReplies of them, and returns, oldest first, those that reply takes. A message's
+// date is its Date header, or when the server received it; reply is given only messages with an envelope,
+// fetched with extra (nil for none).
+func (m *Mailbox) inboxSince(ctx context.Context, criteria imap.SearchCriteria, since time.Time, extra *imap.FetchItemBodySection,
+	reply func(msg *imapclient.FetchMessageBuffer, at time.Time) (Reply, bool)) ([]Reply, error) {
 	if !since.IsZero() {
 		criteria.Since = since.UTC().AddDate(0, 0, -1) // INTERNALDATE, whole days: checked exactly below
 	}
@@ -258,19 +235,20 @@ func (m *Mailbox) ReceivedFrom(ctx context.Context, from string, since time.Time
 		if len(uids) > maxReplies {
 			uids = uids[len(uids)-maxReplies:]
 		}
-		return m.envelopes(ctx, c, uids, nil, func(msg *imapclient.FetchMessageBuffer) {
-			env := msg.Envelope
-			if env == nil || !hasAddress(env.From, from) {
+		return m.envelopes(ctx, c, uids, extra, func(msg *imapclient.FetchMessageBuffer) {
+			if msg.Envelope == nil {
 				return
 			}
-			at := env.Date
+			at := msg.Envelope.Date
 			if at.IsZero() {
 				at = msg.InternalDate
 			}
 			if !since.IsZero() && at.Before(since) {
 				return
 			}
-			out = append(out, Reply{MessageID: env.MessageID, From: env.From[0].Addr(), Subject: env.Subject, Date: at})
+			if r, ok := reply(msg, at); ok {
+				out = append(out, r)
+			}
 		})
 	})
 	if err != nil {

@@ -28,17 +28,9 @@ func (m *Mailbox) SaveSent(ctx context.Context, messageID string, raw []byte, se
 	if m.cfg.SaveSent == "never" {
 		return SavedSkipped, nil
 	}
-	id, err := bareID(messageID)
-	if err != nil {
-		return "", err
-	}
 	raw = crlf(raw)
 	var saved Saved
-	err = m.with(ctx, func(c *conn) error {
-		folder, err := m.sent(c)
-		if err != nil {
-			return err
-		}
+	err := m.inSent(ctx, messageID, func(c *conn, folder, id string) error {
 		has, err := m.hasID(ctx, c, folder, id)
 		if err != nil {
 			return err

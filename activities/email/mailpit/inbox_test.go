@@ -8,23 +8,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/eaapl/eaapl/devstack"
 	"github.com/eaapl/eaapl/internal/testenv"
 )
 
 // TestRepliesInMailpit finds replies in a real Mailpit: by In-Reply-To, by References, and by sender, among
 // the user's own sent mail and messages to others.
 func TestRepliesInMailpit(t *testing.T) {
-	m := testenv.Mailpit(t)
-	send := func(from, to, headers string) {
-		t.Helper()
-		msg := "From: " + from + "\r\nTo: " + to + "\r\n" + headers + "\r\n\r\nbody\r\n"
-		if err := smtp.SendMail(m.SMTPAddr, nil, from, []string{to}, []byte(msg)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	since := time.Now().Add(-2 * time.Second)
-	send("me@example.com", "bob@example.com", "Subject: Are you coming?\r\nMessage-ID: <ask@eaapl.test>")
-	send("bob@example.com", "me@example.com", "Subject: Re: Are you coming?\r\nMessage-ID: <bob-irt@x>\r\nIn-Reply-To: <ask@eaapl.test>")
+	m, send, since := bobReplied(t)
 	send("alice@example.com", "me@example.com", "Subject: Re: Re\r\nMessage-ID: <alice-refs@x>\r\nIn-Reply-To: <other@x>\r\nReferences: <ask@eaapl.test>\r\n <other@x>")
 	send("bob@example.com", "carol@example.com", "Subject: Re\r\nMessage-ID: <bob-to-carol@x>\r\nIn-Reply-To: <ask@eaapl.test>")
 	send("carol@example.com", "me@example.com", "Subject: Hi\r\nMessage-ID: <carol@x>\r\nIn-Reply-To: <ask@eaapl.test-not>")
@@ -61,17 +52,7 @@ func TestRepliesInMailpit(t *testing.T) {
 // search reads every page (40 a page here), so the reply is found by its In-Reply-To and by its sender;
 // with a scan limit below the messages there are, the search fails, saying so, rather than report no reply.
 func TestAReplyUnderManyNewerMessagesIsFound(t *testing.T) {
-	m := testenv.Mailpit(t)
-	send := func(from, to, headers string) {
-		t.Helper()
-		msg := "From: " + from + "\r\nTo: " + to + "\r\n" + headers + "\r\n\r\nbody\r\n"
-		if err := smtp.SendMail(m.SMTPAddr, nil, from, []string{to}, []byte(msg)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	since := time.Now().Add(-2 * time.Second)
-	send("me@example.com", "bob@example.com", "Subject: Are you coming?\r\nMessage-ID: <ask@eaapl.test>")
-	send("bob@example.com", "me@example.com", "Subject: Re: Are you coming?\r\nMessage-ID: <bob-irt@x>\r\nIn-Reply-To: <ask@eaapl.test>")
+	m, send, since := bobReplied(t)
 	const newer = 150
 	for i := range newer {
 		send(fmt.Sprintf("news%d@example.com", i), "me@example.com", fmt.Sprintf("Subject: News %d\r\nMessage-ID: <news-%d@x>", i, i))
@@ -98,4 +79,23 @@ func TestAReplyUnderManyNewerMessagesIsFound(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "more than the 100 one search reads") {
 		t.Fatalf("Answering with a scan limit of 100 under %d messages: err = %v; want it to say the search stopped at 100", newer+1, err)
 	}
+}
+
+// bobReplied is a Mailpit in which the user asked Bob "Are you coming?" (<ask@eaapl.test>) and Bob
+// replied (<bob-irt@x>, whose In-Reply-To names it); send sends more, from one address to another with the
+// headers given (lines joined by CRLF); since is a moment before the first message.
+func bobReplied(t *testing.T) (m *devstack.Mailpit, send func(from, to, headers string), since time.Time) {
+	t.Helper()
+	m = testenv.Mailpit(t)
+	send = func(from, to, headers string) {
+		t.Helper()
+		msg := "From: " + from + "\r\nTo: " + to + "\r\n" + headers + "\r\n\r\nbody\r\n"
+		if err := smtp.SendMail(m.SMTPAddr, nil, from, []string{to}, []byte(msg)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	since = time.Now().Add(-2 * time.Second)
+	send("me@example.com", "bob@example.com", "Subject: Are you coming?\r\nMessage-ID: <ask@eaapl.test>")
+	send("bob@example.com", "me@example.com", "Subject: Re: Are you coming?\r\nMessage-ID: <bob-irt@x>\r\nIn-Reply-To: <ask@eaapl.test>")
+	return m, send, since
 }

@@ -45,6 +45,17 @@ func TestCertificatesAndCredentialsOnPostfix(t *testing.T) {
 	ctx := context.Background()
 	msg := email.Message{From: mailtest.Me.Address, To: mailtest.Bob.Address, Subject: "Hello", Body: "Hello World!", MessageID: "<smtp-ca@eaapl.test>"}
 	cfg := smtp.Config{Addr: sys.SubmissionAddr, Username: mailtest.Me.Address, Password: mailtest.Me.Password, TLS: "mandatory"}
+	// trusted is a sender that trusts the test's CA and hands its Sent copies to copies.
+	trusted := func(t *testing.T, copies *recordedCopies) *smtp.Sender {
+		t.Helper()
+		c := cfg
+		c.CAFile, c.Copies = sys.CAFile, copies
+		s, err := smtp.New(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
 
 	t.Run("UntrustedCertificateIsARefusalWithAFix", func(t *testing.T) {
 		s, err := smtp.New(cfg)
@@ -63,14 +74,8 @@ func TestCertificatesAndCredentialsOnPostfix(t *testing.T) {
 		}
 	})
 	t.Run("CAFileIsTrustedAndTheCopyGetsTheSubmittedBytes", func(t *testing.T) {
-		c := cfg
-		c.CAFile = sys.CAFile
 		copies := &recordedCopies{}
-		c.Copies = copies
-		s, err := smtp.New(c)
-		if err != nil {
-			t.Fatal(err)
-		}
+		s := trusted(t, copies)
 		// An attachment makes the message multipart: its boundary must be the one submitted too.
 		m := msg
 		m.Attachments = []email.Attachment{{Name: "notes.txt", Path: "notes.txt", ContentType: "text/plain", Data: []byte("the notes")}}
@@ -94,18 +99,12 @@ func TestCertificatesAndCredentialsOnPostfix(t *testing.T) {
 		}
 	})
 	t.Run("AFailedConfirmationIsNotSavedErrorNotAFailedSend", func(t *testing.T) {
-		c := cfg
-		c.CAFile = sys.CAFile
-		c.Copies = &recordedCopies{fail: "confirm"}
-		s, err := smtp.New(c)
-		if err != nil {
-			t.Fatal(err)
-		}
+		s := trusted(t, &recordedCopies{fail: "confirm"})
 		m := msg
 		m.MessageID = "<smtp-notsaved@eaapl.test>"
 		session := s.Session()
 		defer session.Close()
-		err = session.Send(ctx, m)
+		err := session.Send(ctx, m)
 		var notSaved *email.NotSavedError
 		if !errors.As(err, &notSaved) || notSaved.MessageID != m.MessageID {
 			t.Fatalf("send whose copy failed: %v; want a *NotSavedError", err)
@@ -113,17 +112,11 @@ func TestCertificatesAndCredentialsOnPostfix(t *testing.T) {
 		sys.WaitFor(t, mailtest.Bob, "INBOX", m.MessageID, 1)
 	})
 	t.Run("ACopyThatCannotBeSavedFirstSendsNothing", func(t *testing.T) {
-		c := cfg
-		c.CAFile = sys.CAFile
 		copies := &recordedCopies{fail: "prepare"}
-		c.Copies = copies
-		s, err := smtp.New(c)
-		if err != nil {
-			t.Fatal(err)
-		}
+		s := trusted(t, copies)
 		m := msg
 		m.To, m.MessageID = mailtest.Alice.Address, "<smtp-notprepared@eaapl.test>"
-		err = s.Send(ctx, m)
+		err := s.Send(ctx, m)
 		var rejected *email.RejectedError
 		if err == nil || errors.As(err, &rejected) || !strings.Contains(err.Error(), "nothing was sent") {
 			t.Fatalf("send whose copy could not be saved: %v; want a temporary error saying nothing was sent", err)
@@ -136,17 +129,11 @@ func TestCertificatesAndCredentialsOnPostfix(t *testing.T) {
 		}
 	})
 	t.Run("ARefusedRecipientDiscardsTheCopy", func(t *testing.T) {
-		c := cfg
-		c.CAFile = sys.CAFile
 		copies := &recordedCopies{}
-		c.Copies = copies
-		s, err := smtp.New(c)
-		if err != nil {
-			t.Fatal(err)
-		}
+		s := trusted(t, copies)
 		m := msg
 		m.To, m.MessageID = "nobody@"+mailtest.Domain, "<smtp-refused@eaapl.test>"
-		err = s.Send(ctx, m)
+		err := s.Send(ctx, m)
 		var rejected *email.RejectedError
 		if !errors.As(err, &rejected) {
 			t.Fatalf("send to an unknown recipient: %v; want a *RejectedError", err)
