@@ -206,7 +206,8 @@ type builder struct {
 	// listAt and oneAt are the statements that last selected a list (lastList) and last emailed one
 	// recipient, so that "them" after both is refused rather than read as either.
 	listAt, oneAt int
-	me            string // your address, for "me"; "" when it is not known
+	me            string          // your address, for "me"; "" when it is not known
+	skippable     map[string]bool // mayBeSkipped's answers
 }
 
 func (b *builder) id(base string) string {
@@ -321,12 +322,20 @@ func (b *builder) linkAfter(after bool) {
 
 // waitsFor reports whether step s depends on step id, directly or through the steps it depends on.
 func (b *builder) waitsFor(s *plan.Step, id string) bool {
-	for _, d := range s.DependsOn {
+	seen := map[string]bool{}
+	todo := slices.Clone(s.DependsOn)
+	for len(todo) > 0 {
+		d := todo[len(todo)-1]
+		todo = todo[:len(todo)-1]
 		if d == id {
 			return true
 		}
-		if ds, ok := b.p.Step(d); ok && b.waitsFor(ds, id) {
-			return true
+		if seen[d] {
+			continue
+		}
+		seen[d] = true
+		if ds, ok := b.p.Step(d); ok {
+			todo = append(todo, ds.DependsOn...)
 		}
 	}
 	return false
@@ -355,21 +364,25 @@ func (b *builder) sure(id string) []string {
 }
 
 // mayBeSkipped reports whether step id may be skipped when the program runs: it is one step (not one per
-// item) with a condition, or it depends on such a step.
+// item) with a condition, or it depends on such a step. It is asked when the statement after id is
+// linked, once id's statement is built, so the answer is kept.
 func (b *builder) mayBeSkipped(id string) bool {
+	if v, ok := b.skippable[id]; ok {
+		return v
+	}
 	s, ok := b.p.Step(id)
 	if !ok {
 		return false
 	}
-	if s.If != "" && s.ForEach == nil {
-		return true
-	}
+	v := s.If != "" && s.ForEach == nil
 	for _, d := range s.DependsOn {
-		if b.mayBeSkipped(d) {
-			return true
-		}
+		v = v || b.mayBeSkipped(d)
 	}
-	return false
+	if b.skippable == nil {
+		b.skippable = map[string]bool{}
+	}
+	b.skippable[id] = v
+	return v
 }
 
 // wait adds a wait step.
@@ -881,6 +894,10 @@ func (b *builder) send(s *sentence) (*failure, error) {
 		}
 		if cond != nil && cond.who == nil && len(dedupe(named.addresses)) > 1 && !cond.relative {
 			return &failure{from: cond.from, to: cond.to, why: "a condition on whom you have emailed works with your contacts or one recipient; write a statement for each address"}, nil
+		}
+		if cond != nil && cond.who == nil && !cond.relative && cond.from < named.from && len(dedupe(named.addresses)) == 1 {
+			// "If I haven't emailed them this week, send 'Hi' to bob@example.com": "them" before whom it means.
+			return &failure{from: cond.from, to: cond.to, why: fmt.Sprintf("\"them\" comes before whom it means; name the recipient in the condition: If I haven't emailed %s %s, send ...", named.addresses[0], strings.Join(b.words[cond.when.from:cond.when.to], " "))}, nil
 		}
 		if cond != nil && cond.who == nil {
 			return &failure{from: cond.from, to: cond.to, why: "a condition on whom you have emailed works only with your contacts, not with addresses"}, nil

@@ -276,3 +276,10 @@ func TestPlanStatementAfterAConditionalEmailIsNotSkippedWithIt(t *testing.T) {
 		}
 	}
 }
+
+// TestPlanRefusesThemBeforeTheAddress: "If I haven't emailed them this week, send 'Hi' to bob@example.com"
+// does not say who "them" is when it is read; it is refused, naming the form that says it.
+func TestPlanRefusesThemBeforeTheAddress(t *testing.T) {
+	_, err := (&Rules{}).Plan(context.Background(), "If I haven't emailed them this week, send 'Hi' to bob@example.com", now)
+	assertRefused(t, err, "If I haven't emailed them this week", "If I haven't emailed bob@example.com this week, send")
+}
