@@ -689,14 +689,17 @@ func (b *builder) send(s *sentence) (*failure, error) {
 		return &failure{from: q.from, to: q.to, why: "the message is empty; write it between the quotes"}, nil
 	}
 
-	if named != nil && named.me {
-		// "to me", "to myself": your own address, as one recipient.
-		if b.me == "" {
-			return &failure{from: named.from, to: named.to, why: "EaaPL does not know your address: set EAAPL_USER_EMAIL, or write it, like to me@example.com"}, nil
+	// "to me", "to myself", "if I haven't emailed myself": your own address, as one recipient.
+	for _, r := range []**recipientClause{&named, whoOf(cond)} {
+		if r == nil || *r == nil || !(*r).me {
+			continue
 		}
-		you := *named
+		if b.me == "" {
+			return &failure{from: (*r).from, to: (*r).to, why: "EaaPL does not know your address: set EAAPL_USER_EMAIL, or write it, like to me@example.com"}, nil
+		}
+		you := **r
 		you.me, you.addresses, you.you = false, []string{b.me}, true
-		named = &you
+		*r = &you
 	}
 	// "them" after an email to one recipient is that recipient ("Send 'Bye' to them", "If they don't
 	// reply ..., send them ..."), as "him" or "her" is; after a list too it could be either, and is refused.
@@ -1146,6 +1149,14 @@ func (b *builder) send(s *sentence) (*failure, error) {
 		}
 	}
 	return nil, nil
+}
+
+// whoOf is where the one recipient of a condition is kept, nil without a condition.
+func whoOf(c *conditionClause) **recipientClause {
+	if c == nil {
+		return nil
+	}
+	return &c.who
 }
 
 // oneRecipient returns the email history's contacts for one recipient's "to" (an address, or the contact a

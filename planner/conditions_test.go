@@ -283,3 +283,12 @@ func TestPlanRefusesThemBeforeTheAddress(t *testing.T) {
 	_, err := (&Rules{}).Plan(context.Background(), "If I haven't emailed them this week, send 'Hi' to bob@example.com", now)
 	assertRefused(t, err, "If I haven't emailed them this week", "If I haven't emailed bob@example.com this week, send")
 }
+
+// TestPlanConditionOnMe: "if I haven't emailed myself today" after "to me" is a condition on your
+// address, not "someone other than the recipient".
+func TestPlanConditionOnMe(t *testing.T) {
+	p := mustPlan(t, &Rules{Me: "ann@example.com"}, "Send 'Hi' to me if I haven't emailed myself today", now)
+	if send, _ := p.Step("send"); send.If != `!("ann@example.com" in steps.history.emailed)` {
+		t.Errorf("send if = %q, want not emailed ann@example.com", send.If)
+	}
+}
