@@ -273,7 +273,7 @@ type TaskDependency struct {
 	TaskID         string   `json:"task_id"`
 	Dependencies   []string `json:"dependencies"`
 	DependentTasks []string `json:"dependent_tasks"`
-	Status         string   `json:"status"` // pending, in_progress, completed, failed, skipped
+	Status         string   `json:"status"` // pending, in_progress, completed, failed, skipped, canceled, not_run
 }
 
 func (v TaskDependency) Topic() string { return TopicTaskDependency }

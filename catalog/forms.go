@@ -113,7 +113,7 @@ func DescribeDuration(d time.Duration) string {
 	}{{"day", "a day", 24 * time.Hour}, {"hour", "an hour", time.Hour}, {"minute", "a minute", time.Minute}, {"second", "a second", time.Second}} {
 		n := d / u.size
 		switch {
-		case n == 1 && d == u.size: // the whole duration is one unit
+		case n == 1 && d == u.size && len(parts) == 0: // the whole duration is one unit
 			return u.one
 		case n == 1:
 			parts = append(parts, "1 "+u.name)

@@ -22,6 +22,8 @@ func TestDescribeDurationSaysItInEnglish(t *testing.T) {
 		{90 * time.Minute, "1 hour 30 minutes"},
 		{7 * 24 * time.Hour, "7 days"},
 		{25*time.Hour + 5*time.Second, "1 day 1 hour 5 seconds"},
+		{25 * time.Hour, "1 day 1 hour"},      // not "an hour": the day is not dropped
+		{61 * time.Minute, "1 hour 1 minute"}, // not "a minute"
 		{2*time.Minute + 500*time.Millisecond, "2 minutes"},
 		{300 * time.Millisecond, "300ms"},
 	} {

@@ -373,6 +373,10 @@ type Reading interface {
 	// Template is a text argument with fields of the for_each item in it, written as placeholders ("Hi
 	// {first name}"), and what fills each placeholder ("first name"); false for any other text.
 	Template(v any) (string, []string, bool)
+	// Words says any argument value in words, its expressions too: "the summary (step 2)", a text with
+	// each expression in braces ("\"Summary: {the summary (step 2)}\""); false for a value with a part
+	// it has no exact words for.
+	Words(v any) (string, bool)
 }
 
 // SelectionView is the items a for_each step goes to: the list output Output of step From (with its

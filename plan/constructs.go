@@ -134,6 +134,36 @@ func (s *Step) constructs() []string {
 	return names
 }
 
+// The names a construct step goes by where a command's name would be shown (the result table, the
+// status, --json): a person reads "Wait" or "Check" rather than an empty column. They are no command's
+// name (TestStepNamesAreNoCommands), so nothing looks them up in the registry.
+const (
+	NameWait      = "Wait"      // a wait for a duration: "Wait 10 minutes"
+	NameWaitUntil = "WaitUntil" // a wait until a time: "at 5pm"
+	NameCheck     = "Check"     // a check before the steps after it
+	NameAnswer    = "Answer"    // the program's answer
+)
+
+// CommandName is what the step is called where its command is shown: its command, or for a construct
+// its name (NameWait ...); a wait for a reply goes by the command its polls ask (ReplyFinder).
+func (s *Step) CommandName() string {
+	switch {
+	case s.Command != "":
+		return s.Command
+	case s.Wait != nil && s.Wait.Until != "":
+		return NameWaitUntil
+	case s.Wait != nil:
+		return NameWait
+	case s.AwaitReply != nil:
+		return ReplyFinder
+	case s.Check != nil:
+		return NameCheck
+	case s.Answer != nil:
+		return NameAnswer
+	}
+	return ""
+}
+
 // Constructs returns the constructs a plan uses, each once, in the order of ConstructWait ... ConstructSchedule.
 func (p *Plan) Constructs() []string {
 	used := map[string]bool{}

@@ -126,3 +126,29 @@ func TestAPlanThatWaitsForAReplyAsksTheReplyFinder(t *testing.T) {
 		t.Fatalf("CompileWith a catalog without %s = %v; want an error naming the step and the command", plan.ReplyFinder, err)
 	}
 }
+
+// TestStepNamesAreNoCommands names each construct step of constructsPlan as the result table shows it,
+// and checks that no construct's name is a command's: the table looks a command's name up in the registry.
+func TestStepNamesAreNoCommands(t *testing.T) {
+	p, err := plan.Parse([]byte(withoutSchedule))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"wait": plan.NameWaitUntil, "contacts": "RetrieveContacts", "check": plan.NameCheck, "send": "SendEmail",
+		"await_reply": plan.ReplyFinder, "pause": plan.NameWait, "answer": plan.NameAnswer}
+	for _, s := range p.Steps {
+		if w, ok := want[s.ID]; ok {
+			if got := s.CommandName(); got != w {
+				t.Errorf("step %s is named %q, want %q", s.ID, got, w)
+			}
+		}
+	}
+	for _, name := range []string{plan.NameWait, plan.NameWaitUntil, plan.NameCheck, plan.NameAnswer} {
+		if _, ok := plan.Registered.Lookup(name); ok {
+			t.Errorf("%q names a construct and is also a command", name)
+		}
+		if _, ok := catalog.Get(name); ok {
+			t.Errorf("%q names a construct and is also a registered command", name)
+		}
+	}
+}

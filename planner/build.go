@@ -399,12 +399,10 @@ func (b *builder) wait(w *whenClause, sp span) *failure {
 		}
 		step.Description = "Wait " + w.describe(b.now) + "."
 	} else {
-		at := w.at(b.now)
+		at, why := w.resolve(b.now)
 		switch {
-		case w.day.kind == dayWeekday && w.day.weekday == b.now.Weekday():
-			// "on Wednesday" written on a Wednesday could be today or next week: ask, never pick.
-			return &failure{from: w.from, to: w.to, why: fmt.Sprintf("%s is today, so it could mean today or %s; write today at %s for today (a weekday names one of the next six days)",
-				w.day.weekday, at.Format("Monday 2 January"), w.clock)}
+		case why != "":
+			return &failure{from: w.from, to: w.to, why: why}
 		case !at.After(b.now):
 			return &failure{from: w.from, to: w.to, why: fmt.Sprintf("%s today has passed; say tomorrow at %s, or another day", w.clock, w.clock)}
 		case !at.After(b.ref):

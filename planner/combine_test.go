@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-// TestCombinedStatementsPlanValidOrAreRefused plans every pair of statements with three separators: each
+// TestCombinedStatementsPlanValidOrAreRefused plans every pair of statements with four separators: each
 // program must give a plan (which Plan validates) or a NotUnderstoodError or a plain error, never a panic
 // or an invalid plan.
 func TestCombinedStatementsPlanValidOrAreRefused(t *testing.T) {
@@ -29,7 +29,7 @@ func TestCombinedStatementsPlanValidOrAreRefused(t *testing.T) {
 		"send 'Hi' to my contact Ann on Friday at 9",
 		"for each of my contacts, if I haven't emailed them today, send them an email saying 'Hi {name}'",
 	}
-	separators := []string{". ", " and then ", "\n"}
+	separators := []string{". ", " and then ", "\n", " and "}
 	planned, refused := 0, 0
 	for _, a := range statements {
 		for _, b := range statements {

@@ -144,6 +144,7 @@ type sentence struct {
 	span       span
 	acted      bool
 	leads      bool
+	scoped     bool // a lead other than a time: "For each of my contacts, ...", "If I haven't emailed ..., "
 	forEach    *selection
 	recipients []recipientClause
 	messages   []quoteClause
@@ -176,6 +177,7 @@ type sentence struct {
 func (s *sentence) add(c *clause) {
 	s.acted = s.acted || c.action
 	s.leads = s.leads || c.lead
+	s.scoped = s.scoped || c.lead && c.when == nil
 	if c.forEach != nil && s.forEach != nil {
 		s.forEachAgain = c.forEach // "For each of my contacts at acme.com, for each of my contacts, ..."
 	} else if c.forEach != nil {
@@ -332,8 +334,11 @@ func (p *parser) separator(pos int) int {
 		}
 		at++
 	}
-	if p.isWord(at, "and") && (p.isWord(at+1, "then") || p.isWord(at+1, "after") && p.isWord(at+2, "that") || p.replyAt(at+1) || p.namingAt(at+1)) {
-		if p.replyAt(at+1) || p.namingAt(at+1) {
+	if p.isWord(at, "and") && p.isWord(at+1, "also") && p.statementVerbAt(at+2) {
+		return at + 2 - pos // "... and also send 'Bye' to bob@example.com"
+	}
+	if p.isWord(at, "and") && (p.isWord(at+1, "then") || p.isWord(at+1, "after") && p.isWord(at+2, "that") || p.replyAt(at+1) || p.namingAt(at+1) || p.statementVerbAt(at+1)) {
+		if p.replyAt(at+1) || p.namingAt(at+1) || p.statementVerbAt(at+1) {
 			return at + 1 - pos
 		}
 		at++
@@ -365,6 +370,52 @@ func (p *parser) stepSeparator(pos int) int {
 		return 0
 	}
 	return at - pos
+}
+
+// verbAt reports whether a verb that starts a statement is at pos ("send", "email", "wait", "read" ...):
+// after "and" it starts the next statement, "Send 'Hello' to alice@example.com and send 'Bye' to
+// bob@example.com". "and message 'Hi'" is the message of the statement it is in, not the verb "message".
+func (p *parser) verbAt(pos int) bool {
+	if pos >= p.end || p.toks[pos].kind != word || !p.l.lineStarters[p.toks[pos].text] || p.isWord(pos, "for") || p.isWord(pos, "then") {
+		return false
+	}
+	if c, _ := p.message(pos, true); c != nil {
+		return false
+	}
+	return true
+}
+
+// andVerb reports whether the separator at pos is "and" (or ", and", "and also") before a verb: the statements on
+// either side must each be whole, or "and" could join their parts.
+func (p *parser) andVerb(pos int) bool {
+	if p.isPunct(pos, ",") {
+		pos++
+	}
+	if !p.isWord(pos, "and") {
+		return false
+	}
+	if p.isWord(pos+1, "also") {
+		pos++
+	}
+	return p.statementVerbAt(pos + 1)
+}
+
+// statementVerbAt reports whether a verb that starts a statement of its own is at pos; "tell him" is not
+// one: "Email bob@example.com and tell him 'Running late'" gives the message of this email.
+func (p *parser) statementVerbAt(pos int) bool {
+	return p.verbAt(pos) && !p.tellsAt(pos)
+}
+
+// tellsAt reports whether "tell him", "say to her" or the like starts at pos: a clause that gives the
+// message of the email it follows, not a statement of its own.
+func (p *parser) tellsAt(pos int) bool {
+	if pos >= p.end || p.toks[pos].kind != word || !messageVerbs[strings.ToLower(p.toks[pos].text)] {
+		return false
+	}
+	if p.isWord(pos+1, "to") {
+		pos++
+	}
+	return p.isWord(pos+1, "him") || p.isWord(pos+1, "her") || p.isWord(pos+1, "them")
 }
 
 // namingAt reports whether "call them ..." starts at pos.
@@ -429,6 +480,10 @@ func (p *parser) parse() (*parsedProgram, *failure) {
 		if s != nil && s.kind == sendStatement && messageVerbs[s.verb] && len(s.recipients) == 0 && s.forEach == nil && s.iter == nil && !s.it && s.again == nil {
 			return nil, &failure{from: s.span.from, to: s.span.to, why: "it does not say whom to tell; alone, it gives the message of an email just before it that has none " +
 				"(Email ann@example.com. Say 'Hi there'.); else write Say '<message>' to <recipients>"}
+		}
+		if s != nil && s.lacks() == "message" && sep.to > sep.from && p.andVerb(sep.from) && len(prog.statements) > 0 && prog.statements[len(prog.statements)-1].kind == sendStatement {
+			// "Send 'Hi' to ann@example.com and email bob@example.com": the same 'Hi', or ask?
+			return nil, &failure{from: sep.from, to: s.span.to, why: "the email after \"and\" has no message: it could be the message before or another; write send it to ... for the same message, or give it its own"}
 		}
 		if s != nil {
 			prog.statements = append(prog.statements, s)
@@ -537,7 +592,15 @@ func (p *parser) otherStatement(pos int) (*sentence, int, *failure) {
 			pos += n // "Send 'Hi' to bob@example.com, please"
 			break
 		}
-		if p.separator(pos) > 0 {
+		if n := p.separator(pos); n > 0 {
+			if lacks := s.lacks(); s.acted && lacks != "" && p.andVerb(pos) {
+				return nil, 0, &failure{from: pos, to: p.nextClause(pos+n+1, true),
+					why: fmt.Sprintf("the email before \"and\" has no %s, so this could be part of it or another email; give each email its recipients and message, or write one email to all of them", lacks)}
+			}
+			if s.acted && s.scoped && p.andVerb(pos) {
+				return nil, 0, &failure{from: pos, to: p.nextClause(pos+n+1, true),
+					why: "\"and\" could put this under the \"for each\" or \"if\" that the statement before starts with, or after it; write then for once after it, or give this statement its own"}
+			}
 			if s.acted || !s.leads || !p.leadThen(pos) {
 				break
 			}
@@ -610,6 +673,21 @@ func (p *parser) messageFor(before, s *sentence, sep span) bool {
 	before.tells = append(before.tells, s.tells...)
 	before.span.to = s.span.to
 	return true
+}
+
+// lacks names what a send statement does not say, "message" or "recipients", and "" when it says both
+// (or is not a send statement): an email that lacks either is not whole, and "and" after it could join parts.
+func (s *sentence) lacks() string {
+	if s.kind != sendStatement || s.again != nil {
+		return ""
+	}
+	if len(s.recipients) == 0 {
+		return "recipients"
+	}
+	if len(s.messages) == 0 && !s.it && s.result == nil {
+		return "message"
+	}
+	return ""
 }
 
 // leadThen reports whether the separator at pos is a "then" after the leads of a statement, which goes on.
@@ -1496,6 +1574,12 @@ func (p *parser) waitStatement(pos int) (*sentence, int, *failure) {
 	}
 	if p.isWord(next, "until") || p.isWord(next, "till") {
 		w, after, f := p.when(next + 1)
+		if w == nil && f == nil {
+			w, after, f = p.clockWhen(next+1, next+1) // "wait until 9am", "wait until 8am tomorrow"
+			if f != nil && f.from == next+1 {
+				f.from = pos // "Wait until 5": quote the wait
+			}
+		}
 		if f != nil {
 			return nil, 0, f
 		}

@@ -21,6 +21,7 @@ var languageForms = []Form{
 	{"Please <statement> (also: could you, can you, hey, just, I want to, I'd like to; please or thanks at the end): the polite words add nothing", "Could you please send 'Hi' to bob@example.com? Thanks!"},
 	{"Email <recipients>. Say '<message>'. (also: Tell him, her or them '<message>'): the message of the email just before, which has none", "Email ann@example.com. Say 'Hi there'."},
 	{"<statement>, then <statement> (also: and then, after that, ; or a new sentence)", "Send 'Hello' to alice@example.com, then send 'Bye' to bob@example.com"},
+	{"<statement> and <verb> ...: and before send, email, wait, read ... starts the next statement", "Send 'Hello' to alice@example.com and send 'Bye' to bob@example.com"},
 	{"<step> and <step>: a command's statement, then what to do with its result (it, the summary ...)", "Read todo.txt and email it to bob@example.com, then send 'Done' to alice@example.com"},
 	{"For each row in <table> [where <column> is <value>], <statement> ({column} fills a row's cell; the address in the <column> column)", "For each row in orders.xlsx where status is late, email the address in the email column saying 'Order {order} is late'"},
 	{"For each line in <file>, send '<message>' to it (each line that is not blank is an address)", "For each line in emails.txt, send 'Hi' to it"},
@@ -28,6 +29,7 @@ var languageForms = []Form{
 	{"If <result> contains '<text>', <statement> (also: does not contain, is '<text>')", "Fetch https://status.example.test/ and if the page contains 'down', email it to ops@example.com"},
 	{"<when> <statement>, or <statement> <when>", "Tomorrow at 8am send 'Good morning' to bob@example.com"},
 	{"Wait <duration>, then <statement>", "Wait 10 minutes, then send 'Ready?' to bob@example.com"},
+	{"Wait until <when>, then <statement>", "Wait until 8am tomorrow, then send 'Good morning' to bob@example.com"},
 	{"<statement> and if he doesn't reply within <duration>, send it again", "Send 'Are you coming?' to bob@example.com and if he doesn't reply within a day, send it again"},
 	{"How many of <contacts> haven't I emailed <time>?", "How many of my contacts haven't I emailed this week?"},
 	{"List <contacts> (also: show me, tell me)", "List the contacts I haven't emailed this month"},
@@ -37,7 +39,8 @@ var languageForms = []Form{
 	{"<recipients> is <contacts>, my contact <name>, them, her, him, me (your address, EAAPL_USER_EMAIL), or addresses: bob@example.com, or bob@example.com and ann@example.com", "Send 'Hi' to ann@example.com and bob@example.com"},
 	{"<statement> if I haven't emailed her <time> (after one recipient; also: only if, if I have emailed, unless I emailed)", "Send 'Hi' to alice@example.com if I haven't emailed her this month"},
 	{"<time> is today, yesterday, this week, this month, last week, last month, in the last N hours, days, weeks or months, since yesterday, since Monday, since 1 December, since the start of the week or month, for N days or weeks", "Email my contacts who I haven't emailed for 2 weeks saying 'Hi'"},
-	{"<when> is in N seconds/minutes/hours/days, at 5pm, tomorrow at 8am, on Friday at 9 (24-hour: 9 is 09:00)", "Send 'Hi' to bob@example.com on Friday at 9"},
+	{"<when> is in N seconds/minutes/hours/days, at 5pm, tomorrow at 8am, at 8am tomorrow, on Friday at 9 (24-hour: 9 is 09:00; 1 to 7 need am or pm)", "Send 'Hi' to bob@example.com on Friday at 9"},
+	{"<when> is also this Friday or next Monday at <clock> (where it names one day), or on 24 December at <clock> (the month by name)", "Send 'Hi' to bob@example.com next Monday at 9am"},
 	{"<day> is day, weekday, Monday ... Sunday; or: on the 1st of every month at <clock>", "Every Monday at 9am, send 'Weekly report?' to bob@example.com"},
 }
 

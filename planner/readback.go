@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -19,8 +20,15 @@ import (
 
 // ReadBackConstruct writes a construct step in plain English for the read-back shown before a program
 // runs, and false for a step that runs a command (the command's own read-back covers it). The times are
-// written in loc.
+// written in loc. Without the plan, a check's condition and an answer's value are not said
+// (ReadBackConstructIn says them).
 func ReadBackConstruct(s plan.Step, loc *time.Location) (string, bool) {
+	return ReadBackConstructIn(nil, s, loc)
+}
+
+// ReadBackConstructIn is ReadBackConstruct for a step of p: a check says its condition and an answer
+// its value in words, from the expressions, not from the texts beside them (a model writes those).
+func ReadBackConstructIn(p *plan.Plan, s plan.Step, loc *time.Location) (string, bool) {
 	if loc == nil {
 		loc = time.UTC
 	}
@@ -44,30 +52,106 @@ func ReadBackConstruct(s plan.Step, loc *time.Location) (string, bool) {
 		}
 		from := s.AwaitReply.From
 		if strings.Contains(from, "${") {
-			from = "the recipient"
+			if p != nil {
+				from = ReadBackValue(p, from, "", "", loc)
+			} else {
+				from = "the recipient"
+			}
 		}
-		return fmt.Sprintf("Wait up to %s for a reply from %s to that email; a reply ends the wait.", within, from), true
+		return fmt.Sprintf("Wait up to %s for a reply from %s to %s; a reply ends the wait.", within, from, repliedTo(p, s)), true
 	case s.Check != nil:
-		return "Before sending, check: " + checkWords(s.Check) + ".", true
+		return checkWords(p, s.Check, loc), true
 	case s.Answer != nil:
-		switch s.Answer.Kind {
-		case plan.AnswerNumber:
-			return "Answer with " + s.Answer.Label + ".", true
-		case plan.AnswerList:
-			return "Answer with the list of " + s.Answer.Label + ".", true
+		label := s.Answer.Label
+		if s.Answer.Kind == plan.AnswerList {
+			label = "the list of " + label
 		}
-		return "Answer with " + s.Answer.Label + ".", true
+		if p == nil {
+			return "Answer with " + label + ".", true
+		}
+		// The label is the answer's name, written by the planner (maybe a model); what it is, is its value.
+		return "Answer with " + label + ": " + ReadBackValue(p, s.Answer.Value, "", "", loc) + ".", true
 	}
 	return "", false
 }
 
-// checkWords says what a check checks, from its error ("the placeholder {first name} cannot be filled:
-// ...") when it is one of the planner's.
-func checkWords(c *plan.Check) string {
-	if ph, _, ok := strings.Cut(strings.TrimPrefix(c.Error, "the placeholder "), " cannot be filled"); ok && strings.HasPrefix(c.Error, "the placeholder ") {
-		return "every contact it goes to has a name to fill " + ph
+// repliedTo names the email a reply wait waits for a reply to: "that email", the one the step before it
+// sent; "the email of step 2" for an earlier one; else its Message-ID in words.
+func repliedTo(p *plan.Plan, s plan.Step) string {
+	if p == nil {
+		return "that email"
 	}
-	return c.Error
+	n := stepNumber(p, s.ID)
+	if e, ok := parseCEL(strings.TrimSuffix(strings.TrimPrefix(s.AwaitReply.To, "${"), "}")); ok && strings.HasPrefix(s.AwaitReply.To, "${") {
+		if sent, out, ok := stepOutput(p, e); ok && out == "message_id" && sent.Command != "" {
+			if m := stepNumber(p, sent.ID); m == n-1 {
+				return "that email"
+			} else if m > 0 {
+				return fmt.Sprintf("the email of step %d", m)
+			}
+		}
+	}
+	return "the email whose Message-ID is " + ReadBackValue(p, s.AwaitReply.To, "", "", nil)
+}
+
+// checkWords says what a check checks: from its error when it is the rule-based planner's ("the
+// placeholder {first name} cannot be filled: ..."), else from its condition, with the error it stops with.
+func checkWords(p *plan.Plan, c *plan.Check, loc *time.Location) string {
+	if ph, _, ok := strings.Cut(strings.TrimPrefix(c.Error, "the placeholder "), " cannot be filled"); ok && strings.HasPrefix(c.Error, "the placeholder ") && (p == nil || isNameCheck(p, c.That)) {
+		return "Before sending, check: every contact it goes to has a name to fill " + ph + "."
+	}
+	that := strconv.Quote(c.That) + " (as written)"
+	if words, ok := describeCondition(p, c.That, "", "", loc); ok && p != nil {
+		that = words
+	}
+	return fmt.Sprintf("Check that %s; if not, stop before the steps after it with the error %q.", that, c.Error)
+}
+
+// isNameCheck says a check's condition is the one the rule-based planner writes before a send with a
+// name placeholder: every item the send goes to has a name, x.name.trim() != ” for one recipient, or
+// L.all(x, !(C) || x.name.trim() != ”) with L and C the items and the condition of a send of the plan
+// (no "!(C) ||" for a send without one). The error's words are the planner's; this makes sure the
+// condition is too.
+func isNameCheck(p *plan.Plan, that string) bool {
+	e, ok := parseCEL(that)
+	if !ok {
+		return false
+	}
+	hasName := func(e celast.Expr, v string) bool {
+		want, ok := parseCEL(v + ".name.trim() != ''")
+		return ok && unparsed(e) == unparsed(want)
+	}
+	if e.Kind() != celast.CallKind || e.AsCall().FunctionName() != "all" {
+		for _, s := range p.Steps {
+			if s.ForEach == nil && s.Command != "" {
+				if to, ok := s.Args["to"].(string); ok && strings.HasPrefix(to, "${") && hasName(e, strings.TrimSuffix(strings.TrimPrefix(to, "${"), "}")) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	call := e.AsCall()
+	if !call.IsMemberFunction() || len(call.Args()) != 2 || call.Args()[0].Kind() != celast.IdentKind {
+		return false
+	}
+	v, body := call.Args()[0].AsIdent(), call.Args()[1]
+	for _, s := range p.Steps {
+		if s.ForEach == nil || s.ForEach.As != v {
+			continue
+		}
+		items, ok := parseCEL(strings.TrimSuffix(strings.TrimPrefix(s.ForEach.Items, "${"), "}"))
+		if !ok || unparsed(items) != unparsed(call.Target()) {
+			continue
+		}
+		if s.If == "" && hasName(body, v) {
+			return true
+		}
+		if want, ok := parseCEL("!(" + s.If + ") || " + v + ".name.trim() != ''"); s.If != "" && ok && unparsed(body) == unparsed(want) {
+			return true
+		}
+	}
+	return false
 }
 
 // ReadBackSchedule writes a schedule in plain English: "Every weekday at 9:00 (UTC), run: send ...".
@@ -98,7 +182,11 @@ func ReadBackCondition(p *plan.Plan, cond string, loc *time.Location) (string, b
 	if iss.Err() != nil {
 		return "", false
 	}
-	return conditionWords(p, tree.NativeRep().Expr(), loc)
+	if words, ok := conditionWords(p, tree.NativeRep().Expr(), loc); ok {
+		return words, true
+	}
+	// Any other condition, when each of its parts has exact words (describe.go).
+	return describeCondition(p, cond, "", "", loc)
 }
 
 func conditionWords(p *plan.Plan, e celast.Expr, loc *time.Location) (string, bool) {
@@ -277,7 +365,7 @@ func chainOn(p *plan.Plan, e celast.Expr, calls ...string) (string, bool) {
 
 // stepOutput reads steps.<id>.<out>: the step and the output.
 func stepOutput(p *plan.Plan, e celast.Expr) (plan.Step, string, bool) {
-	if e.Kind() != celast.SelectKind {
+	if p == nil || e.Kind() != celast.SelectKind {
 		return plan.Step{}, "", false
 	}
 	out := e.AsSelect().FieldName()
@@ -370,12 +458,24 @@ func ReadBackSelection(p *plan.Plan, items, as, cond string, t Times) (Selection
 			if !call.IsMemberFunction() || len(args) != 2 || args[0].Kind() != celast.IdentKind || args[0].AsIdent() != as || cond != "" {
 				return Selection{}, false
 			}
-			words, ok := filterWords(p, args[1], as, t)
+			words, ok := itemFilter(p, call.Target(), as, args[1], t)
 			if !ok {
 				return Selection{}, false
 			}
 			sel.Filter, list = words, call.Target()
 		}
+	} else if list.Kind() == celast.CallKind && list.AsCall().FunctionName() == "filter" && cond == "" {
+		// L.filter(x, cond), every item it keeps.
+		call := list.AsCall()
+		args := call.Args()
+		if !call.IsMemberFunction() || len(args) != 2 || args[0].Kind() != celast.IdentKind {
+			return Selection{}, false
+		}
+		words, ok := itemFilter(p, call.Target(), args[0].AsIdent(), args[1], t)
+		if !ok {
+			return Selection{}, false
+		}
+		sel.Filter, list = words, call.Target()
 	}
 	s, out, ok := stepOutput(p, list)
 	if !ok {
@@ -387,11 +487,25 @@ func ReadBackSelection(p *plan.Plan, items, as, cond string, t Times) (Selection
 		if !ok {
 			return Selection{}, false
 		}
-		if sel.Filter, ok = filterWords(p, e, as, t); !ok {
+		if sel.Filter, ok = itemFilter(p, list, as, e, t); !ok {
 			return Selection{}, false
 		}
 	}
 	return sel, true
+}
+
+// itemFilter says a condition on the items of list (a step's list output) as as: in the words of the
+// planner's own filters ("at acme.com, except those named Dave"), or else part by part ("where the
+// contact's email address ends with "@acme.com" (ignoring case)").
+func itemFilter(p *plan.Plan, list celast.Expr, as string, e celast.Expr, t Times) (string, bool) {
+	if words, ok := filterWords(p, e, as, t); ok {
+		return words, true
+	}
+	s, out, ok := stepOutput(p, list)
+	if !ok {
+		return "", false
+	}
+	return filterWhere(p, s, out, as, e, t)
 }
 
 // parseCEL parses an expression without CEL's macros, so that L.filter(x, c) stays the call it is written as.

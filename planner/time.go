@@ -2,6 +2,7 @@ package planner
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -25,14 +26,21 @@ type whenClause struct {
 
 // dayRef is a day relative to the program's start.
 type dayRef struct {
-	kind    int          // dayToday, dayTomorrow or dayWeekday
-	weekday time.Weekday // for dayWeekday: the next one after today
+	kind    int          // dayToday, dayTomorrow, dayWeekday, dayNext, dayThis or dayDate
+	weekday time.Weekday // for dayWeekday, dayNext and dayThis: the day named; for dayDate: the day written with it
+	named   bool         // for dayDate: a weekday was written with the date ("Friday 11 December")
+	month   time.Month   // for dayDate
+	date    int          // for dayDate: the day of the month
+	year    int          // for dayDate: 0 when the year is not written
 }
 
 const (
 	dayToday = iota
 	dayTomorrow
-	dayWeekday
+	dayWeekday // "on Friday": the next Friday after today
+	dayNext    // "next Friday": the Friday of next week (weeks start on Monday)
+	dayThis    // "this Friday": the Friday of this week, still to come
+	dayDate    // "on 24 December", "on December 24 2027"
 )
 
 // clock is a time of day.
@@ -94,7 +102,8 @@ func (p *parser) whenClause(pos int) (*clause, *failure) {
 	return &clause{next: next, when: w, lead: true}, nil
 }
 
-// when parses "in 2 hours", "at 5pm", "today at 5pm", "tomorrow at 8am", "on Friday at 9".
+// when parses "in 2 hours", "at 5pm", "today at 5pm", "tomorrow at 8am", "on Friday at 9", "next
+// Monday at 9am", "on 24 December at 9am", and the clock first: "at 8am tomorrow", "at 9 on Friday".
 func (p *parser) when(pos int) (*whenClause, int, *failure) {
 	if p.isWord(pos, "in") {
 		d, next, f := p.duration(pos + 1)
@@ -103,35 +112,14 @@ func (p *parser) when(pos int) (*whenClause, int, *failure) {
 		}
 		return &whenClause{span: span{pos, next}, after: d}, next, nil
 	}
-	var day dayRef
-	next := pos
-	switch {
-	case p.isWord(pos, "at"):
-		c, after, ok := p.clock(pos + 1)
-		if !ok {
-			return nil, 0, nil
-		}
-		return &whenClause{span: span{pos, after}, day: dayRef{kind: dayToday}, clock: c}, after, nil
-	case p.isWord(pos, "today"):
-		day, next = dayRef{kind: dayToday}, pos+1
-	case p.isWord(pos, "tomorrow"):
-		day, next = dayRef{kind: dayTomorrow}, pos+1
-	case p.isWord(pos, "on") && pos+1 < p.end && p.toks[pos+1].kind == word:
-		wd, ok := weekdayNames[p.toks[pos+1].text]
-		if !ok {
-			return nil, 0, nil
-		}
-		day, next = dayRef{kind: dayWeekday, weekday: wd}, pos+2
-	case pos < p.end && p.toks[pos].kind == word && p.isWord(pos+1, "at"):
-		wd, ok := weekdayNames[p.toks[pos].text]
-		if !ok {
-			return nil, 0, nil
-		}
-		day, next = dayRef{kind: dayWeekday, weekday: wd}, pos+1
-	default:
-		return nil, 0, nil
+	if p.isWord(pos, "at") {
+		return p.clockWhen(pos, pos+1)
 	}
-	if p.isWord(next, "morning") {
+	day, next, f := p.dayPhrase(pos, true)
+	if f != nil || next < 0 {
+		return nil, 0, f
+	}
+	if p.isWord(next, "morning") || p.isWord(next, "afternoon") || p.isWord(next, "evening") || p.isWord(next, "night") {
 		return nil, 0, &failure{from: pos, to: next + 1, why: "say at what time, like tomorrow at 8am"}
 	}
 	if !p.isWord(next, "at") {
@@ -140,11 +128,146 @@ func (p *parser) when(pos int) (*whenClause, int, *failure) {
 		}
 		return nil, 0, &failure{from: pos, to: next, why: "say at what time, like " + p.src[p.toks[pos].start:p.toks[next-1].end] + " at 9am"}
 	}
-	c, after, ok := p.clock(next + 1)
+	c, after, ok, f := p.clockAt(next + 1)
+	if f != nil {
+		return nil, 0, &failure{from: pos, to: f.to, why: f.why}
+	}
 	if !ok {
 		return nil, 0, &failure{from: pos, to: next + 1, why: "say the time like 9am, 5pm, 8:30 or 18:00"}
 	}
 	return &whenClause{span: span{pos, after}, day: day, clock: c}, after, nil
+}
+
+// clockWhen parses a clock at pos and the day that may follow it: "9am", "8am tomorrow", "9 on Friday";
+// from is where the phrase starts ("at", or the clock itself after "wait until"). Without a day it is today.
+func (p *parser) clockWhen(from, pos int) (*whenClause, int, *failure) {
+	c, after, ok, f := p.clockAt(pos)
+	if f != nil {
+		return nil, 0, &failure{from: from, to: f.to, why: f.why}
+	}
+	if !ok {
+		return nil, 0, nil
+	}
+	day := dayRef{kind: dayToday}
+	if d, next, f := p.dayPhrase(after, false); f != nil {
+		return nil, 0, f
+	} else if next >= 0 {
+		day, after = d, next
+	}
+	return &whenClause{span: span{from, after}, day: day, clock: c}, after, nil
+}
+
+// dayPhrase parses a day: "today", "tomorrow", "on Friday", "next Friday", "this Friday", "on 24 December",
+// "on December 24th 2027", "on the 24th of December", "on Friday 11 December". A weekday without "on" is
+// a day only where first is true (the day before the clock) and "at" or a date follows it: "Friday at 9,
+// send ...". next is -1 when there is none at pos.
+func (p *parser) dayPhrase(pos int, first bool) (dayRef, int, *failure) {
+	switch {
+	case p.isWord(pos, "today"):
+		return dayRef{kind: dayToday}, pos + 1, nil
+	case p.isWord(pos, "tomorrow"):
+		return dayRef{kind: dayTomorrow}, pos + 1, nil
+	}
+	at := pos
+	on := p.isWord(at, "on")
+	if on {
+		at++
+	}
+	if p.isWord(at, "next") || p.isWord(at, "this") {
+		if wd, ok := p.weekdayAt(at + 1); ok {
+			kind := dayNext
+			if p.isWord(at, "this") {
+				kind = dayThis
+			}
+			return dayRef{kind: kind, weekday: wd}, at + 2, nil
+		}
+		return dayRef{}, -1, nil // "this week", "next week": periods, not days
+	}
+	if !on && !first {
+		return dayRef{}, -1, nil
+	}
+	if wd, ok := p.weekdayAt(at); ok {
+		if d, next, f := p.date(at + 1); f != nil || next >= 0 {
+			d.weekday, d.named = wd, true
+			return d, next, f
+		}
+		if !on && !p.isWord(at+1, "at") {
+			return dayRef{}, -1, nil
+		}
+		return dayRef{kind: dayWeekday, weekday: wd}, at + 1, nil
+	}
+	if !on {
+		return dayRef{}, -1, nil
+	}
+	if at < p.end && p.toks[at].kind == word && numericDate.MatchString(p.toks[at].text) {
+		return dayRef{}, 0, &failure{from: pos, to: at + 1, why: "write the month's name, like on 24 December or on December 24: a date in numbers such as 3/4 is 3 April in some countries and March 4 in others"}
+	}
+	return p.date(at)
+}
+
+// numericDate is a date written in numbers: 24/12, 12/24/2026, 24.12., 2026-12-24.
+var numericDate = regexp.MustCompile(`^\d{1,4}[/.-]\d{1,2}([/.-]\d{0,4})?$`)
+
+// weekdayAt returns the weekday named at pos.
+func (p *parser) weekdayAt(pos int) (time.Weekday, bool) {
+	if pos >= p.end || p.toks[pos].kind != word {
+		return 0, false
+	}
+	wd, ok := weekdayNames[p.toks[pos].text]
+	return wd, ok
+}
+
+var monthNames = map[string]time.Month{
+	"january": time.January, "february": time.February, "march": time.March, "april": time.April, "may": time.May,
+	"june": time.June, "july": time.July, "august": time.August, "september": time.September, "october": time.October,
+	"november": time.November, "december": time.December,
+	"jan": time.January, "feb": time.February, "mar": time.March, "apr": time.April, "jun": time.June, "jul": time.July,
+	"aug": time.August, "sep": time.September, "sept": time.September, "oct": time.October, "nov": time.November, "dec": time.December,
+}
+
+// date parses a day and a month's name, and a year after them: "24 December", "24th December", "December
+// 24", "December 24th", "the 24th of December", each maybe with "2027" after it. next is -1 when there is
+// none at pos.
+func (p *parser) date(pos int) (dayRef, int, *failure) {
+	word := func(i int) string {
+		if i < p.end && p.toks[i].kind == word {
+			return p.toks[i].text
+		}
+		return ""
+	}
+	d := dayRef{kind: dayDate}
+	next := -1
+	if m, ok := monthNames[word(pos)]; ok {
+		if n, ok := dayOfMonth(word(pos + 1)); ok {
+			d.month, d.date, next = m, n, pos+2 // December 24
+		}
+	} else if n, ok := dayOfMonth(word(pos)); ok {
+		if m, ok := monthNames[word(pos+1)]; ok {
+			d.month, d.date, next = m, n, pos+2 // 24 December
+		} else if p.isWord(pos+1, "of") {
+			if m, ok := monthNames[word(pos+2)]; ok {
+				d.month, d.date, next = m, n, pos+3 // 24th of December
+			}
+		}
+	} else if p.isWord(pos, "the") {
+		if n, ok := dayOfMonth(word(pos + 1)); ok && p.isWord(pos+2, "of") {
+			if m, ok := monthNames[word(pos+3)]; ok {
+				d.month, d.date, next = m, n, pos+4 // the 24th of December
+			}
+		}
+	}
+	if next < 0 {
+		return dayRef{}, -1, nil
+	}
+	if w := word(next); len(w) == 4 {
+		if y, err := strconv.Atoi(w); err == nil {
+			d.year, next = y, next+1
+		}
+	}
+	if d.date < 1 || d.date > 31 {
+		return dayRef{}, 0, &failure{from: pos, to: next, why: "a day of the month is from 1 to 31"}
+	}
+	return d, next, nil
 }
 
 // clock parses "5pm", "5 pm", "9", "8:30", "8:30am", "18:00", "noon".
@@ -202,20 +325,106 @@ func (p *parser) clock(pos int) (clock, int, bool) {
 	return clock{hour, minute}, next, true
 }
 
-// at resolves a day and clock time against now, in now's location.
+// clockAt is clock, refusing a bare hour from 1 to 7: "at 5" is 05:00 on the 24-hour clock, but it is
+// far more often meant as 5pm, so EaaPL asks rather than pick one. "05", "5:00" and "5am" are clear.
+func (p *parser) clockAt(pos int) (clock, int, bool, *failure) {
+	c, next, ok := p.clock(pos)
+	if ok && next == pos+1 && len(p.toks[pos].text) == 1 && c.hour >= 1 && c.hour <= 7 {
+		return clock{}, 0, false, &failure{from: pos, to: next, why: fmt.Sprintf("say %dam or %dpm (%d:00): without am or pm it could be either", c.hour, c.hour, c.hour+12)}
+	}
+	return c, next, ok, nil
+}
+
+// at resolves a day and clock time against now, in now's location; resolve says when it cannot.
 func (w whenClause) at(now time.Time) time.Time {
+	t, _ := w.resolve(now)
+	return t
+}
+
+// resolve returns the time of a day and clock against now, in now's location, or why it cannot be kept
+// or could be either of two days: the weekday that is today, "next Friday" said while this week's Friday is
+// still to come, "this Monday" after this week's Monday, a date that has passed or is more than 366 days
+// away.
+func (w whenClause) resolve(now time.Time) (time.Time, string) {
 	y, m, d := now.Date()
+	on := func(days int) time.Time {
+		return time.Date(y, m, d+days, w.clock.hour, w.clock.minute, 0, 0, now.Location())
+	}
+	wd := w.day.weekday
+	ahead := (int(wd) - int(now.Weekday()) + 7) % 7 // 0: today
+	left := 6 - (int(now.Weekday())+6)%7            // the days of this week after today (weeks start on Monday)
 	switch w.day.kind {
 	case dayTomorrow:
-		d++
+		return on(1), ""
 	case dayWeekday:
-		ahead := (int(w.day.weekday) - int(now.Weekday()) + 7) % 7
+		if ahead == 0 {
+			// "on Wednesday" written on a Wednesday could be today or next week: ask, never pick.
+			return on(7), fmt.Sprintf("%s is today, so it could mean today or %s; write today at %s for today (a weekday names one of the next six days)",
+				wd, on(7).Format("Monday 2 January"), w.clock)
+		}
+		return on(ahead), ""
+	case dayNext:
 		if ahead == 0 {
 			ahead = 7
 		}
-		d += ahead
+		if ahead > left {
+			return on(ahead), "" // the coming one is in next week: both readings agree
+		}
+		return on(ahead + 7), fmt.Sprintf("next %s could mean %s or %s; say this %s (%s) or on %s",
+			wd, on(ahead).Format("2 January"), on(ahead+7).Format("2 January"), wd, on(ahead).Format("2 January"), on(ahead+7).Format("Monday 2 January"))
+	case dayThis:
+		switch {
+		case ahead == 0:
+			return on(0), fmt.Sprintf("this %s is today; write today at %s, or next %s for %s", wd, w.clock, wd, on(7).Format("2 January"))
+		case ahead > left:
+			return on(ahead), fmt.Sprintf("%s of this week has passed (%s); for %s write next %s", wd, on(ahead-7).Format("2 January"), on(ahead).Format("Monday 2 January"), wd)
+		}
+		return on(ahead), ""
+	case dayDate:
+		return w.date(now)
 	}
-	return time.Date(y, m, d, w.clock.hour, w.clock.minute, 0, 0, now.Location())
+	return on(0), ""
+}
+
+// date resolves a dayDate. Without a year it is the nearer of this year's date and next year's, and
+// refused when this year's has passed and is the nearer: "on 20 November" written on 25 November is more
+// likely a slip than next year.
+func (w whenClause) date(now time.Time) (time.Time, string) {
+	dd := w.day
+	in := func(year int) (time.Time, bool) {
+		t := time.Date(year, dd.month, dd.date, w.clock.hour, w.clock.minute, 0, 0, now.Location())
+		return t, t.Day() == dd.date
+	}
+	name := fmt.Sprintf("%d %s", dd.date, dd.month)
+	year := dd.year
+	if year == 0 {
+		year = now.Year()
+		this, okThis := in(year)
+		next, okNext := in(year + 1)
+		switch {
+		case !okThis && !okNext && time.Date(2028, dd.month, dd.date, 0, 0, 0, 0, time.UTC).Day() != dd.date:
+			return this, fmt.Sprintf("%s has no day %d", dd.month, dd.date)
+		case !okThis && !okNext:
+			return this, fmt.Sprintf("%s is not in %d or %d", name, year, year+1) // 29 February
+		case okThis && this.After(now):
+		case !okThis || now.Sub(this) > next.Sub(now):
+			year = year + 1
+		default:
+			return this, fmt.Sprintf("%s at %s has passed; for next year write %s %d", name, w.clock, name, year+1)
+		}
+	}
+	t, ok := in(year)
+	switch {
+	case !ok:
+		return t, fmt.Sprintf("%s %d does not exist", name, year)
+	case !t.After(now):
+		return t, fmt.Sprintf("%s %d at %s has passed", name, year, w.clock)
+	case t.Sub(now) > maxDuration:
+		return t, fmt.Sprintf("%s %d is more than 366 days away; a program waits at most 366 days", name, year)
+	case dd.named && t.Weekday() != dd.weekday:
+		return t, fmt.Sprintf("%s %d is a %s, not a %s", name, year, t.Weekday(), dd.weekday)
+	}
+	return t, ""
 }
 
 // describe names a when for people: "in 2 hours", "at 17:00 on Wednesday 25 November".
@@ -223,7 +432,11 @@ func (w whenClause) describe(now time.Time) string {
 	if w.after > 0 {
 		return "for " + catalog.DescribeDuration(time.Duration(w.after))
 	}
-	return "until " + w.at(now).Format("15:04 on Monday 2 January")
+	layout := "15:04 on Monday 2 January"
+	if t := w.at(now); t.Year() != now.Year() {
+		layout += " 2006"
+	}
+	return "until " + w.at(now).Format(layout)
 }
 
 // scheduleClause is "every Monday at 9am", "every weekday at 8:30", "on the 1st of every month at 9".
@@ -297,7 +510,10 @@ func (p *parser) schedule(pos int) (*scheduleClause, int, *failure) {
 	if !p.isWord(next, "at") {
 		return nil, 0, &failure{from: pos, to: next, why: "say at what time, like " + p.src[p.toks[pos].start:p.toks[next-1].end] + " at 9am"}
 	}
-	c, after, ok := p.clock(next + 1)
+	c, after, ok, f := p.clockAt(next + 1)
+	if f != nil {
+		return nil, 0, &failure{from: pos, to: f.to, why: f.why}
+	}
 	if !ok {
 		return nil, 0, &failure{from: pos, to: next + 1, why: "say the time like 9am, 5pm, 8:30 or 18:00"}
 	}

@@ -154,7 +154,7 @@ func (s *Starter) Cancel(ctx context.Context, id string) error {
 // Finished is a program that has ended: how, and its Result when it recorded one.
 type Finished struct {
 	Status string           // as Program.Status
-	Result workflows.Result // empty when the program ended without one (canceled, terminated)
+	Result workflows.Result // empty when the program ended without one (terminated; canceled before canceled programs kept theirs)
 	Err    error            // why it failed, when it did
 }
 
@@ -171,9 +171,12 @@ func (s *Starter) Finished(ctx context.Context, id string) (f Finished, ok bool,
 	f.Status = statusName(st)
 	werr := s.Client.GetWorkflow(ctx, id, "").Get(ctx, &f.Result)
 	var failed *FailedError
+	var canceled *CanceledError
 	switch err := programError(werr); {
 	case errors.As(err, &failed):
 		f.Result, f.Err = failed.Result, failed
+	case errors.As(err, &canceled):
+		f.Result, f.Err = canceled.Result, canceled
 	case err != nil:
 		f.Err = err
 	}

@@ -86,7 +86,7 @@ var (
 // sentence is the command's own read-back of step i (catalog.Spec.ReadBack), or the step as written.
 func (r readBack) sentence(i int) string {
 	s := r.p.Steps[i]
-	text, _ := planner.ReadBackConstruct(s, r.now.Location())
+	text, _ := planner.ReadBackConstructIn(r.p, s, r.now.Location())
 	if spec, ok := catalog.Get(s.Command); ok && text == "" {
 		text = spec.ReadBack(reading{r: r, i: i})
 		// A condition the command has no words for: the step read without it, then the condition.
@@ -209,6 +209,14 @@ func (rd reading) Template(v any) (string, []string, bool) {
 	return planner.ReadBackTemplate(text, fe.As)
 }
 
+func (rd reading) Words(v any) (string, bool) {
+	var items, as string
+	if fe := rd.r.p.Steps[rd.i].ForEach; fe != nil {
+		items, as = fe.Items, fe.As
+	}
+	return planner.ReadBackWords(rd.r.p, v, items, as, rd.r.now.Location())
+}
+
 func (rd reading) Addresses(items string) ([]string, bool) {
 	if !literalList.MatchString(items) {
 		return nil, false
@@ -235,12 +243,25 @@ func (r readBack) view(i int) catalog.StepView {
 	return v
 }
 
-// generic shows a step it has no words for as it is written.
+// generic says a step its command has no sentence for: the command with its arguments, each value in
+// words where each of its parts has exact words ("the summary (step 2)", "the contact's first name"),
+// else as written, quoted, with "(as written)".
 func (r readBack) generic(s plan.Step) string {
+	loc := r.now.Location()
 	var b strings.Builder
-	fmt.Fprintf(&b, "Run %s", s.Command)
+	fmt.Fprintf(&b, "Run %s", s.CommandName())
+	var items, as string
 	if s.ForEach != nil {
-		fmt.Fprintf(&b, " for each %s in %s", s.ForEach.As, s.ForEach.Items)
+		items, as = s.ForEach.Items, s.ForEach.As
+		list := planner.ReadBackValue(r.p, items, "", "", loc)
+		if _, ok := planner.ReadBackExpr(r.p, as, items, as, loc); ok && !strings.HasSuffix(list, "(as written)") {
+			if strings.Contains(list, " where ") { // "those of ... where ...": its clause ends before the arguments
+				list = "(" + list + ")"
+			}
+			fmt.Fprintf(&b, " for each of %s", list) // the arguments name the item by its noun: "the contact"
+		} else {
+			fmt.Fprintf(&b, " for each %s in %q (as written)", as, items)
+		}
 	}
 	if len(s.Args) > 0 {
 		b.WriteString(" with ")
@@ -248,11 +269,15 @@ func (r readBack) generic(s plan.Step) string {
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			fmt.Fprintf(&b, "%s = %s", k, describeValue(s.Args[k]))
+			fmt.Fprintf(&b, "%s = %s", k, planner.ReadBackValue(r.p, s.Args[k], items, as, loc))
 		}
 	}
 	if s.If != "" {
-		fmt.Fprintf(&b, ", when %s", s.If)
+		if words, ok := planner.ReadBackExpr(r.p, s.If, items, as, loc); ok {
+			fmt.Fprintf(&b, ", only if %s", words)
+		} else {
+			fmt.Fprintf(&b, ", only if %q (as written)", s.If)
+		}
 	}
 	return b.String() + "."
 }

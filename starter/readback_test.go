@@ -103,7 +103,7 @@ func TestReadBackSaysWhatEachStepDoes(t *testing.T) {
 		{"How many of my contacts have I not emailed this month?", []string{
 			"Get your contacts.",
 			"Find which of them you have emailed since Sunday 1 November.",
-			"Answer with how many of your contacts you have not emailed since Sunday 1 November.",
+			"Answer with how many of your contacts you have not emailed since Sunday 1 November: the number of those of your contacts (step 1) where the contact's email address is not one of the addresses you emailed (step 2).",
 		}},
 		{"Send 'Hi {first name}' to all my contacts", []string{
 			"Get your contacts.",
@@ -195,13 +195,15 @@ func TestReadBackShowsShapesItHasNoWordsForAsWritten(t *testing.T) {
 		{ID: "send", Command: "SendEmail", Priority: plan.PriorityHigh,
 			Args:    map[string]any{"to": "${c}", "subject": "${steps.compose.subject}", "body": "${steps.compose.body}"},
 			ForEach: &plan.ForEach{Items: "${steps.contacts.contacts}", As: "c"},
-			If:      "c.email.endsWith('@example.com')"},
+			If:      "c.email.size() % 2 == 0"},
 	}}
 	if err := plan.Validate(p); err != nil {
 		t.Fatal(err)
 	}
 	got := starter.ReadBack(p, now)[2]
-	want := `Run SendEmail for each c in ${steps.contacts.contacts} with body = "${steps.compose.body}", subject = "${steps.compose.subject}", to = "${c}", when c.email.endsWith('@example.com'), urgently.`
+	// The command's sentence has no words for the condition: the step is said with its arguments in
+	// words, and the condition, which has none, as written.
+	want := `Run SendEmail for each of your contacts (step 1) with body = the message (step 2), subject = the subject (step 2), to = the contact, only if "c.email.size() % 2 == 0" (as written), urgently.`
 	if got != want {
 		t.Errorf("read-back of a step with an unknown condition:\n%s\nwant:\n%s", got, want)
 	}

@@ -93,10 +93,10 @@ func printSteps(w io.Writer, res workflows.Result, verb func(command string, it 
 			if _, detail := itemVerb(s.Command, s.Items[0]); reason == "" {
 				reason = detail
 			}
-			fmt.Fprintf(tw, "%d. %s\t%s\t%s\t%s\n", i+1, s.ID, s.Command, s.State, reason)
+			fmt.Fprintf(tw, "%d. %s\t%s\t%s\t%s\n", i+1, s.ID, s.Command, s.State, stateReason(s.State, reason))
 			continue
 		}
-		fmt.Fprintf(tw, "%d. %s\t%s\t%s\t%s\n", i+1, s.ID, s.Command, s.State, s.Reason)
+		fmt.Fprintf(tw, "%d. %s\t%s\t%s\t%s\n", i+1, s.ID, s.Command, s.State, stateReason(s.State, s.Reason))
 		for _, it := range s.Items {
 			v, detail := verb(s.Command, it)
 			fmt.Fprintf(tw, "   \t%s\t%s\t%s\n", it.Label, v, detail)
@@ -112,6 +112,15 @@ func printSteps(w io.Writer, res workflows.Result, verb func(command string, it 
 	for line := range strings.Lines(table.String()) {
 		fmt.Fprintln(w, strings.TrimRight(line, " \n"))
 	}
+}
+
+// stateReason is a reason as it reads beside its state: "canceled  while waiting until ...", not
+// "canceled  canceled while waiting until ...".
+func stateReason(state, reason string) string {
+	if rest, ok := strings.CutPrefix(reason, state+" "); ok {
+		return rest
+	}
+	return reason
 }
 
 // itemVerb says what happened to an item in words a user expects (sent, not sent: the command's

@@ -132,3 +132,29 @@ Dry run:  completed: nothing was sent or written
 		t.Errorf("PrintDryRun wrote\n%s\nwant\n%s", got, want)
 	}
 }
+
+// A program canceled during its wait: the wait is canceled, saying what it waited for, and the steps
+// after it are not run; each step has its command's name, the wait's too.
+func TestPrintResultOfACanceledProgram(t *testing.T) {
+	res := workflows.Result{WorkflowID: "program-5", Program: "Wait 10 minutes, then send 'x' to bob@example.com", State: workflows.StateCanceled,
+		Summary: "the program was canceled; wait canceled while waiting until Wednesday 2 December 07:20:00 UTC; 2 steps not run",
+		Steps: []workflows.StepResult{
+			{ID: "wait", Command: "Wait", State: workflows.StateCanceled, Reason: "canceled while waiting until Wednesday 2 December 07:20:00 UTC"},
+			{ID: "compose_2", Command: "ComposeEmail", State: workflows.StateNotRun, Reason: "the program was canceled before this step began"},
+			{ID: "send_2", Command: "SendEmail", State: workflows.StateNotRun, Reason: "the program was canceled before this step began"},
+		},
+	}
+	var b bytes.Buffer
+	PrintEnded(&b, res, "canceled")
+	want := `State:    canceled
+Program:  Wait 10 minutes, then send 'x' to bob@example.com
+Workflow: program-5
+Result:   canceled: the program was canceled; wait canceled while waiting until Wednesday 2 December 07:20:00 UTC; 2 steps not run
+1. wait       Wait          canceled  while waiting until Wednesday 2 December 07:20:00 UTC
+2. compose_2  ComposeEmail  not run   the program was canceled before this step began
+3. send_2     SendEmail     not run   the program was canceled before this step began
+`
+	if got := b.String(); got != want {
+		t.Errorf("PrintEnded wrote\n%s\nwant\n%s", got, want)
+	}
+}

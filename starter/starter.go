@@ -169,10 +169,32 @@ func (s *Starter) Status(ctx context.Context, id string) (workflows.Status, erro
 	return st, nil
 }
 
+// CanceledError is a program that was canceled (eaapl cancel, the Web UI's Cancel); Result says what was
+// done, which step the cancellation stopped and which did not run. It unwraps to Temporal's
+// *temporal.CanceledError, so temporal.IsCanceledError holds.
+type CanceledError struct {
+	Result workflows.Result
+	err    error
+}
+
+func (e *CanceledError) Error() string {
+	return fmt.Sprintf("program %s was canceled before it ended", e.Result.WorkflowID)
+}
+
+func (e *CanceledError) Unwrap() error { return e.err }
+
 // programError turns a workflow failure into one clear error, with the program's Result when it has one.
 func programError(err error) error {
 	if err == nil {
 		return nil
+	}
+	var canceled *temporal.CanceledError
+	if errors.As(err, &canceled) && canceled.HasDetails() {
+		c := &CanceledError{err: err}
+		if derr := canceled.Details(&c.Result); derr == nil && c.Result.WorkflowID != "" {
+			return c
+		}
+		return err // a program from before canceled programs kept their result
 	}
 	var appErr *temporal.ApplicationError
 	if !errors.As(err, &appErr) {

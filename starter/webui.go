@@ -61,7 +61,7 @@ func staticDetails(in workflows.Input) string {
 		for i, st := range in.Plan.Steps {
 			what := st.Description
 			if what == "" {
-				what = st.Command
+				what = st.CommandName() // a construct without a description: Wait, Check ...
 			}
 			fmt.Fprintf(&steps, "%d. %s\n", i+1, oneLine(what, 300))
 		}

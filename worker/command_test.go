@@ -138,7 +138,7 @@ func TestACommandRegisteredInATest(t *testing.T) {
 		if want := `Say "hi" back.`; got[0] != want {
 			t.Errorf("read-back = %q, want %q", got[0], want)
 		}
-		if want := `Run Echo for each w in ${['a', 'b', 'c']} with text = "${w} and ${steps.say.said}".`; got[1] != want {
+		if want := `Run Echo for each of the list "a", "b" and "c" with text = "{the item} and {the said of step 1}".`; got[1] != want {
 			t.Errorf("read-back of the for_each = %q, want %q", got[1], want)
 		}
 		if got, want := echo.TaskLabel(map[string]any{"text": "hi"}), "Echo hi"; got != want {

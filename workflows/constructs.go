@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -8,6 +9,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/eaapl/eaapl/catalog"
 	"github.com/eaapl/eaapl/plan"
 )
 
@@ -53,9 +55,10 @@ func (p *program) runConstruct(ctx workflow.Context, id string, scope plan.Scope
 		return
 	}
 	var output map[string]any
+	note := "" // what the step says once done
 	switch step.Construct() {
 	case plan.ConstructWait:
-		output, err = p.wait(ctx, id)
+		output, note, err = p.wait(ctx, id)
 	case plan.ConstructAwaitReply:
 		output, err = p.awaitReply(ctx, id, scope)
 	case plan.ConstructCheck:
@@ -65,13 +68,18 @@ func (p *program) runConstruct(ctx workflow.Context, id string, scope plan.Scope
 	default:
 		err = fmt.Errorf("this worker cannot do an %s step yet", step.Construct())
 	}
-	if err != nil {
+	var canceled *stepCanceled
+	switch {
+	case errors.As(err, &canceled):
+		s.cancel(canceled.doing)
+		return
+	case err != nil:
 		s.fail(err.Error())
 		s.status.Failed = 1
 		return
 	}
 	p.outputs[id] = output
-	reason := ""
+	reason := note
 	if step.Construct() == plan.ConstructAwaitReply {
 		reason = s.status.Reason // what came of the wait: "bob@example.com replied (In-Reply-To)"
 	}
@@ -80,35 +88,59 @@ func (p *program) runConstruct(ctx workflow.Context, id string, scope plan.Scope
 
 // wait sleeps on a durable timer until the wait's time, or for its duration from now (when the steps it
 // depends on are done). The status query says what it waits until.
-func (p *program) wait(ctx workflow.Context, id string) (map[string]any, error) {
+//
+// A time that has passed when the step begins ("then at 5pm send ..." after a send that ran past 5pm)
+// is not waited for: the steps after it run at once, as close to the time asked for as they can be now;
+// waiting for the next 5pm would do them a day late, and dropping them would not do what was asked. The
+// step says so in its note ("Wednesday 2 December 17:00:00 UTC had passed when this step began, at
+// 17:20:05 UTC: ..."), so that no step runs late silently. Under a minute late is on time ("at 5pm" is
+// the minute), and says nothing.
+func (p *program) wait(ctx workflow.Context, id string) (output map[string]any, note string, err error) {
 	w := p.plan.Step(id).Wait
 	now := workflow.Now(ctx)
 	var until time.Time
 	if w.Until != "" {
 		t, err := time.Parse(time.RFC3339, w.Until)
 		if err != nil {
-			return nil, fmt.Errorf("wait.until: %w", err) // Compile checked it; an old plan may not have been
+			return nil, "", fmt.Errorf("wait.until: %w", err) // Compile checked it; an old plan may not have been
 		}
 		until = t
 	} else {
 		d, err := time.ParseDuration(w.For)
 		if err != nil {
-			return nil, fmt.Errorf("wait.for: %w", err)
+			return nil, "", fmt.Errorf("wait.for: %w", err)
 		}
 		until = now.Add(d)
 	}
 	s := p.steps[id]
-	s.status.State, s.status.Reason = StateWaiting, "waiting until "+until.UTC().Format("Monday 2 January 15:04:05 MST")
+	s.status.State, s.status.Reason = StateWaiting, "waiting until "+until.UTC().Format(waitTimeLayout)
 	if d := until.Sub(now); d > 0 {
 		timer := workflow.NewTimerWithOptions(ctx, d, workflow.TimerOptions{Summary: p.waitSummary(id, until)})
 		if err := timer.Get(ctx, nil); err != nil {
 			if temporal.IsCanceledError(err) {
-				return nil, fmt.Errorf("canceled while %s", s.status.Reason)
+				return nil, "", &stepCanceled{doing: s.status.Reason}
 			}
-			return nil, err
+			return nil, "", err
 		}
+	} else if late := -d; late >= time.Minute {
+		note = lateNote(until, now)
+		workflow.GetLogger(ctx).Warn("A wait's time had passed when it began", "step", id, "until", until, "began", now)
 	}
-	return map[string]any{"until": workflow.Now(ctx).UTC().Format(time.RFC3339)}, nil
+	return map[string]any{"until": workflow.Now(ctx).UTC().Format(time.RFC3339)}, note, nil
+}
+
+// waitTimeLayout is how a wait's time reads: "Wednesday 2 December 17:00:00 UTC".
+const waitTimeLayout = "Monday 2 January 15:04:05 MST"
+
+// lateNote says that a wait's time had passed when the step began, and what came of it.
+func lateNote(until, began time.Time) string {
+	began = began.UTC()
+	at := began.Format("15:04:05 MST")
+	if y, m, d := began.Date(); y != until.UTC().Year() || m != until.UTC().Month() || d != until.UTC().Day() {
+		at = began.Format(waitTimeLayout)
+	}
+	return fmt.Sprintf("%s had passed when this step began, at %s: it did not wait, and the steps after it ran at once, %s late",
+		until.UTC().Format(waitTimeLayout), at, catalog.DescribeDuration(began.Sub(until).Truncate(time.Second)))
 }
 
 // waitSummary names a timer for what it waits for: "Wait until Friday 27 November 09:00:00 UTC to:

@@ -103,7 +103,10 @@ func stepProgress(s StepStatus) string {
 			}
 		}
 	}
-	if s.Reason != "" {
+	switch {
+	case s.Total <= 1 && strings.HasPrefix(s.Reason, s.State+" "): // "canceled while waiting until ..."
+		out = oneLine(s.Reason)
+	case s.Reason != "":
 		out += " (" + oneLine(s.Reason) + ")"
 	}
 	return out

@@ -47,7 +47,7 @@ func (e *eventSink) result(ctx workflow.Context, r catalog.TaskResult) {
 
 // dependency mirrors a step's state as its dependencies see it (task.dependency).
 func (e *eventSink) dependency(ctx workflow.Context, id, state string, deps, dependents []string) {
-	status := map[string]string{StateDone: "completed", StateRunning: "in_progress"}[state]
+	status := map[string]string{StateDone: "completed", StateRunning: "in_progress", StateNotRun: "not_run"}[state]
 	if status == "" {
 		status = state
 	}

@@ -192,7 +192,7 @@ func (p *program) run(ctx workflow.Context) (Result, error) {
 	}
 	p.steps = make(map[string]*stepRun, len(compiled.Order))
 	for _, s := range compiled.Plan.Steps {
-		p.steps[s.ID] = &stepRun{status: StepStatus{ID: s.ID, Command: s.Command, Description: s.Description, State: StatePending}}
+		p.steps[s.ID] = &stepRun{status: StepStatus{ID: s.ID, Command: s.CommandName(), Description: s.Description, State: StatePending}}
 	}
 	p.state = StateRunning
 	logger.Info("Program planned", "steps", len(compiled.Order))
@@ -213,8 +213,13 @@ func (p *program) run(ctx workflow.Context) (Result, error) {
 		workflow.Go(ctx, func(ctx workflow.Context) { p.runStep(ctx, id) })
 	}
 	if err := workflow.Await(ctx, p.allFinished); err != nil {
-		p.state = StateFailed
-		return p.result(), err
+		// Canceled (eaapl cancel, the Web UI's Cancel): what was done stays done, the step that ran or
+		// waited is canceled and the steps after it are not run; the result goes with the cancellation,
+		// so that `eaapl run` and `eaapl status` show it.
+		p.state = StateCanceled
+		p.markCanceled()
+		workflow.SetCurrentDetails(ctx, p.currentDetails())
+		return Result{}, temporal.NewCanceledError(p.result())
 	}
 
 	p.state = StateCompleted
@@ -300,12 +305,17 @@ func (p *program) runStep(ctx workflow.Context, id string) {
 	s := p.steps[id]
 	defer func() { s.finished = true }()
 	if err := workflow.Await(ctx, func() bool { return p.depsFinished(id) }); err != nil {
-		s.fail(fmt.Sprintf("canceled: %v", err))
+		s.cancel("") // canceled before it began: not run
 		return
 	}
 	defer func() { p.events.dependency(ctx, id, s.status.State, p.plan.Deps(id), p.plan.Dependents(id)) }()
 	for _, dep := range p.plan.Deps(id) {
-		if st := p.steps[dep].status.State; st != StateDone {
+		switch st := p.steps[dep].status.State; st {
+		case StateDone:
+		case StateCanceled, StateNotRun: // the program was canceled
+			s.status.State, s.status.Reason = StateNotRun, notRunReason
+			return
+		default:
 			s.status.State, s.status.Reason = StateSkipped, dependencyReason(dep, st)
 			return
 		}
@@ -352,19 +362,21 @@ func (p *program) runSingle(ctx workflow.Context, id string, scope plan.Scope) {
 		return
 	}
 	if err := p.sem.Acquire(ctx, 1); err != nil {
-		s.fail(fmt.Sprintf("canceled: %v", err))
+		s.cancel("") // canceled before its task began: not run
 		return
 	}
 	s.status.State, s.status.Running = StateRunning, 1
 	item := p.runTaskAsking(ctx, id, 0, p.plan.Command(id).TaskLabel(args), args)
 	p.sem.Release(1)
 	s.record(item)
-	switch item.State {
-	case StateDone:
+	switch {
+	case item.State == StateDone:
 		p.outputs[id] = item.Task.Output
 		s.status.State = StateDone
-	case StateSkipped:
+	case item.State == StateSkipped:
 		s.status.State, s.status.Reason = StateSkipped, item.Reason
+	case ctx.Err() != nil: // the program was canceled while the task ran
+		s.cancel("it ran")
 	default:
 		s.status.State, s.status.Reason = StateFailed, item.Reason
 	}
@@ -437,7 +449,10 @@ func (p *program) runForEach(ctx workflow.Context, id string, scope plan.Scope, 
 	wg.Wait(ctx)
 	p.outputs[id] = outputs
 	s.status.State = StateDone
-	if s.status.Failed > 0 {
+	switch {
+	case ctx.Err() != nil && s.status.Done+s.status.Skipped < s.status.Total: // the program was canceled while its tasks ran
+		s.cancel(fmt.Sprintf("it ran: %d of %d tasks done", s.status.Done, s.status.Total))
+	case s.status.Failed > 0:
 		s.status.State, s.status.Reason = StateFailed, fmt.Sprintf("%d of %d tasks failed", s.status.Failed, s.status.Total)
 	}
 }

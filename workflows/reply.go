@@ -92,7 +92,7 @@ func (p *program) awaitReply(ctx workflow.Context, id string, scope plan.Scope) 
 		now := workflow.Now(ctx)
 		switch {
 		case temporal.IsCanceledError(err):
-			return nil, fmt.Errorf("canceled while %s", s.status.Reason)
+			return nil, &stepCanceled{doing: s.status.Reason}
 		case err != nil && (!gaveUp(err) || !now.Before(deadline)):
 			_, msg := describeError(err)
 			return nil, fmt.Errorf("could not tell whether %s replied: %s", from, msg)
@@ -108,7 +108,7 @@ func (p *program) awaitReply(ctx workflow.Context, id string, scope plan.Scope) 
 		timer := workflow.NewTimerWithOptions(ctx, min(interval, deadline.Sub(now)), workflow.TimerOptions{Summary: summary})
 		if err := timer.Get(ctx, nil); err != nil {
 			if temporal.IsCanceledError(err) {
-				return nil, fmt.Errorf("canceled while %s", s.status.Reason)
+				return nil, &stepCanceled{doing: s.status.Reason}
 			}
 			return nil, err
 		}

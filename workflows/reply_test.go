@@ -178,6 +178,21 @@ func TestAwaitReply(t *testing.T) {
 		if n := sendsTo(f, "bob@example.com"); n != 1 {
 			t.Errorf("Bob got %d emails, want 1", n)
 		}
+		// The result the cancellation carries: the first send done, the wait canceled while it waited,
+		// the send again not run.
+		var res workflows.Result
+		if err := canceled.Details(&res); err != nil {
+			t.Fatal(err)
+		}
+		want := map[string]string{"compose": workflows.StateDone, "send": workflows.StateDone, "wait_for_reply_2": workflows.StateCanceled, "send_2": workflows.StateNotRun}
+		for _, s := range res.Steps {
+			if s.State != want[s.ID] {
+				t.Errorf("step %s is %q (%s), want %q", s.ID, s.State, s.Reason, want[s.ID])
+			}
+			if s.ID == "wait_for_reply_2" && (s.Command != "FindReply" || !strings.HasPrefix(s.Reason, "canceled while waiting for a reply from bob@example.com until ")) {
+				t.Errorf("the wait is %s: %q, want FindReply canceled while waiting for a reply from bob@example.com", s.Command, s.Reason)
+			}
+		}
 	})
 
 	t.Run("AMailboxThatRefusesFailsTheWaitInsteadOfSendingAgain", func(t *testing.T) {

@@ -39,6 +39,47 @@ func (s *stepRun) fail(reason string) {
 	s.status.State, s.status.Reason = StateFailed, reason
 }
 
+// notRunReason is why a step that had not begun when the program was canceled never ran.
+const notRunReason = "the program was canceled before this step began"
+
+// cancel marks the step as stopped by the program's cancellation, saying what it was doing: "canceled
+// while waiting until Wednesday 2 December 17:00:00 UTC". A step that had not begun is not run instead.
+func (s *stepRun) cancel(doing string) {
+	if s.status.State == StatePending {
+		s.status.State, s.status.Reason = StateNotRun, notRunReason
+		return
+	}
+	s.status.State, s.status.Reason = StateCanceled, "canceled while "+doing
+}
+
+// stepCanceled is the error of a step whose wait the program's cancellation ended: what it was doing.
+type stepCanceled struct{ doing string }
+
+func (e *stepCanceled) Error() string { return "canceled while " + e.doing }
+
+// markCanceled settles, when the program is canceled, every step that has not finished: the program
+// ends now, and its result and status must not show a step still running, waiting or pending.
+func (p *program) markCanceled() {
+	for _, id := range p.plan.Order {
+		s := p.steps[id]
+		if s.finished {
+			continue
+		}
+		st := s.progress()
+		switch {
+		case s.status.State == StatePending:
+			s.cancel("")
+		case strings.HasPrefix(s.status.Reason, "waiting "):
+			s.cancel(s.status.Reason)
+		case st.Total > 1:
+			s.cancel(fmt.Sprintf("it ran: %d of %d tasks done", st.Done, st.Total))
+		default:
+			s.cancel("it ran")
+		}
+		s.finished = true
+	}
+}
+
 // record adds a finished item to the step's results and counts.
 func (s *stepRun) record(item ItemResult) {
 	if item.Task != nil {
@@ -75,19 +116,35 @@ func (p *program) result() Result {
 	st := p.status()
 	res := Result{WorkflowID: st.WorkflowID, Program: st.Program, State: st.State, Answer: p.answered}
 	var summary []string
+	notRun := 0
 	for _, s := range st.Steps {
 		run := p.steps[s.ID]
 		items, notListed := listed(sortedItems(run.items))
 		notListed += run.notListed
 		res.Steps = append(res.Steps, StepResult{ID: s.ID, Command: s.Command, Description: s.Description, State: s.State, Reason: s.Reason, Items: items, NotListed: notListed, Reports: run.reports()})
 		switch {
+		case s.State == StateCanceled:
+			summary = append(summary, s.ID+" "+s.Reason)
+		case s.State == StateNotRun:
+			notRun++
 		case p.plan.Step(s.ID).ForEach != nil && s.State != StateSkipped:
 			summary = append(summary, fmt.Sprintf("%s: %d done, %d skipped, %d failed", s.ID, s.Done, s.Skipped, s.Failed))
 		case (s.State == StateFailed || s.State == StateSkipped) && p.asker.aborted != "" && s.Reason == p.asker.aborted:
 			summary = append(summary, s.ID+" "+s.State) // the abort leads the summary; once is enough
 		case s.State == StateFailed || s.State == StateSkipped:
 			summary = append(summary, fmt.Sprintf("%s %s: %s", s.ID, s.State, s.Reason))
+		case s.State == StateDone && s.Reason != "" && p.plan.Step(s.ID).Wait != nil: // its time had passed
+			summary = append(summary, s.ID+": "+s.Reason)
 		}
+	}
+	switch {
+	case notRun == 1:
+		summary = append(summary, "1 step not run")
+	case notRun > 1:
+		summary = append(summary, fmt.Sprintf("%d steps not run", notRun))
+	}
+	if p.state == StateCanceled {
+		summary = append([]string{"the program was canceled"}, summary...)
 	}
 	if p.asker.aborted != "" {
 		summary = append([]string{p.asker.aborted}, summary...)

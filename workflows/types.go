@@ -143,6 +143,11 @@ const (
 	StateSkipped   = "skipped"
 	StateCompleted = "completed" // a program whose steps all ended without failure
 	StateWaiting   = "waiting"   // a step waiting for the user to approve it
+	// StateCanceled is a step that was running or waiting when the program was canceled (eaapl cancel,
+	// the Web UI's Cancel), and a program that was canceled.
+	StateCanceled = "canceled"
+	// StateNotRun is a step that had not begun when the program was canceled.
+	StateNotRun = "not run"
 )
 
 // Status is the answer to the status query.

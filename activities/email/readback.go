@@ -71,12 +71,13 @@ func what(r catalog.Reading, s catalog.StepView) (string, bool) {
 	if src, words, ok := r.Result(s.Args["body"]); ok && words.Noun != "" {
 		body = fmt.Sprintf("%s (step %d)", words.Noun, src.Number)
 	} else if t, ok := s.Args["body"].(string); ok {
-		body = fmt.Sprintf("%q", t) // a literal, or a text with the item's fields in it
 		if text, fills, ok := template(r, s, t); ok {
 			body = text + " " + fills
 			if s.Args["subject"] == t { // the subject is the message's own first line
 				return body, true
 			}
+		} else if body, ok = r.Words(t); !ok { // a literal, or a text with expressions said in words
+			return "", false
 		}
 	} else {
 		return "", false
@@ -91,7 +92,11 @@ func what(r catalog.Reading, s catalog.StepView) (string, bool) {
 	if _, _, isRef := r.Ref(subject); isRef {
 		return body, true
 	}
-	return fmt.Sprintf("%s with the subject %q", body, subject), true
+	words, ok := r.Words(subject)
+	if !ok {
+		return "", false
+	}
+	return fmt.Sprintf("%s with the subject %s", body, words), true
 }
 
 // template is a text with the for_each item's fields written as placeholders, quoted, and what fills

@@ -47,11 +47,11 @@ var WriteFile = catalog.Define(catalog.Def[Deps, writeArgs, writeOutput]{
 		if src, words, ok := r.Result(s.Args["text"]); ok && words.Noun != "" {
 			return fmt.Sprintf("Write %s (step %d) to the file %s.", words.Noun, src.Number, path)
 		}
-		text, ok := r.Text(s.Args["text"])
+		text, ok := r.Words(s.Args["text"]) // a literal, quoted, or a text with expressions said in words
 		if !ok {
 			return ""
 		}
-		return fmt.Sprintf("Write %q to the file %s.", text, path)
+		return fmt.Sprintf("Write %s to the file %s.", text, path)
 	},
 	Outcome: func(state string, output map[string]any) (string, string) {
 		path, _ := output["path"].(string)

@@ -183,9 +183,12 @@ func runProgram(ctx context.Context, cfg config.Config, cmd *cobra.Command, in w
 	})
 	stopReports()
 	var failed *starter.FailedError
+	var canceled *starter.CanceledError
 	switch {
 	case errors.As(err, &failed) && failed.Result.WorkflowID != "":
 		res = failed.Result
+	case errors.As(err, &canceled): // eaapl cancel, or the Web UI's Cancel: what it did, then the error
+		res = canceled.Result
 	case err != nil && ctx.Err() != nil: // Ctrl-C stops the waiting, not the program
 		return fmt.Errorf("stopped waiting; the program goes on: eaapl status %s", wr.GetID())
 	case temporal.IsCanceledError(err): // eaapl cancel, or the Web UI's Cancel

@@ -7,17 +7,24 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/eaapl/eaapl/activities/email"
 )
 
 // The dev stack's Mailpit holds every message its SMTP server received, the user's own and those sent to
-// the user alike: the user's inbox is the messages addressed to the user. Mailpit's search has no
-// In-Reply-To or References term, so Answering searches for the messages to the user since a time, page
-// by page, and reads each one's headers (GET /api/v1/message/{ID}/headers). The pages are bounded
-// (maxInboxScan messages by default): beyond that the search fails, saying so, rather than miss a reply
-// buried under newer mail and report "no reply".
+// the user alike: the user's inbox is the messages addressed to the user. Mailpit (v1.33.1) has no
+// In-Reply-To or References anywhere but in a message's headers: its search has no term for them (nor
+// for any other header: its text search covers From, To, Cc, Bcc, Reply-To, Return-Path, the subject and
+// the body) and its message summaries do not carry them. So Answering searches for the messages to the
+// user since a time, page by page (250 a page), and reads the headers (GET /api/v1/message/{ID}/headers)
+// of each message it has not read before: a message in Mailpit never changes, so the Mailbox remembers
+// the thread headers of the messages it read (threadCache), and a poll that repeats an earlier one (an
+// await_reply step polls every minute, and a program may wait for many replies) costs its search pages and
+// one request per message that arrived since. The pages are bounded (maxInboxScan messages by default):
+// beyond that the search fails, saying so, rather than miss a reply buried under newer mail and report
+// "no reply".
 
 // maxInboxScan bounds the messages one search reads: a reply under more newer messages than this is an
 // error, not a "no reply".
@@ -44,17 +51,76 @@ func (m *Mailbox) Answering(ctx context.Context, user, messageID string, since t
 	}
 	var out []email.Received
 	for _, c := range candidates {
-		var headers map[string][]string
-		if err := m.get(ctx, m.base+"/api/v1/message/"+url.PathEscape(c.id)+"/headers", &headers); err != nil {
+		th, err := m.thread(ctx, c.id)
+		if err != nil {
 			return nil, err
 		}
-		inReplyTo := slices.Contains(messageIDs(header(headers, "In-Reply-To")), id)
-		if inReplyTo || slices.Contains(messageIDs(header(headers, "References")), id) {
+		inReplyTo := slices.Contains(th.inReplyTo, id)
+		if inReplyTo || slices.Contains(th.references, id) {
 			c.msg.InReplyTo = inReplyTo
 			out = append(out, c.msg)
 		}
 	}
 	return out[:min(len(out), email.MaxReplies)], nil
+}
+
+// thread is the Message-IDs a message's In-Reply-To and References name, read from its headers once and
+// then remembered.
+func (m *Mailbox) thread(ctx context.Context, mailpitID string) (thread, error) {
+	if th, ok := m.threads.get(mailpitID); ok {
+		return th, nil
+	}
+	var headers map[string][]string
+	if err := m.get(ctx, m.base+"/api/v1/message/"+url.PathEscape(mailpitID)+"/headers", &headers); err != nil {
+		return thread{}, err
+	}
+	th := thread{inReplyTo: messageIDs(header(headers, "In-Reply-To")), references: messageIDs(header(headers, "References"))}
+	m.threads.put(mailpitID, th)
+	return th, nil
+}
+
+// thread is what Answering needs of a message's headers.
+type thread struct {
+	inReplyTo, references []string // Message-IDs, without brackets
+}
+
+// maxRemembered bounds the messages a Mailbox remembers the thread headers of: a few times the most
+// one search reads, a few hundred bytes each.
+const maxRemembered = 5 * maxInboxScan
+
+// threadCache remembers the thread headers of the messages read, by Mailpit's id (Mailpit gives each
+// message a new random one, and never changes a message), forgetting the longest-remembered beyond its
+// bound. It is safe for concurrent use: the worker runs many FindReply tasks at once on one Mailbox.
+type threadCache struct {
+	mu    sync.Mutex
+	byID  map[string]thread
+	order []string // ids, first remembered first
+	max   int
+}
+
+func newThreadCache(max int) *threadCache {
+	return &threadCache{byID: make(map[string]thread), max: max}
+}
+
+func (c *threadCache) get(id string) (thread, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	th, ok := c.byID[id]
+	return th, ok
+}
+
+func (c *threadCache) put(id string, th thread) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.byID[id]; ok {
+		return
+	}
+	for len(c.order) >= c.max {
+		delete(c.byID, c.order[0])
+		c.order = c.order[1:]
+	}
+	c.byID[id] = th
+	c.order = append(c.order, id)
 }
 
 // ReceivedFrom returns the messages from the address from to user received at or after since, oldest

@@ -3,8 +3,10 @@ package mailpit
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"net/smtp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -98,4 +100,89 @@ func bobReplied(t *testing.T) (m *devstack.Mailpit, send func(from, to, headers 
 	send("me@example.com", "bob@example.com", "Subject: Are you coming?\r\nMessage-ID: <ask@eaapl.test>")
 	send("bob@example.com", "me@example.com", "Subject: Re: Are you coming?\r\nMessage-ID: <bob-irt@x>\r\nIn-Reply-To: <ask@eaapl.test>")
 	return m, send, since
+}
+
+// countingTransport counts the requests to Mailpit by kind: searches and header reads.
+type countingTransport struct {
+	mu               sync.Mutex
+	searches, header int
+}
+
+func (c *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	c.mu.Lock()
+	switch {
+	case strings.HasSuffix(r.URL.Path, "/api/v1/search"):
+		c.searches++
+	case strings.HasSuffix(r.URL.Path, "/headers"):
+		c.header++
+	}
+	c.mu.Unlock()
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+func (c *countingTransport) take() (searches, headers int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	searches, headers = c.searches, c.header
+	c.searches, c.header = 0, 0
+	return searches, headers
+}
+
+// TestAPollReadsOnlyTheHeadersOfNewMessages polls for replies to the user's question among 120 other
+// messages to the user, as an await_reply step does every minute: the first poll reads every candidate's
+// headers once, a poll that repeats it reads only its search page, and a poll after one more message (a
+// reply by References) reads that message's headers alone; the replies are found each time.
+func TestAPollReadsOnlyTheHeadersOfNewMessages(t *testing.T) {
+	m, send, since := bobReplied(t)
+	const others = 120
+	for i := range others {
+		send(fmt.Sprintf("news%d@example.com", i), "me@example.com", fmt.Sprintf("Subject: News %d\r\nMessage-ID: <news-%d@x>", i, i))
+	}
+	counter := &countingTransport{}
+	mailbox := New(m.APIURL, &http.Client{Transport: counter})
+	ctx := context.Background()
+	poll := func(what string, wantReplies, wantSearches, wantHeaders int) {
+		t.Helper()
+		got, err := mailbox.Answering(ctx, "me@example.com", "<ask@eaapl.test>", since)
+		if err != nil {
+			t.Fatal(err)
+		}
+		searches, headers := counter.take()
+		if len(got) != wantReplies || searches != wantSearches || headers != wantHeaders {
+			t.Errorf("%s: %d replies with %d searches and %d header reads, want %d, %d and %d", what, len(got), searches, headers, wantReplies, wantSearches, wantHeaders)
+		}
+	}
+	poll("the first poll", 1, 1, others+1) // Bob's reply and the others
+	poll("the same poll again", 1, 1, 0)
+	send("alice@example.com", "me@example.com", "Subject: Re: Re\r\nMessage-ID: <alice-refs@x>\r\nIn-Reply-To: <other@x>\r\nReferences: <ask@eaapl.test>")
+	poll("a poll after Alice's reply", 2, 1, 1)
+	poll("a poll after that", 2, 1, 0)
+	// A copy of the mailbox (another page size) remembers what the mailbox read.
+	if _, err := mailbox.WithPageSize(40).Answering(ctx, "me@example.com", "<ask@eaapl.test>", since); err != nil {
+		t.Fatal(err)
+	}
+	if searches, headers := counter.take(); searches != 4 || headers != 0 {
+		t.Errorf("a poll 40 a page read %d pages and %d headers, want 4 pages (122 messages) and no headers", searches, headers)
+	}
+}
+
+// TestTheThreadCacheForgetsTheLongestRemembered checks the cache's bound: beyond it, the message
+// remembered first is read again, not one read lately.
+func TestTheThreadCacheForgetsTheLongestRemembered(t *testing.T) {
+	c := newThreadCache(2)
+	c.put("a", thread{inReplyTo: []string{"x@a"}})
+	c.put("b", thread{})
+	c.put("a", thread{}) // already remembered: kept as it was
+	c.put("c", thread{})
+	if _, ok := c.get("a"); ok {
+		t.Error("a, remembered first, is still remembered past the bound of 2")
+	}
+	for _, id := range []string{"b", "c"} {
+		if _, ok := c.get(id); !ok {
+			t.Errorf("%s is forgotten, want it remembered", id)
+		}
+	}
+	if n := len(c.byID); n != 2 {
+		t.Errorf("%d remembered, want 2", n)
+	}
 }

@@ -20,7 +20,8 @@ type Mailbox struct {
 	base      string
 	client    *http.Client
 	pageSize  int
-	scanLimit int // the most messages one inbox search reads (inbox.go)
+	scanLimit int          // the most messages one inbox search reads (inbox.go)
+	threads   *threadCache // the thread headers of the messages read (inbox.go), shared by its copies
 }
 
 // mailpitPageSize is how many messages one search request returns.
@@ -32,7 +33,8 @@ func New(baseURL string, httpClient *http.Client) *Mailbox {
 	if httpClient == nil {
 		httpClient = http.DefaultClient
 	}
-	return &Mailbox{base: strings.TrimRight(baseURL, "/"), client: httpClient, pageSize: mailpitPageSize, scanLimit: maxInboxScan}
+	return &Mailbox{base: strings.TrimRight(baseURL, "/"), client: httpClient, pageSize: mailpitPageSize, scanLimit: maxInboxScan,
+		threads: newThreadCache(maxRemembered)}
 }
 
 // WithPageSize returns the mailbox asking for n messages per search request (250 by default): a small n
