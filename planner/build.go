@@ -498,12 +498,12 @@ func (b *builder) selectContacts(sel *selection, conds []conditionClause) (*sele
 			words = append(words, "named "+sel.named)
 		}
 		if sel.prefix != "" {
-			preds = append(preds, fmt.Sprintf("%s.%s.trim().lowerAscii().startsWith(%s)", b.l.list.Item, b.l.list.Name, celString(strings.ToLower(sel.prefix))))
+			preds = append(preds, fmt.Sprintf("%s.%s.trim().lowerAscii().startsWith(%s)", b.l.list.Item, b.l.list.Name, celString(lowerASCII(sel.prefix))))
 			words = append(words, fmt.Sprintf("whose name starts with %q", sel.prefix))
 		}
 		for _, e := range sel.except {
 			if strings.Contains(e, "@") {
-				preds = append(preds, fmt.Sprintf("%s.%s.lowerAscii() != %s", b.l.list.Item, b.l.list.Email, celString(strings.ToLower(e))))
+				preds = append(preds, fmt.Sprintf("%s.%s.lowerAscii() != %s", b.l.list.Item, b.l.list.Email, celString(lowerASCII(e))))
 			} else {
 				preds = append(preds, "!"+b.nameIs(b.l.list.Item, e))
 			}
@@ -561,8 +561,19 @@ func (b *builder) selectContacts(sel *selection, conds []conditionClause) (*sele
 
 // nameIs is a CEL condition: the item's full name or first name is name, ignoring case.
 func (b *builder) nameIs(item, name string) string {
-	n, f := celString(strings.ToLower(name)), b.l.list.Name
+	n, f := celString(lowerASCII(name)), b.l.list.Name
 	return fmt.Sprintf("(%s.%s.trim().lowerAscii() == %s || %s.%s.trim().lowerAscii().split(' ')[0] == %s)", item, f, n, item, f, n)
+}
+
+// lowerASCII lowers the letters A to Z only, as CEL's lowerAscii() lowers the contact's field it is
+// compared with: strings.ToLower would lower "Émile" to "émile", which no contact's lowered name equals.
+func lowerASCII(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= 'A' && r <= 'Z' {
+			return r + 'a' - 'A'
+		}
+		return r
+	}, s)
 }
 
 // celString writes text as a CEL string literal. The text comes from the program, never from data.

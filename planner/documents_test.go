@@ -72,7 +72,7 @@ func TestDocumentProgramsPlanAsTheEngineerExpects(t *testing.T) {
 func TestDocumentNearMissesAreRefusedWithThePartQuoted(t *testing.T) {
 	for program, part := range map[string]string{
 		"Read todo.txt":              "Read todo.txt",
-		"Read todo.txt and print it": "print it",
+		"Read todo.txt and print it": "print",
 		"Summarize notes.md and email it to bob@example.com":                                          "it",
 		"Read todo.txt and email the summary to bob@example.com":                                      "the summary",
 		"Read todo.txt, summarize it, summarize it":                                                   "it",

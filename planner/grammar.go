@@ -233,6 +233,7 @@ type failure struct {
 	from, to int
 	why      string
 	form     string // the pattern of the form that fits, listed first among the nearest
+	exact    bool   // the part is the tokens [from, to): not the separator word before them ("then")
 }
 
 // The phrases of the grammar that no command gives (the others are the language's, from the registry).
@@ -275,6 +276,9 @@ func concat(lists ...[]string) []string {
 	}
 	return out
 }
+
+// whyQuestion is the reason given for a question that is not about the contacts.
+const whyQuestion = "the questions EaaPL answers are about your contacts, like Which of my contacts haven't I emailed this week?, How many of my contacts are at acme.com? or Who haven't I emailed this month?"
 
 // whyTime is the reason given for a time phrase that is not understood.
 const whyTime = "a time must be today, yesterday, this week, this month, last week, last month, in the last N hours, days, weeks or months, or since yesterday, a weekday or a date (since 1 December)"
@@ -461,7 +465,9 @@ func (p *parser) parse() (*parsedProgram, *failure) {
 	for pos < p.end {
 		s, next, f := p.statement(pos)
 		if f != nil {
-			if f.from == pos && sep.to > sep.from && p.isWord(sep.to-1, "and") {
+			if f.exact {
+				// "..., then notify Bob": the word not understood is "notify"
+			} else if f.from == pos && sep.to > sep.from && p.isWord(sep.to-1, "and") {
 				// "Read todo.txt and print it": the part is what follows "and"
 			} else if f.from == pos && sep.to > sep.from && p.toks[sep.from].kind == word {
 				f.from = sep.from // "Then call Bob": quote the word that led to it
@@ -628,6 +634,12 @@ func (p *parser) otherStatement(pos int) (*sentence, int, *failure) {
 				f.to = p.nextClause(f.from+1, s.acted)
 			}
 			return nil, 0, f
+		}
+		if c == nil && !s.acted && from == pos {
+			return nil, 0, p.startFailure(pos) // "Notify everyone ...": where the action should be
+		}
+		if c == nil && p.isWord(pos, "if") {
+			return nil, 0, &failure{from: pos, to: p.nextClause(pos+1, s.acted), why: whyIf} // "... if it rains"
 		}
 		if c == nil {
 			return nil, 0, &failure{from: from, to: p.nextClause(from+1, s.acted)}
@@ -1106,8 +1118,29 @@ func (p *parser) selection(pos int, phrases []string) (*selection, int, *failure
 		}
 		if n, ok := p.phrase(next, "named", "called", "whose name is"); ok {
 			name, after := p.nameAt(n)
-			if name == "" || sel.named != "" {
-				return nil, 0, &failure{from: next, to: n, why: "say the name, like named John"}
+			if n < p.end && p.toks[n].kind == quoted {
+				// named 'Ann Lee', named "O'Brien": the name as quoted, which may hold any word
+				name, after = strings.TrimSpace(p.toks[n].text), n+1
+				if name == "" || strings.ContainsFunc(name, unicode.IsControl) {
+					return nil, 0, &failure{from: next, to: after, why: "a quoted name is one line of text, not empty, like named 'Ann Lee'"}
+				}
+			}
+			at := after
+			if p.isPunct(at, ",") {
+				at++
+			}
+			if _, ok := p.phrase(at, "and", "or"); ok {
+				at++
+			}
+			if name != "" && at > after && at < p.end && p.toks[at].kind == quoted {
+				// "Send my contacts named 'Ann' and 'Bob'": two names, or a name and the message.
+				return nil, 0, &failure{from: next, to: at + 1, why: fmt.Sprintf("%s could be a second name or the message; give one name, and the message with saying '...'", p.src[p.toks[at].start:p.toks[at].end])}
+			}
+			if sel.named != "" {
+				return nil, 0, &failure{from: next, to: after, why: fmt.Sprintf("the contacts are already named %s; give one name", sel.named)}
+			}
+			if name == "" {
+				return nil, 0, &failure{from: next, to: n, why: "say the name, like named John or named 'Ann Lee'"}
 			}
 			sel.named, next = name, after
 			continue
@@ -1130,6 +1163,10 @@ func (p *parser) selection(pos int, phrases []string) (*selection, int, *failure
 				}
 				if p.isWord(at, "and") {
 					at++
+				}
+				if at > n && at < p.end && p.toks[at].kind == quoted {
+					// "Send my contacts except Ann and 'Bob'": another one left out, or the message.
+					return nil, 0, &failure{from: next, to: at + 1, why: fmt.Sprintf("%s could be another one to leave out or the message; give the message with saying '...'", p.src[p.toks[at].start:p.toks[at].end])}
 				}
 				if at == n || !(at < p.end && (p.toks[at].kind == address || p.toks[at].kind == word && p.isNameWord(p.toks[at].text))) {
 					break
@@ -1609,14 +1646,20 @@ func (p *parser) answerStatement(pos int) (*sentence, int, *failure) {
 	if ok {
 		pos = next
 	}
+	which := !ok && p.isWord(pos, "which")
 	if n, isCount := p.phrase(pos, "how many"); isCount {
 		s.count, pos = true, n
+	} else if which {
+		pos++ // "Which of my contacts haven't I emailed this week?", "Which contacts did I email last week?"
 	} else if !ok && !p.isWord(pos, "who") && !p.isWord(pos, "whom") {
 		return nil, 0, nil
 	}
 	sel, next, f := p.selection(pos, concat(p.l.contactPhrases, p.l.answerPhrases))
 	if f != nil {
 		return nil, 0, f
+	}
+	if sel == nil && which {
+		return nil, 0, &failure{from: start, to: pos + 1, why: whyQuestion, form: "List <contacts> (also: show me, tell me)"}
 	}
 	if sel == nil && !s.count && (p.isWord(pos, "who") || p.isWord(pos, "whom")) {
 		// "Who haven't I emailed this week?": which of my contacts.
@@ -1631,6 +1674,22 @@ func (p *parser) answerStatement(pos int) (*sentence, int, *failure) {
 	}
 	s.forEach = sel
 	pos = next
+	// "Which of my contacts are at acme.com?": the filter "at acme.com", said as the question's verb, and
+	// the whole question: "... at acme.com are at acme.org" would be neither of the domains' "or".
+	if n, ok := p.phrase(pos, "are at", "is at"); ok && n < p.end && p.toks[n].kind == word && domainPattern.MatchString(p.toks[n].text) {
+		from := pos
+		var domains []string
+		for ok {
+			domains = append(domains, p.toks[n].text)
+			pos = n + 1
+			n, ok = p.phrase(pos, "or")
+			ok = ok && n < p.end && p.toks[n].kind == word && domainPattern.MatchString(p.toks[n].text)
+		}
+		if sel.filtered() || pos < p.end && p.separator(pos) == 0 {
+			return nil, 0, &failure{from: from, to: p.nextClause(pos, true), why: "\"are at <domain>\" comes right after the contacts and ends the question: Which of my contacts are at acme.com?; with another filter or a condition, write at <domain> after the contacts: Which of my contacts at acme.com haven't I emailed this week?"}
+		}
+		sel.domains, sel.to = domains, pos
+	}
 	if n, ok := p.phrase(pos, "do i have", "are there", "i have"); ok && (n >= p.end || p.separator(n) > 0) {
 		pos = n
 	}
@@ -1640,7 +1699,7 @@ func (p *parser) answerStatement(pos int) (*sentence, int, *failure) {
 			return nil, 0, f
 		}
 		if after < 0 {
-			return nil, 0, &failure{from: n, why: whyTime}
+			return nil, 0, p.noTime(pos, n)
 		}
 		s.conditions = append(s.conditions, conditionClause{span{pos, after}, per, false, nil, span{n, after}, true})
 		pos = after
@@ -1650,7 +1709,7 @@ func (p *parser) answerStatement(pos int) (*sentence, int, *failure) {
 			return nil, 0, f
 		}
 		if after < 0 {
-			return nil, 0, &failure{from: n, why: whyTime}
+			return nil, 0, p.noTime(pos, n)
 		}
 		s.conditions = append(s.conditions, conditionClause{span{pos, after}, per, true, nil, span{n, after}, true})
 		pos = after
@@ -1662,25 +1721,106 @@ func (p *parser) answerStatement(pos int) (*sentence, int, *failure) {
 	return s, pos, nil
 }
 
+// noTime is the failure of a question's condition [pos, n) without a time phrase after it: "Which
+// contacts haven't I emailed?" says no time, "... emailed this year" one the grammar does not know.
+func (p *parser) noTime(pos, n int) *failure {
+	if n >= p.end || p.separator(n) > 0 {
+		return &failure{from: pos, to: n, why: "it does not say since when; add today, this week, this month or in the last N days"}
+	}
+	return &failure{from: n, to: p.nextClause(n+1, true), why: whyTime}
+}
+
 // getStatement parses a statement whose recipients come first: "Everyone in my contacts who I haven't
-// emailed today gets 'Good morning!'".
+// emailed today gets 'Good morning!'", "My contact Ann gets 'Hi'", "alice@example.com gets 'Hi'". The
+// recipients are read up to the verb, so that a name never takes the verb in: the verbs are tried where
+// they stand, the first place the recipients end at wins ("my contacts named Will get 'Hi'": not "will get").
 func (p *parser) getStatement(pos int) (*sentence, int, *failure) {
-	sel, next, f := p.selection(pos, p.l.contactPhrases)
-	if f != nil || sel == nil {
+	if p.clauseStarts(pos, false) {
+		return nil, 0, nil // "Email bob@example.com so that he gets 'Hi'": a statement of another form
+	}
+	var first *failure
+	verb := -1 // where the first verb stands
+	for k := pos + 1; k < p.end && p.separator(k) == 0; k++ {
+		after, ok := p.phrase(k, getVerbs...)
+		if !ok || after >= p.end || p.toks[after].kind != quoted {
+			continue
+		}
+		if verb < 0 {
+			verb = k
+		}
+		s, f := p.recipientsUpTo(pos, k)
+		if s != nil {
+			s.messages = []quoteClause{{span{after, after + 1}, p.toks[after].text}}
+			s.span = span{pos, after + 1}
+			return s, after + 1, nil
+		}
+		if first == nil {
+			first = f
+		}
+	}
+	switch {
+	case verb < 0:
 		return nil, 0, nil // not this form: the other statements say what is wrong
+	case first != nil:
+		return nil, 0, first
 	}
-	s := &sentence{kind: sendStatement, acted: true, recipients: []recipientClause{{span: sel.span, contacts: sel}}}
-	if c, _ := p.condition(next, false); c != nil {
-		s.conditions = append(s.conditions, *c.condition)
-		next = c.next
+	// Names, addresses, "and" and commas before the verb: "Ann and Bob get 'Hi'" names people without
+	// "my contact".
+	names := true
+	for _, t := range p.toks[pos:verb] {
+		names = names && (t.kind == address || t.kind == punct && t.text == "," || t.kind == word && (t.text == "and" || p.isNameWord(t.text)))
 	}
-	after, ok := p.phrase(next, getVerbs...)
-	if !ok || after >= p.end || p.toks[after].kind != quoted {
-		return nil, 0, nil
+	if name, next := p.nameAt(pos); names && name != "" {
+		next = min(next, verb)
+		name = strings.Join(strings.Fields(p.src[p.toks[pos].start:p.toks[next-1].end]), " ")
+		return nil, 0, &failure{from: pos, to: next, why: fmt.Sprintf("%s is not an address or a list of contacts; for your contact, write my contact %s", name, name), form: contactForm}
 	}
-	s.messages = []quoteClause{{span{after, after + 1}, p.toks[after].text}}
-	s.span = span{pos, after + 1}
-	return s, after + 1, nil
+	// "Everyone gets 'Hi'", "My friends get 'Hi'": words for people that are not a list EaaPL has.
+	if _, ok := p.phrase(pos, "everyone", "everybody", "all", "each", "every", "my", "the", "them", "they", "those", "these", "people"); ok &&
+		!slices.ContainsFunc(p.toks[pos:verb], func(t token) bool { return t.kind == quoted }) {
+		return nil, 0, &failure{from: pos, to: verb, why: "say who gets it: everyone in my contacts, my contacts at acme.com, my contact Ann, or addresses such as bob@example.com", form: getForm}
+	}
+	return nil, 0, nil // "Reply 'Thanks' to everyone who gets 'X'": not this form
+}
+
+// getForm is the form of a statement whose recipients come first.
+const getForm = "<contacts> gets '<message>' (also: get, should get, receives)"
+
+// recipientsUpTo parses the recipients of a get statement, and their condition, in the tokens [pos, k):
+// a sentence when they fill them exactly.
+func (p *parser) recipientsUpTo(pos, k int) (*sentence, *failure) {
+	end := p.end
+	p.end = k
+	defer func() { p.end = end }()
+	var r *recipientClause
+	next := 0
+	if sel, n, f := p.selection(pos, p.l.contactPhrases); f != nil {
+		return nil, f
+	} else if sel != nil {
+		r, next = &recipientClause{span: sel.span, contacts: sel}, n
+	} else if rc, n, f := p.recipients(pos); f != nil {
+		return nil, f
+	} else if rc != nil && (len(rc.addresses) > 0 || rc.name != "" || rc.list != "") {
+		r, next = rc, n // "them", "her" and an item's column get nothing first: they name what a statement before did
+	}
+	if r == nil {
+		return nil, nil
+	}
+	s := &sentence{kind: sendStatement, acted: true, recipients: []recipientClause{*r}}
+	if next < k {
+		c, f := p.condition(next, false)
+		if f != nil {
+			return nil, f
+		}
+		if c != nil {
+			s.conditions = append(s.conditions, *c.condition)
+			next = c.next
+		}
+	}
+	if next != k {
+		return nil, nil
+	}
+	return s, nil
 }
 
 // nameStatement parses "call them the acme people" and "save them as late payers": a name for the list

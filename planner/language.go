@@ -32,9 +32,11 @@ var languageForms = []Form{
 	{"Wait until <when>, then <statement>", "Wait until 8am tomorrow, then send 'Good morning' to bob@example.com"},
 	{"<statement> and if he doesn't reply within <duration>, send it again", "Send 'Are you coming?' to bob@example.com and if he doesn't reply within a day, send it again"},
 	{"How many of <contacts> haven't I emailed <time>?", "How many of my contacts haven't I emailed this week?"},
+	{"Which of <contacts> haven't I emailed <time>? (also: who haven't I emailed, which contacts did I email; which of <contacts> are at <domain>?)", "Which of my contacts haven't I emailed this week?"},
 	{"List <contacts> (also: show me, tell me)", "List the contacts I haven't emailed this month"},
 	{"Every <day> at <clock>, <program>", "Every weekday at 9am, send 'Daily digest' to each of my contacts"},
-	{"<contacts> gets '<message>' (also: get, should get, receives)", "Everyone in my contacts at acme.com gets 'The office is closed on Friday'"},
+	{getForm, "Everyone in my contacts at acme.com gets 'The office is closed on Friday'"},
+	{"my contact <name> gets '<message>', or <addresses> get '<message>'", "My contact Ann gets 'See you at 5'"},
 	{"Call them <name> (also: save them as <name>); later: to the <name>", "List my contacts at acme.com and call them the acme people. Send 'Office closed' to the acme people."},
 	{"<recipients> is <contacts>, my contact <name>, them, her, him, me (your address, EAAPL_USER_EMAIL), or addresses: bob@example.com, or bob@example.com and ann@example.com", "Send 'Hi' to ann@example.com and bob@example.com"},
 	{"<statement> if I haven't emailed her <time> (after one recipient; also: only if, if I have emailed, unless I emailed)", "Send 'Hi' to alice@example.com if I haven't emailed her this month"},
@@ -66,6 +68,9 @@ type language struct {
 	textTestWords                                  catalog.ConditionWords // its arguments and outputs
 
 	statements []statementForm
+	// starts are the first words of the verbs and of the commands' statements, in the registry's order:
+	// the verbs a refusal of an unknown one lists.
+	starts []string
 	// resultWords are the words for the results of the commands' statements: "it", "the summary".
 	resultWords []string
 	// reader is the statement "read {path}" of the command that reads a file's text, for a text slot
@@ -145,8 +150,21 @@ func gather(specs []*catalog.Spec) *language {
 		if f.Condition != nil {
 			l.textTest, l.textTestWords = setOnce(l.textTest, s.Name), *f.Condition
 		}
+		for _, v := range f.Verbs {
+			l.starts = addStart(l.starts, strings.Fields(strings.ReplaceAll(v, "{to}", "<recipients>")))
+		}
 		for _, st := range f.Statements {
 			form := parseStatementForm(s, st)
+			if !form.iterates() {
+				var lead []string // the words before the first slot: "make a summary of"
+				for _, part := range form.parts {
+					if part.slot != "" {
+						break
+					}
+					lead = append(lead, part.word)
+				}
+				l.starts = addStart(l.starts, lead)
+			}
 			l.statements = append(l.statements, form)
 			if len(form.parts) == 2 && form.parts[0].word == "read" && form.parts[1].slot != "" && l.reader == nil {
 				l.reader = &form
@@ -232,6 +250,39 @@ func gather(specs []*catalog.Spec) *language {
 		}
 	}
 	return l
+}
+
+// addStart adds the phrase of words to the starts, one for each first word: the words that all the
+// phrases with that first word begin with ("get the page"; "find" for "find the files matching" and
+// "find the trends in").
+func addStart(starts []string, words []string) []string {
+	if len(words) == 0 {
+		return starts
+	}
+	for i, s := range starts {
+		have := strings.Fields(s)
+		if have[0] != words[0] {
+			continue
+		}
+		n := 1
+		for n < len(have) && n < len(words) && have[n] == words[n] {
+			n++
+		}
+		for n > 1 && (have[n-1] == "the" || have[n-1] == "a" || have[n-1] == "an") {
+			n--
+		}
+		starts[i] = strings.Join(have[:n], " ")
+		return starts
+	}
+	return append(starts, strings.Join(words, " "))
+}
+
+// appendNew appends s to list when it is not in it.
+func appendNew(list []string, s string) []string {
+	if slices.Contains(list, s) {
+		return list
+	}
+	return append(list, s)
 }
 
 // madePhrase is a noun phrase that runs a command and stands for one of its outputs: "a summary of

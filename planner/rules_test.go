@@ -244,7 +244,7 @@ func TestPlanRejectsWhatItDoesNotUnderstand(t *testing.T) {
 		part    string // quoted in the error
 		why     string // in the error, when the planner can say more than "cannot understand"
 	}{
-		{"Send an email to each of my contacts if it rains that says 'Hi'", "if it rains", ""},
+		{"Send an email to each of my contacts if it rains that says 'Hi'", "if it rains", "the conditions EaaPL knows are: if I haven't emailed them <time>"},
 		{"Send a text to each of my contacts saying 'Hi'", "a text", ""},
 		{"Send an email to my friends saying 'Hi'", "to my friends", "say whom to email"},
 		{"Send an email to each of my contacts saying Hi", "saying Hi", "the message must be in quotes"},
@@ -271,12 +271,12 @@ func TestPlanRejectsWhatItDoesNotUnderstand(t *testing.T) {
 		{"Send an email to each of my contacts saying 'Hi'. Then call Bob.", "Then call Bob", ""},
 		{"Send an email to each of my contacts saying 'Hi' and", "and", ""},
 		{"For each of my contacts", "For each of my contacts", "does not say what to do"},
-		{"Each of my contacts 'Hi'", "Each of my contacts 'Hi'", ""},
+		{"Each of my contacts 'Hi'", "Each of my contacts", "it does not say what to do with them"},
 		{"Send an email to each of my contacts saying ''", "saying ''", "the message is empty"},
 		{"Send an email to each of my contacts saying 'Hi' with the subject 'A\nB'", "with the subject 'A\nB'", "one line"},
 		{"Send an email to each of my contacts saying 'Hi' with the subject ' '", "with the subject ' '", "the subject is empty"},
 		{"Send an email to each of my contacts and send an email to bob@example.com saying 'Hi'", "and send an email", ""},
-		{"Email bob@example.com 'Hi' if", "if", ""},
+		{"Email bob@example.com 'Hi' if", "if", "the conditions EaaPL knows are"},
 		{"Send an email to everyone saying 'Hi'", "to everyone", "say whom to email"},
 		{"Send an email to each of my contacts saying 'the boys' game is on'", "game is on'", "put the message in double quotes"},
 	}

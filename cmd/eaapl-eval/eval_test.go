@@ -211,3 +211,23 @@ func TestCanonicalComparesConstructsAndSchedules(t *testing.T) {
 		}
 	}
 }
+
+func TestJudgeHoldsARefusalToItsPartAndReason(t *testing.T) {
+	_, err := (&planner.Rules{}).Plan(context.Background(), "Notify bob@example.com", time.Date(2026, 11, 25, 21, 40, 0, 0, time.UTC))
+	if err == nil {
+		t.Fatal("planned an unknown verb")
+	}
+	for _, tt := range []struct {
+		c    evalCase
+		want outcome
+	}{
+		{evalCase{CannotPlan: true}, right},
+		{evalCase{CannotPlan: true, Part: "Notify", Why: `does not know the verb "Notify"`}, right},
+		{evalCase{CannotPlan: true, Part: "Notify bob@example.com"}, wrong},
+		{evalCase{CannotPlan: true, Part: "Notify", Why: "the message must be in quotes"}, wrong},
+	} {
+		if got, detail := judge(tt.c, nil, err); got != tt.want {
+			t.Errorf("judge(part %q, why %q) = %s (%s), want %s", tt.c.Part, tt.c.Why, outcomeNames[got], detail, outcomeNames[tt.want])
+		}
+	}
+}

@@ -43,6 +43,9 @@ type evalCase struct {
 	// Part, when set, is the part of the program a refusal by the rule-based planner must quote: a
 	// refusal that quotes another part points the person at the wrong words.
 	Part string `json:"part,omitempty"`
+	// Why, when set, is what the rule-based planner's refusal must say of the part: a wrong reason sends
+	// the person after the wrong fix, which is worse than none.
+	Why string `json:"why,omitempty"`
 
 	want string // the expected plan, canonical
 }
@@ -157,6 +160,9 @@ func judge(c evalCase, p *plan.Plan, err error) (outcome, string) {
 		var nu *planner.NotUnderstoodError
 		if c.Part != "" && errors.As(err, &nu) && nu.Part != c.Part {
 			return wrong, fmt.Sprintf("refused, quoting %q rather than %q: %s", nu.Part, c.Part, firstLine(err.Error()))
+		}
+		if c.Why != "" && errors.As(err, &nu) && !strings.Contains(err.Error(), c.Why) {
+			return wrong, fmt.Sprintf("refused without saying %q: %s", c.Why, firstLine(err.Error()))
 		}
 		return right, "refused: " + firstLine(err.Error())
 	case err != nil:
