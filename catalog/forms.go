@@ -96,6 +96,9 @@ type ResultWords struct {
 	// {arg} is the step's argument arg as written (or, for an argument read from a step before, that
 	// step's subject) and {.out} is the step's output out: "Summary of {text}", "{path}", "{.title}".
 	Subject string `json:"subject,omitempty"`
+	// OneOf names the list argument whose values are the only ones the output can be ("labels" for
+	// Classify's label): a condition on another value is refused, since it could never hold.
+	OneOf string `json:"one_of,omitempty"`
 	// Phrases are noun phrases with the command's argument slots that run the command inside another
 	// statement and stand for this output there: "Email bob@example.com a summary of notes.md" runs
 	// Summarize on notes.md and emails the summary. A slot takes what a statement's slot takes.

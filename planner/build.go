@@ -485,31 +485,33 @@ func (b *builder) selectContacts(sel *selection, conds []conditionClause) (*sele
 	var preds []string
 	var words []string
 	if sel != nil {
-		if len(sel.domains) > 0 {
-			var or []string
-			for _, d := range sel.domains {
-				or = append(or, fmt.Sprintf("%s.%s.lowerAscii().endsWith(%s)", b.l.list.Item, b.l.list.Email, celString("@"+d)))
-			}
-			preds = append(preds, parenthesize(strings.Join(or, " || "), len(or) > 1))
-			words = append(words, "at "+orList(sel.domains))
-		}
-		if sel.named != "" {
-			preds = append(preds, b.nameIs(b.l.list.Item, sel.named))
-			words = append(words, "named "+sel.named)
-		}
-		if sel.prefix != "" {
-			preds = append(preds, fmt.Sprintf("%s.%s.trim().lowerAscii().startsWith(%s)", b.l.list.Item, b.l.list.Name, celString(lowerASCII(sel.prefix))))
-			words = append(words, fmt.Sprintf("whose name starts with %q", sel.prefix))
-		}
+		preds, words = b.filterPreds(sel)
+		var except []string
 		for _, e := range sel.except {
-			if strings.Contains(e, "@") {
-				preds = append(preds, fmt.Sprintf("%s.%s.lowerAscii() != %s", b.l.list.Item, b.l.list.Email, celString(lowerASCII(e))))
-			} else {
-				preds = append(preds, "!"+b.nameIs(b.l.list.Item, e))
+			switch {
+			case e.group != nil:
+				gp, gw := b.filterPreds(e.group)
+				preds = append(preds, "!"+parenthesize(strings.Join(gp, " && "), len(gp) > 1))
+				except = append(except, "those "+strings.Join(gw, " "))
+			case strings.Contains(e.who, "@"):
+				preds = append(preds, fmt.Sprintf("%s.%s.lowerAscii() != %s", b.l.list.Item, b.l.list.Email, celString(lowerASCII(e.who))))
+				except = append(except, e.who)
+			default:
+				preds = append(preds, "!"+b.nameIs(b.l.list.Item, e.who))
+				except = append(except, e.who)
 			}
 		}
-		if len(sel.except) > 0 {
-			words = append(words, "except "+andList(sel.except))
+		if len(except) > 0 {
+			words = append(words, "except "+andList(except))
+		}
+		if sel.emailed != nil {
+			// "except those who I emailed this week": the contacts I have not emailed this week.
+			if len(conds) > 0 {
+				return nil, &failure{from: sel.emailed.from, to: sel.emailed.to, why: "the program already has a condition; give one"}
+			}
+			c := *sel.emailed
+			c.emailed = !c.emailed
+			conds = []conditionClause{c}
 		}
 	}
 	if len(conds) > 1 {
@@ -557,6 +559,28 @@ func (b *builder) selectContacts(sel *selection, conds []conditionClause) (*sele
 	}
 	out.cond = cond
 	return out, nil
+}
+
+// filterPreds writes the filters of a selection, but not its exceptions, as CEL conditions on the item
+// and as words: "at acme.com", "named Bob".
+func (b *builder) filterPreds(sel *selection) (preds, words []string) {
+	if len(sel.domains) > 0 {
+		var or []string
+		for _, d := range sel.domains {
+			or = append(or, fmt.Sprintf("%s.%s.lowerAscii().endsWith(%s)", b.l.list.Item, b.l.list.Email, celString("@"+d)))
+		}
+		preds = append(preds, parenthesize(strings.Join(or, " || "), len(or) > 1))
+		words = append(words, "at "+orList(sel.domains))
+	}
+	if sel.named != "" {
+		preds = append(preds, b.nameIs(b.l.list.Item, sel.named))
+		words = append(words, "named "+sel.named)
+	}
+	if sel.prefix != "" {
+		preds = append(preds, fmt.Sprintf("%s.%s.trim().lowerAscii().startsWith(%s)", b.l.list.Item, b.l.list.Name, celString(lowerASCII(sel.prefix))))
+		words = append(words, fmt.Sprintf("whose name starts with %q", sel.prefix))
+	}
+	return preds, words
 }
 
 // nameIs is a CEL condition: the item's full name or first name is name, ignoring case.

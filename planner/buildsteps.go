@@ -151,6 +151,16 @@ func (b *builder) resolve(words string, at span, want catalog.Type) (*made, stri
 					}
 				}
 			}
+			if words != "it" {
+				// "the summary" after two summaries, neither used yet, could be either, like "it".
+				for _, other := range b.made[:i] {
+					if other.used || !slices.ContainsFunc(slices.Collect(maps.Values(other.spec.Forms.Results)), func(r catalog.ResultWords) bool { return slices.Contains(r.Words, words) }) {
+						continue
+					}
+					return nil, "", &failure{from: at.from, to: at.to, why: fmt.Sprintf("%q could be step %d's or step %d's; EaaPL does not guess which: use each right after the step that makes it, like ... and email %s to bob@example.com",
+						words, b.stepNumber(other.id), b.stepNumber(m.id), words)}
+				}
+			}
 			// The result must be of the type the argument takes: a list of files is no message. An
 			// output of any type could be anything, so it only goes where anything may.
 			if field, _ := m.spec.OutputField(out); field.Type == catalog.Any && want != catalog.Any || !catalog.Assignable(field.Type, want) {
@@ -178,6 +188,11 @@ func describeType(t catalog.Type) string {
 		return "a value of any shape"
 	}
 	return "a " + string(t)
+}
+
+// stepNumber is the number of a step in the read-back, from 1.
+func (b *builder) stepNumber(id string) int {
+	return slices.IndexFunc(b.p.Steps, func(s plan.Step) bool { return s.ID == id }) + 1
 }
 
 func (b *builder) madeStep(id string) *made {
@@ -355,6 +370,17 @@ func (b *builder) valueCond(v valueCondition) (string, string, string, *failure)
 			later := outs[0]
 			return "", "", "", &failure{from: v.from, to: v.to, why: fmt.Sprintf("\"it\" could be %s or %s made after it; say which, like %q or %q",
 				resultNoun(m, out), resultNoun(latest, later), "if "+pickWords(m.spec.Forms.Results[out].Words)+" ...", "if "+pickWords(latest.spec.Forms.Results[later].Words)+" ...")}
+		}
+	}
+	if of := m.spec.Forms.Results[out].OneOf; of != "" && m.args[of].list != nil {
+		// "If the label is important" after "classify it as urgent or normal" could never hold.
+		values := m.args[of].list
+		if !v.equals || !slices.ContainsFunc(values, func(l string) bool { return strings.EqualFold(strings.TrimSpace(l), strings.TrimSpace(v.text)) }) {
+			quoted := make([]string, len(values))
+			for i, l := range values {
+				quoted[i] = fmt.Sprintf("%q", l)
+			}
+			return "", "", "", &failure{from: v.from, to: v.to, why: fmt.Sprintf("%s can only be %s (the %s of step %d); say one of them, like if %s is %s", v.result, orList(quoted), of, b.stepNumber(m.id), v.result, values[0])}
 		}
 	}
 	expr := fmt.Sprintf("steps.%s.%s", m.id, out)

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/eaapl/eaapl/catalog"
 )
@@ -36,12 +37,22 @@ type span struct{ from, to int }
 // selection is a list of contacts, narrowed by filters: "my contacts at acme.com except Dave".
 type selection struct {
 	span
-	domains []string // at acme.com: the address ends with @domain
-	prefix  string   // whose name starts with
-	named   string   // named John: the full or first name
-	except  []string // names (full or first) or addresses left out
-	first   int      // the first N, after the other filters; 0 is all
-	someone bool     // "if I haven't emailed someone in my contacts": each contact, sent to as "them"
+	domains []string    // at acme.com: the address ends with @domain
+	prefix  string      // whose name starts with
+	named   string      // named John: the full or first name
+	except  []exclusion // the contacts left out, in the order written
+	first   int         // the first N, after the other filters; 0 is all
+	someone bool        // "if I haven't emailed someone in my contacts": each contact, sent to as "them"
+	// emailed is "except those who I emailed this week" (the condition as written: the builder keeps
+	// the others), or in a group after except, its condition.
+	emailed *conditionClause
+}
+
+// exclusion is one part of an "except" list: a name (full or first) or an address, or a group of
+// contacts its own filters select ("except those at acme.com"), all of which are left out.
+type exclusion struct {
+	who   string
+	group *selection
 }
 
 // filtered reports whether the selection has any filter.
@@ -290,6 +301,10 @@ type parser struct {
 	toks  []token
 	end   int      // the tokens from end on are the closing "." or "!"
 	names []string // the lists the program has named so far, lower case: "acme people"
+	// nameStops are the positions of words that ended a name because they are not capitalised or
+	// are never part of one ("now"), with the name: where such a word is not understood, the refusal
+	// says why.
+	nameStops map[int]string
 }
 
 func newParser(l *language, src string, toks []token) *parser {
@@ -465,6 +480,9 @@ func (p *parser) parse() (*parsedProgram, *failure) {
 	for pos < p.end {
 		s, next, f := p.statement(pos)
 		if f != nil {
+			if name, ok := p.nameStops[f.from]; ok && f.why == "" {
+				f.why = fmt.Sprintf("it is not part of the name %s, and not understood after it (a name is its words written with capitals, like Bob Smith)", name)
+			}
 			if f.exact {
 				// "..., then notify Bob": the word not understood is "notify"
 			} else if f.from == pos && sep.to > sep.from && p.isWord(sep.to-1, "and") {
@@ -1091,93 +1109,29 @@ func (p *parser) selection(pos int, phrases []string) (*selection, int, *failure
 	}
 	sel := &selection{first: first}
 	for {
-		switch {
-		case p.isWord(next, "at") && next+1 < p.end && p.toks[next+1].kind == word && domainPattern.MatchString(p.toks[next+1].text):
-			sel.domains = append(sel.domains, p.toks[next+1].text)
-			next += 2
-			for p.isWord(next, "or") && next+1 < p.end && p.toks[next+1].kind == word && domainPattern.MatchString(p.toks[next+1].text) {
-				sel.domains = append(sel.domains, p.toks[next+1].text)
-				next += 2
-			}
-			continue
-		}
-		if n, ok := p.phrase(next, "whose name starts with", "whose names start with", "whose name begins with"); ok {
-			if n < p.end && (p.toks[n].kind == quoted || p.toks[n].kind == word && (p.isNameWord(p.toks[n].text) || len(p.toks[n].text) == 1)) {
-				text := p.toks[n].text
-				if p.toks[n].kind == word {
-					text = p.src[p.toks[n].start:p.toks[n].end]
-				}
-				if strings.TrimSpace(text) == "" || sel.prefix != "" {
-					return nil, 0, &failure{from: next, to: n + 1, why: "give one beginning, like whose name starts with A"}
-				}
-				sel.prefix = text
-				next = n + 1
-				continue
-			}
-			return nil, 0, &failure{from: next, to: n, why: "say what it starts with, like whose name starts with A"}
-		}
-		if n, ok := p.phrase(next, "named", "called", "whose name is"); ok {
-			name, after := p.nameAt(n)
-			if n < p.end && p.toks[n].kind == quoted {
-				// named 'Ann Lee', named "O'Brien": the name as quoted, which may hold any word
-				name, after = strings.TrimSpace(p.toks[n].text), n+1
-				if name == "" || strings.ContainsFunc(name, unicode.IsControl) {
-					return nil, 0, &failure{from: next, to: after, why: "a quoted name is one line of text, not empty, like named 'Ann Lee'"}
-				}
-			}
-			at := after
-			if p.isPunct(at, ",") {
-				at++
-			}
-			if _, ok := p.phrase(at, "and", "or"); ok {
-				at++
-			}
-			if name != "" && at > after && at < p.end && p.toks[at].kind == quoted {
-				// "Send my contacts named 'Ann' and 'Bob'": two names, or a name and the message.
-				return nil, 0, &failure{from: next, to: at + 1, why: fmt.Sprintf("%s could be a second name or the message; give one name, and the message with saying '...'", p.src[p.toks[at].start:p.toks[at].end])}
-			}
-			if sel.named != "" {
-				return nil, 0, &failure{from: next, to: after, why: fmt.Sprintf("the contacts are already named %s; give one name", sel.named)}
-			}
-			if name == "" {
-				return nil, 0, &failure{from: next, to: n, why: "say the name, like named John or named 'Ann Lee'"}
-			}
-			sel.named, next = name, after
-			continue
-		}
-		if n, ok := p.phrase(next, "except", "but not", "apart from"); ok {
-			var except []string
-			for {
-				if n < p.end && p.toks[n].kind == address {
-					except = append(except, p.toks[n].text)
-					n++
-				} else if name, after := p.nameAt(n); name != "" {
-					except = append(except, name)
-					n = after
-				} else {
-					break
-				}
-				at := n
-				if p.isPunct(at, ",") {
-					at++
-				}
-				if p.isWord(at, "and") {
-					at++
-				}
-				if at > n && at < p.end && p.toks[at].kind == quoted {
-					// "Send my contacts except Ann and 'Bob'": another one left out, or the message.
-					return nil, 0, &failure{from: next, to: at + 1, why: fmt.Sprintf("%s could be another one to leave out or the message; give the message with saying '...'", p.src[p.toks[at].start:p.toks[at].end])}
-				}
-				if at == n || !(at < p.end && (p.toks[at].kind == address || p.toks[at].kind == word && p.isNameWord(p.toks[at].text))) {
-					break
-				}
-				n = at
-			}
-			if len(except) == 0 {
-				return nil, 0, &failure{from: next, to: next + 1, why: "say whom to leave out, like except Bob and Carol or except bob@example.com"}
-			}
-			sel.except = append(sel.except, except...)
+		if n, ok, f := p.filter(next, sel); f != nil {
+			return nil, 0, f
+		} else if ok {
 			next = n
+			continue
+		}
+		if n, ok := p.phrase(next, exceptWords...); ok {
+			except, after, f := p.exceptList(next, n)
+			if f != nil {
+				return nil, 0, f
+			}
+			for _, e := range except {
+				if e.group != nil && e.group.emailed != nil {
+					// "except those who I emailed this week" is a condition on the whole list.
+					if sel.emailed != nil {
+						return nil, 0, &failure{from: e.group.from, to: e.group.to, why: "give one condition on whom you emailed"}
+					}
+					sel.emailed = e.group.emailed
+					continue
+				}
+				sel.except = append(sel.except, e)
+			}
+			next = after
 			continue
 		}
 		break
@@ -1186,11 +1140,257 @@ func (p *parser) selection(pos int, phrases []string) (*selection, int, *failure
 	return sel, next, nil
 }
 
+// exceptWords start the list of the contacts left out.
+var exceptWords = []string{"except", "except for", "but not", "apart from", "excluding"}
+
+// groupHeads start a group after "except" that its filters describe: "except those at acme.com".
+var groupHeads = []string{"those", "the ones", "ones", "people", "the people", "anyone", "anybody", "everyone", "everybody", "all those", "contacts", "the contacts"}
+
+// filter parses one filter of a selection at pos into sel: at a domain, whose name starts with, named.
+func (p *parser) filter(pos int, sel *selection) (int, bool, *failure) {
+	if p.isWord(pos, "at") && pos+1 < p.end && p.toks[pos+1].kind == word && domainPattern.MatchString(p.toks[pos+1].text) {
+		next := pos
+		for {
+			sel.domains = append(sel.domains, p.toks[next+1].text)
+			next += 2
+			if !(p.isWord(next, "or") && next+1 < p.end && p.toks[next+1].kind == word && domainPattern.MatchString(p.toks[next+1].text)) {
+				return next, true, nil
+			}
+		}
+	}
+	if n, ok := p.phrase(pos, "whose name starts with", "whose names start with", "whose name begins with"); ok {
+		if n < p.end && (p.toks[n].kind == quoted || p.toks[n].kind == word && (p.isNameWord(p.toks[n].text) || len(p.toks[n].text) == 1)) {
+			text := p.toks[n].text
+			if p.toks[n].kind == word {
+				text = p.src[p.toks[n].start:p.toks[n].end]
+			}
+			if strings.TrimSpace(text) == "" || sel.prefix != "" {
+				return 0, false, &failure{from: pos, to: n + 1, why: "give one beginning, like whose name starts with A"}
+			}
+			sel.prefix = text
+			return n + 1, true, nil
+		}
+		return 0, false, &failure{from: pos, to: n, why: "say what it starts with, like whose name starts with A"}
+	}
+	if n, ok := p.phrase(pos, "named", "called", "whose name is"); ok {
+		name, after := p.nameAt(n)
+		if n < p.end && p.toks[n].kind == quoted {
+			// named 'Ann Lee', named "O'Brien": the name as quoted, which may hold any word
+			name, after = strings.TrimSpace(p.toks[n].text), n+1
+			if name == "" || strings.ContainsFunc(name, unicode.IsControl) {
+				return 0, false, &failure{from: pos, to: after, why: "a quoted name is one line of text, not empty, like named 'Ann Lee'"}
+			}
+		}
+		at := after
+		if p.isPunct(at, ",") {
+			at++
+		}
+		if _, ok := p.phrase(at, "and", "or"); ok {
+			at++
+		}
+		if name != "" && at > after && at < p.end && p.toks[at].kind == quoted {
+			// "Send my contacts named 'Ann' and 'Bob'": two names, or a name and the message.
+			return 0, false, &failure{from: pos, to: at + 1, why: fmt.Sprintf("%s could be a second name or the message; give one name, and the message with saying '...'", p.src[p.toks[at].start:p.toks[at].end])}
+		}
+		if sel.named != "" {
+			return 0, false, &failure{from: pos, to: after, why: fmt.Sprintf("the contacts are already named %s; give one name", sel.named)}
+		}
+		if name == "" {
+			return 0, false, &failure{from: pos, to: n, why: "say the name, like named John or named 'Ann Lee'"}
+		}
+		sel.named = name
+		return after, true, nil
+	}
+	return 0, false, nil
+}
+
+// exceptList parses the contacts left out after the "except" at pos (its words end at n): names,
+// addresses and groups ("those at acme.com"), joined by "," and "and". A filter or a "who" clause right
+// after a name or an address is refused: it could describe the one left out or the whole list.
+func (p *parser) exceptList(pos, n int) ([]exclusion, int, *failure) {
+	var except []exclusion
+	last := n
+	for {
+		if n < p.end && p.toks[n].kind == address {
+			except = append(except, exclusion{who: p.toks[n].text})
+			n++
+		} else if g, after, f := p.exceptGroup(n); f != nil {
+			return nil, 0, f
+		} else if g != nil {
+			except = append(except, exclusion{group: g})
+			n = after
+		} else if f := p.notExcepted(pos, n); f != nil {
+			return nil, 0, f
+		} else if name, after := p.nameAt(n); name != "" {
+			except = append(except, exclusion{who: name})
+			n = after
+		} else {
+			n = last // the separator before it is not part of the list: "except Bob, thanks"
+			break
+		}
+		last = n
+		at := n
+		if p.isPunct(at, ",") {
+			at++
+		}
+		if p.isWord(at, "and") {
+			at++
+		}
+		if at > n && at < p.end && p.toks[at].kind == quoted {
+			// "Send my contacts except Ann and 'Bob'": another one left out, or the message.
+			return nil, 0, &failure{from: pos, to: at + 1, why: fmt.Sprintf("%s could be another one to leave out or the message; give the message with saying '...'", p.src[p.toks[at].start:p.toks[at].end])}
+		}
+		if at > n && at < p.end && p.toks[at].kind == word && domainPattern.MatchString(p.toks[at].text) {
+			return nil, 0, &failure{from: n, to: at + 1, why: fmt.Sprintf("%s is a domain, not whom to leave out; to leave out those at it, write except those at %s (or: except those at acme.com or %s)", p.toks[at].text, p.toks[at].text, p.toks[at].text)}
+		}
+		if _, group := p.phrase(at, groupHeads...); at == n || !(group || at < p.end && (p.toks[at].kind == address || p.toks[at].kind == word && p.isNameWord(p.toks[at].text))) {
+			break
+		}
+		n = at
+	}
+	if len(except) == 0 {
+		return nil, 0, &failure{from: pos, to: n, why: "say whom to leave out, like except Bob and Carol, except bob@example.com or except those at acme.com"}
+	}
+	if last := except[len(except)-1]; last.group == nil {
+		if f := p.describesWhich(pos, n, last.who); f != nil {
+			return nil, 0, f
+		}
+	} else if g := last.group; p.isPunct(n, ",") {
+		// "except those at acme.com, who I emailed today": the group's own filters stop at the comma.
+		group := strings.Join(strings.Fields(p.src[p.toks[g.from].start:p.toks[g.to-1].end]), " ")
+		if f := p.describesWhich(pos, n, group); f != nil {
+			f.why = fmt.Sprintf("it is not clear whether what follows the comma belongs to %q or says which contacts get the email; EaaPL does not guess. To leave out %s, end the list there, or write it without the comma to make it part of them", group, group)
+			return nil, 0, f
+		}
+	}
+	return except, n, nil
+}
+
+// notExcepted refuses the words after "except" (at pos) that are not whom to leave out, at n.
+func (p *parser) notExcepted(pos, n int) *failure {
+	switch {
+	case p.isWord(n, "not"):
+		return &failure{from: pos, to: n + 1, why: "except leaves contacts out, and \"not\" after it would bring them back; say whom to leave out, like except Bob"}
+	case p.isWord(n, "the") && p.isWord(n+1, "first"), p.isWord(n, "my") && p.isWord(n+1, "first"):
+		return &failure{from: pos, to: min(n+3, p.end), why: "leaving out the first N is not supported; say whom to leave out, like except Bob, except bob@example.com or except those at acme.com"}
+	}
+	if after, ok := p.phrase(n, p.l.refer...); ok {
+		name, end := p.nameAt(after)
+		if name == "" {
+			end = after
+		}
+		return &failure{from: pos, to: end, why: fmt.Sprintf("to leave out contacts by name, write except %s (every contact named %s) or their address, like except bob@example.com", orDefault(name, "Bob"), orDefault(name, "Bob"))}
+	}
+	return nil
+}
+
+func orDefault(s, d string) string {
+	if s == "" {
+		return d
+	}
+	return s
+}
+
+// exceptGroup parses a group of contacts after "except": "those at acme.com", "people named Bob",
+// "those who I emailed this week". It returns nil when no group starts at pos.
+func (p *parser) exceptGroup(pos int) (*selection, int, *failure) {
+	next, ok := p.phrase(pos, groupHeads...)
+	if !ok {
+		return nil, 0, nil
+	}
+	g := &selection{}
+	for {
+		if n, ok, f := p.filter(next, g); f != nil {
+			return nil, 0, f
+		} else if ok {
+			next = n
+			continue
+		}
+		if c, n, f := p.exceptEmailed(next); f != nil {
+			return nil, 0, f
+		} else if c != nil {
+			if g.emailed != nil {
+				return nil, 0, &failure{from: pos, to: n, why: "give one condition on whom you emailed"}
+			}
+			g.emailed, next = c, n
+			continue
+		}
+		break
+	}
+	if !g.filtered() && g.emailed == nil {
+		return nil, 0, &failure{from: pos, to: next, why: "say which ones to leave out, like except those at acme.com, except those named Bob or except those who I emailed this week"}
+	}
+	if g.emailed != nil && g.filtered() {
+		return nil, 0, &failure{from: pos, to: next, why: "a group left out may have filters or a condition on whom you emailed, not both; say one, like except those who I emailed this week"}
+	}
+	g.span = span{pos, next}
+	return g, next, nil
+}
+
+// exceptEmailed parses "who I emailed this week" or "who I haven't emailed this week" in a group after except.
+func (p *parser) exceptEmailed(pos int) (*conditionClause, int, *failure) {
+	emailed := false
+	next, ok := p.phrase(pos, p.exceptNegatives()...)
+	if !ok {
+		if next, ok = p.phrase(pos, p.exceptPositives()...); !ok {
+			return nil, 0, nil
+		}
+		emailed = true
+	}
+	per, after, f := p.period(next)
+	if f != nil {
+		return nil, 0, f
+	}
+	if after < 0 {
+		return nil, 0, &failure{from: pos, to: next, why: "it does not say since when; add today, this week, this month or in the last N days"}
+	}
+	return &conditionClause{span{pos, after}, per, emailed, nil, span{next, after}, true}, after, nil
+}
+
+func (p *parser) exceptNegatives() []string {
+	return join([]string{"who i", "whom i", "that i", "i"}, p.l.haveNotEmailed)
+}
+
+func (p *parser) exceptPositives() []string {
+	return concat(p.l.positiveRelatives, join([]string{"i"}, []string{"emailed", "have emailed", "sent an email to", "wrote to", "have written to"}))
+}
+
+// describesWhich refuses a filter or a "who" clause right after the name or address left out (the
+// except list is [pos, n)): it could say which one to leave out, or which contacts get the email.
+func (p *parser) describesWhich(pos, n int, who string) *failure {
+	at := n
+	if p.isPunct(at, ",") {
+		at++
+	}
+	var end int
+	relative := false
+	if n, ok, _ := p.filter(at, &selection{}); ok {
+		end = n
+	} else if _, n, _ := p.exceptEmailed(at); n > 0 {
+		end, relative = n, true
+	} else if n, ok := p.phrase(at, concat(p.exceptNegatives(), p.exceptPositives(), join([]string{"who", "that"}, []string{"has not", "have not"}, []string{"heard from me"}))...); ok {
+		end, relative = n, true
+	} else {
+		return nil
+	}
+	part := strings.Join(strings.Fields(p.src[p.toks[at].start:p.toks[end-1].end]), " ")
+	if relative {
+		return &failure{from: pos, to: end, why: fmt.Sprintf("it is not clear whether %q says something about %s or which contacts get the email (only those, leaving out %s); EaaPL does not guess. To leave out %s from all your contacts, end the list at the name: my contacts except %s", part, who, who, who, who)}
+	}
+	why := fmt.Sprintf("it is not clear whether %q says which %s to leave out or which contacts get the email (only those %s, leaving out %s); EaaPL does not guess. ", part, who, part, who)
+	if !strings.Contains(who, "@") && !p.isWord(at, "named") && !p.isWord(at, "called") && !p.isWord(at, "whose") {
+		why += fmt.Sprintf("Write except those named %s %s to leave out only that %s, or put it first, my contacts %s except %s, to send only to those", who, part, who, part, who)
+	} else {
+		why += fmt.Sprintf("To send only to those, put it first: my contacts %s except %s", part, who)
+	}
+	return &failure{from: pos, to: end, why: why}
+}
+
 // isNameWord reports whether a word may be part of a name: not a word of the grammar, and made of letters,
 // apostrophes, dots and hyphens.
 func (p *parser) isNameWord(w string) bool {
-	if p.l.grammarWords[w] || w == "" {
-		return false
+	if p.l.grammarWords[w] || w == "" || domainPattern.MatchString(w) {
+		return false // a domain is no name: "except those at acme.com and example.org"
 	}
 	for _, r := range w {
 		if !(r == '\'' || r == '-' || r == '.' || r >= 'a' && r <= 'z' || r > 127) {
@@ -1200,17 +1400,47 @@ func (p *parser) isNameWord(w string) bool {
 	return true
 }
 
-// nameAt returns the name of words at pos, as written, and the position after it; "" when there is none.
-func (p *parser) nameAt(pos int) (string, int) {
-	next := pos
-	for next < p.end && p.toks[next].kind == word && p.isNameWord(p.toks[next].text) {
-		next++
+// notNames are words that end a name even when written with a capital: "except Bob now", "my contact
+// Bob ASAP".
+var notNames = map[string]bool{}
+
+func init() {
+	for _, w := range strings.Fields(`now too also as first immediately asap soon later instead only just
+		not no do does did done have has had having is are was were be been am obviously himself herself
+		themselves myself yourself either both anyway right away thanks thank`) {
+		notNames[w] = true
 	}
-	if next == pos {
+}
+
+// nameAt returns the name of words at pos, as written, and the position after it; "" when there is none.
+// A name of more than one word is written with capitals, "Ann Lee": a word after the first that is not
+// capitalised ("Bob now", "Bob haven't") ends it, so that the words after a name are never taken into it.
+// Where such a word ends a name, the parser remembers it, to say so if the word is not understood.
+func (p *parser) nameAt(pos int) (string, int) {
+	if pos >= p.end || p.toks[pos].kind != word || !p.isNameWord(p.toks[pos].text) || notNames[p.toks[pos].text] {
 		return "", pos
 	}
+	next := pos + 1
+	if p.capitalised(pos) {
+		for next < p.end && p.toks[next].kind == word && p.isNameWord(p.toks[next].text) && !notNames[p.toks[next].text] && p.capitalised(next) {
+			next++
+		}
+	}
 	// One space between the words, as the contacts have it: "Ann\nSmith" continued on the next line is "Ann Smith".
-	return strings.Join(strings.Fields(p.src[p.toks[pos].start:p.toks[next-1].end]), " "), next
+	name := strings.Join(strings.Fields(p.src[p.toks[pos].start:p.toks[next-1].end]), " ")
+	if next < p.end && p.toks[next].kind == word && p.isNameWord(p.toks[next].text) {
+		if p.nameStops == nil {
+			p.nameStops = map[int]string{}
+		}
+		p.nameStops[next] = name
+	}
+	return name, next
+}
+
+// capitalised reports whether the word at pos is written with a capital first letter.
+func (p *parser) capitalised(pos int) bool {
+	r, _ := utf8.DecodeRuneInString(p.src[p.toks[pos].start:p.toks[pos].end])
+	return unicode.IsUpper(r)
 }
 
 // contactForm is the form for one contact by name.

@@ -565,7 +565,7 @@ func unparsed(e celast.Expr) string {
 // filterWords says a condition on the item as: its clauses joined by &&, the kept ones first, then
 // the exceptions: "at acme.com, whose name starts with A, except those named Bob and Carol".
 func filterWords(p *plan.Plan, e celast.Expr, as string, t Times) (string, bool) {
-	var kept, except, exceptAddrs []string
+	var kept, except, exceptAddrs, groups []string
 	var clause func(e celast.Expr) bool
 	clause = func(e celast.Expr) bool {
 		if e.Kind() != celast.CallKind {
@@ -593,20 +593,21 @@ func filterWords(p *plan.Plan, e celast.Expr, as string, t Times) (string, bool)
 				kept = append(kept, "you have not emailed "+words)
 				return true
 			}
+			if words, ok := groupWords(args[0], as); ok {
+				groups = append(groups, "those "+words)
+				return true
+			}
 			return false
 		}
 		if words, ok := emailedTest(p, e, as, t); ok {
 			kept = append(kept, "you have emailed "+words)
 			return true
 		}
-		switch fn := call.FunctionName(); {
-		case fn == "startsWith" && call.IsMemberFunction() && len(args) == 1:
-			prefix, ok := lowerLiteral(args[0])
-			if !ok || !itemField(call.Target(), as, "name", "lowerAscii", "trim") {
-				return false
-			}
-			kept = append(kept, "whose name starts with "+capitalized(prefix))
+		if prefix, ok := prefixTest(e, as); ok {
+			kept = append(kept, "whose name starts with "+prefix)
 			return true
+		}
+		switch fn := call.FunctionName(); {
 		case fn == "_!=_" && len(args) == 2: // as.email.lowerAscii() != "bob@acme.com"
 			addr, ok := lowerLiteral(args[1])
 			if !ok || !itemField(args[0], as, "email", "lowerAscii") {
@@ -634,7 +635,49 @@ func filterWords(p *plan.Plan, e celast.Expr, as string, t Times) (string, bool)
 	if len(exceptAddrs) > 0 {
 		kept = append(kept, "except "+andList(exceptAddrs))
 	}
+	for _, g := range groups {
+		kept = append(kept, "except "+g)
+	}
 	return strings.Join(kept, ", "), true
+}
+
+// groupWords says the filters of a group left out, joined by &&: "at acme.com named Bob" in
+// !(contact.email... && (contact.name ...)).
+func groupWords(e celast.Expr, as string) (string, bool) {
+	if e.Kind() != celast.CallKind {
+		return "", false
+	}
+	if call := e.AsCall(); call.FunctionName() == "_&&_" && len(call.Args()) == 2 {
+		a, ok := groupWords(call.Args()[0], as)
+		b, ok2 := groupWords(call.Args()[1], as)
+		return a + " " + b, ok && ok2
+	}
+	if domains, ok := domainTest(e, as); ok {
+		return "at " + strings.Join(domains, " or "), true
+	}
+	if name, ok := nameTest(e, as); ok {
+		return "named " + name, true
+	}
+	if prefix, ok := prefixTest(e, as); ok {
+		return "whose name starts with " + prefix, true
+	}
+	return "", false
+}
+
+// prefixTest reads as.name.trim().lowerAscii().startsWith("a"): the beginning, capitalised.
+func prefixTest(e celast.Expr, as string) (string, bool) {
+	if e.Kind() != celast.CallKind {
+		return "", false
+	}
+	call := e.AsCall()
+	if call.FunctionName() != "startsWith" || !call.IsMemberFunction() || len(call.Args()) != 1 {
+		return "", false
+	}
+	prefix, ok := lowerLiteral(call.Args()[0])
+	if !ok || !itemField(call.Target(), as, "name", "lowerAscii", "trim") {
+		return "", false
+	}
+	return capitalized(prefix), true
 }
 
 // domainTest reads as.email.lowerAscii().endsWith("@d"), or several of them joined by ||: the domains.

@@ -113,6 +113,10 @@ func TestReadBackSelectionSaysThePlannersFilters(t *testing.T) {
 		{all, "c", `!` + nameIs("bob") + ` && !` + nameIs("carol"), 0, "except those named Bob and Carol"},
 		{all, "c", `c.name.trim().lowerAscii().startsWith("a")`, 0, "whose name starts with A"},
 		{all, "c", `c.email.lowerAscii() != "bob@acme.com"`, 0, "except bob@acme.com"},
+		// A group left out: "except those at acme.com", "except those named Bob at acme.com".
+		{all, "c", `!c.email.lowerAscii().endsWith("@acme.com")`, 0, "except those at acme.com"},
+		{all, "c", `!(` + nameIs("bob") + ` && c.email.lowerAscii().endsWith("@acme.com"))`, 0, "except those named Bob at acme.com"},
+		{all, "c", `!` + nameIs("dave") + ` && !c.name.trim().lowerAscii().startsWith("b")`, 0, "except those named Dave, except those whose name starts with B"},
 		{all, "c", `c.email in steps.history.emailed`, 0, "you have emailed since S"},
 		{all, "c", `!(c.email in steps.history.emailed)`, 0, "you have not emailed since S"},
 		{"${steps.rows.rows}", "row", `row.status.trim().lowerAscii() == "late"`, 0, `whose status is "late"`},

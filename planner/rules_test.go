@@ -463,15 +463,21 @@ func planJSON(tb testing.TB, p *plan.Plan) string {
 	return string(data) + "\n"
 }
 
-// TestPlanKeepsWhatTheSentenceSays: a name over two lines is one name, and a time of day after a duration
+// TestPlanKeepsWhatTheSentenceSays: a name's words are joined by one space, a lower-case word on the next
+// line is not taken into a name (a name is written with capitals), and a time of day after a duration
 // wait is kept when the wait surely ends before it.
 func TestPlanKeepsWhatTheSentenceSays(t *testing.T) {
-	p, err := (&Rules{Location: time.UTC}).Plan(context.Background(), "Send 'Hi' to my contact Ann\nsmith", now)
+	p, err := (&Rules{Location: time.UTC}).Plan(context.Background(), "Send 'Hi' to my contact Ann   Lee", now)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if find, _ := p.Step("find"); find.Args["name"] != "Ann smith" {
-		t.Errorf("find's name is %q, want \"Ann smith\"", find.Args["name"])
+	if find, _ := p.Step("find"); find.Args["name"] != "Ann Lee" {
+		t.Errorf("find's name is %q, want \"Ann Lee\"", find.Args["name"])
+	}
+	_, err = (&Rules{Location: time.UTC}).Plan(context.Background(), "Send 'Hi' to my contact Ann\nsmith", now)
+	var nu *NotUnderstoodError
+	if !errors.As(err, &nu) || nu.Part != "smith" || !strings.Contains(err.Error(), "not part of the name Ann") {
+		t.Errorf("Ann\\nsmith: %v, want smith refused as not part of the name Ann", err)
 	}
 	p, err = (&Rules{Location: time.UTC}).Plan(context.Background(), "Wait 2 hours. Send 'Hi' to bob@example.com tomorrow at 9am", now)
 	if err != nil {

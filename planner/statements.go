@@ -197,6 +197,10 @@ func (p *parser) slot(pos int, field catalog.Field, stop string) (slotValue, int
 			how = fmt.Sprintf("write Fetch %s instead", text)
 		}
 		return slotValue{}, 0, &failure{from: pos, to: after, why: text + " is a web page, not a file; " + how}
+	case t.kind == address && (field.Type == catalog.ContentType || field.Type == catalog.Path):
+		// "Save 'Hi' to bob@example.com": an email address is never a file. ("Write 'Hi' to
+		// bob@example.com" is then read as the email verb write, as docs/english.md says.)
+		return slotValue{}, 0, &failure{from: pos, to: after, why: fmt.Sprintf("%s is an email address, not a file; to email it, write Send '<message>' to %s; for a file, name one, like notes.txt", text, text)}
 	case !web && field.Name == "url":
 		// FetchURL's address: a bare host name is not an address the fetcher can open, and no guess adds one.
 		return slotValue{}, 0, &failure{from: pos, to: after, why: fmt.Sprintf("a web address starts with https:// or http://, like https://%s", strings.TrimPrefix(text, "//"))}

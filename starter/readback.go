@@ -28,13 +28,48 @@ func WithModel(m catalog.ModelView, ok bool) ReadBackOption {
 // times are in now's zone, named when it is not the machine's own.
 func PrintReadBack(w io.Writer, p *plan.Plan, now time.Time, opts ...ReadBackOption) {
 	if p.Schedule != nil {
-		fmt.Fprintf(w, "%s\nEach run does this:\n", planner.ReadBackSchedule(p.Schedule))
+		fmt.Fprintf(w, "%s\n", planner.ReadBackSchedule(p.Schedule))
+		if datesOfNow(p) {
+			// The steps were planned now, for reading back; each run plans the program again at its
+			// own start, so a date in them ("tomorrow", "since Monday") holds only for a run now.
+			fmt.Fprintf(w, "Each run plans the program again when it starts, and its dates are that run's. A run now (%s) would do this:\n", now.Format("15:04 on Monday 2 January"))
+		} else {
+			fmt.Fprint(w, "Each run does this:\n")
+		}
 	} else if loc := now.Location(); loc != time.Local && waitsUntil(p) {
 		fmt.Fprintf(w, "Times are in %s.\n", loc)
 	}
 	for i, s := range ReadBack(p, now, opts...) {
 		fmt.Fprintf(w, "%d. %s\n", i+1, s)
 	}
+}
+
+// datesOfNow says a plan's steps have a time resolved when it was planned: a wait until a time, or an
+// argument that is an RFC 3339 time (the email history's since and until).
+func datesOfNow(p *plan.Plan) bool {
+	var timed func(v any) bool
+	timed = func(v any) bool {
+		switch v := v.(type) {
+		case string:
+			_, err := time.Parse(time.RFC3339, v)
+			return err == nil
+		case map[string]any:
+			for _, e := range v {
+				if timed(e) {
+					return true
+				}
+			}
+		case []any:
+			return slices.ContainsFunc(v, timed)
+		}
+		return false
+	}
+	for _, s := range p.Steps {
+		if s.Wait != nil && s.Wait.Until != "" || timed(map[string]any(s.Args)) {
+			return true
+		}
+	}
+	return false
 }
 
 // waitsUntil says a plan has a wait until a time of day, whose zone matters.

@@ -116,6 +116,7 @@ var RetrieveContacts = catalog.Define(catalog.Def[Deps, retrieveArgs, retrieveOu
 		Examples: []catalog.Example{
 			{Pattern: "<contacts> is each of my contacts, all (of) my contacts, everyone in my contacts or every contact", Program: "Send 'Hi' to each of my contacts"},
 			{Pattern: "<contacts> at <domain>, whose name starts with <letters>, named <name> (quoted for a full name: named 'Ann Lee'), except <names>", Program: "Send 'Office closed' to my contacts at acme.com except Dave"},
+			{Pattern: "<contacts> except those at <domain>, named <name> or who I emailed <time>: all of them left out", Program: "Send 'Hi' to all my contacts except those at acme.com"},
 			{Pattern: "the first <N> of <contacts>", Program: "Send 'Hi' to the first 10 of my contacts"},
 		},
 	},

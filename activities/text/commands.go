@@ -315,7 +315,7 @@ var Classify = catalog.Define(analysis(catalog.Def[Deps, classifyArgs, classifyO
 		Statements: []string{"classify {text} as {labels}", "classify {text} into {labels}"},
 		Args:       map[string][]string{"text": {"classify"}, "labels": {"as", "into"}},
 		Results: map[string]catalog.ResultWords{
-			"label":  {Noun: "the label", Words: []string{"the label", "the class"}, Subject: "{text} is {.label}"},
+			"label":  {Noun: "the label", Words: []string{"the label", "the class"}, Subject: "{text} is {.label}", OneOf: "labels"},
 			"scores": {Noun: "the labels' scores", Each: "score"},
 			"reason": {Noun: "why"},
 			"method": {Noun: "how it was classified"},
