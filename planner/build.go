@@ -2,6 +2,7 @@ package planner
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -15,18 +16,32 @@ import (
 type periodKind int
 
 const (
-	today     periodKind = iota // since 00:00 today
-	thisWeek                    // since Monday 00:00
-	thisMonth                   // since the 1st 00:00
-	lastDays                    // since now minus days × 24 hours
-	lastWeek                    // Monday to Monday of the week before this one
-	lastMonth                   // the 1st to the 1st of the month before this one
+	today          periodKind = iota // since 00:00 today
+	thisWeek                         // since Monday 00:00
+	thisMonth                        // since the 1st 00:00
+	lastDays                         // since now minus days × 24 hours
+	lastWeek                         // Monday to Monday of the week before this one
+	lastMonth                        // the 1st to the 1st of the month before this one
+	yesterday                        // 00:00 yesterday to 00:00 today
+	sinceDay                         // since 00:00 of a day (yesterday, a weekday, a date) until now
+	lastMonths                       // since now minus months calendar months (the same day, clamped to the month's end)
+	sinceLastWeek                    // since Monday 00:00 of the week before this one, until now
+	sinceLastMonth                   // since the 1st 00:00 of the month before this one, until now
 )
 
 // period is a time phrase, "this week", not yet resolved.
 type period struct {
-	kind periodKind
-	days int // for lastDays
+	kind   periodKind
+	days   int // for lastDays
+	hours  int // for lastDays, when it is in hours ("in the last 48 hours"): days is then 0
+	months int // for lastMonths
+	// For sinceDay: back days before today ("since yesterday": 1), or a weekday (weekday+1 in
+	// weekday, so that 0 is none), or a date: month (1-12), dayOfMonth and year (0: the latest one
+	// not after today).
+	back, weekday, month, dayOfMonth, year int
+	// negative is set when the phrase says how long something has not happened ("for a week"): it
+	// fits only "haven't emailed".
+	negative bool
 }
 
 // since resolves the start of the period against now, in now's location.
@@ -40,16 +55,41 @@ func (p period) since(now time.Time) time.Time {
 		return time.Date(y, m, monday, 0, 0, 0, 0, now.Location())
 	case thisMonth:
 		return time.Date(y, m, 1, 0, 0, 0, 0, now.Location())
-	case lastWeek:
+	case lastWeek, sinceLastWeek:
 		return time.Date(y, m, monday-7, 0, 0, 0, 0, now.Location())
-	case lastMonth:
+	case lastMonth, sinceLastMonth:
 		return time.Date(y, m-1, 1, 0, 0, 0, 0, now.Location())
+	case yesterday:
+		return time.Date(y, m, d-1, 0, 0, 0, 0, now.Location())
+	case sinceDay:
+		switch {
+		case p.weekday > 0:
+			back := (int(now.Weekday()) - (p.weekday - 1) + 7) % 7
+			return time.Date(y, m, d-back, 0, 0, 0, 0, now.Location())
+		case p.month > 0:
+			year := p.year
+			if year == 0 {
+				year = y
+				if time.Date(y, time.Month(p.month), p.dayOfMonth, 0, 0, 0, 0, now.Location()).After(now) {
+					year-- // "since 20 December" on 5 January: the one before
+				}
+			}
+			return time.Date(year, time.Month(p.month), p.dayOfMonth, 0, 0, 0, 0, now.Location())
+		}
+		return time.Date(y, m, d-p.back, 0, 0, 0, 0, now.Location())
+	case lastMonths:
+		// The same day and time months before; a day the month does not have is its last day
+		// ("in the last month" on 31 March is since 28 or 29 February).
+		first := time.Date(y, m-time.Month(p.months), 1, now.Hour(), now.Minute(), now.Second(), now.Nanosecond(), now.Location())
+		last := first.AddDate(0, 1, -1).Day()
+		return first.AddDate(0, 0, min(d, last)-1)
 	default:
-		return now.Add(-time.Duration(p.days) * 24 * time.Hour)
+		return now.Add(-time.Duration(p.days)*24*time.Hour - time.Duration(p.hours)*time.Hour)
 	}
 }
 
-// until resolves the end of the period: now (rounded up to the second) but for last week and last month.
+// until resolves the end of the period: now (rounded up to the second) but for yesterday, last week and
+// last month.
 func (p period) until(now time.Time) time.Time {
 	y, m, d := now.Date()
 	switch p.kind {
@@ -57,8 +97,25 @@ func (p period) until(now time.Time) time.Time {
 		return time.Date(y, m, d-(int(now.Weekday())+6)%7, 0, 0, 0, 0, now.Location())
 	case lastMonth:
 		return time.Date(y, m, 1, 0, 0, 0, 0, now.Location())
+	case yesterday:
+		return time.Date(y, m, d, 0, 0, 0, 0, now.Location())
 	}
 	return ceilSecond(now)
+}
+
+// doubt says why the period cannot be resolved at now, "" when it can: "since Wednesday" on a Wednesday
+// could be today or a week ago, and a date that is after now has not begun.
+func (p period) doubt(now time.Time) string {
+	switch {
+	case p.kind != sinceDay:
+	case p.weekday > 0 && time.Weekday(p.weekday-1) == now.Weekday():
+		w := time.Weekday(p.weekday - 1)
+		week := p.since(now).AddDate(0, 0, -7)
+		return fmt.Sprintf("%s is today, so since %s could mean since today or since %s; write today, or since %s", w, w, day(week, now), week.Format("2 January"))
+	case p.month > 0 && p.year > 0 && p.since(now).After(now):
+		return fmt.Sprintf("%s has not come yet; the time must be in the past", day(p.since(now), now))
+	}
+	return ""
 }
 
 // describe names the period for people: "since Monday 23 November", "from ... to ...".
@@ -66,6 +123,8 @@ func (p period) describe(now time.Time) string {
 	switch p.kind {
 	case lastWeek, lastMonth:
 		return fmt.Sprintf("between %s and %s", day(p.since(now), now), day(p.until(now), now))
+	case yesterday:
+		return fmt.Sprintf("on %s (yesterday)", day(p.since(now), now))
 	}
 	return "since " + day(p.since(now), now)
 }
@@ -144,6 +203,11 @@ type builder struct {
 	// people are the single recipients named so far, by description: "him" after two of them could be
 	// either, and EaaPL does not guess which from a name or an address.
 	people []string
+	// listAt and oneAt are the statements that last selected a list (lastList) and last emailed one
+	// recipient, so that "them" after both is refused rather than read as either.
+	listAt, oneAt int
+	me            string          // your address, for "me"; "" when it is not known
+	skippable     map[string]bool // mayBeSkipped's answers
 }
 
 func (b *builder) id(base string) string {
@@ -159,8 +223,8 @@ func (b *builder) add(s plan.Step) {
 }
 
 // build writes the plan of a parsed program. now is in the zone that time phrases are in.
-func build(l *language, prog *parsedProgram, words []string, text string, now time.Time) (*plan.Plan, *failure, error) {
-	b := &builder{l: l, words: words, p: &plan.Plan{Version: plan.Version, Program: text}, now: now, ref: now, earliest: now}
+func build(l *language, prog *parsedProgram, words []string, text string, now time.Time, me string) (*plan.Plan, *failure, error) {
+	b := &builder{l: l, words: words, p: &plan.Plan{Version: plan.Version, Program: text}, now: now, ref: now, earliest: now, me: me}
 	if sc := prog.schedule; sc != nil {
 		zone := now.Location().String()
 		if zone == "Local" {
@@ -235,7 +299,7 @@ func (b *builder) linkAfter(after bool) {
 		}
 		if root && after {
 			for _, d := range b.prev {
-				if !slices.Contains(s.DependsOn, d) {
+				if !b.waitsFor(s, d) {
 					s.DependsOn = append(s.DependsOn, d)
 				}
 			}
@@ -244,12 +308,81 @@ func (b *builder) linkAfter(after bool) {
 	var sinks []string
 	for _, id := range b.ids {
 		if !needed[id] {
-			sinks = append(sinks, id)
+			for _, d := range b.sure(id) {
+				if !slices.Contains(sinks, d) {
+					sinks = append(sinks, d)
+				}
+			}
 		}
 	}
 	if len(sinks) > 0 {
 		b.prev = sinks
 	}
+}
+
+// waitsFor reports whether step s depends on step id, directly or through the steps it depends on.
+func (b *builder) waitsFor(s *plan.Step, id string) bool {
+	seen := map[string]bool{}
+	todo := slices.Clone(s.DependsOn)
+	for len(todo) > 0 {
+		d := todo[len(todo)-1]
+		todo = todo[:len(todo)-1]
+		if d == id {
+			return true
+		}
+		if seen[d] {
+			continue
+		}
+		seen[d] = true
+		if ds, ok := b.p.Step(d); ok {
+			todo = append(todo, ds.DependsOn...)
+		}
+	}
+	return false
+}
+
+// sure returns the steps the next statement waits for in place of step id: id itself, or, when id may
+// be skipped, the steps before it that may not. A step whose own condition is false is skipped, and so
+// is every step that depends on it (the interpreter runs a step only after the steps it depends on are
+// done): "If I haven't emailed alice@example.com today, send her 'Hi'. Send 'Yo' to bob@example.com"
+// must email bob whether or not alice is emailed, so bob's email waits for what alice's condition reads,
+// not for her email. What belongs to the skipped email (the wait for her reply) depends on it itself.
+func (b *builder) sure(id string) []string {
+	s, ok := b.p.Step(id)
+	if !ok || !b.mayBeSkipped(id) {
+		return []string{id}
+	}
+	var out []string
+	for _, d := range s.DependsOn {
+		for _, x := range b.sure(d) {
+			if !slices.Contains(out, x) {
+				out = append(out, x)
+			}
+		}
+	}
+	return out
+}
+
+// mayBeSkipped reports whether step id may be skipped when the program runs: it is one step (not one per
+// item) with a condition, or it depends on such a step. It is asked when the statement after id is
+// linked, once id's statement is built, so the answer is kept.
+func (b *builder) mayBeSkipped(id string) bool {
+	if v, ok := b.skippable[id]; ok {
+		return v
+	}
+	s, ok := b.p.Step(id)
+	if !ok {
+		return false
+	}
+	v := s.If != "" && s.ForEach == nil
+	for _, d := range s.DependsOn {
+		v = v || b.mayBeSkipped(d)
+	}
+	if b.skippable == nil {
+		b.skippable = map[string]bool{}
+	}
+	b.skippable[id] = v
+	return v
 }
 
 // wait adds a wait step.
@@ -297,9 +430,12 @@ func (b *builder) contacts() {
 }
 
 // history adds the step that finds whom the user emailed in a period, over the contacts expression.
-func (b *builder) history(contacts any, per period, what string, at span) (string, *failure) {
+func (b *builder) history(contacts any, per period, what string, at, when span) (string, *failure) {
 	if b.unknown != "" {
 		return "", &failure{from: at.from, to: at.to, why: fmt.Sprintf("after the wait %s the program cannot know which dates that is; give a time of day instead, like tomorrow at 9am", b.unknown)}
+	}
+	if why := per.doubt(b.ref); why != "" {
+		return "", &failure{from: when.from, to: when.to, why: why}
 	}
 	id := b.id(stepHistory)
 	s := plan.Step{
@@ -315,8 +451,10 @@ func (b *builder) history(contacts any, per period, what string, at span) (strin
 	if c, ok := contacts.(string); ok && strings.Contains(c, "steps."+stepContacts+".") {
 		s.DependsOn = []string{stepContacts}
 	}
-	if c, ok := contacts.(string); ok && strings.Contains(c, "steps."+b.id(stepFind)+".") {
-		s.DependsOn = []string{b.id(stepFind)}
+	if c, ok := contacts.(string); ok {
+		if m := findRef.FindStringSubmatch(c); m != nil {
+			s.DependsOn = []string{m[1]} // the contact a step found, maybe a statement before
+		}
 	}
 	if _, list := contacts.([]any); list || strings.HasPrefix(fmt.Sprint(contacts), "${[") {
 		s.Description = fmt.Sprintf("Find whether you have emailed %s %s.", what, per.describe(b.ref))
@@ -324,6 +462,9 @@ func (b *builder) history(contacts any, per period, what string, at span) (strin
 	b.add(s)
 	return id, nil
 }
+
+// findRef is a reference to the contact a find step found.
+var findRef = regexp.MustCompile(`steps\.(` + stepFind + `(?:_[0-9]+)?)\.`)
 
 // selected is a selection written as plan parts: the for_each items, the condition on each item, and
 // words for descriptions.
@@ -382,7 +523,7 @@ func (b *builder) selectContacts(sel *selection, conds []conditionClause) (*sele
 		if sel != nil && sel.filtered() {
 			what = "your contacts"
 		}
-		id, f := b.history("${"+out.items+"}", c.period, what, c.span)
+		id, f := b.history("${"+out.items+"}", c.period, what, c.span, c.when)
 		if f != nil {
 			return nil, f
 		}
@@ -503,7 +644,7 @@ func (b *builder) answer(s *sentence) *failure {
 		a.Label = "how many of " + sel.desc
 	}
 	b.add(plan.Step{ID: b.id(stepAnswer), Answer: a, Description: desc, DependsOn: sel.deps})
-	b.lastList = &list{items: items, desc: sel.desc}
+	b.lastList, b.listAt = &list{items: items, desc: sel.desc}, b.n
 	return nil
 }
 
@@ -581,6 +722,29 @@ func (b *builder) send(s *sentence) (*failure, error) {
 		return &failure{from: q.from, to: q.to, why: "the message is empty; write it between the quotes"}, nil
 	}
 
+	// "to me", "to myself", "if I haven't emailed myself": your own address, as one recipient.
+	for _, r := range []**recipientClause{&named, whoOf(cond)} {
+		if r == nil || *r == nil || !(*r).me {
+			continue
+		}
+		if b.me == "" {
+			return &failure{from: (*r).from, to: (*r).to, why: "EaaPL does not know your address: set EAAPL_USER_EMAIL, or write it, like to me@example.com"}, nil
+		}
+		you := **r
+		you.me, you.addresses, you.you = false, []string{b.me}, true
+		*r = &you
+	}
+	// "them" after an email to one recipient is that recipient ("Send 'Bye' to them", "If they don't
+	// reply ..., send them ..."), as "him" or "her" is; after a list too it could be either, and is refused.
+	if named != nil && named.them && s.forEach == nil && b.last != nil && b.last.forEach == nil && b.last.from != "" && b.oneAt > b.listAt {
+		if b.lastList != nil {
+			return &failure{from: named.from, to: named.to, why: fmt.Sprintf("%q could be %s or %s; name the recipients again", b.words[named.to-1], b.last.whom, b.lastList.desc)}, nil
+		}
+		one := *named
+		one.them, one.one = false, true
+		named = &one
+	}
+
 	// The wait before the statement, and the wait for a reply.
 	if len(s.whens) == 1 {
 		if f := b.wait(&s.whens[0], s.whens[0].span); f != nil {
@@ -651,8 +815,12 @@ func (b *builder) send(s *sentence) (*failure, error) {
 			return &failure{from: named.from, to: named.to, why: fmt.Sprintf("for each %s, the email goes to the address in one column (the address in the email column) or to it (each line an address)", as)}, nil
 		}
 	case named == nil && s.forEach == nil && again:
-		// The recipients of the email before.
+		// The recipients of the email before. For one recipient after a reply wait the condition of the
+		// email before is not repeated: the wait depends on that email, and is skipped with it.
 		send.Args["to"], send.If = b.last.to, b.last.cond
+		if replyIf != "" && b.last.forEach == nil {
+			send.If = ""
+		}
 		if b.last.forEach != nil {
 			fe := *b.last.forEach
 			send.ForEach = &fe
@@ -704,7 +872,7 @@ func (b *builder) send(s *sentence) (*failure, error) {
 		send.ForEach = &plan.ForEach{Items: "${" + l.items + "}", As: b.l.list.Item}
 		send.Args["to"] = "${" + b.l.list.Item + "}"
 		item, whom = b.l.list.Item, "each of "+l.desc
-		b.lastList = l
+		b.lastList, b.listAt = l, b.n
 	case named.them:
 		if b.lastList == nil {
 			return &failure{from: named.from, to: named.to, why: "it does not say who they are; start with \"For each of my contacts,\" or write \"to each of my contacts\""}, nil
@@ -716,13 +884,26 @@ func (b *builder) send(s *sentence) (*failure, error) {
 	case named.one:
 		// "her" is the one recipient of the condition, or of the email before.
 		switch {
-		case cond != nil && cond.who != nil:
+		case cond != nil && cond.who != nil && !cond.who.one:
 			named = cond.who
 		case b.last != nil && b.last.from != "" && len(b.people) > 1:
 			return &failure{from: named.from, to: named.to, why: fmt.Sprintf("%q could be %s; name the recipient again", b.words[named.to-1], orList(b.people))}, nil
 		case b.last != nil && b.last.from != "":
 			send.Args["to"] = b.last.to
 			whom, one = b.last.whom, b.last
+			if cond != nil {
+				// "Send him 'Bye' unless I emailed him today": a condition on that one recipient.
+				if cond.relative {
+					return &failure{from: cond.from, to: cond.to, why: "it chooses among contacts, and the email goes to one person; write if I haven't emailed him " + strings.Join(b.words[cond.when.from:cond.when.to], " ")}, nil
+				}
+				contacts, email, ok := oneRecipient(b.last.to)
+				if !ok {
+					return &failure{from: cond.from, to: cond.to, why: "a condition on whom you have emailed works with your contacts or one recipient"}, nil
+				}
+				if f := b.oneCondition(&send, cond, contacts, email, whom); f != nil {
+					return f, nil
+				}
+			}
 		default:
 			return &failure{from: named.from, to: named.to, why: "it does not say who she or he is; name the recipient, like if I haven't emailed bob@example.com this week, send him ..."}, nil
 		}
@@ -731,6 +912,12 @@ func (b *builder) send(s *sentence) (*failure, error) {
 		}
 		fallthrough
 	default:
+		if cond != nil && cond.from > named.from && !cond.relative && (cond.who == nil || cond.who.one) &&
+			(named.name != "" || len(dedupe(named.addresses)) == 1) {
+			// After the recipient, "if I haven't emailed her this month" (or them) is about that recipient.
+			c := *cond
+			c.who, cond = named, &c
+		}
 		if cond != nil && cond.who == nil && named.name != "" {
 			// "my contact Ann who I haven't emailed this week" could pick the Ann you have not emailed
 			// among several, or send only if you have not: the condition on one contact goes first.
@@ -741,8 +928,18 @@ func (b *builder) send(s *sentence) (*failure, error) {
 			when := strings.Join(b.words[cond.when.from:cond.when.to], " ")
 			return &failure{from: cond.from, to: cond.to, why: fmt.Sprintf("after one contact it could choose among contacts named %s or be a condition on the email; a condition on one contact goes first: If I haven't emailed my contact %s %s, send her '%s'", named.name, named.name, when, message), form: "If I haven't emailed my contact <name> <time>, send her '<message>'"}, nil
 		}
+		if cond != nil && cond.who == nil && len(dedupe(named.addresses)) > 1 && !cond.relative {
+			return &failure{from: cond.from, to: cond.to, why: "a condition on whom you have emailed works with your contacts or one recipient; write a statement for each address"}, nil
+		}
+		if cond != nil && cond.who == nil && !cond.relative && cond.from < named.from && len(dedupe(named.addresses)) == 1 {
+			// "If I haven't emailed them this week, send 'Hi' to bob@example.com": "them" before whom it means.
+			return &failure{from: cond.from, to: cond.to, why: fmt.Sprintf("\"them\" comes before whom it means; name the recipient in the condition: If I haven't emailed %s %s, send ...", named.addresses[0], strings.Join(b.words[cond.when.from:cond.when.to], " "))}, nil
+		}
 		if cond != nil && cond.who == nil {
 			return &failure{from: cond.from, to: cond.to, why: "a condition on whom you have emailed works only with your contacts, not with addresses"}, nil
+		}
+		if cond != nil && cond.who.one {
+			return &failure{from: cond.from, to: cond.to, why: "a condition on her or him is about the one recipient; the email goes to several addresses"}, nil
 		}
 		if cond != nil && !sameRecipient(cond.who, named) {
 			return &failure{from: cond.from, to: cond.to, why: "the condition names someone other than the recipient"}, nil
@@ -762,9 +959,12 @@ func (b *builder) send(s *sentence) (*failure, error) {
 		} else {
 			addrs := dedupe(named.addresses)
 			literalTo, whom = addrs, andList(addrs)
+			if named.you {
+				whom = "you (" + addrs[0] + ")"
+			}
 			if len(addrs) == 1 {
 				send.Args["to"] = map[string]any{"name": "", "email": addrs[0]}
-				one = &sent{to: send.Args["to"], from: addrs[0], whom: addrs[0]}
+				one = &sent{to: send.Args["to"], from: addrs[0], whom: whom}
 			} else {
 				// The addresses match addressPattern, so they need no escaping inside CEL's single quotes.
 				items := make([]string, len(addrs))
@@ -777,20 +977,10 @@ func (b *builder) send(s *sentence) (*failure, error) {
 			}
 		}
 		if cond != nil {
-			var contacts any
-			var email string
-			if named.name != "" {
-				contacts, email = "${[steps."+b.id(stepFind)+".contact]}", "steps."+b.id(stepFind)+".contact.email"
-			} else {
-				contacts, email = []any{map[string]any{"name": "", "email": literalTo[0]}}, celString(literalTo[0])
-			}
-			id, f := b.history(contacts, cond.period, whom, cond.span)
-			if f != nil {
+			contacts, email, _ := oneRecipient(send.Args["to"])
+			if f := b.oneCondition(&send, cond, contacts, email, whom); f != nil {
 				return f, nil
 			}
-			send.If = fmt.Sprintf("!(%s in steps.%s.emailed)", email, id)
-			send.SkipReason = "you emailed " + whom + " " + cond.period.describe(b.ref)
-			send.DependsOn = append(send.DependsOn, id)
 		}
 	}
 	if replyIf != "" {
@@ -974,18 +1164,67 @@ func (b *builder) send(s *sentence) (*failure, error) {
 	if one != nil && send.ForEach == nil && !slices.Contains(b.people, one.whom) {
 		b.people = append(b.people, one.whom)
 	}
-	if one != nil && send.ForEach == nil && send.If == "" {
-		b.last.from = one.from // one recipient, surely sent to: a reply can be awaited
+	if one != nil && send.ForEach == nil {
+		b.oneAt = b.n
+	}
+	if one != nil && send.ForEach == nil {
+		// One recipient: a reply can be awaited. When the send has a condition and is skipped, the
+		// wait for a reply and what depends on it are skipped too (a step runs only after the steps it
+		// depends on are done), so "if he doesn't reply" is asked only of an email that was sent.
+		b.last.from = one.from
 	}
 	if send.ForEach != nil {
 		if send.ForEach.Items != "" && b.lastList == nil && sel != nil {
-			b.lastList = &list{items: strings.TrimSuffix(strings.TrimPrefix(send.ForEach.Items, "${"), "}"), desc: sel.desc}
+			b.lastList, b.listAt = &list{items: strings.TrimSuffix(strings.TrimPrefix(send.ForEach.Items, "${"), "}"), desc: sel.desc}, b.n
 			if send.If != "" && sel.cond != "" {
 				b.lastList.items = fmt.Sprintf("%s.filter(%s, %s)", sel.items, b.l.list.Item, sel.cond)
 			}
 		}
 	}
 	return nil, nil
+}
+
+// whoOf is where the one recipient of a condition is kept, nil without a condition.
+func whoOf(c *conditionClause) **recipientClause {
+	if c == nil {
+		return nil
+	}
+	return &c.who
+}
+
+// oneRecipient returns the email history's contacts for one recipient's "to" (an address, or the contact a
+// step found) and the CEL expression of its address; false for any other "to".
+func oneRecipient(to any) (any, string, bool) {
+	switch t := to.(type) {
+	case map[string]any:
+		if e, _ := t["email"].(string); e != "" {
+			return []any{map[string]any{"name": "", "email": e}}, celString(e), true
+		}
+	case string:
+		if strings.HasPrefix(t, "${") && strings.HasSuffix(t, "}") && !strings.ContainsAny(t[2:len(t)-1], "${}[]") {
+			x := t[2 : len(t)-1]
+			return "${[" + x + "]}", x + ".email", true
+		}
+	}
+	return nil, "", false
+}
+
+// oneCondition adds the email history of one recipient and the send's condition on it: "if I haven't
+// emailed alice@example.com this month" (sent when not in it), "if I have emailed her" (when in it).
+func (b *builder) oneCondition(send *plan.Step, cond *conditionClause, contacts any, email, whom string) *failure {
+	id, f := b.history(contacts, cond.period, whom, cond.span, cond.when)
+	if f != nil {
+		return f
+	}
+	if cond.emailed {
+		send.If = fmt.Sprintf("%s in steps.%s.emailed", email, id)
+		send.SkipReason = "you have not emailed " + whom + " " + cond.period.describe(b.ref)
+	} else {
+		send.If = fmt.Sprintf("!(%s in steps.%s.emailed)", email, id)
+		send.SkipReason = "you emailed " + whom + " " + cond.period.describe(b.ref)
+	}
+	send.DependsOn = append(send.DependsOn, id)
+	return nil
 }
 
 // wordsOfSpan are the words of the statement's result phrase.

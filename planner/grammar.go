@@ -6,8 +6,11 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/eaapl/eaapl/catalog"
 )
 
 // The grammar (docs/english.md writes it out for users) is a sequence of statements; a statement is a
@@ -67,6 +70,8 @@ type recipientClause struct {
 	name      string // a contact by name: "my contact John Smith", as written
 	list      string // a list the program named: "the acme people"
 	it        bool   // "to it": the item of "For each line in emails.txt"
+	me        bool   // "me", "myself": your own address (Rules.Me)
+	you       bool   // addresses is your own address, from "me"
 	column    string // "the address in the email column": the item's field
 }
 
@@ -84,6 +89,9 @@ type conditionClause struct {
 	emailed bool
 	who     *recipientClause
 	when    span // the time phrase: "this week"
+	// relative is a "who I haven't emailed" clause, which chooses among contacts, rather than an "if"
+	// or "unless", which may be a condition on one recipient ("if I haven't emailed them").
+	relative bool
 }
 
 // replyClause is "if he doesn't reply within a day".
@@ -284,7 +292,7 @@ func concat(lists ...[]string) []string {
 const whyQuestion = "the questions EaaPL answers are about your contacts, like Which of my contacts haven't I emailed this week?, How many of my contacts are at acme.com? or Who haven't I emailed this month?"
 
 // whyTime is the reason given for a time phrase that is not understood.
-const whyTime = "a time must be today, this week, this month, last week, last month, or in the last N days or weeks"
+const whyTime = "a time must be today, yesterday, this week, this month, last week, last month, in the last N hours, days, weeks or months, or since yesterday, a weekday or a date (since 1 December)"
 
 // parser parses the tokens of one program.
 type parser struct {
@@ -1023,6 +1031,8 @@ func (p *parser) recipients(pos int) (*recipientClause, int, *failure) {
 		return &recipientClause{span: span{pos, pos + 1}, them: true}, pos + 1, nil
 	case p.isWord(pos, "her") || p.isWord(pos, "him"):
 		return &recipientClause{span: span{pos, pos + 1}, one: true}, pos + 1, nil
+	case p.isWord(pos, "me") || p.isWord(pos, "myself"):
+		return &recipientClause{span: span{pos, pos + 1}, me: true}, pos + 1, nil
 	}
 	if next, ok := p.phrase(pos, "those contacts", "these contacts", "those people", "them all"); ok {
 		return &recipientClause{span: span{pos, next}, them: true}, next, nil
@@ -1339,7 +1349,7 @@ func (p *parser) exceptEmailed(pos int) (*conditionClause, int, *failure) {
 	if after < 0 {
 		return nil, 0, &failure{from: pos, to: next, why: "it does not say since when; add today, this week, this month or in the last N days"}
 	}
-	return &conditionClause{span{pos, after}, per, emailed, nil, span{next, after}}, after, nil
+	return &conditionClause{span{pos, after}, per, emailed, nil, span{next, after}, true}, after, nil
 }
 
 func (p *parser) exceptNegatives() []string {
@@ -1526,24 +1536,40 @@ func (p *parser) againClause(pos int) (*clause, *failure) {
 	return &clause{next: pos + 1, again: &span{pos, pos + 1}}, nil
 }
 
-// condition parses "if I haven't emailed them <time>" and its variants; after the action also "who I
-// haven't emailed <time>" and "who I emailed <time>"; as a lead also "if I haven't emailed
-// bob@example.com <time>".
+// condition parses "if I haven't emailed them <time>" and its variants, and the positive "if I emailed
+// them <time>"; after the action also "who I haven't emailed <time>", "who I emailed <time>", "only if
+// ..." and a condition on the one recipient, "if I haven't emailed her <time>"; as a lead and after the
+// action "if I haven't emailed bob@example.com <time>", "unless I emailed my contact Ann <time>".
 func (p *parser) condition(pos int, lead bool) (*clause, *failure) {
+	start := pos
+	if !lead && p.isWord(pos, "only") && p.isWord(pos+1, "if") {
+		pos++ // "Send 'Hi' to bob@example.com only if I haven't emailed him this week"
+	}
 	heads := p.l.trailingConditions
 	if lead {
 		heads = p.l.leadConditions
 	}
-	emailed := false
+	emailed, relative := false, false
 	var who *recipientClause
 	next, ok := p.phrase(pos, heads...)
+	if n, found := p.phrase(pos, p.l.positiveIfs...); found && n > next {
+		next, ok, emailed = n, true, true // "if I emailed them this week"
+	}
+	if ok && !p.isWord(pos, "if") && !p.isWord(pos, "unless") {
+		relative = true // "who I haven't emailed this week": it chooses among contacts
+	}
 	if !ok && !lead {
 		if next, ok = p.phrase(pos, p.l.positiveRelatives...); ok {
-			emailed = true
+			emailed, relative = true, true
 		}
 	}
-	if !ok && lead {
-		if n, found := p.phrase(pos, p.l.oneConditions...); found {
+	if !ok {
+		n, found := p.phrase(pos, p.l.oneConditions...)
+		negative, _ := p.phrase(pos, join([]string{"if i"}, p.l.haveNotEmailed)...)
+		if n2, positive := p.phrase(pos, p.l.onePositive...); positive && n2 > n {
+			n, found, emailed = n2, true, true
+		}
+		if found && lead && negative == n {
 			if sel, after, f := p.selection(n, p.l.someonePhrases); f != nil || sel != nil {
 				// "If I haven't emailed someone in my contacts this week, send them ...": each contact
 				// the condition keeps. Not "anyone", which could mean the condition that I emailed none.
@@ -1558,18 +1584,20 @@ func (p *parser) condition(pos int, lead bool) (*clause, *failure) {
 				if end < 0 {
 					return nil, &failure{from: after, why: whyTime}
 				}
-				return &clause{next: end, lead: true, forEach: sel, condition: &conditionClause{span{pos, end}, per, false, nil, span{after, end}}}, nil
+				return &clause{next: end, lead: true, forEach: sel, condition: &conditionClause{span{pos, end}, per, false, nil, span{after, end}, false}}, nil
 			}
 			if after, any := p.phrase(n, join([]string{"anyone in my", "anybody in my", "any of my", "anyone on my", "anybody on my"}, p.l.nouns)...); any {
 				return nil, &failure{from: pos, to: after, why: "it could mean each contact you have not emailed, or that you have emailed none of them; " +
 					"for each, write If I haven't emailed someone in my contacts <time>, send them '<message>'"}
 			}
+		}
+		if found {
 			r, after, f := p.recipients(n)
 			if f != nil {
 				return nil, f
 			}
-			if r == nil || r.contacts != nil || r.them || r.one || len(r.addresses) > 1 {
-				return nil, &failure{from: pos, to: n + 1, why: "say whom: an address (if I haven't emailed bob@example.com this week), my contact <name>, or them after \"For each of my contacts\""}
+			if r == nil || r.contacts != nil || r.them || r.one && lead || len(r.addresses) > 1 || r.list != "" || r.it || r.column != "" {
+				return nil, &failure{from: start, to: n + 1, why: "say whom: an address (if I haven't emailed bob@example.com this week), my contact <name>, or them after \"For each of my contacts\""}
 			}
 			who, next, ok = r, after, true
 		}
@@ -1582,12 +1610,27 @@ func (p *parser) condition(pos int, lead bool) (*clause, *failure) {
 		return nil, f
 	}
 	if after < 0 {
+		if (p.isWord(next, "in") || p.isWord(next, "for") || p.isWord(next, "within")) && next+1 < p.end {
+			if d, end, _ := p.duration(next + 1); end > 0 {
+				// "who I haven't emailed in 2 hours": a window right after "emailed", and one in hours or
+				// minutes is not one EaaPL has; it is not taken as a wait either.
+				return nil, &failure{from: start, to: end, why: fmt.Sprintf("right after \"emailed\", \"%s\" would be the window, and a window is in hours, days, weeks or months (in the last 2 hours); to wait %s first, write it before the statement: %s %s, send ...",
+					strings.Join(wordsOf(p.toks[next:end]), " "), catalog.DescribeDuration(time.Duration(d)), capitalize(p.toks[next].text), strings.Join(wordsOf(p.toks[next+1:end]), " "))}
+			}
+		}
 		if p.boundary(next, !lead) {
-			return nil, &failure{from: pos, to: next, why: "it does not say since when; add today, this week, this month or in the last N days"}
+			return nil, &failure{from: start, to: next, why: "it does not say since when; add today, this week, this month or in the last N days"}
 		}
 		return nil, &failure{from: next, why: whyTime}
 	}
-	return &clause{next: after, lead: lead, condition: &conditionClause{span{pos, after}, per, emailed, who, span{next, after}}}, nil
+	if emailed && per.negative {
+		unit := wordsOf(p.toks[next+1 : after])
+		if unit[0] == "a" || unit[0] == "an" || unit[0] == "one" {
+			unit = unit[1:] // "for a week": in the last week
+		}
+		return nil, &failure{from: next, to: after, why: fmt.Sprintf("\"%s\" says how long you have not emailed; for when you emailed, write in the last %s", strings.Join(wordsOf(p.toks[next:after]), " "), strings.Join(unit, " "))}
+	}
+	return &clause{next: after, lead: lead, condition: &conditionClause{span{start, after}, per, emailed, who, span{next, after}, relative}}, nil
 }
 
 // reply parses "if he doesn't reply within a day".
@@ -1624,6 +1667,8 @@ func (p *parser) period(pos int) (period, int, *failure) {
 	switch {
 	case p.isWord(pos, "today"):
 		return period{kind: today}, pos + 1, nil
+	case p.isWord(pos, "yesterday"):
+		return period{kind: yesterday}, pos + 1, nil
 	case p.isWord(pos, "this") && p.isWord(pos+1, "week"):
 		return period{kind: thisWeek}, pos + 2, nil
 	case p.isWord(pos, "this") && p.isWord(pos+1, "month"):
@@ -1633,32 +1678,69 @@ func (p *parser) period(pos int) (period, int, *failure) {
 	case p.isWord(pos, "last") && p.isWord(pos+1, "month"):
 		return period{kind: lastMonth}, pos + 2, nil
 	}
-	if n, ok := p.phrase(pos, "since the start of the month", "since the beginning of the month"); ok {
+	if n, ok := p.phrase(pos, "since the start of the month", "since the beginning of the month", "since the start of this month", "since the beginning of this month"); ok {
 		return period{kind: thisMonth}, n, nil
 	}
-	if n, ok := p.phrase(pos, "since the start of the week", "since the beginning of the week"); ok {
+	if n, ok := p.phrase(pos, "since the start of the week", "since the beginning of the week", "since the start of this week", "since the beginning of this week"); ok {
 		return period{kind: thisWeek}, n, nil
 	}
+	if n, ok := p.phrase(pos, "since the start of last week", "since the beginning of last week"); ok {
+		return period{kind: sinceLastWeek}, n, nil
+	}
+	if n, ok := p.phrase(pos, "since the start of last month", "since the beginning of last month"); ok {
+		return period{kind: sinceLastMonth}, n, nil
+	}
+	if p.isWord(pos, "since") {
+		return p.sinceDay(pos)
+	}
 	next, ok := p.phrase(pos, lastPhrases...)
-	if !ok && p.isWord(pos, "in") && (p.isWord(pos+2, "days") || p.isWord(pos+2, "day") || p.isWord(pos+2, "weeks")) {
-		next, ok = pos+1, true // "in 30 days", after a condition on the past: the last 30 days
+	negative := false
+	if !ok && (p.isWord(pos, "in") || p.isWord(pos, "for")) && p.unitAt(pos+1) {
+		// "in 30 days", "in a week" right after a condition on the past: the last 30 days, the last
+		// week (a wait is written elsewhere: "In a week, send ..."). "for a week" says how long you
+		// have not emailed: the last week too.
+		next, ok, negative = pos+1, true, p.isWord(pos, "for")
 	}
 	if !ok {
 		return period{}, -1, nil
 	}
-	if p.isWord(next, "day") {
-		return period{kind: lastDays, days: 1}, next + 1, nil
+	if p.isWord(next, "a") || p.isWord(next, "an") || p.isWord(next, "one") {
+		if !p.isWord(next+1, "hour") && !p.isWord(next+1, "day") && !p.isWord(next+1, "week") && !p.isWord(next+1, "month") {
+			return period{}, -1, nil
+		}
+		next++ // "in a week": one week
 	}
-	if p.isWord(next, "week") {
-		return period{kind: lastDays, days: 7}, next + 1, nil
+	switch {
+	case p.isWord(next, "hour"):
+		return period{kind: lastDays, hours: 1, negative: negative}, next + 1, nil
+	case p.isWord(next, "day"):
+		return period{kind: lastDays, days: 1, negative: negative}, next + 1, nil
+	case p.isWord(next, "week"):
+		return period{kind: lastDays, days: 7, negative: negative}, next + 1, nil
+	case p.isWord(next, "month"):
+		return period{kind: lastMonths, months: 1, negative: negative}, next + 1, nil
 	}
 	weeks := p.isWord(next+1, "weeks") || p.isWord(next+1, "week")
-	if next >= p.end || p.toks[next].kind != word || !(p.isWord(next+1, "days") || p.isWord(next+1, "day") || weeks) {
+	months := p.isWord(next+1, "months") || p.isWord(next+1, "month")
+	hours := p.isWord(next+1, "hours") || p.isWord(next+1, "hour")
+	if next >= p.end || p.toks[next].kind != word || !(p.isWord(next+1, "days") || p.isWord(next+1, "day") || weeks || months || hours) {
 		return period{}, -1, nil
 	}
 	n, ok := number(p.toks[next].text)
 	if !ok {
 		return period{}, -1, nil
+	}
+	if hours {
+		if n < 1 || n > maxDays*24 {
+			return period{}, 0, &failure{from: next, to: next + 2, why: fmt.Sprintf("the number of hours must be from 1 to %d", maxDays*24)}
+		}
+		return period{kind: lastDays, hours: n, negative: negative}, next + 2, nil
+	}
+	if months {
+		if n < 1 || n > maxDays/30 {
+			return period{}, 0, &failure{from: next, to: next + 2, why: fmt.Sprintf("the number of months must be from 1 to %d", maxDays/30)}
+		}
+		return period{kind: lastMonths, months: n, negative: negative}, next + 2, nil
 	}
 	if weeks {
 		n *= 7 // "in the past two weeks": 14 days
@@ -1666,7 +1748,79 @@ func (p *parser) period(pos int) (period, int, *failure) {
 	if n < 1 || n > maxDays {
 		return period{}, 0, &failure{from: next, to: next + 2, why: fmt.Sprintf("the number of days must be from 1 to %d", maxDays)}
 	}
-	return period{kind: lastDays, days: n}, next + 2, nil
+	return period{kind: lastDays, days: n, negative: negative}, next + 2, nil
+}
+
+// unitAt reports whether "a week", "2 days", "one month" ... is at pos: a number and a unit of a period.
+func (p *parser) unitAt(pos int) bool {
+	if !(pos < p.end && p.toks[pos].kind == word) {
+		return false
+	}
+	if _, ok := number(p.toks[pos].text); !ok && !p.isWord(pos, "a") && !p.isWord(pos, "an") {
+		return false
+	}
+	_, ok := p.phrase(pos+1, "hour", "hours", "day", "days", "week", "weeks", "month", "months")
+	return ok
+}
+
+// The month names of "since 1 December", by their number.
+var monthNumbers = map[string]int{"january": 1, "february": 2, "march": 3, "april": 4, "may": 5, "june": 6, "july": 7,
+	"august": 8, "september": 9, "october": 10, "november": 11, "december": 12}
+
+// sinceDay parses "since yesterday", "since Monday", "since 1 December [2026]" and "since December 1",
+// each since 00:00 of that day, at pos ("since"). "since last week" is refused: since it began, or since
+// it ended?
+func (p *parser) sinceDay(pos int) (period, int, *failure) {
+	next := pos + 1
+	if p.isWord(next, "yesterday") {
+		return period{kind: sinceDay, back: 1}, next + 1, nil
+	}
+	if p.isWord(next, "last") && (p.isWord(next+1, "week") || p.isWord(next+1, "month")) {
+		unit := p.toks[next+1].text
+		return period{}, 0, &failure{from: pos, to: next + 2, why: fmt.Sprintf("it could mean since the start of last %s or since it ended (this %s); write since the start of last %s, or this %s", unit, unit, unit, unit)}
+	}
+	if next < p.end && p.toks[next].kind == word {
+		if wd, ok := weekdayNames[p.toks[next].text]; ok {
+			return period{kind: sinceDay, weekday: int(wd) + 1}, next + 1, nil
+		}
+	}
+	var d, m, after int
+	if next+1 < p.end && p.toks[next].kind == word && monthNumbers[p.toks[next+1].text] > 0 {
+		d, m, after = dayNumber(p.toks[next].text), monthNumbers[p.toks[next+1].text], next+2 // since 1 December
+	} else if next+1 < p.end && monthNumbers[p.toks[next].text] > 0 && p.toks[next+1].kind == word {
+		d, m, after = dayNumber(p.toks[next+1].text), monthNumbers[p.toks[next].text], next+2 // since December 1
+	} else {
+		return period{}, -1, nil
+	}
+	if d < 1 || d > 31 {
+		return period{}, -1, nil
+	}
+	year := 0
+	if after < p.end && p.toks[after].kind == word && len(p.toks[after].text) == 4 {
+		if y, err := strconv.Atoi(p.toks[after].text); err == nil && y >= 2000 && y <= 2100 {
+			year, after = y, after+1
+		}
+	}
+	if time.Date(2024, time.Month(m), d, 0, 0, 0, 0, time.UTC).Month() != time.Month(m) ||
+		year > 0 && time.Date(year, time.Month(m), d, 0, 0, 0, 0, time.UTC).Month() != time.Month(m) {
+		return period{}, 0, &failure{from: next, to: after, why: fmt.Sprintf("%s has no day %d", time.Month(m), d)}
+	}
+	return period{kind: sinceDay, month: m, dayOfMonth: d, year: year}, after, nil
+}
+
+// dayNumber reads "1", "1st", "22nd", "3rd", "24th"; 0 when it is none of these.
+func dayNumber(w string) int {
+	for _, suffix := range []string{"st", "nd", "rd", "th"} {
+		w = strings.TrimSuffix(w, suffix)
+	}
+	if len(w) > 2 {
+		return 0
+	}
+	n, err := strconv.Atoi(w)
+	if err != nil {
+		return 0
+	}
+	return n
 }
 
 // number reads digits or a number word.
@@ -1782,7 +1936,7 @@ func (p *parser) answerStatement(pos int) (*sentence, int, *failure) {
 		if after < 0 {
 			return nil, 0, p.noTime(pos, n)
 		}
-		s.conditions = append(s.conditions, conditionClause{span{pos, after}, per, false, nil, span{n, after}})
+		s.conditions = append(s.conditions, conditionClause{span{pos, after}, per, false, nil, span{n, after}, true})
 		pos = after
 	} else if n, ok := p.phrase(pos, p.l.questionPositive...); ok {
 		per, after, f := p.period(n)
@@ -1792,7 +1946,7 @@ func (p *parser) answerStatement(pos int) (*sentence, int, *failure) {
 		if after < 0 {
 			return nil, 0, p.noTime(pos, n)
 		}
-		s.conditions = append(s.conditions, conditionClause{span{pos, after}, per, true, nil, span{n, after}})
+		s.conditions = append(s.conditions, conditionClause{span{pos, after}, per, true, nil, span{n, after}, true})
 		pos = after
 	}
 	if pos < p.end && p.separator(pos) == 0 {

@@ -38,8 +38,9 @@ var languageForms = []Form{
 	{getForm, "Everyone in my contacts at acme.com gets 'The office is closed on Friday'"},
 	{"my contact <name> gets '<message>', or <addresses> get '<message>'", "My contact Ann gets 'See you at 5'"},
 	{"Call them <name> (also: save them as <name>); later: to the <name>", "List my contacts at acme.com and call them the acme people. Send 'Office closed' to the acme people."},
-	{"<recipients> is <contacts>, my contact <name>, them, her, him, or addresses: bob@example.com, or bob@example.com and ann@example.com", "Send 'Hi' to ann@example.com and bob@example.com"},
-	{"<time> is today, this week, this month, last week, last month, in the last N days or weeks, since the start of the week or month", "Email my contacts who I haven't emailed today saying 'Hi'"},
+	{"<recipients> is <contacts>, my contact <name>, them, her, him, me (your address, EAAPL_USER_EMAIL), or addresses: bob@example.com, or bob@example.com and ann@example.com", "Send 'Hi' to ann@example.com and bob@example.com"},
+	{"<statement> if I haven't emailed her <time> (after one recipient; also: only if, if I have emailed, unless I emailed)", "Send 'Hi' to alice@example.com if I haven't emailed her this month"},
+	{"<time> is today, yesterday, this week, this month, last week, last month, in the last N hours, days, weeks or months, since yesterday, since Monday, since 1 December, since the start of the week or month, for N days or weeks", "Email my contacts who I haven't emailed for 2 weeks saying 'Hi'"},
 	{"<when> is in N seconds/minutes/hours/days, at 5pm, tomorrow at 8am, at 8am tomorrow, on Friday at 9 (24-hour: 9 is 09:00; 1 to 7 need am or pm)", "Send 'Hi' to bob@example.com on Friday at 9"},
 	{"<when> is also this Friday or next Monday at <clock> (where it names one day), or on 24 December at <clock> (the month by name)", "Send 'Hi' to bob@example.com next Monday at 9am"},
 	{"<day> is day, weekday, Monday ... Sunday; or: on the 1st of every month at <clock>", "Every Monday at 9am, send 'Weekly report?' to bob@example.com"},
@@ -84,7 +85,7 @@ type language struct {
 	subjectMarkers, joinedSubjects                       []string
 	haveNotEmailed, haveEmailed, leadConditions          []string
 	oneConditions, trailingConditions, positiveRelatives []string
-	someonePhrases                                       []string
+	positiveIfs, onePositive, someonePhrases             []string
 	questionNegative, questionPositive                   []string
 	grammarWords, lineStarters                           map[string]bool
 }
@@ -211,7 +212,9 @@ func gather(specs []*catalog.Spec) *language {
 		join([]string{"if i"}, l.haveNotEmailed, []string{"them"}),
 		join([]string{"unless i"}, l.haveEmailed, []string{"them"}),
 	)
-	l.oneConditions = join([]string{"if i"}, l.haveNotEmailed)
+	l.oneConditions = concat(join([]string{"if i"}, l.haveNotEmailed), join([]string{"unless i"}, l.haveEmailed))
+	l.positiveIfs = join([]string{"if i"}, l.haveEmailed, []string{"them"})
+	l.onePositive = join([]string{"if i"}, l.haveEmailed)
 	l.someonePhrases = join([]string{"someone in my", "somebody in my", "someone on my", "somebody on my", "someone from my", "somebody from my"}, l.nouns)
 	l.trailingConditions = concat(l.leadConditions, join([]string{"i", "who i", "whom i", "that i"}, l.haveNotEmailed),
 		join([]string{"who", "that"}, []string{"has not", "have not"}, []string{"heard from me"}))
@@ -221,7 +224,7 @@ func gather(specs []*catalog.Spec) *language {
 
 	l.grammarWords = map[string]bool{}
 	for _, w := range strings.Fields(`and or if unless on at in by for from to then after before when within
-		tomorrow today tonight this next last every each all everyone everybody anyone someone nobody
+		tomorrow today tonight yesterday since myself this next last every each all everyone everybody anyone someone nobody
 		who whom that which whose with without saying except named called again please possible
 		a an the it them her him me my i you send email emails wait list show tell how many
 		monday tuesday wednesday thursday friday saturday sunday weekday day week month

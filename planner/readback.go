@@ -202,17 +202,11 @@ func conditionWords(p *plan.Plan, e celast.Expr, loc *time.Location) (string, bo
 	case fn == "!_" && len(args) == 1:
 		// !(x in steps.h.emailed): the check of one recipient; !(value condition): its negation.
 		if in := args[0]; in.Kind() == celast.CallKind && in.AsCall().FunctionName() == "@in" && len(in.AsCall().Args()) == 2 {
-			addr, ok := emailedWhom(p, in.AsCall().Args()[0])
-			s, out, ok2 := stepOutput(p, in.AsCall().Args()[1])
-			if !ok || !ok2 || out != "emailed" || s.Command == "" {
-				return "", false
-			}
-			since, ok := s.Args["since"].(string)
-			t, err := time.Parse(time.RFC3339, since)
-			if !ok || err != nil {
-				return "", false
-			}
-			return fmt.Sprintf("you have not emailed %s since %s", addr, t.In(loc).Format("Monday 2 January")), true
+			return emailedWords(p, in, "you have not emailed", loc)
+		}
+		if s, out, ok := stepOutput(p, args[0]); ok && out == "replied" && s.AwaitReply != nil {
+			// !steps.w.replied: no reply came while the wait of step N lasted.
+			return fmt.Sprintf("no reply has come during the wait of step %d", stepNumber(p, s.ID)), true
 		}
 		words, ok := conditionWords(p, args[0], loc)
 		if !ok {
@@ -224,6 +218,12 @@ func conditionWords(p *plan.Plan, e celast.Expr, loc *time.Location) (string, bo
 			}
 		}
 		return "", false
+	case fn == "_&&_" && len(args) == 2: // both: "you have not emailed ... and no reply has come ..."
+		a, ok := conditionWords(p, args[0], loc)
+		b, ok2 := conditionWords(p, args[1], loc)
+		return a + " and " + b, ok && ok2
+	case fn == "@in" && len(args) == 2: // x in steps.h.emailed: the check of one recipient, positive
+		return emailedWords(p, e, "you have emailed", loc)
 	case fn == "_==_" && len(args) == 2: // steps.s.f.trim().lowerAscii() == "x"
 		text, ok := stringLiteral(args[1])
 		noun, ok2 := chainOn(p, args[0], "lowerAscii", "trim")
@@ -273,6 +273,33 @@ func conditionWords(p *plan.Plan, e celast.Expr, loc *time.Location) (string, bo
 		return "", false
 	}
 	return fmt.Sprintf("there are %s %d %ss (step %d)", op, n, spec.Forms.Results[out].Each, stepNumber(p, s.ID)), true
+}
+
+// emailedWords reads x in steps.h.emailed, h a step of the email history: "<verb> alice@example.com since
+// Tuesday 1 December", with "until" when the window ends before the plan was made (yesterday, last week).
+func emailedWords(p *plan.Plan, in celast.Expr, verb string, loc *time.Location) (string, bool) {
+	addr, ok := emailedWhom(p, in.AsCall().Args()[0])
+	s, out, ok2 := stepOutput(p, in.AsCall().Args()[1])
+	if !ok || !ok2 || out != "emailed" || s.Command == "" {
+		return "", false
+	}
+	since, ok := s.Args["since"].(string)
+	t, err := time.Parse(time.RFC3339, since)
+	if !ok || err != nil {
+		return "", false
+	}
+	t = t.In(loc)
+	words := fmt.Sprintf("%s %s since %s", verb, addr, t.Format("Monday 2 January"))
+	if t.Hour() != 0 || t.Minute() != 0 {
+		words = fmt.Sprintf("%s %s since %s", verb, addr, t.In(loc).Format("15:04 on Monday 2 January"))
+	}
+	if until, ok := s.Args["until"].(string); ok {
+		u, err := time.Parse(time.RFC3339, until)
+		if u = u.In(loc); err == nil && u.Hour() == 0 && u.Minute() == 0 && u.Second() == 0 {
+			words += " until " + u.Format("Monday 2 January") // a window that ends at midnight: yesterday, last week
+		}
+	}
+	return words, true
 }
 
 // textTestWords reads steps.<id>.contains (or .equals) of a step of the command that tests a text

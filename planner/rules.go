@@ -17,6 +17,9 @@ import (
 // Rules is the rule-based planner: a documented controlled-English grammar, no network.
 type Rules struct {
 	Location *time.Location // zone of "today"/"this week"; nil means UTC
+	// Me is your address (EAAPL_USER_EMAIL, the one the emails are sent from): "Send 'Lunch?' to me"
+	// emails it. Empty: "me" is refused.
+	Me string
 }
 
 // maxTokens bounds the words of a program, far above any sentence of the grammar, so that the parser's
@@ -60,7 +63,11 @@ func (r *Rules) Plan(ctx context.Context, program string, now time.Time) (*plan.
 	if len(prog.statements) == 0 {
 		return nil, notUnderstood(program, program, "it does not say what to do; start with Send or Email")
 	}
-	pl, f, err := build(l, prog, wordsOf(p.toks), program, now.In(loc))
+	me := ""
+	if r != nil {
+		me = r.Me
+	}
+	pl, f, err := build(l, prog, wordsOf(p.toks), program, now.In(loc), me)
 	if f != nil {
 		return nil, p.notUnderstood(program, f)
 	}

@@ -108,7 +108,7 @@ func TestReadBackSaysTheLLMPlannersShapesInWords(t *testing.T) {
 				`Find your contact "Ann"; ask you which address if several contacts or none have the name.`,
 				`Send "Hi" with the subject "Hi" to the contact of step 1.`,
 				"Wait up to 2 hours for a reply from the email address of the contact (step 1) to that email; a reply ends the wait.",
-				`Send "Hi?" with the subject "Hi?" to the contact of step 1, only if it is false that a reply came (step 3).`,
+				`Send "Hi?" with the subject "Hi?" to the contact of step 1, only if no reply has come during the wait of step 3.`,
 			}},
 		{"TheLinesOfAFile",
 			`{"version": 1, "steps": [{"id": "lines", "command": "ReadLines", "args": {"path": "emails.txt"}}, {"id": "send", "command": "SendEmail", "args": {"to": "${line}", "subject": "Hi", "body": "Hi"}, "for_each": {"items": "${steps.lines.lines}", "as": "line"}, "if": "line.contains('@')"}]}`,

@@ -307,7 +307,7 @@ func textAnalyzer(cfg config.Config) text.Analyzer {
 // when a model server is configured (OPENAI_API_KEY or OPENAI_BASE_URL), with its one client for the whole
 // process and the plan cache (EAAPL_PLAN_CACHE). The CLI's `eaapl plan` uses the same.
 func NewPlanner(cfg config.Config, loc *time.Location) *planner.Agent {
-	a := &planner.Agent{Rules: &planner.Rules{Location: loc}, Default: cfg.Planner}
+	a := &planner.Agent{Rules: &planner.Rules{Location: loc, Me: cfg.UserEmail}, Default: cfg.Planner}
 	if cfg.ModelConfigured() {
 		a.LLM = &planner.LLM{
 			Client: planner.NewClient(planner.LLMConfig{

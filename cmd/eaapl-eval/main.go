@@ -31,6 +31,9 @@ import (
 // resolved from: Wednesday 25 November 2026, 21:40 UTC.
 var evalNow = time.Date(2026, time.November, 25, 21, 40, 0, 0, time.UTC)
 
+// evalMe is the address "me" is in the set's programs ("Send 'Lunch?' to me"): the default EAAPL_USER_EMAIL.
+const evalMe = "me@example.com"
+
 // evalCase is one program of the set and what it should give.
 type evalCase struct {
 	Name       string          `json:"-"`
@@ -79,7 +82,7 @@ func run(ctx context.Context, dir string, verbose bool, w io.Writer) error {
 	}
 	fmt.Fprintf(w, "Evaluation set: %d programs (%s), planned at %s\n\n", len(cases), dir, evalNow.Format(time.RFC3339))
 
-	rules := &planner.Rules{Location: time.UTC}
+	rules := &planner.Rules{Location: time.UTC, Me: evalMe}
 	counts := evaluate(ctx, w, "rule-based planner", cases, func(ctx context.Context, program string, now time.Time) (*plan.Plan, planner.Report, error) {
 		p, err := rules.Plan(ctx, program, now)
 		return p, planner.Report{Planner: planner.KindRules}, err

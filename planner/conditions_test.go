@@ -1,0 +1,294 @@
+package planner
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestPlanResolvesMoreTimePhrases: the windows of a condition on the email history beyond "this week",
+// each resolved to since and until at now (Wednesday 25 November 2026, 21:40 UTC).
+func TestPlanResolvesMoreTimePhrases(t *testing.T) {
+	tests := []struct {
+		phrase, since, until string
+	}{
+		{"for a week", "2026-11-18T21:40:00Z", "2026-11-25T21:40:00Z"},
+		{"for 2 weeks", "2026-11-11T21:40:00Z", "2026-11-25T21:40:00Z"},
+		{"for 3 days", "2026-11-22T21:40:00Z", "2026-11-25T21:40:00Z"},
+		{"for a month", "2026-10-25T21:40:00Z", "2026-11-25T21:40:00Z"},
+		{"in a week", "2026-11-18T21:40:00Z", "2026-11-25T21:40:00Z"},
+		{"in 2 days", "2026-11-23T21:40:00Z", "2026-11-25T21:40:00Z"},
+		{"in the last 2 months", "2026-09-25T21:40:00Z", "2026-11-25T21:40:00Z"},
+		{"in the last month", "2026-10-25T21:40:00Z", "2026-11-25T21:40:00Z"},
+		{"yesterday", "2026-11-24T00:00:00Z", "2026-11-25T00:00:00Z"},
+		{"since yesterday", "2026-11-24T00:00:00Z", "2026-11-25T21:40:00Z"},
+		{"since Monday", "2026-11-23T00:00:00Z", "2026-11-25T21:40:00Z"},
+		{"since Thursday", "2026-11-19T00:00:00Z", "2026-11-25T21:40:00Z"},
+		{"since 1 November", "2026-11-01T00:00:00Z", "2026-11-25T21:40:00Z"},
+		{"since November 20th", "2026-11-20T00:00:00Z", "2026-11-25T21:40:00Z"},
+		{"since 1 December", "2025-12-01T00:00:00Z", "2026-11-25T21:40:00Z"}, // the last 1 December: 2025
+		{"since 3 March 2026", "2026-03-03T00:00:00Z", "2026-11-25T21:40:00Z"},
+		{"since the start of last week", "2026-11-16T00:00:00Z", "2026-11-25T21:40:00Z"},
+		{"since the start of last month", "2026-10-01T00:00:00Z", "2026-11-25T21:40:00Z"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.phrase, func(t *testing.T) {
+			program := "Send 'Hi' to each of my contacts who I haven't emailed " + tt.phrase
+			p := mustPlan(t, &Rules{}, program, now)
+			assertValid(t, p)
+			history, ok := p.Step("history")
+			if !ok {
+				t.Fatalf("the plan has no history step: %s", planJSON(t, p))
+			}
+			if got := history.Args["since"]; got != tt.since {
+				t.Errorf("since = %v, want %s", got, tt.since)
+			}
+			if got := history.Args["until"]; got != tt.until {
+				t.Errorf("until = %v, want %s", got, tt.until)
+			}
+			if send, _ := p.Step("send"); send.If != "!(contact.email in steps.history.emailed)" {
+				t.Errorf("send if = %q, want the contacts not emailed", send.If)
+			}
+		})
+	}
+}
+
+// TestPlanLastMonthsClampsToTheMonthsEnd: "in the last month" on 31 March is since the last day of
+// February, not 3 March (Go's AddDate would overflow into March).
+func TestPlanLastMonthsClampsToTheMonthsEnd(t *testing.T) {
+	at := time.Date(2026, time.March, 31, 12, 0, 0, 0, time.UTC)
+	p := mustPlan(t, &Rules{}, "Send 'Hi' to each of my contacts who I haven't emailed in the last month", at)
+	if h, _ := p.Step("history"); h.Args["since"] != "2026-02-28T12:00:00Z" {
+		t.Errorf("since = %v, want 2026-02-28T12:00:00Z", h.Args["since"])
+	}
+}
+
+// TestPlanConditionsOnOneRecipient: positive and negative conditions on one recipient, before or after
+// the action, give the history of that one address and the send's condition on it.
+func TestPlanConditionsOnOneRecipient(t *testing.T) {
+	const notEmailed = `!("alice@example.com" in steps.history.emailed)`
+	const emailed = `"alice@example.com" in steps.history.emailed`
+	tests := []struct {
+		program, cond, since string
+	}{
+		{"If I have emailed alice@example.com this month, send her 'Hi'", emailed, "2026-11-01T00:00:00Z"},
+		{"If I emailed alice@example.com this week, send her 'Hi'", emailed, "2026-11-23T00:00:00Z"},
+		{"Unless I emailed alice@example.com today, send her 'Hi'", notEmailed, "2026-11-25T00:00:00Z"},
+		{"Send 'Hi' to alice@example.com if I haven't emailed her this month", notEmailed, "2026-11-01T00:00:00Z"},
+		{"Send 'Hi' to alice@example.com only if I haven't emailed her this week", notEmailed, "2026-11-23T00:00:00Z"},
+		{"Send 'Hi' to alice@example.com if I haven't emailed them this week", notEmailed, "2026-11-23T00:00:00Z"},
+		{"Send 'Hi' to alice@example.com unless I emailed him yesterday", notEmailed, "2026-11-24T00:00:00Z"},
+		{"Send 'Hi' to alice@example.com if I have emailed her this week", emailed, "2026-11-23T00:00:00Z"},
+		{"Send 'Hi' to alice@example.com if I haven't emailed alice@example.com this week", notEmailed, "2026-11-23T00:00:00Z"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.program, func(t *testing.T) {
+			p := mustPlan(t, &Rules{}, tt.program, now)
+			assertValid(t, p)
+			send, _ := p.Step("send")
+			if send.If != tt.cond {
+				t.Errorf("send if = %q, want %q", send.If, tt.cond)
+			}
+			h, ok := p.Step("history")
+			if !ok || h.Args["since"] != tt.since {
+				t.Fatalf("history = %+v, want since %s", h, tt.since)
+			}
+			if got := planJSON(t, p); !strings.Contains(got, `"email": "alice@example.com"`) {
+				t.Errorf("the history is not of alice@example.com: %s", got)
+			}
+		})
+	}
+}
+
+// TestPlanConditionOnMyContact: "if I haven't emailed her" after my contact Ann is a condition on the
+// contact found, whose history waits for the find step.
+func TestPlanConditionOnMyContact(t *testing.T) {
+	p := mustPlan(t, &Rules{}, "Send 'Hi' to my contact Ann if I haven't emailed her this week", now)
+	assertValid(t, p)
+	h, _ := p.Step("history")
+	if h.Args["contacts"] != "${[steps.find.contact]}" || len(h.DependsOn) != 1 || h.DependsOn[0] != "find" {
+		t.Errorf("history = %+v, want the contact of step find", h)
+	}
+	if send, _ := p.Step("send"); send.If != "!(steps.find.contact.email in steps.history.emailed)" {
+		t.Errorf("send if = %q", send.If)
+	}
+}
+
+// TestPlanConditionOnTheRecipientBefore: "unless I emailed them today, send him ..." after an email to one
+// address keeps the condition (it was once dropped), on that address.
+func TestPlanConditionOnTheRecipientBefore(t *testing.T) {
+	for _, program := range []string{
+		"Send 'Hi' to bob@example.com. Unless I emailed them today, send him 'Bye'",
+		"Send 'Hi' to bob@example.com. Send him 'Bye' if I haven't emailed him today",
+		"Send 'Hi' to my contact Bob. Send him 'Bye' if I haven't emailed him today",
+	} {
+		t.Run(program, func(t *testing.T) {
+			p := mustPlan(t, &Rules{}, program, now)
+			assertValid(t, p)
+			send, _ := p.Step("send_2")
+			if !strings.Contains(send.If, "in steps.history_2.emailed") || !strings.HasPrefix(send.If, "!(") {
+				t.Errorf("send_2 if = %q, want not emailed in history_2", send.If)
+			}
+		})
+	}
+}
+
+// TestPlanThemIsTheOneRecipientBefore: "them" after an email to one address is that address, as "him" is;
+// after a list and then one address it could be either, and is refused.
+func TestPlanThemIsTheOneRecipientBefore(t *testing.T) {
+	p := mustPlan(t, &Rules{}, "Send 'Hi' to bob@example.com. Send 'Bye' to them.", now)
+	if send, _ := p.Step("send_2"); !strings.Contains(planJSON(t, p), `"email": "bob@example.com"`) || send.ForEach != nil {
+		t.Errorf("send_2 = %+v, want bob@example.com", send)
+	}
+	p = mustPlan(t, &Rules{}, "Send 'Hi' to bob@example.com. If they don't reply within 3 days, send them 'Ping'", now)
+	if send, _ := p.Step("send_2"); send.If != "!steps.wait_for_reply_2.replied" {
+		t.Errorf("send_2 if = %q, want no reply", send.If)
+	}
+	_, err := (&Rules{}).Plan(context.Background(), "List my contacts at acme.com. Send 'Hi' to bob@example.com. Send 'Bye' to them.", now)
+	assertRefused(t, err, "to them", "could be bob@example.com or your contacts at acme.com")
+}
+
+// TestPlanReplyAfterAConditionalEmail: a reply is awaited after an email to one recipient that has a
+// condition (c9); the second send waits for the reply, which waits for the first send.
+func TestPlanReplyAfterAConditionalEmail(t *testing.T) {
+	p := mustPlan(t, &Rules{}, "If I haven't emailed bob@example.com today, send him 'Quick question' and if he doesn't reply within 2 hours, send it again", now)
+	assertValid(t, p)
+	w, ok := p.Step("wait_for_reply_2")
+	if !ok || w.AwaitReply == nil || w.AwaitReply.From != "bob@example.com" || len(w.DependsOn) != 1 || w.DependsOn[0] != "send" {
+		t.Fatalf("wait_for_reply_2 = %+v, want a wait for bob's reply after send", w)
+	}
+	if send, _ := p.Step("send_2"); send.If != "!steps.wait_for_reply_2.replied" {
+		t.Errorf("send_2 if = %q", send.If)
+	}
+	p = mustPlan(t, &Rules{}, "Send 'Hi' to bob@example.com and if he doesn't reply within 2 hours, send it again and if he doesn't reply within a day, send it again", now)
+	if w, ok := p.Step("wait_for_reply_3"); !ok || w.DependsOn[0] != "send_2" || w.AwaitReply.Within != "24h0m0s" {
+		t.Errorf("wait_for_reply_3 = %+v, want a day's wait after send_2", w)
+	}
+}
+
+// TestPlanMe: "me" and "myself" are Rules.Me; without it they are refused.
+func TestPlanMe(t *testing.T) {
+	for program, part := range map[string]string{"Send 'Lunch?' to me": "to me", "Send 'Lunch?' to myself": "to myself", "Send me 'Lunch?'": "me"} {
+		p := mustPlan(t, &Rules{Me: "ann@example.com"}, program, now)
+		assertValid(t, p)
+		send, _ := p.Step("send")
+		if to, _ := send.Args["to"].(map[string]any); to["email"] != "ann@example.com" || send.Description != "Send it to you (ann@example.com)." {
+			t.Errorf("%s: send = %+v, want to you (ann@example.com)", program, send)
+		}
+		_, err := (&Rules{}).Plan(context.Background(), program, now)
+		assertRefused(t, err, part, "set EAAPL_USER_EMAIL")
+	}
+}
+
+// TestPlanRefusesConditionsWithTwoReadings: each a refusal quoting the part, with its reason.
+func TestPlanRefusesConditionsWithTwoReadings(t *testing.T) {
+	tests := []struct{ program, part, why string }{
+		{"Send 'Hi' to my contacts who I haven't emailed since last week", "since last week", "since the start of last week or since it ended"},
+		{"Send 'Hi' to my contacts who I haven't emailed since last month", "since last month", "since the start of last month or since it ended"},
+		{"Send 'Hi' to my contacts who I haven't emailed since Wednesday", "since Wednesday", "Wednesday is today"},
+		{"Send 'Hi' to my contacts who I emailed for a week", "for a week", "how long you have not emailed"},
+		{"Send 'Hi' to my contacts who I haven't emailed since 30 February", "30 February", "February has no day 30"},
+		{"Send 'Hi' to my contacts who I haven't emailed since 1 December 2026", "since 1 December 2026", "has not come yet"},
+		{"Send 'Hi' to my contacts at acme.com if I haven't emailed her this week", "if I haven't emailed her this week", "names one recipient"},
+		{"Send 'Hi' to bob@example.com who I emailed today", "who I emailed today", "only with your contacts"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.program, func(t *testing.T) {
+			_, err := (&Rules{}).Plan(context.Background(), tt.program, now)
+			assertRefused(t, err, tt.part, tt.why)
+		})
+	}
+}
+
+func assertRefused(t *testing.T, err error, part, why string) {
+	t.Helper()
+	var nu *NotUnderstoodError
+	if !errors.As(err, &nu) {
+		t.Fatalf("error %v, want a refusal quoting %q", err, part)
+	}
+	if nu.Part != part || !strings.Contains(nu.Error(), why) {
+		t.Errorf("refusal %q, want the part %q and %q", nu.Error(), part, why)
+	}
+}
+
+// TestPlanWindowsInHours: "in the last 48 hours" and "in 2 hours" right after "emailed" are windows;
+// "in 30 minutes" there is refused, naming it, rather than taken as a wait.
+func TestPlanWindowsInHours(t *testing.T) {
+	for phrase, since := range map[string]string{"in the last 48 hours": "2026-11-23T21:40:00Z", "in 2 hours": "2026-11-25T19:40:00Z", "in the last hour": "2026-11-25T20:40:00Z"} {
+		p := mustPlan(t, &Rules{}, "Send 'Hi' to my contacts who I haven't emailed "+phrase, now)
+		if h, _ := p.Step("history"); h.Args["since"] != since {
+			t.Errorf("%s: since = %v, want %s", phrase, h.Args["since"], since)
+		}
+		if _, ok := p.Step("wait"); ok {
+			t.Errorf("%s: the plan waits", phrase)
+		}
+	}
+	_, err := (&Rules{}).Plan(context.Background(), "Send 'Hi' to my contacts who I haven't emailed in 30 minutes", now)
+	assertRefused(t, err, "who I haven't emailed in 30 minutes", `"in 30 minutes" would be the window`)
+}
+
+// TestReadBackConditionsOnOneRecipient: the read-back says a positive check, a window that ends at
+// midnight (yesterday) and a check joined with "no reply" in words, never as CEL.
+func TestReadBackConditionsOnOneRecipient(t *testing.T) {
+	tests := []struct{ program, step, want string }{
+		{"If I have emailed alice@example.com this month, send her 'Hi'", "send", "you have emailed alice@example.com since Sunday 1 November"},
+		{"Unless I emailed alice@example.com yesterday, send her 'Hi'", "send", "you have not emailed alice@example.com since Tuesday 24 November until Wednesday 25 November"},
+		{"Send 'Hi' to alice@example.com if I haven't emailed her in the last 2 days", "send", "you have not emailed alice@example.com since 21:40 on Monday 23 November"},
+		{"Send 'Hi' to bob@example.com. If he doesn't reply within a day, send him 'Ping' unless I emailed him today", "send_2",
+			"you have not emailed bob@example.com since Wednesday 25 November and no reply has come during the wait of step 3"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.program, func(t *testing.T) {
+			p := mustPlan(t, &Rules{}, tt.program, now)
+			send, _ := p.Step(tt.step)
+			got, ok := ReadBackCondition(p, send.If, time.UTC)
+			if !ok || got != tt.want {
+				t.Errorf("ReadBackCondition(%q) = %q, %v; want %q", send.If, got, ok, tt.want)
+			}
+		})
+	}
+}
+
+// TestPlanStatementAfterAConditionalEmailIsNotSkippedWithIt: a step whose condition is false is skipped,
+// and so is every step that depends on it; the statement after a conditional email waits for what the
+// condition reads, not for the email, so that bob is emailed whether or not alice is. The wait for
+// alice's reply still depends on her email.
+func TestPlanStatementAfterAConditionalEmailIsNotSkippedWithIt(t *testing.T) {
+	p := mustPlan(t, &Rules{}, "If I haven't emailed alice@example.com today, send her 'Hi'. Send 'Yo' to bob@example.com", now)
+	assertValid(t, p)
+	c, _ := p.Step("compose_2")
+	if slices.Contains(c.DependsOn, "send") || !slices.Contains(c.DependsOn, "history") {
+		t.Errorf("compose_2 depends on %v, want the history, not the conditional send", c.DependsOn)
+	}
+	p = mustPlan(t, &Rules{}, "If I haven't emailed alice@example.com today, send her 'Hi' and if she doesn't reply within a day, send it again. Send 'Yo' to bob@example.com", now)
+	if w, _ := p.Step("wait_for_reply_2"); !slices.Equal(w.DependsOn, []string{"send"}) {
+		t.Errorf("wait_for_reply_2 depends on %v, want [send]", w.DependsOn)
+	}
+	for _, id := range []string{"compose_3"} {
+		s, _ := p.Step(id)
+		for _, d := range s.DependsOn {
+			if d == "send" || d == "send_2" || d == "wait_for_reply_2" {
+				t.Errorf("%s depends on %s, which may be skipped", id, d)
+			}
+		}
+	}
+}
+
+// TestPlanRefusesThemBeforeTheAddress: "If I haven't emailed them this week, send 'Hi' to bob@example.com"
+// does not say who "them" is when it is read; it is refused, naming the form that says it.
+func TestPlanRefusesThemBeforeTheAddress(t *testing.T) {
+	_, err := (&Rules{}).Plan(context.Background(), "If I haven't emailed them this week, send 'Hi' to bob@example.com", now)
+	assertRefused(t, err, "If I haven't emailed them this week", "If I haven't emailed bob@example.com this week, send")
+}
+
+// TestPlanConditionOnMe: "if I haven't emailed myself today" after "to me" is a condition on your
+// address, not "someone other than the recipient".
+func TestPlanConditionOnMe(t *testing.T) {
+	p := mustPlan(t, &Rules{Me: "ann@example.com"}, "Send 'Hi' to me if I haven't emailed myself today", now)
+	if send, _ := p.Step("send"); send.If != `!("ann@example.com" in steps.history.emailed)` {
+		t.Errorf("send if = %q, want not emailed ann@example.com", send.If)
+	}
+}
