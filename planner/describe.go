@@ -760,12 +760,8 @@ func (d *describer) quantified(fn string, target, name, body celast.Expr, neg bo
 
 // describeCondition says a condition in words, with the item of items bound as as when as is not "".
 func describeCondition(p *plan.Plan, expr, items, as string, loc *time.Location) (string, bool) {
-	e, ok := parseCEL(expr)
+	d, e, ok := describerOf(p, expr, items, as, loc)
 	if !ok {
-		return "", false
-	}
-	d := newDescriber(p, loc)
-	if as != "" && !d.bindItem(items, as) {
 		return "", false
 	}
 	c, ok := d.clause(e, false)
@@ -776,12 +772,8 @@ func describeCondition(p *plan.Plan, expr, items, as string, loc *time.Location)
 // "the number of those of your contacts (step 1) where ..."), in a step whose for_each goes over items
 // as as (both "" for a step without one); false for an expression it has no exact words for.
 func ReadBackExpr(p *plan.Plan, expr, items, as string, loc *time.Location) (string, bool) {
-	e, ok := parseCEL(expr)
+	d, e, ok := describerOf(p, expr, items, as, loc)
 	if !ok {
-		return "", false
-	}
-	d := newDescriber(p, loc)
-	if as != "" && !d.bindItem(items, as) {
 		return "", false
 	}
 	if isCondition(e) {
@@ -793,6 +785,19 @@ func ReadBackExpr(p *plan.Plan, expr, items, as string, loc *time.Location) (str
 		return "", false
 	}
 	return v.text(), true
+}
+
+// describerOf parses expr and makes its describer, with the item of items bound as as when as is not "".
+func describerOf(p *plan.Plan, expr, items, as string, loc *time.Location) (*describer, celast.Expr, bool) {
+	e, ok := parseCEL(expr)
+	if !ok {
+		return nil, nil, false
+	}
+	d := newDescriber(p, loc)
+	if as != "" && !d.bindItem(items, as) {
+		return nil, nil, false
+	}
+	return d, e, true
 }
 
 // isCondition says an expression is a condition by its form (a comparison, a test, a macro), so that

@@ -24,16 +24,22 @@ var (
 	exceptEmailed = []any{"bob@example.com", "carol@acme.com"}
 )
 
-// exceptSentTo evaluates a plan's email step (the last step) as the interpreter does, over exceptContacts:
-// the addresses it sends to.
-func exceptSentTo(t *testing.T, program string) []string {
+// exceptPlan plans and compiles program, with the step outputs of exceptContacts and exceptEmailed.
+func exceptPlan(t *testing.T, program string) (*plan.Plan, *plan.Compiled, map[string]any) {
 	t.Helper()
 	p := mustPlan(t, &Rules{}, program, now)
 	c, err := plan.Compile(p)
 	if err != nil {
 		t.Fatal(err)
 	}
-	steps := map[string]any{"contacts": map[string]any{"contacts": exceptContacts}, "history": map[string]any{"emailed": exceptEmailed}}
+	return p, c, map[string]any{"contacts": map[string]any{"contacts": exceptContacts}, "history": map[string]any{"emailed": exceptEmailed}}
+}
+
+// exceptSentTo evaluates a plan's email step (the last step) as the interpreter does, over exceptContacts:
+// the addresses it sends to.
+func exceptSentTo(t *testing.T, program string) []string {
+	t.Helper()
+	p, c, steps := exceptPlan(t, program)
 	send := p.Steps[len(p.Steps)-1].ID
 	items, err := c.Items(send, plan.Scope{Now: now, Steps: steps})
 	if err != nil {
@@ -55,12 +61,7 @@ func exceptSentTo(t *testing.T, program string) []string {
 // answerOf evaluates the answer of a question over exceptContacts.
 func answerOf(t *testing.T, program string) any {
 	t.Helper()
-	p := mustPlan(t, &Rules{}, program, now)
-	c, err := plan.Compile(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	steps := map[string]any{"contacts": map[string]any{"contacts": exceptContacts}, "history": map[string]any{"emailed": exceptEmailed}}
+	p, c, steps := exceptPlan(t, program)
 	v, err := c.ConstructValue(p.Steps[len(p.Steps)-1].ID, "value", plan.Scope{Now: now, Steps: steps})
 	if err != nil {
 		t.Fatal(err)

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -508,9 +509,12 @@ func itemFilter(p *plan.Plan, list celast.Expr, as string, e celast.Expr, t Time
 	return filterWhere(p, s, out, as, e, t)
 }
 
+// macrolessEnv is made once: every read-back line parses with it.
+var macrolessEnv = sync.OnceValues(func() (*cel.Env, error) { return cel.NewEnv(cel.ClearMacros()) })
+
 // parseCEL parses an expression without CEL's macros, so that L.filter(x, c) stays the call it is written as.
 func parseCEL(expr string) (celast.Expr, bool) {
-	env, err := cel.NewEnv(cel.ClearMacros())
+	env, err := macrolessEnv()
 	if err != nil {
 		return nil, false
 	}

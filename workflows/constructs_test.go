@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
 
 	"github.com/eaapl/eaapl/planner"
 	"github.com/eaapl/eaapl/workflows"
@@ -295,14 +296,7 @@ func TestACancelWhileASendRetriesShowsItCanceled(t *testing.T) {
 	env := f.env(t)
 	env.RegisterDelayedCallback(env.CancelWorkflow, 2*time.Minute)
 	env.ExecuteWorkflow(workflows.WorkflowType, workflows.Input{Program: f.plan.Program})
-	var canceled *temporal.CanceledError
-	if err := env.GetWorkflowError(); !errors.As(err, &canceled) {
-		t.Fatalf("error = %v, want the workflow canceled", err)
-	}
-	var res workflows.Result
-	if err := canceled.Details(&res); err != nil {
-		t.Fatal(err)
-	}
+	res := canceledResult(t, env)
 	if f.calls["bob@example.com"] < 2 {
 		t.Errorf("the send was tried %d times before the cancel, want it retried", f.calls["bob@example.com"])
 	}
@@ -325,14 +319,7 @@ func TestACancelWhileASendToEachContactRetriesShowsItCanceled(t *testing.T) {
 	env := f.env(t)
 	env.RegisterDelayedCallback(env.CancelWorkflow, 10*time.Minute)
 	env.ExecuteWorkflow(workflows.WorkflowType, workflows.Input{Program: f.plan.Program})
-	var canceled *temporal.CanceledError
-	if err := env.GetWorkflowError(); !errors.As(err, &canceled) {
-		t.Fatalf("error = %v, want the workflow canceled", err)
-	}
-	var res workflows.Result
-	if err := canceled.Details(&res); err != nil {
-		t.Fatal(err)
-	}
+	res := canceledResult(t, env)
 	for _, s := range res.Steps {
 		if s.ID == "send" && (s.State != workflows.StateCanceled || s.Reason != "canceled while it ran: 1 of 2 tasks done") {
 			t.Errorf("the send is %q (%s), want canceled while it ran: 1 of 2 tasks done", s.State, s.Reason)
@@ -341,4 +328,18 @@ func TestACancelWhileASendToEachContactRetriesShowsItCanceled(t *testing.T) {
 	if want := "the program was canceled; send canceled while it ran: 1 of 2 tasks done"; res.Summary != want {
 		t.Errorf("summary = %q, want %q", res.Summary, want)
 	}
+}
+
+// canceledResult is the result a canceled program carries in its cancellation.
+func canceledResult(t *testing.T, env *testsuite.TestWorkflowEnvironment) workflows.Result {
+	t.Helper()
+	var canceled *temporal.CanceledError
+	if err := env.GetWorkflowError(); !errors.As(err, &canceled) {
+		t.Fatalf("error = %v, want the workflow canceled", err)
+	}
+	var res workflows.Result
+	if err := canceled.Details(&res); err != nil {
+		t.Fatal(err)
+	}
+	return res
 }
