@@ -938,6 +938,24 @@ func (b *builder) send(s *sentence) (*failure, error) {
 		if cond != nil && cond.who == nil {
 			return &failure{from: cond.from, to: cond.to, why: "a condition on whom you have emailed works only with your contacts, not with addresses"}, nil
 		}
+		if cond != nil && cond.who.one && cond.from < named.from {
+			// "If I haven't emailed him today, send 'Bye' to ann@example.com": him could be the one
+			// emailed before or ann, named after it.
+			pronoun, when := b.words[cond.who.to-1], strings.Join(b.words[cond.when.from:cond.when.to], " ")
+			whom := "my contact " + named.name
+			if named.name == "" {
+				whom = andList(dedupe(named.addresses))
+			}
+			why := fmt.Sprintf("%q comes before whom it means; name the recipient in the condition: If I haven't emailed %s %s, send %s ...", pronoun, whom, when, pronoun)
+			if b.last != nil && b.last.from != "" {
+				before := b.last.from
+				if strings.HasPrefix(before, "${") {
+					before = "my contact " + b.last.whom
+				}
+				why = fmt.Sprintf("%q could be %s, emailed before, or %s, named after it; name whom the condition is about: If I haven't emailed %s %s, send ...", pronoun, b.last.whom, whom, before, when)
+			}
+			return &failure{from: cond.from, to: cond.to, why: why}, nil
+		}
 		if cond != nil && cond.who.one {
 			return &failure{from: cond.from, to: cond.to, why: "a condition on her or him is about the one recipient; the email goes to several addresses"}, nil
 		}

@@ -124,6 +124,9 @@ func TestPlanConditionOnTheRecipientBefore(t *testing.T) {
 		"Send 'Hi' to bob@example.com. Unless I emailed them today, send him 'Bye'",
 		"Send 'Hi' to bob@example.com. Send him 'Bye' if I haven't emailed him today",
 		"Send 'Hi' to my contact Bob. Send him 'Bye' if I haven't emailed him today",
+		// The condition first, on "him" or "her": the one recipient of the email before (the docs' example).
+		"Send 'Hi' to bob@example.com. Unless I emailed him today, send him 'Bye'",
+		"Send 'Hi' to my contact Ann. If I haven't emailed her today, send her 'Bye'",
 	} {
 		t.Run(program, func(t *testing.T) {
 			p := mustPlan(t, &Rules{}, program, now)
@@ -132,6 +135,27 @@ func TestPlanConditionOnTheRecipientBefore(t *testing.T) {
 			if !strings.Contains(send.If, "in steps.history_2.emailed") || !strings.HasPrefix(send.If, "!(") {
 				t.Errorf("send_2 if = %q, want not emailed in history_2", send.If)
 			}
+		})
+	}
+}
+
+// TestPlanRefusesAPronounConditionWithoutItsRecipient: "him" or "her" in a condition that leads a
+// statement is the one recipient of the email before; with none, or when the statement names another
+// recipient after it, it is refused with why, never read as either.
+func TestPlanRefusesAPronounConditionWithoutItsRecipient(t *testing.T) {
+	tests := []struct{ program, part, why string }{
+		{"If I haven't emailed her today, send her 'Bye'", "her", "it does not say who she or he is"},
+		{"Send 'Hi' to my contacts. If I haven't emailed him today, send him 'Bye'", "him", "it does not say who she or he is"},
+		{"Send 'Hi' to bob@example.com. If I haven't emailed him today, send 'Bye' to ann@example.com", "If I haven't emailed him today",
+			`"him" could be bob@example.com, emailed before, or ann@example.com, named after it`},
+		{"Unless I emailed her today, send 'Bye' to my contact Ann", "Unless I emailed her today",
+			`"her" comes before whom it means; name the recipient in the condition: If I haven't emailed my contact Ann today`},
+		{"Send 'Hi' to bob@example.com. If I haven't emailed him today, send 'Bye' to my contacts", "If I haven't emailed him today", "the condition names one recipient"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.program, func(t *testing.T) {
+			_, err := (&Rules{}).Plan(context.Background(), tt.program, now)
+			assertRefused(t, err, tt.part, tt.why)
 		})
 	}
 }

@@ -1596,7 +1596,9 @@ func (p *parser) condition(pos int, lead bool) (*clause, *failure) {
 			if f != nil {
 				return nil, f
 			}
-			if r == nil || r.contacts != nil || r.them || r.one && lead || len(r.addresses) > 1 || r.list != "" || r.it || r.column != "" {
+			// "her" or "him" as a lead is the one recipient of the email before ("Send 'Hi' to
+			// bob@example.com. Unless I emailed him today, send him 'Bye'"): the builder checks there is one.
+			if r == nil || r.contacts != nil || r.them || len(r.addresses) > 1 || r.list != "" || r.it || r.column != "" {
 				return nil, &failure{from: start, to: n + 1, why: "say whom: an address (if I haven't emailed bob@example.com this week), my contact <name>, or them after \"For each of my contacts\""}
 			}
 			who, next, ok = r, after, true
