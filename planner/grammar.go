@@ -1093,6 +1093,9 @@ func (p *parser) selection(pos int, phrases []string) (*selection, int, *failure
 	if n, ok := p.phrase(pos, "the first"); ok && n < p.end && p.toks[n].kind == word && p.isWord(n+1, "of") {
 		v, ok := number(p.toks[n].text)
 		if !ok {
+			if f := numberTooLarge(p.toks[n].text, n, maxFirst); f != nil {
+				return nil, 0, f // "the first 999999999999 of", "the first 1.5 of"
+			}
 			return nil, 0, nil
 		}
 		if v < 1 || v > maxFirst {
@@ -1863,7 +1866,7 @@ func (p *parser) waitStatement(pos int) (*sentence, int, *failure) {
 		w.span = span{pos, after}
 		return &sentence{kind: waitStatement, acted: true, span: span{pos, after}, wait: w}, after, nil
 	}
-	d, after, f := p.duration(next)
+	d, after, f := p.durations(next)
 	if f != nil {
 		return nil, 0, f
 	}

@@ -106,7 +106,7 @@ func (p *parser) whenClause(pos int) (*clause, *failure) {
 // Monday at 9am", "on 24 December at 9am", and the clock first: "at 8am tomorrow", "at 9 on Friday".
 func (p *parser) when(pos int) (*whenClause, int, *failure) {
 	if p.isWord(pos, "in") {
-		d, next, f := p.duration(pos + 1)
+		d, next, f := p.durations(pos + 1)
 		if f != nil || next < 0 {
 			return nil, 0, f
 		}

@@ -1,0 +1,71 @@
+package planner
+
+import (
+	"regexp"
+	"strconv"
+	"time"
+)
+
+// durations parses a wait of one or more parts, their sum: "10 minutes", "1 day 2 hours", "1 hour and 30
+// minutes", "2 hours, 15 minutes". The units go from the largest down, each once, as people write them;
+// any other order ("30 minutes 1 hour") is refused, since it reads as a slip. A number of digits too
+// large to read is refused as out of range, not as a missing duration. It returns -1 when no duration
+// is at pos.
+func (p *parser) durations(pos int) (duration, int, *failure) {
+	d, next, f := p.duration(pos)
+	if f != nil {
+		return 0, 0, f
+	}
+	if next < 0 {
+		if pos+1 < p.end && p.toks[pos].kind == word && allDigits.MatchString(p.toks[pos].text) && p.toks[pos+1].kind == word {
+			if _, unit := units[p.toks[pos+1].text]; unit {
+				return 0, 0, &failure{from: pos, to: pos + 2, why: "a wait must be from 1 second to 366 days"}
+			}
+		}
+		return 0, -1, nil
+	}
+	last := units[p.toks[next-1].text]
+	for {
+		at := next
+		if p.isPunct(at, ",") {
+			at++
+		}
+		if p.isWord(at, "and") {
+			at++
+		}
+		more, after, f := p.duration(at)
+		if f != nil {
+			return 0, 0, f
+		}
+		if after < 0 {
+			break
+		}
+		unit := units[p.toks[after-1].text]
+		if unit >= last {
+			return 0, 0, &failure{from: pos, to: after, why: "write the parts of a duration from the largest unit down, each once, like 1 day 2 hours or 1 hour and 30 minutes"}
+		}
+		d, next, last = d+more, after, unit
+	}
+	if time.Duration(d) > maxDuration {
+		return 0, 0, &failure{from: pos, to: next, why: "a wait must be from 1 second to 366 days"}
+	}
+	return d, next, nil
+}
+
+// allDigits is a number written in digits, of any length.
+var allDigits = regexp.MustCompile(`^[0-9]+$`)
+
+// numberTooLarge is the failure of a number of digits that number() does not read (more than six
+// digits), or of a decimal ("1.5"), where a whole number from 1 to max is expected; nil for other words.
+func numberTooLarge(w string, from, max int) *failure {
+	switch {
+	case allDigits.MatchString(w):
+		return &failure{from: from, to: from + 1, why: "the number must be from 1 to " + strconv.Itoa(max)}
+	case decimal.MatchString(w):
+		return &failure{from: from, to: from + 1, why: "the number must be a whole number from 1 to " + strconv.Itoa(max)}
+	}
+	return nil
+}
+
+// decimal is a number with a fraction: "1.5", "2,5".
+var decimal = regexp.MustCompile(`^[0-9]+[.,][0-9]+$`)
