@@ -1861,6 +1861,11 @@ func (p *parser) waitStatement(pos int) (*sentence, int, *failure) {
 			return nil, 0, f
 		}
 		if w == nil {
+			if day := p.dayWithoutTime(next + 1); day > next+1 {
+				// "Wait until Friday": the day is said, the time of day is not, and EaaPL does not guess one.
+				words := p.src[p.toks[next+1].start:p.toks[day-1].end]
+				return nil, 0, &failure{from: next + 1, to: day, why: fmt.Sprintf("say at what time, like wait until %s at 9am", words)}
+			}
 			return nil, 0, &failure{from: pos, to: next + 1, why: "say until when, like wait until tomorrow at 8am"}
 		}
 		w.span = span{pos, after}
@@ -1875,6 +1880,19 @@ func (p *parser) waitStatement(pos int) (*sentence, int, *failure) {
 	}
 	w := &whenClause{span: span{pos, after}, after: d}
 	return &sentence{kind: waitStatement, acted: true, span: span{pos, after}, wait: w}, after, nil
+}
+
+// dayWithoutTime returns the position after a weekday or a date at pos ("Friday", "Friday 11 December",
+// "24 December"), or pos when there is none.
+func (p *parser) dayWithoutTime(pos int) int {
+	at := pos
+	if _, ok := p.weekdayAt(at); ok {
+		at++
+	}
+	if _, next, f := p.date(at); f == nil && next > at {
+		at = next
+	}
+	return at
 }
 
 // answerStatement parses a question: "how many of my contacts haven't I emailed this week?", "list the
