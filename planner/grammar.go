@@ -353,11 +353,13 @@ func (p *parser) separator(pos int) int {
 		}
 		at++
 	}
-	if p.isWord(at, "and") && p.isWord(at+1, "also") && p.statementVerbAt(at+2) {
+	if p.isWord(at, "and") && p.isWord(at+1, "also") && p.statementVerbAt(p.politeLead(at+2)) {
 		return at + 2 - pos // "... and also send 'Bye' to bob@example.com"
 	}
-	if p.isWord(at, "and") && (p.isWord(at+1, "then") || p.isWord(at+1, "after") && p.isWord(at+2, "that") || p.replyAt(at+1) || p.namingAt(at+1) || p.statementVerbAt(at+1)) {
-		if p.replyAt(at+1) || p.namingAt(at+1) || p.statementVerbAt(at+1) {
+	// "and please send ...": the statement after "and" may start with polite words, as any statement may.
+	verb := p.isWord(at, "and") && p.statementVerbAt(p.politeLead(at+1))
+	if p.isWord(at, "and") && (p.isWord(at+1, "then") || p.isWord(at+1, "after") && p.isWord(at+2, "that") || p.replyAt(at+1) || p.namingAt(at+1) || verb) {
+		if p.replyAt(at+1) || p.namingAt(at+1) || verb {
 			return at + 1 - pos
 		}
 		at++
@@ -416,7 +418,7 @@ func (p *parser) andVerb(pos int) bool {
 	if p.isWord(pos+1, "also") {
 		pos++
 	}
-	return p.statementVerbAt(pos + 1)
+	return p.statementVerbAt(p.politeLead(pos + 1))
 }
 
 // statementVerbAt reports whether a verb that starts a statement of its own is at pos; "tell him" is not
@@ -1943,7 +1945,7 @@ func (p *parser) answerStatement(pos int) (*sentence, int, *failure) {
 			n, ok = p.phrase(pos, "or")
 			ok = ok && n < p.end && p.toks[n].kind == word && domainPattern.MatchString(p.toks[n].text)
 		}
-		if sel.filtered() || pos < p.end && p.separator(pos) == 0 {
+		if sel.filtered() || pos < p.end && p.separator(pos) == 0 && p.courtesy(pos, false) == 0 {
 			return nil, 0, &failure{from: from, to: p.nextClause(pos, true), why: "\"are at <domain>\" comes right after the contacts and ends the question: Which of my contacts are at acme.com?; with another filter or a condition, write at <domain> after the contacts: Which of my contacts at acme.com haven't I emailed this week?"}
 		}
 		sel.domains, sel.to = domains, pos
@@ -1972,7 +1974,7 @@ func (p *parser) answerStatement(pos int) (*sentence, int, *failure) {
 		s.conditions = append(s.conditions, conditionClause{span{pos, after}, per, true, nil, span{n, after}, true})
 		pos = after
 	}
-	if pos < p.end && p.separator(pos) == 0 {
+	if pos < p.end && p.separator(pos) == 0 && p.courtesy(pos, false) == 0 { // ", please?" ends it, as any statement
 		return nil, 0, &failure{from: pos, to: p.nextClause(pos+1, true)}
 	}
 	s.span = span{start, pos}

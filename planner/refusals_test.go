@@ -20,3 +20,24 @@ func TestPlanRefusalsSayWhatIsMissing(t *testing.T) {
 		})
 	}
 }
+
+// TestPlanPoliteWordsAnywhereAStatementStartsOrEnds: "please" after "and" before the next statement's
+// verb, and ", please" at the end of a question, add nothing: the plan is the one without them.
+func TestPlanPoliteWordsAnywhereAStatementStartsOrEnds(t *testing.T) {
+	for polite, plain := range map[string]string{
+		"Please send 'Hi' to bob@example.com and please send 'Bye' to ann@example.com": "Send 'Hi' to bob@example.com and send 'Bye' to ann@example.com",
+		"Send 'Hi' to bob@example.com and could you send 'Bye' to ann@example.com":     "Send 'Hi' to bob@example.com and send 'Bye' to ann@example.com",
+		"How many of my contacts haven't I emailed this week, please?":                 "How many of my contacts haven't I emailed this week?",
+		"Which of my contacts are at acme.com, please?":                                "Which of my contacts are at acme.com?",
+	} {
+		t.Run(polite, func(t *testing.T) {
+			got, want := mustPlan(t, &Rules{}, polite, now), mustPlan(t, &Rules{}, plain, now)
+			got.Program, want.Program = "", ""
+			if g, w := planJSON(t, got), planJSON(t, want); g != w {
+				t.Errorf("plan:\n%s\nwant the plan of %q:\n%s", g, plain, w)
+			}
+		})
+	}
+	_, err := (&Rules{}).Plan(context.Background(), "Send 'Hi' to bob@example.com and please", now)
+	assertRefused(t, err, "and please", "")
+}
