@@ -722,6 +722,12 @@ func (b *builder) send(s *sentence) (*failure, error) {
 		return &failure{from: q.from, to: q.to, why: "the message is empty; write it between the quotes"}, nil
 	}
 
+	for _, r := range append([]recipientClause{}, s.recipients...) {
+		if r.quoted && len(s.messages) == 0 && s.result == nil && s.made == nil && !s.it && s.again == nil {
+			// "Email my contact 'Ann Lee'": the quotation could be the name or the message.
+			return &failure{from: r.from, to: r.to, why: fmt.Sprintf("'%s' could be the contact's name or the message; give the message too, like Send 'Hi' to my contact '%s'", r.name, r.name)}, nil
+		}
+	}
 	// "to me", "to myself", "if I haven't emailed myself": your own address, as one recipient.
 	for _, r := range []**recipientClause{&named, whoOf(cond)} {
 		if r == nil || *r == nil || !(*r).me {

@@ -68,6 +68,7 @@ type recipientClause struct {
 	one       bool       // "her", "him": the one recipient named before
 	addresses []string
 	name      string // a contact by name: "my contact John Smith", as written
+	quoted    bool   // the name was quoted: "my contact 'Ann Lee'"
 	list      string // a list the program named: "the acme people"
 	it        bool   // "to it": the item of "For each line in emails.txt"
 	me        bool   // "me", "myself": your own address (Rules.Me)
@@ -1474,6 +1475,15 @@ func (p *parser) capitalName(pos int) string {
 // contactName parses the name after "my contact": its words up to a word of the grammar ("Send my contact
 // Ann an email ...", "my contact Ann on Friday").
 func (p *parser) contactName(pos, from int) (*recipientClause, int, *failure) {
+	if from < p.end && p.toks[from].kind == quoted {
+		// my contact 'Ann Lee': the name as quoted, as after "named"; the builder refuses it when the
+		// statement has no other message, since the quotation could then be the message.
+		name := strings.TrimSpace(p.toks[from].text)
+		if name == "" || strings.ContainsFunc(name, unicode.IsControl) {
+			return nil, 0, &failure{from: pos, to: from + 1, why: "a quoted name is one line of text, not empty, like my contact 'Ann Lee'"}
+		}
+		return &recipientClause{span: span{pos, from + 1}, name: name, quoted: true}, from + 1, nil
+	}
 	name, next := p.nameAt(from)
 	if name == "" {
 		why := "say which contact: my contact John, or my contact John Smith"

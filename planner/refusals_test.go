@@ -2,6 +2,8 @@ package planner
 
 import (
 	"context"
+	"errors"
+	"strings"
 	"testing"
 )
 
@@ -40,4 +42,42 @@ func TestPlanPoliteWordsAnywhereAStatementStartsOrEnds(t *testing.T) {
 	}
 	_, err := (&Rules{}).Plan(context.Background(), "Send 'Hi' to bob@example.com and please", now)
 	assertRefused(t, err, "and please", "")
+}
+
+// TestPlanQuotedContactName: my contact 'Ann Lee' is the contact with that name, as named 'Ann Lee' is
+// among contacts; without another message the quotation could be the message, and it is refused.
+func TestPlanQuotedContactName(t *testing.T) {
+	for _, program := range []string{
+		"Send 'Hi' to my contact 'Ann Lee'",
+		"Email my contact 'Ann Lee' saying 'Hi'",
+		"My contact 'Ann Lee' gets 'Hi'",
+		"If I haven't emailed my contact 'Ann Lee' this week, send her 'Hi'",
+	} {
+		t.Run(program, func(t *testing.T) {
+			p := mustPlan(t, &Rules{}, program, now)
+			assertValid(t, p)
+			find, ok := p.Step("find")
+			if !ok || find.Args["name"] != "Ann Lee" {
+				t.Fatalf("find = %+v, want the contact named Ann Lee", find)
+			}
+			if send := p.Steps[len(p.Steps)-1]; send.Args["to"] != "${steps.find.contact}" {
+				t.Errorf("send to = %v, want the contact found", send.Args["to"])
+			}
+		})
+	}
+	p := mustPlan(t, &Rules{}, "Send 'Hi' to my contact '${steps.x}'", now)
+	if find, _ := p.Step("find"); find.Args["name"] != "$${steps.x}" {
+		t.Errorf("find name = %v, want the quoted text, never an expression", find.Args["name"])
+	}
+	for program, why := range map[string]string{
+		"Email my contact 'Ann Lee'":         "could be the contact's name or the message",
+		"Send 'Hi' to my contact ''":         "a quoted name is one line of text, not empty",
+		"Send 'Hi' to my contact 'Ann\nLee'": "a quoted name is one line of text",
+	} {
+		_, err := (&Rules{}).Plan(context.Background(), program, now)
+		var nu *NotUnderstoodError
+		if !errors.As(err, &nu) || !strings.HasPrefix(nu.Part, "my contact '") || !strings.Contains(nu.Error(), why) {
+			t.Errorf("%q: %v, want a refusal of the quoted name: %s", program, err, why)
+		}
+	}
 }
