@@ -226,10 +226,7 @@ func (b *builder) add(s plan.Step) {
 func build(l *language, prog *parsedProgram, words []string, text string, now time.Time, me string) (*plan.Plan, *failure, error) {
 	b := &builder{l: l, words: words, p: &plan.Plan{Version: plan.Version, Program: text}, now: now, ref: now, earliest: now, me: me}
 	if sc := prog.schedule; sc != nil {
-		zone := now.Location().String()
-		if zone == "Local" {
-			return nil, nil, fmt.Errorf("a schedule needs a named time zone: set EAAPL_TIMEZONE, for example to Europe/Berlin")
-		}
+		zone := now.Location().String() // "Local" is refused below, once the statements are understood
 		cal := plan.Calendar{DaysOfWeek: sc.days, DayOfMonth: sc.dayOfMonth, Hour: sc.clock.hour, Minute: sc.clock.minute}
 		body := strings.TrimSpace(text[prog.bodyOffset:])
 		b.p.Schedule = &plan.Schedule{Calendar: []plan.Calendar{cal}, TimeZone: zone, Program: body}
@@ -274,6 +271,12 @@ func build(l *language, prog *parsedProgram, words []string, text string, now ti
 	}
 	if f := b.quiet(); f != nil {
 		return nil, f, nil
+	}
+	if b.p.Schedule != nil && b.p.Schedule.TimeZone == "Local" {
+		// The machine's zone has no name a Temporal Schedule can keep (docs/llm-planner.md, "Schedules and
+		// time zones"): refused as the LLM planner refuses it, after the grammar, so that a program with a
+		// mistake is told about the mistake first.
+		return nil, nil, errScheduleZone
 	}
 	return b.p, nil, nil
 }

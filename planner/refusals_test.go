@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestPlanRefusalsSayWhatIsMissing: refusals of programs a person clearly meant, or nearly, say what is
@@ -79,5 +80,22 @@ func TestPlanQuotedContactName(t *testing.T) {
 		if !errors.As(err, &nu) || !strings.HasPrefix(nu.Part, "my contact '") || !strings.Contains(nu.Error(), why) {
 			t.Errorf("%q: %v, want a refusal of the quoted name: %s", program, err, why)
 		}
+	}
+}
+
+// TestPlanScheduleWithoutANamedZone: a schedule planned in the machine's zone ("Local", EAAPL_TIMEZONE
+// unset) is refused with the LLM planner's message, which says how to set it; only once the program is
+// understood, so a mistake in it is named first.
+func TestPlanScheduleWithoutANamedZone(t *testing.T) {
+	local := &Rules{Location: time.Local}
+	_, err := local.Plan(context.Background(), "Every Monday at 9am, send 'Hi' to bob@example.com", now)
+	if !errors.Is(err, errScheduleZone) {
+		t.Fatalf("error %v, want %v", err, errScheduleZone)
+	}
+	_, err = local.Plan(context.Background(), "Every Monday at 9am, notify bob@example.com", now)
+	assertRefused(t, err, "notify", `does not know the verb "notify"`)
+	p := mustPlan(t, &Rules{Location: mustZone(t, "Europe/Berlin")}, "Every Monday at 9am, send 'Hi' to bob@example.com", now)
+	if p.Schedule == nil || p.Schedule.TimeZone != "Europe/Berlin" {
+		t.Errorf("schedule = %+v, want Europe/Berlin", p.Schedule)
 	}
 }
