@@ -67,6 +67,9 @@ func (p *parser) startFailure(pos int) *failure {
 	if w == "if" {
 		return &failure{from: pos, to: to, why: whyIf}
 	}
+	if f := p.secondFile(pos); f != nil {
+		return f
+	}
 	verbAt := -1 // where a verb EaaPL knows follows the part
 	if to < p.end {
 		if _, ok := p.phrase(to, p.l.verbs...); ok {
@@ -99,6 +102,38 @@ func (p *parser) startFailure(pos int) *failure {
 		return plain
 	}
 	return &failure{from: pos, to: pos + 1, exact: true, why: fmt.Sprintf("EaaPL does not know the verb %q; %s", p.src[t.start:t.end], p.verbList()), form: sendForm}
+}
+
+// fileName is a word that names a file by its extension: "notes.md", "q3/report.txt".
+var fileName = regexp.MustCompile(`^[a-z0-9_./-]*[a-z0-9_-]\.[a-z0-9]{1,5}$`)
+
+// secondFile is the failure of a file name at pos right after another and "and" or a comma, "Read
+// report.txt and notes.md and ...": a statement reads one file; nil when pos is not such a name.
+func (p *parser) secondFile(pos int) *failure {
+	if pos < 2 {
+		return nil
+	}
+	before := pos - 1
+	if p.isWord(before, "and") {
+		before--
+	}
+	if p.isPunct(before, ",") {
+		before--
+	}
+	if before == pos-1 || before < 0 || p.toks[pos].kind != word || p.toks[before].kind != word ||
+		!fileName.MatchString(p.toks[pos].text) || !fileName.MatchString(p.toks[before].text) {
+		return nil
+	}
+	first, second := p.toks[before].text, p.toks[pos].text
+	verb := "read" // the verb of the first file's statement, when it is one: "Summarize report.txt and notes.md"
+	if before > 0 && p.toks[before-1].kind == word && slices.Contains(p.l.starts, p.toks[before-1].text) {
+		verb = p.toks[before-1].text
+	}
+	why := fmt.Sprintf("it is a second file, and a statement takes one: write a statement for each, like %s %s ... Then %s %s ...", capitalize(verb), first, verb, second)
+	if slices.ContainsFunc(p.toks[pos:p.end], func(t token) bool { return t.kind == word && attachVerbs[t.text] }) {
+		why += fmt.Sprintf("; or, to attach both files to an email: Email %s and %s to <address>", first, second)
+	}
+	return &failure{from: pos, to: pos + 1, exact: true, why: why}
 }
 
 // whyIf is the reason for a condition the grammar does not know: the conditions it knows.

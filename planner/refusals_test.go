@@ -15,6 +15,10 @@ func TestPlanRefusalsSayWhatIsMissing(t *testing.T) {
 		{"Wait until Friday, then send 'Hi' to bob@example.com", "Friday", "say at what time, like wait until Friday at 9am"},
 		{"Wait until 24 December, then send 'Hi' to bob@example.com", "24 December", "say at what time, like wait until 24 December at 9am"},
 		{"Wait until later, then send 'Hi' to bob@example.com", "Wait until", "say until when"},
+		{"Read report.txt and notes.md and email them to bob@example.com", "notes.md",
+			"it is a second file, and a statement takes one: write a statement for each, like Read report.txt ... Then read notes.md ...; or, to attach both files to an email: Email report.txt and notes.md to <address>"},
+		{"Summarize report.txt and notes.md", "notes.md", "write a statement for each, like Summarize report.txt ... Then summarize notes.md ..."},
+		{"Read report.txt, notes.md and email them to bob@example.com", "notes.md", "it is a second file"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.program, func(t *testing.T) {
@@ -97,5 +101,15 @@ func TestPlanScheduleWithoutANamedZone(t *testing.T) {
 	p := mustPlan(t, &Rules{Location: mustZone(t, "Europe/Berlin")}, "Every Monday at 9am, send 'Hi' to bob@example.com", now)
 	if p.Schedule == nil || p.Schedule.TimeZone != "Europe/Berlin" {
 		t.Errorf("schedule = %+v, want Europe/Berlin", p.Schedule)
+	}
+}
+
+// TestPlanFileNamesAtTheStartAreRefused: a file name at the very start, where no file was named before
+// it, is refused (it once made the check for a second file read before the first token).
+func TestPlanFileNamesAtTheStartAreRefused(t *testing.T) {
+	for _, program := range []string{"notes.md", "notes.md and report.txt", "and notes.md", ", notes.md"} {
+		if _, err := (&Rules{}).Plan(context.Background(), program, now); err == nil {
+			t.Errorf("%q planned, want it refused", program)
+		}
 	}
 }
