@@ -681,6 +681,30 @@ func (b *builder) send(s *sentence) (*failure, error) {
 		}
 		named = r
 	}
+	for _, e := range s.excepts {
+		// "Send 'Hi' to my contacts who I haven't emailed this week, except Bob": left out of the list the
+		// statement selects, as "my contacts except Bob" is; a statement without one has none to leave out of.
+		list := s.forEach
+		if named != nil && named.contacts != nil {
+			list = named.contacts
+		}
+		if list == nil {
+			return &failure{from: e.from, to: e.to, why: "except leaves contacts out of a list of your contacts, and this statement selects none; write it after the contacts, like my contacts except Bob"}, nil
+		}
+		for _, c := range s.conditions {
+			if !c.relative && (c.to == e.from || c.to+1 == e.from && b.words[c.to] == ",") {
+				// "... if I haven't emailed them this week except Bob": out of the email, or out of the condition?
+				who := orDefault(e.except[0].who, "Bob")
+				return &failure{from: e.from, to: e.to, why: fmt.Sprintf("right after the condition it could leave %s out of the email or out of the condition; write it right after the contacts, like my contacts except %s if I haven't emailed them this week", who, who)}, nil
+			}
+		}
+		for _, x := range e.except {
+			if x.group != nil && x.group.emailed != nil {
+				return &failure{from: x.group.from, to: x.group.to, why: "give the condition on whom you emailed once, after the contacts: my contacts who I haven't emailed this week"}, nil
+			}
+		}
+		list.except = append(list.except, e.except...)
+	}
 	for _, q := range []struct {
 		what string
 		list []quoteClause

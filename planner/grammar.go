@@ -123,6 +123,15 @@ type clause struct {
 	verb       string           // the first word of the action's verb: "send", "tell"
 	made       *commandClause   // "a summary of notes.md": a command the email's text is made by
 	tells      *recipientClause // "tell him": whom the message tells, one person or them
+	except     *exceptClause    // "..., except Bob" after the other clauses: left out of the statement's list
+}
+
+// exceptClause is an except list that comes after a statement's other clauses: "Send 'Hi' to my
+// contacts who I haven't emailed this week, except Bob". The builder adds it to the statement's list of
+// contacts, and refuses it when the statement has none.
+type exceptClause struct {
+	span
+	except []exclusion
 }
 
 // valueCondition is a condition on a value a step before made: "if there are more than 5 files", "if
@@ -174,6 +183,7 @@ type sentence struct {
 	verb       string
 	made       *commandClause
 	tells      []recipientClause
+	excepts    []exceptClause
 	// forEachAgain is a second list of contacts to go over, which is refused: the one list is said once
 	forEachAgain *selection
 	// command statements
@@ -236,6 +246,9 @@ func (s *sentence) add(c *clause) {
 	}
 	if c.tells != nil {
 		s.tells = append(s.tells, *c.tells)
+	}
+	if c.except != nil {
+		s.excepts = append(s.excepts, *c.except)
 	}
 }
 
@@ -755,6 +768,7 @@ func (p *parser) clauseAt(pos int, acted, joined bool) (*clause, *failure) {
 			p.againClause,
 			p.attachments,
 			p.copyTo,
+			p.exceptAfter,
 		}
 	}
 	var first *failure
@@ -1144,6 +1158,22 @@ func (p *parser) selection(pos int, phrases []string) (*selection, int, *failure
 	}
 	sel.span = span{start, next}
 	return sel, next, nil
+}
+
+// exceptAfter parses an except list after the other clauses of a statement: "..., except Bob".
+func (p *parser) exceptAfter(pos int) (*clause, *failure) {
+	n, ok := p.phrase(pos, exceptWords...)
+	if !ok {
+		return nil, nil
+	}
+	except, after, f := p.exceptList(pos, n)
+	if f != nil {
+		return nil, f
+	}
+	if len(except) == 0 {
+		return nil, &failure{from: pos, to: n + 1, why: "say whom to leave out, like except Bob or except those at acme.com"}
+	}
+	return &clause{next: after, except: &exceptClause{span{pos, after}, except}}, nil
 }
 
 // exceptWords start the list of the contacts left out.

@@ -113,3 +113,34 @@ func TestPlanFileNamesAtTheStartAreRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestPlanExceptAfterTheOtherClauses: "..., except Bob" after a who-clause (or a time, a message) leaves
+// Bob out of the statement's list, as "my contacts except Bob" does; right after an if-condition it
+// could be part of the condition and is refused; with no list of contacts in the statement it is refused.
+func TestPlanExceptAfterTheOtherClauses(t *testing.T) {
+	for program, want := range map[string]string{
+		"Send 'Hi' to my contacts who I haven't emailed this week, except Bob":                          `!(contact.name.trim().lowerAscii() == "bob" || contact.name.trim().lowerAscii().split(' ')[0] == "bob") && !(contact.email in steps.history.emailed)`,
+		"Send 'Hi' to everyone in my contacts who I haven't emailed this week except those at acme.com": `!contact.email.lowerAscii().endsWith("@acme.com") && !(contact.email in steps.history.emailed)`,
+		"For each of my contacts, send them 'Hi' except Carol":                                          `!(contact.name.trim().lowerAscii() == "carol" || contact.name.trim().lowerAscii().split(' ')[0] == "carol")`,
+	} {
+		t.Run(program, func(t *testing.T) {
+			p := mustPlan(t, &Rules{}, program, now)
+			assertValid(t, p)
+			if send := p.Steps[len(p.Steps)-1]; send.If != want {
+				t.Errorf("send if = %q, want %q", send.If, want)
+			}
+		})
+	}
+	tests := []struct{ program, part, why string }{
+		{"Send 'Hi' to my contacts if I haven't emailed them this week, except Bob", "except Bob", "could leave Bob out of the email or out of the condition"},
+		{"Send 'Hi' to bob@example.com, except Bob", "except Bob", "this statement selects none"},
+		{"List my contacts at acme.com. Send 'Hi' to them, except Bob", "except Bob", "this statement selects none"},
+		{"Send 'Hi' to my contacts who I haven't emailed this week, except those who I emailed today", "those who I emailed today", "give the condition on whom you emailed once"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.program, func(t *testing.T) {
+			_, err := (&Rules{}).Plan(context.Background(), tt.program, now)
+			assertRefused(t, err, tt.part, tt.why)
+		})
+	}
+}
