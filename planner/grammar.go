@@ -2051,8 +2051,28 @@ func (p *parser) getStatement(pos int) (*sentence, int, *failure) {
 		s, f := p.recipientsUpTo(pos, k)
 		if s != nil {
 			s.messages = []quoteClause{{span{after, after + 1}, p.toks[after].text}}
-			s.span = span{pos, after + 1}
-			return s, after + 1, nil
+			// After the message, the clauses of any email: "bob@example.com gets 'Hi' tomorrow at 9am".
+			next := after + 1
+			for next < p.end && p.separator(next) == 0 && p.courtesy(next, false) == 0 {
+				at := next
+				if p.isPunct(at, ",") {
+					at++
+				}
+				c, f := p.clauseAt(at, true, false)
+				if f != nil {
+					if f.to == 0 {
+						f.to = p.nextClause(f.from+1, true)
+					}
+					return nil, 0, f
+				}
+				if c == nil {
+					break
+				}
+				s.add(c)
+				next = c.next
+			}
+			s.span = span{pos, next}
+			return s, next, nil
 		}
 		if first == nil {
 			first = f

@@ -144,3 +144,25 @@ func TestPlanExceptAfterTheOtherClauses(t *testing.T) {
 		})
 	}
 }
+
+// TestPlanGetStatementWithClausesAfterTheMessage: a statement whose recipients come first takes the
+// clauses of any email after its message (a time, a subject, a condition), with the plan of the same
+// email written with send.
+func TestPlanGetStatementWithClausesAfterTheMessage(t *testing.T) {
+	for get, send := range map[string]string{
+		"bob@example.com gets 'Hi' tomorrow at 9am":                     "Tomorrow at 9am send 'Hi' to bob@example.com",
+		"My contact Ann gets 'See you at 5' with the subject 'Meeting'": "Send 'See you at 5' to my contact Ann with the subject 'Meeting'",
+		"bob@example.com gets 'Hi' if I haven't emailed him today":      "Send 'Hi' to bob@example.com if I haven't emailed him today",
+		"Everyone in my contacts at acme.com gets 'Hi' tomorrow at 9am": "Tomorrow at 9am send 'Hi' to everyone in my contacts at acme.com",
+	} {
+		t.Run(get, func(t *testing.T) {
+			got, want := mustPlan(t, &Rules{}, get, now), mustPlan(t, &Rules{}, send, now)
+			got.Program, want.Program = "", ""
+			if g, w := planJSON(t, got), planJSON(t, want); g != w {
+				t.Errorf("plan:\n%s\nwant the plan of %q:\n%s", g, send, w)
+			}
+		})
+	}
+	_, err := (&Rules{}).Plan(context.Background(), "bob@example.com gets 'Hi' saying 'Bye'", now)
+	assertRefused(t, err, "saying 'Bye'", `already gives the message "Hi"`)
+}
