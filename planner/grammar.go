@@ -675,6 +675,15 @@ func (p *parser) otherStatement(pos int) (*sentence, int, *failure) {
 		if c == nil && p.isWord(pos, "if") {
 			return nil, 0, &failure{from: pos, to: p.nextClause(pos+1, s.acted), why: whyIf} // "... if it rains"
 		}
+		if c == nil && s.acted && p.isWord(pos, "that") && pos+1 < p.end && p.toks[pos+1].kind == word {
+			// "Tell bob@example.com that I'm late": the message, not quoted.
+			end := pos + 1 // the words up to the end of the statement: a message may hold any word
+			for end < p.end && p.separator(end) == 0 && p.toks[end].kind != quoted {
+				end++
+			}
+			said := p.src[p.toks[pos+1].start:p.toks[end-1].end]
+			return nil, 0, &failure{from: pos, to: end, why: fmt.Sprintf("the message must be in quotes, like %s '%s'", p.src[p.toks[start].start:p.toks[pos-1].end], said)}
+		}
 		if c == nil {
 			return nil, 0, &failure{from: from, to: p.nextClause(from+1, s.acted)}
 		}

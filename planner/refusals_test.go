@@ -19,6 +19,8 @@ func TestPlanRefusalsSayWhatIsMissing(t *testing.T) {
 			"it is a second file, and a statement takes one: write a statement for each, like Read report.txt ... Then read notes.md ...; or, to attach both files to an email: Email report.txt and notes.md to <address>"},
 		{"Summarize report.txt and notes.md", "notes.md", "write a statement for each, like Summarize report.txt ... Then summarize notes.md ..."},
 		{"Read report.txt, notes.md and email them to bob@example.com", "notes.md", "it is a second file"},
+		{"Tell bob@example.com that I'm late", "that I'm late", "the message must be in quotes, like Tell bob@example.com 'I'm late'"},
+		{"Tell my contact Ann that the meeting moved to 3pm", "that the meeting moved to 3pm", "like Tell my contact Ann 'the meeting moved to 3pm'"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.program, func(t *testing.T) {
