@@ -3,6 +3,7 @@ package planner
 import (
 	"regexp"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -69,3 +70,20 @@ func numberTooLarge(w string, from, max int) *failure {
 
 // decimal is a number with a fraction: "1.5", "2,5".
 var decimal = regexp.MustCompile(`^[0-9]+[.,][0-9]+$`)
+
+// tens are the words for the tens, from twenty.
+var tens = map[string]int{"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
+
+// tensWord reads "twenty" ... "ninety" and "twenty-five": a ten, and a unit after a hyphen.
+func tensWord(w string) (int, bool) {
+	ten, unit, hyphen := strings.Cut(w, "-")
+	n, ok := tens[ten]
+	if !ok || !hyphen {
+		return n, ok
+	}
+	u, ok := numberWords[unit]
+	if !ok || u > 9 {
+		return 0, false
+	}
+	return n + u, true
+}

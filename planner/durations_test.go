@@ -49,3 +49,25 @@ func TestPlanRefusesNumbersOutOfRange(t *testing.T) {
 		})
 	}
 }
+
+// TestPlanNumberWords: numbers may be written as words up to ninety-nine ("the first twenty",
+// "twenty-five", "fifteen minutes").
+func TestPlanNumberWords(t *testing.T) {
+	for program, want := range map[string]string{
+		"Send 'Hi' to the first twenty of my contacts":                           "Send 'Hi' to the first 20 of my contacts",
+		"Send 'Hi' to the first twenty-five of my contacts":                      "Send 'Hi' to the first 25 of my contacts",
+		"Wait fifteen minutes, then send 'Hi' to bob@example.com":                "Wait 15 minutes, then send 'Hi' to bob@example.com",
+		"Send 'Hi' to my contacts who I haven't emailed in the last thirty days": "Send 'Hi' to my contacts who I haven't emailed in the last 30 days",
+	} {
+		t.Run(program, func(t *testing.T) {
+			got, plain := mustPlan(t, &Rules{}, program, now), mustPlan(t, &Rules{}, want, now)
+			got.Program, plain.Program = "", ""
+			if g, w := planJSON(t, got), planJSON(t, plain); g != w {
+				t.Errorf("plan:\n%s\nwant the plan of %q:\n%s", g, want, w)
+			}
+		})
+	}
+	if _, ok := number("twenty-ten"); ok {
+		t.Error("twenty-ten read as a number")
+	}
+}

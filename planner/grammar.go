@@ -264,9 +264,10 @@ type failure struct {
 // The phrases of the grammar that no command gives (the others are the language's, from the registry).
 var (
 	// getVerbs make a statement whose recipients come first: "Everyone in my contacts gets 'Hi'".
-	getVerbs      = []string{"gets", "get", "should get", "will get", "receives", "should receive"}
-	lastPhrases   = join([]string{"in the", "within the", "over the", "during the"}, []string{"last", "past"})
-	numberWords   = map[string]int{"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12}
+	getVerbs    = []string{"gets", "get", "should get", "will get", "receives", "should receive"}
+	lastPhrases = join([]string{"in the", "within the", "over the", "during the"}, []string{"last", "past"})
+	numberWords = map[string]int{"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
+		"thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19}
 	replyPronouns = []string{"he", "she", "they"}
 	domainPattern = regexp.MustCompile(`^[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}$`)
 	answerHeads   = []string{"list", "show", "show me", "tell me", "give me", "which are", "who are"}
@@ -1883,6 +1884,9 @@ func dayNumber(w string) int {
 func number(w string) (int, bool) {
 	if n, ok := numberWords[w]; ok {
 		return n, true
+	}
+	if n, ok := tensWord(w); ok {
+		return n, true // "twenty", "twenty-five"
 	}
 	if len(w) > 6 {
 		return 0, false
