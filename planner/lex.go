@@ -42,6 +42,8 @@ var contractions = map[string][]string{
 	"doesnt":  {"does", "not"},
 	"don't":   {"do", "not"},
 	"dont":    {"do", "not"},
+	"isn't":   {"is", "not"}, // "where status isn't late", "if the label isn't urgent"
+	"isnt":    {"is", "not"},
 }
 
 // closers maps each opening quote mark to the marks that may close it.

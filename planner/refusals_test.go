@@ -168,3 +168,24 @@ func TestPlanGetStatementWithClausesAfterTheMessage(t *testing.T) {
 	_, err := (&Rules{}).Plan(context.Background(), "bob@example.com gets 'Hi' saying 'Bye'", now)
 	assertRefused(t, err, "saying 'Bye'", `already gives the message "Hi"`)
 }
+
+// TestPlanIsntIsIsNot: "isn't" is "is not", as "haven't" is "have not": in a where and in a condition on
+// a value the plan is the one with "is not"; inside a quotation it stays as written.
+func TestPlanIsntIsIsNot(t *testing.T) {
+	for short, long := range map[string]string{
+		"For each row in orders.csv where status isn't late, email the address in the email column saying 'x'":      "For each row in orders.csv where status is not late, email the address in the email column saying 'x'",
+		"Read mail.txt and classify it as urgent or normal. If the label isn't urgent, send 'x' to bob@example.com": "Read mail.txt and classify it as urgent or normal. If the label is not urgent, send 'x' to bob@example.com",
+	} {
+		t.Run(short, func(t *testing.T) {
+			got, want := mustPlan(t, &Rules{}, short, now), mustPlan(t, &Rules{}, long, now)
+			got.Program, want.Program = "", ""
+			if g, w := planJSON(t, got), planJSON(t, want); g != w {
+				t.Errorf("plan:\n%s\nwant the plan of %q:\n%s", g, long, w)
+			}
+		})
+	}
+	p := mustPlan(t, &Rules{}, "Send 'It isn't late' to bob@example.com", now)
+	if c, _ := p.Step("compose"); c.Args["body"] != "It isn't late" {
+		t.Errorf("body = %v, want the message as written", c.Args["body"])
+	}
+}
