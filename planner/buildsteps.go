@@ -330,6 +330,27 @@ func (b *builder) iterate(c *commandClause) (string, string, string, string, *fa
 	return step.ID, items, each, strings.Join(conds, " && "), nil
 }
 
+// makerOf says how to make a list of the things a count names ("rows": a statement of the command whose
+// list is of rows, with its example), or of any list when none makes them.
+func (b *builder) makerOf(noun string) string {
+	for _, st := range b.l.statements {
+		if st.iterates() {
+			continue // "for each row in {path}" goes over the rows, and leaves no list to count
+		}
+		for _, r := range st.spec.Forms.Results {
+			if noun == "" || r.Each == "" || noun != r.Each && noun != r.Each+"s" {
+				continue
+			}
+			form := strings.NewReplacer("{", "<", "}", ">").Replace(st.text)
+			return fmt.Sprintf("make them first, like %s, then the condition", capitalize(form))
+		}
+	}
+	if noun != "" {
+		return "a count is of a list a step before made, like the files of List the files matching *.csv"
+	}
+	return "list them first, like List the files matching *.csv"
+}
+
 // valueCond writes a condition on a value a step before made, with the step it reads and why an item
 // is skipped when it is false.
 func (b *builder) valueCond(v valueCondition) (string, string, string, *failure) {
@@ -357,7 +378,7 @@ func (b *builder) valueCond(v valueCondition) (string, string, string, *failure)
 		if v.noun != "" {
 			what = v.noun
 		}
-		return "", "", "", &failure{from: v.from, to: v.to, why: fmt.Sprintf("no step before it made %s to count; list them first, like List the files matching *.csv", what)}
+		return "", "", "", &failure{from: v.from, to: v.to, why: fmt.Sprintf("no step before it made %s to count; %s", what, b.makerOf(v.noun))}
 	}
 	m, out, f := b.resolve(v.result, v.span, catalog.ContentType)
 	if f != nil {

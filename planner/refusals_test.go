@@ -19,6 +19,9 @@ func TestPlanRefusalsSayWhatIsMissing(t *testing.T) {
 			"it is a second file, and a statement takes one: write a statement for each, like Read report.txt ... Then read notes.md ...; or, to attach both files to an email: Email report.txt and notes.md to <address>"},
 		{"Summarize report.txt and notes.md", "notes.md", "write a statement for each, like Summarize report.txt ... Then summarize notes.md ..."},
 		{"Read report.txt, notes.md and email them to bob@example.com", "notes.md", "it is a second file"},
+		{"List the files matching *.md. If there are more than 2 rows, send 'x' to bob@example.com", "If there are more than 2 rows", "no step before it made rows to count; make them first, like Read the"},
+		{"If there are more than 5 files, send 'Many' to bob@example.com", "If there are more than 5 files", "make them first, like List the files"},
+		{"If there are more than 5 cats, send 'Many' to bob@example.com", "If there are more than 5 cats", "a count is of a list a step before made"},
 		{"Tell bob@example.com that I'm late", "that I'm late", "the message must be in quotes, like Tell bob@example.com 'I'm late'"},
 		{"Tell my contact Ann that the meeting moved to 3pm", "that the meeting moved to 3pm", "like Tell my contact Ann 'the meeting moved to 3pm'"},
 	}
