@@ -305,6 +305,7 @@ type parser struct {
 	// are never part of one ("now"), with the name: where such a word is not understood, the refusal
 	// says why.
 	nameStops map[int]string
+	zone      string // the name of the zone the program's times are in, for a refusal of "at 9am EST"
 }
 
 func newParser(l *language, src string, toks []token) *parser {
@@ -454,13 +455,58 @@ func (p *parser) replyAt(pos int) bool {
 // program is the parsed program: an optional schedule and the statements.
 type parsedProgram struct {
 	schedule   *scheduleClause
-	bodyOffset int // the byte offset where the statements after the schedule start
+	body       string // the program without its schedule, which each scheduled run plans
 	statements []*sentence
 	seps       []span // the separator before each statement (empty for the first)
 }
 
-// parse reads the statements in order; it stops at the first part it does not understand.
+// parse reads the statements in order; it stops at the first part it does not understand. A schedule
+// is at the start, or at the end of a program of one statement: "Send 'Hi' to bob@example.com every
+// Monday at 9am".
 func (p *parser) parse() (*parsedProgram, *failure) {
+	prog, f := p.parseFrom()
+	if f == nil {
+		return prog, nil
+	}
+	if at, sc := p.trailingSchedule(); sc != nil {
+		end := p.end
+		p.end = at
+		if p.isPunct(at-1, ",") {
+			p.end--
+		}
+		tail, tf := p.parseFrom()
+		p.end = end
+		if tf != nil {
+			return nil, tf
+		}
+		if tail.schedule != nil {
+			return nil, &failure{from: sc.from, to: sc.to, why: "the program has a schedule at its start already"}
+		}
+		if len(tail.statements) > 1 {
+			return nil, &failure{from: sc.from, to: sc.to, why: "at the end of several statements it could repeat the last one or all of them; put it first, like Every Monday at 9am, send ... Then ..."}
+		}
+		tail.schedule = sc
+		tail.body = strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(p.src[:p.toks[at].start]), ","))
+		return tail, nil
+	}
+	return nil, f
+}
+
+// trailingSchedule finds a schedule that ends the program and where it starts.
+func (p *parser) trailingSchedule() (int, *scheduleClause) {
+	for i := 1; i < p.end; i++ {
+		if !p.isWord(i, "every") && !p.isWord(i, "each") && !p.isWord(i, "daily") && !p.isWord(i, "on") {
+			continue
+		}
+		if sc, next, f := p.schedule(i); f == nil && sc != nil && next == p.end {
+			return i, sc
+		}
+	}
+	return 0, nil
+}
+
+// parseFrom is parse without a schedule at the end.
+func (p *parser) parseFrom() (*parsedProgram, *failure) {
 	prog := &parsedProgram{}
 	pos := 0
 	if sc, next, f := p.schedule(p.politeLead(0)); f != nil { // "Please, every Monday at 9am, ..."
@@ -471,9 +517,8 @@ func (p *parser) parse() (*parsedProgram, *failure) {
 			next++
 		}
 		pos = next
-		prog.bodyOffset = len(p.src)
 		if next < len(p.toks) {
-			prog.bodyOffset = p.toks[next].start
+			prog.body = strings.TrimSpace(p.src[p.toks[next].start:])
 		}
 	}
 	sep := span{pos, pos}

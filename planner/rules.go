@@ -56,6 +56,7 @@ func (r *Rules) Plan(ctx context.Context, program string, now time.Time) (*plan.
 	}
 	l := currentLanguage()
 	p := newParser(l, program, toks)
+	p.zone = loc.String()
 	prog, f := p.parse()
 	if f != nil {
 		return nil, p.notUnderstood(program, f)
