@@ -523,6 +523,13 @@ func (p *parser) parseFrom() (*parsedProgram, *failure) {
 	}
 	sep := span{pos, pos}
 	for pos < p.end {
+		if w, next := p.whenFirst(pos); w != nil {
+			// "Tomorrow at 9am, tell me how many ...": a wait, then the statement.
+			prog.statements = append(prog.statements, &sentence{kind: waitStatement, acted: true, span: w.span, wait: w})
+			prog.seps = append(prog.seps, sep)
+			sep, pos = span{next, next}, next
+			continue
+		}
 		s, next, f := p.statement(pos)
 		if f != nil {
 			if name, ok := p.nameStops[f.from]; ok && f.why == "" {
@@ -572,6 +579,27 @@ func (p *parser) parseFrom() (*parsedProgram, *failure) {
 		}
 	}
 	return prog, nil
+}
+
+// whenFirst parses a time phrase that leads a question or a command's statement, which (unlike an email)
+// take no time clause of their own: "Tomorrow at 9am, tell me how many ...". It returns the when as a wait
+// and the position of the statement, or nil.
+func (p *parser) whenFirst(pos int) (*whenClause, int) {
+	at := p.politeLead(pos)
+	w, next, f := p.when(at)
+	if w == nil || f != nil {
+		return nil, 0
+	}
+	if p.isPunct(next, ",") {
+		next++
+	}
+	if c, _, _ := p.commandStatement(next, false); c == nil {
+		if s, _, f := p.answerStatement(next); s == nil || f != nil {
+			return nil, 0
+		}
+	}
+	w.span = span{pos, w.to}
+	return w, next
 }
 
 // statement parses one statement at pos, up to a separator or the end.

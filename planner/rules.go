@@ -156,6 +156,21 @@ func (p *parser) notUnderstood(program string, f *failure) *NotUnderstoodError {
 			why = "if the message has an apostrophe at the end of a word, put the message in double quotes"
 		}
 	}
+	for _, t := range p.toks[from:min(to+1, len(p.toks))] { // and the word after: "Wait 10" of "Wait 10 mintues"
+		if t.kind != word {
+			continue
+		}
+		if m := misspeltTime(t.text); m != "" {
+			// "Tomorow at 9am": a slip of a time word says more than "not understood" or "not a verb".
+			hint := fmt.Sprintf("did you mean %q?", m)
+			if why == "" || strings.HasPrefix(why, "EaaPL does not know the verb") || strings.HasPrefix(why, "EaaPL finds no verb") {
+				why = hint
+			} else {
+				why += "; " + hint
+			}
+			break
+		}
+	}
 	nu := notUnderstood(program, program[p.toks[from].start:p.toks[to-1].end], why)
 	if f.form != "" {
 		nu.Nearest = append([]string{f.form}, slices.DeleteFunc(nu.Nearest, func(s string) bool { return s == f.form })...)

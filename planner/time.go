@@ -259,6 +259,11 @@ func (p *parser) dayPhrase(pos int, first bool) (dayRef, int, *failure) {
 		}
 		return dayRef{}, -1, nil // "this week", "next week": periods, not days
 	}
+	if on || first {
+		if f := p.holidayAt(pos, at); f != nil {
+			return dayRef{}, 0, f // "on Christmas", "Christmas Day at 9am"
+		}
+	}
 	if !on && !first {
 		return dayRef{}, -1, nil
 	}
@@ -762,4 +767,105 @@ func (sc *scheduleClause) describe() string {
 		times[i] = c.String()
 	}
 	return when + " at " + andList(times)
+}
+
+// timeWords are the time words a misspelling is looked for against: long enough that one slip ("tomorow",
+// "Firday", "mintues") is not another common word. "every" is there for "evry"; "very" and "ever" are
+// words of their own.
+var timeWords = strings.Fields(`tomorrow tonight today yesterday morning afternoon evening midnight every weekday weekend
+	monday tuesday wednesday thursday friday saturday sunday minute minutes second seconds
+	january february april august september october november december`)
+
+// misspeltTime returns the time word that w is one slip from (two for long words), or "". The planner
+// never plans the word it suggests: the suggestion only says why the program is refused.
+func misspeltTime(w string) string {
+	if len(w) < 4 || w == "very" || w == "ever" || w == "even" || w == "eve" {
+		return ""
+	}
+	if _, ok := units[w]; ok {
+		return ""
+	}
+	if _, ok := weekdayNames[strings.TrimSuffix(w, "s")]; ok {
+		return ""
+	}
+	for _, t := range timeWords {
+		if w == t || w == t+"s" {
+			return ""
+		}
+	}
+	for _, t := range timeWords {
+		limit := 1
+		if len(t) >= 7 {
+			limit = 2
+		}
+		if d := editDistance(w, t); d <= limit {
+			if _, ok := weekdayNames[t]; ok || monthNames[t] != 0 {
+				return strings.ToUpper(t[:1]) + t[1:]
+			}
+			return t
+		}
+	}
+	return ""
+}
+
+// editDistance is the optimal string alignment distance: letters put in, left out, changed, or two
+// side by side swapped ("Firday"), each one slip.
+func editDistance(a, b string) int {
+	prev2, prev, cur := make([]int, len(b)+1), make([]int, len(b)+1), make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				cur[j] = min(cur[j], prev2[j-2]+1)
+			}
+		}
+		prev2, prev, cur = prev, cur, prev2
+	}
+	return prev[len(b)]
+}
+
+// holidays are days people name that EaaPL does not know the date of (Easter moves, Thanksgiving
+// differs by country): they are refused, with the date to write; "" where the date moves.
+var holidays = map[string]string{
+	"christmas": "on 25 December", "xmas": "on 25 December", "halloween": "on 31 October", "new": "on 1 January",
+	"easter": "", "thanksgiving": "", "hanukkah": "", "diwali": "", "ramadan": "", "eid": "", "passover": "",
+}
+
+// holidayAt returns the refusal of a holiday named at pos ("Christmas", "Christmas Day", "New Year's Day").
+func (p *parser) holidayAt(from, pos int) *failure {
+	if pos >= p.end || p.toks[pos].kind != word {
+		return nil
+	}
+	date, ok := holidays[p.toks[pos].text]
+	to := pos + 1
+	if p.toks[pos].text == "new" {
+		n, isNewYear := p.phrase(pos, "new year's day", "new years day", "new year's eve", "new years eve", "new year's", "new years", "new year")
+		if !isNewYear {
+			return nil
+		}
+		if p.isWord(n-1, "eve") {
+			date = "on 31 December"
+		}
+		to = n
+	} else if ok && (p.isWord(to, "day") || p.isWord(to, "eve") || p.isWord(to, "sunday") || p.isWord(to, "monday")) {
+		if p.isWord(to, "eve") && date == "on 25 December" {
+			date = "on 24 December"
+		}
+		to++
+	}
+	if !ok {
+		return nil
+	}
+	if date == "" {
+		return &failure{from: from, to: to, why: "EaaPL does not know the dates of holidays, and this one moves; write this year's date, like on 12 April at 9am"}
+	}
+	return &failure{from: from, to: to, why: "EaaPL does not know the dates of holidays; write the date, like " + date + " at 9am"}
 }
