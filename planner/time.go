@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -504,6 +505,45 @@ func (p *parser) partClock(from, pos int, part string) (clock, int, *failure) {
 		return clock{}, 0, &failure{from: from, to: next, why: fmt.Sprintf("%s is not in the %s; write a pm time, like %s at 7pm", c, strings.Replace(part, "night", "evening", 1), strings.Join(wordsOf(p.toks[from:pos-1]), " "))}
 	}
 	return c, next, nil
+}
+
+// whenOf reads a whole phrase as a time of the grammar's when, "tomorrow at 08:00", "friday at 9:00",
+// "next Monday at 9am", "24 December at 18:00", "tonight at 9", "9am tomorrow", and resolves it against
+// now, for the LLM planner's waits: a model's phrase means what the same words mean in a program. ok is
+// false when the phrase is not such a time (or is a duration); err says why one cannot be kept.
+func whenOf(phrase string, now time.Time) (t time.Time, ok bool, err error) {
+	if t, ok, err := whenOf1(phrase, now); ok || !startsWithDate.MatchString(phrase) {
+		return t, ok, err
+	}
+	return whenOf1("on "+phrase, now) // "24 December at 18:00": a program writes "on" before a date
+}
+
+// startsWithDate is a phrase that starts with a day of the month or a month.
+var startsWithDate = regexp.MustCompile(`(?i)^\s*(\d|the |jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)`)
+
+// whenOf1 is whenOf, as written.
+func whenOf1(phrase string, now time.Time) (t time.Time, ok bool, err error) {
+	toks, lerr := lex(phrase)
+	if lerr != nil || len(toks) == 0 {
+		return time.Time{}, false, nil
+	}
+	p := newParser(currentLanguage(), phrase, toks)
+	p.zone = now.Location().String()
+	w, next, f := p.when(0)
+	if w == nil && f == nil {
+		w, next, f = p.clockWhen(0, 0) // "9am tomorrow", "22:00"
+	}
+	if f != nil {
+		return time.Time{}, true, errors.New(f.why)
+	}
+	if w == nil || w.after > 0 || next != p.end {
+		return time.Time{}, false, nil
+	}
+	at, why := w.resolve(now)
+	if why != "" {
+		return time.Time{}, true, errors.New(why)
+	}
+	return at, true, nil
 }
 
 // at resolves a day and clock time against now, in now's location; resolve says when it cannot.
