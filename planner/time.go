@@ -495,14 +495,15 @@ func (p *parser) partClock(from, pos int, part string) (clock, int, *failure) {
 			c.hour += 12 // "this afternoon at 3", "tonight at 9"
 		}
 	}
+	written := p.src[p.toks[pos].start:p.toks[next-1].end] // "9am", as written
 	switch {
 	case c.midnight && part == "night" || c.midnight && part == "evening":
 	case c.midnight:
 		return clock{}, 0, &failure{from: from, to: next, why: "midnight is not in the " + part + "; write at midnight (the start of the next day)"}
 	case part == "morning" && c.hour >= 12:
-		return clock{}, 0, &failure{from: from, to: next, why: fmt.Sprintf("%s is not in the morning; write an am time, like this morning at 10am", c)}
+		return clock{}, 0, &failure{from: from, to: next, why: fmt.Sprintf("%s is not in the morning; write an am time, like this morning at 10am", written)}
 	case part != "morning" && c.hour < 12:
-		return clock{}, 0, &failure{from: from, to: next, why: fmt.Sprintf("%s is not in the %s; write a pm time, like %s at 7pm", c, strings.Replace(part, "night", "evening", 1), strings.Join(wordsOf(p.toks[from:pos-1]), " "))}
+		return clock{}, 0, &failure{from: from, to: next, why: fmt.Sprintf("%s is not in the %s; write a pm time, like %s at 7pm", written, strings.Replace(part, "night", "evening", 1), strings.Join(wordsOf(p.toks[from:pos-1]), " "))}
 	}
 	return c, next, nil
 }
