@@ -162,7 +162,7 @@ func (p *parser) notUnderstood(program string, f *failure) *NotUnderstoodError {
 		}
 		if m := misspeltTime(t.text); m != "" {
 			// "Tomorow at 9am": a slip of a time word says more than "not understood" or "not a verb".
-			hint := fmt.Sprintf("did you mean %q?", m)
+			hint := "did you mean " + m + "?"
 			if why == "" || strings.HasPrefix(why, "EaaPL does not know the verb") || strings.HasPrefix(why, "EaaPL finds no verb") {
 				why = hint
 			} else {

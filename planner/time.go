@@ -817,7 +817,7 @@ var timeWords = strings.Fields(`tomorrow tonight today yesterday morning afterno
 	monday tuesday wednesday thursday friday saturday sunday minute minutes second seconds
 	january february april august september october november december`)
 
-// misspeltTime returns the time word that w is one slip from (two for long words), or "". The planner
+// misspeltTime returns the time word that w is one slip from (two for long words), quoted, or "". The planner
 // never plans the word it suggests: the suggestion only says why the program is refused.
 func misspeltTime(w string) string {
 	if len(w) < 4 || w == "very" || w == "ever" || w == "even" || w == "eve" {
@@ -834,19 +834,26 @@ func misspeltTime(w string) string {
 			return ""
 		}
 	}
+	var near []string // the nearest, all of them when two are as near ("wensday": Wednesday or weekday)
+	best := 3
 	for _, t := range timeWords {
 		limit := 1
 		if len(t) >= 7 {
 			limit = 2
 		}
-		if d := editDistance(w, t); d <= limit {
-			if _, ok := weekdayNames[t]; ok || monthNames[t] != 0 {
-				return strings.ToUpper(t[:1]) + t[1:]
-			}
-			return t
+		d := editDistance(w, t)
+		if d > limit || d > best {
+			continue
 		}
+		if d < best {
+			near, best = nil, d
+		}
+		if _, ok := weekdayNames[t]; ok || monthNames[t] != 0 {
+			t = strings.ToUpper(t[:1]) + t[1:]
+		}
+		near = append(near, strconv.Quote(t))
 	}
-	return ""
+	return strings.Join(near, " or ")
 }
 
 // editDistance is the optimal string alignment distance: letters put in, left out, changed, or two
