@@ -51,6 +51,9 @@ func TestPlanReadsNewcomersClocksAndDays(t *testing.T) {
 		{"TonightBareHourIsPM", "Tonight at 11 send 'Hi' to bob@example.com", "2026-11-25T23:00:00Z", now},
 		{"TonightBareFiveIsPM", "Tonight at 5 send 'Hi' to bob@example.com", "2026-12-02T17:00:00Z", wednesday},
 		{"TonightAtMidnight", "Tonight at midnight send 'Hi' to bob@example.com", "2026-11-26T00:00:00Z", now},
+		{"ClockThenTonight", "Send 'Hi' to bob@example.com at 11 tonight", "2026-11-25T23:00:00Z", now},
+		{"ClockThenThisMorning", "At 10 this morning send 'Hi' to bob@example.com", "2026-12-02T10:00:00Z", wednesday},
+		{"WaitUntilClockTonight", "Wait until 9 tonight, then send 'Hi' to bob@example.com", "2026-12-02T21:00:00Z", wednesday},
 		{"ThisEvening", "This evening at 10pm send 'Hi' to bob@example.com", "2026-11-25T22:00:00Z", now},
 		{"ThisEveningBare", "Send 'Hi' to bob@example.com this evening at 7", "2026-12-02T19:00:00Z", wednesday},
 		{"ThisMorning", "This morning at 10am send 'Hi' to bob@example.com", "2026-12-02T10:00:00Z", wednesday},
@@ -83,6 +86,8 @@ func TestPlanRefusesNewcomersTimesSayingWhy(t *testing.T) {
 		{"ThisMorningPM", wednesday, "This morning at 3pm send 'Hi' to bob@example.com", "This morning at 3pm", "3pm is not in the morning"},
 		{"ThisMorningPassed", now, "This morning at 10am send 'Hi' to bob@example.com", "This morning at 10am", "10:00 today has passed"},
 		{"ThisAfternoonPassed", now, "This afternoon at 3pm send 'Hi' to bob@example.com", "This afternoon at 3pm", "15:00 today has passed"},
+		{"ClockAMThenTonight", now, "Send 'Hi' to bob@example.com at 9am tonight", "at 9am tonight", "9am is not in the evening"},
+		{"TomorrowNightAM", now, "Send 'Hi' to bob@example.com tomorrow night at 1am", "tomorrow night at 1am", "1am is not in the evening; write a pm time, like tomorrow night at 7pm; the nearest"},
 		{"TonightWithoutATime", now, "Send 'Hi' to bob@example.com tonight", "tonight", "say at what time"},
 		{"ZoneEST", now, "At 9am EST send 'Hi' to bob@example.com", "At 9am EST", "a time zone is not written in the program: its times are in UTC; set EAAPL_TIMEZONE"},
 		{"ZonePST", now, "Send 'Hi' to bob@example.com tomorrow at 9am PST", "tomorrow at 9am PST", "a time zone is not written"},
@@ -225,7 +230,7 @@ func TestMisspeltTimeWords(t *testing.T) {
 		"secnods": `"seconds"`, "tonigth": `"tonight"`, "decmber": `"December"`, "mondy": `"Monday"`,
 		"wensday": `"weekday" or "Wednesday"`, // as near to both: both are named
 		// Words of their own, and the time words themselves, are not slips.
-		"very": "", "ever": "", "your": "", "hours": "", "minutes": "", "fridays": "", "fri": "", "monica": "", "sunny": "", "day": "",
+		"very": "", "ever": "", "your": "", "night": "", "hours": "", "minutes": "", "fridays": "", "fri": "", "monica": "", "sunny": "", "day": "",
 	} {
 		if got := misspeltTime(w); got != want {
 			t.Errorf("misspeltTime(%q) = %q, want %q", w, got, want)

@@ -218,6 +218,22 @@ func (p *parser) when(pos int) (*whenClause, int, *failure) {
 // clockWhen parses a clock at pos and the day that may follow it: "9am", "8am tomorrow", "9 on Friday";
 // from is where the phrase starts ("at", or the clock itself after "wait until"). Without a day it is today.
 func (p *parser) clockWhen(from, pos int) (*whenClause, int, *failure) {
+	if _, n, ok := p.clock(pos); ok {
+		// "at 9 tonight", "at 10am this morning": the part of the day reads the clock, as after it.
+		part, end := "", n
+		if p.isWord(n, "tonight") {
+			part, end = "night", n+1
+		} else if p.isWord(n, "this") && p.partOfDay(n+1) != "" {
+			part, end = p.partOfDay(n+1), n+2
+		}
+		if part != "" {
+			c, _, f := p.partClock(from, pos, part)
+			if f != nil {
+				return nil, 0, &failure{from: from, to: end, why: f.why}
+			}
+			return &whenClause{span: span{from, end}, day: dayRef{kind: dayToday}, clock: c}, end, nil
+		}
+	}
 	c, after, ok, f := p.clockAt(pos)
 	if f != nil {
 		return nil, 0, &failure{from: from, to: f.to, why: f.why}
@@ -817,10 +833,14 @@ var timeWords = strings.Fields(`tomorrow tonight today yesterday morning afterno
 	monday tuesday wednesday thursday friday saturday sunday minute minutes second seconds
 	january february april august september october november december`)
 
+// notSlips are words near a time word that are words of their own.
+var notSlips = map[string]bool{"very": true, "ever": true, "even": true, "every": true, "night": true, "nights": true, "noon": true,
+	"month": true, "months": true, "mourning": true, "evenings": true, "mornings": true, "afternoons": true}
+
 // misspeltTime returns the time word that w is one slip from (two for long words), quoted, or "". The planner
 // never plans the word it suggests: the suggestion only says why the program is refused.
 func misspeltTime(w string) string {
-	if len(w) < 4 || w == "very" || w == "ever" || w == "even" || w == "eve" {
+	if len(w) < 4 || notSlips[w] {
 		return ""
 	}
 	if _, ok := units[w]; ok {
