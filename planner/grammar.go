@@ -516,6 +516,9 @@ func (p *parser) parseFrom() (*parsedProgram, *failure) {
 		if p.isPunct(next, ",") {
 			next++
 		}
+		if p.isWord(next, "and") && !p.isWord(next+1, "then") {
+			next++ // "Every day at 9am and send ...": the program is what follows "and"
+		}
 		pos = next
 		if next < len(p.toks) {
 			prog.body = strings.TrimSpace(p.src[p.toks[next].start:])

@@ -170,6 +170,8 @@ func TestScheduleOfTheWeekendAndOfSeveralTimes(t *testing.T) {
 			[]plan.Calendar{{DaysOfWeek: []string{"tuesday", "thursday"}, Hour: 8, Minute: 30}}, "Every Tuesday and Thursday at 8:30 (UTC)"},
 		{"Send 'Hi' to bob@example.com every day at 9am and 5pm",
 			[]plan.Calendar{{Hour: 9}, {Hour: 17}}, "Every day at 9:00 and 17:00 (UTC), run: Send 'Hi' to bob@example.com"},
+		{"Every day at 9am and send 'Hi' to bob@example.com",
+			[]plan.Calendar{{Hour: 9}}, "Every day at 9:00 (UTC), run: send 'Hi' to bob@example.com"},
 		{"Every day at midnight, send 'Hi' to bob@example.com",
 			[]plan.Calendar{{Hour: 0}}, "Every day at 0:00 (UTC)"},
 	} {
