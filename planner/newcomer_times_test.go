@@ -88,6 +88,8 @@ func TestPlanRefusesNewcomersTimesSayingWhy(t *testing.T) {
 		{"ThisAfternoonPassed", now, "This afternoon at 3pm send 'Hi' to bob@example.com", "This afternoon at 3pm", "15:00 today has passed"},
 		{"ClockAMThenTonight", now, "Send 'Hi' to bob@example.com at 9am tonight", "at 9am tonight", "9am is not in the evening"},
 		{"TomorrowNightAM", now, "Send 'Hi' to bob@example.com tomorrow night at 1am", "tomorrow night at 1am", "1am is not in the evening; write a pm time, like tomorrow night at 7pm; the nearest"},
+		{"WeekdayTodayAtMidnight", wednesday, "On Wednesday at midnight send 'Hi' to bob@example.com", "On Wednesday at midnight", "could mean today or Wednesday 9 December; write today at midnight"},
+		{"NextFridayAtMidnight", wednesday, "Next Friday at midnight send 'Hi' to bob@example.com", "Next Friday at midnight", "could mean 4 December or 11 December"},
 		{"TonightWithoutATime", now, "Send 'Hi' to bob@example.com tonight", "tonight", "say at what time"},
 		{"ZoneEST", now, "At 9am EST send 'Hi' to bob@example.com", "At 9am EST", "a time zone is not written in the program: its times are in UTC; set EAAPL_TIMEZONE"},
 		{"ZonePST", now, "Send 'Hi' to bob@example.com tomorrow at 9am PST", "tomorrow at 9am PST", "a time zone is not written"},

@@ -60,6 +60,9 @@ func (c clock) nextDay() int {
 }
 
 func (c clock) String() string {
+	if c.midnight {
+		return "midnight" // not "0:00", which "today at 0:00" would read as the start of today
+	}
 	if c.minute == 0 {
 		return fmt.Sprintf("%d:00", c.hour)
 	}
@@ -399,8 +402,7 @@ func (p *parser) clock(pos int) (clock, int, bool) {
 	if err != nil || len(w) > 2 || w == "" {
 		return clock{}, 0, false
 	}
-	dotted := minute > 0 || strings.Contains(p.toks[pos].text, ".")
-	if suffix == "" && !dotted && p.isPunct(next, ":") && next+1 < p.end && p.toks[next+1].kind == word {
+	if suffix == "" && !strings.Contains(p.toks[pos].text, ".") && p.isPunct(next, ":") && next+1 < p.end && p.toks[next+1].kind == word {
 		m := p.toks[next+1].text
 		for _, s := range []string{"am", "pm"} {
 			if strings.HasSuffix(m, s) {
@@ -578,6 +580,7 @@ func (w whenClause) resolve(now time.Time) (time.Time, string) {
 	on := func(days int) time.Time {
 		return time.Date(y, m, d+days+w.clock.nextDay(), w.clock.hour, w.clock.minute, 0, 0, now.Location())
 	}
+	said := func(days int) time.Time { return time.Date(y, m, d+days, 0, 0, 0, 0, now.Location()) } // the day named, for messages
 	wd := w.day.weekday
 	ahead := (int(wd) - int(now.Weekday()) + 7) % 7 // 0: today
 	left := 6 - (int(now.Weekday())+6)%7            // the days of this week after today (weeks start on Monday)
@@ -588,7 +591,7 @@ func (w whenClause) resolve(now time.Time) (time.Time, string) {
 		if ahead == 0 {
 			// "on Wednesday" written on a Wednesday could be today or next week: ask, never pick.
 			return on(7), fmt.Sprintf("%s is today, so it could mean today or %s; write today at %s for today (a weekday names one of the next six days)",
-				wd, on(7).Format("Monday 2 January"), w.clock)
+				wd, said(7).Format("Monday 2 January"), w.clock)
 		}
 		return on(ahead), ""
 	case dayNext:
@@ -599,13 +602,13 @@ func (w whenClause) resolve(now time.Time) (time.Time, string) {
 			return on(ahead), "" // the coming one is in next week: both readings agree
 		}
 		return on(ahead + 7), fmt.Sprintf("next %s could mean %s or %s; say this %s (%s) or on %s",
-			wd, on(ahead).Format("2 January"), on(ahead+7).Format("2 January"), wd, on(ahead).Format("2 January"), on(ahead+7).Format("Monday 2 January"))
+			wd, said(ahead).Format("2 January"), said(ahead+7).Format("2 January"), wd, said(ahead).Format("2 January"), said(ahead+7).Format("Monday 2 January"))
 	case dayThis:
 		switch {
 		case ahead == 0:
-			return on(0), fmt.Sprintf("this %s is today; write today at %s, or next %s for %s", wd, w.clock, wd, on(7).Format("2 January"))
+			return on(0), fmt.Sprintf("this %s is today; write today at %s, or next %s for %s", wd, w.clock, wd, said(7).Format("2 January"))
 		case ahead > left:
-			return on(ahead), fmt.Sprintf("%s of this week has passed (%s); for %s write next %s", wd, on(ahead-7).Format("2 January"), on(ahead).Format("Monday 2 January"), wd)
+			return on(ahead), fmt.Sprintf("%s of this week has passed (%s); for %s write next %s", wd, said(ahead-7).Format("2 January"), said(ahead).Format("Monday 2 January"), wd)
 		}
 		return on(ahead), ""
 	case dayDate:
