@@ -249,3 +249,12 @@ func TestMisspeltTimeWords(t *testing.T) {
 		}
 	}
 }
+
+func TestShortDayNamesInAPeriodAreTheDays(t *testing.T) {
+	short := mustPlan(t, &Rules{}, "Send 'Hi' to my contacts who I haven't emailed since Fri", wednesday)
+	long := mustPlan(t, &Rules{}, "Send 'Hi' to my contacts who I haven't emailed since Friday", wednesday)
+	short.Program, long.Program = "", ""
+	if got, want := planJSON(t, short), planJSON(t, long); got != want || !strings.Contains(got, "2026-11-27T00:00:00Z") {
+		t.Errorf("since Fri plans\n%s\nwant since Friday (27 November):\n%s", got, want)
+	}
+}
