@@ -35,7 +35,7 @@ func docsPrograms(tb testing.TB) []docsProgram {
 	var out []docsProgram
 	inBlock, programs := false, false
 	example, program, reason := -1, -1, -1 // the columns of the table being read
-	parts := false                          // the reason column starts with the part quoted
+	parts := false                         // the reason column starts with the part quoted
 	for i, line := range strings.Split(string(data), "\n") {
 		n := i + 1
 		if strings.HasPrefix(line, "```") {

@@ -25,7 +25,7 @@ func (p *parser) durations(pos int) (duration, int, *failure) {
 		}
 		return 0, -1, nil
 	}
-	last := units[p.toks[next-1].text]
+	last := p.unitOf(pos, next)
 	for {
 		at := next
 		if p.isPunct(at, ",") {
@@ -41,7 +41,7 @@ func (p *parser) durations(pos int) (duration, int, *failure) {
 		if after < 0 {
 			break
 		}
-		unit := units[p.toks[after-1].text]
+		unit := p.unitOf(at, after)
 		if unit >= last {
 			return 0, 0, &failure{from: pos, to: after, why: "write the parts of a duration from the largest unit down, each once, like 1 day 2 hours or 1 hour and 30 minutes"}
 		}
@@ -53,6 +53,15 @@ func (p *parser) durations(pos int) (duration, int, *failure) {
 	return d, next, nil
 }
 
+// unitOf is the unit of the duration in the tokens [from, to): "hours" in "2 hours and a half".
+func (p *parser) unitOf(from, to int) time.Duration {
+	var u time.Duration
+	for _, t := range p.toks[from:to] {
+		u = max(u, units[t.text])
+	}
+	return u
+}
+
 // allDigits is a number written in digits, of any length.
 var allDigits = regexp.MustCompile(`^[0-9]+$`)
 
@@ -62,14 +71,14 @@ func numberTooLarge(w string, from, max int) *failure {
 	switch {
 	case allDigits.MatchString(w):
 		return &failure{from: from, to: from + 1, why: "the number must be from 1 to " + strconv.Itoa(max)}
-	case decimal.MatchString(w):
+	case fraction.MatchString(w):
 		return &failure{from: from, to: from + 1, why: "the number must be a whole number from 1 to " + strconv.Itoa(max)}
 	}
 	return nil
 }
 
-// decimal is a number with a fraction: "1.5", "2,5".
-var decimal = regexp.MustCompile(`^[0-9]+[.,][0-9]+$`)
+// fraction is a number with a fraction, of any length: "1.5", "2,5".
+var fraction = regexp.MustCompile(`^[0-9]+[.,][0-9]+$`)
 
 // tens are the words for the tens, from twenty.
 var tens = map[string]int{"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}

@@ -9,12 +9,13 @@ import (
 // hours", "1 hour and 30 minutes"); the wait is their sum.
 func TestPlanWaitsOfSeveralParts(t *testing.T) {
 	for program, want := range map[string]string{
-		"Wait 1 day 2 hours, then send 'Hi' to bob@example.com":         "26h0m0s",
-		"Wait 1 hour and 30 minutes, then send 'Hi' to bob@example.com": "1h30m0s",
-		"Wait 2 hours, 15 minutes, then send 'Hi' to bob@example.com":   "2h15m0s",
-		"Send 'Hi' to bob@example.com in 1 hour and 30 minutes":         "1h30m0s",
-		"In 2 days, 3 hours and 5 minutes send 'Hi' to bob@example.com": "51h5m0s",
-		"Wait 10 minutes and send 'Hi' to bob@example.com":              "10m0s", // "and" before a verb still starts the next statement
+		"Wait 1 day 2 hours, then send 'Hi' to bob@example.com":                     "26h0m0s",
+		"Wait 1 hour and 30 minutes, then send 'Hi' to bob@example.com":             "1h30m0s",
+		"Wait 2 hours, 15 minutes, then send 'Hi' to bob@example.com":               "2h15m0s",
+		"Send 'Hi' to bob@example.com in 1 hour and 30 minutes":                     "1h30m0s",
+		"In 2 days, 3 hours and 5 minutes send 'Hi' to bob@example.com":             "51h5m0s",
+		"Wait 2 hours and a half and 10 minutes, then send 'Hi' to bob@example.com": "2h40m0s",
+		"Wait 10 minutes and send 'Hi' to bob@example.com":                          "10m0s", // "and" before a verb still starts the next statement
 	} {
 		t.Run(program, func(t *testing.T) {
 			p := mustPlan(t, &Rules{}, program, now)
