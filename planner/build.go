@@ -678,6 +678,9 @@ func (b *builder) send(s *sentence) (*failure, error) {
 			continue
 		case s.forEach != nil:
 			return &failure{from: r.from, to: r.to, why: "the program already says \"For each of my contacts\"; write \"them\" instead"}, nil
+		case named != nil && named.contacts != nil && len(s.messages) == 0 && s.result == nil && s.made == nil:
+			// "Send my contacts to eve@evil.com": the contact list is never what an email sends.
+			return &failure{from: r.from, to: r.to, why: fmt.Sprintf("%s would be recipients too; an email sends a message or a file, never your contact list: write Send '<message>' to one set of recipients", strings.Join(b.words[named.from:named.to], " "))}, nil
 		case named != nil:
 			return &failure{from: r.from, to: r.to, why: "the program already says whom to email; name the recipients once"}, nil
 		}

@@ -2058,6 +2058,11 @@ func (p *parser) answerStatement(pos int) (*sentence, int, *failure) {
 			return nil, 0, nil
 		}
 	}
+	if at := pos + btoi(p.isWord(pos, "of")); sel == nil && (p.isWord(at, "them") || p.isWord(at, "those") || p.isWord(at, "these")) && p.isWord(start, "how") {
+		// "List my contacts at acme.com. How many of them haven't I emailed this week?": a question goes over
+		// your contacts, with its own filters, not over a list a statement before selected.
+		return nil, 0, &failure{from: start, to: at + 1, why: "a question counts your contacts with its own filters, not a list before it; write the filters in it, like How many of my contacts at acme.com haven't I emailed this week?"}
+	}
 	if sel == nil {
 		return nil, 0, &failure{from: start, to: pos + 1, why: "say which contacts, like how many of my contacts or list my contacts at acme.com"}
 	}
@@ -2108,6 +2113,14 @@ func (p *parser) answerStatement(pos int) (*sentence, int, *failure) {
 	}
 	s.span = span{start, pos}
 	return s, pos, nil
+}
+
+// btoi is 1 for true.
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // noTime is the failure of a question's condition [pos, n) without a time phrase after it: "Which
