@@ -356,6 +356,11 @@ func (p *parser) separator(pos int) int {
 	if p.isWord(at, "and") && p.isWord(at+1, "also") && p.statementVerbAt(at+2) {
 		return at + 2 - pos // "... and also send 'Bye' to bob@example.com"
 	}
+	if (n > 0 || at > pos || p.isWord(at, "and")) && p.sequenceWordAt(at+boolInt(p.isWord(at, "and"))) > 0 {
+		// ". Next, send ...", ", and finally send ...": the same as "then".
+		at += boolInt(p.isWord(at, "and"))
+		return at + p.sequenceWordAt(at) - pos
+	}
 	if p.isWord(at, "and") && (p.isWord(at+1, "then") || p.isWord(at+1, "after") && p.isWord(at+2, "that") || p.replyAt(at+1) || p.namingAt(at+1) || p.statementVerbAt(at+1)) {
 		if p.replyAt(at+1) || p.namingAt(at+1) || p.statementVerbAt(at+1) {
 			return at + 1 - pos
@@ -373,6 +378,33 @@ func (p *parser) separator(pos int) int {
 		return at - pos
 	}
 	return n
+}
+
+// sequenceWords say that a statement comes after the one before, as "then" does: "Next, send ...",
+// "Finally, send ...". "first" is only the program's first statement's (see parse).
+var sequenceWords = []string{"next", "afterwards", "afterward", "finally", "lastly"}
+
+// sequenceWordAt returns the length of a sequence word at pos and the comma after it, 0 when there is
+// none. Without the comma a statement's verb must follow it, so that "Next Monday at 9am, ..." stays a time.
+func (p *parser) sequenceWordAt(pos int) int {
+	n, ok := p.phrase(pos, sequenceWords...)
+	if !ok {
+		return 0
+	}
+	if p.isPunct(n, ",") && n+1 < p.end {
+		return n + 1 - pos
+	}
+	if p.statementVerbAt(n) {
+		return n - pos
+	}
+	return 0
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // stepSeparator returns the length of ",", ", and" or "and" after a command statement, which lead to
@@ -477,6 +509,11 @@ func (p *parser) parse() (*parsedProgram, *failure) {
 		}
 	}
 	sep := span{pos, pos}
+	if p.isWord(pos, "first") && (p.isPunct(pos+1, ",") || p.statementVerbAt(pos+1)) {
+		// "First send 'A' to ann@example.com. Next, ...": the first statement is the first anyway.
+		n := 1 + boolInt(p.isPunct(pos+1, ","))
+		sep, pos = span{pos, pos + n}, pos+n
+	}
 	for pos < p.end {
 		s, next, f := p.statement(pos)
 		if f != nil {
@@ -680,7 +717,7 @@ var messageVerbs = map[string]bool{"say": true, "tell": true}
 // so, the message becomes that email's. A sequence ("then", "after that") keeps two statements.
 func (p *parser) messageFor(before, s *sentence, sep span) bool {
 	for i := sep.from; i < sep.to; i++ {
-		if p.isWord(i, "then") || p.isWord(i, "after") {
+		if p.isWord(i, "then") || p.isWord(i, "after") || slices.Contains(sequenceWords, p.toks[i].text) {
 			return false
 		}
 	}
@@ -1523,7 +1560,9 @@ func (p *parser) quoteAfter(pos int, markers []string, why string) (*quoteClause
 		next++
 	}
 	if next >= p.end || p.toks[next].kind != quoted {
-		return nil, &failure{from: pos, why: why}
+		// The part runs to where the next clause starts, but never stops inside a marker's own words
+		// ("with the subject News": "subject" starts a clause too).
+		return nil, &failure{from: pos, to: max(p.nextClause(pos+1, true), min(next+1, p.end)), why: why}
 	}
 	return &quoteClause{span{pos, next + 1}, p.toks[next].text}, nil
 }

@@ -64,6 +64,16 @@ func (p *parser) startFailure(pos int) *failure {
 		return &failure{from: pos, to: next, why: "a schedule goes at the start of the program and repeats all of it, like Every Monday at 9am, send 'Hi' to bob@example.com", form: "Every <day> at <clock>, <program>"}
 	}
 	w := t.text
+	if _, num := number(p.tokText(pos + 1)); (w == "first" && !num) || slices.Contains(sequenceWords, w) {
+		n := pos + 1 + boolInt(p.isPunct(pos+1, ","))
+		if !p.isPunct(pos+1, ",") && !p.statementVerbAt(pos+1) {
+			return &failure{from: pos, to: to, why: fmt.Sprintf("after %q comes a statement, like %s, send 'Bye' to bob@example.com", p.src[t.start:t.end], p.src[t.start:t.end])}
+		}
+		if w == "first" {
+			return &failure{from: pos, to: n, exact: true, why: "\"first\" begins only the program's first statement (statements run in the order written); for a later one write next, then or finally"}
+		}
+		return &failure{from: pos, to: n, exact: true, why: fmt.Sprintf("%q says what comes after the statement before, and there is none; begin with the statement itself", p.src[t.start:t.end])}
+	}
 	if w == "if" {
 		return &failure{from: pos, to: to, why: whyIf}
 	}
@@ -153,4 +163,12 @@ func lowerFirst(s string) string {
 		return s
 	}
 	return string(s[0]+'a'-'A') + s[1:]
+}
+
+// tokText is the text of the token at pos, "" past the end.
+func (p *parser) tokText(pos int) string {
+	if pos >= p.end {
+		return ""
+	}
+	return p.toks[pos].text
 }

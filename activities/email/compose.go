@@ -59,8 +59,9 @@ var ComposeEmail = catalog.Define(catalog.Def[catalog.NoDeps, composeArgs, compo
 		Phrases: []string{"'{body}'", "that says '{body}'", "with the message '{body}'", "with the subject '{subject}'"},
 		// The markers a quoted message or subject follows.
 		Args: map[string][]string{
-			"body":    {"that says", "which says", "saying", "that reads", "which reads", "to say", "with the message", "with message", "with the text", "with the body", "the text"},
-			"subject": {"with the subject", "with the subject line", "with a subject", "with a subject line", "with subject", "with subject line"},
+			"body": {"that says", "which says", "that say", "which say", "saying", "that reads", "which reads", "to say", "with the message", "with message", "with the text", "with the body", "the text"},
+			"subject": {"with the subject", "with the subject line", "with a subject", "with a subject line", "with subject", "with subject line",
+				"subject", "subject line", "titled", "entitled", "with the title", "with a title", "with title"},
 		},
 		Joined: map[string][]string{
 			"body":    {"the message", "message", "the text", "the body", "body", "say"},
