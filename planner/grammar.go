@@ -1137,6 +1137,19 @@ func (p *parser) selection(pos int, phrases []string) (*selection, int, *failure
 		}
 		first, pos = v, n+2
 	}
+	if n, ok := p.phrase(pos, "my first"); ok && first == 0 && n < p.end && p.toks[n].kind == word {
+		// "my first 10 contacts": the first 10 of my contacts
+		if v, ok := number(p.toks[n].text); ok {
+			after, ok := p.phrase(n+1, "contacts")
+			if !ok {
+				return nil, 0, &failure{from: start, to: n + 1, why: "say which list: my first 10 contacts"}
+			}
+			if v < 1 || v > maxFirst {
+				return nil, 0, &failure{from: n, to: n + 1, why: fmt.Sprintf("the number must be from 1 to %d", maxFirst)}
+			}
+			return p.filters(start, after, &selection{first: v})
+		}
+	}
 	next, ok := p.phrase(pos, phrases...)
 	if !ok {
 		if first > 0 {
@@ -1144,7 +1157,11 @@ func (p *parser) selection(pos int, phrases []string) (*selection, int, *failure
 		}
 		return nil, 0, nil
 	}
-	sel := &selection{first: first}
+	return p.filters(start, next, &selection{first: first})
+}
+
+// filters parses the filters of the selection sel, which starts at start, from next on.
+func (p *parser) filters(start, next int, sel *selection) (*selection, int, *failure) {
 	for {
 		if n, ok, f := p.filter(next, sel); f != nil {
 			return nil, 0, f
@@ -1195,19 +1212,42 @@ func (p *parser) filter(pos int, sel *selection) (int, bool, *failure) {
 			}
 		}
 	}
-	if n, ok := p.phrase(pos, "whose name starts with", "whose names start with", "whose name begins with"); ok {
-		if n < p.end && (p.toks[n].kind == quoted || p.toks[n].kind == word && (p.isNameWord(p.toks[n].text) || len(p.toks[n].text) == 1)) {
-			text := p.toks[n].text
-			if p.toks[n].kind == word {
-				text = p.src[p.toks[n].start:p.toks[n].end]
+	if p.isWord(pos, "at") && pos+1 < p.end && p.toks[pos+1].kind == badAddress && p.atDomain(pos+1) != "" {
+		// "at @acme.com": the domain written as the end of the address
+		next := pos
+		for {
+			sel.domains = append(sel.domains, p.atDomain(next+1))
+			next += 2
+			if !(p.isWord(next, "or") && next+1 < p.end && p.toks[next+1].kind == badAddress && p.atDomain(next+1) != "") {
+				return next, true, nil
 			}
-			if strings.TrimSpace(text) == "" || sel.prefix != "" {
-				return 0, false, &failure{from: pos, to: n + 1, why: "give one beginning, like whose name starts with A"}
-			}
-			sel.prefix = text
-			return n + 1, true, nil
 		}
-		return 0, false, &failure{from: pos, to: n, why: "say what it starts with, like whose name starts with A"}
+	}
+	if n, ok := p.phrase(pos, "whose last name", "whose last names", "whose surname", "whose surnames", "whose family name", "whose middle name"); ok {
+		return 0, false, &failure{from: pos, to: p.nextClause(n, true), why: "a contact has a name and an email address, and no last name of its own; write my contacts named 'Ann Lee' for a full name, or whose name starts with A"}
+	}
+	if n, ok := p.phrase(pos, "whose first name starts with", "whose first names start with", "whose first name begins with"); ok {
+		// The first name is the name's first word, so it starts with a text without a space just when
+		// the name does: the same filter as "whose name starts with".
+		if n < p.end && p.toks[n].kind == quoted && strings.ContainsFunc(strings.TrimSpace(p.toks[n].text), unicode.IsSpace) {
+			return 0, false, &failure{from: pos, to: n + 1, why: "a first name is one word; give its beginning, like whose first name starts with A"}
+		}
+		return p.prefixFilter(pos, n, sel)
+	}
+	if n, ok := p.phrase(pos, "whose first name is"); ok {
+		// One word is the full name or the first name, as "named" reads it.
+		name, after := p.nameAt(n)
+		if name == "" || strings.Contains(name, " ") {
+			return 0, false, &failure{from: pos, to: max(after, n+1), why: "a first name is one word, like whose first name is Ann"}
+		}
+		if sel.named != "" {
+			return 0, false, &failure{from: pos, to: after, why: fmt.Sprintf("the contacts are already named %s; give one name", sel.named)}
+		}
+		sel.named = name
+		return after, true, nil
+	}
+	if n, ok := p.phrase(pos, "whose name starts with", "whose names start with", "whose name begins with"); ok {
+		return p.prefixFilter(pos, n, sel)
 	}
 	if n, ok := p.phrase(pos, "named", "called", "whose name is"); ok {
 		name, after := p.nameAt(n)
@@ -1239,6 +1279,31 @@ func (p *parser) filter(pos int, sel *selection) (int, bool, *failure) {
 		return after, true, nil
 	}
 	return 0, false, nil
+}
+
+// atDomain returns the domain of "@acme.com" at pos, lower case, or "" when the token is not one.
+func (p *parser) atDomain(pos int) string {
+	d, ok := strings.CutPrefix(strings.ToLower(p.toks[pos].text), "@")
+	if !ok || !domainPattern.MatchString(d) {
+		return ""
+	}
+	return d
+}
+
+// prefixFilter parses the beginning after "whose name starts with" (the filter's words are [pos, n)).
+func (p *parser) prefixFilter(pos, n int, sel *selection) (int, bool, *failure) {
+	if n < p.end && (p.toks[n].kind == quoted || p.toks[n].kind == word && (p.isNameWord(p.toks[n].text) || len(p.toks[n].text) == 1)) {
+		text := p.toks[n].text
+		if p.toks[n].kind == word {
+			text = p.src[p.toks[n].start:p.toks[n].end]
+		}
+		if strings.TrimSpace(text) == "" || sel.prefix != "" {
+			return 0, false, &failure{from: pos, to: n + 1, why: "give one beginning, like whose name starts with A"}
+		}
+		sel.prefix = text
+		return n + 1, true, nil
+	}
+	return 0, false, &failure{from: pos, to: n, why: "say what it starts with, like whose name starts with A"}
 }
 
 // exceptList parses the contacts left out after the "except" at pos (its words end at n): names,
@@ -1513,6 +1578,12 @@ func (p *parser) contactName(pos, from int) (*recipientClause, int, *failure) {
 			why = fmt.Sprintf("%q is a word of the grammar, not a name; %s", p.toks[from].text, why)
 		}
 		return nil, 0, &failure{from: pos, to: from + 1, why: why}
+	}
+	if n, ok, _ := p.filter(next, &selection{}); ok {
+		// "my contact Bob at acme.com": FindContact looks one contact up by name alone, and a plan that
+		// went over the Bobs at acme.com would email each of them, more than "my contact" says.
+		part := strings.Join(strings.Fields(p.src[p.toks[next].start:p.toks[n-1].end]), " ")
+		return nil, 0, &failure{from: pos, to: n, why: fmt.Sprintf("my contact %s is one contact found by name alone (EaaPL asks which one when several have it), so %q cannot narrow it; write my contacts named %s %s to email each of them, or give the address", name, part, name, part)}
 	}
 	return &recipientClause{span: span{pos, next}, name: name}, next, nil
 }
