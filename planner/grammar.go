@@ -255,7 +255,7 @@ var (
 	numberWords   = map[string]int{"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12}
 	replyPronouns = []string{"he", "she", "they"}
 	domainPattern = regexp.MustCompile(`^[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}$`)
-	answerHeads   = []string{"list", "show", "show me", "tell me", "give me", "which are", "who are"}
+	answerHeads   = []string{"list", "show", "show me", "tell me", "give me", "which are", "who are", "give me a list of", "show me a list of", "give me the list of", "show me the list of"}
 )
 
 // maxDays bounds "in the last N days" to ten years.
@@ -1999,6 +1999,9 @@ func (p *parser) answerStatement(pos int) (*sentence, int, *failure) {
 	} else if !ok && !p.isWord(pos, "who") && !p.isWord(pos, "whom") {
 		return nil, 0, nil
 	}
+	if s.count && (p.isWord(pos, "everyone") || p.isWord(pos, "everybody")) && !p.isWord(pos+1, "in") && !p.isWord(pos+1, "on") {
+		return nil, 0, &failure{from: start, to: pos + 1, why: "say which contacts, like how many of my contacts or how many contacts do I have"}
+	}
 	sel, next, f := p.selection(pos, concat(p.l.contactPhrases, p.l.answerPhrases))
 	if f != nil {
 		return nil, 0, f
@@ -2035,8 +2038,21 @@ func (p *parser) answerStatement(pos int) (*sentence, int, *failure) {
 		}
 		sel.domains, sel.to = domains, pos
 	}
-	if n, ok := p.phrase(pos, "do i have", "are there", "i have"); ok && (n >= p.end || p.separator(n) > 0) {
-		pos = n
+	if n, ok := p.phrase(pos, "do i have", "are there", "i have", "have i got", "have i", "i have got"); ok {
+		if n >= p.end || p.separator(n) > 0 {
+			pos = n
+		} else if f, ok, _ := p.filter(n, &selection{}); ok && f > 0 {
+			// "How many contacts do I have at acme.com?": the filters after it, as before it; after other
+			// filters they would join them ("at acme.com ... at acme.org" reads as either), so refused.
+			if sel.filtered() || sel.emailed != nil {
+				return nil, 0, &failure{from: n, to: p.nextClause(n+1, true), why: "give the filters in one place, after the contacts: How many of my contacts at acme.com named Bob are there?"}
+			}
+			_, after, f := p.filters(sel.from, n, sel)
+			if f != nil {
+				return nil, 0, f
+			}
+			pos = after
+		}
 	}
 	if n, ok := p.phrase(pos, p.l.questionNegative...); ok {
 		per, after, f := p.period(n)

@@ -200,7 +200,7 @@ func gather(specs []*catalog.Spec) *language {
 		[]string{"all contacts"},
 		join([]string{"every contact", "each contact"}, concat([]string{""}, join([]string{"in my"}, l.nouns), []string{"on my contact list"})),
 	)
-	l.answerPhrases = concat([]string{"contacts", "the contacts", "of my contacts", "of the contacts"}, join([]string{"of"}, l.contactPhrases))
+	l.answerPhrases = concat([]string{"contacts", "the contacts", "of my contacts", "of the contacts", "everyone", "everybody"}, join([]string{"of"}, l.contactPhrases))
 	l.sendObjects = l.objects
 	l.messageMarkers = l.markers["body"]
 	l.joinedMessages = concat(l.messageMarkers, l.joined["body"])

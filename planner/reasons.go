@@ -77,6 +77,10 @@ func (p *parser) startFailure(pos int) *failure {
 	if w == "if" {
 		return &failure{from: pos, to: to, why: whyIf}
 	}
+	if (w == "have" || w == "did" || w == "do" || w == "has") && (p.isWord(pos+1, "i") || p.isWord(pos+1, "not") && p.isWord(pos+2, "i")) {
+		// "Have I emailed bob@example.com this week?": a yes or no, which no answer step gives.
+		return &failure{from: pos, to: to, why: whyYesNo, form: "How many of <contacts> haven't I emailed <time>?"}
+	}
 	verbAt := -1 // where a verb EaaPL knows follows the part
 	if to < p.end {
 		if _, ok := p.phrase(to, p.l.verbs...); ok {
@@ -113,6 +117,9 @@ func (p *parser) startFailure(pos int) *failure {
 
 // whyIf is the reason for a condition the grammar does not know: the conditions it knows.
 const whyIf = "the conditions EaaPL knows are: if I haven't emailed them <time> (or unless I emailed them), if I haven't emailed <address> or my contact <name> <time>, if there are more than <N> <things> (or fewer than, at least, no), if <result> contains or is '<text>', and if he doesn't reply within <duration>"
+
+// whyYesNo is the reason for a question whose answer is yes or no.
+const whyYesNo = "EaaPL answers how many and which, not yes or no; ask Which of my contacts did I email this week? or How many ...?, or act on the answer: If I haven't emailed bob@example.com this week, send him 'Hi'"
 
 // sendForm is the form of the plainest email.
 const sendForm = "Send '<message>' to <recipients>"
