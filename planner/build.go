@@ -619,6 +619,13 @@ func celString(s string) string {
 	return b.String()
 }
 
+// celName is a display name as a CEL string literal in single quotes, as the addresses are: ” for
+// none, as before names were given. A name is letters, spaces, dots, hyphens and apostrophes (nameAt),
+// so only the apostrophe needs escaping.
+func celName(name string) string {
+	return "'" + strings.ReplaceAll(strings.ReplaceAll(name, `\`, `\\`), "'", `\'`) + "'"
+}
+
 func parenthesize(s string, yes bool) string {
 	if yes {
 		return "(" + s + ")"
@@ -958,18 +965,26 @@ func (b *builder) send(s *sentence) (*failure, error) {
 			one = &sent{to: send.Args["to"], from: "${steps." + find + ".contact.email}", whom: named.name}
 		} else {
 			addrs := dedupe(named.addresses)
-			literalTo, whom = addrs, andList(addrs)
+			shown := make([]string, len(addrs)) // "Bob <bob@example.com>" where a name was given
+			for i, a := range addrs {
+				shown[i] = a
+				if n := named.display[strings.ToLower(a)]; n != "" {
+					shown[i] = n + " <" + a + ">"
+				}
+			}
+			literalTo, whom = addrs, andList(shown)
 			if named.you {
 				whom = "you (" + addrs[0] + ")"
 			}
 			if len(addrs) == 1 {
-				send.Args["to"] = map[string]any{"name": "", "email": addrs[0]}
+				send.Args["to"] = map[string]any{"name": literal(named.display[strings.ToLower(addrs[0])]), "email": addrs[0]}
 				one = &sent{to: send.Args["to"], from: addrs[0], whom: whom}
 			} else {
-				// The addresses match addressPattern, so they need no escaping inside CEL's single quotes.
+				// The addresses match addressPattern, so they need no escaping inside CEL's single quotes;
+				// a name is a CEL string literal.
 				items := make([]string, len(addrs))
 				for i, a := range addrs {
-					items[i] = fmt.Sprintf("{'name': '', 'email': '%s'}", a)
+					items[i] = fmt.Sprintf("{'name': %s, 'email': '%s'}", celName(named.display[strings.ToLower(a)]), a)
 				}
 				send.ForEach = &plan.ForEach{Items: "${[" + strings.Join(items, ", ") + "]}", As: b.l.list.Item}
 				send.Args["to"] = "${" + b.l.list.Item + "}"

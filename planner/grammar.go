@@ -67,12 +67,13 @@ type recipientClause struct {
 	them      bool       // "them": the contacts of a "For each" lead, or the list of an earlier statement
 	one       bool       // "her", "him": the one recipient named before
 	addresses []string
-	name      string // a contact by name: "my contact John Smith", as written
-	list      string // a list the program named: "the acme people"
-	it        bool   // "to it": the item of "For each line in emails.txt"
-	me        bool   // "me", "myself": your own address (Rules.Me)
-	you       bool   // addresses is your own address, from "me"
-	column    string // "the address in the email column": the item's field
+	display   map[string]string // the name shown with an address, by the address in lower case: "Bob <bob@example.com>"
+	name      string            // a contact by name: "my contact John Smith", as written
+	list      string            // a list the program named: "the acme people"
+	it        bool              // "to it": the item of "For each line in emails.txt"
+	me        bool              // "me", "myself": your own address (Rules.Me)
+	you       bool              // addresses is your own address, from "me"
+	column    string            // "the address in the email column": the item's field
 }
 
 // quoteClause is a message or a subject.
@@ -1086,15 +1087,19 @@ func (p *parser) recipients(pos int) (*recipientClause, int, *failure) {
 		}
 		return &recipientClause{span: span{pos, n + 2}, column: p.toks[n].text}, n + 2, nil
 	}
-	addrs, next, f := p.addresses(pos)
+	r := &recipientClause{}
+	addrs, next, f := p.addresses(pos, r)
 	if f != nil || len(addrs) == 0 {
 		return nil, 0, f
 	}
-	return &recipientClause{span: span{pos, next}, addresses: addrs}, next, nil
+	r.span, r.addresses = span{pos, next}, addrs
+	return r, next, nil
 }
 
-// addresses parses "a@x.com, b@y.org and c@z.net".
-func (p *parser) addresses(pos int) ([]string, int, *failure) {
+// addresses parses "a@x.com, b@y.org and c@z.net"; with r, also addresses with the name to show,
+// "Bob <bob@example.com>", whose names it keeps in r.display. The address decides who gets the email:
+// the name is only shown with it.
+func (p *parser) addresses(pos int, r *recipientClause) ([]string, int, *failure) {
 	var addrs []string
 	next := pos
 	for next < p.end {
@@ -1110,14 +1115,35 @@ func (p *parser) addresses(pos int) ([]string, int, *failure) {
 				break
 			}
 		}
+		name := ""
+		if r != nil {
+			if n, after := p.nameAt(at); n != "" && after < p.end && p.toks[after].kind == address && p.toks[after].angled {
+				name, at = n, after
+			}
+		}
 		if at < p.end && p.toks[at].kind == badAddress {
 			return nil, 0, &failure{from: at, to: at + 1, why: "it is not an email address EaaPL accepts; write addresses like name@example.com"}
 		}
 		if at >= p.end || p.toks[at].kind != address {
 			break
 		}
-		addrs = append(addrs, p.toks[at].text)
+		addr := p.toks[at].text
+		if name != "" {
+			key := strings.ToLower(addr)
+			if had, ok := r.display[key]; ok && had != name {
+				return nil, 0, &failure{from: pos, to: at + 1, why: fmt.Sprintf("%s is given two names, %s and %s; give it one", addr, had, name)}
+			}
+			if r.display == nil {
+				r.display = map[string]string{}
+			}
+			r.display[key] = name
+		}
+		addrs = append(addrs, addr)
 		next = at + 1
+		if next < p.end && p.toks[next].kind == word && strings.HasPrefix(p.toks[next].text, "(") {
+			// "bob@example.com (Bob)": a name or a remark? The one form for a name is before the address.
+			return nil, 0, &failure{from: next, to: p.nextClause(next+1, true), why: fmt.Sprintf("to show a name with the address, write it before the address in angle brackets, like Bob <%s>", addr)}
+		}
 	}
 	return addrs, next, nil
 }
