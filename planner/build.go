@@ -619,8 +619,8 @@ func celString(s string) string {
 	return b.String()
 }
 
-// celName is a display name as a CEL string literal in single quotes, as the addresses are: ” for
-// none, as before names were given. A name is letters, spaces, dots, hyphens and apostrophes (nameAt),
+// celName is a display name as a CEL string literal in single quotes, as the addresses are (empty for
+// none, as before names were given). A name is letters, spaces, dots, hyphens and apostrophes (nameAt),
 // so only the apostrophe needs escaping.
 func celName(name string) string {
 	return "'" + strings.ReplaceAll(strings.ReplaceAll(name, `\`, `\\`), "'", `\'`) + "'"
