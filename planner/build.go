@@ -484,6 +484,11 @@ func (b *builder) selectContacts(sel *selection, conds []conditionClause) (*sele
 	out := &selected{items: "steps." + stepContacts + "." + b.l.list.Output, desc: "your contacts", deps: []string{stepContacts}}
 	var preds []string
 	var words []string
+	if sel != nil && sel.ownFirst && (len(sel.domains) > 0 || sel.prefix != "" || sel.named != "" || len(sel.except) > 0 || sel.emailed != nil || len(conds) > 0) {
+		// "my first 10 contacts at acme.com": the first 10 of those at acme.com, or those of the first 10
+		// who are? "the first 10 of my contacts at acme.com" says it: the first 10 after the filters.
+		return nil, &failure{from: sel.from, to: sel.to, why: "it is not clear whether the first N are counted before or after what follows; write the first 10 of my contacts at acme.com (the first 10 of those the filters keep)"}
+	}
 	if sel != nil {
 		preds, words = b.filterPreds(sel)
 		var except []string

@@ -42,7 +42,10 @@ type selection struct {
 	named   string      // named John: the full or first name
 	except  []exclusion // the contacts left out, in the order written
 	first   int         // the first N, after the other filters; 0 is all
-	someone bool        // "if I haven't emailed someone in my contacts": each contact, sent to as "them"
+	// ownFirst is "my first 10 contacts": with filters or a condition after it, it is not clear whether
+	// the 10 are counted before or after them, so the builder refuses those.
+	ownFirst bool
+	someone  bool // "if I haven't emailed someone in my contacts": each contact, sent to as "them"
 	// emailed is "except those who I emailed this week" (the condition as written: the builder keeps
 	// the others), or in a group after except, its condition.
 	emailed *conditionClause
@@ -1173,7 +1176,7 @@ func (p *parser) selection(pos int, phrases []string) (*selection, int, *failure
 			if v < 1 || v > maxFirst {
 				return nil, 0, &failure{from: n, to: n + 1, why: fmt.Sprintf("the number must be from 1 to %d", maxFirst)}
 			}
-			return p.filters(start, after, &selection{first: v})
+			return p.filters(start, after, &selection{first: v, ownFirst: true})
 		}
 	}
 	next, ok := p.phrase(pos, phrases...)
