@@ -68,7 +68,7 @@ var ComposeEmail = catalog.Define(catalog.Def[catalog.NoDeps, composeArgs, compo
 			"subject": {"the subject", "the subject line", "subject", "subject line"},
 		},
 		Examples: []catalog.Example{
-			{Pattern: "any of these with the subject '<subject>'", Program: "Send 'See you at 8' to ann@example.com with the subject 'Dinner'"},
+			{Pattern: "any of these with the subject '<subject>' (also: titled, with the title, subject '<subject>')", Program: "Send 'See you at 8' to ann@example.com with the subject 'Dinner'"},
 			{Pattern: "any of these without the message: the program asks for it when it runs", Program: "Send it to my contact John"},
 			{Pattern: "'<message>' with {name}, {first name} or {email}: filled for each recipient", Program: "Email each of my contacts saying 'Dear {first name}, thank you for this year'"},
 		},
