@@ -1374,7 +1374,8 @@ func (bd *builder) fill(text, item string, addresses []string, q *quoteClause) (
 			if len(addresses) > 0 {
 				who = andList(addresses)
 			}
-			return "", nil, &failure{from: q.from, to: q.to, why: fmt.Sprintf("the placeholder %s cannot be filled: %s has no name, only an address", raw, who)}
+			// A name written before an address ("Bob <bob@example.com>") is only shown with it: it fills nothing.
+			return "", nil, &failure{from: q.from, to: q.to, why: fmt.Sprintf("the placeholder %s cannot be filled: %s has no name, only an address (not one of your contacts); write the name in the message", raw, who)}
 		case ph == "email":
 			expr = item + ".email"
 		case ph == "name":

@@ -135,6 +135,7 @@ func TestEverydayWordingsRefusedWithWhy(t *testing.T) {
 		{"Did I email my contact Ann today?", "Did I", "not yes or no"},
 		{"Send 'Hi' to bob@example.com (Bob)", "(Bob)", "angle brackets"},
 		{"Send 'Hi' to Bob <bob@example.com> and Robert <BOB@example.com>", "Bob <bob@example.com> and Robert <BOB@example.com>", "two names"},
+		{"Send 'Hi {name}' to Bob <bob@example.com>", "'Hi {name}'", "has no name, only an address"},
 		{"Send 'Hi' to my contacts with the subject News saying 'Hi'", "with the subject News", "must be in quotes"},
 	} {
 		_, err := (&Rules{}).Plan(context.Background(), tc.program, now)
