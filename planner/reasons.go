@@ -64,9 +64,10 @@ func (p *parser) startFailure(pos int) *failure {
 		return &failure{from: pos, to: next, why: "a schedule goes at the start of the program and repeats all of it, like Every Monday at 9am, send 'Hi' to bob@example.com", form: "Every <day> at <clock>, <program>"}
 	}
 	w := t.text
-	if _, num := number(p.tokText(pos + 1)); (w == "first" && !num) || slices.Contains(sequenceWords, w) {
+	if _, num := number(p.tokText(pos + 1)); (w == "first" && !num || slices.Contains(sequenceWords, w)) && (w != "next" || p.isPunct(pos+1, ",") || p.statementVerbAt(pos+1)) {
 		n := pos + 1 + boolInt(p.isPunct(pos+1, ","))
-		if !p.isPunct(pos+1, ",") && !p.statementVerbAt(pos+1) {
+		if !p.isPunct(pos+1, ",") && !p.statementVerbAt(pos+1) && w != "next" {
+			// "Next week ..." is a time more likely than a sequence word: no reason rather than a wrong one.
 			return &failure{from: pos, to: to, why: fmt.Sprintf("after %q comes a statement, like %s, send 'Bye' to bob@example.com", p.src[t.start:t.end], p.src[t.start:t.end])}
 		}
 		if w == "first" {
