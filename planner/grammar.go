@@ -513,10 +513,19 @@ func (p *parser) parse() (*parsedProgram, *failure) {
 		}
 	}
 	sep := span{pos, pos}
-	if p.isWord(pos, "first") && (p.isPunct(pos+1, ",") || p.statementVerbAt(pos+1)) {
-		// "First send 'A' to ann@example.com. Next, ...": the first statement is the first anyway.
-		n := 1 + boolInt(p.isPunct(pos+1, ","))
-		sep, pos = span{pos, pos + n}, pos+n
+	if at := p.politeLead(pos); p.isWord(at, "first") {
+		// "First send 'A' to ann@example.com. Next, ...", "Please first ...", "First of all, ...": the
+		// first statement is the first anyway (the polite words before it add nothing either).
+		n := at + 1
+		if p.isWord(n, "of") && p.isWord(n+1, "all") {
+			n += 2
+		}
+		if p.isPunct(n, ",") {
+			n++
+		}
+		if n < p.end && (p.isPunct(n-1, ",") || p.statementVerbAt(n)) {
+			sep, pos = span{pos, n}, n
+		}
 	}
 	for pos < p.end {
 		s, next, f := p.statement(pos)

@@ -64,7 +64,9 @@ func (p *parser) startFailure(pos int) *failure {
 		return &failure{from: pos, to: next, why: "a schedule goes at the start of the program and repeats all of it, like Every Monday at 9am, send 'Hi' to bob@example.com", form: "Every <day> at <clock>, <program>"}
 	}
 	w := t.text
-	if _, num := number(p.tokText(pos + 1)); (w == "first" && !num || slices.Contains(sequenceWords, w)) && (w != "next" || p.isPunct(pos+1, ",") || p.statementVerbAt(pos+1)) {
+	if _, num := number(p.tokText(pos + 1)); w == "first" && num {
+		return plain // "First 10 of my contacts ...": not a sequence word, and no verb
+	} else if (w == "first" && !num || slices.Contains(sequenceWords, w)) && (w != "next" || p.isPunct(pos+1, ",") || p.statementVerbAt(pos+1)) {
 		n := pos + 1 + boolInt(p.isPunct(pos+1, ","))
 		if !p.isPunct(pos+1, ",") && !p.statementVerbAt(pos+1) && w != "next" {
 			// "Next week ..." is a time more likely than a sequence word: no reason rather than a wrong one.
