@@ -237,11 +237,20 @@ func (rd reading) Selection() (catalog.SelectionView, bool) {
 
 func (rd reading) Template(v any) (string, []string, bool) {
 	text, ok := v.(string)
-	fe := rd.r.p.Steps[rd.i].ForEach
-	if !ok || fe == nil {
+	s := rd.r.p.Steps[rd.i]
+	if !ok {
 		return "", nil, false
 	}
-	return planner.ReadBackTemplate(text, fe.As)
+	if s.ForEach != nil {
+		return planner.ReadBackTemplate(text, s.ForEach.As)
+	}
+	// One recipient a step found ("my contact Ann"): its fields are the placeholders.
+	to, _ := s.Args["to"].(string)
+	m := refPattern.FindStringSubmatch(to)
+	if m == nil {
+		return "", nil, false
+	}
+	return planner.ReadBackTemplate(text, "steps."+m[1]+"."+m[2])
 }
 
 func (rd reading) Words(v any) (string, bool) {

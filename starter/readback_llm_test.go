@@ -58,7 +58,7 @@ func TestReadBackSaysTheLLMPlannersShapesInWords(t *testing.T) {
 			[]string{
 				"Get your contacts.",
 				"Find which of them you have emailed since Monday 23 November.",
-				"Answer with how many: the number of those of your contacts (step 1) where the contact's email address is not one of the addresses you emailed (step 2).",
+				"Answer with the number of your contacts you have not emailed since Monday 23 November.",
 			}},
 		{"AnAwaitReply",
 			`{"version": 1, "steps": [{"id": "send", "command": "SendEmail", "args": {"to": {"name": "", "email": "bob@example.com"}, "subject": "Are you coming?", "body": "Are you coming?"}}, {"id": "reply", "command": "", "depends_on": ["send"], "await_reply": {"to": "${steps.send.message_id}", "from": "bob@example.com", "within": "24h0m0s"}}, {"id": "again", "command": "SendEmail", "depends_on": ["reply"], "if": "!steps.reply.replied", "args": {"to": {"name": "", "email": "bob@example.com"}, "subject": "Are you coming?", "body": "Are you coming?"}}]}`,

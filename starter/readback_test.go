@@ -96,28 +96,28 @@ func TestReadBackSaysWhatEachStepDoes(t *testing.T) {
 		}},
 		{"Send 'Thanks' to my contacts who I haven't emailed last month", []string{
 			"Get your contacts.",
-			"Find which of them you have emailed since Thursday 1 October until Sunday 1 November.",
+			"Find which of them you have emailed between Thursday 1 October and Saturday 31 October.",
 			`Write the message "Thanks".`,
-			"Send it to each contact you have not emailed since Thursday 1 October until Sunday 1 November.",
+			"Send it to each contact you have not emailed between Thursday 1 October and Saturday 31 October.",
 		}},
 		{"How many of my contacts have I not emailed this month?", []string{
 			"Get your contacts.",
 			"Find which of them you have emailed since Sunday 1 November.",
-			"Answer with how many of your contacts you have not emailed since Sunday 1 November: the number of those of your contacts (step 1) where the contact's email address is not one of the addresses you emailed (step 2).",
+			"Answer with the number of your contacts you have not emailed since Sunday 1 November.",
 		}},
 		{"Send 'Hi {first name}' to all my contacts", []string{
 			"Get your contacts.",
-			"Before sending, check: every contact it goes to has a name to fill {first name}.",
+			"Before sending, check that every contact it goes to has a name, to fill in their first name.",
 			`Send "Hi {first name}" (each contact's first name filled in) to each contact.`,
 		}},
 		{"Send 'Office closed on Friday' to my contacts at acme.com except Dave", []string{
 			"Get your contacts.",
 			`Write the message "Office closed on Friday".`,
-			"Send it to each of your contacts at acme.com, except those named Dave.",
+			"Send it to each of your contacts at acme.com except those named Dave.",
 		}},
 		{"Email each of my contacts whose name starts with A saying 'Hi {first name}'", []string{
 			"Get your contacts.",
-			"Before sending, check: every contact it goes to has a name to fill {first name}.",
+			"Before sending, check that every contact it goes to has a name, to fill in their first name.",
 			`Send "Hi {first name}" (each contact's first name filled in) to each of your contacts whose name starts with A.`,
 		}},
 		{"For each row in orders.xlsx where status is late, email the address in the email column saying 'Your order {order} is late'", []string{
@@ -141,9 +141,9 @@ func TestReadBackSaysWhatEachStepDoes(t *testing.T) {
 		}},
 		{"Send 'Hi' to my contacts who I emailed last month", []string{
 			"Get your contacts.",
-			"Find which of them you have emailed since Thursday 1 October until Sunday 1 November.",
+			"Find which of them you have emailed between Thursday 1 October and Saturday 31 October.",
 			`Write the message "Hi".`,
-			"Send it to each of your contacts you have emailed since Thursday 1 October until Sunday 1 November.",
+			"Send it to each of your contacts you have emailed between Thursday 1 October and Saturday 31 October.",
 		}},
 		{"Send 'Hi' to my contacts except Bob and Carol", []string{
 			"Get your contacts.",
@@ -153,7 +153,7 @@ func TestReadBackSaysWhatEachStepDoes(t *testing.T) {
 		{"Send 'Hi' to my contacts at acme.com except bob@acme.com", []string{
 			"Get your contacts.",
 			`Write the message "Hi".`,
-			"Send it to each of your contacts at acme.com, except bob@acme.com.",
+			"Send it to each of your contacts at acme.com except bob@acme.com.",
 		}},
 		// A group left out is said as the program says it, never as a filter on the whole list.
 		{"Send 'Hi' to all my contacts except those at acme.com", []string{
@@ -164,7 +164,7 @@ func TestReadBackSaysWhatEachStepDoes(t *testing.T) {
 		{"Send 'Hi' to my contacts except Bob and those named Carol at acme.com", []string{
 			"Get your contacts.",
 			`Write the message "Hi".`,
-			"Send it to each of your contacts except those named Bob, except those at acme.com named Carol.",
+			"Send it to each of your contacts except those named Bob and except those at acme.com named Carol.",
 		}},
 	} {
 		t.Run(tc.program, func(t *testing.T) {

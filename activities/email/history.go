@@ -104,19 +104,11 @@ var CheckEmailHistory = catalog.Define(catalog.Def[Deps, historyArgs, historyOut
 				find = fmt.Sprintf("whether you have emailed %s (step %d)", words.Noun, src.Number)
 			}
 		}
-		since, ok := r.Time(s.Args["since"])
+		window, ok := catalog.SayWindow(r.Time, r.IsNow, s.Args["since"], s.Args["until"])
 		if find == "" || !ok {
 			return ""
 		}
-		text := fmt.Sprintf("Find %s since %s", find, since)
-		if until, ok := s.Args["until"]; ok && !r.IsNow(until) {
-			u, ok := r.Time(until)
-			if !ok {
-				return ""
-			}
-			text += " until " + u
-		}
-		return text + "."
+		return fmt.Sprintf("Find %s %s.", find, window)
 	},
 	Forms: catalog.Forms{
 		Phrases: []string{"if I haven't emailed them {since}", "unless I have emailed them {since}", "who I haven't emailed {since}"},

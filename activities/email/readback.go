@@ -103,7 +103,14 @@ func what(r catalog.Reading, s catalog.StepView) (string, bool) {
 // them: "\"Hi {first name}\"", "(each contact's first name filled in)".
 func template(r catalog.Reading, s catalog.StepView, text string) (string, string, bool) {
 	t, fills, ok := r.Template(text)
-	if !ok || s.ForEach == nil {
+	if !ok {
+		return "", "", false
+	}
+	if s.ForEach == nil {
+		// One recipient a step found: "(the contact's first name filled in)".
+		if _, words, ok := r.Result(s.Args["to"]); ok && words.Each == "" && words.Noun != "" {
+			return fmt.Sprintf("%q", t), fmt.Sprintf("(%s's %s filled in)", words.Noun, andList(fills)), true
+		}
 		return "", "", false
 	}
 	var each string
@@ -205,15 +212,12 @@ func readBackMessage(r catalog.Reading) string {
 	if !ok || hist.Command != CheckEmailHistory.Name {
 		return ""
 	}
-	since, ok := r.Time(hist.Args["since"])
+	// A window that ends before now ("last month") is said by its first and last day, as the history step says it.
+	window, ok := catalog.SayWindow(r.Time, r.IsNow, hist.Args["since"], hist.Args["until"])
 	if !ok {
 		return ""
 	}
-	// A window that ends before now ("last month") is said with its end, as the history step says it.
-	if until, ok := r.Time(hist.Args["until"]); ok && !r.IsNow(hist.Args["until"]) {
-		return fmt.Sprintf("Send %s to %s you have not emailed since %s until %s.", what, whom, since, until)
-	}
-	return fmt.Sprintf("Send %s to %s you have not emailed since %s.", what, whom, since)
+	return fmt.Sprintf("Send %s to %s you have not emailed %s.", what, whom, window)
 }
 
 // sendToSelected says a send to the items of a selection; "" when the selection is not known.
