@@ -1,0 +1,93 @@
+package planner
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestSkipReasonsReadAsSentencesAfterNotSent: every skip reason the builders write is a sentence that is
+// true of each item skipped, read after "not sent: ": one reason per filter an item may fail, joined by
+// "or"; a name left out is said as such, never "it is not one of your contacts except those named Bob".
+func TestSkipReasonsReadAsSentencesAfterNotSent(t *testing.T) {
+	tests := []struct{ program, want string }{
+		{"Send 'Hi' to my contacts except Bob", "it is Bob, who is left out"},
+		{"Send 'Hi' to my contacts except Bob and Carol", "it is Bob or Carol, who are left out"},
+		{"Send 'Hi' to my contacts at acme.com", "it is not at acme.com"},
+		{"Send 'Office closed on Friday' to my contacts at acme.com except Dave", "it is not at acme.com, or it is Dave, who is left out"},
+		{"Send 'Hi' to my contacts named John", "it is not named John"},
+		{"Send 'Hi' to my contacts whose name starts with A", `its name does not start with "A"`},
+		{"Send 'Hi' to my contacts except those at acme.com", "it is one of those at acme.com, who are left out"},
+		{"Send 'Hi' to my contacts at acme.com except bob@acme.com", "it is not at acme.com, or it is bob@acme.com, who is left out"},
+		{"Send 'Hi' to my contacts at acme.com if I haven't emailed them this week", "it is not at acme.com, or you emailed them since Monday 23 November"},
+		{"Send 'Hi' to my contacts who I emailed last week", "you have not emailed them between Monday 16 November and Sunday 22 November"},
+		{"Send 'Hi' to bob@example.com if I haven't emailed him last month", "you emailed bob@example.com between Thursday 1 October and Saturday 31 October"},
+		{"For each row in orders.csv where status is late, email the address in the email column saying 'Late'", `its status is not "late"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.program, func(t *testing.T) {
+			p := mustPlan(t, &Rules{}, tt.program, now)
+			send := mustStep(t, p, "send")
+			if send.SkipReason != tt.want {
+				t.Errorf("skip reason = %q, want %q", send.SkipReason, tt.want)
+			}
+		})
+	}
+}
+
+// TestAnswerLabelsHaveNoStrayComma: an answer's label names the selection as one phrase: no comma
+// between "at acme.com" and "except", and the exception after the clause on the email history.
+func TestAnswerLabelsHaveNoStrayComma(t *testing.T) {
+	tests := []struct{ program, want string }{
+		{"Which of my contacts at acme.com except Dave haven't I emailed this week?", "your contacts at acme.com you have not emailed since Monday 23 November, except Dave"},
+		{"Show me my contacts at acme.com except Dave", "your contacts at acme.com except Dave"},
+		{"How many of my contacts at acme.com whose name starts with A haven't I emailed this week?", `how many of your contacts at acme.com whose name starts with "A" you have not emailed since Monday 23 November`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.program, func(t *testing.T) {
+			p := mustPlan(t, &Rules{}, tt.program, now)
+			a := mustStep(t, p, "answer")
+			if a.Answer.Label != tt.want {
+				t.Errorf("label = %q, want %q", a.Answer.Label, tt.want)
+			}
+		})
+	}
+}
+
+// TestReadBackSaysAnAnswerOnce: the answer is said once, from its value, not its label and then the
+// value again in other words.
+func TestReadBackSaysAnAnswerOnce(t *testing.T) {
+	tests := []struct{ program, want string }{
+		{"How many of my contacts have I not emailed this month?", "Answer with the number of your contacts you have not emailed since Sunday 1 November."},
+		{"Which of my contacts are at acme.com?", "Answer with the list of your contacts at acme.com."},
+		{"List my contacts", "Answer with the list of your contacts."},
+		{"How many of my contacts did I email last month?", "Answer with the number of your contacts you have emailed between Thursday 1 October and Saturday 31 October."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.program, func(t *testing.T) {
+			p := mustPlan(t, &Rules{}, tt.program, now)
+			got, ok := ReadBackConstructIn(p, *mustStep(t, p, "answer"), time.UTC)
+			if !ok || got != tt.want {
+				t.Errorf("read-back = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestReadBackNameCheckSaysThePlaceholderInWords: the check before a send with {first name} says it in
+// words, not braces, and for one recipient says "the contact", not "every contact".
+func TestReadBackNameCheckSaysThePlaceholderInWords(t *testing.T) {
+	tests := []struct{ program, want string }{
+		{"Send 'Hi {first name}' to my contacts", "Before sending, check that every contact it goes to has a name, to fill in their first name."},
+		{"Send 'Hi {name}' to my contact Ann", "Before sending, check that the contact it goes to has a name, to fill in their name."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.program, func(t *testing.T) {
+			p := mustPlan(t, &Rules{}, tt.program, now)
+			got, ok := ReadBackConstructIn(p, *mustStep(t, p, "check"), time.UTC)
+			if !ok || got != tt.want || strings.ContainsAny(got, "{}") {
+				t.Errorf("read-back = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
