@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -88,6 +89,22 @@ func TestReadBackNameCheckSaysThePlaceholderInWords(t *testing.T) {
 			if !ok || got != tt.want || strings.ContainsAny(got, "{}") {
 				t.Errorf("read-back = %q, want %q", got, tt.want)
 			}
+		})
+	}
+}
+
+// TestRefuseMarksBeforeTheProgram: marks before a program ("***", or '***' in quotes) are refused with
+// a reason, not quoted bare, and not called a message.
+func TestRefuseMarksBeforeTheProgram(t *testing.T) {
+	tests := []struct{ program, part, why string }{
+		{"*** Send 'Hi' to bob@example.com", "***", "it is not a word; leave it out"},
+		{"# Send 'Hi' to bob@example.com", "#", "it is not a word; leave it out"},
+		{"'***' Send 'Hi' to bob@example.com", "'***'", "the quotes hold no letters or digits"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.program, func(t *testing.T) {
+			_, err := (&Rules{}).Plan(context.Background(), tt.program, now)
+			assertRefused(t, err, tt.part, tt.why)
 		})
 	}
 }

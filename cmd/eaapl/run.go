@@ -51,8 +51,10 @@ func newRunCmd() *cobra.Command {
 					return err
 				}
 				in.Plan = p
-			case strings.TrimSpace(in.Program) == "":
+			case len(args) == 0:
 				return usageError{msg: "eaapl run needs a program in quotes, e.g. eaapl run \"Send 'Hi' to bob@example.com\""}
+			case strings.TrimSpace(in.Program) == "":
+				return usageError{msg: emptyProgram("run")}
 			}
 			return runProgram(ctx, cfg, cmd, in, runOptions{asJSON: asJSON, confirm: confirmFirst, sameSettings: sameSettings, id: id, address: address, planner: opts, allowReuse: allowReuse})
 		}),
