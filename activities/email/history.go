@@ -203,7 +203,7 @@ func checkHistory(ctx context.Context, d Deps, args historyArgs) (historyOutput,
 func checkAddresses(contacts []catalog.ContactValue, first int) error {
 	for i, c := range contacts {
 		if strings.TrimSpace(c.Email) == "" {
-			return catalog.Invalid("contacts[%d] (%s) has no email", first+i, contactLabel(c))
+			return catalog.Invalid("contact %d of the list (%s) has no email address", first+i+1, contactLabel(c)) // counted from 1
 		}
 	}
 	return nil
@@ -294,7 +294,7 @@ func readContacts(ctx context.Context, store catalog.ContentStore, list contentv
 		for i, b := range raw {
 			var c catalog.ContactValue
 			if err := json.Unmarshal(b, &c); err != nil {
-				return nil, catalog.Invalid("contacts[%d] of %s is not a contact: %v", at+i, list, err)
+				return nil, catalog.Invalid("item %d of %s is not a contact: %v", at+i+1, list, err)
 			}
 			contacts = append(contacts, c)
 		}
