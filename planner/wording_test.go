@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/eaapl/eaapl/plan"
 )
 
 // TestSkipReasonsReadAsSentencesAfterNotSent: every skip reason the builders write is a sentence that is
@@ -106,5 +108,25 @@ func TestRefuseMarksBeforeTheProgram(t *testing.T) {
 			_, err := (&Rules{}).Plan(context.Background(), tt.program, now)
 			assertRefused(t, err, tt.part, tt.why)
 		})
+	}
+}
+
+// TestReadBackSaysAnAnswerOfAnotherShapeOnce: an answer the grammar does not write (a model's) is said
+// once from its value, part by part where the filter is not the planner's, and without its label.
+func TestReadBackSaysAnAnswerOfAnotherShapeOnce(t *testing.T) {
+	p, err := plan.Parse([]byte(`{"version": 1, "steps": [{"id": "contacts", "command": "RetrieveContacts"},
+	  {"id": "answer", "command": "", "answer": {"value": "${size(steps.contacts.contacts.filter(c, c.email.lowerAscii().endsWith('@acme.com') || c.name == 'Bob'))}", "kind": "number", "label": "acme people"}},
+	  {"id": "answer_2", "command": "", "answer": {"value": "${size(steps.contacts.contacts) + 1}", "kind": "number", "label": "how many"}}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for id, want := range map[string]string{
+		"answer":   `Answer with the number of your contacts where the contact's email address ends with "@acme.com" (ignoring case) or the contact's name is "Bob".`,
+		"answer_2": "Answer with the number of your contacts (step 1) plus 1.",
+	} {
+		got, ok := ReadBackConstructIn(p, *mustStep(t, p, id), time.UTC)
+		if !ok || got != want {
+			t.Errorf("%s: read-back = %q, want %q", id, got, want)
+		}
 	}
 }
