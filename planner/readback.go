@@ -695,11 +695,17 @@ func filterWords(p *plan.Plan, e celast.Expr, as string, t Times) (string, bool)
 		}
 		switch fn := call.FunctionName(); {
 		case fn == "_!=_" && len(args) == 2: // as.email.lowerAscii() != "bob@acme.com"
-			addr, ok := lowerLiteral(args[1])
-			if !ok || !itemField(args[0], as, "email", "lowerAscii") {
+			value, ok := lowerLiteral(args[1])
+			if ok && itemField(args[0], as, "email", "lowerAscii") {
+				exceptAddrs = append(exceptAddrs, value)
+				return true
+			}
+			// row.status.trim().lowerAscii() != "late": "where status is not late"
+			col, ok2 := itemColumn(args[0], as, "lowerAscii", "trim")
+			if !ok || !ok2 {
 				return false
 			}
-			exceptAddrs = append(exceptAddrs, addr)
+			kept = append(kept, fmt.Sprintf("whose %s is not %q", col, value))
 			return true
 		case fn == "_==_" && len(args) == 2: // row.status.trim().lowerAscii() == "late"
 			value, ok := lowerLiteral(args[1])

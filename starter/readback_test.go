@@ -166,6 +166,31 @@ func TestReadBackSaysWhatEachStepDoes(t *testing.T) {
 			`Write the message "Hi".`,
 			"Send it to each of your contacts except those named Bob and except those at acme.com named Carol.",
 		}},
+		// No comma before "with": "bob@example.com, with a copy to ..." read aloud has a stray pause.
+		{"Send 'Slides' to carol@example.com with notes.md attached and a copy to ann@example.com", []string{
+			`Write the message "Slides".`,
+			"Send it to carol@example.com with notes.md attached and a copy to ann@example.com.",
+		}},
+		// A subject that is the message itself is said once.
+		{"For each line in list.txt, send 'Hi' to it", []string{
+			"Read the lines of list.txt that are not blank.",
+			`Send "Hi" to each line.`,
+		}},
+		{"For each row in orders.csv where status is not late, email the address in the email column saying 'OK'", []string{
+			`Read the rows of orders.csv; stop before any row is used unless it has the columns "status" and "email".`,
+			`Send "OK" to the address in the email column of each row of step 1 whose status is not "late".`,
+		}},
+		// One contact a step found: its placeholders in words, not "{the first name of the contact (step 1)}".
+		{"Send 'Hi {first name}' to my contact Ann", []string{
+			`Find your contact "Ann"; ask you which address if several contacts or none have the name.`,
+			"Before sending, check that the contact it goes to has a name, to fill in their first name.",
+			`Send "Hi {first name}" (the contact's first name filled in) to the contact of step 1.`,
+		}},
+		{"If I haven't emailed alice@example.com last month, send her 'Long time no see'", []string{
+			"Find whether you have emailed alice@example.com between Thursday 1 October and Saturday 31 October.",
+			`Write the message "Long time no see".`,
+			"Send it to alice@example.com, only if you have not emailed alice@example.com between Thursday 1 October and Saturday 31 October.",
+		}},
 	} {
 		t.Run(tc.program, func(t *testing.T) {
 			p, err := (&planner.Rules{}).Plan(context.Background(), tc.program, now)

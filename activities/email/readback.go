@@ -34,7 +34,17 @@ func readBackSend(r catalog.Reading) string {
 	if len(extra) == 0 {
 		return text
 	}
-	return strings.TrimSuffix(text, ".") + ", " + strings.Join(extra, ", ") + "."
+	// "Send it to bob@example.com with notes.md attached and a copy to ann@example.com.": no comma
+	// before "with", but after a clause that has one (", only if ..."), which "with" would read as part of.
+	sep := " "
+	if strings.Contains(text, ", ") {
+		sep = ", "
+	}
+	with := strings.Join(extra, " and ")
+	if len(extra) == 2 {
+		with = extra[0] + " and " + strings.TrimPrefix(extra[1], "with ")
+	}
+	return strings.TrimSuffix(text, ".") + sep + with + "."
 }
 
 // literalList is a literal list as an argument writes it, each item read by read (the reading's Text or
@@ -78,6 +88,8 @@ func what(r catalog.Reading, s catalog.StepView) (string, bool) {
 			}
 		} else if body, ok = r.Words(t); !ok { // a literal, or a text with expressions said in words
 			return "", false
+		} else if s.Args["subject"] == t {
+			return body, true // the subject is the message itself (its only line): said once
 		}
 	} else {
 		return "", false
