@@ -2,6 +2,9 @@ package planner
 
 import (
 	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -128,5 +131,52 @@ func TestReadBackSaysAnAnswerOfAnotherShapeOnce(t *testing.T) {
 		if !ok || got != want {
 			t.Errorf("%s: read-back = %q, want %q", id, got, want)
 		}
+	}
+}
+
+// TestSkipReasonsOfTheEvalSetReadAsSentences: over every program of the evaluation set, each skip
+// reason the builders write reads after "not sent: ": it starts with a word that begins a sentence about
+// the item (it, its, you, there, the) or names who replied, and never lists the selection ("it is not
+// one of your contacts except ...") or says "since X until Y".
+func TestSkipReasonsOfTheEvalSetReadAsSentences(t *testing.T) {
+	files, err := filepath.Glob("../eval/testdata/*.json")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no eval programs: %v", err)
+	}
+	seen := 0
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var c struct {
+			Program    string `json:"program"`
+			CannotPlan bool   `json:"cannot_plan"`
+		}
+		if err := json.Unmarshal(b, &c); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		if c.CannotPlan {
+			continue
+		}
+		p, err := (&Rules{}).Plan(context.Background(), c.Program, now)
+		if err != nil {
+			continue // a program that needs a zone or a question: not this test's
+		}
+		for _, s := range p.Steps {
+			r := s.SkipReason
+			if r == "" {
+				continue
+			}
+			seen++
+			first := strings.Fields(r)[0]
+			starts := first == "it" || first == "its" || first == "you" || first == "there" || first == "the" || strings.HasSuffix(r, " replied")
+			if !starts || strings.Contains(r, "one of your") || strings.Contains(r, " until ") || strings.Contains(r, "${") {
+				t.Errorf("%s: %q: skip reason %q does not read as a sentence after \"not sent: \"", filepath.Base(f), c.Program, r)
+			}
+		}
+	}
+	if seen < 20 {
+		t.Errorf("only %d skip reasons in the eval set; want the test to see the builders' reasons", seen)
 	}
 }
