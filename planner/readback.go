@@ -919,9 +919,14 @@ func ReadBackTemplate(text, as string) (string, []string, bool) {
 			break
 		}
 		if strings.HasPrefix(rest, "$${") {
-			b.WriteString("${")
-			rest = rest[3:]
-			continue
+			// A literal "${price}" is read back as written: its dollar tells it from a placeholder, and
+			// the words after the message name every placeholder that is filled.
+			if end := strings.IndexByte(rest[3:], '}'); end >= 0 && !strings.ContainsAny(rest[3:3+end], "{$") {
+				b.WriteString("${" + rest[3:3+end] + "}")
+				rest = rest[3+end+1:]
+				continue
+			}
+			return "", nil, false // a literal "${" left open: its brace would read as a placeholder's
 		}
 		end := strings.IndexByte(rest, '}')
 		if end < 0 {

@@ -167,7 +167,9 @@ func TestReadBackTemplateWritesThePlaceholders(t *testing.T) {
 		{"Hi ${c.name.trim().split(' ')[0]}", "c", "Hi {first name}", []string{"first name"}},
 		{"Dear ${c.name.trim()} (${c.email})", "c", "Dear {name} ({email})", []string{"name", "address"}},
 		{"Your order ${row.order} is late, ${row.order}", "row", "Your order {order} is late, {order}", []string{"order"}},
-		{"Cost: $${5} for ${row.item}", "row", "", nil}, // a literal "${5}" would read as a placeholder {5}
+		// A literal "${5}" keeps its dollar, which tells it from a placeholder; the fills name the rest.
+		{"Cost: $${5} for ${row.item}", "row", "Cost: ${5} for {item}", []string{"item"}},
+		{"Cost: $${5 for ${row.item}", "row", "", nil}, // an unclosed literal "${": its brace would read as one
 		{"Hi", "c", "", nil},                                // nothing filled: a literal
 		{"Hi ${c.name}", "c", "", nil},                      // not the planner's field
 		{"Hi ${d.email}", "c", "", nil},                     // not the item
