@@ -166,6 +166,14 @@ func (p *program) run(ctx workflow.Context) (Result, error) {
 		planning = workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, planningOptions), api.PlanProgram, req)
 	}
 	if err := planning.Get(ctx, &planned); err != nil {
+		if ctx.Err() != nil {
+			// Canceled while it was being planned: nothing ran, and the program ends canceled, with its
+			// result, as one canceled later does. Before, it failed ("could not be planned: canceled");
+			// only the closing command differs, which replay does not compare, so no version.
+			p.state = StateCanceled
+			workflow.SetCurrentDetails(ctx, p.currentDetails())
+			return Result{}, temporal.NewCanceledError(p.result())
+		}
 		p.state = StateFailed
 		_, msg := describeError(err)
 		return p.result(), temporal.NewNonRetryableApplicationError("the program could not be planned: "+msg, catalog.ErrInvalidArgument, err)

@@ -42,6 +42,9 @@ func (s *stepRun) fail(reason string) {
 // notRunReason is why a step that had not begun when the program was canceled never ran.
 const notRunReason = "the program was canceled before this step began"
 
+// canceledWhilePlanning is the summary of a program canceled before it had a plan.
+const canceledWhilePlanning = "the program was canceled while it was being planned: nothing was run"
+
 // cancel marks the step as stopped by the program's cancellation, saying what it was doing: "canceled
 // while waiting until Wednesday 2 December 17:00:00 UTC". A step that had not begun is not run instead.
 func (s *stepRun) cancel(doing string) {
@@ -143,7 +146,10 @@ func (p *program) result() Result {
 	case notRun > 1:
 		summary = append(summary, fmt.Sprintf("%d steps not run", notRun))
 	}
-	if p.state == StateCanceled {
+	switch {
+	case p.state == StateCanceled && p.plan == nil:
+		summary = []string{canceledWhilePlanning}
+	case p.state == StateCanceled:
 		summary = append([]string{"the program was canceled"}, summary...)
 	}
 	if p.asker.aborted != "" {
