@@ -12,12 +12,15 @@ import (
 
 // stepRun is the progress of one step.
 type stepRun struct {
-	status    StepStatus
-	items     []ItemResult
-	finished  bool
-	shards    []*shardRun // a sharded step's shards (shard.go)
-	notListed int         // a sharded step's items its shards did not list
-	tuner     *tuner      // a batched step's (tuning.go); off when the program is not tuned
+	status   StepStatus
+	items    []ItemResult
+	finished bool
+	// byCondition: it was skipped by a condition, its own if or that of a step it depends on, not by a
+	// failure; a step that only comes after it (plan.Step.After) still runs.
+	byCondition bool
+	shards      []*shardRun // a sharded step's shards (shard.go)
+	notListed   int         // a sharded step's items its shards did not list
+	tuner       *tuner      // a batched step's (tuning.go); off when the program is not tuned
 }
 
 // progress is the step's status with the progress its running shards last signalled.
