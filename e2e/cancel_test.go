@@ -25,6 +25,7 @@ func TestACancelWhileItIsPlannedEndsTheProgramCanceled(t *testing.T) {
 		c.OpenAIBaseURL, c.OpenAIAPIKey = model.URL, "sk-test"
 		c.PlannerModel = "gpt-4o-mini"
 		c.PlannerTimeout = 3 * time.Minute // the model's slowness, not a timeout, is what the cancel meets
+		c.PlanCache = t.TempDir()          // no plan cached by another run answers for the model
 	})
 	const id = "canceled-while-planning"
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
