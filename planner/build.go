@@ -230,9 +230,11 @@ func build(l *language, prog *parsedProgram, words []string, text string, now ti
 		if zone == "Local" {
 			return nil, nil, fmt.Errorf("a schedule needs a named time zone: set EAAPL_TIMEZONE, for example to Europe/Berlin")
 		}
-		cal := plan.Calendar{DaysOfWeek: sc.days, DayOfMonth: sc.dayOfMonth, Hour: sc.clock.hour, Minute: sc.clock.minute}
-		body := strings.TrimSpace(text[prog.bodyOffset:])
-		b.p.Schedule = &plan.Schedule{Calendar: []plan.Calendar{cal}, TimeZone: zone, Program: body}
+		var cals []plan.Calendar
+		for _, c := range sc.clocks {
+			cals = append(cals, plan.Calendar{DaysOfWeek: sc.days, DayOfMonth: sc.dayOfMonth, Hour: c.hour, Minute: c.minute})
+		}
+		b.p.Schedule = &plan.Schedule{Calendar: cals, TimeZone: zone, Program: prog.body}
 	}
 	for i, s := range prog.statements {
 		b.n = i + 1

@@ -305,6 +305,7 @@ type parser struct {
 	// are never part of one ("now"), with the name: where such a word is not understood, the refusal
 	// says why.
 	nameStops map[int]string
+	zone      string // the name of the zone the program's times are in, for a refusal of "at 9am EST"
 }
 
 func newParser(l *language, src string, toks []token) *parser {
@@ -454,13 +455,58 @@ func (p *parser) replyAt(pos int) bool {
 // program is the parsed program: an optional schedule and the statements.
 type parsedProgram struct {
 	schedule   *scheduleClause
-	bodyOffset int // the byte offset where the statements after the schedule start
+	body       string // the program without its schedule, which each scheduled run plans
 	statements []*sentence
 	seps       []span // the separator before each statement (empty for the first)
 }
 
-// parse reads the statements in order; it stops at the first part it does not understand.
+// parse reads the statements in order; it stops at the first part it does not understand. A schedule
+// is at the start, or at the end of a program of one statement: "Send 'Hi' to bob@example.com every
+// Monday at 9am".
 func (p *parser) parse() (*parsedProgram, *failure) {
+	prog, f := p.parseFrom()
+	if f == nil {
+		return prog, nil
+	}
+	if at, sc := p.trailingSchedule(); sc != nil {
+		end := p.end
+		p.end = at
+		if p.isPunct(at-1, ",") {
+			p.end--
+		}
+		tail, tf := p.parseFrom()
+		p.end = end
+		if tf != nil {
+			return nil, tf
+		}
+		if tail.schedule != nil {
+			return nil, &failure{from: sc.from, to: sc.to, why: "the program has a schedule at its start already"}
+		}
+		if len(tail.statements) > 1 {
+			return nil, &failure{from: sc.from, to: sc.to, why: "at the end of several statements it could repeat the last one or all of them; put it first, like Every Monday at 9am, send ... Then ..."}
+		}
+		tail.schedule = sc
+		tail.body = strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(p.src[:p.toks[at].start]), ","))
+		return tail, nil
+	}
+	return nil, f
+}
+
+// trailingSchedule finds a schedule that ends the program and where it starts.
+func (p *parser) trailingSchedule() (int, *scheduleClause) {
+	for i := 1; i < p.end; i++ {
+		if !p.isWord(i, "every") && !p.isWord(i, "each") && !p.isWord(i, "daily") && !p.isWord(i, "on") {
+			continue
+		}
+		if sc, next, f := p.schedule(i); f == nil && sc != nil && next == p.end {
+			return i, sc
+		}
+	}
+	return 0, nil
+}
+
+// parseFrom is parse without a schedule at the end.
+func (p *parser) parseFrom() (*parsedProgram, *failure) {
 	prog := &parsedProgram{}
 	pos := 0
 	if sc, next, f := p.schedule(p.politeLead(0)); f != nil { // "Please, every Monday at 9am, ..."
@@ -470,14 +516,23 @@ func (p *parser) parse() (*parsedProgram, *failure) {
 		if p.isPunct(next, ",") {
 			next++
 		}
+		if p.isWord(next, "and") && !p.isWord(next+1, "then") {
+			next++ // "Every day at 9am and send ...": the program is what follows "and"
+		}
 		pos = next
-		prog.bodyOffset = len(p.src)
 		if next < len(p.toks) {
-			prog.bodyOffset = p.toks[next].start
+			prog.body = strings.TrimSpace(p.src[p.toks[next].start:])
 		}
 	}
 	sep := span{pos, pos}
 	for pos < p.end {
+		if w, next := p.whenFirst(pos); w != nil {
+			// "Tomorrow at 9am, tell me how many ...": a wait, then the statement.
+			prog.statements = append(prog.statements, &sentence{kind: waitStatement, acted: true, span: w.span, wait: w})
+			prog.seps = append(prog.seps, sep)
+			sep, pos = span{next, next}, next
+			continue
+		}
 		s, next, f := p.statement(pos)
 		if f != nil {
 			if name, ok := p.nameStops[f.from]; ok && f.why == "" {
@@ -527,6 +582,27 @@ func (p *parser) parse() (*parsedProgram, *failure) {
 		}
 	}
 	return prog, nil
+}
+
+// whenFirst parses a time phrase that leads a question or a command's statement, which (unlike an email)
+// take no time clause of their own: "Tomorrow at 9am, tell me how many ...". It returns the when as a wait
+// and the position of the statement, or nil.
+func (p *parser) whenFirst(pos int) (*whenClause, int) {
+	at := p.politeLead(pos)
+	w, next, f := p.when(at)
+	if w == nil || f != nil {
+		return nil, 0
+	}
+	if p.isPunct(next, ",") {
+		next++
+	}
+	if c, _, _ := p.commandStatement(next, false); c == nil {
+		if s, _, f := p.answerStatement(next); s == nil || f != nil {
+			return nil, 0
+		}
+	}
+	w.span = span{pos, w.to}
+	return w, next
 }
 
 // statement parses one statement at pos, up to a separator or the end.

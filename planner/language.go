@@ -28,6 +28,7 @@ var languageForms = []Form{
 	{"If there are more than <N> <things>, <statement> (also: fewer than, at least, no)", "List the files matching *.csv. If there are more than 5 files, send 'Many files' to bob@example.com"},
 	{"If <result> contains '<text>', <statement> (also: does not contain, is '<text>')", "Fetch https://status.example.test/ and if the page contains 'down', email it to ops@example.com"},
 	{"<when> <statement>, or <statement> <when>", "Tomorrow at 8am send 'Good morning' to bob@example.com"},
+	{"<when>, <question> (also <when>, <step>): a wait, then the question or the step", "Tomorrow at 9am, tell me how many of my contacts I haven't emailed this week"},
 	{"Wait <duration>, then <statement>", "Wait 10 minutes, then send 'Ready?' to bob@example.com"},
 	{"Wait until <when>, then <statement>", "Wait until 8am tomorrow, then send 'Good morning' to bob@example.com"},
 	{"<statement> and if he doesn't reply within <duration>, send it again", "Send 'Are you coming?' to bob@example.com and if he doesn't reply within a day, send it again"},
@@ -35,6 +36,7 @@ var languageForms = []Form{
 	{"Which of <contacts> haven't I emailed <time>? (also: who haven't I emailed, which contacts did I email; which of <contacts> are at <domain>?)", "Which of my contacts haven't I emailed this week?"},
 	{"List <contacts> (also: show me, tell me)", "List the contacts I haven't emailed this month"},
 	{"Every <day> at <clock>, <program>", "Every weekday at 9am, send 'Daily digest' to each of my contacts"},
+	{"<statement> every <day> at <clock>: the schedule at the end of a program of one statement", "Send 'Daily digest' to my contacts every weekday at 9am"},
 	{getForm, "Everyone in my contacts at acme.com gets 'The office is closed on Friday'"},
 	{"my contact <name> gets '<message>', or <addresses> get '<message>'", "My contact Ann gets 'See you at 5'"},
 	{"Call them <name> (also: save them as <name>); later: to the <name>", "List my contacts at acme.com and call them the acme people. Send 'Office closed' to the acme people."},
@@ -43,7 +45,9 @@ var languageForms = []Form{
 	{"<time> is today, yesterday, this week, this month, last week, last month, in the last N hours, days, weeks or months, since yesterday, since Monday, since 1 December, since the start of the week or month, for N days or weeks", "Email my contacts who I haven't emailed for 2 weeks saying 'Hi'"},
 	{"<when> is in N seconds/minutes/hours/days, at 5pm, tomorrow at 8am, at 8am tomorrow, on Friday at 9 (24-hour: 9 is 09:00; 1 to 7 need am or pm)", "Send 'Hi' to bob@example.com on Friday at 9"},
 	{"<when> is also this Friday or next Monday at <clock> (where it names one day), or on 24 December at <clock> (the month by name)", "Send 'Hi' to bob@example.com next Monday at 9am"},
-	{"<day> is day, weekday, Monday ... Sunday; or: on the 1st of every month at <clock>", "Every Monday at 9am, send 'Weekly report?' to bob@example.com"},
+	{"<when> is also tonight at 9, this morning at 10am, tomorrow evening at 7 (an hour alone in the evening is pm), at 7.30pm, at midnight (the end of that day), on Fri at 9am", "Tonight at 11 send 'Good night' to bob@example.com"},
+	{"<duration> is also half an hour, an hour and a half, 1.5 hours (in whole minutes)", "In half an hour send 'Coffee?' to bob@example.com"},
+	{"<day> is day, weekday, weekend, Monday ... Sunday (or Mon ... Sun); several times: at 9am and 5pm; or: on the 1st of every month at <clock>", "Every Monday at 9am, send 'Weekly report?' to bob@example.com"},
 }
 
 // language is the grammar's words, gathered from the registered commands' Forms: the sentence grammar's
