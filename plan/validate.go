@@ -56,7 +56,8 @@ type Compiled struct {
 type compiledStep struct {
 	step       *Step
 	cmd        catalog.Command
-	deps       []string // depends_on plus the steps its expressions read, in plan order
+	deps       []string // depends_on, after and the steps its expressions read, in plan order
+	orderOnly  []string // after: the deps it waits for only for order, in plan order
 	dependents []string
 	args       map[string]value
 	items      value
@@ -158,6 +159,16 @@ func (c *Compiled) compileStep(s *Step) error {
 			return fail("depends_on", fmt.Errorf("no step %q; the steps are %s", d, c.stepList()))
 		}
 		deps[d] = true
+	}
+	for _, d := range s.After {
+		switch _, ok := c.steps[d]; {
+		case d == s.ID:
+			return fail("after", errors.New("a step cannot come after itself"))
+		case !ok:
+			return fail("after", fmt.Errorf("no step %q; the steps are %s", d, c.stepList()))
+		case deps[d]:
+			return fail("after", fmt.Errorf("%q is in depends_on too: list it in depends_on if this step must not run when it is skipped, in after if it only comes after it", d))
+		}
 	}
 	switch s.Priority {
 	case "", PriorityNormal, PriorityHigh:
@@ -261,9 +272,19 @@ func (c *Compiled) compileStep(s *Step) error {
 	if err := c.compileConstruct(s, deps); err != nil {
 		return err
 	}
+	after := map[string]bool{}
+	for _, d := range s.After {
+		if deps[d] { // read: a step it reads is one it depends on, which after would let run without it
+			return fail("after", fmt.Errorf("this step reads steps.%s, so it depends on it; after is for a step it only comes after", d))
+		}
+		after[d] = true
+	}
 	for _, other := range c.Plan.Steps {
-		if deps[other.ID] {
+		if deps[other.ID] || after[other.ID] {
 			cs.deps = append(cs.deps, other.ID)
+		}
+		if after[other.ID] {
+			cs.orderOnly = append(cs.orderOnly, other.ID)
 		}
 	}
 	return nil

@@ -211,6 +211,18 @@ func TestCompileRejectsInvalidPlans(t *testing.T) {
 			},
 			step: "history", field: "depends_on", msg: "dependency cycle: history -> compose -> history"},
 
+		// after: steps it only comes after, validated like depends_on, and never a step it reads.
+		{name: "RejectsAfterAnUnknownStep", edits: []string{`"command": "ComposeEmail",`, `"command": "ComposeEmail", "after": ["histroy"],`},
+			step: "compose", field: "after", msg: `no step "histroy"; the steps are contacts, history, compose, send`},
+		{name: "RejectsAfterItself", edits: []string{`"command": "ComposeEmail",`, `"command": "ComposeEmail", "after": ["compose"],`},
+			step: "compose", field: "after", msg: "a step cannot come after itself"},
+		{name: "RejectsAfterAStepInDependsOnToo", edits: []string{`"depends_on": ["history", "compose"]`, `"depends_on": ["history", "compose"], "after": ["compose"]`},
+			step: "send", field: "after", msg: `"compose" is in depends_on too`},
+		{name: "RejectsAfterAStepItReads", edits: []string{`"depends_on": ["history", "compose"]`, `"depends_on": ["history"], "after": ["compose"]`},
+			step: "send", field: "after", msg: "this step reads steps.compose, so it depends on it; after is for a step it only comes after"},
+		{name: "RejectsCycleThroughAfter", edits: []string{`"command": "RetrieveContacts",`, `"command": "RetrieveContacts", "after": ["send"],`},
+			step: "contacts", field: "depends_on", msg: "dependency cycle: contacts -> send -> contacts"},
+
 		// for_each.
 		{name: "RejectsItemNamedSteps", edits: []string{`"as": "contact"`, `"as": "steps"`},
 			step: "send", field: "for_each.as", msg: `"steps" cannot name the item`},
@@ -317,6 +329,7 @@ func TestCompileAcceptsValidPlans(t *testing.T) {
 		order      []string            // want Compiled.Order
 		deps       map[string][]string // want Deps, for every step
 		dependents map[string][]string // want Dependents, for the steps listed
+		orderOnly  map[string][]string // want OrderOnly, for the steps listed
 	}{
 		{
 			name:  "CompilesHelloWorld",
@@ -354,6 +367,14 @@ func TestCompileAcceptsValidPlans(t *testing.T) {
 				"send":     {"contacts", "history", "compose"},
 			},
 			dependents: map[string][]string{"compose": {"contacts", "send"}},
+		},
+		{
+			name:      "WaitsForAfterForOrderOnly",
+			file:      helloWorld,
+			edits:     []string{`"command": "RetrieveContacts",`, `"command": "RetrieveContacts", "after": ["compose"],`},
+			order:     []string{"compose", "contacts", "history", "send"},
+			deps:      map[string][]string{"contacts": {"compose"}, "send": {"contacts", "history", "compose"}},
+			orderOnly: map[string][]string{"contacts": {"compose"}, "history": nil, "send": nil},
 		},
 		{
 			name:  "ReadsReferencesSpreadOverLines",
@@ -415,6 +436,11 @@ func TestCompileAcceptsValidPlans(t *testing.T) {
 					t.Errorf("Dependents(%q) = %q, want %q", id, got, want)
 				}
 			}
+			for id, want := range tt.orderOnly {
+				if got := c.OrderOnly(id); !slices.Equal(got, want) {
+					t.Errorf("OrderOnly(%q) = %q, want %q", id, got, want)
+				}
+			}
 			checkOrder(t, c)
 			for _, id := range c.Order {
 				if got, want := c.Command(id).Name, c.Step(id).Command; got != want {
@@ -444,9 +470,9 @@ func checkOrder(tb testing.TB, c *plan.Compiled) {
 		if !ok {
 			tb.Fatalf("Order %q lacks step %q", c.Order, s.ID)
 		}
-		for _, d := range s.DependsOn {
+		for _, d := range slices.Concat(s.DependsOn, s.After) {
 			if !slices.Contains(c.Deps(s.ID), d) {
-				tb.Errorf("Deps(%q) = %q lacks %q from depends_on", s.ID, c.Deps(s.ID), d)
+				tb.Errorf("Deps(%q) = %q lacks %q from depends_on or after", s.ID, c.Deps(s.ID), d)
 			}
 		}
 		for _, d := range c.Deps(s.ID) {

@@ -286,7 +286,11 @@ func build(l *language, prog *parsedProgram, words []string, text string, now ti
 // its last steps for the next.
 func (b *builder) link() { b.linkAfter(true) }
 
-// linkAfter is link, adding the wait for the statement before only when after is true.
+// linkAfter is link, adding the wait for the statement before only when after is true. A step of the
+// statement before that a condition may skip is waited for in after, for order only, so that the
+// statement still runs when it is skipped: "If I haven't emailed alice@example.com today, send her 'Hi'.
+// Then send 'Yo' to bob@example.com" emails bob after alice's send has ended, sent or skipped. The
+// others are waited for in depends_on (it makes no difference: nothing but a failure skips them).
 func (b *builder) linkAfter(after bool) {
 	mine := map[string]bool{}
 	for _, id := range b.ids {
@@ -303,7 +307,11 @@ func (b *builder) linkAfter(after bool) {
 		}
 		if root && after {
 			for _, d := range b.prev {
-				if !b.waitsFor(s, d) {
+				switch {
+				case b.waitsFor(s, d):
+				case b.mayBeSkipped(d):
+					s.After = append(s.After, d)
+				default:
 					s.DependsOn = append(s.DependsOn, d)
 				}
 			}
@@ -312,11 +320,7 @@ func (b *builder) linkAfter(after bool) {
 	var sinks []string
 	for _, id := range b.ids {
 		if !needed[id] {
-			for _, d := range b.sure(id) {
-				if !slices.Contains(sinks, d) {
-					sinks = append(sinks, d)
-				}
-			}
+			sinks = append(sinks, id)
 		}
 	}
 	if len(sinks) > 0 {
@@ -324,10 +328,10 @@ func (b *builder) linkAfter(after bool) {
 	}
 }
 
-// waitsFor reports whether step s depends on step id, directly or through the steps it depends on.
+// waitsFor reports whether step s waits for step id, directly or through the steps it waits for.
 func (b *builder) waitsFor(s *plan.Step, id string) bool {
 	seen := map[string]bool{}
-	todo := slices.Clone(s.DependsOn)
+	todo := slices.Concat(s.DependsOn, s.After)
 	for len(todo) > 0 {
 		d := todo[len(todo)-1]
 		todo = todo[:len(todo)-1]
@@ -340,36 +344,16 @@ func (b *builder) waitsFor(s *plan.Step, id string) bool {
 		seen[d] = true
 		if ds, ok := b.p.Step(d); ok {
 			todo = append(todo, ds.DependsOn...)
+			todo = append(todo, ds.After...)
 		}
 	}
 	return false
 }
 
-// sure returns the steps the next statement waits for in place of step id: id itself, or, when id may
-// be skipped, the steps before it that may not. A step whose own condition is false is skipped, and so
-// is every step that depends on it (the interpreter runs a step only after the steps it depends on are
-// done): "If I haven't emailed alice@example.com today, send her 'Hi'. Send 'Yo' to bob@example.com"
-// must email bob whether or not alice is emailed, so bob's email waits for what alice's condition reads,
-// not for her email. What belongs to the skipped email (the wait for her reply) depends on it itself.
-func (b *builder) sure(id string) []string {
-	s, ok := b.p.Step(id)
-	if !ok || !b.mayBeSkipped(id) {
-		return []string{id}
-	}
-	var out []string
-	for _, d := range s.DependsOn {
-		for _, x := range b.sure(d) {
-			if !slices.Contains(out, x) {
-				out = append(out, x)
-			}
-		}
-	}
-	return out
-}
-
-// mayBeSkipped reports whether step id may be skipped when the program runs: it is one step (not one per
-// item) with a condition, or it depends on such a step. It is asked when the statement after id is
-// linked, once id's statement is built, so the answer is kept.
+// mayBeSkipped reports whether a condition may skip step id when the program runs: it is one step (not
+// one per item) with a condition, or it depends on such a step (a step it only comes after does not skip
+// it). It is asked when the statement after id is linked, once id's statement is built, so the answer is
+// kept.
 func (b *builder) mayBeSkipped(id string) bool {
 	if v, ok := b.skippable[id]; ok {
 		return v

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/eaapl/eaapl/catalog"
 	"github.com/eaapl/eaapl/plan"
@@ -149,7 +150,37 @@ func (r readBack) sentence(i int) string {
 	if s.Priority == plan.PriorityHigh {
 		text = strings.TrimSuffix(text, ".") + ", urgently."
 	}
+	if len(s.After) > 0 {
+		text = r.after(s.After) + ": " + lowerFirst(text)
+	}
 	return text
+}
+
+// after says which steps a step only comes after (plan.Step.After), and that it runs when a condition
+// skipped them: "After step 3, whether it ran or a condition skipped it".
+func (r readBack) after(ids []string) string {
+	nums := make([]string, len(ids))
+	for i, id := range ids {
+		if n, ok := r.index[id]; ok {
+			nums[i] = fmt.Sprint(n + 1)
+		} else {
+			nums[i] = fmt.Sprintf("%q", id) // a plan that does not compile; said as written
+		}
+	}
+	if len(nums) == 1 {
+		return "After step " + nums[0] + ", whether it ran or a condition skipped it"
+	}
+	return "After steps " + strings.Join(nums[:len(nums)-1], ", ") + " and " + nums[len(nums)-1] + ", whether they ran or a condition skipped them"
+}
+
+// lowerFirst lower-cases a sentence's first word when it is an ordinary word ("Write" -> "write"), not
+// a name such as a command's ("SendEmail") or an address.
+func lowerFirst(text string) string {
+	word, _, _ := strings.Cut(text, " ")
+	if len(word) < 2 || word[0] < 'A' || word[0] > 'Z' || strings.ContainsFunc(word[1:], func(r rune) bool { return !unicode.IsLower(r) }) {
+		return text
+	}
+	return strings.ToLower(text[:1]) + text[1:]
 }
 
 // reading is step i of the plan as a command's read-back sees it (catalog.Reading).

@@ -2,6 +2,7 @@ package starter_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -55,6 +56,13 @@ func TestReadBackSaysWhatEachStepDoes(t *testing.T) {
 		{"Send 'Hi' to Ann O'Neil <ann@example.com>, carl@example.org and Bob <bob@example.com>", []string{
 			`Write the message "Hi".`,
 			"Send it to Ann O'Neil <ann@example.com>, carl@example.org and Bob <bob@example.com>.",
+		}},
+		{"If I haven't emailed alice@example.com this month, send her 'Hi'. Then send 'Yo' to bob@example.com", []string{
+			"Find whether you have emailed alice@example.com since Sunday 1 November.",
+			`Write the message "Hi".`,
+			"Send it to alice@example.com, only if you have not emailed alice@example.com since Sunday 1 November.",
+			`After step 3, whether it ran or a condition skipped it: write the message "Yo".`,
+			"Send it to bob@example.com.",
 		}},
 		{"Wait 2 hours, then send 'Good morning' to bob@example.com", []string{
 			"Wait 2 hours.",
@@ -229,6 +237,27 @@ func TestReadBackIgnoresDescriptions(t *testing.T) {
 	want := "Get your contacts.\nWrite the message \"You won!\".\nSend it to each contact."
 	if got != want {
 		t.Errorf("read-back:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+// TestReadBackSaysWhatAStepComesAfter: a step's after (order-only dependencies) is said before it, with
+// the sentence's first word lower-cased unless it is a name.
+func TestReadBackSaysWhatAStepComesAfter(t *testing.T) {
+	p := &plan.Plan{Version: 1, Steps: []plan.Step{
+		{ID: "one", Command: "ComposeEmail", Args: map[string]any{"body": "One"}},
+		{ID: "two", Command: "ComposeEmail", Args: map[string]any{"body": "Two"}},
+		{ID: "three", Command: "ComposeEmail", Args: map[string]any{"body": "Three"}, After: []string{"one", "two"}},
+		{ID: "four", Command: "ListFiles", Args: map[string]any{"pattern": "*.csv"}, After: []string{"three"}},
+		{ID: "five", Command: "Frobnicate", After: []string{"four"}},
+	}}
+	got := starter.ReadBack(p, now)
+	want := []string{
+		`After steps 1 and 2, whether they ran or a condition skipped them: write the message "Three".`,
+		"After step 3, whether it ran or a condition skipped it: list the files that match *.csv.",
+		"After step 4, whether it ran or a condition skipped it: run Frobnicate.", // the command's name keeps its case
+	}
+	if !slices.Equal(got[2:], want) {
+		t.Errorf("read-back:\n%s\nwant:\n%s", strings.Join(got[2:], "\n"), strings.Join(want, "\n"))
 	}
 }
 
