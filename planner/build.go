@@ -174,6 +174,9 @@ type sent struct {
 type list struct {
 	items string // an expression, without ${ }
 	desc  string
+	// base and cond are items as a list and the condition on each of it, when items is base filtered
+	// by cond: a condition after "them" joins cond, as the direct form's conditions are joined.
+	base, cond string
 }
 
 // builder writes the plan of a program, statement after statement.
@@ -644,7 +647,7 @@ func (b *builder) answer(s *sentence) *failure {
 		a.Label = "how many of " + sel.desc
 	}
 	b.add(plan.Step{ID: b.id(stepAnswer), Answer: a, Description: desc, DependsOn: sel.deps})
-	b.lastList, b.listAt = &list{items: items, desc: sel.desc}, b.n
+	b.lastList, b.listAt = &list{items: items, desc: sel.desc, base: sel.items, cond: sel.cond}, b.n
 	return nil
 }
 
@@ -699,6 +702,7 @@ func (b *builder) send(s *sentence) (*failure, error) {
 	if len(s.conditions) == 1 {
 		cond = &s.conditions[0]
 	}
+	used := false // whether the plan has the condition: one is never dropped
 	again := s.again != nil || len(s.replies) == 1 && named == nil && len(s.messages) == 0
 	if again && b.last == nil {
 		why := "there is no email before it to send again"
@@ -828,6 +832,16 @@ func (b *builder) send(s *sentence) (*failure, error) {
 		}
 		whom = b.last.whom
 		one = b.last
+		if cond != nil {
+			// "Send it again if I haven't emailed them today": the condition on the same recipients.
+			if cond.who != nil && !cond.who.one {
+				return &failure{from: cond.from, to: cond.to, why: "an email sent again goes to the recipients before; in its condition write him, her or them"}, nil
+			}
+			if f := b.condOnSent(&send, cond, &whom); f != nil {
+				return f, nil
+			}
+			used = true
+		}
 	case named == nil && s.forEach == nil:
 		if len(s.messages) == 0 {
 			return nil, fmt.Errorf("the program says neither whom to email nor what to say: write, for example, %s", example)
@@ -848,17 +862,24 @@ func (b *builder) send(s *sentence) (*failure, error) {
 			conds = []conditionClause{*cond}
 		}
 		if csel == nil && b.last != nil && b.last.forEach != nil {
-			// "them" after an email to a list: the same list.
+			// "them" after an email to a list: the same list, and a condition on it as on any list.
 			fe := *b.last.forEach
 			send.ForEach, send.If = &fe, b.last.cond
 			send.Args["to"] = "${" + b.l.list.Item + "}"
 			item, whom = b.l.list.Item, b.last.whom
+			if cond != nil {
+				if f := b.listCondition(&send, cond, &whom); f != nil {
+					return f, nil
+				}
+				used = true
+			}
 			break
 		}
 		var f *failure
 		if sel, f = b.selectContacts(csel, conds); f != nil {
 			return f, nil
 		}
+		used = true
 		send.ForEach = &plan.ForEach{Items: "${" + sel.items + "}", As: b.l.list.Item}
 		send.If, send.SkipReason = sel.cond, sel.skip
 		send.Args["to"] = "${" + b.l.list.Item + "}"
@@ -873,6 +894,16 @@ func (b *builder) send(s *sentence) (*failure, error) {
 		send.Args["to"] = "${" + b.l.list.Item + "}"
 		item, whom = b.l.list.Item, "each of "+l.desc
 		b.lastList, b.listAt = l, b.n
+		if cond != nil {
+			if l.base != "" {
+				// The list's own condition and this one on each contact, as the direct form has them.
+				send.ForEach.Items, send.If = "${"+l.base+"}", l.cond
+			}
+			if f := b.listCondition(&send, cond, &whom); f != nil {
+				return f, nil
+			}
+			used = true
+		}
 	case named.them:
 		if b.lastList == nil {
 			return &failure{from: named.from, to: named.to, why: "it does not say who they are; start with \"For each of my contacts,\" or write \"to each of my contacts\""}, nil
@@ -881,6 +912,16 @@ func (b *builder) send(s *sentence) (*failure, error) {
 		send.Args["to"] = "${" + b.l.list.Item + "}"
 		send.DependsOn = append(send.DependsOn, b.answerOf())
 		item, whom = b.l.list.Item, "each of "+b.lastList.desc
+		if cond != nil {
+			if b.lastList.base != "" {
+				// The list's own condition and this one on each contact, as the direct form has them.
+				send.ForEach.Items, send.If = "${"+b.lastList.base+"}", b.lastList.cond
+			}
+			if f := b.listCondition(&send, cond, &whom); f != nil {
+				return f, nil
+			}
+			used = true
+		}
 	case named.one:
 		// "her" is the one recipient of the condition, or of the email before.
 		switch {
@@ -903,6 +944,7 @@ func (b *builder) send(s *sentence) (*failure, error) {
 				if f := b.oneCondition(&send, cond, contacts, email, whom); f != nil {
 					return f, nil
 				}
+				used = true
 			}
 		default:
 			return &failure{from: named.from, to: named.to, why: "it does not say who she or he is; name the recipient, like if I haven't emailed bob@example.com this week, send him ..."}, nil
@@ -981,7 +1023,12 @@ func (b *builder) send(s *sentence) (*failure, error) {
 			if f := b.oneCondition(&send, cond, contacts, email, whom); f != nil {
 				return f, nil
 			}
+			used = true
 		}
+	}
+	if cond != nil && !used {
+		// Every path above plans the condition or refuses it: one left over would be dropped silently.
+		return &failure{from: cond.from, to: cond.to, why: "EaaPL cannot apply this condition to these recipients; name them with the condition, like my contacts at acme.com who I haven't emailed this week"}, nil
 	}
 	if replyIf != "" {
 		send.If = joinConditions(send.If, replyIf)
@@ -1178,6 +1225,7 @@ func (b *builder) send(s *sentence) (*failure, error) {
 			b.lastList, b.listAt = &list{items: strings.TrimSuffix(strings.TrimPrefix(send.ForEach.Items, "${"), "}"), desc: sel.desc}, b.n
 			if send.If != "" && sel.cond != "" {
 				b.lastList.items = fmt.Sprintf("%s.filter(%s, %s)", sel.items, b.l.list.Item, sel.cond)
+				b.lastList.base, b.lastList.cond = sel.items, sel.cond
 			}
 		}
 	}
@@ -1217,14 +1265,58 @@ func (b *builder) oneCondition(send *plan.Step, cond *conditionClause, contacts 
 		return f
 	}
 	if cond.emailed {
-		send.If = fmt.Sprintf("%s in steps.%s.emailed", email, id)
-		send.SkipReason = "you have not emailed " + whom + " " + cond.period.describe(b.ref)
+		send.If = joinConditions(send.If, fmt.Sprintf("%s in steps.%s.emailed", email, id))
+		send.SkipReason = joinReasons(send.SkipReason, "you have not emailed "+whom+" "+cond.period.describe(b.ref))
 	} else {
-		send.If = fmt.Sprintf("!(%s in steps.%s.emailed)", email, id)
-		send.SkipReason = "you emailed " + whom + " " + cond.period.describe(b.ref)
+		send.If = joinConditions(send.If, fmt.Sprintf("!(%s in steps.%s.emailed)", email, id))
+		send.SkipReason = joinReasons(send.SkipReason, "you emailed "+whom+" "+cond.period.describe(b.ref))
 	}
 	send.DependsOn = append(send.DependsOn, id)
 	return nil
+}
+
+// listCondition is a condition on whom you have emailed after "them" or a list the program named
+// ("Send 'Hi' to the acme people who I haven't emailed this week"): the email history of that list's
+// contacts, and the same test on each of them as the direct form has.
+func (b *builder) listCondition(send *plan.Step, cond *conditionClause, whom *string) *failure {
+	if cond.who != nil {
+		return &failure{from: cond.from, to: cond.to, why: "the condition names one recipient, and the email goes to a list; write if I haven't emailed them"}
+	}
+	if !strings.Contains(send.ForEach.Items, "steps."+stepContacts+".") {
+		return &failure{from: cond.from, to: cond.to, why: "a condition on whom you have emailed works only with your contacts, not with addresses"}
+	}
+	// The history of every contact, as the direct form has it: the list is among them.
+	id, f := b.history("${steps."+stepContacts+"."+b.l.list.Output+"}", cond.period, "your contacts", cond.span, cond.when)
+	if f != nil {
+		return f
+	}
+	item := send.ForEach.As
+	if cond.emailed {
+		send.If = joinConditions(send.If, fmt.Sprintf("%s.email in steps.%s.emailed", item, id))
+		send.SkipReason = joinReasons(send.SkipReason, "you have not emailed them "+cond.period.describe(b.ref))
+		*whom += ", you have emailed " + cond.period.describe(b.ref)
+	} else {
+		send.If = joinConditions(send.If, fmt.Sprintf("!(%s.email in steps.%s.emailed)", item, id))
+		send.SkipReason = joinReasons(send.SkipReason, "you emailed them "+cond.period.describe(b.ref))
+		*whom += ", you have not emailed " + cond.period.describe(b.ref)
+	}
+	send.DependsOn = append(send.DependsOn, id)
+	return nil
+}
+
+// condOnSent is a condition on an email sent again: on its one recipient, or on each of its list.
+func (b *builder) condOnSent(send *plan.Step, cond *conditionClause, whom *string) *failure {
+	if send.ForEach != nil {
+		return b.listCondition(send, cond, whom)
+	}
+	if cond.relative {
+		return &failure{from: cond.from, to: cond.to, why: "it chooses among contacts, and the email goes to one person; write if I haven't emailed him " + strings.Join(b.words[cond.when.from:cond.when.to], " ")}
+	}
+	contacts, email, ok := oneRecipient(send.Args["to"])
+	if !ok {
+		return &failure{from: cond.from, to: cond.to, why: "a condition on whom you have emailed works with your contacts or one recipient"}
+	}
+	return b.oneCondition(send, cond, contacts, email, *whom)
 }
 
 // wordsOfSpan are the words of the statement's result phrase.
