@@ -168,6 +168,7 @@ type sent struct {
 	args    map[string]any // subject and body
 	deps    []string       // the steps the subject and body come from
 	whom    string         // for descriptions
+	you     bool           // the one recipient is you ("to me"): never "her", "him" or "them"
 }
 
 // list is a list of contacts an earlier statement selected, for "them" and "those contacts".
@@ -740,6 +741,10 @@ func (b *builder) send(s *sentence) (*failure, error) {
 	}
 	// "them" after an email to one recipient is that recipient ("Send 'Bye' to them", "If they don't
 	// reply ..., send them ..."), as "him" or "her" is; after a list too it could be either, and is refused.
+	if named != nil && (named.them || named.one) && s.forEach == nil && b.last != nil && b.last.you && b.oneAt > b.listAt && (cond == nil || cond.who == nil || cond.who.one) {
+		// "Send 'Hi' to me. Send 'Bye' to her.": her is someone, and the program has not said who.
+		return &failure{from: named.from, to: named.to, why: fmt.Sprintf("the email before went to you, and %q is someone else; name the recipient", b.words[named.to-1])}, nil
+	}
 	if named != nil && named.them && s.forEach == nil && b.last != nil && b.last.forEach == nil && b.last.from != "" && b.oneAt > b.listAt {
 		if b.lastList != nil {
 			return &failure{from: named.from, to: named.to, why: fmt.Sprintf("%q could be %s or %s; name the recipients again", b.words[named.to-1], b.last.whom, b.lastList.desc)}, nil
@@ -760,6 +765,9 @@ func (b *builder) send(s *sentence) (*failure, error) {
 		r := s.replies[0]
 		if b.last == nil || b.last.from == "" {
 			return &failure{from: r.from, to: r.to, why: "a reply can be awaited after an email to one recipient; say whom before, like Send 'Are you coming?' to bob@example.com"}, nil
+		}
+		if b.last.you {
+			return &failure{from: r.from, to: r.to, why: "the email before went to you; a reply is awaited from someone else: say whom before, like Send 'Are you coming?' to bob@example.com"}, nil
 		}
 		if len(b.people) > 1 {
 			return &failure{from: r.from, to: r.to, why: fmt.Sprintf("it could mean a reply from %s; a reply is awaited only when one person was emailed before", orList(b.people))}, nil
@@ -1006,7 +1014,7 @@ func (b *builder) send(s *sentence) (*failure, error) {
 			}
 			if len(addrs) == 1 {
 				send.Args["to"] = map[string]any{"name": "", "email": addrs[0]}
-				one = &sent{to: send.Args["to"], from: addrs[0], whom: whom}
+				one = &sent{to: send.Args["to"], from: addrs[0], whom: whom, you: named.you}
 			} else {
 				// The addresses match addressPattern, so they need no escaping inside CEL's single quotes.
 				items := make([]string, len(addrs))
@@ -1201,7 +1209,7 @@ func (b *builder) send(s *sentence) (*failure, error) {
 	b.add(send)
 	b.fresh = false
 
-	b.last = &sent{send: send.ID, to: send.Args["to"], forEach: send.ForEach, cond: send.If, whom: whom,
+	b.last = &sent{send: send.ID, to: send.Args["to"], forEach: send.ForEach, cond: send.If, whom: whom, you: one != nil && one.you,
 		args: map[string]any{"subject": send.Args["subject"], "body": send.Args["body"]}}
 	for _, d := range send.DependsOn {
 		if strings.HasPrefix(d, stepCompose) || strings.HasPrefix(d, stepCheck) {

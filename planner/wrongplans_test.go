@@ -1,6 +1,8 @@
 package planner
 
 import (
+	"context"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -102,6 +104,54 @@ func TestAConditionAfterAListBeforeIsRefusedWhereItCannotApply(t *testing.T) {
 			nu := refusal(t, tt.program)
 			if nu.Part != tt.part || !strings.Contains(nu.Error(), tt.why) {
 				t.Errorf("refusal %q, want the part %q and %q", nu.Error(), tt.part, tt.why)
+			}
+		})
+	}
+}
+
+// TestHerAfterAnEmailToMeIsRefused: "her", "him" or "them" after an email to you names someone the program
+// has not named, and a reply is not awaited from you.
+func TestHerAfterAnEmailToMeIsRefused(t *testing.T) {
+	r := &Rules{Me: "me@example.com"}
+	tests := []struct{ program, part, why string }{
+		{"Send 'Hi' to me. Send 'Bye' to her.", "to her", `the email before went to you, and "her" is someone else`},
+		{"Send 'Hi' to me. Send 'Bye' to him.", "to him", `the email before went to you, and "him" is someone else`},
+		{"Send 'Hi' to myself. Send 'Bye' to them.", "to them", `the email before went to you, and "them" is someone else`},
+		{"Send 'Hi' to myself and if she doesn't reply within a day, send it again", "if she doesn't reply within a day", "the email before went to you; a reply is awaited from someone else"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.program, func(t *testing.T) {
+			_, err := r.Plan(context.Background(), tt.program, now)
+			assertRefused(t, err, tt.part, tt.why)
+		})
+	}
+	// "him" after you and then bob is bob, and "again" is to you.
+	p := mustPlan(t, r, "Send 'Hi' to me. If I haven't emailed bob@example.com today, send him 'Bye'", now)
+	if to := mustStep(t, p, "send_2").Args["to"]; !reflect.DeepEqual(to, map[string]any{"name": "", "email": "bob@example.com"}) {
+		t.Errorf("him = %v, want bob@example.com", to)
+	}
+	p = mustPlan(t, r, "Send 'Hi' to me. Send it again tomorrow at 9am", now)
+	if to := mustStep(t, p, "send_2").Args["to"]; !reflect.DeepEqual(to, map[string]any{"name": "", "email": "me@example.com"}) {
+		t.Errorf("again = %v, want me@example.com", to)
+	}
+}
+
+// TestNegationsAreRefusedWithTheirReason: a command not to do something is refused saying so, never told
+// to leave out the "don't" (which would send what the program said not to send).
+func TestNegationsAreRefusedWithTheirReason(t *testing.T) {
+	tests := []struct{ program, part string }{
+		{"Don't send 'Hi' to bob@example.com", "Don't"},
+		{"Do not send 'Hi' to bob@example.com", "Do not"},
+		{"Never send 'Hi' to bob@example.com", "Never"},
+		{"If I emailed bob@example.com today, don't send him 'Hi'", "don't"},
+		{"Please don't email my contacts", "don't"},
+		{"Send 'Hi' to bob@example.com. Never email ann@example.com", "Never"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.program, func(t *testing.T) {
+			nu := refusal(t, tt.program)
+			if nu.Part != tt.part || !strings.Contains(nu.Error(), `EaaPL does not take "don't", "do not" or "never" commands`) || strings.Contains(nu.Error(), "leave out") {
+				t.Errorf("refusal %q, want the part %q and the reason for negations", nu.Error(), tt.part)
 			}
 		})
 	}
