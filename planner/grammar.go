@@ -1120,6 +1120,11 @@ func (p *parser) selection(pos int, phrases []string) (*selection, int, *failure
 			if f != nil {
 				return nil, 0, f
 			}
+			if e, ok := p.phrase(after, exceptWords...); ok {
+				// "except those at acme.com except Bob": Bob kept among those left out (he gets it),
+				// or left out too? Two readings, as "except Bob at acme.com" has.
+				return nil, 0, &failure{from: next, to: e, why: "a second except right after the first could take some back from those left out (they get the email) or leave out more; EaaPL does not guess. To leave out both, join them with and, like except those at acme.com and Bob; to email some of those left out, write a statement for them"}
+			}
 			for _, e := range except {
 				if e.group != nil && e.group.emailed != nil {
 					// "except those who I emailed this week" is a condition on the whole list.

@@ -156,3 +156,35 @@ func TestNegationsAreRefusedWithTheirReason(t *testing.T) {
 		})
 	}
 }
+
+// TestASecondExceptIsRefused: "except those at acme.com except Bob" could give Bob the email or leave him
+// out too; it is refused, and "and" leaves both out.
+func TestASecondExceptIsRefused(t *testing.T) {
+	for _, program := range []string{
+		"Send 'Hi' to my contacts except those at acme.com except Bob",
+		"Send 'Hi' to my contacts except Bob except those at acme.com",
+		"Send 'Hi' to my contacts except those named Bob except bob@example.com",
+	} {
+		nu := refusal(t, program)
+		if !strings.HasPrefix(nu.Part, "except") || !strings.Contains(nu.Error(), "a second except right after the first") {
+			t.Errorf("%s: refusal %q, want the two excepts quoted and why", program, nu.Error())
+		}
+	}
+	got := lastSentTo(t, "Send 'Hi' to my contacts except those at acme.com and Bob")
+	if want := []string{"dave@example.org", "ann@example.com", "those@example.net"}; !slices.Equal(got, want) {
+		t.Errorf("sent to %v, want %v", got, want)
+	}
+}
+
+// TestACountAfterTwoListsIsRefused: "if there are more than 5 files" after two lists of files could count
+// either; after one, or once the first is counted, it counts the latest.
+func TestACountAfterTwoListsIsRefused(t *testing.T) {
+	nu := refusal(t, "List the files matching *.csv. List the files matching *.md. If there are more than 5 files, send 'Many' to bob@example.com")
+	if nu.Part != "If there are more than 5 files" || !strings.Contains(nu.Error(), "the files could be step 1's or step 2's") {
+		t.Errorf("refusal %q, want the condition quoted and both lists named", nu.Error())
+	}
+	p := mustPlan(t, &Rules{}, "List the files matching *.csv. If there are more than 5 files, send 'Many' to bob@example.com. List the files matching *.md. If there are more than 2 files, send 'Few' to bob@example.com", now)
+	if s := mustStep(t, p, "send_4"); s.If != "steps.list_2.count > 2" {
+		t.Errorf("the second count is %q, want the second list's", s.If)
+	}
+}
