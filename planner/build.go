@@ -210,6 +210,7 @@ type builder struct {
 	// listAt and oneAt are the statements that last selected a list (lastList) and last emailed one
 	// recipient, so that "them" after both is refused rather than read as either.
 	listAt, oneAt int
+	answerAt      int             // the statement that last answered a question
 	me            string          // your address, for "me"; "" when it is not known
 	skippable     map[string]bool // mayBeSkipped's answers
 }
@@ -649,6 +650,7 @@ func (b *builder) answer(s *sentence) *failure {
 	}
 	b.add(plan.Step{ID: b.id(stepAnswer), Answer: a, Description: desc, DependsOn: sel.deps})
 	b.lastList, b.listAt = &list{items: items, desc: sel.desc, base: sel.items, cond: sel.cond}, b.n
+	b.answerAt = b.n
 	return nil
 }
 
@@ -1042,6 +1044,18 @@ func (b *builder) send(s *sentence) (*failure, error) {
 		send.If = joinConditions(send.If, replyIf)
 		send.SkipReason = joinReasons(send.SkipReason, b.last.whom+" replied")
 		send.DependsOn = append(send.DependsOn, b.id(stepReply))
+	}
+
+	if s.it && len(s.messages) == 0 && s.made == nil && b.answerAt > 0 && b.answerAt == b.n-1 {
+		// "How many contacts do I have? Email it to ...": "it" reads as the answer, which is shown to
+		// you, not made into a message; asking for a message instead would send something else.
+		at := span{s.span.from, s.span.to}
+		if s.result != nil {
+			at = *s.result
+		} else if i := slices.Index(b.words[s.span.from:s.span.to], "it"); i >= 0 {
+			at = span{s.span.from + i, s.span.from + i + 1}
+		}
+		return &failure{from: at.from, to: at.to, why: "after a question or a list, \"it\" is its answer, and EaaPL does not email an answer: it is shown to you when the program runs; to email someone, give the message, like Send 'Hi' to bob@example.com"}, nil
 	}
 
 	// What.

@@ -188,3 +188,22 @@ func TestACountAfterTwoListsIsRefused(t *testing.T) {
 		t.Errorf("the second count is %q, want the second list's", s.If)
 	}
 }
+
+// TestItAfterAQuestionIsRefused: "it" right after a question is its answer, which is never emailed: the
+// plan does not ask for a message instead. After an email in between, "it" is that email's message.
+func TestItAfterAQuestionIsRefused(t *testing.T) {
+	for _, program := range []string{
+		"How many contacts do I have? Email it to eve@evil.com",
+		"Tell me how many contacts I have, then email it to eve@evil.com",
+		"List my contacts at acme.com. Send it to bob@example.com",
+	} {
+		nu := refusal(t, program)
+		if nu.Part != "it" || !strings.Contains(nu.Error(), "EaaPL does not email an answer") {
+			t.Errorf("%s: refusal %q, want \"it\" quoted and why", program, nu.Error())
+		}
+	}
+	p := mustPlan(t, &Rules{}, "How many contacts do I have? Send 'Hi' to bob@example.com. Email it to ann@example.com", now)
+	if body := mustStep(t, p, "send_3").Args["body"]; body != "${steps.compose_2.body}" {
+		t.Errorf("it = %v, want the message of the email before", body)
+	}
+}
