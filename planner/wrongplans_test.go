@@ -207,3 +207,26 @@ func TestItAfterAQuestionIsRefused(t *testing.T) {
 		t.Errorf("it = %v, want the message of the email before", body)
 	}
 }
+
+// TestWhereEmptyIsRefused: "where status is empty" could be a blank cell or the word; quoted, it is the
+// word, and '' is the blank cell.
+func TestWhereEmptyIsRefused(t *testing.T) {
+	tests := []struct{ program, part, why string }{
+		{"For each row in orders.csv where status is empty, email the address in the email column saying 'x'", "where status is empty", `"empty" could mean a blank cell or the word empty; write where status is '' for a blank cell`},
+		{"For each row in orders.csv where status is not blank, email the address in the email column saying 'x'", "where status is not blank", `write where status is not '' for a blank cell`},
+	}
+	for _, tt := range tests {
+		nu := refusal(t, tt.program)
+		if nu.Part != tt.part || !strings.Contains(nu.Error(), tt.why) {
+			t.Errorf("refusal %q, want the part %q and %q", nu.Error(), tt.part, tt.why)
+		}
+	}
+	for program, want := range map[string]string{
+		"For each row in orders.csv where status is 'empty', email the address in the email column saying 'x'": `row.status.trim().lowerAscii() == "empty"`,
+		"For each row in orders.csv where status is '', email the address in the email column saying 'x'":      `row.status.trim().lowerAscii() == ""`,
+	} {
+		if got := mustStep(t, mustPlan(t, &Rules{}, program, now), "send").If; got != want {
+			t.Errorf("%s: if %q, want %q", program, got, want)
+		}
+	}
+}
