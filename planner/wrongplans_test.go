@@ -209,7 +209,7 @@ func TestItAfterAQuestionIsRefused(t *testing.T) {
 }
 
 // TestWhereEmptyIsRefused: "where status is empty" could be a blank cell or the word; quoted, it is the
-// word, and '' is the blank cell.
+// word, and ” is the blank cell.
 func TestWhereEmptyIsRefused(t *testing.T) {
 	tests := []struct{ program, part, why string }{
 		{"For each row in orders.csv where status is empty, email the address in the email column saying 'x'", "where status is empty", `"empty" could mean a blank cell or the word empty; write where status is '' for a blank cell`},
