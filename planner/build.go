@@ -103,6 +103,19 @@ func (p period) until(now time.Time) time.Time {
 	return ceilSecond(now)
 }
 
+// calendar reports whether the period is a day, week or month counted from the day it is resolved on
+// ("today", "this week", "yesterday", "since Monday"): a wait until another day changes which it is.
+// A date ("since 3 December") names its day, and "in the last 7 days" is counted back from the send.
+func (p period) calendar() bool {
+	switch p.kind {
+	case lastDays, lastMonths:
+		return false
+	case sinceDay:
+		return p.month == 0
+	}
+	return true
+}
+
 // doubt says why the period cannot be resolved at now, "" when it can: "since Wednesday" on a Wednesday
 // could be today or a week ago, and a date that is after now has not begun.
 func (p period) doubt(now time.Time) string {
@@ -191,6 +204,9 @@ type builder struct {
 	// (unknown says which wait), and a time phrase is refused rather than resolved against a guess.
 	ref     time.Time
 	unknown string
+	// before is ref before the statement's own wait ("tomorrow at 9am send ..."): a day phrase in a
+	// statement that itself waits until another day has two readings.
+	before time.Time
 	// earliest is the soonest the statement can run: ref plus the waits of a duration since. A time of
 	// day not after it cannot be kept ("Wait 20 hours. Send ... at 5pm"), so it is refused.
 	earliest  time.Time
@@ -242,6 +258,7 @@ func build(l *language, prog *parsedProgram, words []string, text string, now ti
 	for i, s := range prog.statements {
 		b.n = i + 1
 		b.ids = nil
+		b.before = b.ref
 		var f *failure
 		var err error
 		switch s.kind {
@@ -441,6 +458,14 @@ func (b *builder) history(contacts any, per period, what string, at, when span) 
 	}
 	if why := per.doubt(b.ref); why != "" {
 		return "", &failure{from: when.from, to: when.to, why: why}
+	}
+	if per.calendar() && !b.ref.Equal(b.before) && !per.since(b.ref).Equal(per.since(b.now)) {
+		// "If I haven't emailed bob today, tomorrow at 9am send him 'Hi'": the sentence sets today against
+		// tomorrow, so today is the day it was said, while by the rule for waits it is the day the
+		// statement runs; EaaPL does not guess which.
+		phrase := strings.Join(b.words[when.from:when.to], " ")
+		return "", &failure{from: when.from, to: when.to, why: fmt.Sprintf("the statement waits until %s, so %q could mean %s (from when you wrote it) or %s (from when it runs); say which with a date, like since %s or since %s",
+			b.ref.Format("Monday 2 January at 15:04"), phrase, per.describe(b.now), per.describe(b.ref), per.since(b.now).Format("2 January"), per.since(b.ref).Format("2 January"))}
 	}
 	id := b.id(stepHistory)
 	s := plan.Step{

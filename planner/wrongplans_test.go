@@ -230,3 +230,36 @@ func TestWhereEmptyIsRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestADayPhraseInAStatementThatWaitsIsRefused: in "If I haven't emailed bob today, tomorrow at 9am send
+// him 'Hi'" today could be the day written or the day it runs; it is refused, naming both days. A date,
+// a phrase the wait does not change, and a statement after a wait (documented: the day it runs) are planned.
+func TestADayPhraseInAStatementThatWaitsIsRefused(t *testing.T) { // now is Wednesday 25 November 21:40
+	for _, program := range []string{
+		"If I haven't emailed bob@example.com today, tomorrow at 9am send him 'Hi'",
+		"Tomorrow at 9am send 'Hi' to my contacts who I haven't emailed today",
+		"On Monday at 9am send 'Hi' to my contacts who I haven't emailed this week",
+	} {
+		nu := refusal(t, program)
+		if !strings.Contains(nu.Error(), "(from when you wrote it) or since") || !strings.Contains(nu.Error(), "like since 2") {
+			t.Errorf("%s: refusal %q, want both readings named", program, nu.Error())
+		}
+	}
+	for program, since := range map[string]string{
+		"Tomorrow at 9am send 'Hi' to my contacts who I haven't emailed since 25 November":      "2026-11-25T00:00:00Z",
+		"Tomorrow at 9am send 'Hi' to my contacts who I haven't emailed this week":              "2026-11-23T00:00:00Z",
+		"Tomorrow at 9am send 'Hi' to my contacts who I haven't emailed in the last 7 days":     "2026-11-19T09:00:00Z",
+		"Wait until tomorrow at 9am, then send 'Hi' to my contacts who I haven't emailed today": "2026-11-26T00:00:00Z",
+	} {
+		p := mustPlan(t, &Rules{}, program, now)
+		h := ""
+		for _, s := range p.Steps {
+			if strings.HasPrefix(s.ID, stepHistory) {
+				h, _ = s.Args["since"].(string)
+			}
+		}
+		if h != since {
+			t.Errorf("%s: since %q, want %s", program, h, since)
+		}
+	}
+}
