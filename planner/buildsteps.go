@@ -401,6 +401,9 @@ func (b *builder) valueCond(v valueCondition) (string, string, string, *failure)
 	if field, _ := m.spec.OutputField(out); field.Type == catalog.ContentType && b.l.textTest != "" {
 		return b.textTest(v, m.id, expr) // a text that may be too large for the workflow to read
 	}
+	if f := caseless(v.from, v.to, v.text, "write the text in the letters A to Z"); f != nil {
+		return "", "", "", f
+	}
 	var cond, skip string
 	if v.equals {
 		cond = fmt.Sprintf("%s.trim().lowerAscii() == %s", expr, celString(strings.ToLower(strings.TrimSpace(v.text))))

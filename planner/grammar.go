@@ -1172,6 +1172,9 @@ func (p *parser) filter(pos int, sel *selection) (int, bool, *failure) {
 			if strings.TrimSpace(text) == "" || sel.prefix != "" {
 				return 0, false, &failure{from: pos, to: n + 1, why: "give one beginning, like whose name starts with A"}
 			}
+			if f := caseless(pos, n+1, text, "write the beginning in the letters A to Z"); f != nil {
+				return 0, false, f
+			}
 			sel.prefix = text
 			return n + 1, true, nil
 		}
@@ -1203,6 +1206,9 @@ func (p *parser) filter(pos int, sel *selection) (int, bool, *failure) {
 		if name == "" {
 			return 0, false, &failure{from: pos, to: n, why: "say the name, like named John or named 'Ann Lee'"}
 		}
+		if f := caseless(pos, after, name, "for one contact write my contact "+name+" (that lookup ignores case in every alphabet), or write the name in the letters A to Z"); f != nil {
+			return 0, false, f
+		}
 		sel.named = name
 		return after, true, nil
 	}
@@ -1227,6 +1233,9 @@ func (p *parser) exceptList(pos, n int) ([]exclusion, int, *failure) {
 		} else if f := p.notExcepted(pos, n); f != nil {
 			return nil, 0, f
 		} else if name, after := p.nameAt(n); name != "" {
+			if f := caseless(n, after, name, "leave them out by address instead, like except jose@example.com"); f != nil {
+				return nil, 0, f
+			}
 			except = append(except, exclusion{who: name})
 			n = after
 		} else {
@@ -2103,4 +2112,20 @@ func (p *parser) namedList(pos int) (string, int, bool) {
 		}
 	}
 	return best, bestEnd, bestEnd >= 0
+}
+
+// caseless refuses a value a filter compares "ignoring case" when it has a letter with a case outside A
+// to Z: CEL's lowerAscii() lowers only A to Z, so "José" would not match a contact written "JOSÉ", and
+// an exception would not leave that contact out. hint says what to write instead.
+func caseless(from, to int, value, hint string) *failure {
+	for _, r := range value {
+		if r > unicode.MaxASCII && unicode.ToLower(r) != unicode.ToUpper(r) {
+			other := strings.ToUpper(value)
+			if other == value {
+				other = strings.ToLower(value)
+			}
+			return &failure{from: from, to: to, why: fmt.Sprintf("%q has the letter %c, and EaaPL ignores case only for the letters A to Z, so it would not match %q; %s", value, r, other, hint)}
+		}
+	}
+	return nil
 }

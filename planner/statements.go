@@ -324,6 +324,13 @@ func (p *parser) where(pos int) (*whereClause, int, *failure) {
 		is := strings.Join(wordsOf(p.toks[col+1:n]), " ")
 		return nil, 0, &failure{from: at, to: n + 1, why: fmt.Sprintf("%q could mean a blank cell or the word %s; write where %s %s '' for a blank cell, or where %s %s '%s' for the word", w, w, p.toks[col].text, is, p.toks[col].text, is, w)}
 	}
+	written := p.toks[n].text
+	if p.toks[n].kind == word {
+		written = p.src[p.toks[n].start:p.toks[n].end] // as written: the lexer lowers words
+	}
+	if f := caseless(at, n+1, strings.TrimSpace(written), "write the value in the letters A to Z"); f != nil {
+		return nil, 0, f
+	}
 	return &whereClause{span: span{at, n + 1}, field: p.toks[col].text, value: strings.TrimSpace(p.toks[n].text), not: not}, n + 1, nil
 }
 

@@ -263,3 +263,31 @@ func TestADayPhraseInAStatementThatWaitsIsRefused(t *testing.T) { // now is Wedn
 		}
 	}
 }
+
+// TestCaseOutsideAToZIsRefused: a filter that ignores case lowers only A to Z (CEL's lowerAscii), so a
+// value with É, Ö ... would miss the contact or row written in the other case, and an except would not
+// leave it out: it is refused, saying so. Letters without case and A to Z are planned.
+func TestCaseOutsideAToZIsRefused(t *testing.T) {
+	tests := []struct{ program, part, other string }{
+		{"Send 'Hi' to my contacts whose name starts with é", "whose name starts with é", `"É"`},
+		{"Send 'Hi' to my contacts except those whose name starts with é", "whose name starts with é", `"É"`},
+		{"Send 'Hi' to my contacts except José", "José", `"JOSÉ"`},
+		{"Send 'Hi' to my contacts named Émile", "named Émile", `"ÉMILE"`},
+		{"Send 'Hi' to my contacts named 'Émile Zola'", "named 'Émile Zola'", `"ÉMILE ZOLA"`},
+		{"For each row in orders.csv where status is ÉPIQUE, email the address in the email column saying 'x'", "where status is ÉPIQUE", `"épique"`},
+		{"For each row in orders.csv where status is not 'Épique', email the address in the email column saying 'x'", "where status is not 'Épique'", `"ÉPIQUE"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.program, func(t *testing.T) {
+			nu := refusal(t, tt.program)
+			if nu.Part != tt.part || !strings.Contains(nu.Error(), "EaaPL ignores case only for the letters A to Z, so it would not match "+tt.other) {
+				t.Errorf("refusal %q, want the part %q and why", nu.Error(), tt.part)
+			}
+		})
+	}
+	if got := lastSentTo(t, "Send 'Hi' to my contacts except Ann"); slices.Contains(got, "ann@example.com") {
+		t.Errorf("except Ann sent to %v", got)
+	}
+	mustPlan(t, &Rules{}, "Send 'Hi' to my contacts named 李", now)
+	mustPlan(t, &Rules{}, "Send 'Hi' to my contact José", now) // FindContact ignores case in every alphabet
+}
