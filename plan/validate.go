@@ -194,7 +194,7 @@ func (c *Compiled) compileStep(s *Step) error {
 		case typ == catalog.Any:
 			cs.itemType = catalog.Any
 		default:
-			return fail("for_each.items", fmt.Errorf("must be a list, and %s is a %s", s.ForEach.Items, typ))
+			return fail("for_each.items", fmt.Errorf("must be a list, and %s is %s", s.ForEach.Items, catalog.TypeName(typ)))
 		}
 		cs.items = items
 	}
@@ -218,7 +218,7 @@ func (c *Compiled) compileStep(s *Step) error {
 			return fail("args."+name, err)
 		}
 		if !assignable(typ, field.Type) {
-			return fail("args."+name, fmt.Errorf("%s needs a %s here, and %v is a %s", s.Command, field.Type, s.Args[name], typ))
+			return fail("args."+name, fmt.Errorf("%s needs %s here, and %v is %s", s.Command, catalog.TypeName(field.Type), s.Args[name], catalog.TypeName(typ)))
 		}
 		if len(v.expressions()) == 0 {
 			// No expression: the value is known now (an object or list too), so check it now.
@@ -246,14 +246,14 @@ func (c *Compiled) compileStep(s *Step) error {
 			return fail("if", err)
 		}
 		if t := e.ast.OutputType(); !t.IsExactType(cel.BoolType) && !t.IsExactType(cel.DynType) {
-			return fail("if", fmt.Errorf("%q must be true or false, and it is a %s", s.If, t))
+			return fail("if", fmt.Errorf("%q must be true or false, and it is %s", s.If, celTypeName(t)))
 		}
 		typ, err := c.checkValue(s, deps, whole{e}, itemName, &cs.itemType)
 		if err != nil {
 			return fail("if", err)
 		}
 		if typ != catalog.Bool && typ != catalog.Any {
-			return fail("if", fmt.Errorf("%q must be true or false, and it is a %s", s.If, typ))
+			return fail("if", fmt.Errorf("%q must be true or false, and it is %s", s.If, catalog.TypeName(typ)))
 		}
 		cs.cond = e
 	}
@@ -476,4 +476,29 @@ func sortedKeys[M ~map[string]V, V any](m M) []string {
 	}
 	slices.SortFunc(keys, cmp.Compare)
 	return keys
+}
+
+// celTypeName names a CEL type in plain words, as catalog.TypeName names the catalog's: "a whole number".
+func celTypeName(t *cel.Type) string {
+	switch t.Kind() {
+	case cel.StringType.Kind():
+		return "text"
+	case cel.IntType.Kind(), cel.UintType.Kind():
+		return "a whole number"
+	case cel.DoubleType.Kind():
+		return "a number"
+	case cel.TimestampType.Kind():
+		return "a time"
+	case cel.DurationType.Kind():
+		return "a duration"
+	case cel.BytesType.Kind():
+		return "bytes"
+	case cel.NullType.Kind():
+		return "nothing (null)"
+	case cel.ListType(cel.DynType).Kind():
+		return "a list"
+	case cel.MapType(cel.DynType, cel.DynType).Kind():
+		return "an object"
+	}
+	return "a " + t.String()
 }

@@ -131,11 +131,13 @@ func (p period) doubt(now time.Time) string {
 	return ""
 }
 
-// describe names the period for people: "since Monday 23 November", "from ... to ...".
+// describe names the period for people: "since Monday 23 November", or a closed range of whole days by
+// its first and last day, "between Monday 23 November and Sunday 29 November" (until is the midnight
+// after the last day, which the range does not include).
 func (p period) describe(now time.Time) string {
 	switch p.kind {
 	case lastWeek, lastMonth:
-		return fmt.Sprintf("between %s and %s", day(p.since(now), now), day(p.until(now), now))
+		return fmt.Sprintf("between %s and %s", day(p.since(now), now), day(p.until(now).AddDate(0, 0, -1), now))
 	case yesterday:
 		return fmt.Sprintf("on %s (yesterday)", day(p.since(now), now))
 	}
@@ -515,31 +517,43 @@ func (b *builder) selectContacts(sel *selection, conds []conditionClause) (*sele
 	b.contacts()
 	out := &selected{items: "steps." + stepContacts + "." + b.l.list.Output, desc: "your contacts", deps: []string{stepContacts}}
 	var preds []string
-	var words []string
+	var words []string   // the kept ones: "at acme.com", "named John"
+	var except []string  // those left out: "Dave", "those at acme.com"
+	var reasons []string // why an item is skipped, one per filter: each reads after "not sent: "
 	if sel != nil && sel.ownFirst && (len(sel.domains) > 0 || sel.prefix != "" || sel.named != "" || len(sel.except) > 0 || sel.emailed != nil || len(conds) > 0) {
 		// "my first 10 contacts at acme.com": the first 10 of those at acme.com, or those of the first 10
 		// who are? "the first 10 of my contacts at acme.com" says it: the first 10 after the filters.
 		return nil, &failure{from: sel.from, to: sel.to, why: "it is not clear whether the first N are counted before or after what follows; write the first 10 of my contacts at acme.com (the first 10 of those the filters keep)"}
 	}
 	if sel != nil {
-		preds, words = b.filterPreds(sel)
-		var except []string
+		preds, words, reasons = b.filterPreds(sel)
+		var names, groups []string // the names and addresses left out; the groups left out
 		for _, e := range sel.except {
 			switch {
 			case e.group != nil:
-				gp, gw := b.filterPreds(e.group)
+				gp, gw, _ := b.filterPreds(e.group)
 				preds = append(preds, "!"+parenthesize(strings.Join(gp, " && "), len(gp) > 1))
 				except = append(except, "those "+strings.Join(gw, " "))
+				groups = append(groups, "those "+strings.Join(gw, " "))
 			case strings.Contains(e.who, "@"):
 				preds = append(preds, fmt.Sprintf("%s.%s.lowerAscii() != %s", b.l.list.Item, b.l.list.Email, celString(lowerASCII(e.who))))
 				except = append(except, e.who)
+				names = append(names, e.who)
 			default:
 				preds = append(preds, "!"+b.nameIs(b.l.list.Item, e.who))
 				except = append(except, e.who)
+				names = append(names, e.who)
 			}
 		}
-		if len(except) > 0 {
-			words = append(words, "except "+andList(except))
+		switch len(names) {
+		case 0:
+		case 1:
+			reasons = append(reasons, "it is "+names[0]+", who is left out")
+		default:
+			reasons = append(reasons, "it is "+orList(names)+", who are left out")
+		}
+		for _, g := range groups {
+			reasons = append(reasons, "it is one of "+g+", who are left out")
 		}
 		if sel.emailed != nil {
 			// "except those who I emailed this week": the contacts I have not emailed this week.
@@ -569,21 +583,26 @@ func (b *builder) selectContacts(sel *selection, conds []conditionClause) (*sele
 		if c.emailed {
 			preds = append(preds, fmt.Sprintf("%s.email in steps.%s.emailed", b.l.list.Item, id))
 			out.condWords = "you have emailed " + c.period.describe(b.ref)
-			words = append(words, out.condWords)
-			out.skip = "you have not emailed them " + c.period.describe(b.ref)
+			reasons = append(reasons, "you have not emailed them "+c.period.describe(b.ref))
 		} else {
 			preds = append(preds, fmt.Sprintf("!(%s.email in steps.%s.emailed)", b.l.list.Item, id))
 			out.condWords = "you have not emailed " + c.period.describe(b.ref)
-			words = append(words, out.condWords)
-			out.skip = "you emailed them " + c.period.describe(b.ref)
+			reasons = append(reasons, "you emailed them "+c.period.describe(b.ref))
 		}
+		words = append(words, out.condWords)
 	}
 	cond := strings.Join(preds, " && ")
-	if len(words) > 0 {
-		out.desc += " " + strings.Join(words, ", ")
-		if len(preds) > 1 || out.skip == "" {
-			out.skip = "it is not one of " + out.desc
+	if len(words) > 0 || len(except) > 0 {
+		out.desc = strings.Join(append([]string{out.desc}, words...), " ")
+		if len(except) > 0 {
+			// A comma closes the clause "you have not emailed since ...", so that the exception is not
+			// read as part of it; after "at acme.com" or "named John" it would be a stray one.
+			if out.condWords != "" {
+				out.desc += ","
+			}
+			out.desc += " except " + andList(except)
 		}
+		out.skip = orReasons(reasons)
 	}
 	if sel != nil && sel.first > 0 {
 		list := out.items
@@ -598,9 +617,20 @@ func (b *builder) selectContacts(sel *selection, conds []conditionClause) (*sele
 	return out, nil
 }
 
-// filterPreds writes the filters of a selection, but not its exceptions, as CEL conditions on the item
-// and as words: "at acme.com", "named Bob".
-func (b *builder) filterPreds(sel *selection) (preds, words []string) {
+// orReasons joins the reasons an item may be skipped for, one per filter it may fail: "it is not at
+// acme.com, or it is Dave, who is left out".
+func orReasons(reasons []string) string {
+	out := ""
+	for _, r := range reasons {
+		out = joinReasons(out, r)
+	}
+	return out
+}
+
+// filterPreds writes the filters of a selection, but not its exceptions, as CEL conditions on the item,
+// as words ("at acme.com", "named Bob") and as the reasons an item that fails one is skipped ("it is not
+// at acme.com").
+func (b *builder) filterPreds(sel *selection) (preds, words, reasons []string) {
 	if len(sel.domains) > 0 {
 		var or []string
 		for _, d := range sel.domains {
@@ -608,16 +638,19 @@ func (b *builder) filterPreds(sel *selection) (preds, words []string) {
 		}
 		preds = append(preds, parenthesize(strings.Join(or, " || "), len(or) > 1))
 		words = append(words, "at "+orList(sel.domains))
+		reasons = append(reasons, "it is not at "+orList(sel.domains))
 	}
 	if sel.named != "" {
 		preds = append(preds, b.nameIs(b.l.list.Item, sel.named))
 		words = append(words, "named "+sel.named)
+		reasons = append(reasons, "it is not named "+sel.named)
 	}
 	if sel.prefix != "" {
 		preds = append(preds, fmt.Sprintf("%s.%s.trim().lowerAscii().startsWith(%s)", b.l.list.Item, b.l.list.Name, celString(lowerASCII(sel.prefix))))
 		words = append(words, fmt.Sprintf("whose name starts with %q", sel.prefix))
+		reasons = append(reasons, fmt.Sprintf("its name does not start with %q", sel.prefix))
 	}
-	return preds, words
+	return preds, words, reasons
 }
 
 // nameIs is a CEL condition: the item's full name or first name is name, ignoring case.
@@ -848,9 +881,13 @@ func (b *builder) send(s *sentence) (*failure, error) {
 		table = id
 		send.ForEach = &plan.ForEach{Items: "${" + items + "}", As: as}
 		send.If = where
-		if where != "" {
-			send.SkipReason = "it is not one of the " + as + "s " + strings.TrimSuffix(strings.TrimPrefix(describeForm(s.iter), strings.TrimSuffix(describeForm(&commandClause{form: s.iter.form, args: s.iter.args}), ".")), ".")
-			send.SkipReason = strings.Join(strings.Fields(send.SkipReason), " ")
+		for _, w := range s.iter.where {
+			// "its status is not "late"": the one test a skipped row may fail.
+			if w.not {
+				send.SkipReason = joinReasons(send.SkipReason, fmt.Sprintf("its %s is %q", w.field, w.value))
+			} else {
+				send.SkipReason = joinReasons(send.SkipReason, fmt.Sprintf("its %s is not %q", w.field, w.value))
+			}
 		}
 		send.DependsOn = append(send.DependsOn, id)
 		each = as

@@ -235,7 +235,7 @@ func TestPlanWindowsInHours(t *testing.T) {
 func TestReadBackConditionsOnOneRecipient(t *testing.T) {
 	tests := []struct{ program, step, want string }{
 		{"If I have emailed alice@example.com this month, send her 'Hi'", "send", "you have emailed alice@example.com since Sunday 1 November"},
-		{"Unless I emailed alice@example.com yesterday, send her 'Hi'", "send", "you have not emailed alice@example.com since Tuesday 24 November until Wednesday 25 November"},
+		{"Unless I emailed alice@example.com yesterday, send her 'Hi'", "send", "you have not emailed alice@example.com on Tuesday 24 November"},
 		{"Send 'Hi' to alice@example.com if I haven't emailed her in the last 2 days", "send", "you have not emailed alice@example.com since 21:40 on Monday 23 November"},
 		{"Send 'Hi' to bob@example.com. If he doesn't reply within a day, send him 'Ping' unless I emailed him today", "send_2",
 			"you have not emailed bob@example.com since Wednesday 25 November and no reply has come during the wait of step 3"},

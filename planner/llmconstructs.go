@@ -152,7 +152,7 @@ func constructNames() []string {
 var idioms = []struct{ Program, Plan string }{
 	{
 		"Send 'Office closed on Friday' to my contacts at acme.com except Dave",
-		`{"version": 1, "steps": [{"id": "contacts", "command": "RetrieveContacts"}, {"id": "compose", "command": "ComposeEmail", "args": {"body": "Office closed on Friday"}}, {"id": "send", "command": "SendEmail", "args": {"to": "${contact}", "subject": "${steps.compose.subject}", "body": "${steps.compose.body}"}, "for_each": {"items": "${steps.contacts.contacts}", "as": "contact"}, "if": "contact.email.lowerAscii().endsWith(\"@acme.com\") && contact.name.trim().lowerAscii().split(' ')[0] != \"dave\"", "skip_reason": "not one of your contacts at acme.com except Dave"}]}`,
+		`{"version": 1, "steps": [{"id": "contacts", "command": "RetrieveContacts"}, {"id": "compose", "command": "ComposeEmail", "args": {"body": "Office closed on Friday"}}, {"id": "send", "command": "SendEmail", "args": {"to": "${contact}", "subject": "${steps.compose.subject}", "body": "${steps.compose.body}"}, "for_each": {"items": "${steps.contacts.contacts}", "as": "contact"}, "if": "contact.email.lowerAscii().endsWith(\"@acme.com\") && contact.name.trim().lowerAscii().split(' ')[0] != \"dave\"", "skip_reason": "it is not at acme.com, or it is Dave, who is left out"}]}`,
 	},
 	{
 		"Email each of my contacts saying 'Dear {first name}, thank you'",

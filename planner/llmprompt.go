@@ -44,7 +44,7 @@ A step is:
 - "depends_on": ids of steps that must finish first (optional; a step that refers to another step's output already waits for it).
 - "for_each": {"items": "${<a list>}", "as": "<name>"} runs the step once per item of a list; "as" names the item, which args and "if" can use.
 - "if": a condition (a CEL expression without ${ }); in a for_each step it is checked per item, and items for which it is false are skipped.
-- "skip_reason": in English, why an item is skipped when "if" is false, e.g. "you emailed them since Monday".
+- "skip_reason": in English, why an item is skipped when "if" is false: a sentence true of every item skipped, read after "not sent: ", e.g. "you emailed them since Monday", "it is not at acme.com, or it is Dave, who is left out".
 - "priority": "normal" (the default) or "high".
 
 Argument values are JSON values, or strings with expressions in ${...} (CEL). "${expr}" alone takes the expression's value and type; "${...}" inside other text is interpolated as text. Expressions can read:

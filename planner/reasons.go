@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"unicode"
 )
 
 // Where a statement's action should be and no clause of the grammar starts ("Notify everyone ...",
@@ -43,6 +44,10 @@ func (p *parser) startFailure(pos int) *failure {
 	t := p.toks[pos]
 	switch t.kind {
 	case quoted:
+		if !hasWordChar(t.text) {
+			// '***', '--': a decoration more likely than a message, and nothing says what to do with it.
+			return &failure{from: pos, to: to, why: "the quotes hold no letters or digits, and nothing says what to do with them; a program starts with what to do, like Send 'Hi' to bob@example.com", form: sendForm}
+		}
 		return &failure{from: pos, to: to, why: "it does not say what to do with the message; put the verb first, like Send 'Hi' to bob@example.com", form: sendForm}
 	case address:
 		return &failure{from: pos, to: to, why: fmt.Sprintf("it does not say what to do; write Send '<message>' to %s, or %s gets '<message>'", t.text, t.text), form: sendForm}
@@ -112,6 +117,10 @@ func (p *parser) startFailure(pos int) *failure {
 	}
 	if known := p.startsOf(w); len(known) > 0 {
 		return &failure{from: pos, to: to, why: fmt.Sprintf("EaaPL knows %q only as the start of %s", w, orList(known))}
+	}
+	if !hasWordChar(w) {
+		// "***", "--", "#": marks, not words.
+		return &failure{from: pos, to: to, why: "it is not a word; leave it out, and start with what to do, like Send 'Hi' to bob@example.com", form: sendForm}
 	}
 	if p.l.grammarWords[w] || !verbLike.MatchString(w) {
 		// A word of the grammar that starts nothing here ("for my friends"), or not a word: what was meant
@@ -187,4 +196,9 @@ func (p *parser) tokText(pos int) string {
 		return ""
 	}
 	return p.toks[pos].text
+}
+
+// hasWordChar says a text has a letter or a digit in it.
+func hasWordChar(s string) bool {
+	return strings.IndexFunc(s, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) >= 0
 }

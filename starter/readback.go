@@ -25,7 +25,8 @@ func WithModel(m catalog.ModelView, ok bool) ReadBackOption {
 
 // PrintReadBack writes a plan as numbered English sentences, for a person to check before it runs.
 // A schedule is said first, so that nobody confirms a program that repeats as if it ran once; the
-// times are in now's zone, named when it is not the machine's own.
+// times are in now's zone, named when its clock at those times is not the machine's own (so not
+// "Times are in UTC." on a machine whose clock is UTC).
 func PrintReadBack(w io.Writer, p *plan.Plan, now time.Time, opts ...ReadBackOption) {
 	if p.Schedule != nil {
 		fmt.Fprintf(w, "%s\n", planner.ReadBackSchedule(p.Schedule))
@@ -36,7 +37,7 @@ func PrintReadBack(w io.Writer, p *plan.Plan, now time.Time, opts ...ReadBackOpt
 		} else {
 			fmt.Fprint(w, "Each run does this:\n")
 		}
-	} else if loc := now.Location(); loc != time.Local && waitsUntil(p) {
+	} else if loc := now.Location(); !sameClock(p, loc, time.Local) {
 		fmt.Fprintf(w, "Times are in %s.\n", loc)
 	}
 	for i, s := range ReadBack(p, now, opts...) {
@@ -72,14 +73,25 @@ func datesOfNow(p *plan.Plan) bool {
 	return false
 }
 
-// waitsUntil says a plan has a wait until a time of day, whose zone matters.
-func waitsUntil(p *plan.Plan) bool {
+// sameClock says the times of a plan's waits until a time of day read the same in zone as in the
+// machine's: then naming the zone ("Times are in UTC.") tells a person nothing, since the clock they
+// see says those times. A plan with no such wait has no time of day to name a zone for.
+func sameClock(p *plan.Plan, zone, machine *time.Location) bool {
 	for _, s := range p.Steps {
-		if s.Wait != nil && s.Wait.Until != "" {
-			return true
+		if s.Wait == nil || s.Wait.Until == "" {
+			continue
+		}
+		t, err := time.Parse(time.RFC3339, s.Wait.Until)
+		if err != nil {
+			return false
+		}
+		_, a := t.In(zone).Zone()
+		_, b := t.In(machine).Zone()
+		if a != b {
+			return false
 		}
 	}
-	return false
+	return true
 }
 
 // ReadBack says in English what each step of a plan does, one sentence per step. The sentences are made
@@ -237,11 +249,20 @@ func (rd reading) Selection() (catalog.SelectionView, bool) {
 
 func (rd reading) Template(v any) (string, []string, bool) {
 	text, ok := v.(string)
-	fe := rd.r.p.Steps[rd.i].ForEach
-	if !ok || fe == nil {
+	s := rd.r.p.Steps[rd.i]
+	if !ok {
 		return "", nil, false
 	}
-	return planner.ReadBackTemplate(text, fe.As)
+	if s.ForEach != nil {
+		return planner.ReadBackTemplate(text, s.ForEach.As)
+	}
+	// One recipient a step found ("my contact Ann"): its fields are the placeholders.
+	to, _ := s.Args["to"].(string)
+	m := refPattern.FindStringSubmatch(to)
+	if m == nil {
+		return "", nil, false
+	}
+	return planner.ReadBackTemplate(text, "steps."+m[1]+"."+m[2])
 }
 
 func (rd reading) Words(v any) (string, bool) {
