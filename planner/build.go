@@ -103,6 +103,19 @@ func (p period) until(now time.Time) time.Time {
 	return ceilSecond(now)
 }
 
+// calendar reports whether the period is a day, week or month counted from the day it is resolved on
+// ("today", "this week", "yesterday", "since Monday"): a wait until another day changes which it is.
+// A date ("since 3 December") names its day, and "in the last 7 days" is counted back from the send.
+func (p period) calendar() bool {
+	switch p.kind {
+	case lastDays, lastMonths:
+		return false
+	case sinceDay:
+		return p.month == 0
+	}
+	return true
+}
+
 // doubt says why the period cannot be resolved at now, "" when it can: "since Wednesday" on a Wednesday
 // could be today or a week ago, and a date that is after now has not begun.
 func (p period) doubt(now time.Time) string {
@@ -170,12 +183,16 @@ type sent struct {
 	args    map[string]any // subject and body
 	deps    []string       // the steps the subject and body come from
 	whom    string         // for descriptions
+	you     bool           // the one recipient is you ("to me"): never "her", "him" or "them"
 }
 
 // list is a list of contacts an earlier statement selected, for "them" and "those contacts".
 type list struct {
 	items string // an expression, without ${ }
 	desc  string
+	// base and cond are items as a list and the condition on each of it, when items is base filtered
+	// by cond: a condition after "them" joins cond, as the direct form's conditions are joined.
+	base, cond string
 }
 
 // builder writes the plan of a program, statement after statement.
@@ -189,6 +206,9 @@ type builder struct {
 	// (unknown says which wait), and a time phrase is refused rather than resolved against a guess.
 	ref     time.Time
 	unknown string
+	// before is ref before the statement's own wait ("tomorrow at 9am send ..."): a day phrase in a
+	// statement that itself waits until another day has two readings.
+	before time.Time
 	// earliest is the soonest the statement can run: ref plus the waits of a duration since. A time of
 	// day not after it cannot be kept ("Wait 20 hours. Send ... at 5pm"), so it is refused.
 	earliest  time.Time
@@ -208,6 +228,7 @@ type builder struct {
 	// listAt and oneAt are the statements that last selected a list (lastList) and last emailed one
 	// recipient, so that "them" after both is refused rather than read as either.
 	listAt, oneAt int
+	answerAt      int             // the statement that last answered a question
 	me            string          // your address, for "me"; "" when it is not known
 	skippable     map[string]bool // mayBeSkipped's answers
 }
@@ -241,6 +262,7 @@ func build(l *language, prog *parsedProgram, words []string, text string, now ti
 	for i, s := range prog.statements {
 		b.n = i + 1
 		b.ids = nil
+		b.before = b.ref
 		var f *failure
 		var err error
 		switch s.kind {
@@ -424,6 +446,14 @@ func (b *builder) history(contacts any, per period, what string, at, when span) 
 	}
 	if why := per.doubt(b.ref); why != "" {
 		return "", &failure{from: when.from, to: when.to, why: why}
+	}
+	if per.calendar() && !b.ref.Equal(b.before) && !per.since(b.ref).Equal(per.since(b.now)) {
+		// "If I haven't emailed bob today, tomorrow at 9am send him 'Hi'": the sentence sets today against
+		// tomorrow, so today is the day it was said, while by the rule for waits it is the day the
+		// statement runs; EaaPL does not guess which.
+		phrase := strings.Join(b.words[when.from:when.to], " ")
+		return "", &failure{from: when.from, to: when.to, why: fmt.Sprintf("the statement waits until %s, so %q could mean %s (from when you wrote it) or %s (from when it runs); say which with a date, like since %s or since %s",
+			b.ref.Format("Monday 2 January at 15:04"), phrase, per.describe(b.now), per.describe(b.ref), per.since(b.now).Format("2 January"), per.since(b.ref).Format("2 January"))}
 	}
 	id := b.id(stepHistory)
 	s := plan.Step{
@@ -675,7 +705,8 @@ func (b *builder) answer(s *sentence) *failure {
 		a.Label = "how many of " + sel.desc
 	}
 	b.add(plan.Step{ID: b.id(stepAnswer), Answer: a, Description: desc, DependsOn: sel.deps})
-	b.lastList, b.listAt = &list{items: items, desc: sel.desc}, b.n
+	b.lastList, b.listAt = &list{items: items, desc: sel.desc, base: sel.items, cond: sel.cond}, b.n
+	b.answerAt = b.n
 	return nil
 }
 
@@ -730,6 +761,7 @@ func (b *builder) send(s *sentence) (*failure, error) {
 	if len(s.conditions) == 1 {
 		cond = &s.conditions[0]
 	}
+	used := false // whether the plan has the condition: one is never dropped
 	again := s.again != nil || len(s.replies) == 1 && named == nil && len(s.messages) == 0
 	if again && b.last == nil {
 		why := "there is no email before it to send again"
@@ -767,6 +799,10 @@ func (b *builder) send(s *sentence) (*failure, error) {
 	}
 	// "them" after an email to one recipient is that recipient ("Send 'Bye' to them", "If they don't
 	// reply ..., send them ..."), as "him" or "her" is; after a list too it could be either, and is refused.
+	if named != nil && (named.them || named.one) && s.forEach == nil && b.last != nil && b.last.you && b.oneAt > b.listAt && (cond == nil || cond.who == nil || cond.who.one) {
+		// "Send 'Hi' to me. Send 'Bye' to her.": her is someone, and the program has not said who.
+		return &failure{from: named.from, to: named.to, why: fmt.Sprintf("the email before went to you, and %q is someone else; name the recipient", b.words[named.to-1])}, nil
+	}
 	if named != nil && named.them && s.forEach == nil && b.last != nil && b.last.forEach == nil && b.last.from != "" && b.oneAt > b.listAt {
 		if b.lastList != nil {
 			return &failure{from: named.from, to: named.to, why: fmt.Sprintf("%q could be %s or %s; name the recipients again", b.words[named.to-1], b.last.whom, b.lastList.desc)}, nil
@@ -787,6 +823,9 @@ func (b *builder) send(s *sentence) (*failure, error) {
 		r := s.replies[0]
 		if b.last == nil || b.last.from == "" {
 			return &failure{from: r.from, to: r.to, why: "a reply can be awaited after an email to one recipient; say whom before, like Send 'Are you coming?' to bob@example.com"}, nil
+		}
+		if b.last.you {
+			return &failure{from: r.from, to: r.to, why: "the email before went to you; a reply is awaited from someone else: say whom before, like Send 'Are you coming?' to bob@example.com"}, nil
 		}
 		if len(b.people) > 1 {
 			return &failure{from: r.from, to: r.to, why: fmt.Sprintf("it could mean a reply from %s; a reply is awaited only when one person was emailed before", orList(b.people))}, nil
@@ -863,6 +902,16 @@ func (b *builder) send(s *sentence) (*failure, error) {
 		}
 		whom = b.last.whom
 		one = b.last
+		if cond != nil {
+			// "Send it again if I haven't emailed them today": the condition on the same recipients.
+			if cond.who != nil && !cond.who.one {
+				return &failure{from: cond.from, to: cond.to, why: "an email sent again goes to the recipients before; in its condition write him, her or them"}, nil
+			}
+			if f := b.condOnSent(&send, cond, &whom); f != nil {
+				return f, nil
+			}
+			used = true
+		}
 	case named == nil && s.forEach == nil:
 		if len(s.messages) == 0 {
 			return nil, fmt.Errorf("the program says neither whom to email nor what to say: write, for example, %s", example)
@@ -883,17 +932,24 @@ func (b *builder) send(s *sentence) (*failure, error) {
 			conds = []conditionClause{*cond}
 		}
 		if csel == nil && b.last != nil && b.last.forEach != nil {
-			// "them" after an email to a list: the same list.
+			// "them" after an email to a list: the same list, and a condition on it as on any list.
 			fe := *b.last.forEach
 			send.ForEach, send.If = &fe, b.last.cond
 			send.Args["to"] = "${" + b.l.list.Item + "}"
 			item, whom = b.l.list.Item, b.last.whom
+			if cond != nil {
+				if f := b.listCondition(&send, cond, &whom); f != nil {
+					return f, nil
+				}
+				used = true
+			}
 			break
 		}
 		var f *failure
 		if sel, f = b.selectContacts(csel, conds); f != nil {
 			return f, nil
 		}
+		used = true
 		send.ForEach = &plan.ForEach{Items: "${" + sel.items + "}", As: b.l.list.Item}
 		send.If, send.SkipReason = sel.cond, sel.skip
 		send.Args["to"] = "${" + b.l.list.Item + "}"
@@ -908,6 +964,16 @@ func (b *builder) send(s *sentence) (*failure, error) {
 		send.Args["to"] = "${" + b.l.list.Item + "}"
 		item, whom = b.l.list.Item, "each of "+l.desc
 		b.lastList, b.listAt = l, b.n
+		if cond != nil {
+			if l.base != "" {
+				// The list's own condition and this one on each contact, as the direct form has them.
+				send.ForEach.Items, send.If = "${"+l.base+"}", l.cond
+			}
+			if f := b.listCondition(&send, cond, &whom); f != nil {
+				return f, nil
+			}
+			used = true
+		}
 	case named.them:
 		if b.lastList == nil {
 			return &failure{from: named.from, to: named.to, why: "it does not say who they are; start with \"For each of my contacts,\" or write \"to each of my contacts\""}, nil
@@ -916,6 +982,16 @@ func (b *builder) send(s *sentence) (*failure, error) {
 		send.Args["to"] = "${" + b.l.list.Item + "}"
 		send.DependsOn = append(send.DependsOn, b.answerOf())
 		item, whom = b.l.list.Item, "each of "+b.lastList.desc
+		if cond != nil {
+			if b.lastList.base != "" {
+				// The list's own condition and this one on each contact, as the direct form has them.
+				send.ForEach.Items, send.If = "${"+b.lastList.base+"}", b.lastList.cond
+			}
+			if f := b.listCondition(&send, cond, &whom); f != nil {
+				return f, nil
+			}
+			used = true
+		}
 	case named.one:
 		// "her" is the one recipient of the condition, or of the email before.
 		switch {
@@ -938,6 +1014,7 @@ func (b *builder) send(s *sentence) (*failure, error) {
 				if f := b.oneCondition(&send, cond, contacts, email, whom); f != nil {
 					return f, nil
 				}
+				used = true
 			}
 		default:
 			return &failure{from: named.from, to: named.to, why: "it does not say who she or he is; name the recipient, like if I haven't emailed bob@example.com this week, send him ..."}, nil
@@ -1006,7 +1083,7 @@ func (b *builder) send(s *sentence) (*failure, error) {
 			}
 			if len(addrs) == 1 {
 				send.Args["to"] = map[string]any{"name": literal(named.display[strings.ToLower(addrs[0])]), "email": addrs[0]}
-				one = &sent{to: send.Args["to"], from: addrs[0], whom: whom}
+				one = &sent{to: send.Args["to"], from: addrs[0], whom: whom, you: named.you}
 			} else {
 				// The addresses match addressPattern, so they need no escaping inside CEL's single quotes;
 				// a name is a CEL string literal.
@@ -1024,12 +1101,29 @@ func (b *builder) send(s *sentence) (*failure, error) {
 			if f := b.oneCondition(&send, cond, contacts, email, whom); f != nil {
 				return f, nil
 			}
+			used = true
 		}
+	}
+	if cond != nil && !used {
+		// Every path above plans the condition or refuses it: one left over would be dropped silently.
+		return &failure{from: cond.from, to: cond.to, why: "EaaPL cannot apply this condition to these recipients; name them with the condition, like my contacts at acme.com who I haven't emailed this week"}, nil
 	}
 	if replyIf != "" {
 		send.If = joinConditions(send.If, replyIf)
 		send.SkipReason = joinReasons(send.SkipReason, b.last.whom+" replied")
 		send.DependsOn = append(send.DependsOn, b.id(stepReply))
+	}
+
+	if s.it && len(s.messages) == 0 && s.made == nil && b.answerAt > 0 && b.answerAt == b.n-1 {
+		// "How many contacts do I have? Email it to ...": "it" reads as the answer, which is shown to
+		// you, not made into a message; asking for a message instead would send something else.
+		at := span{s.span.from, s.span.to}
+		if s.result != nil {
+			at = *s.result
+		} else if i := slices.Index(b.words[s.span.from:s.span.to], "it"); i >= 0 {
+			at = span{s.span.from + i, s.span.from + i + 1}
+		}
+		return &failure{from: at.from, to: at.to, why: "after a question or a list, \"it\" is its answer, and EaaPL does not email an answer: it is shown to you when the program runs; to email someone, give the message, like Send 'Hi' to bob@example.com"}, nil
 	}
 
 	// What.
@@ -1197,7 +1291,7 @@ func (b *builder) send(s *sentence) (*failure, error) {
 	b.add(send)
 	b.fresh = false
 
-	b.last = &sent{send: send.ID, to: send.Args["to"], forEach: send.ForEach, cond: send.If, whom: whom,
+	b.last = &sent{send: send.ID, to: send.Args["to"], forEach: send.ForEach, cond: send.If, whom: whom, you: one != nil && one.you,
 		args: map[string]any{"subject": send.Args["subject"], "body": send.Args["body"]}}
 	for _, d := range send.DependsOn {
 		if strings.HasPrefix(d, stepCompose) || strings.HasPrefix(d, stepCheck) {
@@ -1221,6 +1315,7 @@ func (b *builder) send(s *sentence) (*failure, error) {
 			b.lastList, b.listAt = &list{items: strings.TrimSuffix(strings.TrimPrefix(send.ForEach.Items, "${"), "}"), desc: sel.desc}, b.n
 			if send.If != "" && sel.cond != "" {
 				b.lastList.items = fmt.Sprintf("%s.filter(%s, %s)", sel.items, b.l.list.Item, sel.cond)
+				b.lastList.base, b.lastList.cond = sel.items, sel.cond
 			}
 		}
 	}
@@ -1260,14 +1355,58 @@ func (b *builder) oneCondition(send *plan.Step, cond *conditionClause, contacts 
 		return f
 	}
 	if cond.emailed {
-		send.If = fmt.Sprintf("%s in steps.%s.emailed", email, id)
-		send.SkipReason = "you have not emailed " + whom + " " + cond.period.describe(b.ref)
+		send.If = joinConditions(send.If, fmt.Sprintf("%s in steps.%s.emailed", email, id))
+		send.SkipReason = joinReasons(send.SkipReason, "you have not emailed "+whom+" "+cond.period.describe(b.ref))
 	} else {
-		send.If = fmt.Sprintf("!(%s in steps.%s.emailed)", email, id)
-		send.SkipReason = "you emailed " + whom + " " + cond.period.describe(b.ref)
+		send.If = joinConditions(send.If, fmt.Sprintf("!(%s in steps.%s.emailed)", email, id))
+		send.SkipReason = joinReasons(send.SkipReason, "you emailed "+whom+" "+cond.period.describe(b.ref))
 	}
 	send.DependsOn = append(send.DependsOn, id)
 	return nil
+}
+
+// listCondition is a condition on whom you have emailed after "them" or a list the program named
+// ("Send 'Hi' to the acme people who I haven't emailed this week"): the email history of that list's
+// contacts, and the same test on each of them as the direct form has.
+func (b *builder) listCondition(send *plan.Step, cond *conditionClause, whom *string) *failure {
+	if cond.who != nil {
+		return &failure{from: cond.from, to: cond.to, why: "the condition names one recipient, and the email goes to a list; write if I haven't emailed them"}
+	}
+	if !strings.Contains(send.ForEach.Items, "steps."+stepContacts+".") {
+		return &failure{from: cond.from, to: cond.to, why: "a condition on whom you have emailed works only with your contacts, not with addresses"}
+	}
+	// The history of every contact, as the direct form has it: the list is among them.
+	id, f := b.history("${steps."+stepContacts+"."+b.l.list.Output+"}", cond.period, "your contacts", cond.span, cond.when)
+	if f != nil {
+		return f
+	}
+	item := send.ForEach.As
+	if cond.emailed {
+		send.If = joinConditions(send.If, fmt.Sprintf("%s.email in steps.%s.emailed", item, id))
+		send.SkipReason = joinReasons(send.SkipReason, "you have not emailed them "+cond.period.describe(b.ref))
+		*whom += ", you have emailed " + cond.period.describe(b.ref)
+	} else {
+		send.If = joinConditions(send.If, fmt.Sprintf("!(%s.email in steps.%s.emailed)", item, id))
+		send.SkipReason = joinReasons(send.SkipReason, "you emailed them "+cond.period.describe(b.ref))
+		*whom += ", you have not emailed " + cond.period.describe(b.ref)
+	}
+	send.DependsOn = append(send.DependsOn, id)
+	return nil
+}
+
+// condOnSent is a condition on an email sent again: on its one recipient, or on each of its list.
+func (b *builder) condOnSent(send *plan.Step, cond *conditionClause, whom *string) *failure {
+	if send.ForEach != nil {
+		return b.listCondition(send, cond, whom)
+	}
+	if cond.relative {
+		return &failure{from: cond.from, to: cond.to, why: "it chooses among contacts, and the email goes to one person; write if I haven't emailed him " + strings.Join(b.words[cond.when.from:cond.when.to], " ")}
+	}
+	contacts, email, ok := oneRecipient(send.Args["to"])
+	if !ok {
+		return &failure{from: cond.from, to: cond.to, why: "a condition on whom you have emailed works with your contacts or one recipient"}
+	}
+	return b.oneCondition(send, cond, contacts, email, *whom)
 }
 
 // wordsOfSpan are the words of the statement's result phrase.

@@ -1288,6 +1288,11 @@ func (p *parser) filters(start, next int, sel *selection) (*selection, int, *fai
 			if f != nil {
 				return nil, 0, f
 			}
+			if e, ok := p.phrase(after, exceptWords...); ok {
+				// "except those at acme.com except Bob": Bob kept among those left out (he gets it),
+				// or left out too? Two readings, as "except Bob at acme.com" has.
+				return nil, 0, &failure{from: next, to: e, why: "a second except right after the first could take some back from those left out (they get the email) or leave out more; EaaPL does not guess. To leave out both, join them with and, like except those at acme.com and Bob; to email some of those left out, write a statement for them"}
+			}
 			for _, e := range except {
 				if e.group != nil && e.group.emailed != nil {
 					// "except those who I emailed this week" is a condition on the whole list.
@@ -1389,6 +1394,9 @@ func (p *parser) filter(pos int, sel *selection) (int, bool, *failure) {
 		if name == "" {
 			return 0, false, &failure{from: pos, to: n, why: "say the name, like named John or named 'Ann Lee'"}
 		}
+		if f := caseless(pos, after, name, "for one contact write my contact "+name+" (that lookup ignores case in every alphabet), or write the name in the letters A to Z"); f != nil {
+			return 0, false, f
+		}
 		sel.named = name
 		return after, true, nil
 	}
@@ -1414,6 +1422,9 @@ func (p *parser) prefixFilter(pos, n int, sel *selection) (int, bool, *failure) 
 		if strings.TrimSpace(text) == "" || sel.prefix != "" {
 			return 0, false, &failure{from: pos, to: n + 1, why: "give one beginning, like whose name starts with A"}
 		}
+		if f := caseless(pos, n+1, text, "write the beginning in the letters A to Z"); f != nil {
+			return 0, false, f
+		}
 		sel.prefix = text
 		return n + 1, true, nil
 	}
@@ -1438,6 +1449,9 @@ func (p *parser) exceptList(pos, n int) ([]exclusion, int, *failure) {
 		} else if f := p.notExcepted(pos, n); f != nil {
 			return nil, 0, f
 		} else if name, after := p.nameAt(n); name != "" {
+			if f := caseless(n, after, name, "leave them out by address instead, like except jose@example.com"); f != nil {
+				return nil, 0, f
+			}
 			except = append(except, exclusion{who: name})
 			n = after
 		} else {
@@ -2338,4 +2352,20 @@ func (p *parser) namedList(pos int) (string, int, bool) {
 		}
 	}
 	return best, bestEnd, bestEnd >= 0
+}
+
+// caseless refuses a value a filter compares "ignoring case" when it has a letter with a case outside A
+// to Z: CEL's lowerAscii() lowers only A to Z, so "José" would not match a contact written "JOSÉ", and
+// an exception would not leave that contact out. hint says what to write instead.
+func caseless(from, to int, value, hint string) *failure {
+	for _, r := range value {
+		if r > unicode.MaxASCII && unicode.ToLower(r) != unicode.ToUpper(r) {
+			other := strings.ToUpper(value)
+			if other == value {
+				other = strings.ToLower(value)
+			}
+			return &failure{from: from, to: to, why: fmt.Sprintf("%q has the letter %c, and EaaPL ignores case only for the letters A to Z, so it would not match %q; %s", value, r, other, hint)}
+		}
+	}
+	return nil
 }

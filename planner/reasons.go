@@ -96,6 +96,9 @@ func (p *parser) startFailure(pos int) *failure {
 		}
 	}
 	switch {
+	case w == "never" || w == "do" && p.isWord(pos+1, "not"):
+		// "Don't send 'Hi' to bob@example.com": leaving out "don't" would send what the program refuses.
+		return &failure{from: pos, to: to, why: whyNegation}
 	case questionWords[w]:
 		return &failure{from: pos, to: pos + 1, exact: true, why: whyQuestion, form: "List <contacts> (also: show me, tell me)"}
 	case notVerbs[w] || p.isPunct(pos+1, ",") || p.isWord(pos+1, "and") || p.getVerbAt(pos+1):
@@ -126,6 +129,9 @@ func (p *parser) startFailure(pos int) *failure {
 	}
 	return &failure{from: pos, to: pos + 1, exact: true, why: fmt.Sprintf("EaaPL does not know the verb %q; %s", p.src[t.start:t.end], p.verbList()), form: sendForm}
 }
+
+// whyNegation is the reason for a command not to do something, which EaaPL has no statement for.
+const whyNegation = "EaaPL does not take \"don't\", \"do not\" or \"never\" commands: a program says what to do; to send only sometimes, say when with a condition, like unless I emailed bob@example.com today, send him 'Hi'"
 
 // whyIf is the reason for a condition the grammar does not know: the conditions it knows.
 const whyIf = "the conditions EaaPL knows are: if I haven't emailed them <time> (or unless I emailed them), if I haven't emailed <address> or my contact <name> <time>, if there are more than <N> <things> (or fewer than, at least, no), if <result> contains or is '<text>', and if he doesn't reply within <duration>"
