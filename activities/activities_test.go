@@ -173,7 +173,7 @@ func TestBadParameters(t *testing.T) {
 		{"HistoryWithoutContacts", a.CheckEmailHistory, map[string]any{"since": "2026-11-23T00:00:00Z"}, []string{`missing required parameter "contacts"`}},
 		{"HistoryWithContactsString", a.CheckEmailHistory, map[string]any{"contacts": "alice", "since": "2026-11-23T00:00:00Z"}, []string{`parameter "contacts" must be a list whose items are each a contact`, `got a string "alice"`}},
 		{"HistoryWithContactNumber", a.CheckEmailHistory, map[string]any{"contacts": []any{7.0}, "since": "2026-11-23T00:00:00Z"}, []string{`parameter "contacts" must be a list`}},
-		{"HistoryWithContactWithoutEmail", a.CheckEmailHistory, map[string]any{"contacts": []any{map[string]any{"name": "Bob", "source": "c.csv:3"}}, "since": "2026-11-23T00:00:00Z"}, []string{"contacts[0] (Bob from c.csv:3) has no email"}},
+		{"HistoryWithContactWithoutEmail", a.CheckEmailHistory, map[string]any{"contacts": []any{map[string]any{"name": "Bob", "source": "c.csv:3"}}, "since": "2026-11-23T00:00:00Z"}, []string{"contact 1 of the list (Bob from c.csv:3) has no email address"}},
 		{"HistoryWithSinceNumber", a.CheckEmailHistory, map[string]any{"contacts": contacts, "since": 1.0}, []string{`parameter "since" must be a time`, "got a number 1"}},
 		{"HistoryWithSinceNotRFC3339", a.CheckEmailHistory, map[string]any{"contacts": contacts, "since": "last monday"}, []string{`parameter "since" must be a time`, `"last monday"`}},
 		{"HistoryWithUntilNotRFC3339", a.CheckEmailHistory, map[string]any{"contacts": contacts, "since": "2026-11-23T00:00:00Z", "until": "2026-11-25"}, []string{`parameter "until" must be a time`}},

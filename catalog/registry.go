@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 )
 
 // Spec is one registered command: its catalog entry and everything else the system needs about it. A
@@ -362,7 +363,8 @@ type Reading interface {
 	IsItem(v any) bool
 	// Address is a literal address argument: a string without expressions, or a contact object's email.
 	Address(v any) (string, bool)
-	// Addresses are the addresses of a literal list of contacts written as a CEL list in for_each.items.
+	// Addresses are the addresses of a literal list of contacts written as a CEL list in for_each.items,
+	// each "Name <address>" when its contact has a name.
 	Addresses(items string) ([]string, bool)
 	// Model is the model the text analysis sends text to, as configured where the plan is read back;
 	// false when none is (the analysis stays on the worker).
@@ -370,8 +372,9 @@ type Reading interface {
 	// Selection says which items of the step's for_each list it goes to, for the selections the
 	// rule-based planner writes (a list output, its first N, a filter on the item); false for another shape.
 	Selection() (SelectionView, bool)
-	// Template is a text argument with fields of the for_each item in it, written as placeholders ("Hi
-	// {first name}"), and what fills each placeholder ("first name"); false for any other text.
+	// Template is a text argument with fields of the for_each item in it (or, for a step with no
+	// for_each, of the one contact it sends to), written as placeholders ("Hi {first name}"), and what
+	// fills each placeholder ("first name"); false for any other text.
 	Template(v any) (string, []string, bool)
 	// Words says any argument value in words, its expressions too: "the summary (step 2)", a text with
 	// each expression in braces ("\"Summary: {the summary (step 2)}\""); false for a value with a part
@@ -410,3 +413,35 @@ type ForEachView struct {
 	Items string
 	As    string
 }
+
+// SayWindow says a range of time a step's since and until arguments give (RFC 3339 texts, said by say
+// as the read-back says times): "since Monday 23 November" when it ends when the plan was made (isNow)
+// or has no end; a range of whole days by its first and last day, "between Monday 23 November and
+// Sunday 29 November" (until is the midnight after the last day, which the range does not include), "on
+// Tuesday 1 December" for one day; else "between <since> and <until>". False when a time has no words.
+func SayWindow(say func(any) (string, bool), isNow func(any) bool, since, until any) (string, bool) {
+	from, ok := say(since)
+	if !ok {
+		return "", false
+	}
+	if until == nil || isNow(until) {
+		return "since " + from, true
+	}
+	last := until
+	s, err1 := time.Parse(time.RFC3339, fmt.Sprint(since))
+	u, err2 := time.Parse(time.RFC3339, fmt.Sprint(until))
+	if err1 == nil && err2 == nil && midnight(s) && midnight(u) && u.After(s) {
+		end := u.AddDate(0, 0, -1)
+		if end.Equal(s) {
+			return "on " + from, true
+		}
+		last = end.Format(time.RFC3339)
+	}
+	to, ok := say(last)
+	if !ok {
+		return "", false
+	}
+	return "between " + from + " and " + to, true
+}
+
+func midnight(t time.Time) bool { return t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0 }

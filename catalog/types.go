@@ -188,7 +188,7 @@ func listDef(t Type, elem TypeDef) TypeDef {
 			}
 			for i, item := range items {
 				if err := elem.Check(item); err != nil {
-					return fmt.Errorf("item %d: %w", i, err)
+					return fmt.Errorf("item %d of %d: %w", i+1, len(items), err) // counted from 1, as people count
 				}
 			}
 			return nil
@@ -374,4 +374,32 @@ func init() {
 			return fmt.Sprint(v)
 		},
 	})
+}
+
+// typeNames name the types in errors a person reads: "a whole number", not "int".
+var typeNames = map[Type][2]string{
+	String:      {"text", "texts"},
+	Bool:        {"true or false", "trues or falses"},
+	Int:         {"a whole number", "whole numbers"},
+	Time:        {"a time", "times"},
+	Address:     {"an email address", "email addresses"},
+	Contact:     {"a contact", "contacts"},
+	Path:        {"a file path", "file paths"},
+	ContentType: {"stored content (a document, page or table)", "stored contents"},
+	Any:         {"any value", "values"},
+}
+
+// TypeName names a type in plain words for an error message: "text", "a whole number", "a list of
+// contacts"; an unknown type by its name.
+func TypeName(t Type) string {
+	if elem, ok := t.Elem(); ok {
+		if n, ok := typeNames[elem]; ok {
+			return "a list of " + n[1]
+		}
+		return "a list"
+	}
+	if n, ok := typeNames[t]; ok {
+		return n[0]
+	}
+	return "a " + string(t)
 }

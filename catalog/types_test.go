@@ -29,7 +29,7 @@ func TestTypeChecks(t *testing.T) {
 		{catalog.Contact, map[string]any{"name": "Ann", "email": "ann@example.com"}, ""},
 		{catalog.Contact, "ann@example.com", ""},
 		{catalog.Contact, map[string]any{"name": "Ann"}, `needs an "email"`},
-		{catalog.ListOf(catalog.Contact), []any{"ann@example.com", 3.0}, "item 1"},
+		{catalog.ListOf(catalog.Contact), []any{"ann@example.com", 3.0}, "item 2 of 2"},
 		{catalog.ContentType, "a small text", ""},
 		{catalog.ContentType, map[string]any{"ref": "sha256:ab", "size": 1.0}, ""},
 		{catalog.ContentType, map[string]any{"size": 1.0}, `"ref"`},
@@ -87,5 +87,21 @@ func TestTypeWordsSchemasAndLabels(t *testing.T) {
 	}
 	if fields, ok := catalog.Contact.Fields(); !ok || len(fields) != 3 || fields[1].Name != "email" || !fields[1].Required {
 		t.Errorf("contact fields = %+v", fields)
+	}
+}
+
+// TestTypeNameIsPlainWords: errors name types as people say them, never "int" or "list<contact>".
+func TestTypeNameIsPlainWords(t *testing.T) {
+	for typ, want := range map[catalog.Type]string{
+		catalog.Int:                     "a whole number",
+		catalog.String:                  "text",
+		catalog.Address:                 "an email address",
+		catalog.ListOf(catalog.Contact): "a list of contacts",
+		catalog.ListOf(catalog.Address): "a list of email addresses",
+		catalog.Bool:                    "true or false",
+	} {
+		if got := catalog.TypeName(typ); got != want {
+			t.Errorf("TypeName(%s) = %q, want %q", typ, got, want)
+		}
 	}
 }

@@ -14,9 +14,9 @@ import (
 
 // The constructs are steps that run no command: the interpreter does them itself (a durable timer, a wait
 // for a reply, a check before anything is sent, the program's answer), and a plan-level schedule. A
-// construct step has no command and exactly one construct field; it may have depends_on and an if, not a
-// for_each or args. Its output is named like a command's (constructOutputs), so later steps read it with
-// ${steps.<id>.<output>}.
+// construct step has no command and exactly one construct field; it may have depends_on, after and an
+// if, not a for_each or args. Its output is named like a command's (constructOutputs), so later steps
+// read it with ${steps.<id>.<output>}.
 //
 // A plan says which constructs it uses (Constructs), so that an interpreter that does not do one yet can
 // refuse the plan before it starts rather than skip the construct.

@@ -20,8 +20,12 @@ func (c *Compiled) ItemType(id string) catalog.Type {
 	return catalog.Any
 }
 
-// Deps returns the steps a step waits for: its depends_on and the steps its expressions read.
+// Deps returns the steps a step waits for: its depends_on, its after and the steps its expressions read.
 func (c *Compiled) Deps(id string) []string { return c.steps[id].deps }
+
+// OrderOnly returns the steps of Deps a step waits for only for order (its after): one of them skipped
+// by a condition does not skip it.
+func (c *Compiled) OrderOnly(id string) []string { return c.steps[id].orderOnly }
 
 // Dependents returns the steps that wait for a step.
 func (c *Compiled) Dependents(id string) []string { return c.steps[id].dependents }

@@ -37,11 +37,15 @@ type Step struct {
 	Description string         `json:"description,omitempty"` // one English sentence, for people
 	Args        map[string]any `json:"args,omitempty"`
 	DependsOn   []string       `json:"depends_on,omitempty"`
-	ForEach     *ForEach       `json:"for_each,omitempty"`
-	If          string         `json:"if,omitempty"`          // CEL condition, without ${ }
-	SkipReason  string         `json:"skip_reason,omitempty"` // why an item is skipped when If is false, in English
-	Priority    string         `json:"priority,omitempty"`    // "normal" (default) or "high"
-	Retry       *Retry         `json:"retry,omitempty"`       // overrides the command's retry policy
+	// After lists steps this one only comes after, for order: it does not read them, and it runs when
+	// one of them was skipped by a condition (its own "if", or a step it reads that was), which skips a
+	// step in depends_on. A failure still stops it, as in depends_on.
+	After      []string `json:"after,omitempty"`
+	ForEach    *ForEach `json:"for_each,omitempty"`
+	If         string   `json:"if,omitempty"`          // CEL condition, without ${ }
+	SkipReason string   `json:"skip_reason,omitempty"` // why an item is skipped when If is false, in English
+	Priority   string   `json:"priority,omitempty"`    // "normal" (default) or "high"
+	Retry      *Retry   `json:"retry,omitempty"`       // overrides the command's retry policy
 	// A step with no command is one construct (constructs.go).
 	Wait       *Wait       `json:"wait,omitempty"`
 	AwaitReply *AwaitReply `json:"await_reply,omitempty"`

@@ -56,7 +56,8 @@ type Compiled struct {
 type compiledStep struct {
 	step       *Step
 	cmd        catalog.Command
-	deps       []string // depends_on plus the steps its expressions read, in plan order
+	deps       []string // depends_on, after and the steps its expressions read, in plan order
+	orderOnly  []string // after: the deps it waits for only for order, in plan order
 	dependents []string
 	args       map[string]value
 	items      value
@@ -159,6 +160,16 @@ func (c *Compiled) compileStep(s *Step) error {
 		}
 		deps[d] = true
 	}
+	for _, d := range s.After {
+		switch _, ok := c.steps[d]; {
+		case d == s.ID:
+			return fail("after", errors.New("a step cannot come after itself"))
+		case !ok:
+			return fail("after", fmt.Errorf("no step %q; the steps are %s", d, c.stepList()))
+		case deps[d]:
+			return fail("after", fmt.Errorf("%q is in depends_on too: list it in depends_on if this step must not run when it is skipped, in after if it only comes after it", d))
+		}
+	}
 	switch s.Priority {
 	case "", PriorityNormal, PriorityHigh:
 	default:
@@ -194,7 +205,7 @@ func (c *Compiled) compileStep(s *Step) error {
 		case typ == catalog.Any:
 			cs.itemType = catalog.Any
 		default:
-			return fail("for_each.items", fmt.Errorf("must be a list, and %s is a %s", s.ForEach.Items, typ))
+			return fail("for_each.items", fmt.Errorf("must be a list, and %s is %s", s.ForEach.Items, catalog.TypeName(typ)))
 		}
 		cs.items = items
 	}
@@ -218,7 +229,7 @@ func (c *Compiled) compileStep(s *Step) error {
 			return fail("args."+name, err)
 		}
 		if !assignable(typ, field.Type) {
-			return fail("args."+name, fmt.Errorf("%s needs a %s here, and %v is a %s", s.Command, field.Type, s.Args[name], typ))
+			return fail("args."+name, fmt.Errorf("%s needs %s here, and %v is %s", s.Command, catalog.TypeName(field.Type), s.Args[name], catalog.TypeName(typ)))
 		}
 		if len(v.expressions()) == 0 {
 			// No expression: the value is known now (an object or list too), so check it now.
@@ -246,14 +257,14 @@ func (c *Compiled) compileStep(s *Step) error {
 			return fail("if", err)
 		}
 		if t := e.ast.OutputType(); !t.IsExactType(cel.BoolType) && !t.IsExactType(cel.DynType) {
-			return fail("if", fmt.Errorf("%q must be true or false, and it is a %s", s.If, t))
+			return fail("if", fmt.Errorf("%q must be true or false, and it is %s", s.If, celTypeName(t)))
 		}
 		typ, err := c.checkValue(s, deps, whole{e}, itemName, &cs.itemType)
 		if err != nil {
 			return fail("if", err)
 		}
 		if typ != catalog.Bool && typ != catalog.Any {
-			return fail("if", fmt.Errorf("%q must be true or false, and it is a %s", s.If, typ))
+			return fail("if", fmt.Errorf("%q must be true or false, and it is %s", s.If, catalog.TypeName(typ)))
 		}
 		cs.cond = e
 	}
@@ -261,9 +272,19 @@ func (c *Compiled) compileStep(s *Step) error {
 	if err := c.compileConstruct(s, deps); err != nil {
 		return err
 	}
+	after := map[string]bool{}
+	for _, d := range s.After {
+		if deps[d] { // read: a step it reads is one it depends on, which after would let run without it
+			return fail("after", fmt.Errorf("this step reads steps.%s, so it depends on it; after is for a step it only comes after", d))
+		}
+		after[d] = true
+	}
 	for _, other := range c.Plan.Steps {
-		if deps[other.ID] {
+		if deps[other.ID] || after[other.ID] {
 			cs.deps = append(cs.deps, other.ID)
+		}
+		if after[other.ID] {
+			cs.orderOnly = append(cs.orderOnly, other.ID)
 		}
 	}
 	return nil
@@ -476,4 +497,29 @@ func sortedKeys[M ~map[string]V, V any](m M) []string {
 	}
 	slices.SortFunc(keys, cmp.Compare)
 	return keys
+}
+
+// celTypeName names a CEL type in plain words, as catalog.TypeName names the catalog's: "a whole number".
+func celTypeName(t *cel.Type) string {
+	switch t.Kind() {
+	case cel.StringType.Kind():
+		return "text"
+	case cel.IntType.Kind(), cel.UintType.Kind():
+		return "a whole number"
+	case cel.DoubleType.Kind():
+		return "a number"
+	case cel.TimestampType.Kind():
+		return "a time"
+	case cel.DurationType.Kind():
+		return "a duration"
+	case cel.BytesType.Kind():
+		return "bytes"
+	case cel.NullType.Kind():
+		return "nothing (null)"
+	case cel.ListType(cel.DynType).Kind():
+		return "a list"
+	case cel.MapType(cel.DynType, cel.DynType).Kind():
+		return "an object"
+	}
+	return "a " + t.String()
 }

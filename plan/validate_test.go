@@ -137,7 +137,7 @@ func TestCompileRejectsInvalidPlans(t *testing.T) {
 		{name: "RejectsMissingRequiredArgument", edits: []string{`"since": "2026-11-23T00:00:00Z",`, ``},
 			step: "history", field: "args.since", msg: `CheckEmailHistory needs the argument "since"`},
 		{name: "RejectsNumberForText", edits: []string{`"body": "Hello World!"`, `"body": 42`},
-			step: "compose", field: "args.body", msg: "ComposeEmail needs a string here, and 42 is"},
+			step: "compose", field: "args.body", msg: "ComposeEmail needs text here, and 42 is a whole number"},
 		{name: "RejectsFractionForText", edits: []string{`"body": "Hello World!"`, `"body": 4.5`},
 			step: "compose", field: "args.body", msg: "expected text, got 4.5"},
 		{name: "RejectsNumberTooLargeForJSON", edits: []string{`"to": "${contact}"`, `"to": {"email": "ann@example.com", "rank": [1e400]}`},
@@ -155,11 +155,11 @@ func TestCompileRejectsInvalidPlans(t *testing.T) {
 		{name: "RejectsBadAddressAsRecipient", edits: []string{`"to": "${contact}"`, `"to": "ann@"`},
 			step: "send", field: "args.to", msg: `"ann@" is not an email address`},
 		{name: "RejectsBadAddressInListLiteral", edits: []string{`"contacts": "${steps.contacts.contacts}"`, `"contacts": [{"email": "ann@example.com"}, {"email": "bob"}]`},
-			step: "history", field: "args.contacts", msg: `item 1: "bob" is not an email address`},
+			step: "history", field: "args.contacts", msg: `item 2 of 2: "bob" is not an email address`},
 		{name: "RejectsListWhereContactIsNeededAcrossLines", edits: []string{`"to": "${contact}"`, `"to": "${steps\n  .contacts.contacts}"`},
 			step: "send", field: "args.to", msg: "SendEmail needs a contact here"},
 		{name: "RejectsListWhereContactIsNeeded", edits: []string{`"to": "${contact}"`, `"to": "${steps.contacts.contacts}"`},
-			step: "send", field: "args.to", msg: "SendEmail needs a contact here, and ${steps.contacts.contacts} is a list<contact>"},
+			step: "send", field: "args.to", msg: "SendEmail needs a contact here, and ${steps.contacts.contacts} is a list of contacts"},
 
 		// References to steps and their outputs.
 		{name: "RejectsReferenceToUnknownStep", edits: []string{`"subject": "${steps.compose.subject}"`, `"subject": "${steps.composer.subject}"`},
@@ -211,6 +211,18 @@ func TestCompileRejectsInvalidPlans(t *testing.T) {
 			},
 			step: "history", field: "depends_on", msg: "dependency cycle: history -> compose -> history"},
 
+		// after: steps it only comes after, validated like depends_on, and never a step it reads.
+		{name: "RejectsAfterAnUnknownStep", edits: []string{`"command": "ComposeEmail",`, `"command": "ComposeEmail", "after": ["histroy"],`},
+			step: "compose", field: "after", msg: `no step "histroy"; the steps are contacts, history, compose, send`},
+		{name: "RejectsAfterItself", edits: []string{`"command": "ComposeEmail",`, `"command": "ComposeEmail", "after": ["compose"],`},
+			step: "compose", field: "after", msg: "a step cannot come after itself"},
+		{name: "RejectsAfterAStepInDependsOnToo", edits: []string{`"depends_on": ["history", "compose"]`, `"depends_on": ["history", "compose"], "after": ["compose"]`},
+			step: "send", field: "after", msg: `"compose" is in depends_on too`},
+		{name: "RejectsAfterAStepItReads", edits: []string{`"depends_on": ["history", "compose"]`, `"depends_on": ["history"], "after": ["compose"]`},
+			step: "send", field: "after", msg: "this step reads steps.compose, so it depends on it; after is for a step it only comes after"},
+		{name: "RejectsCycleThroughAfter", edits: []string{`"command": "RetrieveContacts",`, `"command": "RetrieveContacts", "after": ["send"],`},
+			step: "contacts", field: "depends_on", msg: "dependency cycle: contacts -> send -> contacts"},
+
 		// for_each.
 		{name: "RejectsItemNamedSteps", edits: []string{`"as": "contact"`, `"as": "steps"`},
 			step: "send", field: "for_each.as", msg: `"steps" cannot name the item`},
@@ -225,9 +237,9 @@ func TestCompileRejectsInvalidPlans(t *testing.T) {
 		{name: "RejectsMissingItemName", edits: []string{`, "as": "contact"`, ``},
 			step: "send", field: "for_each.as", msg: `"" cannot name the item`},
 		{name: "RejectsItemsThatAreText", edits: []string{`"items": "${steps.contacts.contacts}"`, `"items": "${steps.compose.subject}"`},
-			step: "send", field: "for_each.items", msg: "must be a list, and ${steps.compose.subject} is a string"},
+			step: "send", field: "for_each.items", msg: "must be a list, and ${steps.compose.subject} is text"},
 		{name: "RejectsItemsThatAreANumber", edits: []string{`"items": "${steps.contacts.contacts}"`, `"items": "${steps.contacts.count}"`},
-			step: "send", field: "for_each.items", msg: "must be a list, and ${steps.contacts.count} is a int"},
+			step: "send", field: "for_each.items", msg: "must be a list, and ${steps.contacts.count} is a whole number"},
 		{name: "RejectsItemsWithoutExpression", edits: []string{`"items": "${steps.contacts.contacts}"`, `"items": "steps.contacts.contacts"`},
 			step: "send", field: "for_each.items", msg: "must be a list"},
 		{name: "RejectsItemsReadingTheItem", edits: []string{`"items": "${steps.contacts.contacts}"`, `"items": "${contact}"`},
@@ -235,11 +247,11 @@ func TestCompileRejectsInvalidPlans(t *testing.T) {
 
 		// if.
 		{name: "RejectsConditionThatIsANumber", edits: []string{`"if": "!(contact.email in steps.history.emailed)"`, `"if": "1 + 2"`},
-			step: "send", field: "if", msg: `"1 + 2" must be true or false, and it is a int`},
+			step: "send", field: "if", msg: `"1 + 2" must be true or false, and it is a whole number`},
 		{name: "RejectsConditionThatIsAnItemField", edits: []string{`"if": "!(contact.email in steps.history.emailed)"`, `"if": "contact.name"`},
-			step: "send", field: "if", msg: `"contact.name" must be true or false, and it is a string`},
+			step: "send", field: "if", msg: `"contact.name" must be true or false, and it is text`},
 		{name: "RejectsConditionThatIsAList", edits: []string{`"if": "!(contact.email in steps.history.emailed)"`, `"if": "steps.history.emailed"`},
-			step: "send", field: "if", msg: `"steps.history.emailed" must be true or false, and it is a list<address>`},
+			step: "send", field: "if", msg: `"steps.history.emailed" must be true or false, and it is a list of email addresses`},
 		{name: "RejectsConditionWithSyntaxError", edits: []string{`"if": "!(contact.email in steps.history.emailed)"`, `"if": "!(contact.email in"`},
 			step: "send", field: "if", msg: "Syntax error"},
 		{name: "RejectsConditionReadingUnknownStep", edits: []string{`in steps.history.emailed`, `in steps.histroy.emailed`},
@@ -317,6 +329,7 @@ func TestCompileAcceptsValidPlans(t *testing.T) {
 		order      []string            // want Compiled.Order
 		deps       map[string][]string // want Deps, for every step
 		dependents map[string][]string // want Dependents, for the steps listed
+		orderOnly  map[string][]string // want OrderOnly, for the steps listed
 	}{
 		{
 			name:  "CompilesHelloWorld",
@@ -354,6 +367,14 @@ func TestCompileAcceptsValidPlans(t *testing.T) {
 				"send":     {"contacts", "history", "compose"},
 			},
 			dependents: map[string][]string{"compose": {"contacts", "send"}},
+		},
+		{
+			name:      "WaitsForAfterForOrderOnly",
+			file:      helloWorld,
+			edits:     []string{`"command": "RetrieveContacts",`, `"command": "RetrieveContacts", "after": ["compose"],`},
+			order:     []string{"compose", "contacts", "history", "send"},
+			deps:      map[string][]string{"contacts": {"compose"}, "send": {"contacts", "history", "compose"}},
+			orderOnly: map[string][]string{"contacts": {"compose"}, "history": nil, "send": nil},
 		},
 		{
 			name:  "ReadsReferencesSpreadOverLines",
@@ -415,6 +436,11 @@ func TestCompileAcceptsValidPlans(t *testing.T) {
 					t.Errorf("Dependents(%q) = %q, want %q", id, got, want)
 				}
 			}
+			for id, want := range tt.orderOnly {
+				if got := c.OrderOnly(id); !slices.Equal(got, want) {
+					t.Errorf("OrderOnly(%q) = %q, want %q", id, got, want)
+				}
+			}
 			checkOrder(t, c)
 			for _, id := range c.Order {
 				if got, want := c.Command(id).Name, c.Step(id).Command; got != want {
@@ -444,9 +470,9 @@ func checkOrder(tb testing.TB, c *plan.Compiled) {
 		if !ok {
 			tb.Fatalf("Order %q lacks step %q", c.Order, s.ID)
 		}
-		for _, d := range s.DependsOn {
+		for _, d := range slices.Concat(s.DependsOn, s.After) {
 			if !slices.Contains(c.Deps(s.ID), d) {
-				tb.Errorf("Deps(%q) = %q lacks %q from depends_on", s.ID, c.Deps(s.ID), d)
+				tb.Errorf("Deps(%q) = %q lacks %q from depends_on or after", s.ID, c.Deps(s.ID), d)
 			}
 		}
 		for _, d := range c.Deps(s.ID) {
@@ -541,7 +567,7 @@ func TestCheckType(t *testing.T) {
 		{name: "RejectsNumberAsContact", typ: catalog.Contact, v: 1.0, msg: `expected a contact {"name", "email"} or an address, got 1`},
 		{name: "AcceptsListOfContacts", typ: catalog.ListOf(catalog.Contact), v: []any{"ann@example.com", map[string]any{"email": "bob@example.com"}}},
 		{name: "RejectsObjectAsList", typ: catalog.ListOf(catalog.Contact), v: map[string]any{}, msg: "expected a list of contact, got an object"},
-		{name: "RejectsBadItemNamingIt", typ: catalog.ListOf(catalog.Address), v: []any{"ann@example.com", "bob"}, msg: `item 1: "bob" is not an email address`},
+		{name: "RejectsBadItemNamingIt", typ: catalog.ListOf(catalog.Address), v: []any{"ann@example.com", "bob"}, msg: `item 2 of 2: "bob" is not an email address`},
 		{name: "AcceptsAnything", typ: catalog.Any, v: nil},
 	}
 	for _, tt := range tests {

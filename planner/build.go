@@ -103,6 +103,19 @@ func (p period) until(now time.Time) time.Time {
 	return ceilSecond(now)
 }
 
+// calendar reports whether the period is a day, week or month counted from the day it is resolved on
+// ("today", "this week", "yesterday", "since Monday"): a wait until another day changes which it is.
+// A date ("since 3 December") names its day, and "in the last 7 days" is counted back from the send.
+func (p period) calendar() bool {
+	switch p.kind {
+	case lastDays, lastMonths:
+		return false
+	case sinceDay:
+		return p.month == 0
+	}
+	return true
+}
+
 // doubt says why the period cannot be resolved at now, "" when it can: "since Wednesday" on a Wednesday
 // could be today or a week ago, and a date that is after now has not begun.
 func (p period) doubt(now time.Time) string {
@@ -118,11 +131,13 @@ func (p period) doubt(now time.Time) string {
 	return ""
 }
 
-// describe names the period for people: "since Monday 23 November", "from ... to ...".
+// describe names the period for people: "since Monday 23 November", or a closed range of whole days by
+// its first and last day, "between Monday 23 November and Sunday 29 November" (until is the midnight
+// after the last day, which the range does not include).
 func (p period) describe(now time.Time) string {
 	switch p.kind {
 	case lastWeek, lastMonth:
-		return fmt.Sprintf("between %s and %s", day(p.since(now), now), day(p.until(now), now))
+		return fmt.Sprintf("between %s and %s", day(p.since(now), now), day(p.until(now).AddDate(0, 0, -1), now))
 	case yesterday:
 		return fmt.Sprintf("on %s (yesterday)", day(p.since(now), now))
 	}
@@ -168,12 +183,16 @@ type sent struct {
 	args    map[string]any // subject and body
 	deps    []string       // the steps the subject and body come from
 	whom    string         // for descriptions
+	you     bool           // the one recipient is you ("to me"): never "her", "him" or "them"
 }
 
 // list is a list of contacts an earlier statement selected, for "them" and "those contacts".
 type list struct {
 	items string // an expression, without ${ }
 	desc  string
+	// base and cond are items as a list and the condition on each of it, when items is base filtered
+	// by cond: a condition after "them" joins cond, as the direct form's conditions are joined.
+	base, cond string
 }
 
 // builder writes the plan of a program, statement after statement.
@@ -187,6 +206,9 @@ type builder struct {
 	// (unknown says which wait), and a time phrase is refused rather than resolved against a guess.
 	ref     time.Time
 	unknown string
+	// before is ref before the statement's own wait ("tomorrow at 9am send ..."): a day phrase in a
+	// statement that itself waits until another day has two readings.
+	before time.Time
 	// earliest is the soonest the statement can run: ref plus the waits of a duration since. A time of
 	// day not after it cannot be kept ("Wait 20 hours. Send ... at 5pm"), so it is refused.
 	earliest  time.Time
@@ -206,6 +228,7 @@ type builder struct {
 	// listAt and oneAt are the statements that last selected a list (lastList) and last emailed one
 	// recipient, so that "them" after both is refused rather than read as either.
 	listAt, oneAt int
+	answerAt      int             // the statement that last answered a question
 	me            string          // your address, for "me"; "" when it is not known
 	skippable     map[string]bool // mayBeSkipped's answers
 }
@@ -236,6 +259,7 @@ func build(l *language, prog *parsedProgram, words []string, text string, now ti
 	for i, s := range prog.statements {
 		b.n = i + 1
 		b.ids = nil
+		b.before = b.ref
 		var f *failure
 		var err error
 		switch s.kind {
@@ -287,7 +311,11 @@ func build(l *language, prog *parsedProgram, words []string, text string, now ti
 // its last steps for the next.
 func (b *builder) link() { b.linkAfter(true) }
 
-// linkAfter is link, adding the wait for the statement before only when after is true.
+// linkAfter is link, adding the wait for the statement before only when after is true. A step of the
+// statement before that a condition may skip is waited for in after, for order only, so that the
+// statement still runs when it is skipped: "If I haven't emailed alice@example.com today, send her 'Hi'.
+// Then send 'Yo' to bob@example.com" emails bob after alice's send has ended, sent or skipped. The
+// others are waited for in depends_on (it makes no difference: nothing but a failure skips them).
 func (b *builder) linkAfter(after bool) {
 	mine := map[string]bool{}
 	for _, id := range b.ids {
@@ -304,7 +332,11 @@ func (b *builder) linkAfter(after bool) {
 		}
 		if root && after {
 			for _, d := range b.prev {
-				if !b.waitsFor(s, d) {
+				switch {
+				case b.waitsFor(s, d):
+				case b.mayBeSkipped(d):
+					s.After = append(s.After, d)
+				default:
 					s.DependsOn = append(s.DependsOn, d)
 				}
 			}
@@ -313,11 +345,7 @@ func (b *builder) linkAfter(after bool) {
 	var sinks []string
 	for _, id := range b.ids {
 		if !needed[id] {
-			for _, d := range b.sure(id) {
-				if !slices.Contains(sinks, d) {
-					sinks = append(sinks, d)
-				}
-			}
+			sinks = append(sinks, id)
 		}
 	}
 	if len(sinks) > 0 {
@@ -325,10 +353,10 @@ func (b *builder) linkAfter(after bool) {
 	}
 }
 
-// waitsFor reports whether step s depends on step id, directly or through the steps it depends on.
+// waitsFor reports whether step s waits for step id, directly or through the steps it waits for.
 func (b *builder) waitsFor(s *plan.Step, id string) bool {
 	seen := map[string]bool{}
-	todo := slices.Clone(s.DependsOn)
+	todo := slices.Concat(s.DependsOn, s.After)
 	for len(todo) > 0 {
 		d := todo[len(todo)-1]
 		todo = todo[:len(todo)-1]
@@ -341,36 +369,16 @@ func (b *builder) waitsFor(s *plan.Step, id string) bool {
 		seen[d] = true
 		if ds, ok := b.p.Step(d); ok {
 			todo = append(todo, ds.DependsOn...)
+			todo = append(todo, ds.After...)
 		}
 	}
 	return false
 }
 
-// sure returns the steps the next statement waits for in place of step id: id itself, or, when id may
-// be skipped, the steps before it that may not. A step whose own condition is false is skipped, and so
-// is every step that depends on it (the interpreter runs a step only after the steps it depends on are
-// done): "If I haven't emailed alice@example.com today, send her 'Hi'. Send 'Yo' to bob@example.com"
-// must email bob whether or not alice is emailed, so bob's email waits for what alice's condition reads,
-// not for her email. What belongs to the skipped email (the wait for her reply) depends on it itself.
-func (b *builder) sure(id string) []string {
-	s, ok := b.p.Step(id)
-	if !ok || !b.mayBeSkipped(id) {
-		return []string{id}
-	}
-	var out []string
-	for _, d := range s.DependsOn {
-		for _, x := range b.sure(d) {
-			if !slices.Contains(out, x) {
-				out = append(out, x)
-			}
-		}
-	}
-	return out
-}
-
-// mayBeSkipped reports whether step id may be skipped when the program runs: it is one step (not one per
-// item) with a condition, or it depends on such a step. It is asked when the statement after id is
-// linked, once id's statement is built, so the answer is kept.
+// mayBeSkipped reports whether a condition may skip step id when the program runs: it is one step (not
+// one per item) with a condition, or it depends on such a step (a step it only comes after does not skip
+// it). It is asked when the statement after id is linked, once id's statement is built, so the answer is
+// kept.
 func (b *builder) mayBeSkipped(id string) bool {
 	if v, ok := b.skippable[id]; ok {
 		return v
@@ -442,6 +450,14 @@ func (b *builder) history(contacts any, per period, what string, at, when span) 
 	if why := per.doubt(b.ref); why != "" {
 		return "", &failure{from: when.from, to: when.to, why: why}
 	}
+	if per.calendar() && !b.ref.Equal(b.before) && !per.since(b.ref).Equal(per.since(b.now)) {
+		// "If I haven't emailed bob today, tomorrow at 9am send him 'Hi'": the sentence sets today against
+		// tomorrow, so today is the day it was said, while by the rule for waits it is the day the
+		// statement runs; EaaPL does not guess which.
+		phrase := strings.Join(b.words[when.from:when.to], " ")
+		return "", &failure{from: when.from, to: when.to, why: fmt.Sprintf("the statement waits until %s, so %q could mean %s (from when you wrote it) or %s (from when it runs); say which with a date, like since %s or since %s",
+			b.ref.Format("Monday 2 January at 15:04"), phrase, per.describe(b.now), per.describe(b.ref), per.since(b.now).Format("2 January"), per.since(b.ref).Format("2 January"))}
+	}
 	id := b.id(stepHistory)
 	s := plan.Step{
 		ID:          id,
@@ -488,26 +504,43 @@ func (b *builder) selectContacts(sel *selection, conds []conditionClause) (*sele
 	b.contacts()
 	out := &selected{items: "steps." + stepContacts + "." + b.l.list.Output, desc: "your contacts", deps: []string{stepContacts}}
 	var preds []string
-	var words []string
+	var words []string   // the kept ones: "at acme.com", "named John"
+	var except []string  // those left out: "Dave", "those at acme.com"
+	var reasons []string // why an item is skipped, one per filter: each reads after "not sent: "
+	if sel != nil && sel.ownFirst && (len(sel.domains) > 0 || sel.prefix != "" || sel.named != "" || len(sel.except) > 0 || sel.emailed != nil || len(conds) > 0) {
+		// "my first 10 contacts at acme.com": the first 10 of those at acme.com, or those of the first 10
+		// who are? "the first 10 of my contacts at acme.com" says it: the first 10 after the filters.
+		return nil, &failure{from: sel.from, to: sel.to, why: "it is not clear whether the first N are counted before or after what follows; write the first 10 of my contacts at acme.com (the first 10 of those the filters keep)"}
+	}
 	if sel != nil {
-		preds, words = b.filterPreds(sel)
-		var except []string
+		preds, words, reasons = b.filterPreds(sel)
+		var names, groups []string // the names and addresses left out; the groups left out
 		for _, e := range sel.except {
 			switch {
 			case e.group != nil:
-				gp, gw := b.filterPreds(e.group)
+				gp, gw, _ := b.filterPreds(e.group)
 				preds = append(preds, "!"+parenthesize(strings.Join(gp, " && "), len(gp) > 1))
 				except = append(except, "those "+strings.Join(gw, " "))
+				groups = append(groups, "those "+strings.Join(gw, " "))
 			case strings.Contains(e.who, "@"):
 				preds = append(preds, fmt.Sprintf("%s.%s.lowerAscii() != %s", b.l.list.Item, b.l.list.Email, celString(lowerASCII(e.who))))
 				except = append(except, e.who)
+				names = append(names, e.who)
 			default:
 				preds = append(preds, "!"+b.nameIs(b.l.list.Item, e.who))
 				except = append(except, e.who)
+				names = append(names, e.who)
 			}
 		}
-		if len(except) > 0 {
-			words = append(words, "except "+andList(except))
+		switch len(names) {
+		case 0:
+		case 1:
+			reasons = append(reasons, "it is "+names[0]+", who is left out")
+		default:
+			reasons = append(reasons, "it is "+orList(names)+", who are left out")
+		}
+		for _, g := range groups {
+			reasons = append(reasons, "it is one of "+g+", who are left out")
 		}
 		if sel.emailed != nil {
 			// "except those who I emailed this week": the contacts I have not emailed this week.
@@ -537,21 +570,26 @@ func (b *builder) selectContacts(sel *selection, conds []conditionClause) (*sele
 		if c.emailed {
 			preds = append(preds, fmt.Sprintf("%s.email in steps.%s.emailed", b.l.list.Item, id))
 			out.condWords = "you have emailed " + c.period.describe(b.ref)
-			words = append(words, out.condWords)
-			out.skip = "you have not emailed them " + c.period.describe(b.ref)
+			reasons = append(reasons, "you have not emailed them "+c.period.describe(b.ref))
 		} else {
 			preds = append(preds, fmt.Sprintf("!(%s.email in steps.%s.emailed)", b.l.list.Item, id))
 			out.condWords = "you have not emailed " + c.period.describe(b.ref)
-			words = append(words, out.condWords)
-			out.skip = "you emailed them " + c.period.describe(b.ref)
+			reasons = append(reasons, "you emailed them "+c.period.describe(b.ref))
 		}
+		words = append(words, out.condWords)
 	}
 	cond := strings.Join(preds, " && ")
-	if len(words) > 0 {
-		out.desc += " " + strings.Join(words, ", ")
-		if len(preds) > 1 || out.skip == "" {
-			out.skip = "it is not one of " + out.desc
+	if len(words) > 0 || len(except) > 0 {
+		out.desc = strings.Join(append([]string{out.desc}, words...), " ")
+		if len(except) > 0 {
+			// A comma closes the clause "you have not emailed since ...", so that the exception is not
+			// read as part of it; after "at acme.com" or "named John" it would be a stray one.
+			if out.condWords != "" {
+				out.desc += ","
+			}
+			out.desc += " except " + andList(except)
 		}
+		out.skip = orReasons(reasons)
 	}
 	if sel != nil && sel.first > 0 {
 		list := out.items
@@ -566,9 +604,20 @@ func (b *builder) selectContacts(sel *selection, conds []conditionClause) (*sele
 	return out, nil
 }
 
-// filterPreds writes the filters of a selection, but not its exceptions, as CEL conditions on the item
-// and as words: "at acme.com", "named Bob".
-func (b *builder) filterPreds(sel *selection) (preds, words []string) {
+// orReasons joins the reasons an item may be skipped for, one per filter it may fail: "it is not at
+// acme.com, or it is Dave, who is left out".
+func orReasons(reasons []string) string {
+	out := ""
+	for _, r := range reasons {
+		out = joinReasons(out, r)
+	}
+	return out
+}
+
+// filterPreds writes the filters of a selection, but not its exceptions, as CEL conditions on the item,
+// as words ("at acme.com", "named Bob") and as the reasons an item that fails one is skipped ("it is not
+// at acme.com").
+func (b *builder) filterPreds(sel *selection) (preds, words, reasons []string) {
 	if len(sel.domains) > 0 {
 		var or []string
 		for _, d := range sel.domains {
@@ -576,16 +625,19 @@ func (b *builder) filterPreds(sel *selection) (preds, words []string) {
 		}
 		preds = append(preds, parenthesize(strings.Join(or, " || "), len(or) > 1))
 		words = append(words, "at "+orList(sel.domains))
+		reasons = append(reasons, "it is not at "+orList(sel.domains))
 	}
 	if sel.named != "" {
 		preds = append(preds, b.nameIs(b.l.list.Item, sel.named))
 		words = append(words, "named "+sel.named)
+		reasons = append(reasons, "it is not named "+sel.named)
 	}
 	if sel.prefix != "" {
 		preds = append(preds, fmt.Sprintf("%s.%s.trim().lowerAscii().startsWith(%s)", b.l.list.Item, b.l.list.Name, celString(lowerASCII(sel.prefix))))
 		words = append(words, fmt.Sprintf("whose name starts with %q", sel.prefix))
+		reasons = append(reasons, fmt.Sprintf("its name does not start with %q", sel.prefix))
 	}
-	return preds, words
+	return preds, words, reasons
 }
 
 // nameIs is a CEL condition: the item's full name or first name is name, ignoring case.
@@ -624,6 +676,13 @@ func celString(s string) string {
 	return b.String()
 }
 
+// celName is a display name as a CEL string literal in single quotes, as the addresses are (empty for
+// none, as before names were given). A name is letters, spaces, dots, hyphens and apostrophes (nameAt),
+// so only the apostrophe needs escaping.
+func celName(name string) string {
+	return "'" + strings.ReplaceAll(strings.ReplaceAll(name, `\`, `\\`), "'", `\'`) + "'"
+}
+
 func parenthesize(s string, yes bool) string {
 	if yes {
 		return "(" + s + ")"
@@ -649,7 +708,8 @@ func (b *builder) answer(s *sentence) *failure {
 		a.Label = "how many of " + sel.desc
 	}
 	b.add(plan.Step{ID: b.id(stepAnswer), Answer: a, Description: desc, DependsOn: sel.deps})
-	b.lastList, b.listAt = &list{items: items, desc: sel.desc}, b.n
+	b.lastList, b.listAt = &list{items: items, desc: sel.desc, base: sel.items, cond: sel.cond}, b.n
+	b.answerAt = b.n
 	return nil
 }
 
@@ -731,6 +791,7 @@ func (b *builder) send(s *sentence) (*failure, error) {
 	if len(s.conditions) == 1 {
 		cond = &s.conditions[0]
 	}
+	used := false // whether the plan has the condition: one is never dropped
 	again := s.again != nil || len(s.replies) == 1 && named == nil && len(s.messages) == 0
 	if again && b.last == nil {
 		why := "there is no email before it to send again"
@@ -774,6 +835,10 @@ func (b *builder) send(s *sentence) (*failure, error) {
 	}
 	// "them" after an email to one recipient is that recipient ("Send 'Bye' to them", "If they don't
 	// reply ..., send them ..."), as "him" or "her" is; after a list too it could be either, and is refused.
+	if named != nil && (named.them || named.one) && s.forEach == nil && b.last != nil && b.last.you && b.oneAt > b.listAt && (cond == nil || cond.who == nil || cond.who.one) {
+		// "Send 'Hi' to me. Send 'Bye' to her.": her is someone, and the program has not said who.
+		return &failure{from: named.from, to: named.to, why: fmt.Sprintf("the email before went to you, and %q is someone else; name the recipient", b.words[named.to-1])}, nil
+	}
 	if named != nil && named.them && s.forEach == nil && b.last != nil && b.last.forEach == nil && b.last.from != "" && b.oneAt > b.listAt {
 		if b.lastList != nil {
 			return &failure{from: named.from, to: named.to, why: fmt.Sprintf("%q could be %s or %s; name the recipients again", b.words[named.to-1], b.last.whom, b.lastList.desc)}, nil
@@ -794,6 +859,9 @@ func (b *builder) send(s *sentence) (*failure, error) {
 		r := s.replies[0]
 		if b.last == nil || b.last.from == "" {
 			return &failure{from: r.from, to: r.to, why: "a reply can be awaited after an email to one recipient; say whom before, like Send 'Are you coming?' to bob@example.com"}, nil
+		}
+		if b.last.you {
+			return &failure{from: r.from, to: r.to, why: "the email before went to you; a reply is awaited from someone else: say whom before, like Send 'Are you coming?' to bob@example.com"}, nil
 		}
 		if len(b.people) > 1 {
 			return &failure{from: r.from, to: r.to, why: fmt.Sprintf("it could mean a reply from %s; a reply is awaited only when one person was emailed before", orList(b.people))}, nil
@@ -833,9 +901,13 @@ func (b *builder) send(s *sentence) (*failure, error) {
 		table = id
 		send.ForEach = &plan.ForEach{Items: "${" + items + "}", As: as}
 		send.If = where
-		if where != "" {
-			send.SkipReason = "it is not one of the " + as + "s " + strings.TrimSuffix(strings.TrimPrefix(describeForm(s.iter), strings.TrimSuffix(describeForm(&commandClause{form: s.iter.form, args: s.iter.args}), ".")), ".")
-			send.SkipReason = strings.Join(strings.Fields(send.SkipReason), " ")
+		for _, w := range s.iter.where {
+			// "its status is not "late"": the one test a skipped row may fail.
+			if w.not {
+				send.SkipReason = joinReasons(send.SkipReason, fmt.Sprintf("its %s is %q", w.field, w.value))
+			} else {
+				send.SkipReason = joinReasons(send.SkipReason, fmt.Sprintf("its %s is not %q", w.field, w.value))
+			}
 		}
 		send.DependsOn = append(send.DependsOn, id)
 		each = as
@@ -866,6 +938,16 @@ func (b *builder) send(s *sentence) (*failure, error) {
 		}
 		whom = b.last.whom
 		one = b.last
+		if cond != nil {
+			// "Send it again if I haven't emailed them today": the condition on the same recipients.
+			if cond.who != nil && !cond.who.one {
+				return &failure{from: cond.from, to: cond.to, why: "an email sent again goes to the recipients before; in its condition write him, her or them"}, nil
+			}
+			if f := b.condOnSent(&send, cond, &whom); f != nil {
+				return f, nil
+			}
+			used = true
+		}
 	case named == nil && s.forEach == nil:
 		if len(s.messages) == 0 {
 			return nil, fmt.Errorf("the program says neither whom to email nor what to say: write, for example, %s", example)
@@ -886,17 +968,24 @@ func (b *builder) send(s *sentence) (*failure, error) {
 			conds = []conditionClause{*cond}
 		}
 		if csel == nil && b.last != nil && b.last.forEach != nil {
-			// "them" after an email to a list: the same list.
+			// "them" after an email to a list: the same list, and a condition on it as on any list.
 			fe := *b.last.forEach
 			send.ForEach, send.If = &fe, b.last.cond
 			send.Args["to"] = "${" + b.l.list.Item + "}"
 			item, whom = b.l.list.Item, b.last.whom
+			if cond != nil {
+				if f := b.listCondition(&send, cond, &whom); f != nil {
+					return f, nil
+				}
+				used = true
+			}
 			break
 		}
 		var f *failure
 		if sel, f = b.selectContacts(csel, conds); f != nil {
 			return f, nil
 		}
+		used = true
 		send.ForEach = &plan.ForEach{Items: "${" + sel.items + "}", As: b.l.list.Item}
 		send.If, send.SkipReason = sel.cond, sel.skip
 		send.Args["to"] = "${" + b.l.list.Item + "}"
@@ -911,6 +1000,16 @@ func (b *builder) send(s *sentence) (*failure, error) {
 		send.Args["to"] = "${" + b.l.list.Item + "}"
 		item, whom = b.l.list.Item, "each of "+l.desc
 		b.lastList, b.listAt = l, b.n
+		if cond != nil {
+			if l.base != "" {
+				// The list's own condition and this one on each contact, as the direct form has them.
+				send.ForEach.Items, send.If = "${"+l.base+"}", l.cond
+			}
+			if f := b.listCondition(&send, cond, &whom); f != nil {
+				return f, nil
+			}
+			used = true
+		}
 	case named.them:
 		if b.lastList == nil {
 			return &failure{from: named.from, to: named.to, why: "it does not say who they are; start with \"For each of my contacts,\" or write \"to each of my contacts\""}, nil
@@ -919,6 +1018,16 @@ func (b *builder) send(s *sentence) (*failure, error) {
 		send.Args["to"] = "${" + b.l.list.Item + "}"
 		send.DependsOn = append(send.DependsOn, b.answerOf())
 		item, whom = b.l.list.Item, "each of "+b.lastList.desc
+		if cond != nil {
+			if b.lastList.base != "" {
+				// The list's own condition and this one on each contact, as the direct form has them.
+				send.ForEach.Items, send.If = "${"+b.lastList.base+"}", b.lastList.cond
+			}
+			if f := b.listCondition(&send, cond, &whom); f != nil {
+				return f, nil
+			}
+			used = true
+		}
 	case named.one:
 		// "her" is the one recipient of the condition, or of the email before.
 		switch {
@@ -941,6 +1050,7 @@ func (b *builder) send(s *sentence) (*failure, error) {
 				if f := b.oneCondition(&send, cond, contacts, email, whom); f != nil {
 					return f, nil
 				}
+				used = true
 			}
 		default:
 			return &failure{from: named.from, to: named.to, why: "it does not say who she or he is; name the recipient, like if I haven't emailed bob@example.com this week, send him ..."}, nil
@@ -1014,18 +1124,26 @@ func (b *builder) send(s *sentence) (*failure, error) {
 			one = &sent{to: send.Args["to"], from: "${steps." + find + ".contact.email}", whom: named.name}
 		} else {
 			addrs := dedupe(named.addresses)
-			literalTo, whom = addrs, andList(addrs)
+			shown := make([]string, len(addrs)) // "Bob <bob@example.com>" where a name was given
+			for i, a := range addrs {
+				shown[i] = a
+				if n := named.display[strings.ToLower(a)]; n != "" {
+					shown[i] = n + " <" + a + ">"
+				}
+			}
+			literalTo, whom = addrs, andList(shown)
 			if named.you {
 				whom = "you (" + addrs[0] + ")"
 			}
 			if len(addrs) == 1 {
-				send.Args["to"] = map[string]any{"name": "", "email": addrs[0]}
-				one = &sent{to: send.Args["to"], from: addrs[0], whom: whom}
+				send.Args["to"] = map[string]any{"name": literal(named.display[strings.ToLower(addrs[0])]), "email": addrs[0]}
+				one = &sent{to: send.Args["to"], from: addrs[0], whom: whom, you: named.you}
 			} else {
-				// The addresses match addressPattern, so they need no escaping inside CEL's single quotes.
+				// The addresses match addressPattern, so they need no escaping inside CEL's single quotes;
+				// a name is a CEL string literal.
 				items := make([]string, len(addrs))
 				for i, a := range addrs {
-					items[i] = fmt.Sprintf("{'name': '', 'email': '%s'}", a)
+					items[i] = fmt.Sprintf("{'name': %s, 'email': '%s'}", celName(named.display[strings.ToLower(a)]), a)
 				}
 				send.ForEach = &plan.ForEach{Items: "${[" + strings.Join(items, ", ") + "]}", As: b.l.list.Item}
 				send.Args["to"] = "${" + b.l.list.Item + "}"
@@ -1037,12 +1155,29 @@ func (b *builder) send(s *sentence) (*failure, error) {
 			if f := b.oneCondition(&send, cond, contacts, email, whom); f != nil {
 				return f, nil
 			}
+			used = true
 		}
+	}
+	if cond != nil && !used {
+		// Every path above plans the condition or refuses it: one left over would be dropped silently.
+		return &failure{from: cond.from, to: cond.to, why: "EaaPL cannot apply this condition to these recipients; name them with the condition, like my contacts at acme.com who I haven't emailed this week"}, nil
 	}
 	if replyIf != "" {
 		send.If = joinConditions(send.If, replyIf)
 		send.SkipReason = joinReasons(send.SkipReason, b.last.whom+" replied")
 		send.DependsOn = append(send.DependsOn, b.id(stepReply))
+	}
+
+	if s.it && len(s.messages) == 0 && s.made == nil && b.answerAt > 0 && b.answerAt == b.n-1 {
+		// "How many contacts do I have? Email it to ...": "it" reads as the answer, which is shown to
+		// you, not made into a message; asking for a message instead would send something else.
+		at := span{s.span.from, s.span.to}
+		if s.result != nil {
+			at = *s.result
+		} else if i := slices.Index(b.words[s.span.from:s.span.to], "it"); i >= 0 {
+			at = span{s.span.from + i, s.span.from + i + 1}
+		}
+		return &failure{from: at.from, to: at.to, why: "after a question or a list, \"it\" is its answer, and EaaPL does not email an answer: it is shown to you when the program runs; to email someone, give the message, like Send 'Hi' to bob@example.com"}, nil
 	}
 
 	// What.
@@ -1210,7 +1345,7 @@ func (b *builder) send(s *sentence) (*failure, error) {
 	b.add(send)
 	b.fresh = false
 
-	b.last = &sent{send: send.ID, to: send.Args["to"], forEach: send.ForEach, cond: send.If, whom: whom,
+	b.last = &sent{send: send.ID, to: send.Args["to"], forEach: send.ForEach, cond: send.If, whom: whom, you: one != nil && one.you,
 		args: map[string]any{"subject": send.Args["subject"], "body": send.Args["body"]}}
 	for _, d := range send.DependsOn {
 		if strings.HasPrefix(d, stepCompose) || strings.HasPrefix(d, stepCheck) {
@@ -1234,6 +1369,7 @@ func (b *builder) send(s *sentence) (*failure, error) {
 			b.lastList, b.listAt = &list{items: strings.TrimSuffix(strings.TrimPrefix(send.ForEach.Items, "${"), "}"), desc: sel.desc}, b.n
 			if send.If != "" && sel.cond != "" {
 				b.lastList.items = fmt.Sprintf("%s.filter(%s, %s)", sel.items, b.l.list.Item, sel.cond)
+				b.lastList.base, b.lastList.cond = sel.items, sel.cond
 			}
 		}
 	}
@@ -1273,14 +1409,58 @@ func (b *builder) oneCondition(send *plan.Step, cond *conditionClause, contacts 
 		return f
 	}
 	if cond.emailed {
-		send.If = fmt.Sprintf("%s in steps.%s.emailed", email, id)
-		send.SkipReason = "you have not emailed " + whom + " " + cond.period.describe(b.ref)
+		send.If = joinConditions(send.If, fmt.Sprintf("%s in steps.%s.emailed", email, id))
+		send.SkipReason = joinReasons(send.SkipReason, "you have not emailed "+whom+" "+cond.period.describe(b.ref))
 	} else {
-		send.If = fmt.Sprintf("!(%s in steps.%s.emailed)", email, id)
-		send.SkipReason = "you emailed " + whom + " " + cond.period.describe(b.ref)
+		send.If = joinConditions(send.If, fmt.Sprintf("!(%s in steps.%s.emailed)", email, id))
+		send.SkipReason = joinReasons(send.SkipReason, "you emailed "+whom+" "+cond.period.describe(b.ref))
 	}
 	send.DependsOn = append(send.DependsOn, id)
 	return nil
+}
+
+// listCondition is a condition on whom you have emailed after "them" or a list the program named
+// ("Send 'Hi' to the acme people who I haven't emailed this week"): the email history of that list's
+// contacts, and the same test on each of them as the direct form has.
+func (b *builder) listCondition(send *plan.Step, cond *conditionClause, whom *string) *failure {
+	if cond.who != nil {
+		return &failure{from: cond.from, to: cond.to, why: "the condition names one recipient, and the email goes to a list; write if I haven't emailed them"}
+	}
+	if !strings.Contains(send.ForEach.Items, "steps."+stepContacts+".") {
+		return &failure{from: cond.from, to: cond.to, why: "a condition on whom you have emailed works only with your contacts, not with addresses"}
+	}
+	// The history of every contact, as the direct form has it: the list is among them.
+	id, f := b.history("${steps."+stepContacts+"."+b.l.list.Output+"}", cond.period, "your contacts", cond.span, cond.when)
+	if f != nil {
+		return f
+	}
+	item := send.ForEach.As
+	if cond.emailed {
+		send.If = joinConditions(send.If, fmt.Sprintf("%s.email in steps.%s.emailed", item, id))
+		send.SkipReason = joinReasons(send.SkipReason, "you have not emailed them "+cond.period.describe(b.ref))
+		*whom += ", you have emailed " + cond.period.describe(b.ref)
+	} else {
+		send.If = joinConditions(send.If, fmt.Sprintf("!(%s.email in steps.%s.emailed)", item, id))
+		send.SkipReason = joinReasons(send.SkipReason, "you emailed them "+cond.period.describe(b.ref))
+		*whom += ", you have not emailed " + cond.period.describe(b.ref)
+	}
+	send.DependsOn = append(send.DependsOn, id)
+	return nil
+}
+
+// condOnSent is a condition on an email sent again: on its one recipient, or on each of its list.
+func (b *builder) condOnSent(send *plan.Step, cond *conditionClause, whom *string) *failure {
+	if send.ForEach != nil {
+		return b.listCondition(send, cond, whom)
+	}
+	if cond.relative {
+		return &failure{from: cond.from, to: cond.to, why: "it chooses among contacts, and the email goes to one person; write if I haven't emailed him " + strings.Join(b.words[cond.when.from:cond.when.to], " ")}
+	}
+	contacts, email, ok := oneRecipient(send.Args["to"])
+	if !ok {
+		return &failure{from: cond.from, to: cond.to, why: "a condition on whom you have emailed works with your contacts or one recipient"}
+	}
+	return b.oneCondition(send, cond, contacts, email, *whom)
 }
 
 // wordsOfSpan are the words of the statement's result phrase.
@@ -1410,7 +1590,8 @@ func (bd *builder) fill(text, item string, addresses []string, q *quoteClause) (
 			if len(addresses) > 0 {
 				who = andList(addresses)
 			}
-			return "", nil, &failure{from: q.from, to: q.to, why: fmt.Sprintf("the placeholder %s cannot be filled: %s has no name, only an address", raw, who)}
+			// A name written before an address ("Bob <bob@example.com>") is only shown with it: it fills nothing.
+			return "", nil, &failure{from: q.from, to: q.to, why: fmt.Sprintf("the placeholder %s cannot be filled: %s has no name, only an address (not one of your contacts); write the name in the message", raw, who)}
 		case ph == "email":
 			expr = item + ".email"
 		case ph == "name":

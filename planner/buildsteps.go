@@ -355,13 +355,27 @@ func (b *builder) makerOf(noun string) string {
 // is skipped when it is false.
 func (b *builder) valueCond(v valueCondition) (string, string, string, *failure) {
 	if v.count {
-		for i := len(b.made) - 1; i >= 0; i-- {
-			m := b.made[i]
+		counts := func(m *made) []string { // the outputs of m that v counts
+			var outs []string
 			for _, out := range slices.Sorted(maps.Keys(m.spec.Forms.Results)) {
 				each := m.spec.Forms.Results[out].Each
 				field, _ := m.spec.OutputField(out)
-				if _, list := field.Type.Elem(); !list || each == "" || v.noun != "" && v.noun != each && v.noun != each+"s" {
-					continue
+				if _, list := field.Type.Elem(); list && each != "" && (v.noun == "" || v.noun == each || v.noun == each+"s") {
+					outs = append(outs, out)
+				}
+			}
+			return outs
+		}
+		for i := len(b.made) - 1; i >= 0; i-- {
+			m := b.made[i]
+			for _, out := range counts(m) {
+				each := m.spec.Forms.Results[out].Each
+				// "files" after two lists of files, neither used yet, could be either, as "the summary" could.
+				for _, other := range b.made[:i] {
+					if !other.used && len(counts(other)) > 0 {
+						return "", "", "", &failure{from: v.from, to: v.to, why: fmt.Sprintf("the %ss could be step %d's or step %d's; EaaPL does not guess which: put the condition right after the list it counts",
+							each, b.stepNumber(other.id), b.stepNumber(m.id))}
+					}
 				}
 				m.used = true
 				what := each + "s"
@@ -407,6 +421,9 @@ func (b *builder) valueCond(v valueCondition) (string, string, string, *failure)
 	expr := fmt.Sprintf("steps.%s.%s", m.id, out)
 	if field, _ := m.spec.OutputField(out); field.Type == catalog.ContentType && b.l.textTest != "" {
 		return b.textTest(v, m.id, expr) // a text that may be too large for the workflow to read
+	}
+	if f := caseless(v.from, v.to, v.text, "write the text in the letters A to Z"); f != nil {
+		return "", "", "", f
 	}
 	var cond, skip string
 	if v.equals {

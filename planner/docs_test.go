@@ -25,7 +25,8 @@ type docsProgram struct {
 
 // docsPrograms collects the programs of docs/english.md: every line of a code block without a language
 // (a block of read-backs or output is marked ```text), the Example column of every table, which must
-// plan; and the Program column of the tables of refusals, which must be refused.
+// plan; and the Program column of the tables of refusals, which must be refused. In a block, a line
+// "-> ..." after a program says what it does, and "-> refused: "part": why" that it is refused.
 func docsPrograms(tb testing.TB) []docsProgram {
 	tb.Helper()
 	data, err := os.ReadFile(filepath.Join("..", "docs", "english.md"))
@@ -44,8 +45,21 @@ func docsPrograms(tb testing.TB) []docsProgram {
 			continue
 		}
 		if inBlock {
-			if programs && strings.TrimSpace(line) != "" {
-				out = append(out, docsProgram{line: n, program: strings.TrimSpace(line)})
+			text := strings.TrimSpace(line)
+			switch {
+			case !programs || text == "":
+			case strings.HasPrefix(text, "->"):
+				// "    -> what it does" says more of the program above; "-> refused: "part": why" says it
+				// is refused, quoting part.
+				if len(out) > 0 && strings.HasPrefix(text, "-> refused") {
+					last := &out[len(out)-1]
+					last.refused = true
+					if m := quotedPart.FindStringSubmatch(strings.TrimSpace(strings.TrimPrefix(strings.TrimPrefix(text, "-> refused"), ":"))); m != nil {
+						last.part = m[1]
+					}
+				}
+			default:
+				out = append(out, docsProgram{line: n, program: text})
 			}
 			continue
 		}

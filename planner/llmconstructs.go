@@ -59,7 +59,7 @@ func jsonName(f reflect.StructField) string {
 // constructsSection is the prompt's description of the constructs.
 func constructsSection() string {
 	var b strings.Builder
-	b.WriteString(`A step may do a construct instead of a command: it has "command": "" and exactly one of the fields below, with its "id", a "description", and optionally "depends_on" and "if"; no "args" and no "for_each". Later steps read a construct's output like a command's.` + "\n")
+	b.WriteString(`A step may do a construct instead of a command: it has "command": "" and exactly one of the fields below, with its "id", a "description", and optionally "depends_on", "after" and "if"; no "args" and no "for_each". Later steps read a construct's output like a command's.` + "\n")
 	for _, f := range constructFields() {
 		fmt.Fprintf(&b, "- %q: %s: %s\n", jsonName(f), shape(f.Type.Elem()), constructNotes[jsonName(f)])
 	}
@@ -124,6 +124,7 @@ func constructStepSchemas() []any {
 			"command":     map[string]any{"type": "string", "enum": []string{""}},
 			"description": str,
 			"depends_on":  map[string]any{"type": "array", "items": str},
+			"after":       map[string]any{"type": "array", "items": str},
 			"if":          str,
 			"skip_reason": str,
 			jsonName(f):   schemaOf(f.Type),
@@ -152,11 +153,15 @@ func constructNames() []string {
 var idioms = []struct{ Program, Plan string }{
 	{
 		"Send 'Office closed on Friday' to my contacts at acme.com except Dave",
-		`{"version": 1, "steps": [{"id": "contacts", "command": "RetrieveContacts"}, {"id": "compose", "command": "ComposeEmail", "args": {"body": "Office closed on Friday"}}, {"id": "send", "command": "SendEmail", "args": {"to": "${contact}", "subject": "${steps.compose.subject}", "body": "${steps.compose.body}"}, "for_each": {"items": "${steps.contacts.contacts}", "as": "contact"}, "if": "contact.email.lowerAscii().endsWith(\"@acme.com\") && contact.name.trim().lowerAscii().split(' ')[0] != \"dave\"", "skip_reason": "not one of your contacts at acme.com except Dave"}]}`,
+		`{"version": 1, "steps": [{"id": "contacts", "command": "RetrieveContacts"}, {"id": "compose", "command": "ComposeEmail", "args": {"body": "Office closed on Friday"}}, {"id": "send", "command": "SendEmail", "args": {"to": "${contact}", "subject": "${steps.compose.subject}", "body": "${steps.compose.body}"}, "for_each": {"items": "${steps.contacts.contacts}", "as": "contact"}, "if": "contact.email.lowerAscii().endsWith(\"@acme.com\") && contact.name.trim().lowerAscii().split(' ')[0] != \"dave\"", "skip_reason": "it is not at acme.com, or it is Dave, who is left out"}]}`,
 	},
 	{
 		"Email each of my contacts saying 'Dear {first name}, thank you'",
 		`{"version": 1, "steps": [{"id": "contacts", "command": "RetrieveContacts"}, {"id": "check", "command": "", "check": {"that": "steps.contacts.contacts.all(contact, contact.name.trim() != '')", "error": "the placeholder {first name} cannot be filled: a contact has no name; no email was sent"}}, {"id": "send", "command": "SendEmail", "depends_on": ["check"], "args": {"to": "${contact}", "subject": "Dear ${contact.name.trim().split(' ')[0]}, thank you", "body": "Dear ${contact.name.trim().split(' ')[0]}, thank you"}, "for_each": {"items": "${steps.contacts.contacts}", "as": "contact"}}]}`,
+	},
+	{
+		"If I haven't emailed alice@example.com this week, send her 'Hi'. Then send 'Yo' to bob@example.com",
+		`{"version": 1, "steps": [{"id": "history", "command": "CheckEmailHistory", "args": {"contacts": [{"name": "", "email": "alice@example.com"}], "since": "start of this week", "until": "now"}}, {"id": "send", "command": "SendEmail", "args": {"to": {"name": "", "email": "alice@example.com"}, "subject": "Hi", "body": "Hi"}, "if": "!(\"alice@example.com\" in steps.history.emailed)", "skip_reason": "you emailed alice@example.com this week"}, {"id": "send_2", "command": "SendEmail", "after": ["send"], "args": {"to": {"name": "", "email": "bob@example.com"}, "subject": "Yo", "body": "Yo"}}]}`,
 	},
 	{
 		"How many of my contacts have I not emailed this month?",

@@ -11,7 +11,7 @@ import (
 
 // promptVersion changes whenever the prompt or the response schema changes, so that plans cached under
 // the old prompt are not reused.
-const promptVersion = "2"
+const promptVersion = "3"
 
 // systemPrompt is the model's whole view of the world: what a plan is, the catalog, and how to answer. It is
 // made from constants and the catalog only; nothing a user stored (contacts, emails) ever goes into it.
@@ -41,10 +41,11 @@ A step is:
 - "command": a command name from the catalog.
 - "description": one short English sentence saying what the step does.
 - "args": the command's arguments (its "args" in the catalog). Required arguments must be given.
-- "depends_on": ids of steps that must finish first (optional; a step that refers to another step's output already waits for it).
+- "depends_on": ids of steps that must finish first (optional; a step that refers to another step's output already waits for it). A step is skipped when one of them is skipped or failed.
+- "after": ids of steps this step only comes after, for order (optional): it does not read them, and it still runs when their "if" skipped them; never a step it reads or one in its depends_on.
 - "for_each": {"items": "${<a list>}", "as": "<name>"} runs the step once per item of a list; "as" names the item, which args and "if" can use.
 - "if": a condition (a CEL expression without ${ }); in a for_each step it is checked per item, and items for which it is false are skipped.
-- "skip_reason": in English, why an item is skipped when "if" is false, e.g. "you emailed them since Monday".
+- "skip_reason": in English, why an item is skipped when "if" is false: a sentence true of every item skipped, read after "not sent: ", e.g. "you emailed them since Monday", "it is not at acme.com, or it is Dave, who is left out".
 - "priority": "normal" (the default) or "high".
 
 Argument values are JSON values, or strings with expressions in ${...} (CEL). "${expr}" alone takes the expression's value and type; "${...}" inside other text is interpolated as text. Expressions can read:
@@ -53,11 +54,11 @@ Argument values are JSON values, or strings with expressions in ${...} (CEL). "$
 - now: the program's start time.
 A literal "${" in a message is written "$${".
 
-Several statements ("then", "after that", several sentences) are several steps in order: a step that must wait for another without reading its output lists it in depends_on. A filter on a list ("my contacts at acme.com", "whose name starts with A", "except Bob", "who I haven't emailed this week") is the for_each step's "if" over the item, with a "skip_reason". "the first 10" is the for_each items "${(size(steps.contacts.contacts) > 10 ? steps.contacts.contacts.slice(0, 10) : steps.contacts.contacts)}".
+Several statements ("then", "after that", several sentences) are several steps in order: a step that must wait for another without reading its output lists it in depends_on, or in after when that step has an "if" (or depends on one that has), so that the next statement still runs when it is skipped. A filter on a list ("my contacts at acme.com", "whose name starts with A", "except Bob", "who I haven't emailed this week") is the for_each step's "if" over the item, with a "skip_reason". "the first 10" is the for_each items "${(size(steps.contacts.contacts) > 10 ? steps.contacts.contacts.slice(0, 10) : steps.contacts.contacts)}".
 
 A message's placeholders are filled per item of the for_each, as text: {name} is "${contact.name}", {first name} "${contact.name.trim().split(' ')[0]}", {email} "${contact.email}", a table row's {column} "${row.column}" (for_each "as": "row"). A placeholder the items may not fill needs a check step before the send (see the constructs). Data only ever fills text: never put an item's value where a command name, a condition or an expression is expected.
 
-A list of addresses is written as a CEL list of contacts: "${[{'name': '', 'email': 'ann@example.com'}, {'name': '', 'email': 'bob@example.com'}]}". One address is a contact object: {"name": "", "email": "bob@example.com"}.
+A list of addresses is written as a CEL list of contacts: "${[{'name': '', 'email': 'ann@example.com'}, {'name': '', 'email': 'bob@example.com'}]}". One address is a contact object: {"name": "", "email": "bob@example.com"}. An address written with a name, "Bob <bob@example.com>", is {"name": "Bob", "email": "bob@example.com"}: the address decides, the name is only shown with it.
 
 Arguments of type "time" take one of these phrases, which EaaPL turns into a time when the program runs (you are not told today's date, and must not guess one):
 - "now"
@@ -177,6 +178,7 @@ func stepSchema(c catalog.Command) map[string]any {
 		"description": str,
 		"args":        obj(args, required),
 		"depends_on":  map[string]any{"type": "array", "items": str},
+		"after":       map[string]any{"type": "array", "items": str},
 		"for_each":    obj(map[string]any{"items": str, "as": map[string]any{"type": "string", "pattern": "^[a-z][a-z0-9_]*$"}}, []string{"items", "as"}),
 		"if":          str,
 		"skip_reason": str,

@@ -69,17 +69,97 @@ func ReadBackConstructIn(p *plan.Plan, s plan.Step, loc *time.Location) (string,
 	case s.Check != nil:
 		return checkWords(p, s.Check, loc), true
 	case s.Answer != nil:
-		label := s.Answer.Label
-		if s.Answer.Kind == plan.AnswerList {
-			label = "the list of " + label
-		}
 		if p == nil {
+			label := s.Answer.Label
+			if s.Answer.Kind == plan.AnswerList {
+				label = "the list of " + label
+			}
 			return "Answer with " + label + ".", true
 		}
-		// The label is the answer's name, written by the planner (maybe a model); what it is, is its value.
-		return "Answer with " + label + ": " + ReadBackValue(p, s.Answer.Value, "", "", loc) + ".", true
+		// The label is the answer's name, written by the planner (maybe a model); what it is, is its
+		// value, said once: in the words of a selection when it is one, else part by part.
+		if words, ok := answerWords(p, s.Answer, loc); ok {
+			return "Answer with " + words + ".", true
+		}
+		return "Answer with " + ReadBackValue(p, s.Answer.Value, "", "", loc) + ".", true
 	}
 	return "", false
+}
+
+// answerWords says an answer that counts or lists the items of a step's list, maybe only those a
+// filter keeps, as the rule-based planner writes it (size(L), size(L.filter(x, P)), L, L.filter(x, P)):
+// "the number of your contacts you have not emailed since Tuesday 1 December", "the list of your contacts
+// at acme.com"; false for any other value.
+func answerWords(p *plan.Plan, a *plan.Answer, loc *time.Location) (string, bool) {
+	inner, ok := strings.CutPrefix(a.Value, "${")
+	if inner, ok = strings.CutSuffix(inner, "}"); !ok {
+		return "", false
+	}
+	e, ok := parseCEL(inner)
+	if !ok {
+		return "", false
+	}
+	count := a.Kind == plan.AnswerNumber
+	if count {
+		call := e.AsCall()
+		if e.Kind() != celast.CallKind || call.FunctionName() != "size" || call.IsMemberFunction() || len(call.Args()) != 1 {
+			return "", false
+		}
+		e = call.Args()[0]
+	} else if a.Kind != plan.AnswerList {
+		return "", false
+	}
+	list, filter := e, ""
+	if e.Kind() == celast.CallKind && e.AsCall().FunctionName() == "filter" {
+		call := e.AsCall()
+		args := call.Args()
+		if !call.IsMemberFunction() || len(args) != 2 || args[0].Kind() != celast.IdentKind {
+			return "", false
+		}
+		words, ok := itemFilter(p, call.Target(), args[0].AsIdent(), args[1], zoneTimes{loc})
+		if !ok {
+			return "", false
+		}
+		list, filter = call.Target(), " "+words
+	}
+	src, out, ok := stepOutput(p, list)
+	if !ok || src.Command == "" {
+		return "", false
+	}
+	spec, ok := catalog.Get(src.Command)
+	if !ok || spec.Forms.Results[out].Noun == "" || spec.Forms.Results[out].Each == "" {
+		return "", false
+	}
+	noun := spec.Forms.Results[out].Noun
+	if n := stepNumber(p, src.ID); n != 1 {
+		noun += fmt.Sprintf(" (step %d)", n)
+	}
+	if count {
+		return "the number of " + noun + filter, true
+	}
+	return "the list of " + noun + filter, true
+}
+
+// zoneTimes says the times of a plan's arguments in a zone, as the read-back does ("Monday 23
+// November", with the time when it is not midnight), where the time the plan was made is not known: a
+// window's end that is not midnight is taken to be it (the planner ends a window at midnight, or now).
+type zoneTimes struct{ loc *time.Location }
+
+func (z zoneTimes) Time(v any) (string, bool) {
+	text, ok := v.(string)
+	t, err := time.Parse(time.RFC3339, text)
+	if !ok || err != nil {
+		return "", false
+	}
+	if t = t.In(z.loc); !midnightIn(t, z.loc) {
+		return t.Format("15:04 on Monday 2 January"), true
+	}
+	return t.Format("Monday 2 January"), true
+}
+
+func (z zoneTimes) IsNow(v any) bool {
+	u, err := time.Parse(time.RFC3339, fmt.Sprint(v))
+	return err != nil || !midnightIn(u, z.loc)
 }
 
 // repliedTo names the email a reply wait waits for a reply to: "that email", the one the step before it
@@ -105,7 +185,12 @@ func repliedTo(p *plan.Plan, s plan.Step) string {
 // placeholder {first name} cannot be filled: ..."), else from its condition, with the error it stops with.
 func checkWords(p *plan.Plan, c *plan.Check, loc *time.Location) string {
 	if ph, _, ok := strings.Cut(strings.TrimPrefix(c.Error, "the placeholder "), " cannot be filled"); ok && strings.HasPrefix(c.Error, "the placeholder ") && (p == nil || isNameCheck(p, c.That)) {
-		return "Before sending, check: every contact it goes to has a name to fill " + ph + "."
+		// The placeholder in words, not braces: "to fill in their first name".
+		whom := "every contact it goes to has"
+		if e, ok := parseCEL(c.That); ok && (e.Kind() != celast.CallKind || e.AsCall().FunctionName() != "all") {
+			whom = "the contact it goes to has" // one recipient: x.name.trim() != ''
+		}
+		return "Before sending, check that " + whom + " a name, to fill in their " + strings.Trim(ph, "{}") + "."
 	}
 	that := strconv.Quote(c.That) + " (as written)"
 	if words, ok := describeCondition(p, c.That, "", "", loc); ok && p != nil {
@@ -290,30 +375,26 @@ func conditionWords(p *plan.Plan, e celast.Expr, loc *time.Location) (string, bo
 }
 
 // emailedWords reads x in steps.h.emailed, h a step of the email history: "<verb> alice@example.com since
-// Tuesday 1 December", with "until" when the window ends before the plan was made (yesterday, last week).
+// Tuesday 1 December", or "between Sunday 1 November and Monday 30 November" for a window of whole days
+// that ends at midnight (yesterday, last week, last month): never "since X until Y".
 func emailedWords(p *plan.Plan, in celast.Expr, verb string, loc *time.Location) (string, bool) {
 	addr, ok := emailedWhom(p, in.AsCall().Args()[0])
 	s, out, ok2 := stepOutput(p, in.AsCall().Args()[1])
 	if !ok || !ok2 || out != "emailed" || s.Command == "" {
 		return "", false
 	}
-	since, ok := s.Args["since"].(string)
-	t, err := time.Parse(time.RFC3339, since)
-	if !ok || err != nil {
+	z := zoneTimes{loc}
+	window, ok := catalog.SayWindow(z.Time, z.IsNow, s.Args["since"], s.Args["until"])
+	if !ok {
 		return "", false
 	}
+	return verb + " " + addr + " " + window, true
+}
+
+// midnightIn says t is 00:00 in loc.
+func midnightIn(t time.Time, loc *time.Location) bool {
 	t = t.In(loc)
-	words := fmt.Sprintf("%s %s since %s", verb, addr, t.Format("Monday 2 January"))
-	if t.Hour() != 0 || t.Minute() != 0 {
-		words = fmt.Sprintf("%s %s since %s", verb, addr, t.In(loc).Format("15:04 on Monday 2 January"))
-	}
-	if until, ok := s.Args["until"].(string); ok {
-		u, err := time.Parse(time.RFC3339, until)
-		if u = u.In(loc); err == nil && u.Hour() == 0 && u.Minute() == 0 && u.Second() == 0 {
-			words += " until " + u.Format("Monday 2 January") // a window that ends at midnight: yesterday, last week
-		}
-	}
-	return words, true
+	return t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0
 }
 
 // textTestWords reads steps.<id>.contains (or .equals) of a step of the command that tests a text
@@ -583,6 +664,7 @@ func unparsed(e celast.Expr) string {
 // the exceptions: "at acme.com, whose name starts with A, except those named Bob and Carol".
 func filterWords(p *plan.Plan, e celast.Expr, as string, t Times) (string, bool) {
 	var kept, except, exceptAddrs, groups []string
+	emailed := false // a kept part is a clause on the email history
 	var clause func(e celast.Expr) bool
 	clause = func(e celast.Expr) bool {
 		if e.Kind() != celast.CallKind {
@@ -607,7 +689,7 @@ func filterWords(p *plan.Plan, e celast.Expr, as string, t Times) (string, bool)
 				return true
 			}
 			if words, ok := emailedTest(p, args[0], as, t); ok {
-				kept = append(kept, "you have not emailed "+words)
+				kept, emailed = append(kept, "you have not emailed "+words), true
 				return true
 			}
 			if words, ok := groupWords(args[0], as); ok {
@@ -617,7 +699,7 @@ func filterWords(p *plan.Plan, e celast.Expr, as string, t Times) (string, bool)
 			return false
 		}
 		if words, ok := emailedTest(p, e, as, t); ok {
-			kept = append(kept, "you have emailed "+words)
+			kept, emailed = append(kept, "you have emailed "+words), true
 			return true
 		}
 		if prefix, ok := prefixTest(e, as); ok {
@@ -626,11 +708,17 @@ func filterWords(p *plan.Plan, e celast.Expr, as string, t Times) (string, bool)
 		}
 		switch fn := call.FunctionName(); {
 		case fn == "_!=_" && len(args) == 2: // as.email.lowerAscii() != "bob@acme.com"
-			addr, ok := lowerLiteral(args[1])
-			if !ok || !itemField(args[0], as, "email", "lowerAscii") {
+			value, ok := lowerLiteral(args[1])
+			if ok && itemField(args[0], as, "email", "lowerAscii") {
+				exceptAddrs = append(exceptAddrs, value)
+				return true
+			}
+			// row.status.trim().lowerAscii() != "late": "where status is not late"
+			col, ok2 := itemColumn(args[0], as, "lowerAscii", "trim")
+			if !ok || !ok2 {
 				return false
 			}
-			exceptAddrs = append(exceptAddrs, addr)
+			kept = append(kept, fmt.Sprintf("whose %s is not %q", col, value))
 			return true
 		case fn == "_==_" && len(args) == 2: // row.status.trim().lowerAscii() == "late"
 			value, ok := lowerLiteral(args[1])
@@ -646,16 +734,27 @@ func filterWords(p *plan.Plan, e celast.Expr, as string, t Times) (string, bool)
 	if !clause(e) {
 		return "", false
 	}
+	var left []string // those left out, each "except ..."
 	if len(except) > 0 {
-		kept = append(kept, "except those named "+andList(except))
+		left = append(left, "except those named "+andList(except))
 	}
 	if len(exceptAddrs) > 0 {
-		kept = append(kept, "except "+andList(exceptAddrs))
+		left = append(left, "except "+andList(exceptAddrs))
 	}
 	for _, g := range groups {
-		kept = append(kept, "except "+g)
+		left = append(left, "except "+g)
 	}
-	return strings.Join(kept, ", "), true
+	// The parts restrict the list one after another, with no comma between them ("at acme.com whose
+	// name starts with A except those named Dave"); only a clause with a verb ("you have not emailed
+	// since ...") is closed by a comma before an exception, which would otherwise read as part of it.
+	words := strings.Join(kept, " ")
+	if len(left) > 0 {
+		if words != "" && emailed {
+			words += ","
+		}
+		words = strings.TrimSpace(words + " " + strings.Join(left, " and "))
+	}
+	return words, true
 }
 
 // groupWords says the filters of a group left out, joined by &&: "at acme.com named Bob" in
@@ -751,7 +850,8 @@ func nameTest(e celast.Expr, as string) (string, bool) {
 	return capitalized(name), true
 }
 
-// emailedTest reads as.email in steps.h.emailed, h the email history's step (the language's history command): "since X" or "since X until Y".
+// emailedTest reads as.email in steps.h.emailed, h the email history's step (the language's history
+// command): "since X", or "between X and Y" for a range that ended before the plan was made.
 func emailedTest(p *plan.Plan, e celast.Expr, as string, t Times) (string, bool) {
 	if e.Kind() != celast.CallKind || e.AsCall().FunctionName() != "@in" || len(e.AsCall().Args()) != 2 {
 		return "", false
@@ -761,14 +861,7 @@ func emailedTest(p *plan.Plan, e celast.Expr, as string, t Times) (string, bool)
 	if !ok || out != "emailed" || s.Command != currentLanguage().history || !itemField(args[0], as, "email") {
 		return "", false
 	}
-	since, ok := t.Time(s.Args["since"])
-	if !ok {
-		return "", false
-	}
-	if until, ok := t.Time(s.Args["until"]); ok && !t.IsNow(s.Args["until"]) {
-		return "since " + since + " until " + until, true
-	}
-	return "since " + since, true
+	return catalog.SayWindow(t.Time, t.IsNow, s.Args["since"], s.Args["until"])
 }
 
 // itemField reads as.field under the given member calls, outermost first.
@@ -789,7 +882,8 @@ func itemColumn(e celast.Expr, as string, calls ...string) (string, bool) {
 		return "", false
 	}
 	op := e.AsSelect().Operand()
-	if op.Kind() != celast.IdentKind || op.AsIdent() != as {
+	// as is the item's name, or a step's output that is one value ("steps.find.contact").
+	if op.Kind() == celast.IdentKind && op.AsIdent() != as || op.Kind() != celast.IdentKind && (!strings.Contains(as, ".") || unparsed(op) != as) {
 		return "", false
 	}
 	return e.AsSelect().FieldName(), true
@@ -813,8 +907,8 @@ func capitalized(s string) string {
 	return strings.Join(words, " ")
 }
 
-// ReadBackTemplate writes a text argument with fields of the for_each item as in it as the program's
-// placeholders, for the fields the rule-based planner fills: "Hi ${contact.name.trim().split(' ')[0]}"
+// ReadBackTemplate writes a text argument with fields of the for_each item as in it (or of a step's
+// output that is one contact, as "steps.find.contact") as the program's placeholders, for the fields the rule-based planner fills: "Hi ${contact.name.trim().split(' ')[0]}"
 // -> "Hi {first name}", "${row.order}" -> "{order}"; and what fills each placeholder ("first name",
 // "order"). False for any other expression, and for literal braces, which would read as placeholders.
 func ReadBackTemplate(text, as string) (string, []string, bool) {
@@ -838,9 +932,14 @@ func ReadBackTemplate(text, as string) (string, []string, bool) {
 			break
 		}
 		if strings.HasPrefix(rest, "$${") {
-			b.WriteString("${")
-			rest = rest[3:]
-			continue
+			// A literal "${price}" is read back as written: its dollar tells it from a placeholder, and
+			// the words after the message name every placeholder that is filled.
+			if end := strings.IndexByte(rest[3:], '}'); end >= 0 && !strings.ContainsAny(rest[3:3+end], "{$") {
+				b.WriteString("${" + rest[3:3+end] + "}")
+				rest = rest[3+end+1:]
+				continue
+			}
+			return "", nil, false // a literal "${" left open: its brace would read as a placeholder's
 		}
 		end := strings.IndexByte(rest, '}')
 		if end < 0 {

@@ -23,7 +23,7 @@ func TestReadBackConstructs(t *testing.T) {
 		{"Wait 45 seconds, then send 'Ready?' to bob@example.com", "wait", nil, "Wait 45 seconds."},
 		{"In 30 seconds send 'Ping' to bob@example.com", "wait", nil, "Wait 30 seconds."},
 		{"Send 'Are you coming?' to bob@example.com and if he doesn't reply within 20 seconds, send it again", "wait_for_reply_2", nil, "Wait up to 20 seconds for a reply from bob@example.com to that email; a reply ends the wait."},
-		{"Email each of my contacts saying 'Dear {first name}'", "check", nil, "Before sending, check: every contact it goes to has a name to fill {first name}."},
+		{"Email each of my contacts saying 'Dear {first name}'", "check", nil, "Before sending, check that every contact it goes to has a name, to fill in their first name."},
 		{"How many of my contacts haven't I emailed this week?", "answer", nil, "Answer with how many of your contacts you have not emailed since Monday 23 November."},
 		{"List my contacts at acme.com", "answer", nil, "Answer with the list of your contacts at acme.com."},
 	}
@@ -108,7 +108,7 @@ func TestReadBackSelectionSaysThePlannersFilters(t *testing.T) {
 		{all, "c", "", 0, ""},
 		{all, "c", `c.email.lowerAscii().endsWith("@acme.com")`, 0, "at acme.com"},
 		{all, "c", `(c.email.lowerAscii().endsWith("@a.com") || c.email.lowerAscii().endsWith("@b.org"))`, 0, "at a.com or b.org"},
-		{all, "c", `c.email.lowerAscii().endsWith("@acme.com") && !` + nameIs("dave"), 0, "at acme.com, except those named Dave"},
+		{all, "c", `c.email.lowerAscii().endsWith("@acme.com") && !` + nameIs("dave"), 0, "at acme.com except those named Dave"},
 		{all, "c", nameIs("john smith"), 0, "named John Smith"},
 		{all, "c", `!` + nameIs("bob") + ` && !` + nameIs("carol"), 0, "except those named Bob and Carol"},
 		{all, "c", `c.name.trim().lowerAscii().startsWith("a")`, 0, "whose name starts with A"},
@@ -116,7 +116,7 @@ func TestReadBackSelectionSaysThePlannersFilters(t *testing.T) {
 		// A group left out: "except those at acme.com", "except those named Bob at acme.com".
 		{all, "c", `!c.email.lowerAscii().endsWith("@acme.com")`, 0, "except those at acme.com"},
 		{all, "c", `!(` + nameIs("bob") + ` && c.email.lowerAscii().endsWith("@acme.com"))`, 0, "except those named Bob at acme.com"},
-		{all, "c", `!` + nameIs("dave") + ` && !c.name.trim().lowerAscii().startsWith("b")`, 0, "except those named Dave, except those whose name starts with B"},
+		{all, "c", `!` + nameIs("dave") + ` && !c.name.trim().lowerAscii().startsWith("b")`, 0, "except those named Dave and except those whose name starts with B"},
 		{all, "c", `c.email in steps.history.emailed`, 0, "you have emailed since S"},
 		{all, "c", `!(c.email in steps.history.emailed)`, 0, "you have not emailed since S"},
 		{"${steps.rows.rows}", "row", `row.status.trim().lowerAscii() == "late"`, 0, `whose status is "late"`},
@@ -167,7 +167,9 @@ func TestReadBackTemplateWritesThePlaceholders(t *testing.T) {
 		{"Hi ${c.name.trim().split(' ')[0]}", "c", "Hi {first name}", []string{"first name"}},
 		{"Dear ${c.name.trim()} (${c.email})", "c", "Dear {name} ({email})", []string{"name", "address"}},
 		{"Your order ${row.order} is late, ${row.order}", "row", "Your order {order} is late, {order}", []string{"order"}},
-		{"Cost: $${5} for ${row.item}", "row", "", nil}, // a literal "${5}" would read as a placeholder {5}
+		// A literal "${5}" keeps its dollar, which tells it from a placeholder; the fills name the rest.
+		{"Cost: $${5} for ${row.item}", "row", "Cost: ${5} for {item}", []string{"item"}},
+		{"Cost: $${5 for ${row.item}", "row", "", nil}, // an unclosed literal "${": its brace would read as one
 		{"Hi", "c", "", nil},                                // nothing filled: a literal
 		{"Hi ${c.name}", "c", "", nil},                      // not the planner's field
 		{"Hi ${d.email}", "c", "", nil},                     // not the item

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"unicode"
 )
 
 // Where a statement's action should be and no clause of the grammar starts ("Notify everyone ...",
@@ -43,6 +44,10 @@ func (p *parser) startFailure(pos int) *failure {
 	t := p.toks[pos]
 	switch t.kind {
 	case quoted:
+		if !hasWordChar(t.text) {
+			// '***', '--': a decoration more likely than a message, and nothing says what to do with it.
+			return &failure{from: pos, to: to, why: "the quotes hold no letters or digits, and nothing says what to do with them; a program starts with what to do, like Send 'Hi' to bob@example.com", form: sendForm}
+		}
 		return &failure{from: pos, to: to, why: "it does not say what to do with the message; put the verb first, like Send 'Hi' to bob@example.com", form: sendForm}
 	case address:
 		return &failure{from: pos, to: to, why: fmt.Sprintf("it does not say what to do; write Send '<message>' to %s, or %s gets '<message>'", t.text, t.text), form: sendForm}
@@ -64,11 +69,28 @@ func (p *parser) startFailure(pos int) *failure {
 		return &failure{from: pos, to: next, why: "a schedule goes at the start of the program and repeats all of it, like Every Monday at 9am, send 'Hi' to bob@example.com", form: "Every <day> at <clock>, <program>"}
 	}
 	w := t.text
+	if _, num := number(p.tokText(pos + 1)); w == "first" && num {
+		return plain // "First 10 of my contacts ...": not a sequence word, and no verb
+	} else if (w == "first" && !num || slices.Contains(sequenceWords, w)) && (w != "next" || p.isPunct(pos+1, ",") || p.statementVerbAt(pos+1)) {
+		n := pos + 1 + boolInt(p.isPunct(pos+1, ","))
+		if !p.isPunct(pos+1, ",") && !p.statementVerbAt(pos+1) && w != "next" {
+			// "Next week ..." is a time more likely than a sequence word: no reason rather than a wrong one.
+			return &failure{from: pos, to: to, why: fmt.Sprintf("after %q comes a statement, like %s, send 'Bye' to bob@example.com", p.src[t.start:t.end], p.src[t.start:t.end])}
+		}
+		if w == "first" {
+			return &failure{from: pos, to: n, exact: true, why: "\"first\" begins only the program's first statement (statements run in the order written); for a later one write next, then or finally"}
+		}
+		return &failure{from: pos, to: n, exact: true, why: fmt.Sprintf("%q says what comes after the statement before, and there is none; begin with the statement itself", p.src[t.start:t.end])}
+	}
 	if w == "if" {
 		return &failure{from: pos, to: to, why: whyIf}
 	}
 	if f := p.secondFile(pos); f != nil {
 		return f
+	}
+	if (w == "have" || w == "did" || w == "do" || w == "has") && (p.isWord(pos+1, "i") || p.isWord(pos+1, "not") && p.isWord(pos+2, "i")) {
+		// "Have I emailed bob@example.com this week?": a yes or no, which no answer step gives.
+		return &failure{from: pos, to: to, why: whyYesNo, form: "How many of <contacts> haven't I emailed <time>?"}
 	}
 	verbAt := -1 // where a verb EaaPL knows follows the part
 	if to < p.end {
@@ -77,6 +99,9 @@ func (p *parser) startFailure(pos int) *failure {
 		}
 	}
 	switch {
+	case w == "never" || w == "do" && p.isWord(pos+1, "not"):
+		// "Don't send 'Hi' to bob@example.com": leaving out "don't" would send what the program refuses.
+		return &failure{from: pos, to: to, why: whyNegation}
 	case questionWords[w]:
 		return &failure{from: pos, to: pos + 1, exact: true, why: whyQuestion, form: "List <contacts> (also: show me, tell me)"}
 	case notVerbs[w] || p.isPunct(pos+1, ",") || p.isWord(pos+1, "and") || p.getVerbAt(pos+1):
@@ -95,6 +120,10 @@ func (p *parser) startFailure(pos int) *failure {
 	}
 	if known := p.startsOf(w); len(known) > 0 {
 		return &failure{from: pos, to: to, why: fmt.Sprintf("EaaPL knows %q only as the start of %s", w, orList(known))}
+	}
+	if !hasWordChar(w) {
+		// "***", "--", "#": marks, not words.
+		return &failure{from: pos, to: to, why: "it is not a word; leave it out, and start with what to do, like Send 'Hi' to bob@example.com", form: sendForm}
 	}
 	if p.l.grammarWords[w] || !verbLike.MatchString(w) {
 		// A word of the grammar that starts nothing here ("for my friends"), or not a word: what was meant
@@ -136,8 +165,14 @@ func (p *parser) secondFile(pos int) *failure {
 	return &failure{from: pos, to: pos + 1, exact: true, why: why}
 }
 
+// whyNegation is the reason for a command not to do something, which EaaPL has no statement for.
+const whyNegation = "EaaPL does not take \"don't\", \"do not\" or \"never\" commands: a program says what to do; to send only sometimes, say when with a condition, like unless I emailed bob@example.com today, send him 'Hi'"
+
 // whyIf is the reason for a condition the grammar does not know: the conditions it knows.
 const whyIf = "the conditions EaaPL knows are: if I haven't emailed them <time> (or unless I emailed them), if I haven't emailed <address> or my contact <name> <time>, if there are more than <N> <things> (or fewer than, at least, no), if <result> contains or is '<text>', and if he doesn't reply within <duration>"
+
+// whyYesNo is the reason for a question whose answer is yes or no.
+const whyYesNo = "EaaPL answers how many and which, not yes or no; ask Which of my contacts did I email this week? or How many ...?, or act on the answer: If I haven't emailed bob@example.com this week, send him 'Hi'"
 
 // sendForm is the form of the plainest email.
 const sendForm = "Send '<message>' to <recipients>"
@@ -188,4 +223,17 @@ func lowerFirst(s string) string {
 		return s
 	}
 	return string(s[0]+'a'-'A') + s[1:]
+}
+
+// tokText is the text of the token at pos, "" past the end.
+func (p *parser) tokText(pos int) string {
+	if pos >= p.end {
+		return ""
+	}
+	return p.toks[pos].text
+}
+
+// hasWordChar says a text has a letter or a digit in it.
+func hasWordChar(s string) bool {
+	return strings.IndexFunc(s, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) >= 0
 }

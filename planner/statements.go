@@ -319,8 +319,23 @@ func (p *parser) where(pos int) (*whereClause, int, *failure) {
 	if n >= p.end || !(p.toks[n].kind == quoted || p.toks[n].kind == word && p.isItemWord(p.toks[n].text)) {
 		return nil, 0, &failure{from: at, to: n + 1, why: "say the value, one word or in quotes, like where status is late"}
 	}
+	if w := p.toks[n].text; p.toks[n].kind == word && blankWords[w] {
+		// "where status is empty" means a blank cell in English, and the word "empty" to a comparison.
+		is := strings.Join(wordsOf(p.toks[col+1:n]), " ")
+		return nil, 0, &failure{from: at, to: n + 1, why: fmt.Sprintf("%q could mean a blank cell or the word %s; write where %s %s '' for a blank cell, or where %s %s '%s' for the word", w, w, p.toks[col].text, is, p.toks[col].text, is, w)}
+	}
+	written := p.toks[n].text
+	if p.toks[n].kind == word {
+		written = p.src[p.toks[n].start:p.toks[n].end] // as written: the lexer lowers words
+	}
+	if f := caseless(at, n+1, strings.TrimSpace(written), "write the value in the letters A to Z"); f != nil {
+		return nil, 0, f
+	}
 	return &whereClause{span: span{at, n + 1}, field: p.toks[col].text, value: strings.TrimSpace(p.toks[n].text), not: not}, n + 1, nil
 }
+
+// blankWords say that a cell is blank in English; unquoted after "where <column> is" they are refused.
+var blankWords = map[string]bool{"empty": true, "blank": true, "missing": true, "none": true, "null": true, "nothing": true, "unset": true}
 
 // prevWhere reports whether a where clause ends just before pos, so that "and" joins another.
 func (p *parser) prevWhere(pos int) bool {
@@ -472,7 +487,7 @@ func (p *parser) copyTo(pos int) (*clause, *failure) {
 	if !ok {
 		return nil, nil
 	}
-	addrs, next, f := p.addresses(n)
+	addrs, next, f := p.addresses(n, nil)
 	if f != nil {
 		return nil, f
 	}

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/eaapl/eaapl/catalog"
 	"github.com/eaapl/eaapl/plan"
@@ -25,7 +26,8 @@ func WithModel(m catalog.ModelView, ok bool) ReadBackOption {
 
 // PrintReadBack writes a plan as numbered English sentences, for a person to check before it runs.
 // A schedule is said first, so that nobody confirms a program that repeats as if it ran once; the
-// times are in now's zone, named when it is not the machine's own.
+// times are in now's zone, named when its clock at those times is not the machine's own (so not
+// "Times are in UTC." on a machine whose clock is UTC).
 func PrintReadBack(w io.Writer, p *plan.Plan, now time.Time, opts ...ReadBackOption) {
 	if p.Schedule != nil {
 		fmt.Fprintf(w, "%s\n", planner.ReadBackSchedule(p.Schedule))
@@ -36,7 +38,7 @@ func PrintReadBack(w io.Writer, p *plan.Plan, now time.Time, opts ...ReadBackOpt
 		} else {
 			fmt.Fprint(w, "Each run does this:\n")
 		}
-	} else if loc := now.Location(); loc != time.Local && waitsUntil(p) {
+	} else if loc := now.Location(); !sameClock(p, loc, time.Local) {
 		fmt.Fprintf(w, "Times are in %s.\n", loc)
 	}
 	for i, s := range ReadBack(p, now, opts...) {
@@ -72,14 +74,25 @@ func datesOfNow(p *plan.Plan) bool {
 	return false
 }
 
-// waitsUntil says a plan has a wait until a time of day, whose zone matters.
-func waitsUntil(p *plan.Plan) bool {
+// sameClock says the times of a plan's waits until a time of day read the same in zone as in the
+// machine's: then naming the zone ("Times are in UTC.") tells a person nothing, since the clock they
+// see says those times. A plan with no such wait has no time of day to name a zone for.
+func sameClock(p *plan.Plan, zone, machine *time.Location) bool {
 	for _, s := range p.Steps {
-		if s.Wait != nil && s.Wait.Until != "" {
-			return true
+		if s.Wait == nil || s.Wait.Until == "" {
+			continue
+		}
+		t, err := time.Parse(time.RFC3339, s.Wait.Until)
+		if err != nil {
+			return false
+		}
+		_, a := t.In(zone).Zone()
+		_, b := t.In(machine).Zone()
+		if a != b {
+			return false
 		}
 	}
-	return false
+	return true
 }
 
 // ReadBack says in English what each step of a plan does, one sentence per step. The sentences are made
@@ -114,8 +127,8 @@ type readBack struct {
 var (
 	refPattern      = regexp.MustCompile(`^\$\{\s*steps\.([a-z][a-z0-9_]*)\.([a-z_][a-z0-9_]*)\s*\}$`)
 	itemPattern     = regexp.MustCompile(`^\$\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}$`)
-	literalListItem = regexp.MustCompile(`\{\s*'name'\s*:\s*'[^']*'\s*,\s*'email'\s*:\s*'([^']+)'\s*\}`)
-	literalList     = regexp.MustCompile(`^\$\{\s*\[(\s*\{\s*'name'\s*:\s*'[^']*'\s*,\s*'email'\s*:\s*'[^']+'\s*\}\s*,?)+\]\s*\}$`)
+	literalListItem = regexp.MustCompile(`\{\s*'name'\s*:\s*'((?:[^'\\]|\\.)*)'\s*,\s*'email'\s*:\s*'([^']+)'\s*\}`)
+	literalList     = regexp.MustCompile(`^\$\{\s*\[(\s*\{\s*'name'\s*:\s*'(?:[^'\\]|\\.)*'\s*,\s*'email'\s*:\s*'[^']+'\s*\}\s*,?)+\]\s*\}$`)
 )
 
 // sentence is the command's own read-back of step i (catalog.Spec.ReadBack), or the step as written.
@@ -137,7 +150,37 @@ func (r readBack) sentence(i int) string {
 	if s.Priority == plan.PriorityHigh {
 		text = strings.TrimSuffix(text, ".") + ", urgently."
 	}
+	if len(s.After) > 0 {
+		text = r.after(s.After) + ": " + lowerFirst(text)
+	}
 	return text
+}
+
+// after says which steps a step only comes after (plan.Step.After), and that it runs when a condition
+// skipped them: "After step 3, whether it ran or a condition skipped it".
+func (r readBack) after(ids []string) string {
+	nums := make([]string, len(ids))
+	for i, id := range ids {
+		if n, ok := r.index[id]; ok {
+			nums[i] = fmt.Sprint(n + 1)
+		} else {
+			nums[i] = fmt.Sprintf("%q", id) // a plan that does not compile; said as written
+		}
+	}
+	if len(nums) == 1 {
+		return "After step " + nums[0] + ", whether it ran or a condition skipped it"
+	}
+	return "After steps " + strings.Join(nums[:len(nums)-1], ", ") + " and " + nums[len(nums)-1] + ", whether they ran or a condition skipped them"
+}
+
+// lowerFirst lower-cases a sentence's first word when it is an ordinary word ("Write" -> "write"), not
+// a name such as a command's ("SendEmail") or an address.
+func lowerFirst(text string) string {
+	word, _, _ := strings.Cut(text, " ")
+	if len(word) < 2 || word[0] < 'A' || word[0] > 'Z' || strings.ContainsFunc(word[1:], func(r rune) bool { return !unicode.IsLower(r) }) {
+		return text
+	}
+	return strings.ToLower(text[:1]) + text[1:]
 }
 
 // reading is step i of the plan as a command's read-back sees it (catalog.Reading).
@@ -237,11 +280,20 @@ func (rd reading) Selection() (catalog.SelectionView, bool) {
 
 func (rd reading) Template(v any) (string, []string, bool) {
 	text, ok := v.(string)
-	fe := rd.r.p.Steps[rd.i].ForEach
-	if !ok || fe == nil {
+	s := rd.r.p.Steps[rd.i]
+	if !ok {
 		return "", nil, false
 	}
-	return planner.ReadBackTemplate(text, fe.As)
+	if s.ForEach != nil {
+		return planner.ReadBackTemplate(text, s.ForEach.As)
+	}
+	// One recipient a step found ("my contact Ann"): its fields are the placeholders.
+	to, _ := s.Args["to"].(string)
+	m := refPattern.FindStringSubmatch(to)
+	if m == nil {
+		return "", nil, false
+	}
+	return planner.ReadBackTemplate(text, "steps."+m[1]+"."+m[2])
 }
 
 func (rd reading) Words(v any) (string, bool) {
@@ -258,7 +310,12 @@ func (rd reading) Addresses(items string) ([]string, bool) {
 	}
 	var addrs []string
 	for _, m := range literalListItem.FindAllStringSubmatch(items, -1) {
-		addrs = append(addrs, m[1])
+		name := strings.TrimSpace(strings.NewReplacer(`\'`, "'", `\\`, `\`).Replace(m[1]))
+		if name != "" && !strings.Contains(name, "${") {
+			addrs = append(addrs, name+" <"+m[2]+">") // "Bob <bob@example.com>": the name shown with it
+			continue
+		}
+		addrs = append(addrs, m[2])
 	}
 	return addrs, true
 }

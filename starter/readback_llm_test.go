@@ -58,14 +58,14 @@ func TestReadBackSaysTheLLMPlannersShapesInWords(t *testing.T) {
 			[]string{
 				"Get your contacts.",
 				"Find which of them you have emailed since Monday 23 November.",
-				"Answer with how many: the number of those of your contacts (step 1) where the contact's email address is not one of the addresses you emailed (step 2).",
+				"Answer with the number of your contacts you have not emailed since Monday 23 November.",
 			}},
 		{"AnAwaitReply",
 			`{"version": 1, "steps": [{"id": "send", "command": "SendEmail", "args": {"to": {"name": "", "email": "bob@example.com"}, "subject": "Are you coming?", "body": "Are you coming?"}}, {"id": "reply", "command": "", "depends_on": ["send"], "await_reply": {"to": "${steps.send.message_id}", "from": "bob@example.com", "within": "24h0m0s"}}, {"id": "again", "command": "SendEmail", "depends_on": ["reply"], "if": "!steps.reply.replied", "args": {"to": {"name": "", "email": "bob@example.com"}, "subject": "Are you coming?", "body": "Are you coming?"}}]}`,
 			[]string{
-				`Send "Are you coming?" with the subject "Are you coming?" to bob@example.com.`,
+				`Send "Are you coming?" to bob@example.com.`,
 				"Wait up to a day for a reply from bob@example.com to that email; a reply ends the wait.",
-				`If bob@example.com has not replied by then, send "Are you coming?" with the subject "Are you coming?" to them again.`,
+				`If bob@example.com has not replied by then, send "Are you coming?" to them again.`,
 			}},
 		{"ADocumentSummarizedAndEmailed",
 			`{"version": 1, "steps": [{"id": "read", "command": "ReadDocument", "args": {"path": "meeting-notes.md"}}, {"id": "summarize", "command": "Summarize", "args": {"text": "${steps.read.text}"}}, {"id": "send", "command": "SendEmail", "args": {"to": {"name": "", "email": "kim@example.org"}, "subject": "Summary of meeting-notes.md", "body": "${steps.summarize.summary}"}}]}`,
@@ -79,7 +79,7 @@ func TestReadBackSaysTheLLMPlannersShapesInWords(t *testing.T) {
 			[]string{
 				"Read the document notes.md.",
 				`Classify the document's text (step 1) as "urgent" or "normal", on the worker with no model: nothing is sent anywhere.`,
-				`Send "Urgent" with the subject "Urgent" to bob@example.com, only if the label (step 2) is "urgent" or the label (step 2) is "high".`,
+				`Send "Urgent" to bob@example.com, only if the label (step 2) is "urgent" or the label (step 2) is "high".`,
 			}},
 		{"ARowsColumnsAndAStepsOutputInAText",
 			`{"version": 1, "steps": [{"id": "rows", "command": "ReadTable", "args": {"path": "orders.csv"}}, {"id": "send", "command": "SendEmail", "args": {"to": "${row.email}", "subject": "Order ${row.order}", "body": "Your order ${row.order} is late"}, "for_each": {"items": "${steps.rows.rows.filter(row, row.status == 'late')}", "as": "row"}}]}`,
@@ -106,15 +106,15 @@ func TestReadBackSaysTheLLMPlannersShapesInWords(t *testing.T) {
 			`{"version": 1, "steps": [{"id": "find", "command": "FindContact", "args": {"name": "Ann"}}, {"id": "send", "command": "SendEmail", "args": {"to": "${steps.find.contact}", "subject": "Hi", "body": "Hi"}}, {"id": "reply", "command": "", "await_reply": {"to": "${steps.send.message_id}", "from": "${steps.find.contact.email}", "within": "2h0m0s"}}, {"id": "again", "command": "SendEmail", "if": "!steps.reply.replied", "args": {"to": "${steps.find.contact}", "subject": "Hi?", "body": "Hi?"}}]}`,
 			[]string{
 				`Find your contact "Ann"; ask you which address if several contacts or none have the name.`,
-				`Send "Hi" with the subject "Hi" to the contact of step 1.`,
+				`Send "Hi" to the contact of step 1.`,
 				"Wait up to 2 hours for a reply from the email address of the contact (step 1) to that email; a reply ends the wait.",
-				`Send "Hi?" with the subject "Hi?" to the contact of step 1, only if no reply has come during the wait of step 3.`,
+				`Send "Hi?" to the contact of step 1, only if no reply has come during the wait of step 3.`,
 			}},
 		{"TheLinesOfAFile",
 			`{"version": 1, "steps": [{"id": "lines", "command": "ReadLines", "args": {"path": "emails.txt"}}, {"id": "send", "command": "SendEmail", "args": {"to": "${line}", "subject": "Hi", "body": "Hi"}, "for_each": {"items": "${steps.lines.lines}", "as": "line"}, "if": "line.contains('@')"}]}`,
 			[]string{
 				"Read the lines of emails.txt that are not blank.",
-				`Send "Hi" with the subject "Hi" to each of the document's lines where the line contains "@".`,
+				`Send "Hi" to each of the document's lines where the line contains "@".`,
 			}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

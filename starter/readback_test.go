@@ -2,6 +2,7 @@ package starter_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -47,6 +48,21 @@ func TestReadBackSaysWhatEachStepDoes(t *testing.T) {
 		{"Send 'Hi ${name}' to ann@example.com and carl@example.org", []string{
 			`Write the message "Hi ${name}".`,
 			"Send it to ann@example.com and carl@example.org.",
+		}},
+		{"Send 'Hi' to Bob <bob@example.com>", []string{
+			`Write the message "Hi".`,
+			"Send it to Bob <bob@example.com>.",
+		}},
+		{"Send 'Hi' to Ann O'Neil <ann@example.com>, carl@example.org and Bob <bob@example.com>", []string{
+			`Write the message "Hi".`,
+			"Send it to Ann O'Neil <ann@example.com>, carl@example.org and Bob <bob@example.com>.",
+		}},
+		{"If I haven't emailed alice@example.com this month, send her 'Hi'. Then send 'Yo' to bob@example.com", []string{
+			"Find whether you have emailed alice@example.com since Sunday 1 November.",
+			`Write the message "Hi".`,
+			"Send it to alice@example.com, only if you have not emailed alice@example.com since Sunday 1 November.",
+			`After step 3, whether it ran or a condition skipped it: write the message "Yo".`,
+			"Send it to bob@example.com.",
 		}},
 		{"Wait 2 hours, then send 'Good morning' to bob@example.com", []string{
 			"Wait 2 hours.",
@@ -96,28 +112,28 @@ func TestReadBackSaysWhatEachStepDoes(t *testing.T) {
 		}},
 		{"Send 'Thanks' to my contacts who I haven't emailed last month", []string{
 			"Get your contacts.",
-			"Find which of them you have emailed since Thursday 1 October until Sunday 1 November.",
+			"Find which of them you have emailed between Thursday 1 October and Saturday 31 October.",
 			`Write the message "Thanks".`,
-			"Send it to each contact you have not emailed since Thursday 1 October until Sunday 1 November.",
+			"Send it to each contact you have not emailed between Thursday 1 October and Saturday 31 October.",
 		}},
 		{"How many of my contacts have I not emailed this month?", []string{
 			"Get your contacts.",
 			"Find which of them you have emailed since Sunday 1 November.",
-			"Answer with how many of your contacts you have not emailed since Sunday 1 November: the number of those of your contacts (step 1) where the contact's email address is not one of the addresses you emailed (step 2).",
+			"Answer with the number of your contacts you have not emailed since Sunday 1 November.",
 		}},
 		{"Send 'Hi {first name}' to all my contacts", []string{
 			"Get your contacts.",
-			"Before sending, check: every contact it goes to has a name to fill {first name}.",
+			"Before sending, check that every contact it goes to has a name, to fill in their first name.",
 			`Send "Hi {first name}" (each contact's first name filled in) to each contact.`,
 		}},
 		{"Send 'Office closed on Friday' to my contacts at acme.com except Dave", []string{
 			"Get your contacts.",
 			`Write the message "Office closed on Friday".`,
-			"Send it to each of your contacts at acme.com, except those named Dave.",
+			"Send it to each of your contacts at acme.com except those named Dave.",
 		}},
 		{"Email each of my contacts whose name starts with A saying 'Hi {first name}'", []string{
 			"Get your contacts.",
-			"Before sending, check: every contact it goes to has a name to fill {first name}.",
+			"Before sending, check that every contact it goes to has a name, to fill in their first name.",
 			`Send "Hi {first name}" (each contact's first name filled in) to each of your contacts whose name starts with A.`,
 		}},
 		{"For each row in orders.xlsx where status is late, email the address in the email column saying 'Your order {order} is late'", []string{
@@ -141,9 +157,9 @@ func TestReadBackSaysWhatEachStepDoes(t *testing.T) {
 		}},
 		{"Send 'Hi' to my contacts who I emailed last month", []string{
 			"Get your contacts.",
-			"Find which of them you have emailed since Thursday 1 October until Sunday 1 November.",
+			"Find which of them you have emailed between Thursday 1 October and Saturday 31 October.",
 			`Write the message "Hi".`,
-			"Send it to each of your contacts you have emailed since Thursday 1 October until Sunday 1 November.",
+			"Send it to each of your contacts you have emailed between Thursday 1 October and Saturday 31 October.",
 		}},
 		{"Send 'Hi' to my contacts except Bob and Carol", []string{
 			"Get your contacts.",
@@ -153,7 +169,7 @@ func TestReadBackSaysWhatEachStepDoes(t *testing.T) {
 		{"Send 'Hi' to my contacts at acme.com except bob@acme.com", []string{
 			"Get your contacts.",
 			`Write the message "Hi".`,
-			"Send it to each of your contacts at acme.com, except bob@acme.com.",
+			"Send it to each of your contacts at acme.com except bob@acme.com.",
 		}},
 		// A group left out is said as the program says it, never as a filter on the whole list.
 		{"Send 'Hi' to all my contacts except those at acme.com", []string{
@@ -164,7 +180,32 @@ func TestReadBackSaysWhatEachStepDoes(t *testing.T) {
 		{"Send 'Hi' to my contacts except Bob and those named Carol at acme.com", []string{
 			"Get your contacts.",
 			`Write the message "Hi".`,
-			"Send it to each of your contacts except those named Bob, except those at acme.com named Carol.",
+			"Send it to each of your contacts except those named Bob and except those at acme.com named Carol.",
+		}},
+		// No comma before "with": "bob@example.com, with a copy to ..." read aloud has a stray pause.
+		{"Send 'Slides' to carol@example.com with notes.md attached and a copy to ann@example.com", []string{
+			`Write the message "Slides".`,
+			"Send it to carol@example.com with notes.md attached and a copy to ann@example.com.",
+		}},
+		// A subject that is the message itself is said once.
+		{"For each line in list.txt, send 'Hi' to it", []string{
+			"Read the lines of list.txt that are not blank.",
+			`Send "Hi" to each line.`,
+		}},
+		{"For each row in orders.csv where status is not late, email the address in the email column saying 'OK'", []string{
+			`Read the rows of orders.csv; stop before any row is used unless it has the columns "status" and "email".`,
+			`Send "OK" to the address in the email column of each row of step 1 whose status is not "late".`,
+		}},
+		// One contact a step found: its placeholders in words, not "{the first name of the contact (step 1)}".
+		{"Send 'Hi {first name}' to my contact Ann", []string{
+			`Find your contact "Ann"; ask you which address if several contacts or none have the name.`,
+			"Before sending, check that the contact it goes to has a name, to fill in their first name.",
+			`Send "Hi {first name}" (the contact's first name filled in) to the contact of step 1.`,
+		}},
+		{"If I haven't emailed alice@example.com last month, send her 'Long time no see'", []string{
+			"Find whether you have emailed alice@example.com between Thursday 1 October and Saturday 31 October.",
+			`Write the message "Long time no see".`,
+			"Send it to alice@example.com, only if you have not emailed alice@example.com between Thursday 1 October and Saturday 31 October.",
 		}},
 	} {
 		t.Run(tc.program, func(t *testing.T) {
@@ -196,6 +237,27 @@ func TestReadBackIgnoresDescriptions(t *testing.T) {
 	want := "Get your contacts.\nWrite the message \"You won!\".\nSend it to each contact."
 	if got != want {
 		t.Errorf("read-back:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+// TestReadBackSaysWhatAStepComesAfter: a step's after (order-only dependencies) is said before it, with
+// the sentence's first word lower-cased unless it is a name.
+func TestReadBackSaysWhatAStepComesAfter(t *testing.T) {
+	p := &plan.Plan{Version: 1, Steps: []plan.Step{
+		{ID: "one", Command: "ComposeEmail", Args: map[string]any{"body": "One"}},
+		{ID: "two", Command: "ComposeEmail", Args: map[string]any{"body": "Two"}},
+		{ID: "three", Command: "ComposeEmail", Args: map[string]any{"body": "Three"}, After: []string{"one", "two"}},
+		{ID: "four", Command: "ListFiles", Args: map[string]any{"pattern": "*.csv"}, After: []string{"three"}},
+		{ID: "five", Command: "Frobnicate", After: []string{"four"}},
+	}}
+	got := starter.ReadBack(p, now)
+	want := []string{
+		`After steps 1 and 2, whether they ran or a condition skipped them: write the message "Three".`,
+		"After step 3, whether it ran or a condition skipped it: list the files that match *.csv.",
+		"After step 4, whether it ran or a condition skipped it: run Frobnicate.", // the command's name keeps its case
+	}
+	if !slices.Equal(got[2:], want) {
+		t.Errorf("read-back:\n%s\nwant:\n%s", strings.Join(got[2:], "\n"), strings.Join(want, "\n"))
 	}
 }
 

@@ -52,6 +52,7 @@ func (p *program) runConstruct(ctx workflow.Context, id string, scope plan.Scope
 	}
 	if !run {
 		s.status.State, s.status.Reason, s.status.Skipped = StateSkipped, skipReason(step), 1
+		s.byCondition = true
 		return
 	}
 	var output map[string]any

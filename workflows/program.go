@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -49,6 +50,17 @@ const versionRecordedCatalog = "recorded-catalog"
 // that started it, only the owner and the worker's approvers may answer, and the approval threshold is
 // the worker's (api.Policy), not the input's. Older histories replay as they ran: anyone could answer.
 const versionIdentities = "identities"
+
+// versionOrderOnly marks histories whose plan's after (order-only dependencies) lets a step run after a
+// step a condition skipped. It is asked only of a plan with an after, so histories of plans without one
+// (all those recorded before) have no marker and run as they ran; without it, after is waited for as
+// depends_on is.
+const versionOrderOnly = "order-only-after"
+
+// hasOrderOnly reports whether a plan has a step with an after.
+func hasOrderOnly(c *plan.Compiled) bool {
+	return slices.ContainsFunc(c.Order, func(id string) bool { return len(c.OrderOnly(id)) > 0 })
+}
 
 // defaultApprovalThreshold applies when the planning worker sent no policy (a worker before identities).
 const defaultApprovalThreshold = 100
@@ -116,6 +128,8 @@ type program struct {
 	threshold int // the approval threshold it obeys: the worker's (versionIdentities), else the input's
 	planSHA   string
 	answered  *ProgramAnswer // the answer step's, for the result (constructs.go)
+	// afterIsOrderOnly: a step in a step's after that a condition skipped does not skip it (versionOrderOnly).
+	afterIsOrderOnly bool
 
 	recorded     catalog.Entries  // the catalog entries the plan was compiled against, for the shards
 	shardSignals bool             // the shards' progress signal is received (shard.go)
@@ -166,6 +180,14 @@ func (p *program) run(ctx workflow.Context) (Result, error) {
 		planning = workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, planningOptions), api.PlanProgram, req)
 	}
 	if err := planning.Get(ctx, &planned); err != nil {
+		if ctx.Err() != nil {
+			// Canceled while it was being planned: nothing ran, and the program ends canceled, with its
+			// result, as one canceled later does. Before, it failed ("could not be planned: canceled");
+			// only the closing command differs, which replay does not compare, so no version.
+			p.state = StateCanceled
+			workflow.SetCurrentDetails(ctx, p.currentDetails())
+			return Result{}, temporal.NewCanceledError(p.result())
+		}
 		p.state = StateFailed
 		_, msg := describeError(err)
 		return p.result(), temporal.NewNonRetryableApplicationError("the program could not be planned: "+msg, catalog.ErrInvalidArgument, err)
@@ -189,6 +211,9 @@ func (p *program) run(ctx workflow.Context) (Result, error) {
 			p.threshold, p.asker.approvers, p.asker.anonymous = pol.ApprovalThreshold, pol.Approvers, pol.AnswersWithoutIdentity
 		}
 		p.planSHA = planHash(planned.Plan)
+	}
+	if hasOrderOnly(compiled) {
+		p.afterIsOrderOnly = workflow.GetVersion(ctx, versionOrderOnly, workflow.DefaultVersion, 1) >= 1
 	}
 	p.steps = make(map[string]*stepRun, len(compiled.Order))
 	for _, s := range compiled.Plan.Steps {
@@ -292,12 +317,17 @@ func (in Input) eventsTimeout() time.Duration {
 	return DefaultEventsTimeout
 }
 
-// dependencyReason says why a step did not run: a step it depends on failed or was skipped.
-func dependencyReason(dep, state string) string {
-	if state == StateFailed {
-		return fmt.Sprintf("it depends on step %q, which failed", dep)
+// dependencyReason says why a step did not run: a step it depends on (or only comes after) failed or was
+// skipped.
+func dependencyReason(dep, state string, after bool) string {
+	how := "depends on"
+	if after {
+		how = "comes after"
 	}
-	return fmt.Sprintf("it depends on step %q, which was %s", dep, state)
+	if state == StateFailed {
+		return fmt.Sprintf("it %s step %q, which failed", how, dep)
+	}
+	return fmt.Sprintf("it %s step %q, which was %s", how, dep, state)
 }
 
 // runStep waits for the step's dependencies, then runs its task, or one task per for_each item.
@@ -309,16 +339,27 @@ func (p *program) runStep(ctx workflow.Context, id string) {
 		return
 	}
 	defer func() { p.events.dependency(ctx, id, s.status.State, p.plan.Deps(id), p.plan.Dependents(id)) }()
+	skippedBy, byCondition := "", true // the first step that skips this one; whether all that do were skipped by conditions
 	for _, dep := range p.plan.Deps(id) {
-		switch st := p.steps[dep].status.State; st {
-		case StateDone:
-		case StateCanceled, StateNotRun: // the program was canceled
+		d := p.steps[dep]
+		switch st := d.status.State; {
+		case st == StateDone:
+			continue
+		case (st == StateCanceled || st == StateNotRun) && skippedBy == "": // the program was canceled
 			s.status.State, s.status.Reason = StateNotRun, notRunReason
 			return
-		default:
-			s.status.State, s.status.Reason = StateSkipped, dependencyReason(dep, st)
-			return
+		case st == StateSkipped && d.byCondition && p.orderOnly(id, dep):
+			continue // a step it only comes after, which a condition skipped: it ended, for order
 		}
+		if skippedBy == "" {
+			skippedBy = dep
+		}
+		byCondition = byCondition && d.status.State == StateSkipped && d.byCondition
+	}
+	if skippedBy != "" {
+		s.status.State, s.status.Reason = StateSkipped, dependencyReason(skippedBy, p.steps[skippedBy].status.State, p.orderOnly(id, skippedBy))
+		s.byCondition = byCondition
+		return
 	}
 	p.events.dependency(ctx, id, "in_progress", p.plan.Deps(id), p.plan.Dependents(id))
 	scope := plan.Scope{Steps: p.outputs, Now: p.start}
@@ -353,7 +394,7 @@ func (p *program) runSingle(ctx workflow.Context, id string, scope plan.Scope) {
 	}
 	if !run {
 		s.status.State, s.status.Reason = StateSkipped, skipReason(p.plan.Step(id))
-		s.status.Skipped = 1
+		s.status.Skipped, s.byCondition = 1, true
 		return
 	}
 	args, err := p.plan.Args(id, scope)
@@ -481,6 +522,12 @@ func (p *program) skippedLabel(id string, item any, scope plan.Scope, label stri
 		return p.itemLabel(id, item, args)
 	}
 	return label
+}
+
+// orderOnly reports whether step id waits for dep only for order (its after), in a history that records
+// order-only dependencies (versionOrderOnly).
+func (p *program) orderOnly(id, dep string) bool {
+	return p.afterIsOrderOnly && slices.Contains(p.plan.OrderOnly(id), dep)
 }
 
 func (p *program) depsFinished(id string) bool {

@@ -65,6 +65,7 @@ type fakeWorld struct {
 	acting    actingAs             // who sends the start, the updates and the signals (owner: testOwner when empty)
 	tuning    *api.Tuning          // recorded with the plan: adaptive tuning
 	store     catalog.ContentStore // when set, RetrieveContacts keeps the contacts in it (a stored list)
+	slowPlan  chan struct{}        // when set, PlanProgram runs until it is canceled (a slow model), then closes it
 
 	historyContacts int  // how many contacts CheckEmailHistory was given
 	historyStored   bool // as a stored list
@@ -92,7 +93,16 @@ func (f *fakeWorld) env(t *testing.T) *testsuite.TestWorkflowEnvironment {
 	(&activities.Commands{}).Register(env)
 	env.RegisterActivity(&activities.Planning{})
 	env.OnActivity("PlanProgram", mock.Anything, mock.Anything).Return(
-		func(_ context.Context, req activities.PlanRequest) (activities.PlanResult, error) {
+		func(ctx context.Context, req activities.PlanRequest) (activities.PlanResult, error) {
+			if f.slowPlan != nil {
+				select {
+				case <-ctx.Done():
+					close(f.slowPlan)
+					return activities.PlanResult{}, ctx.Err()
+				case <-time.After(time.Minute):
+					return activities.PlanResult{}, errors.New("the planning was not canceled within a minute")
+				}
+			}
 			if req.Plan != nil {
 				return activities.PlanResult{Plan: req.Plan, MirrorEvents: f.mirror, Policy: &f.policy, Tuning: f.tuning}, nil
 			}

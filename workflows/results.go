@@ -12,12 +12,15 @@ import (
 
 // stepRun is the progress of one step.
 type stepRun struct {
-	status    StepStatus
-	items     []ItemResult
-	finished  bool
-	shards    []*shardRun // a sharded step's shards (shard.go)
-	notListed int         // a sharded step's items its shards did not list
-	tuner     *tuner      // a batched step's (tuning.go); off when the program is not tuned
+	status   StepStatus
+	items    []ItemResult
+	finished bool
+	// byCondition: it was skipped by a condition, its own if or that of a step it depends on, not by a
+	// failure; a step that only comes after it (plan.Step.After) still runs.
+	byCondition bool
+	shards      []*shardRun // a sharded step's shards (shard.go)
+	notListed   int         // a sharded step's items its shards did not list
+	tuner       *tuner      // a batched step's (tuning.go); off when the program is not tuned
 }
 
 // progress is the step's status with the progress its running shards last signalled.
@@ -41,6 +44,9 @@ func (s *stepRun) fail(reason string) {
 
 // notRunReason is why a step that had not begun when the program was canceled never ran.
 const notRunReason = "the program was canceled before this step began"
+
+// canceledWhilePlanning is the summary of a program canceled before it had a plan.
+const canceledWhilePlanning = "the program was canceled while it was being planned: nothing was run"
 
 // cancel marks the step as stopped by the program's cancellation, saying what it was doing: "canceled
 // while waiting until Wednesday 2 December 17:00:00 UTC". A step that had not begun is not run instead.
@@ -143,7 +149,10 @@ func (p *program) result() Result {
 	case notRun > 1:
 		summary = append(summary, fmt.Sprintf("%d steps not run", notRun))
 	}
-	if p.state == StateCanceled {
+	switch {
+	case p.state == StateCanceled && p.plan == nil:
+		summary = []string{canceledWhilePlanning}
+	case p.state == StateCanceled:
 		summary = append([]string{"the program was canceled"}, summary...)
 	}
 	if p.asker.aborted != "" {

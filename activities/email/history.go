@@ -104,19 +104,11 @@ var CheckEmailHistory = catalog.Define(catalog.Def[Deps, historyArgs, historyOut
 				find = fmt.Sprintf("whether you have emailed %s (step %d)", words.Noun, src.Number)
 			}
 		}
-		since, ok := r.Time(s.Args["since"])
+		window, ok := catalog.SayWindow(r.Time, r.IsNow, s.Args["since"], s.Args["until"])
 		if find == "" || !ok {
 			return ""
 		}
-		text := fmt.Sprintf("Find %s since %s", find, since)
-		if until, ok := s.Args["until"]; ok && !r.IsNow(until) {
-			u, ok := r.Time(until)
-			if !ok {
-				return ""
-			}
-			text += " until " + u
-		}
-		return text + "."
+		return fmt.Sprintf("Find %s %s.", find, window)
 	},
 	Forms: catalog.Forms{
 		Phrases: []string{"if I haven't emailed them {since}", "unless I have emailed them {since}", "who I haven't emailed {since}"},
@@ -211,7 +203,7 @@ func checkHistory(ctx context.Context, d Deps, args historyArgs) (historyOutput,
 func checkAddresses(contacts []catalog.ContactValue, first int) error {
 	for i, c := range contacts {
 		if strings.TrimSpace(c.Email) == "" {
-			return catalog.Invalid("contacts[%d] (%s) has no email", first+i, contactLabel(c))
+			return catalog.Invalid("contact %d of the list (%s) has no email address", first+i+1, contactLabel(c)) // counted from 1
 		}
 	}
 	return nil
@@ -302,7 +294,7 @@ func readContacts(ctx context.Context, store catalog.ContentStore, list contentv
 		for i, b := range raw {
 			var c catalog.ContactValue
 			if err := json.Unmarshal(b, &c); err != nil {
-				return nil, catalog.Invalid("contacts[%d] of %s is not a contact: %v", at+i, list, err)
+				return nil, catalog.Invalid("item %d of %s is not a contact: %v", at+i+1, list, err)
 			}
 			contacts = append(contacts, c)
 		}

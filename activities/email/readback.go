@@ -34,7 +34,17 @@ func readBackSend(r catalog.Reading) string {
 	if len(extra) == 0 {
 		return text
 	}
-	return strings.TrimSuffix(text, ".") + ", " + strings.Join(extra, ", ") + "."
+	// "Send it to bob@example.com with notes.md attached and a copy to ann@example.com.": no comma
+	// before "with", but after a clause that has one (", only if ..."), which "with" would read as part of.
+	sep := " "
+	if strings.Contains(text, ", ") {
+		sep = ", "
+	}
+	with := strings.Join(extra, " and ")
+	if len(extra) == 2 {
+		with = extra[0] + " and " + strings.TrimPrefix(extra[1], "with ")
+	}
+	return strings.TrimSuffix(text, ".") + sep + with + "."
 }
 
 // literalList is a literal list as an argument writes it, each item read by read (the reading's Text or
@@ -78,6 +88,8 @@ func what(r catalog.Reading, s catalog.StepView) (string, bool) {
 			}
 		} else if body, ok = r.Words(t); !ok { // a literal, or a text with expressions said in words
 			return "", false
+		} else if s.Args["subject"] == t {
+			return body, true // the subject is the message itself (its only line): said once
 		}
 	} else {
 		return "", false
@@ -103,7 +115,14 @@ func what(r catalog.Reading, s catalog.StepView) (string, bool) {
 // them: "\"Hi {first name}\"", "(each contact's first name filled in)".
 func template(r catalog.Reading, s catalog.StepView, text string) (string, string, bool) {
 	t, fills, ok := r.Template(text)
-	if !ok || s.ForEach == nil {
+	if !ok {
+		return "", "", false
+	}
+	if s.ForEach == nil {
+		// One recipient a step found: "(the contact's first name filled in)".
+		if _, words, ok := r.Result(s.Args["to"]); ok && words.Each == "" && words.Noun != "" {
+			return fmt.Sprintf("%q", t), fmt.Sprintf("(%s's %s filled in)", words.Noun, andList(fills)), true
+		}
 		return "", "", false
 	}
 	var each string
@@ -177,6 +196,12 @@ func readBackMessage(r catalog.Reading) string {
 		if !ok {
 			return ""
 		}
+		if to, isMap := s.Args["to"].(map[string]any); isMap {
+			// "Bob <bob@example.com>": the name shown with the address, when the plan gives one as text.
+			if name, _ := to["name"].(string); strings.TrimSpace(name) != "" && !strings.Contains(name, "${") {
+				addr = fmt.Sprintf("%s <%s>", strings.ReplaceAll(name, "$${", "${"), addr)
+			}
+		}
 		return fmt.Sprintf("Send %s to %s.", what, addr)
 	case !r.IsItem(s.Args["to"]):
 		return ""
@@ -205,15 +230,12 @@ func readBackMessage(r catalog.Reading) string {
 	if !ok || hist.Command != CheckEmailHistory.Name {
 		return ""
 	}
-	since, ok := r.Time(hist.Args["since"])
+	// A window that ends before now ("last month") is said by its first and last day, as the history step says it.
+	window, ok := catalog.SayWindow(r.Time, r.IsNow, hist.Args["since"], hist.Args["until"])
 	if !ok {
 		return ""
 	}
-	// A window that ends before now ("last month") is said with its end, as the history step says it.
-	if until, ok := r.Time(hist.Args["until"]); ok && !r.IsNow(hist.Args["until"]) {
-		return fmt.Sprintf("Send %s to %s you have not emailed since %s until %s.", what, whom, since, until)
-	}
-	return fmt.Sprintf("Send %s to %s you have not emailed since %s.", what, whom, since)
+	return fmt.Sprintf("Send %s to %s you have not emailed %s.", what, whom, window)
 }
 
 // sendToSelected says a send to the items of a selection; "" when the selection is not known.

@@ -25,7 +25,8 @@ import (
 //   - CEL expressions are re-printed from their syntax tree, so spacing and redundant parentheses do not
 //     count;
 //   - depends_on becomes every step a step waits for, directly or through others, whether the plan says
-//     so in depends_on or by reading that step's output;
+//     so in depends_on, in after or by reading that step's output; the steps of its after are also
+//     listed as order_only, for they behave differently when a condition skips them;
 //   - an optional argument that says what its absence says is dropped: an empty subject, a priority of
 //     "normal", an "until" equal to the start of the program (rounded up to the second), and the empty
 //     name of a literal contact; a literal contact with only an address is that address, as SendEmail
@@ -115,6 +116,16 @@ func canonical(p *plan.Plan, now time.Time) (string, error) {
 		}
 		if deps := closure(id); len(deps) > 0 {
 			out["after"] = deps
+		}
+		// Which of them it waits for only for order (plan.Step.After): one a condition skipped does not
+		// skip it, as a dependency would.
+		if only := c.OrderOnly(id); len(only) > 0 {
+			renamed := make([]string, len(only))
+			for i, d := range only {
+				renamed[i] = rename[d]
+			}
+			slices.Sort(renamed)
+			out["order_only"] = renamed
 		}
 		if s.ForEach != nil {
 			items, err := rw(s.ForEach.Items, false)

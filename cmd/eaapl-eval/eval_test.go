@@ -41,7 +41,7 @@ func TestTheRuleBasedPlannerIsNeverWrongOnTheSet(t *testing.T) {
 		t.Fatal(err)
 	}
 	var out bytes.Buffer
-	rules := &planner.Rules{Location: time.UTC}
+	rules := &planner.Rules{Location: time.UTC, Me: evalMe} // as main runs the set: "to me" is known
 	counts := evaluate(context.Background(), &out, "rules", cases, func(ctx context.Context, program string, now time.Time) (*plan.Plan, planner.Report, error) {
 		p, err := rules.Plan(ctx, program, now)
 		return p, planner.Report{}, err
@@ -170,6 +170,22 @@ func TestCanonicalComparesWhatPlansDo(t *testing.T) {
 				t.Errorf("a plan that does something else compares equal:\n%s", got)
 			}
 		})
+	}
+}
+
+// TestCanonicalTellsAfterFromDependsOn: a step that only comes after a conditional step runs when the
+// condition skips it, and one that depends on it is skipped with it, so the two plans differ.
+func TestCanonicalTellsAfterFromDependsOn(t *testing.T) {
+	doc := `{"version": 1, "steps": [
+	  {"id": "history", "command": "CheckEmailHistory", "args": {"contacts": [{"name": "", "email": "alice@example.com"}], "since": "2026-11-23T00:00:00Z"}},
+	  {"id": "send", "command": "SendEmail", "args": {"to": "alice@example.com", "subject": "Hi", "body": "Hi"}, "depends_on": ["history"], "if": "!(\"alice@example.com\" in steps.history.emailed)"},
+	  {"id": "send_2", "command": "SendEmail", "args": {"to": "bob@example.com", "subject": "Yo", "body": "Yo"}, "WAITS": ["send"]}]}`
+	after := mustCanonical(t, strings.Replace(doc, "WAITS", "after", 1), evalNow)
+	if dependsOn := mustCanonical(t, strings.Replace(doc, "WAITS", "depends_on", 1), evalNow); after == dependsOn {
+		t.Errorf("after and depends_on compare equal:\n%s", after)
+	}
+	if !strings.Contains(after, `"order_only"`) {
+		t.Errorf("the canonical form of a plan with after does not say which steps are for order only:\n%s", after)
 	}
 }
 

@@ -31,8 +31,11 @@ func newPlanCmd() *cobra.Command {
 				return err
 			}
 			program := strings.Join(args, " ")
-			if strings.TrimSpace(program) == "" {
+			switch {
+			case len(args) == 0:
 				return usageError{msg: "eaapl plan needs a program in quotes"}
+			case strings.TrimSpace(program) == "":
+				return usageError{msg: emptyProgram("plan")}
 			}
 			p, rep, now, err := planHere(ctx, cfg, program, opts)
 			if err != nil {
@@ -109,4 +112,9 @@ func writeJSON(w io.Writer, v any) error {
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
 	return enc.Encode(v)
+}
+
+// emptyProgram is the error for a program given in quotes with nothing in them.
+func emptyProgram(command string) string {
+	return fmt.Sprintf("the program is empty: write what to do in the quotes, e.g. eaapl %s \"Send 'Hi' to bob@example.com\"", command)
 }

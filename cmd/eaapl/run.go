@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"strings"
 	"sync"
@@ -51,8 +52,10 @@ func newRunCmd() *cobra.Command {
 					return err
 				}
 				in.Plan = p
-			case strings.TrimSpace(in.Program) == "":
+			case len(args) == 0:
 				return usageError{msg: "eaapl run needs a program in quotes, e.g. eaapl run \"Send 'Hi' to bob@example.com\""}
+			case strings.TrimSpace(in.Program) == "":
+				return usageError{msg: emptyProgram("run")}
 			}
 			return runProgram(ctx, cfg, cmd, in, runOptions{asJSON: asJSON, confirm: confirmFirst, sameSettings: sameSettings, id: id, address: address, planner: opts, allowReuse: allowReuse})
 		}),
@@ -348,8 +351,11 @@ func plannedByRules(cfg config.Config, opts planner.Options) bool {
 
 func readPlan(path string) (*plan.Plan, error) {
 	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("the plan file %s does not exist", path) // not "read plan: open ...: no such file or directory"
+	}
 	if err != nil {
-		return nil, fmt.Errorf("read plan: %w", err)
+		return nil, fmt.Errorf("read the plan file: %w", err)
 	}
 	p, err := plan.Parse(b)
 	if err != nil {
