@@ -87,7 +87,9 @@ func (p *parser) commandStatement(pos int, iterating bool) (*commandClause, int,
 		if c != nil {
 			return c, next, nil
 		}
-		if first == nil {
+		if first == nil || fail != nil && (fail.from > first.from || fail.from == first.from && fail.to > first.to) {
+			// The form that read furthest says what is wrong: "save the summary as ${x}.txt" is the
+			// file name of "save {text} as {path}", not the "to" of "save {text} to {path}".
 			first = fail
 		}
 	}
