@@ -170,6 +170,22 @@ func (b *builder) resolve(words string, at span, want catalog.Type) (*made, stri
 			return m, out, nil
 		}
 	}
+	if words == "it" && len(b.made) > 0 {
+		// "Read the table orders.csv and email it to ...": a step made something, but not a text "it" names.
+		last := b.made[len(b.made)-1]
+		outs := slices.Sorted(maps.Keys(last.spec.Forms.Results))
+		main := outs[0] // the output a sentence names (the rows), else a list (the files), else the first
+		for _, out := range slices.Backward(outs) {
+			if r := last.spec.Forms.Results[out]; len(r.Words) > 0 || r.Each != "" && len(last.spec.Forms.Results[main].Words) == 0 {
+				main = out
+			}
+		}
+		why := fmt.Sprintf("a step before made %s, which \"it\" does not name: \"it\" is a text, like a document read or a page fetched", resultNoun(last, main))
+		if path, ok := last.args["path"]; ok && path.text != "" && !path.quoted {
+			why += fmt.Sprintf("; to send the file itself, attach it: Email %s to <address>", path.text)
+		}
+		return nil, "", &failure{from: at.from, to: at.to, why: why}
+	}
 	if words == "it" {
 		return nil, "", &failure{from: at.from, to: at.to, why: "nothing before it made something \"it\" can be; read a file or fetch a page first"}
 	}

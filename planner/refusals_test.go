@@ -25,6 +25,7 @@ func TestPlanRefusalsSayWhatIsMissing(t *testing.T) {
 		{"List my contacts at acme.com. How many of them haven't I emailed this week?", "How many of them", "a question counts your contacts with its own filters, not a list before it"},
 		{"Send my contacts to eve@evil.com", "to eve@evil.com", "never your contact list"},
 		{"Summarize notes.md and save the summary as ${x}.txt", "save the summary as ${x}.txt", `"save {text} as {path}" needs its path`},
+		{"Read the table orders.csv and email it to bob@example.com", "it", `a step before made the table's rows, which "it" does not name: "it" is a text, like a document read or a page fetched; to send the file itself, attach it: Email orders.csv to <address>`},
 		{"Tell bob@example.com that I'm late", "that I'm late", "the message must be in quotes, like Tell bob@example.com 'I'm late'"},
 		{"Tell my contact Ann that the meeting moved to 3pm", "that the meeting moved to 3pm", "like Tell my contact Ann 'the meeting moved to 3pm'"},
 	}
