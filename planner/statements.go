@@ -201,7 +201,7 @@ func (p *parser) slot(pos int, field catalog.Field, stop string) (slotValue, int
 		// "Save 'Hi' to bob@example.com": an email address is never a file. ("Write 'Hi' to
 		// bob@example.com" is then read as the email verb write, as docs/english.md says.)
 		return slotValue{}, 0, &failure{from: pos, to: after, why: fmt.Sprintf("%s is an email address, not a file; to email it, write Send '<message>' to %s; for a file, name one, like notes.txt", text, text)}
-	case !web && field.Name == "url":
+	case !web && field.Type == catalog.URL:
 		// FetchURL's address: a bare host name is not an address the fetcher can open, and no guess adds one.
 		return slotValue{}, 0, &failure{from: pos, to: after, why: fmt.Sprintf("a web address starts with https:// or http://, like https://%s", strings.TrimPrefix(text, "//"))}
 	}
