@@ -83,18 +83,12 @@ func run(ctx context.Context, dir string, verbose bool, w io.Writer) error {
 	}
 	fmt.Fprintf(w, "Evaluation set: %d programs (%s), planned at %s\n\n", len(cases), dir, evalNow.Format(time.RFC3339))
 
-	// The set's own folder is the workspace, and nothing is allowed past the fetch guard: the places a
-	// program names are checked as a worker so configured checks them (worker.PlaceCheck).
-	ws, err := workspace.Open(dir)
+	rules, closeRules, err := rulesPlanner(dir, evalMe)
 	if err != nil {
 		return err
 	}
-	defer ws.Close()
-	rules := &planner.Agent{Rules: &planner.Rules{Location: time.UTC, Me: evalMe}, Default: planner.KindRules,
-		Places: worker.PlaceCheck{Workspace: ws}.Check}
-	counts := evaluate(ctx, w, "rule-based planner", cases, func(ctx context.Context, program string, now time.Time) (*plan.Plan, planner.Report, error) {
-		return rules.Plan(ctx, program, now, planner.Options{})
-	}, verbose)
+	defer closeRules()
+	counts := evaluate(ctx, w, "rule-based planner", cases, rules, verbose)
 	if counts[wrong] > 0 {
 		return fmt.Errorf("the rule-based planner planned %d programs wrong; it must refuse what it does not understand", counts[wrong])
 	}
@@ -115,6 +109,21 @@ func run(ctx context.Context, dir string, verbose bool, w io.Writer) error {
 		return agent.LLM.Plan(ctx, program, now, true)
 	}, verbose)
 	return nil
+}
+
+// rulesPlanner is the rule-based planner as a worker runs it, whose workspace is the set's own folder
+// and whose fetch guard allows nothing more: the places a program names are checked as such a worker
+// checks them (worker.PlaceCheck). The function returned closes the workspace.
+func rulesPlanner(dir, me string) (planFunc, func(), error) {
+	ws, err := workspace.Open(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	agent := &planner.Agent{Rules: &planner.Rules{Location: time.UTC, Me: me}, Default: planner.KindRules,
+		Places: worker.PlaceCheck{Workspace: ws}.Check}
+	return func(ctx context.Context, program string, now time.Time) (*plan.Plan, planner.Report, error) {
+		return agent.Plan(ctx, program, now, planner.Options{})
+	}, func() { ws.Close() }, nil
 }
 
 // evaluate runs one planner over the set and prints its score.
