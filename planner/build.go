@@ -780,6 +780,10 @@ func (b *builder) send(s *sentence) (*failure, error) {
 	var one *sent    // a single recipient, for a reply later
 	var each string  // the item of an iteration over rows or lines
 	var table string // the step that reads the rows or lines
+	if named != nil && named.itObject && s.iter == nil {
+		// "Read todo.txt and email it 'Hi'": the document, or whom? Outside a list it is what a step made.
+		return &failure{from: named.from, to: named.to + 1, why: "say either what a step made or a message, not both"}, nil
+	}
 	if named != nil && (named.it || named.column != "") && s.iter == nil {
 		return &failure{from: named.from, to: named.to, why: "it names an item, and the statement goes over no list; start with For each row in <table> or For each line in <file>"}, nil
 	}
@@ -802,12 +806,18 @@ func (b *builder) send(s *sentence) (*failure, error) {
 		send.DependsOn = append(send.DependsOn, id)
 		each = as
 		switch {
+		case named == nil && s.result != nil && !b.records:
+			// "For each line in emails.txt, email it": the line as the message, to whom? Or to the line, saying what?
+			return &failure{from: s.span.from, to: s.span.to, why: fmt.Sprintf("say the message and whom: for each %s, email it saying '<message>' sends it to the %s, an address", as, as)}, nil
 		case named == nil:
 			return &failure{from: s.span.from, to: s.span.to, why: fmt.Sprintf("say whom to email for each %s: the address in the <column> column, or it (each line an address)", as)}, nil
 		case named.column != "":
 			send.Args["to"] = "${" + as + "." + named.column + "}"
 			b.addColumns(table, named.column)
 			whom = fmt.Sprintf("the address in the %s column of each %s", named.column, as)
+		case named.it && b.records:
+			// A row is a record of cells, not an address: which cell is meant is never guessed.
+			return &failure{from: named.from, to: named.to, why: fmt.Sprintf("a %s is not an address; say the address in the <column> column, like the address in the email column", as)}, nil
 		case named.it:
 			send.Args["to"] = "${" + as + "}"
 			whom = "each " + as

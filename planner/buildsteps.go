@@ -457,11 +457,15 @@ func describeForm(c *commandClause) string {
 			words = append(words, v.text)
 		}
 	}
-	for _, w := range c.where {
+	for i, w := range c.where {
+		join := "where"
+		if i > 0 {
+			join = "and" // "where region is north and status is late"
+		}
 		if w.not {
-			words = append(words, "where", w.field, "is not", w.value)
+			words = append(words, join, w.field, "is not", w.value)
 		} else {
-			words = append(words, "where", w.field, "is", w.value)
+			words = append(words, join, w.field, "is", w.value)
 		}
 	}
 	return capitalize(strings.Join(words, " ")) + "."

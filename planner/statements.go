@@ -100,6 +100,16 @@ func (p *parser) matchForm(pos int, f statementForm) (*commandClause, int, *fail
 	next := pos
 	words := 0
 	for i, part := range f.parts {
+		if f.iterates() && i == 1 && p.isWord(next, "every") {
+			next++ // "for every row in": the same as for each
+			words++
+			continue
+		}
+		if f.iterates() && i == 2 && p.isWord(next, "of") && p.isWord(next+1, "the") && p.isWord(next+2, part.word+"s") {
+			next += 3 // "for each of the rows of": the same as for each row of
+			words += 3
+			continue
+		}
 		if part.word != "" {
 			if !p.isWord(next, part.word) {
 				if words > 0 && i > 0 && f.parts[i-1].slot != "" {
@@ -301,25 +311,46 @@ func (p *parser) where(pos int) (*whereClause, int, *failure) {
 	if p.isPunct(at, ",") && p.isWord(at+1, "where") {
 		at++
 	}
-	if !p.isWord(at, "where") && !(p.isWord(at, "and") && at+2 < p.end && p.isWord(at+2, "is") && pos > 0) {
+	andIs := p.isWord(at+2, "is") || p.isWord(at+1, "the") && p.isWord(at+3, "is") // "and (the) priority is high"
+	if !p.isWord(at, "where") && !(p.isWord(at, "and") && andIs && pos > 0) {
 		return nil, 0, nil
 	}
 	if p.isWord(at, "and") && !p.prevWhere(pos) {
 		return nil, 0, nil
 	}
 	col := at + 1
+	if p.isWord(col, "the") {
+		col++ // "where the status is late": the column is status
+	}
 	if col >= p.end || p.toks[col].kind != word || !identifier.MatchString(p.toks[col].text) {
 		return nil, 0, &failure{from: at, to: col + 1, why: "say which column, in lower case letters, digits and _, like where status is late"}
 	}
 	n, ok := p.phrase(col+1, "is", "is not", "equals")
 	if !ok {
+		if op := p.operatorAt(col + 1); op != "" {
+			// "where status = late": no symbols in the grammar, and no guess at what != or < would mean.
+			return nil, 0, &failure{from: at, to: col + 2, why: fmt.Sprintf("%q is not a word of the grammar; write is (or is not), like where %s is late", op, p.toks[col].text)}
+		}
 		return nil, 0, &failure{from: at, to: col + 2, why: "say what the column is, like where status is late"}
 	}
 	not := p.isWord(col+2, "not")
-	if n >= p.end || !(p.toks[n].kind == quoted || p.toks[n].kind == word && p.isItemWord(p.toks[n].text)) {
-		return nil, 0, &failure{from: at, to: n + 1, why: "say the value, one word or in quotes, like where status is late"}
+	// The value: one word, a quotation, or an email address ("where email is bob@example.com").
+	if n >= p.end || !(p.toks[n].kind == quoted || p.toks[n].kind == address || p.toks[n].kind == word && p.isItemWord(p.toks[n].text)) {
+		return nil, 0, &failure{from: at, to: n + 1, why: "say the value, one word, an address or in quotes, like where status is late"}
 	}
 	return &whereClause{span: span{at, n + 1}, field: p.toks[col].text, value: strings.TrimSpace(p.toks[n].text), not: not}, n + 1, nil
+}
+
+// operatorAt is the comparison symbol the program wrote at pos ("=", "==", "!=", "<", ">="), or "".
+func (p *parser) operatorAt(pos int) string {
+	if pos >= p.end {
+		return ""
+	}
+	raw := strings.TrimSpace(p.src[p.toks[pos].start:p.toks[pos].end])
+	if raw != "" && strings.Trim(raw, "=!<>") == "" {
+		return raw
+	}
+	return ""
 }
 
 // prevWhere reports whether a where clause ends just before pos, so that "and" joins another.

@@ -1,0 +1,84 @@
+package planner
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+
+	"github.com/eaapl/eaapl/plan"
+)
+
+// stepsJSON is a plan's steps without their descriptions, as JSON, to compare two wordings' plans.
+func stepsJSON(t *testing.T, program string) string {
+	t.Helper()
+	p := mustPlan(t, &Rules{}, program, now)
+	steps := make([]plan.Step, len(p.Steps))
+	for i, s := range p.Steps {
+		s.Description = ""
+		s.SkipReason = "" // it quotes the wording
+		steps[i] = s
+	}
+	b, err := json.Marshal(steps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// TestIterationWordingsPlanAsTheirPlainForm: each wording of an iteration over rows or lines is the
+// plan of its plain form, step for step.
+func TestIterationWordingsPlanAsTheirPlainForm(t *testing.T) {
+	for wording, plain := range map[string]string{
+		"For every row in orders.csv, send 'Your order {order}' to the address in the email column":                                        "For each row in orders.csv, send 'Your order {order}' to the address in the email column",
+		"For each of the rows of the table orders.csv, email the address in the email column saying 'Thanks'":                              "For each row in orders.csv, email the address in the email column saying 'Thanks'",
+		"For each of the rows in orders.csv, email the address in the email column saying 'Thanks'":                                        "For each row in orders.csv, email the address in the email column saying 'Thanks'",
+		"For each row in the table orders.xlsx, email the address in the email column saying 'Thanks'":                                     "For each row in orders.xlsx, email the address in the email column saying 'Thanks'",
+		"For every line in list.txt, send 'Hi' to it":                                                                                      "For each line in list.txt, send 'Hi' to it",
+		"For each of the lines of the file list.txt, send 'Hi' to it":                                                                      "For each line in list.txt, send 'Hi' to it",
+		"For each line in addresses.txt, email it 'Hello'":                                                                                 "For each line in addresses.txt, send 'Hello' to it",
+		"For each line in addresses.txt, email it saying 'Hello'":                                                                          "For each line in addresses.txt, send 'Hello' to it",
+		"For each row in orders.xlsx where the status is late, email the address in the email column saying 'Late'":                        "For each row in orders.xlsx where status is late, email the address in the email column saying 'Late'",
+		"For each row in orders.xlsx where the status is 'late', email the address in the email column saying 'Late'":                      "For each row in orders.xlsx where status is late, email the address in the email column saying 'Late'",
+		"For each row in orders.csv where the region is north and the status is late, email the address in the email column saying 'Late'": "For each row in orders.csv where region is north and status is late, email the address in the email column saying 'Late'",
+	} {
+		t.Run(wording, func(t *testing.T) {
+			if got, want := stepsJSON(t, wording), stepsJSON(t, plain); got != want {
+				t.Fatalf("plan\n got: %s\nwant: %s", got, want)
+			}
+		})
+	}
+}
+
+// TestWhereTakesAnAddressAndKeepsOnlyItsRows evaluates "where email is bob@example.com" as the
+// interpreter does: the rows whose cell is the address, ignoring case and spaces, and no other.
+func TestWhereTakesAnAddressAndKeepsOnlyItsRows(t *testing.T) {
+	c, err := plan.Compile(mustPlan(t, &Rules{}, "For each row in orders.csv where email is Bob@Example.com, send 'Found you' to the address in the email column", now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for cell, want := range map[string]bool{"bob@example.com": true, " BOB@example.com ": true, "ann@example.com": false, "bob@example.co": false} {
+		row := map[string]any{"email": cell}
+		ok, err := c.Condition("send", plan.Scope{Now: now, ItemName: "row", Item: row})
+		if err != nil || ok != want {
+			t.Errorf("row with email %q: kept = %v, %v; want %v", cell, ok, err, want)
+		}
+	}
+}
+
+// TestIterationNearMissesAreRefusedSayingWhy: symbols for "is", a row as an address, and "it" with a
+// message where no list is gone over are refused, quoting the part, never guessed.
+func TestIterationNearMissesAreRefusedSayingWhy(t *testing.T) {
+	for _, tt := range []struct{ program, part, why string }{
+		{"For each row in orders.csv where status = late, email the address in the email column saying 'Late'", "where status =", `"=" is not a word of the grammar; write is (or is not)`},
+		{"For each row in orders.csv where status != late, email the address in the email column saying 'Late'", "where status !=", `"!=" is not a word of the grammar`},
+		{"For each row in orders.csv, email it 'Hi'", "it", "a row is not an address"},
+		{"For each row in orders.csv, send 'Hi' to it", "to it", "a row is not an address"},
+		{"Read todo.txt and email it 'Hi'", "it 'Hi'", "say either what a step made or a message, not both"},
+		{"For each line in addresses.txt, email it", "For each line in addresses.txt, email it", "say the message and whom"},
+	} {
+		t.Run(tt.program, func(t *testing.T) {
+			_, err := (&Rules{}).Plan(context.Background(), tt.program, now)
+			assertRefused(t, err, tt.part, tt.why)
+		})
+	}
+}
