@@ -49,6 +49,42 @@ func TestIterationWordingsPlanAsTheirPlainForm(t *testing.T) {
 	}
 }
 
+// TestTheSpecChainInOtherWordsPlansWhatItSays: "look for trends" and "find the trends" (no text named)
+// find the trends in it, the document just read, as "analyze it for trends" does; later "it" is still
+// the document, and "the summary" the summary.
+func TestTheSpecChainInOtherWordsPlansWhatItSays(t *testing.T) {
+	for wording, plain := range map[string]string{
+		"Open report.txt, look for trends and summarise it":                                            "Open the document report.txt, analyze it for trends, and summarize it",
+		"Open report.txt, look for the trends in it and summarise it":                                  "Open the document report.txt, analyze it for trends, and summarize it",
+		"Read notes.md, find the trends, then summarize it and email the summary to alice@example.com": "Read notes.md, analyze it for trends, then summarize it and email the summary to alice@example.com",
+		"Look for trends in report.txt and email the trends to bob@example.com":                        "Find the trends in report.txt and email the trends to bob@example.com",
+	} {
+		t.Run(wording, func(t *testing.T) {
+			if got, want := stepsJSON(t, wording), stepsJSON(t, plain); got != want {
+				t.Fatalf("plan\n got: %s\nwant: %s", got, want)
+			}
+		})
+	}
+	p := mustPlan(t, &Rules{}, "Read notes.md, find the trends, then summarize it and email the summary to alice@example.com", now)
+	if got := len(p.Steps); got != 4 {
+		t.Fatalf("%d steps, want read, analyze, summarize, send", got)
+	}
+	if a, s := p.Steps[1], p.Steps[2]; a.Command != "AnalyzeTrends" || a.Args["text"] != "${steps.read.text}" || s.Command != "Summarize" || s.Args["text"] != "${steps.read.text}" {
+		t.Fatalf("steps %+v, %+v: want the trends and the summary of the document", a, s)
+	}
+	if send := p.Steps[3]; send.Args["body"] != "${steps.summarize.summary}" {
+		t.Fatalf("the email sends %v, want the summary", send.Args["body"])
+	}
+	for _, tt := range []struct{ program, part, why string }{
+		{"Summarize notes.md and look for trends", "look for trends", `"it" could be the document's text or the summary`},
+		{"Look for trends", "Look for trends", "nothing before it made"},
+		{"Read notes.md, find the trends and email it to bob@example.com", "it", `"it" could be the document's text or the trends`},
+	} {
+		_, err := (&Rules{}).Plan(context.Background(), tt.program, now)
+		assertRefused(t, err, tt.part, tt.why)
+	}
+}
+
 // TestWhereTakesAnAddressAndKeepsOnlyItsRows evaluates "where email is bob@example.com" as the
 // interpreter does: the rows whose cell is the address, ignoring case and spaces, and no other.
 func TestWhereTakesAnAddressAndKeepsOnlyItsRows(t *testing.T) {

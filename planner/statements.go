@@ -42,6 +42,16 @@ func (f statementForm) iterates() bool {
 	return len(f.parts) > 2 && f.parts[0].word == "for" && f.parts[1].word == "each"
 }
 
+// hasSlot reports whether the statement has an argument slot.
+func (f statementForm) hasSlot() bool {
+	for _, part := range f.parts {
+		if part.slot != "" {
+			return true
+		}
+	}
+	return false
+}
+
 // each is the word for one item of an iterating statement: "row".
 func (f statementForm) each() string { return f.parts[2].word }
 
@@ -143,6 +153,16 @@ func (p *parser) matchForm(pos int, f statementForm) (*commandClause, int, *fail
 		next = after
 	}
 	c.span = span{pos, next}
+	if !f.hasSlot() {
+		// A statement with no slot ("look for trends") works on it: its command's first text argument
+		// takes "it", resolved as any "it" is (the latest result; refused when two could be meant).
+		for _, field := range f.spec.Args {
+			if field.Type == catalog.ContentType {
+				c.args[field.Name] = slotValue{span: c.span, result: "it", want: field.Type}
+				break
+			}
+		}
+	}
 	if f.iterates() {
 		for {
 			w, after, fail := p.where(next)
