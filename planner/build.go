@@ -999,6 +999,15 @@ func (b *builder) send(s *sentence) (*failure, error) {
 		send.DependsOn = append(send.DependsOn, b.id(stepReply))
 	}
 
+	// A condition on a file's text ("If todo.txt contains 'urgent', email it ..."): the file is read
+	// first, so that "it" in the email is its text, as after "Read todo.txt".
+	for i, v := range s.values {
+		if v.file != "" && !v.count {
+			s.values[i].read = b.readFile(slotValue{span: span{v.from + 1, v.from + 2}, text: v.file})
+			b.fresh = true
+		}
+	}
+
 	// What.
 	var message *quoteClause
 	if len(s.messages) == 1 {

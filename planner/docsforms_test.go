@@ -118,3 +118,53 @@ func TestIterationNearMissesAreRefusedSayingWhy(t *testing.T) {
 		})
 	}
 }
+
+// TestAConditionOnAFileReadsItFirst: "if todo.txt contains" reads the file, tests its text on the worker
+// (FindText) and sends "it", the file's text; "if report.csv has more than 5 rows" reads the rows and
+// holds by their count, as the interpreter evaluates it.
+func TestAConditionOnAFileReadsItFirst(t *testing.T) {
+	p := mustPlan(t, &Rules{}, "If todo.txt contains 'urgent', email it to bob@example.com", now)
+	read, _ := p.Step("read")
+	test, _ := p.Step("test")
+	send, _ := p.Step("send")
+	if read.Command != "ReadDocument" || read.Args["path"] != "todo.txt" || test.Command != "FindText" || test.Args["text"] != "${steps.read.text}" || test.Args["phrase"] != "urgent" {
+		t.Fatalf("steps %+v, %+v: want todo.txt read, then its text tested", read, test)
+	}
+	if send.If != "steps.test.contains" || send.Args["body"] != "${steps.read.text}" {
+		t.Fatalf("send if %q body %v: want the file's text, if it contains urgent", send.If, send.Args["body"])
+	}
+
+	c, err := plan.Compile(mustPlan(t, &Rules{}, "If report.csv has more than 5 rows, send 'Big report' to bob@example.com", now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for count, want := range map[int]bool{6: true, 5: false, 0: false} {
+		out := map[string]any{"rows": map[string]any{"rows": []any{}, "count": count}}
+		ok, err := c.Condition("send", plan.Scope{Now: now, Steps: out})
+		if err != nil || ok != want {
+			t.Errorf("%d rows: send = %v, %v; want %v", count, ok, err, want)
+		}
+	}
+	if rows, _ := c.Plan.Step("rows"); rows.Command != "ReadTable" || rows.Args["path"] != "report.csv" {
+		t.Fatalf("rows step %+v, want ReadTable of report.csv", rows)
+	}
+}
+
+// TestTwoFiles: two files after email are two attachments; two files for one text are refused, one
+// statement each.
+func TestTwoFiles(t *testing.T) {
+	p := mustPlan(t, &Rules{}, "Email a.txt and b.txt to bob@example.com saying 'Both files'", now)
+	send, _ := p.Step("send")
+	if got, ok := send.Args["attachments"].([]any); !ok || len(got) != 2 || got[0] != "a.txt" || got[1] != "b.txt" {
+		t.Fatalf("attachments = %v, want a.txt and b.txt", send.Args["attachments"])
+	}
+	for _, tt := range []struct{ program, part, why string }{
+		{"Summarize a.txt and b.txt", "a.txt and b.txt", "takes one text at a time: write a statement for each, like Summarize a.txt, then Summarize b.txt"},
+		{"Read a.txt and b.txt and email it to bob@example.com", "a.txt and b.txt", "takes one path at a time"},
+		{"If report.csv has more than 5, send 'Big' to bob@example.com", "If report.csv has more than 5", "say what to count"},
+		{"If report.csv has more than 5 files, send 'Big' to bob@example.com", "If report.csv has more than 5 files", "a file has rows (a .csv or .xlsx table) or lines"},
+	} {
+		_, err := (&Rules{}).Plan(context.Background(), tt.program, now)
+		assertRefused(t, err, tt.part, tt.why)
+	}
+}

@@ -134,6 +134,8 @@ type valueCondition struct {
 	op     string // >, <, >=, ==
 	n      int
 	result string // the words for the result: "the page", "it"
+	file   string // a file the condition reads first: "if todo.txt contains", "if report.csv has more than 5 rows"
+	read   *made  // the step that reads file's text, once the builder added it
 	text   string // contains, is
 	not    bool
 	equals bool // is, rather than contains

@@ -152,6 +152,18 @@ func (p *parser) matchForm(pos int, f statementForm) (*commandClause, int, *fail
 		c.args[part.slot] = v
 		next = after
 	}
+	if last := f.parts[len(f.parts)-1]; last.slot != "" && p.isWord(next, "and") {
+		// "Summarize a.txt and b.txt": the slot takes one value; which to join, or how, is not guessed.
+		if field, _ := f.spec.Arg(last.slot); field.Type != "" {
+			if _, list := field.Type.Elem(); !list {
+				if second, after := p.valueWordAt(next + 1); after > 0 && !strings.Contains(second, "://") {
+					first := c.args[last.slot]
+					lead := capitalize(strings.Join(wordsOf(p.toks[pos:first.from]), " "))
+					return nil, 0, &failure{from: first.from, to: after, why: fmt.Sprintf("%q takes one %s at a time: write a statement for each, like %s %s, then %s %s", f.text, last.slot, lead, first.text, lead, second)}
+				}
+			}
+		}
+	}
 	c.span = span{pos, next}
 	if !f.hasSlot() {
 		// A statement with no slot ("look for trends") works on it: its command's first text argument
@@ -242,6 +254,14 @@ func (p *parser) slot(pos int, field catalog.Field, stop string) (slotValue, int
 		v.file = true // "summarize notes.md": the text of the file
 	}
 	return v, after, nil
+}
+
+// valueWordAt is valueWord, or -1 past the end.
+func (p *parser) valueWordAt(pos int) (string, int) {
+	if pos >= p.end {
+		return "", -1
+	}
+	return p.valueWord(pos)
 }
 
 // valueWord reads a file name, a pattern, an address or a web address at pos, as written; -1 when the
@@ -400,8 +420,18 @@ func (p *parser) valueCondition(pos int) (*clause, *failure) {
 	if !p.isWord(pos, "if") {
 		return nil, nil
 	}
-	if n, ok := p.phrase(pos+1, "there are", "there is"); ok {
-		v := &valueCondition{count: true}
+	// "if todo.txt contains 'urgent'", "if report.csv has more than 5 rows": a file, read first.
+	var file string
+	if fileName, after := p.valueWordAt(pos + 1); after > 0 && p.toks[pos+1].kind == word && !strings.Contains(fileName, "://") && !isPattern(fileName) {
+		if _, ok := p.phrase(after, "contains", "does not contain", "has", "have"); ok {
+			file = fileName
+		}
+	}
+	if n, ok := p.phrase(pos+1, "there are", "there is"); ok || file != "" && p.isWord(pos+2, "has") {
+		v := &valueCondition{count: true, file: file}
+		if file != "" {
+			n = pos + 3
+		}
 		ops := []struct {
 			words []string
 			op    string
@@ -437,14 +467,21 @@ func (p *parser) valueCondition(pos int) (*clause, *failure) {
 			v.noun = p.toks[n].text
 			n++
 		}
+		if file != "" && v.noun == "" {
+			// "if report.csv has more than 5": of what? Its rows and its lines are both counted.
+			return nil, &failure{from: pos, to: n, why: fmt.Sprintf("say what to count, like if %s has more than 5 rows (or lines)", file)}
+		}
 		v.span = span{pos, n}
 		return &clause{next: n, lead: true, value: v}, nil
 	}
 	n, ok := p.phrase(pos+1, p.l.resultWords...)
+	if file != "" {
+		n, ok = pos+2, true
+	}
 	if !ok || p.isWord(pos+1, "them") || p.isWord(pos+1, "her") || p.isWord(pos+1, "him") {
 		return nil, nil
 	}
-	v := &valueCondition{result: strings.Join(wordsOf(p.toks[pos+1:n]), " ")}
+	v := &valueCondition{result: strings.Join(wordsOf(p.toks[pos+1:n]), " "), file: file}
 	switch after, ok := p.phrase(n, "contains", "does not contain", "is", "is not", "says"); {
 	case !ok:
 		return nil, &failure{from: pos, to: n + 1, why: "say what it contains or is, like if the page contains 'down' or if the label is urgent"}
