@@ -423,7 +423,7 @@ func (p *parser) valueCondition(pos int) (*clause, *failure) {
 	// "if todo.txt contains 'urgent'", "if report.csv has more than 5 rows": a file, read first.
 	var file string
 	if fileName, after := p.valueWordAt(pos + 1); after > 0 && p.toks[pos+1].kind == word && !strings.Contains(fileName, "://") && !isPattern(fileName) {
-		if _, ok := p.phrase(after, "contains", "does not contain", "has", "have"); ok {
+		if _, ok := p.phrase(after, "contains", "does not contain", "has"); ok {
 			file = fileName
 		}
 	}

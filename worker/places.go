@@ -26,7 +26,8 @@ type PlaceCheck struct {
 }
 
 // NewPlaceCheck is the check of the configuration: EAAPL_WORKSPACE (the working directory when empty) and
-// EAAPL_HTTP_ALLOW (config.Validate has refused a malformed one; here it then allows nothing more).
+// EAAPL_HTTP_ALLOW (config.Validate has refused a malformed one; here it then allows nothing more). The
+// folder stays open for the life of the process, like the worker's own (one per process, in NewPlanner).
 func NewPlaceCheck(cfg config.Config) PlaceCheck {
 	var c PlaceCheck
 	if ws, err := workspace.Open(cmp.Or(cfg.Workspace, ".")); err == nil {
