@@ -168,3 +168,13 @@ func TestTwoFiles(t *testing.T) {
 		assertRefused(t, err, tt.part, tt.why)
 	}
 }
+
+// TestTwoWhereClausesReadBackJoinedByAnd: the read-back of two column tests says both must hold.
+func TestTwoWhereClausesReadBackJoinedByAnd(t *testing.T) {
+	p := mustPlan(t, &Rules{}, "For each row in orders.csv where the region is north and the status is late, email the address in the manager column saying 'Late'", now)
+	send, _ := p.Step("send")
+	sel, ok := ReadBackSelection(p, send.ForEach.Items, send.ForEach.As, send.If, fixedTimes{})
+	if want := `whose region is "north" and whose status is "late"`; !ok || sel.Filter != want {
+		t.Fatalf("filter %q (%v), want %q", sel.Filter, ok, want)
+	}
+}
