@@ -139,11 +139,11 @@ var AnalyzeTrends = catalog.Define(analysis(catalog.Def[Deps, trendsArgs, trends
 	},
 	Outcome: outcome("report"),
 	Forms: catalog.Forms{
-		Phrases:    []string{"analyze {text} for trends", "analyze it for trends", "the trends in {text}", "find the trends in {rows}"},
+		Phrases: []string{"analyze {text} for trends", "analyze it for trends", "the trends in {text}", "find the trends in {rows}"},
 		// The statements without a slot work on it, the latest result ("Open report.txt, look for trends").
 		Statements: []string{"analyze {text} for trends", "analyse {text} for trends", "find the trends in {text}",
 			"look for trends in {text}", "look for the trends in {text}", "look for trends", "look for the trends", "find the trends"},
-		Args:       map[string][]string{"text": {"analyze", "in"}, "rows": {"the rows of"}},
+		Args: map[string][]string{"text": {"analyze", "in"}, "rows": {"the rows of"}},
 		Results: map[string]catalog.ResultWords{
 			"trends": {Noun: "the trends", Each: "trend"},
 			"report": {Noun: "the trends", Words: []string{"the trends", "the analysis"}, Subject: "Trends in {text}",
