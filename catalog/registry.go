@@ -362,7 +362,8 @@ type Reading interface {
 	IsItem(v any) bool
 	// Address is a literal address argument: a string without expressions, or a contact object's email.
 	Address(v any) (string, bool)
-	// Addresses are the addresses of a literal list of contacts written as a CEL list in for_each.items.
+	// Addresses are the addresses of a literal list of contacts written as a CEL list in for_each.items,
+	// each "Name <address>" when its contact has a name.
 	Addresses(items string) ([]string, bool)
 	// Model is the model the text analysis sends text to, as configured where the plan is read back;
 	// false when none is (the analysis stays on the worker).

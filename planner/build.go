@@ -230,9 +230,11 @@ func build(l *language, prog *parsedProgram, words []string, text string, now ti
 		if zone == "Local" {
 			return nil, nil, fmt.Errorf("a schedule needs a named time zone: set EAAPL_TIMEZONE, for example to Europe/Berlin")
 		}
-		cal := plan.Calendar{DaysOfWeek: sc.days, DayOfMonth: sc.dayOfMonth, Hour: sc.clock.hour, Minute: sc.clock.minute}
-		body := strings.TrimSpace(text[prog.bodyOffset:])
-		b.p.Schedule = &plan.Schedule{Calendar: []plan.Calendar{cal}, TimeZone: zone, Program: body}
+		var cals []plan.Calendar
+		for _, c := range sc.clocks {
+			cals = append(cals, plan.Calendar{DaysOfWeek: sc.days, DayOfMonth: sc.dayOfMonth, Hour: c.hour, Minute: c.minute})
+		}
+		b.p.Schedule = &plan.Schedule{Calendar: cals, TimeZone: zone, Program: prog.body}
 	}
 	for i, s := range prog.statements {
 		b.n = i + 1
@@ -484,6 +486,11 @@ func (b *builder) selectContacts(sel *selection, conds []conditionClause) (*sele
 	out := &selected{items: "steps." + stepContacts + "." + b.l.list.Output, desc: "your contacts", deps: []string{stepContacts}}
 	var preds []string
 	var words []string
+	if sel != nil && sel.ownFirst && (len(sel.domains) > 0 || sel.prefix != "" || sel.named != "" || len(sel.except) > 0 || sel.emailed != nil || len(conds) > 0) {
+		// "my first 10 contacts at acme.com": the first 10 of those at acme.com, or those of the first 10
+		// who are? "the first 10 of my contacts at acme.com" says it: the first 10 after the filters.
+		return nil, &failure{from: sel.from, to: sel.to, why: "it is not clear whether the first N are counted before or after what follows; write the first 10 of my contacts at acme.com (the first 10 of those the filters keep)"}
+	}
 	if sel != nil {
 		preds, words = b.filterPreds(sel)
 		var except []string
@@ -617,6 +624,13 @@ func celString(s string) string {
 	}
 	b.WriteByte('"')
 	return b.String()
+}
+
+// celName is a display name as a CEL string literal in single quotes, as the addresses are (empty for
+// none, as before names were given). A name is letters, spaces, dots, hyphens and apostrophes (nameAt),
+// so only the apostrophe needs escaping.
+func celName(name string) string {
+	return "'" + strings.ReplaceAll(strings.ReplaceAll(name, `\`, `\\`), "'", `\'`) + "'"
 }
 
 func parenthesize(s string, yes bool) string {
@@ -968,18 +982,26 @@ func (b *builder) send(s *sentence) (*failure, error) {
 			one = &sent{to: send.Args["to"], from: "${steps." + find + ".contact.email}", whom: named.name}
 		} else {
 			addrs := dedupe(named.addresses)
-			literalTo, whom = addrs, andList(addrs)
+			shown := make([]string, len(addrs)) // "Bob <bob@example.com>" where a name was given
+			for i, a := range addrs {
+				shown[i] = a
+				if n := named.display[strings.ToLower(a)]; n != "" {
+					shown[i] = n + " <" + a + ">"
+				}
+			}
+			literalTo, whom = addrs, andList(shown)
 			if named.you {
 				whom = "you (" + addrs[0] + ")"
 			}
 			if len(addrs) == 1 {
-				send.Args["to"] = map[string]any{"name": "", "email": addrs[0]}
+				send.Args["to"] = map[string]any{"name": literal(named.display[strings.ToLower(addrs[0])]), "email": addrs[0]}
 				one = &sent{to: send.Args["to"], from: addrs[0], whom: whom}
 			} else {
-				// The addresses match addressPattern, so they need no escaping inside CEL's single quotes.
+				// The addresses match addressPattern, so they need no escaping inside CEL's single quotes;
+				// a name is a CEL string literal.
 				items := make([]string, len(addrs))
 				for i, a := range addrs {
-					items[i] = fmt.Sprintf("{'name': '', 'email': '%s'}", a)
+					items[i] = fmt.Sprintf("{'name': %s, 'email': '%s'}", celName(named.display[strings.ToLower(a)]), a)
 				}
 				send.ForEach = &plan.ForEach{Items: "${[" + strings.Join(items, ", ") + "]}", As: b.l.list.Item}
 				send.Args["to"] = "${" + b.l.list.Item + "}"
@@ -1373,7 +1395,8 @@ func (bd *builder) fill(text, item string, addresses []string, q *quoteClause) (
 			if len(addresses) > 0 {
 				who = andList(addresses)
 			}
-			return "", nil, &failure{from: q.from, to: q.to, why: fmt.Sprintf("the placeholder %s cannot be filled: %s has no name, only an address", raw, who)}
+			// A name written before an address ("Bob <bob@example.com>") is only shown with it: it fills nothing.
+			return "", nil, &failure{from: q.from, to: q.to, why: fmt.Sprintf("the placeholder %s cannot be filled: %s has no name, only an address (not one of your contacts); write the name in the message", raw, who)}
 		case ph == "email":
 			expr = item + ".email"
 		case ph == "name":

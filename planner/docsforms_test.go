@@ -8,8 +8,8 @@ import (
 	"github.com/eaapl/eaapl/plan"
 )
 
-// stepsJSON is a plan's steps without their descriptions, as JSON, to compare two wordings' plans.
-func stepsJSON(t *testing.T, program string) string {
+// planStepsJSON is a plan's steps without their descriptions, as JSON, to compare two wordings' plans.
+func planStepsJSON(t *testing.T, program string) string {
 	t.Helper()
 	p := mustPlan(t, &Rules{}, program, now)
 	steps := make([]plan.Step, len(p.Steps))
@@ -42,7 +42,7 @@ func TestIterationWordingsPlanAsTheirPlainForm(t *testing.T) {
 		"For each row in orders.csv where the region is north and the status is late, email the address in the email column saying 'Late'": "For each row in orders.csv where region is north and status is late, email the address in the email column saying 'Late'",
 	} {
 		t.Run(wording, func(t *testing.T) {
-			if got, want := stepsJSON(t, wording), stepsJSON(t, plain); got != want {
+			if got, want := planStepsJSON(t, wording), planStepsJSON(t, plain); got != want {
 				t.Fatalf("plan\n got: %s\nwant: %s", got, want)
 			}
 		})
@@ -60,7 +60,7 @@ func TestTheSpecChainInOtherWordsPlansWhatItSays(t *testing.T) {
 		"Look for trends in report.txt and email the trends to bob@example.com":                        "Find the trends in report.txt and email the trends to bob@example.com",
 	} {
 		t.Run(wording, func(t *testing.T) {
-			if got, want := stepsJSON(t, wording), stepsJSON(t, plain); got != want {
+			if got, want := planStepsJSON(t, wording), planStepsJSON(t, plain); got != want {
 				t.Fatalf("plan\n got: %s\nwant: %s", got, want)
 			}
 		})

@@ -42,7 +42,10 @@ type selection struct {
 	named   string      // named John: the full or first name
 	except  []exclusion // the contacts left out, in the order written
 	first   int         // the first N, after the other filters; 0 is all
-	someone bool        // "if I haven't emailed someone in my contacts": each contact, sent to as "them"
+	// ownFirst is "my first 10 contacts": with filters or a condition after it, it is not clear whether
+	// the 10 are counted before or after them, so the builder refuses those.
+	ownFirst bool
+	someone  bool // "if I haven't emailed someone in my contacts": each contact, sent to as "them"
 	// emailed is "except those who I emailed this week" (the condition as written: the builder keeps
 	// the others), or in a group after except, its condition.
 	emailed *conditionClause
@@ -67,13 +70,14 @@ type recipientClause struct {
 	them      bool       // "them": the contacts of a "For each" lead, or the list of an earlier statement
 	one       bool       // "her", "him": the one recipient named before
 	addresses []string
-	name      string // a contact by name: "my contact John Smith", as written
-	list      string // a list the program named: "the acme people"
-	it        bool   // "to it": the item of "For each line in emails.txt"
-	itObject  bool   // it, right after the verb before a message: "email it 'Hello'"
-	me        bool   // "me", "myself": your own address (Rules.Me)
-	you       bool   // addresses is your own address, from "me"
-	column    string // "the address in the email column": the item's field
+	display   map[string]string // the name shown with an address, by the address in lower case: "Bob <bob@example.com>"
+	name      string            // a contact by name: "my contact John Smith", as written
+	list      string            // a list the program named: "the acme people"
+	it        bool              // "to it": the item of "For each line in emails.txt"
+	itObject  bool              // it, right after the verb before a message: "email it 'Hello'"
+	me        bool              // "me", "myself": your own address (Rules.Me)
+	you       bool              // addresses is your own address, from "me"
+	column    string            // "the address in the email column": the item's field
 }
 
 // quoteClause is a message or a subject.
@@ -258,7 +262,7 @@ var (
 	numberWords   = map[string]int{"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12}
 	replyPronouns = []string{"he", "she", "they"}
 	domainPattern = regexp.MustCompile(`^[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}$`)
-	answerHeads   = []string{"list", "show", "show me", "tell me", "give me", "which are", "who are"}
+	answerHeads   = []string{"list", "show", "show me", "tell me", "give me", "which are", "who are", "give me a list of", "show me a list of", "give me the list of", "show me the list of"}
 )
 
 // maxDays bounds "in the last N days" to ten years.
@@ -308,6 +312,7 @@ type parser struct {
 	// are never part of one ("now"), with the name: where such a word is not understood, the refusal
 	// says why.
 	nameStops map[int]string
+	zone      string // the name of the zone the program's times are in, for a refusal of "at 9am EST"
 }
 
 func newParser(l *language, src string, toks []token) *parser {
@@ -359,6 +364,11 @@ func (p *parser) separator(pos int) int {
 	if p.isWord(at, "and") && p.isWord(at+1, "also") && p.statementVerbAt(at+2) {
 		return at + 2 - pos // "... and also send 'Bye' to bob@example.com"
 	}
+	if (n > 0 || at > pos || p.isWord(at, "and")) && p.sequenceWordAt(at+boolInt(p.isWord(at, "and"))) > 0 {
+		// ". Next, send ...", ", and finally send ...": the same as "then".
+		at += boolInt(p.isWord(at, "and"))
+		return at + p.sequenceWordAt(at) - pos
+	}
 	if p.isWord(at, "and") && (p.isWord(at+1, "then") || p.isWord(at+1, "after") && p.isWord(at+2, "that") || p.replyAt(at+1) || p.namingAt(at+1) || p.statementVerbAt(at+1)) {
 		if p.replyAt(at+1) || p.namingAt(at+1) || p.statementVerbAt(at+1) {
 			return at + 1 - pos
@@ -376,6 +386,33 @@ func (p *parser) separator(pos int) int {
 		return at - pos
 	}
 	return n
+}
+
+// sequenceWords say that a statement comes after the one before, as "then" does: "Next, send ...",
+// "Finally, send ...". "first" is only the program's first statement's (see parse).
+var sequenceWords = []string{"next", "afterwards", "afterward", "finally", "lastly"}
+
+// sequenceWordAt returns the length of a sequence word at pos and the comma after it, 0 when there is
+// none. Without the comma a statement's verb must follow it, so that "Next Monday at 9am, ..." stays a time.
+func (p *parser) sequenceWordAt(pos int) int {
+	n, ok := p.phrase(pos, sequenceWords...)
+	if !ok {
+		return 0
+	}
+	if p.isPunct(n, ",") && n+1 < p.end {
+		return n + 1 - pos
+	}
+	if p.statementVerbAt(n) {
+		return n - pos
+	}
+	return 0
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // stepSeparator returns the length of ",", ", and" or "and" after a command statement, which lead to
@@ -457,13 +494,58 @@ func (p *parser) replyAt(pos int) bool {
 // program is the parsed program: an optional schedule and the statements.
 type parsedProgram struct {
 	schedule   *scheduleClause
-	bodyOffset int // the byte offset where the statements after the schedule start
+	body       string // the program without its schedule, which each scheduled run plans
 	statements []*sentence
 	seps       []span // the separator before each statement (empty for the first)
 }
 
-// parse reads the statements in order; it stops at the first part it does not understand.
+// parse reads the statements in order; it stops at the first part it does not understand. A schedule
+// is at the start, or at the end of a program of one statement: "Send 'Hi' to bob@example.com every
+// Monday at 9am".
 func (p *parser) parse() (*parsedProgram, *failure) {
+	prog, f := p.parseFrom()
+	if f == nil {
+		return prog, nil
+	}
+	if at, sc := p.trailingSchedule(); sc != nil {
+		end := p.end
+		p.end = at
+		if p.isPunct(at-1, ",") {
+			p.end--
+		}
+		tail, tf := p.parseFrom()
+		p.end = end
+		if tf != nil {
+			return nil, tf
+		}
+		if tail.schedule != nil {
+			return nil, &failure{from: sc.from, to: sc.to, why: "the program has a schedule at its start already"}
+		}
+		if len(tail.statements) > 1 {
+			return nil, &failure{from: sc.from, to: sc.to, why: "at the end of several statements it could repeat the last one or all of them; put it first, like Every Monday at 9am, send ... Then ..."}
+		}
+		tail.schedule = sc
+		tail.body = strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(p.src[:p.toks[at].start]), ","))
+		return tail, nil
+	}
+	return nil, f
+}
+
+// trailingSchedule finds a schedule that ends the program and where it starts.
+func (p *parser) trailingSchedule() (int, *scheduleClause) {
+	for i := 1; i < p.end; i++ {
+		if !p.isWord(i, "every") && !p.isWord(i, "each") && !p.isWord(i, "daily") && !p.isWord(i, "on") {
+			continue
+		}
+		if sc, next, f := p.schedule(i); f == nil && sc != nil && next == p.end {
+			return i, sc
+		}
+	}
+	return 0, nil
+}
+
+// parseFrom is parse without a schedule at the end.
+func (p *parser) parseFrom() (*parsedProgram, *failure) {
 	prog := &parsedProgram{}
 	pos := 0
 	if sc, next, f := p.schedule(p.politeLead(0)); f != nil { // "Please, every Monday at 9am, ..."
@@ -473,14 +555,37 @@ func (p *parser) parse() (*parsedProgram, *failure) {
 		if p.isPunct(next, ",") {
 			next++
 		}
+		if p.isWord(next, "and") && !p.isWord(next+1, "then") {
+			next++ // "Every day at 9am and send ...": the program is what follows "and"
+		}
 		pos = next
-		prog.bodyOffset = len(p.src)
 		if next < len(p.toks) {
-			prog.bodyOffset = p.toks[next].start
+			prog.body = strings.TrimSpace(p.src[p.toks[next].start:])
 		}
 	}
 	sep := span{pos, pos}
+	if at := p.politeLead(pos); p.isWord(at, "first") {
+		// "First send 'A' to ann@example.com. Next, ...", "Please first ...", "First of all, ...": the
+		// first statement is the first anyway (the polite words before it add nothing either).
+		n := at + 1
+		if p.isWord(n, "of") && p.isWord(n+1, "all") {
+			n += 2
+		}
+		if p.isPunct(n, ",") {
+			n++
+		}
+		if n < p.end && (p.isPunct(n-1, ",") || p.statementVerbAt(n)) {
+			sep, pos = span{pos, n}, n
+		}
+	}
 	for pos < p.end {
+		if w, next := p.whenFirst(pos); w != nil {
+			// "Tomorrow at 9am, tell me how many ...": a wait, then the statement.
+			prog.statements = append(prog.statements, &sentence{kind: waitStatement, acted: true, span: w.span, wait: w})
+			prog.seps = append(prog.seps, sep)
+			sep, pos = span{next, next}, next
+			continue
+		}
 		s, next, f := p.statement(pos)
 		if f != nil {
 			if name, ok := p.nameStops[f.from]; ok && f.why == "" {
@@ -530,6 +635,27 @@ func (p *parser) parse() (*parsedProgram, *failure) {
 		}
 	}
 	return prog, nil
+}
+
+// whenFirst parses a time phrase that leads a question or a command's statement, which (unlike an email)
+// take no time clause of their own: "Tomorrow at 9am, tell me how many ...". It returns the when as a wait
+// and the position of the statement, or nil.
+func (p *parser) whenFirst(pos int) (*whenClause, int) {
+	at := p.politeLead(pos)
+	w, next, f := p.when(at)
+	if w == nil || f != nil {
+		return nil, 0
+	}
+	if p.isPunct(next, ",") {
+		next++
+	}
+	if c, _, _ := p.commandStatement(next, false); c == nil {
+		if s, _, f := p.answerStatement(next); s == nil || f != nil {
+			return nil, 0
+		}
+	}
+	w.span = span{pos, w.to}
+	return w, next
 }
 
 // statement parses one statement at pos, up to a separator or the end.
@@ -683,7 +809,7 @@ var messageVerbs = map[string]bool{"say": true, "tell": true}
 // so, the message becomes that email's. A sequence ("then", "after that") keeps two statements.
 func (p *parser) messageFor(before, s *sentence, sep span) bool {
 	for i := sep.from; i < sep.to; i++ {
-		if p.isWord(i, "then") || p.isWord(i, "after") {
+		if p.isWord(i, "then") || p.isWord(i, "after") || slices.Contains(sequenceWords, p.toks[i].text) {
 			return false
 		}
 	}
@@ -1059,15 +1185,19 @@ func (p *parser) recipients(pos int) (*recipientClause, int, *failure) {
 		}
 		return &recipientClause{span: span{pos, n + 2}, column: p.toks[n].text}, n + 2, nil
 	}
-	addrs, next, f := p.addresses(pos)
+	r := &recipientClause{}
+	addrs, next, f := p.addresses(pos, r)
 	if f != nil || len(addrs) == 0 {
 		return nil, 0, f
 	}
-	return &recipientClause{span: span{pos, next}, addresses: addrs}, next, nil
+	r.span, r.addresses = span{pos, next}, addrs
+	return r, next, nil
 }
 
-// addresses parses "a@x.com, b@y.org and c@z.net".
-func (p *parser) addresses(pos int) ([]string, int, *failure) {
+// addresses parses "a@x.com, b@y.org and c@z.net"; with r, also addresses with the name to show,
+// "Bob <bob@example.com>", whose names it keeps in r.display. The address decides who gets the email:
+// the name is only shown with it.
+func (p *parser) addresses(pos int, r *recipientClause) ([]string, int, *failure) {
 	var addrs []string
 	next := pos
 	for next < p.end {
@@ -1083,14 +1213,35 @@ func (p *parser) addresses(pos int) ([]string, int, *failure) {
 				break
 			}
 		}
+		name := ""
+		if r != nil {
+			if n, after := p.nameAt(at); n != "" && after < p.end && p.toks[after].kind == address && p.toks[after].angled {
+				name, at = n, after
+			}
+		}
 		if at < p.end && p.toks[at].kind == badAddress {
 			return nil, 0, &failure{from: at, to: at + 1, why: "it is not an email address EaaPL accepts; write addresses like name@example.com"}
 		}
 		if at >= p.end || p.toks[at].kind != address {
 			break
 		}
-		addrs = append(addrs, p.toks[at].text)
+		addr := p.toks[at].text
+		if name != "" {
+			key := strings.ToLower(addr)
+			if had, ok := r.display[key]; ok && had != name {
+				return nil, 0, &failure{from: pos, to: at + 1, why: fmt.Sprintf("%s is given two names, %s and %s; give it one", addr, had, name)}
+			}
+			if r.display == nil {
+				r.display = map[string]string{}
+			}
+			r.display[key] = name
+		}
+		addrs = append(addrs, addr)
 		next = at + 1
+		if next < p.end && p.toks[next].kind == word && strings.HasPrefix(p.toks[next].text, "(") {
+			// "bob@example.com (Bob)": a name or a remark? The one form for a name is before the address.
+			return nil, 0, &failure{from: next, to: p.nextClause(next+1, true), why: fmt.Sprintf("to show a name with the address, write it before the address in angle brackets, like Bob <%s>", addr)}
+		}
 	}
 	return addrs, next, nil
 }
@@ -1110,6 +1261,19 @@ func (p *parser) selection(pos int, phrases []string) (*selection, int, *failure
 		}
 		first, pos = v, n+2
 	}
+	if n, ok := p.phrase(pos, "my first"); ok && first == 0 && n < p.end && p.toks[n].kind == word {
+		// "my first 10 contacts": the first 10 of my contacts
+		if v, ok := number(p.toks[n].text); ok {
+			after, ok := p.phrase(n+1, "contacts")
+			if !ok {
+				return nil, 0, &failure{from: start, to: n + 1, why: "say which list: my first 10 contacts"}
+			}
+			if v < 1 || v > maxFirst {
+				return nil, 0, &failure{from: n, to: n + 1, why: fmt.Sprintf("the number must be from 1 to %d", maxFirst)}
+			}
+			return p.filters(start, after, &selection{first: v, ownFirst: true})
+		}
+	}
 	next, ok := p.phrase(pos, phrases...)
 	if !ok {
 		if first > 0 {
@@ -1117,7 +1281,11 @@ func (p *parser) selection(pos int, phrases []string) (*selection, int, *failure
 		}
 		return nil, 0, nil
 	}
-	sel := &selection{first: first}
+	return p.filters(start, next, &selection{first: first})
+}
+
+// filters parses the filters of the selection sel, which starts at start, from next on.
+func (p *parser) filters(start, next int, sel *selection) (*selection, int, *failure) {
 	for {
 		if n, ok, f := p.filter(next, sel); f != nil {
 			return nil, 0, f
@@ -1168,19 +1336,42 @@ func (p *parser) filter(pos int, sel *selection) (int, bool, *failure) {
 			}
 		}
 	}
-	if n, ok := p.phrase(pos, "whose name starts with", "whose names start with", "whose name begins with"); ok {
-		if n < p.end && (p.toks[n].kind == quoted || p.toks[n].kind == word && (p.isNameWord(p.toks[n].text) || len(p.toks[n].text) == 1)) {
-			text := p.toks[n].text
-			if p.toks[n].kind == word {
-				text = p.src[p.toks[n].start:p.toks[n].end]
+	if p.isWord(pos, "at") && pos+1 < p.end && p.toks[pos+1].kind == badAddress && p.atDomain(pos+1) != "" {
+		// "at @acme.com": the domain written as the end of the address
+		next := pos
+		for {
+			sel.domains = append(sel.domains, p.atDomain(next+1))
+			next += 2
+			if !(p.isWord(next, "or") && next+1 < p.end && p.toks[next+1].kind == badAddress && p.atDomain(next+1) != "") {
+				return next, true, nil
 			}
-			if strings.TrimSpace(text) == "" || sel.prefix != "" {
-				return 0, false, &failure{from: pos, to: n + 1, why: "give one beginning, like whose name starts with A"}
-			}
-			sel.prefix = text
-			return n + 1, true, nil
 		}
-		return 0, false, &failure{from: pos, to: n, why: "say what it starts with, like whose name starts with A"}
+	}
+	if n, ok := p.phrase(pos, "whose last name", "whose last names", "whose surname", "whose surnames", "whose family name", "whose middle name"); ok {
+		return 0, false, &failure{from: pos, to: p.nextClause(n, true), why: "a contact has a name and an email address, and no last name of its own; write my contacts named 'Ann Lee' for a full name, or whose name starts with A"}
+	}
+	if n, ok := p.phrase(pos, "whose first name starts with", "whose first names start with", "whose first name begins with"); ok {
+		// The first name is the name's first word, so it starts with a text without a space just when
+		// the name does: the same filter as "whose name starts with".
+		if n < p.end && p.toks[n].kind == quoted && strings.ContainsFunc(strings.TrimSpace(p.toks[n].text), unicode.IsSpace) {
+			return 0, false, &failure{from: pos, to: n + 1, why: "a first name is one word; give its beginning, like whose first name starts with A"}
+		}
+		return p.prefixFilter(pos, n, sel)
+	}
+	if n, ok := p.phrase(pos, "whose first name is"); ok {
+		// One word is the full name or the first name, as "named" reads it.
+		name, after := p.nameAt(n)
+		if name == "" || strings.Contains(name, " ") {
+			return 0, false, &failure{from: pos, to: max(after, n+1), why: "a first name is one word, like whose first name is Ann"}
+		}
+		if sel.named != "" {
+			return 0, false, &failure{from: pos, to: after, why: fmt.Sprintf("the contacts are already named %s; give one name", sel.named)}
+		}
+		sel.named = name
+		return after, true, nil
+	}
+	if n, ok := p.phrase(pos, "whose name starts with", "whose names start with", "whose name begins with"); ok {
+		return p.prefixFilter(pos, n, sel)
 	}
 	if n, ok := p.phrase(pos, "named", "called", "whose name is"); ok {
 		name, after := p.nameAt(n)
@@ -1212,6 +1403,31 @@ func (p *parser) filter(pos int, sel *selection) (int, bool, *failure) {
 		return after, true, nil
 	}
 	return 0, false, nil
+}
+
+// atDomain returns the domain of "@acme.com" at pos, lower case, or "" when the token is not one.
+func (p *parser) atDomain(pos int) string {
+	d, ok := strings.CutPrefix(strings.ToLower(p.toks[pos].text), "@")
+	if !ok || !domainPattern.MatchString(d) {
+		return ""
+	}
+	return d
+}
+
+// prefixFilter parses the beginning after "whose name starts with" (the filter's words are [pos, n)).
+func (p *parser) prefixFilter(pos, n int, sel *selection) (int, bool, *failure) {
+	if n < p.end && (p.toks[n].kind == quoted || p.toks[n].kind == word && (p.isNameWord(p.toks[n].text) || len(p.toks[n].text) == 1)) {
+		text := p.toks[n].text
+		if p.toks[n].kind == word {
+			text = p.src[p.toks[n].start:p.toks[n].end]
+		}
+		if strings.TrimSpace(text) == "" || sel.prefix != "" {
+			return 0, false, &failure{from: pos, to: n + 1, why: "give one beginning, like whose name starts with A"}
+		}
+		sel.prefix = text
+		return n + 1, true, nil
+	}
+	return 0, false, &failure{from: pos, to: n, why: "say what it starts with, like whose name starts with A"}
 }
 
 // exceptList parses the contacts left out after the "except" at pos (its words end at n): names,
@@ -1487,6 +1703,12 @@ func (p *parser) contactName(pos, from int) (*recipientClause, int, *failure) {
 		}
 		return nil, 0, &failure{from: pos, to: from + 1, why: why}
 	}
+	if n, ok, _ := p.filter(next, &selection{}); ok {
+		// "my contact Bob at acme.com": FindContact looks one contact up by name alone, and a plan that
+		// went over the Bobs at acme.com would email each of them, more than "my contact" says.
+		part := strings.Join(strings.Fields(p.src[p.toks[next].start:p.toks[n-1].end]), " ")
+		return nil, 0, &failure{from: pos, to: n, why: fmt.Sprintf("my contact %s is one contact found by name alone (EaaPL asks which one when several have it), so %q cannot narrow it; write my contacts named %s %s to email each of them, or give the address", name, part, name, part)}
+	}
 	return &recipientClause{span: span{pos, next}, name: name}, next, nil
 }
 
@@ -1533,7 +1755,9 @@ func (p *parser) quoteAfter(pos int, markers []string, why string) (*quoteClause
 		next++
 	}
 	if next >= p.end || p.toks[next].kind != quoted {
-		return nil, &failure{from: pos, why: why}
+		// The part runs to where the next clause starts, but never stops inside a marker's own words
+		// ("with the subject News": "subject" starts a clause too).
+		return nil, &failure{from: pos, to: max(p.nextClause(pos+1, true), min(next+1, p.end)), why: why}
 	}
 	return &quoteClause{span{pos, next + 1}, p.toks[next].text}, nil
 }
@@ -1899,6 +2123,9 @@ func (p *parser) answerStatement(pos int) (*sentence, int, *failure) {
 	} else if !ok && !p.isWord(pos, "who") && !p.isWord(pos, "whom") {
 		return nil, 0, nil
 	}
+	if s.count && (p.isWord(pos, "everyone") || p.isWord(pos, "everybody")) && !p.isWord(pos+1, "in") && !p.isWord(pos+1, "on") {
+		return nil, 0, &failure{from: start, to: pos + 1, why: "say which contacts, like how many of my contacts or how many contacts do I have"}
+	}
 	sel, next, f := p.selection(pos, concat(p.l.contactPhrases, p.l.answerPhrases))
 	if f != nil {
 		return nil, 0, f
@@ -1935,8 +2162,21 @@ func (p *parser) answerStatement(pos int) (*sentence, int, *failure) {
 		}
 		sel.domains, sel.to = domains, pos
 	}
-	if n, ok := p.phrase(pos, "do i have", "are there", "i have"); ok && (n >= p.end || p.separator(n) > 0) {
-		pos = n
+	if n, ok := p.phrase(pos, "do i have", "are there", "i have", "have i got", "have i", "i have got"); ok {
+		if n >= p.end || p.separator(n) > 0 {
+			pos = n
+		} else if f, ok, _ := p.filter(n, &selection{}); ok && f > 0 {
+			// "How many contacts do I have at acme.com?": the filters after it, as before it; after other
+			// filters they would join them ("at acme.com ... at acme.org" reads as either), so refused.
+			if sel.filtered() || sel.emailed != nil {
+				return nil, 0, &failure{from: n, to: p.nextClause(n+1, true), why: "give the filters in one place, after the contacts: How many of my contacts at acme.com named Bob are there?"}
+			}
+			_, after, f := p.filters(sel.from, n, sel)
+			if f != nil {
+				return nil, 0, f
+			}
+			pos = after
+		}
 	}
 	if n, ok := p.phrase(pos, p.l.questionNegative...); ok {
 		per, after, f := p.period(n)

@@ -21,6 +21,7 @@ var languageForms = []Form{
 	{"Please <statement> (also: could you, can you, hey, just, I want to, I'd like to; please or thanks at the end): the polite words add nothing", "Could you please send 'Hi' to bob@example.com? Thanks!"},
 	{"Email <recipients>. Say '<message>'. (also: Tell him, her or them '<message>'): the message of the email just before, which has none", "Email ann@example.com. Say 'Hi there'."},
 	{"<statement>, then <statement> (also: and then, after that, ; or a new sentence)", "Send 'Hello' to alice@example.com, then send 'Bye' to bob@example.com"},
+	{"First <statement>. Next, <statement>. Finally, <statement> (also: afterwards, lastly; then, or after that, at a sentence's start): the same as then", "First send 'A' to ann@example.com. Next, send 'B' to bob@example.com. Finally, send 'C' to carl@example.com"},
 	{"<statement> and <verb> ...: and before send, email, wait, read ... starts the next statement", "Send 'Hello' to alice@example.com and send 'Bye' to bob@example.com"},
 	{"<step> and <step>: a command's statement, then what to do with its result (it, the summary ...)", "Read todo.txt and email it to bob@example.com, then send 'Done' to alice@example.com"},
 	{"For each row in <table> [where <column> is <value>], <statement> ({column} fills a row's cell; the address in the <column> column)", "For each row in orders.xlsx where status is late, email the address in the email column saying 'Order {order} is late'"},
@@ -28,22 +29,29 @@ var languageForms = []Form{
 	{"If there are more than <N> <things>, <statement> (also: fewer than, at least, no)", "List the files matching *.csv. If there are more than 5 files, send 'Many files' to bob@example.com"},
 	{"If <result> contains '<text>', <statement> (also: does not contain, is '<text>')", "Fetch https://status.example.test/ and if the page contains 'down', email it to ops@example.com"},
 	{"<when> <statement>, or <statement> <when>", "Tomorrow at 8am send 'Good morning' to bob@example.com"},
+	{"<when>, <question> (also <when>, <step>): a wait, then the question or the step", "Tomorrow at 9am, tell me how many of my contacts I haven't emailed this week"},
 	{"Wait <duration>, then <statement>", "Wait 10 minutes, then send 'Ready?' to bob@example.com"},
 	{"Wait until <when>, then <statement>", "Wait until 8am tomorrow, then send 'Good morning' to bob@example.com"},
 	{"<statement> and if he doesn't reply within <duration>, send it again", "Send 'Are you coming?' to bob@example.com and if he doesn't reply within a day, send it again"},
 	{"How many of <contacts> haven't I emailed <time>?", "How many of my contacts haven't I emailed this week?"},
 	{"Which of <contacts> haven't I emailed <time>? (also: who haven't I emailed, which contacts did I email; which of <contacts> are at <domain>?)", "Which of my contacts haven't I emailed this week?"},
 	{"List <contacts> (also: show me, tell me)", "List the contacts I haven't emailed this month"},
+	{"Give me a list of <contacts> (also: show me a list of; how many contacts have I got, do I have at <domain>; show me everyone I haven't emailed <time>)", "Give me a list of my contacts I haven't emailed this month"},
 	{"Every <day> at <clock>, <program>", "Every weekday at 9am, send 'Daily digest' to each of my contacts"},
+	{"<statement> every <day> at <clock>: the schedule at the end of a program of one statement", "Send 'Daily digest' to my contacts every weekday at 9am"},
 	{getForm, "Everyone in my contacts at acme.com gets 'The office is closed on Friday'"},
 	{"my contact <name> gets '<message>', or <addresses> get '<message>'", "My contact Ann gets 'See you at 5'"},
 	{"Call them <name> (also: save them as <name>); later: to the <name>", "List my contacts at acme.com and call them the acme people. Send 'Office closed' to the acme people."},
 	{"<recipients> is <contacts>, my contact <name>, them, her, him, me (your address, EAAPL_USER_EMAIL), or addresses: bob@example.com, or bob@example.com and ann@example.com", "Send 'Hi' to ann@example.com and bob@example.com"},
+	{"<name> <address> in angle brackets: the address, with the name shown in the email's To", "Send 'Hi' to Bob <bob@example.com>"},
+	{"my first <N> contacts; at @<domain>; whose first name starts with <letters> or is <name>", "Send 'Hi' to my contacts at @acme.com whose first name starts with A"},
 	{"<statement> if I haven't emailed her <time> (after one recipient; also: only if, if I have emailed, unless I emailed)", "Send 'Hi' to alice@example.com if I haven't emailed her this month"},
 	{"<time> is today, yesterday, this week, this month, last week, last month, in the last N hours, days, weeks or months, since yesterday, since Monday, since 1 December, since the start of the week or month, for N days or weeks", "Email my contacts who I haven't emailed for 2 weeks saying 'Hi'"},
 	{"<when> is in N seconds/minutes/hours/days, at 5pm, tomorrow at 8am, at 8am tomorrow, on Friday at 9 (24-hour: 9 is 09:00; 1 to 7 need am or pm)", "Send 'Hi' to bob@example.com on Friday at 9"},
 	{"<when> is also this Friday or next Monday at <clock> (where it names one day), or on 24 December at <clock> (the month by name)", "Send 'Hi' to bob@example.com next Monday at 9am"},
-	{"<day> is day, weekday, Monday ... Sunday; or: on the 1st of every month at <clock>", "Every Monday at 9am, send 'Weekly report?' to bob@example.com"},
+	{"<when> is also tonight at 9, this morning at 10am, tomorrow evening at 7 (an hour alone in the evening is pm), at 7.30pm, at midnight (the end of that day), on Fri at 9am", "Tonight at 11 send 'Good night' to bob@example.com"},
+	{"<duration> is also half an hour, an hour and a half, 1.5 hours (in whole minutes)", "In half an hour send 'Coffee?' to bob@example.com"},
+	{"<day> is day, weekday, weekend, Monday ... Sunday (or Mon ... Sun); several times: at 9am and 5pm; or: on the 1st of every month at <clock>", "Every Monday at 9am, send 'Weekly report?' to bob@example.com"},
 }
 
 // language is the grammar's words, gathered from the registered commands' Forms: the sentence grammar's
@@ -200,7 +208,7 @@ func gather(specs []*catalog.Spec) *language {
 		[]string{"all contacts"},
 		join([]string{"every contact", "each contact"}, concat([]string{""}, join([]string{"in my"}, l.nouns), []string{"on my contact list"})),
 	)
-	l.answerPhrases = concat([]string{"contacts", "the contacts", "of my contacts", "of the contacts"}, join([]string{"of"}, l.contactPhrases))
+	l.answerPhrases = concat([]string{"contacts", "the contacts", "of my contacts", "of the contacts", "everyone", "everybody"}, join([]string{"of"}, l.contactPhrases))
 	l.sendObjects = l.objects
 	l.messageMarkers = l.markers["body"]
 	l.joinedMessages = concat(l.messageMarkers, l.joined["body"])

@@ -24,6 +24,7 @@ type token struct {
 	kind       kind
 	text       string
 	start, end int
+	angled     bool // an address written in angle brackets: <bob@example.com>
 }
 
 // addressPattern is deliberately narrower than RFC 5322: letters, digits and ._%+- before the @, a dotted
@@ -142,6 +143,10 @@ func chunk(program string, start, end int) []token {
 		return trail
 	}
 	text := program[start:end]
+	if inner, ok := strings.CutPrefix(text, "<"); ok && strings.HasSuffix(inner, ">") && addressPattern.MatchString(inner[:len(inner)-1]) {
+		// "Bob <bob@example.com>": the address in angle brackets, which a display name may come before.
+		return append([]token{{kind: address, text: inner[:len(inner)-1], start: start, end: end, angled: true}}, trail...)
+	}
 	if strings.Contains(text, "@") {
 		k := address
 		if !addressPattern.MatchString(text) {

@@ -376,6 +376,36 @@ func TestLLMPlansTheLanguagesConstructs(t *testing.T) {
 					t.Errorf("wait.until = %q, want 08:00 on Thursday in Berlin", got)
 				}
 			}},
+		// The model's wait phrases are read with the rule-based planner's grammar of times (shared code).
+		{"AWaitUntilADateByName", "On 24 December at 6pm send 'Merry Christmas' to bob@example.com",
+			`{"version": 1, "steps": [{"id": "wait", "command": "", "wait": {"until": "24 December at 18:00"}}, {"id": "send", "command": "SendEmail", "depends_on": ["wait"], "args": {"to": {"name": "", "email": "bob@example.com"}, "subject": "Merry Christmas", "body": "Merry Christmas"}}]}`,
+			func(t *testing.T, p *plan.Plan) {
+				if got := p.Steps[0].Wait.Until; got != "2026-12-24T18:00:00+01:00" {
+					t.Errorf("wait.until = %q, want 18:00 on 24 December in Berlin", got)
+				}
+			}},
+		{"AWaitUntilTonight", "Tonight at 11 send 'Good night' to bob@example.com",
+			`{"version": 1, "steps": [{"id": "wait", "command": "", "wait": {"until": "tonight at 11"}}, {"id": "send", "command": "SendEmail", "depends_on": ["wait"], "args": {"to": {"name": "", "email": "bob@example.com"}, "subject": "Good night", "body": "Good night"}}]}`,
+			func(t *testing.T, p *plan.Plan) {
+				if got := p.Steps[0].Wait.Until; got != "2026-11-25T23:00:00+01:00" {
+					t.Errorf("wait.until = %q, want 23:00 tonight in Berlin", got)
+				}
+			}},
+		{"AWaitUntilMidnight", "Tomorrow at midnight send 'Hi' to bob@example.com",
+			`{"version": 1, "steps": [{"id": "wait", "command": "", "wait": {"until": "tomorrow at midnight"}}, {"id": "send", "command": "SendEmail", "depends_on": ["wait"], "args": {"to": {"name": "", "email": "bob@example.com"}, "subject": "Hi", "body": "Hi"}}]}`,
+			func(t *testing.T, p *plan.Plan) {
+				// Midnight ends the day it is said with: the start of Friday.
+				if got := p.Steps[0].Wait.Until; got != "2026-11-27T00:00:00+01:00" {
+					t.Errorf("wait.until = %q, want 00:00 on Friday in Berlin", got)
+				}
+			}},
+		{"AWaitUntilNextMondayShortName", "Next Mon at 9am send 'Hi' to bob@example.com",
+			`{"version": 1, "steps": [{"id": "wait", "command": "", "wait": {"until": "next Mon at 09:00"}}, {"id": "send", "command": "SendEmail", "depends_on": ["wait"], "args": {"to": {"name": "", "email": "bob@example.com"}, "subject": "Hi", "body": "Hi"}}]}`,
+			func(t *testing.T, p *plan.Plan) {
+				if got := p.Steps[0].Wait.Until; got != "2026-11-30T09:00:00+01:00" {
+					t.Errorf("wait.until = %q, want 09:00 on Monday 30 November in Berlin", got)
+				}
+			}},
 		{"AWaitFor", "Wait 10 minutes, then send 'Hi' to bob@example.com",
 			`{"version": 1, "steps": [{"id": "wait", "command": "", "wait": {"for": "10m0s"}}, {"id": "send", "command": "SendEmail", "depends_on": ["wait"], "args": {"to": {"name": "", "email": "bob@example.com"}, "subject": "Hi", "body": "Hi"}}]}`,
 			func(t *testing.T, p *plan.Plan) {
@@ -449,6 +479,17 @@ func TestLLMRefusesAScheduleWithoutANamedZone(t *testing.T) {
 	}
 	if n := len(f.Requests()); n != 1 {
 		t.Errorf("%d requests, want 1: no repair round", n)
+	}
+}
+
+// TestLLMRefusesAWeekdayThatIsToday: "wednesday at 22:00" on a Wednesday could be today or in a week; the
+// model's phrase is refused as the same words in a program are, never resolved to one of them.
+func TestLLMRefusesAWeekdayThatIsToday(t *testing.T) {
+	const wait = `{"version": 1, "steps": [{"id": "wait", "command": "", "wait": {"until": "wednesday at 23:00"}}, {"id": "send", "command": "SendEmail", "depends_on": ["wait"], "args": {"to": {"name": "", "email": "bob@example.com"}, "subject": "Hi", "body": "Hi"}}]}`
+	llm, _ := constructsModel(t, time.UTC, wait, wait)
+	_, _, err := llm.Plan(context.Background(), "On Wednesday at 11pm send 'Hi' to bob@example.com", start, true)
+	if err == nil || !strings.Contains(err.Error(), "Wednesday is today, so it could mean today or Wednesday 2 December") {
+		t.Fatalf("err = %v, want the refusal saying the weekday is today", err)
 	}
 }
 

@@ -57,7 +57,7 @@ Several statements ("then", "after that", several sentences) are several steps i
 
 A message's placeholders are filled per item of the for_each, as text: {name} is "${contact.name}", {first name} "${contact.name.trim().split(' ')[0]}", {email} "${contact.email}", a table row's {column} "${row.column}" (for_each "as": "row"). A placeholder the items may not fill needs a check step before the send (see the constructs). Data only ever fills text: never put an item's value where a command name, a condition or an expression is expected.
 
-A list of addresses is written as a CEL list of contacts: "${[{'name': '', 'email': 'ann@example.com'}, {'name': '', 'email': 'bob@example.com'}]}". One address is a contact object: {"name": "", "email": "bob@example.com"}.
+A list of addresses is written as a CEL list of contacts: "${[{'name': '', 'email': 'ann@example.com'}, {'name': '', 'email': 'bob@example.com'}]}". One address is a contact object: {"name": "", "email": "bob@example.com"}. An address written with a name, "Bob <bob@example.com>", is {"name": "Bob", "email": "bob@example.com"}: the address decides, the name is only shown with it.
 
 Arguments of type "time" take one of these phrases, which EaaPL turns into a time when the program runs (you are not told today's date, and must not guess one):
 - "now"

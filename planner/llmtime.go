@@ -3,7 +3,6 @@ package planner
 import (
 	"fmt"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -91,46 +90,31 @@ func timeOf(phrase string, now time.Time) (string, error) {
 	return t.Format(time.RFC3339), nil
 }
 
-var (
-	atPattern      = regexp.MustCompile(`^(today|tomorrow|sunday|monday|tuesday|wednesday|thursday|friday|saturday) at (\d{1,2}):(\d{2})$`)
-	dateTimeLayout = "2006-01-02T15:04"
-)
+// dateTimeLayout is the date and clock a model may write for a wait's end.
+const dateTimeLayout = "2006-01-02T15:04"
 
 // untilPhrases lists the phrases of wait.until, for error messages.
-const untilPhrases = `"today at HH:MM", "tomorrow at HH:MM", "<weekday> at HH:MM" or "YYYY-MM-DDTHH:MM"`
+const untilPhrases = `"today at HH:MM", "tomorrow at HH:MM", "<weekday> at HH:MM", "next <weekday> at HH:MM", "this <weekday> at HH:MM", "24 December at HH:MM", "tonight at HH:MM", "tomorrow at midnight" or "YYYY-MM-DDTHH:MM"`
 
-// untilOf resolves the time a wait ends: a phrase of untilPhrases, or an RFC 3339 time, with the
-// rule-based planner's meaning ("friday at 09:00" is the next Friday, never today). A time already past
-// is an error: a program that waits for it would do at once what it says to do later.
+// untilOf resolves the time a wait ends: a time phrase of the rule-based planner's grammar (whenOf: the
+// same words and the same meaning, "friday at 09:00" on a Friday refused as it could be today or in a
+// week), "YYYY-MM-DDTHH:MM", or an RFC 3339 time. A time already past is an error: a program that waits
+// for it would do at once what it says to do later.
 func untilOf(phrase string, now time.Time) (string, error) {
 	if _, err := time.Parse(time.RFC3339, phrase); err == nil {
 		return phrase, nil
 	}
-	text := strings.ToLower(strings.Join(strings.Fields(phrase), " "))
-	var t time.Time
-	if m := atPattern.FindStringSubmatch(text); m != nil {
-		h, _ := strconv.Atoi(m[2])
-		mi, _ := strconv.Atoi(m[3])
-		if h > 23 || mi > 59 {
-			return "", fmt.Errorf("%q is not a time of day: write HH:MM on a 24-hour clock", phrase)
+	t, ok, err := whenOf(phrase, now)
+	switch {
+	case err != nil:
+		return "", fmt.Errorf("%q: %w", phrase, err)
+	case ok:
+	default:
+		d, err := time.ParseInLocation(dateTimeLayout, strings.TrimSpace(phrase), now.Location())
+		if err != nil {
+			return "", fmt.Errorf("%q is not a time to wait until; write one of %s", phrase, untilPhrases)
 		}
-		y, mo, d := now.Date()
-		switch m[1] {
-		case "today":
-		case "tomorrow":
-			d++
-		default:
-			ahead := (slices.Index(plan.Weekdays, m[1]) - int(now.Weekday()) + 7) % 7 // plan.Weekdays starts on Sunday, as time.Weekday
-			if ahead == 0 {
-				ahead = 7
-			}
-			d += ahead
-		}
-		t = time.Date(y, mo, d, h, mi, 0, 0, now.Location())
-	} else if d, err := time.ParseInLocation(dateTimeLayout, strings.TrimSpace(phrase), now.Location()); err == nil {
 		t = d
-	} else {
-		return "", fmt.Errorf("%q is not a time to wait until; write one of %s", phrase, untilPhrases)
 	}
 	if !t.After(now) {
 		return "", fmt.Errorf("%q is %s, which has passed", phrase, t.Format("15:04 on Monday 2 January"))

@@ -39,7 +39,13 @@ func ReadBackConstructIn(p *plan.Plan, s plan.Step, loc *time.Location) (string,
 		if err != nil {
 			return "Wait until " + s.Wait.Until + ".", true
 		}
-		return "Wait until " + t.In(loc).Format("Monday 2 January at 15:04") + ".", true
+		t = t.In(loc)
+		if t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0 {
+			// 00:00 is midnight at the end of the day before: say both, as "Friday at midnight" is
+			// easily taken for the night before Friday.
+			return "Wait until midnight at the end of " + t.AddDate(0, 0, -1).Format("Monday 2 January") + " (" + t.Format("Monday 2 January at 15:04") + ").", true
+		}
+		return "Wait until " + t.Format("Monday 2 January at 15:04") + ".", true
 	case s.Wait != nil:
 		d, err := time.ParseDuration(s.Wait.For)
 		if err != nil {
@@ -158,9 +164,16 @@ func isNameCheck(p *plan.Plan, that string) bool {
 // ReadBackSchedule writes a schedule in plain English: "Every weekday at 9:00 (UTC), run: send ...".
 func ReadBackSchedule(sc *plan.Schedule) string {
 	var parts []string
+	var last *scheduleClause
 	for _, cal := range sc.Calendar {
-		c := scheduleClause{days: cal.DaysOfWeek, dayOfMonth: cal.DayOfMonth, clock: clock{cal.Hour, cal.Minute}}
-		parts = append(parts, c.describe())
+		c := clock{hour: cal.Hour, minute: cal.Minute}
+		if last != nil && slices.Equal(last.days, cal.DaysOfWeek) && last.dayOfMonth == cal.DayOfMonth {
+			last.clocks = append(last.clocks, c) // "every day at 9:00 and 17:00"
+			parts[len(parts)-1] = last.describe()
+			continue
+		}
+		last = &scheduleClause{days: cal.DaysOfWeek, dayOfMonth: cal.DayOfMonth, clocks: []clock{c}}
+		parts = append(parts, last.describe())
 	}
 	when := strings.Join(parts, ", and ")
 	return fmt.Sprintf("%s%s (%s), run: %s", strings.ToUpper(when[:1]), when[1:], sc.TimeZone, sc.Program)

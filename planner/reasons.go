@@ -64,8 +64,25 @@ func (p *parser) startFailure(pos int) *failure {
 		return &failure{from: pos, to: next, why: "a schedule goes at the start of the program and repeats all of it, like Every Monday at 9am, send 'Hi' to bob@example.com", form: "Every <day> at <clock>, <program>"}
 	}
 	w := t.text
+	if _, num := number(p.tokText(pos + 1)); w == "first" && num {
+		return plain // "First 10 of my contacts ...": not a sequence word, and no verb
+	} else if (w == "first" && !num || slices.Contains(sequenceWords, w)) && (w != "next" || p.isPunct(pos+1, ",") || p.statementVerbAt(pos+1)) {
+		n := pos + 1 + boolInt(p.isPunct(pos+1, ","))
+		if !p.isPunct(pos+1, ",") && !p.statementVerbAt(pos+1) && w != "next" {
+			// "Next week ..." is a time more likely than a sequence word: no reason rather than a wrong one.
+			return &failure{from: pos, to: to, why: fmt.Sprintf("after %q comes a statement, like %s, send 'Bye' to bob@example.com", p.src[t.start:t.end], p.src[t.start:t.end])}
+		}
+		if w == "first" {
+			return &failure{from: pos, to: n, exact: true, why: "\"first\" begins only the program's first statement (statements run in the order written); for a later one write next, then or finally"}
+		}
+		return &failure{from: pos, to: n, exact: true, why: fmt.Sprintf("%q says what comes after the statement before, and there is none; begin with the statement itself", p.src[t.start:t.end])}
+	}
 	if w == "if" {
 		return &failure{from: pos, to: to, why: whyIf}
+	}
+	if (w == "have" || w == "did" || w == "do" || w == "has") && (p.isWord(pos+1, "i") || p.isWord(pos+1, "not") && p.isWord(pos+2, "i")) {
+		// "Have I emailed bob@example.com this week?": a yes or no, which no answer step gives.
+		return &failure{from: pos, to: to, why: whyYesNo, form: "How many of <contacts> haven't I emailed <time>?"}
 	}
 	verbAt := -1 // where a verb EaaPL knows follows the part
 	if to < p.end {
@@ -103,6 +120,9 @@ func (p *parser) startFailure(pos int) *failure {
 
 // whyIf is the reason for a condition the grammar does not know: the conditions it knows.
 const whyIf = "the conditions EaaPL knows are: if I haven't emailed them <time> (or unless I emailed them), if I haven't emailed <address> or my contact <name> <time>, if there are more than <N> <things> (or fewer than, at least, no), if <result> contains or is '<text>', and if he doesn't reply within <duration>"
+
+// whyYesNo is the reason for a question whose answer is yes or no.
+const whyYesNo = "EaaPL answers how many and which, not yes or no; ask Which of my contacts did I email this week? or How many ...?, or act on the answer: If I haven't emailed bob@example.com this week, send him 'Hi'"
 
 // sendForm is the form of the plainest email.
 const sendForm = "Send '<message>' to <recipients>"
@@ -153,4 +173,12 @@ func lowerFirst(s string) string {
 		return s
 	}
 	return string(s[0]+'a'-'A') + s[1:]
+}
+
+// tokText is the text of the token at pos, "" past the end.
+func (p *parser) tokText(pos int) string {
+	if pos >= p.end {
+		return ""
+	}
+	return p.toks[pos].text
 }

@@ -56,6 +56,7 @@ func (r *Rules) Plan(ctx context.Context, program string, now time.Time) (*plan.
 	}
 	l := currentLanguage()
 	p := newParser(l, program, toks)
+	p.zone = loc.String()
 	prog, f := p.parse()
 	if f != nil {
 		return nil, p.notUnderstood(program, f)
@@ -153,6 +154,21 @@ func (p *parser) notUnderstood(program string, f *failure) *NotUnderstoodError {
 	for _, t := range p.toks[from:to] {
 		if why == "" && t.kind == word && (strings.HasSuffix(t.text, "'") || strings.HasSuffix(t.text, "’")) {
 			why = "if the message has an apostrophe at the end of a word, put the message in double quotes"
+		}
+	}
+	for _, t := range p.toks[from:min(to+1, len(p.toks))] { // and the word after: "Wait 10" of "Wait 10 mintues"
+		if t.kind != word {
+			continue
+		}
+		if m := misspeltTime(t.text); m != "" {
+			// "Tomorow at 9am": a slip of a time word says more than "not understood" or "not a verb".
+			hint := "did you mean " + m + "?"
+			if why == "" || strings.HasPrefix(why, "EaaPL does not know the verb") || strings.HasPrefix(why, "EaaPL finds no verb") {
+				why = hint
+			} else {
+				why += "; " + hint
+			}
+			break
 		}
 	}
 	nu := notUnderstood(program, program[p.toks[from].start:p.toks[to-1].end], why)

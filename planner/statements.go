@@ -560,7 +560,7 @@ func (p *parser) copyTo(pos int) (*clause, *failure) {
 	if !ok {
 		return nil, nil
 	}
-	addrs, next, f := p.addresses(n)
+	addrs, next, f := p.addresses(n, nil)
 	if f != nil {
 		return nil, f
 	}

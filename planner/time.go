@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -43,10 +44,25 @@ const (
 	dayDate    // "on 24 December", "on December 24 2027"
 )
 
-// clock is a time of day.
-type clock struct{ hour, minute int }
+// clock is a time of day. midnight is "at midnight": 0:00 at the end of the day it is said with, that is
+// the start of the next one.
+type clock struct {
+	hour, minute int
+	midnight     bool
+}
+
+// nextDay is 1 for midnight, which is at the end of the day it is said with, and 0 for other times.
+func (c clock) nextDay() int {
+	if c.midnight {
+		return 1
+	}
+	return 0
+}
 
 func (c clock) String() string {
+	if c.midnight {
+		return "midnight" // not "0:00", which "today at 0:00" would read as the start of today
+	}
 	if c.minute == 0 {
 		return fmt.Sprintf("%d:00", c.hour)
 	}
@@ -67,31 +83,76 @@ var units = map[string]time.Duration{
 var weekdayNames = map[string]time.Weekday{
 	"sunday": time.Sunday, "monday": time.Monday, "tuesday": time.Tuesday, "wednesday": time.Wednesday,
 	"thursday": time.Thursday, "friday": time.Friday, "saturday": time.Saturday,
+	"sun": time.Sunday, "mon": time.Monday, "tue": time.Tuesday, "tues": time.Tuesday, "wed": time.Wednesday,
+	"thu": time.Thursday, "thur": time.Thursday, "thurs": time.Thursday, "fri": time.Friday, "sat": time.Saturday,
 }
 
-// duration parses "20 seconds", "10 minutes", "an hour", "two days"; it returns -1 when there is none at pos.
+// duration parses "20 seconds", "10 minutes", "an hour", "two days", "half an hour", "an hour and a half",
+// "2 and a half hours" and "1.5 hours"; it returns -1 when there is none at pos. A decimal must come to
+// whole minutes ("1.33 hours" is refused), and "a couple of hours" is refused: say the number.
 func (p *parser) duration(pos int) (duration, int, *failure) {
-	if pos+1 >= p.end+1 || pos >= p.end || p.toks[pos].kind != word {
+	if pos >= p.end || p.toks[pos].kind != word {
 		return 0, -1, nil
+	}
+	unitAt := func(i int) (time.Duration, bool) {
+		if i < p.end && p.toks[i].kind == word {
+			u, ok := units[p.toks[i].text]
+			return u, ok
+		}
+		return 0, false
 	}
 	w := p.toks[pos].text
-	n, ok := number(w)
-	if w == "a" || w == "an" {
-		n, ok = 1, true
-	}
-	unit, isUnit := time.Duration(0), false
-	if pos+1 < p.end && p.toks[pos+1].kind == word {
-		unit, isUnit = units[p.toks[pos+1].text]
-	}
-	if !ok || !isUnit {
+	if (w == "a" || w == "an") && (p.isWord(pos+1, "couple") || p.isWord(pos+1, "few")) || w == "several" || w == "some" || w == "couple" || w == "few" {
+		to := pos + 1
+		for to < p.end && to < pos+4 && p.toks[to].kind == word {
+			if _, ok := unitAt(to); ok {
+				return 0, 0, &failure{from: pos, to: to + 1, why: "it is not a number; write how many, like in 2 hours or in 30 minutes"}
+			}
+			to++
+		}
 		return 0, -1, nil
 	}
-	d := time.Duration(n) * unit
-	if n < 1 || d > maxDuration {
-		return 0, 0, &failure{from: pos, to: pos + 2, why: "a wait must be from 1 second to 366 days"}
+	if w == "half" && (p.isWord(pos+1, "a") || p.isWord(pos+1, "an")) {
+		if u, ok := unitAt(pos + 2); ok {
+			return duration(u / 2), pos + 3, nil // half an hour
+		}
+		return 0, -1, nil
 	}
-	return duration(d), pos + 2, nil
+	var n float64
+	if v, ok := number(w); ok {
+		n = float64(v)
+	} else if w == "a" || w == "an" {
+		n = 1
+	} else if decimal.MatchString(w) {
+		n, _ = strconv.ParseFloat(w, 64)
+	} else {
+		return 0, -1, nil
+	}
+	next := pos + 1
+	if _, ok := p.phrase(next, "and a half"); ok && !decimal.MatchString(w) {
+		n, next = n+0.5, next+3 // 2 and a half hours
+	}
+	unit, ok := unitAt(next)
+	if !ok {
+		return 0, -1, nil
+	}
+	next++
+	if _, ok := p.phrase(next, "and a half"); ok && n == float64(int(n)) && !decimal.MatchString(w) {
+		n, next = n+0.5, next+3 // an hour and a half
+	}
+	d := time.Duration(n * float64(unit))
+	if d < time.Second || d > maxDuration {
+		return 0, 0, &failure{from: pos, to: next, why: "a wait must be from 1 second to 366 days"}
+	}
+	if decimal.MatchString(w) && d%time.Minute != 0 {
+		return 0, 0, &failure{from: pos, to: next, why: fmt.Sprintf("%s %s is not a whole number of minutes; write it in minutes, like in %d minutes",
+			w, p.toks[next-1].text, int(d.Round(time.Minute)/time.Minute))}
+	}
+	return duration(d), next, nil
 }
+
+// decimal is a number with a decimal point: "1.5".
+var decimal = regexp.MustCompile(`^\d{1,3}\.\d{1,2}$`)
 
 // whenClause parses a time phrase as a clause.
 func (p *parser) whenClause(pos int) (*clause, *failure) {
@@ -115,12 +176,31 @@ func (p *parser) when(pos int) (*whenClause, int, *failure) {
 	if p.isWord(pos, "at") {
 		return p.clockWhen(pos, pos+1)
 	}
-	day, next, f := p.dayPhrase(pos, true)
-	if f != nil || next < 0 {
-		return nil, 0, f
+	var day dayRef
+	next, part := -1, ""
+	switch {
+	case p.isWord(pos, "tonight"):
+		day, next, part = dayRef{kind: dayToday}, pos+1, "night"
+	case p.isWord(pos, "this") && p.partOfDay(pos+1) != "":
+		day, next, part = dayRef{kind: dayToday}, pos+2, p.partOfDay(pos+1)
+	default:
+		var f *failure
+		if day, next, f = p.dayPhrase(pos, true); f != nil || next < 0 {
+			return nil, 0, f
+		}
+		if part = p.partOfDay(next); part != "" {
+			next++ // "tomorrow morning at 10"
+		}
 	}
-	if p.isWord(next, "morning") || p.isWord(next, "afternoon") || p.isWord(next, "evening") || p.isWord(next, "night") {
-		return nil, 0, &failure{from: pos, to: next + 1, why: "say at what time, like tomorrow at 8am"}
+	if part != "" {
+		if !p.isWord(next, "at") {
+			return nil, 0, &failure{from: pos, to: next, why: "say at what time, like " + p.src[p.toks[pos].start:p.toks[next-1].end] + " at 9"}
+		}
+		c, after, f := p.partClock(pos, next+1, part)
+		if f != nil {
+			return nil, 0, f
+		}
+		return &whenClause{span: span{pos, after}, day: day, clock: c}, after, nil
 	}
 	if !p.isWord(next, "at") {
 		if day.kind == dayToday {
@@ -141,6 +221,22 @@ func (p *parser) when(pos int) (*whenClause, int, *failure) {
 // clockWhen parses a clock at pos and the day that may follow it: "9am", "8am tomorrow", "9 on Friday";
 // from is where the phrase starts ("at", or the clock itself after "wait until"). Without a day it is today.
 func (p *parser) clockWhen(from, pos int) (*whenClause, int, *failure) {
+	if _, n, ok := p.clock(pos); ok {
+		// "at 9 tonight", "at 10am this morning": the part of the day reads the clock, as after it.
+		part, end := "", n
+		if p.isWord(n, "tonight") {
+			part, end = "night", n+1
+		} else if p.isWord(n, "this") && p.partOfDay(n+1) != "" {
+			part, end = p.partOfDay(n+1), n+2
+		}
+		if part != "" {
+			c, _, f := p.partClock(from, pos, part)
+			if f != nil {
+				return nil, 0, &failure{from: from, to: end, why: f.why}
+			}
+			return &whenClause{span: span{from, end}, day: dayRef{kind: dayToday}, clock: c}, end, nil
+		}
+	}
 	c, after, ok, f := p.clockAt(pos)
 	if f != nil {
 		return nil, 0, &failure{from: from, to: f.to, why: f.why}
@@ -182,6 +278,11 @@ func (p *parser) dayPhrase(pos int, first bool) (dayRef, int, *failure) {
 			return dayRef{kind: kind, weekday: wd}, at + 2, nil
 		}
 		return dayRef{}, -1, nil // "this week", "next week": periods, not days
+	}
+	if on || first {
+		if f := p.holidayAt(pos, at); f != nil {
+			return dayRef{}, 0, f // "on Christmas", "Christmas Day at 9am"
+		}
 	}
 	if !on && !first {
 		return dayRef{}, -1, nil
@@ -276,7 +377,10 @@ func (p *parser) clock(pos int) (clock, int, bool) {
 		return clock{}, 0, false
 	}
 	if p.isWord(pos, "noon") || p.isWord(pos, "midday") {
-		return clock{12, 0}, pos + 1, true
+		return clock{hour: 12}, pos + 1, true
+	}
+	if p.isWord(pos, "midnight") {
+		return clock{midnight: true}, pos + 1, true
 	}
 	w := p.toks[pos].text
 	next := pos + 1
@@ -286,12 +390,19 @@ func (p *parser) clock(pos int) (clock, int, bool) {
 			w, suffix = strings.TrimSuffix(w, s), s
 		}
 	}
+	minute := 0
+	if h, m, dot := strings.Cut(w, "."); dot {
+		v, err := strconv.Atoi(m) // "7.30pm", "19.30": the minutes after a dot, as people write in Britain
+		if err != nil || len(m) != 2 || v > 59 {
+			return clock{}, 0, false
+		}
+		w, minute = h, v
+	}
 	hour, err := strconv.Atoi(w)
-	if err != nil || len(w) > 2 {
+	if err != nil || len(w) > 2 || w == "" {
 		return clock{}, 0, false
 	}
-	minute := 0
-	if suffix == "" && p.isPunct(next, ":") && next+1 < p.end && p.toks[next+1].kind == word {
+	if suffix == "" && !strings.Contains(p.toks[pos].text, ".") && p.isPunct(next, ":") && next+1 < p.end && p.toks[next+1].kind == word {
 		m := p.toks[next+1].text
 		for _, s := range []string{"am", "pm"} {
 			if strings.HasSuffix(m, s) {
@@ -322,17 +433,136 @@ func (p *parser) clock(pos int) (clock, int, bool) {
 			return clock{}, 0, false
 		}
 	}
-	return clock{hour, minute}, next, true
+	return clock{hour: hour, minute: minute}, next, true
 }
 
 // clockAt is clock, refusing a bare hour from 1 to 7: "at 5" is 05:00 on the 24-hour clock, but it is
 // far more often meant as 5pm, so EaaPL asks rather than pick one. "05", "5:00" and "5am" are clear.
 func (p *parser) clockAt(pos int) (clock, int, bool, *failure) {
 	c, next, ok := p.clock(pos)
-	if ok && next == pos+1 && len(p.toks[pos].text) == 1 && c.hour >= 1 && c.hour <= 7 {
+	if ok && p.bareHour(pos, next) && c.hour >= 1 && c.hour <= 7 {
 		return clock{}, 0, false, &failure{from: pos, to: next, why: fmt.Sprintf("say %dam or %dpm (%d:00): without am or pm it could be either", c.hour, c.hour, c.hour+12)}
 	}
+	if f := p.zoneAfter(pos, next); ok && f != nil {
+		return clock{}, 0, false, f
+	}
 	return c, next, ok, nil
+}
+
+// bareHour reports whether the clock from pos to next is an hour alone, without am, pm, minutes or a
+// leading zero: "9".
+func (p *parser) bareHour(pos, next int) bool {
+	if next != pos+1 || p.toks[pos].kind != word {
+		return false
+	}
+	w := p.toks[pos].text
+	_, err := strconv.Atoi(w)
+	return err == nil && len(w) <= 2 && w[0] != '0' // "05" is 05:00 on the 24-hour clock
+}
+
+// zoneNames are time zones people write after a clock. A program's times are in one zone, EAAPL_TIMEZONE:
+// "at 9am EST" is refused rather than converted, as the schedule and the read-back are in that zone.
+var zoneNames = map[string]bool{
+	"utc": true, "gmt": true, "est": true, "edt": true, "cst": true, "cdt": true, "mst": true, "mdt": true, "pst": true,
+	"pdt": true, "et": true, "pt": true, "ct": true, "bst": true, "cet": true, "cest": true, "eet": true, "eest": true,
+	"wet": true, "west": true, "ist": true, "jst": true, "aest": true, "aedt": true, "hkt": true, "sgt": true, "z": true,
+}
+
+// zoneAfter refuses a time zone written right after the clock that ends at next.
+func (p *parser) zoneAfter(pos, next int) *failure {
+	if next >= p.end || p.toks[next].kind != word {
+		return nil
+	}
+	w := p.toks[next].text
+	if !zoneNames[w] && !strings.HasPrefix(w, "utc+") && !strings.HasPrefix(w, "utc-") && !strings.HasPrefix(w, "gmt+") && !strings.HasPrefix(w, "gmt-") {
+		return nil
+	}
+	zone := p.zone
+	if zone == "" || zone == "Local" {
+		zone = "this machine's local zone (EAAPL_TIMEZONE is not set)"
+	}
+	return &failure{from: pos, to: next + 1, why: fmt.Sprintf("a time zone is not written in the program: its times are in %s; set EAAPL_TIMEZONE (for example to America/New_York) for another", zone)}
+}
+
+// partOfDay is "morning", "afternoon", "evening" or "night" at pos, or "".
+func (p *parser) partOfDay(pos int) string {
+	for _, w := range []string{"morning", "afternoon", "evening", "night"} {
+		if p.isWord(pos, w) {
+			return w
+		}
+	}
+	return ""
+}
+
+// partClock parses the clock at pos of "this evening at 7", "tonight at 9", "tomorrow morning at 10": an
+// hour alone is read in that part of the day (9 tonight is 21:00), and a clock outside it is refused
+// (tonight at 9am). from is where the when starts, for the part quoted.
+func (p *parser) partClock(from, pos int, part string) (clock, int, *failure) {
+	c, next, ok := p.clock(pos)
+	if !ok {
+		return clock{}, 0, &failure{from: from, to: pos, why: "say the time like 9am, 5pm, 8:30 or 18:00"}
+	}
+	if f := p.zoneAfter(pos, next); f != nil {
+		return clock{}, 0, f
+	}
+	if p.bareHour(pos, next) {
+		switch {
+		case c.hour == 12 && part != "morning" && part != "afternoon":
+			return clock{}, 0, &failure{from: from, to: next, why: "12 at night could be noon or midnight; write at midnight or at 12pm"}
+		case part != "morning" && c.hour >= 1 && c.hour <= 11:
+			c.hour += 12 // "this afternoon at 3", "tonight at 9"
+		}
+	}
+	written := p.src[p.toks[pos].start:p.toks[next-1].end] // "9am", as written
+	switch {
+	case c.midnight && part == "night" || c.midnight && part == "evening":
+	case c.midnight:
+		return clock{}, 0, &failure{from: from, to: next, why: "midnight is not in the " + part + "; write at midnight (the start of the next day)"}
+	case part == "morning" && c.hour >= 12:
+		return clock{}, 0, &failure{from: from, to: next, why: fmt.Sprintf("%s is not in the morning; write an am time, like this morning at 10am", written)}
+	case part != "morning" && c.hour < 12:
+		return clock{}, 0, &failure{from: from, to: next, why: fmt.Sprintf("%s is not in the %s; write a pm time, like %s at 7pm", written, strings.Replace(part, "night", "evening", 1), strings.Join(wordsOf(p.toks[from:pos-1]), " "))}
+	}
+	return c, next, nil
+}
+
+// whenOf reads a whole phrase as a time of the grammar's when, "tomorrow at 08:00", "friday at 9:00",
+// "next Monday at 9am", "24 December at 18:00", "tonight at 9", "9am tomorrow", and resolves it against
+// now, for the LLM planner's waits: a model's phrase means what the same words mean in a program. ok is
+// false when the phrase is not such a time (or is a duration); err says why one cannot be kept.
+func whenOf(phrase string, now time.Time) (t time.Time, ok bool, err error) {
+	if t, ok, err := whenOf1(phrase, now); ok || !startsWithDate.MatchString(phrase) {
+		return t, ok, err
+	}
+	return whenOf1("on "+phrase, now) // "24 December at 18:00": a program writes "on" before a date
+}
+
+// startsWithDate is a phrase that starts with a day of the month or a month.
+var startsWithDate = regexp.MustCompile(`(?i)^\s*(\d|the |jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)`)
+
+// whenOf1 is whenOf, as written.
+func whenOf1(phrase string, now time.Time) (t time.Time, ok bool, err error) {
+	toks, lerr := lex(phrase)
+	if lerr != nil || len(toks) == 0 {
+		return time.Time{}, false, nil
+	}
+	p := newParser(currentLanguage(), phrase, toks)
+	p.zone = now.Location().String()
+	w, next, f := p.when(0)
+	if w == nil && f == nil {
+		w, next, f = p.clockWhen(0, 0) // "9am tomorrow", "22:00"
+	}
+	if f != nil {
+		return time.Time{}, true, errors.New(f.why)
+	}
+	if w == nil || w.after > 0 || next != p.end {
+		return time.Time{}, false, nil
+	}
+	at, why := w.resolve(now)
+	if why != "" {
+		return time.Time{}, true, errors.New(why)
+	}
+	return at, true, nil
 }
 
 // at resolves a day and clock time against now, in now's location; resolve says when it cannot.
@@ -348,8 +578,9 @@ func (w whenClause) at(now time.Time) time.Time {
 func (w whenClause) resolve(now time.Time) (time.Time, string) {
 	y, m, d := now.Date()
 	on := func(days int) time.Time {
-		return time.Date(y, m, d+days, w.clock.hour, w.clock.minute, 0, 0, now.Location())
+		return time.Date(y, m, d+days+w.clock.nextDay(), w.clock.hour, w.clock.minute, 0, 0, now.Location())
 	}
+	said := func(days int) time.Time { return time.Date(y, m, d+days, 0, 0, 0, 0, now.Location()) } // the day named, for messages
 	wd := w.day.weekday
 	ahead := (int(wd) - int(now.Weekday()) + 7) % 7 // 0: today
 	left := 6 - (int(now.Weekday())+6)%7            // the days of this week after today (weeks start on Monday)
@@ -360,7 +591,7 @@ func (w whenClause) resolve(now time.Time) (time.Time, string) {
 		if ahead == 0 {
 			// "on Wednesday" written on a Wednesday could be today or next week: ask, never pick.
 			return on(7), fmt.Sprintf("%s is today, so it could mean today or %s; write today at %s for today (a weekday names one of the next six days)",
-				wd, on(7).Format("Monday 2 January"), w.clock)
+				wd, said(7).Format("Monday 2 January"), w.clock)
 		}
 		return on(ahead), ""
 	case dayNext:
@@ -371,13 +602,13 @@ func (w whenClause) resolve(now time.Time) (time.Time, string) {
 			return on(ahead), "" // the coming one is in next week: both readings agree
 		}
 		return on(ahead + 7), fmt.Sprintf("next %s could mean %s or %s; say this %s (%s) or on %s",
-			wd, on(ahead).Format("2 January"), on(ahead+7).Format("2 January"), wd, on(ahead).Format("2 January"), on(ahead+7).Format("Monday 2 January"))
+			wd, said(ahead).Format("2 January"), said(ahead+7).Format("2 January"), wd, said(ahead).Format("2 January"), said(ahead+7).Format("Monday 2 January"))
 	case dayThis:
 		switch {
 		case ahead == 0:
-			return on(0), fmt.Sprintf("this %s is today; write today at %s, or next %s for %s", wd, w.clock, wd, on(7).Format("2 January"))
+			return on(0), fmt.Sprintf("this %s is today; write today at %s, or next %s for %s", wd, w.clock, wd, said(7).Format("2 January"))
 		case ahead > left:
-			return on(ahead), fmt.Sprintf("%s of this week has passed (%s); for %s write next %s", wd, on(ahead-7).Format("2 January"), on(ahead).Format("Monday 2 January"), wd)
+			return on(ahead), fmt.Sprintf("%s of this week has passed (%s); for %s write next %s", wd, said(ahead-7).Format("2 January"), said(ahead).Format("Monday 2 January"), wd)
 		}
 		return on(ahead), ""
 	case dayDate:
@@ -393,7 +624,7 @@ func (w whenClause) date(now time.Time) (time.Time, string) {
 	dd := w.day
 	in := func(year int) (time.Time, bool) {
 		t := time.Date(year, dd.month, dd.date, w.clock.hour, w.clock.minute, 0, 0, now.Location())
-		return t, t.Day() == dd.date
+		return t.AddDate(0, 0, w.clock.nextDay()), t.Day() == dd.date
 	}
 	name := fmt.Sprintf("%d %s", dd.date, dd.month)
 	year := dd.year
@@ -433,10 +664,16 @@ func (w whenClause) describe(now time.Time) string {
 		return "for " + catalog.DescribeDuration(time.Duration(w.after))
 	}
 	layout := "15:04 on Monday 2 January"
-	if t := w.at(now); t.Year() != now.Year() {
+	t := w.at(now)
+	if t.Year() != now.Year() {
 		layout += " 2006"
 	}
-	return "until " + w.at(now).Format(layout)
+	if w.clock.midnight {
+		// Midnight ends the day it is said with: say which, so that "Friday at midnight" is not read as
+		// the night before Friday.
+		return "until midnight at the end of " + t.AddDate(0, 0, -1).Format(strings.TrimPrefix(layout, "15:04 on ")) + " (" + t.Format(layout) + ")"
+	}
+	return "until " + t.Format(layout)
 }
 
 // scheduleClause is "every Monday at 9am", "every weekday at 8:30", "on the 1st of every month at 9".
@@ -444,7 +681,7 @@ type scheduleClause struct {
 	span
 	days       []string // plan.Weekdays names; every day when empty and dayOfMonth is 0
 	dayOfMonth int
-	clock      clock
+	clocks     []clock // "every day at 9am and 5pm": each a calendar entry of the schedule
 }
 
 // schedule parses a schedule at the start of the program; nil when there is none.
@@ -463,6 +700,10 @@ func (p *parser) schedule(pos int) (*scheduleClause, int, *failure) {
 				sc.days = append(sc.days, plan.Weekdays[wd])
 			} else if w == "weekday" && len(sc.days) == 0 {
 				sc.days = []string{"monday", "tuesday", "wednesday", "thursday", "friday"}
+				next++
+				break
+			} else if w == "weekend" && len(sc.days) == 0 {
+				sc.days = []string{"saturday", "sunday"} // "every weekend at 10am": both of its days
 				next++
 				break
 			} else if w == "day" && len(sc.days) == 0 {
@@ -510,14 +751,45 @@ func (p *parser) schedule(pos int) (*scheduleClause, int, *failure) {
 	if !p.isWord(next, "at") {
 		return nil, 0, &failure{from: pos, to: next, why: "say at what time, like " + p.src[p.toks[pos].start:p.toks[next-1].end] + " at 9am"}
 	}
-	c, after, ok, f := p.clockAt(next + 1)
-	if f != nil {
-		return nil, 0, &failure{from: pos, to: f.to, why: f.why}
+	at := next + 1
+	for {
+		c, after, ok, f := p.clockAt(at)
+		if f != nil {
+			return nil, 0, &failure{from: pos, to: f.to, why: f.why}
+		}
+		if !ok && len(sc.clocks) == 0 {
+			return nil, 0, &failure{from: pos, to: next + 1, why: "say the time like 9am, 5pm, 8:30 or 18:00"}
+		}
+		if !ok {
+			break // "every day at 9am, send ...": the comma ends the schedule
+		}
+		if c.midnight && (len(sc.days) > 0 || sc.dayOfMonth > 0) {
+			return nil, 0, &failure{from: pos, to: after, why: "midnight is the start of the next day; write the day after at 0:00, like every Tuesday at 0:00 for the midnight after each Monday"}
+		}
+		if slices.Contains(sc.clocks, c) {
+			return nil, 0, &failure{from: pos, to: after, why: fmt.Sprintf("%s is written twice", c)}
+		}
+		sc.clocks, sc.span = append(sc.clocks, c), span{pos, after}
+		// "at 9am and 5pm", "at 9am, 1pm and 5pm", "at 9am and at 5pm": more times on the same days
+		n := after
+		if p.isPunct(n, ",") || p.isWord(n, "and") {
+			n++
+		}
+		if p.isWord(n, "and") {
+			n++
+		}
+		if p.isWord(n, "at") {
+			n++
+		}
+		if n == after {
+			break
+		}
+		if _, _, ok := p.clock(n); !ok {
+			break
+		}
+		at = n
 	}
-	if !ok {
-		return nil, 0, &failure{from: pos, to: next + 1, why: "say the time like 9am, 5pm, 8:30 or 18:00"}
-	}
-	sc.clock, sc.span = c, span{pos, after}
+	after := sc.span.to
 	slices.SortFunc(sc.days, func(a, b string) int { return slices.Index(plan.Weekdays, a) - slices.Index(plan.Weekdays, b) })
 	return sc, after, nil
 }
@@ -531,7 +803,7 @@ func dayOfMonth(w string) (int, bool) {
 	return n, err == nil && len(w) <= 2
 }
 
-// describeSchedule names a schedule for people: "every Monday at 9:00".
+// describeSchedule names a schedule for people: "every Monday at 9:00", "every day at 9:00 and 17:00".
 func (sc *scheduleClause) describe() string {
 	var when string
 	switch {
@@ -541,6 +813,8 @@ func (sc *scheduleClause) describe() string {
 		when = "every weekday"
 	case len(sc.days) == 0:
 		when = "every day"
+	case len(sc.days) == 2 && sc.days[0] == "sunday" && sc.days[1] == "saturday":
+		when = "every Saturday and Sunday"
 	default:
 		names := make([]string, len(sc.days))
 		for i, d := range sc.days {
@@ -548,5 +822,121 @@ func (sc *scheduleClause) describe() string {
 		}
 		when = "every " + andList(names)
 	}
-	return when + " at " + sc.clock.String()
+	times := make([]string, len(sc.clocks))
+	for i, c := range sc.clocks {
+		times[i] = c.String()
+	}
+	return when + " at " + andList(times)
+}
+
+// timeWords are the time words a misspelling is looked for against: long enough that one slip ("tomorow",
+// "Firday", "mintues") is not another common word. "every" is there for "evry"; "very" and "ever" are
+// words of their own.
+var timeWords = strings.Fields(`tomorrow tonight today yesterday morning afternoon evening midnight every weekday weekend
+	monday tuesday wednesday thursday friday saturday sunday minute minutes second seconds
+	january february april august september october november december`)
+
+// notSlips are words near a time word that are words of their own.
+var notSlips = map[string]bool{"very": true, "ever": true, "even": true, "every": true, "night": true, "nights": true, "noon": true,
+	"month": true, "months": true, "mourning": true, "evenings": true, "mornings": true, "afternoons": true}
+
+// misspeltTime returns the time word that w is one slip from (two for long words), quoted, or "". The planner
+// never plans the word it suggests: the suggestion only says why the program is refused.
+func misspeltTime(w string) string {
+	if len(w) < 4 || notSlips[w] {
+		return ""
+	}
+	if _, ok := units[w]; ok {
+		return ""
+	}
+	if _, ok := weekdayNames[strings.TrimSuffix(w, "s")]; ok {
+		return ""
+	}
+	for _, t := range timeWords {
+		if w == t || w == t+"s" {
+			return ""
+		}
+	}
+	var near []string // the nearest, all of them when two are as near ("wensday": Wednesday or weekday)
+	best := 3
+	for _, t := range timeWords {
+		limit := 1
+		if len(t) >= 7 {
+			limit = 2
+		}
+		d := editDistance(w, t)
+		if d > limit || d > best {
+			continue
+		}
+		if d < best {
+			near, best = nil, d
+		}
+		if _, ok := weekdayNames[t]; ok || monthNames[t] != 0 {
+			t = strings.ToUpper(t[:1]) + t[1:]
+		}
+		near = append(near, strconv.Quote(t))
+	}
+	return strings.Join(near, " or ")
+}
+
+// editDistance is the optimal string alignment distance: letters put in, left out, changed, or two
+// side by side swapped ("Firday"), each one slip.
+func editDistance(a, b string) int {
+	prev2, prev, cur := make([]int, len(b)+1), make([]int, len(b)+1), make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				cur[j] = min(cur[j], prev2[j-2]+1)
+			}
+		}
+		prev2, prev, cur = prev, cur, prev2
+	}
+	return prev[len(b)]
+}
+
+// holidays are days people name that EaaPL does not know the date of (Easter moves, Thanksgiving
+// differs by country): they are refused, with the date to write; "" where the date moves.
+var holidays = map[string]string{
+	"christmas": "on 25 December", "xmas": "on 25 December", "halloween": "on 31 October", "new": "on 1 January",
+	"easter": "", "thanksgiving": "", "hanukkah": "", "diwali": "", "ramadan": "", "eid": "", "passover": "",
+}
+
+// holidayAt returns the refusal of a holiday named at pos ("Christmas", "Christmas Day", "New Year's Day").
+func (p *parser) holidayAt(from, pos int) *failure {
+	if pos >= p.end || p.toks[pos].kind != word {
+		return nil
+	}
+	date, ok := holidays[p.toks[pos].text]
+	to := pos + 1
+	if p.toks[pos].text == "new" {
+		n, isNewYear := p.phrase(pos, "new year's day", "new years day", "new year's eve", "new years eve", "new year's", "new years", "new year")
+		if !isNewYear {
+			return nil
+		}
+		if p.isWord(n-1, "eve") {
+			date = "on 31 December"
+		}
+		to = n
+	} else if ok && (p.isWord(to, "day") || p.isWord(to, "eve") || p.isWord(to, "sunday") || p.isWord(to, "monday")) {
+		if p.isWord(to, "eve") && date == "on 25 December" {
+			date = "on 24 December"
+		}
+		to++
+	}
+	if !ok {
+		return nil
+	}
+	if date == "" {
+		return &failure{from: from, to: to, why: "EaaPL does not know the dates of holidays, and this one moves; write this year's date, like on 12 April at 9am"}
+	}
+	return &failure{from: from, to: to, why: "EaaPL does not know the dates of holidays; write the date, like " + date + " at 9am"}
 }

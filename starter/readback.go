@@ -114,8 +114,8 @@ type readBack struct {
 var (
 	refPattern      = regexp.MustCompile(`^\$\{\s*steps\.([a-z][a-z0-9_]*)\.([a-z_][a-z0-9_]*)\s*\}$`)
 	itemPattern     = regexp.MustCompile(`^\$\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}$`)
-	literalListItem = regexp.MustCompile(`\{\s*'name'\s*:\s*'[^']*'\s*,\s*'email'\s*:\s*'([^']+)'\s*\}`)
-	literalList     = regexp.MustCompile(`^\$\{\s*\[(\s*\{\s*'name'\s*:\s*'[^']*'\s*,\s*'email'\s*:\s*'[^']+'\s*\}\s*,?)+\]\s*\}$`)
+	literalListItem = regexp.MustCompile(`\{\s*'name'\s*:\s*'((?:[^'\\]|\\.)*)'\s*,\s*'email'\s*:\s*'([^']+)'\s*\}`)
+	literalList     = regexp.MustCompile(`^\$\{\s*\[(\s*\{\s*'name'\s*:\s*'(?:[^'\\]|\\.)*'\s*,\s*'email'\s*:\s*'[^']+'\s*\}\s*,?)+\]\s*\}$`)
 )
 
 // sentence is the command's own read-back of step i (catalog.Spec.ReadBack), or the step as written.
@@ -258,7 +258,12 @@ func (rd reading) Addresses(items string) ([]string, bool) {
 	}
 	var addrs []string
 	for _, m := range literalListItem.FindAllStringSubmatch(items, -1) {
-		addrs = append(addrs, m[1])
+		name := strings.TrimSpace(strings.NewReplacer(`\'`, "'", `\\`, `\`).Replace(m[1]))
+		if name != "" && !strings.Contains(name, "${") {
+			addrs = append(addrs, name+" <"+m[2]+">") // "Bob <bob@example.com>": the name shown with it
+			continue
+		}
+		addrs = append(addrs, m[2])
 	}
 	return addrs, true
 }

@@ -48,6 +48,14 @@ func TestReadBackSaysWhatEachStepDoes(t *testing.T) {
 			`Write the message "Hi ${name}".`,
 			"Send it to ann@example.com and carl@example.org.",
 		}},
+		{"Send 'Hi' to Bob <bob@example.com>", []string{
+			`Write the message "Hi".`,
+			"Send it to Bob <bob@example.com>.",
+		}},
+		{"Send 'Hi' to Ann O'Neil <ann@example.com>, carl@example.org and Bob <bob@example.com>", []string{
+			`Write the message "Hi".`,
+			"Send it to Ann O'Neil <ann@example.com>, carl@example.org and Bob <bob@example.com>.",
+		}},
 		{"Wait 2 hours, then send 'Good morning' to bob@example.com", []string{
 			"Wait 2 hours.",
 			`Write the message "Good morning".`,

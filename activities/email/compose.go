@@ -59,15 +59,16 @@ var ComposeEmail = catalog.Define(catalog.Def[catalog.NoDeps, composeArgs, compo
 		Phrases: []string{"'{body}'", "that says '{body}'", "with the message '{body}'", "with the subject '{subject}'"},
 		// The markers a quoted message or subject follows.
 		Args: map[string][]string{
-			"body":    {"that says", "which says", "saying", "that reads", "which reads", "to say", "with the message", "with message", "with the text", "with the body", "the text"},
-			"subject": {"with the subject", "with the subject line", "with a subject", "with a subject line", "with subject", "with subject line"},
+			"body": {"that says", "which says", "that say", "which say", "saying", "that reads", "which reads", "to say", "with the message", "with message", "with the text", "with the body", "the text"},
+			"subject": {"with the subject", "with the subject line", "with a subject", "with a subject line", "with subject", "with subject line",
+				"subject", "subject line", "titled", "entitled", "with the title", "with a title", "with title"},
 		},
 		Joined: map[string][]string{
 			"body":    {"the message", "message", "the text", "the body", "body", "say"},
 			"subject": {"the subject", "the subject line", "subject", "subject line"},
 		},
 		Examples: []catalog.Example{
-			{Pattern: "any of these with the subject '<subject>'", Program: "Send 'See you at 8' to ann@example.com with the subject 'Dinner'"},
+			{Pattern: "any of these with the subject '<subject>' (also: titled, with the title, subject '<subject>')", Program: "Send 'See you at 8' to ann@example.com with the subject 'Dinner'"},
 			{Pattern: "any of these without the message: the program asks for it when it runs", Program: "Send it to my contact John"},
 			{Pattern: "'<message>' with {name}, {first name} or {email}: filled for each recipient", Program: "Email each of my contacts saying 'Dear {first name}, thank you for this year'"},
 		},

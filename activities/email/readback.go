@@ -177,6 +177,12 @@ func readBackMessage(r catalog.Reading) string {
 		if !ok {
 			return ""
 		}
+		if to, isMap := s.Args["to"].(map[string]any); isMap {
+			// "Bob <bob@example.com>": the name shown with the address, when the plan gives one as text.
+			if name, _ := to["name"].(string); strings.TrimSpace(name) != "" && !strings.Contains(name, "${") {
+				addr = fmt.Sprintf("%s <%s>", strings.ReplaceAll(name, "$${", "${"), addr)
+			}
+		}
 		return fmt.Sprintf("Send %s to %s.", what, addr)
 	case !r.IsItem(s.Args["to"]):
 		return ""

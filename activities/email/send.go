@@ -107,7 +107,8 @@ var SendEmail = catalog.Define(catalog.Def[Deps, sendArgs, sendOutput]{
 			"shoot a note", "shoot a quick note", "shoot a line", "shoot a quick line", "shoot an email", "shoot a quick email",
 			"let {to} know", "drop {to} a line", "drop {to} a note", "drop {to} a quick line", "drop {to} a quick note",
 			"drop {to} an email", "shoot {to} a note", "shoot {to} a quick note", "shoot {to} an email", "shoot {to} a quick email"},
-		Objects: []string{"email", "emails", "message", "messages", "note", "mail", "a email", "a emails", "a message", "a messages", "a note", "a mail", "an email", "an emails", "an message", "an messages", "an note", "an mail", "it", "this"},
+		Objects: append([]string{"email", "emails", "message", "messages", "note", "mail", "a email", "a emails", "a message", "a messages", "a note", "a mail", "an email", "an emails", "an message", "an messages", "an note", "an mail", "it", "this"},
+			sizedObjects()...),
 		Examples: []catalog.Example{
 			{Pattern: "Send an email to <recipients> that says '<message>'", Program: "Send an email to each of my contacts that says 'Hello World!'"},
 			{Pattern: "Send '<message>' to <recipients>", Program: "Send 'Lunch?' to bob@example.com"},
@@ -370,4 +371,16 @@ func isDotAtom(s string) bool {
 		}
 	}
 	return true
+}
+
+// sizedObjects are the everyday "a quick email", "a short note", "brief messages": the word before the
+// noun says how long the message is, which the quoted message already says, so it adds nothing.
+func sizedObjects() []string {
+	var out []string
+	for _, adj := range []string{"quick", "short", "brief"} {
+		for _, noun := range []string{"email", "message", "note", "mail"} {
+			out = append(out, "a "+adj+" "+noun, adj+" "+noun+"s")
+		}
+	}
+	return out
 }
