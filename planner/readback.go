@@ -726,7 +726,12 @@ func filterWords(p *plan.Plan, e celast.Expr, as string, t Times) (string, bool)
 			if !ok || !ok2 {
 				return false
 			}
-			kept = append(kept, fmt.Sprintf("whose %s is %q", col, value))
+			test := fmt.Sprintf("whose %s is %q", col, value)
+			if n := len(kept); n > 0 && strings.HasPrefix(kept[n-1], "whose ") && !strings.HasPrefix(kept[n-1], "whose name starts") {
+				kept[n-1] += " and " + test // "whose region is "north" and whose status is "late""
+				return true
+			}
+			kept = append(kept, test)
 			return true
 		}
 		return false
