@@ -26,6 +26,12 @@ const (
 	// leaves it through ".." is refused when the plan is checked, before anything runs; the worker's
 	// workspace refuses the rest (an absolute path elsewhere, a link out) before it reads.
 	Path Type = "path"
+	// Glob is a pattern of file paths in the workspace (ListFiles): checked like a Path when the plan is
+	// checked; the worker's workspace checks the rest (worker.PlaceCheck, when planning and when it runs).
+	Glob Type = "glob"
+	// URL is a web address to fetch: the worker's guard (EAAPL_HTTP_ALLOW) judges it when the program is
+	// planned (worker.PlaceCheck) and when it is fetched.
+	URL Type = "url"
 	// ContentType is a large value (a document, a web page, a table) that travels by reference to a
 	// content store, not inside the workflow history: see ContentRef and ContentStore.
 	ContentType Type = "content"
@@ -272,6 +278,26 @@ func init() {
 				return fmt.Errorf("expected a file path, got %s", Describe(v))
 			}
 			return CheckPath(s)
+		},
+	})
+	defineType(TypeDef{
+		Name: Glob, Words: "a file pattern inside the workspace", From: []Type{String}, Schema: str,
+		Hint: "; a glob relative to the workspace folder: *, ?, [a-z], {md,txt}, ** for any depth",
+		Check: func(v any) error {
+			s, ok := v.(string)
+			if !ok {
+				return fmt.Errorf("expected a file pattern, got %s", Describe(v))
+			}
+			return CheckPath(s)
+		},
+	})
+	defineType(TypeDef{
+		Name: URL, Words: "a web address (http or https)", From: []Type{String}, Schema: str,
+		Check: func(v any) error {
+			if _, ok := v.(string); !ok {
+				return fmt.Errorf("expected a web address, got %s", Describe(v))
+			}
+			return nil
 		},
 	})
 	defineType(TypeDef{

@@ -886,6 +886,10 @@ func (b *builder) send(s *sentence) (*failure, error) {
 	var one *sent    // a single recipient, for a reply later
 	var each string  // the item of an iteration over rows or lines
 	var table string // the step that reads the rows or lines
+	if named != nil && named.itObject && s.iter == nil {
+		// "Read todo.txt and email it 'Hi'": the document, or whom? Outside a list it is what a step made.
+		return &failure{from: named.from, to: named.to + 1, why: "say either what a step made or a message, not both"}, nil
+	}
 	if named != nil && (named.it || named.column != "") && s.iter == nil {
 		return &failure{from: named.from, to: named.to, why: "it names an item, and the statement goes over no list; start with For each row in <table> or For each line in <file>"}, nil
 	}
@@ -912,12 +916,18 @@ func (b *builder) send(s *sentence) (*failure, error) {
 		send.DependsOn = append(send.DependsOn, id)
 		each = as
 		switch {
+		case named == nil && s.result != nil && !b.records:
+			// "For each line in emails.txt, email it": the line as the message, to whom? Or to the line, saying what?
+			return &failure{from: s.span.from, to: s.span.to, why: fmt.Sprintf("say the message and whom: for each %s, email it saying '<message>' sends it to the %s, an address", as, as)}, nil
 		case named == nil:
 			return &failure{from: s.span.from, to: s.span.to, why: fmt.Sprintf("say whom to email for each %s: the address in the <column> column, or it (each line an address)", as)}, nil
 		case named.column != "":
 			send.Args["to"] = "${" + as + "." + named.column + "}"
 			b.addColumns(table, named.column)
 			whom = fmt.Sprintf("the address in the %s column of each %s", named.column, as)
+		case named.it && b.records:
+			// A row is a record of cells, not an address: which cell is meant is never guessed.
+			return &failure{from: named.from, to: named.to, why: fmt.Sprintf("a %s is not an address; say the address in the <column> column, like the address in the email column", as)}, nil
 		case named.it:
 			send.Args["to"] = "${" + as + "}"
 			whom = "each " + as
@@ -1178,6 +1188,15 @@ func (b *builder) send(s *sentence) (*failure, error) {
 			at = span{s.span.from + i, s.span.from + i + 1}
 		}
 		return &failure{from: at.from, to: at.to, why: "after a question or a list, \"it\" is its answer, and EaaPL does not email an answer: it is shown to you when the program runs; to email someone, give the message, like Send 'Hi' to bob@example.com"}, nil
+	}
+
+	// A condition on a file's text ("If todo.txt contains 'urgent', email it ..."): the file is read
+	// first, so that "it" in the email is its text, as after "Read todo.txt".
+	for i, v := range s.values {
+		if v.file != "" && !v.count {
+			s.values[i].read = b.readFile(slotValue{span: span{v.from + 1, v.from + 2}, text: v.file})
+			b.fresh = true
+		}
 	}
 
 	// What.

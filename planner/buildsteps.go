@@ -370,6 +370,9 @@ func (b *builder) makerOf(noun string) string {
 // valueCond writes a condition on a value a step before made, with the step it reads and why an item
 // is skipped when it is false.
 func (b *builder) valueCond(v valueCondition) (string, string, string, *failure) {
+	if v.count && v.file != "" {
+		return b.countFile(v)
+	}
 	if v.count {
 		counts := func(m *made) []string { // the outputs of m that v counts
 			var outs []string
@@ -410,9 +413,17 @@ func (b *builder) valueCond(v valueCondition) (string, string, string, *failure)
 		}
 		return "", "", "", &failure{from: v.from, to: v.to, why: fmt.Sprintf("no step before it made %s to count; %s", what, b.makerOf(v.noun))}
 	}
-	m, out, f := b.resolve(v.result, v.span, catalog.ContentType)
-	if f != nil {
-		return "", "", "", f
+	var m *made
+	var out string
+	if v.read != nil {
+		// "If todo.txt contains 'urgent'": the file's text, read before the email's "it" was resolved.
+		m = v.read
+		out, m.used = itOutput(m.spec), true
+	} else {
+		var f *failure
+		if m, out, f = b.resolve(v.result, v.span, catalog.ContentType); f != nil {
+			return "", "", "", f
+		}
 	}
 	// "If it is urgent" after "classify it" means the label, not the text "it" names elsewhere: when a
 	// later step made a result "it" cannot name, "it" is ambiguous and the writer says which.
@@ -454,6 +465,36 @@ func (b *builder) valueCond(v valueCondition) (string, string, string, *failure)
 		skip = strings.Replace(strings.Replace(skip, "is not", "is", 1), "does not contain", "contains", 1)
 	}
 	return cond, m.id, skip, nil
+}
+
+// countFile writes "if report.csv has more than 5 rows": the step of the command that goes over the
+// file's rows (or lines), the iteration's own ("for each row in {path}"), and a condition on its count.
+func (b *builder) countFile(v valueCondition) (string, string, string, *failure) {
+	for _, f := range b.l.statements {
+		if !f.iterates() || v.noun != f.each() && v.noun != f.each()+"s" {
+			continue
+		}
+		c := &commandClause{span: v.span, form: f, args: map[string]slotValue{f.parts[len(f.parts)-1].slot: {span: span{v.from + 1, v.from + 2}, text: v.file}}}
+		records := b.records
+		id, items, each, _, fail := b.iterate(c)
+		b.records = records // the statement itself goes over no rows
+		if fail != nil {
+			return "", "", "", fail
+		}
+		b.made = append(b.made, &made{id: id, spec: f.spec, args: c.args, at: c.span, used: true})
+		cond := fmt.Sprintf("size(%s) %s %d", items, v.op, v.n)
+		if c, has := f.spec.OutputField("count"); has && c.Type == catalog.Int {
+			cond = fmt.Sprintf("steps.%s.count %s %d", id, v.op, v.n) // a long list is stored; its count is not
+		}
+		switch {
+		case v.n == 0 && v.op == "==":
+			return cond, id, fmt.Sprintf("%s has %ss", v.file, each), nil // "has no rows" did not hold
+		case v.n == 0 && v.op == ">":
+			return cond, id, fmt.Sprintf("%s has no %ss", v.file, each), nil
+		}
+		return cond, id, fmt.Sprintf("%s does not have %s %d %ss", v.file, map[string]string{">": "more than", "<": "fewer than", ">=": "at least", "==": "exactly"}[v.op], v.n, each), nil
+	}
+	return "", "", "", &failure{from: v.from, to: v.to, why: fmt.Sprintf("a file has rows (a .csv or .xlsx table) or lines; %s are neither", v.noun)}
 }
 
 // textTest writes a value condition as a step of the command that tests a text (Forms.Condition) on
@@ -511,11 +552,15 @@ func describeForm(c *commandClause) string {
 			words = append(words, v.text)
 		}
 	}
-	for _, w := range c.where {
+	for i, w := range c.where {
+		join := "where"
+		if i > 0 {
+			join = "and" // "where region is north and status is late"
+		}
 		if w.not {
-			words = append(words, "where", w.field, "is not", w.value)
+			words = append(words, join, w.field, "is not", w.value)
 		} else {
-			words = append(words, "where", w.field, "is", w.value)
+			words = append(words, join, w.field, "is", w.value)
 		}
 	}
 	return capitalize(strings.Join(words, " ")) + "."

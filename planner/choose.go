@@ -43,6 +43,10 @@ type Agent struct {
 	Rules   *Rules
 	LLM     *LLM   // nil when no model is configured
 	Default string // KindRules, KindLLM or KindAuto; KindAuto when empty
+	// Places, when set, checks the files, patterns and web addresses a plan names with the rules the
+	// worker applies when its steps run (worker.PlaceCheck): a place it would refuse is refused now, by
+	// either planner, before anything starts. Nil: only plan.Validate's checks, which need no configuration.
+	Places func(*plan.Plan) error
 }
 
 // Plan plans a program and says how.
@@ -54,12 +58,27 @@ func (a *Agent) Plan(ctx context.Context, program string, now time.Time, opts Op
 	if err != nil {
 		return nil, Report{}, err
 	}
+	var p *plan.Plan
+	rep := Report{Planner: KindRules}
 	if kind == KindLLM {
-		return a.LLM.Plan(ctx, program, now, opts.NoCache)
+		p, rep, err = a.LLM.Plan(ctx, program, now, opts.NoCache)
+	} else {
+		p, err = a.Rules.Plan(ctx, program, now)
 	}
-	p, err := a.Rules.Plan(ctx, program, now)
-	return p, Report{Planner: KindRules}, err
+	if err == nil && a.Places != nil {
+		if perr := a.Places(p); perr != nil {
+			return nil, rep, &PlaceError{Err: perr}
+		}
+	}
+	return p, rep, err
 }
+
+// PlaceError is a plan refused because a file, pattern or web address it names is one the worker would
+// refuse when the step runs (Agent.Places). Its words are the worker's.
+type PlaceError struct{ Err error }
+
+func (e *PlaceError) Error() string { return "refused, nothing was read or sent: " + e.Err.Error() }
+func (e *PlaceError) Unwrap() error { return e.Err }
 
 func (a *Agent) choose(asked string) (string, error) {
 	kind := asked

@@ -75,6 +75,7 @@ type recipientClause struct {
 	quoted    bool              // the name was quoted: "my contact 'Ann Lee'"
 	list      string            // a list the program named: "the acme people"
 	it        bool              // "to it": the item of "For each line in emails.txt"
+	itObject  bool              // it, right after the verb before a message: "email it 'Hello'"
 	me        bool              // "me", "myself": your own address (Rules.Me)
 	you       bool              // addresses is your own address, from "me"
 	column    string            // "the address in the email column": the item's field
@@ -147,6 +148,8 @@ type valueCondition struct {
 	op     string // >, <, >=, ==
 	n      int
 	result string // the words for the result: "the page", "it"
+	file   string // a file the condition reads first: "if todo.txt contains", "if report.csv has more than 5 rows"
+	read   *made  // the step that reads file's text, once the builder added it
 	text   string // contains, is
 	not    bool
 	equals bool // is, rather than contains
@@ -1010,7 +1013,11 @@ func (p *parser) action(pos int) (*clause, *failure) {
 	if m, n, f := p.madePhraseAt(next); f != nil || m != nil {
 		return p.made(c, m, next, n, f)
 	}
-	if n, ok := p.phrase(next, p.l.resultWords...); ok && !p.isWord(next, "them") && !p.isWord(next, "her") && !p.isWord(next, "him") {
+	// "email it 'Hello'", "email it saying 'Hello'": it is whom the message goes to (each line, an
+	// address), never what a step made sent with a message too; the build refuses it outside a list.
+	_, sayingAfter := p.phrase(next+1, p.l.messageMarkers...)
+	itWhom := p.isWord(next, "it") && (next+1 < p.end && p.toks[next+1].kind == quoted || sayingAfter)
+	if n, ok := p.phrase(next, p.l.resultWords...); ok && !itWhom && !p.isWord(next, "them") && !p.isWord(next, "her") && !p.isWord(next, "him") {
 		// "email the summary to ...", "email it to ...": what a step before made.
 		c.result, c.it = &span{next, n}, p.isWord(next, "it")
 		c.next = n
@@ -1027,6 +1034,9 @@ func (p *parser) action(pos int) (*clause, *failure) {
 		}
 	}
 	r, after, f := p.recipients(next)
+	if itWhom {
+		r, after, f = &recipientClause{span: span{next, next + 1}, it: true, itObject: true}, next+1, nil
+	}
 	if f != nil {
 		return nil, f
 	}

@@ -24,15 +24,18 @@ import (
 // written in loc. Without the plan, a check's condition and an answer's value are not said
 // (ReadBackConstructIn says them).
 func ReadBackConstruct(s plan.Step, loc *time.Location) (string, bool) {
-	return ReadBackConstructIn(nil, s, loc)
+	if loc == nil {
+		loc = time.UTC
+	}
+	return ReadBackConstructIn(nil, s, time.Time{}.In(loc))
 }
 
 // ReadBackConstructIn is ReadBackConstruct for a step of p: a check says its condition and an answer
 // its value in words, from the expressions, not from the texts beside them (a model writes those).
-func ReadBackConstructIn(p *plan.Plan, s plan.Step, loc *time.Location) (string, bool) {
-	if loc == nil {
-		loc = time.UTC
-	}
+// now is when the program is read back, in the zone its times are said in; a wait until another year
+// than now's says the year ("Thursday 2 December 2027 at 09:00"). A zero now says no year.
+func ReadBackConstructIn(p *plan.Plan, s plan.Step, now time.Time) (string, bool) {
+	loc := now.Location()
 	switch {
 	case s.Wait != nil && s.Wait.Until != "":
 		t, err := time.Parse(time.RFC3339, s.Wait.Until)
@@ -40,12 +43,16 @@ func ReadBackConstructIn(p *plan.Plan, s plan.Step, loc *time.Location) (string,
 			return "Wait until " + s.Wait.Until + ".", true
 		}
 		t = t.In(loc)
+		date := "Monday 2 January"
+		if !now.IsZero() && t.Year() != now.Year() {
+			date += " 2006"
+		}
 		if t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0 {
 			// 00:00 is midnight at the end of the day before: say both, as "Friday at midnight" is
 			// easily taken for the night before Friday.
-			return "Wait until midnight at the end of " + t.AddDate(0, 0, -1).Format("Monday 2 January") + " (" + t.Format("Monday 2 January at 15:04") + ").", true
+			return "Wait until midnight at the end of " + t.AddDate(0, 0, -1).Format(date) + " (" + t.Format(date+" at 15:04") + ").", true
 		}
-		return "Wait until " + t.Format("Monday 2 January at 15:04") + ".", true
+		return "Wait until " + t.Format(date+" at 15:04") + ".", true
 	case s.Wait != nil:
 		d, err := time.ParseDuration(s.Wait.For)
 		if err != nil {
@@ -726,7 +733,12 @@ func filterWords(p *plan.Plan, e celast.Expr, as string, t Times) (string, bool)
 			if !ok || !ok2 {
 				return false
 			}
-			kept = append(kept, fmt.Sprintf("whose %s is %q", col, value))
+			test := fmt.Sprintf("whose %s is %q", col, value)
+			if n := len(kept); n > 0 && strings.HasPrefix(kept[n-1], "whose ") && !strings.HasPrefix(kept[n-1], "whose name starts") {
+				kept[n-1] += " and " + test // "whose region is "north" and whose status is "late""
+				return true
+			}
+			kept = append(kept, test)
 			return true
 		}
 		return false

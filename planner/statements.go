@@ -42,6 +42,16 @@ func (f statementForm) iterates() bool {
 	return len(f.parts) > 2 && f.parts[0].word == "for" && f.parts[1].word == "each"
 }
 
+// hasSlot reports whether the statement has an argument slot.
+func (f statementForm) hasSlot() bool {
+	for _, part := range f.parts {
+		if part.slot != "" {
+			return true
+		}
+	}
+	return false
+}
+
 // each is the word for one item of an iterating statement: "row".
 func (f statementForm) each() string { return f.parts[2].word }
 
@@ -102,6 +112,16 @@ func (p *parser) matchForm(pos int, f statementForm) (*commandClause, int, *fail
 	next := pos
 	words := 0
 	for i, part := range f.parts {
+		if f.iterates() && i == 1 && p.isWord(next, "every") {
+			next++ // "for every row in": the same as for each
+			words++
+			continue
+		}
+		if f.iterates() && i == 2 && p.isWord(next, "of") && p.isWord(next+1, "the") && p.isWord(next+2, part.word+"s") {
+			next += 3 // "for each of the rows of": the same as for each row of
+			words += 3
+			continue
+		}
 		if part.word != "" {
 			if !p.isWord(next, part.word) {
 				if words > 0 && i > 0 && f.parts[i-1].slot != "" {
@@ -134,7 +154,29 @@ func (p *parser) matchForm(pos int, f statementForm) (*commandClause, int, *fail
 		c.args[part.slot] = v
 		next = after
 	}
+	if last := f.parts[len(f.parts)-1]; last.slot != "" && p.isWord(next, "and") {
+		// "Summarize a.txt and b.txt": the slot takes one value; which to join, or how, is not guessed.
+		if field, _ := f.spec.Arg(last.slot); field.Type != "" {
+			if _, list := field.Type.Elem(); !list {
+				if second, after := p.valueWordAt(next + 1); after > 0 && !strings.Contains(second, "://") {
+					first := c.args[last.slot]
+					lead := capitalize(strings.Join(wordsOf(p.toks[pos:first.from]), " "))
+					return nil, 0, &failure{from: first.from, to: after, why: fmt.Sprintf("%q takes one %s at a time: write a statement for each, like %s %s, then %s %s", f.text, last.slot, lead, first.text, lead, second)}
+				}
+			}
+		}
+	}
 	c.span = span{pos, next}
+	if !f.hasSlot() {
+		// A statement with no slot ("look for trends") works on it: its command's first text argument
+		// takes "it", resolved as any "it" is (the latest result; refused when two could be meant).
+		for _, field := range f.spec.Args {
+			if field.Type == catalog.ContentType {
+				c.args[field.Name] = slotValue{span: c.span, result: "it", want: field.Type}
+				break
+			}
+		}
+	}
 	if f.iterates() {
 		for {
 			w, after, fail := p.where(next)
@@ -203,7 +245,7 @@ func (p *parser) slot(pos int, field catalog.Field, stop string) (slotValue, int
 		// "Save 'Hi' to bob@example.com": an email address is never a file. ("Write 'Hi' to
 		// bob@example.com" is then read as the email verb write, as docs/english.md says.)
 		return slotValue{}, 0, &failure{from: pos, to: after, why: fmt.Sprintf("%s is an email address, not a file; to email it, write Send '<message>' to %s; for a file, name one, like notes.txt", text, text)}
-	case !web && field.Name == "url":
+	case !web && field.Type == catalog.URL:
 		// FetchURL's address: a bare host name is not an address the fetcher can open, and no guess adds one.
 		return slotValue{}, 0, &failure{from: pos, to: after, why: fmt.Sprintf("a web address starts with https:// or http://, like https://%s", strings.TrimPrefix(text, "//"))}
 	}
@@ -214,6 +256,14 @@ func (p *parser) slot(pos int, field catalog.Field, stop string) (slotValue, int
 		v.file = true // "summarize notes.md": the text of the file
 	}
 	return v, after, nil
+}
+
+// valueWordAt is valueWord, or -1 past the end.
+func (p *parser) valueWordAt(pos int) (string, int) {
+	if pos >= p.end {
+		return "", -1
+	}
+	return p.valueWord(pos)
 }
 
 // valueWord reads a file name, a pattern, an address or a web address at pos, as written; -1 when the
@@ -303,23 +353,32 @@ func (p *parser) where(pos int) (*whereClause, int, *failure) {
 	if p.isPunct(at, ",") && p.isWord(at+1, "where") {
 		at++
 	}
-	if !p.isWord(at, "where") && !(p.isWord(at, "and") && at+2 < p.end && p.isWord(at+2, "is") && pos > 0) {
+	andIs := p.isWord(at+2, "is") || p.isWord(at+1, "the") && p.isWord(at+3, "is") // "and (the) priority is high"
+	if !p.isWord(at, "where") && !(p.isWord(at, "and") && andIs && pos > 0) {
 		return nil, 0, nil
 	}
 	if p.isWord(at, "and") && !p.prevWhere(pos) {
 		return nil, 0, nil
 	}
 	col := at + 1
+	if p.isWord(col, "the") {
+		col++ // "where the status is late": the column is status
+	}
 	if col >= p.end || p.toks[col].kind != word || !identifier.MatchString(p.toks[col].text) {
 		return nil, 0, &failure{from: at, to: col + 1, why: "say which column, in lower case letters, digits and _, like where status is late"}
 	}
 	n, ok := p.phrase(col+1, "is", "is not", "equals")
 	if !ok {
+		if op := p.operatorAt(col + 1); op != "" {
+			// "where status = late": no symbols in the grammar, and no guess at what != or < would mean.
+			return nil, 0, &failure{from: at, to: col + 2, why: fmt.Sprintf("%q is not a word of the grammar; write is (or is not), like where %s is late", op, p.toks[col].text)}
+		}
 		return nil, 0, &failure{from: at, to: col + 2, why: "say what the column is, like where status is late"}
 	}
 	not := p.isWord(col+2, "not")
-	if n >= p.end || !(p.toks[n].kind == quoted || p.toks[n].kind == word && p.isItemWord(p.toks[n].text)) {
-		return nil, 0, &failure{from: at, to: n + 1, why: "say the value, one word or in quotes, like where status is late"}
+	// The value: one word, a quotation, or an email address ("where email is bob@example.com").
+	if n >= p.end || !(p.toks[n].kind == quoted || p.toks[n].kind == address || p.toks[n].kind == word && p.isItemWord(p.toks[n].text)) {
+		return nil, 0, &failure{from: at, to: n + 1, why: "say the value, one word, an address or in quotes, like where status is late"}
 	}
 	if w := p.toks[n].text; p.toks[n].kind == word && blankWords[w] {
 		// "where status is empty" means a blank cell in English, and the word "empty" to a comparison.
@@ -338,6 +397,18 @@ func (p *parser) where(pos int) (*whereClause, int, *failure) {
 
 // blankWords say that a cell is blank in English; unquoted after "where <column> is" they are refused.
 var blankWords = map[string]bool{"empty": true, "blank": true, "missing": true, "none": true, "null": true, "nothing": true, "unset": true}
+
+// operatorAt is the comparison symbol the program wrote at pos ("=", "==", "!=", "<", ">="), or "".
+func (p *parser) operatorAt(pos int) string {
+	if pos >= p.end {
+		return ""
+	}
+	raw := strings.TrimSpace(p.src[p.toks[pos].start:p.toks[pos].end])
+	if raw != "" && strings.Trim(raw, "=!<>") == "" {
+		return raw
+	}
+	return ""
+}
 
 // prevWhere reports whether a where clause ends just before pos, so that "and" joins another.
 func (p *parser) prevWhere(pos int) bool {
@@ -366,8 +437,18 @@ func (p *parser) valueCondition(pos int) (*clause, *failure) {
 	if !p.isWord(pos, "if") {
 		return nil, nil
 	}
-	if n, ok := p.phrase(pos+1, "there are", "there is"); ok {
-		v := &valueCondition{count: true}
+	// "if todo.txt contains 'urgent'", "if report.csv has more than 5 rows": a file, read first.
+	var file string
+	if fileName, after := p.valueWordAt(pos + 1); after > 0 && p.toks[pos+1].kind == word && !strings.Contains(fileName, "://") && !isPattern(fileName) {
+		if _, ok := p.phrase(after, "contains", "does not contain", "has"); ok {
+			file = fileName
+		}
+	}
+	if n, ok := p.phrase(pos+1, "there are", "there is"); ok || file != "" && p.isWord(pos+2, "has") {
+		v := &valueCondition{count: true, file: file}
+		if file != "" {
+			n = pos + 3
+		}
 		ops := []struct {
 			words []string
 			op    string
@@ -403,14 +484,21 @@ func (p *parser) valueCondition(pos int) (*clause, *failure) {
 			v.noun = p.toks[n].text
 			n++
 		}
+		if file != "" && v.noun == "" {
+			// "if report.csv has more than 5": of what? Its rows and its lines are both counted.
+			return nil, &failure{from: pos, to: n, why: fmt.Sprintf("say what to count, like if %s has more than 5 rows (or lines)", file)}
+		}
 		v.span = span{pos, n}
 		return &clause{next: n, lead: true, value: v}, nil
 	}
 	n, ok := p.phrase(pos+1, p.l.resultWords...)
+	if file != "" {
+		n, ok = pos+2, true
+	}
 	if !ok || p.isWord(pos+1, "them") || p.isWord(pos+1, "her") || p.isWord(pos+1, "him") {
 		return nil, nil
 	}
-	v := &valueCondition{result: strings.Join(wordsOf(p.toks[pos+1:n]), " ")}
+	v := &valueCondition{result: strings.Join(wordsOf(p.toks[pos+1:n]), " "), file: file}
 	switch after, ok := p.phrase(n, "contains", "does not contain", "is", "is not", "says"); {
 	case !ok:
 		return nil, &failure{from: pos, to: n + 1, why: "say what it contains or is, like if the page contains 'down' or if the label is urgent"}

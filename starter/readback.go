@@ -134,7 +134,7 @@ var (
 // sentence is the command's own read-back of step i (catalog.Spec.ReadBack), or the step as written.
 func (r readBack) sentence(i int) string {
 	s := r.p.Steps[i]
-	text, _ := planner.ReadBackConstructIn(r.p, s, r.now.Location())
+	text, _ := planner.ReadBackConstructIn(r.p, s, r.now)
 	if spec, ok := catalog.Get(s.Command); ok && text == "" {
 		text = spec.ReadBack(reading{r: r, i: i})
 		// A condition the command has no words for: the step read without it, then the condition.

@@ -64,6 +64,11 @@ func TestReadBackSaysWhatEachStepDoes(t *testing.T) {
 			`After step 3, whether it ran or a condition skipped it: write the message "Yo".`,
 			"Send it to bob@example.com.",
 		}},
+		{"Send 'Hi' to bob@example.com on 5 January 2027 at 9am", []string{
+			"Wait until Tuesday 5 January 2027 at 09:00.", // another year than now's says it
+			`Write the message "Hi".`,
+			"Send it to bob@example.com.",
+		}},
 		{"Wait 2 hours, then send 'Good morning' to bob@example.com", []string{
 			"Wait 2 hours.",
 			`Write the message "Good morning".`,

@@ -305,9 +305,10 @@ func textAnalyzer(cfg config.Config) text.Analyzer {
 
 // NewPlanner returns the Planner Agent of the configuration: the rule-based planner, and the LLM planner
 // when a model server is configured (OPENAI_API_KEY or OPENAI_BASE_URL), with its one client for the whole
-// process and the plan cache (EAAPL_PLAN_CACHE). The CLI's `eaapl plan` uses the same.
+// process and the plan cache (EAAPL_PLAN_CACHE), and the check of the places a plan names against the
+// workspace and EAAPL_HTTP_ALLOW (PlaceCheck). The CLI's `eaapl plan` uses the same.
 func NewPlanner(cfg config.Config, loc *time.Location) *planner.Agent {
-	a := &planner.Agent{Rules: &planner.Rules{Location: loc, Me: cfg.UserEmail}, Default: cfg.Planner}
+	a := &planner.Agent{Rules: &planner.Rules{Location: loc, Me: cfg.UserEmail}, Default: cfg.Planner, Places: NewPlaceCheck(cfg).Check}
 	if cfg.ModelConfigured() {
 		a.LLM = &planner.LLM{
 			Client: planner.NewClient(planner.LLMConfig{

@@ -48,7 +48,7 @@ var ReadLines = catalog.Define(catalog.Def[Deps, readLinesArgs, readLinesOutput]
 	},
 	Forms: catalog.Forms{
 		Phrases:    []string{"for each line in {path}", "for each line of {path}"},
-		Statements: []string{"for each line in {path}", "for each line of {path}"},
+		Statements: []string{"for each line in {path}", "for each line of {path}", "for each line in the file {path}", "for each line of the file {path}"},
 		Args:       map[string][]string{"path": {"the document", "the file"}},
 		Quiet:      true,
 		Results: map[string]catalog.ResultWords{

@@ -146,7 +146,7 @@ var ReadTable = catalog.Define(catalog.Def[Deps, readTableArgs, readTableOutput]
 	},
 	Forms: catalog.Forms{
 		Phrases:    []string{"for each row in {path}", "for each row of {path}", "read the table {path}", "the rows of {path}"},
-		Statements: []string{"for each row in {path}", "for each row of {path}", "read the table {path}", "read the rows of {path}", "read the spreadsheet {path}"},
+		Statements: []string{"for each row in {path}", "for each row of {path}", "for each row in the table {path}", "for each row of the table {path}", "read the table {path}", "read the rows of {path}", "read the spreadsheet {path}"},
 		Args:       map[string][]string{"path": {"the table", "the spreadsheet", "the file"}, "sheet": {"the sheet"}},
 		Quiet:      true,
 		Results: map[string]catalog.ResultWords{

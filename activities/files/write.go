@@ -124,7 +124,7 @@ func write(ctx context.Context, d Deps, args writeArgs) (writeOutput, error) {
 }
 
 type listArgs struct {
-	Pattern string `json:"pattern" eaapl:"required" desc:"a glob inside the workspace: *, ?, [a-z], {md,txt}, ** for any depth (reports/*.pdf, **/*.md)"`
+	Pattern string `json:"pattern" eaapl:"glob,required" desc:"a glob inside the workspace: *, ?, [a-z], {md,txt}, ** for any depth (reports/*.pdf, **/*.md)"`
 	Limit   int    `json:"limit" desc:"the most files to list; 1000 when 0"`
 }
 

@@ -138,10 +138,12 @@ var AnalyzeTrends = catalog.Define(analysis(catalog.Def[Deps, trendsArgs, trends
 		return fmt.Sprintf("Find the trends in %s, %s.", what, local)
 	},
 	Outcome: outcome("report"),
+	// The statements without a slot work on it, the latest result ("Open report.txt, look for trends").
 	Forms: catalog.Forms{
-		Phrases:    []string{"analyze {text} for trends", "analyze it for trends", "the trends in {text}", "find the trends in {rows}"},
-		Statements: []string{"analyze {text} for trends", "analyse {text} for trends", "find the trends in {text}"},
-		Args:       map[string][]string{"text": {"analyze", "in"}, "rows": {"the rows of"}},
+		Phrases: []string{"analyze {text} for trends", "analyze it for trends", "the trends in {text}", "find the trends in {rows}"},
+		Statements: []string{"analyze {text} for trends", "analyse {text} for trends", "find the trends in {text}",
+			"look for trends in {text}", "look for the trends in {text}", "look for trends", "look for the trends", "find the trends"},
+		Args: map[string][]string{"text": {"analyze", "in"}, "rows": {"the rows of"}},
 		Results: map[string]catalog.ResultWords{
 			"trends": {Noun: "the trends", Each: "trend"},
 			"report": {Noun: "the trends", Words: []string{"the trends", "the analysis"}, Subject: "Trends in {text}",

@@ -58,7 +58,7 @@ type LaterError = catalog.LaterError
 const HTTPRetryLater = "HTTPRetryLater"
 
 type fetchArgs struct {
-	URL string `json:"url" eaapl:"required" desc:"the http or https address of the page"`
+	URL string `json:"url" eaapl:"url,required" desc:"the http or https address of the page"`
 }
 
 type fetchOutput struct {

@@ -41,11 +41,12 @@ func TestTheRuleBasedPlannerIsNeverWrongOnTheSet(t *testing.T) {
 		t.Fatal(err)
 	}
 	var out bytes.Buffer
-	rules := &planner.Rules{Location: time.UTC, Me: evalMe} // as main runs the set: "to me" is known
-	counts := evaluate(context.Background(), &out, "rules", cases, func(ctx context.Context, program string, now time.Time) (*plan.Plan, planner.Report, error) {
-		p, err := rules.Plan(ctx, program, now)
-		return p, planner.Report{}, err
-	}, false)
+	rules, closeRules, err := rulesPlanner(setDir, evalMe) // as main runs the set: "to me" is known
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeRules()
+	counts := evaluate(context.Background(), &out, "rules", cases, rules, false)
 	if counts[wrong] != 0 || counts[failed] != 0 {
 		t.Fatalf("the rule-based planner got %d programs wrong:\n%s", counts[wrong], out.String())
 	}

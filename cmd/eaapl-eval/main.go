@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/eaapl/eaapl/config"
+	"github.com/eaapl/eaapl/internal/workspace"
 	"github.com/eaapl/eaapl/plan"
 	"github.com/eaapl/eaapl/planner"
 	"github.com/eaapl/eaapl/worker"
@@ -82,11 +83,12 @@ func run(ctx context.Context, dir string, verbose bool, w io.Writer) error {
 	}
 	fmt.Fprintf(w, "Evaluation set: %d programs (%s), planned at %s\n\n", len(cases), dir, evalNow.Format(time.RFC3339))
 
-	rules := &planner.Rules{Location: time.UTC, Me: evalMe}
-	counts := evaluate(ctx, w, "rule-based planner", cases, func(ctx context.Context, program string, now time.Time) (*plan.Plan, planner.Report, error) {
-		p, err := rules.Plan(ctx, program, now)
-		return p, planner.Report{Planner: planner.KindRules}, err
-	}, verbose)
+	rules, closeRules, err := rulesPlanner(dir, evalMe)
+	if err != nil {
+		return err
+	}
+	defer closeRules()
+	counts := evaluate(ctx, w, "rule-based planner", cases, rules, verbose)
 	if counts[wrong] > 0 {
 		return fmt.Errorf("the rule-based planner planned %d programs wrong; it must refuse what it does not understand", counts[wrong])
 	}
@@ -107,6 +109,21 @@ func run(ctx context.Context, dir string, verbose bool, w io.Writer) error {
 		return agent.LLM.Plan(ctx, program, now, true)
 	}, verbose)
 	return nil
+}
+
+// rulesPlanner is the rule-based planner as a worker runs it, whose workspace is the set's own folder
+// and whose fetch guard allows nothing more: the places a program names are checked as such a worker
+// checks them (worker.PlaceCheck). The function returned closes the workspace.
+func rulesPlanner(dir, me string) (planFunc, func(), error) {
+	ws, err := workspace.Open(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	agent := &planner.Agent{Rules: &planner.Rules{Location: time.UTC, Me: me}, Default: planner.KindRules,
+		Places: worker.PlaceCheck{Workspace: ws}.Check}
+	return func(ctx context.Context, program string, now time.Time) (*plan.Plan, planner.Report, error) {
+		return agent.Plan(ctx, program, now, planner.Options{})
+	}, func() { ws.Close() }, nil
 }
 
 // evaluate runs one planner over the set and prints its score.
@@ -163,6 +180,12 @@ func judge(c evalCase, p *plan.Plan, err error) (outcome, string) {
 		}
 		if c.Why != "" && errors.As(err, &nu) && !strings.Contains(err.Error(), c.Why) {
 			return wrong, fmt.Sprintf("refused without saying %q: %s", c.Why, firstLine(err.Error()))
+		}
+		// A refusal of a place (a file outside the workspace) quotes no part of the sentence; it names
+		// the place and says why, and both must be the expected ones.
+		var place *planner.PlaceError
+		if errors.As(err, &place) && (!strings.Contains(err.Error(), c.Part) || !strings.Contains(err.Error(), c.Why)) {
+			return wrong, fmt.Sprintf("refused without naming %q and saying %q: %s", c.Part, c.Why, firstLine(err.Error()))
 		}
 		return right, "refused: " + firstLine(err.Error())
 	case err != nil:

@@ -19,6 +19,7 @@ import (
 	"mime"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -174,17 +175,34 @@ func Retryable(err error) (bool, time.Duration) {
 	return err != nil, 0
 }
 
-// Get fetches rawURL. See Page and the errors above.
-func (c *Client) Get(ctx context.Context, rawURL string) (Page, error) {
+// CheckURL says whether rawURL is one that Get may fetch, as far as can be told without the network: an
+// http or https URL with a host, and, when the host is an address, one the guard lets through (allow). A
+// host name is judged only when it is dialled, after DNS. Get calls it first, and a program's plan is
+// checked with it (worker.PlaceCheck), so both refuse with the same words.
+func CheckURL(rawURL string, allow Allow) (*url.URL, error) {
 	u, err := url.Parse(strings.TrimSpace(rawURL))
 	if err != nil {
-		return Page{}, &InvalidURLError{URL: rawURL, Msg: "not a URL"}
+		return nil, &InvalidURLError{URL: rawURL, Msg: "not a URL"}
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
-		return Page{}, &InvalidURLError{URL: rawURL, Msg: "only http and https addresses can be fetched"}
+		return nil, &InvalidURLError{URL: rawURL, Msg: "only http and https addresses can be fetched"}
 	}
 	if u.Hostname() == "" {
-		return Page{}, &InvalidURLError{URL: rawURL, Msg: "the address has no host"}
+		return nil, &InvalidURLError{URL: rawURL, Msg: "the address has no host"}
+	}
+	if ip, err := netip.ParseAddr(u.Hostname()); err == nil {
+		if err := allow.judge(u.Hostname(), ip.Unmap()); err != nil {
+			return nil, fmt.Errorf("fetch %s: %w", rawURL, err)
+		}
+	}
+	return u, nil
+}
+
+// Get fetches rawURL. See Page and the errors above.
+func (c *Client) Get(ctx context.Context, rawURL string) (Page, error) {
+	u, err := CheckURL(rawURL, c.cfg.Allow)
+	if err != nil {
+		return Page{}, err
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {

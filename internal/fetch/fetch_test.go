@@ -357,3 +357,41 @@ func TestPublicAddressesPass(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckURLJudgesWhatItCanWithoutTheNetwork checks the plan-time half of the guard: the URL's form, and
+// a host that is an address, by the dialer's own rule (allow, then the blocked ranges); a host name
+// passes (it is judged after DNS, when dialled).
+func TestCheckURLJudgesWhatItCanWithoutTheNetwork(t *testing.T) {
+	allow, err := ParseAllow("10.1.0.0/16, 127.0.0.2, intranet.test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct{ url, want string }{
+		{"http://127.0.0.1/x", "fetch http://127.0.0.1/x: refused to connect to 127.0.0.1: it is a loopback address; add it to EAAPL_HTTP_ALLOW if this is meant"},
+		{"http://[::1]:8080/", "fetch http://[::1]:8080/: refused to connect to ::1: it is a loopback address; add it to EAAPL_HTTP_ALLOW if this is meant"},
+		{"http://192.168.1.1/", "it is a private address"},
+		{"http://169.254.169.254/latest", "it is a cloud metadata address"},
+		{"ftp://example.com/", `cannot fetch "ftp://example.com/": only http and https addresses can be fetched`},
+		{"http:///path", "the address has no host"},
+		{"http://10.1.2.3/", ""},
+		{"http://127.0.0.2/", ""},
+		{"http://intranet.test/", ""},
+		{"https://localhost.example/", ""},
+		{"https://93.184.216.34/", ""},
+	}
+	for _, c := range cases {
+		_, err := CheckURL(c.url, allow)
+		switch {
+		case c.want == "" && err != nil:
+			t.Errorf("CheckURL(%s) = %v, want it accepted", c.url, err)
+		case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)):
+			t.Errorf("CheckURL(%s) = %v, want %q", c.url, err, c.want)
+		}
+	}
+	// Get refuses a blocked address with the same words, before dialling.
+	_, err = New(Config{}).Get(context.Background(), "http://127.0.0.1:1/x")
+	var be *BlockedError
+	if !errors.As(err, &be) || err.Error() != "fetch http://127.0.0.1:1/x: refused to connect to 127.0.0.1: it is a loopback address; add it to EAAPL_HTTP_ALLOW if this is meant" {
+		t.Fatalf("Get = %v", err)
+	}
+}

@@ -176,13 +176,18 @@ func (g *guardedDialer) control(host string) func(network, address string, _ sys
 		if err != nil {
 			return fmt.Errorf("dial %s: unexpected address %q", host, address)
 		}
-		ip := ap.Addr().Unmap()
-		if g.allow.addr(ip) {
-			return nil
-		}
-		if reason := blockedReason(ip); reason != "" {
-			return &BlockedError{Host: host, Addr: ip, Reason: reason}
-		}
+		return g.allow.judge(host, ap.Addr().Unmap())
+	}
+}
+
+// judge refuses ip, the address host (as the URL names it) resolved to, unless it is public or allowed:
+// the one rule of the dialer and of CheckURL.
+func (a Allow) judge(host string, ip netip.Addr) error {
+	if a.host(host) || a.addr(ip) {
 		return nil
 	}
+	if reason := blockedReason(ip); reason != "" {
+		return &BlockedError{Host: host, Addr: ip, Reason: reason}
+	}
+	return nil
 }

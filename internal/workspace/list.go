@@ -31,6 +31,27 @@ type Listing struct {
 // DefaultListLimit is how many files List returns when the caller sets no limit.
 const DefaultListLimit = 1000
 
+// Pattern turns a program's glob into the one inside the workspace that List walks, refusing one that
+// leaves the workspace (as Rel does) or is not a valid glob. A program's plan is checked with it too
+// (worker.PlaceCheck), so the refusal is the same before it starts as when it runs.
+func (w *Workspace) Pattern(pattern string) (string, error) {
+	rel, err := w.Rel(pattern)
+	if err != nil {
+		return "", err
+	}
+	if !doublestar.ValidatePattern(rel) {
+		return "", &PatternError{Pattern: pattern}
+	}
+	return rel, nil
+}
+
+// PatternError is a glob that is not valid: a bracket or brace not closed. Retrying cannot fix it.
+type PatternError struct{ Pattern string }
+
+func (e *PatternError) Error() string {
+	return fmt.Sprintf("%q is not a valid pattern (check the brackets and braces)", e.Pattern)
+}
+
 // List finds the regular files whose workspace paths match pattern: a glob with *, ?, [a-z], {a,b} and
 // ** for any number of folders (github.com/bmatcuk/doublestar). Files and folders whose names begin with a
 // dot are left out unless the pattern's own part for them begins with a dot, so EaaPL's records and a
@@ -40,12 +61,9 @@ func (w *Workspace) List(pattern string, limit int) (Listing, error) {
 	if limit <= 0 {
 		limit = DefaultListLimit
 	}
-	rel, err := w.Rel(pattern)
+	rel, err := w.Pattern(pattern)
 	if err != nil {
 		return Listing{}, err
-	}
-	if !doublestar.ValidatePattern(rel) {
-		return Listing{}, fmt.Errorf("list %q: not a valid pattern (check the brackets and braces)", pattern)
 	}
 	parts := strings.Split(rel, "/")
 	var out Listing

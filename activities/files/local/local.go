@@ -7,10 +7,7 @@ package local
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io/fs"
-
-	"github.com/bmatcuk/doublestar/v4"
 
 	"github.com/eaapl/eaapl/activities/files"
 	"github.com/eaapl/eaapl/internal/document"
@@ -66,9 +63,6 @@ func (w Workspace) Write(_ context.Context, req files.Write) (files.Written, err
 
 // List finds the files a glob matches.
 func (w Workspace) List(_ context.Context, pattern string, limit int) (files.Listing, error) {
-	if !doublestar.ValidatePattern(pattern) {
-		return files.Listing{}, files.Kind(files.ErrRefused, fmt.Errorf("%q is not a valid pattern (check the brackets and braces)", pattern))
-	}
 	l, err := w.WS.List(pattern, limit)
 	if err != nil {
 		return files.Listing{}, classify(err)
@@ -87,13 +81,14 @@ func classify(err error) error {
 		docFmt   *document.FormatError
 		tableFmt *table.FormatError
 		changed  *table.ChangedError
+		pattern  *workspace.PatternError
 	)
 	switch {
 	case errors.Is(err, workspace.ErrOutside):
 		return files.Kind(files.ErrOutside, err)
 	case errors.Is(err, fs.ErrNotExist):
 		return files.Kind(files.ErrNotFound, err)
-	case errors.As(err, &tooLarge), errors.As(err, &docFmt), errors.As(err, &tableFmt):
+	case errors.As(err, &tooLarge), errors.As(err, &docFmt), errors.As(err, &tableFmt), errors.As(err, &pattern):
 		return files.Kind(files.ErrRefused, err)
 	case errors.As(err, &changed):
 		return err // read again from the start: a retry can fix it
