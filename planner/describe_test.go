@@ -201,13 +201,13 @@ func TestAReplyWaitNamesTheEmail(t *testing.T) {
 		"${ steps.send.message_id}": "that email",
 	} {
 		p.Steps[7].AwaitReply.To = to
-		got, _ := ReadBackConstructIn(p, p.Steps[7], nil)
+		got, _ := ReadBackConstructIn(p, p.Steps[7], now)
 		if w := "Wait up to a day for a reply from bob@example.com to " + want + "; a reply ends the wait."; got != w {
 			t.Errorf("to %s: %q, want %q", to, got, w)
 		}
 	}
 	p.Steps = append(p.Steps, plan.Step{ID: "later", AwaitReply: &plan.AwaitReply{To: "${steps.send.message_id}", From: "${steps.find.contact.email}", Within: "1h0m0s"}})
-	if got, want := must(ReadBackConstructIn(p, p.Steps[9], nil)), "Wait up to an hour for a reply from the email address of the contact (step 9) to the email of step 7; a reply ends the wait."; got != want {
+	if got, want := must(ReadBackConstructIn(p, p.Steps[9], now)), "Wait up to an hour for a reply from the email address of the contact (step 9) to the email of step 7; a reply ends the wait."; got != want {
 		t.Errorf("got %q, want %q", got, want)
 	}
 }

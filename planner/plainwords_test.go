@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/eaapl/eaapl/plan"
 )
@@ -72,7 +71,7 @@ func TestReadBackSaysAnAnswerOnce(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.program, func(t *testing.T) {
 			p := mustPlan(t, &Rules{}, tt.program, now)
-			got, ok := ReadBackConstructIn(p, *mustStep(t, p, "answer"), time.UTC)
+			got, ok := ReadBackConstructIn(p, *mustStep(t, p, "answer"), now)
 			if !ok || got != tt.want {
 				t.Errorf("read-back = %q, want %q", got, tt.want)
 			}
@@ -90,7 +89,7 @@ func TestReadBackNameCheckSaysThePlaceholderInWords(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.program, func(t *testing.T) {
 			p := mustPlan(t, &Rules{}, tt.program, now)
-			got, ok := ReadBackConstructIn(p, *mustStep(t, p, "check"), time.UTC)
+			got, ok := ReadBackConstructIn(p, *mustStep(t, p, "check"), now)
 			if !ok || got != tt.want || strings.ContainsAny(got, "{}") {
 				t.Errorf("read-back = %q, want %q", got, tt.want)
 			}
@@ -127,7 +126,7 @@ func TestReadBackSaysAnAnswerOfAnotherShapeOnce(t *testing.T) {
 		"answer":   `Answer with the number of your contacts where the contact's email address ends with "@acme.com" (ignoring case) or the contact's name is "Bob".`,
 		"answer_2": "Answer with the number of your contacts (step 1) plus 1.",
 	} {
-		got, ok := ReadBackConstructIn(p, *mustStep(t, p, id), time.UTC)
+		got, ok := ReadBackConstructIn(p, *mustStep(t, p, id), now)
 		if !ok || got != want {
 			t.Errorf("%s: read-back = %q, want %q", id, got, want)
 		}

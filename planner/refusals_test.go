@@ -15,10 +15,10 @@ func TestPlanRefusalsSayWhatIsMissing(t *testing.T) {
 		{"Wait until Friday, then send 'Hi' to bob@example.com", "Friday", "say at what time, like wait until Friday at 9am"},
 		{"Wait until 24 December, then send 'Hi' to bob@example.com", "24 December", "say at what time, like wait until 24 December at 9am"},
 		{"Wait until later, then send 'Hi' to bob@example.com", "Wait until", "say until when"},
-		{"Read report.txt and notes.md and email them to bob@example.com", "notes.md",
+		// "Read report.txt and notes.md" is the slot's list, refused by the slot ("takes one path at a time").
+		{"Read report.txt, notes.md and email them to bob@example.com", "notes.md",
 			"it is a second file, and a statement takes one: write a statement for each, like Read report.txt ... Then read notes.md ...; or, to attach both files to an email: Email report.txt and notes.md to <address>"},
-		{"Summarize report.txt and notes.md", "notes.md", "write a statement for each, like Summarize report.txt ... Then summarize notes.md ..."},
-		{"Read report.txt, notes.md and email them to bob@example.com", "notes.md", "it is a second file"},
+		{"Summarize report.txt, notes.md", "notes.md", "write a statement for each, like Summarize report.txt ... Then summarize notes.md ..."},
 		{"List the files matching *.md. If there are more than 2 rows, send 'x' to bob@example.com", "If there are more than 2 rows", "no step before it made rows to count; make them first, like Read the"},
 		{"If there are more than 5 files, send 'Many' to bob@example.com", "If there are more than 5 files", "make them first, like List the files"},
 		{"If there are more than 5 cats, send 'Many' to bob@example.com", "If there are more than 5 cats", "a count is of a list a step before made"},
