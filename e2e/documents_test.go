@@ -543,7 +543,7 @@ func TestDocumentPlansReadBack(t *testing.T) {
 		{planTodoByEmail, []string{"Read the document todo.txt.", `Send the document's text (step 1) with the subject "todo.txt" to bob@example.com.`}},
 		{planOrders, []string{"Read the rows of orders.xlsx.", `Send "Your order {order} has shipped" (each row's order filled in) to the address in the email column of each row of step 1.`}},
 		{planFetch, []string{"Fetch the page PAGE_ADDRESS.", "Send the page's text (step 1) to ops@example.com."}},
-		{planSlides, []string{`Send "Slides attached" with the subject "Slides attached" to carol@example.com, with slides.pdf attached, with a copy to dave@example.com.`}},
+		{planSlides, []string{`Send "Slides attached" to carol@example.com with slides.pdf attached and a copy to dave@example.com.`}},
 		{planLarge, []string{"Read the document big.txt.", "Write the document's text (step 1) to the file copy.txt."}},
 		{planWrite, []string{`Write "Weekly report: all good." to the file report.txt.`}},
 	} {

@@ -131,7 +131,10 @@ func TestACancelDuringAWaitShowsTheWaitCanceled(t *testing.T) {
 func TestAWaitWhoseTimeHasPassedRunsAtOnceAndSaysSo(t *testing.T) {
 	s := newStack(t)
 	st := s.worker(t, testenv.WriteFile(t, "contacts.vcf", threeContacts), nil)
-	p, err := (&planner.Rules{}).Plan(context.Background(), "Send 'Before' to alice@example.com, then at 5pm send 'After' to bob@example.com", time.Now())
+	// Planned as if written at 8:00 today, so that "at 5pm" is ahead whenever the test runs; the wait's
+	// time is then set below.
+	morning := time.Date(time.Now().UTC().Year(), time.Now().UTC().Month(), time.Now().UTC().Day(), 8, 0, 0, 0, time.UTC)
+	p, err := (&planner.Rules{}).Plan(context.Background(), "Send 'Before' to alice@example.com, then at 5pm send 'After' to bob@example.com", morning)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -160,8 +160,8 @@ var idioms = []struct{ Program, Plan string }{
 		`{"version": 1, "steps": [{"id": "contacts", "command": "RetrieveContacts"}, {"id": "check", "command": "", "check": {"that": "steps.contacts.contacts.all(contact, contact.name.trim() != '')", "error": "the placeholder {first name} cannot be filled: a contact has no name; no email was sent"}}, {"id": "send", "command": "SendEmail", "depends_on": ["check"], "args": {"to": "${contact}", "subject": "Dear ${contact.name.trim().split(' ')[0]}, thank you", "body": "Dear ${contact.name.trim().split(' ')[0]}, thank you"}, "for_each": {"items": "${steps.contacts.contacts}", "as": "contact"}}]}`,
 	},
 	{
-		"If I haven't emailed alice@example.com this week, send her 'Hi'. Then send 'Yo' to bob@example.com",
-		`{"version": 1, "steps": [{"id": "history", "command": "CheckEmailHistory", "args": {"contacts": [{"name": "", "email": "alice@example.com"}], "since": "start of this week", "until": "now"}}, {"id": "send", "command": "SendEmail", "args": {"to": {"name": "", "email": "alice@example.com"}, "subject": "Hi", "body": "Hi"}, "if": "!(\"alice@example.com\" in steps.history.emailed)", "skip_reason": "you emailed alice@example.com this week"}, {"id": "send_2", "command": "SendEmail", "after": ["send"], "args": {"to": {"name": "", "email": "bob@example.com"}, "subject": "Yo", "body": "Yo"}}]}`,
+		"If I haven't emailed dana@example.com this week, send her 'Hi'. Then send 'Yo' to bob@example.com",
+		`{"version": 1, "steps": [{"id": "history", "command": "CheckEmailHistory", "args": {"contacts": [{"name": "", "email": "dana@example.com"}], "since": "start of this week", "until": "now"}}, {"id": "send", "command": "SendEmail", "args": {"to": {"name": "", "email": "dana@example.com"}, "subject": "Hi", "body": "Hi"}, "if": "!(\"dana@example.com\" in steps.history.emailed)", "skip_reason": "you emailed dana@example.com this week"}, {"id": "send_2", "command": "SendEmail", "after": ["send"], "args": {"to": {"name": "", "email": "bob@example.com"}, "subject": "Yo", "body": "Yo"}}]}`,
 	},
 	{
 		"How many of my contacts have I not emailed this month?",
