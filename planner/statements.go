@@ -3,6 +3,7 @@ package planner
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/eaapl/eaapl/catalog"
@@ -313,19 +314,23 @@ func (p *parser) listSlot(pos int, stop string) (slotValue, int, *failure) {
 		if p.isWord(at, "the") {
 			at++
 		}
+		item, end := "", at
 		if at < p.end && p.toks[at].kind == quoted && strings.TrimSpace(p.toks[at].text) != "" {
-			items = append(items, strings.TrimSpace(p.toks[at].text))
-			next = at + 1
-			continue
+			item, end = strings.TrimSpace(p.toks[at].text), at+1
+		} else {
+			for end < p.end && p.toks[end].kind == word && p.toks[end].text != stop && (end == at || p.isNameWord(p.toks[end].text)) && p.isItemWord(p.toks[end].text) {
+				end++
+			}
+			if end == at {
+				break
+			}
+			item = strings.Join(wordsOf(p.toks[at:end]), " ")
 		}
-		end := at
-		for end < p.end && p.toks[end].kind == word && p.toks[end].text != stop && (end == at || p.isNameWord(p.toks[end].text)) && p.isItemWord(p.toks[end].text) {
-			end++
+		if slices.ContainsFunc(items, func(i string) bool { return strings.EqualFold(i, item) }) {
+			// "as urgent or urgent": one label twice always gives it; "the date and the date" asks once.
+			return slotValue{}, -1, &failure{from: at, to: end, why: fmt.Sprintf("%q is given twice; give each one once", item)}
 		}
-		if end == at {
-			break
-		}
-		items = append(items, strings.Join(wordsOf(p.toks[at:end]), " "))
+		items = append(items, item)
 		next = end
 	}
 	if len(items) == 0 {
