@@ -9,7 +9,6 @@ import (
 	"sync"
 	"time"
 	"unicode"
-	"unicode/utf8"
 
 	"github.com/google/cel-go/cel"
 	celast "github.com/google/cel-go/common/ast"
@@ -908,15 +907,19 @@ func lowerLiteral(e celast.Expr) (string, bool) {
 	return s, ok && s != "" && s == strings.ToLower(s)
 }
 
-// capitalized writes a lower-cased name as a name: "dave smith" -> "Dave Smith". The tests ignore case.
+// capitalized writes a lower-cased name as a name: "dave smith" -> "Dave Smith", "o'brien" -> "O'Brien",
+// "mary-jane" -> "Mary-Jane". The tests ignore case.
 func capitalized(s string) string {
-	words := strings.Split(s, " ")
-	for i, w := range words {
-		if r, size := utf8.DecodeRuneInString(w); size > 0 {
-			words[i] = string(unicode.ToUpper(r)) + w[size:]
+	var b strings.Builder
+	start := true
+	for _, r := range s {
+		if start {
+			r = unicode.ToUpper(r)
 		}
+		start = r == ' ' || r == '-' || r == '\''
+		b.WriteRune(r)
 	}
-	return strings.Join(words, " ")
+	return b.String()
 }
 
 // ReadBackTemplate writes a text argument with fields of the for_each item as in it (or of a step's

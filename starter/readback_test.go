@@ -69,6 +69,11 @@ func TestReadBackSaysWhatEachStepDoes(t *testing.T) {
 			`Write the message "Hi".`,
 			"Send it to bob@example.com.",
 		}},
+		{"Send 'Hi' to my contacts named O'Brien", []string{
+			"Get your contacts.",
+			`Write the message "Hi".`,
+			"Send it to each of your contacts named O'Brien.", // a capital after the apostrophe, as the name had
+		}},
 		{"Wait 2 hours, then send 'Good morning' to bob@example.com", []string{
 			"Wait 2 hours.",
 			`Write the message "Good morning".`,
