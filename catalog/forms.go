@@ -113,7 +113,7 @@ func DescribeDuration(d time.Duration) string {
 	for _, u := range []struct {
 		name, one string
 		size      time.Duration
-	}{{"day", "a day", 24 * time.Hour}, {"hour", "an hour", time.Hour}, {"minute", "a minute", time.Minute}, {"second", "a second", time.Second}} {
+	}{{"day", "a day", 24 * time.Hour}, {"hour", "an hour", time.Hour}, {"minute", "a minute", time.Minute}, {"second", "1 second", time.Second}} {
 		n := d / u.size
 		switch {
 		case n == 1 && d == u.size && len(parts) == 0: // the whole duration is one unit

@@ -17,7 +17,7 @@ func TestDescribeDurationSaysItInEnglish(t *testing.T) {
 		{24 * time.Hour, "a day"},
 		{time.Hour, "an hour"},
 		{time.Minute, "a minute"},
-		{time.Second, "a second"},
+		{time.Second, "1 second"}, // "a second" reads as the idiom,
 		{20 * time.Second, "20 seconds"},
 		{90 * time.Minute, "1 hour 30 minutes"},
 		{7 * 24 * time.Hour, "7 days"},
