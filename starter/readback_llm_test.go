@@ -65,7 +65,7 @@ func TestReadBackSaysTheLLMPlannersShapesInWords(t *testing.T) {
 			[]string{
 				`Send "Are you coming?" to bob@example.com.`,
 				"Wait up to a day for a reply from bob@example.com to that email; a reply ends the wait.",
-				`If bob@example.com has not replied by then, send "Are you coming?" to them again.`,
+				`If bob@example.com has not replied by then, send "Are you coming?" to bob@example.com again.`,
 			}},
 		{"ADocumentSummarizedAndEmailed",
 			`{"version": 1, "steps": [{"id": "read", "command": "ReadDocument", "args": {"path": "meeting-notes.md"}}, {"id": "summarize", "command": "Summarize", "args": {"text": "${steps.read.text}"}}, {"id": "send", "command": "SendEmail", "args": {"to": {"name": "", "email": "kim@example.org"}, "subject": "Summary of meeting-notes.md", "body": "${steps.summarize.summary}"}}]}`,

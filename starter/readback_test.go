@@ -111,7 +111,7 @@ func TestReadBackSaysWhatEachStepDoes(t *testing.T) {
 			`Write the message "Are you coming?".`,
 			"Send it to bob@example.com.",
 			"Wait up to a day for a reply from bob@example.com to that email; a reply ends the wait.",
-			"If bob@example.com has not replied by then, send the message of step 1 to them again.",
+			"If bob@example.com has not replied by then, send the message of step 1 to bob@example.com again.",
 		}},
 		{"Send 'Can you review this?' to ann@example.com. If she doesn't reply within 2 hours, send 'Gentle reminder' to carl@example.com", []string{
 			`Write the message "Can you review this?".`,

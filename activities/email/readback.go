@@ -252,7 +252,7 @@ func sendToSelected(r catalog.Reading, what string) string {
 var noReplyCond = regexp.MustCompile(`^\s*!\s*steps\.([a-z][a-z0-9_]*)\.replied\s*$`)
 
 // readBackIfNoReply says what a send that runs only without a reply does: "If bob@example.com has not
-// replied by then, send the message of step 1 to them again."; "" for any other condition.
+// replied by then, send the message of step 1 to bob@example.com again."; "" for any other condition.
 func readBackIfNoReply(r catalog.Reading, what string) string {
 	s := r.Step()
 	m := noReplyCond.FindStringSubmatch(s.If)
@@ -279,7 +279,7 @@ func readBackIfNoReply(r catalog.Reading, what string) string {
 	}
 	if firstTo, _ := r.Address(first.Args["to"]); sentBefore && firstTo == addr && who == addr &&
 		first.Args["body"] == s.Args["body"] && first.Args["subject"] == s.Args["subject"] {
-		return fmt.Sprintf("If %s has not replied by then, send %s to them again.", addr, what)
+		return fmt.Sprintf("If %s has not replied by then, send %s to %s again.", addr, what, addr)
 	}
 	return fmt.Sprintf("If %s has not replied by then, send %s to %s.", who, what, addr)
 }
