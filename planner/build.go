@@ -1605,12 +1605,15 @@ func (bd *builder) fill(text, item string, addresses []string, q *quoteClause) (
 		case item == "" && len(addresses) == 1 && ph == "email":
 			lit.WriteString(addresses[0])
 		case item == "" || item == bd.l.list.Item && len(addresses) > 0 && ph != "email":
-			who := "the recipient"
+			who, has := "the recipient", "has"
 			if len(addresses) > 0 {
 				who = andList(addresses)
 			}
+			if len(addresses) > 1 {
+				has = "have"
+			}
 			// A name written before an address ("Bob <bob@example.com>") is only shown with it: it fills nothing.
-			return "", nil, &failure{from: q.from, to: q.to, why: fmt.Sprintf("the placeholder %s cannot be filled: %s has no name, only an address (not one of your contacts); write the name in the message", raw, who)}
+			return "", nil, &failure{from: q.from, to: q.to, why: fmt.Sprintf("the placeholder %s cannot be filled: %s %s no name, only an address (not one of your contacts); write the name in the message", raw, who, has)}
 		case ph == "email":
 			expr = item + ".email"
 		case ph == "name":

@@ -27,6 +27,7 @@ func TestPlanRefusalsSayWhatIsMissing(t *testing.T) {
 		{"Summarize notes.md and save the summary as ${x}.txt", "save the summary as ${x}.txt", `"save {text} as {path}" needs its path`},
 		{"Read the table orders.csv and email it to bob@example.com", "it", `a step before made the table's rows, which "it" does not name: "it" is a text, like a document read or a page fetched; to send the file itself, attach it: Email orders.csv to <address>`},
 		{"Tell bob@example.com that I'm late", "that I'm late", "the message must be in quotes, like Tell bob@example.com 'I'm late'"},
+		{"Send 'Hi {name}' to bob@example.com and ann@example.com", "'Hi {name}'", "bob@example.com and ann@example.com have no name, only an address"},
 		// One label twice: the step could only ever give it.
 		{"Classify mail.txt as urgent or urgent and email the label to bob@example.com", "urgent", `"urgent" is given twice; give each one once`},
 		{"Extract the date and the Date from invoice.txt", "Date", `"date" is given twice`},

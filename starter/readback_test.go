@@ -74,6 +74,9 @@ func TestReadBackSaysWhatEachStepDoes(t *testing.T) {
 			`Write the message "Hi".`,
 			"Send it to each of your contacts named O'Brien.", // a capital after the apostrophe, as the name had
 		}},
+		{"Send 'Hi {email}' to bob@example.com and ann@example.com", []string{
+			`Send "Hi {email}" (each recipient's address filled in) to bob@example.com and ann@example.com.`,
+		}},
 		{"Wait 2 hours, then send 'Good morning' to bob@example.com", []string{
 			"Wait 2 hours.",
 			`Write the message "Good morning".`,

@@ -130,6 +130,8 @@ func template(r catalog.Reading, s catalog.StepView, text string) (string, strin
 		each = sel.Words.Each
 	} else if _, words, ok := r.Result(s.ForEach.Items); ok {
 		each = words.Each
+	} else if _, ok := r.Addresses(s.ForEach.Items); ok {
+		each = "recipient" // "Send 'Hi {email}' to bob@example.com and ann@example.com"
 	}
 	if each == "" {
 		return "", "", false
