@@ -523,9 +523,13 @@ func (d *describer) clause(e celast.Expr, neg bool) (cond, bool) {
 	if !ok || v.isLiteral || v.modified() || v.typ != catalog.Bool && v.typ != catalog.Any {
 		return cond{}, false
 	}
-	// "whether a reply came (step 3)": "a reply came (step 3)", "it is false that a reply came (step 3)".
+	// "whether a reply came (step 3)": "a reply came (step 3)", "no reply came (step 3)" (else "it is
+	// false that ...").
 	if that, ok := strings.CutPrefix(v.words, "whether "); ok {
 		if neg {
+			if rest, ok := strings.CutPrefix(that, "a "); ok {
+				return cond{words: "no " + rest, open: v.open}, true
+			}
 			return cond{words: "it is false that " + that, open: true}, true
 		}
 		return cond{words: that, open: v.open}, true

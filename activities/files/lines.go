@@ -54,7 +54,7 @@ var ReadLines = catalog.Define(catalog.Def[Deps, readLinesArgs, readLinesOutput]
 		Results: map[string]catalog.ResultWords{
 			// Each: "for each line in emails.txt" goes over the lines.
 			"lines": {Noun: "the document's lines", Each: "line", Words: []string{"the lines"}, Subject: "{path}"},
-			"count": {Noun: "how many lines the document has"},
+			"count": {Noun: "the number of lines in the document"},
 			"path":  {Noun: "the document's path"},
 		},
 	},

@@ -153,7 +153,7 @@ var ReadTable = catalog.Define(catalog.Def[Deps, readTableArgs, readTableOutput]
 			"rows":   {Noun: "the table's rows", Each: "row", Words: []string{"the rows", "the table"}, Subject: "{path}"},
 			"header": {Noun: "the table's columns"},
 			"lines":  {Noun: "the rows' lines"},
-			"count":  {Noun: "how many rows the table has"},
+			"count":  {Noun: "the number of rows in the table"},
 			"path":   {Noun: "the table's path"},
 			"sheet":  {Noun: "the sheet"},
 		},

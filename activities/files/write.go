@@ -163,7 +163,7 @@ var ListFiles = catalog.Define(catalog.Def[Deps, listArgs, listOutput]{
 		Results: map[string]catalog.ResultWords{
 			"files":     {Noun: "the files found", Each: "file"},
 			"paths":     {Noun: "the files' paths", Words: []string{"the files", "the list"}, Subject: "The files matching {pattern}"},
-			"count":     {Noun: "how many files there are"},
+			"count":     {Noun: "the number of files"},
 			"truncated": {Noun: "whether there were more"},
 		},
 	},

@@ -148,7 +148,7 @@ var AnalyzeTrends = catalog.Define(analysis(catalog.Def[Deps, trendsArgs, trends
 			"trends": {Noun: "the trends", Each: "trend"},
 			"report": {Noun: "the trends", Words: []string{"the trends", "the analysis"}, Subject: "Trends in {text}",
 				Phrases: []string{"the trends in {text}"}},
-			"count": {Noun: "how many series were found"},
+			"count": {Noun: "the number of series found"},
 		},
 	},
 }))

@@ -45,7 +45,7 @@ var FindText = catalog.Define(catalog.Def[Deps, findArgs, findOutput]{
 		Results: map[string]catalog.ResultWords{
 			"contains": {Noun: "whether the text contains the phrase"},
 			"equals":   {Noun: "whether the text is the phrase"},
-			"count":    {Noun: "how many times the phrase occurs"},
+			"count":    {Noun: "the number of times the phrase occurs"},
 		},
 		Condition: &catalog.ConditionWords{Text: "text", Phrase: "phrase", Contains: "contains", Equals: "equals"},
 	},
