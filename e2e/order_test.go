@@ -1,12 +1,15 @@
 package e2e_test
 
 import (
+	"context"
 	"testing"
+	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	historypb "go.temporal.io/api/history/v1"
 
 	"github.com/eaapl/eaapl/internal/testenv"
+	"github.com/eaapl/eaapl/planner"
 	"github.com/eaapl/eaapl/workflows"
 )
 
@@ -86,4 +89,35 @@ func completedAt(events []*historypb.HistoryEvent, activityID string) int64 {
 		}
 	}
 	return 0
+}
+
+// TestALaterConditionSeesTheProgramsOwnEmail runs "Send 'Hi' to bob@example.com. Unless I emailed him today,
+// send him 'Bye'": the history step of the second statement reads up to when it runs, so the 'Hi' the first
+// statement sent is in it and 'Bye' is skipped (a window ending when the plan was made left it out, and
+// 'Bye' went too).
+func TestALaterConditionSeesTheProgramsOwnEmail(t *testing.T) {
+	s := newStack(t)
+	st := s.worker(t, testenv.WriteFile(t, "contacts.vcf", threeContacts), nil)
+	// Planned a few seconds before it runs, as when a person reads the plan back before --confirm.
+	p, err := (&planner.Rules{}).Plan(context.Background(), "Send 'Hi' to bob@example.com. Unless I emailed him today, send him 'Bye'", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(3 * time.Second)
+	res, err := s.run(t, st, "later-condition-own-email", workflows.Input{Plan: p, UserID: "user_123"})
+	if err != nil {
+		t.Fatalf("program failed: %v", err)
+	}
+	if got := stepOf(t, res, "send").State; got != workflows.StateDone {
+		t.Errorf("the 'Hi' send is %s, want done", got)
+	}
+	if got := stepOf(t, res, "send_2"); got.State != workflows.StateSkipped {
+		t.Errorf("the 'Bye' send is %s (%s), want skipped: bob was emailed 'Hi' today", got.State, got.Reason)
+	}
+	if n := len(testenv.Messages(t, s.mailpit, `to:bob@example.com subject:"Hi"`)); n != 1 {
+		t.Errorf("Mailpit holds %d 'Hi' to bob, want 1", n)
+	}
+	if n := len(testenv.Messages(t, s.mailpit, `to:bob@example.com subject:"Bye"`)); n != 0 {
+		t.Errorf("Mailpit holds %d 'Bye' to bob, want none", n)
+	}
 }

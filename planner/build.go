@@ -469,6 +469,12 @@ func (b *builder) history(contacts any, per period, what string, at, when span) 
 			"until":    per.until(b.ref).Format(time.RFC3339),
 		},
 	}
+	if until := per.until(b.ref); until.Equal(ceilSecond(b.ref)) && b.sendsBefore() {
+		// "Send 'Hi' to bob@example.com. Unless I emailed him today, send him 'Bye'": the window runs up to
+		// when the step runs (CheckEmailHistory's until, empty, is then), so that the emails the program
+		// sent before it are in it; a window ending when the plan was made would leave them out.
+		delete(s.Args, "until")
+	}
 	if c, ok := contacts.(string); ok && strings.Contains(c, "steps."+stepContacts+".") {
 		s.DependsOn = []string{stepContacts}
 	}
@@ -482,6 +488,11 @@ func (b *builder) history(contacts any, per period, what string, at, when span) 
 	}
 	b.add(s)
 	return id, nil
+}
+
+// sendsBefore reports whether a step of the plan so far sends email.
+func (b *builder) sendsBefore() bool {
+	return slices.ContainsFunc(b.p.Steps, func(s plan.Step) bool { return s.Command == b.l.sendEmail })
 }
 
 // findRef is a reference to the contact a find step found.

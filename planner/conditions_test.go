@@ -337,3 +337,31 @@ func TestPlanConditionOnMe(t *testing.T) {
 		t.Errorf("send if = %q, want not emailed ann@example.com", send.If)
 	}
 }
+
+// TestPlanAHistoryAfterASendReadsUpToWhenItRuns: a condition in a statement after an email reads the
+// history up to when its step runs (no until), so the program's own email is in it; a condition before any
+// email keeps the window's end at the moment the plan was made.
+func TestPlanAHistoryAfterASendReadsUpToWhenItRuns(t *testing.T) {
+	for _, tt := range []struct {
+		program   string
+		id        string
+		wantUntil bool
+	}{
+		{"Send 'Hi' to bob@example.com. Unless I emailed him today, send him 'Bye'", "history_2", false},
+		{"Send 'Hi' to my contacts at acme.com. Send 'Bye' to them if I haven't emailed them today", "history_2", false},
+		{"If I haven't emailed bob@example.com today, send him 'Hi'", "history", true},
+		{"Send 'Hi' to bob@example.com. Send 'Bye' to my contacts who I emailed last week", "history_2", true}, // a closed window
+	} {
+		p, err := (&Rules{}).Plan(context.Background(), tt.program, now)
+		if err != nil {
+			t.Fatalf("%q: %v", tt.program, err)
+		}
+		s, ok := p.Step(tt.id)
+		if !ok || s.Command != "CheckEmailHistory" {
+			t.Fatalf("%q: no history step %s in %+v", tt.program, tt.id, p.Steps)
+		}
+		if _, has := s.Args["until"]; has != tt.wantUntil {
+			t.Errorf("%q: step %s has until %v (%v), want %v", tt.program, tt.id, has, s.Args["until"], tt.wantUntil)
+		}
+	}
+}
