@@ -49,7 +49,9 @@ func TestPlanReadsNewcomersClocksAndDays(t *testing.T) {
 		{"FridayAtMidnightIsSaturday", "On Friday at midnight send 'Hi' to bob@example.com", "2026-11-28T00:00:00Z", now},
 		{"DateAtMidnight", "On 31 December at midnight send 'Happy new year' to bob@example.com", "2027-01-01T00:00:00Z", now},
 		{"TonightBareHourIsPM", "Tonight at 11 send 'Hi' to bob@example.com", "2026-11-25T23:00:00Z", now},
-		{"TonightBareFiveIsPM", "Tonight at 5 send 'Hi' to bob@example.com", "2026-12-02T17:00:00Z", wednesday},
+		{"EveningBareFiveIsPM", "This evening at 5 send 'Hi' to bob@example.com", "2026-12-02T17:00:00Z", wednesday}, // tonight at 5 is refused: after midnight or pm?
+		{"TonightDotMinutesIsPM", "Send 'Hi' to bob@example.com tonight at 10.30", "2026-11-25T22:30:00Z", now},
+		{"TonightColonMinutesIsPM", "Tonight at 10:30 send 'Hi' to bob@example.com", "2026-11-25T22:30:00Z", now},
 		{"TonightAtMidnight", "Tonight at midnight send 'Hi' to bob@example.com", "2026-11-26T00:00:00Z", now},
 		{"ClockThenTonight", "Send 'Hi' to bob@example.com at 11 tonight", "2026-11-25T23:00:00Z", now},
 		{"ClockThenThisMorning", "At 10 this morning send 'Hi' to bob@example.com", "2026-12-02T10:00:00Z", wednesday},

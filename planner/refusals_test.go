@@ -28,6 +28,9 @@ func TestPlanRefusalsSayWhatIsMissing(t *testing.T) {
 		{"Read the table orders.csv and email it to bob@example.com", "it", `a step before made the table's rows, which "it" does not name: "it" is a text, like a document read or a page fetched; to send the file itself, attach it: Email orders.csv to <address>`},
 		{"Tell bob@example.com that I'm late", "that I'm late", "the message must be in quotes, like Tell bob@example.com 'I'm late'"},
 		{"Send 'Hi {name}' to bob@example.com and ann@example.com", "'Hi {name}'", "bob@example.com and ann@example.com have no name, only an address"},
+		// An hour from 1 to 5 at night is after midnight or pm: not guessed (it was read as pm).
+		{"Tomorrow night at 2 send 'x' to bob@example.com", "Tomorrow night at 2", "2 at night could be 2:00 after midnight or 2pm"},
+		{"Tonight at 3 send 'Good night' to bob@example.com", "Tonight at 3", "3 at night could be 3:00 after midnight or 3pm"},
 		// One label twice: the step could only ever give it.
 		{"Classify mail.txt as urgent or urgent and email the label to bob@example.com", "urgent", `"urgent" is given twice; give each one once`},
 		{"Extract the date and the Date from invoice.txt", "Date", `"date" is given twice`},

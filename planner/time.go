@@ -505,15 +505,20 @@ func (p *parser) partClock(from, pos int, part string) (clock, int, *failure) {
 	if f := p.zoneAfter(pos, next); f != nil {
 		return clock{}, 0, f
 	}
-	if p.bareHour(pos, next) {
+	written := p.src[p.toks[pos].start:p.toks[next-1].end] // "9am", as written
+	lower := strings.ToLower(written)
+	// A 12-hour time without am or pm ("9", "10.30", "10:30"; not "05" or "21:00") is read in the part of the day.
+	if !strings.Contains(lower, "am") && !strings.Contains(lower, "pm") && written[0] != '0' && c.hour >= 1 && c.hour <= 12 && !c.midnight {
 		switch {
 		case c.hour == 12 && part != "morning" && part != "afternoon":
 			return clock{}, 0, &failure{from: from, to: next, why: "12 at night could be noon or midnight; write at midnight or at 12pm"}
-		case part != "morning" && c.hour >= 1 && c.hour <= 11:
-			c.hour += 12 // "this afternoon at 3", "tonight at 9"
+		case part == "night" && c.hour <= 5:
+			// "tomorrow night at 2": 2 o'clock in the night is after midnight, or 2pm to a clock.
+			return clock{}, 0, &failure{from: from, to: next, why: fmt.Sprintf("%s at night could be %d:%02d after midnight or %dpm; write the day after at %02d:%02d, or at %dpm", written, c.hour, c.minute, c.hour, c.hour, c.minute, c.hour)}
+		case part != "morning" && c.hour <= 11:
+			c.hour += 12 // "this afternoon at 3", "tonight at 9", "tonight at 10.30"
 		}
 	}
-	written := p.src[p.toks[pos].start:p.toks[next-1].end] // "9am", as written
 	switch {
 	case c.midnight && part == "night" || c.midnight && part == "evening":
 	case c.midnight:
