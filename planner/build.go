@@ -414,6 +414,10 @@ func (b *builder) wait(w *whenClause, sp span) *failure {
 	} else {
 		at, why := w.resolve(b.now)
 		switch {
+		case b.p.Schedule != nil:
+			// "Every weekday at 9am, send 'x' to bob@example.com on Friday at 9am": each run would wait from
+			// its own day (four emails on Friday), and "Every Monday at 9am and Friday at 5pm" is not two times.
+			return &failure{from: w.from, to: w.to, why: "a scheduled program runs at the schedule's days and times, so a day or a time of day in it would be waited for from every run; put it in the schedule, like Every Friday at 5pm, ... (for days with their own times, make a schedule for each), or wait a while: wait 10 minutes, then ..."}
 		case why != "":
 			return &failure{from: w.from, to: w.to, why: why}
 		case !at.After(b.now):

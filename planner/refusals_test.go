@@ -31,6 +31,10 @@ func TestPlanRefusalsSayWhatIsMissing(t *testing.T) {
 		// An hour from 1 to 5 at night is after midnight or pm: not guessed (it was read as pm).
 		{"Tomorrow night at 2 send 'x' to bob@example.com", "Tomorrow night at 2", "2 at night could be 2:00 after midnight or 2pm"},
 		{"Tonight at 3 send 'Good night' to bob@example.com", "Tonight at 3", "3 at night could be 3:00 after midnight or 3pm"},
+		// A day or a clock time inside a scheduled program would be waited for from every run.
+		{"Every weekday at 9am, send 'x' to bob@example.com on Friday at 9am", "on Friday at 9am", "a scheduled program runs at the schedule's days and times"},
+		{"Every Monday at 9am and Friday at 5pm, send 'x' to bob@example.com", "Friday at 5pm", "make a schedule for each"},
+		{"Every Monday at 9am, send 'A' to bob@example.com tomorrow at 9am", "tomorrow at 9am", "put it in the schedule"},
 		// One label twice: the step could only ever give it.
 		{"Classify mail.txt as urgent or urgent and email the label to bob@example.com", "urgent", `"urgent" is given twice; give each one once`},
 		{"Extract the date and the Date from invoice.txt", "Date", `"date" is given twice`},
