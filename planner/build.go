@@ -454,12 +454,12 @@ func (b *builder) history(contacts any, per period, what string, at, when span) 
 	if why := per.doubt(b.ref); why != "" {
 		return "", &failure{from: when.from, to: when.to, why: why}
 	}
-	if per.calendar() && !b.ref.Equal(b.before) && !per.since(b.ref).Equal(per.since(b.now)) {
+	if per.calendar() && !b.ref.Equal(b.now) && !per.since(b.ref).Equal(per.since(b.now)) {
 		// "If I haven't emailed bob today, tomorrow at 9am send him 'Hi'": the sentence sets today against
 		// tomorrow, so today is the day it was said, while by the rule for waits it is the day the
 		// statement runs; EaaPL does not guess which.
 		phrase := strings.Join(b.words[when.from:when.to], " ")
-		return "", &failure{from: when.from, to: when.to, why: fmt.Sprintf("the statement waits until %s, so %q could mean %s (from when you wrote it) or %s (from when it runs); say which with a date, like since %s or since %s",
+		return "", &failure{from: when.from, to: when.to, why: fmt.Sprintf("it runs after a wait until %s, so %q could mean %s (from when you wrote it) or %s (from when it runs); say which with a date, like since %s or since %s",
 			b.ref.Format("Monday 2 January at 15:04"), phrase, per.describe(b.now), per.describe(b.ref), per.since(b.now).Format("2 January"), per.since(b.ref).Format("2 January"))}
 	}
 	id := b.id(stepHistory)

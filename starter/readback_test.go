@@ -308,9 +308,8 @@ func TestPrintReadBackSaysTheScheduleAndTheZone(t *testing.T) {
 	}{
 		{"Every Monday at 9am, send 'Weekly report?' to bob@example.com",
 			"Every Monday at 9:00 (Europe/Berlin), run: send 'Weekly report?' to bob@example.com\nEach run does this:\n1. Write the message \"Weekly report?\".\n2. Send it to bob@example.com.\n"},
-		// A date in the steps holds for a run now only (each run plans again): the header says so.
-		{"Every Friday at 5pm, send 'Weekly' to bob@example.com tomorrow at 9am",
-			"Every Friday at 17:00 (Europe/Berlin), run: send 'Weekly' to bob@example.com tomorrow at 9am\nEach run plans the program again when it starts, and its dates are that run's. A run now (22:40 on Wednesday 25 November) would do this:\n1. Wait until Thursday 26 November at 09:00.\n2. Write the message \"Weekly\".\n3. Send it to bob@example.com.\n"},
+		// A date in the steps holds for a run now only (each run plans again): the header says so. (A day or
+		// a time of day inside the scheduled program is refused: "... tomorrow at 9am" would wait from each run.)
 		{"Every weekday at 9am, send 'Hi' to each of my contacts if I haven't emailed them today",
 			"Every weekday at 9:00 (Europe/Berlin), run: send 'Hi' to each of my contacts if I haven't emailed them today\nEach run plans the program again when it starts, and its dates are that run's. A run now (22:40 on Wednesday 25 November) would do this:\n"},
 		{"Tomorrow at 8am send 'A' to bob@example.com",
