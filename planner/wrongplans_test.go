@@ -247,9 +247,9 @@ func TestADayPhraseInAStatementThatWaitsIsRefused(t *testing.T) { // now is Wedn
 		}
 	}
 	for program, since := range map[string]string{
-		"Tomorrow at 9am send 'Hi' to my contacts who I haven't emailed since 25 November":      "2026-11-25T00:00:00Z",
-		"Tomorrow at 9am send 'Hi' to my contacts who I haven't emailed this week":              "2026-11-23T00:00:00Z",
-		"Tomorrow at 9am send 'Hi' to my contacts who I haven't emailed in the last 7 days":     "2026-11-19T09:00:00Z",
+		"Tomorrow at 9am send 'Hi' to my contacts who I haven't emailed since 25 November":  "2026-11-25T00:00:00Z",
+		"Tomorrow at 9am send 'Hi' to my contacts who I haven't emailed this week":          "2026-11-23T00:00:00Z",
+		"Tomorrow at 9am send 'Hi' to my contacts who I haven't emailed in the last 7 days": "2026-11-19T09:00:00Z",
 	} {
 		p := mustPlan(t, &Rules{}, program, now)
 		h := ""
