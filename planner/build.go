@@ -1057,6 +1057,9 @@ func (b *builder) send(s *sentence) (*failure, error) {
 		// "her" is the one recipient of the condition, or of the email before.
 		switch {
 		case cond != nil && cond.who != nil && !cond.who.one:
+			if f := b.pronounOfTwo(named, cond.who); f != nil {
+				return f, nil // "Send 'Hi' to bob@example.com. If I haven't emailed ann@example.com today, send him 'Bye'"
+			}
 			named = cond.who
 		case b.last != nil && b.last.from != "" && len(b.people) > 1:
 			return &failure{from: named.from, to: named.to, why: fmt.Sprintf("%q could be %s; name the recipient again", b.words[named.to-1], orList(b.people))}, nil
@@ -1088,6 +1091,11 @@ func (b *builder) send(s *sentence) (*failure, error) {
 		if cond != nil && cond.from > named.from && !cond.relative && (cond.who == nil || cond.who.one) &&
 			(named.name != "" || len(dedupe(named.addresses)) == 1) {
 			// After the recipient, "if I haven't emailed her this month" (or them) is about that recipient.
+			if cond.who != nil {
+				if f := b.pronounOfTwo(cond.who, named); f != nil {
+					return f, nil // "Send 'Hi' to bob@example.com. Send 'Bye' to ann@example.com if I haven't emailed him today"
+				}
+			}
 			c := *cond
 			c.who, cond = named, &c
 		}
@@ -1416,6 +1424,27 @@ func whoOf(c *conditionClause) **recipientClause {
 		return nil
 	}
 	return &c.who
+}
+
+// pronounOfTwo refuses a pronoun that could be the one recipient emailed before or r, named in the same
+// statement: EaaPL knows no one's gender, and does not guess which of the two "him" or "her" is.
+func (b *builder) pronounOfTwo(pronoun, r *recipientClause) *failure {
+	if b.last == nil || b.last.from == "" || b.last.you {
+		return nil
+	}
+	other := ""
+	switch addrs := dedupe(r.addresses); {
+	case len(addrs) == 1 && strings.EqualFold(addrs[0], b.last.from):
+		return nil // the same person
+	case len(addrs) == 1:
+		other = addrs[0]
+	case r.name != "":
+		other = "your contact " + r.name
+	default:
+		return nil
+	}
+	word := b.words[pronoun.to-1]
+	return &failure{from: pronoun.from, to: pronoun.to, why: fmt.Sprintf("%q could be %s, emailed before, or %s; name the recipient instead", word, b.last.whom, other)}
 }
 
 // oneRecipient returns the email history's contacts for one recipient's "to" (an address, or the contact a

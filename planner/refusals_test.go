@@ -31,6 +31,10 @@ func TestPlanRefusalsSayWhatIsMissing(t *testing.T) {
 		// An hour from 1 to 5 at night is after midnight or pm: not guessed (it was read as pm).
 		{"Tomorrow night at 2 send 'x' to bob@example.com", "Tomorrow night at 2", "2 at night could be 2:00 after midnight or 2pm"},
 		{"Tonight at 3 send 'Good night' to bob@example.com", "Tonight at 3", "3 at night could be 3:00 after midnight or 3pm"},
+		// A pronoun that could be the one emailed before or the one the condition names: no one's gender is known.
+		{"Send 'Hi' to bob@example.com. If I haven't emailed ann@example.com today, send him 'Bye'", "him", `"him" could be bob@example.com, emailed before, or ann@example.com`},
+		{"Send 'Hi' to bob@example.com. Send 'Bye' to ann@example.com if I haven't emailed him today", "him", `"him" could be bob@example.com, emailed before, or ann@example.com`},
+		{"Send 'Hi' to my contact Ann. If I haven't emailed bob@example.com today, send her 'Bye'", "her", "or bob@example.com; name the recipient instead"},
 		// A day or a clock time inside a scheduled program would be waited for from every run.
 		{"Every weekday at 9am, send 'x' to bob@example.com on Friday at 9am", "on Friday at 9am", "a scheduled program runs at the schedule's days and times"},
 		{"Every Monday at 9am and Friday at 5pm, send 'x' to bob@example.com", "Friday at 5pm", "make a schedule for each"},
