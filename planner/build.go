@@ -180,7 +180,8 @@ type sent struct {
 	from    string         // that recipient's address, or an expression for it
 	forEach *plan.ForEach  // or its list
 	cond    string         // and the condition on each item
-	args    map[string]any // subject and body
+	args    map[string]any // subject, body and attachments
+	cc      any            // who got a copy, for "send it again"
 	deps    []string       // the steps the subject and body come from
 	whom    string         // for descriptions
 	you     bool           // the one recipient is you ("to me"): never "her", "him" or "them"
@@ -1298,7 +1299,10 @@ func (b *builder) send(s *sentence) (*failure, error) {
 		send.Args["subject"], send.Args["body"] = subject, body
 	case message == nil && (again || s.it && b.last != nil):
 		for k, v := range b.last.args {
-			send.Args[k] = v
+			send.Args[k] = v // its subject, body and files: "it" is the whole email
+		}
+		if again && b.last.cc != nil {
+			send.Args["cc"] = b.last.cc // "send it again": to the same people, copies too
 		}
 		send.DependsOn = append(send.DependsOn, b.last.deps...)
 		if len(s.subjects) == 1 {
@@ -1372,6 +1376,9 @@ func (b *builder) send(s *sentence) (*failure, error) {
 		for i, f := range s.attach {
 			files[i] = literal(f)
 		}
+		if before, ok := send.Args["attachments"].([]any); ok {
+			files = append(slices.Clone(before), files...) // "send it to ann@example.com with notes.md attached": both
+		}
 		send.Args["attachments"] = files
 		send.Description = strings.TrimSuffix(send.Description, ".") + " with " + andList(s.attach) + " attached."
 	}
@@ -1388,7 +1395,10 @@ func (b *builder) send(s *sentence) (*failure, error) {
 	b.fresh = false
 
 	b.last = &sent{send: send.ID, to: send.Args["to"], forEach: send.ForEach, cond: send.If, whom: whom, you: one != nil && one.you,
-		args: map[string]any{"subject": send.Args["subject"], "body": send.Args["body"]}}
+		args: map[string]any{"subject": send.Args["subject"], "body": send.Args["body"]}, cc: send.Args["cc"]}
+	if files, ok := send.Args["attachments"]; ok {
+		b.last.args["attachments"] = files
+	}
 	for _, d := range send.DependsOn {
 		if strings.HasPrefix(d, stepCompose) || strings.HasPrefix(d, stepCheck) {
 			b.last.deps = append(b.last.deps, d)

@@ -291,3 +291,26 @@ func TestCaseOutsideAToZIsRefused(t *testing.T) {
 	mustPlan(t, &Rules{}, "Send 'Hi' to my contacts named 李", now)
 	mustPlan(t, &Rules{}, "Send 'Hi' to my contact José", now) // FindContact ignores case in every alphabet
 }
+
+// TestPlanSendItAgainKeepsTheWholeEmail: "it" is the email before with its files, and "again" sends it to
+// the same people, copies too (the resend dropped the attachments and the copy).
+func TestPlanSendItAgainKeepsTheWholeEmail(t *testing.T) {
+	for _, tt := range []struct {
+		program, id string
+		files, cc   []any
+	}{
+		{"Send 'Slides' to bob@example.com with slides.pdf attached and if he doesn't reply within a day, send it again", "send_2", []any{"slides.pdf"}, nil},
+		{"Email slides.pdf to bob@example.com saying 'Here'. Send it again", "send_2", []any{"slides.pdf"}, nil},
+		{"Send 'Slides' to bob@example.com with slides.pdf attached and a copy to ann@example.com. Send it again", "send_2", []any{"slides.pdf"}, []any{"ann@example.com"}},
+		{"Send 'Slides' to bob@example.com with slides.pdf attached and a copy to ann@example.com. Send it to carol@example.com with notes.md attached", "send_2", []any{"slides.pdf", "notes.md"}, nil},
+	} {
+		p := mustPlan(t, &Rules{}, tt.program, now)
+		s := mustStep(t, p, tt.id)
+		if got, _ := s.Args["attachments"].([]any); !slices.Equal(got, tt.files) {
+			t.Errorf("%q: %s attaches %v, want %v", tt.program, tt.id, s.Args["attachments"], tt.files)
+		}
+		if got, _ := s.Args["cc"].([]any); !slices.Equal(got, tt.cc) {
+			t.Errorf("%q: %s copies %v, want %v", tt.program, tt.id, s.Args["cc"], tt.cc)
+		}
+	}
+}
