@@ -35,6 +35,8 @@ func TestPlanRefusalsSayWhatIsMissing(t *testing.T) {
 		{"Send 'Hi' to bob@example.com. If I haven't emailed ann@example.com today, send him 'Bye'", "him", `"him" could be bob@example.com, emailed before, or ann@example.com`},
 		{"Send 'Hi' to bob@example.com. Send 'Bye' to ann@example.com if I haven't emailed him today", "him", `"him" could be bob@example.com, emailed before, or ann@example.com`},
 		{"Send 'Hi' to my contact Ann. If I haven't emailed bob@example.com today, send her 'Bye'", "her", "or bob@example.com; name the recipient instead"},
+		// A time after a comma that ends no list of times: the schedule's or the statement's?
+		{"Every Monday at 9am, at 5pm send 'x' to bob@example.com", "at 5pm", "could be another time of the schedule or the time of what follows"},
 		// A day or a clock time inside a scheduled program would be waited for from every run.
 		{"Every weekday at 9am, send 'x' to bob@example.com on Friday at 9am", "on Friday at 9am", "a scheduled program runs at the schedule's days and times"},
 		{"Every Monday at 9am and Friday at 5pm, send 'x' to bob@example.com", "Friday at 5pm", "make a schedule for each"},

@@ -757,6 +757,7 @@ func (p *parser) schedule(pos int) (*scheduleClause, int, *failure) {
 		return nil, 0, &failure{from: pos, to: next, why: "say at what time, like " + p.src[p.toks[pos].start:p.toks[next-1].end] + " at 9am"}
 	}
 	at := next + 1
+	joinedByAnd, commaAt := true, 0 // how the clock parsed next was joined to the one before
 	for {
 		c, after, ok, f := p.clockAt(at)
 		if f != nil {
@@ -774,13 +775,25 @@ func (p *parser) schedule(pos int) (*scheduleClause, int, *failure) {
 		if slices.Contains(sc.clocks, c) {
 			return nil, 0, &failure{from: pos, to: after, why: fmt.Sprintf("%s is written twice", c)}
 		}
+		if len(sc.clocks) > 0 && !joinedByAnd {
+			// "Every Monday at 9am, at 5pm send ...": a second time of the schedule, or the statement's? A
+			// list of times ends with "and": "at 9am, 1pm and 5pm".
+			n := after
+			_, _, clockNext := p.clock(n + 1)
+			if !(p.isWord(n, "and") || p.isPunct(n, ",") && (p.isWord(n+1, "and") || clockNext)) {
+				return nil, 0, &failure{from: commaAt, to: after, why: fmt.Sprintf("%s after a comma could be another time of the schedule or the time of what follows; for two times write at %s and %s", p.src[p.toks[commaAt+1].start:p.toks[after-1].end], sc.clocks[len(sc.clocks)-1], c)}
+			}
+		}
 		sc.clocks, sc.span = append(sc.clocks, c), span{pos, after}
 		// "at 9am and 5pm", "at 9am, 1pm and 5pm", "at 9am and at 5pm": more times on the same days
 		n := after
+		joinedByAnd, commaAt = false, n
 		if p.isPunct(n, ",") || p.isWord(n, "and") {
+			joinedByAnd = p.isWord(n, "and")
 			n++
 		}
 		if p.isWord(n, "and") {
+			joinedByAnd = true
 			n++
 		}
 		if p.isWord(n, "at") {
