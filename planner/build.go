@@ -891,6 +891,12 @@ func (b *builder) send(s *sentence) (*failure, error) {
 			DependsOn:   []string{b.last.send},
 		})
 		replyIf = "!steps." + id + ".replied"
+		// What follows runs when the reply came or the wait ended: a time phrase after it ("If I haven't
+		// emailed him today, ...") or a time of day before its end cannot be said, as after "wait 2 hours".
+		if b.unknown == "" {
+			b.unknown = "for a reply (up to " + catalog.DescribeDuration(within) + ")"
+		}
+		b.earliest = b.earliest.Add(within)
 	}
 
 	// Whom.
