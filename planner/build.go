@@ -865,6 +865,12 @@ func (b *builder) send(s *sentence) (*failure, error) {
 	}
 
 	// The wait before the statement, and the wait for a reply.
+	if len(s.whens) == 1 && len(s.replies) == 1 {
+		// "... and if he doesn't reply within a day, send it again tomorrow at 9am": the time could begin the
+		// wait for the reply or be when the email goes again, before the wait can have ended.
+		w := s.whens[0]
+		return &failure{from: w.from, to: w.to, why: "a time with a wait for a reply could be when the wait begins or when the email goes again; give the wait alone (if he doesn't reply within a day, send it again), or wait first (Tomorrow at 9am, ... ) in a statement of its own"}, nil
+	}
 	if len(s.whens) == 1 {
 		if f := b.wait(&s.whens[0], s.whens[0].span); f != nil {
 			return f, nil

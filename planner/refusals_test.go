@@ -35,6 +35,8 @@ func TestPlanRefusalsSayWhatIsMissing(t *testing.T) {
 		{"Send 'Hi' to bob@example.com. If I haven't emailed ann@example.com today, send him 'Bye'", "him", `"him" could be bob@example.com, emailed before, or ann@example.com`},
 		{"Send 'Hi' to bob@example.com. Send 'Bye' to ann@example.com if I haven't emailed him today", "him", `"him" could be bob@example.com, emailed before, or ann@example.com`},
 		{"Send 'Hi' to my contact Ann. If I haven't emailed bob@example.com today, send her 'Bye'", "her", "or bob@example.com; name the recipient instead"},
+		// A time in the statement of a reply wait: when the wait begins, or when the email goes again?
+		{"Send 'Hi' to bob@example.com and if he doesn't reply within a day, send it again tomorrow at 9am", "tomorrow at 9am", "could be when the wait begins or when the email goes again"},
 		// A time after a comma that ends no list of times: the schedule's or the statement's?
 		{"Every Monday at 9am, at 5pm send 'x' to bob@example.com", "at 5pm", "could be another time of the schedule or the time of what follows"},
 		// A day or a clock time inside a scheduled program would be waited for from every run.
