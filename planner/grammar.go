@@ -1500,6 +1500,13 @@ func (p *parser) exceptList(pos, n int) ([]exclusion, int, *failure) {
 		} else if g, after, f := p.exceptGroup(n); f != nil {
 			return nil, 0, f
 		} else if g != nil {
+			if rest := *g; g.named != "" && p.isWord(after, "and") && after+1 < p.end && p.toks[after+1].kind == word && p.isNameWord(p.toks[after+1].text) {
+				if rest.named = ""; rest.filtered() {
+					// "except those at acme.com named Bob and Ann": Ann at acme.com too, or every Ann?
+					name, end := p.nameAt(after + 1)
+					return nil, 0, &failure{from: n, to: max(end, after+2), why: fmt.Sprintf("%s could be one more of those (named %s too) or anyone named %s; write except those at ... named %s, and those named %s, or leave %s out by address", orDefault(name, "the name"), orDefault(name, "it"), orDefault(name, "it"), g.named, orDefault(name, "Ann"), orDefault(name, "them"))}
+				}
+			}
 			except = append(except, exclusion{group: g})
 			n = after
 		} else if f := p.notExcepted(pos, n); f != nil {

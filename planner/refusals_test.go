@@ -35,6 +35,8 @@ func TestPlanRefusalsSayWhatIsMissing(t *testing.T) {
 		{"Send 'Hi' to bob@example.com. If I haven't emailed ann@example.com today, send him 'Bye'", "him", `"him" could be bob@example.com, emailed before, or ann@example.com`},
 		{"Send 'Hi' to bob@example.com. Send 'Bye' to ann@example.com if I haven't emailed him today", "him", `"him" could be bob@example.com, emailed before, or ann@example.com`},
 		{"Send 'Hi' to my contact Ann. If I haven't emailed bob@example.com today, send her 'Bye'", "her", "or bob@example.com; name the recipient instead"},
+		// A name after a group with a filter and a name: one more of the group, or anyone of that name?
+		{"Send 'Hi' to my contacts except those at acme.com named Bob and Ann", "those at acme.com named Bob and Ann", "Ann could be one more of those (named Ann too) or anyone named Ann"},
 		// A time in the statement of a reply wait: when the wait begins, or when the email goes again?
 		{"Send 'Hi' to bob@example.com and if he doesn't reply within a day, send it again tomorrow at 9am", "tomorrow at 9am", "could be when the wait begins or when the email goes again"},
 		// A time after a comma that ends no list of times: the schedule's or the statement's?
