@@ -1310,6 +1310,19 @@ func (b *builder) send(s *sentence) (*failure, error) {
 		}
 		send.Args["subject"], send.Args["body"] = subject, body
 	case message == nil && (again || s.it && b.last != nil):
+		if fe := b.last.forEach; fe != nil && (send.ForEach == nil || send.ForEach.As != fe.As || send.ForEach.Items != fe.Items) {
+			for _, v := range b.last.args {
+				if t, ok := v.(string); ok && strings.Contains(t, "${"+fe.As+".") {
+					// "Send 'Dear {first name}' to my contacts. Send it to ann@example.com": the message was
+					// written for each of them, and is nobody's here.
+					at := span{s.span.from, s.span.to}
+					if i := slices.Index(b.words[s.span.from:s.span.to], "it"); i >= 0 {
+						at = span{s.span.from + i, s.span.from + i + 1}
+					}
+					return &failure{from: at.from, to: at.to, why: "the email before is filled in for each of its recipients (its placeholders), so it is no one message to send here; write the message again"}, nil
+				}
+			}
+		}
 		for k, v := range b.last.args {
 			send.Args[k] = v // its subject, body and files: "it" is the whole email
 		}

@@ -35,6 +35,9 @@ func TestPlanRefusalsSayWhatIsMissing(t *testing.T) {
 		{"Send 'Hi' to bob@example.com. If I haven't emailed ann@example.com today, send him 'Bye'", "him", `"him" could be bob@example.com, emailed before, or ann@example.com`},
 		{"Send 'Hi' to bob@example.com. Send 'Bye' to ann@example.com if I haven't emailed him today", "him", `"him" could be bob@example.com, emailed before, or ann@example.com`},
 		{"Send 'Hi' to my contact Ann. If I haven't emailed bob@example.com today, send her 'Bye'", "her", "or bob@example.com; name the recipient instead"},
+		// "it" after a message filled in for each recipient: no one message (the plan did not validate).
+		{"Send 'Dear {first name}' to my contacts at acme.com. Send it to ann@example.com.", "it", "the email before is filled in for each of its recipients"},
+		{"For each row in orders.csv, email the address in the email column saying 'Order {order}'. Send it to bob@example.com.", "it", "write the message again"},
 		// A name after a group with a filter and a name: one more of the group, or anyone of that name?
 		{"Send 'Hi' to my contacts except those at acme.com named Bob and Ann", "those at acme.com named Bob and Ann", "Ann could be one more of those (named Ann too) or anyone named Ann"},
 		// A time in the statement of a reply wait: when the wait begins, or when the email goes again?
