@@ -1005,6 +1005,10 @@ func (b *builder) send(s *sentence) (*failure, error) {
 		if cond != nil {
 			conds = []conditionClause{*cond}
 		}
+		if csel == nil && b.last != nil && b.last.forEach != nil && b.last.forEach.As != b.l.list.Item {
+			// "For each row in orders.csv, email ... Send 'y' to them": the rows or lines are not contacts.
+			return &failure{from: named.from, to: named.to, why: fmt.Sprintf("the email before went to each %s, and %q reads as contacts; say the recipients again, like For each %s in ..., send ...", b.last.forEach.As, b.words[named.to-1], b.last.forEach.As)}, nil
+		}
 		if csel == nil && b.last != nil && b.last.forEach != nil {
 			// "them" after an email to a list: the same list, and a condition on it as on any list.
 			fe := *b.last.forEach

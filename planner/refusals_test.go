@@ -38,6 +38,9 @@ func TestPlanRefusalsSayWhatIsMissing(t *testing.T) {
 		// "it" after a message filled in for each recipient: no one message (the plan did not validate).
 		{"Send 'Dear {first name}' to my contacts at acme.com. Send it to ann@example.com.", "it", "the email before is filled in for each of its recipients"},
 		{"For each row in orders.csv, email the address in the email column saying 'Order {order}'. Send it to bob@example.com.", "it", "write the message again"},
+		// "them" after an email to each row or line: they are not contacts (the plan did not validate).
+		{"For each row in orders.csv, email the address in the email column saying 'x'. Send 'y' to them.", "to them", "the email before went to each row"},
+		{"For each line in list.txt, send 'Hi' to it. Send 'Bye' to them.", "to them", "the email before went to each line"},
 		// A name after a group with a filter and a name: one more of the group, or anyone of that name?
 		{"Send 'Hi' to my contacts except those at acme.com named Bob and Ann", "those at acme.com named Bob and Ann", "Ann could be one more of those (named Ann too) or anyone named Ann"},
 		// A time in the statement of a reply wait: when the wait begins, or when the email goes again?
