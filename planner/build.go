@@ -127,6 +127,10 @@ func (p period) doubt(now time.Time) string {
 		return fmt.Sprintf("%s is today, so since %s could mean since today or since %s; write today, or since %s", w, w, day(week, now), week.Format("2 January"))
 	case p.month > 0 && p.year > 0 && p.since(now).After(now):
 		return fmt.Sprintf("%s has not come yet; the time must be in the past", day(p.since(now), now))
+	case p.month > 0 && p.year == 0 && time.Date(now.Year(), time.Month(p.month), p.dayOfMonth, 0, 0, 0, 0, now.Location()).After(now):
+		// "since 5 December" on 2 December: a slip, or last year's (a window of a whole year)? Not guessed.
+		last := p.since(now)
+		return fmt.Sprintf("%s has not come yet this year; for last year's, write since %s", last.Format("2 January"), last.Format("2 January 2006"))
 	}
 	return ""
 }

@@ -29,7 +29,7 @@ func TestPlanResolvesMoreTimePhrases(t *testing.T) {
 		{"since Thursday", "2026-11-19T00:00:00Z", "2026-11-25T21:40:00Z"},
 		{"since 1 November", "2026-11-01T00:00:00Z", "2026-11-25T21:40:00Z"},
 		{"since November 20th", "2026-11-20T00:00:00Z", "2026-11-25T21:40:00Z"},
-		{"since 1 December", "2025-12-01T00:00:00Z", "2026-11-25T21:40:00Z"}, // the last 1 December: 2025
+		{"since 1 December 2025", "2025-12-01T00:00:00Z", "2026-11-25T21:40:00Z"}, // "since 1 December" alone is refused: not come yet this year
 		{"since 3 March 2026", "2026-03-03T00:00:00Z", "2026-11-25T21:40:00Z"},
 		{"since the start of last week", "2026-11-16T00:00:00Z", "2026-11-25T21:40:00Z"},
 		{"since the start of last month", "2026-10-01T00:00:00Z", "2026-11-25T21:40:00Z"},
@@ -216,6 +216,7 @@ func TestPlanRefusesConditionsWithTwoReadings(t *testing.T) {
 		{"Send 'Hi' to my contacts who I emailed for a week", "for a week", "how long you have not emailed"},
 		{"Send 'Hi' to my contacts who I haven't emailed since 30 February", "30 February", "February has no day 30"},
 		{"Send 'Hi' to my contacts who I haven't emailed since 1 December 2026", "since 1 December 2026", "has not come yet"},
+		{"Send 'Hi' to my contacts who I haven't emailed since 1 December", "since 1 December", "1 December has not come yet this year; for last year's, write since 1 December 2025"},
 		{"Send 'Hi' to my contacts at acme.com if I haven't emailed her this week", "if I haven't emailed her this week", "names one recipient"},
 		{"Send 'Hi' to bob@example.com who I emailed today", "who I emailed today", "only with your contacts"},
 	}
