@@ -1404,7 +1404,7 @@ func (p *parser) filter(pos int, sel *selection) (int, bool, *failure) {
 	if n, ok := p.phrase(pos, "whose first name starts with", "whose first names start with", "whose first name begins with"); ok {
 		// The first name is the name's first word, so it starts with a text without a space just when
 		// the name does: the same filter as "whose name starts with".
-		if n < p.end && p.toks[n].kind == quoted && strings.ContainsFunc(strings.TrimSpace(p.toks[n].text), unicode.IsSpace) {
+		if n < p.end && p.toks[n].kind == quoted && strings.ContainsFunc(p.toks[n].text, unicode.IsSpace) { // also "Ann ": a space would have to follow the first name
 			return 0, false, &failure{from: pos, to: n + 1, why: "a first name is one word; give its beginning, like whose first name starts with A"}
 		}
 		return p.prefixFilter(pos, n, sel)

@@ -41,6 +41,8 @@ func TestPlanRefusalsSayWhatIsMissing(t *testing.T) {
 		// "them" after an email to each row or line: they are not contacts (the plan did not validate).
 		{"For each row in orders.csv, email the address in the email column saying 'x'. Send 'y' to them.", "to them", "the email before went to each row"},
 		{"For each line in list.txt, send 'Hi' to it. Send 'Bye' to them.", "to them", "the email before went to each line"},
+		// A first name's beginning with a space after it would match "Ann Lee" and not "Ann".
+		{"Send 'Hi' to my contacts whose first name starts with 'Ann '", "whose first name starts with 'Ann '", "a first name is one word"},
 		// A name after a group with a filter and a name: one more of the group, or anyone of that name?
 		{"Send 'Hi' to my contacts except those at acme.com named Bob and Ann", "those at acme.com named Bob and Ann", "Ann could be one more of those (named Ann too) or anyone named Ann"},
 		// A time in the statement of a reply wait: when the wait begins, or when the email goes again?
