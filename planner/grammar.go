@@ -524,7 +524,12 @@ func (p *parser) parse() (*parsedProgram, *failure) {
 	if f == nil {
 		return prog, nil
 	}
-	if at, sc := p.trailingSchedule(); sc != nil {
+	at, sc, sf := p.trailingSchedule()
+	if sc == nil && sf != nil && sf.from <= f.to && f.from <= sf.to {
+		// "Send 'x' to bob@example.com at 9am every day": a schedule there, but not one it can read.
+		return nil, sf
+	}
+	if sc != nil {
 		end := p.end
 		p.end = at
 		if p.isPunct(at-1, ",") {
@@ -548,17 +553,26 @@ func (p *parser) parse() (*parsedProgram, *failure) {
 	return nil, f
 }
 
-// trailingSchedule finds a schedule that ends the program and where it starts.
-func (p *parser) trailingSchedule() (int, *scheduleClause) {
+// trailingSchedule finds a schedule that ends the program and where it starts; else the first schedule
+// there that could not be read, with why ("every day" without its time).
+func (p *parser) trailingSchedule() (int, *scheduleClause, *failure) {
+	var first *failure
 	for i := 1; i < p.end; i++ {
 		if !p.isWord(i, "every") && !p.isWord(i, "each") && !p.isWord(i, "daily") && !p.isWord(i, "on") {
 			continue
 		}
-		if sc, next, f := p.schedule(i); f == nil && sc != nil && next == p.end {
-			return i, sc
+		sc, next, f := p.schedule(i)
+		if f == nil && sc != nil && next == p.end {
+			return i, sc, nil
+		}
+		if f != nil && first == nil {
+			if _, _, clock := p.clock(i - 1); clock && p.isWord(i-2, "at") {
+				f = &failure{from: i - 2, to: f.to, why: "a schedule says its days, then its time: " + p.src[p.toks[i].start:p.toks[f.to-1].end] + " at " + p.src[p.toks[i-1].start:p.toks[i-1].end]}
+			}
+			first = f
 		}
 	}
-	return 0, nil
+	return 0, nil, first
 }
 
 // parseFrom is parse without a schedule at the end.
