@@ -729,6 +729,10 @@ func (p *parser) schedule(pos int) (*scheduleClause, int, *failure) {
 			break
 		}
 		if next == pos+1 {
+			if w := p.tokText(pos + 1); w == "morning" || w == "afternoon" || w == "evening" || w == "night" {
+				// "Every morning at 8, ...": a part of the day is not a day of the schedule.
+				return nil, 0, &failure{from: pos, to: pos + 2, why: "a schedule names its days and a time; write every day at 8am (or every weekday at 8am)"}
+			}
 			return nil, 0, nil // "every contact" and the like
 		}
 	case p.isWord(pos, "daily"):
