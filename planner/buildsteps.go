@@ -164,7 +164,7 @@ func (b *builder) resolve(words string, at span, want catalog.Type) (*made, stri
 			// The result must be of the type the argument takes: a list of files is no message. An
 			// output of any type could be anything, so it only goes where anything may.
 			if field, _ := m.spec.OutputField(out); field.Type == catalog.Any && want != catalog.Any || !catalog.Assignable(field.Type, want) {
-				return nil, "", &failure{from: at.from, to: at.to, why: fmt.Sprintf("%s is %s, which cannot be used here (it needs %s)", words, describeType(field.Type), describeType(want))}
+				return nil, "", &failure{from: at.from, to: at.to, why: fmt.Sprintf("%q is what step %d makes, %s, and here it needs %s", words, b.stepNumber(m.id), describeType(field.Type), describeType(want))}
 			}
 			m.used = true
 			return m, out, nil
@@ -201,7 +201,7 @@ func describeType(t catalog.Type) string {
 	case catalog.ContentType, catalog.String:
 		return "a text"
 	case catalog.Any:
-		return "a value of any shape"
+		return "a set of values of any kind"
 	}
 	return "a " + string(t)
 }
