@@ -1209,6 +1209,14 @@ func (p *parser) recipients(pos int) (*recipientClause, int, *failure) {
 	case p.isWord(pos, "her") || p.isWord(pos, "him"):
 		return &recipientClause{span: span{pos, pos + 1}, one: true}, pos + 1, nil
 	case p.isWord(pos, "me") || p.isWord(pos, "myself"):
+		n := pos + 1
+		if p.isPunct(n, ",") {
+			n++
+		}
+		if p.isWord(n, "and") && n+1 < p.end && (p.toks[n+1].kind == address || p.isWord(n+1, "my")) {
+			// "Send 'Hi' to me and bob@example.com": you and others in one list.
+			return nil, 0, &failure{from: pos, to: n + 2, why: "you are emailed in a statement of your own, like Send '...' to bob@example.com, then send it to me"}
+		}
 		return &recipientClause{span: span{pos, pos + 1}, me: true}, pos + 1, nil
 	}
 	if next, ok := p.phrase(pos, "those contacts", "these contacts", "those people", "them all"); ok {
@@ -1262,6 +1270,10 @@ func (p *parser) addresses(pos int, r *recipientClause) ([]string, int, *failure
 		}
 		if at < p.end && p.toks[at].kind == badAddress {
 			return nil, 0, &failure{from: at, to: at + 1, why: "it is not an email address EaaPL accepts; write addresses like name@example.com"}
+		}
+		if len(addrs) > 0 && at > next && (p.isWord(at, "me") || p.isWord(at, "myself")) {
+			// "Send 'Hi' to bob@example.com and me": you in a list of addresses.
+			return nil, 0, &failure{from: next, to: at + 1, why: "you are emailed in a statement of your own, like Send '...' to bob@example.com, then send it to me"}
 		}
 		if at >= p.end || p.toks[at].kind != address {
 			break

@@ -49,6 +49,9 @@ func TestPlanRefusalsSayWhatIsMissing(t *testing.T) {
 		{"Send 'Hi' to bob@example.com and if he doesn't reply within a day, send it again tomorrow at 9am", "tomorrow at 9am", "could be when the wait begins or when the email goes again"},
 		// A result of the wrong kind names its step and what is needed (was: "the list is a list, which cannot be used here").
 		{"List the files matching *.csv and email the list to bob@example.com", "the list", `"the list" is what step 1 makes, a list, and here it needs a text`},
+		// "me" in a list of recipients (was: no reason).
+		{"Send 'Hi' to me and bob@example.com", "me and bob@example.com", "you are emailed in a statement of your own"},
+		{"Send 'Hi' to bob@example.com and me", "and me", "then send it to me"},
 		// A part of the day is not a day of a schedule (was: no reason).
 		{"Every morning at 8, send 'x' to bob@example.com", "Every morning", "a schedule names its days and a time; write every day at 8am"},
 		// A schedule's time before its days: said how to write it (was: no reason).
