@@ -72,3 +72,18 @@ func TestPlanNumberWords(t *testing.T) {
 		t.Error("twenty-ten read as a number")
 	}
 }
+
+// TestPlanReplyWaitInParts: "within 1 day 2 hours" waits as long as "wait 1 day 2 hours" (was: "2 hours"
+// not understood).
+func TestPlanReplyWaitInParts(t *testing.T) {
+	p := mustPlan(t, &Rules{}, "Send 'Hi' to bob@example.com and if he doesn't reply within 1 day 2 hours, send it again", now)
+	for _, s := range p.Steps {
+		if s.AwaitReply != nil {
+			if s.AwaitReply.Within != "26h0m0s" {
+				t.Errorf("the reply wait is %s, want 26h0m0s", s.AwaitReply.Within)
+			}
+			return
+		}
+	}
+	t.Fatalf("no reply wait in %s", planJSON(t, p))
+}

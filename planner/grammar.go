@@ -1981,7 +1981,7 @@ func (p *parser) reply(pos int) (*clause, *failure) {
 	if !ok {
 		return nil, &failure{from: pos, to: next, why: "say how long to wait for the reply, like if he doesn't reply within a day"}
 	}
-	d, after, f := p.duration(n)
+	d, after, f := p.durations(n) // "within a day", "within 1 day 2 hours"
 	if f != nil {
 		return nil, f
 	}
