@@ -663,7 +663,7 @@ func TestDovecotOutageOnARealMailSystem(t *testing.T) {
 	cfg.TaskQueue, cfg.WorkerID, cfg.Planner = "e2e-dovecot-outage", "e2e-outage-worker", "rules"
 	startWorker(t, temporal.Client(), cfg)
 	st := &starter.Starter{Client: temporal.Client(), TaskQueue: cfg.TaskQueue}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute) // the whole e2e package runs beside it: 3 minutes ran out once (184 s)
 	defer cancel()
 	outage := func() {
 		t.Helper()
