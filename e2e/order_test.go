@@ -33,11 +33,11 @@ func TestThenAfterAConditionalEmail(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: program failed: %v", run.id, err)
 		}
-		if got := stepOf(t, res, "send").State; got != run.alice {
+		if got := resultStep(t, res, "send").State; got != run.alice {
 			t.Errorf("%s: alice's send is %s, want %s", run.id, got, run.alice)
 		}
-		if got := stepOf(t, res, "send_2").State; got != workflows.StateDone {
-			t.Errorf("%s: bob's send is %s (%s), want done", run.id, got, stepOf(t, res, "send_2").Reason)
+		if got := resultStep(t, res, "send_2").State; got != workflows.StateDone {
+			t.Errorf("%s: bob's send is %s (%s), want done", run.id, got, resultStep(t, res, "send_2").Reason)
 		}
 		if n := len(testenv.Messages(t, s.mailpit, `to:alice@example.com subject:"Hi"`)); n != run.hi {
 			t.Errorf("%s: Mailpit holds %d 'Hi' to alice, want %d", run.id, n, run.hi)
@@ -56,18 +56,6 @@ func TestThenAfterAConditionalEmail(t *testing.T) {
 			t.Errorf("%s: bob's compose_2 was scheduled at event %d, alice's %s completed at event %d: want it after", run.id, began, last, ended)
 		}
 	}
-}
-
-// stepOf is the result's step with the id.
-func stepOf(t *testing.T, res workflows.Result, id string) workflows.StepResult {
-	t.Helper()
-	for _, s := range res.Steps {
-		if s.ID == id {
-			return s
-		}
-	}
-	t.Fatalf("no step %q in the result %+v", id, res)
-	return workflows.StepResult{}
 }
 
 // scheduledAt is the event ID at which the activity with the ID was scheduled, 0 when it was not.
@@ -108,10 +96,10 @@ func TestALaterConditionSeesTheProgramsOwnEmail(t *testing.T) {
 	if err != nil {
 		t.Fatalf("program failed: %v", err)
 	}
-	if got := stepOf(t, res, "send").State; got != workflows.StateDone {
+	if got := resultStep(t, res, "send").State; got != workflows.StateDone {
 		t.Errorf("the 'Hi' send is %s, want done", got)
 	}
-	if got := stepOf(t, res, "send_2"); got.State != workflows.StateSkipped {
+	if got := resultStep(t, res, "send_2"); got.State != workflows.StateSkipped {
 		t.Errorf("the 'Bye' send is %s (%s), want skipped: bob was emailed 'Hi' today", got.State, got.Reason)
 	}
 	if n := len(testenv.Messages(t, s.mailpit, `to:bob@example.com subject:"Hi"`)); n != 1 {
